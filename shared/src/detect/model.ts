@@ -1,0 +1,210 @@
+/**
+ * The detection model: everything the three actions need to know about a Django project, read
+ * statically (files are parsed, never executed). It is plain data, JSON-serialisable, and its
+ * paths are POSIX paths relative to the repository root, so the same checkout gives the same
+ * model on every machine and a model can be asserted against an expected JSON file.
+ */
+
+/** Where a fact came from, for messages and GitHub annotations. */
+export interface Provenance {
+  /** Path relative to the repository root. */
+  file: string
+  line: number
+}
+
+/**
+ * A value read from a settings file.
+ * - `literal`: a Python literal (str, int, float, bool, None, list/tuple → array, dict → object);
+ *   inside containers, parts that are not literals appear as `{ "$expr": "<source>" }` and env
+ *   reads as `{ "$env": "NAME", "default"?: ... }`, so `DATABASES.default.ENGINE` is readable even
+ *   when `NAME` is `BASE_DIR / "db.sqlite3"`.
+ * - `env`: read from the environment (`os.environ[...]`, `os.environ.get`, `os.getenv`,
+ *   django-environ's `env(...)`/`env.bool(...)`, decouple's `config(...)`), with the variable name
+ *   and the default when one is given.
+ * - `expression`: anything else, kept as its source text.
+ */
+export type SettingValue =
+  | { kind: 'literal'; value: JsonValue }
+  | { kind: 'env'; variable: string; default?: JsonValue; cast?: string }
+  | { kind: 'expression'; source: string }
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** The final state of one setting after following the whole settings chain (last write wins). */
+export interface SettingFact {
+  value: SettingValue
+  /** The assignment that decided the value. */
+  at: Provenance
+  /** True when the deciding assignment is inside `if`/`try`/`for`/`with`, so it may not apply. */
+  conditional: boolean
+  /**
+   * For list/tuple settings modified after assignment (`.append`, `.insert`, `.extend`, `+=`):
+   * the literal items added, in order. Non-literal additions appear as `{ "$expr": ... }`.
+   */
+  added?: JsonValue[]
+}
+
+/** Which rule chose the settings module, in order of precedence. */
+export type SettingsDecision =
+  | 'input' // the action's `settings-module` input
+  | 'environment' // DJANGO_SETTINGS_MODULE in the step's environment
+  | 'wsgi-default' // os.environ.setdefault(...) in the WSGI module
+  | 'manage-default' // os.environ.setdefault(...) in manage.py
+  | 'production-sibling' // the default was a dev module; a production/prod sibling was preferred
+  | 'only-settings-file' // no default found anywhere; the single settings.py in the tree
+
+export interface SettingsInfo {
+  /** Dotted module name, e.g. "mysite.settings.production". */
+  module: string
+  decidedBy: SettingsDecision
+  /** Human-readable explanation, e.g. "wsgi.py defaults to mysite.settings.dev; preferred its sibling production.py". */
+  reason: string
+  /** The module manage.py defaults to, when it has a setdefault call. */
+  manageDefault?: string
+  /** The module the WSGI file defaults to, when it has a setdefault call. */
+  wsgiDefault?: string
+  /** Every settings file in import order: the chosen module last, its star-imported bases first. */
+  files: string[]
+  /** True when a settings module defines `__all__` (so `from x import *` would not copy every setting). */
+  definesAll: boolean
+}
+
+export type DependencyManager = 'pip' | 'poetry' | 'pipenv' | 'uv' | 'pdm' | 'pyproject' | 'none'
+
+export interface DependencyInfo {
+  /** The manager the build will use. */
+  manager: DependencyManager
+  /** The files that declared dependencies for that manager, e.g. ["requirements.txt", "requirements/base.txt"]. */
+  files: string[]
+  /** Every manager whose files were found (more than one triggers a warning). */
+  managersFound: DependencyManager[]
+  /** Lock file used by the chosen manager, if any (poetry.lock, uv.lock, Pipfile.lock, pdm.lock). */
+  lockFile?: string
+  /** Declared packages, keyed by PEP 503 normalised name, value = version specifier ("" when none). */
+  packages: Record<string, string>
+}
+
+export interface PythonInfo {
+  /** "3.12" or "3.12.4"; undefined when nothing in the repository says. */
+  version?: string
+  /** The file (or rule) that gave it: ".python-version", "runtime.txt", "pyproject.toml", "Pipfile". */
+  source?: string
+}
+
+/** Packages that change what the actions do. True when declared as a dependency or in INSTALLED_APPS. */
+export interface Features {
+  wagtail: boolean
+  djangoBakery: boolean
+  wagtailBakery: boolean
+  djangoDistill: boolean
+  whitenoise: boolean
+  gunicorn: boolean
+  uvicorn: boolean
+  psycopg: boolean
+  psycopg2: boolean
+  mysqlclient: boolean
+  djDatabaseUrl: boolean
+  djangoEnviron: boolean
+  djangoStorages: boolean
+}
+
+export interface ProcfileInfo {
+  file: string
+  /** Process type → command, e.g. { web: "gunicorn mysite.wsgi", release: "python manage.py migrate" }. */
+  processes: Record<string, string>
+}
+
+export interface ExistingFiles {
+  /** Paths relative to the repository root. Never overwritten by anything we generate. */
+  dockerfile?: string
+  dockerignore?: string
+  procfile?: ProcfileInfo
+  appJson?: string
+}
+
+/** The settings the actions care about, as found after following the settings chain. */
+export interface SettingsFacts {
+  SECRET_KEY?: SettingFact
+  DEBUG?: SettingFact
+  ALLOWED_HOSTS?: SettingFact
+  CSRF_TRUSTED_ORIGINS?: SettingFact
+  SECURE_PROXY_SSL_HEADER?: SettingFact
+  DATABASES?: SettingFact
+  STATIC_ROOT?: SettingFact
+  STATIC_URL?: SettingFact
+  STATICFILES_DIRS?: SettingFact
+  STATICFILES_STORAGE?: SettingFact
+  STORAGES?: SettingFact
+  MEDIA_ROOT?: SettingFact
+  MEDIA_URL?: SettingFact
+  INSTALLED_APPS?: SettingFact
+  MIDDLEWARE?: SettingFact
+  ROOT_URLCONF?: SettingFact
+  WSGI_APPLICATION?: SettingFact
+  ASGI_APPLICATION?: SettingFact
+  BUILD_DIR?: SettingFact
+  BAKERY_VIEWS?: SettingFact
+}
+
+/** Conclusions drawn from the facts, so every action reads them the same way. */
+export interface SettingsSummary {
+  /** "django.db.backends.postgresql", ... or undefined when DATABASES is not readable. */
+  databaseEngine?: string
+  /** 'literal' = hard-coded in the repository (a leak and a check --deploy warning); 'env' = read from the environment. */
+  secretKey: 'literal' | 'insecure-literal' | 'env' | 'expression' | 'missing'
+  debug: 'true' | 'false' | 'env' | 'expression' | 'missing'
+  whitenoiseMiddleware: boolean
+  /** The static files storage backend, from STORAGES["staticfiles"] or STATICFILES_STORAGE. */
+  staticfilesBackend?: string
+  /** Which setting configures storage: the Django 4.2+ dict, the legacy name, or neither. */
+  storageSetting: 'STORAGES' | 'STATICFILES_STORAGE' | 'none'
+  installedApps: string[]
+  middleware: string[]
+}
+
+export type FindingLevel = 'error' | 'warning' | 'notice'
+
+export interface Finding {
+  level: FindingLevel
+  /** Stable identifier for tests and docs, e.g. "settings-syntax-error", "several-dependency-managers". */
+  code: string
+  message: string
+  file?: string
+  line?: number
+}
+
+export interface ProjectModel {
+  /** Always 1; bumped when the shape changes. */
+  schemaVersion: 1
+  /** The directory searched, relative to the repository root ("" for the root itself). */
+  searchRoot: string
+  /** Directory holding manage.py, relative to the repository root ("" for the root). */
+  appDir: string
+  /** manage.py, relative to the repository root. */
+  managePy: string
+  settings: SettingsInfo
+  /** "mysite.wsgi.application", from WSGI_APPLICATION or the WSGI file found. */
+  wsgiApplication?: string
+  asgiApplication?: string
+  python: PythonInfo
+  dependencies: DependencyInfo
+  features: Features
+  existing: ExistingFiles
+  facts: SettingsFacts
+  summary: SettingsSummary
+  /** Warnings and notices gathered on the way (errors are thrown, not collected). */
+  findings: Finding[]
+}
+
+export interface DetectOptions {
+  /** Repository root (absolute). Paths in the model are relative to it. */
+  repoRoot: string
+  /** Subfolder to search, relative to repoRoot (the `working-directory` input). Default: the root. */
+  workingDirectory?: string
+  /** The `settings-module` input. */
+  settingsModule?: string
+  /** The step's environment, for DJANGO_SETTINGS_MODULE. Default: none (pass process.env explicitly). */
+  environment?: Record<string, string | undefined>
+  /** Python interpreter used to parse settings (ast module only). Default: "python3". */
+  python?: string
+}
