@@ -5,12 +5,12 @@ import type { GitHubClient } from './client.js'
 /**
  * Who the token acts as, so the sticky comment only ever edits comments we wrote.
  *
- * - A personal or user token: `GET /user` answers with the login; we match it exactly.
- * - The workflow's GITHUB_TOKEN or a GitHub App installation token: `GET /user` answers 403
- *   ("Resource not accessible by integration") and the login is not knowable up front (it is
- *   `github-actions[bot]` for GITHUB_TOKEN, `<app>[bot]` for an app). We then accept authors of
- *   type `Bot` only: a person's comment that copies our marker is never edited. Pass the login
- *   explicitly (`commentAuthor`) to pin it.
+ * GraphQL `viewer { login }` answers for every kind of token: a person's login for a personal
+ * token, `github-actions[bot]` for the workflow's GITHUB_TOKEN, `<app>[bot]` for an app's
+ * installation token (REST `GET /user` refuses the last two with 403). If the query is not
+ * available (an old GitHub Enterprise Server, a proxy that blocks it), the identity is not
+ * knowable and we accept authors of type `Bot` only: a person's comment that copies our marker
+ * is still never edited. Pass the login explicitly (`commentAuthor`) to pin it.
  */
 export type TokenIdentity = { kind: 'login'; login: string } | { kind: 'bot' }
 
@@ -34,13 +34,17 @@ export function resolveTokenIdentity(client: GitHubClient, tokenInput = 'github-
 
 async function lookUp(client: GitHubClient, tokenInput: string): Promise<TokenIdentity> {
   try {
-    const { data } = await client.rest.users.getAuthenticated()
-    return { kind: 'login', login: data.login }
+    const result = await client.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }')
+    const login = result.viewer?.login
+    return typeof login === 'string' && login !== '' ? { kind: 'login', login } : { kind: 'bot' }
   } catch (error) {
     const status = (error as { status?: unknown }).status
-    if (status === 403) return { kind: 'bot' }
-    const explained = explainGitHubError(error, { what: 'find out who the token belongs to', permission: 'pull-requests: write', tokenInput })
-    throw explained instanceof ActionError ? explained : error
+    // A bad token fails here first; say so now rather than after listing comments.
+    if (status === 401) {
+      const explained = explainGitHubError(error, { what: 'find out who the token belongs to', permission: 'pull-requests: write', tokenInput })
+      throw explained instanceof ActionError ? explained : error
+    }
+    return { kind: 'bot' }
   }
 }
 

@@ -57,11 +57,9 @@ function object(body: unknown): Record<string, unknown> | undefined {
 const REPO = '/repos/(?<owner>[^/]+)/(?<name>[^/]+)'
 
 export const routes: Route[] = [
-  {
-    method: 'GET',
-    pattern: /^\/user$/,
-    handle: () => ({ status: 200 }), // answered in server.ts: it depends on the token kind, not a repo
-  },
+  // These two are answered in server.ts: they depend on the token, not on a repository.
+  { method: 'GET', pattern: /^\/user$/, handle: () => ({ status: 500 }) },
+  { method: 'POST', pattern: /^\/graphql$/, handle: () => ({ status: 500 }) },
   {
     method: 'GET',
     pattern: new RegExp(`^${REPO}/issues/(?<number>\\d+)/comments$`),
@@ -199,6 +197,18 @@ export const routes: Route[] = [
     },
   },
 ]
+
+/**
+ * GraphQL: only `viewer { login }`, which works for every kind of token (REST `/user` does not).
+ * Unknown queries get GraphQL's 200-with-`errors` answer, as GitHub gives for an unknown field.
+ */
+export function graphqlReply(state: State, token: Token, body: unknown): Reply {
+  if (!state.graphqlAvailable) return error(404, 'Not Found')
+  const query = object(body)?.query
+  if (typeof query !== 'string') return error(400, 'Problems parsing JSON')
+  if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) return { status: 200, body: { data: { viewer: { login: token.user.login } } } }
+  return { status: 200, body: { errors: [{ message: 'The stand-in answers only `query { viewer { login } }`.' }] } }
+}
 
 export function userReply(token: Token, api: string): Reply {
   if (token.installation) return error(403, 'Resource not accessible by integration')

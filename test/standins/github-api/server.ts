@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { error, routes, userReply, type Reply } from './routes.js'
+import { error, graphqlReply, routes, userReply, type Reply } from './routes.js'
 import { State, type Level, type Token } from './state.js'
 
 /**
@@ -39,7 +39,7 @@ export interface GitHubApiStandin {
   url: string
   state: State
   requests: RecordedRequest[]
-  /** The requests that change something (everything but GET). */
+  /** The requests that change something (everything but GET and the read-only GraphQL query). */
   writes(): RecordedRequest[]
   inject(rule: Injected): void
   close(): Promise<void>
@@ -93,7 +93,7 @@ export async function startGitHubApiStandin(): Promise<GitHubApiStandin> {
     url: base,
     state,
     requests,
-    writes: () => requests.filter((request) => request.method !== 'GET'),
+    writes: () => requests.filter((request) => request.method !== 'GET' && request.path !== '/graphql'),
     inject: (rule) => injected.unshift(rule),
     close: async () => {
       for (const res of hanging) res.destroy()
@@ -112,6 +112,7 @@ function answer(state: State, method: string, url: URL, base: string, tokenValue
   if (!token) return error(401, 'Bad credentials')
   if (!found || !found.match) return error(404, 'Not Found')
   if (url.pathname === '/user') return userReply(token, base)
+  if (url.pathname === '/graphql') return graphqlReply(state, token, body)
   const params = found.match.groups ?? {}
   const repo = state.repos.get(`${params.owner}/${params.name}`.toLowerCase())
   // GitHub hides repositories a token cannot see behind 404, never 403.

@@ -93,6 +93,8 @@ const ALL_WRITE: Record<PermissionName, Level> = { issues: 'write', pull_request
 export class State {
   readonly repos = new Map<string, Repo>()
   readonly tokens = new Map<string, Token>()
+  /** Set false to act like a server without GraphQL (identity then falls back to "any bot"). */
+  graphqlAvailable = true
   private nextId = 1000
   private clock = Date.parse('2026-01-01T00:00:00Z')
 
