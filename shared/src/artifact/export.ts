@@ -88,6 +88,7 @@ export async function archiveArtifact(options: ArchiveOptions): Promise<ArchiveR
   const args = ['archive', `--format=${options.format ?? 'tar'}`, `--output=${output}`]
   if (options.prefix) args.push(`--prefix=${options.prefix.replace(/\/*$/, '/')}`)
   args.push('--end-of-options', options.treeish)
-  await new Git(options.runner, { gitDir: options.gitDir }).run(args, { config: LINUX_CHECKOUT })
+  // tar.umask: git's default 002 gives group-writable 0664/0775 entries; 022 is what a checkout gives.
+  await new Git(options.runner, { gitDir: options.gitDir }).run(args, { config: { ...LINUX_CHECKOUT, 'tar.umask': '022' } })
   return { path: output, bytes: (await stat(output)).size, durationMs: Math.round(performance.now() - started) }
 }
