@@ -21,10 +21,15 @@ export interface Repository {
 
 export async function openRepository(runner: CommandRunner, repoRoot: string, input: string, tempRoot?: string): Promise<Repository> {
   await requireDirectory(repoRoot, input)
-  const probe = await runner.run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
-    cwd: repoRoot,
-    env: gitEnvironment(),
-  })
+  const probe = await runner
+    .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], { cwd: repoRoot, env: gitEnvironment() })
+    .catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      throw new ActionError('git is not installed (or not on PATH) on this runner.', {
+        hint: 'Use a runner image with git, or install it in a step before this action.',
+        cause: error,
+      })
+    })
   if (probe.exitCode !== 0) return notARepository(runner, repoRoot, probe.stderr, input, tempRoot)
   const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n')
   const git = new Git(runner, { gitDir, workTree: topLevel })

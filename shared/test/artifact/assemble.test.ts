@@ -250,6 +250,12 @@ describe('repository corner cases', () => {
     })
   })
 
+  it('says so when git itself is missing', async () => {
+    const repo = makeRepo(project)
+    const noGit: CommandRunner = { run: (command, args, options) => spawnRunner.run(`${command}-not-installed`, args, options) }
+    await expect(assembleArtifact({ repoRoot: repo, runner: noGit })).rejects.toThrow(/git is not installed/)
+  })
+
   it('does not pick up an index or git dir from the environment', async () => {
     const repo = makeRepo(project)
     const decoy = join(repo, 'decoy-index')

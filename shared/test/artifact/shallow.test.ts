@@ -28,6 +28,9 @@ describe('shallow clone (fetch-depth 1)', () => {
     expect(artifact.baseCommit).toBe(head)
     expect(treeText(artifact.gitDir, artifact.tree)).toEqual({ 'manage.py': 'v2\n', 'app/views.py': 'A\n', Procfile: 'web: x\n' })
     expect(checkoutState(clone)).toEqual(before)
+    // Another machine with the full history builds the very same commit: nothing depends on history.
+    const fromFullClone = await assembleArtifact({ repoRoot: origin, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
+    expect(fromFullClone.commit).toBe(artifact.commit)
 
     // The artifact commit has no parent, so pushing it needs no history: a bare remote (standing
     // in for Dokku) accepts it, and the same deploy again is "Everything up-to-date".

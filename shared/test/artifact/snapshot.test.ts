@@ -32,7 +32,9 @@ describe('folders without a commit: snapshot of the files on disk', () => {
       Procfile: { mode: '100644', content: 'web: x\n' },
     })
     // The credentials file was never even hashed into the temporary object store.
-    expect(git(artifact.gitDir, 'cat-file', '--batch-all-objects', '--batch-check')).not.toContain(git(dir, 'hash-object', 'gha-creds-0011223344556677.json'))
+    const stored = git(artifact.gitDir, 'cat-file', '--batch-all-objects', '--batch-check')
+    expect(stored).not.toContain(git(dir, 'hash-object', 'gha-creds-0011223344556677.json'))
+    expect(stored).not.toContain(git(dir, 'hash-object', 'sub/GHA-Creds-x.json'))
     expect(artifact.warnings[0]).toMatch(/is not a git repository: deploying the files on disk \(honouring \.gitignore\)/)
     expect(existsSync(join(dir, '.git'))).toBe(false)
     // Deterministic without any commit to take a date from.
