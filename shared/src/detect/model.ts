@@ -14,19 +14,53 @@ export interface Provenance {
 
 /**
  * A value read from a settings file.
- * - `literal`: a Python literal (str, int, float, bool, None, list/tuple → array, dict → object);
- *   inside containers, parts that are not literals appear as `{ "$expr": "<source>" }` and env
- *   reads as `{ "$env": "NAME", "default"?: ... }`, so `DATABASES.default.ENGINE` is readable even
- *   when `NAME` is `BASE_DIR / "db.sqlite3"`.
+ * - `literal`: a Python literal (str, int, float, bool, None, list/tuple/set → array, dict → object),
+ *   or a list concatenation of literal settings already known (`A + B`, `[*A, "x"]`);
+ *   inside containers, parts that are not literals appear as placeholders (see `ExprPlaceholder`,
+ *   `EnvPlaceholder`), so `DATABASES.default.ENGINE` is readable even when `NAME` is
+ *   `BASE_DIR / "db.sqlite3"`.
  * - `env`: read from the environment (`os.environ[...]`, `os.environ.get`, `os.getenv`,
- *   django-environ's `env(...)`/`env.bool(...)`, decouple's `config(...)`), with the variable name
- *   and the default when one is given.
+ *   django-environ's `env(...)`/`env.bool(...)`/`env.db()`, decouple's `config(...)`,
+ *   `dj_database_url.config()`), with the variable name and the default when one is given.
+ *   `cast` is the django-environ method (`bool`, `list`, `db`, ...), decouple's `cast=` source, or
+ *   `db` for dj-database-url. When the read is wrapped (`os.environ.get("DEBUG", "0") == "1"`,
+ *   `os.getenv("HOSTS", "").split(",")`), `expression` holds the whole source and `variable`
+ *   is the (first) variable read inside it.
  * - `expression`: anything else, kept as its source text.
  */
 export type SettingValue =
-  | { kind: 'literal'; value: JsonValue }
-  | { kind: 'env'; variable: string; default?: JsonValue; cast?: string }
+  | {
+      kind: 'literal'
+      value: JsonValue
+      /**
+       * Set when the value was computed from other literal settings rather than written out:
+       * `INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS` (cookiecutter-django) keeps that source here.
+       */
+      source?: string
+    }
+  | { kind: 'env'; variable: string; default?: JsonValue; cast?: string; expression?: string }
   | { kind: 'expression'; source: string }
+
+/**
+ * A non-literal part inside a literal container: `{ "$expr": "BASE_DIR / 'db.sqlite3'" }`.
+ * `prefix` is the literal text an f-string or string concatenation starts with
+ * (`f"sqlite:///{BASE_DIR}/db"` → "sqlite:///"), so URL schemes stay readable.
+ */
+export interface ExprPlaceholder {
+  $expr: string
+  prefix?: string
+}
+
+/**
+ * An environment read inside a literal container:
+ * `{ "$env": "DATABASE_URL", "default"?: ..., "cast"?: "db", "$expr"?: "<source when wrapped>" }`.
+ */
+export interface EnvPlaceholder {
+  $env: string
+  default?: JsonValue
+  cast?: string
+  $expr?: string
+}
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
@@ -38,10 +72,33 @@ export interface SettingFact {
   /** True when the deciding assignment is inside `if`/`try`/`for`/`with`, so it may not apply. */
   conditional: boolean
   /**
-   * For list/tuple settings modified after assignment (`.append`, `.insert`, `.extend`, `+=`):
-   * the literal items added, in order. Non-literal additions appear as `{ "$expr": ... }`.
+   * For list/tuple settings modified after assignment (`.append`, `.insert`, `.extend`, `+=`,
+   * `X = X + [...]`): the items added, in order. Non-literal additions appear as `{ "$expr": ... }`.
    */
   added?: JsonValue[]
+  /**
+   * Every modification after the deciding assignment, in execution order (also the ones in
+   * `added`, and item assignments such as `STORAGES["staticfiles"]["BACKEND"] = ...`).
+   * `value` stays the value as assigned; `effectiveValue()` (settings-facts.ts) applies these.
+   */
+  updates?: SettingUpdate[]
+}
+
+/** One modification of a setting after it was assigned. */
+export interface SettingUpdate {
+  /**
+   * append/insert/remove: `value` is the item; extend (`.extend`, `+=`, `X = X + [...]`) and
+   * prepend (`X = [...] + X`): `value` is the sequence; set-item (`X["a"]["b"] = v`): `value` is
+   * the new value at `keys`; update (`dict.update`, `|=`): `value` is the mapping.
+   */
+  op: 'append' | 'insert' | 'extend' | 'prepend' | 'remove' | 'set-item' | 'update'
+  /** Subscript path inside the setting (`STORAGES["staticfiles"].update(...)` → ["staticfiles"]). */
+  keys?: JsonValue[]
+  /** `insert` position. */
+  index?: JsonValue
+  value: JsonValue
+  at: Provenance
+  conditional: boolean
 }
 
 /** Which rule chose the settings module, in order of precedence. */
@@ -63,7 +120,12 @@ export interface SettingsInfo {
   manageDefault?: string
   /** The module the WSGI file defaults to, when it has a setdefault call. */
   wsgiDefault?: string
-  /** Every settings file in import order: the chosen module last, its star-imported bases first. */
+  /**
+   * Every settings file the chosen module star-imports (transitively), in the order Python
+   * finishes executing them: a base imported at the top comes first, the chosen module is always
+   * last (an optional `try: from .local import *` at the bottom of it, when the file exists, comes
+   * just before it). Facts are merged in true execution order regardless.
+   */
   files: string[]
   /** True when a settings module defines `__all__` (so `from x import *` would not copy every setting). */
   definesAll: boolean
@@ -85,10 +147,18 @@ export interface DependencyInfo {
 }
 
 export interface PythonInfo {
-  /** "3.12" or "3.12.4"; undefined when nothing in the repository says. */
+  /**
+   * "3.12" or "3.12.4"; undefined when nothing in the repository says. From a range (`requires`),
+   * the newest minor that satisfies it and that the declared Django version supports.
+   */
   version?: string
-  /** The file (or rule) that gave it: ".python-version", "runtime.txt", "pyproject.toml", "Pipfile". */
+  /**
+   * The file that gave it, relative to the repository root ("runtime.txt", "app/.python-version",
+   * "pyproject.toml", "Pipfile", "Pipfile.lock"), or "input" for the `python-version` input.
+   */
   source?: string
+  /** The range it was derived from, when the source gives a range (`requires-python = ">=3.10"`). */
+  requires?: string
 }
 
 /** Packages that change what the actions do. True when declared as a dependency or in INSTALLED_APPS. */
@@ -120,10 +190,13 @@ export interface ExistingFiles {
   dockerignore?: string
   procfile?: ProcfileInfo
   appJson?: string
+  netlifyToml?: string
 }
 
 /** The settings the actions care about, as found after following the settings chain. */
 export interface SettingsFacts {
+  /** Whether BASE_DIR is a `Path` or a `str` decides how generated settings join paths. */
+  BASE_DIR?: SettingFact
   SECRET_KEY?: SettingFact
   DEBUG?: SettingFact
   ALLOWED_HOSTS?: SettingFact
@@ -148,8 +221,10 @@ export interface SettingsFacts {
 
 /** Conclusions drawn from the facts, so every action reads them the same way. */
 export interface SettingsSummary {
-  /** "django.db.backends.postgresql", ... or undefined when DATABASES is not readable. */
+  /** "django.db.backends.postgresql", ... or undefined when DATABASES["default"]["ENGINE"] is not a literal. */
   databaseEngine?: string
+  /** The variable the default database URL is read from (dj-database-url, `env.db()`), e.g. "DATABASE_URL". */
+  databaseUrlVariable?: string
   /** 'literal' = hard-coded in the repository (a leak and a check --deploy warning); 'env' = read from the environment. */
   secretKey: 'literal' | 'insecure-literal' | 'env' | 'expression' | 'missing'
   debug: 'true' | 'false' | 'env' | 'expression' | 'missing'
@@ -207,4 +282,6 @@ export interface DetectOptions {
   environment?: Record<string, string | undefined>
   /** Python interpreter used to parse settings (ast module only). Default: "python3". */
   python?: string
+  /** The `python-version` input; wins over every file in the repository. */
+  pythonVersion?: string
 }

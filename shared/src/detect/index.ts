@@ -1,0 +1,5 @@
+/** Project detection: `detectProject()` and the model it produces. */
+export { detectProject } from './detect.js'
+export { effectiveValue, stringItems } from './settings-facts.js'
+export type { FindingCode } from './findings.js'
+export type * from './model.js'

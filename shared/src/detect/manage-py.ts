@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ActionError } from '../errors.js'
+import { finding } from './findings.js'
+import type { Finding } from './model.js'
+import { describeDir, type RepoPaths } from './paths.js'
+import { findFilesByName, MANAGE_PY_MAX_DEPTH, SKIPPED_DIRECTORY_NAMES } from './walk.js'
+
+/**
+ * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the
+ * first in sorted order, preferring ones that mention Django, so the choice is the same on every
+ * machine, and reported so the user can set working-directory.
+ */
+export async function findManagePy(
+  searchRoot: string,
+  paths: RepoPaths,
+  workingDirectoryInput: string | undefined,
+): Promise<{ managePy: string; findings: Finding[] }> {
+  const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true })
+  if (found.length === 0) {
+    const where = workingDirectoryInput
+      ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
+      : `${describeDir(searchRoot)} (working-directory is not set, so the search started at the repository root)`
+    throw new ActionError(
+      `No manage.py found in ${where}, searching ${MANAGE_PY_MAX_DEPTH} levels deep and skipping virtualenvs, hidden directories and ${[...SKIPPED_DIRECTORY_NAMES].join(', ')}. This does not look like a Django project.`,
+      {
+        input: 'working-directory',
+        hint: 'Set working-directory to the folder that contains manage.py (for example "backend"), or commit manage.py if it is missing (`django-admin startproject` creates it).',
+      },
+    )
+  }
+  const candidates = found.map((hit) => paths.rel(hit.file))
+  const mentionsDjango = await Promise.all(found.map(async (hit) => /django/i.test(await readFile(hit.file, 'utf8'))))
+  const managePy = candidates[mentionsDjango.indexOf(true)] ?? (candidates[0] as string)
+  const findings: Finding[] = []
+  if (candidates.length > 1) {
+    findings.push(
+      finding(
+        'notice',
+        'several-manage-py',
+        `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}. Set the working-directory input to the project's folder to choose another.`,
+        { file: managePy },
+      ),
+    )
+  }
+  return { managePy, findings }
+}
+
+/** The working-directory input, checked and made repository-relative ("" for the root). */
+export async function resolveSearchRoot(paths: RepoPaths, workingDirectory: string | undefined, isDirectory: (absolute: string) => Promise<boolean>): Promise<string> {
+  if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.') return ''
+  const absolute = path.resolve(paths.root, workingDirectory.trim())
+  const relative = paths.rel(absolute)
+  if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
+    throw new ActionError(`'${workingDirectory}' is outside the repository.`, {
+      input: 'working-directory',
+      hint: 'Give a path relative to the repository root, e.g. "backend".',
+    })
+  }
+  if (!(await isDirectory(absolute))) {
+    throw new ActionError(`'${workingDirectory}' is not a directory in the repository.`, {
+      input: 'working-directory',
+      hint: 'Give the folder that contains manage.py, relative to the repository root (check the spelling and that it is committed).',
+    })
+  }
+  return relative
+}
