@@ -43,11 +43,15 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const timeout = AbortSignal.timeout(timeoutMs)
     const callerSignal = requestOptions.request?.signal as AbortSignal | undefined
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
+    // Set on this very object: inner hooks (the auth hook) were bound to it and ignore the
+    // argument passed to `request`. `request` itself is replaced, not mutated, because it may be
+    // the client-wide defaults object shared by every later request.
+    requestOptions.request = { ...requestOptions.request, signal }
     try {
-      return await request({ ...requestOptions, request: { ...requestOptions.request, signal } })
+      return await request(requestOptions)
     } catch (error) {
       if (timeout.aborted) {
-        throw new TimeoutError(`GitHub API request ${requestOptions.method} ${requestOptions.url}`, Math.round(timeoutMs / 1000), 'GitHub may be slow or unreachable from this runner; re-run the job.')
+        throw new TimeoutError(`GitHub API request ${requestOptions.method} ${requestOptions.url}`, timeoutMs / 1000, 'GitHub may be slow or unreachable from this runner; re-run the job.')
       }
       throw error
     }
