@@ -28,9 +28,12 @@ export interface ProjectLayout {
   settingsDirectoryFiles: string[]
 }
 
-/** The import root a file is importable from (the first root that contains it). */
+/**
+ * The module name of a file, from the deepest import root that contains it: with src/ on
+ * sys.path, src/mysite/wsgi.py is `mysite.wsgi`, not the namespace-package path `src.mysite.wsgi`.
+ */
 export function moduleIn(file: string, roots: readonly string[]): PythonModuleFile | undefined {
-  for (const root of roots) {
+  for (const root of [...roots].sort((a, b) => b.length - a.length)) {
     const module = moduleNameOf(file, root)
     if (module) return { module, file }
   }

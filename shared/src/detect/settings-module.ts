@@ -157,7 +157,7 @@ async function preferProduction(
     return {
       module: sibling,
       decidedBy: 'production-sibling',
-      reason: `${said}, ${what}; preferred ${isPackage ? 'its' : 'its sibling'} ${sibling}`,
+      reason: `${said}, ${what}; preferred ${isPackage ? `${sibling} inside it` : `its sibling ${sibling}`}`,
       findings: [
         finding(
           'notice',
