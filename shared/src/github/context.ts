@@ -166,6 +166,11 @@ export function withPullRequest(context: EventContext, pullRequest: PullRequestI
   return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false }
 }
 
+/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
+export function commitUrl(context: EventContext, sha: string = context.sha): string {
+  return `${context.serverUrl}/${context.repository}/commit/${sha}`
+}
+
 function parsePullRequest(pr: Record<string, unknown>, repository: string): PullRequestInfo {
   const head = obj(pr.head)
   const base = obj(pr.base)
