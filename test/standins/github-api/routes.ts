@@ -1,5 +1,5 @@
 import { paginate } from './pagination.js'
-import { commentJson, deploymentJson, pullJson, statusJson, userJson } from './shapes.js'
+import { commentJson, deploymentJson, pullJson, statusJson } from './shapes.js'
 import type { Deployment, Level, PermissionName, Repo, State, Token } from './state.js'
 
 /**
@@ -57,8 +57,7 @@ function object(body: unknown): Record<string, unknown> | undefined {
 const REPO = '/repos/(?<owner>[^/]+)/(?<name>[^/]+)'
 
 export const routes: Route[] = [
-  // These two are answered in server.ts: they depend on the token, not on a repository.
-  { method: 'GET', pattern: /^\/user$/, handle: () => ({ status: 500 }) },
+  // Answered in server.ts: it depends on the token, not on a repository.
   { method: 'POST', pattern: /^\/graphql$/, handle: () => ({ status: 500 }) },
   {
     method: 'GET',
@@ -208,11 +207,6 @@ export function graphqlReply(state: State, token: Token, body: unknown): Reply {
   if (typeof query !== 'string') return error(400, 'Problems parsing JSON')
   if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) return { status: 200, body: { data: { viewer: { login: token.user.login } } } }
   return { status: 200, body: { errors: [{ message: 'The stand-in answers only `query { viewer { login } }`.' }] } }
-}
-
-export function userReply(token: Token, api: string): Reply {
-  if (token.installation) return error(403, 'Resource not accessible by integration')
-  return { status: 200, body: userJson(token.user, api) }
 }
 
 function checkCommentBody(body: unknown): string | Reply {

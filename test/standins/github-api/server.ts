@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { error, graphqlReply, routes, userReply, type Reply } from './routes.js'
+import { error, graphqlReply, routes, type Reply } from './routes.js'
 import { State, type Level, type Token } from './state.js'
 
 /**
@@ -111,7 +111,6 @@ function answer(state: State, method: string, url: URL, base: string, tokenValue
   const token = state.tokens.get(tokenValue)
   if (!token) return error(401, 'Bad credentials')
   if (!found || !found.match) return error(404, 'Not Found')
-  if (url.pathname === '/user') return userReply(token, base)
   if (url.pathname === '/graphql') return graphqlReply(state, token, body)
   const params = found.match.groups ?? {}
   const repo = state.repos.get(`${params.owner}/${params.name}`.toLowerCase())

@@ -16,7 +16,7 @@ export interface User {
 
 export interface Token {
   user: User
-  /** GITHUB_TOKEN / app installation tokens: `GET /user` is forbidden for them. */
+  /** GITHUB_TOKEN / app installation tokens (their 403s say "by integration"). */
   installation: boolean
   permissions: Record<PermissionName, Level>
 }
