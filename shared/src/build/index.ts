@@ -1,0 +1,8 @@
+export { generateDockerfile, CONTAINER_USER, IMAGE_ROOT } from './dockerfile.js'
+export type { DockerBuild, DockerfileOptions } from './dockerfile.js'
+export { generateReleaseStep, parseProcfile } from './release.js'
+export type { MigrationMethod, ReleaseOptions, ReleaseStep } from './release.js'
+export { containerCommand, procfileWebCommand, gunicornTarget, MIGRATE_COMMAND, GUNICORN_DEFAULTS } from './web-command.js'
+export { DEFAULT_PYTHON_VERSION } from './python-image.js'
+export { databaseKind, extraPackages } from './extras.js'
+export type { DatabaseKind, Extras } from './extras.js'

@@ -1,0 +1,60 @@
+import { ActionError } from '../errors.js'
+import type { ProjectModel } from '../detect/model.js'
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI always: it is what every
+ * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ */
+export const GUNICORN_DEFAULTS = { workers: 2, threads: 4 } as const
+
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+export const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'] as const
+
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+export function gunicornTarget(project: ProjectModel): string {
+  const wsgi = project.wsgiApplication
+  const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi)
+  if (!match) {
+    throw new ActionError(
+      wsgi === undefined ? 'No WSGI application was found, so there is nothing for gunicorn to serve.' : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`,
+      { hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`." },
+    )
+  }
+  return `${match[1]}:${match[2]}`
+}
+
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+export function containerCommand(project: ProjectModel): string {
+  return [
+    'exec gunicorn',
+    gunicornTarget(project),
+    '--bind "0.0.0.0:${PORT:-8000}"',
+    `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+    `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
+    '--timeout "${GUNICORN_TIMEOUT:-0}"',
+    // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+    '--worker-tmp-dir /dev/shm',
+    '--access-logfile -',
+  ].join(' ')
+}
+
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+export function procfileWebCommand(project: ProjectModel): string {
+  return ['gunicorn', gunicornTarget(project), `--threads ${GUNICORN_DEFAULTS.threads}`, '--worker-tmp-dir /dev/shm', '--access-logfile -'].join(' ')
+}
