@@ -206,8 +206,8 @@ export async function detectDependencies(directories: readonly DirectoryFiles[],
     manager: chosen.manager,
     files: chosen.files,
     managersFound,
+    ...(chosen.lockFile ? { lockFile: chosen.lockFile } : {}),
     packages: sortedRecord(chosen.packages),
   }
-  if (chosen.lockFile) info.lockFile = chosen.lockFile
   return { info, findings }
 }

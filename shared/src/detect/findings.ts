@@ -25,7 +25,8 @@ import { compareText } from './order.js'
  * - secret-key-insecure-default  notice   SECRET_KEY comes from the environment but falls back to a literal
  * - secret-key-missing           warning  no SECRET_KEY in the settings chain
  * - debug-true                   warning  DEBUG is the literal True
- * - allowed-hosts-empty          notice   ALLOWED_HOSTS is an empty literal
+ * - debug-env-default-true       warning  DEBUG comes from the environment but defaults to on ("true", "1", True)
+ * - allowed-hosts-empty          notice   ALLOWED_HOSTS is an empty literal, or not set at all
  * - allowed-hosts-local-only     notice   ALLOWED_HOSTS lists only localhost/loopback addresses
  * - database-sqlite              warning  the default database is SQLite
  * - database-sqlite-fallback     notice   the database URL comes from the environment but falls back to SQLite
@@ -63,6 +64,7 @@ export type FindingCode =
   | 'secret-key-insecure-default'
   | 'secret-key-missing'
   | 'debug-true'
+  | 'debug-env-default-true'
   | 'allowed-hosts-empty'
   | 'allowed-hosts-local-only'
   | 'database-sqlite'

@@ -122,10 +122,11 @@ class FileInspector:
             env_kw = self.keyword(node, "env")
             name = self.string(env_kw) if env_kw is not None else "DATABASE_URL"
             if name is not None:
-                result = {"variable": name, "cast": "db"}
+                result = {"variable": name}
                 default = self.keyword(node, "default")
                 if default is not None:
                     result["default"] = self.json_value(default)
+                result["cast"] = "db"
         elif func in ("decouple.config",) or (
             isinstance(node.func, ast.Name)
             and node.func.id in DEFAULT_ENV_FUNCTIONS
@@ -161,10 +162,11 @@ class FileInspector:
             var_node = args[0] if args else self.keyword(node, "var")
             name = self.string(var_node) if var_node is not None else ENVIRON_METHODS[method]
             if name is not None:
-                result = {"variable": name, "cast": method}
+                result = {"variable": name}
                 default = args[1] if len(args) > 1 else self.keyword(node, "default")
                 if default is not None:
                     result["default"] = self.json_value(default)
+                result["cast"] = method
         return result
 
     def env_reads_inside(self, node):

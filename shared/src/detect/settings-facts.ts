@@ -51,9 +51,14 @@ export function mergeSettingsFacts(events: readonly ChainEvent[]): SettingsFacts
     // little to build a fact from.
     if (!fact) continue
     const value = resolveNamedSequence(event.value, event.op, known)
-    const update: SettingUpdate = { op: event.op, value, at, conditional: event.conditional }
-    if (event.keys !== undefined) update.keys = event.keys
-    if (event.index !== undefined) update.index = event.index
+    const update: SettingUpdate = {
+      op: event.op,
+      ...(event.keys === undefined ? {} : { keys: event.keys }),
+      ...(event.index === undefined ? {} : { index: event.index }),
+      value,
+      at,
+      conditional: event.conditional,
+    }
     const next: SettingFact = { ...fact, updates: [...(fact.updates ?? []), update] }
     if (SEQUENCE_ADDITIONS.has(event.op) && event.keys === undefined) {
       const items = event.op === 'extend' || event.op === 'prepend' ? (Array.isArray(value) ? value : [value]) : [value]

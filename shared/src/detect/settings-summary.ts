@@ -20,6 +20,12 @@ function stringAt(value: JsonValue | undefined, ...keys: string[]): string | und
   return typeof current === 'string' ? current : undefined
 }
 
+/** An environment default that means "on": True, 1, or a string such as "true"/"1"/"yes"/"on". */
+function isTruthyDefault(value: JsonValue | undefined): boolean {
+  if (value === true || value === 1) return true
+  return typeof value === 'string' && ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase())
+}
+
 /** Python truthiness of a literal. */
 function truthy(value: JsonValue): boolean {
   if (Array.isArray(value)) return value.length > 0
@@ -148,13 +154,26 @@ export function settingsFindings(facts: SettingsFacts, summary: SettingsSummary)
     )
   }
 
+  const debug = facts.DEBUG
+  if (debug?.value.kind === 'env' && isTruthyDefault(debug.value.default)) {
+    findings.push(
+      finding(
+        'warning',
+        'debug-env-default-true',
+        `DEBUG reads ${debug.value.variable}, which defaults to ${JSON.stringify(debug.value.default)} when unset, so a deploy that forgets it runs with DEBUG on. Set ${debug.value.variable}=False on the platform, or make the default False.`,
+        at(debug),
+      ),
+    )
+  }
+
   const hosts = facts.ALLOWED_HOSTS
-  if (hosts?.value.kind === 'literal' && Array.isArray(hosts.value.value) && hosts.value.value.length === 0 && !hosts.added?.length) {
+  const hostsValue = effectiveValue(hosts)
+  if (!hosts || (Array.isArray(hostsValue) && hostsValue.length === 0)) {
     findings.push(
       finding(
         'notice',
         'allowed-hosts-empty',
-        'ALLOWED_HOSTS is empty: with DEBUG off, Django answers 400 to every request. Read it from the environment, e.g. ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",").',
+        `ALLOWED_HOSTS is ${hosts ? 'empty' : "not set (Django's default is empty)"}: with DEBUG off, Django answers 400 to every request. Read it from the environment, e.g. ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",").`,
         at(hosts),
       ),
     )

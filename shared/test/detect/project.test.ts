@@ -113,7 +113,7 @@ describe('the settings module in a real tree', () => {
       definesAll: false,
     })
     expect(model.summary).toMatchObject({ debug: 'false', staticfilesBackend: 'manifest', secretKey: 'missing' })
-    expect(model.findings.map((f) => f.code)).toEqual(['secret-key-missing', 'python-version-missing', 'settings-dev-default-overridden'])
+    expect(model.findings.map((f) => f.code)).toEqual(['secret-key-missing', 'allowed-hosts-empty', 'python-version-missing', 'settings-dev-default-overridden'])
   })
 
   test('an existing optional local.py joins the chain (conditionally) and overrides', async () => {
