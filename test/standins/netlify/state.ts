@@ -43,6 +43,8 @@ export interface Deploy {
   files: Map<string, string>
   /** sha1s still to upload. */
   required: Set<string>
+  /** Paths still to upload: every path whose sha was required (the CLI uploads a shared sha to each of its paths). */
+  pendingPaths: Set<string>
   /** sha1s that were required when the file list was sent: a path is uploadable iff its sha is here. */
   requiredAtStart: Set<string>
   /** Paths uploaded, in order. */
@@ -108,6 +110,7 @@ export class NetlifyState {
       asyncDiff: false,
       files: new Map(),
       required: new Set(),
+      pendingPaths: new Set(),
       requiredAtStart: new Set(),
       uploads: [],
       createdAt: now(),
@@ -129,6 +132,7 @@ export class NetlifyState {
       const missing = new Set([...files.values()].filter((sha) => !site.blobs.has(sha)))
       deploy.required = missing
       deploy.requiredAtStart = new Set(missing)
+      deploy.pendingPaths = new Set([...files].filter(([, sha]) => missing.has(sha)).map(([path]) => path))
       if (missing.size === 0) this.startProcessing(deploy)
       else this.transition(deploy, asyncDiff ? 'prepared' : 'uploading')
     }
@@ -146,9 +150,10 @@ export class NetlifyState {
   receive(deploy: Deploy, path: string, sha: string, body: Buffer): void {
     this.site(deploy).blobs.set(sha, body)
     deploy.required.delete(sha)
+    deploy.pendingPaths.delete(path)
     deploy.uploads.push(path)
     if (deploy.state === 'prepared') this.transition(deploy, 'uploading')
-    if (deploy.required.size === 0) {
+    if (deploy.pendingPaths.size === 0) {
       this.transition(deploy, 'uploaded')
       this.startProcessing(deploy)
     }

@@ -1,0 +1,199 @@
+import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
+import type { Logger } from '@django-deploy/shared/runtime/log'
+import { NetworkError, type HttpResponse, type HttpTransport } from './http.js'
+import { DEFAULT_RETRY, isRetryableStatus, retryDelayMs, serverWaitMs, type RetryPolicy } from './retry.js'
+import type { NetlifyDeploy, NetlifySite } from './types.js'
+
+/**
+ * Netlify's REST API, the calls a deploy needs and nothing else (static.md §2.1). Every call
+ * retries what is worth retrying (retry.ts) within the run's deadline; a 429 also pauses every
+ * other request of this client until the limit resets, instead of each upload finding out alone.
+ * Failures become `NetlifyApiError`: what we were doing, Netlify's own `message`, the status and
+ * the request id Netlify support asks for.
+ */
+export const NETLIFY_API_URL = 'https://api.netlify.com/api/v1'
+
+export interface NetlifyApiOptions {
+  token: string
+  transport: HttpTransport
+  /** Default https://api.netlify.com/api/v1. */
+  apiUrl?: string
+  log: Logger
+  retry?: RetryPolicy
+  /** Per request. */
+  requestTimeoutMs?: number
+  /** Epoch ms after which no new wait or request is started (the `timeout` input). */
+  deadline?: number
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+  random?: () => number
+  userAgent?: string
+}
+
+export class NetlifyApiError extends ActionError {
+  constructor(
+    readonly status: number,
+    readonly netlifyMessage: string,
+    what: string,
+    options: { input?: string; hint?: string; requestId?: string } = {},
+  ) {
+    super(`Netlify answered ${status} (${netlifyMessage}) when asked to ${what}.${options.requestId ? ` Request id: ${options.requestId}.` : ''}`, { input: options.input, hint: options.hint })
+    this.name = 'NetlifyApiError'
+  }
+}
+
+export interface RequestCounts {
+  /** Requests sent, by operation, retries included. */
+  byOperation: Record<string, number>
+  retries: number
+}
+
+interface Call {
+  operation: string
+  what: string
+  method: string
+  path: string
+  query?: Record<string, string | undefined>
+  json?: unknown
+  binary?: Buffer
+}
+
+export class NetlifyApi {
+  readonly counts: RequestCounts = { byOperation: {}, retries: 0 }
+  private readonly apiUrl: string
+  private readonly policy: RetryPolicy
+  private readonly sleep: (ms: number) => Promise<void>
+  private readonly now: () => number
+  private readonly random: () => number
+  private pausedUntil = 0
+
+  constructor(private readonly options: NetlifyApiOptions) {
+    this.apiUrl = (options.apiUrl ?? NETLIFY_API_URL).replace(/\/+$/, '')
+    this.policy = options.retry ?? DEFAULT_RETRY
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    this.now = options.now ?? Date.now
+    this.random = options.random ?? Math.random
+  }
+
+  getSite(siteId: string): Promise<NetlifySite> {
+    return this.json({ operation: 'getSite', what: `read site '${siteId}'`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}` })
+  }
+
+  /** Netlify's name filter is a substring match; callers pick the exact name. */
+  listSites(name: string, page: number): Promise<NetlifySite[]> {
+    return this.json({ operation: 'listSites', what: `look for a site named '${name}'`, method: 'GET', path: '/sites', query: { name, filter: 'all', page: String(page), per_page: '100' } })
+  }
+
+  createSite(name: string): Promise<NetlifySite> {
+    return this.json({ operation: 'createSite', what: `create site '${name}'`, method: 'POST', path: '/sites', json: { name } })
+  }
+
+  /** One call: the deploy and its whole file list (path → sha1). */
+  createDeploy(siteId: string, title: string | undefined, body: { files: Record<string, string>; draft: boolean; branch?: string; async: boolean }): Promise<NetlifyDeploy> {
+    return this.json({ operation: 'createSiteDeploy', what: 'create the deploy', method: 'POST', path: `/sites/${encodeURIComponent(siteId)}/deploys`, query: { title }, json: body })
+  }
+
+  getDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {
+    return this.json({ operation: 'getSiteDeploy', what: `read the state of deploy ${deployId}`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` })
+  }
+
+  async uploadFile(deployId: string, path: string, content: Buffer): Promise<void> {
+    const encoded = path.split('/').map(encodeURIComponent).join('/')
+    await this.call({ operation: 'uploadDeployFile', what: `upload ${path}`, method: 'PUT', path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`, binary: content })
+  }
+
+  cancelDeploy(deployId: string): Promise<NetlifyDeploy> {
+    return this.json({ operation: 'cancelSiteDeploy', what: `cancel deploy ${deployId}`, method: 'POST', path: `/deploys/${encodeURIComponent(deployId)}/cancel` })
+  }
+
+  private async json<T>(call: Call): Promise<T> {
+    const response = await this.call(call)
+    try {
+      return JSON.parse(response.body.toString('utf8')) as T
+    } catch {
+      throw new ActionError(`Netlify's answer to the request to ${call.what} was not JSON (status ${response.status}).`, { hint: 'Check that the API URL points at Netlify; re-run the job if Netlify was having trouble.' })
+    }
+  }
+
+  private async call(call: Call): Promise<HttpResponse> {
+    const query = new URLSearchParams(Object.entries(call.query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString()
+    const url = `${this.apiUrl}${call.path}${query ? `?${query}` : ''}`
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, 'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static' }
+    let body: Buffer | string | undefined
+    if (call.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(call.json)
+    } else if (call.binary !== undefined) {
+      headers['content-type'] = 'application/octet-stream'
+      body = call.binary
+    }
+    for (let attempt = 1; ; attempt++) {
+      await this.waitForPause(call)
+      this.counts.byOperation[call.operation] = (this.counts.byOperation[call.operation] ?? 0) + 1
+      let response: HttpResponse | undefined
+      let failure: string
+      try {
+        response = await this.options.transport.send({ method: call.method, url, headers, body, timeoutMs: this.options.requestTimeoutMs ?? 60_000 })
+        if (response.status < 300) return response
+        failure = `${response.status} ${netlifyMessage(response)}`
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error
+        failure = error.message
+      }
+      const retryable = response === undefined || isRetryableStatus(response.status)
+      if (!retryable || attempt >= this.policy.maxAttempts) throw this.failure(call, response, failure, attempt)
+      const hint = response ? serverWaitMs(response.headers, this.now()) : undefined
+      const delay = retryDelayMs(this.policy, attempt, hint, this.random)
+      if (response?.status === 429) this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay)
+      this.checkDeadline(call, delay, failure)
+      this.counts.retries++
+      this.options.log.info(`Netlify: ${call.what} failed (${failure}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts}).`)
+      await this.sleep(delay)
+    }
+  }
+
+  private async waitForPause(call: Call): Promise<void> {
+    const wait = this.pausedUntil - this.now()
+    if (wait <= 0) return
+    this.checkDeadline(call, wait, 'rate limited')
+    await this.sleep(wait)
+  }
+
+  private checkDeadline(call: Call, delay: number, failure: string): void {
+    const deadline = this.options.deadline
+    if (deadline !== undefined && this.now() + delay > deadline) {
+      throw new TimeoutError(`Deploying to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.")
+    }
+  }
+
+  private failure(call: Call, response: HttpResponse | undefined, failure: string, attempts: number): ActionError {
+    if (!response) {
+      return new ActionError(`Could not reach Netlify to ${call.what} after ${attempts} attempts: ${failure}.`, { hint: 'Check the runner\'s network; Netlify status: https://www.netlifystatus.com.' })
+    }
+    const message = netlifyMessage(response)
+    const requestId = response.headers['x-nf-request-id']
+    const status = response.status
+    if (status === 401) {
+      return new NetlifyApiError(status, message, call.what, { input: 'netlify-auth-token', requestId, hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.' })
+    }
+    if (status === 429 || status >= 500) {
+      return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, { requestId, hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.' })
+    }
+    return new NetlifyApiError(status, message, call.what, { requestId })
+  }
+}
+
+/** Netlify's `{code, message}` envelope, or a short piece of whatever came back. */
+export function netlifyMessage(response: HttpResponse): string {
+  const text = response.body.toString('utf8')
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; errors?: unknown }
+    if (typeof parsed.message === 'string') {
+      const errors = parsed.errors && typeof parsed.errors === 'object' ? ` ${JSON.stringify(parsed.errors)}` : ''
+      return `${parsed.message}${errors}`
+    }
+  } catch {
+    /* not JSON */
+  }
+  return text.trim().slice(0, 200) || 'no message'
+}

@@ -1,0 +1,27 @@
+/** The fields of Netlify's `site` and `deploy` objects we read (swagger `site`, `deploy`; `links` is returned but not in the definition). */
+export interface NetlifySite {
+  id: string
+  name: string
+  url?: string
+  ssl_url?: string
+  admin_url?: string
+  published_deploy?: { id?: string; locked?: boolean } | null
+}
+
+export interface NetlifyDeploy {
+  id: string
+  site_id?: string
+  state: string
+  name?: string
+  url?: string
+  ssl_url?: string
+  deploy_url?: string
+  deploy_ssl_url?: string
+  admin_url?: string
+  /** SHA1s Netlify does not have yet; absent until the diff is done. */
+  required?: string[]
+  error_message?: string | null
+  branch?: string | null
+  draft?: boolean
+  links?: { permalink?: string; alias?: string; branch?: string }
+}
