@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Once per run: a private PostgreSQL cluster and the run directory (test/support/global-setup.ts).
+    globalSetup: ['test/support/global-setup.ts'],
   },
 })
