@@ -9,7 +9,7 @@ import type { DetectOptions, Finding, ProjectModel, SettingsFacts, SettingsInfo 
 import { isDirectory, resolveModule } from './modules.js'
 import { dirnameRel, dirsUpTo, describeDir, repoPaths } from './paths.js'
 import { readDirectoryFiles } from './project-files.js'
-import { chooseWsgi, moduleIn, scanLayout, sysPathRoots, type PythonModuleFile } from './project-layout.js'
+import { chooseWsgi, moduleIn, scanLayout, sysPathRoots, type ProjectLayout, type PythonModuleFile } from './project-layout.js'
 import { isParseError, parseFailure, PythonFileCache, type ParsedPythonFile, type SettingsDefaultCall } from './python-oracle.js'
 import { detectPythonVersion } from './python-version.js'
 import { followSettingsChain } from './settings-chain.js'
@@ -36,14 +36,21 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
   const managePy = manage.managePy
   const appDir = dirnameRel(managePy)
 
-  // Round 1: manage.py alone tells us the extra import roots.
-  const manageParsed = await cache.parse(paths.abs(managePy))
+  // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
+  // dev, production...): Python's start-up dominates detection time.
+  const layoutFiles = (layout: ProjectLayout) =>
+    [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs)
+  let layout = await scanLayout(appDir, [appDir], paths)
+  await cache.load([paths.abs(managePy), ...layoutFiles(layout)])
+  const manageParsed = cache.get(paths.abs(managePy))
   if (isParseError(manageParsed)) throw parseFailure(managePy, 'manage.py', manageParsed.error)
   let roots = unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))])
-
-  // Round 2: every WSGI/ASGI module and settings package in one Python process.
-  const layout = await scanLayout(appDir, roots, paths)
-  await cache.load([...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => paths.abs(entry.file)).concat(layout.settingsDirectoryFiles.map(paths.abs)))
+  if (roots.length > 1) {
+    // manage.py puts more directories on sys.path (src/, cookiecutter's apps folder): module
+    // names change, and there may be more to parse (usually nothing new, so no second process).
+    layout = await scanLayout(appDir, roots, paths)
+    await cache.load(layoutFiles(layout))
+  }
 
   const manageDefault = settingsDefault(managePy, manageParsed)
   const wsgiChoice = chooseWsgi(layout.wsgiFiles, manageDefault?.module)

@@ -544,9 +544,10 @@ def inspect_file(path):
 
 
 def main():
-    request = json.load(sys.stdin)
+    # Bytes in, ASCII out: the locale's encoding (C, POSIX, cp1252) never matters.
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     results = [inspect_file(path) for path in request["files"]]
-    json.dump({"files": results}, sys.stdout, ensure_ascii=True)
+    sys.stdout.write(json.dumps({"files": results}, ensure_ascii=True))
 
 
 if __name__ == "__main__":

@@ -89,9 +89,10 @@ export async function inspectPythonFiles(runner: CommandRunner, python: string, 
   if (files.length === 0) return []
   let result
   try {
-    result = await runner.run(python, [fileURLToPath(SCRIPT)], {
+    // -I: isolated (no PYTHONPATH, no user site), so nothing in the environment or the project can
+    // shadow `ast` or `json`; -B: write no .pyc next to the script.
+    result = await runner.run(python, ['-I', '-B', fileURLToPath(SCRIPT)], {
       input: JSON.stringify({ files }),
-      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
       timeoutMs: 60_000,
     })
   } catch (error) {

@@ -3,7 +3,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { ActionError } from '../../src/errors.js'
-import { detect } from './helpers.js'
+import { detectProject } from '../../src/detect/detect.js'
+import { spawnRunner, type CommandRunner } from '../../src/runtime/command.js'
+import { detect, PYTHON } from './helpers.js'
 
 /**
  * The real Django projects in test/fixtures, each against a hand-reviewed expected model in
@@ -25,6 +27,18 @@ describe('fixture models', () => {
       expect(JSON.parse(JSON.stringify(model))).toEqual(expected)
     })
   }
+})
+
+test('a settings package (base, dev, production) is read with a single Python process', async () => {
+  const calls: string[][] = []
+  const runner: CommandRunner = {
+    run: (command, args, options) => {
+      calls.push([command, ...args])
+      return spawnRunner.run(command, args, options)
+    },
+  }
+  await detectProject({ repoRoot: path.join(fixtures, 'uv'), python: PYTHON }, runner)
+  expect(calls).toHaveLength(1)
 })
 
 describe('fixtures that stop detection', () => {

@@ -257,6 +257,12 @@ describe('inspect_settings.py', () => {
     expect(result).toMatchObject({ events: [{ name: 'NAME', value: { kind: 'literal', value: 'café' } }] })
   })
 
+  test('paths with non-ASCII characters reach Python intact', async () => {
+    const root = await makeTree({ 'projét/settings.py': 'DEBUG = False\n' })
+    const [result] = await inspectPythonFiles(spawnRunner, PYTHON, [path.join(root, 'projét', 'settings.py')])
+    expect(result).toMatchObject({ events: [{ name: 'DEBUG' }] })
+  })
+
   test('a missing interpreter is an ActionError that says how to get Python', async () => {
     const root = await makeTree({ 'a.py': 'A = 1\n' })
     const error = await inspectPythonFiles(spawnRunner, '/nonexistent/python3', [path.join(root, 'a.py')]).catch((caught: unknown) => caught)
