@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest'
 import {
   FIXTURES,
   copyFixture,
@@ -242,6 +242,17 @@ describe('test bed', () => {
     const [a, b] = await Promise.all([createDatabase('same'), createDatabase('same')])
     expect(a).not.toBe(b)
     expect(await psql(a as string, 'SELECT current_database()')).toBe(new URL(a as string).pathname.slice(1))
+  })
+
+  it('keeps copies in the run directory and records servers there until they stop', async ({ onTestFinished }) => {
+    const runDir = inject('testRunDir')
+    const dir = await copyFixture('flat', { cleanup: onTestFinished })
+    expect(dir.startsWith(join(runDir, 'tmp') + '/')).toBe(true)
+    const server = await startGunicorn(dir, 'mysite.wsgi', { cleanup: onTestFinished })
+    expect((await stat(join(runDir, 'pids', String(server.pid)))).isFile()).toBe(true)
+    await server.stop()
+    await expect(stat(join(runDir, 'pids', String(server.pid)))).rejects.toThrow()
+    await expect(fetch(server.url)).rejects.toThrow()
   })
 
   it('startGunicorn reports the server log when the app cannot load', async ({ onTestFinished }) => {
