@@ -1,0 +1,189 @@
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ActionError } from '@django-deploy/shared/errors'
+import type { ProjectModel } from '@django-deploy/shared/detect/index'
+import type { CommandRunner } from '@django-deploy/shared/runtime/command'
+import type { Logger } from '@django-deploy/shared/runtime/log'
+import { BUILD_SECRET_KEY, buildEnvironment, overlayEnvironment, renderOverlay } from '@django-deploy/shared/settings/index'
+
+/**
+ * Running the user's Django project for the build, with the shared production settings overlay
+ * (DEBUG off, WhiteNoise, hosts from the environment) and without touching the checkout:
+ *
+ * - the overlay module is written to a private directory on PYTHONPATH (not beside the settings
+ *   module), under a name of its own;
+ * - STATIC_ROOT (collectstatic) goes to the private directory;
+ * - without `database-url` the content comes from a *copy* of the repository's SQLite file (or a
+ *   new one), migrated, plus `fixtures` loaded into it. A `database-url` is used as is: no
+ *   migration is ever run against it (it is usually the live site's database).
+ */
+export const OVERLAY_MODULE = 'django_deploy_static_settings'
+
+export interface DjangoOptions {
+  project: ProjectModel
+  /** Absolute repository root (project paths are relative to it). */
+  repoRoot: string
+  /** Private scratch directory of this run. */
+  workDir: string
+  python: string
+  runner: CommandRunner
+  log: Logger
+  /** Public origin (`base-url`), when known. */
+  baseUrl?: string
+  databaseUrl?: string
+  fixtures: string[]
+  timeoutMs: number
+  /** Extra variables for every command (e.g. BUILD_DIR for bakery). */
+  extraEnv?: Record<string, string>
+}
+
+export interface DjangoFacts {
+  django: string
+  engine?: string
+  databaseName?: string
+  staticUrl: string
+  staticRoot: string
+  mediaUrl?: string
+  mediaRoot?: string
+  installedApps: string[]
+  gunicorn: boolean
+  bakery: boolean
+  wagtailBakery: boolean
+  distill: boolean
+  distillVersion?: string
+  sitesFramework: boolean
+}
+
+export interface PreparedDjango {
+  appDir: string
+  env: Record<string, string>
+  facts: DjangoFacts
+  /** How the content was provided, for the summary. */
+  content: string
+  manage(args: string[], what: string): Promise<string>
+}
+
+const PROBE = String.raw`
+import json
+from importlib.util import find_spec
+import django
+django.setup()
+from django.conf import settings
+
+def version(distribution, module):
+    try:
+        from importlib.metadata import version as v
+        return v(distribution)
+    except Exception:
+        pass
+    try:
+        return getattr(__import__(module), "__version__", None)
+    except Exception:
+        return None
+
+db = settings.DATABASES.get("default", {})
+print("DJANGO-DEPLOY-PROBE " + json.dumps({
+    "django": django.get_version(),
+    "engine": db.get("ENGINE"),
+    "databaseName": str(db.get("NAME")) if db.get("NAME") else None,
+    "staticUrl": settings.STATIC_URL,
+    "staticRoot": str(settings.STATIC_ROOT),
+    "mediaUrl": settings.MEDIA_URL or None,
+    "mediaRoot": str(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None,
+    "installedApps": list(settings.INSTALLED_APPS),
+    "gunicorn": find_spec("gunicorn") is not None,
+    "bakery": find_spec("bakery") is not None,
+    "wagtailBakery": find_spec("wagtailbakery") is not None,
+    "distill": find_spec("django_distill") is not None,
+    "distillVersion": version("django-distill", "django_distill") if find_spec("django_distill") else None,
+    "sitesFramework": "django.contrib.sites" in settings.INSTALLED_APPS,
+}))
+`
+
+export async function prepareDjango(options: DjangoOptions): Promise<PreparedDjango> {
+  const { project, runner, log } = options
+  const appDir = path.join(options.repoRoot, project.appDir)
+  const overlayDir = path.join(options.workDir, 'settings')
+  await mkdir(overlayDir, { recursive: true })
+  // An absolute app directory: the overlay then resolves relative paths from manage.py's folder
+  // even though it lives outside the project.
+  await writeFile(path.join(overlayDir, `${OVERLAY_MODULE}.py`), renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir))
+
+  const base = options.baseUrl ? new URL(options.baseUrl) : undefined
+  const staticRoot = path.join(options.workDir, 'staticfiles')
+  const env: Record<string, string> = {
+    ...buildEnvironment(project, OVERLAY_MODULE),
+    ...overlayEnvironment({
+      settingsModule: OVERLAY_MODULE,
+      hosts: ['127.0.0.1', 'localhost', ...(base ? [base.hostname] : [])],
+      https: base?.protocol === 'https:',
+      secretKey: BUILD_SECRET_KEY,
+      staticRoot,
+      project,
+    }),
+    PYTHONPATH: [overlayDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    ...(options.extraEnv ?? {}),
+  }
+  // HSTS and the SSL redirect make no sense for a build that only the crawler talks to.
+  if (base?.protocol === 'https:') Object.assign(env, { SECURE_SSL_REDIRECT: 'false', SECURE_HSTS_SECONDS: '0' })
+
+  const python = async (args: string[], what: string, extra: Record<string, string> = {}): Promise<string> => {
+    const result = await runner.run(options.python, args, { cwd: appDir, env: { ...env, ...extra }, timeoutMs: options.timeoutMs })
+    if (result.exitCode !== 0) {
+      throw new ActionError(`${what} failed (exit code ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, {
+        hint: 'Fix the error above; it happens with your settings plus the production overlay (DEBUG off). Set settings-module if the wrong settings were used.',
+      })
+    }
+    return result.stdout
+  }
+  const manage = (args: string[], what: string): Promise<string> => python([path.basename(project.managePy), ...args], what)
+
+  const probeOutput = await python(['-c', PROBE], 'Loading the Django settings')
+  const line = probeOutput.split('\n').find((entry) => entry.startsWith('DJANGO-DEPLOY-PROBE '))
+  if (!line) throw new ActionError('Loading the Django settings printed nothing readable.', { hint: 'Does the settings module print to stdout or exit early?' })
+  const facts = JSON.parse(line.slice('DJANGO-DEPLOY-PROBE '.length)) as DjangoFacts
+  facts.staticUrl = rootRelative(facts.staticUrl) ?? '/static/'
+  facts.mediaUrl = rootRelative(facts.mediaUrl)
+
+  let content: string
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl
+    content = 'the database at database-url (not migrated)'
+  } else {
+    const copy = path.join(options.workDir, 'content.sqlite3')
+    const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:' ? path.resolve(appDir, facts.databaseName) : undefined
+    const exists = source ? await stat(source).then((info) => info.isFile(), () => false) : false
+    if (source && exists) {
+      await copyFile(source, copy)
+      content = `a copy of ${path.relative(options.repoRoot, source) || source}, migrated`
+    } else {
+      content = 'a new SQLite database, migrated'
+    }
+    env.DATABASE_URL = `sqlite:///${copy}`
+    await log.group('Database: migrate', async () => {
+      log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'))
+    })
+  }
+  if (options.fixtures.length) {
+    await log.group(`Database: loaddata ${options.fixtures.join(' ')}`, async () => {
+      log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'))
+    })
+    content += `, with fixtures ${options.fixtures.join(', ')}`
+  }
+  return { appDir, env, facts, content, manage }
+}
+
+/** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */
+function rootRelative(url: string | null | undefined): string | undefined {
+  if (!url) return undefined
+  if (/^[a-z]+:\/\//i.test(url) || url.startsWith('//')) return undefined
+  const withSlash = url.startsWith('/') ? url : `/${url}`
+  return withSlash.endsWith('/') ? withSlash : `${withSlash}/`
+}
+
+function tail(text: string): string {
+  const lines = text.trim().split('\n')
+  return lines.slice(-25).join('\n')
+}

@@ -1,0 +1,179 @@
+import { cpus } from 'node:os'
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ActionError } from '@django-deploy/shared/errors'
+import type { ProjectModel } from '@django-deploy/shared/detect/index'
+import type { CommandRunner } from '@django-deploy/shared/runtime/command'
+import type { Logger } from '@django-deploy/shared/runtime/log'
+import { distillCommand, bakeryCommand, chooseGenerator, type GeneratorName } from './adapters.js'
+import { checkOutput, listFiles, type CheckReport } from './checks.js'
+import { crawl, type CrawlResult } from './crawl.js'
+import { prepareDjango, type DjangoFacts } from './django.js'
+import { httpFetcher } from './fetcher.js'
+import { OUTPUT_MARKER, prepareOutputDir, redirectsFromStubs, rewriteOrigin, writeContentTypeHeaders, writeRedirects } from './output.js'
+import { startAppServer, type AppServer, type StartOptions } from './server.js'
+
+/**
+ * Build the static site into output-dir with the chosen generator, then check it the same way
+ * whichever generator ran (checks.ts).
+ */
+export interface GenerateOptions {
+  project: ProjectModel
+  repoRoot: string
+  /** Absolute. */
+  outputDir: string
+  /** Private scratch directory. */
+  workDir: string
+  python: string
+  runner: CommandRunner
+  log: Logger
+  generator: 'auto' | GeneratorName
+  buildCommand?: string
+  baseUrl?: string
+  databaseUrl?: string
+  fixtures: string[]
+  extraPaths: string[]
+  timeoutMs: number
+  /** Parallel requests of the crawler; default 2 × the app's workers. */
+  concurrency?: number
+  startServer?: (options: StartOptions) => Promise<AppServer>
+}
+
+export interface GenerateResult {
+  generator: GeneratorName
+  /** Why that generator (auto). */
+  reason: string
+  content: string
+  django?: DjangoFacts
+  crawl?: CrawlResult
+  check: CheckReport
+  redirects: number
+  server?: { kind: string; workers: number }
+}
+
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const { log, project } = options
+  await prepareOutputDir(options.outputDir, [options.repoRoot, path.join(options.repoRoot, project.appDir)])
+  const django = await prepareDjango({
+    project,
+    repoRoot: options.repoRoot,
+    workDir: options.workDir,
+    python: options.python,
+    runner: options.runner,
+    log,
+    baseUrl: options.baseUrl,
+    databaseUrl: options.databaseUrl,
+    fixtures: options.fixtures,
+    timeoutMs: options.timeoutMs,
+    extraEnv: { BUILD_DIR: options.outputDir },
+  })
+  const choice = options.generator === 'auto' ? chooseGenerator(django.facts) : { name: options.generator, reason: `generator: ${options.generator}` }
+  log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`)
+
+  let crawlResult: CrawlResult | undefined
+  let server: AppServer | undefined
+  const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : []
+  let redirects = 0
+
+  if (choice.name === 'crawl') {
+    await log.group('collectstatic', async () => {
+      log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
+    })
+    const workers = Math.max(2, cpus().length * 2 + 1)
+    server = await (options.startServer ?? startAppServer)({
+      python: options.python,
+      appDir: django.appDir,
+      env: django.env,
+      wsgiApplication: project.wsgiApplication,
+      useGunicorn: django.facts.gunicorn,
+      workers,
+      startTimeoutMs: 60_000,
+      managePy: path.basename(project.managePy),
+    })
+    const local = `http://127.0.0.1:${server.port}`
+    const base = options.baseUrl ? new URL(options.baseUrl) : undefined
+    const concurrency = options.concurrency ?? Math.max(4, server.workers * 2)
+    const fetcher = httpFetcher({ port: server.port, host: base ? base.host : `127.0.0.1:${server.port}`, forwardedProto: base?.protocol.replace(':', ''), concurrency })
+    try {
+      crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () =>
+        crawl({
+          fetcher,
+          log,
+          outputDir: options.outputDir,
+          extraPaths: options.extraPaths,
+          siteOrigins: [local, ...siteOrigins],
+          requestOrigin: base ? base.origin : local,
+          staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
+          mediaFiles: django.facts.mediaUrl && django.facts.mediaRoot ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot } : undefined,
+          concurrency,
+        }),
+      )
+    } finally {
+      fetcher.close()
+      await server.stop()
+    }
+    await copyStatic(django.facts.staticRoot, path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawlResult.staticFiles)
+    if (django.facts.mediaRoot && django.facts.mediaUrl) {
+      const mediaOut = path.join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean))
+      for (const file of crawlResult.mediaFiles) {
+        await mkdir(path.dirname(path.join(mediaOut, file)), { recursive: true })
+        await copyFile(path.join(django.facts.mediaRoot, file), path.join(mediaOut, file))
+      }
+    }
+    redirects = await writeRedirects(options.outputDir, crawlResult.redirects)
+    await writeContentTypeHeaders(options.outputDir, crawlResult.contentTypes)
+    await rewriteOrigin(options.outputDir, crawlResult.written.keys(), local, options.baseUrl)
+  } else {
+    const command = choice.name === 'bakery' ? bakeryCommand(options.outputDir) : choice.name === 'distill' ? await distillCommand(django, options.outputDir) : undefined
+    await log.group(`Generate with ${choice.name}`, async () => {
+      if (command) {
+        log.info(`manage.py ${command.join(' ')}`)
+        log.info(await django.manage(command, `manage.py ${command[0]} (${choice.name})`))
+      } else {
+        if (!options.buildCommand) throw new ActionError("generator 'command' needs a build-command.", { input: 'build-command' })
+        const result = await options.runner.run('bash', ['-eo', 'pipefail', '-c', options.buildCommand], {
+          cwd: path.join(options.repoRoot, project.searchRoot),
+          env: { ...django.env, OUTPUT_DIR: options.outputDir },
+          timeoutMs: options.timeoutMs,
+          onStdout: (chunk) => log.info(chunk.trimEnd()),
+          onStderr: (chunk) => log.info(chunk.trimEnd()),
+        })
+        if (result.exitCode !== 0) throw new ActionError(`build-command failed with exit code ${result.exitCode}.`, { input: 'build-command', hint: 'See its output above.' })
+      }
+    })
+    // Generators write meta-refresh stubs for redirects; make them real redirects on Netlify.
+    redirects = await writeRedirects(options.outputDir, await redirectsFromStubs(options.outputDir))
+  }
+
+  // bakery and distill wipe the directory they write; mark it as ours again for the next run.
+  await writeFile(path.join(options.outputDir, OUTPUT_MARKER), 'Written by django-deploy-actions/action-static; emptied on every build.\n')
+  const check = await checkOutput(options.outputDir, { siteOrigins })
+  if (check.files === 0) {
+    throw new ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
+      input: choice.name === 'command' ? 'build-command' : 'generator',
+      hint: choice.name === 'command' ? 'The command must write the site into $OUTPUT_DIR.' : 'Check the generator output above.',
+    })
+  }
+  return { generator: choice.name, reason: choice.reason, content: django.content, django: django.facts, crawl: crawlResult, check, redirects, server: server ? { kind: server.kind, workers: server.workers } : undefined }
+}
+
+/**
+ * Collected static files, all of them (JavaScript may load files no page names), except the
+ * admin's (the admin cannot work on a static site; referenced ones are kept) and the `.gz`/`.br`
+ * copies WhiteNoise makes (Netlify compresses by itself).
+ */
+async function copyStatic(root: string, destination: string, referenced: Set<string>): Promise<number> {
+  const files = await listFiles(root)
+  const all = new Set(files)
+  let copied = 0
+  for (const file of files) {
+    if (file.startsWith('admin/') && !referenced.has(file)) continue
+    if (/\.(gz|br)$/.test(file) && all.has(file.replace(/\.(gz|br)$/, ''))) continue
+    if (file === 'staticfiles.json') continue
+    await mkdir(path.dirname(path.join(destination, file)), { recursive: true })
+    await copyFile(path.join(root, file), path.join(destination, file))
+    copied++
+  }
+  if (copied === 0) await rm(destination, { recursive: true, force: true })
+  return copied
+}
