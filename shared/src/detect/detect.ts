@@ -9,6 +9,7 @@ import type { DetectOptions, Finding, ProjectModel, SettingsFacts, SettingsInfo 
 import { isDirectory, resolveModule } from './modules.js'
 import { dirnameRel, dirsUpTo, describeDir, repoPaths } from './paths.js'
 import { readDirectoryFiles } from './project-files.js'
+import { redactFacts } from './redact.js'
 import { chooseWsgi, moduleIn, scanLayout, sysPathRoots, type ProjectLayout, type PythonModuleFile } from './project-layout.js'
 import { isParseError, parseFailure, PythonFileCache, type ParsedPythonFile, type SettingsDefaultCall } from './python-oracle.js'
 import { detectPythonVersion } from './python-version.js'
@@ -125,7 +126,7 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
     dependencies: dependencies.info,
     features: features.features,
     existing: existing.existing,
-    facts,
+    facts: redactFacts(facts),
     summary,
     findings: sortFindings(findings),
   }

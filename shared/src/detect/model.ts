@@ -193,7 +193,12 @@ export interface ExistingFiles {
   netlifyToml?: string
 }
 
-/** The settings the actions care about, as found after following the settings chain. */
+/**
+ * The settings the actions care about, as found after following the settings chain.
+ * Secret values are never in the model: a literal SECRET_KEY (or its environment fallback) and
+ * PASSWORD/TOKEN/SECRET/API_KEY entries inside settings read "<redacted>" (see redact.ts); the
+ * summary still says what kind of value it was.
+ */
 export interface SettingsFacts {
   /** Whether BASE_DIR is a `Path` or a `str` decides how generated settings join paths. */
   BASE_DIR?: SettingFact

@@ -119,7 +119,9 @@ describe('the settings module in a real tree', () => {
   test('an existing optional local.py joins the chain (conditionally) and overrides', async () => {
     const model = await detect(await makeTree({ ...wagtailTree, 'mysite/settings/local.py': 'SECRET_KEY = "from-local"\n' }))
     expect(model.settings.files).toEqual(['mysite/settings/base.py', 'mysite/settings/local.py', 'mysite/settings/production.py'])
-    expect(model.facts.SECRET_KEY).toEqual({ value: { kind: 'literal', value: 'from-local' }, at: { file: 'mysite/settings/local.py', line: 1 }, conditional: true })
+    // The value itself is redacted (the model is printed); where it came from is not.
+    expect(model.facts.SECRET_KEY).toEqual({ value: { kind: 'literal', value: '<redacted>' }, at: { file: 'mysite/settings/local.py', line: 1 }, conditional: true })
+    expect(model.summary.secretKey).toBe('literal')
   })
 
   test('input and environment override the defaults', async () => {
@@ -217,6 +219,32 @@ describe('syntax errors', () => {
 })
 
 describe('the model as data', () => {
+  test('comments and strings that look like settings do not become facts', async () => {
+    const settings = `"""STATIC_ROOT = 'x'"""\n# DEBUG = True\nDEBUG = False  # DEBUG = True\nHELP = "ALLOWED_HOSTS = ['*']"\n`
+    const model = await detect(await makeTree(flatProject(settings)))
+    expect(model.facts.DEBUG?.value).toEqual({ kind: 'literal', value: false })
+    expect(model.facts.STATIC_ROOT).toBeUndefined()
+    expect(model.facts.ALLOWED_HOSTS).toBeUndefined()
+  })
+
+  test('secrets are redacted: SECRET_KEY, its fallback, database passwords', async () => {
+    const settings = [
+      'import os',
+      'SECRET_KEY = os.environ.get("SECRET_KEY", "fallback-secret")',
+      'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "hunter2", "HOST": "db"}}',
+      'DATABASES["default"]["PASSWORD"] = "hunter3"',
+      '',
+    ].join('\n')
+    const model = await detect(await makeTree(flatProject(settings)))
+    const json = JSON.stringify(model)
+    for (const secret of ['fallback-secret', 'hunter2', 'hunter3']) expect(json).not.toContain(secret)
+    expect(model.facts.SECRET_KEY?.value).toEqual({ kind: 'env', variable: 'SECRET_KEY', default: '<redacted>' })
+    expect(model.facts.DATABASES?.value).toEqual({ kind: 'literal', value: { default: { ENGINE: 'django.db.backends.postgresql', PASSWORD: '<redacted>', HOST: 'db' } } })
+    expect(model.facts.DATABASES?.updates?.[0]?.value).toBe('<redacted>')
+    expect(model.summary.databaseEngine).toBe('django.db.backends.postgresql')
+    expect(model.findings.map((f) => f.code)).toContain('secret-key-insecure-default')
+  })
+
   test('no absolute paths, and the same tree gives the same JSON', async () => {
     const root = await makeTree({
       ...flatProject('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\nINSTALLED_APPS = ["whitenoise.runserver_nostatic", "django.contrib.staticfiles"]\nSTATIC_ROOT = "/srv/static"\n'),
