@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { finding } from './findings.js'
 import type { Finding } from './model.js'
 import { isDirectory, moduleNameOf } from './modules.js'
-import { dirnameRel, joinRel, type RepoPaths } from './paths.js'
+import { dirnameRel, dirsUpTo, joinRel, type RepoPaths } from './paths.js'
 import type { SysPathAddition } from './python-oracle.js'
 import { compareText } from './order.js'
 import { findFilesByName } from './walk.js'
@@ -71,19 +71,34 @@ export async function scanLayout(appDir: string, roots: readonly string[], paths
 
 /**
  * Directories manage.py / wsgi.py put on sys.path (cookiecutter-django adds its inner app folder,
- * src layouts add "src"). Statically we only know the string literals in the added expression,
- * so each is tried relative to the file's directory; only directories that exist count.
+ * src layouts add "src"). Statically we only know the string literals in the added expression
+ * (`Path(__file__).parent.parent / "src"` → "src"), so they are tried relative to the file's
+ * directory, then each parent up to the repository root; the first directory that exists counts.
  */
 export async function sysPathRoots(file: string, additions: readonly SysPathAddition[], paths: RepoPaths): Promise<string[]> {
   const roots: string[] = []
-  const base = dirnameRel(file)
   for (const addition of additions) {
     const segments = addition.strings.flatMap((text) => text.split('/')).filter((segment) => segment !== '' && segment !== '.')
-    if (segments.length === 0 || segments.includes('..')) continue
-    const candidate = joinRel(base, ...segments)
-    if (await isDirectory(paths.abs(candidate))) roots.push(candidate)
+    if (segments.length === 0) continue
+    for (const base of dirsUpTo(dirnameRel(file), '')) {
+      const candidate = normalizeRel([...(base === '' ? [] : base.split('/')), ...segments])
+      if (candidate !== undefined && candidate !== '' && (await isDirectory(paths.abs(candidate)))) {
+        roots.push(candidate)
+        break
+      }
+    }
   }
   return roots
+}
+
+/** Resolve ".." in repository-relative segments; undefined when it climbs out of the repository. */
+function normalizeRel(segments: readonly string[]): string | undefined {
+  const result: string[] = []
+  for (const segment of segments) {
+    if (segment !== '..') result.push(segment)
+    else if (result.pop() === undefined) return undefined
+  }
+  return result.join('/')
 }
 
 /**

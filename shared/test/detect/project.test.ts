@@ -176,6 +176,19 @@ describe('the settings module in a real tree', () => {
     expect(model.wsgiApplication).toBe('mysite.wsgi.application')
   })
 
+  test('sys.path additions climbing with ".." or .parent are resolved inside the repository', async () => {
+    const model = await detect(
+      await makeTree({
+        'web/manage.py':
+          'import os, sys\nfrom pathlib import Path\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))\nsys.path.append(str(Path(__file__).resolve().parent.parent / "apps"))\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")\n',
+        'apps/core/__init__.py': '',
+        'apps/core/settings.py': 'DEBUG = False\n',
+        'lib/README': '',
+      }),
+    )
+    expect(model.settings).toMatchObject({ module: 'core.settings', files: ['apps/core/settings.py'] })
+  })
+
   test('no default anywhere: the only settings.py in the tree', async () => {
     const model = await detect(await makeTree({ 'manage.py': 'import django\n', 'site_cfg/settings.py': 'DEBUG = False\n', 'site_cfg/wsgi.py': 'application = None\n' }))
     expect(model.settings).toMatchObject({ module: 'site_cfg.settings', decidedBy: 'only-settings-file' })
