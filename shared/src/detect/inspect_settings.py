@@ -109,64 +109,45 @@ class FileInspector:
         if not isinstance(node, ast.Call):
             return None
         func = self.qualified(node.func)
-        args = node.args
-        result = None
+        first = node.args[0] if node.args else None
         if func in ("os.environ.get", "environ.get", "os.getenv", "getenv"):
-            name = self.string(args[0]) if args else self.string(self.keyword(node, "key"))
-            if name is not None:
-                result = {"variable": name}
-                default = args[1] if len(args) > 1 else self.keyword(node, "default")
-                if default is not None:
-                    result["default"] = self.json_value(default)
-        elif func in ("dj_database_url.config",):
+            # os.environ.get(key, default) / os.getenv(key, default)
+            return self.read(node, self.string(first if first is not None else self.keyword(node, "key")), positional_default=True)
+        if func == "dj_database_url.config":
+            # dj_database_url.config(env="DATABASE_URL", default=...): keyword arguments only
             env_kw = self.keyword(node, "env")
-            name = self.string(env_kw) if env_kw is not None else "DATABASE_URL"
-            if name is not None:
-                result = {"variable": name}
-                default = self.keyword(node, "default")
-                if default is not None:
-                    result["default"] = self.json_value(default)
-                result["cast"] = "db"
-        elif func in ("decouple.config",) or (
-            isinstance(node.func, ast.Name)
-            and node.func.id in DEFAULT_ENV_FUNCTIONS
-            and node.func.id not in self.imports
-        ):
-            name = self.string(args[0]) if args else None
-            if name is not None:
-                result = {"variable": name}
-                default = args[1] if len(args) > 1 else self.keyword(node, "default")
-                if default is not None:
-                    result["default"] = self.json_value(default)
-                cast = self.keyword(node, "cast")
-                if cast is not None:
-                    result["cast"] = self.segment(cast)
-        elif isinstance(node.func, ast.Name) and node.func.id in self.env_objects:
-            # env("NAME", default=...) on a django-environ Env object
-            name = self.string(args[0]) if args else None
-            if name is not None:
-                result = {"variable": name}
-                default = args[1] if len(args) > 1 else self.keyword(node, "default")
-                if default is not None:
-                    result["default"] = self.json_value(default)
-                cast = self.keyword(node, "cast")
-                if cast is not None:
-                    result["cast"] = self.segment(cast)
-        elif (
+            return self.read(node, self.string(env_kw) if env_kw is not None else "DATABASE_URL", cast="db")
+        is_decouple = func == "decouple.config" or (
+            isinstance(node.func, ast.Name) and node.func.id in DEFAULT_ENV_FUNCTIONS and node.func.id not in self.imports
+        )
+        is_env_object_call = isinstance(node.func, ast.Name) and node.func.id in self.env_objects
+        if is_decouple or is_env_object_call:
+            # config("NAME", default=..., cast=bool) / env("NAME", default=..., cast=...)
+            cast = self.keyword(node, "cast")
+            return self.read(node, self.string(first), positional_default=True, cast=self.segment(cast) if cast is not None else None)
+        if (
             isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id in self.env_objects
             and node.func.attr in ENVIRON_METHODS
         ):
+            # env.bool("NAME", default), env.db() (DATABASE_URL), env.list(var="NAME")
             method = node.func.attr
-            var_node = args[0] if args else self.keyword(node, "var")
+            var_node = first if first is not None else self.keyword(node, "var")
             name = self.string(var_node) if var_node is not None else ENVIRON_METHODS[method]
-            if name is not None:
-                result = {"variable": name}
-                default = args[1] if len(args) > 1 else self.keyword(node, "default")
-                if default is not None:
-                    result["default"] = self.json_value(default)
-                result["cast"] = method
+            return self.read(node, name, positional_default=True, cast=method)
+        return None
+
+    def read(self, call, name, positional_default=False, cast=None):
+        """The description of one read: its variable, its default (second argument or default=), its cast."""
+        if name is None:
+            return None
+        result = {"variable": name}
+        default = call.args[1] if positional_default and len(call.args) > 1 else self.keyword(call, "default")
+        if default is not None:
+            result["default"] = self.json_value(default)
+        if cast is not None:
+            result["cast"] = cast
         return result
 
     def env_reads_inside(self, node):

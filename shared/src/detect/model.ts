@@ -246,7 +246,7 @@ export type FindingLevel = 'error' | 'warning' | 'notice'
 
 export interface Finding {
   level: FindingLevel
-  /** Stable identifier for tests and docs, e.g. "settings-syntax-error", "several-dependency-managers". */
+  /** Stable identifier for tests and docs, e.g. "several-dependency-managers"; the full list is in findings.ts. */
   code: string
   message: string
   file?: string
