@@ -142,7 +142,11 @@ export interface DependencyInfo {
   managersFound: DependencyManager[]
   /** Lock file used by the chosen manager, if any (poetry.lock, uv.lock, Pipfile.lock, pdm.lock). */
   lockFile?: string
-  /** Declared packages, keyed by PEP 503 normalised name, value = version specifier ("" when none). */
+  /**
+   * Declared runtime packages (no dev groups), keyed by PEP 503 normalised name, value = version
+   * specifier without spaces ("" when none; Poetry's "^4.2" kept as written; "@ <url>" for direct
+   * references; several files' specifiers joined with ",").
+   */
   packages: Record<string, string>
 }
 
