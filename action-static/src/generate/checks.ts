@@ -104,6 +104,8 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
     const pageUrl = `${fakeOrigin}${urlPathOf(file)}`
     if (extension === '.html' || extension === '.htm') {
       const html = await readFile(full, 'utf8')
+      // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
+      if (!/^\s*(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|meta|title)/i.test(html.slice(0, 2048))) continue
       report.pages++
       for (const [pattern, what] of ERROR_PAGES) if (pattern.test(html)) report.errorPages.push({ file, what })
       const { refs, base } = extractHtmlRefs(html)

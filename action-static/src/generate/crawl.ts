@@ -67,7 +67,7 @@ export interface CrawlResult {
   queryUrls: Problem[]
   /** Internal URLs that answered something other than 200 or a redirect. */
   broken: Problem[]
-  /** Seeds that do not exist (no sitemap.xml, no robots.txt): worth a notice, not a failure. */
+  /** Optional seeds that do not exist (no sitemap.xml, no robots.txt): worth a notice, not a failure. */
   missingSeeds: Problem[]
   offsite: number
   notFoundPage: 'written' | 'not-html' | 'no-404'
@@ -243,7 +243,9 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   }
 
   const start = `${options.requestOrigin}/`
-  for (const seed of ['/', '/robots.txt', '/sitemap.xml', ...options.extraPaths]) enqueue(seed, start, undefined, true)
+  // robots.txt and sitemap.xml are optional; `/` and the extra paths must exist.
+  for (const seed of ['/', ...options.extraPaths]) enqueue(seed, start, undefined)
+  for (const seed of ['/robots.txt', '/sitemap.xml']) enqueue(seed, start, undefined, true)
 
   // The app's own 404 page, from a path that cannot exist.
   const notFoundKey = `/django-deploy-static-404-${randomBytes(6).toString('hex')}/`

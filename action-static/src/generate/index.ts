@@ -73,7 +73,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let crawlResult: CrawlResult | undefined
   let server: AppServer | undefined
   const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : []
-  let redirects = 0
+  let redirects: number
 
   if (choice.name === 'crawl') {
     await log.group('collectstatic', async () => {
