@@ -47,7 +47,7 @@ for (const name of Object.keys(env)) if (name.startsWith('GITHUB_EVENT') || name
 for (const file of [outputFile, summaryFile]) rmSync(file, { force: true })
 spawnSync('touch', [outputFile, summaryFile])
 
-console.log('Running action-static (dist/index.js) on test/fixtures/example-site with provider: directory …\n')
+process.stdout.write('Running action-static (dist/index.js) on test/fixtures/example-site with provider: directory …\n\n')
 const result = spawnSync(process.execPath, [path.join(repo, 'action-static', 'dist', 'index.js')], { env, stdio: 'inherit', cwd: repo })
 const outputs = Object.fromEntries(
   [...readFileSync(outputFile, 'utf8').matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((match) => [match[1], match[3]]),
@@ -58,7 +58,7 @@ if (result.status !== 0) {
   process.exit(result.status ?? 1)
 }
 const site = path.join(repo, outputs['output-dir'] ?? '_site')
-console.log(`
+process.stdout.write(`
 ────────────────────────────────────────────────────────────────
 The static site is in ${site}
   ${outputs.pages} pages, ${outputs.files} files (plus _redirects and _headers for Netlify)
@@ -67,4 +67,5 @@ Look at it:
   python3 -m http.server 8000 -d ${path.relative(process.cwd(), site) || '.'}
   then open http://localhost:8000/
 (A plain file server ignores _redirects/_headers; Netlify applies them.)
-────────────────────────────────────────────────────────────────`)
+────────────────────────────────────────────────────────────────
+`)
