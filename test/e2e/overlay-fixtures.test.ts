@@ -149,6 +149,36 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
     ctx.expect(asset.status, server.log()).toBe(200)
     ctx.expect(asset.headers.get('cache-control') ?? '').toMatch(/max-age=/)
 
+    // Logging in through the TLS proxy: the CSRF origin check passes (Django sees https because of
+    // the trusted X-Forwarded-Proto) and the cookies come back Secure.
+    const adminEnv = { env, settingsModule, appDir: fixture.appDir }
+    mustSucceed(
+      await manage(fixture.dir, ['createsuperuser', '--noinput', '--username', 'deployer', '--email', 'deployer@example.com'], {
+        ...adminEnv,
+        env: { ...env, DJANGO_SUPERUSER_PASSWORD: 'a-long-test-password-42' },
+      }),
+      'createsuperuser',
+    )
+    const loginPath = mustSucceed(await manage(fixture.dir, ['shell', '-c', "from django.urls import reverse; print(reverse('admin:login'))"], adminEnv), 'reverse').stdout.trim()
+    const form = await fetch(server.url + loginPath, { headers: proxied })
+    // The project may rename its cookies ("__Secure-csrftoken" in cookiecutter's settings).
+    const csrfCookie = form.headers.getSetCookie().find((cookie) => /^[^=]*csrftoken=/.test(cookie)) ?? ''
+    ctx.expect(csrfCookie).toMatch(/; Secure/i)
+    const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1] ?? ''
+    const login = await fetch(server.url + loginPath, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        ...proxied,
+        Origin: `https://127.0.0.1:${server.port}`,
+        Cookie: csrfCookie.split(';')[0] ?? '',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ csrfmiddlewaretoken: token, username: 'deployer', password: 'a-long-test-password-42', next: '/' }).toString(),
+    })
+    ctx.expect(login.status, server.log()).toBe(302)
+    ctx.expect(login.headers.getSetCookie().find((cookie) => /^[^=]*sessionid=/.test(cookie))).toMatch(/; Secure/i)
+
     // DEBUG really is off: an unknown page is a plain 404, not the technical debug page.
     const missing = await get(server, '/no-such-page-for-overlay-test/', proxied)
     ctx.expect(missing.status).toBe(404)

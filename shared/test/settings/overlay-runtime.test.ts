@@ -319,6 +319,13 @@ describe('DATABASE_URL', () => {
     expect(database('postgres://u:p@h/db', extra).OPTIONS).toBeUndefined()
   })
 
+  it("keeps the project's own CONN_MAX_AGE unless DATABASE_CONN_MAX_AGE is set", () => {
+    const extra = 'DATABASES["default"]["CONN_MAX_AGE"] = 300'
+    expect(database('postgres://u:p@h/db', extra)).toMatchObject({ CONN_MAX_AGE: 300 })
+    expect(database('postgres://u:p@h/db', extra).CONN_HEALTH_CHECKS).toBeUndefined()
+    expect(database('postgres://u:p@h/db', extra, { DJANGO_DATABASE_CONN_MAX_AGE: '5' })).toMatchObject({ CONN_MAX_AGE: 5, CONN_HEALTH_CHECKS: true })
+  })
+
   it('rejects an unknown scheme without echoing the URL', () => {
     const result = runOverlay(STARTPROJECT, ['DATABASES'], { env: { DATABASE_URL: 'oracle://scott:tiger-secret@db/orcl' } })
     expect(result).toMatchObject({ ok: false, error: 'ImproperlyConfigured' })
