@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ActionError } from '../../src/errors.js'
 import { BUILD_SECRET_KEY, buildEnvironment, overlayEnvironment } from '../../src/settings/environment.js'
 import { requiredProjectVariables } from '../../src/settings/project-variables.js'
-import { OVERLAY_VARIABLE_NAMES } from '../../src/settings/variables.js'
+import { OVERLAY_VARIABLE_NAMES, OVERLAY_VARIABLES } from '../../src/settings/variables.js'
 import { runOverlay, STARTPROJECT } from './python-harness.js'
 import { projectModel } from './project-model.js'
 
@@ -130,5 +130,17 @@ describe('requiredProjectVariables', () => {
       { variable: 'DATABASE_URL', setting: 'DATABASE_URL', cast: 'db' },
     ])
     expect(requiredProjectVariables(projectModel())).toEqual([])
+  })
+})
+
+describe('overlayVariablesMarkdown', () => {
+  it('documents every variable the overlay reads, one row each', async () => {
+    const { overlayVariablesMarkdown } = await import('../../src/settings/variables-doc.js')
+    const table = overlayVariablesMarkdown()
+    const rows = table.trim().split('\n').slice(2)
+    expect(rows).toHaveLength(OVERLAY_VARIABLES.length)
+    for (const name of OVERLAY_VARIABLE_NAMES) expect(table).toContain(`\`${name}\``)
+    expect(table).toContain('| `SECRET_KEY` or `DJANGO_SECRET_KEY` | secret |')
+    expect(table).toContain('| `DJANGO_HTTPS` | boolean |')
   })
 })
