@@ -104,10 +104,11 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
     const pageUrl = `${fakeOrigin}${urlPathOf(file)}`
     if (extension === '.html' || extension === '.htm') {
       const html = await readFile(full, 'utf8')
-      // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
-      if (!/^\s*(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|meta|title)/i.test(html.slice(0, 2048))) continue
-      report.pages++
+      // Django's error bodies are bare fragments ("<h1>Bad Request (400)</h1>"): look before anything else.
       for (const [pattern, what] of ERROR_PAGES) if (pattern.test(html)) report.errorPages.push({ file, what })
+      // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
+      if (/^\s*<\?xml|^\s*<(rss|feed|urlset|sitemapindex)[\s>]/i.test(html.slice(0, 2048))) continue
+      report.pages++
       const { refs, base } = extractHtmlRefs(html)
       const baseUrl = base ? new URL(base, pageUrl).href : pageUrl
       for (const ref of refs) consider(ref.url, baseUrl, file)
