@@ -13,6 +13,9 @@ import { loadGlobal, lockFile, saveApp } from './state.js'
 
 export async function letsencryptCommand(command: string, args: string[]): Promise<void> {
   switch (command) {
+    case 'letsencrypt:help':
+      log('Usage: dokku letsencrypt[:COMMAND]')
+      return
     case 'letsencrypt:active': {
       const app = verifyApp(args[0] ?? '')
       log(app.letsencrypt ? 'true' : 'false')

@@ -143,6 +143,9 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       for (const name of names) log(name)
       return
     }
+    case 'postgres:help':
+      log('Usage: dokku postgres[:COMMAND]')
+      return
     case 'postgres:info': {
       const service = verifyService(positional[0] ?? '')
       info2Quiet(`${service.name} postgres service information`)

@@ -1,0 +1,88 @@
+import path from 'node:path'
+import { generateDockerfile, generateReleaseStep } from '@django-deploy/shared/build/index'
+import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
+import type { GeneratedFile } from '@django-deploy/shared/plan'
+import type { CommandRunner } from '@django-deploy/shared/runtime/command'
+import { generateOverlay, repositoryReader, toDeployPath } from '@django-deploy/shared/settings/index'
+import type { DokkuInputs } from './inputs.js'
+
+/**
+ * The Django project as this deploy sees it: detected (shared/detect), and the files that go into
+ * the deploy commit next to it (shared/settings, shared/build): the production settings overlay,
+ * the release step that migrates (Procfile `release:`), and a Dockerfile only when the Dockerfile
+ * builder is chosen and the repository has none.
+ */
+export interface PreparedProject {
+  project: ProjectModel
+  files: GeneratedFile[]
+  /** DJANGO_SETTINGS_MODULE for the overlay; undefined with settings-patch: none. */
+  overlayModule?: string
+  /** The builder Dokku will use: the repository's Dockerfile decides under `auto`, as Dokku's detection does. */
+  builder: 'herokuish' | 'dockerfile'
+  /** Set builder:set explicitly (only when the input asks for one). */
+  explicitBuilder?: 'herokuish' | 'dockerfile'
+  /** The storage owner: herokuish runs as uid 32767, our Dockerfile's user is uid 1000 (`heroku`). */
+  storageChown: 'herokuish' | 'heroku'
+  /** manage.py relative to where `dokku run` starts (the image's working directory). */
+  managePath: string
+  notes: Finding[]
+}
+
+export async function prepareProject(inputs: DokkuInputs, repoRoot: string, runner: CommandRunner, environment: Record<string, string | undefined>): Promise<PreparedProject> {
+  const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner)
+  const readFile = repositoryReader(repoRoot)
+  const deployRoot = inputs.workingDirectory
+  const files: GeneratedFile[] = []
+  const notes: Finding[] = [...project.findings.filter((finding) => finding.level !== 'notice' || finding.code.startsWith('overlay'))]
+
+  let overlayModule: string | undefined
+  if (inputs.settingsPatch === 'overlay') {
+    const overlay = generateOverlay(project, { readFile, deployRoot })
+    files.push(overlay.file)
+    overlayModule = overlay.module
+    notes.push(...overlay.notes)
+  }
+
+  const release = generateReleaseStep(project, { readFile, deployRoot })
+  notes.push(...release.notes)
+  if (inputs.migrate) {
+    files.push(...release.files)
+  } else {
+    // migrate: false keeps the generated Procfile's web process but not its release task.
+    for (const file of release.files) {
+      if (file.path !== 'Procfile') continue
+      const content = file.content
+        .split('\n')
+        .filter((line) => !line.startsWith('release:') && !/^# (Migrations|fails the deploy|container starts)/.test(line))
+        .join('\n')
+      if (/^web:/m.test(content)) files.push({ ...file, content, reason: 'no Procfile in the repository: the web process (migrate: false, no release task)' })
+    }
+    if (release.migrations === 'existing-release' || release.migrations === 'existing-predeploy') {
+      notes.push({ level: 'warning', code: 'migrate-false-but-release', message: 'migrate is false, but your own Procfile/app.json runs migrations as a release task; they still run.' })
+    }
+  }
+
+  const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined
+  const builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
+  let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py')
+  if (builder === 'dockerfile') {
+    const docker = generateDockerfile(project, { readFile, deployRoot })
+    files.push(...docker.files)
+    notes.push(...docker.notes)
+    // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
+    if (docker.generated) managePath = 'manage.py'
+  } else if (repoDockerfile) {
+    notes.push({ level: 'notice', code: 'dockerfile-ignored', message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).' })
+  }
+
+  return {
+    project,
+    files,
+    overlayModule,
+    builder,
+    explicitBuilder: inputs.builder === 'auto' ? undefined : inputs.builder,
+    storageChown: builder === 'dockerfile' ? 'heroku' : 'herokuish',
+    managePath,
+    notes,
+  }
+}

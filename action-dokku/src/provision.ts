@@ -1,0 +1,95 @@
+import { ActionError } from '@django-deploy/shared/errors'
+import type { Logger } from '@django-deploy/shared/runtime/log'
+import { diffConfig, type ConfigChange } from './app-config.js'
+import { DokkuCommandError, type Dokku } from './dokku/client.js'
+import { dokkuErrors, lines } from './dokku/output.js'
+import { MEDIA_CONTAINER_PATH } from './names.js'
+import type { Step, Target } from './planner.js'
+import { atLeast, type DokkuVersion } from './remote-state.js'
+
+/**
+ * Carrying out the provisioning steps of a plan, each one guarded by the state read before (the
+ * planner marked what is already there). Commands that could restart the app get --no-restart:
+ * the deploy (or one ps:restart) brings everything into effect at once.
+ */
+export interface ProvisionContext {
+  dokku: Dokku
+  log: Logger
+  target: Target
+  version: DokkuVersion
+}
+
+export async function runSimpleStep(context: ProvisionContext, step: Step): Promise<void> {
+  const { dokku } = context
+  switch (step.kind) {
+    case 'create-app':
+      await dokku.must(step.args)
+      return
+    case 'postgres-create':
+      await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' })
+      return
+    case 'postgres-link': {
+      const result = await dokku.run(step.args)
+      // Linked in the meantime (a parallel run): the state is what we wanted.
+      if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as'))) throw new DokkuCommandError(step.args, result)
+      return
+    }
+    case 'storage':
+      await mountStorage(context, step)
+      return
+    case 'builder':
+    case 'domains':
+      await dokku.must(step.args)
+      return
+    default:
+      throw new Error(`runSimpleStep cannot run ${step.kind}`)
+  }
+}
+
+/** storage:ensure-directory prints where it created the directory; mount that path. */
+async function mountStorage(context: ProvisionContext, step: Step): Promise<void> {
+  const ensured = await context.dokku.must(step.args)
+  const path = /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`
+  const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`]
+  const mounted = await context.dokku.run(args)
+  if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.')) throw new DokkuCommandError(args, mounted)
+}
+
+/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
+export async function appUrls(dokku: Dokku, app: string): Promise<string[]> {
+  const result = await dokku.must(['urls', app])
+  return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim())
+}
+
+/**
+ * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
+ * secret on any command line (the server's process list shows command lines). Older versions get
+ * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
+ */
+export async function applyConfig(context: ProvisionContext, desired: Record<string, string>, current: Record<string, string>, userKeys: readonly string[]): Promise<ConfigChange> {
+  const change = diffConfig(desired, current, userKeys)
+  const { dokku, target } = context
+  const keys = Object.keys(change.set)
+  if (keys.length > 0) {
+    if (atLeast(context.version, 37)) {
+      await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) })
+    } else {
+      const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`)
+      await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs])
+    }
+  }
+  if (change.unset.length > 0) await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset])
+  return change
+}
+
+/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
+export async function enableLetsencrypt(context: ProvisionContext, email: string | undefined): Promise<void> {
+  if (email) await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email])
+  const result = await context.dokku.run(['letsencrypt:enable', context.target.app])
+  if (result.exitCode !== 0) {
+    throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
+      input: 'letsencrypt',
+      hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
+    })
+  }
+}

@@ -1,0 +1,158 @@
+import { ActionError } from '@django-deploy/shared/errors'
+import { DokkuCommandError, type Dokku } from './dokku/client.js'
+import { lines, notACommand } from './dokku/output.js'
+
+/**
+ * What the server has now, read with read-only commands only (safe in a dry run). Reads that do
+ * not depend on each other run concurrently as channels of the one SSH connection.
+ */
+export interface DokkuVersion {
+  raw: string
+  major: number
+  minor: number
+  patch: number
+}
+
+export interface Mount {
+  host: string
+  container: string
+}
+
+export interface AppState {
+  exists: boolean
+  /** A deploy lock file is present (apps:locked). */
+  locked: boolean
+  /** git:report: the app's own deploy branch ('' when unset) and the global one. */
+  deployBranch: string
+  globalDeployBranch: string
+  config: Record<string, string>
+  mounts: Mount[]
+  domains: string[]
+  letsencryptActive: boolean
+  builderSelected: string
+}
+
+export type PluginState = 'installed' | 'missing' | 'unchecked'
+
+export interface PostgresState {
+  plugin: PluginState
+  service: string
+  exists: boolean
+  linked: boolean
+}
+
+export interface RemoteState {
+  version: DokkuVersion
+  app: AppState
+  postgres: PostgresState
+  letsencryptPlugin: PluginState
+}
+
+export interface ReadStateOptions {
+  app: string
+  postgresService?: string
+  checkLetsencrypt: boolean
+  checkBuilder: boolean
+}
+
+export function parseVersion(text: string): DokkuVersion {
+  const raw = text.trim().split('\n')[0] ?? ''
+  const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw)
+  if (!match) {
+    throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
+      input: 'ssh-private-key',
+      hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
+    })
+  }
+  return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) }
+}
+
+export function atLeast(version: DokkuVersion, minor: number, patch = 0): boolean {
+  if (version.major !== 0) return version.major > 0
+  return version.minor > minor || (version.minor === minor && version.patch >= patch)
+}
+
+export async function readVersion(dokku: Dokku): Promise<DokkuVersion> {
+  const result = await dokku.run(['version'])
+  return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`)
+}
+
+const EMPTY_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '' }
+
+export async function readRemoteState(dokku: Dokku, version: DokkuVersion, options: ReadStateOptions): Promise<RemoteState> {
+  const { app } = options
+  const [exists, postgresExists, letsencryptProbe] = await Promise.all([
+    dokku.run(['apps:exists', app]),
+    options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
+    // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
+    options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
+  ])
+  if (exists.exitCode !== 0 && exists.exitCode !== 20) throw new DokkuCommandError(['apps:exists', app], exists)
+
+  const postgres: PostgresState = {
+    plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
+    service: options.postgresService ?? '',
+    exists: postgresExists?.exitCode === 0,
+    linked: false,
+  }
+  const letsencryptPlugin: PluginState = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed'
+  if (exists.exitCode === 20) return { version, app: EMPTY_APP, postgres, letsencryptPlugin }
+
+  const [report, config, storage, domains, locked, linked, letsencrypt, builder] = await Promise.all([
+    dokku.must(['git:report', app]),
+    dokku.must(['config:export', '--format', 'json', app]),
+    dokku.must(['storage:list', app]),
+    dokku.must(['domains:report', app, '--domains-app-vhosts']),
+    dokku.run(['apps:locked', app]),
+    postgres.exists ? dokku.run(['postgres:linked', postgres.service, app]) : undefined,
+    letsencryptPlugin === 'installed' ? dokku.run(['letsencrypt:active', app]) : undefined,
+    options.checkBuilder ? dokku.run(['builder:report', app, '--builder-selected']) : undefined,
+  ])
+  postgres.linked = linked?.exitCode === 0
+
+  const gitReport = parseReport(report.stdout)
+  let parsedConfig: Record<string, string>
+  try {
+    parsedConfig = JSON.parse(config.stdout || '{}') as Record<string, string>
+  } catch {
+    throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' })
+  }
+  return {
+    version,
+    app: {
+      exists: true,
+      locked: locked.exitCode === 0,
+      deployBranch: gitReport['git deploy branch'] ?? '',
+      globalDeployBranch: gitReport['git global deploy branch'] ?? '',
+      config: parsedConfig,
+      mounts: parseMounts(storage.stdout),
+      domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
+      letsencryptActive: letsencrypt?.stdout.trim() === 'true',
+      builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
+    },
+    postgres,
+    letsencryptPlugin,
+  }
+}
+
+/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
+export function parseReport(text: string): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const line of lines(text)) {
+    const match = /^\s+([^:]+):\s*(.*)$/.exec(line)
+    if (match?.[1]) result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim()
+  }
+  return result
+}
+
+/** storage:list without a TTY: `host:container[:options]` per line. */
+export function parseMounts(text: string): Mount[] {
+  return lines(text)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('/') && line.includes(':'))
+    .map((line) => {
+      const [host = '', container = ''] = line.split(':')
+      return { host, container }
+    })
+}
+

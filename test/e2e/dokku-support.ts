@@ -1,0 +1,124 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { EventContext } from '@django-deploy/shared/github/context'
+import { Outputs } from '@django-deploy/shared/github/outputs'
+import { SecretRegistry } from '@django-deploy/shared/github/secrets'
+import { renderSummary } from '@django-deploy/shared/github/summary'
+import { inputSourceFrom } from '@django-deploy/shared/inputs'
+import { spawnRunner } from '@django-deploy/shared/runtime/command'
+import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { readInputs } from '../../action-dokku/src/inputs.js'
+import { run, type OutputName, type RunResult } from '../../action-dokku/src/main.js'
+import { connectSsh } from '../../action-dokku/src/ssh/connection.js'
+import { sshKeygen, type GeneratedKey } from '../../action-dokku/test/keys.js'
+import { makeTempDir } from '../support/index.js'
+import type { DokkuStandin } from '../standins/dokku/standin.js'
+
+/**
+ * Running action-dokku's `run()` in-process against the Dokku stand-in, with every real part
+ * (ssh2, git, the shim, shared/*) and only the GitHub edges recorded in memory: the log, step
+ * outputs, the job summary and the post-step state.
+ */
+export const SHIM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../action-dokku/src/ssh/git-ssh-shim.ts')
+
+export interface ActionRun {
+  result?: RunResult
+  error?: Error
+  log: MemoryLogger
+  /** Everything a person would see: log lines, outputs, summary, failure message. */
+  visible: string
+  outputs: Record<string, string>
+  summary: string
+  state: Record<string, string>
+  secrets: SecretRegistry
+  elapsedMs: number
+}
+
+export interface ActionOptions {
+  repoDir: string
+  inputs: Record<string, string>
+  context?: EventContext
+  env?: Record<string, string>
+}
+
+export async function authorizedKey(dokku: DokkuStandin, name = 'github-actions'): Promise<GeneratedKey> {
+  const key = sshKeygen('ed25519')
+  await dokku.authorize(key.publicKey, name)
+  return key
+}
+
+/** Inputs that reach the stand-in with a pinned ed25519 host key. */
+export function baseInputs(dokku: DokkuStandin, key: GeneratedKey, app: string): Record<string, string> {
+  return {
+    host: '127.0.0.1',
+    port: String(dokku.port),
+    user: dokku.user,
+    app,
+    'ssh-private-key': key.privateKey,
+    'ssh-host-key': dokku.knownHosts.ed25519,
+    'review-app': 'auto',
+    timeout: '5',
+  }
+}
+
+export async function runAction(options: ActionOptions): Promise<ActionRun> {
+  const secrets = new SecretRegistry(() => undefined)
+  const memory = new MemoryLogger()
+  const log = secrets.logger(memory)
+  const outputs: Record<string, string> = {}
+  const state: Record<string, string> = {}
+  let summary = ''
+  const runnerTemp = await makeTempDir('runner-temp-')
+  mkdirSync(runnerTemp, { recursive: true })
+  const started = Date.now()
+  const action: ActionRun = { log: memory, visible: '', outputs, summary: '', state, secrets, elapsedMs: 0 }
+  try {
+    const inputs = readInputs(inputSourceFrom(options.inputs), (value) => log.setSecret(value))
+    action.result = await run(inputs, {
+      log,
+      runner: spawnRunner,
+      connect: connectSsh,
+      env: { GITHUB_WORKSPACE: options.repoDir, RUNNER_TEMP: runnerTemp, ...options.env },
+      context: options.context,
+      outputs: new Outputs<OutputName>(['url', 'urls', 'app', 'deployed-sha'], secrets, (name, value) => {
+        outputs[name] = value
+      }),
+      writeSummary: async (value) => {
+        summary = renderSummary(value)
+        secrets.assertClean(summary, 'the job summary')
+      },
+      fetch,
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      saveState: (name, value) => {
+        state[name] = value
+      },
+      gitShim: [process.execPath, SHIM],
+    })
+  } catch (error) {
+    action.error = error as Error
+  }
+  action.elapsedMs = Date.now() - started
+  action.summary = summary
+  const failure = action.error ? `${action.error.message}\n${(action.error as { hint?: string }).hint ?? ''}` : ''
+  action.visible = [memory.text(), JSON.stringify(outputs), summary, failure].join('\n')
+  return action
+}
+
+/** The environment of an app's running web process, read from /proc (what the app really sees). */
+export function processEnvironment(pid: number): Record<string, string> {
+  const raw = readFileSync(`/proc/${pid}/environ`, 'utf8')
+  const env: Record<string, string> = {}
+  for (const entry of raw.split('\0')) {
+    const equals = entry.indexOf('=')
+    if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1)
+  }
+  return env
+}
+
+/** Commands that change something on the server (everything but reads). */
+export function writeCommands(commands: Array<{ command: string }>): string[] {
+  const reads = /^(version|apps:exists|apps:locked|git:report|config:export|storage:list|domains:report|postgres:exists|postgres:linked|letsencrypt:active|letsencrypt:help|builder:report|urls|url|git-upload-pack)\b/
+  return commands.map((entry) => entry.command).filter((command) => !reads.test(command))
+}
