@@ -79,7 +79,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await log.group('collectstatic', async () => {
       log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
     })
-    const workers = Math.max(2, cpus().length * 2 + 1)
+    // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
+    const workers = Math.max(2, cpus().length + 1)
     server = await (options.startServer ?? startAppServer)({
       python: options.python,
       appDir: django.appDir,
