@@ -1,0 +1,61 @@
+/**
+ * Reading the Knative Service that `gcloud run deploy|services describe --format json` prints
+ * (Cloud Run admin API v1). The URL outputs come from here: a tag's URL is looked up by that tag
+ * only (never "the first URL found", which returns another tag's URL: deploy-cloudrun#589).
+ */
+export interface KnativeService {
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> }
+  spec?: { traffic?: Array<{ latestRevision?: boolean; percent?: number; revisionName?: string; tag?: string }> }
+  status?: {
+    url?: string
+    latestCreatedRevisionName?: string
+    latestReadyRevisionName?: string
+    traffic?: Array<{ revisionName?: string; percent?: number; latestRevision?: boolean; tag?: string; url?: string }>
+    conditions?: Array<{ type?: string; status?: string; message?: string }>
+  }
+}
+
+export interface ServiceView {
+  projectNumber?: string
+  latestCreatedRevisionName?: string
+  latestReadyRevisionName?: string
+  /** Every service URL, the deterministic one (SERVICE-NUMBER.REGION.run.app) first. */
+  urls: string[]
+  /** status.url */
+  url?: string
+  /** The deterministic URL when the service has one, else status.url. */
+  preferredUrl?: string
+  /** Traffic follows the latest revision (no --no-traffic pin). */
+  followsLatest: boolean
+  /** "100% → svc-00002-abc; tags: pr-1 → svc-00003-def" */
+  trafficLine: string
+  tagUrl(tag: string): string | undefined
+}
+
+const DETERMINISTIC = /^https:\/\/[a-z0-9-]+-\d+\.[a-z0-9-]+\.run\.app\/?$/
+
+export function readService(json: KnativeService): ServiceView {
+  const status = json.status ?? {}
+  let annotated: string[] = []
+  try {
+    const raw = json.metadata?.annotations?.['run.googleapis.com/urls']
+    annotated = raw ? (JSON.parse(raw) as unknown[]).filter((u): u is string => typeof u === 'string') : []
+  } catch {
+    annotated = []
+  }
+  const urls = [...new Set([...annotated, ...(status.url ? [status.url] : [])])].sort((a, b) => Number(DETERMINISTIC.test(b)) - Number(DETERMINISTIC.test(a)))
+  const traffic = status.traffic ?? []
+  const serving = traffic.filter((target) => (target.percent ?? 0) > 0).map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`)
+  const tags = traffic.filter((target) => target.tag).map((target) => `${target.tag} → ${target.revisionName ?? '?'}`)
+  return {
+    projectNumber: json.metadata?.namespace && /^\d+$/.test(json.metadata.namespace) ? json.metadata.namespace : undefined,
+    latestCreatedRevisionName: status.latestCreatedRevisionName,
+    latestReadyRevisionName: status.latestReadyRevisionName,
+    urls,
+    url: status.url,
+    preferredUrl: urls.find((url) => DETERMINISTIC.test(url)) ?? status.url,
+    followsLatest: (json.spec?.traffic ?? []).some((target) => target.latestRevision && (target.percent ?? 0) > 0),
+    trafficLine: `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`,
+    tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
+  }
+}
