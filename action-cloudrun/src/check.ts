@@ -22,7 +22,7 @@ export async function checkRevision(
     const token = await deps.token()
     if (token) headers.authorization = `Bearer ${token}`
   }
-  let last: CheckResult = { ok: false, problem: 'no answer' }
+  let last: CheckResult
   for (let attempt = 0; ; attempt++) {
     try {
       const { status } = await deps.probe(url, headers)

@@ -105,8 +105,8 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
   const report: Partial<Record<OutputName, string>> = {}
   let target: Target | undefined
   try {
-    const gcloudEnv: Record<string, string | undefined> = { CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' }
-    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: { ...deps.env, ...gcloudEnv }, downloadUrl: deps.gcloudDownloadUrl }))
+    const gcloudEnv: Record<string, string | undefined> = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' }
+    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }))
     if (inputs.credentials) {
       // A private configuration: the key is activated there, never in the runner's own gcloud config.
       gcloudEnv.CLOUDSDK_CONFIG = join(workDir, 'gcloud-config')
@@ -168,7 +168,8 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
       report.revision = again.latestCreatedRevisionName
     }
 
-    const checkUrl = target.tag ? deployed.tagUrl(target.tag) : deployed.url
+    // A new service is checked on its deterministic URL: that is the host ALLOWED_HOSTS was given.
+    const checkUrl = target.tag ? deployed.tagUrl(target.tag) : deployed.preferredUrl
     if (target.check && checkUrl) {
       await time('Check revision', async () => {
         const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud) })

@@ -36,13 +36,7 @@ const DETERMINISTIC = /^https:\/\/[a-z0-9-]+-\d+\.[a-z0-9-]+\.run\.app\/?$/
 
 export function readService(json: KnativeService): ServiceView {
   const status = json.status ?? {}
-  let annotated: string[] = []
-  try {
-    const raw = json.metadata?.annotations?.['run.googleapis.com/urls']
-    annotated = raw ? (JSON.parse(raw) as unknown[]).filter((u): u is string => typeof u === 'string') : []
-  } catch {
-    annotated = []
-  }
+  const annotated = urlsAnnotation(json.metadata?.annotations?.['run.googleapis.com/urls'])
   const urls = [...new Set([...annotated, ...(status.url ? [status.url] : [])])].sort((a, b) => Number(DETERMINISTIC.test(b)) - Number(DETERMINISTIC.test(a)))
   const traffic = status.traffic ?? []
   const serving = traffic.filter((target) => (target.percent ?? 0) > 0).map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`)
@@ -57,5 +51,16 @@ export function readService(json: KnativeService): ServiceView {
     followsLatest: (json.spec?.traffic ?? []).some((target) => target.latestRevision && (target.percent ?? 0) > 0),
     trafficLine: `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`,
     tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
+  }
+}
+
+/** The run.googleapis.com/urls annotation: a JSON array held in a string. */
+function urlsAnnotation(raw: string | undefined): string[] {
+  if (!raw) return []
+  try {
+    const parsed: unknown = JSON.parse(raw)
+    return Array.isArray(parsed) ? parsed.filter((url): url is string => typeof url === 'string') : []
+  } catch {
+    return []
   }
 }

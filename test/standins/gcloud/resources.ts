@@ -99,7 +99,7 @@ function specTraffic(traffic: TrafficTarget[]): unknown[] {
 export function serviceJson(state: CloudState, service: Service): Record<string, unknown> {
   const number = projectNumber(state, service.projectId)
   const urls = serviceUrls(state, service)
-  const revision = state.revisions[service.templateRevision] as Revision
+  const revision = state.revisions[`${service.projectId}/${service.region}/${service.templateRevision}`] as Revision
   const conditions = [
     condition('Ready', service.ready, service.message, 'HealthCheckContainerError'),
     condition('ConfigurationsReady', service.ready, service.message, 'HealthCheckContainerError'),
