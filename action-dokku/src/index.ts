@@ -1,3 +1,4 @@
+import './esm-globals.js'
 import * as core from '@actions/core'
 import { InputError } from '@django-deploy/shared/errors'
 import { noSecretsReason, readEventContext, type EventContext } from '@django-deploy/shared/github/context'

@@ -140,7 +140,7 @@ function readDomains(text: string): string[] {
 }
 
 function readWorkingDirectory(text: string): string {
-  const normalised = text.replaceAll('\\', '/').replace(/^\.\/?/, '').replace(/\/+$/, '')
+  const normalised = text.replaceAll('\\', '/').replace(/\/+$/, '').replace(/^(\.\/)+/, '').replace(/^\.$/, '')
   if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
     throw new InputError('working-directory', `'${text}' must be a folder inside the repository.`, 'Give a path relative to the repository root, e.g. apps/blog.')
   }

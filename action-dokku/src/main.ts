@@ -240,7 +240,8 @@ async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInp
           const pushed = await log.group(`git push → ${target.app} (${deployBranch})`, () =>
             pushArtifact(git, { artifact: built.artifact, branch: deployBranch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }),
           )
-          deps.saveState(DEPLOY_STATE, '')
+          // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
+          if (!deps.signal?.aborted) deps.saveState(DEPLOY_STATE, '')
           if (pushed.status !== 'locked') return pushed
           log.info('Another deploy took the lock first; waiting again.')
         }

@@ -1,3 +1,4 @@
+import './esm-globals.js'
 import * as core from '@actions/core'
 import { errorMessage } from '@django-deploy/shared/errors'
 import { SecretRegistry } from '@django-deploy/shared/github/secrets'

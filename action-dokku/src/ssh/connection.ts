@@ -61,7 +61,14 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshSession
   for (;;) {
     const algorithms = algorithmsFor(options.hostKeys, excluded)
     if (algorithms.length === 0) throw mismatchError(options, seen)
-    const attempt = await connectOnce(options, algorithms)
+    let attempt: Attempt
+    try {
+      attempt = await connectOnce(options, algorithms)
+    } catch (error) {
+      // After a mismatch, "no matching host key type" means the server has no other key to show.
+      if (seen.length > 0 && error instanceof ActionError && error.input === 'ssh-host-key') throw mismatchError(options, seen)
+      throw error
+    }
     if (attempt.kind === 'connected') return attempt.session
     seen.push(attempt.key)
     excluded.add(attempt.key.keyType)

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { inputSourceFrom } from '@django-deploy/shared/inputs'
+import { readInputs } from '../src/inputs.js'
+import { sshKeygen } from './keys.js'
+
+const key = sshKeygen('ed25519')
+const hostKey = `dokku.example.com ${sshKeygen('ed25519').publicKey}`
+const required = { host: 'dokku.example.com', app: 'blog', 'ssh-private-key': key.privateKey, 'ssh-host-key': hostKey }
+
+function read(values: Record<string, string>) {
+  const secrets: string[] = []
+  const inputs = readInputs(inputSourceFrom({ ...required, ...values }), (value) => secrets.push(value))
+  return { inputs, secrets }
+}
+
+describe('readInputs', () => {
+  it('reads the defaults of action.yml', () => {
+    const { inputs } = read({})
+    expect(inputs).toMatchObject({
+      target: { host: 'dokku.example.com', port: 22, user: 'dokku' },
+      app: 'blog',
+      createApp: true,
+      postgres: false,
+      storage: true,
+      migrate: true,
+      reviewApp: 'auto',
+      settingsPatch: 'overlay',
+      builder: 'auto',
+      force: false,
+      dryRun: false,
+      timeoutMs: 20 * 60_000,
+      workingDirectory: '',
+      httpCheck: undefined,
+    })
+  })
+
+  it('masks the key, the passphrase and every config value before validating anything', () => {
+    const { secrets } = read({ config: 'A=one secret\nB<<EOF\nline 1\nline 2\nEOF', 'ssh-passphrase': 'not used' })
+    expect(secrets).toEqual(expect.arrayContaining([key.privateKey, 'not used', 'one secret', 'line 1\nline 2']))
+    // even when a later input is invalid, the secrets were already registered
+    const masked: string[] = []
+    expect(() => readInputs(inputSourceFrom({ ...required, app: 'Bad_Name', config: 'TOKEN=abc123' }), (value) => masked.push(value))).toThrowError(/not a valid Dokku app name/)
+    expect(masked).toContain('abc123')
+  })
+
+  it('takes the app from an ssh:// URL and refuses a conflicting one', () => {
+    expect(read({ host: 'ssh://dokku@dokku.example.com:22/shop', app: '' }).inputs.app).toBe('shop')
+    expect(() => read({ host: 'ssh://dokku@dokku.example.com/shop', app: 'blog' })).toThrowError(/names app 'shop'/)
+  })
+
+  it('reads post-deploy lines as management commands', () => {
+    const { inputs } = read({ 'post-deploy': 'createcachetable\npython manage.py loaddata "my fixture.json"\n# a comment\n' })
+    expect(inputs.postDeploy).toEqual([['createcachetable'], ['loaddata', 'my fixture.json']])
+    expect(() => read({ 'post-deploy': './deploy.sh --now' })).toThrowError(/does not start with a management command name/)
+    expect(() => read({ 'post-deploy': 'shell -c "x --trace"' })).toThrowError(/--trace/)
+  })
+
+  it('refuses config Dokku owns, a DATABASE_URL next to postgres: true, bad domains and branches', () => {
+    expect(() => read({ config: 'PORT=8000' })).toThrowError(expect.objectContaining({ input: 'config', hint: expect.stringContaining('Dokku sets PORT') }))
+    expect(() => read({ config: 'DOKKU_X=1' })).toThrowError(/managed by Dokku/)
+    expect(() => read({ config: 'DATABASE_URL=postgres://x', postgres: 'true' })).toThrowError(/two databases/)
+    expect(() => read({ domains: 'https://blog.example.com' })).toThrowError(/is a URL/)
+    expect(() => read({ letsencrypt: 'true' })).toThrowError(/needs at least one domain/)
+    expect(() => read({ branch: 'main branch' })).toThrowError(expect.objectContaining({ input: 'branch' }))
+    expect(() => read({ 'working-directory': '../elsewhere' })).toThrowError(expect.objectContaining({ input: 'working-directory' }))
+    expect(read({ 'working-directory': './apps/blog/' }).inputs.workingDirectory).toBe('apps/blog')
+    expect(read({ 'working-directory': '.' }).inputs.workingDirectory).toBe('')
+    expect(() => read({ 'http-check': 'yes please' })).toThrowError(expect.objectContaining({ input: 'http-check' }))
+  })
+
+  it('splits domains on commas and lines, lowercases, drops duplicates', () => {
+    expect(read({ domains: 'Blog.example.com, www.example.com\nblog.example.com.' }).inputs.domains).toEqual(['blog.example.com', 'www.example.com'])
+  })
+})
