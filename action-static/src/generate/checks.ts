@@ -27,6 +27,7 @@ export interface BrokenLink {
 
 export interface CheckReport {
   files: number
+  /** HTML pages, not counting 404.html. */
   pages: number
   broken: BrokenLink[]
   queryLinks: BrokenLink[]
@@ -108,7 +109,7 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
       for (const [pattern, what] of ERROR_PAGES) if (pattern.test(html)) report.errorPages.push({ file, what })
       // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
       if (/^\s*<\?xml|^\s*<(rss|feed|urlset|sitemapindex)[\s>]/i.test(html.slice(0, 2048))) continue
-      report.pages++
+      if (file !== '404.html') report.pages++
       const { refs, base } = extractHtmlRefs(html)
       const baseUrl = base ? new URL(base, pageUrl).href : pageUrl
       for (const ref of refs) consider(ref.url, baseUrl, file)
