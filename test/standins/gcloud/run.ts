@@ -118,7 +118,9 @@ function checkCloudSql(ctx: Context, instances: string[]): void {
 function resolveImage(state: CloudState, image: string): { digest?: string; missing?: string } {
   if (/-docker\.pkg\.dev\//.test(image)) {
     const reference = /[:@][^/]*$/.test(image) ? image : `${image}:latest`
-    const digest = state.images[reference]
+    const byDigest = /^(.*)@(sha256:[0-9a-f]{64})$/.exec(image)
+    // A digest reference resolves when any tag of that image points at the digest.
+    const digest = byDigest ? (Object.entries(state.images).some(([name, value]) => value === byDigest[2] && name.replace(/[:@][^/]*$/, '') === byDigest[1]) ? byDigest[2] : undefined) : state.images[reference]
     return digest ? { digest } : { missing: `Image '${image}' not found.` }
   }
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1]

@@ -1,0 +1,110 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { readEventContext } from '@django-deploy/shared/github/context'
+import { Outputs } from '@django-deploy/shared/github/outputs'
+import { SecretRegistry } from '@django-deploy/shared/github/secrets'
+import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import { inputSourceFrom } from '@django-deploy/shared/inputs'
+import { spawnRunner } from '@django-deploy/shared/runtime/command'
+import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { readInputs } from '../../action-cloudrun/src/inputs.js'
+import { run, type OutputName, type RunResult } from '../../action-cloudrun/src/main.js'
+import { createGcloudStandin, type GcloudStandin } from '../standins/gcloud/index.js'
+import { fixtureRepo, makeTempDir, type FixtureRepo } from '../support/index.js'
+
+/**
+ * action-cloudrun end to end against the gcloud stand-in: the real example project in a git
+ * repository, the real runner (gcloud, git, python3 are real processes), the stand-in first on
+ * PATH, and the stand-in's data plane answering the revision check.
+ */
+export interface Bed {
+  repo: FixtureRepo
+  gcloud: GcloudStandin
+  runnerTemp: string
+  keyJson: string
+  /** Run the action once; `event` 'push' (default) or a pull request number. */
+  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; sha?: string }): Promise<Attempt>
+}
+
+export interface Attempt {
+  result?: RunResult
+  error?: Error
+  outputs: Record<string, string>
+  summaries: DeploySummary[]
+  log: MemoryLogger
+  secrets: SecretRegistry
+  /** Commands of this attempt only, temp paths replaced by <tmp>. */
+  commands: string[]
+}
+
+export const REGION = 'europe-west1'
+
+export async function createBed(): Promise<Bed> {
+  const dir = await makeTempDir('cloudrun-')
+  const repo = await fixtureRepo('example-site')
+  // What google-github-actions/auth would leave in the workspace: it must never be uploaded.
+  await writeFile(join(repo.dir, 'gha-creds-0123456789abcdef.json'), '{"type":"external_account"}')
+  const gcloud = createGcloudStandin(dir, { project: 'demo-proj', projectNumber: '123456789012' })
+  const runnerTemp = join(dir, 'runner-temp')
+  const keyJson = gcloud.serviceAccountKey()
+  let seen = 0
+  const bed: Bed = {
+    repo,
+    gcloud,
+    runnerTemp,
+    keyJson,
+    async deploy(values = {}, options = {}) {
+      const event = options.pullRequest === undefined ? 'push' : 'pull_request'
+      const eventPath = join(dir, `event-${event}.json`)
+      const payload =
+        options.pullRequest === undefined
+          ? { repository: { default_branch: 'main' } }
+          : { number: options.pullRequest, pull_request: { number: options.pullRequest, head: { sha: options.sha ?? repo.head, ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } }, repository: { default_branch: 'main' } }
+      await writeFile(eventPath, JSON.stringify(payload))
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        ...gcloud.env,
+        GITHUB_WORKSPACE: repo.dir,
+        RUNNER_TEMP: runnerTemp,
+        GITHUB_REPOSITORY: 'octo/site',
+        GITHUB_EVENT_NAME: event,
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_SHA: options.sha ?? repo.head,
+        GITHUB_REF: options.pullRequest === undefined ? 'refs/heads/main' : `refs/pull/${options.pullRequest}/merge`,
+        GITHUB_RUN_ID: '42',
+        CLOUDSDK_CORE_PROJECT: undefined,
+        GOOGLE_CLOUD_PROJECT: undefined,
+        DJANGO_SETTINGS_MODULE: undefined,
+      }
+      const log = new MemoryLogger()
+      const secrets = new SecretRegistry(() => undefined)
+      const outputs: Record<string, string> = {}
+      const summaries: DeploySummary[] = []
+      const attempt: Attempt = { outputs, summaries, log, secrets, commands: [] }
+      let skipped = 0
+      try {
+        const inputs = readInputs(inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }), (value) => secrets.add(value))
+        attempt.result = await run(inputs, {
+          log: secrets.logger(log),
+          runner: spawnRunner,
+          env,
+          context: readEventContext(env),
+          outputs: new Outputs<OutputName>(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets, (name, value) => void (outputs[name] = value)),
+          writeSummary: async (summary) => void summaries.push(summary),
+          toolCache: { find: () => '', downloadTool: () => Promise.reject(new Error('no downloads in this test')), extractTar: () => Promise.reject(new Error('unused')), cacheDir: () => Promise.reject(new Error('unused')) },
+          probe: (url, headers) => gcloud.fetch(url, headers),
+          // A virtual clock: waits between checks pass at once, but deadlines still arrive.
+          now: () => Date.now() + skipped,
+          sleep: async (ms) => void (skipped += ms),
+        })
+      } catch (error) {
+        attempt.error = error as Error
+      }
+      const all = gcloud.commands({ [runnerTemp]: '<tmp>' })
+      attempt.commands = all.slice(seen).map((line) => line.replace(/<tmp>\/cloudrun-[0-9a-f]+/g, '<work>'))
+      seen = all.length
+      return attempt
+    },
+  }
+  return bed
+}
