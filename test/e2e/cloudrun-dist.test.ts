@@ -1,0 +1,65 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createGcloudStandin } from '../standins/gcloud/index.js'
+import { fixtureRepo, makeTempDir, run } from '../support/index.js'
+
+/**
+ * The committed bundle, run the way GitHub runs it: `node action-cloudrun/dist/index.js` with
+ * INPUT_* variables and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the gcloud stand-in on PATH.
+ */
+const DIST = resolve(import.meta.dirname, '..', '..', 'action-cloudrun', 'dist', 'index.js')
+
+describe('action-cloudrun dist', () => {
+  it('deploys the example site and writes outputs and a summary', async () => {
+    const dir = await makeTempDir('cloudrun-dist-')
+    const repo = await fixtureRepo('example-site')
+    const gcloud = createGcloudStandin(dir)
+    gcloud.addRepository('us-central1', 'cloud-run-source-deploy')
+    const outputFile = join(dir, 'output')
+    const summaryFile = join(dir, 'summary.md')
+    const eventFile = join(dir, 'event.json')
+    await writeFile(outputFile, '')
+    await writeFile(summaryFile, '')
+    await writeFile(eventFile, JSON.stringify({ repository: { default_branch: 'main' } }))
+    const key = gcloud.serviceAccountKey()
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...gcloud.env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: repo.dir,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_REPOSITORY: 'octo/site',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: eventFile,
+      GITHUB_SHA: repo.head,
+      GITHUB_REF: 'refs/heads/main',
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+      'INPUT_SERVICE': 'blog',
+      'INPUT_REGION': 'us-central1',
+      'INPUT_CREDENTIALS-JSON': key,
+      'INPUT_ENV-VARS': 'FEATURE_FLAGS=a,b\nQUOTE="x"',
+      // No network here: the revision check would fetch a real run.app URL.
+      'INPUT_SAFE-ROLLOUT': 'false',
+      'INPUT_MIGRATE': 'true',
+    }
+    for (const name of ['DJANGO_SETTINGS_MODULE', 'CLOUDSDK_CORE_PROJECT', 'GOOGLE_CLOUD_PROJECT']) delete env[name]
+    const result = await run(process.execPath, [DIST], { env, cwd: repo.dir, timeoutMs: 120_000 })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode, result.stdout.slice(-3000)).toBe(0)
+    const outputs = await readFile(outputFile, 'utf8')
+    expect(outputs).toMatch(/^url<<ghadelimiter_[\w-]+\nhttps:\/\/blog-123456789012\.us-central1\.run\.app\n/m)
+    expect(outputs).toMatch(/^revision<<ghadelimiter_[\w-]+\nblog-00001-[a-z]{3}\n/m)
+    expect(outputs).toMatch(/^migration-execution<<ghadelimiter_[\w-]+\nblog-migrate-[a-z]+\n/m)
+    expect(outputs).not.toContain('PRIVATE KEY')
+    const summary = await readFile(summaryFile, 'utf8')
+    expect(summary).toContain('## Deployed blog to [https://blog-123456789012.us-central1.run.app]')
+    expect(result.stdout).toContain('::add-mask::')
+    // The runner swallows ::add-mask:: lines; no other line may carry the key.
+    expect(result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain('PRIVATE KEY')
+    const env2 = gcloud.calls().find((call) => call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
+    expect(env2.FEATURE_FLAGS).toBe('a,b')
+    expect(env2.QUOTE).toBe('"x"')
+  })
+})
