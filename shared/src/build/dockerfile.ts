@@ -37,6 +37,12 @@ export interface DockerfileOptions {
   database?: DatabaseKind
   /** Run collectstatic in the image (default true); off for projects whose static files are built elsewhere. */
   collectstatic?: boolean
+  /**
+   * The DJANGO_SETTINGS_MODULE the image runs with (and collects static files with). Default: the
+   * production overlay's module. Give the project's own module when no overlay is deployed
+   * (settings-patch: none): the image must not name a module that is not in it.
+   */
+  settingsModule?: string
 }
 
 export interface DockerBuild {
@@ -44,7 +50,7 @@ export interface DockerBuild {
   files: GeneratedFile[]
   /** False when the user's own Dockerfile is used. */
   generated: boolean
-  /** The overlay module the image sets as DJANGO_SETTINGS_MODULE. */
+  /** The module the image sets as DJANGO_SETTINGS_MODULE (the overlay's unless `settingsModule` was given). */
   settingsModule: string
   /** The image's start command (shell form). */
   command?: string
@@ -59,18 +65,22 @@ export interface DockerBuild {
 export function generateDockerfile(project: ProjectModel, options: DockerfileOptions): DockerBuild {
   const deployRoot = deployRootOf(project, options.deployRoot)
   const overlay = overlayLocation(project)
+  const settingsModule = options.settingsModule ?? overlay.module
+  const overlaid = settingsModule === overlay.module
   const userDockerfile = project.existing.dockerfile ?? (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined)
   if (userDockerfile !== undefined) {
     return {
       files: [],
       generated: false,
-      settingsModule: overlay.module,
+      settingsModule,
       addedPackages: [],
       notes: [
         {
           level: 'notice',
           code: 'user-dockerfile',
-          message: `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`,
+          message: overlaid
+            ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+            : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
           file: userDockerfile,
         },
       ],
@@ -96,7 +106,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
     `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
     `#   Dependencies: ${plan.description}`,
     ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-    `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`,
+    overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
     '',
     '# ---- build stage: package managers, compilers and caches stay here -----------------------',
     `FROM ${image.image} AS build`,
@@ -128,7 +138,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
     '    PYTHONUNBUFFERED=1 \\',
     `    VIRTUAL_ENV=${VENV} \\`,
     `    PATH=${VENV}/bin:$PATH \\`,
-    `    DJANGO_SETTINGS_MODULE=${overlay.module} \\`,
+    `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`,
     `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`,
   )
   if (system.runtime.length) lines.push(aptInstall(system.runtime))
@@ -141,7 +151,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   )
   if (workdir !== IMAGE_ROOT) lines.push(`WORKDIR ${workdir}`)
   if (collect) {
-    const buildEnv = buildEnvironment(project, overlay.module)
+    const buildEnv = buildEnvironment(project, settingsModule)
     delete buildEnv.DJANGO_SETTINGS_MODULE // already set by ENV above
     lines.push(
       '# Static files are collected into the image (WhiteNoise serves them). The key and placeholders',
@@ -167,7 +177,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   return {
     files,
     generated: true,
-    settingsModule: overlay.module,
+    settingsModule,
     command,
     pythonVersion: image.version,
     addedPackages: extras.requirements,
