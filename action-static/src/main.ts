@@ -14,6 +14,7 @@ import { findPullRequestForWorkflowRun } from '@django-deploy/shared/github/work
 import { renderPlan } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
+import { checkOutput } from './generate/checks.js'
 import { generate, type GenerateResult } from './generate/index.js'
 import type { AppServer, StartOptions } from './generate/server.js'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
@@ -128,6 +129,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   let generated: GenerateResult | undefined
   let deployed: DeployResult | undefined
   let deployment: GitHubDeployment | undefined
+  let deployedPages: number | undefined
   const warnings: string[] = [...inputs.warnings]
   if (forkNotice) warnings.push(forkNotice)
 
@@ -180,6 +182,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       const info = await stat(outputDir).catch(() => undefined)
       if (!info?.isDirectory()) throw new ActionError(`'${inputs.outputDir}' does not exist, so there is nothing to deploy.`, { input: 'output-dir', hint: 'In mode deploy, download the build artifact into output-dir first (actions/download-artifact with path: <output-dir>).' })
       if (workflowRunOfPr) warnings.push(...(await stripUntrustedRules(outputDir, log)))
+      // The build job checked the links; here only the count is wanted (outputs, comment).
+      deployedPages = (await checkOutput(outputDir)).pages
     }
 
     if (api && credentials && decision) {
@@ -197,18 +201,18 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
         await deployment.succeed({ environmentUrl: deployed.url, logUrl: deployed.logsUrl ?? context?.runUrl, description: `${deployed.files} files, ${deployed.uploaded} uploaded` })
       }
       if (github && context?.pullRequest && inputs.prComment) {
-        const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: commentBody(deployed, generated, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' })
+        const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' })
         log.info(`Pull request comment ${comment.outcome}: ${comment.url}`)
       }
     }
   } catch (error) {
     if (deployment) await deployment.fail({ logUrl: context?.runUrl, description: errorMessage(error).slice(0, 120) }).catch(() => undefined)
-    setOutputs(deps.outputs, inputs, generated, deployed)
+    setOutputs(deps.outputs, inputs, generated, deployed, deployedPages)
     await summarise({ action: ACTION, outcome: 'failed', target: { kind: 'site', name: siteLabel(inputs, site?.site) }, reason: errorMessage(error).split('\n')[0], facts: facts(generated, deployed), phases, warnings, runUrl: context?.runUrl, commit: commit(context) }).catch(() => undefined)
     throw error
   }
 
-  setOutputs(deps.outputs, inputs, generated, deployed)
+  setOutputs(deps.outputs, inputs, generated, deployed, deployedPages)
   if (deployed) {
     await summarise({ action: ACTION, outcome: 'deployed', target: { kind: 'site', name: deployed.site.name }, url: deployed.url, environment: decision?.environment, commit: commit(context), facts: facts(generated, deployed), created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [], alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`], phases, warnings, runUrl: context?.runUrl })
   } else {
@@ -242,10 +246,10 @@ async function detect(inputs: Inputs, deps: Deps, repoRoot: string): Promise<Pro
   return project
 }
 
-function setOutputs(outputs: Outputs<OutputName>, inputs: Inputs, generated: GenerateResult | undefined, deployed: DeployResult | undefined): void {
+function setOutputs(outputs: Outputs<OutputName>, inputs: Inputs, generated: GenerateResult | undefined, deployed: DeployResult | undefined, deployedPages: number | undefined): void {
   outputs.setAll({
     'output-dir': inputs.outputDir,
-    pages: generated?.check.pages,
+    pages: generated?.check.pages ?? deployedPages,
     files: deployed?.files ?? generated?.check.files,
     url: deployed?.url,
     'deploy-url': deployed?.deployUrl,
@@ -269,9 +273,9 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
   return rows
 }
 
-function commentBody(deployed: DeployResult, generated: GenerateResult | undefined, context: EventContext, warnings: string[]): string {
+function commentBody(deployed: DeployResult, pages: number | undefined, context: EventContext, warnings: string[]): string {
   const factsRows: Array<[string, string]> = [['Permalink', deployed.deployUrl]]
-  if (generated) factsRows.push(['Pages', String(generated.check.pages)])
+  if (pages !== undefined) factsRows.push(['Pages', String(pages)])
   factsRows.push(['Files', `${deployed.files} (${deployed.uploaded} uploaded, ${deployed.unchanged} unchanged)`])
   return renderPreviewComment({
     title: `Preview of ${deployed.site.name} is ready`,

@@ -66,6 +66,8 @@ describe('pull request previews', () => {
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toContain('https://pr-12--blog.netlify.app')
     expect(comments[0]?.body).toContain(sha('two').slice(0, 7))
+    expect(comments[0]?.body).toContain('**Pages:** 1')
+    expect(second.outputs.get('pages')).toBe('1')
     const deployments = github.requests.filter((request) => request.method === 'POST' && request.path === '/repos/octo/blog/deployments')
     expect(deployments.map((request) => request.body)).toEqual([
       expect.objectContaining({ environment: 'pr-12 preview', transient_environment: true, production_environment: false, ref: sha('one') }),
