@@ -180,3 +180,39 @@ describe('_redirects on the CDN', () => {
     expect(serve('/missing', files, rules)).toMatchObject({ status: 404, file: '404.html' })
   })
 })
+
+/**
+ * The real client against the stand-in. netlify-cli is not a dependency of this repository (it is
+ * large and would only serve this check); install it outside and point NETLIFY_CLI at it:
+ *   npm install --prefix /tmp/netlify-cli netlify-cli && NETLIFY_CLI=/tmp/netlify-cli/node_modules/.bin/netlify npx vitest run test/e2e/static-netlify-standin.test.ts
+ * The benchmark (test/bench/static-bench.ts) runs the same deploy.
+ */
+const NETLIFY_CLI = process.env.NETLIFY_CLI
+describe.skipIf(!NETLIFY_CLI)('netlify-cli against the stand-in', () => {
+  it('deploys a directory to production with `netlify deploy --prod`', async () => {
+    const { mkdtemp, mkdir: makeDir, writeFile: write } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const { spawn } = await import('node:child_process')
+    const dir = await mkdtemp(path.join(tmpdir(), 'cli-site-'))
+    await makeDir(path.join(dir, 'site/css'), { recursive: true })
+    await write(path.join(dir, 'site/index.html'), '<h1>from the cli</h1>')
+    await write(path.join(dir, 'site/css/a.css'), 'body{}')
+    await write(path.join(dir, 'site/_redirects'), '/old /  301\n')
+    netlify.state.addSite('cli-site')
+    const guard = path.resolve(import.meta.dirname, '../bench/static-offline-guard.mjs')
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(NETLIFY_CLI as string, ['deploy', '--dir', 'site', '--site', 'cli-site', '--auth', TOKEN, '--no-build', '--prod', '--json'], {
+        cwd: dir,
+        env: { ...process.env, HOME: dir, NETLIFY_API_URL: netlify.url, NETLIFY_TEST_TRACK_URL: `${netlify.url}/telemetry/track`, NETLIFY_TEST_IDENTIFY_URL: `${netlify.url}/telemetry/identify`, NETLIFY_TEST_ERROR_REPORT_URL: `${netlify.url}/report-error`, NODE_OPTIONS: `--import ${guard}` },
+        stdio: 'ignore',
+      })
+      child.on('close', resolve)
+    })
+    expect(code).toBe(0)
+    const site = netlify.state.siteByName('cli-site')!
+    expect(site.publishedDeployId).toBeDefined()
+    expect(netlify.get(site, 'production', '/').body?.toString()).toBe('<h1>from the cli</h1>')
+    expect(netlify.state.deploys.get(site.publishedDeployId!)?.uploads).toEqual(expect.arrayContaining(['index.html', 'css/a.css']))
+  }, 120_000)
+})
