@@ -40,7 +40,13 @@ export interface ActionSpec {
 
 /** action.yml as plain data (YAML 1.2 through `yaml`; the real parser's verdict is checked in the tests). */
 export function readActionSpec(file: string): ActionSpec {
-  const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  let raw: Record<string, unknown>
+  try {
+    raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    // GitHub's runner would refuse the action too: say which file, and where.
+    throw new Error(`${path.relative(ROOT, file)} is not valid YAML: ${(error as Error).message}`, { cause: error })
+  }
   const section = (key: string) => (raw[key] ?? {}) as Record<string, Record<string, unknown> | null>
   const inputs = Object.entries(section('inputs')).map(([name, spec]) => ({
     name,
@@ -132,4 +138,11 @@ async function main(): Promise<void> {
   if (!check && stale.length === 0) console.log('action-docs: every generated table is up to date')
 }
 
-if (import.meta.main) await main()
+if (import.meta.main) {
+  try {
+    await main()
+  } catch (error) {
+    console.error(`action-docs: ${(error as Error).message}`)
+    process.exit(1)
+  }
+}
