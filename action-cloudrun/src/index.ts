@@ -22,7 +22,12 @@ void runAction(
     } catch {
       context = undefined // a local run: no pull request, no links
     }
-    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value))
+    // Ordinary env-vars values are hidden from the log only (coreLogger); secrets also go to the registry's leak checks.
+    const inputs = readInputs(
+      actionsInputSource,
+      (value) => log.setSecret(value),
+      (value) => coreLogger.setSecret(value),
+    )
     await run(inputs, {
       log,
       runner: spawnRunner,

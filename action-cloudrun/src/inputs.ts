@@ -4,8 +4,9 @@ import { CLOUDSQL_INSTANCE, PROJECT_ID, REGION, serviceNameProblem, suggestServi
 
 /**
  * Every input of action.yml, read and validated before anything runs. Secrets (the key file and
- * its private parts, every env-vars value) go to `setSecret` the moment they are read, before any
- * validation could quote them in an error.
+ * its private parts, env-vars values that are secret) go to `setSecret` the moment they are read,
+ * before any validation could quote them in an error; every other env-vars value is still hidden
+ * from the log with `mask` (see `maskEnvValue`).
  */
 export interface Credentials {
   /** The key file's JSON, exactly as given (written to RUNNER_TEMP only). */
@@ -57,12 +58,12 @@ const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATIO
 /** Flags the action sets itself: given again through `flags`, they would fight the action's choice. */
 const OWNED_FLAGS = ['--image', '--region', '--project', '--format', '--env-vars-file', '--set-env-vars', '--update-env-vars', '--clear-env-vars', '--no-traffic', '--tag', '--source', '--async']
 
-export function readInputs(source: InputSource, setSecret: (value: string) => void): CloudRunInputs {
+export function readInputs(source: InputSource, setSecret: (value: string) => void, mask: (value: string) => void = setSecret): CloudRunInputs {
   const read = new InputReader(source)
 
   const credentials = readCredentials(read.raw('credentials-json'), setSecret)
   const envVars = read.keyValues('env-vars')
-  for (const { value } of envVars) setSecret(value)
+  for (const variable of envVars) maskEnvValue(variable, setSecret, mask)
   for (const { key } of envVars) {
     if (RESERVED_ENV.has(key)) throw new InputError('env-vars', `${key} is set by Cloud Run itself and cannot be given.`, `Remove ${key} from env-vars.`)
     if (key.startsWith('X_GOOGLE_')) throw new InputError('env-vars', `${key}: names starting with X_GOOGLE_ are reserved by Google.`, 'Choose another name.')
@@ -164,10 +165,35 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
   }
 }
 
+/** Names that say their value is secret: SECRET_KEY, DB_PASSWORD, API_TOKEN, AWS_ACCESS_KEY_ID, SENTRY_DSN... */
+const SECRET_NAME = /SECRET|PASSW|TOKEN|(^|_)(API_?)?KEYS?($|_)|PRIVATE|CREDENTIAL|(^|_)AUTH($|_)|(^|_)DSN($|_)|SALT|SIGNING/i
+
+/**
+ * An env-vars value is hidden from the log whatever it is. It is also registered as a secret, so
+ * that no output or summary can carry it, when it is one: its name says so, or it is a URL with a
+ * password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary values
+ * ("production", "true") are not: the leak check would then refuse any summary that happens to
+ * contain the same word, failing a deploy that worked. Real secrets belong in `secrets`.
+ */
+export function maskEnvValue({ key, value }: KeyValue, setSecret: (value: string) => void, mask: (value: string) => void): void {
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1]
+  if (password) {
+    setSecret(password)
+    try {
+      setSecret(decodeURIComponent(password))
+    } catch {
+      // not %-encoded: registered as is above
+    }
+  }
+  if (password || SECRET_NAME.test(key)) setSecret(value)
+  else mask(value)
+}
+
 /**
  * The key file: well-formed JSON of a service-account key. Masked whole and line by line (the
  * registry does both), and its private key and key id on their own, since a log line could show
- * either without the rest of the file.
+ * either without the rest of the file. The account's email and client id are not secret (IAM lists
+ * them) and are often the runtime `service-account` too, which the plan shows.
  */
 function readCredentials(text: string, setSecret: (value: string) => void): Credentials | undefined {
   if (text === '') return undefined
@@ -179,7 +205,7 @@ function readCredentials(text: string, setSecret: (value: string) => void): Cred
     throw new InputError('credentials-json', 'is not valid JSON.', 'Paste the whole key file that `gcloud iam service-accounts keys create` wrote into a repository secret, and pass it as ${{ secrets.NAME }}. (Base64-encoded keys are not accepted.)')
   }
   const key = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {}
-  for (const field of ['private_key', 'private_key_id', 'client_id', 'client_email']) {
+  for (const field of ['private_key', 'private_key_id']) {
     const value = key[field]
     if (typeof value === 'string' && value !== '') setSecret(value)
   }

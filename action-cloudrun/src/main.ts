@@ -125,7 +125,7 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
       warnings.push(`Migrations were not run: ${target.migrateSkipped}.`)
     }
     const urls = serviceUrls(inputs, facts)
-    const env = environment({ inputs, project: prepared?.project, overlayModule: prepared?.overlayModule ?? inputs.settingsModule, urls, tag: target.tag })
+    const env = environment({ inputs, project: prepared?.project, settingsModule: prepared?.settingsModule ?? inputs.settingsModule, urls, tag: target.tag })
     const envFile = join(workDir, 'env.yaml')
     await writeFile(envFile, envVarsFile(env), { mode: 0o600 })
 
@@ -162,17 +162,19 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
       warnings.push('The project number could not be read before the first deploy, so a second revision was needed to set ALLOWED_HOSTS. Grant the deployer resourcemanager.projects.get to avoid it.')
       facts.projectNumber = deployed.projectNumber
       facts.urls = deployed.urls
-      const fixed = environment({ inputs, project: prepared?.project, overlayModule: prepared?.overlayModule ?? inputs.settingsModule, urls: serviceUrls(inputs, facts), tag: target.tag })
+      const fixed = environment({ inputs, project: prepared?.project, settingsModule: prepared?.settingsModule ?? inputs.settingsModule, urls: serviceUrls(inputs, facts), tag: target.tag })
       await writeFile(envFile, envVarsFile(fixed), { mode: 0o600 })
       const again = readService(await gcloud.json<KnativeService>(deployArgs(inputs, { ...facts, exists: true }, { ...target, noTraffic: false }, image, envFile), { timeoutMs: inputs.timeoutMs }))
       report.revision = again.latestCreatedRevisionName
     }
 
-    // A new service is checked on its deterministic URL: that is the host ALLOWED_HOSTS was given.
-    const checkUrl = target.tag ? deployed.tagUrl(target.tag) : deployed.preferredUrl
+    // A new service is checked on its deterministic URL, even when tagged: that is the host
+    // ALLOWED_HOSTS was given (a tag's URL is on the other domain, known only once the service
+    // exists), and the first revision takes all traffic anyway.
+    const checkUrl = target.tag && facts.exists ? deployed.tagUrl(target.tag) : deployed.preferredUrl
     if (target.check && checkUrl) {
       await time('Check revision', async () => {
-        const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud) })
+        const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log) })
         if (!check.ok) {
           const logUrl = await revisionLogUrl(gcloud, report.revision as string, facts)
           if (logUrl) report['log-url'] = logUrl
@@ -346,9 +348,12 @@ async function revisionLogUrl(gcloud: Gcloud, revision: string, facts: ServiceFa
   return (JSON.parse(result.stdout) as { status?: { logUrl?: string } }).status?.logUrl
 }
 
-async function identityToken(gcloud: Gcloud): Promise<string | undefined> {
+async function identityToken(gcloud: Gcloud, log: Logger): Promise<string | undefined> {
   const result = await gcloud.exec(['auth', 'print-identity-token'])
-  return result.exitCode === 0 ? result.stdout.trim() : undefined
+  const token = result.exitCode === 0 ? result.stdout.trim() : ''
+  if (!token) return undefined
+  log.setSecret(token)
+  return token
 }
 
 /** The plan shown before every run and as the whole of a dry run: files, then every gcloud command. */
@@ -379,7 +384,7 @@ export function dryPlan(inputs: CloudRunInputs, prepared: PreparedProject | unde
     summary: [
       ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
       ['Project', prepared ? `${prepared.project.managePy} (settings ${prepared.project.settings.module})` : 'prebuilt image; the repository is not read'],
-      ['Settings', prepared?.overlayModule ? `${prepared.overlayModule} (production overlay)` : (inputs.settingsModule ?? 'as in the image')],
+      ['Settings', prepared ? (prepared.overlayModule ? `${prepared.overlayModule} (production overlay)` : `${prepared.settingsModule} (your settings as they are; settings-patch: none)`) : (inputs.settingsModule ?? 'as in the image')],
       ['Image', inputs.image ?? (prepared?.dockerfileGenerated ? 'built from a generated Dockerfile' : "built from the repository's Dockerfile")],
       ['Traffic', preview ? `none: preview tag ${existing.tag}` : inputs.safeRollout ? 'after the new revision answers (safe rollout)' : 'at once'],
     ],

@@ -87,17 +87,23 @@ export function allowedHosts(urls: string[], tag?: string): string[] {
  * The environment of the service and the migration job: the overlay's variables (settings module,
  * hosts, HTTPS), CLOUDRUN_SERVICE_URLS (the variable Google's Django guide reads), then the user's
  * env-vars, which win, except that their ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS are added to ours.
+ *
+ * The host and HTTPS variables are set whatever the settings: the overlay reads them, settings
+ * that read ALLOWED_HOSTS themselves use them too, and a prebuilt image (often built by an earlier
+ * run of this action, overlay inside) has no other way to learn the service's host names.
+ * DJANGO_SETTINGS_MODULE is set only when known: a prebuilt image's own ENV decides otherwise.
  */
 export function environment(options: {
-  inputs: Pick<CloudRunInputs, 'envVars' | 'settingsPatch'>
+  inputs: Pick<CloudRunInputs, 'envVars'>
   project?: ProjectModel
-  overlayModule?: string
+  /** The overlay module, the project's own module (settings-patch: none), or undefined for a prebuilt image. */
+  settingsModule?: string
   urls: string[]
   tag?: string
 }): Record<string, string> {
   const hosts = allowedHosts(options.urls, options.tag)
-  const env: Record<string, string> = {}
-  if (options.overlayModule && options.project) Object.assign(env, overlayEnvironment({ settingsModule: options.overlayModule, hosts, https: true, project: options.project, hsts: { seconds: 3600 } }))
+  const env = overlayEnvironment({ settingsModule: options.settingsModule ?? '', hosts, https: true, project: options.project, hsts: { seconds: 3600 } })
+  if (!options.settingsModule) delete env.DJANGO_SETTINGS_MODULE
   if (options.urls.length) env.CLOUDRUN_SERVICE_URLS = [...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag as string)) : [])])].join(',')
   for (const { key, value } of options.inputs.envVars) {
     if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key]) env[key] = [...new Set([...value.split(',').map((part) => part.trim()).filter(Boolean), ...env[key].split(',')])].join(',')

@@ -16,6 +16,8 @@ export interface PreparedProject {
   project: ProjectModel
   files: GeneratedFile[]
   overlayModule?: string
+  /** What the image runs as DJANGO_SETTINGS_MODULE: the overlay, or the project's own module with settings-patch: none. */
+  settingsModule: string
   dockerfileGenerated: boolean
   notes: Finding[]
 }
@@ -41,12 +43,14 @@ export async function prepareProject(inputs: CloudRunInputs, repoRoot: string, r
     overlayModule = overlay.module
     notes.push(...overlay.notes)
   }
-  const docker = generateDockerfile(project, { readFile, deployRoot })
+  // Without the overlay the image must run the project's own module: the overlay is not in it.
+  const settingsModule = overlayModule ?? project.settings.module
+  const docker = generateDockerfile(project, { readFile, deployRoot, settingsModule })
   files.push(...docker.files)
   notes.push(...docker.notes)
   const root = deployRoot ?? project.searchRoot
   if (readFile(toRepoPath(root, '.gcloudignore')) === undefined) files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' })
-  return { project, files, overlayModule, dockerfileGenerated: docker.generated, notes }
+  return { project, files, overlayModule, settingsModule, dockerfileGenerated: docker.generated, notes }
 }
 
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { readEventContext } from '@django-deploy/shared/github/context'
 import { Outputs } from '@django-deploy/shared/github/outputs'
 import { SecretRegistry } from '@django-deploy/shared/github/secrets'
-import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { spawnRunner } from '@django-deploy/shared/runtime/command'
 import { MemoryLogger } from '@django-deploy/shared/runtime/log'
@@ -83,14 +83,19 @@ export async function createBed(): Promise<Bed> {
       const attempt: Attempt = { outputs, summaries, log, secrets, commands: [] }
       let skipped = 0
       try {
-        const inputs = readInputs(inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }), (value) => secrets.add(value))
+        // Wired as index.ts wires it: secrets to the registry, other env-vars values masked in the log only.
+        const inputs = readInputs(inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }), (value) => secrets.add(value), (value) => log.setSecret(value))
         attempt.result = await run(inputs, {
           log: secrets.logger(log),
           runner: spawnRunner,
           env,
           context: readEventContext(env),
           outputs: new Outputs<OutputName>(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets, (name, value) => void (outputs[name] = value)),
-          writeSummary: async (summary) => void summaries.push(summary),
+          // The real writer (it refuses a summary that contains a secret), into memory.
+          writeSummary: async (summary) => {
+            await writeSummary(summary, secrets, { addRaw: function () { return this }, write: async () => undefined })
+            summaries.push(summary)
+          },
           toolCache: { find: () => '', downloadTool: () => Promise.reject(new Error('no downloads in this test')), extractTar: () => Promise.reject(new Error('unused')), cacheDir: () => Promise.reject(new Error('unused')) },
           probe: (url, headers) => gcloud.fetch(url, headers),
           // A virtual clock: waits between checks pass at once, but deadlines still arrive.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { accountOf, checkProject, fail, notModelled, now, printResource, projectOf, property, readConfig, readCredentialFile, writeConfig, type Context } from './context.js'
 import { flagSwitch, flagValue } from './parse.js'
@@ -71,6 +71,7 @@ export function buildsSubmit(ctx: Context): void {
 
   const uploaded = uploadedFiles(sourceDir)
   ctx.read.uploaded = uploaded
+  ctx.read.dockerfile = readFileSync(resolve(sourceDir, 'Dockerfile'), 'utf8')
   const number = nextCounter(ctx.state)
   const id = `${hexId(`build-${number}`, 8)}-${hexId(`b-${number}`, 4)}-4${hexId(`c-${number}`, 3)}-8${hexId(`d-${number}`, 3)}-${hexId(`e-${number}`, 12)}`
   const image = AR_IMAGE.exec(tag)

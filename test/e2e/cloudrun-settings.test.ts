@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { envOf, stagesOf } from '../../shared/test/build/dockerfile-parser.js'
+import { createBed, REGION } from './cloudrun-support.js'
+
+/**
+ * What the image and the service are told about settings: the module the built image names must
+ * be in the upload (settings-patch: none deploys no overlay, so the image must not name one), a
+ * prebuilt image still learns its host names, a new tagged service is checked on a host it
+ * accepts, and ordinary environment values never make the job summary or outputs look like a leak.
+ */
+function builtImage(calls: ReturnType<Awaited<ReturnType<typeof createBed>>['gcloud']['calls']>) {
+  const build = calls.find((call) => call.argv[0] === 'builds' && call.argv[1] === 'submit')
+  const dockerfile = build?.read?.dockerfile as string
+  const runtime = stagesOf(dockerfile).at(-1)
+  const env = Object.assign({}, ...(runtime?.instructions ?? []).filter((instruction) => instruction.keyword === 'ENV').map((instruction) => envOf(instruction.args))) as Record<string, string>
+  const deploy = calls.find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')
+  return { dockerfile, settingsModule: env.DJANGO_SETTINGS_MODULE, uploaded: build?.read?.uploaded as string[], serviceEnv: deploy?.read?.envVarsFile as Record<string, string> }
+}
+
+describe('action-cloudrun: settings in the image and the service', () => {
+  it('settings-patch overlay: the image runs the overlay, which is uploaded', async () => {
+    const bed = await createBed()
+    const attempt = await bed.deploy()
+    expect(attempt.error).toBeUndefined()
+    const image = builtImage(bed.gcloud.calls())
+    expect(image.settingsModule).toBe('examplesite.settings_deploy')
+    expect(image.uploaded).toContain('examplesite/settings_deploy.py')
+    expect(image.serviceEnv.DJANGO_SETTINGS_MODULE).toBe('examplesite.settings_deploy')
+  })
+
+  it('settings-patch none: no overlay anywhere; the image and the service run the project’s own module', async () => {
+    const bed = await createBed()
+    const attempt = await bed.deploy({ 'settings-patch': 'none' })
+    expect(attempt.error).toBeUndefined()
+    const image = builtImage(bed.gcloud.calls())
+    expect(image.settingsModule).toBe('examplesite.settings')
+    expect(image.uploaded).toContain('examplesite/settings.py')
+    expect(image.uploaded.some((file) => file.includes('settings_deploy'))).toBe(false)
+    expect(image.dockerfile).not.toContain('settings_deploy')
+    // collectstatic at build time runs under that ENV too: it is the only DJANGO_SETTINGS_MODULE
+    expect(image.dockerfile.match(/DJANGO_SETTINGS_MODULE=/g)).toHaveLength(1)
+    expect(image.serviceEnv).toMatchObject({ DJANGO_SETTINGS_MODULE: 'examplesite.settings', ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app' })
+    expect(attempt.result?.plan.summary).toContainEqual(['Settings', 'examplesite.settings (your settings as they are; settings-patch: none)'])
+  })
+
+  it('prebuilt image: the service gets its host names, and the image keeps its own settings module', async () => {
+    const bed = await createBed()
+    const digest = `sha256:${'cd'.repeat(32)}`
+    const image = `${REGION}-docker.pkg.dev/demo-proj/images/blog@${digest}`
+    bed.gcloud.update((state) => {
+      state.images[image] = digest
+    })
+    const attempt = await bed.deploy({ image })
+    expect(attempt.error).toBeUndefined()
+    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
+    expect(env).toMatchObject({ ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app', CSRF_TRUSTED_ORIGINS: 'https://blog-123456789012.europe-west1.run.app', DJANGO_HTTPS: 'true' })
+    expect(env.DJANGO_SETTINGS_MODULE).toBeUndefined()
+    const named = await bed.deploy({ image, 'settings-module': 'examplesite.settings_deploy' })
+    expect(named.error).toBeUndefined()
+    const calls = bed.gcloud.calls().filter((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')
+    expect((calls.at(-1)?.read?.envVarsFile as Record<string, string>).DJANGO_SETTINGS_MODULE).toBe('examplesite.settings_deploy')
+  })
+
+  it('ordinary env-vars values are masked in the log but do not block the summary; secret ones are registered', async () => {
+    const bed = await createBed()
+    const deployer = JSON.parse(bed.keyJson).client_email as string
+    const attempt = await bed.deploy({
+      'env-vars': 'APP_ENV=production\nFEATURE_FLAG=true\nDJANGO_SECRET_KEY=k3y-0f-th3-s1te-not-in-secret-manager\nREDIS_URL=redis://cache:hunter2pass@10.0.0.3:6379/0',
+      // The runtime account is the deploying one, whose email the plan shows.
+      'service-account': deployer,
+    })
+    expect(attempt.error).toBeUndefined()
+    expect(attempt.summaries.at(-1)).toMatchObject({ outcome: 'deployed', environment: 'production' })
+    expect(attempt.log.secrets.has('production')).toBe(true)
+    expect(attempt.secrets.containsSecret('production')).toBe(false)
+    expect(attempt.secrets.containsSecret(deployer)).toBe(false)
+    expect(attempt.secrets.containsSecret('k3y-0f-th3-s1te-not-in-secret-manager')).toBe(true)
+    expect(attempt.secrets.containsSecret('hunter2pass')).toBe(true)
+    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
+    expect(env).toMatchObject({ APP_ENV: 'production', FEATURE_FLAG: 'true', DJANGO_SECRET_KEY: 'k3y-0f-th3-s1te-not-in-secret-manager' })
+  })
+
+  it('first deploy with a tag: checked on the URL ALLOWED_HOSTS names; from the redeploy on, the tag URL answers', async () => {
+    const bed = await createBed()
+    const first = await bed.deploy({ tag: 'staging' })
+    expect(first.error).toBeUndefined()
+    expect(first.log.text()).toContain('https://blog-123456789012.europe-west1.run.app answered 200.')
+    const again = await bed.deploy({ tag: 'staging' })
+    expect(again.error).toBeUndefined()
+    const tagUrl = JSON.parse(again.outputs.urls as string).map((url: string) => url.replace('https://', 'https://staging---'))[1] as string
+    expect(again.log.text()).toContain(`${tagUrl} answered 200.`)
+    expect(await bed.gcloud.fetch(tagUrl)).toEqual({ status: 200, body: `revision ${again.outputs.revision}` })
+  })
+})
