@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { writeContentTypeHeaders, writeRedirects } from '../src/generate/output.js'
+
+const dirs: string[] = []
+async function outputDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'static-output-'))
+  dirs.push(dir)
+  return dir
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
+})
+
+describe('generated _redirects and _headers', () => {
+  const redirects = [
+    { from: '/old-blog/', to: '/blog/', status: 301 },
+    { from: '/about-us/', to: '/about/', status: 301 },
+    { from: '/go/', to: '/blog/page/2/', status: 302 },
+  ]
+
+  it('are byte-identical whatever order the crawl found the redirects in', async () => {
+    const first = await outputDir()
+    const second = await outputDir()
+    await writeRedirects(first, redirects)
+    await writeRedirects(second, [...redirects].reverse())
+    const text = await readFile(path.join(first, '_redirects'), 'utf8')
+    expect(await readFile(path.join(second, '_redirects'), 'utf8')).toBe(text)
+    expect(text.split('\n').filter((line) => line.startsWith('/'))).toEqual(['/about-us/  /about/  301', '/go/  /blog/page/2/  302', '/old-blog/  /blog/  301'])
+
+    const types = new Map([
+      ['feed/index.html', 'application/rss+xml'],
+      ['api/posts', 'application/json'],
+    ])
+    await writeContentTypeHeaders(first, types)
+    await writeContentTypeHeaders(second, new Map([...types].reverse()))
+    expect(await readFile(path.join(second, '_headers'), 'utf8')).toBe(await readFile(path.join(first, '_headers'), 'utf8'))
+  })
+
+  it('forces a rule whose source path is shadowed by a file, and keeps the project\'s own rules first', async () => {
+    const dir = await outputDir()
+    await mkdir(path.join(dir, 'old-blog'))
+    await writeFile(path.join(dir, 'old-blog', 'index.html'), 'stub')
+    await writeFile(path.join(dir, '_redirects'), '/legacy/*  /blog/:splat  301\n')
+    await writeRedirects(dir, redirects)
+    const lines = (await readFile(path.join(dir, '_redirects'), 'utf8')).trim().split('\n')
+    expect(lines[0]).toBe('/legacy/*  /blog/:splat  301')
+    expect(lines).toContain('/old-blog/  /blog/  301!')
+    expect(lines).toContain('/about-us/  /about/  301')
+  })
+})
