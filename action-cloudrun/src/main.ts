@@ -22,6 +22,7 @@ import {
   envVarsFile,
   imageRepository,
   migrateArgs,
+  serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
   type ServiceFacts,
@@ -125,7 +126,7 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
       warnings.push(`Migrations were not run: ${target.migrateSkipped}.`)
     }
     const urls = serviceUrls(inputs, facts)
-    const env = environment({ inputs, project: prepared?.project, settingsModule: prepared?.settingsModule ?? inputs.settingsModule, urls, tag: target.tag })
+    const env = deployEnvironment(inputs, prepared, urls, target.tag)
     const envFile = join(workDir, 'env.yaml')
     await writeFile(envFile, envVarsFile(env), { mode: 0o600 })
 
@@ -162,7 +163,7 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
       warnings.push('The project number could not be read before the first deploy, so a second revision was needed to set ALLOWED_HOSTS. Grant the deployer resourcemanager.projects.get to avoid it.')
       facts.projectNumber = deployed.projectNumber
       facts.urls = deployed.urls
-      const fixed = environment({ inputs, project: prepared?.project, settingsModule: prepared?.settingsModule ?? inputs.settingsModule, urls: serviceUrls(inputs, facts), tag: target.tag })
+      const fixed = deployEnvironment(inputs, prepared, serviceUrls(inputs, facts), target.tag)
       await writeFile(envFile, envVarsFile(fixed), { mode: 0o600 })
       const again = readService(await gcloud.json<KnativeService>(deployArgs(inputs, { ...facts, exists: true }, { ...target, noTraffic: false }, image, envFile), { timeoutMs: inputs.timeoutMs }))
       report.revision = again.latestCreatedRevisionName
@@ -230,6 +231,19 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
   } finally {
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/** The environment of the service and its migration job (the `--env-vars-file`), for this project and these URLs. */
+export function deployEnvironment(inputs: CloudRunInputs, prepared: PreparedProject | undefined, urls: string[], tag: string | undefined): Record<string, string> {
+  return environment({
+    inputs,
+    project: prepared?.project,
+    settingsModule: prepared?.settingsModule ?? inputs.settingsModule,
+    // Only for the generated image: another image's CMD may read these variables differently, or not at all.
+    server: prepared?.dockerfileGenerated ? serverEnvironment(inputs) : undefined,
+    urls,
+    tag,
+  })
 }
 
 function summaryFacts(report: Partial<Record<OutputName, string>>, traffic: string | undefined, target: Target | undefined): Array<[string, string]> {

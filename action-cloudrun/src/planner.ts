@@ -100,16 +100,33 @@ export function environment(options: {
   settingsModule?: string
   urls: string[]
   tag?: string
+  /** The generated image's server settings (serverEnvironment); undefined for an image whose CMD is not ours. */
+  server?: Record<string, string>
 }): Record<string, string> {
   const hosts = allowedHosts(options.urls, options.tag)
   const env = overlayEnvironment({ settingsModule: options.settingsModule ?? '', hosts, https: true, project: options.project, hsts: { seconds: 3600 } })
   if (!options.settingsModule) delete env.DJANGO_SETTINGS_MODULE
+  Object.assign(env, options.server)
   if (options.urls.length) env.CLOUDRUN_SERVICE_URLS = [...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag as string)) : [])])].join(',')
   for (const { key, value } of options.inputs.envVars) {
     if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key]) env[key] = [...new Set([...value.split(',').map((part) => part.trim()).filter(Boolean), ...env[key].split(',')])].join(',')
     else env[key] = value
   }
   return env
+}
+
+/** Cloud Run's default: one vCPU per instance. */
+const DEFAULT_CPUS = 1
+
+/**
+ * gunicorn's shape on Cloud Run, as variables the generated image's CMD reads (WEB_CONCURRENCY,
+ * GUNICORN_THREADS): one worker per whole vCPU and eight threads each, as Google advises for
+ * Python there (the image's own default, two workers, suits a Dokku host). It also starts faster:
+ * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
+ */
+export function serverEnvironment(inputs: Pick<CloudRunInputs, 'cpu'>): Record<string, string> {
+  const cpus = inputs.cpu === undefined ? DEFAULT_CPUS : inputs.cpu.endsWith('m') ? Number(inputs.cpu.slice(0, -1)) / 1000 : Number(inputs.cpu)
+  return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) }
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   envVarsFile,
   imageRepository,
   migrateArgs,
+  serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
 } from '../src/planner.js'
@@ -214,6 +215,16 @@ describe('environment', () => {
     const env = environment({ inputs: inputsOf(), urls: [DETERMINISTIC] })
     expect(env.DJANGO_SETTINGS_MODULE).toBeUndefined()
     expect(env).toMatchObject({ ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app', DJANGO_HTTPS: 'true' })
+  })
+
+  it('shapes gunicorn for Cloud Run: one worker per whole vCPU, eight threads; env-vars still win', () => {
+    expect(serverEnvironment(inputsOf())).toEqual({ GUNICORN_THREADS: '8', WEB_CONCURRENCY: '1' })
+    expect(serverEnvironment(inputsOf({ cpu: '4' })).WEB_CONCURRENCY).toBe('4')
+    expect(serverEnvironment(inputsOf({ cpu: '500m' })).WEB_CONCURRENCY).toBe('1')
+    expect(serverEnvironment(inputsOf({ cpu: '2.5' })).WEB_CONCURRENCY).toBe('2')
+    const inputs = inputsOf({ 'env-vars': 'WEB_CONCURRENCY=3' })
+    expect(environment({ inputs, project, settingsModule: 'mysite.settings_deploy', urls: [], server: serverEnvironment(inputs) })).toMatchObject({ WEB_CONCURRENCY: '3', GUNICORN_THREADS: '8' })
+    expect(environment({ inputs: inputsOf(), project, settingsModule: 'mysite.settings_deploy', urls: [] }).WEB_CONCURRENCY).toBeUndefined()
   })
 
   it('no known URL yet (project number unreadable): no host variables rather than wrong ones', () => {

@@ -26,6 +26,9 @@ describe('action-cloudrun: settings in the image and the service', () => {
     expect(image.settingsModule).toBe('examplesite.settings_deploy')
     expect(image.uploaded).toContain('examplesite/settings_deploy.py')
     expect(image.serviceEnv.DJANGO_SETTINGS_MODULE).toBe('examplesite.settings_deploy')
+    // gunicorn shaped for one vCPU, through the variables the generated CMD reads
+    expect(image.dockerfile).toContain('--workers "${WEB_CONCURRENCY:-2}" --threads "${GUNICORN_THREADS:-4}"')
+    expect(image.serviceEnv).toMatchObject({ WEB_CONCURRENCY: '1', GUNICORN_THREADS: '8' })
   })
 
   it('settings-patch none: no overlay anywhere; the image and the service run the project’s own module', async () => {
@@ -55,6 +58,8 @@ describe('action-cloudrun: settings in the image and the service', () => {
     const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
     expect(env).toMatchObject({ ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app', CSRF_TRUSTED_ORIGINS: 'https://blog-123456789012.europe-west1.run.app', DJANGO_HTTPS: 'true' })
     expect(env.DJANGO_SETTINGS_MODULE).toBeUndefined()
+    // Its CMD is not known to read them.
+    expect(env.WEB_CONCURRENCY).toBeUndefined()
     const named = await bed.deploy({ image, 'settings-module': 'examplesite.settings_deploy' })
     expect(named.error).toBeUndefined()
     const calls = bed.gcloud.calls().filter((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')
