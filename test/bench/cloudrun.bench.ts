@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     ])
     console.log(`\nCold start of the generated image's command, without Docker: example site, PostgreSQL ${cluster.info.version}, ${python.stdout.trim()}, Django ${django.stdout.trim()}, ${gunicorn.stdout.trim()}, ${cpus().length} CPUs`)
     console.log(`  CMD: ${site.cmd}`)
-    console.log(`  environment: image ENV + action env file (${Object.keys(site.env).filter((name) => /^(DJANGO_|ALLOWED_HOSTS|CSRF_|SECURE_|CLOUDRUN_|DATABASE_URL|SECRET_KEY|WEB_CONCURRENCY|K_)/.test(name)).sort().join(', ')}) + PORT`)
+    console.log(`  environment: image ENV + action env file (${Object.keys(site.env).filter((name) => /^(DJANGO_|ALLOWED_HOSTS|CSRF_|SECURE_|CLOUDRUN_|DATABASE_URL|SECRET_KEY|WEB_CONCURRENCY|GUNICORN_|K_)/.test(name)).sort().join(', ')}) + PORT`)
     console.log(`  migration job on the empty database (once, before the runs): ${seconds(site.freshMigrateMs)}`)
     console.log(`  load average before the runs: ${loadavg().map((load) => load.toFixed(2)).join(' ')} (wall times grow with it; CPU times hardly do)`)
 
