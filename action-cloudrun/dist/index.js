@@ -36615,12 +36615,12 @@ function hostOf(url) {
 const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION', 'CLOUD_RUN_JOB', 'CLOUD_RUN_EXECUTION', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_ATTEMPT', 'CLOUD_RUN_TASK_COUNT']);
 /** Flags the action sets itself: given again through `flags`, they would fight the action's choice. */
 const OWNED_FLAGS = ['--image', '--region', '--project', '--format', '--env-vars-file', '--set-env-vars', '--update-env-vars', '--clear-env-vars', '--no-traffic', '--tag', '--source', '--async'];
-function readInputs(source, setSecret) {
+function readInputs(source, setSecret, mask = setSecret) {
     const read = new InputReader(source);
     const credentials = readCredentials(read.raw('credentials-json'), setSecret);
     const envVars = read.keyValues('env-vars');
-    for (const { value } of envVars)
-        setSecret(value);
+    for (const variable of envVars)
+        maskEnvValue(variable, setSecret, mask);
     for (const { key } of envVars) {
         if (RESERVED_ENV.has(key))
             throw new InputError('env-vars', `${key} is set by Cloud Run itself and cannot be given.`, `Remove ${key} from env-vars.`);
@@ -36718,10 +36718,36 @@ function readInputs(source, setSecret) {
         dryRun: read.boolean('dry-run', false),
     };
 }
+/** Names that say their value is secret: SECRET_KEY, DB_PASSWORD, API_TOKEN, AWS_ACCESS_KEY_ID, SENTRY_DSN... */
+const SECRET_NAME = /SECRET|PASSW|TOKEN|(^|_)(API_?)?KEYS?($|_)|PRIVATE|CREDENTIAL|(^|_)AUTH($|_)|(^|_)DSN($|_)|SALT|SIGNING/i;
+/**
+ * An env-vars value is hidden from the log whatever it is. It is also registered as a secret, so
+ * that no output or summary can carry it, when it is one: its name says so, or it is a URL with a
+ * password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary values
+ * ("production", "true") are not: the leak check would then refuse any summary that happens to
+ * contain the same word, failing a deploy that worked. Real secrets belong in `secrets`.
+ */
+function maskEnvValue({ key, value }, setSecret, mask) {
+    const password = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || SECRET_NAME.test(key))
+        setSecret(value);
+    else
+        mask(value);
+}
 /**
  * The key file: well-formed JSON of a service-account key. Masked whole and line by line (the
  * registry does both), and its private key and key id on their own, since a log line could show
- * either without the rest of the file.
+ * either without the rest of the file. The account's email and client id are not secret (IAM lists
+ * them) and are often the runtime `service-account` too, which the plan shows.
  */
 function readCredentials(text, setSecret) {
     if (text === '')
@@ -36735,7 +36761,7 @@ function readCredentials(text, setSecret) {
         throw new InputError('credentials-json', 'is not valid JSON.', 'Paste the whole key file that `gcloud iam service-accounts keys create` wrote into a repository secret, and pass it as ${{ secrets.NAME }}. (Base64-encoded keys are not accepted.)');
     }
     const key = json && typeof json === 'object' && !Array.isArray(json) ? json : {};
-    for (const field of ['private_key', 'private_key_id', 'client_id', 'client_email']) {
+    for (const field of ['private_key', 'private_key_id']) {
         const value = key[field];
         if (typeof value === 'string' && value !== '')
             setSecret(value);
@@ -38236,18 +38262,22 @@ const IMAGE_ROOT = '/app';
 function generateDockerfile(project, options) {
     const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
     const overlay = overlayLocation(project);
+    const settingsModule = options.settingsModule ?? overlay.module;
+    const overlaid = settingsModule === overlay.module;
     const userDockerfile = project.existing.dockerfile ?? (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
     if (userDockerfile !== undefined) {
         return {
             files: [],
             generated: false,
-            settingsModule: overlay.module,
+            settingsModule,
             addedPackages: [],
             notes: [
                 {
                     level: 'notice',
                     code: 'user-dockerfile',
-                    message: `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`,
+                    message: overlaid
+                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
                     file: userDockerfile,
                 },
             ],
@@ -38271,7 +38301,7 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`,
+        overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
         '',
         '# ---- build stage: package managers, compilers and caches stay here -----------------------',
         `FROM ${image.image} AS build`,
@@ -38300,7 +38330,7 @@ function generateDockerfile(project, options) {
     const extrasRun = extrasCommand(project, extras.requirements);
     if (extrasRun)
         lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
-    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${overlay.module} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
+    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
     if (system.runtime.length)
         lines.push(aptInstall(system.runtime));
     lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
@@ -38309,7 +38339,7 @@ function generateDockerfile(project, options) {
     if (workdir !== IMAGE_ROOT)
         lines.push(`WORKDIR ${workdir}`);
     if (collect) {
-        const buildEnv = buildEnvironment(project, overlay.module);
+        const buildEnv = buildEnvironment(project, settingsModule);
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
     }
@@ -38325,7 +38355,7 @@ function generateDockerfile(project, options) {
     return {
         files,
         generated: true,
-        settingsModule: overlay.module,
+        settingsModule,
         command,
         pythonVersion: image.version,
         addedPackages: extras.requirements,
@@ -38553,12 +38583,18 @@ function allowedHosts(urls, tag) {
  * The environment of the service and the migration job: the overlay's variables (settings module,
  * hosts, HTTPS), CLOUDRUN_SERVICE_URLS (the variable Google's Django guide reads), then the user's
  * env-vars, which win, except that their ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS are added to ours.
+ *
+ * The host and HTTPS variables are set whatever the settings: the overlay reads them, settings
+ * that read ALLOWED_HOSTS themselves use them too, and a prebuilt image (often built by an earlier
+ * run of this action, overlay inside) has no other way to learn the service's host names.
+ * DJANGO_SETTINGS_MODULE is set only when known: a prebuilt image's own ENV decides otherwise.
  */
 function environment(options) {
     const hosts = allowedHosts(options.urls, options.tag);
-    const env = {};
-    if (options.overlayModule && options.project)
-        Object.assign(env, overlayEnvironment({ settingsModule: options.overlayModule, hosts, https: true, project: options.project, hsts: { seconds: 3600 } }));
+    const env = overlayEnvironment({ settingsModule: options.settingsModule ?? '', hosts, https: true, project: options.project, hsts: { seconds: 3600 } });
+    if (!options.settingsModule)
+        delete env.DJANGO_SETTINGS_MODULE;
+    Object.assign(env, options.server);
     if (options.urls.length)
         env.CLOUDRUN_SERVICE_URLS = [...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag)) : [])])].join(',');
     for (const { key, value } of options.inputs.envVars) {
@@ -38568,6 +38604,18 @@ function environment(options) {
             env[key] = value;
     }
     return env;
+}
+/** Cloud Run's default: one vCPU per instance. */
+const DEFAULT_CPUS = 1;
+/**
+ * gunicorn's shape on Cloud Run, as variables the generated image's CMD reads (WEB_CONCURRENCY,
+ * GUNICORN_THREADS): one worker per whole vCPU and eight threads each, as Google advises for
+ * Python there (the image's own default, two workers, suits a Dokku host). It also starts faster:
+ * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
+ */
+function serverEnvironment(inputs) {
+    const cpus = inputs.cpu === undefined ? DEFAULT_CPUS : inputs.cpu.endsWith('m') ? Number(inputs.cpu.slice(0, -1)) / 1000 : Number(inputs.cpu);
+    return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) };
 }
 /**
  * The `--env-vars-file`: JSON, which is YAML, and keeps every value byte for byte (commas, quotes,
@@ -42733,13 +42781,15 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
         overlayModule = overlay.module;
         notes.push(...overlay.notes);
     }
-    const docker = generateDockerfile(project, { readFile, deployRoot });
+    // Without the overlay the image must run the project's own module: the overlay is not in it.
+    const settingsModule = overlayModule ?? project.settings.module;
+    const docker = generateDockerfile(project, { readFile, deployRoot, settingsModule });
     files.push(...docker.files);
     notes.push(...docker.notes);
     const root = deployRoot ?? project.searchRoot;
     if (readFile(deploy_root_toRepoPath(root, '.gcloudignore')) === undefined)
         files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' });
-    return { project, files, overlayModule, dockerfileGenerated: docker.generated, notes };
+    return { project, files, overlayModule, settingsModule, dockerfileGenerated: docker.generated, notes };
 }
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */
 async function buildContext(options) {
@@ -42860,7 +42910,7 @@ async function run(inputs, deps) {
             warnings.push(`Migrations were not run: ${target.migrateSkipped}.`);
         }
         const urls = serviceUrls(inputs, facts);
-        const env = environment({ inputs, project: prepared?.project, overlayModule: prepared?.overlayModule ?? inputs.settingsModule, urls, tag: target.tag });
+        const env = deployEnvironment(inputs, prepared, urls, target.tag);
         const envFile = (0,external_node_path_namespaceObject.join)(workDir, 'env.yaml');
         await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(env), { mode: 0o600 });
         const image = inputs.image ? await resolveImage(gcloud, inputs.image, project) : await time('Build image', () => buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report));
@@ -42895,16 +42945,18 @@ async function run(inputs, deps) {
             warnings.push('The project number could not be read before the first deploy, so a second revision was needed to set ALLOWED_HOSTS. Grant the deployer resourcemanager.projects.get to avoid it.');
             facts.projectNumber = deployed.projectNumber;
             facts.urls = deployed.urls;
-            const fixed = environment({ inputs, project: prepared?.project, overlayModule: prepared?.overlayModule ?? inputs.settingsModule, urls: serviceUrls(inputs, facts), tag: target.tag });
+            const fixed = deployEnvironment(inputs, prepared, serviceUrls(inputs, facts), target.tag);
             await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(fixed), { mode: 0o600 });
             const again = readService(await gcloud.json(deployArgs(inputs, { ...facts, exists: true }, { ...target, noTraffic: false }, image, envFile), { timeoutMs: inputs.timeoutMs }));
             report.revision = again.latestCreatedRevisionName;
         }
-        // A new service is checked on its deterministic URL: that is the host ALLOWED_HOSTS was given.
-        const checkUrl = target.tag ? deployed.tagUrl(target.tag) : deployed.preferredUrl;
+        // A new service is checked on its deterministic URL, even when tagged: that is the host
+        // ALLOWED_HOSTS was given (a tag's URL is on the other domain, known only once the service
+        // exists), and the first revision takes all traffic anyway.
+        const checkUrl = target.tag && facts.exists ? deployed.tagUrl(target.tag) : deployed.preferredUrl;
         if (target.check && checkUrl) {
             await time('Check revision', async () => {
-                const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud) });
+                const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log) });
                 if (!check.ok) {
                     const logUrl = await revisionLogUrl(gcloud, report.revision, facts);
                     if (logUrl)
@@ -42963,6 +43015,18 @@ async function run(inputs, deps) {
     finally {
         await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
     }
+}
+/** The environment of the service and its migration job (the `--env-vars-file`), for this project and these URLs. */
+function deployEnvironment(inputs, prepared, urls, tag) {
+    return environment({
+        inputs,
+        project: prepared?.project,
+        settingsModule: prepared?.settingsModule ?? inputs.settingsModule,
+        // Only for the generated image: another image's CMD may read these variables differently, or not at all.
+        server: prepared?.dockerfileGenerated ? serverEnvironment(inputs) : undefined,
+        urls,
+        tag,
+    });
 }
 function summaryFacts(report, traffic, target) {
     const facts = [];
@@ -43095,9 +43159,13 @@ async function revisionLogUrl(gcloud, revision, facts) {
         return undefined;
     return JSON.parse(result.stdout).status?.logUrl;
 }
-async function identityToken(gcloud) {
+async function identityToken(gcloud, log) {
     const result = await gcloud.exec(['auth', 'print-identity-token']);
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    const token = result.exitCode === 0 ? result.stdout.trim() : '';
+    if (!token)
+        return undefined;
+    log.setSecret(token);
+    return token;
 }
 /** The plan shown before every run and as the whole of a dry run: files, then every gcloud command. */
 function dryPlan(inputs, prepared, pullRequest, sha) {
@@ -43128,7 +43196,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
         summary: [
             ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
             ['Project', prepared ? `${prepared.project.managePy} (settings ${prepared.project.settings.module})` : 'prebuilt image; the repository is not read'],
-            ['Settings', prepared?.overlayModule ? `${prepared.overlayModule} (production overlay)` : (inputs.settingsModule ?? 'as in the image')],
+            ['Settings', prepared ? (prepared.overlayModule ? `${prepared.overlayModule} (production overlay)` : `${prepared.settingsModule} (your settings as they are; settings-patch: none)`) : (inputs.settingsModule ?? 'as in the image')],
             ['Image', inputs.image ?? (prepared?.dockerfileGenerated ? 'built from a generated Dockerfile' : "built from the repository's Dockerfile")],
             ['Traffic', preview ? `none: preview tag ${existing.tag}` : inputs.safeRollout ? 'after the new revision answers (safe rollout)' : 'at once'],
         ],
@@ -43159,7 +43227,8 @@ void runAction('action-cloudrun', async () => {
     catch {
         context = undefined; // a local run: no pull request, no links
     }
-    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
+    // Ordinary env-vars values are hidden from the log only (coreLogger); secrets also go to the registry's leak checks.
+    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value), (value) => coreLogger.setSecret(value));
     await run(inputs, {
         log,
         runner: spawnRunner,
