@@ -12,16 +12,8 @@ import { coreLogger } from '@django-deploy/shared/runtime/log'
 import { readInputs } from './inputs.js'
 import { run, type OutputName } from './main.js'
 import { connectSsh } from './ssh/connection.js'
-import { bundledShim } from './ssh/git-bridge.js'
-import { GIT_SSH_FLAG, runGitSshShim } from './ssh/git-ssh-shim.js'
 
-// dist/index.js is also the program git runs as its ssh (GIT_SSH_COMMAND): see ssh/git-ssh-shim.ts.
-const shimAt = process.argv.indexOf(GIT_SSH_FLAG)
-if (shimAt >= 0) {
-  void runGitSshShim(process.argv.slice(shimAt + 1), process.env, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then((code) => process.exit(code))
-} else {
-  void main()
-}
+void main()
 
 async function main(): Promise<void> {
   const secrets = new SecretRegistry()
@@ -60,7 +52,6 @@ async function main(): Promise<void> {
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         saveState: (name, value) => core.saveState(name, value),
-        gitShim: bundledShim(),
         signal: cancel.signal,
       })
     },

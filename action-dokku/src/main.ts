@@ -8,7 +8,8 @@ import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import { desiredConfig, hostsOf, MANAGED_KEY } from './app-config.js'
 import type { PushOutcome } from './deliver/outcome.js'
-import { buildArtifact, deployedCommit, fetchCommit, gitDirOf, pushArtifact, type GitContext } from './deliver/push.js'
+import { buildArtifact, fetchCommit, gitDirOf, pushArtifact, type FetchResult, type GitContext } from './deliver/push.js'
+import { remoteBranches } from './deliver/remote-refs.js'
 import { Dokku, DokkuCommandError } from './dokku/client.js'
 import { checkUrl } from './http-check.js'
 import type { DokkuInputs } from './inputs.js'
@@ -17,10 +18,10 @@ import { MEDIA_CONTAINER_PATH } from './names.js'
 import { Phases } from './phases.js'
 import { chooseTarget, planRun, planSteps, type RunPlan, type Step, type Target } from './planner.js'
 import { prepareProject, type PreparedProject } from './project.js'
-import { appUrls, applyConfig, enableLetsencrypt, runSimpleStep, type ProvisionContext } from './provision.js'
-import { parseReport, readRemoteState, readVersion, type DokkuVersion, type RemoteState } from './remote-state.js'
+import { appUrls, applyConfig, enableLetsencrypt, provision, type ProvisionContext } from './provision.js'
+import { parseReport, readRemoteState, type RemoteState } from './remote-state.js'
 import type { SshConnectOptions, SshSession } from './ssh/connection.js'
-import { startGitBridge } from './ssh/git-bridge.js'
+import { startGitBridge, type GitBridge } from './ssh/git-bridge.js'
 import { displayTarget } from './target.js'
 
 /**
@@ -44,8 +45,6 @@ export interface Deps {
   sleep: (ms: number) => Promise<void>
   /** Remembered for the post step (which unlocks a cancelled deploy). */
   saveState: (name: string, value: string) => void
-  /** How git starts the transport shim: [program, ...args]. */
-  gitShim: string[]
   /** Aborted when the workflow is cancelled: the SSH connection (and with it the push) is closed. */
   signal?: AbortSignal
 }
@@ -75,11 +74,9 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
   if (target.review) log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`)
 
   const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd()
-  const prepared = target.mode === 'deploy' ? await phases.time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env)) : undefined
-  for (const note of prepared?.notes ?? []) {
-    if (note.level === 'warning') log.warning(note.message, note.file ? { file: note.file, line: note.line } : undefined)
-    else log.info(note.message)
-  }
+  // Reading the project (a Python process) and talking to the server do not depend on each other.
+  const preparing = target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined)
+  preparing.catch(() => undefined) // awaited below; an early rejection must not go unhandled meanwhile
 
   let session: SshSession | undefined
   try {
@@ -92,26 +89,35 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
   }
   const onAbort = () => session?.close()
   deps.signal?.addEventListener('abort', onAbort, { once: true })
+  let prefetch: Prefetch | undefined
   try {
     const dokku = session ? new Dokku(session) : undefined
-    let version: DokkuVersion | undefined
+    // The git transport is opened before the state is read, so the commit the app runs can be
+    // fetched while the rest of the state is still being read.
+    if (session && target.mode === 'deploy' && !inputs.dryRun) prefetch = await startPrefetch(session, target, inputs, deps, repoRoot)
     let state: RemoteState | undefined
     if (dokku) {
-      await phases.time('Read server state', async () => {
-        version = await readVersion(dokku)
-        log.info(`Connected to ${displayTarget(inputs.target)} (${version.raw}, host key ${session?.hostKey.fingerprint}).`)
-        state = await readRemoteState(dokku, version, {
+      state = await phases.time('Read server state', () =>
+        readRemoteState(dokku, {
           app: target.app,
           postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
           checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
-          checkBuilder: prepared?.explicitBuilder !== undefined,
-        })
-      })
+          checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
+          listBranches: target.mode === 'deploy' && session ? (app) => remoteBranches(session as SshSession, app).then((branches) => prefetch?.early(branches) ?? branches) : undefined,
+        }),
+      )
+      log.info(`Connected to ${displayTarget(inputs.target)} (${state.version.raw}, host key ${session?.hostKey.fingerprint}).`)
       for (const key of ['SECRET_KEY', 'DJANGO_SECRET_KEY', 'DATABASE_URL']) {
-        const value = state?.app.config[key]
+        const value = state.app.config[key]
         if (value) log.setSecret(value)
       }
     }
+    const prepared = await phases.time('Detect project (after connecting)', () => preparing)
+    for (const note of prepared?.notes ?? []) {
+      if (note.level === 'warning') log.warning(note.message, note.file ? { file: note.file, line: note.line } : undefined)
+      else log.info(note.message)
+    }
+    const version = state?.version
 
     const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : []
     const plan = planRun({ inputs, target, state, configKeys, storageChown: prepared?.storageChown ?? 'herokuish', builder: prepared?.explicitBuilder })
@@ -128,9 +134,10 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
 
     const context: ProvisionContext = { dokku, log, target, version }
     if (target.mode === 'destroy') return await destroy(context, plan, inputs, deps, phases, sharedPlan)
-    return await deploy(context, plan, inputs, deps, phases, sharedPlan, { state: state as RemoteState, prepared: prepared as PreparedProject, repoRoot, deadline, session: session as SshSession })
+    return await deploy(context, plan, inputs, deps, phases, sharedPlan, { state: state as RemoteState, prepared: prepared as PreparedProject, repoRoot, deadline, prefetch: prefetch as Prefetch })
   } finally {
     deps.signal?.removeEventListener('abort', onAbort)
+    await prefetch?.close()
     session?.close()
   }
 }
@@ -154,7 +161,58 @@ interface DeployContext {
   prepared: PreparedProject
   repoRoot: string
   deadline: number
-  session: SshSession
+  prefetch: Prefetch
+}
+
+/**
+ * The git side of a deploy, started early: the bridge, the repository's git directory, and the
+ * fetch of the commit the app runs (as soon as the branch listing names it).
+ */
+interface Prefetch {
+  git: GitContext
+  bridge: GitBridge
+  gitDir: Promise<string | undefined>
+  /** Called with the app's branches while the state is read: fetch now when the deploy branch is clear. */
+  early(branches: Map<string, string>): Map<string, string>
+  fetch(sha: string): Promise<FetchResult | undefined>
+  close(): Promise<void>
+}
+
+async function startPrefetch(session: SshSession, target: Target, inputs: DokkuInputs, deps: Deps, repoRoot: string): Promise<Prefetch> {
+  const bridge = await startGitBridge({
+    session,
+    allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
+    tempDir: deps.env.RUNNER_TEMP,
+  })
+  const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host
+  const git: GitContext = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` }
+  const gitDir = gitDirOf(deps.runner, repoRoot)
+  const fetches = new Map<string, Promise<FetchResult | undefined>>()
+  const fetch = (sha: string) => {
+    let pending = fetches.get(sha)
+    if (!pending) {
+      pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined))
+      pending.catch(() => undefined)
+      fetches.set(sha, pending)
+    }
+    return pending
+  }
+  return {
+    git,
+    bridge,
+    gitDir,
+    fetch,
+    early(branches) {
+      // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
+      const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined
+      if (sha) void fetch(sha)
+      return branches
+    },
+    async close() {
+      for (const pending of fetches.values()) (await pending.catch(() => undefined))?.restore()
+      await bridge.close()
+    },
+  }
 }
 
 async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInputs, deps: Deps, phases: Phases, sharedPlan: Plan, run: DeployContext): Promise<RunResult> {
@@ -165,95 +223,90 @@ async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInp
   const step = (kind: Step['kind']) => plan.steps.find((candidate) => candidate.kind === kind)
   let environmentChanged = false
 
-  await phases.time('Provision', async () => {
-    for (const current of plan.steps) {
-      if (!['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(current.kind) || current.skip) continue
-      log.info(`→ ${current.title}`)
-      await runSimpleStep(context, current)
-      if (current.resource) created.push(current.resource)
-      if (current.kind !== 'create-app' && current.kind !== 'domains') environmentChanged = true
-    }
-  })
+  // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
+  const { git, bridge } = run.prefetch
+  // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
+  const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined)
+  const delivery = (async () => {
+    const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined
+    const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined
+    if (remoteSha && !fetched?.fetched && !inputs.force) log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`)
+    const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined })
+    return { artifact }
+  })()
+  delivery.catch(() => undefined) // awaited below
 
-  // A new app's deploy branch follows the server's global setting (git:report knows it).
-  let deployBranch = inputs.branch
-  if (!deployBranch) {
-    const report = state.app.exists ? state.app : await readBranches(dokku, target.app)
-    deployBranch = report.deployBranch || report.globalDeployBranch || 'master'
-  }
-
-  const urlsBefore = await appUrls(dokku, target.app)
-  const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'))
-  const desired = desiredConfig({
-    userConfig: inputs.config,
-    overlayModule: prepared.overlayModule,
-    project: prepared.project,
-    hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
-    https: wantHttps,
-    mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
-    current: state.app.config,
-  })
-  for (const key of desired.generated) log.setSecret(desired.values[key] ?? '')
-  const change = await phases.time('Provision', () => applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key)))
-  const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY)
-  if (changedKeys.length > 0) {
-    environmentChanged = true
-    log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`)
-    created.push(`config ${changedKeys.join(', ')}`)
-  } else {
-    present.push('config (unchanged)')
-  }
-
-  // --- code delivery ---
-  const bridge = await startGitBridge({
-    session: run.session,
-    allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
-    shim: deps.gitShim,
-    tempDir: deps.env.RUNNER_TEMP,
-  })
-  const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host
-  const git: GitContext = { runner: deps.runner, log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` }
   let outcome: PushOutcome
   let deployCommit: string
   let baseCommit: string | null
+  let deployBranch = existingBranch
   try {
-    const built = await phases.time('Build deploy commit', async () => {
-      const gitDir = await gitDirOf(deps.runner, run.repoRoot)
-      const remoteSha = state.app.exists ? await deployedCommit(git, deployBranch) : undefined
-      const fetched = remoteSha && gitDir ? await fetchCommit(git, gitDir, remoteSha) : undefined
-      if (remoteSha && !fetched?.fetched && !inputs.force) {
-        log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`)
+    await phases.time('Provision', async () => {
+      const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`))
+      for (const current of done) {
+        if (current.resource) created.push(current.resource)
+        if (current.kind !== 'create-app' && current.kind !== 'domains') environmentChanged = true
       }
-      const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined })
-      for (const warning of artifact.warnings) log.warning(warning)
-      return { artifact, restore: fetched?.restore ?? (() => undefined) }
+      const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined
+      const [branches, urlsBefore] = await Promise.all([
+        deployBranch ? undefined : readBranches(dokku, target.app),
+        state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
+      ])
+      if (branches) deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master'
+
+      const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'))
+      const desired = desiredConfig({
+        userConfig: inputs.config,
+        overlayModule: prepared.overlayModule,
+        project: prepared.project,
+        hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
+        https: wantHttps,
+        mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
+        current: state.app.config,
+      })
+      for (const key of desired.generated) log.setSecret(desired.values[key] ?? '')
+      const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key))
+      const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY)
+      if (changedKeys.length > 0) {
+        environmentChanged = true
+        log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`)
+        created.push(`config ${changedKeys.join(', ')}`)
+      } else {
+        present.push('config (unchanged)')
+      }
     })
+
+    const built = await phases.time('Build deploy commit', () => delivery)
+    for (const warning of built.artifact.warnings) log.warning(warning)
     deployCommit = built.artifact.commit
     baseCommit = built.artifact.baseCommit
-    log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${deployBranch}`)
+    const branch = deployBranch as string
+    log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`)
 
-    try {
-      outcome = await phases.time('Push and remote build', async () => {
-        for (;;) {
-          await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log })
-          deps.saveState(DEPLOY_STATE, target.app)
-          const pushed = await log.group(`git push → ${target.app} (${deployBranch})`, () =>
-            pushArtifact(git, { artifact: built.artifact, branch: deployBranch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }),
-          )
-          // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
-          if (!deps.signal?.aborted) deps.saveState(DEPLOY_STATE, '')
-          if (pushed.status !== 'locked') return pushed
-          log.info('Another deploy took the lock first; waiting again.')
-        }
-      })
-    } finally {
-      built.restore()
-    }
+    outcome = await phases.time('Push and remote build', async () => {
+      // The state read moments ago says whether a lock was there; a lock taken since makes the push
+      // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
+      let checkLock = state.app.locked
+      for (;;) {
+        if (checkLock) await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log })
+        deps.saveState(DEPLOY_STATE, target.app)
+        const pushed = await log.group(`git push → ${target.app} (${branch})`, () =>
+          pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }),
+        )
+        // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
+        if (!deps.signal?.aborted) deps.saveState(DEPLOY_STATE, '')
+        if (pushed.status !== 'locked') return pushed
+        log.info('Another deploy holds the lock; waiting for it.')
+        checkLock = true
+      }
+    })
   } finally {
-    await bridge.close()
+    // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
+    await delivery.catch(() => undefined)
   }
   const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0)
-  failOnPush(outcome, target, deployBranch, deps.signal)
+  const branch = deployBranch as string
+  failOnPush(outcome, target, branch, deps.signal)
 
   if (outcome.status === 'up-to-date') {
     log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`)
@@ -283,7 +336,9 @@ async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInp
     }
   })
 
-  const urls = outcome.urls.length > 0 ? outcome.urls : await appUrls(dokku, target.app)
+  // Nothing deployed and no domain added: the URLs read at the start still hold.
+  const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined
+  const urls = outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded && !(letsencrypt && !letsencrypt.skip) ? state.app.urls : await appUrls(dokku, target.app)
   const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0]
   if (inputs.httpCheck && primary) {
     const checkTarget = new URL(inputs.httpCheck, primary).toString()

@@ -19,12 +19,39 @@ export interface ProvisionContext {
   version: DokkuVersion
 }
 
-export async function runSimpleStep(context: ProvisionContext, step: Step): Promise<void> {
+/**
+ * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
+ * (the app, the database service, the storage directory), then what needs the app (link, mount,
+ * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ */
+export async function provision(context: ProvisionContext, steps: readonly Step[], onStart: (step: Step) => void): Promise<Step[]> {
+  const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind))
+  const done: Step[] = []
+  let storagePath: string | undefined
+  const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage')
+  await Promise.all(
+    first.map(async (step) => {
+      onStart(step)
+      if (step.kind === 'storage') storagePath = await ensureStorage(context, step)
+      else await runStep(context, step)
+      done.push(step)
+    }),
+  )
+  const second = todo.filter((step) => !first.includes(step))
+  await Promise.all([
+    ...second.map(async (step) => {
+      onStart(step)
+      await runStep(context, step)
+      done.push(step)
+    }),
+    storagePath === undefined ? undefined : mountStorage(context, storagePath),
+  ])
+  return todo.filter((step) => done.includes(step))
+}
+
+async function runStep(context: ProvisionContext, step: Step): Promise<void> {
   const { dokku } = context
   switch (step.kind) {
-    case 'create-app':
-      await dokku.must(step.args)
-      return
     case 'postgres-create':
       await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' })
       return
@@ -34,22 +61,18 @@ export async function runSimpleStep(context: ProvisionContext, step: Step): Prom
       if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as'))) throw new DokkuCommandError(step.args, result)
       return
     }
-    case 'storage':
-      await mountStorage(context, step)
-      return
-    case 'builder':
-    case 'domains':
-      await dokku.must(step.args)
-      return
     default:
-      throw new Error(`runSimpleStep cannot run ${step.kind}`)
+      await dokku.must(step.args)
   }
 }
 
-/** storage:ensure-directory prints where it created the directory; mount that path. */
-async function mountStorage(context: ProvisionContext, step: Step): Promise<void> {
+/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
+async function ensureStorage(context: ProvisionContext, step: Step): Promise<string> {
   const ensured = await context.dokku.must(step.args)
-  const path = /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`
+  return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`
+}
+
+async function mountStorage(context: ProvisionContext, path: string): Promise<void> {
   const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`]
   const mounted = await context.dokku.run(args)
   if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.')) throw new DokkuCommandError(args, mounted)

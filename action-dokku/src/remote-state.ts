@@ -30,6 +30,10 @@ export interface AppState {
   domains: string[]
   letsencryptActive: boolean
   builderSelected: string
+  /** `urls APP`, one per line. */
+  urls: string[]
+  /** Branch → commit of the app's repository (git-upload-pack's ref advertisement), when asked for. */
+  branches: Map<string, string>
 }
 
 export type PluginState = 'installed' | 'missing' | 'unchecked'
@@ -53,6 +57,8 @@ export interface ReadStateOptions {
   postgresService?: string
   checkLetsencrypt: boolean
   checkBuilder: boolean
+  /** Lists the branches of an existing app's repository (deliver/remote-refs.ts); read with the rest. */
+  listBranches?: (app: string) => Promise<Map<string, string>>
 }
 
 export function parseVersion(text: string): DokkuVersion {
@@ -77,39 +83,46 @@ export async function readVersion(dokku: Dokku): Promise<DokkuVersion> {
   return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`)
 }
 
-const EMPTY_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '' }
+const EMPTY_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() }
 
-export async function readRemoteState(dokku: Dokku, version: DokkuVersion, options: ReadStateOptions): Promise<RemoteState> {
+export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): Promise<RemoteState> {
   const { app } = options
-  const [exists, postgresExists, letsencryptProbe] = await Promise.all([
-    dokku.run(['apps:exists', app]),
+  // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
+  // app they answer "does not exist" and are ignored). Only the branch listing waits for
+  // apps:exists, because git-upload-pack would create a missing app.
+  const exists = dokku.run(['apps:exists', app])
+  const appRead = (args: string[]) => dokku.run(args)
+  const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
+    readVersion(dokku),
+    exists,
     options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
     // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
     options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
+    appRead(['git:report', app]),
+    appRead(['config:export', '--format', 'json', app]),
+    appRead(['storage:list', app]),
+    appRead(['domains:report', app, '--domains-app-vhosts']),
+    appRead(['apps:locked', app]),
+    appRead(['urls', app]),
+    exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map<string, string>())),
+    options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
+    options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
+    options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
   ])
-  if (exists.exitCode !== 0 && exists.exitCode !== 20) throw new DokkuCommandError(['apps:exists', app], exists)
+  if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20) throw new DokkuCommandError(['apps:exists', app], existsResult)
 
   const postgres: PostgresState = {
     plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
     service: options.postgresService ?? '',
     exists: postgresExists?.exitCode === 0,
-    linked: false,
+    linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
   }
   const letsencryptPlugin: PluginState = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed'
-  if (exists.exitCode === 20) return { version, app: EMPTY_APP, postgres, letsencryptPlugin }
+  if (existsResult.exitCode === 20) return { version, app: EMPTY_APP, postgres, letsencryptPlugin }
 
-  const [report, config, storage, domains, locked, linked, letsencrypt, builder] = await Promise.all([
-    dokku.must(['git:report', app]),
-    dokku.must(['config:export', '--format', 'json', app]),
-    dokku.must(['storage:list', app]),
-    dokku.must(['domains:report', app, '--domains-app-vhosts']),
-    dokku.run(['apps:locked', app]),
-    postgres.exists ? dokku.run(['postgres:linked', postgres.service, app]) : undefined,
-    letsencryptPlugin === 'installed' ? dokku.run(['letsencrypt:active', app]) : undefined,
-    options.checkBuilder ? dokku.run(['builder:report', app, '--builder-selected']) : undefined,
-  ])
-  postgres.linked = linked?.exitCode === 0
-
+  for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]] as const) {
+    if (result.exitCode !== 0) throw new DokkuCommandError(args, result)
+  }
   const gitReport = parseReport(report.stdout)
   let parsedConfig: Record<string, string>
   try {
@@ -127,8 +140,10 @@ export async function readRemoteState(dokku: Dokku, version: DokkuVersion, optio
       config: parsedConfig,
       mounts: parseMounts(storage.stdout),
       domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
-      letsencryptActive: letsencrypt?.stdout.trim() === 'true',
+      letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
       builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
+      urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
+      branches,
     },
     postgres,
     letsencryptPlugin,

@@ -12,7 +12,7 @@ function inputs(values: Record<string, string> = {}): DokkuInputs {
   return readInputs(inputSourceFrom({ host: 'dokku.example.com', app: 'blog', 'ssh-private-key': key.privateKey, 'ssh-host-key': `dokku.example.com ${hostKey}`, ...values }), () => undefined)
 }
 
-const NEW_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '' }
+const NEW_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() }
 
 function state(app: Partial<AppState> = {}, postgres: Partial<RemoteState['postgres']> = {}, letsencryptPlugin: RemoteState['letsencryptPlugin'] = 'installed'): RemoteState {
   return {

@@ -1,6 +1,4 @@
 import { mkdirSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { EventContext } from '@django-deploy/shared/github/context'
 import { Outputs } from '@django-deploy/shared/github/outputs'
 import { SecretRegistry } from '@django-deploy/shared/github/secrets'
@@ -20,8 +18,6 @@ import type { DokkuStandin } from '../standins/dokku/standin.js'
  * (ssh2, git, the shim, shared/*) and only the GitHub edges recorded in memory: the log, step
  * outputs, the job summary and the post-step state.
  */
-export const SHIM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../action-dokku/src/ssh/git-ssh-shim.ts')
-
 export interface ActionRun {
   result?: RunResult
   error?: Error
@@ -94,7 +90,6 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
       saveState: (name, value) => {
         state[name] = value
       },
-      gitShim: [process.execPath, SHIM],
     })
   } catch (error) {
     action.error = error as Error

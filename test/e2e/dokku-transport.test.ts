@@ -13,7 +13,7 @@ import { readDeployKey } from '../../action-dokku/src/ssh/private-key.js'
 import { sshKeygen, type GeneratedKey } from '../../action-dokku/test/keys.js'
 import { fixtureRepo, freePort, run } from '../support/index.js'
 import { startDokkuStandin, type DokkuStandin } from '../standins/dokku/standin.js'
-import { authorizedKey, baseInputs, runAction, SHIM } from './dokku-support.js'
+import { authorizedKey, baseInputs, runAction } from './dokku-support.js'
 
 /** The SSH transport against a real sshd: host-key pinning in every form, keys, unreachable hosts, the git bridge. */
 const cleanups: Array<() => Promise<void> | void> = []
@@ -140,7 +140,7 @@ describe('keys and reachability', () => {
 describe('git transport over the same connection', () => {
   it('relays git only for the app it was opened for, and only with its token', async () => {
     const ssh = await connect(dokku.knownHosts.ed25519).session
-    const bridge = await startGitBridge({ session: ssh, allow: (command) => command === "git-upload-pack '/allowed'", shim: [process.execPath, SHIM] })
+    const bridge = await startGitBridge({ session: ssh, allow: (command) => command === "git-upload-pack '/allowed'" })
     try {
       const other = await run('git', ['ls-remote', `ssh://x@127.0.0.1:${dokku.port}/other-app`], { env: { ...process.env, ...bridge.env } })
       expect(other.exitCode).not.toBe(0)
@@ -156,14 +156,18 @@ describe('git transport over the same connection', () => {
 
   it('is gone when the step ends: the socket directory is removed', async () => {
     const ssh = await connect(dokku.knownHosts.ed25519).session
-    const bridge = await startGitBridge({ session: ssh, allow: () => true, shim: [process.execPath, SHIM] })
+    const bridge = await startGitBridge({ session: ssh, allow: () => true })
     const socket = bridge.env.DOKKU_ACTION_GIT_BRIDGE ?? ''
-    expect((await run('stat', ['-c', '%a', path.dirname(socket)])).stdout.trim()).toBe('700')
+    const directory = path.dirname(socket)
+    expect((await run('stat', ['-c', '%a', directory])).stdout.trim()).toBe('700')
+    const shim = readFileSync(path.join(directory, 'shim.cjs'), 'utf8')
     await bridge.close()
     ssh.close()
-    expect((await run('test', ['-e', path.dirname(socket)])).exitCode).toBe(1)
+    expect((await run('test', ['-e', directory])).exitCode).toBe(1)
     // and a shim started now has nobody to talk to
-    const late = spawn(process.execPath, [SHIM, 'x', "git-upload-pack '/a'"], { env: { ...process.env, ...bridge.env } })
+    const copy = path.join(mkdtempSync(path.join(tmpdir(), 'shim-')), 'shim.cjs')
+    writeFileSync(copy, shim)
+    const late = spawn(process.execPath, [copy, 'x', "git-upload-pack '/a'"], { env: { ...process.env, ...bridge.env } })
     const code = await new Promise((resolve) => late.on('exit', resolve))
     expect(code).toBe(255)
   })

@@ -49,16 +49,6 @@ export async function gitDirOf(runner: CommandRunner, repoRoot: string): Promise
   return result.exitCode === 0 ? result.stdout.trim() : undefined
 }
 
-/** The commit at refs/heads/<branch> on the server, if any (`git ls-remote` over the bridge). */
-export async function deployedCommit(context: GitContext, branch: string): Promise<string | undefined> {
-  const result = await context.runner.run('git', ['ls-remote', context.remoteUrl, `refs/heads/${branch}`], { env: gitEnv(context.bridge) })
-  if (result.exitCode !== 0) {
-    context.log.warning(`Could not read what ${context.remoteUrl} runs (git ls-remote): ${cleanLine(result.stderr).slice(0, 300)}`)
-    return undefined
-  }
-  return /^([0-9a-f]{40,64})\t/m.exec(result.stdout)?.[1]
-}
-
 export interface FetchResult {
   fetched: boolean
   /** Call after the push: puts .git/shallow back the way it was. */

@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { SshSession } from './connection.js'
-import { BRIDGE_SOCKET_ENV, BRIDGE_TOKEN_ENV, FRAME_EXIT, FRAME_STDERR, FRAME_STDOUT, GIT_SSH_FLAG } from './git-ssh-shim.js'
+import { BRIDGE_SOCKET_ENV, BRIDGE_TOKEN_ENV, FRAME_EXIT, FRAME_STDERR, FRAME_STDOUT, SHIM_SOURCE } from './git-ssh-shim.js'
 
 /**
  * The action's side of the git transport (see git-ssh-shim.ts). A local socket in a fresh
@@ -19,9 +19,9 @@ export interface GitBridgeOptions {
   session: SshSession
   /** Decides whether git may run this remote command (e.g. `git-receive-pack '/blog'`). */
   allow: (command: string) => boolean
-  /** How git starts the shim: [program, ...args]. */
-  shim: readonly string[]
-  /** Parent directory for the socket; default RUNNER_TEMP or the OS temp dir. */
+  /** The Node.js that runs the shim; default the one running the action. */
+  node?: string
+  /** Parent directory for the socket and the shim; default RUNNER_TEMP or the OS temp dir. */
   tempDir?: string
 }
 
@@ -43,7 +43,10 @@ export interface GitBridge {
 export async function startGitBridge(options: GitBridgeOptions): Promise<GitBridge> {
   const token = randomBytes(32).toString('hex')
   const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? tmpdir()
+  // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
   const directory = mkdtempSync(path.join(parent, 'dokku-git-'))
+  const shim = path.join(directory, 'shim.cjs')
+  writeFileSync(shim, SHIM_SOURCE, { mode: 0o400 })
   const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${randomBytes(8).toString('hex')}` : path.join(directory, 's')
   const traffic: GitTraffic[] = []
   const sockets = new Set<Socket>()
@@ -60,7 +63,7 @@ export async function startGitBridge(options: GitBridgeOptions): Promise<GitBrid
 
   return {
     env: {
-      GIT_SSH_COMMAND: options.shim.map(shellQuote).join(' '),
+      GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(shellQuote).join(' '),
       // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
       GIT_SSH_VARIANT: 'ssh',
       [BRIDGE_SOCKET_ENV]: socketPath,
@@ -73,11 +76,6 @@ export async function startGitBridge(options: GitBridgeOptions): Promise<GitBrid
       rmSync(directory, { recursive: true, force: true })
     },
   }
-}
-
-/** How git should start the shim from the bundled action: this very file with a flag. */
-export function bundledShim(entry: string = process.argv[1] ?? ''): string[] {
-  return [process.execPath, entry, GIT_SSH_FLAG]
 }
 
 function handle(socket: Socket, token: string, options: GitBridgeOptions, traffic: GitTraffic[]): void {

@@ -6,7 +6,7 @@ import { connect } from 'node:net'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, makeTempDir, mustSucceed, postgres, run, type CleanupRegistrar } from '../../support/index.js'
+import { freePort, makeTempDir, mustSucceed, postgres, run, type CleanupRegistrar, type PostgresInfo } from '../../support/index.js'
 import { testRunDir } from '../../support/rundir.js'
 import type { App, Global, PostgresService } from './program/state.js'
 
@@ -32,6 +32,8 @@ export interface DokkuStandinOptions {
   /** Global deploy branch (git:set --global deploy-branch). Default: none, so Dokku's "master" rule applies. */
   globalDeployBranch?: string
   letsencryptEmail?: string
+  /** The cluster postgres:create makes databases in; default: the test run's (test/support). */
+  postgres?: PostgresInfo
   cleanup?: CleanupRegistrar
 }
 
@@ -80,7 +82,7 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
   installProgram(root)
   symlinkSync('/usr/bin/python3', path.join(root, 'runtime', 'bin', 'python'))
 
-  const cluster = await postgres()
+  const cluster = options.postgres ?? (await postgres())
   const runDir = await testRunDir()
   const global: Global = {
     version: options.version ?? '0.38.27',

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { parseFlags } from './flags.js'
 import { fail, info1, info1Quiet, log, logQuiet, info2Quiet, stderr, warn } from './output.js'
 import { removeRoute, stopRelease } from './runtime.js'
-import { appNames, appRepo, deleteApp, loadApp, loadService, lockFile, saveApp, saveService, serviceNames, type App } from './state.js'
+import { appNames, appRepo, deleteApp, loadApp, loadService, lockFile, saveApp, serviceNames, updateService, type App } from './state.js'
 
 const NAME_RULE = 'App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens'
 
@@ -131,7 +131,7 @@ export function destroyApp(app: App): void {
     const service = loadService(name)
     if (service && service.links.includes(app.name)) {
       if (!process.env.DOKKU_QUIET_OUTPUT) log(`       Unlinking from ${name}`)
-      saveService({ ...service, links: service.links.filter((linked) => linked !== app.name) })
+      updateService(name, (latest) => ({ ...latest, links: latest.links.filter((linked) => linked !== app.name) }))
     }
   }
   if (app.release) stopRelease(app.release)

@@ -3,7 +3,7 @@ import { NotImplemented, verifyApp } from './apps.js'
 import { restartApp } from './deploy.js'
 import { parseFlags } from './flags.js'
 import { fail, info1Quiet, info2Quiet, log, quiet } from './output.js'
-import { loadApp, saveApp, type App } from './state.js'
+import { loadApp, updateApp, type App } from './state.js'
 
 function validateKey(key: string): void {
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) fail(`Invalid key name: '${key}'`)
@@ -19,8 +19,7 @@ export async function setMany(app: App, entries: Record<string, string>, restart
   if (Object.keys(entries).length > 0) {
     info1Quiet('Setting config vars')
     if (!quiet()) for (const [key, value] of Object.entries(entries)) log(`       ${key}:  ${value}`)
-    const current = loadApp(app.name) as App
-    saveApp({ ...current, config: { ...current.config, ...entries } })
+    updateApp(app.name, (current) => ({ ...current, config: { ...current.config, ...entries } }))
   }
   if (restart && app.release) await restartApp(app.name)
 }
@@ -90,7 +89,7 @@ export async function configCommand(command: string, args: string[]): Promise<vo
       }
       if (Object.keys(entries).length === 0) fail('No config vars to set')
       for (const key of Object.keys(entries)) info1Quiet(`Setting config var ${key}=${entries[key]}`)
-      if (flags.replace) saveApp({ ...app, config: {} })
+      if (flags.replace) updateApp(app.name, (current) => ({ ...current, config: {} }))
       await setMany(loadApp(app.name) as App, entries, !flags['no-restart'])
       return
     }
@@ -135,17 +134,17 @@ export async function configCommand(command: string, args: string[]): Promise<vo
       const app = verifyApp(positional[0] ?? '')
       const keys = positional.slice(1)
       if (keys.length === 0) fail('At least one key must be given')
-      const config = { ...app.config }
-      let changed = false
-      for (const key of keys) {
-        validateKey(key)
-        if (key in config) {
-          info1Quiet(`Unsetting ${key}`)
-          delete config[key]
-          changed = true
-        } else info1Quiet(`Skipping ${key}, it is not set in the environment`)
-      }
-      if (changed) saveApp({ ...app, config })
+      for (const key of keys) validateKey(key)
+      updateApp(app.name, (current) => {
+        const config = { ...current.config }
+        for (const key of keys) {
+          if (key in config) {
+            info1Quiet(`Unsetting ${key}`)
+            delete config[key]
+          } else info1Quiet(`Skipping ${key}, it is not set in the environment`)
+        }
+        return { ...current, config }
+      })
       if (!flags['no-restart'] && app.release) await restartApp(app.name)
       return
     }

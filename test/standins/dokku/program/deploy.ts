@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fail, info1, info2, info2Quiet, log, verbose, verboseQuiet, warn } from './output.js'
 import { applyMounts, appUrls, containerPath, freePort, runInRelease, runtimeEnv, setRoute, startProcess, stopRelease, waitHealthy } from './runtime.js'
-import { appRepo, loadApp, releasesDir, saveApp, type App, type Release } from './state.js'
+import { appRepo, loadApp, releasesDir, updateApp, type App, type Release } from './state.js'
 
 interface Build {
   builder: 'herokuish' | 'dockerfile'
@@ -25,10 +25,8 @@ interface Build {
 }
 
 export async function deploy(name: string, rev: string): Promise<void> {
-  let app = loadApp(name) as App
   // git_build: the pushed sha becomes GIT_REV (rev-env-var) before anything else.
-  app = { ...app, config: { ...app.config, GIT_REV: rev } }
-  saveApp(app)
+  let app = updateApp(name, (latest) => ({ ...latest, config: { ...latest.config, GIT_REV: rev } }))
 
   info1('Cleaning up...')
   const id = `${String(app.releases + 1).padStart(4, '0')}-${rev.slice(0, 7)}`
@@ -45,8 +43,7 @@ export async function deploy(name: string, rev: string): Promise<void> {
 
   const build = buildRelease(app, dir)
   const release: Release = { id, sha: rev, dir, pid: -1, internalPort: 0, builder: build.builder, imageEnv: build.imageEnv, workdir: build.workdir, processes: build.processes }
-  app = { ...app, releases: app.releases + 1 }
-  saveApp(app)
+  app = updateApp(name, (latest) => ({ ...latest, releases: latest.releases + 1 }))
 
   info1(`Releasing ${name}...`)
   applyMounts(app, release)
@@ -72,8 +69,7 @@ export async function deploy(name: string, rev: string): Promise<void> {
   info1('Running post-deploy')
   const previous = app.release
   await setRoute(app, port)
-  app = { ...(loadApp(name) as App), release: { ...release, pid, internalPort: port } }
-  saveApp(app)
+  app = updateApp(name, (latest) => ({ ...latest, release: { ...release, pid, internalPort: port } }))
   if (previous) {
     info1('Shutting down old containers in 60 seconds')
     stopRelease(previous)
@@ -227,7 +223,7 @@ export async function restartApp(name: string): Promise<void> {
   }
   verbose('Default container check successful (web.1)')
   await setRoute(app, port)
-  saveApp({ ...(loadApp(name) as App), release: { ...current, pid, internalPort: port } })
+  updateApp(name, (latest) => ({ ...latest, release: { ...current, pid, internalPort: port } }))
   stopRelease(current)
   info2('Application deployed:')
   for (const url of appUrls(app)) verbose(url)

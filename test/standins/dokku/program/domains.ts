@@ -2,7 +2,7 @@
 import { NotImplemented, verifyApp } from './apps.js'
 import { fail, info1 } from './output.js'
 import { reportCommand } from './report.js'
-import { saveApp } from './state.js'
+import { updateApp } from './state.js'
 
 function checkDomains(domains: string[]): void {
   for (const domain of domains) {
@@ -18,27 +18,29 @@ export async function domainsCommand(command: string, args: string[]): Promise<v
       const domains = args.slice(1)
       if (domains.length === 0) fail('Please specify a domain name')
       checkDomains(domains)
-      const current = [...app.domains]
-      for (const domain of domains) {
-        if (current.includes(domain)) info1(`Skipping: ${domain} already added to ${app.name}`)
-        else {
-          current.push(domain)
-          info1(`Added ${domain} to ${app.name}`)
+      updateApp(app.name, (latest) => {
+        const current = [...latest.domains]
+        for (const domain of domains) {
+          if (current.includes(domain)) info1(`Skipping: ${domain} already added to ${app.name}`)
+          else {
+            current.push(domain)
+            info1(`Added ${domain} to ${app.name}`)
+          }
         }
-      }
-      saveApp({ ...app, domains: current })
+        return { ...latest, domains: current }
+      })
       return
     }
     case 'domains:remove': {
       const app = verifyApp(args[0] ?? '')
       for (const domain of args.slice(1)) info1(`Removed ${domain} from ${app.name}`)
-      saveApp({ ...app, domains: app.domains.filter((domain) => !args.slice(1).includes(domain)) })
+      updateApp(app.name, (latest) => ({ ...latest, domains: latest.domains.filter((domain) => !args.slice(1).includes(domain)) }))
       return
     }
     case 'domains:set': {
       const app = verifyApp(args[0] ?? '')
       checkDomains(args.slice(1))
-      saveApp({ ...app, domains: args.slice(1) })
+      updateApp(app.name, (latest) => ({ ...latest, domains: args.slice(1) }))
       info1(`Set ${args.slice(1).join(' ')} for ${app.name}`)
       return
     }

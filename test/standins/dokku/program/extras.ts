@@ -9,7 +9,7 @@ import { restartApp } from './deploy.js'
 import { fail, info1, info2, log, verbose, warn } from './output.js'
 import { reportCommand } from './report.js'
 import { appUrls, runInRelease } from './runtime.js'
-import { loadGlobal, lockFile, saveApp } from './state.js'
+import { loadGlobal, lockFile, updateApp } from './state.js'
 
 export async function letsencryptCommand(command: string, args: string[]): Promise<void> {
   switch (command) {
@@ -24,7 +24,7 @@ export async function letsencryptCommand(command: string, args: string[]): Promi
     case 'letsencrypt:set': {
       const app = verifyApp(args[0] ?? '')
       if (args[1] !== 'email') fail(`Invalid property specified, valid properties include: dns-provider, email, graceperiod, lego-docker-args, server`)
-      saveApp({ ...app, letsencryptEmail: args[2] || undefined })
+      updateApp(app.name, (latest) => ({ ...latest, letsencryptEmail: args[2] || undefined }))
       info2(args[2] ? `Setting email to ${args[2]}` : 'Unsetting email')
       return
     }
@@ -46,7 +46,7 @@ export async function letsencryptCommand(command: string, args: string[]): Promi
         info1(`Certificate is still valid for ${app.name}, skipping certificate request`)
         return
       }
-      saveApp({ ...app, letsencrypt: true })
+      updateApp(app.name, (latest) => ({ ...latest, letsencrypt: true }))
       info1('Done')
       return
     }
@@ -146,7 +146,7 @@ export async function builderCommand(command: string, args: string[]): Promise<v
     case 'builder:set': {
       const app = verifyApp(args[0] ?? '')
       if (args[1] !== 'selected' && args[1] !== 'build-dir') fail('Invalid property specified, valid properties include: build-dir, selected')
-      if (args[1] === 'selected') saveApp({ ...app, builderSelected: args[2] || undefined })
+      if (args[1] === 'selected') updateApp(app.name, (latest) => ({ ...latest, builderSelected: args[2] || undefined }))
       info2(args[2] ? `Setting ${args[1]} to ${args[2]}` : `Unsetting ${args[1]}`)
       return
     }

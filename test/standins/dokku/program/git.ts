@@ -11,7 +11,7 @@ import { deploy } from './deploy.js'
 import { parseFlags } from './flags.js'
 import { fail, hookLine, warn } from './output.js'
 import { reportCommand } from './report.js'
-import { appRepo, loadApp, loadGlobal, lockFile, ROOT, saveApp, saveGlobal, type App } from './state.js'
+import { appRepo, loadApp, loadGlobal, lockFile, ROOT, saveGlobal, updateApp, type App } from './state.js'
 
 /** cmd-git-glob: strip quotes (unless escaped) and the leading slash from git's path argument. */
 function appFromPath(raw: string): string {
@@ -63,7 +63,7 @@ export async function gitCommand(command: string, args: string[]): Promise<void>
         saveGlobal({ ...loadGlobal(), deployBranch: value || undefined })
       } else {
         const app = verifyApp(appName ?? '')
-        saveApp({ ...app, deployBranch: value || undefined })
+        updateApp(app.name, (latest) => ({ ...latest, deployBranch: value || undefined }))
       }
       return
     }
@@ -122,8 +122,7 @@ async function gitHook(name: string): Promise<void> {
     } else if (!app?.deployBranch && !loadGlobal().deployBranch) {
       const branch = refname.replace(/^refs\/heads\//, '').replace(/^refs\/tags\//, '')
       hookLine(`-----> Set ${branch} as deploy-branch`)
-      const current = loadApp(name)
-      if (current) saveApp({ ...current, deployBranch: branch })
+      if (loadApp(name)) updateApp(name, (latest) => ({ ...latest, deployBranch: branch }))
       await receive(name, newrev)
     } else {
       hookLine(`-----> WARNING: deploy did not complete, you must push to ${deployBranch}.`)

@@ -10,7 +10,7 @@ import { NotImplemented, verifyApp } from './apps.js'
 import { setMany } from './config.js'
 import { restartApp } from './deploy.js'
 import { fail, info1, info2, info2Quiet, log, verboseQuiet, warn } from './output.js'
-import { deleteService, loadApp, loadGlobal, loadService, saveApp, saveService, serviceNames, type App, type PostgresService } from './state.js'
+import { deleteService, loadGlobal, loadService, saveService, serviceNames, updateApp, updateService, type App, type PostgresService } from './state.js'
 
 function verifyService(name: string): PostgresService {
   if (name === '') fail('SERVICE must not be empty')
@@ -76,7 +76,7 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       const existing = linkedAlias(app, service)
       if (existing) fail(`Already linked as ${existing}`)
       const alias = app.config.DATABASE_URL === undefined ? 'DATABASE_URL' : `DOKKU_POSTGRES_${randomBytes(3).toString('hex').toUpperCase()}_URL`
-      saveService({ ...service, links: [...new Set([...service.links, app.name])].sort() })
+      updateService(name, (latest) => ({ ...latest, links: [...new Set([...latest.links, app.name])].sort() }))
       await setMany(app, { [alias]: serviceUrl(service) }, false)
       if (noRestart) verboseQuiet('Skipping restart of linked app')
       else if (app.release) await restartApp(app.name)
@@ -101,12 +101,14 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       if (appName === '') fail('Please specify an app to run the command on')
       const service = verifyService(name)
       const app = verifyApp(appName)
-      saveService({ ...service, links: service.links.filter((linked) => linked !== app.name) })
+      updateService(name, (latest) => ({ ...latest, links: latest.links.filter((linked) => linked !== app.name) }))
       const alias = linkedAlias(app, service)
       if (!alias) fail(`Not linked to app ${app.name}`)
-      const config = { ...app.config }
-      delete config[alias]
-      saveApp({ ...(loadApp(app.name) as App), config })
+      updateApp(app.name, (latest) => {
+        const config = { ...latest.config }
+        delete config[alias]
+        return { ...latest, config }
+      })
       if (noRestart) verboseQuiet('Skipping restart of linked app')
       else if (app.release) await restartApp(app.name)
       return

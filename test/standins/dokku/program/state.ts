@@ -93,6 +93,52 @@ export function loadGlobal(): Global {
 }
 export const saveGlobal = (value: Global): void => write(path.join(STATE, 'global.json'), value)
 
+/**
+ * Dokku keeps each property in its own file, so concurrent commands on one app (postgres:link
+ * while storage:mount runs) never overwrite each other. Here an app is one JSON file: every
+ * read-modify-write holds a per-app lock (an atomic mkdir) and re-reads inside it.
+ */
+function withLock<T>(name: string, fn: () => T): T {
+  const lock = path.join(STATE, 'locks', `${name}.lock`)
+  mkdirSync(path.dirname(lock), { recursive: true })
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      if (Date.now() > deadline) throw new Error(`stand-in: state lock ${lock} held for 20 s`)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    }
+  }
+  try {
+    return fn()
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+/** Change an app's state under its lock; `change` gets the current state. */
+export function updateApp(name: string, change: (app: App) => App): App {
+  return withLock(`app-${name}`, () => {
+    const current = loadApp(name)
+    if (!current) throw new Error(`stand-in: app ${name} vanished`)
+    const next = change(current)
+    saveApp(next)
+    return next
+  })
+}
+
+export function updateService(name: string, change: (service: PostgresService) => PostgresService): PostgresService {
+  return withLock(`postgres-${name}`, () => {
+    const current = loadService(name)
+    if (!current) throw new Error(`stand-in: service ${name} vanished`)
+    const next = change(current)
+    saveService(next)
+    return next
+  })
+}
+
 const appFile = (name: string) => path.join(STATE, 'apps', `${name}.json`)
 export const loadApp = (name: string): App | undefined => (name === '' || name.includes('/') ? undefined : read<App>(appFile(name)))
 export const saveApp = (app: App): void => write(appFile(app.name), app)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { NotImplemented, verifyApp } from './apps.js'
 import { parseFlags } from './flags.js'
 import { fail, info1, info1Quiet, log, quiet, verbose, verboseQuiet } from './output.js'
-import { saveApp, storageRoot } from './state.js'
+import { storageRoot, updateApp } from './state.js'
 
 const CHOWN_IDS: Record<string, string> = { herokuish: '32767', heroku: '1000', paketo: '2000', packeto: '2000', root: '0', false: 'false' }
 
@@ -32,8 +32,12 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       if (!spec.includes(':')) fail(`storage entry "${spec}" does not exist; create it first with \`dokku storage:create\``)
       const [host = '', container = ''] = spec.split(':')
       if (!host.startsWith('/') || !container.startsWith('/')) fail('Storage path must be two valid paths divided by colon.')
-      if (app.mounts.some((mount) => mount.host === host && mount.container === container)) fail('Mount path already exists.')
-      saveApp({ ...app, mounts: [...app.mounts, { host, container }] })
+      let exists = false
+      updateApp(app.name, (latest) => {
+        exists = latest.mounts.some((mount) => mount.host === host && mount.container === container)
+        return exists ? latest : { ...latest, mounts: [...latest.mounts, { host, container }] }
+      })
+      if (exists) fail('Mount path already exists.')
       return
     }
     case 'storage:unmount': {
@@ -41,7 +45,7 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       const app = verifyApp(positional[0] ?? '')
       const [host = '', container = ''] = (positional[1] ?? '').split(':')
       if (!app.mounts.some((mount) => mount.host === host && mount.container === container)) fail('Mount path does not exist.')
-      saveApp({ ...app, mounts: app.mounts.filter((mount) => !(mount.host === host && mount.container === container)) })
+      updateApp(app.name, (latest) => ({ ...latest, mounts: latest.mounts.filter((mount) => !(mount.host === host && mount.container === container)) }))
       return
     }
     case 'storage:list': {
