@@ -336,9 +336,11 @@ async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInp
     }
   })
 
-  // Nothing deployed and no domain added: the URLs read at the start still hold.
+  // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
+  // again (a certificate issued after the deploy turns them into https:// URLs).
   const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined
-  const urls = outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded && !(letsencrypt && !letsencrypt.skip) ? state.app.urls : await appUrls(dokku, target.app)
+  const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined
+  const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app)
   const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0]
   if (inputs.httpCheck && primary) {
     const checkTarget = new URL(inputs.httpCheck, primary).toString()
