@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { envOf, stagesOf } from '../../shared/test/build/dockerfile-parser.js'
 import { createBed, REGION } from './cloudrun-support.js'
@@ -6,7 +7,8 @@ import { createBed, REGION } from './cloudrun-support.js'
  * What the image and the service are told about settings: the module the built image names must
  * be in the upload (settings-patch: none deploys no overlay, so the image must not name one), a
  * prebuilt image still learns its host names, a new tagged service is checked on a host it
- * accepts, and ordinary environment values never make the job summary or outputs look like a leak.
+ * accepts, and ordinary environment values never make the job summary or outputs look like a leak;
+ * a key given as input is the one gcloud uses.
  */
 function builtImage(calls: ReturnType<Awaited<ReturnType<typeof createBed>>['gcloud']['calls']>) {
   const build = calls.find((call) => call.argv[0] === 'builds' && call.argv[1] === 'submit')
@@ -95,5 +97,17 @@ describe('action-cloudrun: settings in the image and the service', () => {
     const tagUrl = JSON.parse(again.outputs.urls as string).map((url: string) => url.replace('https://', 'https://staging---'))[1] as string
     expect(again.log.text()).toContain(`${tagUrl} answered 200.`)
     expect(await bed.gcloud.fetch(tagUrl)).toEqual({ status: 200, body: `revision ${again.outputs.revision}` })
+  })
+})
+
+describe('action-cloudrun: credentials', () => {
+  it('credentials-json wins over ambient credentials from google-github-actions/auth', async () => {
+    const bed = await createBed()
+    const ambient = join(bed.repo.dir, 'gha-creds-0123456789abcdef.json')
+    const attempt = await bed.deploy({}, { env: { CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: ambient, GOOGLE_GHA_CREDS_PATH: ambient } })
+    expect(attempt.error).toBeUndefined()
+    const calls = bed.gcloud.calls()
+    expect(calls.length).toBeGreaterThan(5)
+    for (const call of calls) expect(call.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE, call.argv.join(' ')).toBeUndefined()
   })
 })

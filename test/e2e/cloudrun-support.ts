@@ -23,7 +23,7 @@ export interface Bed {
   runnerTemp: string
   keyJson: string
   /** Run the action once; `event` 'push' (default) or a pull request number. */
-  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; sha?: string }): Promise<Attempt>
+  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; sha?: string; env?: Record<string, string> }): Promise<Attempt>
 }
 
 export interface Attempt {
@@ -75,6 +75,7 @@ export async function createBed(): Promise<Bed> {
         CLOUDSDK_CORE_PROJECT: undefined,
         GOOGLE_CLOUD_PROJECT: undefined,
         DJANGO_SETTINGS_MODULE: undefined,
+        ...options.env,
       }
       const log = new MemoryLogger()
       const secrets = new SecretRegistry(() => undefined)
