@@ -42892,6 +42892,10 @@ async function run(inputs, deps) {
     let target;
     try {
         const gcloudEnv = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' };
+        // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
+        // exports this override, which gcloud would otherwise prefer to the activated account.
+        if (inputs.credentials)
+            gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined;
         const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }));
         if (inputs.credentials) {
             // A private configuration: the key is activated there, never in the runner's own gcloud config.
