@@ -2,7 +2,7 @@
  * action-cloudrun cold-start benchmark (not a test: it prints numbers and says whether the goals
  * of issue #5 were met; nothing here fails a build).
  *
- *   node --experimental-transform-types --import ./test/bench/cloudrun-loader.mjs test/bench/cloudrun.bench.ts [--runs N] [--explore]
+ *   npm run bench -- cloudrun [--runs N] [--explore]   (or: node --experimental-transform-types --import ./test/bench/ts-loader.mjs test/bench/cloudrun.bench.ts ...)
  *     --runs N     measured starts per command (default 9)
  *     --explore    also the same image with other gunicorn settings from the environment: the
  *                  image's own default (2 workers × 4 threads) and --preload

@@ -185,7 +185,7 @@ describe('_redirects on the CDN', () => {
  * The real client against the stand-in. netlify-cli is not a dependency of this repository (it is
  * large and would only serve this check); install it outside and point NETLIFY_CLI at it:
  *   npm install --prefix /tmp/netlify-cli netlify-cli && NETLIFY_CLI=/tmp/netlify-cli/node_modules/.bin/netlify npx vitest run test/e2e/static-netlify-standin.test.ts
- * The benchmark (test/bench/static-bench.ts) runs the same deploy.
+ * The benchmark (test/bench/static.bench.ts) runs the same deploy.
  */
 const NETLIFY_CLI = process.env.NETLIFY_CLI
 describe.skipIf(!NETLIFY_CLI)('netlify-cli against the stand-in', () => {

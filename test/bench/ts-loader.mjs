@@ -1,7 +1,7 @@
-// Lets plain `node` run this repository's TypeScript (the benchmark, the demo's helpers):
-// relative `./x.js` imports resolve to `./x.ts` when only the TypeScript file exists, as
-// TypeScript's NodeNext resolution does. Used with --experimental-transform-types:
-//   node --experimental-transform-types --import ./test/bench/static-loader.mjs file.ts
+// Lets plain `node` run this repository's TypeScript (benchmarks, the demo's helpers): a relative
+// `./x.js` import resolves to `./x.ts` when only the TypeScript file exists, as TypeScript's NodeNext
+// resolution does. Node 24 strips the types itself:
+//   node --experimental-transform-types --import ./test/bench/ts-loader.mjs file.ts
 import { register } from 'node:module'
 
 register(

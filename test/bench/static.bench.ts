@@ -2,7 +2,7 @@
  * action-static benchmarks (not tests: they print numbers, and say whether the goals of issue #4
  * were met; nothing here fails a build).
  *
- *   node --experimental-transform-types --import ./test/bench/static-loader.mjs test/bench/static-bench.ts
+ *   npm run bench -- static   (or: node --experimental-transform-types --import ./test/bench/ts-loader.mjs test/bench/static.bench.ts)
  *     [--posts N]       posts seeded into the example site (default 1200 ≈ 2,000 pages)
  *     [--latency MS]    added to every request of the Netlify stand-in (default 50)
  *     [--netlify-cli P] netlify-cli binary (default $NETLIFY_CLI, then /tmp/netlify-cli/node_modules/.bin/netlify)
