@@ -1,4 +1,4 @@
-import { ActionError } from '@django-deploy/shared/errors'
+import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
 import type { EventContext } from '@django-deploy/shared/github/context'
 import { commitUrl } from '@django-deploy/shared/github/context'
 import type { Outputs } from '@django-deploy/shared/github/outputs'
@@ -326,7 +326,9 @@ async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInp
   await phases.time('Post-deploy', async () => {
     for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
       const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])]
-      const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }))
+      const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()))
+      const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }))
+      if (signal.aborted) throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.')
       if (result.exitCode !== 0) {
         throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
           input: 'post-deploy',

@@ -142,7 +142,8 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
   const notes: string[] = []
   const steps: Step[] = []
 
-  if (state && !exists && !inputs.createApp) {
+  // create-app guards the production app; a review app exists only because this action makes it.
+  if (state && !exists && !inputs.createApp && !target.review) {
     throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
       input: 'create-app',
       hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,

@@ -87,6 +87,8 @@ describe('planRun', () => {
     expect(skipped(gone)).toEqual({ 'destroy-app': 'not on the server', 'postgres-destroy': 'not on the server' })
     expect(() => plan({ 'review-app': 'destroy' }, state())).toThrowError(/needs a pull request event/)
     expect(plan({ 'review-app': 'false' }, state(), { number: 3, action: 'opened' }).target.app).toBe('blog')
+    // create-app: false protects the production app only; a review app is always created.
+    expect(running(plan({ 'create-app': 'false' }, state(), { number: 3, action: 'opened' }))).toContain('create-app')
   })
 
   it('a dry run without the server plans every step as if nothing existed', () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { get } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryLogger } from '@django-deploy/shared/runtime/log'
@@ -132,5 +133,16 @@ describe('after the deploy', () => {
     const right = await runAction({ repoDir: repo.dir, inputs })
     expect(right.error, right.visible).toBeUndefined()
     expect(right.log.text()).toContain('git push → branchy (main)')
+  })
+
+  it('deploys a project in a subfolder of a larger repository (working-directory)', async () => {
+    const monorepo = await fixtureRepo('flat', { subdir: 'services/web', files: { 'README.md': 'a monorepo\n', 'frontend/package.json': '{}\n' } })
+    const sub = await runAction({ repoDir: monorepo.dir, inputs: { ...baseInputs(dokku, key, 'subfolder'), 'working-directory': 'services/web' } })
+    expect(sub.error, sub.visible).toBeUndefined()
+    expect((await fetch(`${dokku.url('subfolder')}/`)).status).toBe(200)
+    const release = dokku.app('subfolder')?.release?.dir ?? ''
+    expect(existsSync(`${release}/manage.py`)).toBe(true)
+    expect(existsSync(`${release}/frontend`)).toBe(false)
+    expect(sub.outputs['deployed-sha']).toBe(monorepo.head)
   })
 })

@@ -172,3 +172,20 @@ describe('git transport over the same connection', () => {
     expect(code).toBe(255)
   })
 })
+
+describe('IPv6', () => {
+  it('deploys to an ssh:// URL with an IPv6 address, the host key pinned for [::1]:port', async () => {
+    const v6 = await startDokkuStandin({ ipv6: true, cleanup: (fn) => cleanups.push(fn) })
+    const v6Key = await authorizedKey(v6)
+    const repo = await fixtureRepo('flat')
+    const action = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(v6, v6Key, 'ignored'), host: `ssh://${v6.user}@[::1]:${v6.port}/six`, app: '', port: '22', 'ssh-host-key': v6.knownHostsIpv6 },
+    })
+    expect(action.error, action.visible).toBeUndefined()
+    expect(action.outputs.app).toBe('six')
+    expect(action.log.text()).toContain(`Connected to [::1]:${v6.port}`)
+    expect((await fetch(`${v6.url('six')}/`)).status).toBe(200)
+    expect((await v6.sshdLog())).toMatch(/Accepted publickey for \S+ from ::1/)
+  })
+})

@@ -34,6 +34,8 @@ export interface DokkuStandinOptions {
   letsencryptEmail?: string
   /** The cluster postgres:create makes databases in; default: the test run's (test/support). */
   postgres?: PostgresInfo
+  /** Also listen on [::1] (same port), to test IPv6 hosts. */
+  ipv6?: boolean
   cleanup?: CleanupRegistrar
 }
 
@@ -53,6 +55,8 @@ export interface DokkuStandin {
   user: string
   /** Host keys as known_hosts lines for [127.0.0.1]:port (ed25519, ecdsa, rsa). */
   knownHosts: { ed25519: string; ecdsa: string; rsa: string }
+  /** The ed25519 host key as a known_hosts line for [::1]:port (with the ipv6 option). */
+  knownHostsIpv6: string
   /** SHA256 fingerprints of the host keys. */
   fingerprints: { ed25519: string; ecdsa: string; rsa: string }
   root: string
@@ -115,7 +119,7 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
   })
 
   const user = userInfo().username
-  const { port, sshd } = await startSshd(root, user)
+  const { port, sshd } = await startSshd(root, user, options.ipv6 ?? false)
 
   let closed = false
   const standin: DokkuStandin = {
@@ -127,6 +131,7 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
       ecdsa: `[127.0.0.1]:${port} ${keys.ecdsa}`,
       rsa: `[127.0.0.1]:${port} ${keys.rsa}`,
     },
+    knownHostsIpv6: `[::1]:${port} ${keys.ed25519}`,
     fingerprints,
     root,
     async authorize(publicKey, name = 'default') {
@@ -200,7 +205,7 @@ function installProgram(root: string): void {
   chmodSync(path.join(root, 'bin', 'dokku'), 0o755)
 }
 
-async function startSshd(root: string, user: string): Promise<{ port: number; sshd: ChildProcess }> {
+async function startSshd(root: string, user: string, ipv6: boolean): Promise<{ port: number; sshd: ChildProcess }> {
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 })
   const ssh = path.join(root, 'ssh')
   let lastLog = ''
@@ -209,6 +214,7 @@ async function startSshd(root: string, user: string): Promise<{ port: number; ss
     const config = [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
+      ...(ipv6 ? ['ListenAddress ::1'] : []),
       ...['ed25519', 'ecdsa', 'rsa'].map((type) => `HostKey ${path.join(ssh, `ssh_host_${type}_key`)}`),
       'PidFile none',
       `AuthorizedKeysFile ${path.join(ssh, 'authorized_keys')}`,
