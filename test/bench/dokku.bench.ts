@@ -2,8 +2,10 @@
  * action-dokku benchmark (not a test: it prints numbers and says whether the goals of issue #3
  * were met; nothing here fails a build).
  *
- *   node scripts/bundle.mjs action-dokku     # the bundle is what is measured
- *   node --experimental-transform-types --import ./test/bench/dokku-loader.mjs test/bench/dokku.bench.ts [--redeploys N]
+ *   npm run bench -- dokku [--redeploys N] [--verbose]
+ *
+ * It measures the committed bundle (action-dokku/dist/index.js): rebuild it first after changing
+ * the sources (node scripts/bundle.mjs action-dokku). --verbose prints each action run's timeline.
  *
  * On the Dokku stand-in over loopback (real sshd, real git, real PostgreSQL), the example site:
  * first deploy, one-file redeploys, an identical rerun. Two tools do the same work:
