@@ -57808,6 +57808,49 @@ function hostsOf(urls, domains) {
     return [...new Set([...hosts, ...domains])];
 }
 
+;// CONCATENATED MODULE: ./src/deliver/remote-refs.ts
+/**
+ * The app repository's branches on the server, read in-process: the ref advertisement that
+ * `git-upload-pack` sends first (pkt-lines, up to a flush packet), then a flush of our own to say
+ * we want nothing. What `git ls-remote` does, without starting git and the transport shim.
+ * Only for apps that exist: Dokku auto-creates an app when upload-pack names a missing one.
+ */
+async function remoteBranches(session, app) {
+    const channel = await session.channel(`git-upload-pack '/${app}'`);
+    return new Promise((resolve) => {
+        let buffer = Buffer.alloc(0);
+        const refs = new Map();
+        let done = false;
+        const finish = () => {
+            if (done)
+                return;
+            done = true;
+            channel.end('0000');
+            resolve(refs);
+        };
+        channel.on('data', (chunk) => {
+            buffer = Buffer.concat([buffer, chunk]);
+            while (!done && buffer.length >= 4) {
+                const length = parseInt(buffer.subarray(0, 4).toString('latin1'), 16);
+                if (Number.isNaN(length))
+                    return finish();
+                if (length === 0)
+                    return finish();
+                if (buffer.length < length)
+                    return;
+                const line = buffer.subarray(4, length).toString('utf8').replace(/\n$/, '');
+                buffer = buffer.subarray(length);
+                const [refPart = ''] = line.split('\0');
+                const match = /^([0-9a-f]{40,64}) (refs\/heads\/\S+)$/.exec(refPart);
+                if (match?.[1] && match[2])
+                    refs.set(match[2].slice('refs/heads/'.length), match[1]);
+            }
+        });
+        channel.stderr.on('data', () => undefined);
+        channel.on('close', finish);
+    });
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
@@ -58750,88 +58793,6 @@ async function pushArtifact(context, request) {
     return parsePush(result.exitCode, result.stdout, result.stderr);
 }
 
-;// CONCATENATED MODULE: ./src/deliver/remote-refs.ts
-/**
- * The app repository's branches on the server, read in-process: the ref advertisement that
- * `git-upload-pack` sends first (pkt-lines, up to a flush packet), then a flush of our own to say
- * we want nothing. What `git ls-remote` does, without starting git and the transport shim.
- * Only for apps that exist: Dokku auto-creates an app when upload-pack names a missing one.
- */
-async function remoteBranches(session, app) {
-    const channel = await session.channel(`git-upload-pack '/${app}'`);
-    return new Promise((resolve) => {
-        let buffer = Buffer.alloc(0);
-        const refs = new Map();
-        let done = false;
-        const finish = () => {
-            if (done)
-                return;
-            done = true;
-            channel.end('0000');
-            resolve(refs);
-        };
-        channel.on('data', (chunk) => {
-            buffer = Buffer.concat([buffer, chunk]);
-            while (!done && buffer.length >= 4) {
-                const length = parseInt(buffer.subarray(0, 4).toString('latin1'), 16);
-                if (Number.isNaN(length))
-                    return finish();
-                if (length === 0)
-                    return finish();
-                if (buffer.length < length)
-                    return;
-                const line = buffer.subarray(4, length).toString('utf8').replace(/\n$/, '');
-                buffer = buffer.subarray(length);
-                const [refPart = ''] = line.split('\0');
-                const match = /^([0-9a-f]{40,64}) (refs\/heads\/\S+)$/.exec(refPart);
-                if (match?.[1] && match[2])
-                    refs.set(match[2].slice('refs/heads/'.length), match[1]);
-            }
-        });
-        channel.stderr.on('data', () => undefined);
-        channel.on('close', finish);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/dokku/client.ts
-
-
-
-/** A Dokku command exited non-zero; the message quotes what Dokku said. */
-class DokkuCommandError extends ActionError {
-    args;
-    result;
-    constructor(args, result, hint) {
-        const said = dokkuErrors(result.stderr);
-        const text = said.length > 0 ? said.join(' / ') : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
-        super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
-        this.args = args;
-        this.result = result;
-        this.name = 'DokkuCommandError';
-    }
-}
-class Dokku {
-    executor;
-    /** Every command sent, in order (for the log and tests). */
-    sent = [];
-    constructor(executor) {
-        this.executor = executor;
-    }
-    async run(args, options = {}) {
-        const line = commandLine(args, options);
-        this.sent.push(line);
-        const result = await this.executor.exec(line, options);
-        return { ...result, line };
-    }
-    /** Run and require exit 0. */
-    async must(args, options = {}) {
-        const result = await this.run(args, options);
-        if (result.exitCode !== 0)
-            throw new DokkuCommandError(args, result, options.hint);
-        return result;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/http-check.ts
 
 /**
@@ -58887,29 +58848,258 @@ async function waitForDeployLock(dokku, app, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/phases.ts
-/** Wall-clock time per phase, for the job summary ("where did the time go"). */
-class Phases {
-    now;
-    list = [];
-    constructor(now) {
-        this.now = now;
+;// CONCATENATED MODULE: ./src/dokku/client.ts
+
+
+
+/** A Dokku command exited non-zero; the message quotes what Dokku said. */
+class DokkuCommandError extends ActionError {
+    args;
+    result;
+    constructor(args, result, hint) {
+        const said = dokkuErrors(result.stderr);
+        const text = said.length > 0 ? said.join(' / ') : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
+        super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
+        this.args = args;
+        this.result = result;
+        this.name = 'DokkuCommandError';
     }
-    async time(name, fn) {
-        const started = this.now();
-        try {
-            return await fn();
-        }
-        finally {
-            this.add(name, this.now() - started);
-        }
+}
+class Dokku {
+    executor;
+    /** Every command sent, in order (for the log and tests). */
+    sent = [];
+    constructor(executor) {
+        this.executor = executor;
     }
-    add(name, ms) {
-        const existing = this.list.find((phase) => phase.name === name);
-        if (existing)
-            existing.ms += ms;
+    async run(args, options = {}) {
+        const line = commandLine(args, options);
+        this.sent.push(line);
+        const result = await this.executor.exec(line, options);
+        return { ...result, line };
+    }
+    /** Run and require exit 0. */
+    async must(args, options = {}) {
+        const result = await this.run(args, options);
+        if (result.exitCode !== 0)
+            throw new DokkuCommandError(args, result, options.hint);
+        return result;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/remote-state.ts
+
+
+
+function parseVersion(text) {
+    const raw = text.trim().split('\n')[0] ?? '';
+    const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+    if (!match) {
+        throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
+            input: 'ssh-private-key',
+            hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
+        });
+    }
+    return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
+}
+function atLeast(version, minor, patch = 0) {
+    if (version.major !== 0)
+        return version.major > 0;
+    return version.minor > minor || (version.minor === minor && version.patch >= patch);
+}
+async function readVersion(dokku) {
+    const result = await dokku.run(['version']);
+    return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
+}
+const EMPTY_APP = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() };
+async function readRemoteState(dokku, options) {
+    const { app } = options;
+    // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
+    // app they answer "does not exist" and are ignored). Only the branch listing waits for
+    // apps:exists, because git-upload-pack would create a missing app.
+    const exists = dokku.run(['apps:exists', app]);
+    const appRead = (args) => dokku.run(args);
+    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
+        readVersion(dokku),
+        exists,
+        options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
+        // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
+        options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
+        appRead(['git:report', app]),
+        appRead(['config:export', '--format', 'json', app]),
+        appRead(['storage:list', app]),
+        appRead(['domains:report', app, '--domains-app-vhosts']),
+        appRead(['apps:locked', app]),
+        appRead(['urls', app]),
+        exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map())),
+        options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
+        options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
+        options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
+    ]);
+    if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20)
+        throw new DokkuCommandError(['apps:exists', app], existsResult);
+    const postgres = {
+        plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
+        service: options.postgresService ?? '',
+        exists: postgresExists?.exitCode === 0,
+        linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
+    };
+    const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
+    if (existsResult.exitCode === 20)
+        return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
+    for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]]) {
+        if (result.exitCode !== 0)
+            throw new DokkuCommandError(args, result);
+    }
+    const gitReport = parseReport(report.stdout);
+    let parsedConfig;
+    try {
+        parsedConfig = JSON.parse(config.stdout || '{}');
+    }
+    catch {
+        throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' });
+    }
+    return {
+        version,
+        app: {
+            exists: true,
+            locked: locked.exitCode === 0,
+            deployBranch: gitReport['git deploy branch'] ?? '',
+            globalDeployBranch: gitReport['git global deploy branch'] ?? '',
+            config: parsedConfig,
+            mounts: parseMounts(storage.stdout),
+            domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
+            letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
+            builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
+            urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
+            branches,
+        },
+        postgres,
+        letsencryptPlugin,
+    };
+}
+/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
+function parseReport(text) {
+    const result = {};
+    for (const line of lines(text)) {
+        const match = /^\s+([^:]+):\s*(.*)$/.exec(line);
+        if (match?.[1])
+            result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim();
+    }
+    return result;
+}
+/** storage:list without a TTY: `host:container[:options]` per line. */
+function parseMounts(text) {
+    return lines(text)
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith('/') && line.includes(':'))
+        .map((line) => {
+        const [host = '', container = ''] = line.split(':');
+        return { host, container };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision.ts
+
+
+
+
+
+
+/**
+ * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
+ * (the app, the database service, the storage directory), then what needs the app (link, mount,
+ * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ */
+async function provision(context, steps, onStart) {
+    const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
+    const done = [];
+    let storagePath;
+    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
+    await Promise.all(first.map(async (step) => {
+        onStart(step);
+        if (step.kind === 'storage')
+            storagePath = await ensureStorage(context, step);
         else
-            this.list.push({ name, ms });
+            await runStep(context, step);
+        done.push(step);
+    }));
+    const second = todo.filter((step) => !first.includes(step));
+    await Promise.all([
+        ...second.map(async (step) => {
+            onStart(step);
+            await runStep(context, step);
+            done.push(step);
+        }),
+        storagePath === undefined ? undefined : mountStorage(context, storagePath),
+    ]);
+    return todo.filter((step) => done.includes(step));
+}
+async function runStep(context, step) {
+    const { dokku } = context;
+    switch (step.kind) {
+        case 'postgres-create':
+            await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' });
+            return;
+        case 'postgres-link': {
+            const result = await dokku.run(step.args);
+            // Linked in the meantime (a parallel run): the state is what we wanted.
+            if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
+                throw new DokkuCommandError(step.args, result);
+            return;
+        }
+        default:
+            await dokku.must(step.args);
+    }
+}
+/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
+async function ensureStorage(context, step) {
+    const ensured = await context.dokku.must(step.args);
+    return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`;
+}
+async function mountStorage(context, path) {
+    const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
+    const mounted = await context.dokku.run(args);
+    if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
+        throw new DokkuCommandError(args, mounted);
+}
+/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
+async function appUrls(dokku, app) {
+    const result = await dokku.must(['urls', app]);
+    return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim());
+}
+/**
+ * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
+ * secret on any command line (the server's process list shows command lines). Older versions get
+ * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
+ */
+async function applyConfig(context, desired, current, userKeys) {
+    const change = diffConfig(desired, current, userKeys);
+    const { dokku, target } = context;
+    const keys = Object.keys(change.set);
+    if (keys.length > 0) {
+        if (atLeast(context.version, 37)) {
+            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) });
+        }
+        else {
+            const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
+            await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs]);
+        }
+    }
+    if (change.unset.length > 0)
+        await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset]);
+    return change;
+}
+/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
+async function enableLetsencrypt(context, email) {
+    if (email)
+        await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email]);
+    const result = await context.dokku.run(['letsencrypt:enable', context.target.app]);
+    if (result.exitCode !== 0) {
+        throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
+            input: 'letsencrypt',
+            hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
+        });
     }
 }
 
@@ -59082,6 +59272,543 @@ function planSteps(plan) {
         detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
         condition: step.skip,
     }));
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+/** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
+function presentOf(plan) {
+    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
+}
+function toSharedPlan(plan, inputs, prepared, state) {
+    const summary = [
+        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
+        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
+    ];
+    if (prepared) {
+        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
+        summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
+    }
+    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
+}
+function summaryOf(result, inputs, deps, plan, kind, sha) {
+    const context = deps.context;
+    const commit = sha ?? context?.sha;
+    const warnings = [];
+    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
+        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
+    return {
+        action: 'action-dokku',
+        outcome: kind === 'destroyed' ? 'skipped' : kind,
+        target: { kind: 'app', name: result.target.app },
+        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
+        destination: `Dokku server ${displayTarget(inputs.target)}`,
+        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
+        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
+        facts: [
+            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
+            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
+        ],
+        created: result.created,
+        alreadyPresent: result.present,
+        phases: result.phases,
+        warnings,
+        reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
+        plan,
+        runUrl: context?.runUrl,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy.ts
+
+
+
+
+
+
+
+
+
+/**
+ * A deploy, once the plan stands: provision (while the deploy commit is assembled), push (waiting
+ * for a held deploy lock), judge Dokku's answer, restart when only the environment changed, Let's
+ * Encrypt, post-deploy commands, URLs, HTTP check, outputs and summary.
+ */
+/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
+const DEPLOY_STATE = 'dokku-deploying-app';
+async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
+    const { dokku, log, target } = context;
+    const { state, prepared } = run;
+    const created = [];
+    const present = presentOf(plan);
+    const step = (kind) => plan.steps.find((candidate) => candidate.kind === kind);
+    let environmentChanged = false;
+    // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
+    const { git, bridge } = run.prefetch;
+    // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
+    const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined);
+    const delivery = (async () => {
+        const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined;
+        const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
+        if (remoteSha && !fetched?.fetched && !inputs.force)
+            log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
+        const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined });
+        return { artifact };
+    })();
+    delivery.catch(() => undefined); // awaited below
+    let outcome;
+    let deployCommit;
+    let baseCommit;
+    let deployBranch = existingBranch;
+    try {
+        await phases.time('Provision', async () => {
+            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
+            for (const current of done) {
+                if (current.resource)
+                    created.push(current.resource);
+                if (current.kind !== 'create-app' && current.kind !== 'domains')
+                    environmentChanged = true;
+            }
+            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
+            const [branches, urlsBefore] = await Promise.all([
+                deployBranch ? undefined : readBranches(dokku, target.app),
+                state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
+            ]);
+            if (branches)
+                deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
+            const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'));
+            const desired = desiredConfig({
+                userConfig: inputs.config,
+                overlayModule: prepared.overlayModule,
+                project: prepared.project,
+                hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
+                https: wantHttps,
+                mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
+                current: state.app.config,
+            });
+            for (const key of desired.generated)
+                log.setSecret(desired.values[key] ?? '');
+            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
+            const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
+            if (changedKeys.length > 0) {
+                environmentChanged = true;
+                log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
+                created.push(`config ${changedKeys.join(', ')}`);
+            }
+            else {
+                present.push('config (unchanged)');
+            }
+        });
+        const built = await phases.time('Build deploy commit', () => delivery);
+        for (const warning of built.artifact.warnings)
+            log.warning(warning);
+        deployCommit = built.artifact.commit;
+        baseCommit = built.artifact.baseCommit;
+        const branch = deployBranch;
+        log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`);
+        outcome = await phases.time('Push and remote build', async () => {
+            // The state read moments ago says whether a lock was there; a lock taken since makes the push
+            // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
+            let checkLock = state.app.locked;
+            for (;;) {
+                if (checkLock)
+                    await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
+                deps.saveState(DEPLOY_STATE, target.app);
+                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }));
+                // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
+                if (!deps.signal?.aborted)
+                    deps.saveState(DEPLOY_STATE, '');
+                if (pushed.status !== 'locked')
+                    return pushed;
+                log.info('Another deploy holds the lock; waiting for it.');
+                checkLock = true;
+            }
+        });
+    }
+    finally {
+        // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
+        await delivery.catch(() => undefined);
+    }
+    const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0);
+    const branch = deployBranch;
+    failOnPush(outcome, target, branch, deps.signal);
+    if (outcome.status === 'up-to-date') {
+        log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`);
+        if (environmentChanged) {
+            log.info(`→ Restart ${target.app}: its environment changed`);
+            await phases.time('Restart', () => dokku.must(['ps:restart', target.app]));
+        }
+    }
+    const letsencrypt = step('letsencrypt');
+    if (letsencrypt && !letsencrypt.skip) {
+        log.info(`→ ${letsencrypt.title}`);
+        await phases.time('Let’s Encrypt', () => enableLetsencrypt(context, inputs.letsencryptEmail));
+        created.push("Let's Encrypt certificate");
+    }
+    await phases.time('Post-deploy', async () => {
+        for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
+            const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
+            const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
+            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }));
+            if (signal.aborted)
+                throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
+            if (result.exitCode !== 0) {
+                throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
+                    input: 'post-deploy',
+                    hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
+                });
+            }
+        }
+    });
+    // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
+    // again (a certificate issued after the deploy turns them into https:// URLs).
+    const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
+    const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
+    const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app);
+    const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
+    if (inputs.httpCheck && primary) {
+        const checkTarget = new URL(inputs.httpCheck, primary).toString();
+        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, { fetch: deps.fetch, withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())), now: deps.now, sleep: deps.sleep }));
+        log.info(`→ ${checkTarget} answered ${checked.status}`);
+    }
+    const deployedSha = baseCommit ?? deployCommit;
+    deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
+    const result = { target, plan, outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed', urls, created, present, push: outcome, pushedBytes, deployCommit, phases: phases.list };
+    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
+    return result;
+}
+async function readBranches(dokku, app) {
+    const report = parseReport((await dokku.must(['git:report', app])).stdout);
+    return { deployBranch: report['git deploy branch'] ?? '', globalDeployBranch: report['git global deploy branch'] ?? '' };
+}
+function failOnPush(outcome, target, branch, signal) {
+    const quoted = outcome.quoted.map((line) => `  ${line}`).join('\n');
+    if (signal?.aborted)
+        throw new ActionError('The workflow was cancelled during the push; the post step unlocks the app.');
+    switch (outcome.status) {
+        case 'deployed':
+        case 'up-to-date':
+            return;
+        case 'not-deployed':
+            throw new ActionError(`Dokku did not deploy ${target.app}:\n${quoted}`, {
+                input: 'branch',
+                hint: `The push went to ${branch}, which is not the app's deploy branch. Leave branch unset to use the app's own (dokku git:report ${target.app}), or set it to the branch Dokku names above.`,
+            });
+        case 'rejected': {
+            const reason = outcome.reason ?? '';
+            if (/fetch first|non-fast-forward/.test(reason)) {
+                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, { input: 'force', hint: 'Re-run the job, or set force: true to replace what the app runs.' });
+            }
+            if (/shallow update not allowed/.test(reason)) {
+                throw new ActionError(`Dokku refused the push: ${reason}.`, { hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.' });
+            }
+            const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
+            throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
+                hint: releaseFailed
+                    ? `The release task failed, so the previous release keeps serving. Dokku hides the task's output without a terminal; see it with: dokku run ${target.app} python manage.py migrate --noinput`
+                    : `The build log is above. The previous release (if any) keeps serving. Inspect with: dokku logs ${target.app} --num 100`,
+            });
+        }
+        case 'locked':
+            throw new ActionError(`${target.app} stayed locked by another deploy.`);
+        case 'failed':
+            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/destroy.ts
+
+
+/** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
+async function destroy(context, plan, inputs, deps, phases, sharedPlan) {
+    const { dokku, log, target } = context;
+    const created = [];
+    await phases.time('Destroy', async () => {
+        for (const step of plan.steps) {
+            if (step.skip)
+                continue;
+            log.info(`→ ${step.title}`);
+            const result = step.kind === 'destroy-app' ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] }) : await dokku.run(step.args, { allowFlags: ['--force'] });
+            if (result.exitCode !== 0)
+                throw new DokkuCommandError(step.args, result);
+            created.push(step.resource ?? step.title);
+        }
+    });
+    deps.outputs.set('app', target.app);
+    const result = { target, plan, outcome: 'destroyed', urls: [], created, present: presentOf(plan), phases: phases.list };
+    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/phases.ts
+/** Wall-clock time per phase, for the job summary ("where did the time go"). */
+class Phases {
+    now;
+    list = [];
+    constructor(now) {
+        this.now = now;
+    }
+    async time(name, fn) {
+        const started = this.now();
+        try {
+            return await fn();
+        }
+        finally {
+            this.add(name, this.now() - started);
+        }
+    }
+    add(name, ms) {
+        const existing = this.list.find((phase) => phase.name === name);
+        if (existing)
+            existing.ms += ms;
+        else
+            this.list.push({ name, ms });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
+/**
+ * The program git runs as its "ssh" (GIT_SSH_COMMAND) during our fetch and push. It does not
+ * open an SSH connection and never sees the private key: it hands git's remote command
+ * (`git-receive-pack '/app'`) to the action's process over a private local socket, and the action
+ * runs it as one more channel on its own, already host-key-verified SSH connection
+ * (git-bridge.ts). Bytes in both directions are relayed unchanged; stdout, stderr and the exit
+ * status come back framed: [type:1][length:4][payload], type 1 stdout, 2 stderr, 3 exit code.
+ *
+ * It is plain JavaScript with only Node built-ins, written next to the socket (in the bridge's
+ * 0700 directory) when the bridge starts: git starts it once per fetch or push, and a 60-line
+ * script starts in a fraction of the time the 2 MB action bundle would take.
+ *
+ * git calls it as `<ssh> [-o SendEnv=GIT_PROTOCOL] [-p PORT] [-4|-6] user@host "<command>"`; the
+ * action decides everything but the command, so only the last argument is used. The process
+ * exits as soon as the remote command is done: git keeps our stdin open until we are gone.
+ */
+const BRIDGE_SOCKET_ENV = 'DOKKU_ACTION_GIT_BRIDGE';
+const BRIDGE_TOKEN_ENV = 'DOKKU_ACTION_GIT_TOKEN';
+const FRAME_STDOUT = 1;
+const FRAME_STDERR = 2;
+const FRAME_EXIT = 3;
+const SHIM_SOURCE = `'use strict'
+// action-dokku git transport shim (see git-ssh-shim.ts in the action's sources).
+const { connect } = require('node:net')
+const socketPath = process.env.${BRIDGE_SOCKET_ENV}
+const token = process.env.${BRIDGE_TOKEN_ENV}
+const command = process.argv[process.argv.length - 1]
+if (!socketPath || !token || process.argv.length < 3) {
+  process.stderr.write('action-dokku git transport: started outside the action (no bridge socket); refusing.\\n')
+  process.exit(255)
+}
+let exitCode = 255
+let buffer = Buffer.alloc(0)
+const socket = connect(socketPath)
+socket.on('connect', () => {
+  socket.write(JSON.stringify({ token, command }) + '\\n')
+  process.stdin.pipe(socket)
+})
+socket.on('data', (chunk) => {
+  buffer = Buffer.concat([buffer, chunk])
+  while (buffer.length >= 5) {
+    const type = buffer.readUInt8(0)
+    const length = buffer.readUInt32BE(1)
+    if (buffer.length < 5 + length) break
+    const payload = buffer.subarray(5, 5 + length)
+    buffer = buffer.subarray(5 + length)
+    if (type === ${FRAME_STDOUT}) process.stdout.write(payload)
+    else if (type === ${FRAME_STDERR}) process.stderr.write(payload)
+    else if (type === ${FRAME_EXIT}) exitCode = Number(payload.toString('utf8'))
+  }
+})
+socket.on('error', (error) => {
+  process.stderr.write('action-dokku git transport: ' + error.message + '\\n')
+})
+socket.on('close', () => {
+  process.stdout.write('', () => process.exit(Number.isInteger(exitCode) ? exitCode : 255))
+})
+`;
+
+;// CONCATENATED MODULE: ./src/ssh/git-bridge.ts
+
+
+
+
+
+
+async function startGitBridge(options) {
+    const token = (0,external_node_crypto_.randomBytes)(32).toString('hex');
+    const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? (0,external_node_os_namespaceObject.tmpdir)();
+    // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
+    const directory = (0,external_node_fs_namespaceObject.mkdtempSync)(external_node_path_default().join(parent, 'dokku-git-'));
+    const shim = external_node_path_default().join(directory, 'shim.cjs');
+    (0,external_node_fs_namespaceObject.writeFileSync)(shim, SHIM_SOURCE, { mode: 0o400 });
+    const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}` : external_node_path_default().join(directory, 's');
+    const traffic = [];
+    const sockets = new Set();
+    const server = (0,external_node_net_.createServer)({ allowHalfOpen: true }, (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        handle(socket, token, options, traffic);
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => resolve());
+    });
+    return {
+        env: {
+            GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(shellQuote).join(' '),
+            // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
+            GIT_SSH_VARIANT: 'ssh',
+            [BRIDGE_SOCKET_ENV]: socketPath,
+            [BRIDGE_TOKEN_ENV]: token,
+        },
+        traffic,
+        close: async () => {
+            for (const socket of sockets)
+                socket.destroy();
+            await new Promise((resolve) => server.close(() => resolve()));
+            (0,external_node_fs_namespaceObject.rmSync)(directory, { recursive: true, force: true });
+        },
+    };
+}
+function handle(socket, token, options, traffic) {
+    let header = Buffer.alloc(0);
+    const onHeader = (chunk) => {
+        header = Buffer.concat([header, chunk]);
+        const newline = header.indexOf(0x0a);
+        if (newline < 0) {
+            if (header.length > 8192)
+                refuse(socket, 'request too long');
+            return;
+        }
+        socket.off('data', onHeader);
+        socket.pause();
+        const rest = header.subarray(newline + 1);
+        let request;
+        try {
+            request = JSON.parse(header.subarray(0, newline).toString('utf8'));
+        }
+        catch {
+            refuse(socket, 'malformed request');
+            return;
+        }
+        if (typeof request.token !== 'string' || !sameToken(request.token, token)) {
+            refuse(socket, 'bad token');
+            return;
+        }
+        if (typeof request.command !== 'string' || !options.allow(request.command)) {
+            refuse(socket, `remote command not allowed: ${String(request.command)}`);
+            return;
+        }
+        void relay(socket, request.command, rest, options.session, traffic);
+    };
+    socket.on('data', onHeader);
+    socket.on('error', () => socket.destroy());
+}
+async function relay(socket, command, early, session, traffic) {
+    const record = { command, sent: 0, received: 0, exitCode: 255 };
+    traffic.push(record);
+    let channel;
+    try {
+        channel = await session.channel(command);
+    }
+    catch (error) {
+        git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: ${error.message}\n`));
+        git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
+        socket.end();
+        return;
+    }
+    if (early.length > 0) {
+        record.sent += early.length;
+        channel.write(early);
+    }
+    socket.on('data', (chunk) => {
+        record.sent += chunk.length;
+        if (!channel.write(chunk)) {
+            socket.pause();
+            channel.once('drain', () => socket.resume());
+        }
+    });
+    socket.on('end', () => channel.end());
+    // git went away (killed, cancelled): drop the channel so the remote side sees EOF.
+    socket.on('close', () => channel.close());
+    channel.on('data', (chunk) => {
+        record.received += chunk.length;
+        git_bridge_frame(socket, FRAME_STDOUT, chunk);
+    });
+    channel.stderr.on('data', (chunk) => git_bridge_frame(socket, FRAME_STDERR, chunk));
+    channel.on('exit', (code, signal) => {
+        record.exitCode = typeof code === 'number' ? code : signal ? 128 : 255;
+    });
+    channel.on('close', () => {
+        git_bridge_frame(socket, FRAME_EXIT, Buffer.from(String(record.exitCode)));
+        socket.end();
+    });
+    socket.resume();
+}
+function git_bridge_frame(socket, type, payload) {
+    if (socket.destroyed || socket.writableEnded)
+        return;
+    const head = Buffer.alloc(5);
+    head.writeUInt8(type, 0);
+    head.writeUInt32BE(payload.length, 1);
+    socket.write(Buffer.concat([head, payload]));
+}
+function refuse(socket, why) {
+    git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: action-dokku git transport refused: ${why}\n`));
+    git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
+    socket.end();
+}
+function sameToken(given, expected) {
+    const a = Buffer.from(given);
+    const b = Buffer.from(expected);
+    return a.length === b.length && (0,external_node_crypto_.timingSafeEqual)(a, b);
+}
+/** POSIX single quotes; git runs GIT_SSH_COMMAND through sh (also on Windows, via Git's bash). */
+function shellQuote(value) {
+    return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+;// CONCATENATED MODULE: ./src/prefetch.ts
+
+
+async function startPrefetch(session, target, inputs, deps, repoRoot) {
+    const bridge = await startGitBridge({
+        session,
+        allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
+        tempDir: deps.env.RUNNER_TEMP,
+    });
+    const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
+    const git = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` };
+    const gitDir = gitDirOf(deps.runner, repoRoot);
+    const fetches = new Map();
+    const fetch = (sha) => {
+        let pending = fetches.get(sha);
+        if (!pending) {
+            pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined));
+            pending.catch(() => undefined);
+            fetches.set(sha, pending);
+        }
+        return pending;
+    };
+    return {
+        git,
+        bridge,
+        gitDir,
+        fetch,
+        early(branches) {
+            // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
+            const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined;
+            if (sha)
+                void fetch(sha);
+            return branches;
+        },
+        async close() {
+            for (const pending of fetches.values())
+                (await pending.catch(() => undefined))?.restore();
+            await bridge.close();
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
@@ -59406,7 +60133,7 @@ function usesVcs(text) {
  * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
  * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
  */
-function shellQuote(value) {
+function shell_shellQuote(value) {
     if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
         return value;
     return `'${value.replaceAll("'", `'"'"'`)}'`;
@@ -59414,7 +60141,7 @@ function shellQuote(value) {
 /** `NAME=value` assignments for a command prefix, in the order given. */
 function shellAssignments(env) {
     return Object.entries(env)
-        .map(([name, value]) => `${name}=${shellQuote(value)}`)
+        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
         .join(' ');
 }
 
@@ -62134,7 +62861,7 @@ function parseFailure(file, role, error) {
 const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 /** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
 const LAST_EOL_MINOR = [3, 10];
-function parseVersion(text) {
+function python_version_parseVersion(text) {
     const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
     if (!match)
         return undefined;
@@ -62156,11 +62883,11 @@ function satisfies(version, clause) {
     const operator = match[1] ?? '==';
     const raw = match[2];
     if (raw.endsWith('.*')) {
-        const prefix = parseVersion(raw.slice(0, -2)) ?? [];
+        const prefix = python_version_parseVersion(raw.slice(0, -2)) ?? [];
         const same = prefix.every((part, index) => version[index] === part);
         return operator === '!=' ? !same : same;
     }
-    const target = parseVersion(raw);
+    const target = python_version_parseVersion(raw);
     if (!target)
         return false;
     const order = compare(version, target);
@@ -62245,7 +62972,7 @@ function pythonCapForDjango(djangoSpec) {
 /** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
 function resolveRange(range, djangoSpec) {
     const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
+    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(python_version_parseVersion(minor) ?? [], python_version_parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
     return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
 }
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
@@ -63093,423 +63820,6 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/remote-state.ts
-
-
-
-function remote_state_parseVersion(text) {
-    const raw = text.trim().split('\n')[0] ?? '';
-    const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-    if (!match) {
-        throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
-            input: 'ssh-private-key',
-            hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
-        });
-    }
-    return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
-}
-function atLeast(version, minor, patch = 0) {
-    if (version.major !== 0)
-        return version.major > 0;
-    return version.minor > minor || (version.minor === minor && version.patch >= patch);
-}
-async function readVersion(dokku) {
-    const result = await dokku.run(['version']);
-    return remote_state_parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
-}
-const EMPTY_APP = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() };
-async function readRemoteState(dokku, options) {
-    const { app } = options;
-    // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
-    // app they answer "does not exist" and are ignored). Only the branch listing waits for
-    // apps:exists, because git-upload-pack would create a missing app.
-    const exists = dokku.run(['apps:exists', app]);
-    const appRead = (args) => dokku.run(args);
-    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
-        readVersion(dokku),
-        exists,
-        options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
-        // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
-        options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
-        appRead(['git:report', app]),
-        appRead(['config:export', '--format', 'json', app]),
-        appRead(['storage:list', app]),
-        appRead(['domains:report', app, '--domains-app-vhosts']),
-        appRead(['apps:locked', app]),
-        appRead(['urls', app]),
-        exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map())),
-        options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
-        options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
-        options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
-    ]);
-    if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20)
-        throw new DokkuCommandError(['apps:exists', app], existsResult);
-    const postgres = {
-        plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
-        service: options.postgresService ?? '',
-        exists: postgresExists?.exitCode === 0,
-        linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
-    };
-    const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
-    if (existsResult.exitCode === 20)
-        return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
-    for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]]) {
-        if (result.exitCode !== 0)
-            throw new DokkuCommandError(args, result);
-    }
-    const gitReport = parseReport(report.stdout);
-    let parsedConfig;
-    try {
-        parsedConfig = JSON.parse(config.stdout || '{}');
-    }
-    catch {
-        throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' });
-    }
-    return {
-        version,
-        app: {
-            exists: true,
-            locked: locked.exitCode === 0,
-            deployBranch: gitReport['git deploy branch'] ?? '',
-            globalDeployBranch: gitReport['git global deploy branch'] ?? '',
-            config: parsedConfig,
-            mounts: parseMounts(storage.stdout),
-            domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
-            letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
-            builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-            urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
-            branches,
-        },
-        postgres,
-        letsencryptPlugin,
-    };
-}
-/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
-function parseReport(text) {
-    const result = {};
-    for (const line of lines(text)) {
-        const match = /^\s+([^:]+):\s*(.*)$/.exec(line);
-        if (match?.[1])
-            result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim();
-    }
-    return result;
-}
-/** storage:list without a TTY: `host:container[:options]` per line. */
-function parseMounts(text) {
-    return lines(text)
-        .map((line) => line.trim())
-        .filter((line) => line.startsWith('/') && line.includes(':'))
-        .map((line) => {
-        const [host = '', container = ''] = line.split(':');
-        return { host, container };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision.ts
-
-
-
-
-
-
-/**
- * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
- * (the app, the database service, the storage directory), then what needs the app (link, mount,
- * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
- */
-async function provision(context, steps, onStart) {
-    const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
-    const done = [];
-    let storagePath;
-    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
-    await Promise.all(first.map(async (step) => {
-        onStart(step);
-        if (step.kind === 'storage')
-            storagePath = await ensureStorage(context, step);
-        else
-            await runStep(context, step);
-        done.push(step);
-    }));
-    const second = todo.filter((step) => !first.includes(step));
-    await Promise.all([
-        ...second.map(async (step) => {
-            onStart(step);
-            await runStep(context, step);
-            done.push(step);
-        }),
-        storagePath === undefined ? undefined : mountStorage(context, storagePath),
-    ]);
-    return todo.filter((step) => done.includes(step));
-}
-async function runStep(context, step) {
-    const { dokku } = context;
-    switch (step.kind) {
-        case 'postgres-create':
-            await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' });
-            return;
-        case 'postgres-link': {
-            const result = await dokku.run(step.args);
-            // Linked in the meantime (a parallel run): the state is what we wanted.
-            if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
-                throw new DokkuCommandError(step.args, result);
-            return;
-        }
-        default:
-            await dokku.must(step.args);
-    }
-}
-/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
-async function ensureStorage(context, step) {
-    const ensured = await context.dokku.must(step.args);
-    return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`;
-}
-async function mountStorage(context, path) {
-    const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
-    const mounted = await context.dokku.run(args);
-    if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
-        throw new DokkuCommandError(args, mounted);
-}
-/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
-async function appUrls(dokku, app) {
-    const result = await dokku.must(['urls', app]);
-    return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim());
-}
-/**
- * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
- * secret on any command line (the server's process list shows command lines). Older versions get
- * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
- */
-async function applyConfig(context, desired, current, userKeys) {
-    const change = diffConfig(desired, current, userKeys);
-    const { dokku, target } = context;
-    const keys = Object.keys(change.set);
-    if (keys.length > 0) {
-        if (atLeast(context.version, 37)) {
-            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) });
-        }
-        else {
-            const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
-            await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs]);
-        }
-    }
-    if (change.unset.length > 0)
-        await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset]);
-    return change;
-}
-/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
-async function enableLetsencrypt(context, email) {
-    if (email)
-        await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email]);
-    const result = await context.dokku.run(['letsencrypt:enable', context.target.app]);
-    if (result.exitCode !== 0) {
-        throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
-            input: 'letsencrypt',
-            hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
-/**
- * The program git runs as its "ssh" (GIT_SSH_COMMAND) during our fetch and push. It does not
- * open an SSH connection and never sees the private key: it hands git's remote command
- * (`git-receive-pack '/app'`) to the action's process over a private local socket, and the action
- * runs it as one more channel on its own, already host-key-verified SSH connection
- * (git-bridge.ts). Bytes in both directions are relayed unchanged; stdout, stderr and the exit
- * status come back framed: [type:1][length:4][payload], type 1 stdout, 2 stderr, 3 exit code.
- *
- * It is plain JavaScript with only Node built-ins, written next to the socket (in the bridge's
- * 0700 directory) when the bridge starts: git starts it once per fetch or push, and a 60-line
- * script starts in a fraction of the time the 2 MB action bundle would take.
- *
- * git calls it as `<ssh> [-o SendEnv=GIT_PROTOCOL] [-p PORT] [-4|-6] user@host "<command>"`; the
- * action decides everything but the command, so only the last argument is used. The process
- * exits as soon as the remote command is done: git keeps our stdin open until we are gone.
- */
-const BRIDGE_SOCKET_ENV = 'DOKKU_ACTION_GIT_BRIDGE';
-const BRIDGE_TOKEN_ENV = 'DOKKU_ACTION_GIT_TOKEN';
-const FRAME_STDOUT = 1;
-const FRAME_STDERR = 2;
-const FRAME_EXIT = 3;
-const SHIM_SOURCE = `'use strict'
-// action-dokku git transport shim (see git-ssh-shim.ts in the action's sources).
-const { connect } = require('node:net')
-const socketPath = process.env.${BRIDGE_SOCKET_ENV}
-const token = process.env.${BRIDGE_TOKEN_ENV}
-const command = process.argv[process.argv.length - 1]
-if (!socketPath || !token || process.argv.length < 3) {
-  process.stderr.write('action-dokku git transport: started outside the action (no bridge socket); refusing.\\n')
-  process.exit(255)
-}
-let exitCode = 255
-let buffer = Buffer.alloc(0)
-const socket = connect(socketPath)
-socket.on('connect', () => {
-  socket.write(JSON.stringify({ token, command }) + '\\n')
-  process.stdin.pipe(socket)
-})
-socket.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk])
-  while (buffer.length >= 5) {
-    const type = buffer.readUInt8(0)
-    const length = buffer.readUInt32BE(1)
-    if (buffer.length < 5 + length) break
-    const payload = buffer.subarray(5, 5 + length)
-    buffer = buffer.subarray(5 + length)
-    if (type === ${FRAME_STDOUT}) process.stdout.write(payload)
-    else if (type === ${FRAME_STDERR}) process.stderr.write(payload)
-    else if (type === ${FRAME_EXIT}) exitCode = Number(payload.toString('utf8'))
-  }
-})
-socket.on('error', (error) => {
-  process.stderr.write('action-dokku git transport: ' + error.message + '\\n')
-})
-socket.on('close', () => {
-  process.stdout.write('', () => process.exit(Number.isInteger(exitCode) ? exitCode : 255))
-})
-`;
-
-;// CONCATENATED MODULE: ./src/ssh/git-bridge.ts
-
-
-
-
-
-
-async function startGitBridge(options) {
-    const token = (0,external_node_crypto_.randomBytes)(32).toString('hex');
-    const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? (0,external_node_os_namespaceObject.tmpdir)();
-    // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
-    const directory = (0,external_node_fs_namespaceObject.mkdtempSync)(external_node_path_default().join(parent, 'dokku-git-'));
-    const shim = external_node_path_default().join(directory, 'shim.cjs');
-    (0,external_node_fs_namespaceObject.writeFileSync)(shim, SHIM_SOURCE, { mode: 0o400 });
-    const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}` : external_node_path_default().join(directory, 's');
-    const traffic = [];
-    const sockets = new Set();
-    const server = (0,external_node_net_.createServer)({ allowHalfOpen: true }, (socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        handle(socket, token, options, traffic);
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () => resolve());
-    });
-    return {
-        env: {
-            GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(git_bridge_shellQuote).join(' '),
-            // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
-            GIT_SSH_VARIANT: 'ssh',
-            [BRIDGE_SOCKET_ENV]: socketPath,
-            [BRIDGE_TOKEN_ENV]: token,
-        },
-        traffic,
-        close: async () => {
-            for (const socket of sockets)
-                socket.destroy();
-            await new Promise((resolve) => server.close(() => resolve()));
-            (0,external_node_fs_namespaceObject.rmSync)(directory, { recursive: true, force: true });
-        },
-    };
-}
-function handle(socket, token, options, traffic) {
-    let header = Buffer.alloc(0);
-    const onHeader = (chunk) => {
-        header = Buffer.concat([header, chunk]);
-        const newline = header.indexOf(0x0a);
-        if (newline < 0) {
-            if (header.length > 8192)
-                refuse(socket, 'request too long');
-            return;
-        }
-        socket.off('data', onHeader);
-        socket.pause();
-        const rest = header.subarray(newline + 1);
-        let request;
-        try {
-            request = JSON.parse(header.subarray(0, newline).toString('utf8'));
-        }
-        catch {
-            refuse(socket, 'malformed request');
-            return;
-        }
-        if (typeof request.token !== 'string' || !sameToken(request.token, token)) {
-            refuse(socket, 'bad token');
-            return;
-        }
-        if (typeof request.command !== 'string' || !options.allow(request.command)) {
-            refuse(socket, `remote command not allowed: ${String(request.command)}`);
-            return;
-        }
-        void relay(socket, request.command, rest, options.session, traffic);
-    };
-    socket.on('data', onHeader);
-    socket.on('error', () => socket.destroy());
-}
-async function relay(socket, command, early, session, traffic) {
-    const record = { command, sent: 0, received: 0, exitCode: 255 };
-    traffic.push(record);
-    let channel;
-    try {
-        channel = await session.channel(command);
-    }
-    catch (error) {
-        git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: ${error.message}\n`));
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-        socket.end();
-        return;
-    }
-    if (early.length > 0) {
-        record.sent += early.length;
-        channel.write(early);
-    }
-    socket.on('data', (chunk) => {
-        record.sent += chunk.length;
-        if (!channel.write(chunk)) {
-            socket.pause();
-            channel.once('drain', () => socket.resume());
-        }
-    });
-    socket.on('end', () => channel.end());
-    // git went away (killed, cancelled): drop the channel so the remote side sees EOF.
-    socket.on('close', () => channel.close());
-    channel.on('data', (chunk) => {
-        record.received += chunk.length;
-        git_bridge_frame(socket, FRAME_STDOUT, chunk);
-    });
-    channel.stderr.on('data', (chunk) => git_bridge_frame(socket, FRAME_STDERR, chunk));
-    channel.on('exit', (code, signal) => {
-        record.exitCode = typeof code === 'number' ? code : signal ? 128 : 255;
-    });
-    channel.on('close', () => {
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from(String(record.exitCode)));
-        socket.end();
-    });
-    socket.resume();
-}
-function git_bridge_frame(socket, type, payload) {
-    if (socket.destroyed || socket.writableEnded)
-        return;
-    const head = Buffer.alloc(5);
-    head.writeUInt8(type, 0);
-    head.writeUInt32BE(payload.length, 1);
-    socket.write(Buffer.concat([head, payload]));
-}
-function refuse(socket, why) {
-    git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: action-dokku git transport refused: ${why}\n`));
-    git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-    socket.end();
-}
-function sameToken(given, expected) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(expected);
-    return a.length === b.length && (0,external_node_crypto_.timingSafeEqual)(a, b);
-}
-/** POSIX single quotes; git runs GIT_SSH_COMMAND through sh (also on Windows, via Git's bash). */
-function git_bridge_shellQuote(value) {
-    return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -63527,8 +63837,6 @@ function git_bridge_shellQuote(value) {
 
 
 
-
-const DEPLOY_STATE = 'dokku-deploying-app';
 async function run(inputs, deps) {
     const { log } = deps;
     const phases = new Phases(deps.now);
@@ -63618,283 +63926,6 @@ function plannedConfigKeys(inputs, prepared) {
         generateSecret: () => 'x',
     });
     return Object.keys(sample.values).filter((key) => key !== MANAGED_KEY);
-}
-async function startPrefetch(session, target, inputs, deps, repoRoot) {
-    const bridge = await startGitBridge({
-        session,
-        allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
-        tempDir: deps.env.RUNNER_TEMP,
-    });
-    const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
-    const git = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` };
-    const gitDir = gitDirOf(deps.runner, repoRoot);
-    const fetches = new Map();
-    const fetch = (sha) => {
-        let pending = fetches.get(sha);
-        if (!pending) {
-            pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined));
-            pending.catch(() => undefined);
-            fetches.set(sha, pending);
-        }
-        return pending;
-    };
-    return {
-        git,
-        bridge,
-        gitDir,
-        fetch,
-        early(branches) {
-            // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
-            const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined;
-            if (sha)
-                void fetch(sha);
-            return branches;
-        },
-        async close() {
-            for (const pending of fetches.values())
-                (await pending.catch(() => undefined))?.restore();
-            await bridge.close();
-        },
-    };
-}
-async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
-    const { dokku, log, target } = context;
-    const { state, prepared } = run;
-    const created = [];
-    const present = presentOf(plan);
-    const step = (kind) => plan.steps.find((candidate) => candidate.kind === kind);
-    let environmentChanged = false;
-    // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
-    const { git, bridge } = run.prefetch;
-    // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
-    const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined);
-    const delivery = (async () => {
-        const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined;
-        const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
-        if (remoteSha && !fetched?.fetched && !inputs.force)
-            log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
-        const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined });
-        return { artifact };
-    })();
-    delivery.catch(() => undefined); // awaited below
-    let outcome;
-    let deployCommit;
-    let baseCommit;
-    let deployBranch = existingBranch;
-    try {
-        await phases.time('Provision', async () => {
-            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
-            for (const current of done) {
-                if (current.resource)
-                    created.push(current.resource);
-                if (current.kind !== 'create-app' && current.kind !== 'domains')
-                    environmentChanged = true;
-            }
-            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
-            const [branches, urlsBefore] = await Promise.all([
-                deployBranch ? undefined : readBranches(dokku, target.app),
-                state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
-            ]);
-            if (branches)
-                deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
-            const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'));
-            const desired = desiredConfig({
-                userConfig: inputs.config,
-                overlayModule: prepared.overlayModule,
-                project: prepared.project,
-                hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
-                https: wantHttps,
-                mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
-                current: state.app.config,
-            });
-            for (const key of desired.generated)
-                log.setSecret(desired.values[key] ?? '');
-            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
-            const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
-            if (changedKeys.length > 0) {
-                environmentChanged = true;
-                log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
-                created.push(`config ${changedKeys.join(', ')}`);
-            }
-            else {
-                present.push('config (unchanged)');
-            }
-        });
-        const built = await phases.time('Build deploy commit', () => delivery);
-        for (const warning of built.artifact.warnings)
-            log.warning(warning);
-        deployCommit = built.artifact.commit;
-        baseCommit = built.artifact.baseCommit;
-        const branch = deployBranch;
-        log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`);
-        outcome = await phases.time('Push and remote build', async () => {
-            // The state read moments ago says whether a lock was there; a lock taken since makes the push
-            // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
-            let checkLock = state.app.locked;
-            for (;;) {
-                if (checkLock)
-                    await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
-                deps.saveState(DEPLOY_STATE, target.app);
-                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }));
-                // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
-                if (!deps.signal?.aborted)
-                    deps.saveState(DEPLOY_STATE, '');
-                if (pushed.status !== 'locked')
-                    return pushed;
-                log.info('Another deploy holds the lock; waiting for it.');
-                checkLock = true;
-            }
-        });
-    }
-    finally {
-        // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
-        await delivery.catch(() => undefined);
-    }
-    const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0);
-    const branch = deployBranch;
-    failOnPush(outcome, target, branch, deps.signal);
-    if (outcome.status === 'up-to-date') {
-        log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`);
-        if (environmentChanged) {
-            log.info(`→ Restart ${target.app}: its environment changed`);
-            await phases.time('Restart', () => dokku.must(['ps:restart', target.app]));
-        }
-    }
-    const letsencrypt = step('letsencrypt');
-    if (letsencrypt && !letsencrypt.skip) {
-        log.info(`→ ${letsencrypt.title}`);
-        await phases.time('Let’s Encrypt', () => enableLetsencrypt(context, inputs.letsencryptEmail));
-        created.push("Let's Encrypt certificate");
-    }
-    await phases.time('Post-deploy', async () => {
-        for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
-            const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
-            const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
-            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }));
-            if (signal.aborted)
-                throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
-            if (result.exitCode !== 0) {
-                throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
-                    input: 'post-deploy',
-                    hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
-                });
-            }
-        }
-    });
-    // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
-    // again (a certificate issued after the deploy turns them into https:// URLs).
-    const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
-    const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
-    const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app);
-    const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
-    if (inputs.httpCheck && primary) {
-        const checkTarget = new URL(inputs.httpCheck, primary).toString();
-        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, { fetch: deps.fetch, withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())), now: deps.now, sleep: deps.sleep }));
-        log.info(`→ ${checkTarget} answered ${checked.status}`);
-    }
-    const deployedSha = baseCommit ?? deployCommit;
-    deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = { target, plan, outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed', urls, created, present, push: outcome, pushedBytes, deployCommit, phases: phases.list };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
-    return result;
-}
-async function readBranches(dokku, app) {
-    const report = parseReport((await dokku.must(['git:report', app])).stdout);
-    return { deployBranch: report['git deploy branch'] ?? '', globalDeployBranch: report['git global deploy branch'] ?? '' };
-}
-function failOnPush(outcome, target, branch, signal) {
-    const quoted = outcome.quoted.map((line) => `  ${line}`).join('\n');
-    if (signal?.aborted)
-        throw new ActionError('The workflow was cancelled during the push; the post step unlocks the app.');
-    switch (outcome.status) {
-        case 'deployed':
-        case 'up-to-date':
-            return;
-        case 'not-deployed':
-            throw new ActionError(`Dokku did not deploy ${target.app}:\n${quoted}`, {
-                input: 'branch',
-                hint: `The push went to ${branch}, which is not the app's deploy branch. Leave branch unset to use the app's own (dokku git:report ${target.app}), or set it to the branch Dokku names above.`,
-            });
-        case 'rejected': {
-            const reason = outcome.reason ?? '';
-            if (/fetch first|non-fast-forward/.test(reason)) {
-                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, { input: 'force', hint: 'Re-run the job, or set force: true to replace what the app runs.' });
-            }
-            if (/shallow update not allowed/.test(reason)) {
-                throw new ActionError(`Dokku refused the push: ${reason}.`, { hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.' });
-            }
-            const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
-            throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
-                hint: releaseFailed
-                    ? `The release task failed, so the previous release keeps serving. Dokku hides the task's output without a terminal; see it with: dokku run ${target.app} python manage.py migrate --noinput`
-                    : `The build log is above. The previous release (if any) keeps serving. Inspect with: dokku logs ${target.app} --num 100`,
-            });
-        }
-        case 'locked':
-            throw new ActionError(`${target.app} stayed locked by another deploy.`);
-        case 'failed':
-            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' });
-    }
-}
-async function destroy(context, plan, inputs, deps, phases, sharedPlan) {
-    const { dokku, log, target } = context;
-    const created = [];
-    await phases.time('Destroy', async () => {
-        for (const step of plan.steps) {
-            if (step.skip)
-                continue;
-            log.info(`→ ${step.title}`);
-            const result = step.kind === 'destroy-app' ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] }) : await dokku.run(step.args, { allowFlags: ['--force'] });
-            if (result.exitCode !== 0)
-                throw new DokkuCommandError(step.args, result);
-            created.push(step.resource ?? step.title);
-        }
-    });
-    deps.outputs.set('app', target.app);
-    const result = { target, plan, outcome: 'destroyed', urls: [], created, present: presentOf(plan), phases: phases.list };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
-    return result;
-}
-function presentOf(plan) {
-    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
-}
-function toSharedPlan(plan, inputs, prepared, state) {
-    const summary = [
-        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
-    ];
-    if (prepared) {
-        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
-        summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
-    }
-    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
-}
-function summaryOf(result, inputs, deps, plan, kind, sha) {
-    const context = deps.context;
-    const commit = sha ?? context?.sha;
-    const warnings = [];
-    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
-        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
-    return {
-        action: 'action-dokku',
-        outcome: kind === 'destroyed' ? 'skipped' : kind,
-        target: { kind: 'app', name: result.target.app },
-        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
-        destination: `Dokku server ${displayTarget(inputs.target)}`,
-        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
-        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
-        facts: [
-            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
-            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
-        ],
-        created: result.created,
-        alreadyPresent: result.present,
-        phases: result.phases,
-        warnings,
-        reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
-        plan,
-        runUrl: context?.runUrl,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/ssh/connection.ts

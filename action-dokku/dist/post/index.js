@@ -53393,7 +53393,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access: summary_access, appendFile, writeFile } = external_fs_.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -53416,7 +53416,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield summary_access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -53758,7 +53758,7 @@ function exists(fsPath) {
         return true;
     });
 }
-function io_util_isDirectory(fsPath_1) {
+function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield io_util_stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
@@ -55816,7 +55816,7 @@ class client_DokkuCommandError extends errors_ActionError {
         this.name = 'DokkuCommandError';
     }
 }
-class client_Dokku {
+class Dokku {
     executor;
     /** Every command sent, in order (for the log and tests). */
     sent = [];
@@ -55847,7 +55847,7 @@ class client_Dokku {
  * `apps:unlock`, which removes the lock file (the build itself then runs to its end).
  */
 async function releaseCancelledDeploy(executor, app, log) {
-    const dokku = new client_Dokku(executor);
+    const dokku = new Dokku(executor);
     const cancelled = await dokku.run(['builds:cancel', app]);
     if (cancelled.exitCode === 0) {
         for (const line of output_lines(cancelled.stdout))
@@ -56544,161 +56544,6 @@ function readHttpCheck(text) {
     throw new InputError('http-check', `must be true, false or a path starting with '/', got '${value}'.`, 'For example http-check: /healthz');
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ../shared/src/github/context.ts
-
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
-/**
- * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
- * Actions, because every report would otherwise point at the wrong repository or commit.
- */
-function readEventContext(env = process.env, readFile = (path) => readFileSync(path, 'utf8')) {
-    const repository = required(env, 'GITHUB_REPOSITORY');
-    const eventName = required(env, 'GITHUB_EVENT_NAME');
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new ActionError(`GITHUB_REPOSITORY is '${repository}', expected 'owner/name'.`);
-    const payload = readPayload(env, readFile);
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const runId = env.GITHUB_RUN_ID ?? '';
-    const checkoutSha = env.GITHUB_SHA ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const defaultBranch = str(obj(payload.repository).default_branch);
-    const pullRequest = PULL_REQUEST_EVENTS.has(eventName) ? parsePullRequest(obj(payload.pull_request), repository) : undefined;
-    const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
-    const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
-    const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
-    return {
-        eventName,
-        action: str(payload.action),
-        repo: { owner, repo },
-        repository,
-        sha,
-        checkoutSha,
-        ref,
-        refName,
-        defaultBranch,
-        onDefaultBranch,
-        pullRequest,
-        workflowRun,
-        actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login) ?? '',
-        runId,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-        runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}/actions`,
-        serverUrl,
-        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-    };
-}
-/**
- * Whether this run gets the repository's Actions secrets (and a token that can write).
- *
- * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
- * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
- * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
- * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
- * secrets, not Actions secrets).
- *
- * True for `pull_request_target` and `workflow_run`: they run with secrets *because* they run the
- * base repository's workflow. Checking out and running the PR's code there is the "pwn request"
- * hole; that is the caller's responsibility, not something this function can see.
- */
-function secretsAvailable(context) {
-    return noSecretsReason(context) === undefined;
-}
-/** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
-function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
-    if (prEvent && context.pullRequest?.fromFork) {
-        return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
-    }
-    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
-    if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
-        return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
-    }
-    return undefined;
-}
-/** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
-function withPullRequest(context, pullRequest) {
-    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
-}
-/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
-function context_commitUrl(context, sha = context.sha) {
-    return `${context.serverUrl}/${context.repository}/commit/${sha}`;
-}
-function parsePullRequest(pr, repository) {
-    const head = obj(pr.head);
-    const base = obj(pr.base);
-    const headRepository = str(obj(head.repo).full_name) ?? '';
-    const baseRepository = str(obj(base.repo).full_name) ?? repository;
-    const number = Number(pr.number);
-    if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
-    }
-    return {
-        number,
-        headSha: str(head.sha) ?? '',
-        headRef: str(head.ref) ?? '',
-        headRepository,
-        baseRef: str(base.ref) ?? '',
-        baseRepository,
-        // A deleted fork leaves `head.repo` null: still not ours, so still a fork.
-        fromFork: headRepository === '' || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
-        state: str(pr.state) ?? 'open',
-        merged: pr.merged === true,
-        url: str(pr.html_url),
-    };
-}
-function parseWorkflowRun(run) {
-    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
-    return {
-        id: Number(run.id) || 0,
-        name: str(run.name) ?? '',
-        event: str(run.event) ?? '',
-        conclusion: str(run.conclusion) ?? null,
-        headSha: str(run.head_sha) ?? '',
-        headBranch: str(run.head_branch) ?? '',
-        headRepository: str(obj(run.head_repository).full_name) ?? '',
-        pullRequestNumbers: pulls.map((pull) => Number(obj(pull).number)).filter((n) => Number.isInteger(n) && n > 0),
-    };
-}
-function readPayload(env, readFile) {
-    const path = env.GITHUB_EVENT_PATH;
-    if (!path)
-        return {};
-    let raw;
-    try {
-        raw = readFile(path);
-    }
-    catch (error) {
-        throw new ActionError(`Cannot read the event payload at GITHUB_EVENT_PATH (${path}).`, { cause: error });
-    }
-    try {
-        return obj(JSON.parse(raw));
-    }
-    catch (error) {
-        throw new ActionError(`The event payload at GITHUB_EVENT_PATH (${path}) is not valid JSON.`, { cause: error });
-    }
-}
-function required(env, name) {
-    const value = env[name]?.trim();
-    if (!value) {
-        throw new ActionError(`${name} is not set, so this does not look like a GitHub Actions run.`, {
-            hint: 'Run the action from a workflow; to try it locally, set GITHUB_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH.',
-        });
-    }
-    return value;
-}
-function obj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function str(value) {
-    return typeof value === 'string' ? value : undefined;
-}
-
 ;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
 /**
  * The environment contract of the production settings overlay: every variable the generated
@@ -56780,7 +56625,7 @@ function deploy_root_toDeployPath(deployRoot, repoPath, what) {
     return relative;
 }
 /** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function deploy_root_toRepoPath(deployRoot, deployPath) {
+function toRepoPath(deployRoot, deployPath) {
     return deploy_root_normalise(path.posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
 }
 function deploy_root_normalise(repoPath) {
@@ -56811,7 +56656,7 @@ const OVERLAY_MARKER = '# Generated by django-deploy-actions: production setting
 const OVERLAY_FORMAT = 1;
 const OVERLAY_SUFFIX = '_deploy';
 /** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlay_overlayLocation(project) {
+function overlayLocation(project) {
     const baseModule = project.settings.module;
     const settingsFile = project.settings.files.at(-1);
     const leaf = baseModule.split('.').at(-1) ?? '';
@@ -56835,8 +56680,8 @@ function overlay_overlayLocation(project) {
     const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
     return { module, baseModule, repoPath };
 }
-function overlay_generateOverlay(project, options) {
-    const location = overlay_overlayLocation(project);
+function generateOverlay(project, options) {
+    const location = overlayLocation(project);
     const deployRoot = deployRootOf(project, options.deployRoot);
     const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
     const notes = [];
@@ -56988,7 +56833,7 @@ function environment_overlayEnvironment(options) {
                 result[mirror.variable] = value;
         }
     }
-    return environment_sortedRecord(result);
+    return sortedRecord(result);
 }
 /** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
 const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
@@ -56998,13 +56843,13 @@ const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-
  * project's settings cannot import without. Nothing here is a secret, so it may appear in a
  * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
  */
-function environment_buildEnvironment(project, settingsModule) {
+function buildEnvironment(project, settingsModule) {
     const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
     for (const required of requiredProjectVariables(project)) {
         if (env[required.variable] === undefined)
             env[required.variable] = placeholderFor(required);
     }
-    return environment_sortedRecord(env);
+    return sortedRecord(env);
 }
 function placeholderFor(variable) {
     switch (variable.setting) {
@@ -57038,15 +56883,17 @@ function checkedOrigin(origin, scheme) {
 function unique(values) {
     return [...new Set(values)];
 }
-function environment_sortedRecord(record) {
+function sortedRecord(record) {
     return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
 
 
 /** The real reader, rooted at an absolute repository path. */
-function read_file_repositoryReader(repoRoot) {
+function repositoryReader(repoRoot) {
     return (repoPath) => {
         try {
             return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
@@ -57977,12 +57824,12 @@ function gitEnv(bridge) {
     };
 }
 /** The repository's git directory, or undefined when the folder is not in a git repository. */
-async function push_gitDirOf(runner, repoRoot) {
+async function gitDirOf(runner, repoRoot) {
     const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], { env: { GIT_DIR: undefined, LC_ALL: 'C' } });
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 /** Bring the deployed commit (and only it: --depth=1) into the local object store. */
-async function push_fetchCommit(context, gitDir, sha) {
+async function fetchCommit(context, gitDir, sha) {
     const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], { env: gitEnv(context.bridge) });
     if (have.exitCode === 0)
         return { fetched: true, restore: () => undefined };
@@ -58091,4083 +57938,11 @@ async function lock_waitForDeployLock(dokku, app, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/planner.ts
-
-
-
-/** Which app this run is about, from the review-app input and the event. */
-function planner_chooseTarget(inputs, pullRequest) {
-    const base = inputs.app;
-    const target = (app, mode, review) => ({
-        mode,
-        app,
-        baseApp: base,
-        review,
-        postgresService: postgresServiceName(app),
-        storageDirectory: storageDirectoryName(app),
-    });
-    if (inputs.reviewApp === 'false')
-        return target(base, 'deploy');
-    if (inputs.reviewApp === 'destroy') {
-        if (!pullRequest) {
-            throw new ActionError("review-app: destroy needs a pull request event: it removes the pull request's review app.", {
-                input: 'review-app',
-                hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
-            });
-        }
-        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
-    }
-    if (!pullRequest)
-        return target(base, 'deploy');
-    const name = reviewAppName(base, pullRequest.number);
-    // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
-    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
-}
-function planner_planRun(options) {
-    const { inputs, target, state } = options;
-    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
-}
-function planDestroy(target, state) {
-    const app = state?.app;
-    const postgres = state?.postgres;
-    const steps = [
-        {
-            kind: 'destroy-app',
-            title: `Destroy app ${target.app}`,
-            args: ['apps:destroy', target.app],
-            skip: app && !app.exists ? 'not on the server' : undefined,
-            resource: `app ${target.app}`,
-        },
-        {
-            kind: 'postgres-destroy',
-            title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
-            args: ['postgres:destroy', target.postgresService, '--force'],
-            skip: postgres?.plugin === 'missing' ? 'the postgres plugin is not installed' : postgres && !postgres.exists ? 'not on the server' : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        },
-    ];
-    return { target, steps, notes: [] };
-}
-function planDeploy(options, inputs, target, state) {
-    const app = state?.app;
-    const exists = app?.exists === true;
-    const notes = [];
-    const steps = [];
-    // create-app guards the production app; a review app exists only because this action makes it.
-    if (state && !exists && !inputs.createApp && !target.review) {
-        throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
-            input: 'create-app',
-            hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
-        });
-    }
-    steps.push({ kind: 'create-app', title: `Create app ${target.app}`, args: ['apps:create', target.app], skip: exists ? 'already exists' : undefined, resource: `app ${target.app}` });
-    const databaseUrl = app?.config.DATABASE_URL;
-    if (inputs.postgres) {
-        const postgres = state?.postgres;
-        if (postgres?.plugin === 'missing') {
-            throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
-                input: 'postgres',
-                hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
-            });
-        }
-        const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true;
-        if (otherDatabase)
-            notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`);
-        steps.push({
-            kind: 'postgres-create',
-            title: `Create Postgres service ${target.postgresService}`,
-            args: ['postgres:create', target.postgresService],
-            skip: postgres?.exists ? 'already exists' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        });
-        steps.push({
-            kind: 'postgres-link',
-            title: `Link ${target.postgresService} to ${target.app} (sets DATABASE_URL)`,
-            args: ['postgres:link', target.postgresService, target.app, '--no-restart'],
-            skip: postgres?.linked ? 'already linked' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `link ${target.postgresService} → ${target.app}`,
-        });
-    }
-    if (inputs.storage) {
-        const mounted = app?.mounts.some((mount) => mount.container === MEDIA_CONTAINER_PATH);
-        steps.push({
-            kind: 'storage',
-            title: `Persistent storage ${target.storageDirectory} mounted at ${MEDIA_CONTAINER_PATH} (MEDIA_ROOT)`,
-            args: ['storage:ensure-directory', '--chown', options.storageChown, target.storageDirectory],
-            skip: mounted ? 'already mounted' : undefined,
-            resource: `storage ${target.storageDirectory} at ${MEDIA_CONTAINER_PATH}`,
-        });
-    }
-    if (options.builder) {
-        steps.push({
-            kind: 'builder',
-            title: `Select the ${options.builder} builder`,
-            args: ['builder:set', target.app, 'selected', options.builder],
-            skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
-        });
-    }
-    const wantDomains = target.review ? [] : inputs.domains;
-    if (target.review && inputs.domains.length > 0)
-        notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`);
-    if (wantDomains.length > 0) {
-        const add = wantDomains.filter((domain) => !app?.domains.includes(domain));
-        steps.push({
-            kind: 'domains',
-            title: `Add domains ${wantDomains.join(', ')}`,
-            args: ['domains:add', target.app, ...add],
-            skip: add.length === 0 ? 'already added' : undefined,
-            domains: add,
-            resource: `domains ${wantDomains.join(', ')}`,
-        });
-    }
-    steps.push({
-        kind: 'config',
-        title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
-        args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
-    });
-    steps.push({ kind: 'push', title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`, args: ['git-receive-pack', `'/${target.app}'`] });
-    steps.push({ kind: 'restart', title: 'Restart the app if only its environment changed (nothing new was pushed)', args: ['ps:restart', target.app] });
-    if (inputs.letsencrypt) {
-        if (target.review) {
-            notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
-        }
-        else {
-            if (state?.letsencryptPlugin === 'missing') {
-                throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
-                    input: 'letsencrypt',
-                    hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
-                });
-            }
-            steps.push({
-                kind: 'letsencrypt',
-                title: `Enable Let's Encrypt for ${wantDomains.join(', ')}`,
-                args: ['letsencrypt:enable', target.app],
-                skip: app?.letsencryptActive ? 'certificate already active' : undefined,
-                resource: "Let's Encrypt certificate",
-            });
-        }
-    }
-    for (const words of inputs.postDeploy) {
-        steps.push({ kind: 'post-deploy', title: `Run manage.py ${words.join(' ')}`, args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words], command: words });
-    }
-    return { target, steps, notes };
-}
-/** The plan's steps in shared/plan.ts form, for renderPlan and the summary. */
-function planner_planSteps(plan) {
-    return plan.steps.map((step) => ({
-        kind: step.kind === 'push' ? 'git' : 'ssh',
-        title: step.title,
-        detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
-        condition: step.skip,
-    }));
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
-
-/**
- * What never goes into the build context: version control, virtualenvs, caches, local databases
- * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
- * kind of local secret — .env files and the credentials file google-github-actions/auth writes
- * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
- */
-function dockerignore_dockerignoreContent(project, appDirInContext) {
-    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
-    // A top-level app or package called like a folder we would drop must stay.
-    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
-    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
-        '',
-        '# Version control and CI',
-        '.git',
-        '.gitignore',
-        '.github',
-        '',
-        '# Secrets: local environment files and cloud credentials written into the workspace',
-        '**/.env',
-        '**/.env.*',
-        '**/.envs',
-        '**/gha-creds-*.json',
-        '**/.netrc',
-        '**/.pypirc',
-        '**/.npmrc',
-        '',
-        '# Virtualenvs, caches and build output',
-        '**/.venv',
-        ...unlessPackage('venv'),
-        ...unlessPackage('env'),
-        '**/__pycache__',
-        '**/*.py[cod]',
-        '**/.pytest_cache',
-        '**/.mypy_cache',
-        '**/.ruff_cache',
-        '**/.tox',
-        '**/.nox',
-        '**/.coverage',
-        '**/htmlcov',
-        '**/node_modules',
-        '**/.DS_Store',
-        '',
-        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
-        '**/*.sqlite3',
-        '**/*.sqlite3-journal',
-        ...unlessPackage('media'),
-        ...unlessPackage('staticfiles'),
-    ];
-    return `${lines.join('\n')}\n`;
-}
-/** The app directory relative to the build context, '' when they are the same. */
-function dockerignore_appDirIn(deployAppDir) {
-    return path.posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
-
-/**
- * The base image: the official slim Debian image of the detected Python. Slim because Django
- * needs no compilers at runtime (the build stage has them when a package must compile), Debian
- * (not Alpine) because manylinux wheels install on it without compiling.
- */
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-const DEFAULT_PYTHON_VERSION = '3.12';
-function python_image_pythonImage(project) {
-    const declared = project.python.version;
-    if (declared === undefined) {
-        return {
-            version: DEFAULT_PYTHON_VERSION,
-            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'python-version-default',
-                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
-                },
-            ],
-        };
-    }
-    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
-        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
-            input: project.python.source === 'input' ? 'python-version' : undefined,
-            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
-        });
-    }
-    return { version: declared, image: `python:${declared}-slim`, notes: [] };
-}
-/** "3.12.4" → [3, 12]. */
-function python_image_minorOf(version) {
-    const [major = 3, minor = 0] = version.split('.').map(Number);
-    return [major, minor];
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/install.ts
-
-
-
-
-const install_VENV = '/opt/venv';
-const TOOLS = '/opt/tools';
-function install_installPlan(project, deployRoot, readFile, pythonVersion) {
-    const dependencies = project.dependencies;
-    const files = dependencies.files;
-    const main = files[0];
-    if (dependencies.manager === 'none' || main === undefined) {
-        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
-            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
-        });
-    }
-    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
-    const workdir = path.posix.dirname(where(main)).replace(/^\.$/, '');
-    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
-    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
-    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
-    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
-    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
-    const notes = [];
-    const missingLock = (lockName, manager) => notes.push({
-        level: 'warning',
-        code: 'lock-file-missing',
-        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
-    });
-    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
-    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)])];
-    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
-    switch (dependencies.manager) {
-        case 'pip': {
-            const local = contents.some(referencesLocalPaths);
-            return {
-                description: `pip, ${files.join(', ')}`,
-                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
-                // requirement files so the dependency layer is reused while only code changes.
-                copy: local ? 'all' : [...new Set(files.map(where))],
-                workdir,
-                env: {},
-                commands: [`pip install --no-cache-dir -r ${path.posix.basename(main)}`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pyproject': {
-            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
-            const python = modern ? 'python' : `${TOOLS}/bin/python`;
-            const module = modern ? 'tomllib' : 'tomli as tomllib';
-            // Only [project].dependencies: `pip install .` would build the project as a package, which
-            // fails for most Django layouts ("Multiple top-level packages discovered").
-            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
-            return {
-                description: 'pip, [project.dependencies] of pyproject.toml',
-                copy: copyOf([]),
-                workdir,
-                env: {},
-                commands: [...(modern ? [] : [tool('tomli')]), `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'poetry': {
-            if (!lock)
-                missingLock('poetry.lock', 'Poetry');
-            return {
-                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                env: {},
-                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
-                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pipenv': {
-            if (!lock)
-                missingLock('Pipfile.lock', 'Pipenv');
-            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
-            // `requirements` turns the lock into pinned requirements for pip, default packages only.
-            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
-            return {
-                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
-                copy: copyOf([]),
-                workdir,
-                env: { PIPENV_VERBOSITY: '-1' },
-                commands: [tool('pipenv>=2023.12'), lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'uv': {
-            if (!lock)
-                missingLock('uv.lock', 'uv');
-            return {
-                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(['.python-version', ...readmes]),
-                workdir,
-                // Sync into /opt/venv with the image's Python; never download another interpreter.
-                env: { UV_PROJECT_ENVIRONMENT: install_VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
-                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pdm': {
-            if (!lock)
-                missingLock('pdm.lock', 'PDM');
-            return {
-                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                // PDM installs into the active virtualenv; --check fails on a stale lock file.
-                env: { PDM_CHECK_UPDATE: 'false' },
-                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
-                buildPackages,
-                notes,
-            };
-        }
-    }
-}
-/** The command that adds the deploy's extra packages (extras.ts) on top. */
-function install_extrasCommand(project, requirements) {
-    if (!requirements.length)
-        return undefined;
-    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
-    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
-    if (project.dependencies.manager === 'uv')
-        return `${TOOLS}/bin/uv pip install --python ${install_VENV}/bin/python ${quoted}`;
-    return `pip install --no-cache-dir ${quoted}`;
-}
-function compareMinor(version, other) {
-    const [major, minor] = minorOf(version);
-    return major !== other[0] ? major - other[0] : minor - other[1];
-}
-/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
-function referencesLocalPaths(text) {
-    return text.split('\n').some((raw) => {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
-    });
-}
-/** Requirements installed from git (needs git in the build stage). */
-function usesVcs(text) {
-    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const web_command_MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new ActionError(wsgi === undefined ? 'No WSGI application was found, so there is nothing for gunicorn to serve.' : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, { hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`." });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function web_command_containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-function web_command_procfileWebCommand(project) {
-    return ['gunicorn', gunicornTarget(project), `--threads ${web_command_GUNICORN_DEFAULTS.threads}`, '--worker-tmp-dir /dev/shm', '--access-logfile -'].join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
- * and then nothing is generated at all (a generated .dockerignore would change what their
- * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
- *
- * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
- * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
- * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
- * (release.ts) or the Cloud Run migration Job's.
- */
-/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
-const CONTAINER_USER = { name: 'app', uid: 1000 };
-/** Where the deployed directory lives in the image. */
-const IMAGE_ROOT = '/app';
-function dockerfile_generateDockerfile(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const overlay = overlayLocation(project);
-    const settingsModule = options.settingsModule ?? overlay.module;
-    const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ?? (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
-    if (userDockerfile !== undefined) {
-        return {
-            files: [],
-            generated: false,
-            settingsModule,
-            addedPackages: [],
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'user-dockerfile',
-                    message: overlaid
-                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
-                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
-                    file: userDockerfile,
-                },
-            ],
-        };
-    }
-    const image = pythonImage(project);
-    const plan = installPlan(project, deployRoot, options.readFile, image.version);
-    const extras = extraPackages(project, databaseKind(project, options.database));
-    const system = systemPackages(project, extras.requirements);
-    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
-    const workdir = path.posix.join(IMAGE_ROOT, appDir);
-    const command = containerCommand(project);
-    const notes = [...image.notes, ...plan.notes, ...extras.notes];
-    const collect = options.collectstatic !== false && collectsStatic(project);
-    if (options.collectstatic !== false && !collect) {
-        notes.push({ level: 'notice', code: 'no-staticfiles-app', message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.' });
-    }
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
-        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
-        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
-        `#   Dependencies: ${plan.description}`,
-        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
-        '',
-        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
-        `FROM ${image.image} AS build`,
-        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
-        '    PIP_NO_CACHE_DIR=1 \\',
-        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
-    ];
-    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
-    if (buildPackages.length)
-        lines.push(aptInstall(buildPackages));
-    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
-    const envEntries = Object.entries(plan.env);
-    if (envEntries.length)
-        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
-    lines.push(`WORKDIR ${path.posix.join(IMAGE_ROOT, plan.workdir)}`);
-    if (plan.copy === 'all') {
-        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
-    }
-    else {
-        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
-        for (const file of plan.copy)
-            lines.push(copyLine(file, path.posix.join(IMAGE_ROOT, file)));
-    }
-    for (const command of plan.commands)
-        lines.push(`RUN ${command}`);
-    const extrasRun = extrasCommand(project, extras.requirements);
-    if (extrasRun)
-        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
-    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
-    if (system.runtime.length)
-        lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
-    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
-    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
-    if (workdir !== IMAGE_ROOT)
-        lines.push(`WORKDIR ${workdir}`);
-    if (collect) {
-        const buildEnv = buildEnvironment(project, settingsModule);
-        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
-        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
-    }
-    lines.push(`USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [{ path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' }];
-    const userIgnore = project.existing.dockerignore ?? (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined ? toRepoPath(deployRoot, '.dockerignore') : undefined);
-    if (userIgnore === undefined) {
-        files.push({ path: '.dockerignore', content: dockerignoreContent(project, appDir), reason: 'no .dockerignore in the repository' });
-    }
-    else {
-        notes.push({ level: 'notice', code: 'user-dockerignore', message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`, file: userIgnore });
-    }
-    return {
-        files,
-        generated: true,
-        settingsModule,
-        command,
-        pythonVersion: image.version,
-        addedPackages: extras.requirements,
-        workdir,
-        notes,
-    };
-}
-function aptInstall(packages) {
-    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
-}
-/** COPY in JSON form when a path needs quoting. */
-function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination) ? `COPY ${source} ${destination}` : `COPY ${JSON.stringify([source, destination])}`;
-}
-/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
-function collectsStatic(project) {
-    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
-    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/release.ts
-
-
-const MIGRATE = web_command_MIGRATE_COMMAND.join(' ');
-function release_generateReleaseStep(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const procfilePath = toRepoPath(deployRoot, 'Procfile');
-    const appJsonPath = toRepoPath(deployRoot, 'app.json');
-    const procfileText = options.readFile(procfilePath);
-    const appJsonText = options.readFile(appJsonPath);
-    const notes = [];
-    const result = (migrations, files = []) => ({ files, migrations, command: MIGRATE_COMMAND, notes });
-    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
-    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
-    if (procfileText === undefined) {
-        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
-            notes.push({
-                level: 'warning',
-                code: 'procfile-not-at-root',
-                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
-                file: project.existing.procfile.file,
-            });
-        }
-        if (predeployMigrates) {
-            notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
-            return result('existing-predeploy');
-        }
-        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
-        const userDockerfile = project.existing.dockerfile !== undefined;
-        const lines = [
-            '# Generated by django-deploy-actions because the repository has no Procfile.',
-            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
-            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
-            '# container starts would race across containers and take the new ones down on failure.)',
-            `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
-        ];
-        return result('procfile-release', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: migrations as a release task' }]);
-    }
-    const processes = parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
-        notes.push({
-            level: 'warning',
-            code: 'migrate-at-start',
-            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
-            file: procfilePath,
-        });
-    }
-    const release = processes.release;
-    if (release !== undefined) {
-        if (!/\bmigrate\b/.test(release)) {
-            notes.push({ level: 'notice', code: 'release-without-migrate', message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`, file: procfilePath });
-        }
-        return result('existing-release');
-    }
-    if (predeployMigrates) {
-        notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
-        return result('existing-predeploy');
-    }
-    if (appJsonText === undefined) {
-        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
-        notes.push({
-            level: 'notice',
-            code: 'migrations-app-json',
-            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
-            file: procfilePath,
-        });
-        return result('app-json-predeploy', [
-            { path: 'app.json', content: `${JSON.stringify(appJson, null, 2)}\n`, reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task' },
-        ]);
-    }
-    notes.push({
-        level: 'warning',
-        code: 'migrations-not-automatic',
-        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
-        file: procfilePath,
-    });
-    return result('none');
-}
-/** Process type → command, from Procfile text (comments and blank lines ignored). */
-function parseProcfile(text) {
-    const processes = {};
-    for (const line of text.split(/\r?\n/)) {
-        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
-        if (match?.[1] && match[2] !== undefined)
-            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
-    }
-    return processes;
-}
-function dokkuPredeploy(text) {
-    try {
-        const parsed = JSON.parse(text);
-        const predeploy = parsed.scripts?.dokku?.predeploy;
-        return typeof predeploy === 'string' ? predeploy : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/index.ts
-
-
-
-
-
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ../shared/src/runtime/command.ts
-
-
-/** The real runner: `child_process.spawn`, no shell, so arguments are never re-parsed. */
-const command_spawnRunner = {
-    run(command, args, options = {}) {
-        return new Promise((resolve, reject) => {
-            const env = { ...process.env };
-            for (const [key, value] of Object.entries(options.env ?? {})) {
-                if (value === undefined)
-                    delete env[key];
-                else
-                    env[key] = value;
-            }
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-            const stdout = [];
-            const stderr = [];
-            let timedOut = false;
-            const timer = options.timeoutMs === undefined
-                ? undefined
-                : setTimeout(() => {
-                    timedOut = true;
-                    child.kill('SIGTERM');
-                    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-                }, options.timeoutMs);
-            child.stdout.on('data', (chunk) => {
-                stdout.push(chunk);
-                options.onStdout?.(chunk.toString('utf8'));
-            });
-            child.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                options.onStderr?.(chunk.toString('utf8'));
-            });
-            child.on('error', (error) => {
-                if (timer)
-                    clearTimeout(timer);
-                reject(error);
-            });
-            child.on('close', (code, signal) => {
-                if (timer)
-                    clearTimeout(timer);
-                if (timedOut) {
-                    reject(new errors_TimeoutError(`${command} ${args.join(' ')}`.trim(), (options.timeoutMs ?? 0) / 1000));
-                    return;
-                }
-                resolve({
-                    exitCode: code ?? (signal ? 128 : 1),
-                    stdout: Buffer.concat(stdout).toString('utf8'),
-                    stderr: Buffer.concat(stderr).toString('utf8'),
-                });
-            });
-            child.stdin.on('error', () => {
-                /* the program may exit without reading stdin; its exit code tells the story */
-            });
-            child.stdin.end(options.input ?? '');
-        });
-    },
-};
-
-;// CONCATENATED MODULE: ../shared/src/detect/findings.ts
-
-function findings_finding(level, code, message, where) {
-    const result = { level, code, message };
-    if (where) {
-        result.file = where.file;
-        if (where.line !== undefined)
-            result.line = where.line;
-    }
-    return result;
-}
-const LEVEL_ORDER = { error: 0, warning: 1, notice: 2 };
-/** Findings carry no meaningful order; sort them so the model is deterministic and warnings come first. */
-function findings_sortFindings(findings) {
-    return [...findings].sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||
-        compareText(a.code, b.code) ||
-        compareText(a.file ?? '', b.file ?? '') ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        compareText(a.message, b.message));
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/error.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-function getLineColFromPtr(string, ptr) {
-    let lines = string.slice(0, ptr).split(/\r?\n/);
-    return [lines.length, lines.pop().length + 1];
-}
-function makeCodeBlock(string, line, column) {
-    let lines = string.split(/\r?\n/);
-    let codeblock = '';
-    let numberLen = (Math.log10(line + 1) | 0) + 1;
-    for (let i = line - 1; i <= line + 1; i++) {
-        let l = lines[i - 1];
-        if (!l)
-            continue;
-        codeblock += i.toString().padEnd(numberLen, ' ');
-        codeblock += ':  ';
-        codeblock += l;
-        codeblock += '\n';
-        if (i === line) {
-            codeblock += ' '.repeat(numberLen + column + 2);
-            codeblock += '^\n';
-        }
-    }
-    return codeblock;
-}
-class error_TomlError extends Error {
-    line;
-    column;
-    codeblock;
-    constructor(message, options) {
-        const [line, column] = getLineColFromPtr(options.toml, options.ptr);
-        const codeblock = makeCodeBlock(options.toml, line, column);
-        super(`Invalid TOML document: ${message}\n\n${codeblock}`, options);
-        this.line = line;
-        this.column = column;
-        this.codeblock = codeblock;
-    }
-    /** @internal */
-    static x(message, ctx, ptr) {
-        throw new error_TomlError(message, { toml: ctx.s, ptr: ptr ?? ctx.p });
-    }
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/primitive.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-/** @internal */
-function parseString(ctx) {
-    let startPtr = ctx.p;
-    let c = ctx.s.charCodeAt(ctx.p++);
-    let first = c;
-    let isLiteral = c === 0x27; /* ' */
-    let isMultiline = c === ctx.s.charCodeAt(ctx.p) && c === ctx.s.charCodeAt(ctx.p + 1);
-    if (isMultiline) {
-        // Trim initial newline
-        if ((c = ctx.s.charCodeAt(ctx.p += 2)) === 0xa /* \n */)
-            ctx.p++;
-        else if (c === 0xd /* \r */ && ctx.s.charCodeAt(ctx.p + 1) === 0xa /* \n */)
-            ctx.p += 2;
-    }
-    // For the record: it is not worth it to use a fast-path for literal strings using `indexOf`.
-    // Doing a char-by-char iteration ends up dispatching less instructions, for the same wall-clock runtime.
-    let parsed = '';
-    let sliceStart = ctx.p;
-    // states:
-    //   0 - decoding
-    //   1 - decoding escape
-    //   2 - whitespace escape (no newline encountered yet, must fail on non-whitespace)
-    //   3 - whitespace escape (newline encountered, allowed to transition back to normal decode)
-    let state = 0;
-    for (; ctx.p < ctx.s.length; ctx.p++) {
-        c = ctx.s.charCodeAt(ctx.p);
-        // Deal with newlines first, since that simplifies control character checking and handling across all states
-        if (isMultiline && (c === 0xa /* \n */ || (c === 0xd /* \r */ && ctx.s.charCodeAt(ctx.p + 1) === 0xa /* \n */))) {
-            state = state && 3;
-        }
-        // Control characters are banned in TOML, so we throw an error if we encounter them
-        else if ((c < 0x20 && c !== 0x9 /* \t */) || c === 0x7f) {
-            error_TomlError.x('control characters are not allowed in strings', ctx);
-        }
-        // The string might terminate while we're parsing through a newline escape.
-        // It must have encountered a newline; otherwise, it'll simply fail in another branch.
-        else if ((!state || state === 3) && c === first && (!isMultiline || (ctx.s.charCodeAt(ctx.p + 1) === first && ctx.s.charCodeAt(ctx.p + 2) === first))) {
-            if (isMultiline) {
-                // If the string ends with 4-5 quotes, then the first 1-2 are part of the string
-                if (ctx.s.charCodeAt(ctx.p + 3) === first)
-                    ctx.p++;
-                if (ctx.s.charCodeAt(ctx.p + 3) === first)
-                    ctx.p++;
-            }
-            // If we're in a newline escape still, then there's nothing to add.
-            if (!state) {
-                // Avoid a useless concat operation if the string can be used as-is.
-                let s = ctx.s.slice(sliceStart, ctx.p);
-                parsed = parsed ? parsed + s : s;
-            }
-            ctx.p += isMultiline ? 3 : 1;
-            return parsed;
-        }
-        // Baseline state; keep moving forward unless an escape sequence starts
-        else if (!state) {
-            if (!isLiteral && c === 0x5c /* \ */) {
-                parsed += ctx.s.slice(sliceStart, (sliceStart = ctx.p));
-                state = 1;
-            }
-        }
-        else if (state === 1) {
-            if (c === 0x78 /* x */ || c === 0x75 /* u */ || c === 0x55 /* U */) { // Unicode escape
-                let errPtr = ctx.p++ - 1;
-                let value = 0;
-                let len = c === 0x78 /* x */ ? 2 : c === 0x75 /* u */ ? 4 : 8;
-                for (let j = 0; j < len; j++, ctx.p++) {
-                    let hex = ctx.s.charCodeAt(ctx.p);
-                    let digit = 
-                    /* 0-9 */ hex >= 0x30 && hex <= 0x39 ? hex - 0x30 :
-                        /* A-F */ hex >= 0x41 && hex <= 0x46 ? hex - 0x41 + 10 :
-                            /* a-f */ hex >= 0x61 && hex <= 0x66 ? hex - 0x61 + 10 : -1;
-                    if (digit < 0)
-                        error_TomlError.x('invalid non-hex character in unicode escape', ctx);
-                    value = (value << 4) | digit;
-                }
-                // Because JS does bitwise on signed 32bit integers, all 0xfzzzzzzz values are actually seen as negative
-                if (value < 0 || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) {
-                    error_TomlError.x('invalid unicode escape', ctx, errPtr);
-                }
-                parsed += String.fromCodePoint(value);
-                sliceStart = ctx.p--;
-                state = 0;
-            }
-            // Newline escape sequence. We only need to care about spaces and tabs; newlines are dealt with earlier
-            else if (isMultiline && (c === 0x20 || c === 0x9 /* \t */)) {
-                state = 2;
-            }
-            // Basic escape sequence
-            else {
-                if (c === 0x62 /* b */)
-                    parsed += '\b';
-                else if (c === 0x74 /* t */)
-                    parsed += '\t';
-                else if (c === 0x6e /* n */)
-                    parsed += '\n';
-                else if (c === 0x66 /* f */)
-                    parsed += '\f';
-                else if (c === 0x72 /* r */)
-                    parsed += '\r';
-                else if (c === 0x65 /* e */)
-                    parsed += '\x1b';
-                else if (c === 0x22 /* " */)
-                    parsed += '"';
-                else if (c === 0x5c /* \ */)
-                    parsed += '\\';
-                else
-                    error_TomlError.x('unrecognised escape sequence', ctx);
-                sliceStart = ctx.p + 1;
-                state = 0;
-            }
-        }
-        // Newline escape continuation: keep moving forward until the first non-whitespace char
-        else if (c !== 0x20 && c !== 0x9 /* \t */) {
-            if (state === 2)
-                error_TomlError.x('invalid escape: only line-ending whitespace may be escaped', ctx, sliceStart);
-            // State cannot be zero, or we'd have branched earlier already.
-            // If it's a backslash, immediately transition to the escape state so it can be processed.
-            state = !isLiteral && c === 0x5c /* \ */ ? 1 : 0;
-            sliceStart = ctx.p;
-        }
-    }
-    error_TomlError.x('unfinished string', ctx, startPtr);
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/date.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-let DATE_TIME_RE = /^(\d{4}-\d{2}-\d{2})?[Tt ]?(?:(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|z|[-+]\d{2}:\d{2})?$/i;
-class TomlDate extends Date {
-    #hasDate = false;
-    #hasTime = false;
-    #offset = null;
-    constructor(date, fasttype, unsafeDelim) {
-        let hasDate = true;
-        let hasTime = true;
-        let offset = 'Z';
-        let c;
-        if (typeof date === 'string') {
-            if (fasttype)
-                prep: {
-                    // Date-time
-                    if (fasttype < 3) {
-                        if (+date.slice(11, 13) > 23) {
-                            date = '';
-                            break prep;
-                        }
-                        // Local
-                        if (fasttype === 2) {
-                            offset = null;
-                            date += 'Z';
-                        }
-                        // Offset; keep track of offset if not Z
-                        else if ((c = date.charCodeAt(date.length - 1)) !== 0x5a /* Z */ && c !== 0x7a /* z */) {
-                            offset = date.slice(date.length - 6);
-                        }
-                        if (unsafeDelim)
-                            date = date.slice(0, 10) + 'T' + date.slice(11);
-                    }
-                    // Time
-                    else if (fasttype === 4) {
-                        date = +date.slice(0, 2) > 23 ? '' : `0000-01-01T${date}Z`;
-                    }
-                    hasDate = fasttype !== 4;
-                    hasTime = fasttype !== 3;
-                }
-            else {
-                let match = date.match(DATE_TIME_RE);
-                if (match) {
-                    if (!match[1]) {
-                        hasDate = false;
-                        date = `0000-01-01T${date}`;
-                    }
-                    hasTime = !!match[2];
-                    // Make sure to use T instead of a space. Breaks in case of extreme values otherwise.
-                    hasTime && date[10] === ' ' && (date = date.replace(' ', 'T'));
-                    // Do not allow rollover hours.
-                    if (match[2] && +match[2] > 23) {
-                        date = '';
-                    }
-                    else {
-                        offset = match[3] || null;
-                        if (!offset && hasTime)
-                            date += 'Z';
-                    }
-                }
-                else {
-                    date = '';
-                }
-            }
-        }
-        super(date);
-        if (!isNaN(this.getTime())) {
-            this.#hasDate = hasDate;
-            this.#hasTime = hasTime;
-            this.#offset = offset;
-        }
-    }
-    isDateTime() {
-        return this.#hasDate && this.#hasTime;
-    }
-    isLocal() {
-        return !this.#hasDate || !this.#hasTime || !this.#offset;
-    }
-    isDate() {
-        return this.#hasDate && !this.#hasTime;
-    }
-    isTime() {
-        return this.#hasTime && !this.#hasDate;
-    }
-    isValid() {
-        return this.#hasDate || this.#hasTime;
-    }
-    toISOString() {
-        let iso = super.toISOString();
-        // Local Date
-        if (this.isDate())
-            return iso.slice(0, 10);
-        // Local Time
-        if (this.isTime())
-            return iso.slice(11, 23);
-        // Local DateTime
-        if (this.#offset === null)
-            return iso.slice(0, -1);
-        // Offset DateTime
-        if (this.#offset === 'Z' || this.#offset === 'z')
-            return iso;
-        // This part is quite annoying: JS strips the original timezone from the ISO string representation
-        // Instead of using a "modified" date and "Z", we restore the representation "as authored"
-        let offset = (+(this.#offset.slice(1, 3)) * 60) + +(this.#offset.slice(4, 6));
-        offset = this.#offset[0] === '-' ? offset : -offset;
-        let offsetDate = new Date(this.getTime() - (offset * 60e3));
-        return offsetDate.toISOString().slice(0, -1) + this.#offset;
-    }
-    static wrapAsOffsetDateTime(jsDate, offset = 'Z') {
-        let date = new TomlDate(jsDate);
-        date.#offset = offset;
-        return date;
-    }
-    static wrapAsLocalDateTime(jsDate) {
-        let date = new TomlDate(jsDate);
-        date.#offset = null;
-        return date;
-    }
-    static wrapAsLocalDate(jsDate) {
-        let date = new TomlDate(jsDate);
-        date.#hasTime = false;
-        date.#offset = null;
-        return date;
-    }
-    static wrapAsLocalTime(jsDate) {
-        let date = new TomlDate(jsDate);
-        date.#hasDate = false;
-        date.#offset = null;
-        return date;
-    }
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/extract.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-
-
-
-function isDigit(char, base = 10) {
-    return base === 16
-        ? (char > 0x2f && char < 0x3a) || (char > 0x40 && char < 0x47) || (char > 0x60 && char < 0x67)
-        : (char > 0x2f && char < 0x30 + base);
-}
-function isEndOfValue(char, delim) {
-    // Whitespace -- we're permissive on `\r` for performance; it'll be dealt with later anyway
-    return char === 0x20 || char === 0x9 /* \t */ || char === 0xa /* \n */ || char === 0xd /* \r */ ||
-        // Structure end or next value delimiter
-        (delim && (char === delim || char === 0x2c /* , */)) ||
-        // Comment
-        char === 0x23; /* # */
-}
-/** @internal */
-function extractValue(ctx, end) {
-    let errPtr = ctx.p;
-    let c = ctx.s.charCodeAt(ctx.p);
-    // Structs
-    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-        ctx.d-- || error_TomlError.x('document contains excessively nested structures. aborting.', ctx);
-        let value = c === 0x5b /* [ */
-            ? parseArray(ctx)
-            : parseInlineTable(ctx);
-        ctx.d++;
-        return value;
-    }
-    // Strings
-    if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
-        return parseString(ctx);
-    }
-    // Booleans
-    // We can fast-path because the first character is enough to know the only possible value
-    if (c === 0x74 /* t */) { // Only possible valid value is `true`
-        if (ctx.s.charCodeAt(++ctx.p) !== 0x72 || ctx.s.charCodeAt(++ctx.p) !== 0x75 || ctx.s.charCodeAt(++ctx.p) !== 0x65)
-            error_TomlError.x('invalid value', ctx, errPtr);
-        return ctx.p++, true;
-    }
-    if (c === 0x66 /* f */) { // Only possible valid value is `false`
-        if (ctx.s.charCodeAt(++ctx.p) !== 0x61 || ctx.s.charCodeAt(++ctx.p) !== 0x6c || ctx.s.charCodeAt(++ctx.p) !== 0x73 || ctx.s.charCodeAt(++ctx.p) !== 0x65)
-            error_TomlError.x('invalid value', ctx, errPtr);
-        return ctx.p++, false;
-    }
-    if (c === 0x2b /* + */ || c === 0x2d /* - */) {
-        return parseNumber(ctx, ctx.p, ctx.s.charCodeAt(++ctx.p), 0x2c - c, end);
-    }
-    // Rough heuristic, but `parseDate` falls back to number parsing if it's a false positive.
-    // e.g.: `a = 1\n-------------- = 1` would match this heuristic, but gracefully fallback to numbers.
-    if (ctx.s.charCodeAt(ctx.p + 4) === 0x2d /* - */ && ctx.s.charCodeAt(ctx.p + 7) === 0x2d /* - */) {
-        return parseDate(ctx, c, end);
-    }
-    // Same logic as above; `parseTime` falls back to number parsing if it's a false positive.
-    if (ctx.s.charCodeAt(ctx.p + 2) === 0x3a /* : */) {
-        return parseTime(ctx, c, end);
-    }
-    return parseNumber(ctx, ctx.p, c, 0, end);
-}
-// State:
-// 0: init
-// 1: integer
-// 2: fractional dot
-// 3: fractional
-// 4: exponent letter
-// 5: exponent
-// 6: exponent sign
-// 7: exponent with sign
-// >9: underscore; see below
-//     -> 12: was integer
-//     -> 14: was fractional
-//     -> 16: was exponent
-// states 2-5, 14, 16 are ONLY permitted iif base === 10
-function parseNumber(ctx, startPtr, startChr, sign, endChr) {
-    let c = startChr;
-    let state = 0;
-    let hasUnderscores = false;
-    // (+/-)inf
-    if (c === 0x69 /* i */) {
-        if (ctx.s.charCodeAt(++ctx.p) !== 0x6e || ctx.s.charCodeAt(++ctx.p) !== 0x66)
-            error_TomlError.x('invalid value', ctx, startPtr);
-        return ctx.p++, (sign || 1) / 0;
-    }
-    // (+/-)nan
-    if (c === 0x6e /* n */) {
-        if (ctx.s.charCodeAt(++ctx.p) !== 0x61 || ctx.s.charCodeAt(++ctx.p) !== 0x6e)
-            error_TomlError.x('invalid value', ctx, startPtr);
-        return ctx.p++, NaN;
-    }
-    // Leading zero
-    // Only allowed cases: `0<EOV>`, `0.(...)`, `0e(...)`, `0x(...)`, `0b(...)`, `0o(...)`
-    // FWIW, `0e(...)` is a stupid case, but it's not banned per-se so we have to parse it
-    if (c === 0x30 /* 0 */) {
-        if (++ctx.p >= ctx.s.length || isEndOfValue(c = ctx.s.charCodeAt(ctx.p), endChr))
-            return ctx.bi === true ? 0n : 0; // note: conveniently deals with `-0`
-        if (!sign) {
-            if (c === 0x78 /* x */)
-                return parseIntegerBaseN(ctx, startPtr, 16, endChr);
-            else if (c === 0x62 /* b */)
-                return parseIntegerBaseN(ctx, startPtr, 2, endChr);
-            else if (c === 0x6f /* o */)
-                return parseIntegerBaseN(ctx, startPtr, 8, endChr);
-        }
-        if (c === 0x2e /* . */)
-            state = 2;
-        else if (c === 0x65 /* e */ || c === 0x45 /* E */)
-            state = 4;
-        else
-            error_TomlError.x('illegal leading zero', ctx, startPtr);
-    }
-    // If the 1st char is not a digit by now, then it's not a valid TOML value at all
-    else if (!isDigit(c))
-        error_TomlError.x('invalid value', ctx, startPtr);
-    while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-        if (!state)
-            state = 1; // Detects single-digit numbers we can use a fast parse path for
-        // The way the states are numbered is not random: underscores are always permitted in odd-numbered states and
-        // never permitted in even-numbered ones.
-        if (c === 0x5f /* _ */) {
-            if (!(state & 1))
-                error_TomlError.x('illegal underscore', ctx);
-            state += 11; // 11 is a marker that makes the state even and greater than 9; see the numbering + rationale above
-            hasUnderscores = true;
-        }
-        // Transition to fractional part.
-        else if (state === 1 && c === 0x2e /* . */)
-            state = 2;
-        // Transition to exponent part.
-        else if ((state === 1 || state === 3) && (c === 0x65 /* e */ || c === 0x45 /* E */))
-            state = 4;
-        // + and - are permitted in state 4 only (handled before entering the function for state 0)
-        else if (state === 4 && (c === 0x2b /* + */ || c === 0x2d /* - */)) {
-            state = 6;
-        }
-        // All special cases have been handled; only digits are allowed here
-        else if (!isDigit(c))
-            error_TomlError.x(`illegal character in numeric literal`, ctx);
-        // Clear state flags
-        else if (state > 9)
-            state -= 11;
-        else if (!(state & 1))
-            state++;
-    }
-    // Single-char number; we can fast-path these very easily.
-    if (!state) {
-        let val = (startChr - 0x30 /* 0 */) * (sign || 1);
-        return ctx.bi === true ? BigInt(val) : val;
-    }
-    // Even-numbered states absolutely require a digit next; not even end of value is permitted
-    if (!(state & 1))
-        error_TomlError.x('unfinished numeric value', ctx, startPtr);
-    let str = ctx.s.slice(startPtr, ctx.p);
-    if (hasUnderscores)
-        str = str.replaceAll('_', ''); // perf: replaceAll 1.25x faster than replace with a regex
-    return state > 1
-        ? parseFloat(str)
-        : parseInteger(ctx, str, 10, startPtr);
-}
-function parseIntegerBaseN(ctx, startPtr, base, endChr) {
-    let c, underscore = 1;
-    while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-        if (c === 0x5f /* _ */) {
-            if (underscore & 1)
-                error_TomlError.x('illegal underscore', ctx);
-            underscore = 3;
-        }
-        // We only need to check if the number is a valid digit, nothing else is permitted
-        else if (!isDigit(c, base))
-            error_TomlError.x(`illegal character in numeric literal`, ctx);
-        // Clear underscore flag
-        else if (underscore & 1)
-            underscore--;
-    }
-    // Trailing underscore is not allowed
-    if (underscore & 1)
-        error_TomlError.x('unfinished numeric value', ctx);
-    let str = ctx.s.slice(startPtr + 2, ctx.p);
-    if (underscore)
-        str = str.replaceAll('_', ''); // perf: replaceAll 1.25x faster than replace with a regex
-    return parseInteger(ctx, str, base, startPtr);
-}
-function parseInteger(ctx, str, base, startPtr) {
-    if (ctx.bi !== true)
-        int: {
-            let val = parseInt(str, base);
-            if (!Number.isSafeInteger(val)) {
-                if (ctx.bi)
-                    break int;
-                error_TomlError.x('integer value cannot be represented losslessly', ctx, startPtr);
-            }
-            return val;
-        }
-    return base === 10 ? BigInt(str) : BigInt((base === 2 ? '0b' : base === 8 ? '0o' : '0x') + str);
-}
-function parseDate(ctx, c, endChr) {
-    let startPtr = ctx.p++, unsafeSeparator;
-    if (!isDigit(c) ||
-        !isDigit(ctx.s.charCodeAt(ctx.p++)) ||
-        !isDigit(ctx.s.charCodeAt(ctx.p++)) ||
-        !isDigit(ctx.s.charCodeAt(ctx.p++))) {
-        return parseNumber(ctx, ctx.p = startPtr, c, 0, endChr);
-    }
-    ctx.p += 5;
-    if (!isDigit(ctx.s.charCodeAt(ctx.p++)))
-        error_TomlError.x('invalid date-time: date part is malformed', ctx, startPtr);
-    if (ctx.p >= ctx.s.length || (((c = ctx.s.charCodeAt(ctx.p)) !== 0x20 || (unsafeSeparator = true, !isDigit(ctx.s.charCodeAt(ctx.p + 1)))) && c !== 0x54 /* T */ && c !== 0x74 /* t */)) {
-        let t = ctx.s.slice(startPtr, ctx.p);
-        return readDate(ctx, t, 3, false, startPtr);
-    }
-    if (ctx.s.charCodeAt(ctx.p += 3) !== 0x3a /* : */)
-        error_TomlError.x('invalid date-time: time part is malformed', ctx, startPtr);
-    if (ctx.s.charCodeAt(ctx.p += 3) === 0x3a /* : */)
-        ctx.p += 3;
-    if (ctx.s.charCodeAt(ctx.p) === 0x2e /* . */)
-        while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-            ;
-    if (c = ctx.s.charCodeAt(ctx.p)) {
-        if (c === 0x5a /* Z */ || c === 0x7a /* z */) {
-            let t = ctx.s.slice(startPtr, ++ctx.p);
-            return readDate(ctx, t, 1, unsafeSeparator, startPtr, '[+00:00]');
-        }
-        if (c === 0x2b /* + */ || c === 0x2d /* - */) {
-            // Temporal's ZonedDateTime is weird asf when it comes to dealing with traditional offsets...
-            // It's 1.2x faster to allocate a new string to pass to ZDT than use Instant.toZonedDateTimeISO
-            let t = ctx.s.slice(startPtr, ctx.p += 6);
-            return readDate(ctx, t, 1, unsafeSeparator, startPtr, !ctx.ld && ('[' + ctx.s.slice(ctx.p - 6, ctx.p) + ']'));
-        }
-    }
-    let t = ctx.s.slice(startPtr, ctx.p);
-    return readDate(ctx, t, 2, unsafeSeparator, startPtr);
-}
-function parseTime(ctx, c, endChr) {
-    let start = ctx.p;
-    if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(++ctx.p))) {
-        return parseNumber(ctx, --ctx.p, c, 0, endChr);
-    }
-    if (ctx.s.charCodeAt(ctx.p += 4) === 0x3a /* : */)
-        ctx.p += 3;
-    if (ctx.s.charCodeAt(ctx.p) === 0x2e /* . */)
-        while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-            ;
-    let t = ctx.s.slice(start, ctx.p);
-    return readDate(ctx, t, 4, false, start);
-}
-function readDate(ctx, str, type, unsafeDelim, errPtr, temporalSuffix) {
-    if (ctx.ld) {
-        let date = new TomlDate(str, type, unsafeDelim);
-        if (!date.isValid())
-            error_TomlError.x('invalid date', ctx, errPtr);
-        return date;
-    }
-    try {
-        if (temporalSuffix)
-            str += temporalSuffix;
-        switch (type) {
-            case 1: return Temporal.ZonedDateTime.from(str);
-            case 2: return Temporal.PlainDateTime.from(str);
-            case 3: return Temporal.PlainDate.from(str);
-            case 4: return Temporal.PlainTime.from(str);
-        }
-    }
-    catch (e) {
-        error_TomlError.x(e instanceof Error ? e.message : '' + e, ctx, errPtr);
-    }
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/util.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-/** @internal */
-function skipComment(ctx) {
-    for (; ctx.p < ctx.s.length; ctx.p++) {
-        let c = ctx.s.charCodeAt(ctx.p);
-        if (c === 0xa /* \n */)
-            break;
-        if (c === 0xd /* \r */ && ctx.s.charCodeAt(ctx.p + 1) === 0xa /* \n */) {
-            ctx.p++;
-            break;
-        }
-        if ((c < 0x20 && c !== 0x9 /* \t */) || c === 0x7f) {
-            error_TomlError.x('control characters are not allowed in comments', ctx);
-        }
-    }
-}
-/** @internal */
-function skipVoid(ctx, banNewLines, banComments) {
-    let c;
-    while (ctx.p < ctx.s.length) {
-        while (ctx.p < ctx.s.length && ((c = ctx.s.charCodeAt(ctx.p)) === 0x20 ||
-            c === 0x9 /* \t */ ||
-            (!banNewLines &&
-                (c === 0xa /* \n */ || (c === 0xd /* \r */ && ctx.s.charCodeAt(ctx.p + 1) === 0xa /* \n */)))))
-            ctx.p++;
-        if (banComments || c !== 0x23 /* # */)
-            break;
-        skipComment(ctx);
-    }
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/struct.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-
-
-
-/** @internal */
-function parseKey(ctx, end = 0x3d /* = */) {
-    // States:
-    // 0: before first char
-    // 1: parsing bare key
-    // 2: after key component
-    let startPtr;
-    let state = 0;
-    let parsed = [];
-    let sliceStart;
-    let c = ctx.s.charCodeAt(startPtr = ctx.p);
-    do {
-        // End of key
-        if (c === end) {
-            if (!state)
-                error_TomlError.x('unexpected end of key', ctx);
-            if (state === 1)
-                parsed.push(ctx.s.slice(sliceStart, ctx.p));
-            return ctx.p++, parsed;
-        }
-        // Dotted key separator
-        else if (c === 0x2e /* . */) {
-            if (!state)
-                error_TomlError.x('illegal empty bare key', ctx);
-            if (state === 1)
-                parsed.push(ctx.s.slice(sliceStart, ctx.p));
-            state = 0;
-        }
-        // Quoted key
-        else if (!state && (c === 0x22 /* " */ || c === 0x27 /* ' */)) {
-            if (c === ctx.s.charCodeAt(ctx.p + 1) && c === ctx.s.charCodeAt(ctx.p + 2))
-                error_TomlError.x('illegal quoted key: multiline strings are not allowed', ctx);
-            parsed.push(parseString(ctx));
-            state = 2;
-            ctx.p--;
-        }
-        // Whitespace; no-op in state 0 and 2, end of bare key in state 1
-        else if (c === 0x20 || c === 0x9 /* \t */) {
-            if (state === 1) {
-                parsed.push(ctx.s.slice(sliceStart, ctx.p));
-                state = 2;
-            }
-        }
-        // If state is post-key, no character is allowed; otherwise ensure it's a bare-key component
-        else if (state === 2 || (c < 0x30 && c !== 0x2d /* - */) || (c > 0x39 && c < 0x41) || (c > 0x5a && c < 0x61 && c !== 0x5f /* _ */) || c > 0x7a) {
-            error_TomlError.x('illegal character in key', ctx);
-        }
-        // Illegal character
-        else if (!state) {
-            state = 1;
-            sliceStart = ctx.p;
-        }
-    } while (c = ctx.s.charCodeAt(++ctx.p));
-    error_TomlError.x('incomplete key-value: cannot find end of key', ctx, startPtr);
-}
-/** @internal */
-function parseInlineTable(ctx) {
-    let startPtr = ctx.p++;
-    let res = Object.create(null);
-    let seen = new Set();
-    let c;
-    while (ctx.p < ctx.s.length) {
-        skipVoid(ctx);
-        if ((c = ctx.s.charCodeAt(ctx.p)) === 0x7d /* } */) {
-            ctx.p++;
-            return res;
-        }
-        let k;
-        let t = res;
-        let hasOwn = false;
-        let errPtr = ctx.p;
-        let key = parseKey(ctx);
-        for (let i = 0; i < key.length; i++) {
-            if (i)
-                t = hasOwn ? t[k] : (t[k] = Object.create(null));
-            k = key[i];
-            if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== 'object' || seen.has(t[k]))) {
-                error_TomlError.x('trying to redefine an already defined value', ctx, errPtr);
-            }
-            let unsafe = k === '__proto__';
-            if (ctx.uk && (unsafe || k === 'constructor')) {
-                t = ctx.uk !== 1 && error_TomlError.x('document contains an unsafe property', ctx, errPtr);
-                break;
-            }
-            if (!hasOwn && unsafe) {
-                Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-            }
-        }
-        if (hasOwn) {
-            error_TomlError.x('trying to redefine an already defined value', ctx, errPtr);
-        }
-        skipVoid(ctx, true, true);
-        let value = extractValue(ctx, 0x7d /* } */);
-        if (t && typeof (t[k] = value) === 'object')
-            seen.add(value);
-        skipVoid(ctx);
-        if ((c = ctx.s.charCodeAt(ctx.p++)) === 0x7d /* } */) {
-            return res;
-        }
-        if (c !== 0x2c /* , */)
-            error_TomlError.x('expected comma or end of structure', ctx, ctx.p - 1);
-    }
-    error_TomlError.x('unfinished table', ctx, startPtr);
-}
-/** @internal */
-function parseArray(ctx) {
-    let startPtr = ctx.p++;
-    let res = [];
-    let c;
-    while (ctx.p < ctx.s.length) {
-        skipVoid(ctx);
-        if ((c = ctx.s.charCodeAt(ctx.p)) === 0x5d /* ] */) {
-            ctx.p++;
-            return res;
-        }
-        res.push(extractValue(ctx, 0x5d /* ] */));
-        skipVoid(ctx);
-        if ((c = ctx.s.charCodeAt(ctx.p++)) === 0x5d /* ] */) {
-            return res;
-        }
-        if (c !== 0x2c /* , */)
-            error_TomlError.x('expected comma or end of structure', ctx, ctx.p - 1);
-    }
-    error_TomlError.x('unfinished array', ctx, startPtr);
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/parse.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-
-
-
-function peekTable(ctx, key, table, meta, type) {
-    let t = table;
-    let m = meta;
-    let k;
-    let hasOwn = false;
-    let state;
-    for (let i = 0; i < key.length; i++) {
-        if (i) {
-            t = hasOwn ? t[k] : (t[k] = Object.create(null));
-            m = (state = m[k]).c;
-            if (type === 0 /* Type.DOTTED */ && (state.t === 1 /* Type.EXPLICIT */ || state.t === 2 /* Type.ARRAY */)) {
-                return null;
-            }
-            if (state.t === 2 /* Type.ARRAY */) {
-                let l = t.length - 1;
-                t = t[l];
-                m = m[l].c;
-            }
-        }
-        k = key[i];
-        if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 /* Type.DOTTED */ && m[k]?.d) {
-            return null;
-        }
-        if (!hasOwn) {
-            let unsafe = k === '__proto__';
-            if (ctx.uk && (unsafe || k === 'constructor'))
-                return false;
-            if (unsafe) {
-                Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-                Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
-            }
-            m[k] = {
-                t: i < key.length - 1 && type === 2 /* Type.ARRAY */
-                    ? 3 /* Type.ARRAY_DOTTED */ : type,
-                d: false,
-                i: 0,
-                c: Object.create(null),
-            };
-        }
-    }
-    state = m[k];
-    if (state.t !== type && !(type === 1 /* Type.EXPLICIT */ && state.t === 3 /* Type.ARRAY_DOTTED */)) {
-        // Bad key type!
-        return null;
-    }
-    if (type === 2 /* Type.ARRAY */) {
-        if (!state.d) {
-            state.d = true;
-            t[k] = [];
-        }
-        t[k].push(t = Object.create(null));
-        state.c[state.i++] = (state = { t: 1 /* Type.EXPLICIT */, d: false, i: 0, c: Object.create(null) });
-    }
-    if (state.d) {
-        // Redefining a table!
-        return null;
-    }
-    state.d = true;
-    if (type === 1 /* Type.EXPLICIT */) {
-        t = hasOwn ? t[k] : (t[k] = Object.create(null));
-    }
-    else if (type === 0 /* Type.DOTTED */ && hasOwn) {
-        return null;
-    }
-    return [k, t, state.c];
-}
-function validateTablePeek(ctx, peek, ptr) {
-    if (peek === null || ctx.uk === 2)
-        error_TomlError.x(peek === null
-            ? 'trying to redefine an already defined table or value'
-            : 'document contains an unsafe property', ctx, ptr);
-}
-function parse(toml, options = {}) {
-    let ctx = {
-        s: toml,
-        p: 0,
-        d: options.maxDepth ?? 1000,
-        bi: options.integersAsBigInt ?? false,
-        ld: options.useLegacyDate ?? true,
-        uk: options.unsafeKeyBehaviour === 'throw' ? 2 : options.unsafeKeyBehaviour === 'drop' ? 1 : 0,
-    };
-    let res = Object.create(null);
-    let meta = Object.create(null);
-    let tmp;
-    let skipping = false;
-    let tbl = res;
-    let m = meta;
-    // BOM is allowed, skip.
-    // JS is UTF-16, so we have to check for the UTF-16 BOM instead of the UTF-8 BOM sequence!
-    if (toml.charCodeAt(0) === 0xfeff)
-        ctx.p++;
-    skipVoid(ctx);
-    while (ctx.p < toml.length) {
-        if (toml.charCodeAt(ctx.p) === 0x5b /* [ */) {
-            let isTableArray = toml.charCodeAt(++ctx.p) === 0x5b; /* [ */
-            tmp = ctx.p += +isTableArray;
-            skipping = false;
-            let k = parseKey(ctx, 0x5d /* ] */);
-            if (isTableArray) {
-                if (toml.charCodeAt(ctx.p) !== 0x5d /* ] */) {
-                    error_TomlError.x('expected end of table array declaration', ctx);
-                }
-                ctx.p++;
-            }
-            let p = peekTable(ctx, k, res, meta, isTableArray ? 2 /* Type.ARRAY */ : 1 /* Type.EXPLICIT */);
-            if (!p) {
-                validateTablePeek(ctx, p, tmp);
-                skipping = true;
-            }
-            else {
-                m = p[2];
-                tbl = p[1];
-            }
-        }
-        else {
-            tmp = ctx.p;
-            let k = parseKey(ctx);
-            let p = peekTable(ctx, k, tbl, m, 0 /* Type.DOTTED */);
-            if (!p && !skipping)
-                validateTablePeek(ctx, p, tmp);
-            skipVoid(ctx, true, true);
-            let v = extractValue(ctx, void 0);
-            if (p && !skipping)
-                p[1][p[0]] = v;
-        }
-        skipVoid(ctx, true);
-        if (ctx.p < toml.length && (tmp = toml.charCodeAt(ctx.p)) !== 0xa /* \n */ && (tmp !== 0xd /* \r */ || toml.charCodeAt(ctx.p + 1) !== 0xa /* \n */)) {
-            error_TomlError.x('each key-value declaration must be followed by an end-of-line', ctx);
-        }
-        skipVoid(ctx);
-    }
-    return res;
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/stringify.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-let BARE_KEY = /^[a-z0-9-_]+$/i;
-let HAS_WELLFORMED = !!(''.isWellFormed);
-function extendedTypeOf(obj) {
-    let type = typeof obj;
-    if (type === 'object') {
-        if (Array.isArray(obj))
-            return 'array';
-        if (typeof obj.getUTCDate === 'function' && obj instanceof Date)
-            return 'date';
-        if (globalThis.Temporal) {
-            if (obj.until) {
-                if (obj instanceof Temporal.ZonedDateTime)
-                    return 'temporal/tz+uc';
-                if (obj instanceof Temporal.PlainDateTime || obj instanceof Temporal.PlainDate)
-                    return 'temporal/uc';
-                if (obj instanceof Temporal.PlainTime || obj instanceof Temporal.Instant)
-                    return 'temporal';
-                if (obj instanceof Temporal.PlainYearMonth)
-                    return 'temporal/x';
-            }
-            else if ((obj.toPlainDate && obj instanceof Temporal.PlainMonthDay) ||
-                (obj.negated && obj instanceof Temporal.Duration)) {
-                return 'temporal/x';
-            }
-        }
-    }
-    return type;
-}
-function isArrayOfTables(obj) {
-    for (let i = 0; i < obj.length; i++) {
-        if (extendedTypeOf(obj[i]) !== 'object')
-            return false;
-    }
-    return obj.length != 0;
-}
-function formatWellFormedStringUnchecked(s) {
-    return JSON.stringify(s).replaceAll('\x7f', '\\u007f');
-}
-function formatString(s) {
-    return formatWellFormedStringUnchecked(HAS_WELLFORMED ? s.toWellFormed() : s);
-}
-function formatKey(s) {
-    if (BARE_KEY.test(s))
-        return s;
-    if (HAS_WELLFORMED && !s.isWellFormed())
-        throw new RangeError('key contains illegal lone surrogates');
-    return formatWellFormedStringUnchecked(s);
-}
-function stringifyValue(val, type, depth, numberAsFloat, strictTemporal) {
-    if (depth === 0) {
-        throw new Error('Could not stringify the object: maximum object depth exceeded');
-    }
-    switch (type) {
-        // @ts-expect-error -- intentional fallthrough case
-        case 'number':
-            if (isNaN(val))
-                return 'nan';
-            if (val === Infinity)
-                return 'inf';
-            if (val === -Infinity)
-                return '-inf';
-            if (Number.isInteger(val) && (numberAsFloat || !Number.isSafeInteger(val)))
-                return val.toFixed(1);
-        case 'bigint':
-        case 'boolean':
-        case 'temporal':
-            return val.toString();
-        case 'string':
-            return formatString(val);
-        case 'date':
-            if (isNaN(val.getTime()))
-                throw new TypeError('cannot serialize invalid date');
-            return val.toISOString();
-        case 'object':
-            return stringifyInlineTable(val, depth, numberAsFloat, strictTemporal);
-        case 'array':
-            return stringifyArray(val, depth, numberAsFloat, strictTemporal);
-        // @ts-expect-error -- intentional fallthrough case
-        case 'temporal/tz+uc':
-            if (strictTemporal) {
-                let tz = val.timeZoneId;
-                let tzc = tz.charCodeAt(0);
-                if (
-                // Classic offset
-                tzc !== 0x2b /* + */ && tzc !== 0x2d /* - */ &&
-                    (
-                    // Fast pre-check pass; see below for the actually accepted values
-                    (tzc !== 0x55 /* U */ && tzc !== 0x47 /* G */ && tzc !== 0x5a /* Z */ && tzc !== 0x45 /* E */) ||
-                        (
-                        // UTC and its aliases; Temporal implementations don't all canonicalise unfortunately
-                        tz !== 'UTC' && tz !== 'UCT' && tz !== 'Universal' && tz !== 'Zulu' &&
-                            // GMT is a TZ but it's for all intents and purposes equivalent to UTC. Safe to downgrade.
-                            !tz.startsWith('GMT') && tz !== 'Greenwich' &&
-                            // Etc/* are all safe to downgrade to offset (either UTC, GMT, or offset)
-                            !tz.startsWith('Etc/')))) {
-                    throw new TypeError('Temporal objects with an IANA timezone are not allowed in Temporal strict mode');
-                }
-            }
-        case 'temporal/uc':
-            if (strictTemporal && val.calendarId !== 'iso8601')
-                throw new TypeError('Temporal objects with a non-default calendar are not allowed in Temporal strict mode');
-            return val.toString({
-                calendarName: 'never',
-                timeZoneName: 'never',
-            });
-        case 'temporal/x':
-            throw new TypeError('Unsupported ' + val[Symbol.toStringTag]);
-    }
-}
-function stringifyInlineTable(obj, depth, numberAsFloat, strictTemporal) {
-    let keys = Object.keys(obj);
-    if (keys.length === 0)
-        return '{}';
-    let res = '{ ';
-    for (let i = 0; i < keys.length; i++) {
-        let k = keys[i];
-        if (i)
-            res += ', ';
-        res += formatKey(k) + ' = ' + stringifyValue(obj[k], extendedTypeOf(obj[k]), depth - 1, numberAsFloat, strictTemporal);
-    }
-    return res + ' }';
-}
-function stringifyArray(array, depth, numberAsFloat, strictTemporal) {
-    if (array.length === 0)
-        return '[]';
-    let res = '[ ';
-    for (let i = 0; i < array.length; i++) {
-        if (i)
-            res += ', ';
-        if (array[i] === null || array[i] === void 0) {
-            throw new TypeError('arrays cannot contain null or undefined values');
-        }
-        res += stringifyValue(array[i], extendedTypeOf(array[i]), depth - 1, numberAsFloat, strictTemporal);
-    }
-    return res + ' ]';
-}
-function stringifyArrayTable(array, key, depth, numberAsFloat, strictTemporal) {
-    if (depth === 0) {
-        throw new Error('Could not stringify the object: maximum object depth exceeded');
-    }
-    let res = '';
-    for (let i = 0; i < array.length; i++) {
-        res += `${res && '\n'}[[${key}]]\n`;
-        res += stringifyTable(0, array[i], key, depth, numberAsFloat, strictTemporal);
-    }
-    return res;
-}
-function stringifyTable(tableKey, obj, prefix, depth, numberAsFloat, strictTemporal) {
-    if (depth === 0) {
-        throw new Error('Could not stringify the object: maximum object depth exceeded');
-    }
-    let preamble = '';
-    let tables = '';
-    let keys = Object.keys(obj);
-    for (let i = 0; i < keys.length; i++) {
-        let k = keys[i];
-        if (obj[k] !== null && obj[k] !== void 0) {
-            let type = extendedTypeOf(obj[k]);
-            if (type === 'symbol' || type === 'function') {
-                throw new TypeError(`cannot serialize values of type '${type}'`);
-            }
-            let key = formatKey(k);
-            if (type === 'array' && isArrayOfTables(obj[k])) {
-                tables += (tables && '\n') + stringifyArrayTable(obj[k], prefix ? `${prefix}.${key}` : key, depth - 1, numberAsFloat, strictTemporal);
-            }
-            else if (type === 'object') {
-                let tblKey = prefix ? `${prefix}.${key}` : key;
-                tables += (tables && '\n') + stringifyTable(tblKey, obj[k], tblKey, depth - 1, numberAsFloat, strictTemporal);
-            }
-            else {
-                preamble += key;
-                preamble += ' = ';
-                preamble += stringifyValue(obj[k], type, depth, numberAsFloat, strictTemporal);
-                preamble += '\n';
-            }
-        }
-    }
-    if (tableKey && (preamble || !tables)) // Create table only if necessary
-        preamble = preamble ? `[${tableKey}]\n${preamble}` : `[${tableKey}]`;
-    return preamble && tables
-        ? `${preamble}\n${tables}`
-        : preamble || tables;
-}
-function stringify(obj, { maxDepth = 1000, numbersAsFloat = false, strictTemporal = false } = {}) {
-    if (extendedTypeOf(obj) !== 'object') {
-        throw new TypeError('stringify can only be called with an object');
-    }
-    let str = stringifyTable(0, obj, '', maxDepth, numbersAsFloat, strictTemporal);
-    if (str[str.length - 1] !== '\n')
-        return str + '\n';
-    return str;
-}
-
-;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/index.js
-/*!
- * Copyright (c) Squirrel Chat et al., All rights reserved.
- * SPDX-License-Identifier: BSD-3-Clause
- *
- * Redistribution and use in source and binary forms, with or without
- * modification, are permitted provided that the following conditions are met:
- *
- * 1. Redistributions of source code must retain the above copyright notice, this
- *    list of conditions and the following disclaimer.
- * 2. Redistributions in binary form must reproduce the above copyright notice,
- *    this list of conditions and the following disclaimer in the
- *    documentation and/or other materials provided with the distribution.
- * 3. Neither the name of the copyright holder nor the names of its contributors
- *    may be used to endorse or promote products derived from this software without
- *    specific prior written permission.
- *
- * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
- * ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
- * WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
- * DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
- * FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
- * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
- * SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
- * CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
- * OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
- * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
- */
-
-
-
-
-
-/** @deprecated use `import * as ... from 'smol-toml'` instead */
-/* harmony default export */ const dist = ({ parse: parse, stringify: stringify, TomlDate: TomlDate, TomlError: error_TomlError });
-
-;// CONCATENATED MODULE: ../shared/src/detect/paths.ts
-
-function paths_repoPaths(root) {
-    const resolvedRoot = path.resolve(root);
-    return {
-        root: resolvedRoot,
-        abs: (relative) => path.join(resolvedRoot, ...relative.split('/').filter(Boolean)),
-        rel: (absolute) => path.relative(resolvedRoot, absolute).split(path.sep).join('/'),
-    };
-}
-/** Join POSIX repository-relative segments, treating "" as the root. */
-function paths_joinRel(...parts) {
-    return parts.filter((part) => part !== '').join('/');
-}
-/** Parent directory of a repository-relative path ("" for top-level entries). */
-function paths_dirnameRel(relative) {
-    const index = relative.lastIndexOf('/');
-    return index === -1 ? '' : relative.slice(0, index);
-}
-/** The directories from `from` up to and including `to` (both relative, `to` an ancestor of `from`). */
-function paths_dirsUpTo(from, to) {
-    const dirs = [];
-    let current = from;
-    for (;;) {
-        dirs.push(current);
-        if (current === to || current === '')
-            break;
-        current = paths_dirnameRel(current);
-    }
-    return dirs;
-}
-/** Human-readable form of a repository-relative directory for messages. */
-function paths_describeDir(relative) {
-    return relative === '' ? 'the repository root' : `${relative}/`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/modules.ts
-
-
-/**
- * Python module names ↔ files, the way `import` finds them: `a.b.c` is `<root>/a/b/c.py` or
- * `<root>/a/b/c/__init__.py` for the first import root that has it. The roots are manage.py's
- * directory (Python puts the script's directory on sys.path) plus directories manage.py or
- * wsgi.py add to sys.path.
- */
-async function modules_isFile(absolute) {
-    try {
-        return (await stat(absolute)).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-async function modules_isDirectory(absolute) {
-    try {
-        return (await stat(absolute)).isDirectory();
-    }
-    catch {
-        return false;
-    }
-}
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function isModuleName(name) {
-    return name.split('.').every((part) => IDENTIFIER.test(part));
-}
-async function modules_resolveModule(module, roots, paths) {
-    if (!isModuleName(module))
-        return undefined;
-    const parts = module.split('.');
-    for (const root of roots) {
-        const moduleFile = joinRel(root, ...parts.slice(0, -1), `${parts[parts.length - 1]}.py`);
-        if (await modules_isFile(paths.abs(moduleFile)))
-            return { module, file: moduleFile, isPackage: false, root };
-        const packageFile = joinRel(root, ...parts, '__init__.py');
-        if (await modules_isFile(paths.abs(packageFile)))
-            return { module, file: packageFile, isPackage: true, root };
-    }
-    return undefined;
-}
-/**
- * The absolute module name of `from <dots><name> import *` inside `current`.
- * Returns undefined when the dots climb above the top-level package.
- */
-function modules_absoluteImportName(current, level, name) {
-    if (level === 0)
-        return name;
-    const packageParts = current.isPackage ? current.module.split('.') : current.module.split('.').slice(0, -1);
-    // Python: "attempted relative import beyond top-level package" when the dots climb too far.
-    const keep = packageParts.length - (level - 1);
-    if (keep < 1)
-        return undefined;
-    return [...packageParts.slice(0, keep), ...(name === '' ? [] : name.split('.'))].join('.');
-}
-/** `mysite/wsgi.py` under root "" → "mysite.wsgi"; undefined when the path is not importable from the root. */
-function modules_moduleNameOf(file, root) {
-    if (root !== '' && !file.startsWith(`${root}/`))
-        return undefined;
-    const inside = root === '' ? file : file.slice(root.length + 1);
-    if (!inside.endsWith('.py'))
-        return undefined;
-    let parts = inside.slice(0, -3).split('/');
-    if (parts[parts.length - 1] === '__init__')
-        parts = parts.slice(0, -1);
-    const name = parts.join('.');
-    return name !== '' && isModuleName(name) ? name : undefined;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/project-files.ts
-
-
-
-
-
-/** Every packaging file name the detection looks at. */
-const PACKAGING_FILE_NAMES = (/* unused pure expression or super */ null && ([
-    '.python-version',
-    'runtime.txt',
-    'requirements.txt',
-    'requirements/production.txt',
-    'requirements/prod.txt',
-    'requirements-production.txt',
-    'requirements-prod.txt',
-    'requirements/base.txt',
-    'pyproject.toml',
-    'poetry.lock',
-    'uv.lock',
-    'pdm.lock',
-    'Pipfile',
-    'Pipfile.lock',
-]));
-async function project_files_readDirectoryFiles(dir, paths) {
-    const result = { dir, present: new Map(), findings: [] };
-    for (const name of PACKAGING_FILE_NAMES) {
-        const file = joinRel(dir, name);
-        if (await isFile(paths.abs(file)))
-            result.present.set(name, file);
-    }
-    const pyproject = result.present.get('pyproject.toml');
-    if (pyproject)
-        result.pyproject = await readTomlFile(pyproject, paths, result.findings);
-    const pipfile = result.present.get('Pipfile');
-    if (pipfile)
-        result.pipfile = await readTomlFile(pipfile, paths, result.findings);
-    const pipfileLock = result.present.get('Pipfile.lock');
-    if (pipfileLock) {
-        try {
-            const parsed = JSON.parse(await readFile(paths.abs(pipfileLock), 'utf8'));
-            if (project_files_isTable(parsed))
-                result.pipfileLock = parsed;
-        }
-        catch (error) {
-            result.findings.push(unreadable(pipfileLock, `is not valid JSON (${error.message})`));
-        }
-    }
-    return result;
-}
-async function readTomlFile(file, paths, findings) {
-    try {
-        return parseToml(await readFile(paths.abs(file), 'utf8'));
-    }
-    catch (error) {
-        const line = error instanceof TomlError ? error.line : undefined;
-        const reason = error instanceof TomlError ? error.message.split('\n')[0] : error.message;
-        findings.push(unreadable(file, `is not valid TOML (${reason})`, line));
-        return undefined;
-    }
-}
-function unreadable(file, why, line) {
-    return finding('warning', 'unreadable-dependency-file', `${file} ${why}, so it was ignored; the build will fail on it too. Fix the file.`, {
-        file,
-        ...(line === undefined ? {} : { line }),
-    });
-}
-function project_files_isTable(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-/** `table.a.b.c`, or undefined when any step is missing or not a table. */
-function project_files_tableAt(table, ...keys) {
-    let current = table;
-    for (const key of keys)
-        current = project_files_isTable(current) ? current[key] : undefined;
-    return project_files_isTable(current) ? current : undefined;
-}
-function project_files_valueAt(table, ...keys) {
-    const parent = project_files_tableAt(table, ...keys.slice(0, -1));
-    return parent?.[keys[keys.length - 1]];
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/requirements-txt.ts
-
-
-
-
-
-/** Join `\`-continued lines and drop comments (`#` at the start or after whitespace), as pip does. */
-function logicalLines(content) {
-    const result = [];
-    let pending;
-    content.split(/\r?\n/).forEach((raw, index) => {
-        const continued = /(^|[^\\])\\$/.test(raw);
-        const piece = continued ? raw.slice(0, -1) : raw;
-        pending = pending ? { text: pending.text + piece, line: pending.line } : { text: piece, line: index + 1 };
-        if (continued)
-            return;
-        result.push(pending);
-        pending = undefined;
-    });
-    if (pending)
-        result.push(pending);
-    return result
-        .map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() }))
-        .filter((line) => line.text !== '');
-}
-const INCLUDE = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/;
-const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)(\S+)/;
-function classifyLine(text) {
-    const include = INCLUDE.exec(text);
-    if (include)
-        return { kind: 'include', constraint: include[1] === '-c' || include[1] === '--constraint', target: include[2] };
-    const editable = EDITABLE.exec(text);
-    if (editable)
-        return eggRequirement(editable[2]);
-    if (text.startsWith('-'))
-        return { kind: 'ignored' }; // --index-url, --find-links, --pre, ...
-    // Per-requirement options (--hash=..., --config-settings=...) follow the requirement after whitespace.
-    const requirementText = text.split(/\s+--?[A-Za-z]/)[0];
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(requirementText) || /^[./~]/.test(requirementText))
-        return eggRequirement(requirementText);
-    const requirement = parseRequirement(requirementText);
-    return requirement ? { kind: 'requirement', ...requirement } : { kind: 'ignored' };
-}
-/** `git+https://...#egg=name` names its project in the fragment; a bare path does not name one. */
-function eggRequirement(url) {
-    const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url);
-    return egg ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` } : { kind: 'ignored' };
-}
-async function requirements_txt_readRequirementsFiles(top, paths) {
-    const files = [];
-    const packages = {};
-    const findings = [];
-    const stack = [];
-    const read = async (file, constraint) => {
-        files.push(file);
-        stack.push(file);
-        const content = await readFile(paths.abs(file), 'utf8');
-        for (const { text, line } of logicalLines(content)) {
-            const meaning = classifyLine(text);
-            if (meaning.kind === 'requirement') {
-                if (!constraint)
-                    packages[meaning.name] = mergeSpecs(packages[meaning.name], meaning.spec);
-            }
-            else if (meaning.kind === 'include') {
-                const target = joinRel(dirnameRel(file), meaning.target).split('/').reduce(normalizeSegment, []).join('/');
-                if (stack.includes(target)) {
-                    findings.push(finding('warning', 'requirements-include-cycle', `${file} includes ${target}, which includes ${file} again; pip fails on such a cycle. Remove one of the includes.`, {
-                        file,
-                        line,
-                    }));
-                }
-                else if (files.includes(target)) {
-                    continue; // included twice: pip reads it again, but it adds nothing new
-                }
-                else if (!(await isFile(paths.abs(target)))) {
-                    findings.push(finding('warning', 'requirements-include-missing', `${file} includes ${meaning.target}, which does not exist, so pip install fails. Fix the path (it is relative to ${file}).`, {
-                        file,
-                        line,
-                    }));
-                }
-                else {
-                    await read(target, constraint || meaning.constraint);
-                }
-            }
-        }
-        stack.pop();
-    };
-    await read(top, false);
-    return { files, packages, findings };
-}
-/** Resolve "." and ".." in a POSIX path built from repository-relative parts. */
-function normalizeSegment(parts, segment) {
-    if (segment === '.' || segment === '')
-        return parts;
-    if (segment === '..')
-        return parts.slice(0, -1);
-    return [...parts, segment];
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/dependencies.ts
-
-
-
-
-
-/**
- * Which dependency manager the build uses and what it declares. The nearest directory (appDir
- * first, then up to the search root) with dependency files wins; inside it the order is
- * requirements.txt → uv → poetry → pdm → pipenv → plain PEP 621, the order nixpacks, railpack and
- * Google's buildpacks use (a requirements.txt is what every platform understands). Several
- * managers are reported, loudly when they declare different packages: the build installs one set
- * and the developers test with another.
- */
-const MANAGER_ORDER = (/* unused pure expression or super */ null && (['pip', 'uv', 'poetry', 'pdm', 'pipenv', 'pyproject']));
-/** Poetry groups that are development tooling, not part of the deployed application. */
-const DEV_GROUPS = new Set(['dev', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'linting', 'docs', 'doc', 'typing']);
-const REQUIREMENTS_CANDIDATES = (/* unused pure expression or super */ null && ([
-    'requirements.txt',
-    'requirements/production.txt',
-    'requirements/prod.txt',
-    'requirements-production.txt',
-    'requirements-prod.txt',
-    'requirements/base.txt',
-]));
-function pep621Packages(pyproject) {
-    const packages = {};
-    const dependencies = valueAt(pyproject, 'project', 'dependencies');
-    if (Array.isArray(dependencies)) {
-        for (const item of dependencies) {
-            const requirement = typeof item === 'string' ? parseRequirement(item) : undefined;
-            if (requirement)
-                packages[requirement.name] = mergeSpecs(packages[requirement.name], requirement.spec);
-        }
-    }
-    return packages;
-}
-/** A Poetry or Pipfile dependency value: "^4.2", "*", { version = "...", extras = [...] }, { git = "..." }. */
-function tableSpec(value) {
-    if (typeof value === 'string')
-        return value.trim() === '*' ? '' : value.replace(/\s+/g, '');
-    if (Array.isArray(value)) {
-        // Poetry's multiple-constraint form: one entry per Python version / platform.
-        const specs = value.map(tableSpec).filter((spec) => spec !== undefined);
-        return specs.length > 0 ? [...new Set(specs)].join(' || ') : undefined;
-    }
-    if (!isTable(value))
-        return undefined;
-    if (value.optional === true)
-        return undefined; // installed only with an extra
-    if (typeof value.version === 'string')
-        return tableSpec(value.version);
-    for (const source of ['git', 'url', 'path', 'file'])
-        if (typeof value[source] === 'string')
-            return `@ ${value[source]}`;
-    return '';
-}
-function addTable(packages, table, skip = new Set()) {
-    for (const [name, value] of Object.entries(table ?? {})) {
-        if (skip.has(name.toLowerCase()))
-            continue;
-        const spec = tableSpec(value);
-        if (spec !== undefined)
-            packages[normalizeName(name)] = mergeSpecs(packages[normalizeName(name)], spec);
-    }
-}
-function poetryPackages(pyproject) {
-    const packages = pep621Packages(pyproject); // Poetry 2 reads [project] too
-    addTable(packages, tableAt(pyproject, 'tool', 'poetry', 'dependencies'), new Set(['python']));
-    for (const [group, definition] of Object.entries(tableAt(pyproject, 'tool', 'poetry', 'group') ?? {})) {
-        if (DEV_GROUPS.has(group) || !isTable(definition) || definition.optional === true)
-            continue;
-        addTable(packages, tableAt(definition, 'dependencies'), new Set(['python']));
-    }
-    return packages;
-}
-function pipenvPackages(files) {
-    const packages = {};
-    if (files.pipfile) {
-        addTable(packages, tableAt(files.pipfile, 'packages'));
-        return packages;
-    }
-    // Only a lock: its "default" section is the resolved production set.
-    for (const [name, entry] of Object.entries(tableAt(files.pipfileLock, 'default') ?? {})) {
-        const version = isTable(entry) && typeof entry.version === 'string' ? entry.version : '';
-        packages[normalizeName(name)] = version;
-    }
-    return packages;
-}
-async function declarationsIn(files, paths, findings) {
-    const declarations = [];
-    const present = files.present;
-    const pyprojectFile = present.get('pyproject.toml');
-    const pyproject = files.pyproject;
-    const withPyproject = (manager, lock, packages) => ({
-        manager,
-        dir: files.dir,
-        files: pyprojectFile && pyproject ? [pyprojectFile] : [],
-        ...(lock ? { lockFile: lock } : {}),
-        packages,
-    });
-    const requirementsName = REQUIREMENTS_CANDIDATES.find((name) => present.has(name));
-    if (requirementsName) {
-        const requirements = await readRequirementsFiles(present.get(requirementsName), paths);
-        findings.push(...requirements.findings);
-        declarations.push({ manager: 'pip', dir: files.dir, files: requirements.files, packages: requirements.packages });
-    }
-    const uv = present.has('uv.lock') || tableAt(pyproject, 'tool', 'uv') !== undefined;
-    const poetry = present.has('poetry.lock') || tableAt(pyproject, 'tool', 'poetry') !== undefined;
-    const pdm = present.has('pdm.lock') || tableAt(pyproject, 'tool', 'pdm') !== undefined;
-    if (uv)
-        declarations.push(withPyproject('uv', present.get('uv.lock'), pep621Packages(pyproject)));
-    if (poetry)
-        declarations.push(withPyproject('poetry', present.get('poetry.lock'), poetryPackages(pyproject)));
-    if (pdm)
-        declarations.push(withPyproject('pdm', present.get('pdm.lock'), pep621Packages(pyproject)));
-    if (present.has('Pipfile') || present.has('Pipfile.lock')) {
-        declarations.push({
-            manager: 'pipenv',
-            dir: files.dir,
-            files: present.has('Pipfile') ? [present.get('Pipfile')] : [],
-            ...(present.has('Pipfile.lock') ? { lockFile: present.get('Pipfile.lock') } : {}),
-            packages: pipenvPackages(files),
-        });
-    }
-    // A pyproject.toml that only configures tools (ruff, black, pytest) is not a dependency manager.
-    if (!uv && !poetry && !pdm && Array.isArray(valueAt(pyproject, 'project', 'dependencies'))) {
-        declarations.push(withPyproject('pyproject', undefined, pep621Packages(pyproject)));
-    }
-    return declarations;
-}
-function describeDeclaration(declaration) {
-    return declaration.files[0] ?? declaration.lockFile ?? declaration.manager;
-}
-function namesOnlyIn(a, b) {
-    return Object.keys(a.packages)
-        .filter((name) => !(name in b.packages))
-        .sort(compareText);
-}
-/** `directories` nearest first (appDir, its parents, up to the search root). */
-async function dependencies_detectDependencies(directories, paths) {
-    const findings = [];
-    const all = [];
-    for (const files of directories) {
-        const declarations = await declarationsIn(files, paths, findings);
-        declarations.sort((a, b) => MANAGER_ORDER.indexOf(a.manager) - MANAGER_ORDER.indexOf(b.manager));
-        all.push(...declarations);
-    }
-    const chosen = all[0];
-    const managersFound = MANAGER_ORDER.filter((manager) => all.some((declaration) => declaration.manager === manager));
-    if (!chosen) {
-        findings.push(finding('warning', 'no-dependency-files', `No requirements.txt, pyproject.toml or Pipfile was found in ${directories.map((d) => (d.dir === '' ? 'the repository root' : `${d.dir}/`)).join(', ')}, so the build installs nothing but what the action adds. Add a requirements.txt that lists Django and your other dependencies.`));
-        return { info: { manager: 'none', files: [], managersFound: [], packages: {} }, findings };
-    }
-    const others = all.filter((declaration) => declaration.manager !== chosen.manager);
-    if (others.length > 0) {
-        const differences = [];
-        for (const other of others) {
-            const missing = namesOnlyIn(chosen, other);
-            const extra = namesOnlyIn(other, chosen);
-            if (missing.length > 0)
-                differences.push(`${describeDeclaration(other)} lacks ${missing.join(', ')}`);
-            if (extra.length > 0)
-                differences.push(`${describeDeclaration(other)} adds ${extra.join(', ')}`);
-        }
-        const found = [chosen, ...others].map(describeDeclaration).join(', ');
-        findings.push(differences.length > 0
-            ? finding('warning', 'several-dependency-managers', `Dependencies are declared for several managers (${found}) and they disagree: ${differences.join('; ')}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}); keep one source of truth (delete the others, or regenerate them from it).`, { file: describeDeclaration(chosen) })
-            : finding('notice', 'several-dependency-managers', `Dependencies are declared for several managers (${found}); they list the same packages. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`, { file: describeDeclaration(chosen) }));
-    }
-    if (chosen.manager === 'pipenv' && !chosen.lockFile) {
-        findings.push(finding('notice', 'pipfile-without-lock', `${describeDeclaration(chosen)} has no Pipfile.lock next to it, so the build resolves versions afresh. Run \`pipenv lock\` and commit Pipfile.lock.`, {
-            file: describeDeclaration(chosen),
-        }));
-    }
-    const info = {
-        manager: chosen.manager,
-        files: chosen.files,
-        managersFound,
-        ...(chosen.lockFile ? { lockFile: chosen.lockFile } : {}),
-        packages: sortedRecord(chosen.packages),
-    };
-    return { info, findings };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/existing-files.ts
-
-
-
-
-
-/**
- * Build and release files the repository already has. The actions never overwrite them, so they
- * must know: the nearest one from appDir up to the search root counts (Dokku reads app.json and
- * the Procfile from the build context's root, which is where a Dockerfile usually sits too).
- */
-const NAMES = (/* unused pure expression or super */ null && ([
-    ['dockerfile', 'Dockerfile'],
-    ['dockerignore', '.dockerignore'],
-    ['appJson', 'app.json'],
-    ['netlifyToml', 'netlify.toml'],
-]));
-/** `web: gunicorn mysite.wsgi` lines; comments and blank lines are skipped, as Dokku and Heroku do. */
-function existing_files_parseProcfile(content) {
-    const processes = {};
-    for (const line of content.split(/\r?\n/)) {
-        const match = /^([A-Za-z0-9_-]+)\s*:\s*(.*\S)\s*$/.exec(line);
-        if (match && !line.trimStart().startsWith('#'))
-            processes[match[1]] = match[2];
-    }
-    return sortedRecord(processes);
-}
-/** `directories` nearest first. */
-async function existing_files_detectExistingFiles(directories, paths) {
-    const existing = {};
-    const findings = [];
-    for (const [key, name] of NAMES) {
-        for (const dir of directories) {
-            const file = joinRel(dir, name);
-            if (await isFile(paths.abs(file))) {
-                existing[key] = file;
-                break;
-            }
-        }
-    }
-    for (const dir of directories) {
-        const file = joinRel(dir, 'Procfile');
-        if (!(await isFile(paths.abs(file))))
-            continue;
-        const procfile = { file, processes: existing_files_parseProcfile(await readFile(paths.abs(file), 'utf8')) };
-        existing.procfile = procfile;
-        const web = procfile.processes.web;
-        if (web && /\bmigrate\b/.test(web)) {
-            findings.push(finding('warning', 'procfile-web-migrates', 'The Procfile\'s web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).', { file }));
-        }
-        break;
-    }
-    return { existing: orderKeys(existing), findings };
-}
-function orderKeys(existing) {
-    const ordered = {};
-    if (existing.dockerfile)
-        ordered.dockerfile = existing.dockerfile;
-    if (existing.dockerignore)
-        ordered.dockerignore = existing.dockerignore;
-    if (existing.procfile)
-        ordered.procfile = existing.procfile;
-    if (existing.appJson)
-        ordered.appJson = existing.appJson;
-    if (existing.netlifyToml)
-        ordered.netlifyToml = existing.netlifyToml;
-    return ordered;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/features.ts
-
-const FEATURE_RULES = {
-    wagtail: { packages: ['wagtail'], modules: ['wagtail'] },
-    djangoBakery: { packages: ['django-bakery'], modules: ['bakery'] },
-    wagtailBakery: { packages: ['wagtail-bakery'], modules: ['wagtailbakery'] },
-    djangoDistill: { packages: ['django-distill'], modules: ['django_distill'] },
-    whitenoise: { packages: ['whitenoise'], modules: ['whitenoise'] },
-    gunicorn: { packages: ['gunicorn'], modules: [] },
-    uvicorn: { packages: ['uvicorn'], modules: [] },
-    psycopg: { packages: ['psycopg', 'psycopg-binary', 'psycopg-c'], modules: [] },
-    psycopg2: { packages: ['psycopg2', 'psycopg2-binary'], modules: [] },
-    mysqlclient: { packages: ['mysqlclient'], modules: [] },
-    djDatabaseUrl: { packages: ['dj-database-url'], modules: [] },
-    djangoEnviron: { packages: ['django-environ'], modules: [] },
-    djangoStorages: { packages: ['django-storages'], modules: ['storages'] },
-};
-function topModule(dotted) {
-    return dotted.split('.')[0] ?? dotted;
-}
-function features_detectFeatures(packages, settings, options) {
-    const findings = [];
-    const used = new Map(); // top-level module → first setting entry using it
-    for (const entry of [...settings.installedApps, ...settings.middleware])
-        if (!used.has(topModule(entry)))
-            used.set(topModule(entry), entry);
-    const features = {};
-    for (const [feature, rule] of Object.entries(FEATURE_RULES)) {
-        const declared = rule.packages.some((name) => name in packages);
-        const module = rule.modules.find((name) => used.has(name));
-        features[feature] = declared || module !== undefined;
-        if (!declared && module !== undefined && options.dependenciesKnown) {
-            findings.push(finding('warning', 'installed-app-not-declared', `The settings use ${used.get(module)}, but no dependency file declares ${rule.packages[0]}, so the build will not install it and Django fails to start. Add ${rule.packages[0]} to your dependencies.`, options.appsAt));
-        }
-    }
-    const engine = settings.databaseEngine ?? '';
-    if (options.dependenciesKnown && engine.endsWith('postgresql') && !features.psycopg && !features.psycopg2) {
-        findings.push(finding('warning', 'database-driver-not-declared', 'The database is PostgreSQL, but neither psycopg nor psycopg2 is declared, so Django cannot connect. Add psycopg[binary] to your dependencies.', options.databaseAt));
-    }
-    else if (options.dependenciesKnown && engine.endsWith('mysql') && !features.mysqlclient && !('pymysql' in packages)) {
-        findings.push(finding('warning', 'database-driver-not-declared', 'The database is MySQL, but mysqlclient is not declared, so Django cannot connect. Add mysqlclient to your dependencies.', options.databaseAt));
-    }
-    return { features, findings };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/walk.ts
-
-
-
-/**
- * Walking the repository: which directories can hold the project, and which never do.
- * Virtualenvs, dependency caches and build outputs hold thousands of files (and sometimes a
- * `manage.py` or `wsgi.py` of a vendored package), so they are skipped by name or by shape.
- */
-/** Directory names never searched. Hidden directories (".git", ".tox", ".venv", ...) are skipped too. */
-const walk_SKIPPED_DIRECTORY_NAMES = new Set([
-    'node_modules',
-    '__pycache__',
-    'site-packages',
-    'build',
-    'dist',
-    'staticfiles',
-]);
-/** How deep below the search root manage.py may be (Heroku searches 3 levels; we allow one more). */
-const walk_MANAGE_PY_MAX_DEPTH = 4;
-async function walk_exists(file) {
-    try {
-        await access(file);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** A virtualenv is recognised by its marker files, whatever it is called. */
-async function isVirtualenv(dir) {
-    for (const marker of ['pyvenv.cfg', 'bin/activate', 'Scripts/activate']) {
-        if (await walk_exists(path.join(dir, marker)))
-            return true;
-    }
-    return false;
-}
-async function isSkippedDirectory(dir) {
-    const name = path.basename(dir);
-    if (name.startsWith('.') || walk_SKIPPED_DIRECTORY_NAMES.has(name))
-        return true;
-    return isVirtualenv(dir);
-}
-async function listDir(dir) {
-    let entries;
-    try {
-        entries = await readdir(dir, { withFileTypes: true });
-    }
-    catch {
-        return { files: [], dirs: [] };
-    }
-    const files = [];
-    const dirs = [];
-    // Symbolic links are not followed: they can loop, and can leave the repository.
-    for (const entry of entries) {
-        if (entry.isFile())
-            files.push(entry.name);
-        else if (entry.isDirectory())
-            dirs.push(entry.name);
-    }
-    return { files: files.sort(compareText), dirs: dirs.sort(compareText) };
-}
-/**
- * Breadth-first search for files with one of `names`, at most `maxDepth` directories below
- * `root`. Results are ordered by depth, then path, so the first hit is the shallowest one.
- * With `stopAtFirstDepth`, the search ends at the first depth that has a hit.
- */
-async function walk_findFilesByName(root, names, options) {
-    const found = [];
-    let level = [root];
-    for (let depth = 0; depth <= options.maxDepth && level.length > 0; depth++) {
-        const next = [];
-        for (const dir of level) {
-            const { files, dirs } = await listDir(dir);
-            for (const file of files)
-                if (names.has(file))
-                    found.push({ file: path.join(dir, file), depth });
-            for (const child of dirs) {
-                const childPath = path.join(dir, child);
-                if (!(await isSkippedDirectory(childPath)))
-                    next.push(childPath);
-            }
-        }
-        if (options.stopAtFirstDepth && found.length > 0)
-            break;
-        level = next;
-    }
-    return found.sort((a, b) => a.depth - b.depth || compareText(a.file, b.file));
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/manage-py.ts
-
-
-
-
-
-
-/**
- * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the
- * first in sorted order, preferring ones that mention Django, so the choice is the same on every
- * machine, and reported so the user can set working-directory.
- */
-async function manage_py_findManagePy(searchRoot, paths, workingDirectoryInput) {
-    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true });
-    if (found.length === 0) {
-        const where = workingDirectoryInput
-            ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
-            : `${describeDir(searchRoot)} (working-directory is not set, so the search started at the repository root)`;
-        throw new ActionError(`No manage.py found in ${where}, searching ${MANAGE_PY_MAX_DEPTH} levels deep and skipping virtualenvs, hidden directories and ${[...SKIPPED_DIRECTORY_NAMES].join(', ')}. This does not look like a Django project.`, {
-            input: 'working-directory',
-            hint: 'Set working-directory to the folder that contains manage.py (for example "backend"), or commit manage.py if it is missing (`django-admin startproject` creates it).',
-        });
-    }
-    const candidates = found.map((hit) => paths.rel(hit.file));
-    const mentionsDjango = await Promise.all(found.map(async (hit) => /django/i.test(await readFile(hit.file, 'utf8'))));
-    const managePy = candidates[mentionsDjango.indexOf(true)] ?? candidates[0];
-    const findings = [];
-    if (candidates.length > 1) {
-        findings.push(finding('notice', 'several-manage-py', `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}. Set the working-directory input to the project's folder to choose another.`, { file: managePy }));
-    }
-    return { managePy, findings };
-}
-/** The working-directory input, checked and made repository-relative ("" for the root). */
-async function manage_py_resolveSearchRoot(paths, workingDirectory, isDirectory) {
-    if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.')
-        return '';
-    const absolute = path.resolve(paths.root, workingDirectory.trim());
-    const relative = paths.rel(absolute);
-    if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
-        throw new ActionError(`'${workingDirectory}' is outside the repository.`, {
-            input: 'working-directory',
-            hint: 'Give a path relative to the repository root, e.g. "backend".',
-        });
-    }
-    if (!(await isDirectory(absolute))) {
-        throw new ActionError(`'${workingDirectory}' is not a directory in the repository.`, {
-            input: 'working-directory',
-            hint: 'Give the folder that contains manage.py, relative to the repository root (check the spelling and that it is committed).',
-        });
-    }
-    return relative;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/redact.ts
-/**
- * Secrets never leave detection. The model is printed in plans, job summaries and debug logs, so
- * a hard-coded SECRET_KEY (or its fallback default) and database passwords are replaced by
- * REDACTED before the model is returned. What kind of value it was stays visible: the summary's
- * `secretKey` says 'literal' / 'insecure-literal' / 'env', and findings say what to do.
- */
-const REDACTED = '<redacted>';
-const SECRET_KEYS = new Set(['PASSWORD', 'SECRET_KEY', 'AWS_SECRET_ACCESS_KEY', 'SECRET', 'TOKEN', 'API_KEY']);
-function redactJson(value, secret) {
-    if (typeof value === 'string')
-        return secret ? REDACTED : value;
-    if (Array.isArray(value))
-        return value.map((item) => redactJson(item, secret));
-    if (value === null || typeof value !== 'object')
-        return value;
-    const result = {};
-    for (const [key, item] of Object.entries(value)) {
-        // Placeholders ($expr source text, $env names) are code, not values; their defaults are values.
-        if (key === '$expr' || key === '$env' || key === 'cast' || key === 'prefix')
-            result[key] = item;
-        else
-            result[key] = redactJson(item, secret || SECRET_KEYS.has(key.toUpperCase()));
-    }
-    return result;
-}
-function redactValue(value, secret) {
-    switch (value.kind) {
-        case 'literal':
-            return { ...value, value: redactJson(value.value, secret) };
-        case 'env':
-            return value.default === undefined ? value : { ...value, default: redactJson(value.default, secret) };
-        default:
-            return value;
-    }
-}
-function redactFact(fact, secret) {
-    const result = { ...fact, value: redactValue(fact.value, secret) };
-    if (fact.added)
-        result.added = fact.added.map((item) => redactJson(item, secret));
-    if (fact.updates) {
-        result.updates = fact.updates.map((update) => {
-            const lastKey = update.keys?.[update.keys.length - 1];
-            const secretItem = secret || (typeof lastKey === 'string' && SECRET_KEYS.has(lastKey.toUpperCase()));
-            return { ...update, value: redactJson(update.value, secretItem) };
-        });
-    }
-    return result;
-}
-/** SECRET_KEY entirely; PASSWORD (and similar) entries inside DATABASES, STORAGES and the rest. */
-function redact_redactFacts(facts) {
-    const result = {};
-    for (const [name, fact] of Object.entries(facts)) {
-        result[name] = redactFact(fact, name === 'SECRET_KEY');
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/project-layout.ts
-
-
-
-
-
-
-/**
- * Where the project's Python modules are: the import roots, the WSGI/ASGI modules, and every
- * settings module in the tree (for the "only settings file" rule).
- */
-/** How deep below appDir the project package may be (src/mysite/settings/__init__.py is 3). */
-const LAYOUT_MAX_DEPTH = 3;
-/**
- * The module name of a file, from the deepest import root that contains it: with src/ on
- * sys.path, src/mysite/wsgi.py is `mysite.wsgi`, not the namespace-package path `src.mysite.wsgi`.
- */
-function project_layout_moduleIn(file, roots) {
-    for (const root of [...roots].sort((a, b) => b.length - a.length)) {
-        const module = moduleNameOf(file, root);
-        if (module)
-            return { module, file };
-    }
-    return undefined;
-}
-async function project_layout_scanLayout(appDir, roots, paths) {
-    const wanted = new Set(['wsgi.py', 'asgi.py', 'settings.py', '__init__.py']);
-    const hits = new Set();
-    for (const root of [appDir, ...roots]) {
-        for (const hit of await findFilesByName(paths.abs(root), wanted, { maxDepth: LAYOUT_MAX_DEPTH }))
-            hits.add(paths.rel(hit.file));
-    }
-    const files = [...hits].sort(compareText);
-    const named = (name) => files
-        .filter((file) => file.endsWith(`/${name}`) || file === name)
-        .map((file) => project_layout_moduleIn(file, roots))
-        .filter((entry) => entry !== undefined);
-    const settingsModules = [
-        ...named('settings.py'),
-        ...files
-            .filter((file) => file.endsWith('/settings/__init__.py'))
-            .map((file) => project_layout_moduleIn(file, roots))
-            .filter((entry) => entry !== undefined),
-    ].sort((a, b) => compareText(a.module, b.module));
-    const settingsDirectoryFiles = [];
-    // A settings package's siblings (base.py, production.py) are what the chain will need.
-    for (const dir of new Set(settingsModules.map((entry) => dirnameRel(entry.file)))) {
-        const entries = await readdir(paths.abs(dir), { withFileTypes: true }).catch(() => []);
-        for (const entry of entries)
-            if (entry.isFile() && entry.name.endsWith('.py'))
-                settingsDirectoryFiles.push(joinRel(dir, entry.name));
-    }
-    return { wsgiFiles: named('wsgi.py'), asgiFiles: named('asgi.py'), settingsModules, settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText) };
-}
-/**
- * Directories manage.py / wsgi.py put on sys.path (cookiecutter-django adds its inner app folder,
- * src layouts add "src"). Statically we only know the string literals in the added expression
- * (`Path(__file__).parent.parent / "src"` → "src"), so they are tried relative to the file's
- * directory, then each parent up to the repository root; the first directory that exists counts.
- */
-async function project_layout_sysPathRoots(file, additions, paths) {
-    const roots = [];
-    for (const addition of additions) {
-        const segments = addition.strings.flatMap((text) => text.split('/')).filter((segment) => segment !== '' && segment !== '.');
-        if (segments.length === 0)
-            continue;
-        for (const base of dirsUpTo(dirnameRel(file), '')) {
-            const candidate = normalizeRel([...(base === '' ? [] : base.split('/')), ...segments]);
-            if (candidate !== undefined && candidate !== '' && (await isDirectory(paths.abs(candidate)))) {
-                roots.push(candidate);
-                break;
-            }
-        }
-    }
-    return roots;
-}
-/** Resolve ".." in repository-relative segments; undefined when it climbs out of the repository. */
-function normalizeRel(segments) {
-    const result = [];
-    for (const segment of segments) {
-        if (segment !== '..')
-            result.push(segment);
-        else if (result.pop() === undefined)
-            return undefined;
-    }
-    return result.join('/');
-}
-/**
- * The WSGI module gunicorn should load. One wsgi.py: that one. Several: the one in the package of
- * the settings default (mysite.settings.dev → mysite.wsgi), else the first in sorted order.
- */
-function project_layout_chooseWsgi(candidates, hintModule) {
-    if (candidates.length <= 1)
-        return { chosen: candidates[0], findings: [] };
-    const top = hintModule?.split('.')[0];
-    const chosen = candidates.find((candidate) => candidate.module === `${top}.wsgi`) ?? candidates[0];
-    return {
-        chosen,
-        findings: [
-            finding('notice', 'several-wsgi-modules', `Found several WSGI modules (${candidates.map((candidate) => candidate.module).join(', ')}); using ${chosen?.module}. Set WSGI_APPLICATION in the settings to make the choice explicit.`, chosen ? { file: chosen.file } : undefined),
-        ],
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/python-oracle.ts
-
-
-function python_oracle_isParseError(result) {
-    return 'error' in result;
-}
-/** ncc copies this asset next to the bundle and rewrites the URL; in tests it is the source file. */
-const SCRIPT = (/* unused pure expression or super */ null && (/* unused asset import */ undefined));
-/** Parse `files` (absolute paths) in one Python process. Results come back in the same order. */
-async function inspectPythonFiles(runner, python, files) {
-    if (files.length === 0)
-        return [];
-    let result;
-    try {
-        // -I: isolated (no PYTHONPATH, no user site), so nothing in the environment or the project can
-        // shadow `ast` or `json`; -B: write no .pyc next to the script.
-        result = await runner.run(python, ['-I', '-B', fileURLToPath(SCRIPT)], {
-            input: JSON.stringify({ files }),
-            timeoutMs: 60_000,
-        });
-    }
-    catch (error) {
-        throw new ActionError(`Could not run '${python}' to read the Django settings: ${error.message}`, {
-            hint: 'Project detection parses settings with Python\'s ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.',
-            cause: error,
-        });
-    }
-    if (result.exitCode !== 0) {
-        throw new ActionError(`'${python}' failed while parsing the Django settings (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, {
-            hint: 'Project detection needs Python 3.8 or later; check which python3 is on PATH (actions/setup-python can provide one).',
-        });
-    }
-    const parsed = JSON.parse(result.stdout);
-    if (parsed.files.length !== files.length)
-        throw new Error(`inspect_settings.py returned ${parsed.files.length} results for ${files.length} files`);
-    return parsed.files;
-}
-/**
- * Parsed files by absolute path. `load` parses every file not seen yet in one batch, so callers
- * can ask for what they need round by round without paying Python's start-up per file.
- */
-class python_oracle_PythonFileCache {
-    runner;
-    python;
-    results = new Map();
-    constructor(runner, python) {
-        this.runner = runner;
-        this.python = python;
-    }
-    async load(files) {
-        const missing = [...new Set(files)].filter((file) => !this.results.has(file));
-        const results = await inspectPythonFiles(this.runner, this.python, missing);
-        missing.forEach((file, index) => this.results.set(file, results[index]));
-    }
-    /** The result for a file already loaded. */
-    get(file) {
-        const result = this.results.get(file);
-        if (!result)
-            throw new Error(`${file} was not parsed (load it first)`);
-        return result;
-    }
-    async parse(file) {
-        await this.load([file]);
-        return this.get(file);
-    }
-}
-/**
- * A file we need could not be parsed: an ActionError that quotes Python and points at the line,
- * so the action's failure becomes an annotation on the offending code.
- */
-function python_oracle_parseFailure(file, role, error) {
-    const where = error.line === undefined ? '' : ` at line ${error.line}${error.column === undefined ? '' : `, column ${error.column}`}`;
-    const quoted = error.text ? `\n    ${error.text.trim()}` : '';
-    const isSyntax = error.type.endsWith('Error') && error.line !== undefined;
-    return new ActionError(`${isSyntax ? `Python cannot parse ${role} ${file}` : `Cannot read ${role} ${file}`}${where}: ${error.type}: ${error.message}${quoted}`, {
-        hint: isSyntax
-            ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
-            : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
-        location: { file, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) },
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/python-version.ts
-
-
-
-/**
- * The Python version the build should use. Exact pins beat ranges, so the sources are tried in
- * this order, each in every directory from appDir up to the search root (nearest first):
- *   the `python-version` input, .python-version, runtime.txt, Pipfile [requires],
- *   Pipfile.lock _meta.requires, pyproject `requires-python`, Poetry's `python` dependency.
- * A range resolves to the newest minor in CANDIDATE_MINORS that satisfies it and that the
- * declared Django version supports (DJANGO_NEWEST_PYTHON). The runner's own
- * Python is never used (flyctl does, which makes builds depend on the CI image).
- */
-/**
- * Minors a range may resolve to, newest last. Kept fixed (not "today's" list) so the model is
- * deterministic; add a minor once slim images and common wheels exist for it.
- */
-const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
-/** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
-const LAST_EOL_MINOR = (/* unused pure expression or super */ null && ([3, 10]));
-function parseVersion(text) {
-    const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
-    if (!match)
-        return undefined;
-    return [match[1], match[2], match[3]].filter((part) => part !== undefined).map(Number);
-}
-function compare(a, b) {
-    for (let index = 0; index < Math.max(a.length, b.length); index++) {
-        const difference = (a[index] ?? 0) - (b[index] ?? 0);
-        if (difference !== 0)
-            return difference;
-    }
-    return 0;
-}
-/** Does `version` (a full X.Y.Z) satisfy one clause: ">=3.10", "==3.12.*", "~=3.11", "^3.11", "~3.11", "3.12"? */
-function satisfies(version, clause) {
-    const match = /^(===|==|!=|~=|<=|>=|<|>|\^|~|=)?\s*([0-9.*]+)$/.exec(clause.trim());
-    if (!match)
-        return clause.trim() === '*' || clause.trim() === '';
-    const operator = match[1] ?? '==';
-    const raw = match[2];
-    if (raw.endsWith('.*')) {
-        const prefix = parseVersion(raw.slice(0, -2)) ?? [];
-        const same = prefix.every((part, index) => version[index] === part);
-        return operator === '!=' ? !same : same;
-    }
-    const target = parseVersion(raw);
-    if (!target)
-        return false;
-    const order = compare(version, target);
-    switch (operator) {
-        case '==':
-        case '===':
-        case '=':
-            // PEP 440: "==3.12" matches 3.12.0 only; Poetry's bare "3.12" is the same.
-            return order === 0;
-        case '!=':
-            return order !== 0;
-        case '<':
-            return order < 0;
-        case '<=':
-            return order <= 0;
-        case '>':
-            return order > 0;
-        case '>=':
-            return order >= 0;
-        case '~=': {
-            // ~=3.11 → >=3.11,<4 ; ~=3.11.2 → >=3.11.2,<3.12
-            const upper = target.slice(0, Math.max(1, target.length - 1));
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        case '^': {
-            // Poetry caret: the first non-zero part may not change.
-            const index = target.findIndex((part) => part !== 0);
-            const upper = target.slice(0, (index === -1 ? target.length - 1 : index) + 1);
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        case '~': {
-            // Poetry tilde: ~3.11 → >=3.11,<3.12 ; ~3 → >=3,<4
-            const upper = target.slice(0, Math.min(2, target.length));
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        default:
-            return false;
-    }
-}
-/** The newest of `minors` ("X.Y") with some patch release that satisfies `range` (PEP 440 or Poetry syntax). */
-function newestSatisfying(range, minors) {
-    const alternatives = range.split('||');
-    for (const minor of [...minors].reverse()) {
-        const [major, minorNumber] = minor.split('.').map(Number);
-        for (let patch = 0; patch <= 30; patch++) {
-            const version = [major, minorNumber, patch];
-            const ok = alternatives.some((alternative) => alternative
-                .split(',')
-                .map((clause) => clause.replace(/([<>=!~^])\s+/g, '$1').trim())
-                .filter((clause) => clause !== '')
-                .every((clause) => clause.split(/\s+/).every((part) => satisfies(version, part))));
-            if (ok)
-                return minor;
-        }
-    }
-    return undefined;
-}
-/** The newest Python each Django release supports (Django's own release notes). */
-const DJANGO_NEWEST_PYTHON = {
-    '3.2': '3.10',
-    '4.0': '3.10',
-    '4.1': '3.11',
-    '4.2': '3.12',
-    '5.0': '3.12',
-    '5.1': '3.13',
-    '5.2': '3.14',
-    '6.0': '3.14',
-};
-/**
- * The newest Python the declared Django allows: `django>=4.2,<5.0` means Django 4.2, which
- * supports Python up to 3.12, so `requires-python = ">=3.10"` must not resolve to 3.14.
- */
-function pythonCapForDjango(djangoSpec) {
-    if (!djangoSpec || djangoSpec.startsWith('@'))
-        return undefined;
-    const django = newestSatisfying(djangoSpec, Object.keys(DJANGO_NEWEST_PYTHON));
-    return django ? { django, python: DJANGO_NEWEST_PYTHON[django] } : undefined;
-}
-/** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
-function resolveRange(range, djangoSpec) {
-    const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
-    return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
-}
-/** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
-function exactVersion(text) {
-    const match = /^(?:python-?)?(\d+\.\d+(?:\.\d+)?)$/i.exec(text.trim());
-    return match ? match[1] : undefined;
-}
-async function firstLine(file, paths) {
-    const content = await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8');
-    return content
-        .split(/\r?\n/)
-        .map((line) => line.replace(/#.*$/, '').trim())
-        .find((line) => line !== '');
-}
-const SOURCES = [
-    async (files, paths) => {
-        const file = files.present.get('.python-version');
-        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files, paths) => {
-        const file = files.present.get('runtime.txt');
-        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files) => {
-        const file = files.present.get('Pipfile');
-        const requires = project_files_tableAt(files.pipfile, 'requires');
-        const text = requires?.python_full_version ?? requires?.python_version;
-        const version = typeof text === 'string' ? exactVersion(text) : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files) => {
-        const file = files.present.get('Pipfile.lock');
-        const requires = project_files_tableAt(files.pipfileLock, '_meta', 'requires');
-        const text = requires?.python_full_version ?? requires?.python_version;
-        const version = typeof text === 'string' ? exactVersion(text) : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files, _paths, djangoSpec) => rangeSource(files, project_files_valueAt(files.pyproject, 'project', 'requires-python'), djangoSpec),
-    async (files, _paths, djangoSpec) => rangeSource(files, project_files_valueAt(files.pyproject, 'tool', 'poetry', 'dependencies', 'python'), djangoSpec),
-];
-function rangeSource(files, range, djangoSpec) {
-    const file = files.present.get('pyproject.toml');
-    if (!file || typeof range !== 'string')
-        return undefined;
-    const version = resolveRange(range, djangoSpec);
-    return version ? { version, source: file, requires: range } : undefined;
-}
-function isEndOfLife(version) {
-    const [major = 0, minor = 0] = version.split('.').map(Number);
-    return major < LAST_EOL_MINOR[0] || (major === LAST_EOL_MINOR[0] && minor <= LAST_EOL_MINOR[1]);
-}
-/** `directories` nearest first. */
-async function python_version_detectPythonVersion(directories, paths, options = {}) {
-    const input = options.input;
-    let info = input ? { version: input, source: 'input' } : undefined;
-    for (const source of SOURCES) {
-        if (info)
-            break;
-        for (const files of directories) {
-            info = await source(files, paths, options.djangoSpec);
-            if (info)
-                break;
-        }
-    }
-    if (!info?.version) {
-        return {
-            info: {},
-            findings: [
-                finding('notice', 'python-version-missing', 'Nothing in the repository pins a Python version, so the build uses the action\'s default. Add a .python-version file (e.g. "3.12") to choose it.'),
-            ],
-        };
-    }
-    const findings = [];
-    if (isEndOfLife(info.version)) {
-        findings.push(finding('warning', 'python-version-eol', `Python ${info.version} (from ${info.source}) is past its end of life and gets no security fixes. Move to a supported version (3.12 or later) and update ${info.source === 'input' ? 'the python-version input' : info.source}.`, info.source === 'input' ? undefined : { file: info.source }));
-    }
-    return { info, findings };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/settings-chain.ts
-
-
-
-const UNSUPPORTED_GUIDANCE = {
-    'django-configurations': 'django-configurations classes are not read statically; the facts below may be incomplete. Set the settings-module input and check the deploy with `manage.py check --deploy`.',
-    'split-settings': 'split_settings.include() is not followed; settings in the included files are not read. Consider plain `from .component import *` imports, or check the deploy with `manage.py check --deploy`.',
-    exec: 'exec() in settings is not followed; settings it defines are not read.',
-    'dynamic-import': 'dynamic imports in settings are not followed; settings they bring in are not read.',
-};
-async function settings_chain_followSettingsChain(start, roots, paths, cache) {
-    const files = [];
-    const events = [];
-    const findings = [];
-    const visiting = new Set();
-    let definesAll = false;
-    const visit = async (module, inheritedConditional) => {
-        if (visiting.has(module.file) || files.includes(module.file))
-            return; // a cycle, or already merged once
-        visiting.add(module.file);
-        const parsed = await cache.parse(paths.abs(module.file));
-        if (isParseError(parsed))
-            throw parseFailure(module.file, 'the settings file', parsed.error);
-        if (parsed.definesAll) {
-            definesAll = true;
-            findings.push(finding('notice', 'settings-defines-all', `${module.file} defines __all__, so \`from ${module.module} import *\` copies only the names listed there. Generated settings that star-import this module may not see every setting.`, { file: module.file }));
-        }
-        for (const unsupported of parsed.unsupported) {
-            findings.push(finding('warning', 'settings-unsupported-pattern', `${unsupported.detail}: ${UNSUPPORTED_GUIDANCE[unsupported.pattern]}`, {
-                file: module.file,
-                line: unsupported.line,
-            }));
-        }
-        for (const event of parsed.events) {
-            const conditional = inheritedConditional || event.conditional;
-            if (event.type !== 'star-import') {
-                events.push({ ...event, conditional, file: module.file });
-                continue;
-            }
-            const target = absoluteImportName(module, event.level, event.module);
-            const resolved = target === undefined ? undefined : await resolveModule(target, roots, paths);
-            if (resolved) {
-                await visit(resolved, conditional);
-            }
-            else if (!conditional && target !== undefined && (event.level > 0 || (await isLocalPackage(target, roots, paths)))) {
-                findings.push(finding('warning', 'settings-import-unresolved', `${module.file} star-imports ${target}, which is not in the repository, so its settings are not read. If it is generated at deploy time, check the deploy with \`manage.py check --deploy\`.`, { file: module.file, line: event.line }));
-            }
-            // Anything else is an installed package (e.g. `from django.conf.global_settings import *`), or an optional module.
-        }
-        visiting.delete(module.file);
-        files.push(module.file);
-    };
-    await visit(start, false);
-    return { files, events, definesAll, findings };
-}
-/** True when the top-level package of `module` is in the repository (so a missing submodule is a mistake, not a dependency). */
-async function isLocalPackage(module, roots, paths) {
-    const top = module.split('.')[0] ?? '';
-    return (await resolveModule(top, roots, paths)) !== undefined;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/settings-facts.ts
-/**
- * Merge the flattened settings chain into one fact per setting the actions care about, the way
- * Python would leave the module namespace: the last assignment wins, and the modifications after
- * it (`.append`, `+=`, `X["k"] = v`, ...) are kept with it. An assignment resets them.
- */
-const settings_facts_FACT_NAMES = (/* unused pure expression or super */ null && ([
-    'BASE_DIR',
-    'SECRET_KEY',
-    'DEBUG',
-    'ALLOWED_HOSTS',
-    'CSRF_TRUSTED_ORIGINS',
-    'SECURE_PROXY_SSL_HEADER',
-    'DATABASES',
-    'STATIC_ROOT',
-    'STATIC_URL',
-    'STATICFILES_DIRS',
-    'STATICFILES_STORAGE',
-    'STORAGES',
-    'MEDIA_ROOT',
-    'MEDIA_URL',
-    'INSTALLED_APPS',
-    'MIDDLEWARE',
-    'ROOT_URLCONF',
-    'WSGI_APPLICATION',
-    'ASGI_APPLICATION',
-    'BUILD_DIR',
-    'BAKERY_VIEWS',
-]));
-const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
-function settings_facts_mergeSettingsFacts(events) {
-    // Every module-level name is tracked, not only the facts we report: `INSTALLED_APPS =
-    // DJANGO_APPS + LOCAL_APPS` needs DJANGO_APPS (and its appends) to be computed.
-    const namespace = new Map();
-    const known = (name) => settings_facts_effectiveValue(namespace.get(name));
-    for (const event of events) {
-        if (event.type === 'star-import')
-            continue;
-        const at = { file: event.file, line: event.line };
-        if (event.type === 'assign') {
-            namespace.set(event.name, { value: computedValue(event.value, event.concat, known), at, conditional: event.conditional });
-            continue;
-        }
-        const fact = namespace.get(event.name);
-        // A modification of a name never assigned in the chain (its base was not found) says too
-        // little to build a fact from.
-        if (!fact)
-            continue;
-        const value = resolveNamedSequence(event.value, event.op, known);
-        const update = {
-            op: event.op,
-            ...(event.keys === undefined ? {} : { keys: event.keys }),
-            ...(event.index === undefined ? {} : { index: event.index }),
-            value,
-            at,
-            conditional: event.conditional,
-        };
-        const next = { ...fact, updates: [...(fact.updates ?? []), update] };
-        if (SEQUENCE_ADDITIONS.has(event.op) && event.keys === undefined) {
-            const items = event.op === 'extend' || event.op === 'prepend' ? (Array.isArray(value) ? value : [value]) : [value];
-            next.added = [...(fact.added ?? []), ...items];
-        }
-        namespace.set(event.name, next);
-    }
-    const facts = {};
-    for (const name of settings_facts_FACT_NAMES) {
-        const fact = namespace.get(name);
-        if (fact)
-            facts[name] = fact;
-    }
-    return facts;
-}
-/** `A + B + ["x"]`: a literal list when every named operand is a known literal sequence. */
-function computedValue(value, concat, known) {
-    if (!concat || value.kind !== 'expression')
-        return value;
-    const items = [];
-    for (const operand of concat) {
-        const part = 'items' in operand ? operand.items : known(operand.name);
-        if (!Array.isArray(part))
-            return value;
-        items.push(...part);
-    }
-    return { kind: 'literal', value: items, source: value.source };
-}
-/** `X += EXTRA_APPS` arrives as { $expr: "EXTRA_APPS" }; use the list when EXTRA_APPS is known. */
-function resolveNamedSequence(value, op, known) {
-    if (op !== 'extend' && op !== 'prepend')
-        return value;
-    const expression = typeof value === 'object' && value !== null && !Array.isArray(value) ? value.$expr : undefined;
-    if (typeof expression !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(expression))
-        return value;
-    const resolved = known(expression);
-    return Array.isArray(resolved) ? resolved : value;
-}
-/**
- * The value after every recorded modification, when the assigned value is a literal:
- * `effectiveValue(facts.STORAGES)` sees production.py's `STORAGES["staticfiles"]["BACKEND"] = ...`.
- * Undefined when the setting is not a literal (env, expression) or missing.
- */
-function settings_facts_effectiveValue(fact) {
-    if (!fact || fact.value.kind !== 'literal')
-        return undefined;
-    let root = structuredClone(fact.value.value);
-    for (const update of fact.updates ?? [])
-        root = applyUpdate(root, update);
-    return root;
-}
-/** A dict we can look into; `{ $env }` / `{ $expr }` placeholders are opaque values, not dicts. */
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && !('$env' in value) && !('$expr' in value);
-}
-function child(container, key) {
-    if (Array.isArray(container) && typeof key === 'number')
-        return container[key < 0 ? container.length + key : key];
-    if (isObject(container) && (typeof key === 'string' || typeof key === 'number'))
-        return container[String(key)];
-    return undefined;
-}
-function setChild(container, key, value) {
-    if (Array.isArray(container) && typeof key === 'number') {
-        const index = key < 0 ? container.length + key : key;
-        if (index >= 0 && index < container.length)
-            container[index] = value;
-    }
-    else if (isObject(container) && (typeof key === 'string' || typeof key === 'number')) {
-        container[String(key)] = value;
-    }
-}
-function applyUpdate(root, update) {
-    const keys = update.keys ?? [];
-    if (update.op === 'set-item') {
-        if (keys.length === 0)
-            return root;
-        let target = root;
-        for (const key of keys.slice(0, -1))
-            target = child(target, key);
-        setChild(target, keys[keys.length - 1], structuredClone(update.value));
-        return root;
-    }
-    let target = root;
-    for (const key of keys)
-        target = child(target, key);
-    applyInPlace(target, update);
-    return root;
-}
-function applyInPlace(target, update) {
-    const value = structuredClone(update.value);
-    if (Array.isArray(target)) {
-        const items = Array.isArray(value) ? value : [value];
-        switch (update.op) {
-            case 'append':
-                target.push(value);
-                return;
-            case 'extend':
-                target.push(...items);
-                return;
-            case 'prepend':
-                target.unshift(...items);
-                return;
-            case 'insert': {
-                // Python's list.insert clamps the index and counts negative ones from the end.
-                if (typeof update.index !== 'number') {
-                    target.push(value);
-                    return;
-                }
-                const index = update.index < 0 ? Math.max(0, target.length + update.index) : Math.min(update.index, target.length);
-                target.splice(index, 0, value);
-                return;
-            }
-            case 'remove': {
-                const index = target.findIndex((item) => JSON.stringify(item) === JSON.stringify(value));
-                if (index !== -1)
-                    target.splice(index, 1);
-                return;
-            }
-            default:
-                return;
-        }
-    }
-    if (isObject(target) && update.op === 'update' && isObject(value))
-        Object.assign(target, value);
-}
-/** The string items of a list setting after its modifications ("$expr" items are left out). */
-function settings_facts_stringItems(fact) {
-    const value = settings_facts_effectiveValue(fact);
-    return Array.isArray(value) ? value.filter((item) => typeof item === 'string') : [];
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/settings-module.ts
-
-
-const DEV_LEAVES = new Set(['dev', 'local', 'development']);
-const PRODUCTION_LEAVES = (/* unused pure expression or super */ null && (['production', 'prod']));
-function isDevLeaf(module) {
-    return DEV_LEAVES.has(module.split('.').pop() ?? '');
-}
-async function productionSibling(module, isPackage, lookup) {
-    const parent = isPackage ? module : module.split('.').slice(0, -1).join('.');
-    if (parent === '')
-        return undefined;
-    for (const leaf of PRODUCTION_LEAVES) {
-        const candidate = `${parent}.${leaf}`;
-        if (candidate !== module && (await lookup.resolve(candidate)))
-            return candidate;
-    }
-    return undefined;
-}
-function notFound(module, source, lookup, input) {
-    const path = module.split('.').join('/');
-    return new ActionError(`${source} names the settings module '${module}', but neither ${path}.py nor ${path}/__init__.py exists under ${lookup.describeRoots()}.`, {
-        input,
-        hint: 'Use the dotted module name Django imports (e.g. "mysite.settings.production"), relative to the directory that holds manage.py.',
-    });
-}
-async function settings_module_chooseSettingsModule(request, lookup) {
-    const findings = [];
-    if (request.input) {
-        if (!(await lookup.resolve(request.input)))
-            throw notFound(request.input, `The settings-module input`, lookup, 'settings-module');
-        return { module: request.input, decidedBy: 'input', reason: `the settings-module input is ${request.input}`, findings };
-    }
-    if (request.environment) {
-        if (!(await lookup.resolve(request.environment)))
-            throw notFound(request.environment, 'DJANGO_SETTINGS_MODULE in the environment', lookup);
-        return {
-            module: request.environment,
-            decidedBy: 'environment',
-            reason: `DJANGO_SETTINGS_MODULE is ${request.environment} in the step's environment`,
-            findings,
-        };
-    }
-    const defaults = [
-        [request.wsgiDefault, 'wsgi-default'],
-        [request.manageDefault, 'manage-default'],
-    ];
-    for (const [found, rule] of defaults) {
-        if (!found)
-            continue;
-        const resolved = await lookup.resolve(found.module);
-        if (!resolved) {
-            findings.push(finding('warning', 'settings-default-not-found', `${found.file} defaults DJANGO_SETTINGS_MODULE to ${found.module}, which is not a module under ${lookup.describeRoots()}; it was ignored. Fix the default or set the settings-module input.`, { file: found.file, line: found.line }));
-            continue;
-        }
-        const said = `${found.file} defaults to ${found.module}`;
-        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, { file: found.file, line: found.line });
-        findings.push(...choice.findings);
-        const manage = request.manageDefault;
-        if (choice.decidedBy === 'wsgi-default' && manage && manage.module !== choice.module) {
-            findings.push(finding('notice', 'settings-module-differs', `Deploying with ${choice.module} (the WSGI default), while ${manage.file} defaults to ${manage.module}; management commands in the deploy run with DJANGO_SETTINGS_MODULE=${choice.module}.`, { file: manage.file, line: manage.line }));
-        }
-        return { ...choice, findings };
-    }
-    const candidates = [...new Set(request.settingsModulesFound)];
-    if (candidates.length === 1) {
-        const only = candidates[0];
-        const resolved = await lookup.resolve(only);
-        if (resolved) {
-            const said = `neither manage.py nor wsgi.py sets a DJANGO_SETTINGS_MODULE default, and ${only} is the only settings module`;
-            const choice = await preferProduction(only, resolved.isPackage, 'only-settings-file', said, lookup, { file: resolved.file });
-            return { ...choice, findings: [...findings, ...choice.findings] };
-        }
-    }
-    throw new ActionError(candidates.length === 0
-        ? `Cannot tell which settings module to deploy: manage.py and wsgi.py have no os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...), DJANGO_SETTINGS_MODULE is not set, and no settings.py was found under ${lookup.describeRoots()}.`
-        : `Cannot tell which settings module to deploy: manage.py and wsgi.py have no usable DJANGO_SETTINGS_MODULE default and there are several settings modules (${candidates.join(', ')}).`, { hint: 'Set the settings-module input (or DJANGO_SETTINGS_MODULE in the step\'s env), e.g. "mysite.settings".' });
-}
-async function preferProduction(module, isPackage, rule, said, lookup, where) {
-    const dev = isDevLeaf(module);
-    if (!dev && !isPackage)
-        return { module, decidedBy: rule, reason: said, findings: [] };
-    const sibling = await productionSibling(module, isPackage, lookup);
-    if (sibling) {
-        const what = dev ? 'a development module' : 'a settings package';
-        return {
-            module: sibling,
-            decidedBy: 'production-sibling',
-            reason: `${said}, ${what}; preferred ${isPackage ? `${sibling} inside it` : `its sibling ${sibling}`}`,
-            findings: [
-                finding('notice', 'settings-dev-default-overridden', `${said} (${what}); deploying with ${sibling} instead. Set the settings-module input to choose explicitly.`, where),
-            ],
-        };
-    }
-    if (!dev)
-        return { module, decidedBy: rule, reason: said, findings: [] };
-    return {
-        module,
-        decidedBy: rule,
-        reason: said,
-        findings: [
-            finding('warning', 'settings-dev-module', `${said}, which looks like development settings, and there is no production.py or prod.py next to it. Add production settings (DEBUG off, secrets from the environment) and point the settings-module input at them.`, where),
-        ],
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/settings-summary.ts
-
-
-/**
- * Conclusions from the merged settings facts, and the findings they call for. Every action reads
- * the summary rather than re-interpreting facts, so they all agree on e.g. "is WhiteNoise on".
- */
-const WHITENOISE_MIDDLEWARE = 'whitenoise.middleware.WhiteNoiseMiddleware';
-const LOCAL_HOSTS = new Set(['localhost', '.localhost', '127.0.0.1', '[::1]', '::1', '0.0.0.0']);
-function objectValue(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
-}
-function stringAt(value, ...keys) {
-    let current = value;
-    for (const key of keys)
-        current = objectValue(current)?.[key];
-    return typeof current === 'string' ? current : undefined;
-}
-/** An environment default that means "on": True, 1, or a string such as "true"/"1"/"yes"/"on". */
-function isTruthyDefault(value) {
-    if (value === true || value === 1)
-        return true;
-    return typeof value === 'string' && ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
-}
-/** Python truthiness of a literal. */
-function truthy(value) {
-    if (Array.isArray(value))
-        return value.length > 0;
-    if (typeof value === 'object' && value !== null)
-        return Object.keys(value).length > 0;
-    return Boolean(value);
-}
-function secretKeyKind(fact) {
-    if (!fact)
-        return 'missing';
-    if (fact.value.kind === 'env')
-        return 'env';
-    if (fact.value.kind === 'expression')
-        return 'expression';
-    const value = fact.value.value;
-    if (typeof value !== 'string')
-        return 'expression';
-    return value.startsWith('django-insecure-') ? 'insecure-literal' : 'literal';
-}
-function debugKind(fact) {
-    if (!fact)
-        return 'missing';
-    if (fact.value.kind === 'env')
-        return 'env';
-    if (fact.value.kind === 'expression')
-        return 'expression';
-    const value = fact.value.value;
-    if (typeof value === 'object' && value !== null && ('$expr' in value || '$env' in value))
-        return 'expression';
-    return truthy(value) ? 'true' : 'false';
-}
-/** The default database, whether written out as a dict or read from a URL variable. */
-function defaultDatabase(facts) {
-    const fact = facts.DATABASES;
-    if (!fact)
-        return {};
-    if (fact.value.kind === 'env')
-        return { urlVariable: fact.value.variable };
-    const databases = effectiveValue(fact);
-    const entry = objectValue(databases)?.default;
-    const placeholder = objectValue(entry);
-    if (placeholder && typeof placeholder.$env === 'string') {
-        const fallback = placeholder.default;
-        const urlDefault = typeof fallback === 'string' ? fallback : stringAt(fallback, 'prefix');
-        return { urlVariable: placeholder.$env, ...(urlDefault === undefined ? {} : { urlDefault }) };
-    }
-    const engine = stringAt(entry, 'ENGINE');
-    return engine === undefined ? {} : { engine };
-}
-function settings_summary_summariseSettings(facts) {
-    const middleware = stringItems(facts.MIDDLEWARE);
-    const database = defaultDatabase(facts);
-    const storageSetting = facts.STORAGES ? 'STORAGES' : facts.STATICFILES_STORAGE ? 'STATICFILES_STORAGE' : 'none';
-    const legacyBackend = effectiveValue(facts.STATICFILES_STORAGE);
-    const staticfilesBackend = storageSetting === 'STORAGES'
-        ? stringAt(effectiveValue(facts.STORAGES), 'staticfiles', 'BACKEND')
-        : typeof legacyBackend === 'string'
-            ? legacyBackend
-            : undefined;
-    const summary = {
-        secretKey: secretKeyKind(facts.SECRET_KEY),
-        debug: debugKind(facts.DEBUG),
-        whitenoiseMiddleware: middleware.includes(WHITENOISE_MIDDLEWARE),
-        storageSetting,
-        installedApps: stringItems(facts.INSTALLED_APPS),
-        middleware,
-    };
-    // Keys in the order model.ts declares them, so the JSON reads the same for every project.
-    return {
-        ...(database.engine === undefined ? {} : { databaseEngine: database.engine }),
-        ...(database.urlVariable === undefined ? {} : { databaseUrlVariable: database.urlVariable }),
-        secretKey: summary.secretKey,
-        debug: summary.debug,
-        whitenoiseMiddleware: summary.whitenoiseMiddleware,
-        ...(staticfilesBackend === undefined ? {} : { staticfilesBackend }),
-        storageSetting: summary.storageSetting,
-        installedApps: summary.installedApps,
-        middleware: summary.middleware,
-    };
-}
-function settings_summary_settingsFindings(facts, summary) {
-    const findings = [];
-    const at = (fact) => (fact ? { file: fact.at.file, line: fact.at.line } : undefined);
-    const secret = facts.SECRET_KEY;
-    if (summary.secretKey === 'insecure-literal') {
-        findings.push(finding('warning', 'secret-key-insecure', 'SECRET_KEY is a hard-coded `django-insecure-` key (the one startproject generated). Read it from the environment (SECRET_KEY = os.environ["SECRET_KEY"]) and set a new random secret on the platform.', at(secret)));
-    }
-    else if (summary.secretKey === 'literal') {
-        findings.push(finding('warning', 'secret-key-hardcoded', 'SECRET_KEY is hard-coded in the repository, so everyone who can read it can forge sessions and password-reset links. Read it from the environment (SECRET_KEY = os.environ["SECRET_KEY"]) and rotate the key.', at(secret)));
-    }
-    else if (summary.secretKey === 'missing') {
-        findings.push(finding('warning', 'secret-key-missing', 'The settings chain never sets SECRET_KEY, so Django refuses to start. Add SECRET_KEY = os.environ["SECRET_KEY"] to the production settings and set the secret on the platform.'));
-    }
-    else if (secret?.value.kind === 'env' && typeof secret.value.default === 'string' && secret.value.default !== '') {
-        findings.push(finding('notice', 'secret-key-insecure-default', `SECRET_KEY falls back to a hard-coded value when ${secret.value.variable} is not set. Make sure ${secret.value.variable} is set in production, or drop the default so a missing secret fails loudly.`, at(secret)));
-    }
-    if (summary.debug === 'true') {
-        findings.push(finding('warning', 'debug-true', 'DEBUG is True, which shows tracebacks and settings to every visitor. Set DEBUG = False in the production settings, or read it from the environment with a False default.', at(facts.DEBUG)));
-    }
-    const debug = facts.DEBUG;
-    if (debug?.value.kind === 'env' && isTruthyDefault(debug.value.default)) {
-        findings.push(finding('warning', 'debug-env-default-true', `DEBUG reads ${debug.value.variable}, which defaults to ${JSON.stringify(debug.value.default)} when unset, so a deploy that forgets it runs with DEBUG on. Set ${debug.value.variable}=False on the platform, or make the default False.`, at(debug)));
-    }
-    const hosts = facts.ALLOWED_HOSTS;
-    const hostsValue = effectiveValue(hosts);
-    if (!hosts || (Array.isArray(hostsValue) && hostsValue.length === 0)) {
-        findings.push(finding('notice', 'allowed-hosts-empty', `ALLOWED_HOSTS is ${hosts ? 'empty' : "not set (Django's default is empty)"}: with DEBUG off, Django answers 400 to every request. Read it from the environment, e.g. ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",").`, at(hosts)));
-    }
-    const hostItems = stringItems(hosts);
-    if (hostItems.length > 0 && hostItems.every((host) => LOCAL_HOSTS.has(host))) {
-        findings.push(finding('notice', 'allowed-hosts-local-only', `ALLOWED_HOSTS only allows local addresses (${hostItems.join(', ')}): with DEBUG off, Django answers 400 to requests for the site's real domain. Read the hosts from the environment, e.g. ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",").`, at(hosts)));
-    }
-    const database = defaultDatabase(facts);
-    if (database.engine?.endsWith('sqlite3')) {
-        findings.push(finding('warning', 'database-sqlite', 'The default database is SQLite. On Dokku and Cloud Run the container filesystem is replaced on every deploy, so the data would be lost (fine for static builds). Use PostgreSQL, e.g. DATABASES = {"default": dj_database_url.config()} with DATABASE_URL set.', at(facts.DATABASES)));
-    }
-    else if (database.urlDefault?.startsWith('sqlite')) {
-        findings.push(finding('notice', 'database-sqlite-fallback', `The database URL comes from ${database.urlVariable} but falls back to SQLite when it is not set; set ${database.urlVariable} on the platform so data is not lost on redeploy.`, at(facts.DATABASES)));
-    }
-    if (summary.installedApps.includes('django.contrib.staticfiles') && !facts.STATIC_ROOT) {
-        findings.push(finding('warning', 'static-root-missing', 'STATIC_ROOT is not set, so collectstatic cannot run. Set it, e.g. STATIC_ROOT = BASE_DIR / "staticfiles".', at(facts.INSTALLED_APPS)));
-    }
-    if (facts.STATICFILES_STORAGE) {
-        findings.push(finding('notice', 'staticfiles-storage-legacy', 'STATICFILES_STORAGE was removed in Django 5.1 (ignored there); use STORAGES = {"default": {...}, "staticfiles": {"BACKEND": ...}} instead.', at(facts.STATICFILES_STORAGE)));
-    }
-    return findings;
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/detect.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Read a Django project statically into a ProjectModel: find manage.py, decide the settings
- * module, follow its chain, and read dependencies, Python version and existing build files.
- * Files are parsed (Python's `ast` for .py, a TOML parser for TOML), never executed.
- *
- * Throws ActionError for what stops a deploy (no manage.py, a settings file that does not parse,
- * no way to tell the settings module); everything else is a finding in the model.
- */
-async function detect_detectProject(options, runner = spawnRunner) {
-    const paths = repoPaths(options.repoRoot);
-    const cache = new PythonFileCache(runner, options.python ?? 'python3');
-    const findings = [];
-    const searchRoot = await resolveSearchRoot(paths, options.workingDirectory, isDirectory);
-    const manage = await findManagePy(searchRoot, paths, options.workingDirectory);
-    findings.push(...manage.findings);
-    const managePy = manage.managePy;
-    const appDir = dirnameRel(managePy);
-    // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
-    // dev, production...): Python's start-up dominates detection time.
-    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs);
-    let layout = await scanLayout(appDir, [appDir], paths);
-    await cache.load([paths.abs(managePy), ...layoutFiles(layout)]);
-    const manageParsed = cache.get(paths.abs(managePy));
-    if (isParseError(manageParsed))
-        throw parseFailure(managePy, 'manage.py', manageParsed.error);
-    let roots = detect_unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
-    if (roots.length > 1) {
-        // manage.py puts more directories on sys.path (src/, cookiecutter's apps folder): module
-        // names change, and there may be more to parse (usually nothing new, so no second process).
-        layout = await scanLayout(appDir, roots, paths);
-        await cache.load(layoutFiles(layout));
-    }
-    const manageDefault = settingsDefault(managePy, manageParsed);
-    const wsgiChoice = chooseWsgi(layout.wsgiFiles, manageDefault?.module);
-    findings.push(...wsgiChoice.findings);
-    const wsgi = wsgiChoice.chosen;
-    const wsgiParsed = wsgi ? parsedOrThrow(cache, paths.abs(wsgi.file), wsgi.file, 'the WSGI module') : undefined;
-    if (wsgi && wsgiParsed)
-        roots = detect_unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
-    const wsgiDefault = wsgi && wsgiParsed ? settingsDefault(wsgi.file, wsgiParsed) : undefined;
-    const describeRoots = () => roots.map(describeDir).join(' or ');
-    const choice = await chooseSettingsModule({
-        input: options.settingsModule?.trim() || undefined,
-        environment: options.environment?.DJANGO_SETTINGS_MODULE?.trim() || undefined,
-        wsgiDefault,
-        manageDefault,
-        settingsModulesFound: layout.settingsModules.map((entry) => entry.module),
-    }, { resolve: (module) => resolveModule(module, roots, paths), describeRoots });
-    findings.push(...choice.findings);
-    const resolved = await resolveModule(choice.module, roots, paths);
-    if (!resolved)
-        throw new Error(`settings module ${choice.module} was chosen but does not resolve`);
-    const chain = await followSettingsChain(resolved, roots, paths, cache);
-    findings.push(...chain.findings);
-    const facts = orderFacts(mergeSettingsFacts(chain.events));
-    const summary = summariseSettings(facts);
-    findings.push(...settingsFindings(facts, summary));
-    const settings = {
-        module: choice.module,
-        decidedBy: choice.decidedBy,
-        reason: choice.reason,
-        ...(manageDefault ? { manageDefault: manageDefault.module } : {}),
-        ...(wsgiDefault ? { wsgiDefault: wsgiDefault.module } : {}),
-        files: chain.files,
-        definesAll: chain.definesAll,
-    };
-    const applications = await detectApplications(facts, wsgi, wsgiParsed, layout.asgiFiles, roots, cache, paths);
-    findings.push(...applications.findings);
-    const directories = dirsUpTo(appDir, searchRoot);
-    const directoryFiles = await Promise.all(directories.map((dir) => readDirectoryFiles(dir, paths)));
-    for (const files of directoryFiles)
-        findings.push(...files.findings);
-    const dependencies = await detectDependencies(directoryFiles, paths);
-    findings.push(...dependencies.findings);
-    const python = await detectPythonVersion(directoryFiles, paths, {
-        input: options.pythonVersion?.trim() || undefined,
-        djangoSpec: dependencies.info.packages.django,
-    });
-    findings.push(...python.findings);
-    const existing = await detectExistingFiles(directories, paths);
-    findings.push(...existing.findings);
-    const features = detectFeatures(dependencies.info.packages, summary, {
-        dependenciesKnown: dependencies.info.manager !== 'none',
-        ...(facts.INSTALLED_APPS ? { appsAt: facts.INSTALLED_APPS.at } : {}),
-        ...(facts.DATABASES ? { databaseAt: facts.DATABASES.at } : {}),
-    });
-    findings.push(...features.findings);
-    const model = {
-        schemaVersion: 1,
-        searchRoot,
-        appDir,
-        managePy,
-        settings,
-        ...(applications.wsgi ? { wsgiApplication: applications.wsgi } : {}),
-        ...(applications.asgi ? { asgiApplication: applications.asgi } : {}),
-        python: python.info,
-        dependencies: dependencies.info,
-        features: features.features,
-        existing: existing.existing,
-        facts: redactFacts(facts),
-        summary,
-        findings: sortFindings(findings),
-    };
-    return model;
-}
-function detect_unique(items) {
-    return [...new Set(items)];
-}
-function parsedOrThrow(cache, absolute, file, role) {
-    const result = cache.get(absolute);
-    if (isParseError(result))
-        throw parseFailure(file, role, result.error);
-    return result;
-}
-/** The first `setdefault("DJANGO_SETTINGS_MODULE", "<literal>")` in a file. */
-function settingsDefault(file, parsed) {
-    const call = parsed.settingsDefaults.find((entry) => entry.module !== undefined);
-    return call?.module ? { module: call.module, file, line: call.line } : undefined;
-}
-/** Facts in the documented order, whatever order the settings assigned them in. */
-function orderFacts(facts) {
-    const ordered = {};
-    for (const name of FACT_NAMES) {
-        const fact = facts[name];
-        if (fact)
-            ordered[name] = fact;
-    }
-    return ordered;
-}
-function definesApplication(parsed) {
-    return parsed?.events.some((event) => event.type === 'assign' && event.name === 'application') ?? false;
-}
-/**
- * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
- */
-async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cache, paths) {
-    const literal = (name) => {
-        const value = facts[name]?.value;
-        return value?.kind === 'literal' && typeof value.value === 'string' ? value.value : undefined;
-    };
-    const findings = [];
-    let wsgiApplication = literal('WSGI_APPLICATION');
-    if (!wsgiApplication && wsgi && definesApplication(wsgiParsed))
-        wsgiApplication = `${wsgi.module}.application`;
-    if (!wsgiApplication) {
-        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.'));
-    }
-    let asgiApplication = literal('ASGI_APPLICATION');
-    if (!asgiApplication) {
-        const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
-        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ?? (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
-        if (asgi) {
-            const parsed = await cache.parse(paths.abs(asgi.file));
-            if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
-                asgiApplication = `${asgi.module}.application`;
-        }
-    }
-    return {
-        ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),
-        ...(asgiApplication ? { asgi: asgiApplication } : {}),
-        findings,
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/index.ts
-/** Project detection: `detectProject()` and the model it produces. */
-
-
-
-;// CONCATENATED MODULE: ./src/project.ts
-
-
-
-
-const HANDLED_BY_OVERLAY = (/* unused pure expression or super */ null && (['secret-key-hardcoded', 'secret-key-insecure', 'secret-key-insecure-default', 'secret-key-missing', 'debug-true', 'debug-env-default-true', 'allowed-hosts-empty', 'allowed-hosts-local-only', 'static-root-missing']));
-async function project_prepareProject(inputs, repoRoot, runner, environment) {
-    const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner);
-    const readFile = repositoryReader(repoRoot);
-    const deployRoot = inputs.workingDirectory;
-    const files = [];
-    // Problems the overlay fixes in production (DEBUG off, SECRET_KEY and hosts from the environment,
-    // STATIC_ROOT, and SQLite once a Postgres DATABASE_URL is linked) would only alarm: leave them out.
-    const handled = new Set(inputs.settingsPatch === 'overlay' ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])] : []);
-    const notes = project.findings.filter((finding) => finding.level !== 'notice' && !handled.has(finding.code));
-    let overlayModule;
-    if (inputs.settingsPatch === 'overlay') {
-        const overlay = generateOverlay(project, { readFile, deployRoot });
-        files.push(overlay.file);
-        overlayModule = overlay.module;
-        notes.push(...overlay.notes);
-    }
-    const release = generateReleaseStep(project, { readFile, deployRoot });
-    notes.push(...release.notes);
-    if (inputs.migrate) {
-        files.push(...release.files);
-    }
-    else {
-        // migrate: false keeps the generated Procfile's web process but not its release task.
-        for (const file of release.files) {
-            if (file.path !== 'Procfile')
-                continue;
-            const content = file.content
-                .split('\n')
-                .filter((line) => !line.startsWith('release:') && !/^# (Migrations|fails the deploy|container starts)/.test(line))
-                .join('\n');
-            if (/^web:/m.test(content))
-                files.push({ ...file, content, reason: 'no Procfile in the repository: the web process (migrate: false, no release task)' });
-        }
-        if (release.migrations === 'existing-release' || release.migrations === 'existing-predeploy') {
-            notes.push({ level: 'warning', code: 'migrate-false-but-release', message: 'migrate is false, but your own Procfile/app.json runs migrations as a release task; they still run.' });
-        }
-    }
-    const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined;
-    const builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder;
-    let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py');
-    if (builder === 'dockerfile') {
-        const docker = generateDockerfile(project, { readFile, deployRoot });
-        files.push(...docker.files);
-        notes.push(...docker.notes);
-        // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
-        if (docker.generated)
-            managePath = 'manage.py';
-    }
-    else if (repoDockerfile) {
-        notes.push({ level: 'notice', code: 'dockerfile-ignored', message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).' });
-    }
-    return {
-        project,
-        files,
-        overlayModule,
-        builder,
-        explicitBuilder: inputs.builder === 'auto' ? undefined : inputs.builder,
-        storageChown: builder === 'dockerfile' ? 'heroku' : 'herokuish',
-        managePath,
-        notes,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/remote-state.ts
 
 
 
-function remote_state_parseVersion(text) {
+function parseVersion(text) {
     const raw = text.trim().split('\n')[0] ?? '';
     const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
     if (!match) {
@@ -62185,10 +57960,10 @@ function remote_state_atLeast(version, minor, patch = 0) {
 }
 async function readVersion(dokku) {
     const result = await dokku.run(['version']);
-    return remote_state_parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
+    return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
 }
 const EMPTY_APP = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() };
-async function remote_state_readRemoteState(dokku, options) {
+async function readRemoteState(dokku, options) {
     const { app } = options;
     // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
     // app they answer "does not exist" and are ignored). Only the branch listing waits for
@@ -62379,294 +58154,394 @@ async function provision_enableLetsencrypt(context, email) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/ssh/git-bridge.ts
+;// CONCATENATED MODULE: ../shared/src/github/context.ts
 
 
-
-
-
-
-async function git_bridge_startGitBridge(options) {
-    const token = randomBytes(32).toString('hex');
-    const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? tmpdir();
-    // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
-    const directory = mkdtempSync(path.join(parent, 'dokku-git-'));
-    const shim = path.join(directory, 'shim.cjs');
-    writeFileSync(shim, SHIM_SOURCE, { mode: 0o400 });
-    const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${randomBytes(8).toString('hex')}` : path.join(directory, 's');
-    const traffic = [];
-    const sockets = new Set();
-    const server = createServer({ allowHalfOpen: true }, (socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        handle(socket, token, options, traffic);
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () => resolve());
-    });
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
+/**
+ * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
+ * Actions, because every report would otherwise point at the wrong repository or commit.
+ */
+function readEventContext(env = process.env, readFile = (path) => readFileSync(path, 'utf8')) {
+    const repository = required(env, 'GITHUB_REPOSITORY');
+    const eventName = required(env, 'GITHUB_EVENT_NAME');
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo)
+        throw new ActionError(`GITHUB_REPOSITORY is '${repository}', expected 'owner/name'.`);
+    const payload = readPayload(env, readFile);
+    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const runId = env.GITHUB_RUN_ID ?? '';
+    const checkoutSha = env.GITHUB_SHA ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const defaultBranch = str(obj(payload.repository).default_branch);
+    const pullRequest = PULL_REQUEST_EVENTS.has(eventName) ? parsePullRequest(obj(payload.pull_request), repository) : undefined;
+    const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
+    const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
+    const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
+    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
     return {
-        env: {
-            GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(shellQuote).join(' '),
-            // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
-            GIT_SSH_VARIANT: 'ssh',
-            [BRIDGE_SOCKET_ENV]: socketPath,
-            [BRIDGE_TOKEN_ENV]: token,
-        },
-        traffic,
-        close: async () => {
-            for (const socket of sockets)
-                socket.destroy();
-            await new Promise((resolve) => server.close(() => resolve()));
-            rmSync(directory, { recursive: true, force: true });
-        },
+        eventName,
+        action: str(payload.action),
+        repo: { owner, repo },
+        repository,
+        sha,
+        checkoutSha,
+        ref,
+        refName,
+        defaultBranch,
+        onDefaultBranch,
+        pullRequest,
+        workflowRun,
+        actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login) ?? '',
+        runId,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}/actions`,
+        serverUrl,
+        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     };
 }
-function handle(socket, token, options, traffic) {
-    let header = Buffer.alloc(0);
-    const onHeader = (chunk) => {
-        header = Buffer.concat([header, chunk]);
-        const newline = header.indexOf(0x0a);
-        if (newline < 0) {
-            if (header.length > 8192)
-                refuse(socket, 'request too long');
-            return;
-        }
-        socket.off('data', onHeader);
-        socket.pause();
-        const rest = header.subarray(newline + 1);
-        let request;
-        try {
-            request = JSON.parse(header.subarray(0, newline).toString('utf8'));
-        }
-        catch {
-            refuse(socket, 'malformed request');
-            return;
-        }
-        if (typeof request.token !== 'string' || !sameToken(request.token, token)) {
-            refuse(socket, 'bad token');
-            return;
-        }
-        if (typeof request.command !== 'string' || !options.allow(request.command)) {
-            refuse(socket, `remote command not allowed: ${String(request.command)}`);
-            return;
-        }
-        void relay(socket, request.command, rest, options.session, traffic);
+/**
+ * Whether this run gets the repository's Actions secrets (and a token that can write).
+ *
+ * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
+ * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
+ * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
+ * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
+ * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
+ * secrets, not Actions secrets).
+ *
+ * True for `pull_request_target` and `workflow_run`: they run with secrets *because* they run the
+ * base repository's workflow. Checking out and running the PR's code there is the "pwn request"
+ * hole; that is the caller's responsibility, not something this function can see.
+ */
+function secretsAvailable(context) {
+    return noSecretsReason(context) === undefined;
+}
+/** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
+function noSecretsReason(context) {
+    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
+    if (prEvent && context.pullRequest?.fromFork) {
+        return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
+    }
+    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
+    if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
+        return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
+    }
+    return undefined;
+}
+/** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
+function withPullRequest(context, pullRequest) {
+    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
+}
+/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
+function context_commitUrl(context, sha = context.sha) {
+    return `${context.serverUrl}/${context.repository}/commit/${sha}`;
+}
+function parsePullRequest(pr, repository) {
+    const head = obj(pr.head);
+    const base = obj(pr.base);
+    const headRepository = str(obj(head.repo).full_name) ?? '';
+    const baseRepository = str(obj(base.repo).full_name) ?? repository;
+    const number = Number(pr.number);
+    if (!Number.isInteger(number) || number <= 0) {
+        throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
+    }
+    return {
+        number,
+        headSha: str(head.sha) ?? '',
+        headRef: str(head.ref) ?? '',
+        headRepository,
+        baseRef: str(base.ref) ?? '',
+        baseRepository,
+        // A deleted fork leaves `head.repo` null: still not ours, so still a fork.
+        fromFork: headRepository === '' || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
+        state: str(pr.state) ?? 'open',
+        merged: pr.merged === true,
+        url: str(pr.html_url),
     };
-    socket.on('data', onHeader);
-    socket.on('error', () => socket.destroy());
 }
-async function relay(socket, command, early, session, traffic) {
-    const record = { command, sent: 0, received: 0, exitCode: 255 };
-    traffic.push(record);
-    let channel;
+function parseWorkflowRun(run) {
+    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+    return {
+        id: Number(run.id) || 0,
+        name: str(run.name) ?? '',
+        event: str(run.event) ?? '',
+        conclusion: str(run.conclusion) ?? null,
+        headSha: str(run.head_sha) ?? '',
+        headBranch: str(run.head_branch) ?? '',
+        headRepository: str(obj(run.head_repository).full_name) ?? '',
+        pullRequestNumbers: pulls.map((pull) => Number(obj(pull).number)).filter((n) => Number.isInteger(n) && n > 0),
+    };
+}
+function readPayload(env, readFile) {
+    const path = env.GITHUB_EVENT_PATH;
+    if (!path)
+        return {};
+    let raw;
     try {
-        channel = await session.channel(command);
+        raw = readFile(path);
     }
     catch (error) {
-        git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: ${error.message}\n`));
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-        socket.end();
-        return;
+        throw new ActionError(`Cannot read the event payload at GITHUB_EVENT_PATH (${path}).`, { cause: error });
     }
-    if (early.length > 0) {
-        record.sent += early.length;
-        channel.write(early);
+    try {
+        return obj(JSON.parse(raw));
     }
-    socket.on('data', (chunk) => {
-        record.sent += chunk.length;
-        if (!channel.write(chunk)) {
-            socket.pause();
-            channel.once('drain', () => socket.resume());
+    catch (error) {
+        throw new ActionError(`The event payload at GITHUB_EVENT_PATH (${path}) is not valid JSON.`, { cause: error });
+    }
+}
+function required(env, name) {
+    const value = env[name]?.trim();
+    if (!value) {
+        throw new ActionError(`${name} is not set, so this does not look like a GitHub Actions run.`, {
+            hint: 'Run the action from a workflow; to try it locally, set GITHUB_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH.',
+        });
+    }
+    return value;
+}
+function obj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+function str(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/planner.ts
+
+
+
+/** Which app this run is about, from the review-app input and the event. */
+function chooseTarget(inputs, pullRequest) {
+    const base = inputs.app;
+    const target = (app, mode, review) => ({
+        mode,
+        app,
+        baseApp: base,
+        review,
+        postgresService: postgresServiceName(app),
+        storageDirectory: storageDirectoryName(app),
+    });
+    if (inputs.reviewApp === 'false')
+        return target(base, 'deploy');
+    if (inputs.reviewApp === 'destroy') {
+        if (!pullRequest) {
+            throw new ActionError("review-app: destroy needs a pull request event: it removes the pull request's review app.", {
+                input: 'review-app',
+                hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
+            });
         }
-    });
-    socket.on('end', () => channel.end());
-    // git went away (killed, cancelled): drop the channel so the remote side sees EOF.
-    socket.on('close', () => channel.close());
-    channel.on('data', (chunk) => {
-        record.received += chunk.length;
-        git_bridge_frame(socket, FRAME_STDOUT, chunk);
-    });
-    channel.stderr.on('data', (chunk) => git_bridge_frame(socket, FRAME_STDERR, chunk));
-    channel.on('exit', (code, signal) => {
-        record.exitCode = typeof code === 'number' ? code : signal ? 128 : 255;
-    });
-    channel.on('close', () => {
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from(String(record.exitCode)));
-        socket.end();
-    });
-    socket.resume();
-}
-function git_bridge_frame(socket, type, payload) {
-    if (socket.destroyed || socket.writableEnded)
-        return;
-    const head = Buffer.alloc(5);
-    head.writeUInt8(type, 0);
-    head.writeUInt32BE(payload.length, 1);
-    socket.write(Buffer.concat([head, payload]));
-}
-function refuse(socket, why) {
-    git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: action-dokku git transport refused: ${why}\n`));
-    git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-    socket.end();
-}
-function sameToken(given, expected) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(expected);
-    return a.length === b.length && timingSafeEqual(a, b);
-}
-/** POSIX single quotes; git runs GIT_SSH_COMMAND through sh (also on Windows, via Git's bash). */
-function shellQuote(value) {
-    return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const DEPLOY_STATE = 'dokku-deploying-app';
-async function run(inputs, deps) {
-    const { log } = deps;
-    const phases = new Phases(deps.now);
-    const deadline = deps.now() + inputs.timeoutMs;
-    const pullRequest = deps.context?.pullRequest ? { number: deps.context.pullRequest.number, action: deps.context.action } : undefined;
-    const target = chooseTarget(inputs, pullRequest);
-    if (target.review)
-        log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`);
-    const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
-    // Reading the project (a Python process) and talking to the server do not depend on each other.
-    const preparing = target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined);
-    preparing.catch(() => undefined); // awaited below; an early rejection must not go unhandled meanwhile
-    let session;
-    try {
-        session = await phases.time('Connect', () => deps.connect({ target: inputs.target, key: inputs.key, hostKeys: inputs.hostKeys, readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())), log }));
+        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
     }
-    catch (error) {
-        if (!inputs.dryRun || !(error instanceof ActionError) || error.input === 'ssh-host-key')
-            throw error;
-        log.warning(`Dry run without the server's state (${error.message}); the plan below assumes nothing exists yet.`);
+    if (!pullRequest)
+        return target(base, 'deploy');
+    const name = reviewAppName(base, pullRequest.number);
+    // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
+    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
+}
+function planRun(options) {
+    const { inputs, target, state } = options;
+    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
+}
+function planDestroy(target, state) {
+    const app = state?.app;
+    const postgres = state?.postgres;
+    const steps = [
+        {
+            kind: 'destroy-app',
+            title: `Destroy app ${target.app}`,
+            args: ['apps:destroy', target.app],
+            skip: app && !app.exists ? 'not on the server' : undefined,
+            resource: `app ${target.app}`,
+        },
+        {
+            kind: 'postgres-destroy',
+            title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
+            args: ['postgres:destroy', target.postgresService, '--force'],
+            skip: postgres?.plugin === 'missing' ? 'the postgres plugin is not installed' : postgres && !postgres.exists ? 'not on the server' : undefined,
+            resource: `Postgres service ${target.postgresService}`,
+        },
+    ];
+    return { target, steps, notes: [] };
+}
+function planDeploy(options, inputs, target, state) {
+    const app = state?.app;
+    const exists = app?.exists === true;
+    const notes = [];
+    const steps = [];
+    // create-app guards the production app; a review app exists only because this action makes it.
+    if (state && !exists && !inputs.createApp && !target.review) {
+        throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
+            input: 'create-app',
+            hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
+        });
     }
-    const onAbort = () => session?.close();
-    deps.signal?.addEventListener('abort', onAbort, { once: true });
-    let prefetch;
-    try {
-        const dokku = session ? new Dokku(session) : undefined;
-        // The git transport is opened before the state is read, so the commit the app runs can be
-        // fetched while the rest of the state is still being read.
-        if (session && target.mode === 'deploy' && !inputs.dryRun)
-            prefetch = await startPrefetch(session, target, inputs, deps, repoRoot);
-        let state;
-        if (dokku) {
-            state = await phases.time('Read server state', () => readRemoteState(dokku, {
-                app: target.app,
-                postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
-                checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
-                checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
-                listBranches: target.mode === 'deploy' && session ? (app) => remoteBranches(session, app).then((branches) => prefetch?.early(branches) ?? branches) : undefined,
-            }));
-            log.info(`Connected to ${displayTarget(inputs.target)} (${state.version.raw}, host key ${session?.hostKey.fingerprint}).`);
-            for (const key of ['SECRET_KEY', 'DJANGO_SECRET_KEY', 'DATABASE_URL']) {
-                const value = state.app.config[key];
-                if (value)
-                    log.setSecret(value);
+    steps.push({ kind: 'create-app', title: `Create app ${target.app}`, args: ['apps:create', target.app], skip: exists ? 'already exists' : undefined, resource: `app ${target.app}` });
+    const databaseUrl = app?.config.DATABASE_URL;
+    if (inputs.postgres) {
+        const postgres = state?.postgres;
+        if (postgres?.plugin === 'missing') {
+            throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
+                input: 'postgres',
+                hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
+            });
+        }
+        const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true;
+        if (otherDatabase)
+            notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`);
+        steps.push({
+            kind: 'postgres-create',
+            title: `Create Postgres service ${target.postgresService}`,
+            args: ['postgres:create', target.postgresService],
+            skip: postgres?.exists ? 'already exists' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
+            resource: `Postgres service ${target.postgresService}`,
+        });
+        steps.push({
+            kind: 'postgres-link',
+            title: `Link ${target.postgresService} to ${target.app} (sets DATABASE_URL)`,
+            args: ['postgres:link', target.postgresService, target.app, '--no-restart'],
+            skip: postgres?.linked ? 'already linked' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
+            resource: `link ${target.postgresService} → ${target.app}`,
+        });
+    }
+    if (inputs.storage) {
+        const mounted = app?.mounts.some((mount) => mount.container === MEDIA_CONTAINER_PATH);
+        steps.push({
+            kind: 'storage',
+            title: `Persistent storage ${target.storageDirectory} mounted at ${MEDIA_CONTAINER_PATH} (MEDIA_ROOT)`,
+            args: ['storage:ensure-directory', '--chown', options.storageChown, target.storageDirectory],
+            skip: mounted ? 'already mounted' : undefined,
+            resource: `storage ${target.storageDirectory} at ${MEDIA_CONTAINER_PATH}`,
+        });
+    }
+    if (options.builder) {
+        steps.push({
+            kind: 'builder',
+            title: `Select the ${options.builder} builder`,
+            args: ['builder:set', target.app, 'selected', options.builder],
+            skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
+        });
+    }
+    const wantDomains = target.review ? [] : inputs.domains;
+    if (target.review && inputs.domains.length > 0)
+        notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`);
+    if (wantDomains.length > 0) {
+        const add = wantDomains.filter((domain) => !app?.domains.includes(domain));
+        steps.push({
+            kind: 'domains',
+            title: `Add domains ${wantDomains.join(', ')}`,
+            args: ['domains:add', target.app, ...add],
+            skip: add.length === 0 ? 'already added' : undefined,
+            domains: add,
+            resource: `domains ${wantDomains.join(', ')}`,
+        });
+    }
+    steps.push({
+        kind: 'config',
+        title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
+        args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
+    });
+    steps.push({ kind: 'push', title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`, args: ['git-receive-pack', `'/${target.app}'`] });
+    steps.push({ kind: 'restart', title: 'Restart the app if only its environment changed (nothing new was pushed)', args: ['ps:restart', target.app] });
+    if (inputs.letsencrypt) {
+        if (target.review) {
+            notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
+        }
+        else {
+            if (state?.letsencryptPlugin === 'missing') {
+                throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
+                    input: 'letsencrypt',
+                    hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
+                });
             }
+            steps.push({
+                kind: 'letsencrypt',
+                title: `Enable Let's Encrypt for ${wantDomains.join(', ')}`,
+                args: ['letsencrypt:enable', target.app],
+                skip: app?.letsencryptActive ? 'certificate already active' : undefined,
+                resource: "Let's Encrypt certificate",
+            });
         }
-        const prepared = await phases.time('Detect project (after connecting)', () => preparing);
-        for (const note of prepared?.notes ?? []) {
-            if (note.level === 'warning')
-                log.warning(note.message, note.file ? { file: note.file, line: note.line } : undefined);
-            else
-                log.info(note.message);
-        }
-        const version = state?.version;
-        const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : [];
-        const plan = planRun({ inputs, target, state, configKeys, storageChown: prepared?.storageChown ?? 'herokuish', builder: prepared?.explicitBuilder });
-        for (const note of plan.notes)
-            log.info(note);
-        const sharedPlan = toSharedPlan(plan, inputs, prepared, state);
-        await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)));
-        if (inputs.dryRun || !dokku || !version) {
-            deps.outputs.set('app', target.app);
-            const result = { target, plan, outcome: 'planned', urls: [], created: [], present: presentOf(plan), phases: phases.list };
-            await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'planned'));
-            return result;
-        }
-        const context = { dokku, log, target, version };
-        if (target.mode === 'destroy')
-            return await destroy(context, plan, inputs, deps, phases, sharedPlan);
-        return await deploy(context, plan, inputs, deps, phases, sharedPlan, { state: state, prepared: prepared, repoRoot, deadline, prefetch: prefetch });
     }
-    finally {
-        deps.signal?.removeEventListener('abort', onAbort);
-        await prefetch?.close();
-        session?.close();
+    for (const words of inputs.postDeploy) {
+        steps.push({ kind: 'post-deploy', title: `Run manage.py ${words.join(' ')}`, args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words], command: words });
     }
+    return { target, steps, notes };
 }
-function plannedConfigKeys(inputs, prepared) {
-    const sample = desiredConfig({
-        userConfig: inputs.config,
-        overlayModule: prepared.overlayModule,
-        project: prepared.project,
-        hosts: ['example.com'],
-        https: inputs.letsencrypt,
-        mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
-        current: {},
-        generateSecret: () => 'x',
-    });
-    return Object.keys(sample.values).filter((key) => key !== MANAGED_KEY);
+/** The plan's steps in shared/plan.ts form, for renderPlan and the summary. */
+function planner_planSteps(plan) {
+    return plan.steps.map((step) => ({
+        kind: step.kind === 'push' ? 'git' : 'ssh',
+        title: step.title,
+        detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
+        condition: step.skip,
+    }));
 }
-async function startPrefetch(session, target, inputs, deps, repoRoot) {
-    const bridge = await startGitBridge({
-        session,
-        allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
-        tempDir: deps.env.RUNNER_TEMP,
-    });
-    const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
-    const git = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` };
-    const gitDir = gitDirOf(deps.runner, repoRoot);
-    const fetches = new Map();
-    const fetch = (sha) => {
-        let pending = fetches.get(sha);
-        if (!pending) {
-            pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined));
-            pending.catch(() => undefined);
-            fetches.set(sha, pending);
-        }
-        return pending;
-    };
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+/** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
+function report_presentOf(plan) {
+    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
+}
+function toSharedPlan(plan, inputs, prepared, state) {
+    const summary = [
+        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
+        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
+    ];
+    if (prepared) {
+        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
+        summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
+    }
+    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
+}
+function report_summaryOf(result, inputs, deps, plan, kind, sha) {
+    const context = deps.context;
+    const commit = sha ?? context?.sha;
+    const warnings = [];
+    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
+        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
     return {
-        git,
-        bridge,
-        gitDir,
-        fetch,
-        early(branches) {
-            // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
-            const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined;
-            if (sha)
-                void fetch(sha);
-            return branches;
-        },
-        async close() {
-            for (const pending of fetches.values())
-                (await pending.catch(() => undefined))?.restore();
-            await bridge.close();
-        },
+        action: 'action-dokku',
+        outcome: kind === 'destroyed' ? 'skipped' : kind,
+        target: { kind: 'app', name: result.target.app },
+        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
+        destination: `Dokku server ${displayTarget(inputs.target)}`,
+        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
+        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
+        facts: [
+            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
+            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
+        ],
+        created: result.created,
+        alreadyPresent: result.present,
+        phases: result.phases,
+        warnings,
+        reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
+        plan,
+        runUrl: context?.runUrl,
     };
 }
+
+;// CONCATENATED MODULE: ./src/deploy.ts
+
+
+
+
+
+
+
+
+
+/**
+ * A deploy, once the plan stands: provision (while the deploy commit is assembled), push (waiting
+ * for a held deploy lock), judge Dokku's answer, restart when only the environment changed, Let's
+ * Encrypt, post-deploy commands, URLs, HTTP check, outputs and summary.
+ */
+/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
+const DEPLOY_STATE = 'dokku-deploying-app';
 async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
     const { dokku, log, target } = context;
     const { state, prepared } = run;
@@ -62845,66 +58720,6 @@ function failOnPush(outcome, target, branch, signal) {
         case 'failed':
             throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' });
     }
-}
-async function destroy(context, plan, inputs, deps, phases, sharedPlan) {
-    const { dokku, log, target } = context;
-    const created = [];
-    await phases.time('Destroy', async () => {
-        for (const step of plan.steps) {
-            if (step.skip)
-                continue;
-            log.info(`→ ${step.title}`);
-            const result = step.kind === 'destroy-app' ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] }) : await dokku.run(step.args, { allowFlags: ['--force'] });
-            if (result.exitCode !== 0)
-                throw new DokkuCommandError(step.args, result);
-            created.push(step.resource ?? step.title);
-        }
-    });
-    deps.outputs.set('app', target.app);
-    const result = { target, plan, outcome: 'destroyed', urls: [], created, present: presentOf(plan), phases: phases.list };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
-    return result;
-}
-function presentOf(plan) {
-    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
-}
-function toSharedPlan(plan, inputs, prepared, state) {
-    const summary = [
-        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
-    ];
-    if (prepared) {
-        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
-        summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
-    }
-    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
-}
-function summaryOf(result, inputs, deps, plan, kind, sha) {
-    const context = deps.context;
-    const commit = sha ?? context?.sha;
-    const warnings = [];
-    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
-        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
-    return {
-        action: 'action-dokku',
-        outcome: kind === 'destroyed' ? 'skipped' : kind,
-        target: { kind: 'app', name: result.target.app },
-        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
-        destination: `Dokku server ${displayTarget(inputs.target)}`,
-        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
-        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
-        facts: [
-            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
-            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
-        ],
-        created: result.created,
-        alreadyPresent: result.present,
-        phases: result.phases,
-        warnings,
-        reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
-        plan,
-        runUrl: context?.runUrl,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/ssh/connection.ts
