@@ -41,6 +41,10 @@ describe('readInputs', () => {
     const masked: string[] = []
     expect(() => readInputs(inputSourceFrom({ ...required, app: 'Bad_Name', config: 'TOKEN=abc123' }), (value) => masked.push(value))).toThrowError(/not a valid Dokku app name/)
     expect(masked).toContain('abc123')
+    // a line config cannot parse is masked before the error quotes it
+    const early: string[] = []
+    expect(() => readInputs(inputSourceFrom({ ...required, config: 'TOKEN=ok\nsecret-continuation-without-key' }), (value) => early.push(value))).toThrowError(/line 2 is not KEY=VALUE/)
+    expect(early).toContain('secret-continuation-without-key')
   })
 
   it('takes the app from an ssh:// URL and refuses a conflicting one', () => {
