@@ -56771,6 +56771,10 @@ function readInputs(source, setSecret) {
     const passphrase = read.optional('ssh-passphrase');
     if (passphrase !== undefined)
         setSecret(passphrase);
+    // Every raw line first: a parse error quotes the line it cannot read, which may hold a value.
+    for (const line of read.raw('config').split(/\r?\n/))
+        if (line.trim() !== '')
+            setSecret(line.trim());
     const config = read.keyValues('config');
     for (const { value } of config)
         setSecret(value);
