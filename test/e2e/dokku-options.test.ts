@@ -145,4 +145,28 @@ describe('after the deploy', () => {
     expect(existsSync(`${release}/frontend`)).toBe(false)
     expect(sub.outputs['deployed-sha']).toBe(monorepo.head)
   })
+
+  it('deploys a project with its own Dockerfile, Procfile and app.json as they are (WORKDIR /srv/webapp, a /health/ check)', async () => {
+    const own = await fixtureRepo('with-dockerfile')
+    const deployed = await runAction({ repoDir: own.dir, inputs: { ...baseInputs(dokku, key, 'own-docker'), postgres: 'true', 'http-check': '/health/' } })
+    expect(deployed.error, deployed.visible).toBeUndefined()
+    expect(deployed.log.text()).toContain('-----> Building own-docker from Dockerfile')
+    expect(deployed.log.text()).toContain('Running web check /health/ (web.1)')
+    expect(deployed.log.text()).toContain('Executing postdeploy task from app.json in ephemeral container: python manage.py clearsessions')
+    const release = dokku.app('own-docker')?.release
+    expect(release?.codeRoot).toBe('/srv/webapp')
+    // Only the overlay was generated: the repository's Dockerfile, Procfile and app.json are used as they are.
+    expect(deployed.log.text()).toMatch(/generated: webapp\/settings_deploy\.py\)/)
+    expect((await fetch(`${dokku.url('own-docker')}/health/`)).status).toBe(200)
+  })
+
+  it('builder: dockerfile deploys a generated Dockerfile when the repository has none', async () => {
+    const flat = await fixtureRepo('flat')
+    const deployed = await runAction({ repoDir: flat.dir, inputs: { ...baseInputs(dokku, key, 'generated-docker'), builder: 'dockerfile' } })
+    expect(deployed.error, deployed.visible).toBeUndefined()
+    expect(deployed.log.text()).toContain('-----> Building generated-docker from Dockerfile')
+    expect(deployed.log.text()).toMatch(/generated: .*Dockerfile/)
+    expect(dokku.app('generated-docker')?.builderSelected).toBe('dockerfile')
+    expect((await fetch(`${dokku.url('generated-docker')}/`)).status).toBe(200)
+  })
 })

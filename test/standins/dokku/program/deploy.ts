@@ -10,18 +10,22 @@
  * its `manage.py` RUN steps (collectstatic), skipping package installation. See README.md.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fail, info1, info2, info2Quiet, log, verbose, verboseQuiet, warn } from './output.js'
-import { applyMounts, appUrls, containerPath, freePort, runInRelease, runtimeEnv, setRoute, startProcess, stopRelease, waitHealthy } from './runtime.js'
+import { applyMounts, appUrls, freePort, runInRelease, runtimeEnv, setRoute, startProcess, stopRelease, waitHealthy } from './runtime.js'
 import { appRepo, loadApp, releasesDir, updateApp, type App, type Release } from './state.js'
 
 interface Build {
   builder: 'herokuish' | 'dockerfile'
   processes: Record<string, string>
   imageEnv: Record<string, string>
-  /** Host path of the image's WORKDIR, '' for /app. */
+  /** Where the code goes in the container: /app, or where a Dockerfile copies it. */
+  codeRoot: string
+  /** The image's WORKDIR (container path), for release tasks and processes. */
   workdir: string
+  /** Dockerfile RUN steps that call manage.py, run once the code is in place. */
+  steps: Array<{ command: string; workdir: string; env: Record<string, string> }>
 }
 
 export async function deploy(name: string, rev: string): Promise<void> {
@@ -30,19 +34,39 @@ export async function deploy(name: string, rev: string): Promise<void> {
 
   info1('Cleaning up...')
   const id = `${String(app.releases + 1).padStart(4, '0')}-${rev.slice(0, 7)}`
-  const dir = path.join(releasesDir(name), id)
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
+  const root = path.join(releasesDir(name), id)
+  rmSync(root, { recursive: true, force: true })
+  const source = path.join(root, 'source')
+  mkdirSync(source, { recursive: true })
   // Objects of a push are still in quarantine: the hook's GIT_OBJECT_DIRECTORY/ALTERNATE variables let git read them.
-  const extract = spawnSync('sh', ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, dir], { encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined } })
+  const extract = spawnSync('sh', ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, source], { encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined } })
   if (extract.status !== 0) {
     warn('Failure extracting app code')
     process.stderr.write(extract.stderr)
     fail('App build failed')
   }
 
-  const build = buildRelease(app, dir)
-  const release: Release = { id, sha: rev, dir, pid: -1, internalPort: 0, builder: build.builder, imageEnv: build.imageEnv, workdir: build.workdir, processes: build.processes }
+  const build = detectBuild(app, source)
+  // The container's filesystem: the code at its container path, mounts beside it (runtime.ts).
+  const fsRoot = path.join(root, 'fs')
+  const dir = path.join(fsRoot, build.codeRoot)
+  mkdirSync(path.dirname(dir), { recursive: true })
+  renameSync(source, dir)
+  const release: Release = {
+    id,
+    sha: rev,
+    dir,
+    fsRoot,
+    codeRoot: build.codeRoot,
+    pid: -1,
+    internalPort: 0,
+    builder: build.builder,
+    imageEnv: build.imageEnv,
+    workdir: build.workdir === build.codeRoot ? '' : path.join(fsRoot, build.workdir),
+    processes: build.processes,
+    checkPath: webCheckPath(dir),
+  }
+  runBuild(app, release, build)
   app = updateApp(name, (latest) => ({ ...latest, releases: latest.releases + 1 }))
 
   info1(`Releasing ${name}...`)
@@ -58,14 +82,15 @@ export async function deploy(name: string, rev: string): Promise<void> {
   }
   info1('Deploying web (count=1)')
   verbose('Attempting pre-flight checks (web.1)')
+  if (release.checkPath) verbose(`Running web check ${release.checkPath} (web.1)`)
   const port = await freePort()
   const pid = startProcess(app, release, web, port)
-  const healthy = await waitHealthy(pid, port, 60_000)
+  const healthy = await waitHealthy(pid, port, 60_000, release.checkPath)
   if (!healthy) {
     stopRelease({ ...release, pid })
     fail('Could not start due to 1 failed checks (web.1)')
   }
-  verbose('Default container check successful (web.1)')
+  verbose(release.checkPath ? 'All checks successful (web.1)' : 'Default container check successful (web.1)')
   info1('Running post-deploy')
   const previous = app.release
   await setRoute(app, port)
@@ -80,57 +105,77 @@ export async function deploy(name: string, rev: string): Promise<void> {
   log('')
 }
 
-function buildRelease(app: App, dir: string): Build {
-  const hasDockerfile = existsSync(path.join(dir, 'Dockerfile'))
+/** builder-detect, as Dokku does it: the app's selected builder, else a Dockerfile decides, else herokuish. */
+function detectBuild(app: App, source: string): Build {
+  const hasDockerfile = existsSync(path.join(source, 'Dockerfile'))
   const builder = app.builderSelected === 'herokuish' || app.builderSelected === 'dockerfile' ? app.builderSelected : hasDockerfile ? 'dockerfile' : 'herokuish'
-  const processes = readProcfile(dir)
+  const processes = readProcfile(source)
   if (builder === 'dockerfile') {
     if (!hasDockerfile) fail('Dockerfile not found')
     info1(`Building ${app.name} from Dockerfile`)
-    return dockerfileBuild(app, dir, processes)
+    return readDockerfile(source, processes)
   }
   info1(`Building ${app.name} from herokuish`)
-  const python = ['requirements.txt', 'setup.py', 'Pipfile', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)))
+  const python = ['requirements.txt', 'setup.py', 'Pipfile', 'pyproject.toml'].some((file) => existsSync(path.join(source, file)))
   if (!python) {
     log('-----> Unable to select a buildpack')
     fail('App build failed')
   }
-  log('-----> Python app detected')
-  log('-----> Installing requirements with pip')
-  verbose('(stand-in: the server provides Python packages; nothing is downloaded)')
-  const build: Build = { builder, processes, imageEnv: {}, workdir: '' }
-  if (existsSync(path.join(dir, 'manage.py')) && app.config.DISABLE_COLLECTSTATIC !== '1') {
-    log('-----> $ python manage.py collectstatic --noinput')
-    const result = runInRelease(app, { dir }, ['python', 'manage.py', 'collectstatic', '--noinput'])
-    for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
-    if (result.status !== 0) {
-      log(" !     Error while running '$ python manage.py collectstatic --noinput'.")
-      verbose('See traceback above for details.')
-      fail('App build failed')
-    }
-  }
-  discover(processes)
-  return build
+  return { builder, processes, imageEnv: {}, codeRoot: '/app', workdir: '/app', steps: [] }
 }
 
-function dockerfileBuild(app: App, dir: string, processes: Record<string, string>): Build {
-  const lines = readFileSync(path.join(dir, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ').split(/\r?\n/)
+function runBuild(app: App, release: Release, build: Build): void {
+  if (build.builder === 'herokuish') {
+    log('-----> Python app detected')
+    log('-----> Installing requirements with pip')
+    verbose('(stand-in: the server provides Python packages; nothing is downloaded)')
+    if (existsSync(path.join(release.dir, 'manage.py')) && app.config.DISABLE_COLLECTSTATIC !== '1') {
+      log('-----> $ python manage.py collectstatic --noinput')
+      const result = runInRelease(app, release, ['python', 'manage.py', 'collectstatic', '--noinput'])
+      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
+      if (result.status !== 0) {
+        log(" !     Error while running '$ python manage.py collectstatic --noinput'.")
+        verbose('See traceback above for details.')
+        fail('App build failed')
+      }
+    }
+  } else {
+    for (const step of build.steps) {
+      verbose(`RUN ${step.command}`)
+      // docker build sees the image's ENV only, not the app's config.
+      const result = spawnSync('/bin/sh', ['-c', step.command], { cwd: path.join(release.fsRoot, step.workdir), env: runtimeEnv({ ...app, config: {} }, { ...release, imageEnv: step.env }), encoding: 'utf8' })
+      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
+      if (result.status !== 0) {
+        warn(`The command '/bin/sh -c ${step.command}' returned a non-zero code: ${result.status}`)
+        fail('App build failed')
+      }
+    }
+  }
+  discover(build.processes)
+}
+
+/**
+ * The final stage of a Dockerfile: ENV, WORKDIR, where `COPY . <dest>` puts the code, CMD, and the
+ * RUN steps that call manage.py (collectstatic). Package installation is skipped: the stand-in
+ * runs on the server's Python.
+ */
+function readDockerfile(source: string, processes: Record<string, string>): Build {
+  const lines = readFileSync(path.join(source, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ').split(/\r?\n/)
   const stages = lines.reduce<string[][]>((all, line) => {
     if (/^\s*FROM\s/i.test(line)) all.push([])
     all.at(-1)?.push(line)
     return all
   }, [])
-  const final = stages.at(-1) ?? []
   const env: Record<string, string> = {}
-  let workdir = '/app'
+  const steps: Build['steps'] = []
+  let workdir = '/'
+  let codeRoot: string | undefined
   let cmd: string | undefined
-  let step = 0
-  for (const raw of final) {
+  for (const raw of stages.at(-1) ?? []) {
     const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(raw)
     if (!match) continue
     const instruction = (match[1] ?? '').toUpperCase()
     const rest = (match[2] ?? '').trim()
-    step++
     if (instruction === 'ENV') {
       for (const pair of rest.match(/[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|\S*)/g) ?? []) {
         const [key, value] = pair.split(/=(.*)/s, 2) as [string, string]
@@ -138,25 +183,29 @@ function dockerfileBuild(app: App, dir: string, processes: Record<string, string
       }
     } else if (instruction === 'WORKDIR') {
       workdir = path.posix.resolve(workdir, rest)
+    } else if (instruction === 'COPY' || instruction === 'ADD') {
+      const words = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/).filter((word) => !word.startsWith('--'))
+      if (words.length === 2 && (words[0] === '.' || words[0] === './')) codeRoot = path.posix.resolve(workdir, words[1] ?? '.')
     } else if (instruction === 'CMD') {
       cmd = rest.startsWith('[') ? (JSON.parse(rest) as string[]).join(' ') : rest
     } else if (instruction === 'RUN') {
-      if (!/manage\.py/.test(rest)) {
-        verbose(`#${step} RUN ${rest.slice(0, 70)}${rest.length > 70 ? '…' : ''} (stand-in: skipped, the server provides packages)`)
-        continue
-      }
-      verbose(`#${step} RUN ${rest}`)
-      const result = spawnSync('/bin/sh', ['-c', rest], { cwd: containerPath({ dir }, workdir), env: runtimeEnv(app, { dir, imageEnv: env }), encoding: 'utf8' })
-      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
-      if (result.status !== 0) {
-        warn(`The command '/bin/sh -c ${rest}' returned a non-zero code: ${result.status}`)
-        fail('App build failed')
-      }
+      if (/manage\.py/.test(rest)) steps.push({ command: rest, workdir, env: { ...env } })
+      else verbose(`RUN ${rest.slice(0, 70)}${rest.length > 70 ? '…' : ''} (stand-in: skipped, the server provides packages)`)
     }
   }
-  if (!processes.web && cmd) processes.web = cmd.replace(/^exec\s+/, 'exec ')
-  discover(processes)
-  return { builder: 'dockerfile', processes, imageEnv: env, workdir: workdir === '/app' ? '' : containerPath({ dir }, workdir) }
+  if (!processes.web && cmd) processes.web = cmd
+  return { builder: 'dockerfile', processes, imageEnv: env, codeRoot: codeRoot ?? '/app', workdir: workdir === '/' ? (codeRoot ?? '/app') : workdir, steps }
+}
+
+/** app.json healthchecks.web: the path of the first check that has one. */
+function webCheckPath(dir: string): string | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(dir, 'app.json'), 'utf8')) as { healthchecks?: { web?: Array<{ path?: unknown }> } }
+    const check = parsed.healthchecks?.web?.find((entry) => typeof entry.path === 'string')
+    return check?.path as string | undefined
+  } catch {
+    return undefined
+  }
 }
 
 function discover(processes: Record<string, string>): void {
@@ -217,7 +266,7 @@ export async function restartApp(name: string): Promise<void> {
   applyMounts(app, current)
   const port = await freePort()
   const pid = startProcess(app, current, web, port)
-  if (!(await waitHealthy(pid, port, 60_000))) {
+  if (!(await waitHealthy(pid, port, 60_000, current.checkPath))) {
     stopRelease({ ...current, pid })
     fail('Could not start due to 1 failed checks (web.1)')
   }

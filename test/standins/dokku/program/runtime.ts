@@ -15,16 +15,22 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { appLogDir, loadGlobal, proxyRoutesFile, ROOT, runtimeBin, type App, type Release } from './state.js'
 
-export function containerPath(release: { dir: string }, value: string): string {
-  if (value === '/app') return release.dir
-  if (value.startsWith('/app/')) return path.join(release.dir, value.slice(5))
-  return value
-}
-
 export interface ReleaseLike {
   dir: string
+  fsRoot: string
+  codeRoot: string
   imageEnv?: Record<string, string>
   workdir?: string
+}
+
+/**
+ * A container path as a host path: the code directory and the mount points live under the
+ * release's fsRoot; any other value (a URL, /usr/bin/python3, a word) is left as it is.
+ */
+export function containerPath(app: App, release: ReleaseLike, value: string): string {
+  const roots = [release.codeRoot, ...app.mounts.map((mount) => mount.container)]
+  const inside = roots.some((root) => value === root || value.startsWith(`${root.replace(/\/$/, '')}/`))
+  return inside ? path.join(release.fsRoot, value) : value
 }
 
 /** A container's environment: the image's ENV, then the app's config (which wins, as with `docker run -e`). */
@@ -38,8 +44,8 @@ export function runtimeEnv(app: App, release: ReleaseLike, extra: Record<string,
     DYNO: 'run.1',
   }
   // The image's PATH/VIRTUAL_ENV name a virtualenv the stand-in does not build; the server's Python serves instead.
-  for (const [key, value] of Object.entries(release.imageEnv ?? {})) if (key !== 'PATH' && key !== 'VIRTUAL_ENV') env[key] = containerPath(release, value)
-  for (const [key, value] of Object.entries(app.config)) env[key] = containerPath(release, value)
+  for (const [key, value] of Object.entries(release.imageEnv ?? {})) if (key !== 'PATH' && key !== 'VIRTUAL_ENV') env[key] = containerPath(app, release, value)
+  for (const [key, value] of Object.entries(app.config)) env[key] = containerPath(app, release, value)
   return { ...env, ...extra }
 }
 
@@ -48,11 +54,10 @@ export function inWorkdir(release: ReleaseLike, command: string): string {
   return release.workdir ? `cd '${release.workdir.replace(/'/g, `'\\''`)}' && ${command}` : command
 }
 
-/** Storage mounts under /app become symlinks in the release directory (the stand-in's bind mounts). */
-export function applyMounts(app: App, release: { dir: string }): void {
+/** Storage mounts become symlinks at their container paths in the release's filesystem (the stand-in's bind mounts). */
+export function applyMounts(app: App, release: ReleaseLike): void {
   for (const mount of app.mounts) {
-    if (mount.container !== '/app' && !mount.container.startsWith('/app/')) continue
-    const target = containerPath(release, mount.container)
+    const target = path.join(release.fsRoot, mount.container)
     mkdirSync(path.dirname(target), { recursive: true })
     rmSync(target, { recursive: true, force: true })
     symlinkSync(mount.host, target)
@@ -124,18 +129,22 @@ export function stopRelease(release: Release): void {
   if (dir) rmSync(path.join(dir, String(release.pid)), { force: true })
 }
 
-/** Dokku's default checks: the process must stay up and answer HTTP on its port. */
-export async function waitHealthy(pid: number, port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Dokku's checks: without app.json healthchecks, the process must stay up (here: and answer HTTP
+ * at all); with a web healthcheck path, that path must answer with a status below 400.
+ */
+export async function waitHealthy(pid: number, port: number, timeoutMs: number, checkPath?: string): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!alive(pid)) return false
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual', signal: AbortSignal.timeout(3000) })
+      const response = await fetch(`http://127.0.0.1:${port}${checkPath ?? '/'}`, { redirect: 'manual', signal: AbortSignal.timeout(3000) })
       await response.arrayBuffer()
-      return alive(pid)
+      if (checkPath === undefined || response.status < 400) return alive(pid)
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      /* not listening yet */
     }
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return false
 }

@@ -20,16 +20,22 @@ export interface Mount {
 export interface Release {
   id: string
   sha: string
-  /** The release's files: the container's /app. */
+  /** The release's code on the host: the container's code directory (/app, or a Dockerfile's COPY target). */
   dir: string
+  /** The container's root filesystem on the host: container path P is fsRoot + P (for the code and the mounts). */
+  fsRoot: string
+  /** Where the code is inside the container, e.g. /app or /srv/webapp. */
+  codeRoot: string
   pid: number
   /** The port gunicorn listens on; the proxy forwards the app's public port here. */
   internalPort: number
   builder: string
   /** ENV of a Dockerfile's final stage (the image's environment; app config overrides it). */
   imageEnv: Record<string, string>
-  /** The image's WORKDIR as a host path, when not /app. */
+  /** The image's WORKDIR as a host path ('' = the code directory). */
   workdir: string
+  /** app.json healthchecks.web: the path the startup check requests, if any. */
+  checkPath?: string
   processes: Record<string, string>
 }
 
