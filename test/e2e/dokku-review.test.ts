@@ -147,4 +147,18 @@ describe('code delivery', () => {
     expect(existsSync(lock)).toBe(false)
     expect((await run('true', [])).exitCode).toBe(0)
   })
+
+  it('on Dokku before 0.37 (no config:import) sends config base64-encoded with config:set --encoded, newlines intact', async () => {
+    const old = await startDokkuStandin({ version: '0.36.4', cleanup: (fn) => cleanups.push(fn) })
+    const oldKey = await authorizedKey(old)
+    const repo = await fixtureRepo('flat')
+    const value = 'line "one"\nline $two'
+    const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(old, oldKey, 'older'), config: `NOTE<<EOF\n${value}\nEOF` } })
+    expect(action.error, action.visible).toBeUndefined()
+    const sent = (await old.commands()).map((entry) => entry.command)
+    expect(sent.some((command) => command.startsWith('config:set --encoded --no-restart older '))).toBe(true)
+    expect(sent.some((command) => command.startsWith('config:import'))).toBe(false)
+    expect(sent.join('\n')).not.toContain('line "one"')
+    expect(old.app('older')?.config.NOTE).toBe(value)
+  })
 })
