@@ -48,24 +48,11 @@ export async function prepareProject(inputs: DokkuInputs, repoRoot: string, runn
     notes.push(...overlay.notes)
   }
 
-  const release = generateReleaseStep(project, { readFile, deployRoot })
+  // migrate: false still gets the web process a repository without a Procfile needs, and a
+  // warning when the user's own release task migrates anyway (shared/build/release.ts).
+  const release = generateReleaseStep(project, { readFile, deployRoot, migrate: inputs.migrate })
   notes.push(...release.notes)
-  if (inputs.migrate) {
-    files.push(...release.files)
-  } else {
-    // migrate: false keeps the generated Procfile's web process but not its release task.
-    for (const file of release.files) {
-      if (file.path !== 'Procfile') continue
-      const content = file.content
-        .split('\n')
-        .filter((line) => !line.startsWith('release:') && !/^# (Migrations|fails the deploy|container starts)/.test(line))
-        .join('\n')
-      if (/^web:/m.test(content)) files.push({ ...file, content, reason: 'no Procfile in the repository: the web process (migrate: false, no release task)' })
-    }
-    if (release.migrations === 'existing-release' || release.migrations === 'existing-predeploy') {
-      notes.push({ level: 'warning', code: 'migrate-false-but-release', message: 'migrate is false, but your own Procfile/app.json runs migrations as a release task; they still run.' })
-    }
-  }
+  files.push(...release.files)
 
   const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined
   const builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder

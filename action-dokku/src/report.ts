@@ -32,7 +32,7 @@ export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, pl
   if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0) warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.')
   return {
     action: 'action-dokku',
-    outcome: kind === 'destroyed' ? 'skipped' : kind,
+    outcome: kind === 'destroyed' ? 'removed' : kind,
     target: { kind: 'app', name: result.target.app },
     url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
     destination: `Dokku server ${displayTarget(inputs.target)}`,
@@ -46,7 +46,7 @@ export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, pl
     alreadyPresent: result.present,
     phases: result.phases,
     warnings,
-    reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
+    reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
     plan,
     runUrl: context?.runUrl,
   }

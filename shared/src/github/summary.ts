@@ -10,7 +10,8 @@ import type { SecretRegistry } from './secrets.js'
  * that came from the user or a remote goes through markdown.ts, and the finished text is checked
  * for secrets before it is written (summaries are not masked).
  */
-export type DeployOutcome = 'deployed' | 'planned' | 'skipped' | 'failed'
+/** `removed`: a preview (review app, alias, tagged revision) was torn down, e.g. when its pull request closed. */
+export type DeployOutcome = 'deployed' | 'planned' | 'skipped' | 'failed' | 'removed'
 
 export interface DeploySummary {
   /** The action, e.g. 'action-dokku'; shown in the footer. */
@@ -93,6 +94,8 @@ function headline(summary: DeploySummary): string {
       return `Did not deploy ${name}${reason}`
     case 'failed':
       return `Deploying ${name} failed${reason}`
+    case 'removed':
+      return `Removed ${name}${reason}`
   }
 }
 

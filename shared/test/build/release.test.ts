@@ -73,6 +73,30 @@ describe('generateReleaseStep', () => {
     expect(release({ 'app.json': appJson })).toMatchObject({ migrations: 'existing-predeploy', files: [] })
   })
 
+  describe('with migrations turned off (migrate: false)', () => {
+    const off = (files: Record<string, string>, overrides: ModelOverrides = {}) => generateReleaseStep(projectModel(overrides), { readFile: memoryReader(files), migrate: false })
+
+    it('generates only the web process when there is no Procfile', () => {
+      const step = off({})
+      expect(step.migrations).toBe('none')
+      expect(parseProcfile(step.files[0]?.content ?? '')).toEqual({ web: 'gunicorn mysite.wsgi:application --threads 4 --worker-tmp-dir /dev/shm --access-logfile -' })
+      expect(step.notes.map((note) => note.code)).toEqual(['migrations-off'])
+    })
+
+    it('generates nothing when the Procfile or the Dockerfile already says how to serve, and never an app.json', () => {
+      expect(off({ Procfile: 'web: gunicorn x\n' })).toMatchObject({ migrations: 'none', files: [] })
+      expect(off({}, { existing: { dockerfile: 'Dockerfile' } })).toMatchObject({ migrations: 'none', files: [] })
+    })
+
+    it("warns that the user's own release task still migrates", () => {
+      const step = off({ Procfile: 'web: gunicorn x\nrelease: python manage.py migrate\n' })
+      expect(step).toMatchObject({ migrations: 'existing-release', files: [] })
+      expect(step.notes).toEqual([expect.objectContaining({ level: 'warning', code: 'migrate-off-but-user-migrates' })])
+      const appJson = JSON.stringify({ scripts: { dokku: { predeploy: 'python manage.py migrate' } } })
+      expect(off({ 'app.json': appJson })).toMatchObject({ migrations: 'existing-predeploy', files: [] })
+    })
+  })
+
   it('is deterministic', () => {
     expect(release({})).toEqual(release({}))
   })

@@ -70,7 +70,10 @@ describe('renderSummary', () => {
     expect(renderSummary({ ...deployed, outcome: 'skipped', url: undefined, reason: 'pull request #31 comes from a fork' }).split('\n')[0]).toBe('## Did not deploy blog: pull request #31 comes from a fork')
     expect(renderSummary({ ...deployed, outcome: 'failed', url: undefined, reason: 'git push was rejected' }).split('\n')[0]).toBe('## Deploying blog failed: git push was rejected')
     expect(renderSummary({ ...deployed, url: undefined, destination: 'Dokku server dokku.example.com' }).split('\n')[0]).toBe('## Deployed blog to Dokku server dokku.example.com')
-    for (const outcome of ['deployed', 'planned', 'skipped', 'failed'] as const) {
+    expect(renderSummary({ ...deployed, outcome: 'removed', url: undefined, reason: 'the pull request closed; its review app and database are gone' }).split('\n')[0]).toBe(
+      '## Removed blog: the pull request closed; its review app and database are gone',
+    )
+    for (const outcome of ['deployed', 'planned', 'skipped', 'failed', 'removed'] as const) {
       expect(renderSummary({ ...deployed, outcome })).not.toMatch(/\p{Extended_Pictographic}/u)
     }
   })
