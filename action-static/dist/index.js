@@ -33120,6 +33120,8 @@ function headline(summary) {
             return `Did not deploy ${name}${reason}`;
         case 'failed':
             return `Deploying ${name} failed${reason}`;
+        case 'removed':
+            return `Removed ${name}${reason}`;
     }
 }
 /** "850 ms", "12.3 s", "2 min 05 s". */

@@ -58509,7 +58509,7 @@ function report_summaryOf(result, inputs, deps, plan, kind, sha) {
         warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
     return {
         action: 'action-dokku',
-        outcome: kind === 'destroyed' ? 'skipped' : kind,
+        outcome: kind === 'destroyed' ? 'removed' : kind,
         target: { kind: 'app', name: result.target.app },
         url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
         destination: `Dokku server ${displayTarget(inputs.target)}`,
@@ -58523,7 +58523,7 @@ function report_summaryOf(result, inputs, deps, plan, kind, sha) {
         alreadyPresent: result.present,
         phases: result.phases,
         warnings,
-        reason: kind === 'destroyed' ? `the pull request's review app ${result.target.app} and its database were removed` : undefined,
+        reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
         plan,
         runUrl: context?.runUrl,
     };
