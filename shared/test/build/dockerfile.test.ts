@@ -67,6 +67,14 @@ describe('generateDockerfile', () => {
     expect(content).not.toMatch(/ARG SECRET|ENV SECRET/)
   })
 
+  it('compiles the project to bytecode at build time, after the code is copied, so cold starts do not', () => {
+    const [, runtime] = stages()
+    const keywords = runtime.instructions.map((instruction) => `${instruction.keyword} ${instruction.args}`)
+    const compile = keywords.indexOf('RUN python -m compileall -q -j 0 /app')
+    expect(compile).toBeGreaterThan(keywords.findIndex((line) => line.startsWith('COPY --chown=app:app . /app/')))
+    expect(compile).toBeLessThan(keywords.indexOf('USER app'))
+  })
+
   it('adds placeholders for settings that cannot import without their variables', () => {
     const [, runtime] = stages({
       facts: { SECRET_KEY: { value: { kind: 'env', variable: 'DJANGO_SECRET_KEY' }, at: { file: 'mysite/settings.py', line: 3 }, conditional: false } },
