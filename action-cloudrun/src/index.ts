@@ -1,5 +1,5 @@
 import * as toolCache from '@actions/tool-cache'
-import { readEventContext, type EventContext } from '@django-deploy/shared/github/context'
+import { noSecretsReason, readEventContext, type EventContext } from '@django-deploy/shared/github/context'
 import { runAction } from '@django-deploy/shared/github/entrypoint'
 import { Outputs } from '@django-deploy/shared/github/outputs'
 import { SecretRegistry } from '@django-deploy/shared/github/secrets'
@@ -28,6 +28,14 @@ void runAction(
       (value) => log.setSecret(value),
       (value) => coreLogger.setSecret(value),
     )
+    // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
+    // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
+    const noSecrets = context && noSecretsReason(context)
+    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH)
+    if (noSecrets && !inputs.credentials && !ambientCredentials) {
+      log.notice(`Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`)
+      return
+    }
     await run(inputs, {
       log,
       runner: spawnRunner,

@@ -62,4 +62,36 @@ describe('action-cloudrun dist', () => {
     expect(env2.FEATURE_FLAGS).toBe('a,b')
     expect(env2.QUOTE).toBe('"x"')
   })
+
+  it('on a pull request from a fork (no secrets, no credentials) says why and deploys nothing', async () => {
+    const dir = await makeTempDir('cloudrun-fork-')
+    const repo = await fixtureRepo('example-site')
+    const gcloud = createGcloudStandin(dir)
+    const eventFile = join(dir, 'event.json')
+    await writeFile(eventFile, JSON.stringify({
+      number: 7,
+      repository: { full_name: 'octo/site', default_branch: 'main' },
+      pull_request: { number: 7, head: { sha: repo.head, ref: 'patch', repo: { full_name: 'stranger/site', fork: true } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
+    }))
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...gcloud.env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: repo.dir,
+      GITHUB_REPOSITORY: 'octo/site',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventFile,
+      GITHUB_SHA: repo.head,
+      GITHUB_REF: 'refs/pull/7/merge',
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+      INPUT_SERVICE: 'blog',
+      INPUT_REGION: 'us-central1',
+      'INPUT_PROJECT-ID': 'octo-project',
+    }
+    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH']) delete env[name]
+    const result = await run(process.execPath, [DIST], { env, cwd: repo.dir, timeoutMs: 60_000 })
+    expect(result.exitCode, result.stdout).toBe(0)
+    expect(result.stdout).toMatch(/::notice::Not deploying: Pull request #7 comes from a fork \(stranger\/site\)/)
+    expect(gcloud.calls()).toEqual([])
+  })
 })
