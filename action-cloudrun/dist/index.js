@@ -43250,6 +43250,14 @@ void runAction('action-cloudrun', async () => {
     }
     // Ordinary env-vars values are hidden from the log only (coreLogger); secrets also go to the registry's leak checks.
     const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value), (value) => coreLogger.setSecret(value));
+    // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
+    // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
+    const noSecrets = context && noSecretsReason(context);
+    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH);
+    if (noSecrets && !inputs.credentials && !ambientCredentials) {
+        log.notice(`Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`);
+        return;
+    }
     await run(inputs, {
         log,
         runner: spawnRunner,
