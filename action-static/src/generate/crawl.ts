@@ -258,11 +258,18 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
     result.notFoundPage = 'not-html'
   }
 
+  // Newest-found first (a stack, not a queue). Pagination links only to the next page, so
+  // `/blog/page/2/` → `/3/` → … is a chain of one request after another; first-in-first-out put
+  // each next page behind everything found before it (a sitemap's thousand posts), and the crawl
+  // ended with the chain alone, one request in flight and the other workers idle (a quarter of
+  // the wall time on a 2,000-page site). Taken newest first, the chain advances as soon as a
+  // slot frees, alongside the rest. The order changes nothing else: every URL is still fetched
+  // once and the reports are sorted.
   let active = 0
   await new Promise<void>((resolve, reject) => {
     const pump = (): void => {
       while (active < options.concurrency && queue.length) {
-        const target = queue.shift() as Target
+        const target = queue.pop() as Target
         active++
         visit(target)
           .then(() => {
@@ -283,6 +290,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   // A query URL's referrers, and broken links found from several pages, sorted for stable reports.
   result.broken.sort((a, b) => a.url.localeCompare(b.url))
   result.queryUrls.sort((a, b) => a.url.localeCompare(b.url))
+  result.missingSeeds.sort((a, b) => a.url.localeCompare(b.url))
   log.debug(`crawl: ${result.fetched} requests, ${result.pages} pages, ${result.staticFiles.size} static, ${result.mediaFiles.size} media files`)
   return result
 }

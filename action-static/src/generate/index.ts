@@ -79,21 +79,20 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await log.group('collectstatic', async () => {
       log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
     })
-    // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
-    const workers = Math.max(2, cpus().length + 1)
+    const shape = crawlShape()
     server = await (options.startServer ?? startAppServer)({
       python: options.python,
       appDir: django.appDir,
       env: django.env,
       wsgiApplication: project.wsgiApplication,
       useGunicorn: django.facts.gunicorn,
-      workers,
+      workers: shape.workers,
       startTimeoutMs: 60_000,
       managePy: path.basename(project.managePy),
     })
     const local = `http://127.0.0.1:${server.port}`
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
-    const concurrency = options.concurrency ?? Math.max(4, server.workers * 2)
+    const concurrency = options.concurrency ?? shape.concurrency(server.workers)
     const fetcher = httpFetcher({ port: server.port, host: base ? base.host : `127.0.0.1:${server.port}`, forwardedProto: base?.protocol.replace(':', ''), concurrency })
     try {
       crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () =>
@@ -156,6 +155,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     })
   }
   return { generator: choice.name, reason: choice.reason, content: django.content, django: django.facts, crawl: crawlResult, check, redirects, server: server ? { kind: server.kind, workers: server.workers } : undefined }
+}
+
+/**
+ * How many app workers serve the crawl, and how many requests are in flight at once (also used by
+ * the benchmark, so it measures what the action does).
+ */
+export function crawlShape(): { workers: number; concurrency: (workers: number) => number } {
+  // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
+  return { workers: Math.max(2, cpus().length + 1), concurrency: (workers) => Math.max(4, workers * 2) }
 }
 
 /**

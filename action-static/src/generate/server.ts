@@ -13,6 +13,8 @@ export interface AppServer {
   port: number
   kind: 'gunicorn' | 'runserver'
   workers: number
+  /** Process id of the server, which leads its own process group (its workers are in it). */
+  pid?: number
   stop(): Promise<void>
 }
 
@@ -52,6 +54,7 @@ export async function startAppServer(options: StartOptions): Promise<AppServer> 
     port,
     kind: gunicorn ? 'gunicorn' : 'runserver',
     workers: gunicorn ? options.workers : 1,
+    pid: child.pid,
     stop: () => stop(child),
   }
   const deadline = Date.now() + options.startTimeoutMs
