@@ -9,6 +9,7 @@ import { spawnRunner } from '@django-deploy/shared/runtime/command'
 import { coreLogger } from '@django-deploy/shared/runtime/log'
 import { readInputs } from './inputs.js'
 import { run, type OutputName } from './main.js'
+import { previewRemoval } from './planner.js'
 
 const secrets = new SecretRegistry()
 const log = secrets.logger(coreLogger)
@@ -30,10 +31,16 @@ void runAction(
     )
     // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
+    // When it closes there is nothing to remove either: its runs could not deploy a preview.
     const noSecrets = context && noSecretsReason(context)
     const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH)
     if (noSecrets && !inputs.credentials && !ambientCredentials) {
-      log.notice(`Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`)
+      const removal = context && previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number })
+      log.notice(
+        removal
+          ? `Not removing the preview tag ${removal.tag}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`
+          : `Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`,
+      )
       return
     }
     await run(inputs, {

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
 import { commitUrl, type EventContext } from '@django-deploy/shared/github/context'
@@ -10,9 +8,9 @@ import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import { checkRevision, type Probe } from './check.js'
-import { Gcloud, GcloudError, gcloudMessage } from './gcloud.js'
+import { GcloudError, gcloudMessage, type Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
-import { ensureGcloud, type ToolCache } from './install.js'
+import type { ToolCache } from './install.js'
 import {
   buildArgs,
   chooseTarget,
@@ -22,6 +20,7 @@ import {
   envVarsFile,
   imageRepository,
   migrateArgs,
+  previewRemoval,
   serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
@@ -29,12 +28,15 @@ import {
   type Target,
 } from './planner.js'
 import { buildContext, prepareProject, type PreparedProject } from './project.js'
+import { removePreview } from './remove.js'
 import { readService, type KnativeService } from './service.js'
+import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
 
 /**
  * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
  * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
- * move traffic, report. Every side effect comes in through `deps`.
+ * move traffic, report. A closed pull request's run removes its preview tag instead (remove.ts).
+ * Every side effect comes in through `deps`.
  */
 export type OutputName = 'url' | 'urls' | 'revision' | 'image' | 'migration-execution' | 'log-url'
 
@@ -54,13 +56,15 @@ export interface Deps {
 }
 
 export interface RunResult {
-  outcome: 'deployed' | 'planned'
+  outcome: 'deployed' | 'planned' | 'removed'
   target?: Target
   url?: string
   urls: string[]
   revision?: string
   image?: string
   migrationExecution?: string
+  /** A closed pull request's run: its preview tag, and whether this run removed it (false: it was not there). */
+  removal?: { tag: string; removed: boolean; revision?: string }
   plan: Plan
 }
 
@@ -68,15 +72,10 @@ const ACTION = 'action-cloudrun'
 
 export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
-  const phases: Array<{ name: string; ms: number }> = []
-  const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const started = deps.now()
-    try {
-      return await log.group(name, fn)
-    } finally {
-      phases.push({ name, ms: deps.now() - started })
-    }
-  }
+  const removal = previewRemoval(inputs, deps.context && { eventName: deps.context.eventName, action: deps.context.action, pullRequest: deps.context.pullRequest?.number })
+  // A closed pull request's run only removes its preview tag: nothing is read, built or deployed.
+  if (removal) return removePreview(inputs, removal, deps)
+  const { time, list: phases } = phaseTimer(log, deps.now)
   const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd()
   const pullRequest = deps.context?.eventName.startsWith('pull_request') ? deps.context.pullRequest?.number : undefined
   const sha = deps.context?.sha || deps.env.GITHUB_SHA || 'latest'
@@ -101,26 +100,11 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
     return { outcome: 'planned', urls: [], plan }
   }
 
-  const workDir = join(deps.env.RUNNER_TEMP || tmpdir(), `cloudrun-${randomBytes(6).toString('hex')}`)
-  await mkdir(workDir, { recursive: true, mode: 0o700 })
+  const workDir = await makeWorkDir(deps.env)
   const report: Partial<Record<OutputName, string>> = {}
   let target: Target | undefined
   try {
-    const gcloudEnv: Record<string, string | undefined> = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' }
-    // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
-    // exports this override, which gcloud would otherwise prefer to the activated account.
-    if (inputs.credentials) gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined
-    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }))
-    if (inputs.credentials) {
-      // A private configuration: the key is activated there, never in the runner's own gcloud config.
-      gcloudEnv.CLOUDSDK_CONFIG = join(workDir, 'gcloud-config')
-      const keyFile = join(workDir, 'key.json')
-      await writeFile(keyFile, inputs.credentials.json, { mode: 0o600 })
-      await new Gcloud(deps.runner, log, install.command, gcloudEnv).run(['auth', 'activate-service-account', '--key-file', keyFile])
-      await rm(keyFile, { force: true })
-    }
-    const gcloud = new Gcloud(deps.runner, log, install.command, gcloudEnv)
-    const project = inputs.projectId ?? (await projectFromGcloud(gcloud, deps.env))
+    const { gcloud, project } = await openGcloud(inputs, deps, workDir, time)
 
     const facts = await time('Read service', () => readFacts(gcloud, inputs, project, log))
     target = chooseTarget(inputs, facts, pullRequest)
@@ -258,19 +242,6 @@ function summaryFacts(report: Partial<Record<OutputName, string>>, traffic: stri
   if (traffic) facts.push(['Traffic', traffic])
   if (report['log-url']) facts.push(['Logs', report['log-url']])
   return facts
-}
-
-/** The project of the ambient credentials (google-github-actions/auth exports it; setup-gcloud configures it). */
-async function projectFromGcloud(gcloud: Gcloud, env: Record<string, string | undefined>): Promise<string> {
-  const fromEnv = env.CLOUDSDK_CORE_PROJECT || env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT || env.CLOUDSDK_PROJECT
-  if (fromEnv) return fromEnv
-  const result = await gcloud.exec(['config', 'get-value', 'project'])
-  const project = result.stdout.trim()
-  if (result.exitCode === 0 && project) return project
-  throw new ActionError('No Google Cloud project is known.', {
-    input: 'project-id',
-    hint: "Set 'project-id:', or use credentials-json (its project_id is used), or run google-github-actions/auth with project_id before this step.",
-  })
 }
 
 async function readFacts(gcloud: Gcloud, inputs: CloudRunInputs, project: string, log: Logger): Promise<ServiceFacts> {

@@ -69,6 +69,25 @@ export function chooseTarget(inputs: CloudRunInputs, facts: Pick<ServiceFacts, '
   return { kind: 'production', tag: inputs.tag, noTraffic: false, check: false, moveTraffic: facts.trafficPinned, migrate }
 }
 
+/** The events whose `closed` action ends a pull request (`pull_request_review*` never close one). */
+const CLOSING_EVENTS = new Set(['pull_request', 'pull_request_target'])
+
+/** A closed pull request's run: which tag its previews were deployed under, to remove. */
+export interface PreviewRemoval {
+  pullRequest: number
+  tag: string
+}
+
+/**
+ * A run for a closed pull request removes the preview instead of deploying: the default tag
+ * `pr-<N>`, or the explicit `tag`, since that is the tag the pull request's runs deployed under
+ * (the same input in the same workflow). Undefined for every other event and action.
+ */
+export function previewRemoval(inputs: Pick<CloudRunInputs, 'tag'>, event: { eventName: string; action?: string; pullRequest?: number } | undefined): PreviewRemoval | undefined {
+  if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined) return undefined
+  return { pullRequest: event.pullRequest, tag: inputs.tag ?? `pr-${event.pullRequest}` }
+}
+
 /** Every URL the service answers on after this deploy: the ones it has, plus the predicted one. */
 export function serviceUrls(inputs: Pick<CloudRunInputs, 'service'>, facts: ServiceFacts): string[] {
   const urls = [...facts.urls]
@@ -203,4 +222,12 @@ export function deployArgs(inputs: CloudRunInputs, facts: ServiceFacts, target: 
 
 export function updateTrafficArgs(inputs: Pick<CloudRunInputs, 'service'>, facts: ServiceFacts): string[] {
   return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...where(facts), '--format', 'json']
+}
+
+/**
+ * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
+ * only when it still serves a share, so production traffic is untouched and the revision stays.
+ */
+export function removeTagArgs(inputs: Pick<CloudRunInputs, 'service'>, facts: Pick<ServiceFacts, 'region' | 'project'>, tag: string): string[] {
+  return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json']
 }

@@ -30,6 +30,11 @@ export interface ServiceView {
   /** "100% → svc-00002-abc; tags: pr-1 → svc-00003-def" */
   trafficLine: string
   tagUrl(tag: string): string | undefined
+  /**
+   * The traffic target holding `tag`, from status.traffic or, while a route change is still
+   * rolling out (or failed), spec.traffic: gcloud edits spec, so a tag there is still there to remove.
+   */
+  tagged(tag: string): { revisionName?: string } | undefined
 }
 
 const DETERMINISTIC = /^https:\/\/[a-z0-9-]+-\d+\.[a-z0-9-]+\.run\.app\/?$/
@@ -51,7 +56,26 @@ export function readService(json: KnativeService): ServiceView {
     followsLatest: (json.spec?.traffic ?? []).some((target) => target.latestRevision && (target.percent ?? 0) > 0),
     trafficLine: `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`,
     tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
+    tagged: (tag) => {
+      const target = traffic.find((candidate) => candidate.tag === tag) ?? json.spec?.traffic?.find((candidate) => candidate.tag === tag)
+      return target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) }
+    },
   }
+}
+
+/** One row of `gcloud run services update-traffic --format json`: a traffic target with its tags. */
+export interface TrafficPair {
+  displayPercent?: string
+  displayRevisionId?: string
+  specPercent?: string
+  tags?: Array<{ tag?: string; url?: string }>
+}
+
+/** What serves after an update-traffic, and the tags left: "100% → svc-00002-abc; tags: pr-3 → svc-00003-def". */
+export function trafficListingLine(pairs: TrafficPair[]): string {
+  const serving = pairs.filter((pair) => Number(pair.specPercent ?? 0) > 0).map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`)
+  const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`))
+  return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`
 }
 
 /** The run.googleapis.com/urls annotation: a JSON array held in a string. */

@@ -16,7 +16,7 @@ import { DIGEST, inputsOf } from './helpers.js'
  * dry-run: the whole plan, and nothing else. No gcloud (not even `gcloud version`), no download,
  * no HTTP, no outputs, no file in the workspace or RUNNER_TEMP; only the project is read.
  */
-async function bed(options: { pullRequest?: number; runner?: CommandRunner; workspace?: string } = {}) {
+async function bed(options: { pullRequest?: number; action?: string; runner?: CommandRunner; workspace?: string } = {}) {
   const runnerTemp = await mkdtemp(join(tmpdir(), 'cloudrun-dry-'))
   const commands: string[] = []
   const outputs: Record<string, string> = {}
@@ -25,7 +25,7 @@ async function bed(options: { pullRequest?: number; runner?: CommandRunner; work
   const refuse = (what: string) => () => Promise.reject(new Error(`dry-run must not ${what}`))
   const env = { GITHUB_WORKSPACE: options.workspace ?? '/nonexistent', RUNNER_TEMP: runnerTemp, GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_NAME: options.pullRequest ? 'pull_request' : 'push', GITHUB_SHA: 'abc123', GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '42' }
   const payload = options.pullRequest
-    ? { number: options.pullRequest, pull_request: { number: options.pullRequest, head: { sha: 'def456', ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } } }
+    ? { action: options.action ?? 'synchronize', number: options.pullRequest, pull_request: { number: options.pullRequest, head: { sha: 'def456', ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } } }
     : {}
   const deps: Deps = {
     log: new MemoryLogger(),
@@ -76,6 +76,23 @@ describe('dry-run', () => {
     expect(detail.some((line) => line?.startsWith('gcloud run deploy blog ') && line.endsWith('--no-traffic --tag pr-9 --format json'))).toBe(true)
     expect(detail.some((line) => line?.includes('jobs deploy') || line?.includes('update-traffic'))).toBe(false)
     expect(result.plan.steps).toContainEqual(expect.objectContaining({ kind: 'check', title: 'Migrations', condition: expect.stringContaining('a preview shares the production database') }))
+  })
+
+  it('closed pull request: the describe and the tag removal, nothing built or deployed, no program run', async () => {
+    const { deps, commands, outputs, summaries, runnerTemp } = await bed({ pullRequest: 9, action: 'closed' })
+    const result = await run(inputsOf({ 'dry-run': 'true' }), deps)
+    expect(result).toMatchObject({ outcome: 'planned', removal: { tag: 'pr-9', removed: false } })
+    expect(commands).toEqual([])
+    expect(outputs).toEqual({})
+    expect(await readdir(runnerTemp)).toEqual([])
+    expect(steps(result.plan.steps)).toEqual([
+      'gcloud version --format json',
+      'gcloud run services describe blog --region europe-west1 --project demo-proj --format json',
+      'gcloud run services update-traffic blog --remove-tags pr-9 --region europe-west1 --project demo-proj --format json',
+    ])
+    expect(result.plan.steps.at(-1)?.condition).toBe('only when the service has the tag; otherwise nothing changes')
+    expect(result.plan.files).toEqual([])
+    expect(summaries).toEqual([expect.objectContaining({ outcome: 'skipped', target: { kind: 'service', name: 'blog' }, plan: result.plan })])
   })
 
   it('a project to build: reads it (Python parses the settings), generates the files, writes nothing', async () => {

@@ -13,6 +13,8 @@ import {
   envVarsFile,
   imageRepository,
   migrateArgs,
+  previewRemoval,
+  removeTagArgs,
   serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
@@ -66,6 +68,34 @@ describe('chooseTarget: where traffic goes', () => {
   })
 })
 
+describe('previewRemoval: a closed pull request removes its preview instead of deploying', () => {
+  const closed = (eventName: string, pullRequest?: number) => ({ eventName, action: 'closed', pullRequest })
+
+  it('pull_request and pull_request_target closed: the default tag pr-<N>', () => {
+    expect(previewRemoval(inputsOf(), closed('pull_request', 12))).toEqual({ pullRequest: 12, tag: 'pr-12' })
+    expect(previewRemoval(inputsOf(), closed('pull_request_target', 12))).toEqual({ pullRequest: 12, tag: 'pr-12' })
+  })
+
+  it('an explicit tag is the one removed: the pull request’s runs deployed under it', () => {
+    expect(previewRemoval(inputsOf({ tag: 'review-12' }), closed('pull_request', 12))).toEqual({ pullRequest: 12, tag: 'review-12' })
+  })
+
+  it('every other action of a pull request deploys', () => {
+    for (const action of ['opened', 'synchronize', 'reopened', 'edited', 'labeled', undefined]) {
+      expect(previewRemoval(inputsOf(), { eventName: 'pull_request', action, pullRequest: 12 })).toBeUndefined()
+    }
+  })
+
+  it('events that never close a pull request, or carry none, deploy', () => {
+    // A review of a closed pull request has action 'submitted', but even 'closed' there would not end it.
+    expect(previewRemoval(inputsOf(), closed('pull_request_review', 12))).toBeUndefined()
+    expect(previewRemoval(inputsOf(), closed('pull_request_review_comment', 12))).toBeUndefined()
+    expect(previewRemoval(inputsOf(), closed('push'))).toBeUndefined()
+    expect(previewRemoval(inputsOf(), closed('pull_request'))).toBeUndefined()
+    expect(previewRemoval(inputsOf(), undefined)).toBeUndefined()
+  })
+})
+
 describe('gcloud argv', () => {
   it('first deploy', () => {
     const inputs = inputsOf()
@@ -79,6 +109,10 @@ describe('gcloud argv', () => {
     const target = chooseTarget(inputs, facts)
     expect(deployArgs(inputs, facts, target, IMAGE, ENV_FILE)).toEqual(['run', 'deploy', 'blog', '--image', IMAGE, ...WHERE, '--env-vars-file', ENV_FILE, '--cpu-boost', '--allow-unauthenticated', '--no-traffic', '--tag', 'candidate', '--format', 'json'])
     expect(updateTrafficArgs(inputs, facts)).toEqual(['run', 'services', 'update-traffic', 'blog', '--to-latest', ...WHERE, '--format', 'json'])
+  })
+
+  it('removing a preview tag: only --remove-tags, so traffic shares stay as they are', () => {
+    expect(removeTagArgs(inputsOf(), factsOf({ exists: true }), 'pr-7')).toEqual(['run', 'services', 'update-traffic', 'blog', '--remove-tags', 'pr-7', ...WHERE, '--format', 'json'])
   })
 
   it('redeploy without safe rollout', () => {

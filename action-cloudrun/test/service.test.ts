@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readService, type KnativeService } from '../src/service.js'
+import { readService, trafficListingLine, type KnativeService } from '../src/service.js'
 
 /** `gcloud run services describe --format json` of a service with production traffic and two previews (Knative v1 shape). */
 function described(overrides: { traffic?: NonNullable<KnativeService['status']>['traffic']; spec?: KnativeService['spec']; urls?: string } = {}): KnativeService {
@@ -69,5 +69,29 @@ describe('readService', () => {
   it('copes with an empty answer', () => {
     expect(readService({})).toMatchObject({ urls: [], projectNumber: undefined, followsLatest: false, trafficLine: 'no traffic' })
     expect(readService({ metadata: { namespace: 'demo-proj' } }).projectNumber).toBeUndefined()
+  })
+
+  it('tagged: the target holding a tag, from status, else from spec (a route change still rolling out)', () => {
+    expect(readService(described()).tagged('pr-7')).toEqual({ revisionName: 'blog-00004-def' })
+    expect(readService(described()).tagged('pr-9')).toBeUndefined()
+    // Not in status yet, but in spec: gcloud edits spec, so the tag is there to remove.
+    const specOnly = readService(described({ traffic: [{ revisionName: 'blog-00002-xyz', percent: 100, latestRevision: true }] }))
+    expect(specOnly.tagged('pr-3')).toEqual({ revisionName: 'blog-00003-abc' })
+    expect(specOnly.tagUrl('pr-3')).toBeUndefined()
+    // A tag on LATEST names the revision LATEST currently is.
+    const onLatest = readService(described({ spec: { traffic: [{ latestRevision: true, percent: 100, tag: 'current' }] }, traffic: [] }))
+    expect(onLatest.tagged('current')).toEqual({ revisionName: 'blog-00004-def' })
+  })
+})
+
+describe('trafficListingLine', () => {
+  it('what serves and the tags left, from `update-traffic --format json`', () => {
+    expect(
+      trafficListingLine([
+        { displayPercent: '100%', displayRevisionId: 'LATEST (currently blog-00002-xyz)', specPercent: '100', tags: [] },
+        { displayPercent: '0%', displayRevisionId: 'blog-00003-abc', specPercent: '0', tags: [{ tag: 'pr-3', url: 'https://pr-3---blog-abcdef123g-ew.a.run.app' }] },
+      ]),
+    ).toBe('100% → LATEST (currently blog-00002-xyz); tags: pr-3 → blog-00003-abc')
+    expect(trafficListingLine([])).toBe('no traffic')
   })
 })

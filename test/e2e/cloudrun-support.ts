@@ -22,8 +22,11 @@ export interface Bed {
   gcloud: GcloudStandin
   runnerTemp: string
   keyJson: string
-  /** Run the action once; `event` 'push' (default) or a pull request number. */
-  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; sha?: string; env?: Record<string, string> }): Promise<Attempt>
+  /**
+   * Run the action once: on `push` (default) or, with `pullRequest`, on `pull_request` (or `event`)
+   * with the payload's `action` ('synchronize' when not given; 'closed' removes the preview).
+   */
+  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; action?: string; event?: 'pull_request' | 'pull_request_target'; sha?: string; env?: Record<string, string> }): Promise<Attempt>
 }
 
 export interface Attempt {
@@ -54,12 +57,12 @@ export async function createBed(): Promise<Bed> {
     runnerTemp,
     keyJson,
     async deploy(values = {}, options = {}) {
-      const event = options.pullRequest === undefined ? 'push' : 'pull_request'
+      const event = options.pullRequest === undefined ? 'push' : (options.event ?? 'pull_request')
       const eventPath = join(dir, `event-${event}.json`)
       const payload =
         options.pullRequest === undefined
           ? { repository: { default_branch: 'main' } }
-          : { number: options.pullRequest, pull_request: { number: options.pullRequest, head: { sha: options.sha ?? repo.head, ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } }, repository: { default_branch: 'main' } }
+          : { action: options.action ?? 'synchronize', number: options.pullRequest, pull_request: { number: options.pullRequest, state: options.action === 'closed' ? 'closed' : 'open', head: { sha: options.sha ?? repo.head, ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } }, repository: { default_branch: 'main' } }
       await writeFile(eventPath, JSON.stringify(payload))
       const env: Record<string, string | undefined> = {
         ...process.env,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -41,6 +42,8 @@ export interface GcloudStandin {
   /** GET a deployed URL: which revision answers, as Cloud Run's front end and the Django app would. */
   fetch(url: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>
   service(name: string, region: string): Service | undefined
+  /** Run the stand-in `gcloud` directly, as someone at a shell would (recorded like any other call). */
+  exec(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>
 }
 
 export function createGcloudStandin(dir: string, options: { project?: string; projectNumber?: string; sdkVersion?: string; path?: string } = {}): GcloudStandin {
@@ -96,6 +99,16 @@ export function createGcloudStandin(dir: string, options: { project?: string; pr
       }),
     fetch: async (url, headers = {}) => probe(loadState(stateDir), url, headers),
     service: (name, region) => loadState(stateDir).services[`${project}/${region}/${name}`],
+    exec: (args, env = {}) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(join(STANDIN_BIN, 'gcloud'), args, { env: { ...process.env, PATH: `${STANDIN_BIN}:${process.env.PATH ?? ''}`, GCLOUD_STANDIN_STATE: stateDir, CLOUDSDK_CONFIG: configDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => void (stdout += chunk))
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk))
+        child.on('error', reject)
+        child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+      }),
   }
 }
 

@@ -317,9 +317,21 @@ export function servicesDescribe(ctx: Context): void {
   printResource(ctx, serviceJson(ctx.state, service))
 }
 
-/** gcloud run services update-traffic SERVICE (--to-latest | --to-revisions | --to-tags) [tag flags] */
+/** The flags that make an update-traffic change (flags.py _HasTrafficChanges); without one gcloud refuses before calling the API. */
+const TRAFFIC_FLAGS = ['--to-latest', '--to-revisions', '--to-tags', '--update-tags', '--set-tags', '--remove-tags', '--clear-tags']
+
+/**
+ * gcloud run services update-traffic SERVICE (--to-latest | --to-revisions | --to-tags) [tag flags]
+ *
+ * `--remove-tags` of a tag the service does not have is not an error: gcloud's UpdateTags drops
+ * the tags it finds and says nothing about the others, then replaces the service as usual.
+ */
 export function updateTraffic(ctx: Context): void {
-  const service = findService(ctx, (name, project, region) => `Service [${name}] could not be found in project [${project}] region [${region}].`)
+  // gcloud resolves the region and checks the name before it looks at what is asked.
+  validateResourceName(ctx, ctx.parsed.positionals[0] as string)
+  regionOf(ctx)
+  if (!TRAFFIC_FLAGS.some((flag) => ctx.parsed.flags.has(flag))) throw fail(ctx, 'No traffic configuration change requested.')
+  const service = findService(ctx, (name) => `Service [${name}] could not be found.`)
   const revisionExists = (revisionName: string): boolean => Boolean(ctx.state.revisions[`${service.projectId}/${service.region}/${revisionName}`])
   let traffic = service.traffic.map((target) => ({ ...target }))
   const tagOnly = (targets: TrafficTarget[]): TrafficTarget[] => targets.filter((target) => target.tag).map((target) => ({ ...target, percent: undefined }))
@@ -332,7 +344,7 @@ export function updateTraffic(ctx: Context): void {
   } else if (flagValue(ctx.parsed, '--to-tags') !== undefined) {
     const targets = parseArgDict(flagValue(ctx.parsed, '--to-tags') as string)
     const byTag = new Map(traffic.filter((target) => target.tag).map((target) => [target.tag as string, target.revisionName as string]))
-    for (const [tag] of targets) if (!byTag.has(tag)) throw fail(ctx, `The following tags were not found: ${tag}`)
+    for (const [tag] of targets) if (!byTag.has(tag)) throw fail(ctx, `There is no revision tagged with [${tag}] in the traffic allocation for [${service.name}].`)
     traffic = [...targets.map(([tag, percent]) => ({ revisionName: byTag.get(tag), percent: Number(percent) })), ...tagOnly(traffic)]
   }
   const remove = flagValue(ctx.parsed, '--remove-tags')
