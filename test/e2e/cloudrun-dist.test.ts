@@ -94,4 +94,77 @@ describe('action-cloudrun dist', () => {
     expect(result.stdout).toMatch(/::notice::Not deploying: Pull request #7 comes from a fork \(stranger\/site\)/)
     expect(gcloud.calls()).toEqual([])
   })
+  it('on a closed pull request from a fork (no credentials) says there is nothing to remove and runs no gcloud', async () => {
+    const dir = await makeTempDir('cloudrun-fork-closed-')
+    const gcloud = createGcloudStandin(dir)
+    const eventFile = join(dir, 'event.json')
+    await writeFile(eventFile, JSON.stringify({
+      action: 'closed',
+      number: 7,
+      repository: { full_name: 'octo/site', default_branch: 'main' },
+      pull_request: { number: 7, state: 'closed', head: { sha: 'f'.repeat(40), ref: 'patch', repo: { full_name: 'stranger/site', fork: true } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
+    }))
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...gcloud.env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: join(dir, 'no-checkout'),
+      GITHUB_REPOSITORY: 'octo/site',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventFile,
+      GITHUB_SHA: 'f'.repeat(40),
+      GITHUB_REF: 'refs/pull/7/merge',
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+      INPUT_SERVICE: 'blog',
+      INPUT_REGION: 'us-central1',
+      'INPUT_PROJECT-ID': 'octo-project',
+    }
+    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH']) delete env[name]
+    const result = await run(process.execPath, [DIST], { env, cwd: dir, timeoutMs: 60_000 })
+    expect(result.exitCode, result.stdout).toBe(0)
+    expect(result.stdout).toMatch(/::notice::Not removing the preview tag pr-7: Pull request #7 comes from a fork \(stranger\/site\).* there is nothing to remove\./)
+    expect(gcloud.calls()).toEqual([])
+  })
+
+  it('on a closed pull request, without a checkout: reads the service, finds nothing to remove, reports it', async () => {
+    const dir = await makeTempDir('cloudrun-closed-')
+    const gcloud = createGcloudStandin(dir)
+    const outputFile = join(dir, 'output')
+    const summaryFile = join(dir, 'summary.md')
+    const eventFile = join(dir, 'event.json')
+    await writeFile(outputFile, '')
+    await writeFile(summaryFile, '')
+    await writeFile(eventFile, JSON.stringify({
+      action: 'closed',
+      number: 7,
+      repository: { full_name: 'octo/site', default_branch: 'main' },
+      pull_request: { number: 7, state: 'closed', merged: true, head: { sha: 'f'.repeat(40), ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
+    }))
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...gcloud.env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: join(dir, 'no-checkout'),
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_REPOSITORY: 'octo/site',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventFile,
+      GITHUB_SHA: 'f'.repeat(40),
+      GITHUB_REF: 'refs/pull/7/merge',
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+      INPUT_SERVICE: 'blog',
+      INPUT_REGION: 'us-central1',
+      'INPUT_CREDENTIALS-JSON': gcloud.serviceAccountKey(),
+    }
+    for (const name of ['CLOUDSDK_CORE_PROJECT', 'GOOGLE_CLOUD_PROJECT']) delete env[name]
+    const result = await run(process.execPath, [DIST], { env, cwd: dir, timeoutMs: 60_000 })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode, result.stdout.slice(-3000)).toBe(0)
+    expect(gcloud.commands().slice(-1)).toEqual(['gcloud run services describe blog --region us-central1 --project demo-proj --format json'])
+    expect(result.stdout).toContain('::notice::Nothing to remove: service blog does not exist in us-central1 (project demo-proj), so it has no tag pr-7.')
+    expect(await readFile(outputFile, 'utf8')).toBe('')
+    const summary = await readFile(summaryFile, 'utf8')
+    expect(summary).toContain('## Removed blog (tag pr-7): pull request #7 closed; service blog does not exist, so there was no tag to remove (nothing changed)')
+  })
 })
