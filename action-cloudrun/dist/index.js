@@ -36836,12 +36836,8 @@ function splitFlags(text) {
     return words;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
@@ -36962,82 +36958,6 @@ function hintFor(stderr) {
     if (/setIamPolicy/.test(stderr))
         return 'allow-unauthenticated needs run.services.setIamPolicy (roles/run.admin); or set allow-unauthenticated: false.';
     return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/install.ts
-
-
-/**
- * gcloud: use the one on PATH when it is new enough (GitHub's Ubuntu runners have it), otherwise
- * install the pinned release into the runner's tool cache once and reuse it on later runs. The
- * SDK is large; downloading it on every run is the most common complaint about the official
- * action (research notes §3), so the PATH check comes first.
- */
-const PINNED_GCLOUD = '578.0.0';
-/** Oldest gcloud with every flag we use (`run jobs deploy --execute-now --wait`, `--cpu-boost` GA, `--set-cloudsql-instances` on jobs). */
-const MINIMUM_GCLOUD = '470.0.0';
-const DEFAULT_DOWNLOAD_URL = 'https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz';
-function compareVersions(a, b) {
-    const pa = a.split('.').map(Number);
-    const pb = b.split('.').map(Number);
-    for (let i = 0; i < 3; i++) {
-        const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-        if (diff !== 0)
-            return diff;
-    }
-    return 0;
-}
-/** The version `gcloud version --format json` reports, or undefined when gcloud cannot run. */
-async function gcloudVersion(runner, command, env) {
-    try {
-        const result = await runner.run(command, ['version', '--format', 'json'], { env, timeoutMs: 60_000 });
-        if (result.exitCode !== 0)
-            return undefined;
-        const version = JSON.parse(result.stdout)['Google Cloud SDK'];
-        return typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined;
-    }
-    catch {
-        return undefined; // not installed (ENOENT) or not gcloud
-    }
-}
-async function ensureGcloud(wanted, deps) {
-    const onPath = await gcloudVersion(deps.runner, 'gcloud', deps.env);
-    if (onPath !== undefined && (wanted === undefined ? compareVersions(onPath, MINIMUM_GCLOUD) >= 0 : onPath === wanted)) {
-        deps.log.info(`Using gcloud ${onPath} from PATH.`);
-        return { command: 'gcloud', version: onPath, source: 'path' };
-    }
-    const version = wanted ?? PINNED_GCLOUD;
-    if (onPath !== undefined)
-        deps.log.info(`gcloud on PATH is ${onPath}; ${wanted ? `gcloud-version asks for ${wanted}` : `${MINIMUM_GCLOUD} or newer is needed`}.`);
-    const cached = deps.toolCache.find('gcloud', version);
-    if (cached) {
-        deps.log.info(`Using gcloud ${version} from the tool cache.`);
-        return { command: (0,external_node_path_namespaceObject.join)(cached, 'bin', 'gcloud'), version, source: 'tool-cache' };
-    }
-    const url = (deps.downloadUrl ?? DEFAULT_DOWNLOAD_URL)
-        .replace('{version}', version)
-        .replace('{platform}', (deps.platform ?? process.platform) === 'darwin' ? 'darwin' : 'linux')
-        .replace('{arch}', (deps.arch ?? process.arch) === 'arm64' ? 'arm' : 'x86_64');
-    deps.log.info(`Installing gcloud ${version} from ${url} into the tool cache.`);
-    let root;
-    try {
-        const archive = await deps.toolCache.downloadTool(url);
-        const extracted = await deps.toolCache.extractTar(archive);
-        root = await deps.toolCache.cacheDir((0,external_node_path_namespaceObject.join)(extracted, 'google-cloud-sdk'), 'gcloud', version);
-    }
-    catch (error) {
-        throw new ActionError(`Could not install gcloud ${version}: ${error.message}`, {
-            input: 'gcloud-version',
-            hint: 'Check that the version exists (https://cloud.google.com/sdk/docs/release-notes), or install gcloud before this step (google-github-actions/setup-gcloud).',
-            cause: error,
-        });
-    }
-    const command = (0,external_node_path_namespaceObject.join)(root, 'bin', 'gcloud');
-    const installed = await gcloudVersion(deps.runner, command, deps.env);
-    if (installed !== version) {
-        throw new ActionError(`The gcloud installed from ${url} reports version ${installed ?? '(none: it does not run)'}, expected ${version}.`, { input: 'gcloud-version' });
-    }
-    return { command, version, source: 'download' };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
@@ -38582,6 +38502,18 @@ function chooseTarget(inputs, facts, pullRequest) {
     // Without a safe rollout traffic still has to follow the new revision, also after a preview pinned it.
     return { kind: 'production', tag: inputs.tag, noTraffic: false, check: false, moveTraffic: facts.trafficPinned, migrate };
 }
+/** The events whose `closed` action ends a pull request (`pull_request_review*` never close one). */
+const CLOSING_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * A run for a closed pull request removes the preview instead of deploying: the default tag
+ * `pr-<N>`, or the explicit `tag`, since that is the tag the pull request's runs deployed under
+ * (the same input in the same workflow). Undefined for every other event and action.
+ */
+function previewRemoval(inputs, event) {
+    if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined)
+        return undefined;
+    return { pullRequest: event.pullRequest, tag: inputs.tag ?? `pr-${event.pullRequest}` };
+}
 /** Every URL the service answers on after this deploy: the ones it has, plus the predicted one. */
 function serviceUrls(inputs, facts) {
     const urls = [...facts.urls];
@@ -38708,6 +38640,13 @@ function deployArgs(inputs, facts, target, image, envFile) {
 }
 function updateTrafficArgs(inputs, facts) {
     return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...where(facts), '--format', 'json'];
+}
+/**
+ * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
+ * only when it still serves a share, so production traffic is untouched and the revision stays.
+ */
+function removeTagArgs(inputs, facts, tag) {
+    return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json'];
 }
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
@@ -39169,6 +39108,8 @@ function treeStats(entries) {
     return { files, bytes, submodules };
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
 
 
@@ -42839,7 +42780,17 @@ function readService(json) {
         followsLatest: (json.spec?.traffic ?? []).some((target) => target.latestRevision && (target.percent ?? 0) > 0),
         trafficLine: `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`,
         tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
+        tagged: (tag) => {
+            const target = traffic.find((candidate) => candidate.tag === tag) ?? json.spec?.traffic?.find((candidate) => candidate.tag === tag);
+            return target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) };
+        },
     };
+}
+/** What serves after an update-traffic, and the tags left: "100% → svc-00002-abc; tags: pr-3 → svc-00003-def". */
+function trafficListingLine(pairs) {
+    const serving = pairs.filter((pair) => Number(pair.specPercent ?? 0) > 0).map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`);
+    const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`));
+    return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`;
 }
 /** The run.googleapis.com/urls annotation: a JSON array held in a string. */
 function urlsAnnotation(raw) {
@@ -42852,6 +42803,260 @@ function urlsAnnotation(raw) {
     catch {
         return [];
     }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/install.ts
+
+
+/**
+ * gcloud: use the one on PATH when it is new enough (GitHub's Ubuntu runners have it), otherwise
+ * install the pinned release into the runner's tool cache once and reuse it on later runs. The
+ * SDK is large; downloading it on every run is the most common complaint about the official
+ * action (research notes §3), so the PATH check comes first.
+ */
+const PINNED_GCLOUD = '578.0.0';
+/** Oldest gcloud with every flag we use (`run jobs deploy --execute-now --wait`, `--cpu-boost` GA, `--set-cloudsql-instances` on jobs). */
+const MINIMUM_GCLOUD = '470.0.0';
+const DEFAULT_DOWNLOAD_URL = 'https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz';
+function compareVersions(a, b) {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    for (let i = 0; i < 3; i++) {
+        const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+        if (diff !== 0)
+            return diff;
+    }
+    return 0;
+}
+/** The version `gcloud version --format json` reports, or undefined when gcloud cannot run. */
+async function gcloudVersion(runner, command, env) {
+    try {
+        const result = await runner.run(command, ['version', '--format', 'json'], { env, timeoutMs: 60_000 });
+        if (result.exitCode !== 0)
+            return undefined;
+        const version = JSON.parse(result.stdout)['Google Cloud SDK'];
+        return typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined;
+    }
+    catch {
+        return undefined; // not installed (ENOENT) or not gcloud
+    }
+}
+async function ensureGcloud(wanted, deps) {
+    const onPath = await gcloudVersion(deps.runner, 'gcloud', deps.env);
+    if (onPath !== undefined && (wanted === undefined ? compareVersions(onPath, MINIMUM_GCLOUD) >= 0 : onPath === wanted)) {
+        deps.log.info(`Using gcloud ${onPath} from PATH.`);
+        return { command: 'gcloud', version: onPath, source: 'path' };
+    }
+    const version = wanted ?? PINNED_GCLOUD;
+    if (onPath !== undefined)
+        deps.log.info(`gcloud on PATH is ${onPath}; ${wanted ? `gcloud-version asks for ${wanted}` : `${MINIMUM_GCLOUD} or newer is needed`}.`);
+    const cached = deps.toolCache.find('gcloud', version);
+    if (cached) {
+        deps.log.info(`Using gcloud ${version} from the tool cache.`);
+        return { command: (0,external_node_path_namespaceObject.join)(cached, 'bin', 'gcloud'), version, source: 'tool-cache' };
+    }
+    const url = (deps.downloadUrl ?? DEFAULT_DOWNLOAD_URL)
+        .replace('{version}', version)
+        .replace('{platform}', (deps.platform ?? process.platform) === 'darwin' ? 'darwin' : 'linux')
+        .replace('{arch}', (deps.arch ?? process.arch) === 'arm64' ? 'arm' : 'x86_64');
+    deps.log.info(`Installing gcloud ${version} from ${url} into the tool cache.`);
+    let root;
+    try {
+        const archive = await deps.toolCache.downloadTool(url);
+        const extracted = await deps.toolCache.extractTar(archive);
+        root = await deps.toolCache.cacheDir((0,external_node_path_namespaceObject.join)(extracted, 'google-cloud-sdk'), 'gcloud', version);
+    }
+    catch (error) {
+        throw new ActionError(`Could not install gcloud ${version}: ${error.message}`, {
+            input: 'gcloud-version',
+            hint: 'Check that the version exists (https://cloud.google.com/sdk/docs/release-notes), or install gcloud before this step (google-github-actions/setup-gcloud).',
+            cause: error,
+        });
+    }
+    const command = (0,external_node_path_namespaceObject.join)(root, 'bin', 'gcloud');
+    const installed = await gcloudVersion(deps.runner, command, deps.env);
+    if (installed !== version) {
+        throw new ActionError(`The gcloud installed from ${url} reports version ${installed ?? '(none: it does not run)'}, expected ${version}.`, { input: 'gcloud-version' });
+    }
+    return { command, version, source: 'download' };
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
+function phaseTimer(log, now) {
+    const list = [];
+    return {
+        list,
+        time: async (name, fn) => {
+            const started = now();
+            try {
+                return await log.group(name, fn);
+            }
+            finally {
+                list.push({ name, ms: now() - started });
+            }
+        },
+    };
+}
+/** A private directory under RUNNER_TEMP for the key file, the gcloud configuration and the env file; the caller removes it. */
+async function makeWorkDir(env) {
+    const workDir = (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `cloudrun-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    await (0,promises_namespaceObject.mkdir)(workDir, { recursive: true, mode: 0o700 });
+    return workDir;
+}
+/** gcloud ready to use: installed when needed, signed in with `credentials-json` when given, and the project resolved. */
+async function openGcloud(inputs, deps, workDir, time) {
+    const { log } = deps;
+    const gcloudEnv = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' };
+    // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
+    // exports this override, which gcloud would otherwise prefer to the activated account.
+    if (inputs.credentials)
+        gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined;
+    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }));
+    if (inputs.credentials) {
+        // A private configuration: the key is activated there, never in the runner's own gcloud config.
+        gcloudEnv.CLOUDSDK_CONFIG = (0,external_node_path_namespaceObject.join)(workDir, 'gcloud-config');
+        const keyFile = (0,external_node_path_namespaceObject.join)(workDir, 'key.json');
+        await (0,promises_namespaceObject.writeFile)(keyFile, inputs.credentials.json, { mode: 0o600 });
+        await new Gcloud(deps.runner, log, install.command, gcloudEnv).run(['auth', 'activate-service-account', '--key-file', keyFile]);
+        await (0,promises_namespaceObject.rm)(keyFile, { force: true });
+    }
+    const gcloud = new Gcloud(deps.runner, log, install.command, gcloudEnv);
+    const project = inputs.projectId ?? (await projectFromGcloud(gcloud, deps.env));
+    return { gcloud, project };
+}
+/** The project of the ambient credentials (google-github-actions/auth exports it; setup-gcloud configures it). */
+async function projectFromGcloud(gcloud, env) {
+    const fromEnv = env.CLOUDSDK_CORE_PROJECT || env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT || env.CLOUDSDK_PROJECT;
+    if (fromEnv)
+        return fromEnv;
+    const result = await gcloud.exec(['config', 'get-value', 'project']);
+    const project = result.stdout.trim();
+    if (result.exitCode === 0 && project)
+        return project;
+    throw new ActionError('No Google Cloud project is known.', {
+        input: 'project-id',
+        hint: "Set 'project-id:', or use credentials-json (its project_id is used), or run google-github-actions/auth with project_id before this step.",
+    });
+}
+
+;// CONCATENATED MODULE: ./src/remove.ts
+
+
+
+
+
+
+
+/**
+ * A closed pull request's run: its preview tag is removed from the service, so the tag's URL stops
+ * answering, and nothing is built, migrated or deployed. The tagged revision stays in the
+ * service's list without traffic (it costs nothing; Cloud Run prunes old revisions). A tag or
+ * service that is not there is success with a notice, so a re-run, or a pull request that never got
+ * a preview, changes nothing.
+ */
+const ACTION = 'action-cloudrun';
+async function removePreview(inputs, removal, deps) {
+    const { log } = deps;
+    const { tag, pullRequest } = removal;
+    const plan = removalPlan(inputs, removal);
+    log.info(renderPlan(plan));
+    const summary = (fields) => ({
+        action: ACTION,
+        // The headline names what went away: the tag of the service, never the service itself.
+        target: { kind: 'service', name: fields.outcome === 'skipped' ? inputs.service : `${inputs.service} (tag ${tag})` },
+        environment: `preview of pull request #${pullRequest}`,
+        plan,
+        runUrl: deps.context?.runUrl,
+        ...fields,
+    });
+    if (inputs.dryRun) {
+        // Not 'planned': its headline says "would deploy", and a closed pull request deploys nothing.
+        await deps.writeSummary(summary({ outcome: 'skipped', reason: `dry run: pull request #${pullRequest} closed, so a real run removes its preview tag ${tag} and deploys nothing (nothing was changed)` }));
+        return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan };
+    }
+    log.info(`Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`);
+    const phases = phaseTimer(log, deps.now);
+    const workDir = await makeWorkDir(deps.env);
+    const facts = [['Tag', tag]];
+    try {
+        const { gcloud, project } = await openGcloud(inputs, deps, workDir, phases.time);
+        const where = { project, region: inputs.region };
+        const describe = describeServiceArgs(inputs, where);
+        const described = await phases.time('Read service', () => gcloud.exec(describe));
+        let reason;
+        let result = { tag, removed: false };
+        if (described.exitCode !== 0) {
+            if (!/Cannot find service/.test(described.stderr))
+                throw new GcloudError(describe, described);
+            log.notice(`Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`);
+            reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`;
+        }
+        else {
+            const service = readService(JSON.parse(described.stdout));
+            const tagged = service.tagged(tag);
+            if (!tagged) {
+                log.notice(`Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`);
+                reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`;
+                facts.push(['Traffic', service.trafficLine]);
+            }
+            else {
+                const pairs = await phases.time('Remove tag', () => gcloud.json(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }));
+                const revision = tagged.revisionName;
+                log.info(`Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`);
+                reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`;
+                result = { tag, removed: true, revision };
+                if (revision)
+                    facts.push(['Revision', `${revision} (kept, without traffic)`]);
+                facts.push(['Traffic', trafficListingLine(pairs)]);
+            }
+        }
+        await deps.writeSummary(summary({ outcome: 'removed', reason, facts, phases: phases.list }));
+        return { outcome: 'removed', urls: [], removal: result, plan };
+    }
+    catch (error) {
+        const reason = error instanceof ActionError ? error.message : String(error);
+        await deps.writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list })).catch(() => undefined);
+        throw error;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+    }
+}
+/** The plan of a closed pull request's run, printed first and as the whole of a dry run. */
+function removalPlan(inputs, removal) {
+    const project = inputs.projectId ?? '<project of the credentials>';
+    const where = { project, region: inputs.region };
+    const steps = [
+        { kind: 'command', title: 'Find or install gcloud', detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}` },
+        ...(inputs.credentials ? [{ kind: 'command', title: 'Authenticate with the key, in a private gcloud configuration', detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json' }] : []),
+        { kind: 'command', title: `Read the service: is the tag ${removal.tag} on it?`, detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}` },
+        {
+            kind: 'command',
+            title: `Remove the tag ${removal.tag} (its URL stops answering; the revision and production traffic stay)`,
+            detail: `gcloud ${removeTagArgs(inputs, where, removal.tag).join(' ')}`,
+            condition: 'only when the service has the tag; otherwise nothing changes',
+        },
+    ];
+    return {
+        action: ACTION,
+        summary: [
+            ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
+            ['Pull request', `#${removal.pullRequest} closed: its preview is removed`],
+            ['Tag', removal.tag],
+            ['Build, migrations, deploy', 'none'],
+        ],
+        files: [],
+        steps,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -42867,20 +43072,14 @@ function urlsAnnotation(raw) {
 
 
 
-
-const ACTION = 'action-cloudrun';
+const main_ACTION = 'action-cloudrun';
 async function run(inputs, deps) {
     const { log } = deps;
-    const phases = [];
-    const time = async (name, fn) => {
-        const started = deps.now();
-        try {
-            return await log.group(name, fn);
-        }
-        finally {
-            phases.push({ name, ms: deps.now() - started });
-        }
-    };
+    const removal = previewRemoval(inputs, deps.context && { eventName: deps.context.eventName, action: deps.context.action, pullRequest: deps.context.pullRequest?.number });
+    // A closed pull request's run only removes its preview tag: nothing is read, built or deployed.
+    if (removal)
+        return removePreview(inputs, removal, deps);
+    const { time, list: phases } = phaseTimer(log, deps.now);
     const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
     const pullRequest = deps.context?.eventName.startsWith('pull_request') ? deps.context.pullRequest?.number : undefined;
     const sha = deps.context?.sha || deps.env.GITHUB_SHA || 'latest';
@@ -42900,30 +43099,14 @@ async function run(inputs, deps) {
     const plan = dryPlan(inputs, prepared, pullRequest, sha);
     log.info(renderPlan(plan));
     if (inputs.dryRun) {
-        await deps.writeSummary({ action: ACTION, outcome: 'planned', target: { kind: 'service', name: inputs.service }, destination: `Cloud Run ${inputs.region}`, warnings, plan, runUrl: deps.context?.runUrl });
+        await deps.writeSummary({ action: main_ACTION, outcome: 'planned', target: { kind: 'service', name: inputs.service }, destination: `Cloud Run ${inputs.region}`, warnings, plan, runUrl: deps.context?.runUrl });
         return { outcome: 'planned', urls: [], plan };
     }
-    const workDir = (0,external_node_path_namespaceObject.join)(deps.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `cloudrun-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
-    await (0,promises_namespaceObject.mkdir)(workDir, { recursive: true, mode: 0o700 });
+    const workDir = await makeWorkDir(deps.env);
     const report = {};
     let target;
     try {
-        const gcloudEnv = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' };
-        // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
-        // exports this override, which gcloud would otherwise prefer to the activated account.
-        if (inputs.credentials)
-            gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined;
-        const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }));
-        if (inputs.credentials) {
-            // A private configuration: the key is activated there, never in the runner's own gcloud config.
-            gcloudEnv.CLOUDSDK_CONFIG = (0,external_node_path_namespaceObject.join)(workDir, 'gcloud-config');
-            const keyFile = (0,external_node_path_namespaceObject.join)(workDir, 'key.json');
-            await (0,promises_namespaceObject.writeFile)(keyFile, inputs.credentials.json, { mode: 0o600 });
-            await new Gcloud(deps.runner, log, install.command, gcloudEnv).run(['auth', 'activate-service-account', '--key-file', keyFile]);
-            await (0,promises_namespaceObject.rm)(keyFile, { force: true });
-        }
-        const gcloud = new Gcloud(deps.runner, log, install.command, gcloudEnv);
-        const project = inputs.projectId ?? (await projectFromGcloud(gcloud, deps.env));
+        const { gcloud, project } = await openGcloud(inputs, deps, workDir, time);
         const facts = await time('Read service', () => readFacts(gcloud, inputs, project, log));
         target = chooseTarget(inputs, facts, pullRequest);
         if (target.migrateSkipped) {
@@ -42998,7 +43181,7 @@ async function run(inputs, deps) {
         report.urls = JSON.stringify(final.urls);
         deps.outputs.setAll({ url, urls: report.urls, revision: report.revision, image: report.image, 'migration-execution': report['migration-execution'] });
         await deps.writeSummary({
-            action: ACTION,
+            action: main_ACTION,
             outcome: 'deployed',
             target: { kind: 'service', name: inputs.service },
             url,
@@ -43020,7 +43203,7 @@ async function run(inputs, deps) {
         const reason = error instanceof ActionError ? error.message : String(error);
         await deps
             .writeSummary({
-            action: ACTION,
+            action: main_ACTION,
             outcome: 'failed',
             target: { kind: 'service', name: inputs.service },
             reason: reason.split('\n')[0],
@@ -43064,20 +43247,6 @@ function summaryFacts(report, traffic, target) {
     if (report['log-url'])
         facts.push(['Logs', report['log-url']]);
     return facts;
-}
-/** The project of the ambient credentials (google-github-actions/auth exports it; setup-gcloud configures it). */
-async function projectFromGcloud(gcloud, env) {
-    const fromEnv = env.CLOUDSDK_CORE_PROJECT || env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT || env.CLOUDSDK_PROJECT;
-    if (fromEnv)
-        return fromEnv;
-    const result = await gcloud.exec(['config', 'get-value', 'project']);
-    const project = result.stdout.trim();
-    if (result.exitCode === 0 && project)
-        return project;
-    throw new ActionError('No Google Cloud project is known.', {
-        input: 'project-id',
-        hint: "Set 'project-id:', or use credentials-json (its project_id is used), or run google-github-actions/auth with project_id before this step.",
-    });
 }
 async function readFacts(gcloud, inputs, project, log) {
     const facts = { project, region: inputs.region, exists: false, urls: [], trafficPinned: false };
@@ -43213,7 +43382,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
     if (existing.moveTraffic)
         steps.push({ kind: 'command', title: 'Move all traffic to the new revision', detail: `gcloud ${updateTrafficArgs(inputs, facts).join(' ')}`, condition: 'only on an existing service' });
     return {
-        action: ACTION,
+        action: main_ACTION,
         summary: [
             ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
             ['Project', prepared ? `${prepared.project.managePy} (settings ${prepared.project.settings.module})` : 'prebuilt image; the repository is not read'],
@@ -43227,6 +43396,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
+
 
 
 
@@ -43252,10 +43422,14 @@ void runAction('action-cloudrun', async () => {
     const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value), (value) => coreLogger.setSecret(value));
     // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
+    // When it closes there is nothing to remove either: its runs could not deploy a preview.
     const noSecrets = context && noSecretsReason(context);
     const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH);
     if (noSecrets && !inputs.credentials && !ambientCredentials) {
-        log.notice(`Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`);
+        const removal = context && previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number });
+        log.notice(removal
+            ? `Not removing the preview tag ${removal.tag}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`
+            : `Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`);
         return;
     }
     await run(inputs, {
