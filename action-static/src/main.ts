@@ -26,7 +26,8 @@ import type { NetlifySite } from './netlify/types.js'
 import { buildPlan } from './plan.js'
 import { findingsOf } from './report.js'
 import { stripUntrustedRules } from './untrusted.js'
-import { decideTarget, type TargetDecision } from './target.js'
+import { retirePreview, type RetireReport } from './retire.js'
+import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
 
 export const ACTION = 'action-static'
 export const OUTPUT_NAMES = ['url', 'deploy-url', 'deploy-id', 'pages', 'files', 'files-uploaded', 'files-unchanged', 'output-dir'] as const
@@ -55,6 +56,8 @@ export interface RunResult {
   mode: Inputs['mode']
   generated?: GenerateResult
   deployed?: DeployResult
+  /** The pull request closed: its preview was removed (nothing built). */
+  retired?: RetireReport
   skipped?: string
 }
 
@@ -77,8 +80,13 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
     }
   }
 
-  // Fork pull requests get no secrets and a read-only token: build and check only.
   let mode = inputs.mode
+  // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
+  const closed = closedPullRequest(inputs, context)
+  if (closed && mode === 'build') return skip(`pull request #${closed.number} was closed, so there is nothing to build.`)
+  if (closed && context && inputs.provider === 'netlify') return retirePreview(inputs, deps, context, closed)
+
+  // Fork pull requests get no secrets and a read-only token: build and check only.
   let forkNotice: string | undefined
   if (context && inputs.provider === 'netlify' && mode !== 'build') {
     const reason = noSecretsReason(context)

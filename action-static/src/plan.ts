@@ -53,3 +53,47 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
   }
   return { action: 'action-static', summary, files, steps }
 }
+
+export interface RetirePlanInput {
+  inputs: Inputs
+  /** The alias target and GitHub environment of the closed pull request's preview. */
+  decision: TargetDecision & { target: { kind: 'alias'; alias: string } }
+  pullRequest: PullRequestInfo
+  site: { id?: string; name?: string }
+}
+
+/**
+ * The dry-run plan when a pull request closes. Which deploys would be deleted is only known by
+ * asking Netlify, so the plan lists the requests and the rule that picks them.
+ */
+export function buildRetirePlan({ inputs, decision, pullRequest, site }: RetirePlanInput): Plan {
+  const alias = decision.target.alias
+  const summary: Array<[string, string]> = [
+    ['Event', `pull request #${pullRequest.number} closed${pullRequest.merged ? ' (merged)' : ''}`],
+    ['Netlify site', site.id ?? site.name ?? '?'],
+    ['Preview', `alias ${alias} (${decision.reason})`],
+    ['Build', 'none (nothing is checked out, installed or run)'],
+  ]
+  const siteRef = site.id ? `/sites/${site.id}` : `/sites?name=${site.name ?? ''}&filter=all  (never created when missing)`
+  const steps: PlanStep[] = [
+    { kind: 'http', title: 'Find the Netlify site and its published production deploy', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` },
+    { kind: 'http', title: `List the deploys of alias ${alias}, every page`, detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100` },
+    {
+      kind: 'http',
+      title: `Delete each deploy whose branch is ${alias}, oldest first, except the published production deploy and production-context deploys`,
+      detail: 'DELETE /api/v1/sites/{site_id}/deploys/{deploy_id}  (404: already gone)',
+      condition: 'once per deploy found; none found: nothing to remove',
+    },
+  ]
+  if (inputs.githubDeployment) {
+    steps.push({
+      kind: 'http',
+      title: `Mark the GitHub deployments of '${decision.environment}' inactive`,
+      detail: `GET /repos/{owner}/{repo}/deployments?environment=${decision.environment} (all pages), then POST …/deployments/{id}/statuses {state: inactive} for each one not inactive yet`,
+    })
+  }
+  if (inputs.prComment) {
+    steps.push({ kind: 'http', title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)' })
+  }
+  return { action: 'action-static', summary, files: [], steps }
+}

@@ -54,3 +54,14 @@ export function decideTarget(inputs: Pick<Inputs, 'production' | 'alias'>, conte
   if (branch && !fromPullRequest) return alias(sanitizeAlias(branch, 'alias'), `branch ${branch}`)
   return { target: { kind: 'draft' }, environment: 'preview', preview: true, reason: 'no branch or pull request to name an alias after' }
 }
+
+/**
+ * The pull request whose closing this run answers, or undefined. With `production: auto`, a
+ * `pull_request` or `pull_request_target` event with action `closed` removes the preview the
+ * pull request's runs deployed (its alias is what `decideTarget` gives for the same event) and
+ * builds nothing. `production: true`/`false` keep their meaning: deploy as told.
+ */
+export function closedPullRequest(inputs: Pick<Inputs, 'production'>, context: EventContext | undefined): PullRequestInfo | undefined {
+  if (inputs.production !== 'auto' || !context?.pullRequest || context.action !== 'closed') return undefined
+  return context.eventName === 'pull_request' || context.eventName === 'pull_request_target' ? context.pullRequest : undefined
+}

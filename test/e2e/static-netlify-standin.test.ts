@@ -145,6 +145,87 @@ describe('the digest deploy flow', () => {
   })
 })
 
+describe('listing and deleting deploys', () => {
+  let listSite = ''
+  /** A ready deploy of `listSite` serving `text` at /, with `extra` (branch, draft) in the create body. */
+  async function readyDeploy(text: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const content = Buffer.from(text)
+    const created = await call('POST', `/sites/${listSite}/deploys`, { body: { files: { 'index.html': sha1(content) }, ...extra } })
+    const id = String(created.json.id)
+    if ((created.json.required as string[]).length) expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: content })).status).toBe(200)
+    for (let i = 0; i < 200 && (await call('GET', `/deploys/${id}`)).json.state !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    return id
+  }
+
+  beforeAll(() => {
+    listSite = netlify.state.addSite('lists').id
+  })
+
+  it('pages the list newest first with page/per_page (at most 100 a page), filters by branch, and refuses bad paging', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push(await readyDeploy(`v${i}`, i % 2 ? { branch: 'pr-5' } : {}))
+    const newestFirst = [...ids].reverse()
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=1`)).json).toEqual(newestFirst.slice(0, 2).map((id) => expect.objectContaining({ id })))
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=3`)).json).toEqual([expect.objectContaining({ id: newestFirst[4] })])
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=4`)).json).toEqual([])
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=500`)).json).toHaveLength(5)
+    const aliasDeploys = (await call('GET', `/sites/${listSite}/deploys?branch=pr-5`)).json as unknown as Array<Record<string, unknown>>
+    expect(aliasDeploys.map((deploy) => deploy.id)).toEqual([ids[3], ids[1]])
+    expect(aliasDeploys[0]).toMatchObject({ branch: 'pr-5', context: 'branch-deploy', state: 'ready' })
+
+    expect((await call('GET', `/sites/${listSite}/deploys?page=0`)).status).toBe(422)
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=0`)).status).toBe(422)
+    expect((await call('GET', `/sites/${listSite}/deploys?page=two`)).status).toBe(422)
+    expect((await call('GET', `/sites/${listSite}/deploys?deploy-previews=yes`)).status).toBe(422) // a boolean in the definition
+    expect((await call('GET', `/sites/${listSite}/deploys?deploy-previews=true`)).status).toBe(501) // defined, not modelled
+    expect((await call('GET', '/sites/not-a-site/deploys')).status).toBe(404)
+    expect((await call('GET', `/sites/${listSite}/deploys`, { token: 'other-team-token' })).status).toBe(404)
+  })
+
+  it('deletes a deploy (204), then 404; an alias falls back to its previous deploy, then stops serving; the published deploy stays', async () => {
+    const site = netlify.state.sites.get(listSite)!
+    const production = await readyDeploy('production')
+    const older = await readyDeploy('preview one', { branch: 'pr-9' })
+    const newer = await readyDeploy('preview two', { branch: 'pr-9' })
+    expect(netlify.get(site, 'pr-9', '/').body?.toString()).toBe('preview two')
+
+    expect((await call('DELETE', `/sites/${listSite}/deploys/${production}`)).json).toMatchObject({ code: 422, message: expect.stringMatching(/published deploy/) })
+    expect((await call('DELETE', `/deploys/${production}`)).status).toBe(422)
+    expect((await call('DELETE', `/sites/${siteId}/deploys/${newer}`)).status).toBe(404) // another site's path
+    expect((await call('DELETE', `/sites/${listSite}/deploys/${newer}`, { token: 'other-team-token' })).status).toBe(404)
+    expect((await call('DELETE', `/sites/${listSite}/deploys/${newer}`, { token: null })).status).toBe(401)
+
+    const deleted = await fetch(`${netlify.apiUrl}/sites/${listSite}/deploys/${newer}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
+    expect(deleted.status).toBe(204)
+    expect(await deleted.text()).toBe('')
+    expect((await call('GET', `/deploys/${newer}`)).status).toBe(404)
+    expect((await call('DELETE', `/sites/${listSite}/deploys/${newer}`)).status).toBe(404)
+    expect(netlify.get(site, 'pr-9', '/').body?.toString()).toBe('preview one')
+
+    expect((await call('DELETE', `/deploys/${older}`)).status).toBe(204)
+    expect(netlify.get(site, 'pr-9', '/').status).toBe(404)
+    expect((await call('GET', `/sites/${listSite}/deploys?branch=pr-9`)).json).toEqual([])
+    expect(netlify.get(site, 'production', '/').body?.toString()).toBe('production')
+    expect((await call('GET', `/sites/${listSite}`)).json).toMatchObject({ published_deploy: { id: production } })
+  })
+
+  it('never publishes a deploy deleted while it was processing', async () => {
+    const site = netlify.state.sites.get(listSite)!
+    netlify.state.timing.processMs = 100
+    try {
+      const content = Buffer.from('known')
+      await readyDeploy('known', { draft: true }) // now the site has the file: the next deploy goes straight to processing
+      const created = await call('POST', `/sites/${listSite}/deploys`, { body: { files: { 'index.html': sha1(content) }, branch: 'pr-10' } })
+      expect(created.json.state).toBe('processing')
+      expect((await call('DELETE', `/sites/${listSite}/deploys/${String(created.json.id)}`)).status).toBe(204)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      expect(site.aliases.has('pr-10')).toBe(false)
+    } finally {
+      netlify.state.timing.processMs = 5
+    }
+  })
+})
+
 describe('fault injection', () => {
   it('sends each rate-limit form', () => {
     const now = Date.parse('2026-10-21T07:27:58Z')

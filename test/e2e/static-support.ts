@@ -31,6 +31,8 @@ export interface HarnessOptions {
   netlifyApiUrl?: string
   githubApiUrl?: string
   context?: EventContext
+  /** Instead of real waits between retries (the retry tests record them). */
+  sleep?: (ms: number) => Promise<void>
 }
 
 export function harness(options: HarnessOptions): Harness {
@@ -58,6 +60,7 @@ export function harness(options: HarnessOptions): Harness {
     workspace: options.workspace,
     python: PYTHON,
     now: Date.now,
+    sleep: options.sleep,
   }
   return {
     log,
@@ -74,13 +77,15 @@ export async function eventContext(dir: string, eventName: string, payload: obje
   return readEventContext({ GITHUB_REPOSITORY: 'octo/blog', GITHUB_EVENT_NAME: eventName, GITHUB_EVENT_PATH: file, GITHUB_RUN_ID: '99', GITHUB_SHA: 'f'.repeat(40), ...env })
 }
 
-export function pullRequestPayload(number: number, headSha: string, options: { fork?: boolean; headRef?: string } = {}): object {
+export function pullRequestPayload(number: number, headSha: string, options: { fork?: boolean; headRef?: string; action?: string; merged?: boolean } = {}): object {
+  const action = options.action ?? 'synchronize'
   return {
-    action: 'synchronize',
+    action,
     number,
     pull_request: {
       number,
-      state: 'open',
+      state: action === 'closed' ? 'closed' : 'open',
+      merged: options.merged ?? false,
       html_url: `https://github.com/octo/blog/pull/${number}`,
       head: { sha: headSha, ref: options.headRef ?? 'new-theme', repo: { full_name: options.fork ? 'stranger/blog' : 'octo/blog' } },
       base: { ref: 'main', repo: { full_name: 'octo/blog' } },

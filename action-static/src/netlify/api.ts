@@ -5,9 +5,10 @@ import { DEFAULT_RETRY, isRetryableStatus, retryDelayMs, serverWaitMs, type Retr
 import type { NetlifyDeploy, NetlifySite } from './types.js'
 
 /**
- * Netlify's REST API, the calls a deploy needs and nothing else (static.md §2.1). Every call
- * retries what is worth retrying (retry.ts) within the run's deadline; a 429 also pauses every
- * other request of this client until the limit resets, instead of each upload finding out alone.
+ * Netlify's REST API, the calls a deploy and the removal of a preview need and nothing else
+ * (static.md §2.1). Every call retries what is worth retrying (retry.ts) within the run's
+ * deadline; a 429 also pauses every other request of this client until the limit resets,
+ * instead of each upload finding out alone.
  * Failures become `NetlifyApiError`: what we were doing, Netlify's own `message`, the status and
  * the request id Netlify support asks for.
  */
@@ -102,6 +103,25 @@ export class NetlifyApi {
     await this.call({ operation: 'uploadDeployFile', what: `upload ${path}`, method: 'PUT', path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`, binary: content })
   }
 
+  /**
+   * One page of a site's deploys, newest first. `branch` is a filter of the definition
+   * (`/sites/{site_id}/deploys` takes it); callers still check each deploy's own `branch`.
+   */
+  listSiteDeploys(siteId: string, options: { branch?: string; page: number; perPage: number }): Promise<NetlifyDeploy[]> {
+    return this.json({
+      operation: 'listSiteDeploys',
+      what: `list the deploys${options.branch ? ` of alias '${options.branch}'` : ''} (page ${options.page})`,
+      method: 'GET',
+      path: `/sites/${encodeURIComponent(siteId)}/deploys`,
+      query: { branch: options.branch, page: String(options.page), per_page: String(options.perPage) },
+    })
+  }
+
+  /** 204 on success; a 404 (already gone) reaches the caller as a NetlifyApiError. */
+  async deleteSiteDeploy(siteId: string, deployId: string): Promise<void> {
+    await this.call({ operation: 'deleteSiteDeploy', what: `delete deploy ${deployId}`, method: 'DELETE', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` })
+  }
+
   cancelDeploy(deployId: string): Promise<NetlifyDeploy> {
     return this.json({ operation: 'cancelSiteDeploy', what: `cancel deploy ${deployId}`, method: 'POST', path: `/deploys/${encodeURIComponent(deployId)}/cancel` })
   }
@@ -162,7 +182,7 @@ export class NetlifyApi {
   private checkDeadline(call: Call, delay: number, failure: string): void {
     const deadline = this.options.deadline
     if (deadline !== undefined && this.now() + delay > deadline) {
-      throw new TimeoutError(`Deploying to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.")
+      throw new TimeoutError(`Talking to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.")
     }
   }
 

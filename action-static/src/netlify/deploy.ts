@@ -67,9 +67,31 @@ const READY_WAIT_STATES = new Set(['uploaded', 'processing', 'processed', 'prepa
 const DIFF_DONE_STATES = new Set(['prepared', 'uploading', 'uploaded', 'processing', 'processed', 'ready'])
 
 export async function resolveSite(api: NetlifyApi, ref: SiteRef, log: Logger): Promise<{ site: NetlifySite; created: boolean }> {
+  const found = await findSite(api, ref)
+  if (found) return { site: found, created: false }
+  const name = ref.name ?? ''
+  log.info(`Netlify: no site named '${name}' yet; creating it.`)
+  try {
+    return { site: await api.createSite(name), created: true }
+  } catch (error) {
+    if (error instanceof NetlifyApiError && error.status === 422) {
+      throw new ActionError(`Netlify refused to create a site named '${name}' (422 ${error.netlifyMessage}).`, {
+        input: 'netlify-site-name',
+        hint: 'Site names are global on netlify.app: this one is probably taken by another account. Pick another name, or set netlify-site-id to a site you own.',
+      })
+    }
+    throw error
+  }
+}
+
+/**
+ * The site by id (an unknown id is an error naming netlify-site-id) or by exact name (undefined
+ * when there is none: the caller decides whether to create it). Removing a preview never creates.
+ */
+export async function findSite(api: NetlifyApi, ref: SiteRef): Promise<NetlifySite | undefined> {
   if (ref.id) {
     try {
-      return { site: await api.getSite(ref.id), created: false }
+      return await api.getSite(ref.id)
     } catch (error) {
       if (error instanceof NetlifyApiError && error.status === 404) {
         throw new ActionError(`Netlify has no site with the id '${ref.id}' that this token can see (404 ${error.netlifyMessage}).`, {
@@ -84,21 +106,10 @@ export async function resolveSite(api: NetlifyApi, ref: SiteRef, log: Logger): P
   for (let page = 1; page <= 50; page++) {
     const sites = await api.listSites(name, page)
     const exact = sites.find((site) => site.name === name)
-    if (exact) return { site: exact, created: false }
+    if (exact) return exact
     if (sites.length < 100) break
   }
-  log.info(`Netlify: no site named '${name}' yet; creating it.`)
-  try {
-    return { site: await api.createSite(name), created: true }
-  } catch (error) {
-    if (error instanceof NetlifyApiError && error.status === 422) {
-      throw new ActionError(`Netlify refused to create a site named '${name}' (422 ${error.netlifyMessage}).`, {
-        input: 'netlify-site-name',
-        hint: 'Site names are global on netlify.app: this one is probably taken by another account. Pick another name, or set netlify-site-id to a site you own.',
-      })
-    }
-    throw error
-  }
+  return undefined
 }
 
 export async function deploySite(options: DeployOptions, site: NetlifySite, siteCreated: boolean): Promise<DeployResult> {

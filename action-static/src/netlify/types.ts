@@ -22,6 +22,10 @@ export interface NetlifyDeploy {
   required?: string[]
   error_message?: string | null
   branch?: string | null
+  /** 'production', 'branch-deploy', 'deploy-preview', … */
+  context?: string | null
   draft?: boolean
+  title?: string | null
+  created_at?: string
   links?: { permalink?: string; alias?: string; branch?: string }
 }

@@ -10,10 +10,12 @@ import { NetlifyState, sha1, type Deploy, type Site } from './state.js'
  * port. Every request is first checked against `@netlify/open-api` (spec.ts); then the handlers
  * below implement what deploys need — sites (by id or `<name>.netlify.app`, find and create),
  * the file-digest deploy flow with its states (state.ts), uploads checked against the deploy's
- * file list, `required` set and SHA1, cancel, drafts, production publishing and aliases — and
- * refuse what Netlify refuses (401 bad token, 404 unknown or foreign site/deploy, 422 invalid
- * bodies, uploads in the wrong state or with the wrong content). Operations of the definition that
- * deploys do not use answer 501, so a client that starts calling them is noticed.
+ * file list, `required` set and SHA1, cancel, drafts, production publishing and aliases, the
+ * paged deploy list and deleting deploys (an alias then falls back to its branch's previous
+ * deploy, or stops serving) — and refuse what Netlify refuses (401 bad token, 404 unknown or
+ * foreign site/deploy, 422 invalid bodies, uploads in the wrong state or with the wrong content,
+ * deleting the published deploy). Operations of the definition that deploys do not use answer
+ * 501, so a client that starts calling them is noticed.
  *
  *     const netlify = await startNetlifyStandin()
  *     netlify.state.addToken('tok'); const site = netlify.state.addSite('blog')
@@ -169,10 +171,10 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       case 'listSites':
       case 'listSitesForAccount': {
         const name = query.get('name')
-        const perPage = Number(query.get('per_page') ?? 100)
-        const page = Number(query.get('page') ?? 1)
+        const paging = pageOf(query)
+        if (typeof paging === 'string') return unprocessable(paging)
         const sites = [...state.sites.values()].filter((site) => site.accountSlug === accountSlug && (!name || site.name.includes(name)))
-        return ok(sites.slice((page - 1) * perPage, page * perPage).map((site) => siteJson(site)))
+        return ok(sites.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage).map((site) => siteJson(site)))
       }
       case 'getSite': {
         const site = ownSite(params.site_id)
@@ -189,13 +191,19 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       case 'listSiteDeploys': {
         const site = ownSite(params.site_id)
         if (!site) return notFound()
+        // The definition's other filters have semantics the stand-in does not model; say so rather than ignore them.
+        for (const unmodelled of ['deploy-previews', 'latest-published']) {
+          if (query.has(unmodelled)) return { status: 501, body: { code: 501, message: `the ${unmodelled} filter of listSiteDeploys is not implemented by the stand-in` } }
+        }
+        const paging = pageOf(query)
+        if (typeof paging === 'string') return unprocessable(paging)
         const branch = query.get('branch')
         const wanted = query.get('state')
         const production = query.get('production')
         const list = state
           .deploysOf(site)
           .filter((deploy) => (branch === null || deploy.branch === branch) && (wanted === null || deploy.state === wanted) && (production === null || (production === 'true') === (!deploy.draft && !deploy.branch)))
-        return ok(list.map((deploy) => deployJson(deploy)))
+        return ok(list.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage).map((deploy) => deployJson(deploy)))
       }
       case 'createSiteDeploy': {
         const site = ownSite(params.site_id)
@@ -257,13 +265,15 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         state.cancel(deploy)
         return { status: 201, body: deployJson(deploy) }
       }
-      case 'deleteSiteDeploy': {
-        const site = ownSite(params.site_id)
+      case 'deleteSiteDeploy':
+      case 'deleteDeploy': {
         const deploy = ownDeploy(params.deploy_id)
-        if (!site || !deploy || deploy.siteId !== site.id) return notFound()
-        if (site.publishedDeployId === deploy.id) return unprocessable('The published deploy cannot be deleted')
-        state.deploys.delete(deploy.id)
-        for (const [alias, id] of site.aliases) if (id === deploy.id) site.aliases.delete(alias)
+        if (!deploy) return notFound()
+        const site = state.site(deploy)
+        // Under /sites/{site_id}/… the deploy must belong to that site (by id or domain, as elsewhere).
+        if (route.operationId === 'deleteSiteDeploy' && ownSite(params.site_id)?.id !== site.id) return notFound()
+        if (site.publishedDeployId === deploy.id) return unprocessable('The published deploy cannot be deleted; publish another deploy first')
+        state.deleteDeploy(deploy)
         return { status: 204 }
       }
       default:
@@ -330,6 +340,15 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
   standin.url = origin
   standin.apiUrl = `${origin}${BASE_PATH}`
   return standin
+}
+
+/** Netlify's list paging: `page` from 1, `per_page` 100 by default and at most 100. A string is the 422 message. */
+function pageOf(query: URLSearchParams): { page: number; perPage: number } | string {
+  const page = Number(query.get('page') ?? 1)
+  const perPage = Number(query.get('per_page') ?? 100)
+  if (page < 1) return `page must be 1 or more, got ${page}`
+  if (perPage < 1) return `per_page must be 1 or more, got ${perPage}`
+  return { page, perPage: Math.min(perPage, 100) }
 }
 
 const SHA1 = /^[0-9a-f]{40}$/

@@ -11,6 +11,7 @@ import { parseHeaders, parseRedirects, type HeaderRule, type RedirectRule } from
  *   … with files, async: true            → preparing → (diffMs later) prepared → uploading → …
  *   last required file uploaded          → uploaded → processing → (processMs later) ready
  *   POST /deploys/{id}/cancel            → error, error_message "Canceled"
+ *   DELETE …/deploys/{id}                → gone (never the published deploy; see deleteDeploy)
  *
  * A ready deploy that is not a draft publishes: with `branch` it becomes that alias, without it
  * becomes the site's production deploy.
@@ -139,7 +140,7 @@ export class NetlifyState {
     if (asyncDiff) {
       this.transition(deploy, 'preparing')
       this.later(this.timing.diffMs, () => {
-        if (deploy.state === 'preparing') diff()
+        if (deploy.state === 'preparing' && this.deploys.has(deploy.id)) diff()
       })
     } else {
       diff()
@@ -176,8 +177,25 @@ export class NetlifyState {
     return sha === undefined ? undefined : this.site(deploy).blobs.get(sha)
   }
 
+  /** Newest first, as Netlify lists them (creation order, so pages are stable when timestamps tie). */
   deploysOf(site: Site): Deploy[] {
-    return [...this.deploys.values()].filter((deploy) => deploy.siteId === site.id).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+    return [...this.deploys.values()].filter((deploy) => deploy.siteId === site.id).reverse()
+  }
+
+  /**
+   * Delete a deploy (the server refuses the published one before this). An alias it served falls
+   * back to the newest other ready deploy of that branch, as the alias URL always shows the
+   * branch's latest deploy; with none left, the alias stops serving.
+   */
+  deleteDeploy(deploy: Deploy): void {
+    const site = this.site(deploy)
+    this.deploys.delete(deploy.id)
+    for (const [alias, id] of site.aliases) {
+      if (id !== deploy.id) continue
+      const previous = this.deploysOf(site).find((other) => other.branch === alias && other.state === 'ready' && !other.draft)
+      if (previous) site.aliases.set(alias, previous.id)
+      else site.aliases.delete(alias)
+    }
   }
 
   close(): void {
@@ -188,7 +206,8 @@ export class NetlifyState {
   private startProcessing(deploy: Deploy): void {
     this.transition(deploy, 'processing')
     this.later(this.timing.processMs, () => {
-      if (deploy.state !== 'processing') return
+      // A deploy deleted while it was processing never publishes.
+      if (deploy.state !== 'processing' || !this.deploys.has(deploy.id)) return
       if (this.failProcessing) {
         deploy.errorMessage = this.failProcessing
         this.transition(deploy, 'error')
