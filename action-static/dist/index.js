@@ -29224,7 +29224,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _django_deploy_shared_runtime_command__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5985);
 /* harmony import */ var _django_deploy_shared_runtime_log__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4890);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8676);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3958);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3339);
 /* harmony import */ var _netlify_http_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7391);
 
 
@@ -29427,7 +29427,7 @@ function relativeInside(value, input) {
 
 /***/ }),
 
-/***/ 3958:
+/***/ 3339:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38490,9 +38490,10 @@ function retryDelayMs(policy, attempt, hintMs, random = Math.random) {
 
 
 /**
- * Netlify's REST API, the calls a deploy needs and nothing else (static.md §2.1). Every call
- * retries what is worth retrying (retry.ts) within the run's deadline; a 429 also pauses every
- * other request of this client until the limit resets, instead of each upload finding out alone.
+ * Netlify's REST API, the calls a deploy and the removal of a preview need and nothing else
+ * (static.md §2.1). Every call retries what is worth retrying (retry.ts) within the run's
+ * deadline; a 429 also pauses every other request of this client until the limit resets,
+ * instead of each upload finding out alone.
  * Failures become `NetlifyApiError`: what we were doing, Netlify's own `message`, the status and
  * the request id Netlify support asks for.
  */
@@ -38544,6 +38545,23 @@ class NetlifyApi {
     async uploadFile(deployId, path, content) {
         const encoded = path.split('/').map(encodeURIComponent).join('/');
         await this.call({ operation: 'uploadDeployFile', what: `upload ${path}`, method: 'PUT', path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`, binary: content });
+    }
+    /**
+     * One page of a site's deploys, newest first. `branch` is a filter of the definition
+     * (`/sites/{site_id}/deploys` takes it); callers still check each deploy's own `branch`.
+     */
+    listSiteDeploys(siteId, options) {
+        return this.json({
+            operation: 'listSiteDeploys',
+            what: `list the deploys${options.branch ? ` of alias '${options.branch}'` : ''} (page ${options.page})`,
+            method: 'GET',
+            path: `/sites/${encodeURIComponent(siteId)}/deploys`,
+            query: { branch: options.branch, page: String(options.page), per_page: String(options.perPage) },
+        });
+    }
+    /** 204 on success; a 404 (already gone) reaches the caller as a NetlifyApiError. */
+    async deleteSiteDeploy(siteId, deployId) {
+        await this.call({ operation: 'deleteSiteDeploy', what: `delete deploy ${deployId}`, method: 'DELETE', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` });
     }
     cancelDeploy(deployId) {
         return this.json({ operation: 'cancelSiteDeploy', what: `cancel deploy ${deployId}`, method: 'POST', path: `/deploys/${encodeURIComponent(deployId)}/cancel` });
@@ -38609,7 +38627,7 @@ class NetlifyApi {
     checkDeadline(call, delay, failure) {
         const deadline = this.options.deadline;
         if (deadline !== undefined && this.now() + delay > deadline) {
-            throw new errors/* TimeoutError */.MU(`Deploying to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.");
+            throw new errors/* TimeoutError */.MU(`Talking to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.");
         }
     }
     failure(call, response, failure, attempts) {
@@ -38682,9 +38700,32 @@ async function mapLimit(items, limit, fn) {
 const READY_WAIT_STATES = new Set(['uploaded', 'processing', 'processed', 'preparing', 'prepared', 'uploading', 'enqueued', 'new', 'retrying']);
 const DIFF_DONE_STATES = new Set(['prepared', 'uploading', 'uploaded', 'processing', 'processed', 'ready']);
 async function resolveSite(api, ref, log) {
+    const found = await findSite(api, ref);
+    if (found)
+        return { site: found, created: false };
+    const name = ref.name ?? '';
+    log.info(`Netlify: no site named '${name}' yet; creating it.`);
+    try {
+        return { site: await api.createSite(name), created: true };
+    }
+    catch (error) {
+        if (error instanceof NetlifyApiError && error.status === 422) {
+            throw new errors/* ActionError */.lZ(`Netlify refused to create a site named '${name}' (422 ${error.netlifyMessage}).`, {
+                input: 'netlify-site-name',
+                hint: 'Site names are global on netlify.app: this one is probably taken by another account. Pick another name, or set netlify-site-id to a site you own.',
+            });
+        }
+        throw error;
+    }
+}
+/**
+ * The site by id (an unknown id is an error naming netlify-site-id) or by exact name (undefined
+ * when there is none: the caller decides whether to create it). Removing a preview never creates.
+ */
+async function findSite(api, ref) {
     if (ref.id) {
         try {
-            return { site: await api.getSite(ref.id), created: false };
+            return await api.getSite(ref.id);
         }
         catch (error) {
             if (error instanceof NetlifyApiError && error.status === 404) {
@@ -38701,23 +38742,11 @@ async function resolveSite(api, ref, log) {
         const sites = await api.listSites(name, page);
         const exact = sites.find((site) => site.name === name);
         if (exact)
-            return { site: exact, created: false };
+            return exact;
         if (sites.length < 100)
             break;
     }
-    log.info(`Netlify: no site named '${name}' yet; creating it.`);
-    try {
-        return { site: await api.createSite(name), created: true };
-    }
-    catch (error) {
-        if (error instanceof NetlifyApiError && error.status === 422) {
-            throw new errors/* ActionError */.lZ(`Netlify refused to create a site named '${name}' (422 ${error.netlifyMessage}).`, {
-                input: 'netlify-site-name',
-                hint: 'Site names are global on netlify.app: this one is probably taken by another account. Pick another name, or set netlify-site-id to a site you own.',
-            });
-        }
-        throw error;
-    }
+    return undefined;
 }
 async function deploySite(options, site, siteCreated) {
     const { api, log, digest, target } = options;
@@ -38930,6 +38959,41 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site 
     }
     return { action: 'action-static', summary, files, steps };
 }
+/**
+ * The dry-run plan when a pull request closes. Which deploys would be deleted is only known by
+ * asking Netlify, so the plan lists the requests and the rule that picks them.
+ */
+function buildRetirePlan({ inputs, decision, pullRequest, site }) {
+    const alias = decision.target.alias;
+    const summary = [
+        ['Event', `pull request #${pullRequest.number} closed${pullRequest.merged ? ' (merged)' : ''}`],
+        ['Netlify site', site.id ?? site.name ?? '?'],
+        ['Preview', `alias ${alias} (${decision.reason})`],
+        ['Build', 'none (nothing is checked out, installed or run)'],
+    ];
+    const siteRef = site.id ? `/sites/${site.id}` : `/sites?name=${site.name ?? ''}&filter=all  (never created when missing)`;
+    const steps = [
+        { kind: 'http', title: 'Find the Netlify site and its published production deploy', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` },
+        { kind: 'http', title: `List the deploys of alias ${alias}, every page`, detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100` },
+        {
+            kind: 'http',
+            title: `Delete each deploy whose branch is ${alias}, oldest first, except the published production deploy and production-context deploys`,
+            detail: 'DELETE /api/v1/sites/{site_id}/deploys/{deploy_id}  (404: already gone)',
+            condition: 'once per deploy found; none found: nothing to remove',
+        },
+    ];
+    if (inputs.githubDeployment) {
+        steps.push({
+            kind: 'http',
+            title: `Mark the GitHub deployments of '${decision.environment}' inactive`,
+            detail: `GET /repos/{owner}/{repo}/deployments?environment=${decision.environment} (all pages), then POST …/deployments/{id}/statuses {state: inactive} for each one not inactive yet`,
+        });
+    }
+    if (inputs.prComment) {
+        steps.push({ kind: 'http', title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)' });
+    }
+    return { action: 'action-static', summary, files: [], steps };
+}
 
 ;// CONCATENATED MODULE: ./src/report.ts
 const LIST = 15;
@@ -39008,6 +39072,83 @@ async function stripUntrustedRules(outputDir, log) {
     return [message];
 }
 
+;// CONCATENATED MODULE: ./src/netlify/retire.ts
+
+function selectAliasDeploys(deploys, alias, site) {
+    const publishedId = site.published_deploy?.id;
+    const seen = new Set();
+    const selection = { remove: [], keep: [] };
+    for (const deploy of deploys) {
+        // Pages can overlap when a deploy is created between two page requests.
+        if (seen.has(deploy.id))
+            continue;
+        seen.add(deploy.id);
+        // The listing was asked for this branch; a server that ignores the filter must not make us delete others.
+        if (deploy.branch !== alias)
+            continue;
+        if (publishedId !== undefined && deploy.id === publishedId)
+            selection.keep.push({ deploy, reason: "it is the site's published production deploy" });
+        else if (deploy.context === 'production')
+            selection.keep.push({ deploy, reason: 'it is a production deploy (rollback history)' });
+        else
+            selection.remove.push(deploy);
+    }
+    selection.remove.sort(oldestFirst);
+    return selection;
+}
+function oldestFirst(a, b) {
+    const at = (deploy) => Date.parse(deploy.created_at ?? '') || 0;
+    return at(a) - at(b);
+}
+/** Netlify pages lists by 100 at most (its default); fewer than that on a page means the last page. */
+const PER_PAGE = 100;
+/** 20 000 deploys: only reached when a server ignores the branch filter on a very busy site. */
+const MAX_PAGES = 200;
+/** Every page first, deletions after: deleting while paging would shift later pages under us. */
+async function listAliasDeploys(api, siteId, alias) {
+    const deploys = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+        const batch = await api.listSiteDeploys(siteId, { branch: alias, page, perPage: PER_PAGE });
+        deploys.push(...batch);
+        if (batch.length < PER_PAGE)
+            return { deploys, truncated: false };
+    }
+    return { deploys, truncated: true };
+}
+function emptyProgress() {
+    return { found: 0, deleted: [], alreadyGone: [], kept: [], truncated: false };
+}
+/**
+ * Delete the alias's deploys, one at a time and oldest first, so that a run failing half-way
+ * leaves the alias serving its latest preview (as before), never an older one; a re-run then
+ * finishes the job. `progress` is filled as it goes, so a failure can still report what was done.
+ */
+async function retireAlias(options, progress = emptyProgress()) {
+    const { api, log, site, alias } = options;
+    const listed = await listAliasDeploys(api, site.id, alias);
+    const selection = selectAliasDeploys(listed.deploys, alias, site);
+    progress.found = selection.remove.length + selection.keep.length;
+    progress.kept = selection.keep;
+    progress.truncated = listed.truncated;
+    for (const { deploy, reason } of selection.keep)
+        log.warning(`Netlify: deploy ${deploy.id} of alias ${alias} is kept because ${reason}; the alias may go on serving it.`);
+    log.info(`Netlify: ${progress.found} deploy${progress.found === 1 ? '' : 's'} of alias ${alias} on site ${site.name}; deleting ${selection.remove.length}.`);
+    for (const deploy of selection.remove) {
+        try {
+            await api.deleteSiteDeploy(site.id, deploy.id);
+            progress.deleted.push(deploy);
+            log.info(`Netlify: deleted deploy ${deploy.id}${deploy.title ? ` (${deploy.title})` : ''}.`);
+        }
+        catch (error) {
+            if (!(error instanceof NetlifyApiError) || error.status !== 404)
+                throw error;
+            progress.alreadyGone.push(deploy.id);
+            log.info(`Netlify: deploy ${deploy.id} was already gone.`);
+        }
+    }
+    return progress;
+}
+
 // EXTERNAL MODULE: ./src/netlify/alias.ts
 var netlify_alias = __nccwpck_require__(6787);
 ;// CONCATENATED MODULE: ./src/target.ts
@@ -39044,8 +39185,153 @@ function decideTarget(inputs, context, pullRequest) {
         return alias((0,netlify_alias/* sanitizeAlias */.C)(branch, 'alias'), `branch ${branch}`);
     return { target: { kind: 'draft' }, environment: 'preview', preview: true, reason: 'no branch or pull request to name an alias after' };
 }
+/**
+ * The pull request whose closing this run answers, or undefined. With `production: auto`, a
+ * `pull_request` or `pull_request_target` event with action `closed` removes the preview the
+ * pull request's runs deployed (its alias is what `decideTarget` gives for the same event) and
+ * builds nothing. `production: true`/`false` keep their meaning: deploy as told.
+ */
+function closedPullRequest(inputs, context) {
+    if (inputs.production !== 'auto' || !context?.pullRequest || context.action !== 'closed')
+        return undefined;
+    return context.eventName === 'pull_request' || context.eventName === 'pull_request_target' ? context.pullRequest : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/retire.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function retirePreview(inputs, deps, context, pullRequest) {
+    const { log } = deps;
+    const decision = decideTarget(inputs, context, undefined);
+    if (decision.target.kind !== 'alias')
+        throw new Error(`a closed pull request must resolve to an alias, got ${decision.target.kind}`);
+    const alias = decision.target.alias;
+    const aliasDecision = { ...decision, target: decision.target };
+    const closed = `pull request #${pullRequest.number} was ${pullRequest.merged ? 'merged' : 'closed'}`;
+    const warnings = [...inputs.warnings];
+    const summarise = (summary) => writeSummary({ action: ACTION, runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env);
+    // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
+    const noSecrets = (0,github_context/* noSecretsReason */.dN)(context);
+    if (noSecrets) {
+        const reason = `${capitalise(closed)}, but this run cannot remove its preview ${alias}: ${noSecrets} Remove previews from a pull_request_target workflow (see "When a pull request closes" in the README).`;
+        log.warning(reason);
+        await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, warnings: [...warnings, reason] });
+        return { mode: inputs.mode, skipped: reason };
+    }
+    const credentials = (0,src_inputs/* requireNetlifyCredentials */.j5)(inputs);
+    // Without a token the comment and the deployments cannot be updated: an error, as for a deploy.
+    const github = (inputs.prComment || inputs.githubDeployment) && !inputs.dryRun ? deps.github(inputs.githubToken) : undefined;
+    log.info(`${capitalise(closed)}: removing its preview (alias ${alias}). Nothing is built.`);
+    if (inputs.dryRun) {
+        const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site });
+        log.info(renderPlan(plan));
+        await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason: `dry run, nothing was changed: ${closed}, so a real run would remove its preview ${alias}`, plan, warnings });
+        return { mode: inputs.mode, skipped: 'dry-run' };
+    }
+    const deadline = deps.now() + inputs.timeoutMs;
+    const api = new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep });
+    const phases = [];
+    const timed = async (name, fn) => {
+        const start = deps.now();
+        try {
+            return await fn();
+        }
+        finally {
+            phases.push({ name, ms: deps.now() - start });
+        }
+    };
+    const report = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] };
+    try {
+        report.site = await timed('Netlify site', () => findSite(api, credentials.site));
+        if (report.site) {
+            const site = report.site;
+            await timed(`Remove alias ${alias}`, () => retireAlias({ api, log, site, alias }, report.netlify));
+            if (report.netlify.truncated)
+                warnings.push(`Netlify listed ${report.netlify.found} deploys of ${alias} and the listing was cut there; re-run this job to remove any that remain.`);
+        }
+        else {
+            log.notice(`Netlify has no site named '${credentials.site.name}', so there is no preview to remove there.`);
+        }
+        if (report.netlify.found === 0 && report.site)
+            log.notice(`Netlify: alias ${alias} of ${report.site.name} has no deploys: nothing to remove.`);
+        if (github && inputs.githubDeployment) {
+            report.deactivated = await timed('GitHub deployments', () => deactivateEnvironment({ client: github, repo: context.repo, environment: decision.environment, tokenInput: 'github-token' }));
+            log.info(report.deactivated.length ? `GitHub: ${report.deactivated.length} deployment${report.deactivated.length === 1 ? '' : 's'} of '${decision.environment}' marked inactive.` : `GitHub: no active deployment of '${decision.environment}'.`);
+        }
+        if (github && inputs.prComment) {
+            const key = report.site?.name ?? credentials.site.name ?? credentials.site.id ?? '';
+            const comment = await timed('Pull request comment', () => upsertStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }));
+            report.comment = comment.outcome;
+            log.info(`Pull request comment ${comment.outcome}: ${comment.url}`);
+        }
+    }
+    catch (error) {
+        setOutputs(deps);
+        await summarise({ outcome: 'failed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0], facts: facts(report, inputs), phases, warnings }).catch(() => undefined);
+        throw error;
+    }
+    setOutputs(deps);
+    const gone = report.netlify.deleted.length + report.netlify.alreadyGone.length;
+    const reason = gone ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted` : `${closed}; alias ${alias} had no deploys left to delete`;
+    await summarise({ outcome: 'removed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason, facts: facts(report, inputs), phases, warnings });
+    return { mode: inputs.mode, retired: report };
+}
+/** Nothing was deployed: no URL or deploy; nothing uploaded. */
+function setOutputs(deps) {
+    deps.outputs.setAll({ url: '', 'deploy-url': '', 'deploy-id': '', 'files-uploaded': 0, 'files-unchanged': 0 });
+}
+function facts(report, inputs) {
+    const rows = [['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`], ['Alias', report.alias]];
+    const { deleted, alreadyGone, kept } = report.netlify;
+    rows.push(['Deleted deploys', deleted.length ? retire_list(deleted.map((deploy) => deploy.id)) : 'none']);
+    if (alreadyGone.length)
+        rows.push(['Already gone', retire_list(alreadyGone)]);
+    if (kept.length)
+        rows.push(['Kept', retire_list(kept.map(({ deploy, reason }) => `${deploy.id} (${reason})`))]);
+    if (inputs.githubDeployment)
+        rows.push(['GitHub deployments made inactive', report.deactivated.length ? retire_list(report.deactivated.map(String)) : 'none were active']);
+    if (report.comment)
+        rows.push(['Pull request comment', report.comment]);
+    return rows;
+}
+function capitalise(sentence) {
+    return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+function retire_list(items) {
+    return items.length <= 10 ? items.join(', ') : `${items.slice(0, 10).join(', ')} and ${items.length - 10} more`;
+}
+function previewName(report, inputs) {
+    return `${report.alias}--${report.site?.name ?? siteLabel(inputs)}.netlify.app`;
+}
+function siteLabel(inputs) {
+    return inputs.netlifySiteName ?? inputs.netlifySiteId ?? 'Netlify site';
+}
+/** Same marker as the preview comment (action 'static', the site name), so the one comment is edited. */
+function commentBody(site, alias, closed, context) {
+    return renderPreviewComment({
+        title: `Preview of ${site} removed`,
+        commit: { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) },
+        facts: [
+            ['Why', closed],
+            ['Alias', `${alias} (https://${alias}--${site}.netlify.app no longer serves it)`],
+        ],
+        runUrl: context.runUrl,
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -39090,8 +39376,14 @@ async function run(inputs, deps) {
             phases.push({ name, ms: deps.now() - start });
         }
     };
-    // Fork pull requests get no secrets and a read-only token: build and check only.
     let mode = inputs.mode;
+    // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
+    const closed = closedPullRequest(inputs, context);
+    if (closed && mode === 'build')
+        return skip(`pull request #${closed.number} was closed, so there is nothing to build.`);
+    if (closed && context && inputs.provider === 'netlify')
+        return retirePreview(inputs, deps, context, closed);
+    // Fork pull requests get no secrets and a read-only token: build and check only.
     let forkNotice;
     if (context && inputs.provider === 'netlify' && mode !== 'build') {
         const reason = (0,github_context/* noSecretsReason */.dN)(context);
@@ -39130,7 +39422,7 @@ async function run(inputs, deps) {
         const plan = buildPlan({ inputs, mode, project, decision, digest, pullRequest: context?.pullRequest, site: credentials?.site });
         log.info(renderPlan(plan));
         deps.outputs.set('output-dir', inputs.outputDir);
-        await summarise({ action: ACTION, outcome: 'planned', target: { kind: 'site', name: siteLabel(inputs) }, destination: destinationLabel(inputs, decision), plan, runUrl: context?.runUrl, reason: forkNotice });
+        await summarise({ action: ACTION, outcome: 'planned', target: { kind: 'site', name: main_siteLabel(inputs) }, destination: destinationLabel(inputs, decision), plan, runUrl: context?.runUrl, reason: forkNotice });
         return { mode, skipped: 'dry-run' };
     }
     const api = credentials
@@ -39216,7 +39508,7 @@ async function run(inputs, deps) {
                 await deployment.succeed({ environmentUrl: deployed.url, logUrl: deployed.logsUrl ?? context?.runUrl, description: `${deployed.files} files, ${deployed.uploaded} uploaded` });
             }
             if (github && context?.pullRequest && inputs.prComment) {
-                const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' });
+                const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: main_commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' });
                 log.info(`Pull request comment ${comment.outcome}: ${comment.url}`);
             }
         }
@@ -39224,22 +39516,22 @@ async function run(inputs, deps) {
     catch (error) {
         if (deployment)
             await deployment.fail({ logUrl: context?.runUrl, description: (0,errors/* errorMessage */.gJ)(error).slice(0, 120) }).catch(() => undefined);
-        setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
-        await summarise({ action: ACTION, outcome: 'failed', target: { kind: 'site', name: siteLabel(inputs, site?.site) }, reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0], facts: facts(generated, deployed), phases, warnings, runUrl: context?.runUrl, commit: commit(context) }).catch(() => undefined);
+        main_setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
+        await summarise({ action: ACTION, outcome: 'failed', target: { kind: 'site', name: main_siteLabel(inputs, site?.site) }, reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0], facts: main_facts(generated, deployed), phases, warnings, runUrl: context?.runUrl, commit: commit(context) }).catch(() => undefined);
         throw error;
     }
-    setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
+    main_setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
     if (deployed) {
-        await summarise({ action: ACTION, outcome: 'deployed', target: { kind: 'site', name: deployed.site.name }, url: deployed.url, environment: decision?.environment, commit: commit(context), facts: facts(generated, deployed), created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [], alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`], phases, warnings, runUrl: context?.runUrl });
+        await summarise({ action: ACTION, outcome: 'deployed', target: { kind: 'site', name: deployed.site.name }, url: deployed.url, environment: decision?.environment, commit: commit(context), facts: main_facts(generated, deployed), created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [], alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`], phases, warnings, runUrl: context?.runUrl });
     }
     else {
         const reason = inputs.provider === 'directory' ? `provider is 'directory': the site is in ${inputs.outputDir}, nothing was deployed` : `mode is 'build': the site is in ${inputs.outputDir}, nothing was deployed`;
-        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, facts: facts(generated, undefined), phases, warnings, runUrl: context?.runUrl, commit: commit(context) });
+        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: main_siteLabel(inputs) }, reason, facts: main_facts(generated, undefined), phases, warnings, runUrl: context?.runUrl, commit: commit(context) });
     }
     return { mode, generated, deployed };
     async function skip(reason) {
         log.notice(`Not deploying: ${reason}`);
-        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, runUrl: context?.runUrl });
+        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: main_siteLabel(inputs) }, reason, runUrl: context?.runUrl });
         return { mode, skipped: reason };
     }
     async function summarise(summary) {
@@ -39258,7 +39550,7 @@ async function detect(inputs, deps, repoRoot) {
     deps.log.info(`Django project: ${project.managePy}, settings ${project.settings.module} (${project.settings.reason}).`);
     return project;
 }
-function setOutputs(outputs, inputs, generated, deployed, deployedPages) {
+function main_setOutputs(outputs, inputs, generated, deployed, deployedPages) {
     outputs.setAll({
         'output-dir': inputs.outputDir,
         pages: generated?.check.pages ?? deployedPages,
@@ -39270,7 +39562,7 @@ function setOutputs(outputs, inputs, generated, deployed, deployedPages) {
         'files-unchanged': deployed?.unchanged,
     });
 }
-function facts(generated, deployed) {
+function main_facts(generated, deployed) {
     const rows = [];
     if (generated) {
         rows.push(['Generator', `${generated.generator} (${generated.reason})`], ['Content', generated.content], ['Pages', String(generated.check.pages)], ['Files', String(generated.check.files)]);
@@ -39286,7 +39578,7 @@ function facts(generated, deployed) {
     }
     return rows;
 }
-function commentBody(deployed, pages, context, warnings) {
+function main_commentBody(deployed, pages, context, warnings) {
     const factsRows = [['Permalink', deployed.deployUrl]];
     if (pages !== undefined)
         factsRows.push(['Pages', String(pages)]);
@@ -39309,7 +39601,7 @@ function deployTitle(context) {
     const pr = context.pullRequest ? ` (PR #${context.pullRequest.number})` : '';
     return `${context.sha.slice(0, 7)}${pr} via GitHub Actions run ${context.runId}`;
 }
-function siteLabel(inputs, site) {
+function main_siteLabel(inputs, site) {
     return site?.name ?? inputs.netlifySiteName ?? inputs.netlifySiteId ?? inputs.outputDir;
 }
 function destinationLabel(inputs, decision) {
@@ -44534,11 +44826,12 @@ function createGitHubClient(options) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bg: () => (/* binding */ commitUrl),
 /* harmony export */   dN: () => (/* binding */ noSecretsReason),
 /* harmony export */   pX: () => (/* binding */ withPullRequest),
 /* harmony export */   ws: () => (/* binding */ readEventContext)
 /* harmony export */ });
-/* unused harmony exports secretsAvailable, commitUrl */
+/* unused harmony export secretsAvailable */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2192);

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startGitHubApiStandin, type GitHubApiStandin } from '../standins/github-api/server.js'
@@ -248,5 +249,61 @@ describe('what a closed pull request does not do', () => {
     const result = await run.run()
     expect(result.retired).toBeUndefined()
     expect(result.deployed?.url).toBe('https://pr-7--blog.netlify.app')
+  })
+})
+
+describe('the bundle on a closed pull request, run the way GitHub runs it', () => {
+  it('node action-static/dist/index.js in an empty workspace removes the preview and writes its outputs', async () => {
+    await deployPreview(7, sha('pr7-one'), '<h1>preview</h1>')
+    const outputFile = path.join(dir, 'github_output')
+    const summaryFile = path.join(dir, 'step_summary')
+    const eventFile = path.join(dir, 'closed.json')
+    await writeFile(outputFile, '')
+    await writeFile(summaryFile, '')
+    await writeFile(eventFile, JSON.stringify(pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })))
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: bare,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_EVENT_NAME: 'pull_request_target',
+      GITHUB_EVENT_PATH: eventFile,
+      GITHUB_REPOSITORY: 'octo/blog',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_SHA: sha('main-tip'),
+      GITHUB_RUN_ID: '4343',
+      GITHUB_API_URL: github.url,
+      RUNNER_TEMP: dir,
+      NETLIFY_API_URL: netlify.url,
+      INPUT_PROVIDER: 'netlify',
+      'INPUT_NETLIFY-AUTH-TOKEN': NETLIFY_TOKEN,
+      'INPUT_NETLIFY-SITE-NAME': 'blog',
+      'INPUT_GITHUB-TOKEN': GITHUB_TOKEN,
+      'INPUT_PR-COMMENT': 'true',
+      'INPUT_GITHUB-DEPLOYMENT': 'true',
+      INPUT_PRODUCTION: 'auto',
+      INPUT_MODE: 'all',
+      'INPUT_OUTPUT-DIR': '_site',
+      INPUT_TIMEOUT: '5',
+      'INPUT_DRY-RUN': 'false',
+      'INPUT_WORKING-DIRECTORY': '.',
+    }
+    const bundle = path.resolve(import.meta.dirname, '../../action-static/dist/index.js')
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle], { env, cwd: bare })
+      let text = ''
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      child.on('close', (exit) => resolve({ code: exit, output: text }))
+    })
+    expect(code, output).toBe(0)
+    const outputs = Object.fromEntries([...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm)].map((match) => [match[1], match[3]]))
+    expect(outputs).toMatchObject({ url: '', 'deploy-id': '', 'files-uploaded': '0' })
+    expect(aliasDeploys('pr-7')).toEqual([])
+    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['inactive'])
+    expect(await readFile(summaryFile, 'utf8')).toContain('Removed pr-7--blog.netlify.app')
+    expect(await readdir(bare)).toEqual([])
   })
 })
