@@ -36305,15 +36305,16 @@ function headline(summary) {
     const name = markdown_text(summary.target.name);
     const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
     const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
+    const removing = summary.operation === 'remove';
     switch (summary.outcome) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
-            return `Did not deploy ${name}${reason}`;
+            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
-            return `Deploying ${name} failed${reason}`;
+            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
         case 'removed':
             return `Removed ${name}${reason}`;
     }
@@ -42971,6 +42972,7 @@ async function removePreview(inputs, removal, deps) {
     log.info(renderPlan(plan));
     const summary = (fields) => ({
         action: ACTION,
+        operation: 'remove',
         // The headline names what went away: the tag of the service, never the service itself.
         target: { kind: 'service', name: fields.outcome === 'skipped' ? inputs.service : `${inputs.service} (tag ${tag})` },
         environment: `preview of pull request #${pullRequest}`,
@@ -42979,8 +42981,7 @@ async function removePreview(inputs, removal, deps) {
         ...fields,
     });
     if (inputs.dryRun) {
-        // Not 'planned': its headline says "would deploy", and a closed pull request deploys nothing.
-        await deps.writeSummary(summary({ outcome: 'skipped', reason: `dry run: pull request #${pullRequest} closed, so a real run removes its preview tag ${tag} and deploys nothing (nothing was changed)` }));
+        await deps.writeSummary(summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }));
         return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan };
     }
     log.info(`Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`);

@@ -25,6 +25,7 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
   log.info(renderPlan(plan))
   const summary = (fields: Pick<DeploySummary, 'outcome' | 'reason' | 'facts' | 'phases'>): DeploySummary => ({
     action: ACTION,
+    operation: 'remove',
     // The headline names what went away: the tag of the service, never the service itself.
     target: { kind: 'service', name: fields.outcome === 'skipped' ? inputs.service : `${inputs.service} (tag ${tag})` },
     environment: `preview of pull request #${pullRequest}`,
@@ -34,8 +35,7 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
   })
 
   if (inputs.dryRun) {
-    // Not 'planned': its headline says "would deploy", and a closed pull request deploys nothing.
-    await deps.writeSummary(summary({ outcome: 'skipped', reason: `dry run: pull request #${pullRequest} closed, so a real run removes its preview tag ${tag} and deploys nothing (nothing was changed)` }))
+    await deps.writeSummary(summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }))
     return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan }
   }
 

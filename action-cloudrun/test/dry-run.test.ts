@@ -92,7 +92,7 @@ describe('dry-run', () => {
     ])
     expect(result.plan.steps.at(-1)?.condition).toBe('only when the service has the tag; otherwise nothing changes')
     expect(result.plan.files).toEqual([])
-    expect(summaries).toEqual([expect.objectContaining({ outcome: 'skipped', target: { kind: 'service', name: 'blog' }, plan: result.plan })])
+    expect(summaries).toEqual([expect.objectContaining({ outcome: 'planned', operation: 'remove', target: { kind: 'service', name: 'blog (tag pr-9)' }, plan: result.plan })])
   })
 
   it('a project to build: reads it (Python parses the settings), generates the files, writes nothing', async () => {

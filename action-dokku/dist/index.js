@@ -55853,15 +55853,16 @@ function headline(summary) {
     const name = markdown_text(summary.target.name);
     const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
     const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
+    const removing = summary.operation === 'remove';
     switch (summary.outcome) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
-            return `Did not deploy ${name}${reason}`;
+            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
-            return `Deploying ${name} failed${reason}`;
+            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
         case 'removed':
             return `Removed ${name}${reason}`;
     }
@@ -59308,6 +59309,7 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
     return {
         action: 'action-dokku',
         outcome: kind === 'destroyed' ? 'removed' : kind,
+        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
         target: { kind: 'app', name: result.target.app },
         url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
         destination: `Dokku server ${displayTarget(inputs.target)}`,

@@ -33,6 +33,7 @@ export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, pl
   return {
     action: 'action-dokku',
     outcome: kind === 'destroyed' ? 'removed' : kind,
+    operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
     target: { kind: 'app', name: result.target.app },
     url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
     destination: `Dokku server ${displayTarget(inputs.target)}`,

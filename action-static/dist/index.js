@@ -33004,6 +33004,16 @@ function renderPreviewComment(content) {
 /** GitHub's limit on a comment body. */
 const MAX_BODY = 65_536;
 async function upsertStickyComment(options) {
+    return (await writeStickyComment(options, true));
+}
+/**
+ * Edit the comment if there is one, never start one (undefined then): a note that a preview is
+ * gone means nothing on a pull request that never had a preview comment.
+ */
+async function updateStickyComment(options) {
+    return writeStickyComment(options, false);
+}
+async function writeStickyComment(options, create) {
     const { client, repo, issueNumber } = options;
     const marker = commentMarker(options.action, options.key);
     const body = `${marker}\n${options.body.trim()}\n`;
@@ -33022,6 +33032,8 @@ async function upsertStickyComment(options) {
         const { data } = await callGitHub({ what: `update the preview comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body }));
         return { outcome: 'updated', id: data.id, url: data.html_url };
     }
+    if (!create)
+        return undefined;
     const { data } = await callGitHub({ what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }));
     return { outcome: 'created', id: data.id, url: data.html_url };
 }
@@ -33111,15 +33123,16 @@ function headline(summary) {
     const name = (0,markdown/* text */.Qq)(summary.target.name);
     const where = summary.url ? ` to ${(0,markdown/* urlLink */.Cb)(summary.url)}` : summary.destination ? ` to ${(0,markdown/* text */.Qq)(summary.destination)}` : '';
     const reason = summary.reason ? `: ${(0,markdown/* text */.Qq)(summary.reason)}` : '';
+    const removing = summary.operation === 'remove';
     switch (summary.outcome) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
-            return `Did not deploy ${name}${reason}`;
+            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
-            return `Deploying ${name} failed${reason}`;
+            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
         case 'removed':
             return `Removed ${name}${reason}`;
     }
@@ -39220,7 +39233,7 @@ async function retirePreview(inputs, deps, context, pullRequest) {
     const aliasDecision = { ...decision, target: decision.target };
     const closed = `pull request #${pullRequest.number} was ${pullRequest.merged ? 'merged' : 'closed'}`;
     const warnings = [...inputs.warnings];
-    const summarise = (summary) => writeSummary({ action: ACTION, runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env);
+    const summarise = (summary) => writeSummary({ action: ACTION, operation: 'remove', runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env);
     // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
     const noSecrets = (0,github_context/* noSecretsReason */.dN)(context);
     if (noSecrets) {
@@ -39236,7 +39249,7 @@ async function retirePreview(inputs, deps, context, pullRequest) {
     if (inputs.dryRun) {
         const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site });
         log.info(renderPlan(plan));
-        await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason: `dry run, nothing was changed: ${closed}, so a real run would remove its preview ${alias}`, plan, warnings });
+        await summarise({ outcome: 'planned', target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` }, reason: closed, plan, warnings });
         return { mode: inputs.mode, skipped: 'dry-run' };
     }
     const deadline = deps.now() + inputs.timeoutMs;
@@ -39271,9 +39284,9 @@ async function retirePreview(inputs, deps, context, pullRequest) {
         }
         if (github && inputs.prComment) {
             const key = report.site?.name ?? credentials.site.name ?? credentials.site.id ?? '';
-            const comment = await timed('Pull request comment', () => upsertStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }));
-            report.comment = comment.outcome;
-            log.info(`Pull request comment ${comment.outcome}: ${comment.url}`);
+            const comment = await timed('Pull request comment', () => updateStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }));
+            report.comment = comment?.outcome ?? 'none';
+            log.info(comment ? `Pull request comment ${comment.outcome}: ${comment.url}` : 'Pull request: no preview comment to edit.');
         }
     }
     catch (error) {

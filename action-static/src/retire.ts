@@ -2,7 +2,7 @@ import { errorMessage } from '@django-deploy/shared/errors'
 import type { GitHubClient } from '@django-deploy/shared/github/client'
 import { commitUrl, noSecretsReason, type EventContext, type PullRequestInfo } from '@django-deploy/shared/github/context'
 import { deactivateEnvironment } from '@django-deploy/shared/github/deployments'
-import { renderPreviewComment, upsertStickyComment, type StickyCommentResult } from '@django-deploy/shared/github/pr-comment'
+import { renderPreviewComment, updateStickyComment, type StickyCommentResult } from '@django-deploy/shared/github/pr-comment'
 import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
@@ -36,7 +36,8 @@ export interface RetireReport {
   netlify: RetireProgress
   /** GitHub deployments set inactive by this run. */
   deactivated: number[]
-  comment?: StickyCommentResult['outcome']
+  /** The sticky comment, edited; 'none' when the pull request had no preview comment to edit. */
+  comment?: StickyCommentResult['outcome'] | 'none'
 }
 
 export async function retirePreview(inputs: Inputs, deps: Deps, context: EventContext, pullRequest: PullRequestInfo): Promise<RunResult> {
@@ -48,7 +49,7 @@ export async function retirePreview(inputs: Inputs, deps: Deps, context: EventCo
   const closed = `pull request #${pullRequest.number} was ${pullRequest.merged ? 'merged' : 'closed'}`
   const warnings = [...inputs.warnings]
   const summarise = (summary: Omit<DeploySummary, 'action' | 'runUrl' | 'commit'>): Promise<boolean> =>
-    writeSummary({ action: ACTION, runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: commitUrl(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env as NodeJS.ProcessEnv)
+    writeSummary({ action: ACTION, operation: 'remove', runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: commitUrl(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env as NodeJS.ProcessEnv)
 
   // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
   const noSecrets = noSecretsReason(context)
@@ -67,7 +68,7 @@ export async function retirePreview(inputs: Inputs, deps: Deps, context: EventCo
   if (inputs.dryRun) {
     const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site })
     log.info(renderPlan(plan))
-    await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason: `dry run, nothing was changed: ${closed}, so a real run would remove its preview ${alias}`, plan, warnings })
+    await summarise({ outcome: 'planned', target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` }, reason: closed, plan, warnings })
     return { mode: inputs.mode, skipped: 'dry-run' }
   }
 
@@ -102,10 +103,10 @@ export async function retirePreview(inputs: Inputs, deps: Deps, context: EventCo
     if (github && inputs.prComment) {
       const key = report.site?.name ?? credentials.site.name ?? credentials.site.id ?? ''
       const comment = await timed('Pull request comment', () =>
-        upsertStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }),
+        updateStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }),
       )
-      report.comment = comment.outcome
-      log.info(`Pull request comment ${comment.outcome}: ${comment.url}`)
+      report.comment = comment?.outcome ?? 'none'
+      log.info(comment ? `Pull request comment ${comment.outcome}: ${comment.url}` : 'Pull request: no preview comment to edit.')
     }
   } catch (error) {
     setOutputs(deps)

@@ -109,7 +109,7 @@ describe('action-cloudrun: a closed pull request removes its preview tag', () =>
     ])
     expect(bed.gcloud.service('blog', REGION)).toEqual(before)
     expect(attempt.outputs).toEqual({})
-    expect(renderSummary(attempt.summaries.at(-1) as NonNullable<ReturnType<typeof attempt.summaries.at>>)).toContain('## Did not deploy blog: dry run: pull request #7 closed, so a real run removes its preview tag pr-7')
+    expect(renderSummary(attempt.summaries.at(-1) as NonNullable<ReturnType<typeof attempt.summaries.at>>)).toContain('## Dry run: would remove blog (tag pr-7): pull request #7 closed; nothing is built, migrated or deployed (nothing was changed)')
   })
 
   it('an explicit tag: the closed run removes that tag (the one its previews were deployed under)', async () => {

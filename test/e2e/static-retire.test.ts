@@ -141,6 +141,17 @@ describe('a closed pull request takes its preview down', () => {
     expect(second.summary.join('')).toContain('alias pr-7 had no deploys left to delete')
   })
 
+  it('edits only an existing comment: a pull request that never had a preview gets no "removed" comment', async () => {
+    await deployPreview(8, sha('pr8'), '<h1>other preview</h1>')
+    github.state.addPullRequest('octo/blog', { number: 9, headSha: sha('pr9'), headRef: 'draft-idea' })
+    const result = await (await closing({}, { number: 9 })).run()
+    expect(result.retired?.comment).toBe('none')
+    expect(result.retired?.netlify.deleted).toEqual([])
+    expect(github.state.comments('octo/blog', 9)).toEqual([])
+    expect(github.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/issues/9/comments'))).toEqual([])
+    expect(aliasDeploys('pr-8')).toHaveLength(1)
+  })
+
   it('pages through more than 100 deploys of the alias', async () => {
     await deployPreview(7, sha('pr7-one'), '<h1>preview</h1>')
     const known = [...(aliasDeploys('pr-7')[0]?.files ?? [])]
@@ -231,7 +242,7 @@ describe('what a closed pull request does not do', () => {
     expect(log).toContain('GET /api/v1/sites/{site_id}/deploys?branch=pr-7&page=1&per_page=100')
     expect(log).toContain('DELETE /api/v1/sites/{site_id}/deploys/{deploy_id}')
     expect(log).toContain("Mark the GitHub deployments of 'pr-7 preview' inactive")
-    expect(run.summary.join('')).toContain('dry run, nothing was changed')
+    expect(run.summary.join('')).toContain('## Dry run: would remove alias pr-7 of blog: pull request #7 was merged (nothing was changed)')
   })
 
   it('fails before any request when the comment or the deployments need a token and there is none', async () => {

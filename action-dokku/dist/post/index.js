@@ -58510,6 +58510,7 @@ function report_summaryOf(result, inputs, deps, plan, kind, sha) {
     return {
         action: 'action-dokku',
         outcome: kind === 'destroyed' ? 'removed' : kind,
+        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
         target: { kind: 'app', name: result.target.app },
         url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
         destination: `Dokku server ${displayTarget(inputs.target)}`,

@@ -83,6 +83,18 @@ export interface StickyCommentResult {
 const MAX_BODY = 65_536
 
 export async function upsertStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult> {
+  return (await writeStickyComment(options, true)) as StickyCommentResult
+}
+
+/**
+ * Edit the comment if there is one, never start one (undefined then): a note that a preview is
+ * gone means nothing on a pull request that never had a preview comment.
+ */
+export async function updateStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult | undefined> {
+  return writeStickyComment(options, false)
+}
+
+async function writeStickyComment(options: StickyCommentOptions, create: boolean): Promise<StickyCommentResult | undefined> {
   const { client, repo, issueNumber } = options
   const marker = commentMarker(options.action, options.key)
   const body = `${marker}\n${options.body.trim()}\n`
@@ -106,6 +118,7 @@ export async function upsertStickyComment(options: StickyCommentOptions): Promis
     )
     return { outcome: 'updated', id: data.id, url: data.html_url }
   }
+  if (!create) return undefined
   const { data } = await callGitHub({ what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () =>
     client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }),
   )

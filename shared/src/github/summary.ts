@@ -17,6 +17,11 @@ export interface DeploySummary {
   /** The action, e.g. 'action-dokku'; shown in the footer. */
   action: string
   outcome: DeployOutcome
+  /**
+   * What the run does: deploy (the default) or remove a preview. Only the headline changes: a
+   * dry run "would remove", a failure reads "Removing … failed".
+   */
+  operation?: 'deploy' | 'remove'
   /** What was deployed: a Dokku app, a Cloud Run service, a Netlify site. */
   target: { kind: 'app' | 'service' | 'site'; name: string }
   /** Where it can be reached. */
@@ -85,15 +90,16 @@ function headline(summary: DeploySummary): string {
   const name = text(summary.target.name)
   const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${text(summary.destination)}` : ''
   const reason = summary.reason ? `: ${text(summary.reason)}` : ''
+  const removing = summary.operation === 'remove'
   switch (summary.outcome) {
     case 'deployed':
       return `Deployed ${name}${where}`
     case 'planned':
-      return `Dry run: would deploy ${name}${where} (nothing was changed)`
+      return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`
     case 'skipped':
-      return `Did not deploy ${name}${reason}`
+      return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`
     case 'failed':
-      return `Deploying ${name} failed${reason}`
+      return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`
     case 'removed':
       return `Removed ${name}${reason}`
   }

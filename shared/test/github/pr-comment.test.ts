@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ActionError } from '../../src/errors.js'
 import { createGitHubClient } from '../../src/github/client.js'
-import { commentMarker, renderPreviewComment, upsertStickyComment, type StickyCommentOptions } from '../../src/github/pr-comment.js'
+import { commentMarker, renderPreviewComment, updateStickyComment, upsertStickyComment, type StickyCommentOptions } from '../../src/github/pr-comment.js'
 import type { GitHubApiStandin } from '../../../test/standins/github-api/server.js'
 import { ACTIONS_BOT, sha } from '../../../test/standins/github-api/state.js'
 import { ACTIONS_TOKEN, clientFor, FULL_NAME, HUMAN, OTHER_BOT, PERSONAL_TOKEN, DEPLOYER, quietSecrets, REPO, startStandin } from './support.js'
@@ -21,6 +21,20 @@ function options(body: string, overrides: Partial<StickyCommentOptions> = {}): S
 }
 
 const MARKER = '<!-- django-deploy:static:blog -->'
+
+describe('updateStickyComment', () => {
+  it('edits our comment when there is one, and starts none when there is not', async () => {
+    github.state.addComment(FULL_NAME, 12, 'a human comment', HUMAN)
+    expect(await updateStickyComment(options('Preview removed'))).toBeUndefined()
+    expect(github.writes()).toEqual([])
+    expect(github.state.comments(FULL_NAME, 12)).toHaveLength(1)
+
+    const created = await upsertStickyComment(options('Preview at https://pr-12--blog.example.app'))
+    const updated = await updateStickyComment(options('Preview removed'))
+    expect(updated).toMatchObject({ outcome: 'updated', id: created.id })
+    expect(github.state.comments(FULL_NAME, 12).map((comment) => comment.body)).toEqual(['a human comment', `${MARKER}\nPreview removed\n`])
+  })
+})
 
 describe('upsertStickyComment', () => {
   it('creates the comment once, then edits that same comment on later runs', async () => {

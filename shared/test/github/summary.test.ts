@@ -73,6 +73,11 @@ describe('renderSummary', () => {
     expect(renderSummary({ ...deployed, outcome: 'removed', url: undefined, reason: 'the pull request closed; its review app and database are gone' }).split('\n')[0]).toBe(
       '## Removed blog: the pull request closed; its review app and database are gone',
     )
+    // Removing a preview: the dry run and a failure say so, instead of "deploy".
+    const removing = { ...deployed, operation: 'remove' as const, url: undefined, target: { kind: 'app' as const, name: 'blog-pr-7' } }
+    expect(renderSummary({ ...removing, outcome: 'planned', reason: 'pull request #7 closed' }).split('\n')[0]).toBe('## Dry run: would remove blog-pr-7: pull request #7 closed (nothing was changed)')
+    expect(renderSummary({ ...removing, outcome: 'failed', reason: 'the server is unreachable' }).split('\n')[0]).toBe('## Removing blog-pr-7 failed: the server is unreachable')
+    expect(renderSummary({ ...removing, outcome: 'skipped', reason: 'no secrets in a fork' }).split('\n')[0]).toBe('## Did not remove blog-pr-7: no secrets in a fork')
     for (const outcome of ['deployed', 'planned', 'skipped', 'failed', 'removed'] as const) {
       expect(renderSummary({ ...deployed, outcome })).not.toMatch(/\p{Extended_Pictographic}/u)
     }
