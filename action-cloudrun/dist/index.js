@@ -36549,6 +36549,71 @@ const spawnRunner = {
     },
 };
 
+;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
+/**
+ * Splitting one line of text into words the way a POSIX shell does, minus everything that makes
+ * a shell dangerous: quotes group and backslashes escape, but nothing is expanded (`$HOME`, `*`,
+ * `~` and backticks stay literal). Used for inputs that hold a command line: action-dokku's
+ * `post-deploy` lines and action-cloudrun's extra `flags`.
+ */
+class UnbalancedQuoteError extends Error {
+    quote;
+    constructor(quote) {
+        super(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
+        this.quote = quote;
+        this.name = 'UnbalancedQuoteError';
+    }
+}
+function splitShellWords(line) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        const char = line[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+            continue;
+        }
+        if (quote === '"') {
+            // Inside double quotes a backslash escapes only what the shell lets it escape.
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
+                current += line[++i];
+            else
+                current += char;
+            continue;
+        }
+        if (char === "'" || char === '"') {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && i + 1 < line.length) {
+            current += line[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UnbalancedQuoteError(quote);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
 ;// CONCATENATED MODULE: ./src/names.ts
 /**
  * Cloud Run's naming rules and the URLs that follow from names, in one place: inputs.ts validates
@@ -36611,6 +36676,7 @@ function hostOf(url) {
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -36800,38 +36866,17 @@ function parseSecret(line) {
     }
     return { env, reference };
 }
-/** Split `flags` like a shell would split plain words and quotes (no expansion). */
+/** Split `flags` like a shell splits words and quotes (no expansion). */
 function splitFlags(text) {
-    const words = [];
-    let current = '';
-    let quote;
-    let inWord = false;
-    for (const char of text) {
-        if (quote) {
-            if (char === quote)
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-        }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
-        }
-        else {
-            current += char;
-            inWord = true;
-        }
+    let words;
+    try {
+        words = splitShellWords(text);
     }
-    if (quote)
-        throw new InputError('flags', `has an unclosed ${quote} quote.`, 'Close the quote.');
-    if (inWord)
-        words.push(current);
+    catch (error) {
+        if (error instanceof UnbalancedQuoteError)
+            throw new InputError('flags', `has an unclosed ${error.quote} quote.`, 'Close the quote.');
+        throw error;
+    }
     if (words.length && !(words[0] ?? '').startsWith('--'))
         throw new InputError('flags', `must start with a flag, got '${words[0]}'.`, 'Write flags as --name=value, e.g. --vpc-connector=my-connector.');
     return words;

@@ -1,5 +1,6 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource, type KeyValue } from '@django-deploy/shared/inputs'
+import { splitShellWords, UnbalancedQuoteError } from '@django-deploy/shared/runtime/shell-words'
 import { CLOUDSQL_INSTANCE, PROJECT_ID, REGION, serviceNameProblem, suggestServiceName, tagProblem } from './names.js'
 
 /**
@@ -245,30 +246,15 @@ function parseSecret(line: string): SecretRef {
   return { env, reference }
 }
 
-/** Split `flags` like a shell would split plain words and quotes (no expansion). */
+/** Split `flags` like a shell splits words and quotes (no expansion). */
 export function splitFlags(text: string): string[] {
-  const words: string[] = []
-  let current = ''
-  let quote: string | undefined
-  let inWord = false
-  for (const char of text) {
-    if (quote) {
-      if (char === quote) quote = undefined
-      else current += char
-    } else if (char === '"' || char === "'") {
-      quote = char
-      inWord = true
-    } else if (/\s/.test(char)) {
-      if (inWord) words.push(current)
-      current = ''
-      inWord = false
-    } else {
-      current += char
-      inWord = true
-    }
+  let words: string[]
+  try {
+    words = splitShellWords(text)
+  } catch (error) {
+    if (error instanceof UnbalancedQuoteError) throw new InputError('flags', `has an unclosed ${error.quote} quote.`, 'Close the quote.')
+    throw error
   }
-  if (quote) throw new InputError('flags', `has an unclosed ${quote} quote.`, 'Close the quote.')
-  if (inWord) words.push(current)
   if (words.length && !(words[0] ?? '').startsWith('--')) throw new InputError('flags', `must start with a flag, got '${words[0]}'.`, 'Write flags as --name=value, e.g. --vpc-connector=my-connector.')
   return words
 }

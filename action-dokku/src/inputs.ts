@@ -1,6 +1,7 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource, type KeyValue } from '@django-deploy/shared/inputs'
-import { commandLine, DokkuArgumentError, splitWords } from './dokku/command.js'
+import { splitShellWords } from '@django-deploy/shared/runtime/shell-words'
+import { commandLine, DokkuArgumentError } from './dokku/command.js'
 import { checkAppName } from './names.js'
 import { parseHostKeys, type HostKeyPolicy } from './ssh/host-keys.js'
 import { readDeployKey, type DeployKey } from './ssh/private-key.js'
@@ -152,7 +153,7 @@ function readWorkingDirectory(text: string): string {
 function readManagementCommand(line: string, number: number): string[] {
   let words: string[]
   try {
-    words = splitWords(line)
+    words = splitShellWords(line)
   } catch (error) {
     throw new InputError('post-deploy', `line ${number}: ${(error as Error).message}.`, 'Quote arguments with spaces, e.g. loaddata "my fixture.json".')
   }

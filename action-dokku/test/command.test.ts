@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { commandLine, DokkuArgumentError, splitWords } from '../src/dokku/command.js'
+import { commandLine, DokkuArgumentError } from '../src/dokku/command.js'
 
 /** Split a command line exactly as Dokku does for non-git commands: `printf '%s' "$CMD" | xargs -n 1`. */
 function dokkuSplit(line: string): string[] {
@@ -27,14 +27,5 @@ describe('commandLine', () => {
     expect(() => commandLine(['run', 'blog', '--app'])).toThrowError(/global flags/)
     expect(commandLine(['postgres:destroy', 'blog', '--force'], { allowFlags: ['--force'] })).toBe('postgres:destroy blog --force')
     expect(commandLine(['apps:destroy', 'blog'], { globalFlags: ['--force'] })).toBe('--force apps:destroy blog')
-  })
-})
-
-describe('splitWords', () => {
-  it('splits like a shell without expanding anything', () => {
-    expect(splitWords(`loaddata "my fixture.json" 'x y' a\\ b $HOME`)).toEqual(['loaddata', 'my fixture.json', 'x y', 'a b', '$HOME'])
-    expect(splitWords('  createcachetable  ')).toEqual(['createcachetable'])
-    expect(splitWords(`say ""`)).toEqual(['say', ''])
-    expect(() => splitWords(`oops "unclosed`)).toThrowError(/unbalanced double quote/)
   })
 })

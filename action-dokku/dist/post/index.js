@@ -55719,58 +55719,6 @@ function quoteArgument(arg) {
         return arg;
     return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-/**
- * Split one line of the `post-deploy` input into words, shell-style (quotes group, backslash
- * escapes), so `loaddata "my fixture.json"` becomes two arguments. No expansion of any kind.
- */
-function splitWords(line) {
-    const words = [];
-    let current = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < line.length; i++) {
-        const char = line[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                current += char;
-            continue;
-        }
-        if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
-                current += line[++i];
-            else
-                current += char;
-            continue;
-        }
-        if (char === "'" || char === '"') {
-            quote = char;
-            inWord = true;
-        }
-        else if (char === '\\' && i + 1 < line.length) {
-            current += line[++i];
-            inWord = true;
-        }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
-        }
-        else {
-            current += char;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new Error(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
-    if (inWord)
-        words.push(current);
-    return words;
-}
 
 ;// CONCATENATED MODULE: ./src/dokku/output.ts
 /**
@@ -55863,6 +55811,71 @@ async function releaseCancelledDeploy(executor, app, log) {
     }
     log.warning(`apps:unlock ${app} failed: ${unlocked.stderr.trim()}`);
     return 'nothing';
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
+/**
+ * Splitting one line of text into words the way a POSIX shell does, minus everything that makes
+ * a shell dangerous: quotes group and backslashes escape, but nothing is expanded (`$HOME`, `*`,
+ * `~` and backticks stay literal). Used for inputs that hold a command line: action-dokku's
+ * `post-deploy` lines and action-cloudrun's extra `flags`.
+ */
+class UnbalancedQuoteError extends Error {
+    quote;
+    constructor(quote) {
+        super(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
+        this.quote = quote;
+        this.name = 'UnbalancedQuoteError';
+    }
+}
+function splitShellWords(line) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        const char = line[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+            continue;
+        }
+        if (quote === '"') {
+            // Inside double quotes a backslash escapes only what the shell lets it escape.
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
+                current += line[++i];
+            else
+                current += char;
+            continue;
+        }
+        if (char === "'" || char === '"') {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && i + 1 < line.length) {
+            current += line[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UnbalancedQuoteError(quote);
+    if (inWord)
+        words.push(current);
+    return words;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -56406,6 +56419,7 @@ function target_displayTarget(target) {
 
 
 
+
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
 const RESERVED_CONFIG = new Set(['PORT', 'GIT_REV', 'DOKKU_PROXY_PORT', 'DOKKU_PROXY_SSL_PORT', 'DOKKU_APP_TYPE', 'DOKKU_APP_RESTORE', 'DJANGO_DEPLOY_MANAGED_CONFIG']);
 function readInputs(source, setSecret) {
@@ -56514,7 +56528,7 @@ function readWorkingDirectory(text) {
 function readManagementCommand(line, number) {
     let words;
     try {
-        words = splitWords(line);
+        words = splitShellWords(line);
     }
     catch (error) {
         throw new InputError('post-deploy', `line ${number}: ${error.message}.`, 'Quote arguments with spaces, e.g. loaddata "my fixture.json".');
