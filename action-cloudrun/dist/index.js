@@ -42853,6 +42853,35 @@ function urlsAnnotation(raw) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
+class Phases {
+    now;
+    list = [];
+    constructor(now) {
+        this.now = now;
+    }
+    async time(name, fn) {
+        const started = this.now();
+        try {
+            return await fn();
+        }
+        finally {
+            this.add(name, this.now() - started);
+        }
+    }
+    add(name, ms) {
+        const existing = this.list.find((phase) => phase.name === name);
+        if (existing)
+            existing.ms += ms;
+        else
+            this.list.push({ name, ms });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/install.ts
 
 
@@ -42937,20 +42966,10 @@ async function ensureGcloud(wanted, deps) {
 
 
 
+
 function phaseTimer(log, now) {
-    const list = [];
-    return {
-        list,
-        time: async (name, fn) => {
-            const started = now();
-            try {
-                return await log.group(name, fn);
-            }
-            finally {
-                list.push({ name, ms: now() - started });
-            }
-        },
-    };
+    const phases = new Phases(now);
+    return { list: phases.list, time: (name, fn) => phases.time(name, () => log.group(name, fn)) };
 }
 /** A private directory under RUNNER_TEMP for the key file, the gcloud configuration and the env file; the caller removes it. */
 async function makeWorkDir(env) {

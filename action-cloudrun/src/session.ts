@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
 import type { Logger } from '@django-deploy/shared/runtime/log'
+import { Phases } from '@django-deploy/shared/runtime/phases'
 import { Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
 import { ensureGcloud } from './install.js'
@@ -15,25 +16,15 @@ import type { Deps } from './main.js'
  */
 export type Time = <T>(name: string, fn: () => Promise<T>) => Promise<T>
 
-export interface Phases {
+export interface PhaseTimer {
   /** Run `fn` in a log group and record how long it took. */
   time: Time
-  list: Array<{ name: string; ms: number }>
+  list: Phases['list']
 }
 
-export function phaseTimer(log: Logger, now: () => number): Phases {
-  const list: Phases['list'] = []
-  return {
-    list,
-    time: async (name, fn) => {
-      const started = now()
-      try {
-        return await log.group(name, fn)
-      } finally {
-        list.push({ name, ms: now() - started })
-      }
-    },
-  }
+export function phaseTimer(log: Logger, now: () => number): PhaseTimer {
+  const phases = new Phases(now)
+  return { list: phases.list, time: (name, fn) => phases.time(name, () => log.group(name, fn)) }
 }
 
 /** A private directory under RUNNER_TEMP for the key file, the gcloud configuration and the env file; the caller removes it. */

@@ -59564,8 +59564,11 @@ async function destroy(context, plan, inputs, deps, phases, sharedPlan) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/phases.ts
-/** Wall-clock time per phase, for the job summary ("where did the time go"). */
+;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
 class Phases {
     now;
     list = [];

@@ -29224,7 +29224,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _django_deploy_shared_runtime_command__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5985);
 /* harmony import */ var _django_deploy_shared_runtime_log__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4890);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8676);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3339);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4031);
 /* harmony import */ var _netlify_http_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7391);
 
 
@@ -29427,7 +29427,7 @@ function relativeInside(value, input) {
 
 /***/ }),
 
-/***/ 3339:
+/***/ 4031:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33202,6 +33202,35 @@ async function findPullRequestForWorkflowRun(client, context, tokenInput) {
         };
     }
     return { found: false, reason: 'no-open-pull-request', message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).` };
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
+class Phases {
+    now;
+    list = [];
+    constructor(now) {
+        this.now = now;
+    }
+    async time(name, fn) {
+        const started = this.now();
+        try {
+            return await fn();
+        }
+        finally {
+            this.add(name, this.now() - started);
+        }
+    }
+    add(name, ms) {
+        const existing = this.list.find((phase) => phase.name === name);
+        if (existing)
+            existing.ms += ms;
+        else
+            this.list.push({ name, ms });
+    }
 }
 
 ;// CONCATENATED MODULE: ../node_modules/@csstools/css-tokenizer/dist/index.mjs
@@ -39224,6 +39253,7 @@ function closedPullRequest(inputs, context) {
 
 
 
+
 async function retirePreview(inputs, deps, context, pullRequest) {
     const { log } = deps;
     const decision = decideTarget(inputs, context, undefined);
@@ -39254,16 +39284,9 @@ async function retirePreview(inputs, deps, context, pullRequest) {
     }
     const deadline = deps.now() + inputs.timeoutMs;
     const api = new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep });
-    const phases = [];
-    const timed = async (name, fn) => {
-        const start = deps.now();
-        try {
-            return await fn();
-        }
-        finally {
-            phases.push({ name, ms: deps.now() - start });
-        }
-    };
+    const phaseTimes = new Phases(deps.now);
+    const phases = phaseTimes.list;
+    const timed = (name, fn) => phaseTimes.time(name, fn);
     const report = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] };
     try {
         report.site = await timed('Netlify site', () => findSite(api, credentials.site));
@@ -39366,6 +39389,7 @@ function commentBody(site, alias, closed, context) {
 
 
 
+
 const ACTION = 'action-static';
 const OUTPUT_NAMES = ['url', 'deploy-url', 'deploy-id', 'pages', 'files', 'files-uploaded', 'files-unchanged', 'output-dir'];
 async function run(inputs, deps) {
@@ -39379,16 +39403,9 @@ async function run(inputs, deps) {
     const repoRoot = deps.workspace;
     const outputDir = external_node_path_default().resolve(repoRoot, inputs.outputDir);
     let context = deps.context;
-    const phases = [];
-    const timed = async (name, fn) => {
-        const start = deps.now();
-        try {
-            return await fn();
-        }
-        finally {
-            phases.push({ name, ms: deps.now() - start });
-        }
-    };
+    const phaseTimes = new Phases(deps.now);
+    const phases = phaseTimes.list;
+    const timed = (name, fn) => phaseTimes.time(name, fn);
     let mode = inputs.mode;
     // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
     const closed = closedPullRequest(inputs, context);

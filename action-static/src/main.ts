@@ -14,6 +14,7 @@ import { findPullRequestForWorkflowRun } from '@django-deploy/shared/github/work
 import { renderPlan } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
+import { Phases } from '@django-deploy/shared/runtime/phases'
 import { checkOutput } from './generate/checks.js'
 import { generate, type GenerateResult } from './generate/index.js'
 import type { AppServer, StartOptions } from './generate/server.js'
@@ -70,15 +71,9 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const repoRoot = deps.workspace
   const outputDir = path.resolve(repoRoot, inputs.outputDir)
   let context = deps.context
-  const phases: Array<{ name: string; ms: number }> = []
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const start = deps.now()
-    try {
-      return await fn()
-    } finally {
-      phases.push({ name, ms: deps.now() - start })
-    }
-  }
+  const phaseTimes = new Phases(deps.now)
+  const phases = phaseTimes.list
+  const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
 
   let mode = inputs.mode
   // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.

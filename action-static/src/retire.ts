@@ -5,6 +5,7 @@ import { deactivateEnvironment } from '@django-deploy/shared/github/deployments'
 import { renderPreviewComment, updateStickyComment, type StickyCommentResult } from '@django-deploy/shared/github/pr-comment'
 import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan } from '@django-deploy/shared/plan'
+import { Phases } from '@django-deploy/shared/runtime/phases'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
 import { ACTION, type Deps, type RunResult } from './main.js'
 import { NetlifyApi } from './netlify/api.js'
@@ -74,15 +75,9 @@ export async function retirePreview(inputs: Inputs, deps: Deps, context: EventCo
 
   const deadline = deps.now() + inputs.timeoutMs
   const api = new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep })
-  const phases: Array<{ name: string; ms: number }> = []
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const start = deps.now()
-    try {
-      return await fn()
-    } finally {
-      phases.push({ name, ms: deps.now() - start })
-    }
-  }
+  const phaseTimes = new Phases(deps.now)
+  const phases = phaseTimes.list
+  const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
   const report: RetireReport = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] }
 
   try {

@@ -1,4 +1,7 @@
-/** Wall-clock time per phase, for the job summary ("where did the time go"). */
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
 export class Phases {
   readonly list: Array<{ name: string; ms: number }> = []
 
