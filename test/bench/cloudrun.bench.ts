@@ -32,7 +32,7 @@
  * first (page cache warm for all), then --runs times in rotating order.
  */
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -49,6 +49,7 @@ import { envOf, stagesOf, type Stage } from '../../shared/test/build/dockerfile-
 import { fixturePath, freePort, mustSucceed, pythonEnv, run } from '../support/index.js'
 import { startCluster, stopCluster, type Cluster } from '../support/postgres.js'
 import { signalGroup } from '../support/rundir.js'
+import { processGroupCpuSeconds } from './process-cpu.js'
 
 const args = process.argv.slice(2)
 const RUNS = Math.max(1, Number(args[args.indexOf('--runs') + 1] || 9) || 9)
@@ -182,30 +183,6 @@ function get(port: number, host: string): Promise<Answer> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Linux clock ticks per second, the unit of CPU times in /proc (USER_HZ, 100 on every Linux ABI in use). */
-const CLOCK_TICKS = 100
-
-/**
- * CPU time (user + system) of every process in a process group, including its children that have
- * exited and been waited for (the migrate process, under the shell), from /proc/<pid>/stat.
- */
-function groupCpuMs(group: number): number {
-  let ticks = 0
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // gone meanwhile
-    }
-    // Fields after "(comm)": state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17), numbered from 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) !== group) continue
-    ticks += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0)
-  }
-  return (ticks * 1000) / CLOCK_TICKS
-}
 
 async function coldStart(site: Site, command: string, check: boolean): Promise<Start> {
   const port = await freePort()
@@ -233,7 +210,7 @@ async function coldStart(site: Site, command: string, check: boolean): Promise<S
       listenMs ??= answer.connectedAt - started
       if (answer.status !== 200) throw new Error(`${command} answered ${answer.status}, not 200:\n${answer.body.slice(0, 500)}\n${log.slice(-4000)}`)
       if (check && !answer.body.includes(HOME_TEXT)) throw new Error(`${command} answered 200 but not with the example site's home page`)
-      return { listenMs, firstOkMs, cpuMs: groupCpuMs(pid) }
+      return { listenMs, firstOkMs, cpuMs: processGroupCpuSeconds(pid) * 1000 }
     }
   } finally {
     signalGroup(pid, 'SIGTERM')

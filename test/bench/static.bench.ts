@@ -23,9 +23,8 @@
  * 2. Netlify deploy of the crawled site to the local stand-in with added latency: our uploader
  *    vs `netlify deploy` (netlify-cli) pointed at the same stand-in; then an unchanged redeploy.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readdirSync, readFileSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -44,6 +43,7 @@ import { deploySite, resolveSite } from '../../action-static/src/netlify/deploy.
 import { digestDirectory } from '../../action-static/src/netlify/digest.js'
 import { fetchTransport } from '../../action-static/src/netlify/http.js'
 import { startNetlifyStandin } from '../standins/netlify/server.js'
+import { processGroupCpuSeconds } from './process-cpu.js'
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: string): string => {
@@ -145,25 +145,6 @@ function ceiling(measured: Record<Contender, Measurement[]>, cores: number): str
   ].join('\n')
 }
 
-/** CPU seconds (user + system) of the live processes in a process group, from /proc (Linux). */
-function groupCpuSeconds(pgid: number | undefined): number {
-  if (pgid === undefined) return NaN
-  let ticks = 0
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // exited meanwhile
-    }
-    // Fields after the command name: state ppid pgrp … utime(14th field) stime(15th).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks / CLOCK_TICKS
-}
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 async function main(): Promise<void> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'static-bench-'))
@@ -191,7 +172,7 @@ async function main(): Promise<void> {
     let result: CrawlResult | undefined
     try {
       const fetcher = httpFetcher({ port: server.port, host: `127.0.0.1:${server.port}`, concurrency })
-      const serverCpu = (): number => groupCpuSeconds(server.pid)
+      const serverCpu = (): number => processGroupCpuSeconds(server.pid)
       const contenders: Record<Contender, (dir: string) => Promise<Measurement>> = {
         async crawl(dir) {
           const cpu = process.cpuUsage()

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -6,7 +5,7 @@ import type { GitHubApiStandin } from '../standins/github-api/server.js'
 import { startGitHubApiStandin } from '../standins/github-api/server.js'
 import { ACTIONS_BOT, sha } from '../standins/github-api/state.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
-import { copyFixture, makeTempDir } from '../support/index.js'
+import { copyFixture, makeTempDir, run } from '../support/index.js'
 import { eventContext, harness, pullRequestPayload } from './static-support.js'
 
 /**
@@ -219,14 +218,9 @@ describe('the bundle, run the way GitHub runs it', () => {
       'INPUT_WORKING-DIRECTORY': '.',
     }
     const bundle = path.resolve(import.meta.dirname, '../../action-static/dist/index.js')
-    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [bundle], { env, cwd: workspace })
-      let out = ''
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      child.on('close', (exit) => resolve({ code: exit, stdout: out }))
-    })
-    expect(code, stdout).toBe(0)
+    const result = await run(process.execPath, [bundle], { env, cwd: workspace })
+    const stdout = result.stdout + result.stderr
+    expect(result.exitCode, stdout).toBe(0)
     // The token is registered for masking (::add-mask::) and appears nowhere else.
     expect(stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain(NETLIFY_TOKEN)
     expect(stdout).toContain(`::add-mask::${NETLIFY_TOKEN}`)

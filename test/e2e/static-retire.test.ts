@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -7,7 +6,7 @@ import { startGitHubApiStandin, type GitHubApiStandin } from '../standins/github
 import { ACTIONS_BOT, sha } from '../standins/github-api/state.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
 import type { Site } from '../standins/netlify/state.js'
-import { makeTempDir } from '../support/index.js'
+import { makeTempDir, run } from '../support/index.js'
 import { eventContext, harness, pullRequestPayload } from './static-support.js'
 
 /**
@@ -302,14 +301,9 @@ describe('the bundle on a closed pull request, run the way GitHub runs it', () =
       'INPUT_WORKING-DIRECTORY': '.',
     }
     const bundle = path.resolve(import.meta.dirname, '../../action-static/dist/index.js')
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [bundle], { env, cwd: bare })
-      let text = ''
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      child.on('close', (exit) => resolve({ code: exit, output: text }))
-    })
-    expect(code, output).toBe(0)
+    const result = await run(process.execPath, [bundle], { env, cwd: bare })
+    const output = result.stdout + result.stderr
+    expect(result.exitCode, output).toBe(0)
     const outputs = Object.fromEntries([...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm)].map((match) => [match[1], match[3]]))
     expect(outputs).toMatchObject({ url: '', 'deploy-id': '', 'files-uploaded': '0' })
     expect(aliasDeploys('pr-7')).toEqual([])
