@@ -17,12 +17,17 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'action-static-demo-'))
 const candidates = [...new Set(['python3', '/usr/bin/python3'])]
 const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import django'], { stdio: 'ignore' }).status === 0)
 if (!python) {
-  console.error('demo: no python3 with Django found (tried python3 and /usr/bin/python3). Install Django 4.2 (apt-get install python3-django).')
+  console.error(
+    'demo: no python3 with Django found (tried python3 and /usr/bin/python3). Install Django 4.2 (apt-get install python3-django).',
+  )
   process.exit(1)
 }
 const bin = path.join(scratch, 'bin')
 mkdirSync(bin)
-symlinkSync(spawnSync(python, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim(), path.join(bin, 'python3'))
+symlinkSync(
+  spawnSync(python, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim(),
+  path.join(bin, 'python3'),
+)
 
 const outputFile = path.join(scratch, 'output')
 const summaryFile = path.join(scratch, 'summary.md')
@@ -48,7 +53,11 @@ for (const file of [outputFile, summaryFile]) rmSync(file, { force: true })
 spawnSync('touch', [outputFile, summaryFile])
 
 process.stdout.write('Running action-static (dist/index.js) on test/fixtures/example-site with provider: directory …\n\n')
-const result = spawnSync(process.execPath, [path.join(repo, 'action-static', 'dist', 'index.js')], { env, stdio: 'inherit', cwd: repo })
+const result = spawnSync(process.execPath, [path.join(repo, 'action-static', 'dist', 'index.js')], {
+  env,
+  stdio: 'inherit',
+  cwd: repo,
+})
 const outputs = Object.fromEntries(
   [...readFileSync(outputFile, 'utf8').matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((match) => [match[1], match[3]]),
 )

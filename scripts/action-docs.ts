@@ -54,11 +54,24 @@ export function readActionSpec(file: string): ActionSpec {
     required: spec?.required === true || spec?.required === 'true',
     default: spec?.default === undefined || spec?.default === null ? undefined : String(spec.default),
   }))
-  const outputs = Object.entries(section('outputs')).map(([name, spec]) => ({ name, description: String(spec?.description ?? '') }))
-  return { name: String(raw.name ?? ''), description: String(raw.description ?? ''), inputs, outputs, runs: raw.runs as ActionSpec['runs'] }
+  const outputs = Object.entries(section('outputs')).map(([name, spec]) => ({
+    name,
+    description: String(spec?.description ?? ''),
+  }))
+  return {
+    name: String(raw.name ?? ''),
+    description: String(raw.description ?? ''),
+    inputs,
+    outputs,
+    runs: raw.runs as ActionSpec['runs'],
+  }
 }
 
-const cell = (text: string) => text.replace(/\s*\n\s*/g, ' ').replaceAll('|', '\\|').trim()
+const cell = (text: string) =>
+  text
+    .replace(/\s*\n\s*/g, ' ')
+    .replaceAll('|', '\\|')
+    .trim()
 const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``)
 
 export function inputsTable(spec: ActionSpec): string {
@@ -80,7 +93,10 @@ export function replaceRegion(text: string, name: string, body: string, file: st
   const end = `<!-- /generated:${name} -->`
   const match = start.exec(text)
   const endAt = text.indexOf(end)
-  if (!match || endAt < match.index) throw new Error(`${file}: no generated region '${name}' (add "<!-- generated:${name} (scripts/action-docs.ts) -->" and "${end}" on their own lines)`)
+  if (!match || endAt < match.index)
+    throw new Error(
+      `${file}: no generated region '${name}' (add "<!-- generated:${name} (scripts/action-docs.ts) -->" and "${end}" on their own lines)`,
+    )
   const from = match.index + match[0].length
   return `${text.slice(0, from)}\n${body}\n\n${text.slice(endAt)}`
 }
@@ -96,7 +112,9 @@ export async function overlayVariablesTable(): Promise<string> {
       return nextResolve(specifier, context)
     },
   })
-  const module = (await import(pathToFileURL(path.join(ROOT, 'shared/src/settings/variables-doc.ts')).href)) as { overlayVariablesMarkdown: () => string }
+  const module = (await import(pathToFileURL(path.join(ROOT, 'shared/src/settings/variables-doc.ts')).href)) as {
+    overlayVariablesMarkdown: () => string
+  }
   return module.overlayVariablesMarkdown().trimEnd()
 }
 
@@ -119,7 +137,11 @@ export async function generatedFiles(root = ROOT): Promise<GeneratedFile[]> {
   }
   const overlay = path.join(root, 'docs', 'settings-overlay.md')
   const current = readFileSync(overlay, 'utf8')
-  files.push({ file: overlay, current, expected: replaceRegion(current, 'overlay-variables', await overlayVariablesTable(), overlay) })
+  files.push({
+    file: overlay,
+    current,
+    expected: replaceRegion(current, 'overlay-variables', await overlayVariablesTable(), overlay),
+  })
   return files
 }
 

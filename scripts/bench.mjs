@@ -21,7 +21,9 @@ const names = args.filter((arg) => all.includes(arg))
 const options = args.filter((arg) => !all.includes(arg))
 const selected = names.length ? names : all
 if (options.length && selected.length > 1) {
-  console.error(`bench: options (${options.join(' ')}) apply to one benchmark; name it, e.g. npm run bench -- static ${options.join(' ')}`)
+  console.error(
+    `bench: options (${options.join(' ')}) apply to one benchmark; name it, e.g. npm run bench -- static ${options.join(' ')}`,
+  )
   process.exit(2)
 }
 
@@ -29,9 +31,16 @@ const env = { ...process.env }
 if (selected.includes('static') && !options.includes('--no-netlify-cli') && !env.NETLIFY_CLI) {
   const cli = path.join(root, '.tools', 'netlify-cli', 'node_modules', '.bin', 'netlify')
   if (!existsSync(cli)) {
-    console.log('bench: installing netlify-cli into .tools/netlify-cli (the static benchmark\'s baseline; not a dependency of the project)')
-    const install = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', path.join(root, '.tools', 'netlify-cli'), 'netlify-cli'], { stdio: 'inherit' })
-    if (install.status !== 0) console.error('bench: netlify-cli could not be installed; the static benchmark runs without that baseline')
+    console.log(
+      "bench: installing netlify-cli into .tools/netlify-cli (the static benchmark's baseline; not a dependency of the project)",
+    )
+    const install = spawnSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', path.join(root, '.tools', 'netlify-cli'), 'netlify-cli'],
+      { stdio: 'inherit' },
+    )
+    if (install.status !== 0)
+      console.error('bench: netlify-cli could not be installed; the static benchmark runs without that baseline')
   }
   if (existsSync(cli)) env.NETLIFY_CLI = cli
 }
@@ -42,7 +51,14 @@ for (const name of selected) {
   console.log(`\n=== ${name} (${file}) ===`)
   const result = spawnSync(
     process.execPath,
-    ['--no-warnings', '--experimental-transform-types', '--import', './test/bench/ts-loader.mjs', file, ...options.filter((o) => o !== '--no-netlify-cli')],
+    [
+      '--no-warnings',
+      '--experimental-transform-types',
+      '--import',
+      './test/bench/ts-loader.mjs',
+      file,
+      ...options.filter((o) => o !== '--no-netlify-cli'),
+    ],
     { cwd: root, stdio: 'inherit', env },
   )
   if (result.status !== 0) {

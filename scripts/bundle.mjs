@@ -13,7 +13,10 @@ for (const action of actions) {
   const entries = [['src/index.ts', 'dist']]
   if (existsSync(join(action, 'src', 'post.ts'))) entries.push(['src/post.ts', 'dist/post'])
   for (const [entry, out] of entries) {
-    const result = spawnSync(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--quiet'], { cwd: action, stdio: 'inherit' })
+    const result = spawnSync(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--quiet'], {
+      cwd: action,
+      stdio: 'inherit',
+    })
     if (result.status !== 0) {
       console.error(`bundle: ncc failed for ${action}/${entry}`)
       process.exit(result.status ?? 1)

@@ -53,7 +53,13 @@ export function parseVersion(text: string): Version {
   const match = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$/.exec(text.trim())
   if (!match) throw new PublishError(`'${text}' is not a version: expected X.Y.Z (e.g. 1.2.0) or X.Y.Z-pre (e.g. 1.2.0-rc.1).`)
   const [, major, minor, patch, prerelease] = match
-  return { major: Number(major), minor: Number(minor), patch: Number(patch), prerelease, text: `${major}.${minor}.${patch}${prerelease ? `-${prerelease}` : ''}` }
+  return {
+    major: Number(major),
+    minor: Number(minor),
+    patch: Number(patch),
+    prerelease,
+    text: `${major}.${minor}.${patch}${prerelease ? `-${prerelease}` : ''}`,
+  }
 }
 
 export function compareVersions(a: Version, b: Version): number {
@@ -69,9 +75,11 @@ export function compareVersions(a: Version, b: Version): number {
 export function floatingTags(version: Version, published: readonly Version[]): string[] {
   if (version.prerelease) return []
   const stable = published.filter((other) => !other.prerelease)
-  const newest = (filter: (other: Version) => boolean) => stable.filter(filter).every((other) => compareVersions(version, other) >= 0)
+  const newest = (filter: (other: Version) => boolean) =>
+    stable.filter(filter).every((other) => compareVersions(version, other) >= 0)
   const tags: string[] = []
-  if (newest((other) => other.major === version.major && other.minor === version.minor)) tags.push(`v${version.major}.${version.minor}`)
+  if (newest((other) => other.major === version.major && other.minor === version.minor))
+    tags.push(`v${version.major}.${version.minor}`)
   if (newest((other) => other.major === version.major)) tags.push(`v${version.major}`)
   return tags
 }
@@ -104,7 +112,12 @@ export function changelogPart(changelog: string, action: string): ChangelogPart 
 export function publishedChangelog(changelog: string, action: string): string {
   const part = changelogPart(changelog, action)
   if (!part) throw new PublishError(`CHANGELOG.md has no '## ${action}' part.`)
-  const lines = ['# Changelog', '', `All notable changes to ${action} are documented in this file. The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/), and this action adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).`, '']
+  const lines = [
+    '# Changelog',
+    '',
+    `All notable changes to ${action} are documented in this file. The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/), and this action adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).`,
+    '',
+  ]
   for (const section of part.sections) {
     lines.push(`## ${section.heading}`, '')
     if (section.body) lines.push(section.body.replace(/^#### /gm, '### '), '')
@@ -126,13 +139,24 @@ export function changelogSection(changelog: string, action: string, version: str
  * monorepo at the released commit. Markdown links, images, reference definitions and HTML
  * href/src attributes are rewritten; code blocks are left alone.
  */
-export function rewriteReadmeLinks(markdown: string, options: { action: string; repo: string; ref: string; published: ReadonlySet<string>; exists: (monorepoPath: string) => 'file' | 'dir' | undefined }): string {
+export function rewriteReadmeLinks(
+  markdown: string,
+  options: {
+    action: string
+    repo: string
+    ref: string
+    published: ReadonlySet<string>
+    exists: (monorepoPath: string) => 'file' | 'dir' | undefined
+  },
+): string {
   const rewrite = (target: string): string => {
     if (/^(?:[a-z][a-z0-9+.-]*:|#|\/\/)/i.test(target) || target === '') return target
     const hashAt = target.search(/[?#]/)
     const file = hashAt === -1 ? target : target.slice(0, hashAt)
     const suffix = hashAt === -1 ? '' : target.slice(hashAt)
-    const resolved = file.startsWith('/') ? path.posix.normalize(file.slice(1)) : path.posix.normalize(path.posix.join(options.action, file))
+    const resolved = file.startsWith('/')
+      ? path.posix.normalize(file.slice(1))
+      : path.posix.normalize(path.posix.join(options.action, file))
     if (resolved.startsWith('../')) throw new PublishError(`README.md links to '${target}', outside the repository.`)
     if (resolved.startsWith(`${options.action}/`) || resolved === options.action) {
       const inside = resolved === options.action ? '' : resolved.slice(options.action.length + 1)
@@ -167,11 +191,21 @@ export function rewriteReadmeLinks(markdown: string, options: { action: string; 
 // ---------------------------------------------------------------------------------------------
 // git
 
-function git(cwd: string, args: string[], options: { allowFail?: boolean; input?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input: options.input, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env } })
+function git(
+  cwd: string,
+  args: string[],
+  options: { allowFail?: boolean; input?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    input: options.input,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+  })
   if (result.error) throw new PublishError(`git ${args[0]} could not start: ${result.error.message}`)
   const out = { status: result.status ?? 1, stdout: result.stdout.trim(), stderr: result.stderr.trim() }
-  if (out.status !== 0 && !options.allowFail) throw new PublishError(`git ${args.join(' ')} failed (exit ${out.status}):\n${out.stderr || out.stdout}`)
+  if (out.status !== 0 && !options.allowFail)
+    throw new PublishError(`git ${args.join(' ')} failed (exit ${out.status}):\n${out.stderr || out.stdout}`)
   return out
 }
 
@@ -213,13 +247,17 @@ function checkAction(root: string, action: string, dist: string): { spec: Record
     throw new PublishError(`${action}/action.yml does not parse: ${(error as Error).message}`)
   }
   const runs = (spec.runs ?? {}) as Record<string, unknown>
-  if (runs.using !== 'node24') throw new PublishError(`${action}/action.yml: runs.using is '${String(runs.using)}', expected node24.`)
-  if (!existsSync(dist) || !statSync(dist).isDirectory()) throw new PublishError(`${path.relative(root, dist) || dist} does not exist: bundle the action first (npm run bundle).`)
+  if (runs.using !== 'node24')
+    throw new PublishError(`${action}/action.yml: runs.using is '${String(runs.using)}', expected node24.`)
+  if (!existsSync(dist) || !statSync(dist).isDirectory())
+    throw new PublishError(`${path.relative(root, dist) || dist} does not exist: bundle the action first (npm run bundle).`)
   for (const key of ['main', 'pre', 'post'] as const) {
     const entry = runs[key]
     if (typeof entry !== 'string') continue
-    if (!entry.startsWith('dist/')) throw new PublishError(`${action}/action.yml: runs.${key} '${entry}' is outside dist/, which is all that is published.`)
-    if (!existsSync(path.join(dist, entry.slice('dist/'.length)))) throw new PublishError(`runs.${key} is ${entry}, but the bundle has no ${entry.slice('dist/'.length)} (in ${dist}).`)
+    if (!entry.startsWith('dist/'))
+      throw new PublishError(`${action}/action.yml: runs.${key} '${entry}' is outside dist/, which is all that is published.`)
+    if (!existsSync(path.join(dist, entry.slice('dist/'.length))))
+      throw new PublishError(`runs.${key} is ${entry}, but the bundle has no ${entry.slice('dist/'.length)} (in ${dist}).`)
   }
   const files = listFiles(dist).map((file) => `dist/${file}`)
   return { spec, files }
@@ -234,11 +272,18 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 /** Release notes: the CHANGELOG section, then the commits since the previous release that touched the action or shared/. */
-export function releaseNotes(root: string, action: string, version: string, options: { requireChangelog?: boolean } = {}): string {
+export function releaseNotes(
+  root: string,
+  action: string,
+  version: string,
+  options: { requireChangelog?: boolean } = {},
+): string {
   const changelog = existsSync(path.join(root, 'CHANGELOG.md')) ? readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8') : ''
   const section = changelogSection(changelog, action, version)
   if (section === undefined && options.requireChangelog) {
-    throw new PublishError(`CHANGELOG.md has no '### [${version}]' section under '## ${action}': move the Unreleased entries there before tagging.`)
+    throw new PublishError(
+      `CHANGELOG.md has no '### [${version}]' section under '## ${action}': move the Unreleased entries there before tagging.`,
+    )
   }
   const parts = [section ?? `No changelog entry for ${version}.`]
   const isRepo = git(root, ['rev-parse', '--git-dir'], { allowFail: true }).status === 0
@@ -247,7 +292,11 @@ export function releaseNotes(root: string, action: string, version: string, opti
       .stdout.split('\n')
       .filter((tag) => tag && tag !== `${action}-v${version}`)[0]
     if (previous) {
-      const log = git(root, ['log', '--no-merges', '--format=- %s (%h)', `${previous}..HEAD`, '--', action, 'shared', 'package-lock.json'], { allowFail: true }).stdout
+      const log = git(
+        root,
+        ['log', '--no-merges', '--format=- %s (%h)', `${previous}..HEAD`, '--', action, 'shared', 'package-lock.json'],
+        { allowFail: true },
+      ).stdout
       parts.push(`### Commits since ${previous}\n\n${log || '- (none touching this action or shared/)'}`)
     }
   }
@@ -258,7 +307,8 @@ export function publish(options: PublishOptions): PublishResult {
   const root = options.root ?? ROOT
   const log = options.log ?? ((line: string) => console.log(line))
   const { action } = options
-  if (!(ACTIONS as readonly string[]).includes(action)) throw new PublishError(`'${action}' is not one of this repository's actions (${ACTIONS.join(', ')}).`)
+  if (!(ACTIONS as readonly string[]).includes(action))
+    throw new PublishError(`'${action}' is not one of this repository's actions (${ACTIONS.join(', ')}).`)
   const version = parseVersion(options.version)
   // The cheap refusals first: no release without notes, no release of a broken layout.
   const notes = releaseNotes(root, action, version.text, { requireChangelog: options.requireChangelog })
@@ -276,7 +326,10 @@ export function publish(options: PublishOptions): PublishResult {
     cpSync(path.join(root, action, 'action.yml'), path.join(stage, 'action.yml'))
     cpSync(dist, path.join(stage, 'dist'), { recursive: true })
     cpSync(path.join(root, 'LICENSE'), path.join(stage, 'LICENSE'))
-    writeFileSync(path.join(stage, 'CHANGELOG.md'), publishedChangelog(readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'), action))
+    writeFileSync(
+      path.join(stage, 'CHANGELOG.md'),
+      publishedChangelog(readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'), action),
+    )
     const published = new Set<string>([...PUBLISHED_FILES])
     const readme = rewriteReadmeLinks(readFileSync(path.join(root, action, 'README.md'), 'utf8'), {
       action,
@@ -293,14 +346,16 @@ export function publish(options: PublishOptions): PublishResult {
 
     // The published repository: clone (an empty one is fine: the first release creates the branch).
     git(path.dirname(workdir), ['clone', '--quiet', '--no-checkout', options.remote, workdir])
-    const hasBranch = git(workdir, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], { allowFail: true }).status === 0
+    const hasBranch =
+      git(workdir, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], { allowFail: true }).status === 0
     git(workdir, ['checkout', '--quiet', ...(hasBranch ? ['-B', branch, `origin/${branch}`] : ['--orphan', branch])])
     const tags = git(workdir, ['tag', '--list']).stdout.split('\n').filter(Boolean)
     const tag = `v${version.text}`
 
     // Replace the whole tree with the staged one (a file removed from the action disappears).
     git(workdir, ['rm', '-r', '--quiet', '--cached', '--ignore-unmatch', '.'])
-    for (const entry of readdirSync(workdir)) if (entry !== '.git') rmSync(path.join(workdir, entry), { recursive: true, force: true })
+    for (const entry of readdirSync(workdir))
+      if (entry !== '.git') rmSync(path.join(workdir, entry), { recursive: true, force: true })
     cpSync(stage, workdir, { recursive: true })
     git(workdir, ['add', '--all', '--force', '.'])
     const tree = git(workdir, ['write-tree']).stdout
@@ -308,7 +363,9 @@ export function publish(options: PublishOptions): PublishResult {
     if (tags.includes(tag)) {
       const taggedTree = git(workdir, ['rev-parse', `${tag}^{tree}`]).stdout
       if (taggedTree !== tree) {
-        throw new PublishError(`${tag} is already published in ${options.remote} with different content; a published version never changes. Release a new version (e.g. ${version.major}.${version.minor}.${version.patch + 1}).`)
+        throw new PublishError(
+          `${tag} is already published in ${options.remote} with different content; a published version never changes. Release a new version (e.g. ${version.major}.${version.minor}.${version.patch + 1}).`,
+        )
       }
       log(`${action} ${tag} is already published with this content: nothing to do.`)
       return { commit: git(workdir, ['rev-parse', `${tag}^{commit}`]).stdout, tag, moved: [], notes, unchanged: true }
@@ -323,23 +380,45 @@ export function publish(options: PublishOptions): PublishResult {
     const head = git(workdir, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFail: true })
     let commit = head.status === 0 ? head.stdout : ''
     if (!commit || git(workdir, ['rev-parse', 'HEAD^{tree}']).stdout !== tree) {
-      git(workdir, ['commit', '--quiet', '--no-verify', '--allow-empty', '-m', `${action} ${tag}\n\nBuilt from https://github.com/${repo}/commit/${ref}`], { env: identity })
+      git(
+        workdir,
+        [
+          'commit',
+          '--quiet',
+          '--no-verify',
+          '--allow-empty',
+          '-m',
+          `${action} ${tag}\n\nBuilt from https://github.com/${repo}/commit/${ref}`,
+        ],
+        { env: identity },
+      )
       commit = git(workdir, ['rev-parse', 'HEAD']).stdout
     }
-    git(workdir, ['tag', '--annotate', '--cleanup=verbatim', '--file', '-', tag, commit], { input: `${action} ${tag}\n\n${notes}`, env: identity })
+    git(workdir, ['tag', '--annotate', '--cleanup=verbatim', '--file', '-', tag, commit], {
+      input: `${action} ${tag}\n\n${notes}`,
+      env: identity,
+    })
 
     const existing = tags.filter((name) => /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(name)).map(parseVersion)
     const moved = floatingTags(version, existing)
     for (const floating of moved) git(workdir, ['tag', '--force', floating, commit])
 
-    const refspecs = [`HEAD:refs/heads/${branch}`, `refs/tags/${tag}:refs/tags/${tag}`, ...moved.map((floating) => `+refs/tags/${floating}:refs/tags/${floating}`)]
+    const refspecs = [
+      `HEAD:refs/heads/${branch}`,
+      `refs/tags/${tag}:refs/tags/${tag}`,
+      ...moved.map((floating) => `+refs/tags/${floating}:refs/tags/${floating}`),
+    ]
     if (options.push === false) {
-      log(`${action} ${tag}: committed ${commit.slice(0, 7)} in ${workdir}; not pushed (--no-push). Would push: ${refspecs.join(' ')}`)
+      log(
+        `${action} ${tag}: committed ${commit.slice(0, 7)} in ${workdir}; not pushed (--no-push). Would push: ${refspecs.join(' ')}`,
+      )
       return { workdir, commit, tag, moved, notes, unchanged: false }
     }
     // One atomic push: the branch, the new version and the moved tags land together or not at all.
     git(workdir, ['push', '--atomic', '--quiet', 'origin', ...refspecs])
-    log(`${action} ${tag} published to ${redact(options.remote)}: ${commit.slice(0, 7)}${moved.length ? `; moved ${moved.join(', ')}` : ''}.`)
+    log(
+      `${action} ${tag} published to ${redact(options.remote)}: ${commit.slice(0, 7)}${moved.length ? `; moved ${moved.join(', ')}` : ''}.`,
+    )
     return { commit, tag, moved, notes, unchanged: false }
   } finally {
     rmSync(stage, { recursive: true, force: true })
@@ -378,7 +457,9 @@ function cli(argv: string[]): PublishOptions {
   }
   const [action, version] = positional
   if (!action || !version || positional.length > 2 || !options.remote) {
-    throw new PublishError('usage: node scripts/publish.ts <action-dokku|action-static|action-cloudrun> <X.Y.Z> --remote <url|path> [--dist DIR] [--repo OWNER/NAME] [--ref SHA] [--branch main] [--notes FILE] [--require-changelog] [--no-push]')
+    throw new PublishError(
+      'usage: node scripts/publish.ts <action-dokku|action-static|action-cloudrun> <X.Y.Z> --remote <url|path> [--dist DIR] [--repo OWNER/NAME] [--ref SHA] [--branch main] [--notes FILE] [--require-changelog] [--no-push]',
+    )
   }
   return { ...options, action, version, remote: options.remote }
 }
@@ -391,4 +472,3 @@ if (import.meta.main) {
     process.exit(1)
   }
 }
-

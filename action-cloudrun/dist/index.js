@@ -35777,7 +35777,11 @@ function readEventContext(env = process.env, readFile = (path) => (0,external_no
     const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
     const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
     const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
+    const onDefaultBranch = pullRequest === undefined &&
+        defaultBranch !== undefined &&
+        (workflowRun
+            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+            : ref === `refs/heads/${defaultBranch}`);
     return {
         eventName,
         action: str(payload.action),
@@ -35818,11 +35822,21 @@ function secretsAvailable(context) {
 }
 /** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
 function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
+    const prEvent = context.eventName === 'pull_request' ||
+        context.eventName === 'pull_request_review' ||
+        context.eventName === 'pull_request_review_comment';
     if (prEvent && context.pullRequest?.fromFork) {
         return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
     }
-    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
+    const dependabotEvents = [
+        'pull_request',
+        'pull_request_review',
+        'pull_request_review_comment',
+        'push',
+        'create',
+        'deployment',
+        'deployment_status',
+    ];
     if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
         return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
     }
@@ -35830,7 +35844,13 @@ function noSecretsReason(context) {
 }
 /** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
 function withPullRequest(context, pullRequest) {
-    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
+    return {
+        ...context,
+        pullRequest,
+        sha: context.workflowRun?.headSha || pullRequest.headSha,
+        refName: pullRequest.headRef,
+        onDefaultBranch: false,
+    };
 }
 /** The commit's page on GitHub (`sha` defaults to the commit we report on). */
 function commitUrl(context, sha = context.sha) {
@@ -35843,7 +35863,9 @@ function parsePullRequest(pr, repository) {
     const baseRepository = str(obj(base.repo).full_name) ?? repository;
     const number = Number(pr.number);
     if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
+        throw new ActionError('The pull request event payload has no pull request number.', {
+            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+        });
     }
     return {
         number,
@@ -35944,7 +35966,9 @@ function causeChain(error) {
     for (let depth = 0; cause !== undefined && depth < 5; depth++) {
         const request = cause.request;
         const status = cause.status;
-        const where = request?.url ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})` : '';
+        const where = request?.url
+            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+            : '';
         lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
         cause = cause instanceof Error ? cause.cause : undefined;
     }
@@ -36065,7 +36089,7 @@ class MemoryLogger {
  */
 /** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
 function markdown_text(value) {
-    return oneLine(value)
+    return (oneLine(value)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -36075,7 +36099,7 @@ function markdown_text(value) {
         .replace(/^([-+#])/, '\\$1')
         .replace(/^(\d+)([.)])/, '$1\\$2')
         // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060');
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
 }
 /** An inline code span that holds any text, including backticks. */
 function code(value) {
@@ -36277,8 +36301,18 @@ function renderSummary(summary) {
         facts.push([markdown_text(label), markdown_text(value)]);
     parts.push(table(['', ''], facts));
     if (summary.created?.length || summary.alreadyPresent?.length) {
-        const list = (items) => (items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing']);
-        parts.push(['### Resources', '', '**Created by this run**', '', ...list(summary.created), '', '**Already present**', '', ...list(summary.alreadyPresent)].join('\n'));
+        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
+        parts.push([
+            '### Resources',
+            '',
+            '**Created by this run**',
+            '',
+            ...list(summary.created),
+            '',
+            '**Already present**',
+            '',
+            ...list(summary.alreadyPresent),
+        ].join('\n'));
     }
     if (summary.phases?.length) {
         const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
@@ -36310,7 +36344,9 @@ function headline(summary) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing
+                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
             return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
@@ -36681,9 +36717,32 @@ function hostOf(url) {
 
 
 /** Set by Cloud Run itself; a value given here would be refused by the API. */
-const RESERVED_ENV = new Set(['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION', 'CLOUD_RUN_JOB', 'CLOUD_RUN_EXECUTION', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_ATTEMPT', 'CLOUD_RUN_TASK_COUNT']);
+const RESERVED_ENV = new Set([
+    'PORT',
+    'K_SERVICE',
+    'K_REVISION',
+    'K_CONFIGURATION',
+    'CLOUD_RUN_JOB',
+    'CLOUD_RUN_EXECUTION',
+    'CLOUD_RUN_TASK_INDEX',
+    'CLOUD_RUN_TASK_ATTEMPT',
+    'CLOUD_RUN_TASK_COUNT',
+]);
 /** Flags the action sets itself: given again through `flags`, they would fight the action's choice. */
-const OWNED_FLAGS = ['--image', '--region', '--project', '--format', '--env-vars-file', '--set-env-vars', '--update-env-vars', '--clear-env-vars', '--no-traffic', '--tag', '--source', '--async'];
+const OWNED_FLAGS = [
+    '--image',
+    '--region',
+    '--project',
+    '--format',
+    '--env-vars-file',
+    '--set-env-vars',
+    '--update-env-vars',
+    '--clear-env-vars',
+    '--no-traffic',
+    '--tag',
+    '--source',
+    '--async',
+];
 function readInputs(source, setSecret, mask = setSecret) {
     const read = new InputReader(source);
     const credentials = readCredentials(read.raw('credentials-json'), setSecret);
@@ -36696,11 +36755,17 @@ function readInputs(source, setSecret, mask = setSecret) {
         if (key.startsWith('X_GOOGLE_'))
             throw new InputError('env-vars', `${key}: names starting with X_GOOGLE_ are reserved by Google.`, 'Choose another name.');
     }
-    const service = read.string('service', { required: true, hint: "Add 'service: my-site' (the Cloud Run service to create or update)." });
+    const service = read.string('service', {
+        required: true,
+        hint: "Add 'service: my-site' (the Cloud Run service to create or update).",
+    });
     const serviceProblem = serviceNameProblem(service);
     if (serviceProblem)
         throw new InputError('service', `'${service}' ${serviceProblem}`, `Cloud Run names use lowercase letters, digits and dashes, start with a letter and have at most 49 characters, e.g. '${suggestServiceName(service)}'.`);
-    const region = read.string('region', { required: true, hint: "Add 'region: europe-west1' (any Cloud Run region; `gcloud run regions list` shows them)." });
+    const region = read.string('region', {
+        required: true,
+        hint: "Add 'region: europe-west1' (any Cloud Run region; `gcloud run regions list` shows them).",
+    });
     if (!REGION.test(region))
         throw new InputError('region', `'${region}' is not a Google Cloud region name.`, "Regions look like 'europe-west1' or 'us-central1' (a zone such as 'us-central1-a' is not a region).");
     const projectId = read.optional('project-id') ?? credentials?.projectId;
@@ -36708,7 +36773,8 @@ function readInputs(source, setSecret, mask = setSecret) {
         throw new InputError('project-id', `'${projectId}' is not a project ID.`, 'Use the project ID (lowercase, e.g. my-project-123), not the project name or number.');
     }
     const image = read.optional('image');
-    if (image !== undefined && (/\s/.test(image) || !/^[a-z0-9.-]+(:\d+)?\/[^:@\s]+(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(image))) {
+    if (image !== undefined &&
+        (/\s/.test(image) || !/^[a-z0-9.-]+(:\d+)?\/[^:@\s]+(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(image))) {
         throw new InputError('image', `'${image}' is not a container image reference.`, "Give a full reference such as 'europe-west1-docker.pkg.dev/my-project/my-repo/my-site:v1' or '...@sha256:<digest>'.");
     }
     const repository = read.string('repository', { default: 'cloud-run-source-deploy' });
@@ -36738,7 +36804,8 @@ function readInputs(source, setSecret, mask = setSecret) {
         throw new InputError('min-instances', `is ${minInstances}, more than max-instances (${maxInstances}).`, 'Lower min-instances or raise max-instances.');
     }
     const serviceAccount = read.optional('service-account');
-    if (serviceAccount !== undefined && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$/.test(serviceAccount)) {
+    if (serviceAccount !== undefined &&
+        !/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$/.test(serviceAccount)) {
         throw new InputError('service-account', `'${serviceAccount}' is not a service account email.`, 'Use the full email, e.g. my-site@my-project.iam.gserviceaccount.com.');
     }
     const tag = read.optional('tag');
@@ -36764,7 +36831,10 @@ function readInputs(source, setSecret, mask = setSecret) {
         credentials,
         image,
         repository,
-        workingDirectory: read.string('working-directory', { default: '.' }).replace(/^\.\/?$/, '').replace(/\/+$/, ''),
+        workingDirectory: read
+            .string('working-directory', { default: '.' })
+            .replace(/^\.\/?$/, '')
+            .replace(/\/+$/, ''),
         settingsModule: read.optional('settings-module'),
         settingsPatch: read.choice('settings-patch', ['overlay', 'none'], 'overlay'),
         envVars,
@@ -36840,12 +36910,18 @@ function readCredentials(text, setSecret) {
     }
     const missing = ['type', 'client_email', 'private_key', 'private_key_id', 'token_uri'].filter((field) => typeof key[field] !== 'string' || key[field] === '');
     if (key.type !== 'service_account' || missing.length) {
-        throw new InputError('credentials-json', missing.length ? `is not a service-account key (missing ${missing.join(', ')}).` : `is a '${String(key.type)}' credential, not a service-account key.`, 'Create a key with `gcloud iam service-accounts keys create key.json --iam-account SA_EMAIL` and store the whole file as a secret.');
+        throw new InputError('credentials-json', missing.length
+            ? `is not a service-account key (missing ${missing.join(', ')}).`
+            : `is a '${String(key.type)}' credential, not a service-account key.`, 'Create a key with `gcloud iam service-accounts keys create key.json --iam-account SA_EMAIL` and store the whole file as a secret.');
     }
     if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key.private_key)) {
         throw new InputError('credentials-json', 'has a private_key that is not a PEM private key.', 'The secret was probably cut or re-encoded; store the key file exactly as downloaded.');
     }
-    return { json: text, clientEmail: key.client_email, projectId: typeof key.project_id === 'string' ? key.project_id : undefined };
+    return {
+        json: text,
+        clientEmail: key.client_email,
+        projectId: typeof key.project_id === 'string' ? key.project_id : undefined,
+    };
 }
 function parseSecret(line) {
     const equals = line.indexOf('=');
@@ -36903,12 +36979,26 @@ async function checkRevision(url, deps) {
             if (status < 400 || [401, 403, 404, 405, 410].includes(status))
                 return { ok: true, status };
             if (status === 400) {
-                return { ok: false, status, problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)', hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).' };
+                return {
+                    ok: false,
+                    status,
+                    problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)',
+                    hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).',
+                };
             }
-            last = { ok: false, status, problem: `HTTP ${status}`, hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.' };
+            last = {
+                ok: false,
+                status,
+                problem: `HTTP ${status}`,
+                hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.',
+            };
         }
         catch (error) {
-            last = { ok: false, problem: `no answer (${error.message})`, hint: 'The revision may still be starting; read its log (log-url).' };
+            last = {
+                ok: false,
+                problem: `no answer (${error.message})`,
+                hint: 'The revision may still be starting; read its log (log-url).',
+            };
         }
         if (deps.now() >= deps.deadline)
             return last;
@@ -36923,7 +37013,9 @@ class GcloudError extends ActionError {
     stderr;
     exitCode;
     constructor(args, result, hint) {
-        super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, { hint });
+        super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, {
+            hint,
+        });
         this.name = 'GcloudError';
         this.args = args;
         this.stderr = result.stderr;
@@ -36992,9 +37084,12 @@ function hintFor(stderr) {
     }
     const permission = /Permission '([a-zA-Z.]+)' denied/.exec(stderr)?.[1];
     if (permission) {
-        const role = permission.startsWith('run.') ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
-            : permission.startsWith('cloudbuild.') ? 'roles/cloudbuild.builds.editor'
-                : permission.startsWith('artifactregistry.') ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
+        const role = permission.startsWith('run.')
+            ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
+            : permission.startsWith('cloudbuild.')
+                ? 'roles/cloudbuild.builds.editor'
+                : permission.startsWith('artifactregistry.')
+                    ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
                     : 'a role that grants it';
         return `The deploying account lacks ${permission}. Grant it ${role} on the project.`;
     }
@@ -37641,7 +37736,10 @@ const variables_OVERLAY_VARIABLES = [
     own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
 ];
 /** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [variable.name, ...variable.aliases]);
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
 function overlayVariable(name) {
     const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
     if (!found)
@@ -37986,7 +38084,9 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
     });
     const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
     // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)])];
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
     const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
     switch (dependencies.manager) {
         case 'pip': {
@@ -38015,7 +38115,10 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
                 copy: copyOf([]),
                 workdir,
                 env: {},
-                commands: [...(modern ? [] : [tool('tomli')]), `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`],
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
                 buildPackages,
                 notes,
             };
@@ -38045,7 +38148,10 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
                 copy: copyOf([]),
                 workdir,
                 env: { PIPENV_VERBOSITY: '-1' },
-                commands: [tool('pipenv>=2023.12'), lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`],
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
                 buildPackages,
                 notes,
             };
@@ -38167,7 +38273,11 @@ function gunicornTarget(project) {
     const wsgi = project.wsgiApplication;
     const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
     if (!match) {
-        throw new ActionError(wsgi === undefined ? 'No WSGI application was found, so there is nothing for gunicorn to serve.' : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, { hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`." });
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
     }
     return `${match[1]}:${match[2]}`;
 }
@@ -38198,7 +38308,13 @@ function containerCommand(project) {
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
 function web_command_procfileWebCommand(project) {
-    return ['gunicorn', gunicornTarget(project), `--threads ${GUNICORN_DEFAULTS.threads}`, '--worker-tmp-dir /dev/shm', '--access-logfile -'].join(' ');
+    return [
+        'gunicorn',
+        gunicornTarget(project),
+        `--threads ${GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
@@ -38232,7 +38348,8 @@ function generateDockerfile(project, options) {
     const overlay = overlayLocation(project);
     const settingsModule = options.settingsModule ?? overlay.module;
     const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ?? (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
     if (userDockerfile !== undefined) {
         return {
             files: [],
@@ -38261,7 +38378,11 @@ function generateDockerfile(project, options) {
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
     if (options.collectstatic !== false && !collect) {
-        notes.push({ level: 'notice', code: 'no-staticfiles-app', message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.' });
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
     }
     const lines = [
         '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
@@ -38269,7 +38390,9 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
         '',
         '# ---- build stage: package managers, compilers and caches stay here -----------------------',
         `FROM ${image.image} AS build`,
@@ -38311,14 +38434,28 @@ function generateDockerfile(project, options) {
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
     }
-    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', '# compile the project\'s modules again (pip already compiled the dependencies it installed).', `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [{ path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' }];
-    const userIgnore = project.existing.dockerignore ?? (options.readFile(deploy_root_toRepoPath(deployRoot, '.dockerignore')) !== undefined ? deploy_root_toRepoPath(deployRoot, '.dockerignore') : undefined);
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(deploy_root_toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? deploy_root_toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
     if (userIgnore === undefined) {
-        files.push({ path: '.dockerignore', content: dockerignoreContent(project, appDir), reason: 'no .dockerignore in the repository' });
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
     }
     else {
-        notes.push({ level: 'notice', code: 'user-dockerignore', message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`, file: userIgnore });
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
     }
     return {
         files,
@@ -38336,7 +38473,9 @@ function aptInstall(packages) {
 }
 /** COPY in JSON form when a path needs quoting. */
 function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination) ? `COPY ${source} ${destination}` : `COPY ${JSON.stringify([source, destination])}`;
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
 }
 /** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
 function collectsStatic(project) {
@@ -38355,7 +38494,12 @@ function generateReleaseStep(project, options) {
     const procfileText = options.readFile(procfilePath);
     const appJsonText = options.readFile(appJsonPath);
     const notes = [];
-    const result = (migrations, files = []) => ({ files, migrations, command: MIGRATE_COMMAND, notes });
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command: MIGRATE_COMMAND,
+        notes,
+    });
     const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
     const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
     if (options.migrate === false)
@@ -38370,7 +38514,12 @@ function generateReleaseStep(project, options) {
             });
         }
         if (predeployMigrates) {
-            notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
+            notes.push({
+                level: 'notice',
+                code: 'migrations-predeploy',
+                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+                file: appJsonPath,
+            });
             return result('existing-predeploy');
         }
         // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
@@ -38383,7 +38532,13 @@ function generateReleaseStep(project, options) {
             `release: ${MIGRATE}`,
             ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
         ];
-        return result('procfile-release', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: migrations as a release task' }]);
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
     }
     const processes = parseProcfile(procfileText);
     const web = processes.web;
@@ -38398,12 +38553,22 @@ function generateReleaseStep(project, options) {
     const release = processes.release;
     if (release !== undefined) {
         if (!/\bmigrate\b/.test(release)) {
-            notes.push({ level: 'notice', code: 'release-without-migrate', message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`, file: procfilePath });
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
         }
         return result('existing-release');
     }
     if (predeployMigrates) {
-        notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
         return result('existing-predeploy');
     }
     if (appJsonText === undefined) {
@@ -38415,7 +38580,11 @@ function generateReleaseStep(project, options) {
             file: procfilePath,
         });
         return result('app-json-predeploy', [
-            { path: 'app.json', content: `${JSON.stringify(appJson, null, 2)}\n`, reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task' },
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
         ]);
     }
     notes.push({
@@ -38430,14 +38599,32 @@ function withoutMigrations(project, procfileText, predeployMigrates, procfilePat
     const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
     if (ownRelease || predeployMigrates) {
         const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
-        notes.push({ level: 'warning', code: 'migrate-off-but-user-migrates', message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`, file: ownRelease ? procfilePath : appJsonPath });
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
         return result(ownRelease ? 'existing-release' : 'existing-predeploy');
     }
-    notes.push({ level: 'notice', code: 'migrations-off', message: 'Migrations are turned off: nothing runs migrate during the deploy.' });
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
     if (procfileText !== undefined || project.existing.dockerfile !== undefined)
         return result('none');
-    const lines = ['# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).', `web: ${procfileWebCommand(project)}`];
-    return result('none', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: the web process (migrations turned off)' }]);
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${procfileWebCommand(project)}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
 }
 /** Process type → command, from Procfile text (comments and blank lines ignored). */
 function parseProcfile(text) {
@@ -38535,7 +38722,9 @@ function chooseTarget(inputs, facts, pullRequest) {
             check: inputs.safeRollout,
             moveTraffic: false,
             migrate: false,
-            migrateSkipped: inputs.migrate ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed' : undefined,
+            migrateSkipped: inputs.migrate
+                ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed'
+                : undefined,
         };
     }
     const migrate = inputs.migrate;
@@ -38586,15 +38775,31 @@ function allowedHosts(urls, tag) {
  */
 function environment(options) {
     const hosts = allowedHosts(options.urls, options.tag);
-    const env = overlayEnvironment({ settingsModule: options.settingsModule ?? '', hosts, https: true, project: options.project, hsts: { seconds: 3600 } });
+    const env = overlayEnvironment({
+        settingsModule: options.settingsModule ?? '',
+        hosts,
+        https: true,
+        project: options.project,
+        hsts: { seconds: 3600 },
+    });
     if (!options.settingsModule)
         delete env.DJANGO_SETTINGS_MODULE;
     Object.assign(env, options.server);
     if (options.urls.length)
-        env.CLOUDRUN_SERVICE_URLS = [...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag)) : [])])].join(',');
+        env.CLOUDRUN_SERVICE_URLS = [
+            ...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag)) : [])]),
+        ].join(',');
     for (const { key, value } of options.inputs.envVars) {
         if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key])
-            env[key] = [...new Set([...value.split(',').map((part) => part.trim()).filter(Boolean), ...env[key].split(',')])].join(',');
+            env[key] = [
+                ...new Set([
+                    ...value
+                        .split(',')
+                        .map((part) => part.trim())
+                        .filter(Boolean),
+                    ...env[key].split(','),
+                ]),
+            ].join(',');
         else
             env[key] = value;
     }
@@ -38609,7 +38814,11 @@ const DEFAULT_CPUS = 1;
  * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
  */
 function serverEnvironment(inputs) {
-    const cpus = inputs.cpu === undefined ? DEFAULT_CPUS : inputs.cpu.endsWith('m') ? Number(inputs.cpu.slice(0, -1)) / 1000 : Number(inputs.cpu);
+    const cpus = inputs.cpu === undefined
+        ? DEFAULT_CPUS
+        : inputs.cpu.endsWith('m')
+            ? Number(inputs.cpu.slice(0, -1)) / 1000
+            : Number(inputs.cpu);
     return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) };
 }
 /**
@@ -38627,7 +38836,9 @@ function where(facts) {
     return ['--region', facts.region, '--project', facts.project];
 }
 function secretsFlag(inputs) {
-    return inputs.secrets.length ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')] : [];
+    return inputs.secrets.length
+        ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')]
+        : [];
 }
 function describeServiceArgs(inputs, facts) {
     return ['run', 'services', 'describe', inputs.service, ...where(facts), '--format', 'json'];
@@ -38642,25 +38853,45 @@ function migrateJobName(service) {
 function migrateArgs(inputs, facts, image, envFile) {
     const [program, ...args] = web_command_MIGRATE_COMMAND;
     return [
-        'run', 'jobs', 'deploy', migrateJobName(inputs.service),
-        '--image', image,
+        'run',
+        'jobs',
+        'deploy',
+        migrateJobName(inputs.service),
+        '--image',
+        image,
         ...where(facts),
-        '--env-vars-file', envFile,
+        '--env-vars-file',
+        envFile,
         ...secretsFlag(inputs),
         ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
         ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
-        '--command', program,
+        '--command',
+        program,
         // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
         `--args=${args.join(',')}`,
         // A failed migration is not retried: it would fail the same way, and slower.
-        '--max-retries', '0',
-        '--task-timeout', `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
-        '--execute-now', '--wait',
-        '--format', 'json',
+        '--max-retries',
+        '0',
+        '--task-timeout',
+        `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
+        '--execute-now',
+        '--wait',
+        '--format',
+        'json',
     ];
 }
 function deployArgs(inputs, facts, target, image, envFile) {
-    const args = ['run', 'deploy', inputs.service, '--image', image, ...where(facts), '--env-vars-file', envFile, ...secretsFlag(inputs)];
+    const args = [
+        'run',
+        'deploy',
+        inputs.service,
+        '--image',
+        image,
+        ...where(facts),
+        '--env-vars-file',
+        envFile,
+        ...secretsFlag(inputs),
+    ];
     if (inputs.cloudsqlInstance)
         args.push('--set-cloudsql-instances', inputs.cloudsqlInstance);
     if (inputs.serviceAccount)
@@ -38710,7 +38941,16 @@ class GitError extends Error {
     }
 }
 /** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX'];
+const SCRUBBED = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+];
 function gitEnvironment(indexFile, extra = {}) {
     const env = {};
     for (const name of SCRUBBED)
@@ -38804,7 +39044,10 @@ function normalizeSubdirectory(value, input) {
         });
     }
     if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, { input, hint: 'Point it at a folder of your project instead.' });
+        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+            input,
+            hint: 'Point it at a folder of your project instead.',
+        });
     }
     return segments.join('/');
 }
@@ -38821,7 +39064,7 @@ function checkGeneratedPath(path) {
     }
     if (isSecretPath(path)) {
         throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: 'Credentials belong in the deploy target\'s secret store (Secret Manager, Dokku config), never in the deployed files.',
+            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
         });
     }
 }
@@ -38913,11 +39156,14 @@ async function headTree(repo, prefix, input) {
         return oid;
     const shortHead = repo.head.slice(0, 12);
     if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, { input, hint: 'Point it at the folder that holds manage.py.' });
+        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds manage.py.',
+        });
     if (type === 'commit') {
         throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
             input,
-            hint: 'Deploy from the submodule\'s own repository, or check it out with `submodules: true` and use `source: working-tree`.',
+            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
         });
     }
     const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
@@ -38929,7 +39175,7 @@ async function headTree(repo, prefix, input) {
     }
     throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
         input,
-        hint: 'Give the path relative to the repository root, e.g. \'backend\' for backend/manage.py.',
+        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
     });
 }
 async function snapshotTree(repo, indexedGit, prefix, input) {
@@ -38937,7 +39183,10 @@ async function snapshotTree(repo, indexedGit, prefix, input) {
     if (prefix) {
         const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
         if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, { input, hint: 'Give the path relative to the repository root.' });
+            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
+                input,
+                hint: 'Give the path relative to the repository root.',
+            });
         }
     }
     const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
@@ -39027,14 +39276,21 @@ async function commitTree(git, request) {
     const baseAuthor = source?.author ?? fallback;
     const baseCommitter = source?.committer ?? fallback;
     const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer ? { ...request.committer, date: request.committer.date ?? baseCommitter.date } : baseCommitter;
+    const committer = request.committer
+        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+        : baseCommitter;
     const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
     // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, { input: ensureNewline(request.message(source)), env: identityEnvironment(author, committer) });
+    const commit = await git.text(args, {
+        input: ensureNewline(request.message(source)),
+        env: identityEnvironment(author, committer),
+    });
     return { commit, parent: parent?.commit ?? null, unchanged: false };
 }
 async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { okExitCodes: [1, 128] });
+    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+        okExitCodes: [1, 128],
+    });
     const commit = result.stdout.trim();
     if (result.exitCode !== 0 || commit === '') {
         throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
@@ -39189,7 +39445,10 @@ async function withTempDir(root, label, fn) {
 async function openRepository(runner, repoRoot, input, tempRoot) {
     await requireDirectory(repoRoot, input);
     const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], { cwd: repoRoot, env: gitEnvironment() })
+        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        env: gitEnvironment(),
+    })
         .catch((error) => {
         if (error.code !== 'ENOENT')
             throw error;
@@ -39221,7 +39480,10 @@ async function requireDirectory(path, input) {
         });
     }
     if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, { input, hint: 'Point it at the folder that holds your project.' });
+        throw new ActionError(`'${path}' is a file, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds your project.',
+        });
 }
 async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     if (/dubious ownership/i.test(stderr)) {
@@ -39244,11 +39506,20 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
     // objects go into a throwaway repository so the rest of the pipeline is the same.
     const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], { env: gitEnvironment() });
+    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+        env: gitEnvironment(),
+    });
     if (init.exitCode !== 0)
         throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
     const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
-    return { git: new git_Git(runner, { gitDir, workTree: topLevel }), topLevel, prefix: '', head: null, shallow: false, temporary: true };
+    return {
+        git: new git_Git(runner, { gitDir, workTree: topLevel }),
+        topLevel,
+        prefix: '',
+        head: null,
+        shallow: false,
+        temporary: true,
+    };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
@@ -39256,7 +39527,15 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
 
 async function uncommittedChanges(git, prefix) {
     // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--', prefix || '.']);
+    const { stdout } = await git.run([
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=normal',
+        '--',
+        prefix || '.',
+    ]);
     const changed = [];
     const untracked = [];
     const records = git_splitNul(stdout);
@@ -39358,7 +39637,15 @@ async function assemble(repo, options, input, started) {
             uncommitted,
             shallow: repo.shallow,
             stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({ repo, requested, source, excluded: composed.excluded, submodules: stats.submodules, uncommitted, subdirectory }),
+            warnings: warningsFor({
+                repo,
+                requested,
+                source,
+                excluded: composed.excluded,
+                submodules: stats.submodules,
+                uncommitted,
+                subdirectory,
+            }),
         };
     });
 }
@@ -39372,7 +39659,10 @@ function warningsFor(facts) {
     const { changed, untracked } = facts.uncommitted;
     if (changed.length + untracked.length > 0) {
         const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [changed.length ? `${changed.length} modified (${list(changed)})` : '', untracked.length ? `${untracked.length} untracked (${list(untracked)})` : ''];
+        const parts = [
+            changed.length ? `${changed.length} modified (${list(changed)})` : '',
+            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+        ];
         warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
     }
     if (facts.excluded.length)
@@ -39446,12 +39736,24 @@ async function diffTrees(options) {
     const git = new Git(options.runner, { gitDir: options.gitDir });
     // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
     const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }));
-    for (const [name, revision] of [['from', from], ['to', options.to]]) {
+    for (const [name, revision] of [
+        ['from', from],
+        ['to', options.to],
+    ]) {
         const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] });
         if (exists.exitCode !== 0)
             throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`);
     }
-    const { stdout } = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--name-status', '--end-of-options', from, options.to]);
+    const { stdout } = await git.run([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--no-renames',
+        '--name-status',
+        '--end-of-options',
+        from,
+        options.to,
+    ]);
     const records = splitNul(stdout);
     const changes = [];
     for (let index = 0; index + 1 < records.length; index += 2) {
@@ -39466,7 +39768,9 @@ function summarize(changes) {
     const deleted = count('deleted');
     const modified = changes.length - added - deleted;
     const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean);
-    const summary = changes.length === 0 ? 'no files changed' : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
+    const summary = changes.length === 0
+        ? 'no files changed'
+        : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
     return { changes, added, modified, deleted, summary };
 }
 
@@ -41084,9 +41388,7 @@ function logicalLines(content) {
     });
     if (pending)
         result.push(pending);
-    return result
-        .map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() }))
-        .filter((line) => line.text !== '');
+    return result.map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() })).filter((line) => line.text !== '');
 }
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/;
 const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)(\S+)/;
@@ -41109,7 +41411,9 @@ function classifyLine(text) {
 /** `git+https://...#egg=name` names its project in the fragment; a bare path does not name one. */
 function eggRequirement(url) {
     const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url);
-    return egg ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` } : { kind: 'ignored' };
+    return egg
+        ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` }
+        : { kind: 'ignored' };
 }
 async function readRequirementsFiles(top, paths) {
     const files = [];
@@ -41178,7 +41482,19 @@ function normalizeSegment(parts, segment) {
  */
 const MANAGER_ORDER = ['pip', 'uv', 'poetry', 'pdm', 'pipenv', 'pyproject'];
 /** Poetry groups that are development tooling, not part of the deployed application. */
-const DEV_GROUPS = new Set(['dev', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'linting', 'docs', 'doc', 'typing']);
+const DEV_GROUPS = new Set([
+    'dev',
+    'develop',
+    'development',
+    'test',
+    'tests',
+    'testing',
+    'lint',
+    'linting',
+    'docs',
+    'doc',
+    'typing',
+]);
 const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
@@ -41395,7 +41711,7 @@ async function detectExistingFiles(directories, paths) {
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
-            findings.push(finding('warning', 'procfile-web-migrates', 'The Procfile\'s web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).', { file }));
+            findings.push(finding('warning', 'procfile-web-migrates', "The Procfile's web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).", { file }));
         }
         break;
     }
@@ -41564,7 +41880,10 @@ async function findFilesByName(root, names, options) {
  * machine, and reported so the user can set working-directory.
  */
 async function findManagePy(searchRoot, paths, workingDirectoryInput) {
-    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true });
+    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
+        maxDepth: MANAGE_PY_MAX_DEPTH,
+        stopAtFirstDepth: true,
+    });
     if (found.length === 0) {
         const where = workingDirectoryInput
             ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
@@ -41714,7 +42033,12 @@ async function scanLayout(appDir, roots, paths) {
             if (entry.isFile() && entry.name.endsWith('.py'))
                 settingsDirectoryFiles.push(joinRel(dir, entry.name));
     }
-    return { wsgiFiles: named('wsgi.py'), asgiFiles: named('asgi.py'), settingsModules, settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText) };
+    return {
+        wsgiFiles: named('wsgi.py'),
+        asgiFiles: named('asgi.py'),
+        settingsModules,
+        settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText),
+    };
 }
 /**
  * Directories manage.py / wsgi.py put on sys.path (cookiecutter-django adds its inner app folder,
@@ -41791,7 +42115,7 @@ async function inspectPythonFiles(runner, python, files) {
     }
     catch (error) {
         throw new ActionError(`Could not run '${python}' to read the Django settings: ${error.message}`, {
-            hint: 'Project detection parses settings with Python\'s ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.',
+            hint: "Project detection parses settings with Python's ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.",
             cause: error,
         });
     }
@@ -41846,7 +42170,11 @@ function parseFailure(file, role, error) {
         hint: isSyntax
             ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
             : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
-        location: { file, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) },
+        location: {
+            file,
+            ...(error.line === undefined ? {} : { line: error.line }),
+            ...(error.column === undefined ? {} : { column: error.column }),
+        },
     });
 }
 
@@ -41981,7 +42309,9 @@ function pythonCapForDjango(djangoSpec) {
 /** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
 function resolveRange(range, djangoSpec) {
     const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
+    const minors = cap
+        ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
+        : CANDIDATE_MINORS;
     return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
 }
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
@@ -42369,7 +42699,10 @@ async function chooseSettingsModule(request, lookup) {
             continue;
         }
         const said = `${found.file} defaults to ${found.module}`;
-        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, { file: found.file, line: found.line });
+        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, {
+            file: found.file,
+            line: found.line,
+        });
         findings.push(...choice.findings);
         const manage = request.manageDefault;
         if (choice.decidedBy === 'wsgi-default' && manage && manage.module !== choice.module) {
@@ -42496,7 +42829,11 @@ function defaultDatabase(facts) {
 function summariseSettings(facts) {
     const middleware = stringItems(facts.MIDDLEWARE);
     const database = defaultDatabase(facts);
-    const storageSetting = facts.STORAGES ? 'STORAGES' : facts.STATICFILES_STORAGE ? 'STATICFILES_STORAGE' : 'none';
+    const storageSetting = facts.STORAGES
+        ? 'STORAGES'
+        : facts.STATICFILES_STORAGE
+            ? 'STATICFILES_STORAGE'
+            : 'none';
     const legacyBackend = effectiveValue(facts.STATICFILES_STORAGE);
     const staticfilesBackend = storageSetting === 'STORAGES'
         ? stringAt(effectiveValue(facts.STORAGES), 'staticfiles', 'BACKEND')
@@ -42609,7 +42946,10 @@ async function detectProject(options, runner = spawnRunner) {
     const appDir = dirnameRel(managePy);
     // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
     // dev, production...): Python's start-up dominates detection time.
-    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs);
+    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules]
+        .map((entry) => entry.file)
+        .concat(layout.settingsDirectoryFiles)
+        .map(paths.abs);
     let layout = await scanLayout(appDir, [appDir], paths);
     await cache.load([paths.abs(managePy), ...layoutFiles(layout)]);
     const manageParsed = cache.get(paths.abs(managePy));
@@ -42741,7 +43081,8 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
-        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ?? (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
+        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ??
+            (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
         if (asgi) {
             const parsed = await cache.parse(paths.abs(asgi.file));
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
@@ -42797,9 +43138,21 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
 }
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */
 async function buildContext(options) {
-    const artifact = await assembleArtifact({ repoRoot: options.repoRoot, subdirectory: options.subdirectory || undefined, files: options.files, runner: options.runner, tempDir: options.tempDir });
+    const artifact = await assembleArtifact({
+        repoRoot: options.repoRoot,
+        subdirectory: options.subdirectory || undefined,
+        files: options.files,
+        runner: options.runner,
+        tempDir: options.tempDir,
+    });
     try {
-        const exported = await exportArtifact({ gitDir: artifact.gitDir, tree: artifact.tree, destination: options.destination, runner: options.runner, tempDir: options.tempDir });
+        const exported = await exportArtifact({
+            gitDir: artifact.gitDir,
+            tree: artifact.tree,
+            destination: options.destination,
+            runner: options.runner,
+            tempDir: options.tempDir,
+        });
         return { warnings: artifact.warnings, files: exported.files };
     }
     finally {
@@ -42814,7 +43167,9 @@ function readService(json) {
     const annotated = urlsAnnotation(json.metadata?.annotations?.['run.googleapis.com/urls']);
     const urls = [...new Set([...annotated, ...(status.url ? [status.url] : [])])].sort((a, b) => Number(DETERMINISTIC.test(b)) - Number(DETERMINISTIC.test(a)));
     const traffic = status.traffic ?? [];
-    const serving = traffic.filter((target) => (target.percent ?? 0) > 0).map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`);
+    const serving = traffic
+        .filter((target) => (target.percent ?? 0) > 0)
+        .map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`);
     const tags = traffic.filter((target) => target.tag).map((target) => `${target.tag} → ${target.revisionName ?? '?'}`);
     return {
         projectNumber: json.metadata?.namespace && /^\d+$/.test(json.metadata.namespace) ? json.metadata.namespace : undefined,
@@ -42828,13 +43183,15 @@ function readService(json) {
         tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
         tagged: (tag) => {
             const target = traffic.find((candidate) => candidate.tag === tag) ?? json.spec?.traffic?.find((candidate) => candidate.tag === tag);
-            return target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) };
+            return (target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) });
         },
     };
 }
 /** What serves after an update-traffic, and the tags left: "100% → svc-00002-abc; tags: pr-3 → svc-00003-def". */
 function trafficListingLine(pairs) {
-    const serving = pairs.filter((pair) => Number(pair.specPercent ?? 0) > 0).map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`);
+    const serving = pairs
+        .filter((pair) => Number(pair.specPercent ?? 0) > 0)
+        .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`);
     const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`));
     return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`;
 }
@@ -42980,18 +43337,34 @@ async function makeWorkDir(env) {
 /** gcloud ready to use: installed when needed, signed in with `credentials-json` when given, and the project resolved. */
 async function openGcloud(inputs, deps, workDir, time) {
     const { log } = deps;
-    const gcloudEnv = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' };
+    const gcloudEnv = {
+        ...deps.env,
+        CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+        CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun',
+        CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false',
+    };
     // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
     // exports this override, which gcloud would otherwise prefer to the activated account.
     if (inputs.credentials)
         gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined;
-    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }));
+    const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, {
+        runner: deps.runner,
+        log,
+        toolCache: deps.toolCache,
+        env: gcloudEnv,
+        downloadUrl: deps.gcloudDownloadUrl,
+    }));
     if (inputs.credentials) {
         // A private configuration: the key is activated there, never in the runner's own gcloud config.
         gcloudEnv.CLOUDSDK_CONFIG = (0,external_node_path_namespaceObject.join)(workDir, 'gcloud-config');
         const keyFile = (0,external_node_path_namespaceObject.join)(workDir, 'key.json');
         await (0,promises_namespaceObject.writeFile)(keyFile, inputs.credentials.json, { mode: 0o600 });
-        await new Gcloud(deps.runner, log, install.command, gcloudEnv).run(['auth', 'activate-service-account', '--key-file', keyFile]);
+        await new Gcloud(deps.runner, log, install.command, gcloudEnv).run([
+            'auth',
+            'activate-service-account',
+            '--key-file',
+            keyFile,
+        ]);
         await (0,promises_namespaceObject.rm)(keyFile, { force: true });
     }
     const gcloud = new Gcloud(deps.runner, log, install.command, gcloudEnv);
@@ -43089,7 +43462,9 @@ async function removePreview(inputs, removal, deps) {
     }
     catch (error) {
         const reason = error instanceof ActionError ? error.message : String(error);
-        await deps.writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list })).catch(() => undefined);
+        await deps
+            .writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list }))
+            .catch(() => undefined);
         throw error;
     }
     finally {
@@ -43101,9 +43476,25 @@ function removalPlan(inputs, removal) {
     const project = inputs.projectId ?? '<project of the credentials>';
     const where = { project, region: inputs.region };
     const steps = [
-        { kind: 'command', title: 'Find or install gcloud', detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}` },
-        ...(inputs.credentials ? [{ kind: 'command', title: 'Authenticate with the key, in a private gcloud configuration', detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json' }] : []),
-        { kind: 'command', title: `Read the service: is the tag ${removal.tag} on it?`, detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}` },
+        {
+            kind: 'command',
+            title: 'Find or install gcloud',
+            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+        },
+        ...(inputs.credentials
+            ? [
+                {
+                    kind: 'command',
+                    title: 'Authenticate with the key, in a private gcloud configuration',
+                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+                },
+            ]
+            : []),
+        {
+            kind: 'command',
+            title: `Read the service: is the tag ${removal.tag} on it?`,
+            detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}`,
+        },
         {
             kind: 'command',
             title: `Remove the tag ${removal.tag} (its URL stops answering; the revision and production traffic stay)`,
@@ -43140,7 +43531,11 @@ function removalPlan(inputs, removal) {
 const main_ACTION = 'action-cloudrun';
 async function run(inputs, deps) {
     const { log } = deps;
-    const removal = previewRemoval(inputs, deps.context && { eventName: deps.context.eventName, action: deps.context.action, pullRequest: deps.context.pullRequest?.number });
+    const removal = previewRemoval(inputs, deps.context && {
+        eventName: deps.context.eventName,
+        action: deps.context.action,
+        pullRequest: deps.context.pullRequest?.number,
+    });
     // A closed pull request's run only removes its preview tag: nothing is read, built or deployed.
     if (removal)
         return removePreview(inputs, removal, deps);
@@ -43149,7 +43544,9 @@ async function run(inputs, deps) {
     const pullRequest = deps.context?.eventName.startsWith('pull_request') ? deps.context.pullRequest?.number : undefined;
     const sha = deps.context?.sha || deps.env.GITHUB_SHA || 'latest';
     const warnings = [];
-    const prepared = inputs.image ? undefined : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env));
+    const prepared = inputs.image
+        ? undefined
+        : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env));
     for (const note of prepared?.notes ?? []) {
         if (note.level === 'notice')
             log.info(note.message);
@@ -43158,13 +43555,22 @@ async function run(inputs, deps) {
             warnings.push(note.message);
         }
     }
-    if (!inputs.secrets.some((secret) => secret.env === 'SECRET_KEY') && !inputs.envVars.some((variable) => variable.key === 'SECRET_KEY')) {
-        warnings.push('No SECRET_KEY was given, so the settings\' own key is used. Store one in Secret Manager and pass `secrets: SECRET_KEY=<secret>:latest`.');
+    if (!inputs.secrets.some((secret) => secret.env === 'SECRET_KEY') &&
+        !inputs.envVars.some((variable) => variable.key === 'SECRET_KEY')) {
+        warnings.push("No SECRET_KEY was given, so the settings' own key is used. Store one in Secret Manager and pass `secrets: SECRET_KEY=<secret>:latest`.");
     }
     const plan = dryPlan(inputs, prepared, pullRequest, sha);
     log.info(renderPlan(plan));
     if (inputs.dryRun) {
-        await deps.writeSummary({ action: main_ACTION, outcome: 'planned', target: { kind: 'service', name: inputs.service }, destination: `Cloud Run ${inputs.region}`, warnings, plan, runUrl: deps.context?.runUrl });
+        await deps.writeSummary({
+            action: main_ACTION,
+            outcome: 'planned',
+            target: { kind: 'service', name: inputs.service },
+            destination: `Cloud Run ${inputs.region}`,
+            warnings,
+            plan,
+            runUrl: deps.context?.runUrl,
+        });
         return { outcome: 'planned', urls: [], plan };
     }
     const workDir = await makeWorkDir(deps.env);
@@ -43182,7 +43588,9 @@ async function run(inputs, deps) {
         const env = deployEnvironment(inputs, prepared, urls, target.tag);
         const envFile = (0,external_node_path_namespaceObject.join)(workDir, 'env.yaml');
         await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(env), { mode: 0o600 });
-        const image = inputs.image ? await resolveImage(gcloud, inputs.image, project) : await time('Build image', () => buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report));
+        const image = inputs.image
+            ? await resolveImage(gcloud, inputs.image, project)
+            : await time('Build image', () => buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report));
         report.image = image;
         if (target.migrate) {
             await time('Migrate', async () => {
@@ -43192,7 +43600,9 @@ async function run(inputs, deps) {
         }
         const deployed = await time('Deploy revision', async () => {
             try {
-                return readService(await gcloud.json(deployArgs(inputs, facts, target, image, envFile), { timeoutMs: inputs.timeoutMs }));
+                return readService(await gcloud.json(deployArgs(inputs, facts, target, image, envFile), {
+                    timeoutMs: inputs.timeoutMs,
+                }));
             }
             catch (error) {
                 if (error instanceof GcloudError) {
@@ -43200,7 +43610,9 @@ async function run(inputs, deps) {
                     if (logUrl)
                         report['log-url'] = logUrl;
                     throw new ActionError(`The new revision of ${inputs.service} did not start: ${error.gcloudMessage}`, {
-                        hint: facts.exists ? 'The previous revision keeps serving. Read the revision log (log-url) for the traceback; a missing setting or a crash at import time is the usual cause.' : 'Read the revision log (log-url) for the traceback.',
+                        hint: facts.exists
+                            ? 'The previous revision keeps serving. Read the revision log (log-url) for the traceback; a missing setting or a crash at import time is the usual cause.'
+                            : 'Read the revision log (log-url) for the traceback.',
                         cause: error,
                     });
                 }
@@ -43225,7 +43637,13 @@ async function run(inputs, deps) {
         const checkUrl = target.tag && facts.exists ? deployed.tagUrl(target.tag) : deployed.preferredUrl;
         if (target.check && checkUrl) {
             await time('Check revision', async () => {
-                const check = await checkRevision(checkUrl, { probe: deps.probe, sleep: deps.sleep, now: deps.now, deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000), token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log) });
+                const check = await checkRevision(checkUrl, {
+                    probe: deps.probe,
+                    sleep: deps.sleep,
+                    now: deps.now,
+                    deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000),
+                    token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log),
+                });
                 if (!check.ok) {
                     const logUrl = await revisionLogUrl(gcloud, report.revision, facts);
                     if (logUrl)
@@ -43244,7 +43662,13 @@ async function run(inputs, deps) {
         const url = target.kind === 'preview' && target.tag ? final.tagUrl(target.tag) : final.preferredUrl;
         report.url = url;
         report.urls = JSON.stringify(final.urls);
-        deps.outputs.setAll({ url, urls: report.urls, revision: report.revision, image: report.image, 'migration-execution': report['migration-execution'] });
+        deps.outputs.setAll({
+            url,
+            urls: report.urls,
+            revision: report.revision,
+            image: report.image,
+            'migration-execution': report['migration-execution'],
+        });
         await deps.writeSummary({
             action: main_ACTION,
             outcome: 'deployed',
@@ -43258,7 +43682,16 @@ async function run(inputs, deps) {
             plan,
             runUrl: deps.context?.runUrl,
         });
-        return { outcome: 'deployed', target, url, urls: final.urls, revision: report.revision, image, migrationExecution: report['migration-execution'], plan };
+        return {
+            outcome: 'deployed',
+            target,
+            url,
+            urls: final.urls,
+            revision: report.revision,
+            image,
+            migrationExecution: report['migration-execution'],
+            plan,
+        };
     }
     catch (error) {
         if (report['log-url'])
@@ -43344,16 +43777,45 @@ async function resolveImage(gcloud, image, project) {
     return described.image_summary?.fully_qualified_digest ?? image;
 }
 async function buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report) {
-    const repository = ['artifacts', 'repositories', 'describe', inputs.repository, '--location', inputs.region, '--project', project, '--format', 'json'];
+    const repository = [
+        'artifacts',
+        'repositories',
+        'describe',
+        inputs.repository,
+        '--location',
+        inputs.region,
+        '--project',
+        project,
+        '--format',
+        'json',
+    ];
     const existing = await gcloud.exec(repository);
     if (existing.exitCode !== 0) {
         if (!/NOT_FOUND/.test(existing.stderr))
             throw new GcloudError(repository, existing);
         deps.log.info(`Creating the Artifact Registry repository ${inputs.repository} in ${inputs.region}.`);
-        await gcloud.run(['artifacts', 'repositories', 'create', inputs.repository, '--repository-format', 'docker', '--location', inputs.region, '--project', project]);
+        await gcloud.run([
+            'artifacts',
+            'repositories',
+            'create',
+            inputs.repository,
+            '--repository-format',
+            'docker',
+            '--location',
+            inputs.region,
+            '--project',
+            project,
+        ]);
     }
     const context = (0,external_node_path_namespaceObject.join)(workDir, 'context');
-    const exported = await buildContext({ repoRoot, subdirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, destination: context, tempDir: workDir });
+    const exported = await buildContext({
+        repoRoot,
+        subdirectory: inputs.workingDirectory,
+        files: prepared.files,
+        runner: deps.runner,
+        destination: context,
+        tempDir: workDir,
+    });
     for (const warning of exported.warnings)
         deps.log.warning(warning);
     const tag = `${imageRepository(inputs, project)}:${sha}`;
@@ -43390,7 +43852,19 @@ async function migrate(gcloud, inputs, facts, image, envFile, report) {
         report['migration-execution'] = name;
     let execution;
     if (name) {
-        const described = await gcloud.exec(['run', 'jobs', 'executions', 'describe', name, '--region', facts.region, '--project', facts.project, '--format', 'json']);
+        const described = await gcloud.exec([
+            'run',
+            'jobs',
+            'executions',
+            'describe',
+            name,
+            '--region',
+            facts.region,
+            '--project',
+            facts.project,
+            '--format',
+            'json',
+        ]);
         if (described.exitCode === 0)
             execution = JSON.parse(described.stdout);
     }
@@ -43404,12 +43878,25 @@ async function migrate(gcloud, inputs, facts, image, envFile, report) {
         });
     }
     if (!name)
-        throw new ActionError('The migration job ran, but gcloud did not say which execution it was.', { hint: 'This is unexpected; please report it with the log.' });
+        throw new ActionError('The migration job ran, but gcloud did not say which execution it was.', {
+            hint: 'This is unexpected; please report it with the log.',
+        });
     return name;
 }
 /** The revision's log in the console (status.logUrl of `run revisions describe`). */
 async function revisionLogUrl(gcloud, revision, facts) {
-    const result = await gcloud.exec(['run', 'revisions', 'describe', revision, '--region', facts.region, '--project', facts.project, '--format', 'json']);
+    const result = await gcloud.exec([
+        'run',
+        'revisions',
+        'describe',
+        revision,
+        '--region',
+        facts.region,
+        '--project',
+        facts.project,
+        '--format',
+        'json',
+    ]);
     if (result.exitCode !== 0)
         return undefined;
     return JSON.parse(result.stdout).status?.logUrl;
@@ -43430,30 +43917,91 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
     const existing = chooseTarget(inputs, { exists: true, trafficPinned: false }, pullRequest);
     const image = inputs.image ?? `${imageRepository(inputs, project)}@<digest of :${sha}>`;
     const steps = [
-        { kind: 'command', title: 'Find or install gcloud', detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}` },
-        ...(inputs.credentials ? [{ kind: 'command', title: 'Authenticate with the key, in a private gcloud configuration', detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json' }] : []),
-        { kind: 'command', title: 'Read the service (does it exist, its URLs, the project number)', detail: `gcloud ${describeServiceArgs(inputs, facts).join(' ')}` },
+        {
+            kind: 'command',
+            title: 'Find or install gcloud',
+            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+        },
+        ...(inputs.credentials
+            ? [
+                {
+                    kind: 'command',
+                    title: 'Authenticate with the key, in a private gcloud configuration',
+                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+                },
+            ]
+            : []),
+        {
+            kind: 'command',
+            title: 'Read the service (does it exist, its URLs, the project number)',
+            detail: `gcloud ${describeServiceArgs(inputs, facts).join(' ')}`,
+        },
     ];
     if (!inputs.image) {
-        steps.push({ kind: 'command', title: `Make sure the Artifact Registry repository ${inputs.repository} exists`, detail: `gcloud artifacts repositories describe ${inputs.repository} --location ${inputs.region} --project ${project} --format json` }, { kind: 'command', title: 'Build the image with Cloud Build', detail: `gcloud ${buildArgs('<RUNNER_TEMP>/…/context', `${imageRepository(inputs, project)}:${sha}`, project).join(' ')}` });
+        steps.push({
+            kind: 'command',
+            title: `Make sure the Artifact Registry repository ${inputs.repository} exists`,
+            detail: `gcloud artifacts repositories describe ${inputs.repository} --location ${inputs.region} --project ${project} --format json`,
+        }, {
+            kind: 'command',
+            title: 'Build the image with Cloud Build',
+            detail: `gcloud ${buildArgs('<RUNNER_TEMP>/…/context', `${imageRepository(inputs, project)}:${sha}`, project).join(' ')}`,
+        });
     }
     if (existing.migrate)
-        steps.push({ kind: 'command', title: 'Run migrations as a Cloud Run job, before any traffic moves', detail: `gcloud ${migrateArgs(inputs, facts, image, '<env.yaml>').join(' ')}` });
+        steps.push({
+            kind: 'command',
+            title: 'Run migrations as a Cloud Run job, before any traffic moves',
+            detail: `gcloud ${migrateArgs(inputs, facts, image, '<env.yaml>').join(' ')}`,
+        });
     else
         steps.push({ kind: 'check', title: 'Migrations', condition: existing.migrateSkipped ?? 'migrate: false' });
-    steps.push({ kind: 'command', title: preview ? `Deploy a preview revision tagged ${existing.tag}, without traffic` : 'Deploy the new revision', detail: `gcloud ${deployArgs(inputs, facts, existing, image, '<env.yaml>').join(' ')}`, condition: preview ? undefined : 'a new service takes traffic at once (it cannot be deployed with --no-traffic)' });
+    steps.push({
+        kind: 'command',
+        title: preview ? `Deploy a preview revision tagged ${existing.tag}, without traffic` : 'Deploy the new revision',
+        detail: `gcloud ${deployArgs(inputs, facts, existing, image, '<env.yaml>').join(' ')}`,
+        condition: preview ? undefined : 'a new service takes traffic at once (it cannot be deployed with --no-traffic)',
+    });
     if (existing.check)
         steps.push({ kind: 'http', title: `Check that the new revision answers${existing.tag ? ` at its ${existing.tag} URL` : ''}` });
     if (existing.moveTraffic)
-        steps.push({ kind: 'command', title: 'Move all traffic to the new revision', detail: `gcloud ${updateTrafficArgs(inputs, facts).join(' ')}`, condition: 'only on an existing service' });
+        steps.push({
+            kind: 'command',
+            title: 'Move all traffic to the new revision',
+            detail: `gcloud ${updateTrafficArgs(inputs, facts).join(' ')}`,
+            condition: 'only on an existing service',
+        });
     return {
         action: main_ACTION,
         summary: [
             ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
-            ['Project', prepared ? `${prepared.project.managePy} (settings ${prepared.project.settings.module})` : 'prebuilt image; the repository is not read'],
-            ['Settings', prepared ? (prepared.overlayModule ? `${prepared.overlayModule} (production overlay)` : `${prepared.settingsModule} (your settings as they are; settings-patch: none)`) : (inputs.settingsModule ?? 'as in the image')],
-            ['Image', inputs.image ?? (prepared?.dockerfileGenerated ? 'built from a generated Dockerfile' : "built from the repository's Dockerfile")],
-            ['Traffic', preview ? `none: preview tag ${existing.tag}` : inputs.safeRollout ? 'after the new revision answers (safe rollout)' : 'at once'],
+            [
+                'Project',
+                prepared
+                    ? `${prepared.project.managePy} (settings ${prepared.project.settings.module})`
+                    : 'prebuilt image; the repository is not read',
+            ],
+            [
+                'Settings',
+                prepared
+                    ? prepared.overlayModule
+                        ? `${prepared.overlayModule} (production overlay)`
+                        : `${prepared.settingsModule} (your settings as they are; settings-patch: none)`
+                    : (inputs.settingsModule ?? 'as in the image'),
+            ],
+            [
+                'Image',
+                inputs.image ??
+                    (prepared?.dockerfileGenerated ? 'built from a generated Dockerfile' : "built from the repository's Dockerfile"),
+            ],
+            [
+                'Traffic',
+                preview
+                    ? `none: preview tag ${existing.tag}`
+                    : inputs.safeRollout
+                        ? 'after the new revision answers (safe rollout)'
+                        : 'at once',
+            ],
         ],
         files: prepared?.files ?? [],
         steps,
@@ -43489,9 +44037,12 @@ void runAction('action-cloudrun', async () => {
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
     // When it closes there is nothing to remove either: its runs could not deploy a preview.
     const noSecrets = context && noSecretsReason(context);
-    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH);
+    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE ||
+        process.env.GOOGLE_APPLICATION_CREDENTIALS ||
+        process.env.GOOGLE_GHA_CREDS_PATH);
     if (noSecrets && !inputs.credentials && !ambientCredentials) {
-        const removal = context && previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number });
+        const removal = context &&
+            previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number });
         log.notice(removal
             ? `Not removing the preview tag ${removal.tag}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`
             : `Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`);
@@ -43504,7 +44055,12 @@ void runAction('action-cloudrun', async () => {
         context,
         outputs: new Outputs(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets),
         writeSummary: (summary) => writeSummary(summary, secrets),
-        toolCache: { find: find, downloadTool: (url) => downloadTool(url), extractTar: (file) => extractTar(file), cacheDir: cacheDir },
+        toolCache: {
+            find: find,
+            downloadTool: (url) => downloadTool(url),
+            extractTar: (file) => extractTar(file),
+            cacheDir: cacheDir,
+        },
         probe: async (url, headers) => {
             const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
             await response.body?.cancel();

@@ -15,7 +15,13 @@ export interface CheckResult {
 
 export async function checkRevision(
   url: string,
-  deps: { probe: Probe; sleep: (ms: number) => Promise<void>; now: () => number; deadline: number; token?: () => Promise<string | undefined> },
+  deps: {
+    probe: Probe
+    sleep: (ms: number) => Promise<void>
+    now: () => number
+    deadline: number
+    token?: () => Promise<string | undefined>
+  },
 ): Promise<CheckResult> {
   const headers: Record<string, string> = { 'user-agent': 'django-deploy-actions/cloudrun revision check' }
   if (deps.token) {
@@ -29,11 +35,25 @@ export async function checkRevision(
       // A redirect, a login wall or a missing home page still prove that Django runs.
       if (status < 400 || [401, 403, 404, 405, 410].includes(status)) return { ok: true, status }
       if (status === 400) {
-        return { ok: false, status, problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)', hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).' }
+        return {
+          ok: false,
+          status,
+          problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)',
+          hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).',
+        }
       }
-      last = { ok: false, status, problem: `HTTP ${status}`, hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.' }
+      last = {
+        ok: false,
+        status,
+        problem: `HTTP ${status}`,
+        hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.',
+      }
     } catch (error) {
-      last = { ok: false, problem: `no answer (${(error as Error).message})`, hint: 'The revision may still be starting; read its log (log-url).' }
+      last = {
+        ok: false,
+        problem: `no answer (${(error as Error).message})`,
+        hint: 'The revision may still be starting; read its log (log-url).',
+      }
     }
     if (deps.now() >= deps.deadline) return last
     await deps.sleep(Math.min(2000 * (attempt + 1), 10_000))

@@ -19,7 +19,9 @@ export class GcloudError extends ActionError {
   readonly stderr: string
   readonly exitCode: number
   constructor(args: readonly string[], result: GcloudResult, hint?: string) {
-    super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, { hint })
+    super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, {
+      hint,
+    })
     this.name = 'GcloudError'
     this.args = args
     this.stderr = result.stderr
@@ -73,7 +75,10 @@ export class Gcloud {
     try {
       return JSON.parse(result.stdout) as T
     } catch (error) {
-      throw new ActionError(`gcloud ${args.slice(0, 3).join(' ')} printed output that is not JSON: ${result.stdout.slice(0, 200)}`, { cause: error })
+      throw new ActionError(
+        `gcloud ${args.slice(0, 3).join(' ')} printed output that is not JSON: ${result.stdout.slice(0, 200)}`,
+        { cause: error },
+      )
     }
   }
 }
@@ -85,16 +90,19 @@ export function hintFor(stderr: string): string | undefined {
   }
   const permission = /Permission '([a-zA-Z.]+)' denied/.exec(stderr)?.[1]
   if (permission) {
-    const role =
-      permission.startsWith('run.') ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
-      : permission.startsWith('cloudbuild.') ? 'roles/cloudbuild.builds.editor'
-      : permission.startsWith('artifactregistry.') ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
-      : 'a role that grants it'
+    const role = permission.startsWith('run.')
+      ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
+      : permission.startsWith('cloudbuild.')
+        ? 'roles/cloudbuild.builds.editor'
+        : permission.startsWith('artifactregistry.')
+          ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
+          : 'a role that grants it'
     return `The deploying account lacks ${permission}. Grant it ${role} on the project.`
   }
   if (/SERVICE_DISABLED|has not been used in project|it is disabled/i.test(stderr)) {
     return 'Enable the APIs once: gcloud services enable run.googleapis.com cloudbuild.googleapis.com artifactregistry.googleapis.com'
   }
-  if (/setIamPolicy/.test(stderr)) return 'allow-unauthenticated needs run.services.setIamPolicy (roles/run.admin); or set allow-unauthenticated: false.'
+  if (/setIamPolicy/.test(stderr))
+    return 'allow-unauthenticated needs run.services.setIamPolicy (roles/run.admin); or set allow-unauthenticated: false.'
   return undefined
 }

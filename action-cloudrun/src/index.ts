@@ -33,9 +33,15 @@ void runAction(
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
     // When it closes there is nothing to remove either: its runs could not deploy a preview.
     const noSecrets = context && noSecretsReason(context)
-    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE || process.env.GOOGLE_APPLICATION_CREDENTIALS || process.env.GOOGLE_GHA_CREDS_PATH)
+    const ambientCredentials = Boolean(
+      process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE ||
+      process.env.GOOGLE_APPLICATION_CREDENTIALS ||
+      process.env.GOOGLE_GHA_CREDS_PATH,
+    )
     if (noSecrets && !inputs.credentials && !ambientCredentials) {
-      const removal = context && previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number })
+      const removal =
+        context &&
+        previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number })
       log.notice(
         removal
           ? `Not removing the preview tag ${removal.tag}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`
@@ -50,7 +56,12 @@ void runAction(
       context,
       outputs: new Outputs<OutputName>(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets),
       writeSummary: (summary) => writeSummary(summary, secrets),
-      toolCache: { find: toolCache.find, downloadTool: (url) => toolCache.downloadTool(url), extractTar: (file) => toolCache.extractTar(file), cacheDir: toolCache.cacheDir },
+      toolCache: {
+        find: toolCache.find,
+        downloadTool: (url) => toolCache.downloadTool(url),
+        extractTar: (file) => toolCache.extractTar(file),
+        cacheDir: toolCache.cacheDir,
+      },
       probe: async (url, headers) => {
         const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) })
         await response.body?.cancel()

@@ -38,7 +38,8 @@ export interface GcloudInstall {
   source: 'path' | 'tool-cache' | 'download'
 }
 
-export const DEFAULT_DOWNLOAD_URL = 'https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz'
+export const DEFAULT_DOWNLOAD_URL =
+  'https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz'
 
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number)
@@ -51,7 +52,11 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** The version `gcloud version --format json` reports, or undefined when gcloud cannot run. */
-export async function gcloudVersion(runner: CommandRunner, command: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+export async function gcloudVersion(
+  runner: CommandRunner,
+  command: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
   try {
     const result = await runner.run(command, ['version', '--format', 'json'], { env, timeoutMs: 60_000 })
     if (result.exitCode !== 0) return undefined
@@ -69,7 +74,10 @@ export async function ensureGcloud(wanted: string | undefined, deps: InstallDeps
     return { command: 'gcloud', version: onPath, source: 'path' }
   }
   const version = wanted ?? PINNED_GCLOUD
-  if (onPath !== undefined) deps.log.info(`gcloud on PATH is ${onPath}; ${wanted ? `gcloud-version asks for ${wanted}` : `${MINIMUM_GCLOUD} or newer is needed`}.`)
+  if (onPath !== undefined)
+    deps.log.info(
+      `gcloud on PATH is ${onPath}; ${wanted ? `gcloud-version asks for ${wanted}` : `${MINIMUM_GCLOUD} or newer is needed`}.`,
+    )
   const cached = deps.toolCache.find('gcloud', version)
   if (cached) {
     deps.log.info(`Using gcloud ${version} from the tool cache.`)
@@ -95,7 +103,10 @@ export async function ensureGcloud(wanted: string | undefined, deps: InstallDeps
   const command = join(root, 'bin', 'gcloud')
   const installed = await gcloudVersion(deps.runner, command, deps.env)
   if (installed !== version) {
-    throw new ActionError(`The gcloud installed from ${url} reports version ${installed ?? '(none: it does not run)'}, expected ${version}.`, { input: 'gcloud-version' })
+    throw new ActionError(
+      `The gcloud installed from ${url} reports version ${installed ?? '(none: it does not run)'}, expected ${version}.`,
+      { input: 'gcloud-version' },
+    )
   }
   return { command, version, source: 'download' }
 }

@@ -33,7 +33,8 @@ export function suggestServiceName(name: string): string {
 }
 
 export function tagProblem(tag: string, service: string): string | undefined {
-  if (!/^[a-z][a-z0-9-]*$/.test(tag) || tag.endsWith('-')) return 'must start with a lowercase letter and contain only lowercase letters, digits and dashes (not ending with one).'
+  if (!/^[a-z][a-z0-9-]*$/.test(tag) || tag.endsWith('-'))
+    return 'must start with a lowercase letter and contain only lowercase letters, digits and dashes (not ending with one).'
   if (`${tag}---${service}`.length > 63) return `is too long: "${tag}---${service}" must fit in 63 characters (a DNS label).`
   return undefined
 }

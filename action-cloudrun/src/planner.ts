@@ -40,13 +40,20 @@ export interface Target {
 /** The tag a safe rollout checks the new revision through, when the user gave none. */
 export const CHECK_TAG = 'candidate'
 
-export function chooseTarget(inputs: CloudRunInputs, facts: Pick<ServiceFacts, 'exists' | 'trafficPinned'>, pullRequest?: number): Target {
+export function chooseTarget(
+  inputs: CloudRunInputs,
+  facts: Pick<ServiceFacts, 'exists' | 'trafficPinned'>,
+  pullRequest?: number,
+): Target {
   if (pullRequest !== undefined) {
     const tag = inputs.tag ?? `pr-${pullRequest}`
     if (!facts.exists) {
-      throw new ActionError(`Service ${inputs.service} does not exist yet, so pull request #${pullRequest} cannot get a preview revision: a new service cannot be deployed without traffic.`, {
-        hint: 'Deploy the default branch once (a push to it) to create the service; previews of pull requests then get their own tagged URL without taking traffic.',
-      })
+      throw new ActionError(
+        `Service ${inputs.service} does not exist yet, so pull request #${pullRequest} cannot get a preview revision: a new service cannot be deployed without traffic.`,
+        {
+          hint: 'Deploy the default branch once (a push to it) to create the service; previews of pull requests then get their own tagged URL without taking traffic.',
+        },
+      )
     }
     return {
       kind: 'preview',
@@ -55,7 +62,9 @@ export function chooseTarget(inputs: CloudRunInputs, facts: Pick<ServiceFacts, '
       check: inputs.safeRollout,
       moveTraffic: false,
       migrate: false,
-      migrateSkipped: inputs.migrate ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed' : undefined,
+      migrateSkipped: inputs.migrate
+        ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed'
+        : undefined,
     }
   }
   const migrate = inputs.migrate
@@ -83,8 +92,12 @@ export interface PreviewRemoval {
  * `pr-<N>`, or the explicit `tag`, since that is the tag the pull request's runs deployed under
  * (the same input in the same workflow). Undefined for every other event and action.
  */
-export function previewRemoval(inputs: Pick<CloudRunInputs, 'tag'>, event: { eventName: string; action?: string; pullRequest?: number } | undefined): PreviewRemoval | undefined {
-  if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined) return undefined
+export function previewRemoval(
+  inputs: Pick<CloudRunInputs, 'tag'>,
+  event: { eventName: string; action?: string; pullRequest?: number } | undefined,
+): PreviewRemoval | undefined {
+  if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined)
+    return undefined
   return { pullRequest: event.pullRequest, tag: inputs.tag ?? `pr-${event.pullRequest}` }
 }
 
@@ -123,12 +136,30 @@ export function environment(options: {
   server?: Record<string, string>
 }): Record<string, string> {
   const hosts = allowedHosts(options.urls, options.tag)
-  const env = overlayEnvironment({ settingsModule: options.settingsModule ?? '', hosts, https: true, project: options.project, hsts: { seconds: 3600 } })
+  const env = overlayEnvironment({
+    settingsModule: options.settingsModule ?? '',
+    hosts,
+    https: true,
+    project: options.project,
+    hsts: { seconds: 3600 },
+  })
   if (!options.settingsModule) delete env.DJANGO_SETTINGS_MODULE
   Object.assign(env, options.server)
-  if (options.urls.length) env.CLOUDRUN_SERVICE_URLS = [...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag as string)) : [])])].join(',')
+  if (options.urls.length)
+    env.CLOUDRUN_SERVICE_URLS = [
+      ...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag as string)) : [])]),
+    ].join(',')
   for (const { key, value } of options.inputs.envVars) {
-    if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key]) env[key] = [...new Set([...value.split(',').map((part) => part.trim()).filter(Boolean), ...env[key].split(',')])].join(',')
+    if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key])
+      env[key] = [
+        ...new Set([
+          ...value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean),
+          ...env[key].split(','),
+        ]),
+      ].join(',')
     else env[key] = value
   }
   return env
@@ -144,7 +175,12 @@ const DEFAULT_CPUS = 1
  * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
  */
 export function serverEnvironment(inputs: Pick<CloudRunInputs, 'cpu'>): Record<string, string> {
-  const cpus = inputs.cpu === undefined ? DEFAULT_CPUS : inputs.cpu.endsWith('m') ? Number(inputs.cpu.slice(0, -1)) / 1000 : Number(inputs.cpu)
+  const cpus =
+    inputs.cpu === undefined
+      ? DEFAULT_CPUS
+      : inputs.cpu.endsWith('m')
+        ? Number(inputs.cpu.slice(0, -1)) / 1000
+        : Number(inputs.cpu)
   return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) }
 }
 
@@ -166,10 +202,15 @@ export function where(facts: Pick<ServiceFacts, 'region' | 'project'>): string[]
 }
 
 export function secretsFlag(inputs: Pick<CloudRunInputs, 'secrets'>): string[] {
-  return inputs.secrets.length ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')] : []
+  return inputs.secrets.length
+    ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')]
+    : []
 }
 
-export function describeServiceArgs(inputs: Pick<CloudRunInputs, 'service'>, facts: Pick<ServiceFacts, 'region' | 'project'>): string[] {
+export function describeServiceArgs(
+  inputs: Pick<CloudRunInputs, 'service'>,
+  facts: Pick<ServiceFacts, 'region' | 'project'>,
+): string[] {
   return ['run', 'services', 'describe', inputs.service, ...where(facts), '--format', 'json']
 }
 
@@ -185,26 +226,52 @@ export function migrateJobName(service: string): string {
 export function migrateArgs(inputs: CloudRunInputs, facts: ServiceFacts, image: string, envFile: string): string[] {
   const [program, ...args] = MIGRATE_COMMAND
   return [
-    'run', 'jobs', 'deploy', migrateJobName(inputs.service),
-    '--image', image,
+    'run',
+    'jobs',
+    'deploy',
+    migrateJobName(inputs.service),
+    '--image',
+    image,
     ...where(facts),
-    '--env-vars-file', envFile,
+    '--env-vars-file',
+    envFile,
     ...secretsFlag(inputs),
     ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
     ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
-    '--command', program as string,
+    '--command',
+    program as string,
     // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
     `--args=${args.join(',')}`,
     // A failed migration is not retried: it would fail the same way, and slower.
-    '--max-retries', '0',
-    '--task-timeout', `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
-    '--execute-now', '--wait',
-    '--format', 'json',
+    '--max-retries',
+    '0',
+    '--task-timeout',
+    `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
+    '--execute-now',
+    '--wait',
+    '--format',
+    'json',
   ]
 }
 
-export function deployArgs(inputs: CloudRunInputs, facts: ServiceFacts, target: Target, image: string, envFile: string): string[] {
-  const args = ['run', 'deploy', inputs.service, '--image', image, ...where(facts), '--env-vars-file', envFile, ...secretsFlag(inputs)]
+export function deployArgs(
+  inputs: CloudRunInputs,
+  facts: ServiceFacts,
+  target: Target,
+  image: string,
+  envFile: string,
+): string[] {
+  const args = [
+    'run',
+    'deploy',
+    inputs.service,
+    '--image',
+    image,
+    ...where(facts),
+    '--env-vars-file',
+    envFile,
+    ...secretsFlag(inputs),
+  ]
   if (inputs.cloudsqlInstance) args.push('--set-cloudsql-instances', inputs.cloudsqlInstance)
   if (inputs.serviceAccount) args.push('--service-account', inputs.serviceAccount)
   if (inputs.cpu) args.push('--cpu', inputs.cpu)
@@ -228,6 +295,10 @@ export function updateTrafficArgs(inputs: Pick<CloudRunInputs, 'service'>, facts
  * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
  * only when it still serves a share, so production traffic is untouched and the revision stays.
  */
-export function removeTagArgs(inputs: Pick<CloudRunInputs, 'service'>, facts: Pick<ServiceFacts, 'region' | 'project'>, tag: string): string[] {
+export function removeTagArgs(
+  inputs: Pick<CloudRunInputs, 'service'>,
+  facts: Pick<ServiceFacts, 'region' | 'project'>,
+  tag: string,
+): string[] {
   return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json']
 }

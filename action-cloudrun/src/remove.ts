@@ -35,11 +35,15 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
   })
 
   if (inputs.dryRun) {
-    await deps.writeSummary(summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }))
+    await deps.writeSummary(
+      summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }),
+    )
     return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan }
   }
 
-  log.info(`Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`)
+  log.info(
+    `Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`,
+  )
   const phases = phaseTimer(log, deps.now)
   const workDir = await makeWorkDir(deps.env)
   const facts: Array<[string, string]> = [['Tag', tag]]
@@ -53,19 +57,27 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
     let result: RunResult['removal'] = { tag, removed: false }
     if (described.exitCode !== 0) {
       if (!/Cannot find service/.test(described.stderr)) throw new GcloudError(describe, described)
-      log.notice(`Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`)
+      log.notice(
+        `Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`,
+      )
       reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`
     } else {
       const service = readService(JSON.parse(described.stdout) as KnativeService)
       const tagged = service.tagged(tag)
       if (!tagged) {
-        log.notice(`Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`)
+        log.notice(
+          `Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`,
+        )
         reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`
         facts.push(['Traffic', service.trafficLine])
       } else {
-        const pairs = await phases.time('Remove tag', () => gcloud.json<TrafficPair[]>(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }))
+        const pairs = await phases.time('Remove tag', () =>
+          gcloud.json<TrafficPair[]>(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }),
+        )
         const revision = tagged.revisionName
-        log.info(`Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`)
+        log.info(
+          `Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`,
+        )
         reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`
         result = { tag, removed: true, revision }
         if (revision) facts.push(['Revision', `${revision} (kept, without traffic)`])
@@ -76,7 +88,9 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
     return { outcome: 'removed', urls: [], removal: result, plan }
   } catch (error) {
     const reason = error instanceof ActionError ? error.message : String(error)
-    await deps.writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list })).catch(() => undefined)
+    await deps
+      .writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list }))
+      .catch(() => undefined)
     throw error
   } finally {
     await rm(workDir, { recursive: true, force: true })
@@ -88,9 +102,25 @@ export function removalPlan(inputs: CloudRunInputs, removal: PreviewRemoval): Pl
   const project = inputs.projectId ?? '<project of the credentials>'
   const where = { project, region: inputs.region }
   const steps: PlanStep[] = [
-    { kind: 'command', title: 'Find or install gcloud', detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}` },
-    ...(inputs.credentials ? [{ kind: 'command' as const, title: 'Authenticate with the key, in a private gcloud configuration', detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json' }] : []),
-    { kind: 'command', title: `Read the service: is the tag ${removal.tag} on it?`, detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}` },
+    {
+      kind: 'command',
+      title: 'Find or install gcloud',
+      detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+    },
+    ...(inputs.credentials
+      ? [
+          {
+            kind: 'command' as const,
+            title: 'Authenticate with the key, in a private gcloud configuration',
+            detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+          },
+        ]
+      : []),
+    {
+      kind: 'command',
+      title: `Read the service: is the tag ${removal.tag} on it?`,
+      detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}`,
+    },
     {
       kind: 'command',
       title: `Remove the tag ${removal.tag} (its URL stops answering; the revision and production traffic stay)`,

@@ -42,9 +42,13 @@ const DETERMINISTIC = /^https:\/\/[a-z0-9-]+-\d+\.[a-z0-9-]+\.run\.app\/?$/
 export function readService(json: KnativeService): ServiceView {
   const status = json.status ?? {}
   const annotated = urlsAnnotation(json.metadata?.annotations?.['run.googleapis.com/urls'])
-  const urls = [...new Set([...annotated, ...(status.url ? [status.url] : [])])].sort((a, b) => Number(DETERMINISTIC.test(b)) - Number(DETERMINISTIC.test(a)))
+  const urls = [...new Set([...annotated, ...(status.url ? [status.url] : [])])].sort(
+    (a, b) => Number(DETERMINISTIC.test(b)) - Number(DETERMINISTIC.test(a)),
+  )
   const traffic = status.traffic ?? []
-  const serving = traffic.filter((target) => (target.percent ?? 0) > 0).map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`)
+  const serving = traffic
+    .filter((target) => (target.percent ?? 0) > 0)
+    .map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`)
   const tags = traffic.filter((target) => target.tag).map((target) => `${target.tag} → ${target.revisionName ?? '?'}`)
   return {
     projectNumber: json.metadata?.namespace && /^\d+$/.test(json.metadata.namespace) ? json.metadata.namespace : undefined,
@@ -57,8 +61,11 @@ export function readService(json: KnativeService): ServiceView {
     trafficLine: `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`,
     tagUrl: (tag) => traffic.find((target) => target.tag === tag)?.url,
     tagged: (tag) => {
-      const target = traffic.find((candidate) => candidate.tag === tag) ?? json.spec?.traffic?.find((candidate) => candidate.tag === tag)
-      return target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) }
+      const target =
+        traffic.find((candidate) => candidate.tag === tag) ?? json.spec?.traffic?.find((candidate) => candidate.tag === tag)
+      return (
+        target && { revisionName: target.revisionName ?? (target.latestRevision ? status.latestReadyRevisionName : undefined) }
+      )
     },
   }
 }
@@ -73,8 +80,12 @@ export interface TrafficPair {
 
 /** What serves after an update-traffic, and the tags left: "100% → svc-00002-abc; tags: pr-3 → svc-00003-def". */
 export function trafficListingLine(pairs: TrafficPair[]): string {
-  const serving = pairs.filter((pair) => Number(pair.specPercent ?? 0) > 0).map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`)
-  const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`))
+  const serving = pairs
+    .filter((pair) => Number(pair.specPercent ?? 0) > 0)
+    .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`)
+  const tags = pairs.flatMap((pair) =>
+    (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`),
+  )
   return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`
 }
 

@@ -42,17 +42,35 @@ export interface Session {
 /** gcloud ready to use: installed when needed, signed in with `credentials-json` when given, and the project resolved. */
 export async function openGcloud(inputs: CloudRunInputs, deps: Deps, workDir: string, time: Time): Promise<Session> {
   const { log } = deps
-  const gcloudEnv: Record<string, string | undefined> = { ...deps.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun', CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false' }
+  const gcloudEnv: Record<string, string | undefined> = {
+    ...deps.env,
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+    CLOUDSDK_METRICS_ENVIRONMENT: 'github-actions-django-cloudrun',
+    CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: 'false',
+  }
   // A key given in credentials-json wins over ambient credentials: google-github-actions/auth
   // exports this override, which gcloud would otherwise prefer to the activated account.
   if (inputs.credentials) gcloudEnv.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE = undefined
-  const install = await time('gcloud', () => ensureGcloud(inputs.gcloudVersion, { runner: deps.runner, log, toolCache: deps.toolCache, env: gcloudEnv, downloadUrl: deps.gcloudDownloadUrl }))
+  const install = await time('gcloud', () =>
+    ensureGcloud(inputs.gcloudVersion, {
+      runner: deps.runner,
+      log,
+      toolCache: deps.toolCache,
+      env: gcloudEnv,
+      downloadUrl: deps.gcloudDownloadUrl,
+    }),
+  )
   if (inputs.credentials) {
     // A private configuration: the key is activated there, never in the runner's own gcloud config.
     gcloudEnv.CLOUDSDK_CONFIG = join(workDir, 'gcloud-config')
     const keyFile = join(workDir, 'key.json')
     await writeFile(keyFile, inputs.credentials.json, { mode: 0o600 })
-    await new Gcloud(deps.runner, log, install.command, gcloudEnv).run(['auth', 'activate-service-account', '--key-file', keyFile])
+    await new Gcloud(deps.runner, log, install.command, gcloudEnv).run([
+      'auth',
+      'activate-service-account',
+      '--key-file',
+      keyFile,
+    ])
     await rm(keyFile, { force: true })
   }
   const gcloud = new Gcloud(deps.runner, log, install.command, gcloudEnv)

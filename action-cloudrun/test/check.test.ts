@@ -50,14 +50,24 @@ describe('checkRevision', () => {
 
   it('400 at once: Django refuses the host name, and the fix is ALLOWED_HOSTS', async () => {
     const script = scripted([400])
-    expect(await checkRevision(URL, script.deps(60_000))).toMatchObject({ ok: false, status: 400, problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)' })
+    expect(await checkRevision(URL, script.deps(60_000))).toMatchObject({
+      ok: false,
+      status: 400,
+      problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)',
+    })
     expect(script.calls).toHaveLength(1)
   })
 
   it('sends an identity token to a private service', async () => {
     const script = scripted([200])
-    await checkRevision(URL, script.deps(60_000, async () => 'id-token-value'))
-    expect(script.calls[0]?.headers).toEqual({ 'user-agent': 'django-deploy-actions/cloudrun revision check', authorization: 'Bearer id-token-value' })
+    await checkRevision(
+      URL,
+      script.deps(60_000, async () => 'id-token-value'),
+    )
+    expect(script.calls[0]?.headers).toEqual({
+      'user-agent': 'django-deploy-actions/cloudrun revision check',
+      authorization: 'Bearer id-token-value',
+    })
     const anonymous = scripted([200])
     await checkRevision(URL, anonymous.deps(60_000))
     expect(anonymous.calls[0]?.headers.authorization).toBeUndefined()

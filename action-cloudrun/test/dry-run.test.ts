@@ -23,9 +23,25 @@ async function bed(options: { pullRequest?: number; action?: string; runner?: Co
   const summaries: DeploySummary[] = []
   const secrets = new SecretRegistry(() => undefined)
   const refuse = (what: string) => () => Promise.reject(new Error(`dry-run must not ${what}`))
-  const env = { GITHUB_WORKSPACE: options.workspace ?? '/nonexistent', RUNNER_TEMP: runnerTemp, GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_NAME: options.pullRequest ? 'pull_request' : 'push', GITHUB_SHA: 'abc123', GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '42' }
+  const env = {
+    GITHUB_WORKSPACE: options.workspace ?? '/nonexistent',
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_REPOSITORY: 'octo/site',
+    GITHUB_EVENT_NAME: options.pullRequest ? 'pull_request' : 'push',
+    GITHUB_SHA: 'abc123',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_RUN_ID: '42',
+  }
   const payload = options.pullRequest
-    ? { action: options.action ?? 'synchronize', number: options.pullRequest, pull_request: { number: options.pullRequest, head: { sha: 'def456', ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } } }
+    ? {
+        action: options.action ?? 'synchronize',
+        number: options.pullRequest,
+        pull_request: {
+          number: options.pullRequest,
+          head: { sha: 'def456', ref: 'feature', repo: { full_name: 'octo/site' } },
+          base: { ref: 'main', repo: { full_name: 'octo/site' } },
+        },
+      }
     : {}
   const deps: Deps = {
     log: new MemoryLogger(),
@@ -38,9 +54,20 @@ async function bed(options: { pullRequest?: number; action?: string; runner?: Co
     },
     env,
     context: readEventContext({ ...env, GITHUB_EVENT_PATH: '/event.json' }, () => JSON.stringify(payload)),
-    outputs: new Outputs<OutputName>(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets, (name, value) => void (outputs[name] = value)),
+    outputs: new Outputs<OutputName>(
+      ['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'],
+      secrets,
+      (name, value) => void (outputs[name] = value),
+    ),
     writeSummary: async (summary) => void summaries.push(summary),
-    toolCache: { find: () => { throw new Error('dry-run must not look for gcloud') }, downloadTool: refuse('download'), extractTar: refuse('extract'), cacheDir: refuse('cache') },
+    toolCache: {
+      find: () => {
+        throw new Error('dry-run must not look for gcloud')
+      },
+      downloadTool: refuse('download'),
+      extractTar: refuse('extract'),
+      cacheDir: refuse('cache'),
+    },
     probe: refuse('send HTTP requests'),
     now: () => 0,
     sleep: refuse('wait'),
@@ -71,11 +98,24 @@ describe('dry-run', () => {
 
   it('pull request: the preview deploy, no migration, no traffic move', async () => {
     const { deps } = await bed({ pullRequest: 9 })
-    const result = await run(inputsOf({ image: `europe-west1-docker.pkg.dev/demo-proj/images/blog@${DIGEST}`, 'dry-run': 'true' }), deps)
+    const result = await run(
+      inputsOf({ image: `europe-west1-docker.pkg.dev/demo-proj/images/blog@${DIGEST}`, 'dry-run': 'true' }),
+      deps,
+    )
     const detail = steps(result.plan.steps)
-    expect(detail.some((line) => line?.startsWith('gcloud run deploy blog ') && line.endsWith('--no-traffic --tag pr-9 --format json'))).toBe(true)
+    expect(
+      detail.some(
+        (line) => line?.startsWith('gcloud run deploy blog ') && line.endsWith('--no-traffic --tag pr-9 --format json'),
+      ),
+    ).toBe(true)
     expect(detail.some((line) => line?.includes('jobs deploy') || line?.includes('update-traffic'))).toBe(false)
-    expect(result.plan.steps).toContainEqual(expect.objectContaining({ kind: 'check', title: 'Migrations', condition: expect.stringContaining('a preview shares the production database') }))
+    expect(result.plan.steps).toContainEqual(
+      expect.objectContaining({
+        kind: 'check',
+        title: 'Migrations',
+        condition: expect.stringContaining('a preview shares the production database'),
+      }),
+    )
   })
 
   it('closed pull request: the describe and the tag removal, nothing built or deployed, no program run', async () => {
@@ -92,7 +132,14 @@ describe('dry-run', () => {
     ])
     expect(result.plan.steps.at(-1)?.condition).toBe('only when the service has the tag; otherwise nothing changes')
     expect(result.plan.files).toEqual([])
-    expect(summaries).toEqual([expect.objectContaining({ outcome: 'planned', operation: 'remove', target: { kind: 'service', name: 'blog (tag pr-9)' }, plan: result.plan })])
+    expect(summaries).toEqual([
+      expect.objectContaining({
+        outcome: 'planned',
+        operation: 'remove',
+        target: { kind: 'service', name: 'blog (tag pr-9)' },
+        plan: result.plan,
+      }),
+    ])
   })
 
   it('a project to build: reads it (Python parses the settings), generates the files, writes nothing', async () => {
@@ -101,11 +148,21 @@ describe('dry-run', () => {
     const { deps, commands, runnerTemp } = await bed({ runner: spawnRunner, workspace })
     const result = await run(inputsOf({ 'dry-run': 'true' }), deps)
     expect(commands.length).toBeGreaterThan(0)
-    expect(commands.every((command) => /^\S*python3? /.test(command)), commands.join('\n')).toBe(true)
+    expect(
+      commands.every((command) => /^\S*python3? /.test(command)),
+      commands.join('\n'),
+    ).toBe(true)
     expect(await snapshot(workspace)).toEqual(before)
     expect(await readdir(runnerTemp)).toEqual([])
-    expect(result.plan.files.map((file) => file.path).sort()).toEqual(['.dockerignore', '.gcloudignore', 'Dockerfile', 'examplesite/settings_deploy.py'])
-    expect(steps(result.plan.steps)).toContain('gcloud builds submit <RUNNER_TEMP>/…/context --tag europe-west1-docker.pkg.dev/demo-proj/cloud-run-source-deploy/blog:abc123 --project demo-proj --suppress-logs --format json')
+    expect(result.plan.files.map((file) => file.path).sort()).toEqual([
+      '.dockerignore',
+      '.gcloudignore',
+      'Dockerfile',
+      'examplesite/settings_deploy.py',
+    ])
+    expect(steps(result.plan.steps)).toContain(
+      'gcloud builds submit <RUNNER_TEMP>/…/context --tag europe-west1-docker.pkg.dev/demo-proj/cloud-run-source-deploy/blog:abc123 --project demo-proj --suppress-logs --format json',
+    )
     expect(result.plan.summary).toContainEqual(['Settings', 'examplesite.settings_deploy (production overlay)'])
   })
 })
@@ -120,4 +177,3 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return files
 }
-

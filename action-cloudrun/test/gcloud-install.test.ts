@@ -38,21 +38,36 @@ describe('ensureGcloud', () => {
   it('uses a new-enough gcloud on PATH and downloads nothing', async () => {
     const { runner } = versionRunner({ gcloud: '550.0.0' })
     const { cache, events } = toolCache()
-    expect(await ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).toEqual({ command: 'gcloud', version: '550.0.0', source: 'path' })
+    expect(await ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).toEqual({
+      command: 'gcloud',
+      version: '550.0.0',
+      source: 'path',
+    })
     expect(events).toEqual([])
   })
 
   it('an old gcloud on PATH: the pinned release from the tool cache', async () => {
     const { runner } = versionRunner({ gcloud: '400.0.0' })
     const { cache, events } = toolCache({ [`gcloud@${PINNED_GCLOUD}`]: '/cache/gcloud/578.0.0/x64' })
-    expect(await ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).toEqual({ command: '/cache/gcloud/578.0.0/x64/bin/gcloud', version: PINNED_GCLOUD, source: 'tool-cache' })
+    expect(await ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).toEqual({
+      command: '/cache/gcloud/578.0.0/x64/bin/gcloud',
+      version: PINNED_GCLOUD,
+      source: 'tool-cache',
+    })
     expect(events).toEqual([])
   })
 
   it('gcloud-version asks for an exact release: PATH must match it, else it is downloaded for this platform and cached', async () => {
     const { runner } = versionRunner({ gcloud: '578.0.0', '/cache/gcloud/560.0.0/bin/gcloud': '560.0.0' })
     const { cache, events } = toolCache()
-    const installed = await ensureGcloud('560.0.0', { runner, log: new MemoryLogger(), toolCache: cache, env: {}, platform: 'darwin', arch: 'arm64' })
+    const installed = await ensureGcloud('560.0.0', {
+      runner,
+      log: new MemoryLogger(),
+      toolCache: cache,
+      env: {},
+      platform: 'darwin',
+      arch: 'arm64',
+    })
     expect(installed).toEqual({ command: '/cache/gcloud/560.0.0/bin/gcloud', version: '560.0.0', source: 'download' })
     expect(events).toEqual([
       'download https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-560.0.0-darwin-arm.tar.gz',
@@ -64,23 +79,43 @@ describe('ensureGcloud', () => {
   it('no gcloud at all on linux x64: the pinned release', async () => {
     const { runner } = versionRunner({ [`/cache/gcloud/${PINNED_GCLOUD}/bin/gcloud`]: PINNED_GCLOUD })
     const { cache, events } = toolCache()
-    expect((await ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {}, platform: 'linux', arch: 'x64' })).source).toBe('download')
-    expect(events[0]).toBe(`download https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-${PINNED_GCLOUD}-linux-x86_64.tar.gz`)
+    expect(
+      (
+        await ensureGcloud(undefined, {
+          runner,
+          log: new MemoryLogger(),
+          toolCache: cache,
+          env: {},
+          platform: 'linux',
+          arch: 'x64',
+        })
+      ).source,
+    ).toBe('download')
+    expect(events[0]).toBe(
+      `download https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-sdk-${PINNED_GCLOUD}-linux-x86_64.tar.gz`,
+    )
   })
 
   it('a failed download names gcloud-version and says what to do', async () => {
     const { runner } = versionRunner({})
     const { cache } = toolCache({}, true)
-    const error = await ensureGcloud('999.0.0', { runner, log: new MemoryLogger(), toolCache: cache, env: {} }).catch((caught: unknown) => caught)
+    const error = await ensureGcloud('999.0.0', { runner, log: new MemoryLogger(), toolCache: cache, env: {} }).catch(
+      (caught: unknown) => caught,
+    )
     expect(error).toBeInstanceOf(ActionError)
-    expect(error).toMatchObject({ input: 'gcloud-version', message: 'Could not install gcloud 999.0.0: Unexpected HTTP response: 404' })
+    expect(error).toMatchObject({
+      input: 'gcloud-version',
+      message: 'Could not install gcloud 999.0.0: Unexpected HTTP response: 404',
+    })
     expect((error as ActionError).hint).toContain('release-notes')
   })
 
   it('an archive that is not the version it claims is refused', async () => {
     const { runner } = versionRunner({ [`/cache/gcloud/${PINNED_GCLOUD}/bin/gcloud`]: '500.0.0' })
     const { cache } = toolCache()
-    await expect(ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).rejects.toThrow(`reports version 500.0.0, expected ${PINNED_GCLOUD}`)
+    await expect(ensureGcloud(undefined, { runner, log: new MemoryLogger(), toolCache: cache, env: {} })).rejects.toThrow(
+      `reports version 500.0.0, expected ${PINNED_GCLOUD}`,
+    )
   })
 
   it('compares versions numerically', () => {
@@ -106,11 +141,17 @@ describe('gcloud errors', () => {
   })
 
   it('hints at the role for a missing permission, the APIs, credentials and IAM policy', () => {
-    expect(hintFor(DENIED)).toBe('The deploying account lacks run.services.get. Grant it roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account) on the project.')
+    expect(hintFor(DENIED)).toBe(
+      'The deploying account lacks run.services.get. Grant it roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account) on the project.',
+    )
     expect(hintFor("Permission 'cloudbuild.builds.create' denied")).toContain('roles/cloudbuild.builds.editor')
     expect(hintFor("Permission 'artifactregistry.repositories.create' denied")).toContain('roles/artifactregistry.admin')
-    expect(hintFor('ERROR: (gcloud.run.deploy) You do not currently have an active account selected.')).toContain('credentials-json')
-    expect(hintFor('Cloud Run Admin API has not been used in project 123 before or it is disabled.')).toContain('gcloud services enable run.googleapis.com')
+    expect(hintFor('ERROR: (gcloud.run.deploy) You do not currently have an active account selected.')).toContain(
+      'credentials-json',
+    )
+    expect(hintFor('Cloud Run Admin API has not been used in project 123 before or it is disabled.')).toContain(
+      'gcloud services enable run.googleapis.com',
+    )
     expect(hintFor('Setting IAM policy failed: run.services.setIamPolicy')).toContain('allow-unauthenticated: false')
     expect(hintFor('something else')).toBeUndefined()
   })
@@ -130,8 +171,14 @@ describe('gcloud errors', () => {
     const gcloud = new Gcloud(runner, new MemoryLogger(), '/opt/gcloud/bin/gcloud', { CLOUDSDK_CORE_DISABLE_PROMPTS: '1' })
     const error = await gcloud.run(['run', 'services', 'describe', 'blog']).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(GcloudError)
-    expect(error).toMatchObject({ message: expect.stringMatching(/^gcloud run services describe failed: PERMISSION_DENIED/), hint: expect.stringContaining('roles/run.admin'), exitCode: 1 })
-    await expect(gcloud.json(['run', 'deploy', 'blog'])).rejects.toThrow('gcloud run deploy blog printed output that is not JSON: Service URL: https://x')
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^gcloud run services describe failed: PERMISSION_DENIED/),
+      hint: expect.stringContaining('roles/run.admin'),
+      exitCode: 1,
+    })
+    await expect(gcloud.json(['run', 'deploy', 'blog'])).rejects.toThrow(
+      'gcloud run deploy blog printed output that is not JSON: Service URL: https://x',
+    )
     expect(seen.map((call) => call.command)).toEqual(['/opt/gcloud/bin/gcloud', '/opt/gcloud/bin/gcloud'])
     expect(seen[0]?.env).toEqual({ CLOUDSDK_CORE_DISABLE_PROMPTS: '1' })
   })

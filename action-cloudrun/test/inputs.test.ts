@@ -20,7 +20,11 @@ function read(values: Record<string, string>) {
   const masked: string[] = []
   const source = inputSourceFrom({ region: 'europe-west1', service: 'blog', ...values })
   try {
-    const inputs = readInputs(source, (value) => secrets.push(value), (value) => masked.push(value))
+    const inputs = readInputs(
+      source,
+      (value) => secrets.push(value),
+      (value) => masked.push(value),
+    )
     return { inputs, secrets, masked, error: undefined }
   } catch (error) {
     return { inputs: undefined, secrets, masked, error: error as InputError }
@@ -92,7 +96,11 @@ describe('service, region, project', () => {
   })
 
   it('requires service and region, saying what to add', () => {
-    expect(refused({ service: '' })).toMatchObject({ input: 'service', message: 'is required but was not set.', hint: "Add 'service: my-site' (the Cloud Run service to create or update)." })
+    expect(refused({ service: '' })).toMatchObject({
+      input: 'service',
+      message: 'is required but was not set.',
+      hint: "Add 'service: my-site' (the Cloud Run service to create or update).",
+    })
     expect(refused({ region: '' })).toMatchObject({ input: 'region', message: 'is required but was not set.' })
   })
 
@@ -106,7 +114,10 @@ describe('service, region, project', () => {
   })
 
   it('refuses a project name or number where the ID belongs, and takes the key’s project otherwise', () => {
-    expect(refused({ 'project-id': 'My Project' })).toMatchObject({ input: 'project-id', message: "'My Project' is not a project ID." })
+    expect(refused({ 'project-id': 'My Project' })).toMatchObject({
+      input: 'project-id',
+      message: "'My Project' is not a project ID.",
+    })
     expect(refused({ 'project-id': '123456789012' }).input).toBe('project-id')
     expect(read({ 'credentials-json': JSON.stringify(KEY) }).inputs?.projectId).toBe('key-project')
     expect(read({ 'credentials-json': JSON.stringify(KEY), 'project-id': 'other-proj' }).inputs?.projectId).toBe('other-proj')
@@ -142,9 +153,15 @@ describe('credentials-json', () => {
   })
 
   it('other credentials, missing fields, a damaged private key', () => {
-    expect(refused({ 'credentials-json': JSON.stringify({ ...KEY, type: 'authorized_user' }) }).message).toBe("is a 'authorized_user' credential, not a service-account key.")
-    expect(refused({ 'credentials-json': JSON.stringify({ type: 'service_account', client_email: KEY.client_email }) }).message).toBe('is not a service-account key (missing private_key, private_key_id, token_uri).')
-    expect(refused({ 'credentials-json': '[1, 2]' }).message).toBe('is not a service-account key (missing type, client_email, private_key, private_key_id, token_uri).')
+    expect(refused({ 'credentials-json': JSON.stringify({ ...KEY, type: 'authorized_user' }) }).message).toBe(
+      "is a 'authorized_user' credential, not a service-account key.",
+    )
+    expect(
+      refused({ 'credentials-json': JSON.stringify({ type: 'service_account', client_email: KEY.client_email }) }).message,
+    ).toBe('is not a service-account key (missing private_key, private_key_id, token_uri).')
+    expect(refused({ 'credentials-json': '[1, 2]' }).message).toBe(
+      'is not a service-account key (missing type, client_email, private_key, private_key_id, token_uri).',
+    )
     const damaged = refused({ 'credentials-json': JSON.stringify({ ...KEY, private_key: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }) })
     expect(damaged).toMatchObject({ input: 'credentials-json', message: 'has a private_key that is not a PEM private key.' })
   })
@@ -189,9 +206,16 @@ describe('env-vars', () => {
   })
 
   it('refuses names that Cloud Run sets or reserves', () => {
-    expect(refused({ 'env-vars': 'PORT=8000' })).toMatchObject({ input: 'env-vars', message: 'PORT is set by Cloud Run itself and cannot be given.', hint: 'Remove PORT from env-vars.' })
+    expect(refused({ 'env-vars': 'PORT=8000' })).toMatchObject({
+      input: 'env-vars',
+      message: 'PORT is set by Cloud Run itself and cannot be given.',
+      hint: 'Remove PORT from env-vars.',
+    })
     expect(refused({ 'env-vars': 'K_SERVICE=x' }).message).toContain('K_SERVICE is set by Cloud Run')
-    expect(refused({ 'env-vars': 'X_GOOGLE_THING=1' })).toMatchObject({ input: 'env-vars', message: 'X_GOOGLE_THING: names starting with X_GOOGLE_ are reserved by Google.' })
+    expect(refused({ 'env-vars': 'X_GOOGLE_THING=1' })).toMatchObject({
+      input: 'env-vars',
+      message: 'X_GOOGLE_THING: names starting with X_GOOGLE_ are reserved by Google.',
+    })
   })
 
   it('masks values even when a later line is invalid', () => {
@@ -203,7 +227,12 @@ describe('env-vars', () => {
 
 describe('secrets', () => {
   it('reads ENV=SECRET:VERSION and full resource names', () => {
-    expect(read({ secrets: 'SECRET_KEY=django-secret-key:latest\n# a comment\nDATABASE_URL = db-url:3\nAPI=projects/123456789012/secrets/api-token/versions/2' }).inputs?.secrets).toEqual([
+    expect(
+      read({
+        secrets:
+          'SECRET_KEY=django-secret-key:latest\n# a comment\nDATABASE_URL = db-url:3\nAPI=projects/123456789012/secrets/api-token/versions/2',
+      }).inputs?.secrets,
+    ).toEqual([
       { env: 'SECRET_KEY', reference: 'django-secret-key:latest' },
       { env: 'DATABASE_URL', reference: 'db-url:3' },
       { env: 'API', reference: 'projects/123456789012/secrets/api-token/versions/2' },
@@ -219,11 +248,21 @@ describe('secrets', () => {
   })
 
   it('not a reference, not ENV=..., reserved, or given twice', () => {
-    expect(refused({ secrets: 'SECRET_KEY=my secret value' })).toMatchObject({ input: 'secrets', message: "SECRET_KEY: 'my secret value' is not a Secret Manager reference." })
-    expect(refused({ secrets: 'django-secret-key:latest' })).toMatchObject({ input: 'secrets', message: "'django-secret-key:latest' is not ENV=SECRET:VERSION.", hint: 'Write one per line, e.g. SECRET_KEY=django-secret-key:latest.' })
+    expect(refused({ secrets: 'SECRET_KEY=my secret value' })).toMatchObject({
+      input: 'secrets',
+      message: "SECRET_KEY: 'my secret value' is not a Secret Manager reference.",
+    })
+    expect(refused({ secrets: 'django-secret-key:latest' })).toMatchObject({
+      input: 'secrets',
+      message: "'django-secret-key:latest' is not ENV=SECRET:VERSION.",
+      hint: 'Write one per line, e.g. SECRET_KEY=django-secret-key:latest.',
+    })
     expect(refused({ secrets: 'SECRET_KEY=a:latest:3' }).input).toBe('secrets')
     expect(refused({ secrets: 'PORT=port:1' }).message).toBe('PORT is set by Cloud Run itself.')
-    expect(refused({ 'env-vars': 'SECRET_KEY=x', secrets: 'SECRET_KEY=key:latest' })).toMatchObject({ input: 'secrets', message: 'SECRET_KEY is given twice (in env-vars or secrets).' })
+    expect(refused({ 'env-vars': 'SECRET_KEY=x', secrets: 'SECRET_KEY=key:latest' })).toMatchObject({
+      input: 'secrets',
+      message: 'SECRET_KEY is given twice (in env-vars or secrets).',
+    })
   })
 })
 
@@ -239,7 +278,11 @@ describe('other inputs', () => {
     [{ 'max-instances': '0' }, 'max-instances', 'must be at least 1, got 0.'],
     [{ concurrency: 'lots' }, 'concurrency', "must be a whole number, got 'lots'."],
     [{ 'service-account': 'blog-runtime' }, 'service-account', "'blog-runtime' is not a service account email."],
-    [{ tag: 'PR_7' }, 'tag', "'PR_7' must start with a lowercase letter and contain only lowercase letters, digits and dashes (not ending with one)."],
+    [
+      { tag: 'PR_7' },
+      'tag',
+      "'PR_7' must start with a lowercase letter and contain only lowercase letters, digits and dashes (not ending with one).",
+    ],
     [{ tag: 'a'.repeat(57) }, 'tag', `is too long: "${'a'.repeat(57)}---blog" must fit in 63 characters (a DNS label).`],
     [{ 'gcloud-version': 'latest' }, 'gcloud-version', "'latest' is not a gcloud version."],
     [{ 'settings-patch': 'edit' }, 'settings-patch', "must be one of 'overlay', 'none', got 'edit'."],
@@ -268,14 +311,27 @@ describe('other inputs', () => {
 
 describe('flags', () => {
   it('splits like a shell without expansion', () => {
-    expect(splitFlags(`--vpc-connector=main --labels "team=web,tier=front" --description 'a b' --x=""`)).toEqual(['--vpc-connector=main', '--labels', 'team=web,tier=front', '--description', 'a b', '--x='])
+    expect(splitFlags(`--vpc-connector=main --labels "team=web,tier=front" --description 'a b' --x=""`)).toEqual([
+      '--vpc-connector=main',
+      '--labels',
+      'team=web,tier=front',
+      '--description',
+      'a b',
+      '--x=',
+    ])
     expect(splitFlags('')).toEqual([])
   })
 
   it('refuses flags the action owns, unclosed quotes and a leading non-flag', () => {
-    expect(refused({ flags: '--timeout=300 --no-traffic' })).toMatchObject({ input: 'flags', message: '--no-traffic is set by the action.' })
+    expect(refused({ flags: '--timeout=300 --no-traffic' })).toMatchObject({
+      input: 'flags',
+      message: '--no-traffic is set by the action.',
+    })
     expect(refused({ flags: '--env-vars-file=other.yaml' }).message).toBe('--env-vars-file is set by the action.')
     expect(refused({ flags: '--labels "a=b' })).toMatchObject({ input: 'flags', message: 'has an unclosed " quote.' })
-    expect(refused({ flags: 'vpc-connector main' })).toMatchObject({ input: 'flags', message: "must start with a flag, got 'vpc-connector'." })
+    expect(refused({ flags: 'vpc-connector main' })).toMatchObject({
+      input: 'flags',
+      message: "must start with a flag, got 'vpc-connector'.",
+    })
   })
 })

@@ -2,14 +2,25 @@ import { describe, expect, it } from 'vitest'
 import { readService, trafficListingLine, type KnativeService } from '../src/service.js'
 
 /** `gcloud run services describe --format json` of a service with production traffic and two previews (Knative v1 shape). */
-function described(overrides: { traffic?: NonNullable<KnativeService['status']>['traffic']; spec?: KnativeService['spec']; urls?: string } = {}): KnativeService {
+function described(
+  overrides: { traffic?: NonNullable<KnativeService['status']>['traffic']; spec?: KnativeService['spec']; urls?: string } = {},
+): KnativeService {
   return {
     metadata: {
       name: 'blog',
       namespace: '123456789012',
-      annotations: { 'run.googleapis.com/urls': overrides.urls ?? '["https://blog-123456789012.europe-west1.run.app","https://blog-abcdef123g-ew.a.run.app"]' },
+      annotations: {
+        'run.googleapis.com/urls':
+          overrides.urls ?? '["https://blog-123456789012.europe-west1.run.app","https://blog-abcdef123g-ew.a.run.app"]',
+      },
     },
-    spec: overrides.spec ?? { traffic: [{ latestRevision: true, percent: 100 }, { revisionName: 'blog-00003-abc', tag: 'pr-3' }, { revisionName: 'blog-00004-def', tag: 'pr-7' }] },
+    spec: overrides.spec ?? {
+      traffic: [
+        { latestRevision: true, percent: 100 },
+        { revisionName: 'blog-00003-abc', tag: 'pr-3' },
+        { revisionName: 'blog-00004-def', tag: 'pr-7' },
+      ],
+    },
     status: {
       url: 'https://blog-abcdef123g-ew.a.run.app',
       latestCreatedRevisionName: 'blog-00004-def',
@@ -35,7 +46,9 @@ describe('readService', () => {
   })
 
   it('lists every URL, the deterministic one first, and prefers it', () => {
-    const service = readService(described({ urls: '["https://blog-abcdef123g-ew.a.run.app","https://blog-123456789012.europe-west1.run.app"]' }))
+    const service = readService(
+      described({ urls: '["https://blog-abcdef123g-ew.a.run.app","https://blog-123456789012.europe-west1.run.app"]' }),
+    )
     expect(service.urls).toEqual(['https://blog-123456789012.europe-west1.run.app', 'https://blog-abcdef123g-ew.a.run.app'])
     expect(service.url).toBe('https://blog-abcdef123g-ew.a.run.app')
     expect(service.preferredUrl).toBe('https://blog-123456789012.europe-west1.run.app')
@@ -51,15 +64,33 @@ describe('readService', () => {
 
   it('reads the project number, revisions and the traffic', () => {
     const service = readService(described())
-    expect(service).toMatchObject({ projectNumber: '123456789012', latestCreatedRevisionName: 'blog-00004-def', latestReadyRevisionName: 'blog-00004-def', followsLatest: true })
+    expect(service).toMatchObject({
+      projectNumber: '123456789012',
+      latestCreatedRevisionName: 'blog-00004-def',
+      latestReadyRevisionName: 'blog-00004-def',
+      followsLatest: true,
+    })
     expect(service.trafficLine).toBe('100% → blog-00002-xyz (latest); tags: pr-3 → blog-00003-abc, pr-7 → blog-00004-def')
   })
 
   it('sees traffic pinned by an earlier --no-traffic deploy', () => {
     const pinned = readService(
       described({
-        spec: { traffic: [{ revisionName: 'blog-00002-xyz', percent: 100 }, { latestRevision: true, percent: 0 }] },
-        traffic: [{ revisionName: 'blog-00002-xyz', percent: 100 }, { revisionName: 'blog-00004-def', percent: 0, tag: 'candidate', url: 'https://candidate---blog-abcdef123g-ew.a.run.app' }],
+        spec: {
+          traffic: [
+            { revisionName: 'blog-00002-xyz', percent: 100 },
+            { latestRevision: true, percent: 0 },
+          ],
+        },
+        traffic: [
+          { revisionName: 'blog-00002-xyz', percent: 100 },
+          {
+            revisionName: 'blog-00004-def',
+            percent: 0,
+            tag: 'candidate',
+            url: 'https://candidate---blog-abcdef123g-ew.a.run.app',
+          },
+        ],
       }),
     )
     expect(pinned.followsLatest).toBe(false)
@@ -79,7 +110,9 @@ describe('readService', () => {
     expect(specOnly.tagged('pr-3')).toEqual({ revisionName: 'blog-00003-abc' })
     expect(specOnly.tagUrl('pr-3')).toBeUndefined()
     // A tag on LATEST names the revision LATEST currently is.
-    const onLatest = readService(described({ spec: { traffic: [{ latestRevision: true, percent: 100, tag: 'current' }] }, traffic: [] }))
+    const onLatest = readService(
+      described({ spec: { traffic: [{ latestRevision: true, percent: 100, tag: 'current' }] }, traffic: [] }),
+    )
     expect(onLatest.tagged('current')).toEqual({ revisionName: 'blog-00004-def' })
   })
 })
@@ -89,7 +122,12 @@ describe('trafficListingLine', () => {
     expect(
       trafficListingLine([
         { displayPercent: '100%', displayRevisionId: 'LATEST (currently blog-00002-xyz)', specPercent: '100', tags: [] },
-        { displayPercent: '0%', displayRevisionId: 'blog-00003-abc', specPercent: '0', tags: [{ tag: 'pr-3', url: 'https://pr-3---blog-abcdef123g-ew.a.run.app' }] },
+        {
+          displayPercent: '0%',
+          displayRevisionId: 'blog-00003-abc',
+          specPercent: '0',
+          tags: [{ tag: 'pr-3', url: 'https://pr-3---blog-abcdef123g-ew.a.run.app' }],
+        },
       ]),
     ).toBe('100% → LATEST (currently blog-00002-xyz); tags: pr-3 → blog-00003-abc')
     expect(trafficListingLine([])).toBe('no traffic')

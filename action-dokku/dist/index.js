@@ -55325,7 +55325,11 @@ function readEventContext(env = process.env, readFile = (path) => (0,external_no
     const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
     const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
     const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
+    const onDefaultBranch = pullRequest === undefined &&
+        defaultBranch !== undefined &&
+        (workflowRun
+            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+            : ref === `refs/heads/${defaultBranch}`);
     return {
         eventName,
         action: str(payload.action),
@@ -55366,11 +55370,21 @@ function secretsAvailable(context) {
 }
 /** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
 function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
+    const prEvent = context.eventName === 'pull_request' ||
+        context.eventName === 'pull_request_review' ||
+        context.eventName === 'pull_request_review_comment';
     if (prEvent && context.pullRequest?.fromFork) {
         return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
     }
-    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
+    const dependabotEvents = [
+        'pull_request',
+        'pull_request_review',
+        'pull_request_review_comment',
+        'push',
+        'create',
+        'deployment',
+        'deployment_status',
+    ];
     if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
         return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
     }
@@ -55378,7 +55392,13 @@ function noSecretsReason(context) {
 }
 /** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
 function withPullRequest(context, pullRequest) {
-    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
+    return {
+        ...context,
+        pullRequest,
+        sha: context.workflowRun?.headSha || pullRequest.headSha,
+        refName: pullRequest.headRef,
+        onDefaultBranch: false,
+    };
 }
 /** The commit's page on GitHub (`sha` defaults to the commit we report on). */
 function commitUrl(context, sha = context.sha) {
@@ -55391,7 +55411,9 @@ function parsePullRequest(pr, repository) {
     const baseRepository = str(obj(base.repo).full_name) ?? repository;
     const number = Number(pr.number);
     if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
+        throw new ActionError('The pull request event payload has no pull request number.', {
+            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+        });
     }
     return {
         number,
@@ -55492,7 +55514,9 @@ function causeChain(error) {
     for (let depth = 0; cause !== undefined && depth < 5; depth++) {
         const request = cause.request;
         const status = cause.status;
-        const where = request?.url ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})` : '';
+        const where = request?.url
+            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+            : '';
         lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
         cause = cause instanceof Error ? cause.cause : undefined;
     }
@@ -55613,7 +55637,7 @@ class MemoryLogger {
  */
 /** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
 function markdown_text(value) {
-    return oneLine(value)
+    return (oneLine(value)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -55623,7 +55647,7 @@ function markdown_text(value) {
         .replace(/^([-+#])/, '\\$1')
         .replace(/^(\d+)([.)])/, '$1\\$2')
         // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060');
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
 }
 /** An inline code span that holds any text, including backticks. */
 function code(value) {
@@ -55825,8 +55849,18 @@ function renderSummary(summary) {
         facts.push([markdown_text(label), markdown_text(value)]);
     parts.push(table(['', ''], facts));
     if (summary.created?.length || summary.alreadyPresent?.length) {
-        const list = (items) => (items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing']);
-        parts.push(['### Resources', '', '**Created by this run**', '', ...list(summary.created), '', '**Already present**', '', ...list(summary.alreadyPresent)].join('\n'));
+        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
+        parts.push([
+            '### Resources',
+            '',
+            '**Created by this run**',
+            '',
+            ...list(summary.created),
+            '',
+            '**Already present**',
+            '',
+            ...list(summary.alreadyPresent),
+        ].join('\n'));
     }
     if (summary.phases?.length) {
         const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
@@ -55858,7 +55892,9 @@ function headline(summary) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing
+                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
             return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
@@ -56395,7 +56431,9 @@ function parseHostKeys(text, host, port, insecure) {
             throw new InputError(HOST_KEY_INPUT, `line ${number} is neither a known_hosts line nor a SHA256 fingerprint: '${preview(line)}'.`, hostKeyHint(host, port));
         }
         if (ALGORITHMS_BY_KEY_TYPE[keyType] === undefined) {
-            const why = keyType === 'ssh-dss' ? 'DSA host keys are obsolete and not accepted' : `'${keyType}' is not a host key type we can verify`;
+            const why = keyType === 'ssh-dss'
+                ? 'DSA host keys are obsolete and not accepted'
+                : `'${keyType}' is not a host key type we can verify`;
             throw new InputError(HOST_KEY_INPUT, `line ${number}: ${why}.`, 'Pin an ed25519, ECDSA or RSA host key of the server (ssh-keyscan -t ed25519 HOST).');
         }
         const blob = decodeKey(base64, keyType, number);
@@ -56472,7 +56510,10 @@ function hashedMatches(entry, name) {
     return expected.length === actual.length && (0,external_node_crypto_.timingSafeEqual)(expected, actual);
 }
 function wildcardMatch(pattern, text) {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const regex = new RegExp(`^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`);
     return regex.test(text);
 }
 /** Host-key algorithms to offer, so the server presents a key type we have a pin for. */
@@ -56512,7 +56553,9 @@ function sameBytes(a, b) {
 }
 /** Fingerprints of the pins, for error messages (never secret: they are public keys). */
 function describePins(policy) {
-    return policy.pins.map((pin) => (pin.kind === 'key' ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})` : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`));
+    return policy.pins.map((pin) => pin.kind === 'key'
+        ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})`
+        : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`);
 }
 
 // EXTERNAL MODULE: ../node_modules/ssh2/lib/index.js
@@ -56578,7 +56621,10 @@ function normalise(input) {
         const [, begin, body, end] = armoured;
         text = `${begin}\n${(body ?? '').replace(/ /g, '\n')}\n${end}`;
     }
-    return `${text.split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+    return `${text
+        .split('\n')
+        .map((line) => line.trimEnd())
+        .join('\n')}\n`;
 }
 function checkType(key) {
     if (key.type === 'ssh-dss') {
@@ -56635,14 +56681,32 @@ function ed25519ToOpenSsh(key) {
     const type = Buffer.from('ssh-ed25519');
     const publicBlob = concat([sshString(type), sshString(pub)]);
     const check = (0,external_node_crypto_.randomBytes)(4);
-    let privateSection = concat([check, check, sshString(type), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(Buffer.alloc(0))]);
+    let privateSection = concat([
+        check,
+        check,
+        sshString(type),
+        sshString(pub),
+        sshString(Buffer.concat([seed, pub])),
+        sshString(Buffer.alloc(0)),
+    ]);
     const padding = [];
     for (let i = 1; (privateSection.length + padding.length) % 8 !== 0; i++)
         padding.push(i);
     privateSection = Buffer.concat([privateSection, Buffer.from(padding)]);
     const none = Buffer.from('none');
-    const body = concat([Buffer.from('openssh-key-v1\0', 'latin1'), sshString(none), sshString(none), sshString(Buffer.alloc(0)), uint32(1), sshString(publicBlob), sshString(privateSection)]);
-    const base64 = body.toString('base64').replace(/(.{70})/g, '$1\n').replace(/\n$/, '');
+    const body = concat([
+        Buffer.from('openssh-key-v1\0', 'latin1'),
+        sshString(none),
+        sshString(none),
+        sshString(Buffer.alloc(0)),
+        uint32(1),
+        sshString(publicBlob),
+        sshString(privateSection),
+    ]);
+    const base64 = body
+        .toString('base64')
+        .replace(/(.{70})/g, '$1\n')
+        .replace(/\n$/, '');
     return `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 function uint32(value) {
@@ -56778,7 +56842,15 @@ function displayTarget(target) {
 
 
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
-const RESERVED_CONFIG = new Set(['PORT', 'GIT_REV', 'DOKKU_PROXY_PORT', 'DOKKU_PROXY_SSL_PORT', 'DOKKU_APP_TYPE', 'DOKKU_APP_RESTORE', 'DJANGO_DEPLOY_MANAGED_CONFIG']);
+const RESERVED_CONFIG = new Set([
+    'PORT',
+    'GIT_REV',
+    'DOKKU_PROXY_PORT',
+    'DOKKU_PROXY_SSL_PORT',
+    'DOKKU_APP_TYPE',
+    'DOKKU_APP_RESTORE',
+    'DJANGO_DEPLOY_MANAGED_CONFIG',
+]);
 function readInputs(source, setSecret) {
     const read = new InputReader(source);
     // Secrets first, masked before anything can echo them.
@@ -56825,7 +56897,7 @@ function readInputs(source, setSecret) {
     const letsencrypt = read.boolean('letsencrypt', false);
     const domains = readDomains(read.raw('domains'));
     if (letsencrypt && domains.length === 0) {
-        throw new InputError('letsencrypt', 'needs at least one domain: certificates are issued for the app\'s domains.', 'Add your domain(s) to the domains input.');
+        throw new InputError('letsencrypt', "needs at least one domain: certificates are issued for the app's domains.", 'Add your domain(s) to the domains input.');
     }
     const letsencryptEmail = read.optional('letsencrypt-email');
     if (letsencryptEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(letsencryptEmail)) {
@@ -56859,13 +56931,20 @@ function readInputs(source, setSecret) {
 }
 /** git check-ref-format rules that matter here, plus "no spaces": Dokku passes git:* arguments unquoted. */
 function checkBranch(branch) {
+    const bad = 
     // eslint-disable-next-line no-control-regex
-    const bad = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) || branch.split('/').some((part) => part.startsWith('.'));
+    /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) ||
+        branch.split('/').some((part) => part.startsWith('.'));
     if (bad)
         throw new InputError('branch', `'${branch}' is not a valid git branch name.`, 'Use the branch Dokku deploys from, e.g. main or master (dokku git:report APP).');
 }
 function readDomains(text) {
-    const domains = [...new Set(text.split(/[\s,]+/).map((domain) => domain.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
+    const domains = [
+        ...new Set(text
+            .split(/[\s,]+/)
+            .map((domain) => domain.trim().toLowerCase().replace(/\.$/, ''))
+            .filter(Boolean)),
+    ];
     for (const domain of domains) {
         if (/^[a-z][a-z0-9+.-]*:\/\//.test(domain))
             throw new InputError('domains', `'${domain}' is a URL; list bare domain names.`, 'Write app.example.com, not https://app.example.com.');
@@ -56876,7 +56955,11 @@ function readDomains(text) {
     return domains;
 }
 function readWorkingDirectory(text) {
-    const normalised = text.replaceAll('\\', '/').replace(/\/+$/, '').replace(/^(\.\/)+/, '').replace(/^\.$/, '');
+    const normalised = text
+        .replaceAll('\\', '/')
+        .replace(/\/+$/, '')
+        .replace(/^(\.\/)+/, '')
+        .replace(/^\.$/, '');
     if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
         throw new InputError('working-directory', `'${text}' must be a folder inside the repository.`, 'Give a path relative to the repository root, e.g. apps/blog.');
     }
@@ -56967,7 +57050,10 @@ const variables_OVERLAY_VARIABLES = [
     own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
 ];
 /** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [variable.name, ...variable.aliases]);
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
 function overlayVariable(name) {
     const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
     if (!found)
@@ -57889,7 +57975,16 @@ class GitError extends Error {
     }
 }
 /** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX'];
+const SCRUBBED = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+];
 function gitEnvironment(indexFile, extra = {}) {
     const env = {};
     for (const name of SCRUBBED)
@@ -57983,7 +58078,10 @@ function normalizeSubdirectory(value, input) {
         });
     }
     if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, { input, hint: 'Point it at a folder of your project instead.' });
+        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+            input,
+            hint: 'Point it at a folder of your project instead.',
+        });
     }
     return segments.join('/');
 }
@@ -58000,7 +58098,7 @@ function checkGeneratedPath(path) {
     }
     if (isSecretPath(path)) {
         throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: 'Credentials belong in the deploy target\'s secret store (Secret Manager, Dokku config), never in the deployed files.',
+            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
         });
     }
 }
@@ -58092,11 +58190,14 @@ async function headTree(repo, prefix, input) {
         return oid;
     const shortHead = repo.head.slice(0, 12);
     if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, { input, hint: 'Point it at the folder that holds manage.py.' });
+        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds manage.py.',
+        });
     if (type === 'commit') {
         throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
             input,
-            hint: 'Deploy from the submodule\'s own repository, or check it out with `submodules: true` and use `source: working-tree`.',
+            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
         });
     }
     const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
@@ -58108,7 +58209,7 @@ async function headTree(repo, prefix, input) {
     }
     throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
         input,
-        hint: 'Give the path relative to the repository root, e.g. \'backend\' for backend/manage.py.',
+        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
     });
 }
 async function snapshotTree(repo, indexedGit, prefix, input) {
@@ -58116,7 +58217,10 @@ async function snapshotTree(repo, indexedGit, prefix, input) {
     if (prefix) {
         const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
         if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, { input, hint: 'Give the path relative to the repository root.' });
+            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
+                input,
+                hint: 'Give the path relative to the repository root.',
+            });
         }
     }
     const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
@@ -58206,14 +58310,21 @@ async function commitTree(git, request) {
     const baseAuthor = source?.author ?? fallback;
     const baseCommitter = source?.committer ?? fallback;
     const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer ? { ...request.committer, date: request.committer.date ?? baseCommitter.date } : baseCommitter;
+    const committer = request.committer
+        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+        : baseCommitter;
     const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
     // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, { input: ensureNewline(request.message(source)), env: identityEnvironment(author, committer) });
+    const commit = await git.text(args, {
+        input: ensureNewline(request.message(source)),
+        env: identityEnvironment(author, committer),
+    });
     return { commit, parent: parent?.commit ?? null, unchanged: false };
 }
 async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { okExitCodes: [1, 128] });
+    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+        okExitCodes: [1, 128],
+    });
     const commit = result.stdout.trim();
     if (result.exitCode !== 0 || commit === '') {
         throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
@@ -58368,7 +58479,10 @@ async function temp_withTempDir(root, label, fn) {
 async function openRepository(runner, repoRoot, input, tempRoot) {
     await requireDirectory(repoRoot, input);
     const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], { cwd: repoRoot, env: gitEnvironment() })
+        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        env: gitEnvironment(),
+    })
         .catch((error) => {
         if (error.code !== 'ENOENT')
             throw error;
@@ -58400,7 +58514,10 @@ async function requireDirectory(path, input) {
         });
     }
     if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, { input, hint: 'Point it at the folder that holds your project.' });
+        throw new ActionError(`'${path}' is a file, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds your project.',
+        });
 }
 async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     if (/dubious ownership/i.test(stderr)) {
@@ -58423,11 +58540,20 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
     // objects go into a throwaway repository so the rest of the pipeline is the same.
     const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], { env: gitEnvironment() });
+    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+        env: gitEnvironment(),
+    });
     if (init.exitCode !== 0)
         throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
     const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
-    return { git: new git_Git(runner, { gitDir, workTree: topLevel }), topLevel, prefix: '', head: null, shallow: false, temporary: true };
+    return {
+        git: new git_Git(runner, { gitDir, workTree: topLevel }),
+        topLevel,
+        prefix: '',
+        head: null,
+        shallow: false,
+        temporary: true,
+    };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
@@ -58435,7 +58561,15 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
 
 async function uncommittedChanges(git, prefix) {
     // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--', prefix || '.']);
+    const { stdout } = await git.run([
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=normal',
+        '--',
+        prefix || '.',
+    ]);
     const changed = [];
     const untracked = [];
     const records = git_splitNul(stdout);
@@ -58537,7 +58671,15 @@ async function assemble(repo, options, input, started) {
             uncommitted,
             shallow: repo.shallow,
             stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({ repo, requested, source, excluded: composed.excluded, submodules: stats.submodules, uncommitted, subdirectory }),
+            warnings: warningsFor({
+                repo,
+                requested,
+                source,
+                excluded: composed.excluded,
+                submodules: stats.submodules,
+                uncommitted,
+                subdirectory,
+            }),
         };
     });
 }
@@ -58551,7 +58693,10 @@ function warningsFor(facts) {
     const { changed, untracked } = facts.uncommitted;
     if (changed.length + untracked.length > 0) {
         const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [changed.length ? `${changed.length} modified (${list(changed)})` : '', untracked.length ? `${untracked.length} untracked (${list(untracked)})` : ''];
+        const parts = [
+            changed.length ? `${changed.length} modified (${list(changed)})` : '',
+            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+        ];
         warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
     }
     if (facts.excluded.length)
@@ -58625,12 +58770,24 @@ async function diffTrees(options) {
     const git = new Git(options.runner, { gitDir: options.gitDir });
     // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
     const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }));
-    for (const [name, revision] of [['from', from], ['to', options.to]]) {
+    for (const [name, revision] of [
+        ['from', from],
+        ['to', options.to],
+    ]) {
         const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] });
         if (exists.exitCode !== 0)
             throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`);
     }
-    const { stdout } = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--name-status', '--end-of-options', from, options.to]);
+    const { stdout } = await git.run([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--no-renames',
+        '--name-status',
+        '--end-of-options',
+        from,
+        options.to,
+    ]);
     const records = splitNul(stdout);
     const changes = [];
     for (let index = 0; index + 1 < records.length; index += 2) {
@@ -58645,7 +58802,9 @@ function summarize(changes) {
     const deleted = count('deleted');
     const modified = changes.length - added - deleted;
     const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean);
-    const summary = changes.length === 0 ? 'no files changed' : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
+    const summary = changes.length === 0
+        ? 'no files changed'
+        : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
     return { changes, added, modified, deleted, summary };
 }
 
@@ -58672,7 +58831,10 @@ function cleanLine(line) {
 }
 /** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
 function lines(text) {
-    return text.split('\n').map(cleanLine).filter((line) => line !== '');
+    return text
+        .split('\n')
+        .map(cleanLine)
+        .filter((line) => line !== '');
 }
 /** The messages of ` !     ` lines, in order. */
 function dokkuErrors(text) {
@@ -58697,7 +58859,9 @@ function parsePush(exitCode, stdout, stderr) {
     const errors = dokkuErrors(stderr);
     const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line));
     const flag = refLine?.[0];
-    const reason = refLine ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1] : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1];
+    const reason = refLine
+        ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1]
+        : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1];
     const warnings = remote.filter((line) => /^-----> (WARNING: deploy did not complete|for example, try)/.test(line));
     if (warnings.length > 0)
         return { status: 'not-deployed', urls, quoted: warnings, reason, remote };
@@ -58756,12 +58920,16 @@ function gitEnv(bridge) {
 }
 /** The repository's git directory, or undefined when the folder is not in a git repository. */
 async function gitDirOf(runner, repoRoot) {
-    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], { env: { GIT_DIR: undefined, LC_ALL: 'C' } });
+    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
+        env: { GIT_DIR: undefined, LC_ALL: 'C' },
+    });
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 /** Bring the deployed commit (and only it: --depth=1) into the local object store. */
 async function fetchCommit(context, gitDir, sha) {
-    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], { env: gitEnv(context.bridge) });
+    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
+        env: gitEnv(context.bridge),
+    });
     if (have.exitCode === 0)
         return { fetched: true, restore: () => undefined };
     const shallowFile = external_node_path_default().join(gitDir, 'shallow');
@@ -58772,7 +58940,18 @@ async function fetchCommit(context, gitDir, sha) {
         else
             (0,external_node_fs_namespaceObject.writeFileSync)(shallowFile, before);
     };
-    const result = await context.runner.run('git', ['--git-dir', gitDir, 'fetch', '--quiet', '--depth=1', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', context.remoteUrl, sha], { env: gitEnv(context.bridge) });
+    const result = await context.runner.run('git', [
+        '--git-dir',
+        gitDir,
+        'fetch',
+        '--quiet',
+        '--depth=1',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-recurse-submodules',
+        context.remoteUrl,
+        sha,
+    ], { env: gitEnv(context.bridge) });
     if (result.exitCode !== 0) {
         restore();
         context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`);
@@ -58879,7 +59058,9 @@ class DokkuCommandError extends ActionError {
     result;
     constructor(args, result, hint) {
         const said = dokkuErrors(result.stderr);
-        const text = said.length > 0 ? said.join(' / ') : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
+        const text = said.length > 0
+            ? said.join(' / ')
+            : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
         super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
         this.args = args;
         this.result = result;
@@ -58932,7 +59113,19 @@ async function readVersion(dokku) {
     const result = await dokku.run(['version']);
     return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
 }
-const EMPTY_APP = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() };
+const EMPTY_APP = {
+    exists: false,
+    locked: false,
+    deployBranch: '',
+    globalDeployBranch: '',
+    config: {},
+    mounts: [],
+    domains: [],
+    letsencryptActive: false,
+    builderSelected: '',
+    urls: [],
+    branches: new Map(),
+};
 async function readRemoteState(dokku, options) {
     const { app } = options;
     // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
@@ -58940,7 +59133,7 @@ async function readRemoteState(dokku, options) {
     // apps:exists, because git-upload-pack would create a missing app.
     const exists = dokku.run(['apps:exists', app]);
     const appRead = (args) => dokku.run(args);
-    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
+    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder,] = await Promise.all([
         readVersion(dokku),
         exists,
         options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
@@ -58952,7 +59145,7 @@ async function readRemoteState(dokku, options) {
         appRead(['domains:report', app, '--domains-app-vhosts']),
         appRead(['apps:locked', app]),
         appRead(['urls', app]),
-        exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map())),
+        exists.then((result) => result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map()),
         options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
         options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
         options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
@@ -58968,7 +59161,13 @@ async function readRemoteState(dokku, options) {
     const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
     if (existsResult.exitCode === 20)
         return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
-    for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]]) {
+    for (const [args, result] of [
+        [['git:report', app], report],
+        [['config:export', app], config],
+        [['storage:list', app], storage],
+        [['domains:report', app], domains],
+        [['urls', app], urls],
+    ]) {
         if (result.exitCode !== 0)
             throw new DokkuCommandError(args, result);
     }
@@ -58978,7 +59177,9 @@ async function readRemoteState(dokku, options) {
         parsedConfig = JSON.parse(config.stdout || '{}');
     }
     catch {
-        throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' });
+        throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
+            hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
+        });
     }
     return {
         version,
@@ -58992,7 +59193,9 @@ async function readRemoteState(dokku, options) {
             domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
             letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
             builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-            urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
+            urls: lines(urls.stdout)
+                .map((line) => line.trim())
+                .filter((line) => /^https?:\/\//.test(line)),
             branches,
         },
         postgres,
@@ -59060,7 +59263,9 @@ async function runStep(context, step) {
     const { dokku } = context;
     switch (step.kind) {
         case 'postgres-create':
-            await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' });
+            await dokku.must(step.args, {
+                hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
+            });
             return;
         case 'postgres-link': {
             const result = await dokku.run(step.args);
@@ -59076,7 +59281,8 @@ async function runStep(context, step) {
 /** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
 async function ensureStorage(context, step) {
     const ensured = await context.dokku.must(step.args);
-    return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`;
+    return (/^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
+        `/var/lib/dokku/data/storage/${context.target.storageDirectory}`);
 }
 async function mountStorage(context, path) {
     const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
@@ -59087,7 +59293,9 @@ async function mountStorage(context, path) {
 /** The app's URLs as Dokku computes them (`urls APP`): one per line. */
 async function appUrls(dokku, app) {
     const result = await dokku.must(['urls', app]);
-    return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim());
+    return lines(result.stdout)
+        .filter((line) => /^https?:\/\//.test(line.trim()))
+        .map((line) => line.trim());
 }
 /**
  * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
@@ -59100,7 +59308,9 @@ async function applyConfig(context, desired, current, userKeys) {
     const keys = Object.keys(change.set);
     if (keys.length > 0) {
         if (atLeast(context.version, 37)) {
-            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) });
+            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
+                stdin: JSON.stringify(change.set),
+            });
         }
         else {
             const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
@@ -59175,7 +59385,11 @@ function planDestroy(target, state) {
             kind: 'postgres-destroy',
             title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
             args: ['postgres:destroy', target.postgresService, '--force'],
-            skip: postgres?.plugin === 'missing' ? 'the postgres plugin is not installed' : postgres && !postgres.exists ? 'not on the server' : undefined,
+            skip: postgres?.plugin === 'missing'
+                ? 'the postgres plugin is not installed'
+                : postgres && !postgres.exists
+                    ? 'not on the server'
+                    : undefined,
             resource: `Postgres service ${target.postgresService}`,
         },
     ];
@@ -59193,7 +59407,13 @@ function planDeploy(options, inputs, target, state) {
             hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
         });
     }
-    steps.push({ kind: 'create-app', title: `Create app ${target.app}`, args: ['apps:create', target.app], skip: exists ? 'already exists' : undefined, resource: `app ${target.app}` });
+    steps.push({
+        kind: 'create-app',
+        title: `Create app ${target.app}`,
+        args: ['apps:create', target.app],
+        skip: exists ? 'already exists' : undefined,
+        resource: `app ${target.app}`,
+    });
     const databaseUrl = app?.config.DATABASE_URL;
     if (inputs.postgres) {
         const postgres = state?.postgres;
@@ -59258,8 +59478,16 @@ function planDeploy(options, inputs, target, state) {
         title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
         args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
     });
-    steps.push({ kind: 'push', title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`, args: ['git-receive-pack', `'/${target.app}'`] });
-    steps.push({ kind: 'restart', title: 'Restart the app if only its environment changed (nothing new was pushed)', args: ['ps:restart', target.app] });
+    steps.push({
+        kind: 'push',
+        title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
+        args: ['git-receive-pack', `'/${target.app}'`],
+    });
+    steps.push({
+        kind: 'restart',
+        title: 'Restart the app if only its environment changed (nothing new was pushed)',
+        args: ['ps:restart', target.app],
+    });
     if (inputs.letsencrypt) {
         if (target.review) {
             notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
@@ -59281,7 +59509,12 @@ function planDeploy(options, inputs, target, state) {
         }
     }
     for (const words of inputs.postDeploy) {
-        steps.push({ kind: 'post-deploy', title: `Run manage.py ${words.join(' ')}`, args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words], command: words });
+        steps.push({
+            kind: 'post-deploy',
+            title: `Run manage.py ${words.join(' ')}`,
+            args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
+            command: words,
+        });
     }
     return { target, steps, notes };
 }
@@ -59290,7 +59523,9 @@ function planSteps(plan) {
     return plan.steps.map((step) => ({
         kind: step.kind === 'push' ? 'git' : 'ssh',
         title: step.title,
-        detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
+        detail: step.kind === 'push'
+            ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
+            : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
         condition: step.skip,
     }));
 }
@@ -59306,10 +59541,16 @@ function presentOf(plan) {
 function toSharedPlan(plan, inputs, prepared, state) {
     const summary = [
         ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
+        [
+            'App',
+            `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
+        ],
     ];
     if (prepared) {
-        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
+        summary.push([
+            'Project',
+            `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
+        ]);
         summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
     }
     return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
@@ -59330,7 +59571,12 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
         commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
         environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
         facts: [
-            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
+            [
+                'Result',
+                result.outcome === 'up-to-date'
+                    ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
+                    : result.outcome,
+            ],
             ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
         ],
         created: result.created,
@@ -59376,7 +59622,13 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
         if (remoteSha && !fetched?.fetched && !inputs.force)
             log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
-        const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined });
+        const artifact = await buildArtifact({
+            repoRoot: run.repoRoot,
+            workingDirectory: inputs.workingDirectory,
+            files: prepared.files,
+            runner: deps.runner,
+            parent: fetched?.fetched ? remoteSha : undefined,
+        });
         return { artifact };
     })();
     delivery.catch(() => undefined); // awaited below
@@ -59400,7 +59652,9 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
             ]);
             if (branches)
                 deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
-            const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'));
+            const wantHttps = (inputs.letsencrypt && !target.review) ||
+                state.app.letsencryptActive ||
+                urlsBefore.some((url) => url.startsWith('https://'));
             const desired = desiredConfig({
                 userConfig: inputs.config,
                 overlayModule: prepared.overlayModule,
@@ -59416,7 +59670,10 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
             const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
             if (changedKeys.length > 0) {
                 environmentChanged = true;
-                log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
+                log.info(`→ Config: ${Object.keys(change.set)
+                    .filter((key) => key !== MANAGED_KEY)
+                    .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
+                    .join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
                 created.push(`config ${changedKeys.join(', ')}`);
             }
             else {
@@ -59438,7 +59695,13 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
                 if (checkLock)
                     await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
                 deps.saveState(DEPLOY_STATE, target.app);
-                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }));
+                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, {
+                    artifact: built.artifact,
+                    branch,
+                    force: inputs.force,
+                    timeoutMs: Math.max(1000, run.deadline - deps.now()),
+                    onLine: (line) => log.info(line),
+                }));
                 // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
                 if (!deps.signal?.aborted)
                     deps.saveState(DEPLOY_STATE, '');
@@ -59453,7 +59716,9 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
         await delivery.catch(() => undefined);
     }
-    const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0);
+    const pushedBytes = bridge.traffic
+        .filter((entry) => entry.command.startsWith('git-receive-pack'))
+        .reduce((sum, entry) => sum + entry.sent, 0);
     const branch = deployBranch;
     failOnPush(outcome, target, branch, deps.signal);
     if (outcome.status === 'up-to-date') {
@@ -59473,7 +59738,11 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
             const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
             const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
-            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }));
+            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, {
+                signal,
+                onStdout: (chunk) => log.info(chunk.trimEnd()),
+                onStderr: (chunk) => log.info(chunk.trimEnd()),
+            }));
             if (signal.aborted)
                 throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
             if (result.exitCode !== 0) {
@@ -59488,16 +59757,38 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
     // again (a certificate issued after the deploy turns them into https:// URLs).
     const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
     const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
-    const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app);
+    const urls = certificateIssued
+        ? await appUrls(dokku, target.app)
+        : outcome.urls.length > 0
+            ? outcome.urls
+            : state.app.exists && !domainsAdded
+                ? state.app.urls
+                : await appUrls(dokku, target.app);
     const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
     if (inputs.httpCheck && primary) {
         const checkTarget = new URL(inputs.httpCheck, primary).toString();
-        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, { fetch: deps.fetch, withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())), now: deps.now, sleep: deps.sleep }));
+        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, {
+            fetch: deps.fetch,
+            withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
+            now: deps.now,
+            sleep: deps.sleep,
+        }));
         log.info(`→ ${checkTarget} answered ${checked.status}`);
     }
     const deployedSha = baseCommit ?? deployCommit;
     deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = { target, plan, outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed', urls, created, present, push: outcome, pushedBytes, deployCommit, phases: phases.list };
+    const result = {
+        target,
+        plan,
+        outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
+        urls,
+        created,
+        present,
+        push: outcome,
+        pushedBytes,
+        deployCommit,
+        phases: phases.list,
+    };
     await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
     return result;
 }
@@ -59521,10 +59812,15 @@ function failOnPush(outcome, target, branch, signal) {
         case 'rejected': {
             const reason = outcome.reason ?? '';
             if (/fetch first|non-fast-forward/.test(reason)) {
-                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, { input: 'force', hint: 'Re-run the job, or set force: true to replace what the app runs.' });
+                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
+                    input: 'force',
+                    hint: 'Re-run the job, or set force: true to replace what the app runs.',
+                });
             }
             if (/shallow update not allowed/.test(reason)) {
-                throw new ActionError(`Dokku refused the push: ${reason}.`, { hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.' });
+                throw new ActionError(`Dokku refused the push: ${reason}.`, {
+                    hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
+                });
             }
             const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
             throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
@@ -59536,7 +59832,9 @@ function failOnPush(outcome, target, branch, signal) {
         case 'locked':
             throw new ActionError(`${target.app} stayed locked by another deploy.`);
         case 'failed':
-            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' });
+            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
+                hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
+            });
     }
 }
 
@@ -59552,14 +59850,24 @@ async function destroy(context, plan, inputs, deps, phases, sharedPlan) {
             if (step.skip)
                 continue;
             log.info(`→ ${step.title}`);
-            const result = step.kind === 'destroy-app' ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] }) : await dokku.run(step.args, { allowFlags: ['--force'] });
+            const result = step.kind === 'destroy-app'
+                ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] })
+                : await dokku.run(step.args, { allowFlags: ['--force'] });
             if (result.exitCode !== 0)
                 throw new DokkuCommandError(step.args, result);
             created.push(step.resource ?? step.title);
         }
     });
     deps.outputs.set('app', target.app);
-    const result = { target, plan, outcome: 'destroyed', urls: [], created, present: presentOf(plan), phases: phases.list };
+    const result = {
+        target,
+        plan,
+        outcome: 'destroyed',
+        urls: [],
+        created,
+        present: presentOf(plan),
+        phases: phases.list,
+    };
     await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
     return result;
 }
@@ -59804,7 +60112,12 @@ async function startPrefetch(session, target, inputs, deps, repoRoot) {
         tempDir: deps.env.RUNNER_TEMP,
     });
     const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
-    const git = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` };
+    const git = {
+        runner: deps.runner,
+        log: deps.log,
+        bridge,
+        remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}`,
+    };
     const gitDir = gitDirOf(deps.runner, repoRoot);
     const fetches = new Map();
     const fetch = (sha) => {
@@ -60032,7 +60345,9 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
     });
     const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
     // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)])];
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
     const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
     switch (dependencies.manager) {
         case 'pip': {
@@ -60061,7 +60376,10 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
                 copy: copyOf([]),
                 workdir,
                 env: {},
-                commands: [...(modern ? [] : [tool('tomli')]), `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`],
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
                 buildPackages,
                 notes,
             };
@@ -60091,7 +60409,10 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
                 copy: copyOf([]),
                 workdir,
                 env: { PIPENV_VERBOSITY: '-1' },
-                commands: [tool('pipenv>=2023.12'), lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`],
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
                 buildPackages,
                 notes,
             };
@@ -60213,7 +60534,11 @@ function gunicornTarget(project) {
     const wsgi = project.wsgiApplication;
     const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
     if (!match) {
-        throw new ActionError(wsgi === undefined ? 'No WSGI application was found, so there is nothing for gunicorn to serve.' : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, { hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`." });
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
     }
     return `${match[1]}:${match[2]}`;
 }
@@ -60244,7 +60569,13 @@ function containerCommand(project) {
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
 function procfileWebCommand(project) {
-    return ['gunicorn', gunicornTarget(project), `--threads ${GUNICORN_DEFAULTS.threads}`, '--worker-tmp-dir /dev/shm', '--access-logfile -'].join(' ');
+    return [
+        'gunicorn',
+        gunicornTarget(project),
+        `--threads ${GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
@@ -60278,7 +60609,8 @@ function generateDockerfile(project, options) {
     const overlay = overlayLocation(project);
     const settingsModule = options.settingsModule ?? overlay.module;
     const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ?? (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
     if (userDockerfile !== undefined) {
         return {
             files: [],
@@ -60307,7 +60639,11 @@ function generateDockerfile(project, options) {
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
     if (options.collectstatic !== false && !collect) {
-        notes.push({ level: 'notice', code: 'no-staticfiles-app', message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.' });
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
     }
     const lines = [
         '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
@@ -60315,7 +60651,9 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
         '',
         '# ---- build stage: package managers, compilers and caches stay here -----------------------',
         `FROM ${image.image} AS build`,
@@ -60357,14 +60695,28 @@ function generateDockerfile(project, options) {
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
     }
-    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', '# compile the project\'s modules again (pip already compiled the dependencies it installed).', `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [{ path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' }];
-    const userIgnore = project.existing.dockerignore ?? (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined ? toRepoPath(deployRoot, '.dockerignore') : undefined);
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
     if (userIgnore === undefined) {
-        files.push({ path: '.dockerignore', content: dockerignoreContent(project, appDir), reason: 'no .dockerignore in the repository' });
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
     }
     else {
-        notes.push({ level: 'notice', code: 'user-dockerignore', message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`, file: userIgnore });
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
     }
     return {
         files,
@@ -60382,7 +60734,9 @@ function aptInstall(packages) {
 }
 /** COPY in JSON form when a path needs quoting. */
 function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination) ? `COPY ${source} ${destination}` : `COPY ${JSON.stringify([source, destination])}`;
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
 }
 /** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
 function collectsStatic(project) {
@@ -60401,7 +60755,12 @@ function generateReleaseStep(project, options) {
     const procfileText = options.readFile(procfilePath);
     const appJsonText = options.readFile(appJsonPath);
     const notes = [];
-    const result = (migrations, files = []) => ({ files, migrations, command: MIGRATE_COMMAND, notes });
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command: MIGRATE_COMMAND,
+        notes,
+    });
     const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
     const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
     if (options.migrate === false)
@@ -60416,7 +60775,12 @@ function generateReleaseStep(project, options) {
             });
         }
         if (predeployMigrates) {
-            notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
+            notes.push({
+                level: 'notice',
+                code: 'migrations-predeploy',
+                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+                file: appJsonPath,
+            });
             return result('existing-predeploy');
         }
         // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
@@ -60429,7 +60793,13 @@ function generateReleaseStep(project, options) {
             `release: ${MIGRATE}`,
             ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
         ];
-        return result('procfile-release', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: migrations as a release task' }]);
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
     }
     const processes = parseProcfile(procfileText);
     const web = processes.web;
@@ -60444,12 +60814,22 @@ function generateReleaseStep(project, options) {
     const release = processes.release;
     if (release !== undefined) {
         if (!/\bmigrate\b/.test(release)) {
-            notes.push({ level: 'notice', code: 'release-without-migrate', message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`, file: procfilePath });
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
         }
         return result('existing-release');
     }
     if (predeployMigrates) {
-        notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath });
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
         return result('existing-predeploy');
     }
     if (appJsonText === undefined) {
@@ -60461,7 +60841,11 @@ function generateReleaseStep(project, options) {
             file: procfilePath,
         });
         return result('app-json-predeploy', [
-            { path: 'app.json', content: `${JSON.stringify(appJson, null, 2)}\n`, reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task' },
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
         ]);
     }
     notes.push({
@@ -60476,14 +60860,32 @@ function withoutMigrations(project, procfileText, predeployMigrates, procfilePat
     const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
     if (ownRelease || predeployMigrates) {
         const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
-        notes.push({ level: 'warning', code: 'migrate-off-but-user-migrates', message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`, file: ownRelease ? procfilePath : appJsonPath });
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
         return result(ownRelease ? 'existing-release' : 'existing-predeploy');
     }
-    notes.push({ level: 'notice', code: 'migrations-off', message: 'Migrations are turned off: nothing runs migrate during the deploy.' });
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
     if (procfileText !== undefined || project.existing.dockerfile !== undefined)
         return result('none');
-    const lines = ['# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).', `web: ${procfileWebCommand(project)}`];
-    return result('none', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: the web process (migrations turned off)' }]);
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${procfileWebCommand(project)}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
 }
 /** Process type → command, from Procfile text (comments and blank lines ignored). */
 function parseProcfile(text) {
@@ -62117,9 +62519,7 @@ function logicalLines(content) {
     });
     if (pending)
         result.push(pending);
-    return result
-        .map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() }))
-        .filter((line) => line.text !== '');
+    return result.map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() })).filter((line) => line.text !== '');
 }
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/;
 const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)(\S+)/;
@@ -62142,7 +62542,9 @@ function classifyLine(text) {
 /** `git+https://...#egg=name` names its project in the fragment; a bare path does not name one. */
 function eggRequirement(url) {
     const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url);
-    return egg ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` } : { kind: 'ignored' };
+    return egg
+        ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` }
+        : { kind: 'ignored' };
 }
 async function readRequirementsFiles(top, paths) {
     const files = [];
@@ -62211,7 +62613,19 @@ function normalizeSegment(parts, segment) {
  */
 const MANAGER_ORDER = ['pip', 'uv', 'poetry', 'pdm', 'pipenv', 'pyproject'];
 /** Poetry groups that are development tooling, not part of the deployed application. */
-const DEV_GROUPS = new Set(['dev', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'linting', 'docs', 'doc', 'typing']);
+const DEV_GROUPS = new Set([
+    'dev',
+    'develop',
+    'development',
+    'test',
+    'tests',
+    'testing',
+    'lint',
+    'linting',
+    'docs',
+    'doc',
+    'typing',
+]);
 const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
@@ -62428,7 +62842,7 @@ async function detectExistingFiles(directories, paths) {
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
-            findings.push(finding('warning', 'procfile-web-migrates', 'The Procfile\'s web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).', { file }));
+            findings.push(finding('warning', 'procfile-web-migrates', "The Procfile's web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).", { file }));
         }
         break;
     }
@@ -62597,7 +63011,10 @@ async function findFilesByName(root, names, options) {
  * machine, and reported so the user can set working-directory.
  */
 async function findManagePy(searchRoot, paths, workingDirectoryInput) {
-    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true });
+    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
+        maxDepth: MANAGE_PY_MAX_DEPTH,
+        stopAtFirstDepth: true,
+    });
     if (found.length === 0) {
         const where = workingDirectoryInput
             ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
@@ -62747,7 +63164,12 @@ async function scanLayout(appDir, roots, paths) {
             if (entry.isFile() && entry.name.endsWith('.py'))
                 settingsDirectoryFiles.push(joinRel(dir, entry.name));
     }
-    return { wsgiFiles: named('wsgi.py'), asgiFiles: named('asgi.py'), settingsModules, settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText) };
+    return {
+        wsgiFiles: named('wsgi.py'),
+        asgiFiles: named('asgi.py'),
+        settingsModules,
+        settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText),
+    };
 }
 /**
  * Directories manage.py / wsgi.py put on sys.path (cookiecutter-django adds its inner app folder,
@@ -62822,7 +63244,7 @@ async function inspectPythonFiles(runner, python, files) {
     }
     catch (error) {
         throw new ActionError(`Could not run '${python}' to read the Django settings: ${error.message}`, {
-            hint: 'Project detection parses settings with Python\'s ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.',
+            hint: "Project detection parses settings with Python's ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.",
             cause: error,
         });
     }
@@ -62877,7 +63299,11 @@ function parseFailure(file, role, error) {
         hint: isSyntax
             ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
             : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
-        location: { file, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) },
+        location: {
+            file,
+            ...(error.line === undefined ? {} : { line: error.line }),
+            ...(error.column === undefined ? {} : { column: error.column }),
+        },
     });
 }
 
@@ -63012,7 +63438,9 @@ function pythonCapForDjango(djangoSpec) {
 /** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
 function resolveRange(range, djangoSpec) {
     const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(python_version_parseVersion(minor) ?? [], python_version_parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
+    const minors = cap
+        ? CANDIDATE_MINORS.filter((minor) => compare(python_version_parseVersion(minor) ?? [], python_version_parseVersion(cap.python) ?? []) <= 0)
+        : CANDIDATE_MINORS;
     return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
 }
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
@@ -63400,7 +63828,10 @@ async function chooseSettingsModule(request, lookup) {
             continue;
         }
         const said = `${found.file} defaults to ${found.module}`;
-        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, { file: found.file, line: found.line });
+        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, {
+            file: found.file,
+            line: found.line,
+        });
         findings.push(...choice.findings);
         const manage = request.manageDefault;
         if (choice.decidedBy === 'wsgi-default' && manage && manage.module !== choice.module) {
@@ -63527,7 +63958,11 @@ function defaultDatabase(facts) {
 function summariseSettings(facts) {
     const middleware = stringItems(facts.MIDDLEWARE);
     const database = defaultDatabase(facts);
-    const storageSetting = facts.STORAGES ? 'STORAGES' : facts.STATICFILES_STORAGE ? 'STATICFILES_STORAGE' : 'none';
+    const storageSetting = facts.STORAGES
+        ? 'STORAGES'
+        : facts.STATICFILES_STORAGE
+            ? 'STATICFILES_STORAGE'
+            : 'none';
     const legacyBackend = effectiveValue(facts.STATICFILES_STORAGE);
     const staticfilesBackend = storageSetting === 'STORAGES'
         ? stringAt(effectiveValue(facts.STORAGES), 'staticfiles', 'BACKEND')
@@ -63640,7 +64075,10 @@ async function detectProject(options, runner = spawnRunner) {
     const appDir = dirnameRel(managePy);
     // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
     // dev, production...): Python's start-up dominates detection time.
-    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs);
+    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules]
+        .map((entry) => entry.file)
+        .concat(layout.settingsDirectoryFiles)
+        .map(paths.abs);
     let layout = await scanLayout(appDir, [appDir], paths);
     await cache.load([paths.abs(managePy), ...layoutFiles(layout)]);
     const manageParsed = cache.get(paths.abs(managePy));
@@ -63772,7 +64210,8 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
-        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ?? (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
+        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ??
+            (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
         if (asgi) {
             const parsed = await cache.parse(paths.abs(asgi.file));
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
@@ -63796,7 +64235,17 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
 
 
 
-const HANDLED_BY_OVERLAY = ['secret-key-hardcoded', 'secret-key-insecure', 'secret-key-insecure-default', 'secret-key-missing', 'debug-true', 'debug-env-default-true', 'allowed-hosts-empty', 'allowed-hosts-local-only', 'static-root-missing'];
+const HANDLED_BY_OVERLAY = [
+    'secret-key-hardcoded',
+    'secret-key-insecure',
+    'secret-key-insecure-default',
+    'secret-key-missing',
+    'debug-true',
+    'debug-env-default-true',
+    'allowed-hosts-empty',
+    'allowed-hosts-local-only',
+    'static-root-missing',
+];
 async function prepareProject(inputs, repoRoot, runner, environment) {
     const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner);
     const readFile = repositoryReader(repoRoot);
@@ -63804,7 +64253,9 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
     const files = [];
     // Problems the overlay fixes in production (DEBUG off, SECRET_KEY and hosts from the environment,
     // STATIC_ROOT, and SQLite once a Postgres DATABASE_URL is linked) would only alarm: leave them out.
-    const handled = new Set(inputs.settingsPatch === 'overlay' ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])] : []);
+    const handled = new Set(inputs.settingsPatch === 'overlay'
+        ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])]
+        : []);
     const notes = project.findings.filter((finding) => finding.level !== 'notice' && !handled.has(finding.code));
     let overlayModule;
     if (inputs.settingsPatch === 'overlay') {
@@ -63830,7 +64281,11 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
             managePath = 'manage.py';
     }
     else if (repoDockerfile) {
-        notes.push({ level: 'notice', code: 'dockerfile-ignored', message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).' });
+        notes.push({
+            level: 'notice',
+            code: 'dockerfile-ignored',
+            message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
+        });
     }
     return {
         project,
@@ -63865,7 +64320,9 @@ async function run(inputs, deps) {
     const { log } = deps;
     const phases = new Phases(deps.now);
     const deadline = deps.now() + inputs.timeoutMs;
-    const pullRequest = deps.context?.pullRequest ? { number: deps.context.pullRequest.number, action: deps.context.action } : undefined;
+    const pullRequest = deps.context?.pullRequest
+        ? { number: deps.context.pullRequest.number, action: deps.context.action }
+        : undefined;
     const target = chooseTarget(inputs, pullRequest);
     if (target.review)
         log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`);
@@ -63875,7 +64332,13 @@ async function run(inputs, deps) {
     preparing.catch(() => undefined); // awaited below; an early rejection must not go unhandled meanwhile
     let session;
     try {
-        session = await phases.time('Connect', () => deps.connect({ target: inputs.target, key: inputs.key, hostKeys: inputs.hostKeys, readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())), log }));
+        session = await phases.time('Connect', () => deps.connect({
+            target: inputs.target,
+            key: inputs.key,
+            hostKeys: inputs.hostKeys,
+            readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())),
+            log,
+        }));
     }
     catch (error) {
         if (!inputs.dryRun || !(error instanceof ActionError) || error.input === 'ssh-host-key')
@@ -63898,7 +64361,9 @@ async function run(inputs, deps) {
                 postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
                 checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
                 checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
-                listBranches: target.mode === 'deploy' && session ? (app) => remoteBranches(session, app).then((branches) => prefetch?.early(branches) ?? branches) : undefined,
+                listBranches: target.mode === 'deploy' && session
+                    ? (app) => remoteBranches(session, app).then((branches) => prefetch?.early(branches) ?? branches)
+                    : undefined,
             }));
             log.info(`Connected to ${displayTarget(inputs.target)} (${state.version.raw}, host key ${session?.hostKey.fingerprint}).`);
             for (const key of ['SECRET_KEY', 'DJANGO_SECRET_KEY', 'DATABASE_URL']) {
@@ -63916,21 +64381,42 @@ async function run(inputs, deps) {
         }
         const version = state?.version;
         const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : [];
-        const plan = planRun({ inputs, target, state, configKeys, storageChown: prepared?.storageChown ?? 'herokuish', builder: prepared?.explicitBuilder });
+        const plan = planRun({
+            inputs,
+            target,
+            state,
+            configKeys,
+            storageChown: prepared?.storageChown ?? 'herokuish',
+            builder: prepared?.explicitBuilder,
+        });
         for (const note of plan.notes)
             log.info(note);
         const sharedPlan = toSharedPlan(plan, inputs, prepared, state);
         await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)));
         if (inputs.dryRun || !dokku || !version) {
             deps.outputs.set('app', target.app);
-            const result = { target, plan, outcome: 'planned', urls: [], created: [], present: presentOf(plan), phases: phases.list };
+            const result = {
+                target,
+                plan,
+                outcome: 'planned',
+                urls: [],
+                created: [],
+                present: presentOf(plan),
+                phases: phases.list,
+            };
             await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'planned'));
             return result;
         }
         const context = { dokku, log, target, version };
         if (target.mode === 'destroy')
             return await destroy(context, plan, inputs, deps, phases, sharedPlan);
-        return await deploy(context, plan, inputs, deps, phases, sharedPlan, { state: state, prepared: prepared, repoRoot, deadline, prefetch: prefetch });
+        return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
+            state: state,
+            prepared: prepared,
+            repoRoot,
+            deadline,
+            prefetch: prefetch,
+        });
     }
     finally {
         deps.signal?.removeEventListener('abort', onAbort);
@@ -64045,7 +64531,9 @@ function connectOnce(options, serverHostKey) {
             if (settled)
                 return;
             settled = true;
-            reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, { hint: 'Is this an SSH server? Check host and port.' }));
+            reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, {
+                hint: 'Is this an SSH server? Check host and port.',
+            }));
         });
         client.connect(config);
     });
@@ -64065,12 +64553,21 @@ function connectError(error, options, authFailed) {
             return new ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
         case 'ENOTFOUND':
         case 'EAI_AGAIN':
-            return new ActionError(`The host name '${options.target.host}' does not resolve.`, { input: 'host', hint: 'Check the spelling, or use the IP address.' });
+            return new ActionError(`The host name '${options.target.host}' does not resolve.`, {
+                input: 'host',
+                hint: 'Check the spelling, or use the IP address.',
+            });
         case 'EHOSTUNREACH':
         case 'ENETUNREACH':
-            return new ActionError(`${where} is unreachable from this runner (${error.code}).`, { input: 'host', hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).' });
+            return new ActionError(`${where} is unreachable from this runner (${error.code}).`, {
+                input: 'host',
+                hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
+            });
         case 'ECONNRESET':
-            return new ActionError(`${where} reset the connection during the SSH handshake.`, { input: 'host', hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.' });
+            return new ActionError(`${where} reset the connection during the SSH handshake.`, {
+                input: 'host',
+                hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
+            });
     }
     if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
         return new ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
@@ -64123,7 +64620,9 @@ class Session {
         return new Promise((resolve, reject) => {
             if (this.closed) {
                 this.release();
-                reject(new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, { hint: 'The server or network dropped it; re-run the job.' }));
+                reject(new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
+                    hint: 'The server or network dropped it; re-run the job.',
+                }));
                 return;
             }
             this.client.exec(command, (error, stream) => {

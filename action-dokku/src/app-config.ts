@@ -77,7 +77,11 @@ export interface ConfigChange {
   unset: string[]
 }
 
-export function diffConfig(desired: Readonly<Record<string, string>>, current: Readonly<Record<string, string>>, userKeys: readonly string[]): ConfigChange {
+export function diffConfig(
+  desired: Readonly<Record<string, string>>,
+  current: Readonly<Record<string, string>>,
+  userKeys: readonly string[],
+): ConfigChange {
   const set: Record<string, string> = {}
   for (const [key, value] of Object.entries(desired)) if (current[key] !== value) set[key] = value
   const previouslyManaged = (current[MANAGED_KEY] ?? '').split(',').filter(Boolean)

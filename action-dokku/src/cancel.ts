@@ -7,7 +7,11 @@ import { lines, notACommand } from './dokku/output.js'
  * `builds:cancel` (Dokku 0.38+) kills the build and removes the lock; older Dokku only has
  * `apps:unlock`, which removes the lock file (the build itself then runs to its end).
  */
-export async function releaseCancelledDeploy(executor: Executor, app: string, log: Logger): Promise<'cancelled' | 'unlocked' | 'nothing'> {
+export async function releaseCancelledDeploy(
+  executor: Executor,
+  app: string,
+  log: Logger,
+): Promise<'cancelled' | 'unlocked' | 'nothing'> {
   const dokku = new Dokku(executor)
   const cancelled = await dokku.run(['builds:cancel', app])
   if (cancelled.exitCode === 0) {

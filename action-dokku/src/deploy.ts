@@ -34,7 +34,15 @@ export interface DeployContext {
   prefetch: Prefetch
 }
 
-export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInputs, deps: Deps, phases: Phases, sharedPlan: Plan, run: DeployContext): Promise<RunResult> {
+export async function deploy(
+  context: ProvisionContext,
+  plan: RunPlan,
+  inputs: DokkuInputs,
+  deps: Deps,
+  phases: Phases,
+  sharedPlan: Plan,
+  run: DeployContext,
+): Promise<RunResult> {
   const { dokku, log, target } = context
   const { state, prepared } = run
   const created: string[] = []
@@ -45,12 +53,22 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
   // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
   const { git, bridge } = run.prefetch
   // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
-  const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined)
+  const existingBranch =
+    inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined)
   const delivery = (async () => {
     const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined
     const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined
-    if (remoteSha && !fetched?.fetched && !inputs.force) log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`)
-    const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined })
+    if (remoteSha && !fetched?.fetched && !inputs.force)
+      log.warning(
+        `The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`,
+      )
+    const artifact = await buildArtifact({
+      repoRoot: run.repoRoot,
+      workingDirectory: inputs.workingDirectory,
+      files: prepared.files,
+      runner: deps.runner,
+      parent: fetched?.fetched ? remoteSha : undefined,
+    })
     return { artifact }
   })()
   delivery.catch(() => undefined) // awaited below
@@ -73,7 +91,10 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
       ])
       if (branches) deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master'
 
-      const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'))
+      const wantHttps =
+        (inputs.letsencrypt && !target.review) ||
+        state.app.letsencryptActive ||
+        urlsBefore.some((url) => url.startsWith('https://'))
       const desired = desiredConfig({
         userConfig: inputs.config,
         overlayModule: prepared.overlayModule,
@@ -84,11 +105,23 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
         current: state.app.config,
       })
       for (const key of desired.generated) log.setSecret(desired.values[key] ?? '')
-      const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key))
+      const change = await applyConfig(
+        context,
+        desired.values,
+        state.app.config,
+        inputs.config.map(({ key }) => key),
+      )
       const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY)
       if (changedKeys.length > 0) {
         environmentChanged = true
-        log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`)
+        log.info(
+          `→ Config: ${
+            Object.keys(change.set)
+              .filter((key) => key !== MANAGED_KEY)
+              .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
+              .join(', ') || '-'
+          } set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`,
+        )
         created.push(`config ${changedKeys.join(', ')}`)
       } else {
         present.push('config (unchanged)')
@@ -100,17 +133,26 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
     deployCommit = built.artifact.commit
     baseCommit = built.artifact.baseCommit
     const branch = deployBranch as string
-    log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`)
+    log.info(
+      `→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`,
+    )
 
     outcome = await phases.time('Push and remote build', async () => {
       // The state read moments ago says whether a lock was there; a lock taken since makes the push
       // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
       let checkLock = state.app.locked
       for (;;) {
-        if (checkLock) await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log })
+        if (checkLock)
+          await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log })
         deps.saveState(DEPLOY_STATE, target.app)
         const pushed = await log.group(`git push → ${target.app} (${branch})`, () =>
-          pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }),
+          pushArtifact(git, {
+            artifact: built.artifact,
+            branch,
+            force: inputs.force,
+            timeoutMs: Math.max(1000, run.deadline - deps.now()),
+            onLine: (line) => log.info(line),
+          }),
         )
         // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
         if (!deps.signal?.aborted) deps.saveState(DEPLOY_STATE, '')
@@ -123,7 +165,9 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
     // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
     await delivery.catch(() => undefined)
   }
-  const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0)
+  const pushedBytes = bridge.traffic
+    .filter((entry) => entry.command.startsWith('git-receive-pack'))
+    .reduce((sum, entry) => sum + entry.sent, 0)
   const branch = deployBranch as string
   failOnPush(outcome, target, branch, deps.signal)
 
@@ -146,13 +190,27 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
     for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
       const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])]
       const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()))
-      const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }))
-      if (signal.aborted) throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.')
+      const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () =>
+        dokku.run(args, {
+          signal,
+          onStdout: (chunk) => log.info(chunk.trimEnd()),
+          onStderr: (chunk) => log.info(chunk.trimEnd()),
+        }),
+      )
+      if (signal.aborted)
+        throw new TimeoutError(
+          `The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`,
+          Math.round(inputs.timeoutMs / 1000),
+          'Raise the timeout input, or run long tasks outside the deploy.',
+        )
       if (result.exitCode !== 0) {
-        throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
-          input: 'post-deploy',
-          hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
-        })
+        throw new ActionError(
+          `The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`,
+          {
+            input: 'post-deploy',
+            hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
+          },
+        )
       }
     }
   })
@@ -161,17 +219,41 @@ export async function deploy(context: ProvisionContext, plan: RunPlan, inputs: D
   // again (a certificate issued after the deploy turns them into https:// URLs).
   const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined
   const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined
-  const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app)
+  const urls = certificateIssued
+    ? await appUrls(dokku, target.app)
+    : outcome.urls.length > 0
+      ? outcome.urls
+      : state.app.exists && !domainsAdded
+        ? state.app.urls
+        : await appUrls(dokku, target.app)
   const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0]
   if (inputs.httpCheck && primary) {
     const checkTarget = new URL(inputs.httpCheck, primary).toString()
-    const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, { fetch: deps.fetch, withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())), now: deps.now, sleep: deps.sleep }))
+    const checked = await phases.time('HTTP check', () =>
+      checkUrl(checkTarget, {
+        fetch: deps.fetch,
+        withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
+        now: deps.now,
+        sleep: deps.sleep,
+      }),
+    )
     log.info(`→ ${checkTarget} answered ${checked.status}`)
   }
 
   const deployedSha = baseCommit ?? deployCommit
   deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha })
-  const result: RunResult = { target, plan, outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed', urls, created, present, push: outcome, pushedBytes, deployCommit, phases: phases.list }
+  const result: RunResult = {
+    target,
+    plan,
+    outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
+    urls,
+    created,
+    present,
+    push: outcome,
+    pushedBytes,
+    deployCommit,
+    phases: phases.list,
+  }
   await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha))
   return result
 }
@@ -196,10 +278,15 @@ function failOnPush(outcome: PushOutcome, target: Target, branch: string, signal
     case 'rejected': {
       const reason = outcome.reason ?? ''
       if (/fetch first|non-fast-forward/.test(reason)) {
-        throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, { input: 'force', hint: 'Re-run the job, or set force: true to replace what the app runs.' })
+        throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
+          input: 'force',
+          hint: 'Re-run the job, or set force: true to replace what the app runs.',
+        })
       }
       if (/shallow update not allowed/.test(reason)) {
-        throw new ActionError(`Dokku refused the push: ${reason}.`, { hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.' })
+        throw new ActionError(`Dokku refused the push: ${reason}.`, {
+          hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
+        })
       }
       const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line))
       throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
@@ -211,7 +298,8 @@ function failOnPush(outcome: PushOutcome, target: Target, branch: string, signal
     case 'locked':
       throw new ActionError(`${target.app} stayed locked by another deploy.`)
     case 'failed':
-      throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' })
+      throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
+        hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
+      })
   }
 }
-

@@ -8,7 +8,14 @@ import type { ProvisionContext } from './provision.js'
 import { presentOf, summaryOf } from './report.js'
 
 /** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-export async function destroy(context: ProvisionContext, plan: RunPlan, inputs: DokkuInputs, deps: Deps, phases: Phases, sharedPlan: Plan): Promise<RunResult> {
+export async function destroy(
+  context: ProvisionContext,
+  plan: RunPlan,
+  inputs: DokkuInputs,
+  deps: Deps,
+  phases: Phases,
+  sharedPlan: Plan,
+): Promise<RunResult> {
   const { dokku, log, target } = context
   const created: string[] = []
   await phases.time('Destroy', async () => {
@@ -16,14 +23,23 @@ export async function destroy(context: ProvisionContext, plan: RunPlan, inputs: 
       if (step.skip) continue
       log.info(`→ ${step.title}`)
       const result =
-        step.kind === 'destroy-app' ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] }) : await dokku.run(step.args, { allowFlags: ['--force'] })
+        step.kind === 'destroy-app'
+          ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] })
+          : await dokku.run(step.args, { allowFlags: ['--force'] })
       if (result.exitCode !== 0) throw new DokkuCommandError(step.args, result)
       created.push(step.resource ?? step.title)
     }
   })
   deps.outputs.set('app', target.app)
-  const result: RunResult = { target, plan, outcome: 'destroyed', urls: [], created, present: presentOf(plan), phases: phases.list }
+  const result: RunResult = {
+    target,
+    plan,
+    outcome: 'destroyed',
+    urls: [],
+    created,
+    present: presentOf(plan),
+    phases: phases.list,
+  }
   await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'))
   return result
 }
-

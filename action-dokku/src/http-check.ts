@@ -5,7 +5,10 @@ import { ActionError } from '@django-deploy/shared/errors'
  * proof that the domain, the proxy and the app all work from the outside. Dokku's own checks only
  * see the container. Retries for up to `withinMs` (DNS and certificates can lag a few seconds).
  */
-export async function checkUrl(url: string, options: { fetch: typeof fetch; withinMs: number; now: () => number; sleep: (ms: number) => Promise<void> }): Promise<{ status: number; ms: number }> {
+export async function checkUrl(
+  url: string,
+  options: { fetch: typeof fetch; withinMs: number; now: () => number; sleep: (ms: number) => Promise<void> },
+): Promise<{ status: number; ms: number }> {
   const started = options.now()
   let last: string
   for (;;) {

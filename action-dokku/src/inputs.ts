@@ -45,7 +45,15 @@ export interface DokkuInputs {
 }
 
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
-const RESERVED_CONFIG = new Set(['PORT', 'GIT_REV', 'DOKKU_PROXY_PORT', 'DOKKU_PROXY_SSL_PORT', 'DOKKU_APP_TYPE', 'DOKKU_APP_RESTORE', 'DJANGO_DEPLOY_MANAGED_CONFIG'])
+const RESERVED_CONFIG = new Set([
+  'PORT',
+  'GIT_REV',
+  'DOKKU_PROXY_PORT',
+  'DOKKU_PROXY_SSL_PORT',
+  'DOKKU_APP_TYPE',
+  'DOKKU_APP_RESTORE',
+  'DJANGO_DEPLOY_MANAGED_CONFIG',
+])
 
 export function readInputs(source: InputSource, setSecret: (value: string) => void): DokkuInputs {
   const read = new InputReader(source)
@@ -63,12 +71,22 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
   const target = parseTarget({ host: read.raw('host'), port: read.raw('port'), user: read.raw('user') })
   let app = read.raw('app')
   if (target.urlApp !== undefined) {
-    if (app !== '' && app !== target.urlApp) throw new InputError('app', `is '${app}' but the host URL names app '${target.urlApp}'.`, 'Name the app in one place only (the app input).')
+    if (app !== '' && app !== target.urlApp)
+      throw new InputError(
+        'app',
+        `is '${app}' but the host URL names app '${target.urlApp}'.`,
+        'Name the app in one place only (the app input).',
+      )
     app = app || target.urlApp
   }
   checkAppName(app)
 
-  if (keyText === '') throw new InputError('ssh-private-key', 'is required.', 'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.')
+  if (keyText === '')
+    throw new InputError(
+      'ssh-private-key',
+      'is required.',
+      'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.',
+    )
   const key = readDeployKey(keyText, passphrase)
   for (const derived of key.secrets) setSecret(derived)
 
@@ -80,18 +98,30 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
 
   for (const { key: name } of config) {
     if (RESERVED_CONFIG.has(name) || name.startsWith('DOKKU_')) {
-      throw new InputError('config', `${name} is managed by Dokku or this action and cannot be set here.`, name === 'PORT' ? 'Dokku sets PORT for the container; gunicorn binds to it.' : 'Remove it from config.')
+      throw new InputError(
+        'config',
+        `${name} is managed by Dokku or this action and cannot be set here.`,
+        name === 'PORT' ? 'Dokku sets PORT for the container; gunicorn binds to it.' : 'Remove it from config.',
+      )
     }
   }
   const postgres = read.boolean('postgres', false)
   if (postgres && config.some(({ key: name }) => name === 'DATABASE_URL')) {
-    throw new InputError('config', 'sets DATABASE_URL while postgres is true, so two databases would compete.', 'Remove DATABASE_URL from config to use the linked Postgres service, or set postgres: false to use your own database.')
+    throw new InputError(
+      'config',
+      'sets DATABASE_URL while postgres is true, so two databases would compete.',
+      'Remove DATABASE_URL from config to use the linked Postgres service, or set postgres: false to use your own database.',
+    )
   }
 
   const letsencrypt = read.boolean('letsencrypt', false)
   const domains = readDomains(read.raw('domains'))
   if (letsencrypt && domains.length === 0) {
-    throw new InputError('letsencrypt', 'needs at least one domain: certificates are issued for the app\'s domains.', 'Add your domain(s) to the domains input.')
+    throw new InputError(
+      'letsencrypt',
+      "needs at least one domain: certificates are issued for the app's domains.",
+      'Add your domain(s) to the domains input.',
+    )
   }
   const letsencryptEmail = read.optional('letsencrypt-email')
   if (letsencryptEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(letsencryptEmail)) {
@@ -127,25 +157,58 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
 
 /** git check-ref-format rules that matter here, plus "no spaces": Dokku passes git:* arguments unquoted. */
 function checkBranch(branch: string): void {
-  // eslint-disable-next-line no-control-regex
-  const bad = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) || branch.split('/').some((part) => part.startsWith('.'))
-  if (bad) throw new InputError('branch', `'${branch}' is not a valid git branch name.`, 'Use the branch Dokku deploys from, e.g. main or master (dokku git:report APP).')
+  const bad =
+    // eslint-disable-next-line no-control-regex
+    /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) ||
+    branch.split('/').some((part) => part.startsWith('.'))
+  if (bad)
+    throw new InputError(
+      'branch',
+      `'${branch}' is not a valid git branch name.`,
+      'Use the branch Dokku deploys from, e.g. main or master (dokku git:report APP).',
+    )
 }
 
 function readDomains(text: string): string[] {
-  const domains = [...new Set(text.split(/[\s,]+/).map((domain) => domain.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))]
+  const domains = [
+    ...new Set(
+      text
+        .split(/[\s,]+/)
+        .map((domain) => domain.trim().toLowerCase().replace(/\.$/, ''))
+        .filter(Boolean),
+    ),
+  ]
   for (const domain of domains) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//.test(domain)) throw new InputError('domains', `'${domain}' is a URL; list bare domain names.`, 'Write app.example.com, not https://app.example.com.')
-    const valid = domain.length <= 253 && /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)
-    if (!valid) throw new InputError('domains', `'${domain}' is not a valid domain name.`, 'One domain per line (or comma-separated), e.g. blog.example.com.')
+    if (/^[a-z][a-z0-9+.-]*:\/\//.test(domain))
+      throw new InputError(
+        'domains',
+        `'${domain}' is a URL; list bare domain names.`,
+        'Write app.example.com, not https://app.example.com.',
+      )
+    const valid =
+      domain.length <= 253 && /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)
+    if (!valid)
+      throw new InputError(
+        'domains',
+        `'${domain}' is not a valid domain name.`,
+        'One domain per line (or comma-separated), e.g. blog.example.com.',
+      )
   }
   return domains
 }
 
 function readWorkingDirectory(text: string): string {
-  const normalised = text.replaceAll('\\', '/').replace(/\/+$/, '').replace(/^(\.\/)+/, '').replace(/^\.$/, '')
+  const normalised = text
+    .replaceAll('\\', '/')
+    .replace(/\/+$/, '')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\.$/, '')
   if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
-    throw new InputError('working-directory', `'${text}' must be a folder inside the repository.`, 'Give a path relative to the repository root, e.g. apps/blog.')
+    throw new InputError(
+      'working-directory',
+      `'${text}' must be a folder inside the repository.`,
+      'Give a path relative to the repository root, e.g. apps/blog.',
+    )
   }
   return normalised
 }
@@ -155,13 +218,21 @@ function readManagementCommand(line: string, number: number): string[] {
   try {
     words = splitShellWords(line)
   } catch (error) {
-    throw new InputError('post-deploy', `line ${number}: ${(error as Error).message}.`, 'Quote arguments with spaces, e.g. loaddata "my fixture.json".')
+    throw new InputError(
+      'post-deploy',
+      `line ${number}: ${(error as Error).message}.`,
+      'Quote arguments with spaces, e.g. loaddata "my fixture.json".',
+    )
   }
   // Accept the full form too: "python manage.py createcachetable", "./manage.py x", "manage.py x".
   if (words[0] === 'python' || words[0] === 'python3') words = words.slice(1)
   if (words[0] === 'manage.py' || words[0] === './manage.py') words = words.slice(1)
   if (words.length === 0 || !/^[a-z_][a-z0-9_]*$/.test(words[0] ?? '')) {
-    throw new InputError('post-deploy', `line ${number} ('${line}') does not start with a management command name.`, 'Write one management command per line, e.g. createcachetable or loaddata initial.json.')
+    throw new InputError(
+      'post-deploy',
+      `line ${number} ('${line}') does not start with a management command name.`,
+      'Write one management command per line, e.g. createcachetable or loaddata initial.json.',
+    )
   }
   try {
     commandLine(['run', 'app', 'python', 'manage.py', ...words])
@@ -177,5 +248,9 @@ function readHttpCheck(text: string): string | undefined {
   if (value === '' || value.toLowerCase() === 'false') return undefined
   if (value.toLowerCase() === 'true') return '/'
   if (value.startsWith('/') && !/\s/.test(value)) return value
-  throw new InputError('http-check', `must be true, false or a path starting with '/', got '${value}'.`, 'For example http-check: /healthz')
+  throw new InputError(
+    'http-check',
+    `must be true, false or a path starting with '/', got '${value}'.`,
+    'For example http-check: /healthz',
+  )
 }

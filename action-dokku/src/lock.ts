@@ -6,7 +6,11 @@ import type { Dokku } from './dokku/client.js'
  * Wait while another deploy holds the app's deploy lock (`apps:locked` exits 0), within the run's
  * deadline. Dokku would otherwise refuse the push ("… has a deploy lock in place. Exiting...").
  */
-export async function waitForDeployLock(dokku: Dokku, app: string, options: { deadline: number; now: () => number; sleep: (ms: number) => Promise<void>; log: Logger; pollMs?: number }): Promise<number> {
+export async function waitForDeployLock(
+  dokku: Dokku,
+  app: string,
+  options: { deadline: number; now: () => number; sleep: (ms: number) => Promise<void>; log: Logger; pollMs?: number },
+): Promise<number> {
   const started = options.now()
   let announced = false
   for (;;) {
@@ -17,7 +21,11 @@ export async function waitForDeployLock(dokku: Dokku, app: string, options: { de
       announced = true
     }
     if (options.now() >= options.deadline) {
-      throw new TimeoutError(`Waiting for the deploy lock on ${app}`, Math.round((options.now() - started) / 1000), `If no deploy is running, the lock is stale: remove it with 'dokku apps:unlock ${app}' on the server, or raise the timeout input.`)
+      throw new TimeoutError(
+        `Waiting for the deploy lock on ${app}`,
+        Math.round((options.now() - started) / 1000),
+        `If no deploy is running, the lock is stale: remove it with 'dokku apps:unlock ${app}' on the server, or raise the timeout input.`,
+      )
     }
     await options.sleep(Math.min(options.pollMs ?? 3000, Math.max(0, options.deadline - options.now())))
   }

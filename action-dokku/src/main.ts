@@ -68,19 +68,31 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
   const phases = new Phases(deps.now)
   const deadline = deps.now() + inputs.timeoutMs
-  const pullRequest = deps.context?.pullRequest ? { number: deps.context.pullRequest.number, action: deps.context.action } : undefined
+  const pullRequest = deps.context?.pullRequest
+    ? { number: deps.context.pullRequest.number, action: deps.context.action }
+    : undefined
   const target = chooseTarget(inputs, pullRequest)
-  if (target.review) log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`)
+  if (target.review)
+    log.info(
+      `Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`,
+    )
 
   const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd()
   // Reading the project (a Python process) and talking to the server do not depend on each other.
-  const preparing = target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined)
+  const preparing =
+    target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined)
   preparing.catch(() => undefined) // awaited below; an early rejection must not go unhandled meanwhile
 
   let session: SshSession | undefined
   try {
     session = await phases.time('Connect', () =>
-      deps.connect({ target: inputs.target, key: inputs.key, hostKeys: inputs.hostKeys, readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())), log }),
+      deps.connect({
+        target: inputs.target,
+        key: inputs.key,
+        hostKeys: inputs.hostKeys,
+        readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())),
+        log,
+      }),
     )
   } catch (error) {
     if (!inputs.dryRun || !(error instanceof ActionError) || error.input === 'ssh-host-key') throw error
@@ -93,7 +105,8 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     const dokku = session ? new Dokku(session) : undefined
     // The git transport is opened before the state is read, so the commit the app runs can be
     // fetched while the rest of the state is still being read.
-    if (session && target.mode === 'deploy' && !inputs.dryRun) prefetch = await startPrefetch(session, target, inputs, deps, repoRoot)
+    if (session && target.mode === 'deploy' && !inputs.dryRun)
+      prefetch = await startPrefetch(session, target, inputs, deps, repoRoot)
     let state: RemoteState | undefined
     if (dokku) {
       state = await phases.time('Read server state', () =>
@@ -102,7 +115,10 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
           postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
           checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
           checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
-          listBranches: target.mode === 'deploy' && session ? (app) => remoteBranches(session as SshSession, app).then((branches) => prefetch?.early(branches) ?? branches) : undefined,
+          listBranches:
+            target.mode === 'deploy' && session
+              ? (app) => remoteBranches(session as SshSession, app).then((branches) => prefetch?.early(branches) ?? branches)
+              : undefined,
         }),
       )
       log.info(`Connected to ${displayTarget(inputs.target)} (${state.version.raw}, host key ${session?.hostKey.fingerprint}).`)
@@ -119,21 +135,42 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     const version = state?.version
 
     const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : []
-    const plan = planRun({ inputs, target, state, configKeys, storageChown: prepared?.storageChown ?? 'herokuish', builder: prepared?.explicitBuilder })
+    const plan = planRun({
+      inputs,
+      target,
+      state,
+      configKeys,
+      storageChown: prepared?.storageChown ?? 'herokuish',
+      builder: prepared?.explicitBuilder,
+    })
     for (const note of plan.notes) log.info(note)
     const sharedPlan = toSharedPlan(plan, inputs, prepared, state)
     await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)))
 
     if (inputs.dryRun || !dokku || !version) {
       deps.outputs.set('app', target.app)
-      const result: RunResult = { target, plan, outcome: 'planned', urls: [], created: [], present: presentOf(plan), phases: phases.list }
+      const result: RunResult = {
+        target,
+        plan,
+        outcome: 'planned',
+        urls: [],
+        created: [],
+        present: presentOf(plan),
+        phases: phases.list,
+      }
       await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'planned'))
       return result
     }
 
     const context: ProvisionContext = { dokku, log, target, version }
     if (target.mode === 'destroy') return await destroy(context, plan, inputs, deps, phases, sharedPlan)
-    return await deploy(context, plan, inputs, deps, phases, sharedPlan, { state: state as RemoteState, prepared: prepared as PreparedProject, repoRoot, deadline, prefetch: prefetch as Prefetch })
+    return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
+      state: state as RemoteState,
+      prepared: prepared as PreparedProject,
+      repoRoot,
+      deadline,
+      prefetch: prefetch as Prefetch,
+    })
   } finally {
     deps.signal?.removeEventListener('abort', onAbort)
     await prefetch?.close()
@@ -154,4 +191,3 @@ function plannedConfigKeys(inputs: DokkuInputs, prepared: PreparedProject): stri
   })
   return Object.keys(sample.values).filter((key) => key !== MANAGED_KEY)
 }
-

@@ -22,7 +22,12 @@ export function checkAppName(name: string, input = 'app'): string {
     )
   }
   const long = name.split('.').find((label) => label.length > 63)
-  if (long) throw new InputError(input, `'${long}' is longer than 63 characters, too long for the app's domain name.`, 'Use a shorter app name.')
+  if (long)
+    throw new InputError(
+      input,
+      `'${long}' is longer than 63 characters, too long for the app's domain name.`,
+      'Use a shorter app name.',
+    )
   if (name.length > 200) throw new InputError(input, 'is longer than 200 characters.', 'Use a shorter app name.')
   return name
 }

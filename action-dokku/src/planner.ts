@@ -129,7 +129,12 @@ function planDestroy(target: Target, state: RemoteState | undefined): RunPlan {
       kind: 'postgres-destroy',
       title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
       args: ['postgres:destroy', target.postgresService, '--force'],
-      skip: postgres?.plugin === 'missing' ? 'the postgres plugin is not installed' : postgres && !postgres.exists ? 'not on the server' : undefined,
+      skip:
+        postgres?.plugin === 'missing'
+          ? 'the postgres plugin is not installed'
+          : postgres && !postgres.exists
+            ? 'not on the server'
+            : undefined,
       resource: `Postgres service ${target.postgresService}`,
     },
   ]
@@ -149,19 +154,31 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
       hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
     })
   }
-  steps.push({ kind: 'create-app', title: `Create app ${target.app}`, args: ['apps:create', target.app], skip: exists ? 'already exists' : undefined, resource: `app ${target.app}` })
+  steps.push({
+    kind: 'create-app',
+    title: `Create app ${target.app}`,
+    args: ['apps:create', target.app],
+    skip: exists ? 'already exists' : undefined,
+    resource: `app ${target.app}`,
+  })
 
   const databaseUrl = app?.config.DATABASE_URL
   if (inputs.postgres) {
     const postgres = state?.postgres
     if (postgres?.plugin === 'missing') {
-      throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
-        input: 'postgres',
-        hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
-      })
+      throw new ActionError(
+        `postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`,
+        {
+          input: 'postgres',
+          hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
+        },
+      )
     }
     const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true
-    if (otherDatabase) notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`)
+    if (otherDatabase)
+      notes.push(
+        `The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`,
+      )
     steps.push({
       kind: 'postgres-create',
       title: `Create Postgres service ${target.postgresService}`,
@@ -199,7 +216,10 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
   }
 
   const wantDomains = target.review ? [] : inputs.domains
-  if (target.review && inputs.domains.length > 0) notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`)
+  if (target.review && inputs.domains.length > 0)
+    notes.push(
+      `Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`,
+    )
   if (wantDomains.length > 0) {
     const add = wantDomains.filter((domain) => !app?.domains.includes(domain))
     steps.push({
@@ -217,18 +237,29 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
     title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
     args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
   })
-  steps.push({ kind: 'push', title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`, args: ['git-receive-pack', `'/${target.app}'`] })
-  steps.push({ kind: 'restart', title: 'Restart the app if only its environment changed (nothing new was pushed)', args: ['ps:restart', target.app] })
+  steps.push({
+    kind: 'push',
+    title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
+    args: ['git-receive-pack', `'/${target.app}'`],
+  })
+  steps.push({
+    kind: 'restart',
+    title: 'Restart the app if only its environment changed (nothing new was pushed)',
+    args: ['ps:restart', target.app],
+  })
 
   if (inputs.letsencrypt) {
     if (target.review) {
       notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`)
     } else {
       if (state?.letsencryptPlugin === 'missing') {
-        throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
-          input: 'letsencrypt',
-          hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
-        })
+        throw new ActionError(
+          `letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`,
+          {
+            input: 'letsencrypt',
+            hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
+          },
+        )
       }
       steps.push({
         kind: 'letsencrypt',
@@ -241,7 +272,12 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
   }
 
   for (const words of inputs.postDeploy) {
-    steps.push({ kind: 'post-deploy', title: `Run manage.py ${words.join(' ')}`, args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words], command: words })
+    steps.push({
+      kind: 'post-deploy',
+      title: `Run manage.py ${words.join(' ')}`,
+      args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
+      command: words,
+    })
   }
   return { target, steps, notes }
 }
@@ -251,7 +287,10 @@ export function planSteps(plan: RunPlan): PlanStep[] {
   return plan.steps.map((step) => ({
     kind: step.kind === 'push' ? 'git' : 'ssh',
     title: step.title,
-    detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
+    detail:
+      step.kind === 'push'
+        ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
+        : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
     condition: step.skip,
   }))
 }

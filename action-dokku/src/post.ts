@@ -19,14 +19,22 @@ async function post(): Promise<void> {
   const log = new SecretRegistry().logger(coreLogger)
   try {
     const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value))
-    const session = await connectSsh({ target: inputs.target, key: inputs.key, hostKeys: inputs.hostKeys, readyTimeoutMs: 30_000, log })
+    const session = await connectSsh({
+      target: inputs.target,
+      key: inputs.key,
+      hostKeys: inputs.hostKeys,
+      readyTimeoutMs: 30_000,
+      log,
+    })
     try {
       await releaseCancelledDeploy(session, app, log)
     } finally {
       session.close()
     }
   } catch (error) {
-    core.warning(`Could not release the deploy of ${app} after the cancel: ${errorMessage(error)}. If the app stays locked, run 'dokku apps:unlock ${app}' on the server.`)
+    core.warning(
+      `Could not release the deploy of ${app} after the cancel: ${errorMessage(error)}. If the app stays locked, run 'dokku apps:unlock ${app}' on the server.`,
+    )
   }
 }
 

@@ -9,7 +9,7 @@ import { startGitBridge, type GitBridge } from './ssh/git-bridge.js'
 /**
  * The git side of a deploy, started early: the bridge, the repository's git directory, and the
  * fetch of the commit the app runs (as soon as the branch listing names it).
- */export interface Prefetch {
+ */ export interface Prefetch {
   git: GitContext
   bridge: GitBridge
   gitDir: Promise<string | undefined>
@@ -19,14 +19,25 @@ import { startGitBridge, type GitBridge } from './ssh/git-bridge.js'
   close(): Promise<void>
 }
 
-export async function startPrefetch(session: SshSession, target: Target, inputs: DokkuInputs, deps: { runner: CommandRunner; log: Logger; env: Record<string, string | undefined> }, repoRoot: string): Promise<Prefetch> {
+export async function startPrefetch(
+  session: SshSession,
+  target: Target,
+  inputs: DokkuInputs,
+  deps: { runner: CommandRunner; log: Logger; env: Record<string, string | undefined> },
+  repoRoot: string,
+): Promise<Prefetch> {
   const bridge = await startGitBridge({
     session,
     allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
     tempDir: deps.env.RUNNER_TEMP,
   })
   const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host
-  const git: GitContext = { runner: deps.runner, log: deps.log, bridge, remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}` }
+  const git: GitContext = {
+    runner: deps.runner,
+    log: deps.log,
+    bridge,
+    remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}`,
+  }
   const gitDir = gitDirOf(deps.runner, repoRoot)
   const fetches = new Map<string, Promise<FetchResult | undefined>>()
   const fetch = (sha: string) => {
@@ -55,4 +66,3 @@ export async function startPrefetch(session: SshSession, target: Target, inputs:
     },
   }
 }
-

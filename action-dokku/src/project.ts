@@ -28,16 +28,38 @@ export interface PreparedProject {
   notes: Finding[]
 }
 
-const HANDLED_BY_OVERLAY = ['secret-key-hardcoded', 'secret-key-insecure', 'secret-key-insecure-default', 'secret-key-missing', 'debug-true', 'debug-env-default-true', 'allowed-hosts-empty', 'allowed-hosts-local-only', 'static-root-missing']
+const HANDLED_BY_OVERLAY = [
+  'secret-key-hardcoded',
+  'secret-key-insecure',
+  'secret-key-insecure-default',
+  'secret-key-missing',
+  'debug-true',
+  'debug-env-default-true',
+  'allowed-hosts-empty',
+  'allowed-hosts-local-only',
+  'static-root-missing',
+]
 
-export async function prepareProject(inputs: DokkuInputs, repoRoot: string, runner: CommandRunner, environment: Record<string, string | undefined>): Promise<PreparedProject> {
-  const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner)
+export async function prepareProject(
+  inputs: DokkuInputs,
+  repoRoot: string,
+  runner: CommandRunner,
+  environment: Record<string, string | undefined>,
+): Promise<PreparedProject> {
+  const project = await detectProject(
+    { repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment },
+    runner,
+  )
   const readFile = repositoryReader(repoRoot)
   const deployRoot = inputs.workingDirectory
   const files: GeneratedFile[] = []
   // Problems the overlay fixes in production (DEBUG off, SECRET_KEY and hosts from the environment,
   // STATIC_ROOT, and SQLite once a Postgres DATABASE_URL is linked) would only alarm: leave them out.
-  const handled = new Set(inputs.settingsPatch === 'overlay' ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])] : [])
+  const handled = new Set(
+    inputs.settingsPatch === 'overlay'
+      ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])]
+      : [],
+  )
   const notes: Finding[] = project.findings.filter((finding) => finding.level !== 'notice' && !handled.has(finding.code))
 
   let overlayModule: string | undefined
@@ -64,7 +86,11 @@ export async function prepareProject(inputs: DokkuInputs, repoRoot: string, runn
     // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
     if (docker.generated) managePath = 'manage.py'
   } else if (repoDockerfile) {
-    notes.push({ level: 'notice', code: 'dockerfile-ignored', message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).' })
+    notes.push({
+      level: 'notice',
+      code: 'dockerfile-ignored',
+      message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
+    })
   }
 
   return {

@@ -24,8 +24,15 @@ export interface ProvisionContext {
  * (the app, the database service, the storage directory), then what needs the app (link, mount,
  * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
  */
-export async function provision(context: ProvisionContext, steps: readonly Step[], onStart: (step: Step) => void): Promise<Step[]> {
-  const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind))
+export async function provision(
+  context: ProvisionContext,
+  steps: readonly Step[],
+  onStart: (step: Step) => void,
+): Promise<Step[]> {
+  const todo = steps.filter(
+    (step) =>
+      !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind),
+  )
   const done: Step[] = []
   let storagePath: string | undefined
   const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage')
@@ -53,12 +60,15 @@ async function runStep(context: ProvisionContext, step: Step): Promise<void> {
   const { dokku } = context
   switch (step.kind) {
     case 'postgres-create':
-      await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' })
+      await dokku.must(step.args, {
+        hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
+      })
       return
     case 'postgres-link': {
       const result = await dokku.run(step.args)
       // Linked in the meantime (a parallel run): the state is what we wanted.
-      if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as'))) throw new DokkuCommandError(step.args, result)
+      if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
+        throw new DokkuCommandError(step.args, result)
       return
     }
     default:
@@ -69,19 +79,25 @@ async function runStep(context: ProvisionContext, step: Step): Promise<void> {
 /** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
 async function ensureStorage(context: ProvisionContext, step: Step): Promise<string> {
   const ensured = await context.dokku.must(step.args)
-  return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`
+  return (
+    /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
+    `/var/lib/dokku/data/storage/${context.target.storageDirectory}`
+  )
 }
 
 async function mountStorage(context: ProvisionContext, path: string): Promise<void> {
   const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`]
   const mounted = await context.dokku.run(args)
-  if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.')) throw new DokkuCommandError(args, mounted)
+  if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
+    throw new DokkuCommandError(args, mounted)
 }
 
 /** The app's URLs as Dokku computes them (`urls APP`): one per line. */
 export async function appUrls(dokku: Dokku, app: string): Promise<string[]> {
   const result = await dokku.must(['urls', app])
-  return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim())
+  return lines(result.stdout)
+    .filter((line) => /^https?:\/\//.test(line.trim()))
+    .map((line) => line.trim())
 }
 
 /**
@@ -89,13 +105,20 @@ export async function appUrls(dokku: Dokku, app: string): Promise<string[]> {
  * secret on any command line (the server's process list shows command lines). Older versions get
  * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
  */
-export async function applyConfig(context: ProvisionContext, desired: Record<string, string>, current: Record<string, string>, userKeys: readonly string[]): Promise<ConfigChange> {
+export async function applyConfig(
+  context: ProvisionContext,
+  desired: Record<string, string>,
+  current: Record<string, string>,
+  userKeys: readonly string[],
+): Promise<ConfigChange> {
   const change = diffConfig(desired, current, userKeys)
   const { dokku, target } = context
   const keys = Object.keys(change.set)
   if (keys.length > 0) {
     if (atLeast(context.version, 37)) {
-      await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) })
+      await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
+        stdin: JSON.stringify(change.set),
+      })
     } else {
       const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`)
       await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs])
@@ -110,9 +133,12 @@ export async function enableLetsencrypt(context: ProvisionContext, email: string
   if (email) await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email])
   const result = await context.dokku.run(['letsencrypt:enable', context.target.app])
   if (result.exitCode !== 0) {
-    throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
-      input: 'letsencrypt',
-      hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
-    })
+    throw new ActionError(
+      `Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`,
+      {
+        input: 'letsencrypt',
+        hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
+      },
+    )
   }
 }

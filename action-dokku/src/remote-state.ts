@@ -83,7 +83,19 @@ export async function readVersion(dokku: Dokku): Promise<DokkuVersion> {
   return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`)
 }
 
-const EMPTY_APP: AppState = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() }
+const EMPTY_APP: AppState = {
+  exists: false,
+  locked: false,
+  deployBranch: '',
+  globalDeployBranch: '',
+  config: {},
+  mounts: [],
+  domains: [],
+  letsencryptActive: false,
+  builderSelected: '',
+  urls: [],
+  branches: new Map(),
+}
 
 export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): Promise<RemoteState> {
   const { app } = options
@@ -92,7 +104,22 @@ export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): 
   // apps:exists, because git-upload-pack would create a missing app.
   const exists = dokku.run(['apps:exists', app])
   const appRead = (args: string[]) => dokku.run(args)
-  const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
+  const [
+    version,
+    existsResult,
+    postgresExists,
+    letsencryptProbe,
+    report,
+    config,
+    storage,
+    domains,
+    locked,
+    urls,
+    branches,
+    linked,
+    letsencrypt,
+    builder,
+  ] = await Promise.all([
     readVersion(dokku),
     exists,
     options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
@@ -104,7 +131,9 @@ export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): 
     appRead(['domains:report', app, '--domains-app-vhosts']),
     appRead(['apps:locked', app]),
     appRead(['urls', app]),
-    exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map<string, string>())),
+    exists.then((result) =>
+      result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map<string, string>(),
+    ),
     options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
     options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
     options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
@@ -117,10 +146,17 @@ export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): 
     exists: postgresExists?.exitCode === 0,
     linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
   }
-  const letsencryptPlugin: PluginState = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed'
+  const letsencryptPlugin: PluginState =
+    letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed'
   if (existsResult.exitCode === 20) return { version, app: EMPTY_APP, postgres, letsencryptPlugin }
 
-  for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]] as const) {
+  for (const [args, result] of [
+    [['git:report', app], report],
+    [['config:export', app], config],
+    [['storage:list', app], storage],
+    [['domains:report', app], domains],
+    [['urls', app], urls],
+  ] as const) {
     if (result.exitCode !== 0) throw new DokkuCommandError(args, result)
   }
   const gitReport = parseReport(report.stdout)
@@ -128,7 +164,9 @@ export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): 
   try {
     parsedConfig = JSON.parse(config.stdout || '{}') as Record<string, string>
   } catch {
-    throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' })
+    throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
+      hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
+    })
   }
   return {
     version,
@@ -142,7 +180,9 @@ export async function readRemoteState(dokku: Dokku, options: ReadStateOptions): 
       domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
       letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
       builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-      urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
+      urls: lines(urls.stdout)
+        .map((line) => line.trim())
+        .filter((line) => /^https?:\/\//.test(line)),
       branches,
     },
     postgres,
@@ -170,4 +210,3 @@ export function parseMounts(text: string): Mount[] {
       return { host, container }
     })
 }
-

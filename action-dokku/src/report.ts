@@ -13,23 +13,42 @@ export function presentOf(plan: RunPlan): string[] {
   return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`)
 }
 
-export function toSharedPlan(plan: RunPlan, inputs: DokkuInputs, prepared: PreparedProject | undefined, state: RemoteState | undefined): Plan {
+export function toSharedPlan(
+  plan: RunPlan,
+  inputs: DokkuInputs,
+  prepared: PreparedProject | undefined,
+  state: RemoteState | undefined,
+): Plan {
   const summary: Array<[string, string]> = [
     ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-    ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
+    [
+      'App',
+      `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
+    ],
   ]
   if (prepared) {
-    summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`])
+    summary.push([
+      'Project',
+      `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
+    ])
     summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`])
   }
   return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) }
 }
 
-export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, plan: Plan, kind: 'deployed' | 'planned' | 'destroyed', sha?: string): DeploySummary {
+export function summaryOf(
+  result: RunResult,
+  inputs: DokkuInputs,
+  deps: Deps,
+  plan: Plan,
+  kind: 'deployed' | 'planned' | 'destroyed',
+  sha?: string,
+): DeploySummary {
   const context = deps.context
   const commit = sha ?? context?.sha
   const warnings: string[] = []
-  if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0) warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.')
+  if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
+    warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.')
   return {
     action: 'action-dokku',
     outcome: kind === 'destroyed' ? 'removed' : kind,
@@ -40,7 +59,12 @@ export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, pl
     commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
     environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
     facts: [
-      ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
+      [
+        'Result',
+        result.outcome === 'up-to-date'
+          ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
+          : result.outcome,
+      ],
       ...(result.pushedBytes !== undefined ? ([['Pushed', `${result.pushedBytes} bytes`]] as Array<[string, string]>) : []),
     ],
     created: result.created,
@@ -52,4 +76,3 @@ export function summaryOf(result: RunResult, inputs: DokkuInputs, deps: Deps, pl
     runUrl: context?.runUrl,
   }
 }
-

@@ -31,10 +31,15 @@ export interface TargetInputs {
 
 export function parseTarget(inputs: TargetInputs): SshTarget {
   const raw = inputs.host.trim()
-  if (raw === '') throw new InputError('host', 'is required.', 'Set it to your Dokku server: a name, an IP address, or ssh://dokku@host:port.')
+  if (raw === '')
+    throw new InputError('host', 'is required.', 'Set it to your Dokku server: a name, an IP address, or ssh://dokku@host:port.')
   if (/\s/.test(raw)) throw new InputError('host', `must not contain spaces: '${raw}'.`)
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !/^ssh:\/\//i.test(raw)) {
-    throw new InputError('host', `'${raw}' is a ${raw.split(':')[0]} URL; Dokku is reached over SSH.`, 'Use the bare host name (dokku.example.com) or an ssh://dokku@host:port URL.')
+    throw new InputError(
+      'host',
+      `'${raw}' is a ${raw.split(':')[0]} URL; Dokku is reached over SSH.`,
+      'Use the bare host name (dokku.example.com) or an ssh://dokku@host:port URL.',
+    )
   }
 
   let host: string
@@ -47,9 +52,14 @@ export function parseTarget(inputs: TargetInputs): SshTarget {
     try {
       url = new URL(raw)
     } catch {
-      throw new InputError('host', `'${raw}' is not a valid ssh:// URL.`, 'Write it as ssh://dokku@host:port (IPv6 addresses in brackets: ssh://dokku@[2001:db8::1]:22).')
+      throw new InputError(
+        'host',
+        `'${raw}' is not a valid ssh:// URL.`,
+        'Write it as ssh://dokku@host:port (IPv6 addresses in brackets: ssh://dokku@[2001:db8::1]:22).',
+      )
     }
-    if (url.password) throw new InputError('host', 'must not contain a password.', 'Dokku authenticates with the ssh-private-key input only.')
+    if (url.password)
+      throw new InputError('host', 'must not contain a password.', 'Dokku authenticates with the ssh-private-key input only.')
     host = url.hostname.replace(/^\[|\]$/g, '')
     port = url.port === '' ? undefined : Number(url.port)
     user = url.username === '' ? undefined : decodeURIComponent(url.username)
@@ -71,7 +81,11 @@ export function parseTarget(inputs: TargetInputs): SshTarget {
     } else if (rest.includes(':')) {
       const [name, portText, ...extra] = rest.split(':')
       if (extra.length > 0 || !/^\d+$/.test(portText ?? '')) {
-        throw new InputError('host', `'${raw}' looks like a git remote (host:app); the app goes in the 'app' input.`, "Set host to the server only (dokku.example.com or ssh://dokku@host:port) and 'app' to the app name.")
+        throw new InputError(
+          'host',
+          `'${raw}' looks like a git remote (host:app); the app goes in the 'app' input.`,
+          "Set host to the server only (dokku.example.com or ssh://dokku@host:port) and 'app' to the app name.",
+        )
       }
       host = name ?? ''
       port = parsePort(portText ?? '', 'host')
@@ -101,9 +115,11 @@ export function parseTarget(inputs: TargetInputs): SshTarget {
 }
 
 function parsePort(text: string, input: string): number {
-  if (!/^\d+$/.test(text)) throw new InputError(input, `'${text}' is not a port number.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.')
+  if (!/^\d+$/.test(text))
+    throw new InputError(input, `'${text}' is not a port number.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.')
   const port = Number(text)
-  if (port < 1 || port > 65535) throw new InputError(input, `port ${port} is out of range.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.')
+  if (port < 1 || port > 65535)
+    throw new InputError(input, `port ${port} is out of range.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.')
   return port
 }
 
@@ -118,7 +134,11 @@ function checkHostName(host: string, raw: string): void {
   const labels = host.replace(/\.$/, '').split('.')
   const valid = host.length <= 253 && labels.every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label))
   if (!valid) {
-    throw new InputError('host', `'${host}' is not a valid host name or IP address.`, 'Use a DNS name (dokku.example.com), an IPv4 address, an IPv6 address, or ssh://dokku@host:port.')
+    throw new InputError(
+      'host',
+      `'${host}' is not a valid host name or IP address.`,
+      'Use a DNS name (dokku.example.com), an IPv4 address, an IPv6 address, or ssh://dokku@host:port.',
+    )
   }
 }
 

@@ -11,7 +11,12 @@ function server(answers: Record<string, { exitCode: number; stdout?: string; std
     exec: async (command) => {
       sent.push(command)
       const answer = answers[command]
-      if (!answer) return { exitCode: 1, stdout: '', stderr: ` !     \`${command}\` is not a dokku command.\n !     See \`dokku help\` for a list of available commands.\n` }
+      if (!answer)
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: ` !     \`${command}\` is not a dokku command.\n !     See \`dokku help\` for a list of available commands.\n`,
+        }
       return { stdout: '', stderr: '', ...answer }
     },
   }

@@ -4,13 +4,29 @@ import { commandLine, DokkuArgumentError } from '../src/dokku/command.js'
 
 /** Split a command line exactly as Dokku does for non-git commands: `printf '%s' "$CMD" | xargs -n 1`. */
 function dokkuSplit(line: string): string[] {
-  const out = execFileSync('bash', ['-c', 'readarray -t args < <(printf "%s" "$1" | xargs -n 1); printf "%s\\0" "${args[@]}"', 'bash', line], { encoding: 'utf8' })
+  const out = execFileSync(
+    'bash',
+    ['-c', 'readarray -t args < <(printf "%s" "$1" | xargs -n 1); printf "%s\\0" "${args[@]}"', 'bash', line],
+    { encoding: 'utf8' },
+  )
   return out.split('\0').slice(0, -1)
 }
 
 describe('commandLine', () => {
   it('round-trips awkward arguments through the same xargs split Dokku uses', () => {
-    const args = ['run', '--no-tty', 'blog', 'python', 'manage.py', 'shell', '-c', `print("it's $HOME \\ done")`, 'a  b\tc', '*', '`id`']
+    const args = [
+      'run',
+      '--no-tty',
+      'blog',
+      'python',
+      'manage.py',
+      'shell',
+      '-c',
+      `print("it's $HOME \\ done")`,
+      'a  b\tc',
+      '*',
+      '`id`',
+    ]
     const line = commandLine(args)
     expect(dokkuSplit(line)).toEqual(args)
   })
@@ -25,7 +41,9 @@ describe('commandLine', () => {
     expect(() => commandLine(['config:set', 'blog', 'A=line\nbreak'])).toThrowError(/line break/)
     expect(() => commandLine(['run', 'blog', 'python', 'x --trace'])).toThrowError(/--trace/)
     expect(() => commandLine(['run', 'blog', '--app'])).toThrowError(/global flags/)
-    expect(commandLine(['postgres:destroy', 'blog', '--force'], { allowFlags: ['--force'] })).toBe('postgres:destroy blog --force')
+    expect(commandLine(['postgres:destroy', 'blog', '--force'], { allowFlags: ['--force'] })).toBe(
+      'postgres:destroy blog --force',
+    )
     expect(commandLine(['apps:destroy', 'blog'], { globalFlags: ['--force'] })).toBe('--force apps:destroy blog')
   })
 })

@@ -1,6 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { algorithmsFor, fingerprintOf, hostMatches, parseHostKeys, pinLineFor, verifyHostKey, describeKey } from '../src/ssh/host-keys.js'
+import {
+  algorithmsFor,
+  fingerprintOf,
+  hostMatches,
+  parseHostKeys,
+  pinLineFor,
+  verifyHostKey,
+  describeKey,
+} from '../src/ssh/host-keys.js'
 import { sshKeygen } from './keys.js'
 
 const ed = sshKeygen('ed25519')
@@ -31,7 +39,9 @@ describe('parseHostKeys + verifyHostKey', () => {
     expect(verifyHostKey(parseHostKeys(lines, '10.0.0.5', 2222, false), blob(rsa.publicKey)).ok).toBe(true)
     expect(verifyHostKey(parseHostKeys(lines, 'www.example.org', 22, false), blob(other.publicKey)).ok).toBe(true)
     // the port-22 name does not match a [host]:2222 line
-    expect(() => parseHostKeys(lines, 'dokku.example.com', 22, false)).toThrowError(/none of its lines is for dokku\.example\.com/)
+    expect(() => parseHostKeys(lines, 'dokku.example.com', 22, false)).toThrowError(
+      /none of its lines is for dokku\.example\.com/,
+    )
     expect(() => parseHostKeys(lines, 'bad.example.org', 22, false)).toThrowError(/\*\.example\.org,!bad\.example\.org/)
   })
 
@@ -74,7 +84,9 @@ describe('parseHostKeys + verifyHostKey', () => {
       [`h ssh-dss AAAAB3NzaC1kc3MAAACBAP`, /DSA host keys are obsolete/],
     ]
     for (const [value, message] of cases) {
-      expect(() => parseHostKeys(value, 'h', 22, false)).toThrowError(expect.objectContaining({ input: 'ssh-host-key', message: expect.stringMatching(message), hint: expect.any(String) }))
+      expect(() => parseHostKeys(value, 'h', 22, false)).toThrowError(
+        expect.objectContaining({ input: 'ssh-host-key', message: expect.stringMatching(message), hint: expect.any(String) }),
+      )
     }
   })
 
@@ -84,7 +96,10 @@ describe('parseHostKeys + verifyHostKey', () => {
     const line = pinLineFor(describeKey(blob(ed.publicKey)), 'dokku.example.com', 2222)
     expect(line).toBe(`[dokku.example.com]:2222 ${keyPart(ed.publicKey)}`)
     // and that line, given back, pins the key
-    expect(verifyHostKey(parseHostKeys(line, 'dokku.example.com', 2222, false), blob(ed.publicKey))).toMatchObject({ ok: true, pinned: true })
+    expect(verifyHostKey(parseHostKeys(line, 'dokku.example.com', 2222, false), blob(ed.publicKey))).toMatchObject({
+      ok: true,
+      pinned: true,
+    })
     // insecure mode with a pin still enforces the pin
     expect(verifyHostKey(parseHostKeys(line, 'dokku.example.com', 2222, true), blob(other.publicKey)).ok).toBe(false)
   })

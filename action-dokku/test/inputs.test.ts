@@ -39,11 +39,17 @@ describe('readInputs', () => {
     expect(secrets).toEqual(expect.arrayContaining([key.privateKey, 'not used', 'one secret', 'line 1\nline 2']))
     // even when a later input is invalid, the secrets were already registered
     const masked: string[] = []
-    expect(() => readInputs(inputSourceFrom({ ...required, app: 'Bad_Name', config: 'TOKEN=abc123' }), (value) => masked.push(value))).toThrowError(/not a valid Dokku app name/)
+    expect(() =>
+      readInputs(inputSourceFrom({ ...required, app: 'Bad_Name', config: 'TOKEN=abc123' }), (value) => masked.push(value)),
+    ).toThrowError(/not a valid Dokku app name/)
     expect(masked).toContain('abc123')
     // a line config cannot parse is masked before the error quotes it
     const early: string[] = []
-    expect(() => readInputs(inputSourceFrom({ ...required, config: 'TOKEN=ok\nsecret-continuation-without-key' }), (value) => early.push(value))).toThrowError(/line 2 is not KEY=VALUE/)
+    expect(() =>
+      readInputs(inputSourceFrom({ ...required, config: 'TOKEN=ok\nsecret-continuation-without-key' }), (value) =>
+        early.push(value),
+      ),
+    ).toThrowError(/line 2 is not KEY=VALUE/)
     expect(early).toContain('secret-continuation-without-key')
   })
 
@@ -60,19 +66,26 @@ describe('readInputs', () => {
   })
 
   it('refuses config Dokku owns, a DATABASE_URL next to postgres: true, bad domains and branches', () => {
-    expect(() => read({ config: 'PORT=8000' })).toThrowError(expect.objectContaining({ input: 'config', hint: expect.stringContaining('Dokku sets PORT') }))
+    expect(() => read({ config: 'PORT=8000' })).toThrowError(
+      expect.objectContaining({ input: 'config', hint: expect.stringContaining('Dokku sets PORT') }),
+    )
     expect(() => read({ config: 'DOKKU_X=1' })).toThrowError(/managed by Dokku/)
     expect(() => read({ config: 'DATABASE_URL=postgres://x', postgres: 'true' })).toThrowError(/two databases/)
     expect(() => read({ domains: 'https://blog.example.com' })).toThrowError(/is a URL/)
     expect(() => read({ letsencrypt: 'true' })).toThrowError(/needs at least one domain/)
     expect(() => read({ branch: 'main branch' })).toThrowError(expect.objectContaining({ input: 'branch' }))
-    expect(() => read({ 'working-directory': '../elsewhere' })).toThrowError(expect.objectContaining({ input: 'working-directory' }))
+    expect(() => read({ 'working-directory': '../elsewhere' })).toThrowError(
+      expect.objectContaining({ input: 'working-directory' }),
+    )
     expect(read({ 'working-directory': './apps/blog/' }).inputs.workingDirectory).toBe('apps/blog')
     expect(read({ 'working-directory': '.' }).inputs.workingDirectory).toBe('')
     expect(() => read({ 'http-check': 'yes please' })).toThrowError(expect.objectContaining({ input: 'http-check' }))
   })
 
   it('splits domains on commas and lines, lowercases, drops duplicates', () => {
-    expect(read({ domains: 'Blog.example.com, www.example.com\nblog.example.com.' }).inputs.domains).toEqual(['blog.example.com', 'www.example.com'])
+    expect(read({ domains: 'Blog.example.com, www.example.com\nblog.example.com.' }).inputs.domains).toEqual([
+      'blog.example.com',
+      'www.example.com',
+    ])
   })
 })

@@ -11,7 +11,10 @@ export interface GeneratedKey {
   fingerprint: string
 }
 
-export function sshKeygen(type: 'ed25519' | 'rsa' | 'ecdsa', options: { passphrase?: string; format?: 'openssh' | 'pem'; bits?: number } = {}): GeneratedKey {
+export function sshKeygen(
+  type: 'ed25519' | 'rsa' | 'ecdsa',
+  options: { passphrase?: string; format?: 'openssh' | 'pem'; bits?: number } = {},
+): GeneratedKey {
   const dir = mkdtempSync(path.join(tmpdir(), 'keygen-'))
   try {
     const file = path.join(dir, 'key')
@@ -19,7 +22,8 @@ export function sshKeygen(type: 'ed25519' | 'rsa' | 'ecdsa', options: { passphra
     if (options.format === 'pem') args.push('-m', 'PEM')
     if (options.bits) args.push('-b', String(options.bits))
     execFileSync('ssh-keygen', args)
-    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? ''
+    const fingerprint =
+      execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? ''
     return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim(), fingerprint }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -21,8 +21,12 @@ describe('readDeployKey', () => {
   it('decrypts passphrase-protected keys, and says which input is wrong when it cannot', () => {
     const key = sshKeygen('ed25519', { passphrase: 'correct horse' })
     expect(readDeployKey(key.privateKey, 'correct horse').fingerprint).toBe(key.fingerprint)
-    expect(() => readDeployKey(key.privateKey, undefined)).toThrowError(expect.objectContaining({ input: 'ssh-passphrase', message: expect.stringMatching(/encrypted with a passphrase/) }))
-    expect(() => readDeployKey(key.privateKey, 'wrong')).toThrowError(expect.objectContaining({ input: 'ssh-passphrase', message: expect.stringMatching(/does not decrypt/) }))
+    expect(() => readDeployKey(key.privateKey, undefined)).toThrowError(
+      expect.objectContaining({ input: 'ssh-passphrase', message: expect.stringMatching(/encrypted with a passphrase/) }),
+    )
+    expect(() => readDeployKey(key.privateKey, 'wrong')).toThrowError(
+      expect.objectContaining({ input: 'ssh-passphrase', message: expect.stringMatching(/does not decrypt/) }),
+    )
     const pem = sshKeygen('rsa', { passphrase: 'pem pass', format: 'pem', bits: 2048 })
     expect(readDeployKey(pem.privateKey, 'pem pass').fingerprint).toBe(pem.fingerprint)
     expect(() => readDeployKey(pem.privateKey, 'nope')).toThrowError(expect.objectContaining({ input: 'ssh-passphrase' }))
@@ -30,7 +34,8 @@ describe('readDeployKey', () => {
 
   it.each(['ed25519', 'rsa', 'ec'] as const)('converts a PKCS#8 %s key (openssl genpkey), encrypted or not', (algorithm) => {
     // ssh-keygen 9.2 cannot read PKCS#8 ed25519; compute that fingerprint from the raw public key.
-    const expected = (pem: string, passphrase?: string) => (algorithm === 'ed25519' ? ed25519Fingerprint(pem, passphrase) : fingerprintOfPrivate(pem, passphrase))
+    const expected = (pem: string, passphrase?: string) =>
+      algorithm === 'ed25519' ? ed25519Fingerprint(pem, passphrase) : fingerprintOfPrivate(pem, passphrase)
     const plain = opensslKey(algorithm)
     expect(readDeployKey(plain, undefined).fingerprint).toBe(expected(plain))
     const encrypted = opensslKey(algorithm, 'p8 secret')
@@ -63,14 +68,21 @@ describe('readDeployKey', () => {
 
   it('recognises a public key pasted by mistake, and text that is no key at all', () => {
     const key = sshKeygen('ed25519')
-    expect(() => readDeployKey(key.publicKey, undefined)).toThrowError(expect.objectContaining({ input: 'ssh-private-key', message: expect.stringMatching(/public key/) }))
+    expect(() => readDeployKey(key.publicKey, undefined)).toThrowError(
+      expect.objectContaining({ input: 'ssh-private-key', message: expect.stringMatching(/public key/) }),
+    )
     expect(() => readDeployKey('hunter2', undefined)).toThrowError(InputError)
-    expect(() => readDeployKey('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', undefined)).toThrowError(expect.objectContaining({ input: 'ssh-private-key' }))
+    expect(() =>
+      readDeployKey('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', undefined),
+    ).toThrowError(expect.objectContaining({ input: 'ssh-private-key' }))
   })
 })
 
 function ed25519Fingerprint(pem: string, passphrase?: string): string {
-  const raw = Buffer.from(createPublicKey(createPrivateKey({ key: pem, format: 'pem', passphrase })).export({ format: 'jwk' }).x ?? '', 'base64url')
+  const raw = Buffer.from(
+    createPublicKey(createPrivateKey({ key: pem, format: 'pem', passphrase })).export({ format: 'jwk' }).x ?? '',
+    'base64url',
+  )
   const string = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data])
   const blob = Buffer.concat([string(Buffer.from('ssh-ed25519')), string(raw)])
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`

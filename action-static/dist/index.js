@@ -29315,7 +29315,7 @@ function readInputs(source, log) {
     const generator = read.choice('generator', GENERATORS, 'auto');
     const buildCommand = read.optional('build-command');
     if (generator === 'command' && !buildCommand) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('build-command', "is required with generator: command.", "Give the shell command that writes the site into $OUTPUT_DIR (e.g. 'python manage.py build --build-dir \"$OUTPUT_DIR\"').");
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('build-command', 'is required with generator: command.', 'Give the shell command that writes the site into $OUTPUT_DIR (e.g. \'python manage.py build --build-dir "$OUTPUT_DIR"\').');
     }
     if (buildCommand && generator !== 'command')
         warnings.push(`build-command is ignored because generator is '${generator}' (use generator: command to run it).`);
@@ -29343,14 +29343,24 @@ function readInputs(source, log) {
         throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-site-name', `'${netlifySiteName}' is not a valid Netlify site name.`, 'Use lower-case letters, digits and hyphens (it becomes <name>.netlify.app).');
     }
     if (provider === 'directory') {
-        const ignored = [netlifyAuthToken && 'netlify-auth-token', netlifySiteId && 'netlify-site-id', netlifySiteName && 'netlify-site-name'].filter(Boolean);
+        const ignored = [
+            netlifyAuthToken && 'netlify-auth-token',
+            netlifySiteId && 'netlify-site-id',
+            netlifySiteName && 'netlify-site-name',
+        ].filter(Boolean);
         if (ignored.length)
             warnings.push(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored because provider is 'directory' (set provider: netlify to deploy).`);
         if (mode === 'deploy')
             throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('mode', "'deploy' needs provider: netlify; provider 'directory' only writes the site.", 'Set provider: netlify (with netlify-auth-token and netlify-site-id), or use mode: build.');
     }
     if (mode === 'deploy') {
-        const ignored = [read.optional('generator') && 'generator', buildCommand && 'build-command', databaseUrl && 'database-url', fixtures.length && 'fixtures', extraPaths.length && 'extra-paths'].filter(Boolean);
+        const ignored = [
+            read.optional('generator') && 'generator',
+            buildCommand && 'build-command',
+            databaseUrl && 'database-url',
+            fixtures.length && 'fixtures',
+            extraPaths.length && 'extra-paths',
+        ].filter(Boolean);
         if (ignored.length)
             warnings.push(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored in mode 'deploy', which only deploys output-dir.`);
     }
@@ -29395,7 +29405,10 @@ function requireNetlifyCredentials(inputs) {
     if (!inputs.netlifySiteId && !inputs.netlifySiteName) {
         throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-site-id', 'or netlify-site-name is required to deploy to Netlify.', 'Set netlify-site-id to the Site ID (Site configuration → Site details), or netlify-site-name to use (and create when missing) a site by name.');
     }
-    return { token: inputs.netlifyAuthToken, site: inputs.netlifySiteId ? { id: inputs.netlifySiteId } : { name: inputs.netlifySiteName } };
+    return {
+        token: inputs.netlifyAuthToken,
+        site: inputs.netlifySiteId ? { id: inputs.netlifySiteId } : { name: inputs.netlifySiteName },
+    };
 }
 function parseBaseUrl(value) {
     if (!value)
@@ -31053,9 +31066,7 @@ function logicalLines(content) {
     });
     if (pending)
         result.push(pending);
-    return result
-        .map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() }))
-        .filter((line) => line.text !== '');
+    return result.map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() })).filter((line) => line.text !== '');
 }
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/;
 const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)(\S+)/;
@@ -31078,7 +31089,9 @@ function classifyLine(text) {
 /** `git+https://...#egg=name` names its project in the fragment; a bare path does not name one. */
 function eggRequirement(url) {
     const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url);
-    return egg ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` } : { kind: 'ignored' };
+    return egg
+        ? { kind: 'requirement', name: normalizeName(egg[1]), spec: `@ ${url.replace(/#.*$/, '')}` }
+        : { kind: 'ignored' };
 }
 async function readRequirementsFiles(top, paths) {
     const files = [];
@@ -31147,7 +31160,19 @@ function normalizeSegment(parts, segment) {
  */
 const MANAGER_ORDER = ['pip', 'uv', 'poetry', 'pdm', 'pipenv', 'pyproject'];
 /** Poetry groups that are development tooling, not part of the deployed application. */
-const DEV_GROUPS = new Set(['dev', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'linting', 'docs', 'doc', 'typing']);
+const DEV_GROUPS = new Set([
+    'dev',
+    'develop',
+    'development',
+    'test',
+    'tests',
+    'testing',
+    'lint',
+    'linting',
+    'docs',
+    'doc',
+    'typing',
+]);
 const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
@@ -31364,7 +31389,7 @@ async function detectExistingFiles(directories, paths) {
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
-            findings.push(finding('warning', 'procfile-web-migrates', 'The Procfile\'s web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).', { file }));
+            findings.push(finding('warning', 'procfile-web-migrates', "The Procfile's web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).", { file }));
         }
         break;
     }
@@ -31533,7 +31558,10 @@ async function findFilesByName(root, names, options) {
  * machine, and reported so the user can set working-directory.
  */
 async function findManagePy(searchRoot, paths, workingDirectoryInput) {
-    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true });
+    const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
+        maxDepth: MANAGE_PY_MAX_DEPTH,
+        stopAtFirstDepth: true,
+    });
     if (found.length === 0) {
         const where = workingDirectoryInput
             ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
@@ -31683,7 +31711,12 @@ async function scanLayout(appDir, roots, paths) {
             if (entry.isFile() && entry.name.endsWith('.py'))
                 settingsDirectoryFiles.push(joinRel(dir, entry.name));
     }
-    return { wsgiFiles: named('wsgi.py'), asgiFiles: named('asgi.py'), settingsModules, settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText) };
+    return {
+        wsgiFiles: named('wsgi.py'),
+        asgiFiles: named('asgi.py'),
+        settingsModules,
+        settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText),
+    };
 }
 /**
  * Directories manage.py / wsgi.py put on sys.path (cookiecutter-django adds its inner app folder,
@@ -31760,7 +31793,7 @@ async function inspectPythonFiles(runner, python, files) {
     }
     catch (error) {
         throw new errors/* ActionError */.lZ(`Could not run '${python}' to read the Django settings: ${error.message}`, {
-            hint: 'Project detection parses settings with Python\'s ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.',
+            hint: "Project detection parses settings with Python's ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.",
             cause: error,
         });
     }
@@ -31815,7 +31848,11 @@ function parseFailure(file, role, error) {
         hint: isSyntax
             ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
             : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
-        location: { file, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) },
+        location: {
+            file,
+            ...(error.line === undefined ? {} : { line: error.line }),
+            ...(error.column === undefined ? {} : { column: error.column }),
+        },
     });
 }
 
@@ -31950,7 +31987,9 @@ function pythonCapForDjango(djangoSpec) {
 /** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
 function resolveRange(range, djangoSpec) {
     const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS;
+    const minors = cap
+        ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
+        : CANDIDATE_MINORS;
     return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
 }
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
@@ -32338,7 +32377,10 @@ async function chooseSettingsModule(request, lookup) {
             continue;
         }
         const said = `${found.file} defaults to ${found.module}`;
-        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, { file: found.file, line: found.line });
+        const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, {
+            file: found.file,
+            line: found.line,
+        });
         findings.push(...choice.findings);
         const manage = request.manageDefault;
         if (choice.decidedBy === 'wsgi-default' && manage && manage.module !== choice.module) {
@@ -32465,7 +32507,11 @@ function defaultDatabase(facts) {
 function summariseSettings(facts) {
     const middleware = stringItems(facts.MIDDLEWARE);
     const database = defaultDatabase(facts);
-    const storageSetting = facts.STORAGES ? 'STORAGES' : facts.STATICFILES_STORAGE ? 'STATICFILES_STORAGE' : 'none';
+    const storageSetting = facts.STORAGES
+        ? 'STORAGES'
+        : facts.STATICFILES_STORAGE
+            ? 'STATICFILES_STORAGE'
+            : 'none';
     const legacyBackend = effectiveValue(facts.STATICFILES_STORAGE);
     const staticfilesBackend = storageSetting === 'STORAGES'
         ? stringAt(effectiveValue(facts.STORAGES), 'staticfiles', 'BACKEND')
@@ -32578,7 +32624,10 @@ async function detectProject(options, runner = command/* spawnRunner */.S) {
     const appDir = dirnameRel(managePy);
     // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
     // dev, production...): Python's start-up dominates detection time.
-    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs);
+    const layoutFiles = (layout) => [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules]
+        .map((entry) => entry.file)
+        .concat(layout.settingsDirectoryFiles)
+        .map(paths.abs);
     let layout = await scanLayout(appDir, [appDir], paths);
     await cache.load([paths.abs(managePy), ...layoutFiles(layout)]);
     const manageParsed = cache.get(paths.abs(managePy));
@@ -32710,7 +32759,8 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
-        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ?? (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
+        const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ??
+            (asgiFiles.length === 1 ? asgiFiles[0] : undefined);
         if (asgi) {
             const parsed = await cache.parse(paths.abs(asgi.file));
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
@@ -32752,7 +32802,7 @@ function explainGitHubError(error, call) {
     if (error.response === undefined) {
         // Octokit reports a failed connection as status 500 with no response; it is not GitHub's 500.
         return new errors/* ActionError */.lZ(`Could not reach the GitHub API to ${call.what}: ${error.message}.`, {
-            hint: 'Check GITHUB_API_URL and the runner\'s network or proxy settings, then re-run the job.',
+            hint: "Check GITHUB_API_URL and the runner's network or proxy settings, then re-run the job.",
             cause: error,
         });
     }
@@ -32807,7 +32857,9 @@ function apiMessage(error) {
     const data = error.response?.data;
     if (typeof data === 'object' && data !== null && 'message' in data) {
         const body = data;
-        const details = Array.isArray(body.errors) ? body.errors.map((item) => (typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item))) : [];
+        const details = Array.isArray(body.errors)
+            ? body.errors.map((item) => typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item))
+            : [];
         return [String(body.message), ...details].join('; ');
     }
     return error.message;
@@ -32891,7 +32943,9 @@ async function deactivateEnvironment(target) {
 async function deactivateDeployments(options) {
     const { client, repo, environment } = options;
     const deployments = await callGitHub(readPermission(options, `list the deployments of '${environment}'`), () => client.paginate(client.rest.repos.listDeployments, { ...repo, environment, per_page: 100 }));
-    const older = deployments.filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan).sort((a, b) => b.id - a.id);
+    const older = deployments
+        .filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan)
+        .sort((a, b) => b.id - a.id);
     const deactivated = [];
     for (const deployment of older) {
         const { data: statuses } = await callGitHub(readPermission(options, `read the status of deployment ${deployment.id}`), () => client.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: deployment.id, per_page: 1 }));
@@ -32943,7 +32997,11 @@ async function lookUp(client, tokenInput) {
         const status = error.status;
         // A bad token fails here first; say so now rather than after listing comments.
         if (status === 401) {
-            const explained = explainGitHubError(error, { what: 'find out who the token belongs to', permission: 'pull-requests: write', tokenInput });
+            const explained = explainGitHubError(error, {
+                what: 'find out who the token belongs to',
+                permission: 'pull-requests: write',
+                tokenInput,
+            });
             throw explained instanceof errors/* ActionError */.lZ ? explained : error;
         }
         return { kind: 'bot' };
@@ -32976,7 +33034,10 @@ function isAuthoredBy(author, identity) {
  */
 /** `<!-- django-deploy:<action>:<key> -->`; the key is reduced to [A-Za-z0-9._-] so it cannot end the comment. */
 function commentMarker(action, key) {
-    const clean = (value) => value.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-|-$/g, '');
+    const clean = (value) => value
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .replace(/^-|-$/g, '');
     const actionPart = clean(action);
     if (actionPart === '')
         throw new Error('commentMarker needs an action name');
@@ -33023,7 +33084,9 @@ async function writeStickyComment(options, create) {
         throw new errors/* ActionError */.lZ(`The comment for pull request #${issueNumber} is ${body.length} characters; GitHub accepts at most ${MAX_BODY}.`, { hint: 'This is a bug in the action; please report it.' });
     }
     const tokenInput = options.tokenInput;
-    const identity = options.commentAuthor ? { kind: 'login', login: options.commentAuthor } : await resolveTokenIdentity(client, tokenInput);
+    const identity = options.commentAuthor
+        ? { kind: 'login', login: options.commentAuthor }
+        : await resolveTokenIdentity(client, tokenInput);
     const existing = await callGitHub({ what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput }, () => findOwnComment(client, repo, issueNumber, marker, identity));
     if (existing && normalise(existing.body) === normalise(body)) {
         return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
@@ -33095,8 +33158,18 @@ function renderSummary(summary) {
         facts.push([(0,markdown/* text */.Qq)(label), (0,markdown/* text */.Qq)(value)]);
     parts.push((0,markdown/* table */.tp)(['', ''], facts));
     if (summary.created?.length || summary.alreadyPresent?.length) {
-        const list = (items) => (items?.length ? items.map((item) => `- ${(0,markdown/* text */.Qq)(item)}`) : ['- nothing']);
-        parts.push(['### Resources', '', '**Created by this run**', '', ...list(summary.created), '', '**Already present**', '', ...list(summary.alreadyPresent)].join('\n'));
+        const list = (items) => items?.length ? items.map((item) => `- ${(0,markdown/* text */.Qq)(item)}`) : ['- nothing'];
+        parts.push([
+            '### Resources',
+            '',
+            '**Created by this run**',
+            '',
+            ...list(summary.created),
+            '',
+            '**Already present**',
+            '',
+            ...list(summary.alreadyPresent),
+        ].join('\n'));
     }
     if (summary.phases?.length) {
         const rows = summary.phases.map((phase) => [(0,markdown/* text */.Qq)(phase.name), formatDuration(phase.ms)]);
@@ -33128,7 +33201,9 @@ function headline(summary) {
         case 'deployed':
             return `Deployed ${name}${where}`;
         case 'planned':
-            return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`;
+            return removing
+                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
         case 'skipped':
             return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
         case 'failed':
@@ -33165,9 +33240,17 @@ async function writeSummary(summary, secrets, writer = core/* summary */.z, env 
 async function findPullRequestForWorkflowRun(client, context, tokenInput) {
     const run = context.workflowRun;
     if (!run)
-        return { found: false, reason: 'not-a-workflow-run', message: `This run was triggered by '${context.eventName}', not 'workflow_run'.` };
+        return {
+            found: false,
+            reason: 'not-a-workflow-run',
+            message: `This run was triggered by '${context.eventName}', not 'workflow_run'.`,
+        };
     if (run.event !== 'pull_request' && run.event !== 'pull_request_target') {
-        return { found: false, reason: 'not-from-a-pull-request', message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.` };
+        return {
+            found: false,
+            reason: 'not-from-a-pull-request',
+            message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.`,
+        };
     }
     const headOwner = run.headRepository.split('/')[0] ?? '';
     // With the head repository known, GitHub filters server-side; without it (a deleted fork) every open PR is scanned.
@@ -33201,7 +33284,11 @@ async function findPullRequestForWorkflowRun(client, context, tokenInput) {
             message: `Pull request #${moved.number} has moved on to ${moved.head.sha.slice(0, 7)} since ${run.headSha.slice(0, 7)} was built; the newer build will report instead.`,
         };
     }
-    return { found: false, reason: 'no-open-pull-request', message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).` };
+    return {
+        found: false,
+        reason: 'no-open-pull-request',
+        message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).`,
+    };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
@@ -36404,7 +36491,10 @@ const URL_ATTRIBUTES = {
     script: [['src', 'asset']],
     img: [['src', 'asset']],
     source: [['src', 'asset']],
-    video: [['src', 'asset'], ['poster', 'asset']],
+    video: [
+        ['src', 'asset'],
+        ['poster', 'asset'],
+    ],
     audio: [['src', 'asset']],
     track: [['src', 'asset']],
     iframe: [['src', 'link']],
@@ -36424,7 +36514,10 @@ function extractHtmlRefs(html) {
             for (const [attribute, kind] of URL_ATTRIBUTES[name] ?? []) {
                 const value = attributes[attribute];
                 if (value !== undefined && value.trim() !== '')
-                    refs.push({ url: value.trim(), kind: name === 'link' && /\b(alternate|canonical|next|prev)\b/i.test(attributes.rel ?? '') ? 'link' : kind });
+                    refs.push({
+                        url: value.trim(),
+                        kind: name === 'link' && /\b(alternate|canonical|next|prev)\b/i.test(attributes.rel ?? '') ? 'link' : kind,
+                    });
             }
             for (const attribute of ['srcset', 'imagesrcset']) {
                 const srcset = attributes[attribute];
@@ -36483,7 +36576,10 @@ function parseSrcset(srcset) {
 /** `5; url='/next/'` → `/next/`. */
 function refreshUrl(content) {
     const match = /^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(.*)$/i.exec(content);
-    const url = match?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2').trim();
+    const url = match?.[1]
+        ?.trim()
+        .replace(/^(['"])(.*)\1$/, '$2')
+        .trim();
     return url ? url : undefined;
 }
 /** URLs in `url(...)`, `src(...)` and `@import "..."`. */
@@ -36605,7 +36701,11 @@ const TYPES = {
     '.zip': 'application/zip',
 };
 /** Types that count as the same for serving purposes (a sitemap sent as text/xml is fine as .xml). */
-const EQUIVALENT = { 'text/xml': 'application/xml', 'text/javascript': 'application/javascript', 'application/x-javascript': 'application/javascript' };
+const EQUIVALENT = {
+    'text/xml': 'application/xml',
+    'text/javascript': 'application/javascript',
+    'application/x-javascript': 'application/javascript',
+};
 function typeOfExtension(file) {
     return TYPES[external_node_path_default().posix.extname(file).toLowerCase()];
 }
@@ -36665,7 +36765,22 @@ function urlPathOf(file) {
 
 
 
-const TEXT_EXTENSIONS = new Set(['.html', '.htm', '.css', '.js', '.mjs', '.json', '.xml', '.txt', '.svg', '.rss', '.atom', '.csv', '.map', '.webmanifest']);
+const TEXT_EXTENSIONS = new Set([
+    '.html',
+    '.htm',
+    '.css',
+    '.js',
+    '.mjs',
+    '.json',
+    '.xml',
+    '.txt',
+    '.svg',
+    '.rss',
+    '.atom',
+    '.csv',
+    '.map',
+    '.webmanifest',
+]);
 /** Bodies Django's default error views render (`django/views/defaults.py`) and the DEBUG-off 400 page. */
 const ERROR_PAGES = [
     [/<h1>Bad Request \(400\)<\/h1>/, 'Django\'s "Bad Request (400)" page (check ALLOWED_HOSTS)'],
@@ -36680,7 +36795,16 @@ async function checkOutput(outputDir, options = {}) {
     const origins = new Set((options.siteOrigins ?? []).map((origin) => new URL(origin).origin));
     const broken = new Map();
     const queryLinks = new Map();
-    const report = { files: files.length, pages: 0, broken: [], queryLinks: [], gzipped: [], errorPages: [], missing404: !fileSet.has('404.html'), offsite: 0 };
+    const report = {
+        files: files.length,
+        pages: 0,
+        broken: [],
+        queryLinks: [],
+        gzipped: [],
+        errorPages: [],
+        missing404: !fileSet.has('404.html'),
+        offsite: 0,
+    };
     const fakeOrigin = 'http://static.invalid';
     const exists = (urlPath) => {
         let decoded;
@@ -36824,12 +36948,17 @@ async function distillCommand(django, outputDir) {
         else if (names.has('distill-local'))
             major = 3;
         else
-            throw new errors/* ActionError */.lZ('django-distill is installed but manage.py offers neither "distill" nor "distill-local".', { input: 'generator', hint: "Add 'django_distill' to INSTALLED_APPS, or use generator: crawl." });
+            throw new errors/* ActionError */.lZ('django-distill is installed but manage.py offers neither "distill" nor "distill-local".', {
+                input: 'generator',
+                hint: "Add 'django_distill' to INSTALLED_APPS, or use generator: crawl.",
+            });
     }
     return distillArgs(major, outputDir);
 }
 function distillArgs(major, outputDir) {
-    return major >= 4 ? ['distill', 'generate', '--output-directory', outputDir, '--force', '--collectstatic'] : ['distill-local', outputDir, '--force', '--collectstatic'];
+    return major >= 4
+        ? ['distill', 'generate', '--output-directory', outputDir, '--force', '--collectstatic']
+        : ['distill-local', outputDir, '--force', '--collectstatic'];
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -36906,7 +37035,10 @@ async function crawl(options) {
     };
     const localUrl = (key) => `${options.requestOrigin}${key}`;
     const staticTarget = (urlPath) => {
-        for (const [kind, mapping] of [['static', options.staticFiles], ['media', options.mediaFiles]]) {
+        for (const [kind, mapping] of [
+            ['static', options.staticFiles],
+            ['media', options.mediaFiles],
+        ]) {
             if (!mapping || !urlPath.startsWith(mapping.urlPrefix))
                 continue;
             let relative;
@@ -36959,7 +37091,12 @@ async function crawl(options) {
         if (local) {
             const info = await (0,promises_namespaceObject.stat)(local.file).catch(() => undefined);
             if (!info?.isFile()) {
-                result.broken.push({ url: target.key, status: 404, detail: `not in ${local.kind === 'static' ? 'STATIC_ROOT (after collectstatic)' : 'MEDIA_ROOT'}`, referrers: [] });
+                result.broken.push({
+                    url: target.key,
+                    status: 404,
+                    detail: `not in ${local.kind === 'static' ? 'STATIC_ROOT (after collectstatic)' : 'MEDIA_ROOT'}`,
+                    referrers: [],
+                });
                 return;
             }
             ;
@@ -36976,7 +37113,12 @@ async function crawl(options) {
             response = await fetcher.get(target.key);
         }
         catch (error) {
-            result.broken.push({ url: target.key, status: 0, detail: error instanceof Error ? error.message : String(error), referrers: [] });
+            result.broken.push({
+                url: target.key,
+                status: 0,
+                detail: error instanceof Error ? error.message : String(error),
+                referrers: [],
+            });
             return;
         }
         result.fetched++;
@@ -37137,7 +37279,10 @@ const variables_OVERLAY_VARIABLES = [
     own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
 ];
 /** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [variable.name, ...variable.aliases]);
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
 function overlayVariable(name) {
     const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
     if (!found)
@@ -38003,7 +38148,11 @@ async function prepareDjango(options) {
     if (base?.protocol === 'https:')
         Object.assign(env, { SECURE_SSL_REDIRECT: 'false', SECURE_HSTS_SECONDS: '0' });
     const python = async (args, what, extra = {}) => {
-        const result = await runner.run(options.python, args, { cwd: appDir, env: { ...env, ...extra }, timeoutMs: options.timeoutMs });
+        const result = await runner.run(options.python, args, {
+            cwd: appDir,
+            env: { ...env, ...extra },
+            timeoutMs: options.timeoutMs,
+        });
         if (result.exitCode !== 0) {
             throw new errors/* ActionError */.lZ(`${what} failed (exit code ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, {
                 hint: 'Fix the error above; it happens with your settings plus the production overlay (DEBUG off). Set settings-module if the wrong settings were used.',
@@ -38015,7 +38164,9 @@ async function prepareDjango(options) {
     const probeOutput = await python(['-c', PROBE], 'Loading the Django settings');
     const line = probeOutput.split('\n').find((entry) => entry.startsWith('DJANGO-DEPLOY-PROBE '));
     if (!line)
-        throw new errors/* ActionError */.lZ('Loading the Django settings printed nothing readable.', { hint: 'Does the settings module print to stdout or exit early?' });
+        throw new errors/* ActionError */.lZ('Loading the Django settings printed nothing readable.', {
+            hint: 'Does the settings module print to stdout or exit early?',
+        });
     const facts = JSON.parse(line.slice('DJANGO-DEPLOY-PROBE '.length));
     facts.staticUrl = rootRelative(facts.staticUrl) ?? '/static/';
     facts.mediaUrl = rootRelative(facts.mediaUrl);
@@ -38026,8 +38177,12 @@ async function prepareDjango(options) {
     }
     else {
         const copy = external_node_path_default().join(options.workDir, 'content.sqlite3');
-        const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:' ? external_node_path_default().resolve(appDir, facts.databaseName) : undefined;
-        const exists = source ? await (0,promises_namespaceObject.stat)(source).then((info) => info.isFile(), () => false) : false;
+        const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
+            ? external_node_path_default().resolve(appDir, facts.databaseName)
+            : undefined;
+        const exists = source
+            ? await (0,promises_namespaceObject.stat)(source).then((info) => info.isFile(), () => false)
+            : false;
         if (source && exists) {
             await (0,promises_namespaceObject.copyFile)(source, copy);
             content = `a copy of ${external_node_path_default().relative(options.repoRoot, source) || source}, migrated`;
@@ -38071,10 +38226,22 @@ function httpFetcher(options) {
     return {
         get(pathAndQuery) {
             return new Promise((resolve, reject) => {
-                const headers = { host: options.host, 'user-agent': 'django-deploy-actions static crawler', accept: '*/*' };
+                const headers = {
+                    host: options.host,
+                    'user-agent': 'django-deploy-actions static crawler',
+                    accept: '*/*',
+                };
                 if (options.forwardedProto)
                     headers['x-forwarded-proto'] = options.forwardedProto;
-                const req = (0,external_node_http_.request)({ host: '127.0.0.1', port: options.port, path: pathAndQuery, method: 'GET', headers, agent, timeout: options.timeoutMs ?? 120_000 }, (res) => {
+                const req = (0,external_node_http_.request)({
+                    host: '127.0.0.1',
+                    port: options.port,
+                    path: pathAndQuery,
+                    method: 'GET',
+                    headers,
+                    agent,
+                    timeout: options.timeoutMs ?? 120_000,
+                }, (res) => {
                     const chunks = [];
                     res.on('data', (chunk) => chunks.push(chunk));
                     res.on('end', () => {
@@ -38142,7 +38309,9 @@ async function writeRedirects(outputDir, redirects) {
         catch {
             return false;
         }
-        return relative === '' || relative.endsWith('/') ? files.has(`${relative}index.html`) : files.has(relative) || files.has(`${relative}/index.html`) || files.has(`${relative}.html`);
+        return relative === '' || relative.endsWith('/')
+            ? files.has(`${relative}index.html`)
+            : files.has(relative) || files.has(`${relative}/index.html`) || files.has(`${relative}.html`);
     };
     const file = external_node_path_default().join(outputDir, '_redirects');
     const existing = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => '');
@@ -38154,7 +38323,9 @@ async function writeRedirects(outputDir, redirects) {
         .filter((redirect) => !known.has(redirect.from))
         .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
         .map((redirect) => `${redirect.from}  ${redirect.to}  ${redirect.status}${shadowed(redirect.from) ? '!' : ''}`);
-    const header = existing ? existing.replace(/\n*$/, '\n') : '# Generated by django-deploy-actions/action-static from the redirects the Django app answered.\n';
+    const header = existing
+        ? existing.replace(/\n*$/, '\n')
+        : '# Generated by django-deploy-actions/action-static from the redirects the Django app answered.\n';
     await (0,promises_namespaceObject.writeFile)(file, header + lines.join('\n') + '\n');
     return lines.length;
 }
@@ -38192,7 +38363,10 @@ async function redirectsFromStubs(outputDir) {
         if (!refresh)
             continue;
         // A stub has (almost) no text besides the redirect.
-        const text = html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+        const text = html
+            .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[^>]+>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .trim();
         if (text.length > 200)
             continue;
         const from = urlPathOf(file);
@@ -38236,9 +38410,28 @@ async function startAppServer(options) {
     const wsgi = options.wsgiApplication ? wsgiTarget(options.wsgiApplication) : undefined;
     const gunicorn = options.useGunicorn && wsgi !== undefined;
     const args = gunicorn
-        ? ['-m', 'gunicorn', '--bind', `127.0.0.1:${port}`, '--workers', String(options.workers), '--timeout', '120', '--graceful-timeout', '5', '--log-level', 'warning', wsgi]
+        ? [
+            '-m',
+            'gunicorn',
+            '--bind',
+            `127.0.0.1:${port}`,
+            '--workers',
+            String(options.workers),
+            '--timeout',
+            '120',
+            '--graceful-timeout',
+            '5',
+            '--log-level',
+            'warning',
+            wsgi,
+        ]
         : [options.managePy, 'runserver', '--insecure', '--noreload', `127.0.0.1:${port}`];
-    const child = (0,external_node_child_process_.spawn)(options.python, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = (0,external_node_child_process_.spawn)(options.python, args, {
+        cwd: options.appDir,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+    });
     const log = [];
     const keep = (chunk) => {
         log.push(chunk.toString('utf8'));
@@ -38350,7 +38543,9 @@ async function generate(options) {
         timeoutMs: options.timeoutMs,
         extraEnv: { BUILD_DIR: options.outputDir },
     });
-    const choice = options.generator === 'auto' ? chooseGenerator(django.facts) : { name: options.generator, reason: `generator: ${options.generator}` };
+    const choice = options.generator === 'auto'
+        ? chooseGenerator(django.facts)
+        : { name: options.generator, reason: `generator: ${options.generator}` };
     log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`);
     let crawlResult;
     let server;
@@ -38374,7 +38569,12 @@ async function generate(options) {
         const local = `http://127.0.0.1:${server.port}`;
         const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
         const concurrency = options.concurrency ?? shape.concurrency(server.workers);
-        const fetcher = httpFetcher({ port: server.port, host: base ? base.host : `127.0.0.1:${server.port}`, forwardedProto: base?.protocol.replace(':', ''), concurrency });
+        const fetcher = httpFetcher({
+            port: server.port,
+            host: base ? base.host : `127.0.0.1:${server.port}`,
+            forwardedProto: base?.protocol.replace(':', ''),
+            concurrency,
+        });
         try {
             crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () => crawl({
                 fetcher,
@@ -38384,7 +38584,9 @@ async function generate(options) {
                 siteOrigins: [local, ...siteOrigins],
                 requestOrigin: base ? base.origin : local,
                 staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
-                mediaFiles: django.facts.mediaUrl && django.facts.mediaRoot ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot } : undefined,
+                mediaFiles: django.facts.mediaUrl && django.facts.mediaRoot
+                    ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
+                    : undefined,
                 concurrency,
             }));
         }
@@ -38405,7 +38607,11 @@ async function generate(options) {
         await rewriteOrigin(options.outputDir, crawlResult.written.keys(), local, options.baseUrl);
     }
     else {
-        const command = choice.name === 'bakery' ? bakeryCommand(options.outputDir) : choice.name === 'distill' ? await distillCommand(django, options.outputDir) : undefined;
+        const command = choice.name === 'bakery'
+            ? bakeryCommand(options.outputDir)
+            : choice.name === 'distill'
+                ? await distillCommand(django, options.outputDir)
+                : undefined;
         await log.group(`Generate with ${choice.name}`, async () => {
             if (command) {
                 log.info(`manage.py ${command.join(' ')}`);
@@ -38422,7 +38628,10 @@ async function generate(options) {
                     onStderr: (chunk) => log.info(chunk.trimEnd()),
                 });
                 if (result.exitCode !== 0)
-                    throw new errors/* ActionError */.lZ(`build-command failed with exit code ${result.exitCode}.`, { input: 'build-command', hint: 'See its output above.' });
+                    throw new errors/* ActionError */.lZ(`build-command failed with exit code ${result.exitCode}.`, {
+                        input: 'build-command',
+                        hint: 'See its output above.',
+                    });
             }
         });
         // Generators write meta-refresh stubs for redirects; make them real redirects on Netlify.
@@ -38437,7 +38646,16 @@ async function generate(options) {
             hint: choice.name === 'command' ? 'The command must write the site into $OUTPUT_DIR.' : 'Check the generator output above.',
         });
     }
-    return { generator: choice.name, reason: choice.reason, content: django.content, django: django.facts, crawl: crawlResult, check, redirects, server: server ? { kind: server.kind, workers: server.workers } : undefined };
+    return {
+        generator: choice.name,
+        reason: choice.reason,
+        content: django.content,
+        django: django.facts,
+        crawl: crawlResult,
+        check,
+        redirects,
+        server: server ? { kind: server.kind, workers: server.workers } : undefined,
+    };
 }
 /**
  * How many app workers serve the crawl, and how many requests are in flight at once (also used by
@@ -38568,25 +38786,54 @@ class NetlifyApi {
         this.random = options.random ?? Math.random;
     }
     getSite(siteId) {
-        return this.json({ operation: 'getSite', what: `read site '${siteId}'`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}` });
+        return this.json({
+            operation: 'getSite',
+            what: `read site '${siteId}'`,
+            method: 'GET',
+            path: `/sites/${encodeURIComponent(siteId)}`,
+        });
     }
     /** Netlify's name filter is a substring match; callers pick the exact name. */
     listSites(name, page) {
-        return this.json({ operation: 'listSites', what: `look for a site named '${name}'`, method: 'GET', path: '/sites', query: { name, filter: 'all', page: String(page), per_page: '100' } });
+        return this.json({
+            operation: 'listSites',
+            what: `look for a site named '${name}'`,
+            method: 'GET',
+            path: '/sites',
+            query: { name, filter: 'all', page: String(page), per_page: '100' },
+        });
     }
     createSite(name) {
         return this.json({ operation: 'createSite', what: `create site '${name}'`, method: 'POST', path: '/sites', json: { name } });
     }
     /** One call: the deploy and its whole file list (path → sha1). */
     createDeploy(siteId, title, body) {
-        return this.json({ operation: 'createSiteDeploy', what: 'create the deploy', method: 'POST', path: `/sites/${encodeURIComponent(siteId)}/deploys`, query: { title }, json: body });
+        return this.json({
+            operation: 'createSiteDeploy',
+            what: 'create the deploy',
+            method: 'POST',
+            path: `/sites/${encodeURIComponent(siteId)}/deploys`,
+            query: { title },
+            json: body,
+        });
     }
     getDeploy(siteId, deployId) {
-        return this.json({ operation: 'getSiteDeploy', what: `read the state of deploy ${deployId}`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` });
+        return this.json({
+            operation: 'getSiteDeploy',
+            what: `read the state of deploy ${deployId}`,
+            method: 'GET',
+            path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}`,
+        });
     }
     async uploadFile(deployId, path, content) {
         const encoded = path.split('/').map(encodeURIComponent).join('/');
-        await this.call({ operation: 'uploadDeployFile', what: `upload ${path}`, method: 'PUT', path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`, binary: content });
+        await this.call({
+            operation: 'uploadDeployFile',
+            what: `upload ${path}`,
+            method: 'PUT',
+            path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`,
+            binary: content,
+        });
     }
     /**
      * One page of a site's deploys, newest first. `branch` is a filter of the definition
@@ -38603,10 +38850,20 @@ class NetlifyApi {
     }
     /** 204 on success; a 404 (already gone) reaches the caller as a NetlifyApiError. */
     async deleteSiteDeploy(siteId, deployId) {
-        await this.call({ operation: 'deleteSiteDeploy', what: `delete deploy ${deployId}`, method: 'DELETE', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` });
+        await this.call({
+            operation: 'deleteSiteDeploy',
+            what: `delete deploy ${deployId}`,
+            method: 'DELETE',
+            path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}`,
+        });
     }
     cancelDeploy(deployId) {
-        return this.json({ operation: 'cancelSiteDeploy', what: `cancel deploy ${deployId}`, method: 'POST', path: `/deploys/${encodeURIComponent(deployId)}/cancel` });
+        return this.json({
+            operation: 'cancelSiteDeploy',
+            what: `cancel deploy ${deployId}`,
+            method: 'POST',
+            path: `/deploys/${encodeURIComponent(deployId)}/cancel`,
+        });
     }
     async json(call) {
         const response = await this.call(call);
@@ -38614,13 +38871,18 @@ class NetlifyApi {
             return JSON.parse(response.body.toString('utf8'));
         }
         catch {
-            throw new errors/* ActionError */.lZ(`Netlify's answer to the request to ${call.what} was not JSON (status ${response.status}).`, { hint: 'Check that the API URL points at Netlify; re-run the job if Netlify was having trouble.' });
+            throw new errors/* ActionError */.lZ(`Netlify's answer to the request to ${call.what} was not JSON (status ${response.status}).`, {
+                hint: 'Check that the API URL points at Netlify; re-run the job if Netlify was having trouble.',
+            });
         }
     }
     async call(call) {
         const query = new URLSearchParams(Object.entries(call.query ?? {}).filter((entry) => entry[1] !== undefined)).toString();
         const url = `${this.apiUrl}${call.path}${query ? `?${query}` : ''}`;
-        const headers = { authorization: `Bearer ${this.options.token}`, 'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static' };
+        const headers = {
+            authorization: `Bearer ${this.options.token}`,
+            'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static',
+        };
         let body;
         if (call.json !== undefined) {
             headers['content-type'] = 'application/json';
@@ -38636,7 +38898,13 @@ class NetlifyApi {
             let response;
             let failure;
             try {
-                response = await this.options.transport.send({ method: call.method, url, headers, body, timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+                response = await this.options.transport.send({
+                    method: call.method,
+                    url,
+                    headers,
+                    body,
+                    timeoutMs: this.options.requestTimeoutMs ?? 60_000,
+                });
                 if (response.status < 300)
                     return response;
                 failure = `${response.status} ${netlifyMessage(response)}`;
@@ -38674,16 +38942,25 @@ class NetlifyApi {
     }
     failure(call, response, failure, attempts) {
         if (!response) {
-            return new errors/* ActionError */.lZ(`Could not reach Netlify to ${call.what} after ${attempts} attempts: ${failure}.`, { hint: 'Check the runner\'s network; Netlify status: https://www.netlifystatus.com.' });
+            return new errors/* ActionError */.lZ(`Could not reach Netlify to ${call.what} after ${attempts} attempts: ${failure}.`, {
+                hint: "Check the runner's network; Netlify status: https://www.netlifystatus.com.",
+            });
         }
         const message = netlifyMessage(response);
         const requestId = response.headers['x-nf-request-id'];
         const status = response.status;
         if (status === 401) {
-            return new NetlifyApiError(status, message, call.what, { input: 'netlify-auth-token', requestId, hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.' });
+            return new NetlifyApiError(status, message, call.what, {
+                input: 'netlify-auth-token',
+                requestId,
+                hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.',
+            });
         }
         if (status === 429 || status >= 500) {
-            return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, { requestId, hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.' });
+            return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, {
+                requestId,
+                hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.',
+            });
         }
         return new NetlifyApiError(status, message, call.what, { requestId });
     }
@@ -38739,7 +39016,17 @@ async function mapLimit(items, limit, fn) {
 
 
 
-const READY_WAIT_STATES = new Set(['uploaded', 'processing', 'processed', 'preparing', 'prepared', 'uploading', 'enqueued', 'new', 'retrying']);
+const READY_WAIT_STATES = new Set([
+    'uploaded',
+    'processing',
+    'processed',
+    'preparing',
+    'prepared',
+    'uploading',
+    'enqueued',
+    'new',
+    'retrying',
+]);
 const DIFF_DONE_STATES = new Set(['prepared', 'uploading', 'uploaded', 'processing', 'processed', 'ready']);
 async function resolveSite(api, ref, log) {
     const found = await findSite(api, ref);
@@ -38773,7 +39060,7 @@ async function findSite(api, ref) {
             if (error instanceof NetlifyApiError && error.status === 404) {
                 throw new errors/* ActionError */.lZ(`Netlify has no site with the id '${ref.id}' that this token can see (404 ${error.netlifyMessage}).`, {
                     input: 'netlify-site-id',
-                    hint: 'Copy the Site ID from Site configuration → Site details, and check that the token belongs to a member of the site\'s team. To create the site instead, set netlify-site-name.',
+                    hint: "Copy the Site ID from Site configuration → Site details, and check that the token belongs to a member of the site's team. To create the site instead, set netlify-site-name.",
                 });
             }
             throw error;
@@ -38795,7 +39082,10 @@ async function deploySite(options, site, siteCreated) {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     if (digest.files.size === 0) {
-        throw new errors/* ActionError */.lZ('There is nothing to deploy: the output directory holds no files.', { input: 'output-dir', hint: 'Check that the build wrote the site into output-dir (dotfiles are not deployed).' });
+        throw new errors/* ActionError */.lZ('There is nothing to deploy: the output directory holds no files.', {
+            input: 'output-dir',
+            hint: 'Check that the build wrote the site into output-dir (dotfiles are not deployed).',
+        });
     }
     if (target.kind === 'production' && site.published_deploy?.locked) {
         throw new errors/* ActionError */.lZ(`Production deploys of Netlify site '${site.name}' are locked, so this deploy would not go live.`, {
@@ -38821,7 +39111,9 @@ async function deploySite(options, site, siteCreated) {
         const uploads = required.flatMap((sha) => {
             const paths = digest.byHash.get(sha);
             if (!paths)
-                throw new errors/* ActionError */.lZ(`Netlify asked for a file with SHA1 ${sha}, which is not in this deploy.`, { hint: 'This should not happen; re-run the job, and report it if it repeats.' });
+                throw new errors/* ActionError */.lZ(`Netlify asked for a file with SHA1 ${sha}, which is not in this deploy.`, {
+                    hint: 'This should not happen; re-run the job, and report it if it repeats.',
+                });
             return paths;
         });
         log.info(`Netlify: ${required.length} of ${digest.byHash.size} distinct files are new; uploading ${uploads.length} paths.`);
@@ -38863,10 +39155,14 @@ async function poll(options, site, start, until, what, now, sleep) {
         if (until.has(deploy.state) && (deploy.state !== 'prepared' || deploy.required))
             return deploy;
         if (deploy.state === 'error' || deploy.state === 'rejected') {
-            throw new errors/* ActionError */.lZ(`Netlify reported an error for deploy ${deploy.id}: ${deploy.error_message || 'no message'}.`, { hint: 'Open the deploy in the Netlify UI for details; nothing was published.' });
+            throw new errors/* ActionError */.lZ(`Netlify reported an error for deploy ${deploy.id}: ${deploy.error_message || 'no message'}.`, {
+                hint: 'Open the deploy in the Netlify UI for details; nothing was published.',
+            });
         }
         if (!READY_WAIT_STATES.has(deploy.state) && !until.has(deploy.state)) {
-            throw new errors/* ActionError */.lZ(`Deploy ${deploy.id} is in state '${deploy.state}', which this action does not expect.`, { hint: 'Open the deploy in the Netlify UI; nothing was published by this run.' });
+            throw new errors/* ActionError */.lZ(`Deploy ${deploy.id} is in state '${deploy.state}', which this action does not expect.`, {
+                hint: 'Open the deploy in the Netlify UI; nothing was published by this run.',
+            });
         }
         if (now() + interval > options.deadline) {
             throw new errors/* TimeoutError */.MU(`${what} (deploy ${deploy.id}, still '${deploy.state}')`, Math.max(1, Math.round((options.deadline - now()) / 1000)), "Raise the 'timeout' input; large first deploys take longest.");
@@ -38932,7 +39228,10 @@ async function digestDirectory(root, options = {}) {
     }
     await walk(realRoot, '');
     if (problems.length) {
-        throw new errors/* ActionError */.lZ(`The site in ${root} cannot be deployed to Netlify:\n${problems.slice(0, 20).map((problem) => `  - ${problem}`).join('\n')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`, {
+        throw new errors/* ActionError */.lZ(`The site in ${root} cannot be deployed to Netlify:\n${problems
+            .slice(0, 20)
+            .map((problem) => `  - ${problem}`)
+            .join('\n')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`, {
             input: 'output-dir',
             hint: 'Rename or remove these files (or fix the generator that writes them).',
         });
@@ -38962,42 +39261,99 @@ async function digestDirectory(root, options = {}) {
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site }) {
-    const summary = [['Mode', mode], ['Provider', inputs.provider]];
+    const summary = [
+        ['Mode', mode],
+        ['Provider', inputs.provider],
+    ];
     const steps = [];
     const files = [];
     if (project) {
-        summary.push(['Project', project.managePy], ['Settings', `${project.settings.module} (${project.settings.reason})`], ['Generator', inputs.generator], ['Content', inputs.databaseUrl ? 'database-url (***)' : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`]);
-        files.push({ path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`, content: '', reason: `production settings overlay for ${project.settings.module}` });
+        summary.push(['Project', project.managePy], ['Settings', `${project.settings.module} (${project.settings.reason})`], ['Generator', inputs.generator], [
+            'Content',
+            inputs.databaseUrl
+                ? 'database-url (***)'
+                : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+        ]);
+        files.push({
+            path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`,
+            content: '',
+            reason: `production settings overlay for ${project.settings.module}`,
+        });
         const manage = `python3 ${project.managePy}`;
         if (!inputs.databaseUrl)
             steps.push({ kind: 'command', title: 'Create the content database', detail: `${manage} migrate --noinput` });
         if (inputs.fixtures.length)
             steps.push({ kind: 'command', title: 'Load fixtures', detail: `${manage} loaddata ${inputs.fixtures.join(' ')}` });
         if (inputs.generator === 'command')
-            steps.push({ kind: 'command', title: 'Run build-command', detail: `bash -eo pipefail -c ${JSON.stringify(inputs.buildCommand)}` });
+            steps.push({
+                kind: 'command',
+                title: 'Run build-command',
+                detail: `bash -eo pipefail -c ${JSON.stringify(inputs.buildCommand)}`,
+            });
         else {
             steps.push({ kind: 'command', title: 'Collect static files', detail: `${manage} collectstatic --noinput` });
-            steps.push({ kind: 'command', title: `Generate the site into ${inputs.outputDir}`, detail: inputs.generator === 'auto' ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' + (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '') : `generator ${inputs.generator}` });
+            steps.push({
+                kind: 'command',
+                title: `Generate the site into ${inputs.outputDir}`,
+                detail: inputs.generator === 'auto'
+                    ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' +
+                        (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
+                    : `generator ${inputs.generator}`,
+            });
         }
-        steps.push({ kind: 'check', title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html` });
+        steps.push({
+            kind: 'check',
+            title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html`,
+        });
     }
     if (decision) {
         const siteRef = site?.id ? `/sites/${site.id}` : `/sites?name=${site?.name ?? ''}&filter=all (then POST /sites when missing)`;
-        summary.push(['Netlify site', site?.id ?? site?.name ?? '?'], ['Target', `${decision.target.kind === 'alias' ? `alias ${decision.target.alias}` : decision.target.kind} (${decision.reason})`]);
+        summary.push(['Netlify site', site?.id ?? site?.name ?? '?'], [
+            'Target',
+            `${decision.target.kind === 'alias' ? `alias ${decision.target.alias}` : decision.target.kind} (${decision.reason})`,
+        ]);
         if (pullRequest)
             summary.push(['Pull request', `#${pullRequest.number}`]);
-        steps.push({ kind: 'http', title: 'Find the Netlify site', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` });
+        steps.push({
+            kind: 'http',
+            title: 'Find the Netlify site',
+            detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)`,
+        });
         const body = `{files: {…${digest ? `${digest.files.size} paths` : 'every file'}}, draft: ${decision.target.kind === 'draft'}${decision.target.kind === 'alias' ? `, branch: "${decision.target.alias}"` : ''}, async: ${digest ? digest.files.size > 100 : '>100 files'}}`;
-        steps.push({ kind: 'http', title: 'Create the deploy with the SHA1 of every file', detail: `POST /api/v1/sites/{site_id}/deploys?title=…  ${body}` });
-        steps.push({ kind: 'http', title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`, detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)' });
-        steps.push({ kind: 'http', title: 'Wait until the deploy is ready', detail: 'GET /api/v1/sites/{site_id}/deploys/{deploy_id}' });
+        steps.push({
+            kind: 'http',
+            title: 'Create the deploy with the SHA1 of every file',
+            detail: `POST /api/v1/sites/{site_id}/deploys?title=…  ${body}`,
+        });
+        steps.push({
+            kind: 'http',
+            title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`,
+            detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)',
+        });
+        steps.push({
+            kind: 'http',
+            title: 'Wait until the deploy is ready',
+            detail: 'GET /api/v1/sites/{site_id}/deploys/{deploy_id}',
+        });
         if (inputs.githubDeployment)
-            steps.push({ kind: 'http', title: `GitHub Deployment '${decision.environment}'${decision.preview ? ' (transient)' : ''}`, detail: 'POST /repos/{owner}/{repo}/deployments, then statuses in_progress → success' });
+            steps.push({
+                kind: 'http',
+                title: `GitHub Deployment '${decision.environment}'${decision.preview ? ' (transient)' : ''}`,
+                detail: 'POST /repos/{owner}/{repo}/deployments, then statuses in_progress → success',
+            });
         if (inputs.prComment && pullRequest)
-            steps.push({ kind: 'http', title: `Sticky comment on pull request #${pullRequest.number}`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment or POST one' });
+            steps.push({
+                kind: 'http',
+                title: `Sticky comment on pull request #${pullRequest.number}`,
+                detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment or POST one',
+            });
     }
     else {
-        steps.push({ kind: 'file', title: `Leave the site in ${inputs.outputDir}`, detail: `python3 -m http.server -d ${inputs.outputDir}` });
+        steps.push({
+            kind: 'file',
+            title: `Leave the site in ${inputs.outputDir}`,
+            detail: `python3 -m http.server -d ${inputs.outputDir}`,
+        });
     }
     return { action: 'action-static', summary, files, steps };
 }
@@ -39015,8 +39371,16 @@ function buildRetirePlan({ inputs, decision, pullRequest, site }) {
     ];
     const siteRef = site.id ? `/sites/${site.id}` : `/sites?name=${site.name ?? ''}&filter=all  (never created when missing)`;
     const steps = [
-        { kind: 'http', title: 'Find the Netlify site and its published production deploy', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` },
-        { kind: 'http', title: `List the deploys of alias ${alias}, every page`, detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100` },
+        {
+            kind: 'http',
+            title: 'Find the Netlify site and its published production deploy',
+            detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)`,
+        },
+        {
+            kind: 'http',
+            title: `List the deploys of alias ${alias}, every page`,
+            detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100`,
+        },
         {
             kind: 'http',
             title: `Delete each deploy whose branch is ${alias}, oldest first, except the published production deploy and production-context deploys`,
@@ -39032,7 +39396,11 @@ function buildRetirePlan({ inputs, decision, pullRequest, site }) {
         });
     }
     if (inputs.prComment) {
-        steps.push({ kind: 'http', title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)' });
+        steps.push({
+            kind: 'http',
+            title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`,
+            detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)',
+        });
     }
     return { action: 'action-static', summary, files: [], steps };
 }
@@ -39198,11 +39566,13 @@ var netlify_alias = __nccwpck_require__(6787);
 
 
 function decideTarget(inputs, context, pullRequest) {
-    const fromPullRequest = pullRequest !== undefined || context?.pullRequest !== undefined || (context?.workflowRun !== undefined && /^pull_request/.test(context.workflowRun.event));
+    const fromPullRequest = pullRequest !== undefined ||
+        context?.pullRequest !== undefined ||
+        (context?.workflowRun !== undefined && /^pull_request/.test(context.workflowRun.event));
     const pr = pullRequest ?? context?.pullRequest;
     if (inputs.production === 'true') {
         if (context?.workflowRun && fromPullRequest) {
-            throw new errors/* ActionError */.lZ('production: true is refused for a workflow_run that deploys a pull request\'s build: code from a pull request is never published to production.', {
+            throw new errors/* ActionError */.lZ("production: true is refused for a workflow_run that deploys a pull request's build: code from a pull request is never published to production.", {
                 input: 'production',
                 hint: 'Leave production on auto here; the pull request gets its own preview alias.',
             });
@@ -39220,12 +39590,22 @@ function decideTarget(inputs, context, pullRequest) {
     if (pr)
         return alias(`pr-${pr.number}`, `pull request #${pr.number}`);
     if (inputs.production === 'auto' && context?.onDefaultBranch && !fromPullRequest) {
-        return { target: { kind: 'production' }, environment: 'production', preview: false, reason: `a ${context.eventName} on the default branch (${context.defaultBranch ?? context.refName})` };
+        return {
+            target: { kind: 'production' },
+            environment: 'production',
+            preview: false,
+            reason: `a ${context.eventName} on the default branch (${context.defaultBranch ?? context.refName})`,
+        };
     }
     const branch = context?.refName;
     if (branch && !fromPullRequest)
         return alias((0,netlify_alias/* sanitizeAlias */.C)(branch, 'alias'), `branch ${branch}`);
-    return { target: { kind: 'draft' }, environment: 'preview', preview: true, reason: 'no branch or pull request to name an alias after' };
+    return {
+        target: { kind: 'draft' },
+        environment: 'preview',
+        preview: true,
+        reason: 'no branch or pull request to name an alias after',
+    };
 }
 /**
  * The pull request whose closing this run answers, or undefined. With `production: auto`, a
@@ -39263,13 +39643,24 @@ async function retirePreview(inputs, deps, context, pullRequest) {
     const aliasDecision = { ...decision, target: decision.target };
     const closed = `pull request #${pullRequest.number} was ${pullRequest.merged ? 'merged' : 'closed'}`;
     const warnings = [...inputs.warnings];
-    const summarise = (summary) => writeSummary({ action: ACTION, operation: 'remove', runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env);
+    const summarise = (summary) => writeSummary({
+        action: ACTION,
+        operation: 'remove',
+        runUrl: context.runUrl,
+        commit: context.sha ? { sha: context.sha, url: (0,github_context/* commitUrl */.Bg)(context, context.sha) } : undefined,
+        ...summary,
+    }, deps.secrets, deps.summary, deps.env);
     // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
     const noSecrets = (0,github_context/* noSecretsReason */.dN)(context);
     if (noSecrets) {
         const reason = `${capitalise(closed)}, but this run cannot remove its preview ${alias}: ${noSecrets} Remove previews from a pull_request_target workflow (see "When a pull request closes" in the README).`;
         log.warning(reason);
-        await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, warnings: [...warnings, reason] });
+        await summarise({
+            outcome: 'skipped',
+            target: { kind: 'site', name: siteLabel(inputs) },
+            reason,
+            warnings: [...warnings, reason],
+        });
         return { mode: inputs.mode, skipped: reason };
     }
     const credentials = (0,src_inputs/* requireNetlifyCredentials */.j5)(inputs);
@@ -39279,11 +39670,25 @@ async function retirePreview(inputs, deps, context, pullRequest) {
     if (inputs.dryRun) {
         const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site });
         log.info(renderPlan(plan));
-        await summarise({ outcome: 'planned', target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` }, reason: closed, plan, warnings });
+        await summarise({
+            outcome: 'planned',
+            target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` },
+            reason: closed,
+            plan,
+            warnings,
+        });
         return { mode: inputs.mode, skipped: 'dry-run' };
     }
     const deadline = deps.now() + inputs.timeoutMs;
-    const api = new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep });
+    const api = new NetlifyApi({
+        token: credentials.token,
+        transport: deps.netlify.transport,
+        apiUrl: deps.netlify.apiUrl,
+        log,
+        deadline,
+        now: deps.now,
+        sleep: deps.sleep,
+    });
     const phaseTimes = new Phases(deps.now);
     const phases = phaseTimes.list;
     const timed = (name, fn) => phaseTimes.time(name, fn);
@@ -39302,25 +39707,59 @@ async function retirePreview(inputs, deps, context, pullRequest) {
         if (report.netlify.found === 0 && report.site)
             log.notice(`Netlify: alias ${alias} of ${report.site.name} has no deploys: nothing to remove.`);
         if (github && inputs.githubDeployment) {
-            report.deactivated = await timed('GitHub deployments', () => deactivateEnvironment({ client: github, repo: context.repo, environment: decision.environment, tokenInput: 'github-token' }));
-            log.info(report.deactivated.length ? `GitHub: ${report.deactivated.length} deployment${report.deactivated.length === 1 ? '' : 's'} of '${decision.environment}' marked inactive.` : `GitHub: no active deployment of '${decision.environment}'.`);
+            report.deactivated = await timed('GitHub deployments', () => deactivateEnvironment({
+                client: github,
+                repo: context.repo,
+                environment: decision.environment,
+                tokenInput: 'github-token',
+            }));
+            log.info(report.deactivated.length
+                ? `GitHub: ${report.deactivated.length} deployment${report.deactivated.length === 1 ? '' : 's'} of '${decision.environment}' marked inactive.`
+                : `GitHub: no active deployment of '${decision.environment}'.`);
         }
         if (github && inputs.prComment) {
             const key = report.site?.name ?? credentials.site.name ?? credentials.site.id ?? '';
-            const comment = await timed('Pull request comment', () => updateStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }));
+            const comment = await timed('Pull request comment', () => updateStickyComment({
+                client: github,
+                repo: context.repo,
+                issueNumber: pullRequest.number,
+                action: 'static',
+                key,
+                body: commentBody(key, alias, closed, context),
+                secrets: deps.secrets,
+                tokenInput: 'github-token',
+            }));
             report.comment = comment?.outcome ?? 'none';
             log.info(comment ? `Pull request comment ${comment.outcome}: ${comment.url}` : 'Pull request: no preview comment to edit.');
         }
     }
     catch (error) {
         setOutputs(deps);
-        await summarise({ outcome: 'failed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0], facts: facts(report, inputs), phases, warnings }).catch(() => undefined);
+        await summarise({
+            outcome: 'failed',
+            target: { kind: 'site', name: previewName(report, inputs) },
+            environment: decision.environment,
+            reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0],
+            facts: facts(report, inputs),
+            phases,
+            warnings,
+        }).catch(() => undefined);
         throw error;
     }
     setOutputs(deps);
     const gone = report.netlify.deleted.length + report.netlify.alreadyGone.length;
-    const reason = gone ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted` : `${closed}; alias ${alias} had no deploys left to delete`;
-    await summarise({ outcome: 'removed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason, facts: facts(report, inputs), phases, warnings });
+    const reason = gone
+        ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
+        : `${closed}; alias ${alias} had no deploys left to delete`;
+    await summarise({
+        outcome: 'removed',
+        target: { kind: 'site', name: previewName(report, inputs) },
+        environment: decision.environment,
+        reason,
+        facts: facts(report, inputs),
+        phases,
+        warnings,
+    });
     return { mode: inputs.mode, retired: report };
 }
 /** Nothing was deployed: no URL or deploy; nothing uploaded. */
@@ -39328,7 +39767,10 @@ function setOutputs(deps) {
     deps.outputs.setAll({ url: '', 'deploy-url': '', 'deploy-id': '', 'files-uploaded': 0, 'files-unchanged': 0 });
 }
 function facts(report, inputs) {
-    const rows = [['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`], ['Alias', report.alias]];
+    const rows = [
+        ['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`],
+        ['Alias', report.alias],
+    ];
     const { deleted, alreadyGone, kept } = report.netlify;
     rows.push(['Deleted deploys', deleted.length ? retire_list(deleted.map((deploy) => deploy.id)) : 'none']);
     if (alreadyGone.length)
@@ -39336,7 +39778,10 @@ function facts(report, inputs) {
     if (kept.length)
         rows.push(['Kept', retire_list(kept.map(({ deploy, reason }) => `${deploy.id} (${reason})`))]);
     if (inputs.githubDeployment)
-        rows.push(['GitHub deployments made inactive', report.deactivated.length ? retire_list(report.deactivated.map(String)) : 'none were active']);
+        rows.push([
+            'GitHub deployments made inactive',
+            report.deactivated.length ? retire_list(report.deactivated.map(String)) : 'none were active',
+        ]);
     if (report.comment)
         rows.push(['Pull request comment', report.comment]);
     return rows;
@@ -39391,7 +39836,16 @@ function commentBody(site, alias, closed, context) {
 
 
 const ACTION = 'action-static';
-const OUTPUT_NAMES = ['url', 'deploy-url', 'deploy-id', 'pages', 'files', 'files-uploaded', 'files-unchanged', 'output-dir'];
+const OUTPUT_NAMES = [
+    'url',
+    'deploy-url',
+    'deploy-id',
+    'pages',
+    'files',
+    'files-uploaded',
+    'files-unchanged',
+    'output-dir',
+];
 async function run(inputs, deps) {
     const { log } = deps;
     for (const warning of inputs.warnings)
@@ -39419,7 +39873,10 @@ async function run(inputs, deps) {
         const reason = (0,github_context/* noSecretsReason */.dN)(context);
         if (reason) {
             if (mode === 'deploy')
-                throw new errors/* ActionError */.lZ(`${reason} mode: deploy cannot work in this run.`, { input: 'mode', hint: 'Deploy from a workflow_run workflow instead (see "Pull requests from forks" in the README).' });
+                throw new errors/* ActionError */.lZ(`${reason} mode: deploy cannot work in this run.`, {
+                    input: 'mode',
+                    hint: 'Deploy from a workflow_run workflow instead (see "Pull requests from forks" in the README).',
+                });
             mode = 'build';
             forkNotice = `${reason} Built and checked the site; nothing was deployed. Deploy previews from a workflow_run workflow (see "Pull requests from forks" in the README).`;
             log.notice(forkNotice);
@@ -39449,14 +39906,38 @@ async function run(inputs, deps) {
     const project = mode === 'deploy' ? undefined : await timed('Detect project', () => detect(inputs, deps, repoRoot));
     if (inputs.dryRun) {
         const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined;
-        const plan = buildPlan({ inputs, mode, project, decision, digest, pullRequest: context?.pullRequest, site: credentials?.site });
+        const plan = buildPlan({
+            inputs,
+            mode,
+            project,
+            decision,
+            digest,
+            pullRequest: context?.pullRequest,
+            site: credentials?.site,
+        });
         log.info(renderPlan(plan));
         deps.outputs.set('output-dir', inputs.outputDir);
-        await summarise({ action: ACTION, outcome: 'planned', target: { kind: 'site', name: main_siteLabel(inputs) }, destination: destinationLabel(inputs, decision), plan, runUrl: context?.runUrl, reason: forkNotice });
+        await summarise({
+            action: ACTION,
+            outcome: 'planned',
+            target: { kind: 'site', name: main_siteLabel(inputs) },
+            destination: destinationLabel(inputs, decision),
+            plan,
+            runUrl: context?.runUrl,
+            reason: forkNotice,
+        });
         return { mode, skipped: 'dry-run' };
     }
     const api = credentials
-        ? new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep })
+        ? new NetlifyApi({
+            token: credentials.token,
+            transport: deps.netlify.transport,
+            apiUrl: deps.netlify.apiUrl,
+            log,
+            deadline,
+            now: deps.now,
+            sleep: deps.sleep,
+        })
         : undefined;
     let site;
     let baseUrl = inputs.baseUrl;
@@ -39471,7 +39952,10 @@ async function run(inputs, deps) {
         // Knowing the site first lets pages and sitemaps carry their real public URL.
         if (api && credentials && decision && mode === 'all' && !baseUrl && decision.target.kind !== 'draft') {
             site = await timed('Netlify site', () => resolveSite(api, credentials.site, log));
-            baseUrl = decision.target.kind === 'production' ? (site.site.ssl_url ?? `https://${site.site.name}.netlify.app`) : `https://${decision.target.alias}--${site.site.name}.netlify.app`;
+            baseUrl =
+                decision.target.kind === 'production'
+                    ? (site.site.ssl_url ?? `https://${site.site.name}.netlify.app`)
+                    : `https://${decision.target.alias}--${site.site.name}.netlify.app`;
             log.info(`base-url not set: building for ${baseUrl}.`);
         }
         if (project) {
@@ -39511,7 +39995,10 @@ async function run(inputs, deps) {
             if (findings.broken.length) {
                 const message = `${findings.broken.length} broken link${findings.broken.length === 1 ? '' : 's'} (listed above).`;
                 if (inputs.failOnBrokenLinks)
-                    throw new errors/* ActionError */.lZ(message, { input: 'fail-on-broken-links', hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.' });
+                    throw new errors/* ActionError */.lZ(message, {
+                        input: 'fail-on-broken-links',
+                        hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.',
+                    });
                 warnings.push(message);
             }
             log.info(`Built ${generated.check.pages} pages, ${generated.check.files} files into ${inputs.outputDir} (${generated.generator}).`);
@@ -39519,7 +40006,10 @@ async function run(inputs, deps) {
         else {
             const info = await (0,promises_namespaceObject.stat)(outputDir).catch(() => undefined);
             if (!info?.isDirectory())
-                throw new errors/* ActionError */.lZ(`'${inputs.outputDir}' does not exist, so there is nothing to deploy.`, { input: 'output-dir', hint: 'In mode deploy, download the build artifact into output-dir first (actions/download-artifact with path: <output-dir>).' });
+                throw new errors/* ActionError */.lZ(`'${inputs.outputDir}' does not exist, so there is nothing to deploy.`, {
+                    input: 'output-dir',
+                    hint: 'In mode deploy, download the build artifact into output-dir first (actions/download-artifact with path: <output-dir>).',
+                });
             if (workflowRunOfPr)
                 warnings.push(...(await stripUntrustedRules(outputDir, log)));
             // The build job checked the links; here only the count is wanted (outputs, comment).
@@ -39529,16 +40019,47 @@ async function run(inputs, deps) {
             const digest = await timed('Hash files', () => digestDirectory(outputDir));
             site ??= await timed('Netlify site', () => resolveSite(api, credentials.site, log));
             if (github && context && inputs.githubDeployment) {
-                deployment = await GitHubDeployment.start({ client: github, repo: context.repo, sha: context.sha, environment: decision.environment, preview: decision.preview, description: `Netlify ${decision.target.kind}`, tokenInput: 'github-token' }, context.runUrl);
+                deployment = await GitHubDeployment.start({
+                    client: github,
+                    repo: context.repo,
+                    sha: context.sha,
+                    environment: decision.environment,
+                    preview: decision.preview,
+                    description: `Netlify ${decision.target.kind}`,
+                    tokenInput: 'github-token',
+                }, context.runUrl);
             }
             const resolved = site;
-            deployed = await timed('Deploy to Netlify', () => deploySite({ api, log, site: credentials.site, digest, target: decision.target, title: deployTitle(context), deadline, now: deps.now, sleep: deps.sleep }, resolved.site, resolved.created));
+            deployed = await timed('Deploy to Netlify', () => deploySite({
+                api,
+                log,
+                site: credentials.site,
+                digest,
+                target: decision.target,
+                title: deployTitle(context),
+                deadline,
+                now: deps.now,
+                sleep: deps.sleep,
+            }, resolved.site, resolved.created));
             log.info(`Deployed ${deployed.files} files (${deployed.uploaded} uploaded, ${deployed.unchanged} unchanged) to ${deployed.url} (${decision.reason}).`);
             if (deployment) {
-                await deployment.succeed({ environmentUrl: deployed.url, logUrl: deployed.logsUrl ?? context?.runUrl, description: `${deployed.files} files, ${deployed.uploaded} uploaded` });
+                await deployment.succeed({
+                    environmentUrl: deployed.url,
+                    logUrl: deployed.logsUrl ?? context?.runUrl,
+                    description: `${deployed.files} files, ${deployed.uploaded} uploaded`,
+                });
             }
             if (github && context?.pullRequest && inputs.prComment) {
-                const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: main_commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' });
+                const comment = await upsertStickyComment({
+                    client: github,
+                    repo: context.repo,
+                    issueNumber: context.pullRequest.number,
+                    action: 'static',
+                    key: deployed.site.name,
+                    body: main_commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings),
+                    secrets: deps.secrets,
+                    tokenInput: 'github-token',
+                });
                 log.info(`Pull request comment ${comment.outcome}: ${comment.url}`);
             }
         }
@@ -39547,21 +40068,62 @@ async function run(inputs, deps) {
         if (deployment)
             await deployment.fail({ logUrl: context?.runUrl, description: (0,errors/* errorMessage */.gJ)(error).slice(0, 120) }).catch(() => undefined);
         main_setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
-        await summarise({ action: ACTION, outcome: 'failed', target: { kind: 'site', name: main_siteLabel(inputs, site?.site) }, reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0], facts: main_facts(generated, deployed), phases, warnings, runUrl: context?.runUrl, commit: commit(context) }).catch(() => undefined);
+        await summarise({
+            action: ACTION,
+            outcome: 'failed',
+            target: { kind: 'site', name: main_siteLabel(inputs, site?.site) },
+            reason: (0,errors/* errorMessage */.gJ)(error).split('\n')[0],
+            facts: main_facts(generated, deployed),
+            phases,
+            warnings,
+            runUrl: context?.runUrl,
+            commit: commit(context),
+        }).catch(() => undefined);
         throw error;
     }
     main_setOutputs(deps.outputs, inputs, generated, deployed, deployedPages);
     if (deployed) {
-        await summarise({ action: ACTION, outcome: 'deployed', target: { kind: 'site', name: deployed.site.name }, url: deployed.url, environment: decision?.environment, commit: commit(context), facts: main_facts(generated, deployed), created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [], alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`], phases, warnings, runUrl: context?.runUrl });
+        await summarise({
+            action: ACTION,
+            outcome: 'deployed',
+            target: { kind: 'site', name: deployed.site.name },
+            url: deployed.url,
+            environment: decision?.environment,
+            commit: commit(context),
+            facts: main_facts(generated, deployed),
+            created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [],
+            alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`],
+            phases,
+            warnings,
+            runUrl: context?.runUrl,
+        });
     }
     else {
-        const reason = inputs.provider === 'directory' ? `provider is 'directory': the site is in ${inputs.outputDir}, nothing was deployed` : `mode is 'build': the site is in ${inputs.outputDir}, nothing was deployed`;
-        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: main_siteLabel(inputs) }, reason, facts: main_facts(generated, undefined), phases, warnings, runUrl: context?.runUrl, commit: commit(context) });
+        const reason = inputs.provider === 'directory'
+            ? `provider is 'directory': the site is in ${inputs.outputDir}, nothing was deployed`
+            : `mode is 'build': the site is in ${inputs.outputDir}, nothing was deployed`;
+        await summarise({
+            action: ACTION,
+            outcome: 'skipped',
+            target: { kind: 'site', name: main_siteLabel(inputs) },
+            reason,
+            facts: main_facts(generated, undefined),
+            phases,
+            warnings,
+            runUrl: context?.runUrl,
+            commit: commit(context),
+        });
     }
     return { mode, generated, deployed };
     async function skip(reason) {
         log.notice(`Not deploying: ${reason}`);
-        await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: main_siteLabel(inputs) }, reason, runUrl: context?.runUrl });
+        await summarise({
+            action: ACTION,
+            outcome: 'skipped',
+            target: { kind: 'site', name: main_siteLabel(inputs) },
+            reason,
+            runUrl: context?.runUrl,
+        });
         return { mode, skipped: reason };
     }
     async function summarise(summary) {
@@ -39569,7 +40131,13 @@ async function run(inputs, deps) {
     }
 }
 async function detect(inputs, deps, repoRoot) {
-    const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory === '.' ? undefined : inputs.workingDirectory, settingsModule: inputs.settingsModule, environment: deps.env, python: deps.python }, deps.runner);
+    const project = await detectProject({
+        repoRoot,
+        workingDirectory: inputs.workingDirectory === '.' ? undefined : inputs.workingDirectory,
+        settingsModule: inputs.settingsModule,
+        environment: deps.env,
+        python: deps.python,
+    }, deps.runner);
     for (const finding of project.findings) {
         const location = finding.file ? { file: finding.file, line: finding.line } : undefined;
         if (finding.level === 'warning')
@@ -39599,7 +40167,10 @@ function main_facts(generated, deployed) {
         if (generated.redirects)
             rows.push(['Redirects', `${generated.redirects} in _redirects`]);
         if (generated.crawl)
-            rows.push(['Crawl', `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`]);
+            rows.push([
+                'Crawl',
+                `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`,
+            ]);
     }
     if (deployed) {
         rows.push(['Permalink', deployed.deployUrl], ['Uploaded', `${deployed.uploaded} of ${deployed.files} files (${deployed.unchanged} unchanged)`], ['Deploy', deployed.deploy.id]);
@@ -39714,7 +40285,9 @@ const fetchTransport = {
             body = Buffer.from(await response.arrayBuffer());
         }
         catch (error) {
-            throw new NetworkError(`the connection broke while reading the answer: ${describeFetchError(error, request.timeoutMs)}`, { cause: error });
+            throw new NetworkError(`the connection broke while reading the answer: ${describeFetchError(error, request.timeoutMs)}`, {
+                cause: error,
+            });
         }
         const headers = {};
         response.headers.forEach((value, name) => {
@@ -44888,7 +45461,11 @@ function readEventContext(env = process.env, readFile = (path) => (0,node_fs__WE
     const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
     const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
     const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
+    const onDefaultBranch = pullRequest === undefined &&
+        defaultBranch !== undefined &&
+        (workflowRun
+            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+            : ref === `refs/heads/${defaultBranch}`);
     return {
         eventName,
         action: str(payload.action),
@@ -44929,11 +45506,21 @@ function secretsAvailable(context) {
 }
 /** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
 function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
+    const prEvent = context.eventName === 'pull_request' ||
+        context.eventName === 'pull_request_review' ||
+        context.eventName === 'pull_request_review_comment';
     if (prEvent && context.pullRequest?.fromFork) {
         return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
     }
-    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
+    const dependabotEvents = [
+        'pull_request',
+        'pull_request_review',
+        'pull_request_review_comment',
+        'push',
+        'create',
+        'deployment',
+        'deployment_status',
+    ];
     if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
         return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
     }
@@ -44941,7 +45528,13 @@ function noSecretsReason(context) {
 }
 /** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
 function withPullRequest(context, pullRequest) {
-    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
+    return {
+        ...context,
+        pullRequest,
+        sha: context.workflowRun?.headSha || pullRequest.headSha,
+        refName: pullRequest.headRef,
+        onDefaultBranch: false,
+    };
 }
 /** The commit's page on GitHub (`sha` defaults to the commit we report on). */
 function commitUrl(context, sha = context.sha) {
@@ -44954,7 +45547,9 @@ function parsePullRequest(pr, repository) {
     const baseRepository = str(obj(base.repo).full_name) ?? repository;
     const number = Number(pr.number);
     if (!Number.isInteger(number) || number <= 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ('The pull request event payload has no pull request number.', {
+            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+        });
     }
     return {
         number,
@@ -45066,7 +45661,9 @@ function causeChain(error) {
     for (let depth = 0; cause !== undefined && depth < 5; depth++) {
         const request = cause.request;
         const status = cause.status;
-        const where = request?.url ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})` : '';
+        const where = request?.url
+            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+            : '';
         lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
         cause = cause instanceof Error ? cause.cause : undefined;
     }
@@ -45099,7 +45696,7 @@ function causeChain(error) {
  */
 /** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
 function text(value) {
-    return oneLine(value)
+    return (oneLine(value)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -45109,7 +45706,7 @@ function text(value) {
         .replace(/^([-+#])/, '\\$1')
         .replace(/^(\d+)([.)])/, '$1\\$2')
         // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060');
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
 }
 /** An inline code span that holds any text, including backticks. */
 function code(value) {

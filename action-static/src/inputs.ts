@@ -63,48 +63,100 @@ export function readInputs(source: InputSource, log: Logger): Inputs {
   const generator = read.choice('generator', GENERATORS, 'auto')
   const buildCommand = read.optional('build-command')
   if (generator === 'command' && !buildCommand) {
-    throw new InputError('build-command', "is required with generator: command.", "Give the shell command that writes the site into $OUTPUT_DIR (e.g. 'python manage.py build --build-dir \"$OUTPUT_DIR\"').")
+    throw new InputError(
+      'build-command',
+      'is required with generator: command.',
+      'Give the shell command that writes the site into $OUTPUT_DIR (e.g. \'python manage.py build --build-dir "$OUTPUT_DIR"\').',
+    )
   }
-  if (buildCommand && generator !== 'command') warnings.push(`build-command is ignored because generator is '${generator}' (use generator: command to run it).`)
+  if (buildCommand && generator !== 'command')
+    warnings.push(`build-command is ignored because generator is '${generator}' (use generator: command to run it).`)
 
   if (databaseUrl && !/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-    throw new InputError('database-url', 'is not a database URL (expected scheme://…, e.g. postgres://user:password@host/name).', 'Store the URL as a secret and pass it with database-url: ${{ secrets.DATABASE_URL }}.')
+    throw new InputError(
+      'database-url',
+      'is not a database URL (expected scheme://…, e.g. postgres://user:password@host/name).',
+      'Store the URL as a secret and pass it with database-url: ${{ secrets.DATABASE_URL }}.',
+    )
   }
   const fixtures = read.lines('fixtures')
 
   const baseUrl = parseBaseUrl(read.optional('base-url'))
   const extraPaths = read.lines('extra-paths').map((entry) => {
-    if (!entry.startsWith('/') || entry.startsWith('//')) throw new InputError('extra-paths', `'${entry}' is not a path of the site.`, 'Write one path per line, starting with /, e.g. /search/ or /campaign/2024/.')
+    if (!entry.startsWith('/') || entry.startsWith('//'))
+      throw new InputError(
+        'extra-paths',
+        `'${entry}' is not a path of the site.`,
+        'Write one path per line, starting with /, e.g. /search/ or /campaign/2024/.',
+      )
     return entry
   })
   const outputDir = relativeInside(read.string('output-dir', { default: '_site' }), 'output-dir')
-  if (outputDir === '.') throw new InputError('output-dir', 'cannot be the repository itself: the build empties it first.', 'Use a directory of its own, e.g. _site.')
+  if (outputDir === '.')
+    throw new InputError(
+      'output-dir',
+      'cannot be the repository itself: the build empties it first.',
+      'Use a directory of its own, e.g. _site.',
+    )
 
   const provider = read.choice('provider', PROVIDERS, 'directory')
   const mode = read.choice('mode', MODES, 'all')
   const netlifySiteId = read.optional('netlify-site-id')
   const netlifySiteName = read.optional('netlify-site-name')
   if (netlifySiteId && netlifySiteName) {
-    throw new InputError('netlify-site-name', 'cannot be used together with netlify-site-id.', 'Set netlify-site-id for an existing site, or netlify-site-name to find (and create when missing) a site by name.')
+    throw new InputError(
+      'netlify-site-name',
+      'cannot be used together with netlify-site-id.',
+      'Set netlify-site-id for an existing site, or netlify-site-name to find (and create when missing) a site by name.',
+    )
   }
   if (netlifySiteName && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(netlifySiteName)) {
-    throw new InputError('netlify-site-name', `'${netlifySiteName}' is not a valid Netlify site name.`, 'Use lower-case letters, digits and hyphens (it becomes <name>.netlify.app).')
+    throw new InputError(
+      'netlify-site-name',
+      `'${netlifySiteName}' is not a valid Netlify site name.`,
+      'Use lower-case letters, digits and hyphens (it becomes <name>.netlify.app).',
+    )
   }
   if (provider === 'directory') {
-    const ignored = [netlifyAuthToken && 'netlify-auth-token', netlifySiteId && 'netlify-site-id', netlifySiteName && 'netlify-site-name'].filter(Boolean)
-    if (ignored.length) warnings.push(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored because provider is 'directory' (set provider: netlify to deploy).`)
-    if (mode === 'deploy') throw new InputError('mode', "'deploy' needs provider: netlify; provider 'directory' only writes the site.", 'Set provider: netlify (with netlify-auth-token and netlify-site-id), or use mode: build.')
+    const ignored = [
+      netlifyAuthToken && 'netlify-auth-token',
+      netlifySiteId && 'netlify-site-id',
+      netlifySiteName && 'netlify-site-name',
+    ].filter(Boolean)
+    if (ignored.length)
+      warnings.push(
+        `${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored because provider is 'directory' (set provider: netlify to deploy).`,
+      )
+    if (mode === 'deploy')
+      throw new InputError(
+        'mode',
+        "'deploy' needs provider: netlify; provider 'directory' only writes the site.",
+        'Set provider: netlify (with netlify-auth-token and netlify-site-id), or use mode: build.',
+      )
   }
   if (mode === 'deploy') {
-    const ignored = [read.optional('generator') && 'generator', buildCommand && 'build-command', databaseUrl && 'database-url', fixtures.length && 'fixtures', extraPaths.length && 'extra-paths'].filter(Boolean)
-    if (ignored.length) warnings.push(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored in mode 'deploy', which only deploys output-dir.`)
+    const ignored = [
+      read.optional('generator') && 'generator',
+      buildCommand && 'build-command',
+      databaseUrl && 'database-url',
+      fixtures.length && 'fixtures',
+      extraPaths.length && 'extra-paths',
+    ].filter(Boolean)
+    if (ignored.length)
+      warnings.push(
+        `${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored in mode 'deploy', which only deploys output-dir.`,
+      )
   }
 
   const production = read.choice('production', ['auto', 'true', 'false'] as const, 'auto')
   const aliasInput = read.optional('alias')
   const alias = aliasInput ? sanitizeAlias(aliasInput) : undefined
   if (alias && production === 'true') {
-    throw new InputError('alias', 'cannot be combined with production: true; an alias deploy is a preview and leaves production alone.', 'Remove alias to deploy to production, or set production: false (or auto).')
+    throw new InputError(
+      'alias',
+      'cannot be combined with production: true; an alias deploy is a preview and leaves production alone.',
+      'Remove alias to deploy to production, or set production: false (or auto).',
+    )
   }
 
   return {
@@ -138,12 +190,23 @@ export function readInputs(source: InputSource, log: Logger): Inputs {
 /** Called once it is known that this run deploys to Netlify (not for fork pull requests). */
 export function requireNetlifyCredentials(inputs: Inputs): { token: string; site: { id?: string; name?: string } } {
   if (!inputs.netlifyAuthToken) {
-    throw new InputError('netlify-auth-token', 'is required to deploy to Netlify.', 'Create a personal access token in Netlify (User settings → Applications), store it as a repository secret and pass it: netlify-auth-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}.')
+    throw new InputError(
+      'netlify-auth-token',
+      'is required to deploy to Netlify.',
+      'Create a personal access token in Netlify (User settings → Applications), store it as a repository secret and pass it: netlify-auth-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}.',
+    )
   }
   if (!inputs.netlifySiteId && !inputs.netlifySiteName) {
-    throw new InputError('netlify-site-id', 'or netlify-site-name is required to deploy to Netlify.', 'Set netlify-site-id to the Site ID (Site configuration → Site details), or netlify-site-name to use (and create when missing) a site by name.')
+    throw new InputError(
+      'netlify-site-id',
+      'or netlify-site-name is required to deploy to Netlify.',
+      'Set netlify-site-id to the Site ID (Site configuration → Site details), or netlify-site-name to use (and create when missing) a site by name.',
+    )
   }
-  return { token: inputs.netlifyAuthToken, site: inputs.netlifySiteId ? { id: inputs.netlifySiteId } : { name: inputs.netlifySiteName } }
+  return {
+    token: inputs.netlifyAuthToken,
+    site: inputs.netlifySiteId ? { id: inputs.netlifySiteId } : { name: inputs.netlifySiteName },
+  }
 }
 
 function parseBaseUrl(value: string | undefined): string | undefined {
@@ -152,19 +215,30 @@ function parseBaseUrl(value: string | undefined): string | undefined {
   try {
     url = new URL(value)
   } catch {
-    throw new InputError('base-url', `'${value}' is not a URL.`, 'Give the public origin of the site, e.g. https://www.example.org.')
+    throw new InputError(
+      'base-url',
+      `'${value}' is not a URL.`,
+      'Give the public origin of the site, e.g. https://www.example.org.',
+    )
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError('base-url', `'${value}' must start with https:// or http://.`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InputError('base-url', `'${value}' must start with https:// or http://.`)
   if (url.pathname !== '/' || url.search || url.hash) {
-    throw new InputError('base-url', `'${value}' has a path; the site is built for the root of its host.`, 'Give the origin only, e.g. https://www.example.org (serving a Django site under a sub-path is not supported).')
+    throw new InputError(
+      'base-url',
+      `'${value}' has a path; the site is built for the root of its host.`,
+      'Give the origin only, e.g. https://www.example.org (serving a Django site under a sub-path is not supported).',
+    )
   }
   return url.origin
 }
 
 /** A path inside the repository, POSIX, without `..` escaping it. */
 function relativeInside(value: string, input: string): string {
-  if (path.isAbsolute(value)) throw new InputError(input, `'${value}' is an absolute path; give it relative to the repository root.`)
+  if (path.isAbsolute(value))
+    throw new InputError(input, `'${value}' is an absolute path; give it relative to the repository root.`)
   const normalised = path.posix.normalize(value.replaceAll('\\', '/')).replace(/\/+$/, '') || '.'
-  if (normalised === '..' || normalised.startsWith('../')) throw new InputError(input, `'${value}' points outside the repository.`)
+  if (normalised === '..' || normalised.startsWith('../'))
+    throw new InputError(input, `'${value}' points outside the repository.`)
   return normalised
 }

@@ -31,7 +31,16 @@ import { retirePreview, type RetireReport } from './retire.js'
 import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
 
 export const ACTION = 'action-static'
-export const OUTPUT_NAMES = ['url', 'deploy-url', 'deploy-id', 'pages', 'files', 'files-uploaded', 'files-unchanged', 'output-dir'] as const
+export const OUTPUT_NAMES = [
+  'url',
+  'deploy-url',
+  'deploy-id',
+  'pages',
+  'files',
+  'files-uploaded',
+  'files-unchanged',
+  'output-dir',
+] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
 
 export interface Deps {
@@ -65,7 +74,10 @@ export interface RunResult {
 export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
   for (const warning of inputs.warnings) log.warning(warning)
-  if (inputs.aliasInput) log.notice(`alias '${inputs.aliasInput}' becomes '${inputs.alias}': Netlify aliases are lower-case letters, digits and hyphens, at most 37 characters.`)
+  if (inputs.aliasInput)
+    log.notice(
+      `alias '${inputs.aliasInput}' becomes '${inputs.alias}': Netlify aliases are lower-case letters, digits and hyphens, at most 37 characters.`,
+    )
   const started = deps.now()
   const deadline = started + inputs.timeoutMs
   const repoRoot = deps.workspace
@@ -86,7 +98,11 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   if (context && inputs.provider === 'netlify' && mode !== 'build') {
     const reason = noSecretsReason(context)
     if (reason) {
-      if (mode === 'deploy') throw new ActionError(`${reason} mode: deploy cannot work in this run.`, { input: 'mode', hint: 'Deploy from a workflow_run workflow instead (see "Pull requests from forks" in the README).' })
+      if (mode === 'deploy')
+        throw new ActionError(`${reason} mode: deploy cannot work in this run.`, {
+          input: 'mode',
+          hint: 'Deploy from a workflow_run workflow instead (see "Pull requests from forks" in the README).',
+        })
       mode = 'build'
       forkNotice = `${reason} Built and checked the site; nothing was deployed. Deploy previews from a workflow_run workflow (see "Pull requests from forks" in the README).`
       log.notice(forkNotice)
@@ -98,12 +114,15 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   // GitHub: without a token reporting cannot happen, and that is an error, never a silent skip.
   let github: GitHubClient | undefined
   const workflowRunOfPr = context?.workflowRun !== undefined && /^pull_request/.test(context.workflowRun.event)
-  if (deploying && context && (inputs.prComment || inputs.githubDeployment || workflowRunOfPr) && !inputs.dryRun) github = deps.github(inputs.githubToken)
+  if (deploying && context && (inputs.prComment || inputs.githubDeployment || workflowRunOfPr) && !inputs.dryRun)
+    github = deps.github(inputs.githubToken)
 
   let pullRequest: PullRequestInfo | undefined
   if (deploying && context?.workflowRun && workflowRunOfPr) {
     if (context.workflowRun.conclusion && context.workflowRun.conclusion !== 'success') {
-      return skip(`the build run ${context.workflowRun.name || context.workflowRun.id} did not succeed (${context.workflowRun.conclusion}), so there is nothing to deploy.`)
+      return skip(
+        `the build run ${context.workflowRun.name || context.workflowRun.id} did not succeed (${context.workflowRun.conclusion}), so there is nothing to deploy.`,
+      )
     }
     if (github) {
       const found = await findPullRequestForWorkflowRun(github, context, 'github-token')
@@ -117,15 +136,39 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const project = mode === 'deploy' ? undefined : await timed('Detect project', () => detect(inputs, deps, repoRoot))
   if (inputs.dryRun) {
     const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined
-    const plan = buildPlan({ inputs, mode, project, decision, digest, pullRequest: context?.pullRequest, site: credentials?.site })
+    const plan = buildPlan({
+      inputs,
+      mode,
+      project,
+      decision,
+      digest,
+      pullRequest: context?.pullRequest,
+      site: credentials?.site,
+    })
     log.info(renderPlan(plan))
     deps.outputs.set('output-dir', inputs.outputDir)
-    await summarise({ action: ACTION, outcome: 'planned', target: { kind: 'site', name: siteLabel(inputs) }, destination: destinationLabel(inputs, decision), plan, runUrl: context?.runUrl, reason: forkNotice })
+    await summarise({
+      action: ACTION,
+      outcome: 'planned',
+      target: { kind: 'site', name: siteLabel(inputs) },
+      destination: destinationLabel(inputs, decision),
+      plan,
+      runUrl: context?.runUrl,
+      reason: forkNotice,
+    })
     return { mode, skipped: 'dry-run' }
   }
 
   const api = credentials
-    ? new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep })
+    ? new NetlifyApi({
+        token: credentials.token,
+        transport: deps.netlify.transport,
+        apiUrl: deps.netlify.apiUrl,
+        log,
+        deadline,
+        now: deps.now,
+        sleep: deps.sleep,
+      })
     : undefined
   let site: { site: NetlifySite; created: boolean } | undefined
   let baseUrl = inputs.baseUrl
@@ -140,7 +183,10 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
     // Knowing the site first lets pages and sitemaps carry their real public URL.
     if (api && credentials && decision && mode === 'all' && !baseUrl && decision.target.kind !== 'draft') {
       site = await timed('Netlify site', () => resolveSite(api, credentials.site, log))
-      baseUrl = decision.target.kind === 'production' ? (site.site.ssl_url ?? `https://${site.site.name}.netlify.app`) : `https://${decision.target.alias}--${site.site.name}.netlify.app`
+      baseUrl =
+        decision.target.kind === 'production'
+          ? (site.site.ssl_url ?? `https://${site.site.name}.netlify.app`)
+          : `https://${decision.target.alias}--${site.site.name}.netlify.app`
       log.info(`base-url not set: building for ${baseUrl}.`)
     }
 
@@ -174,16 +220,29 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       for (const warning of findings.warnings) log.warning(warning)
       warnings.push(...findings.warnings)
       for (const line of [...findings.fatal, ...findings.broken]) log.error(line)
-      if (findings.fatal.length) throw new ActionError(`The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`)
+      if (findings.fatal.length)
+        throw new ActionError(
+          `The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`,
+        )
       if (findings.broken.length) {
         const message = `${findings.broken.length} broken link${findings.broken.length === 1 ? '' : 's'} (listed above).`
-        if (inputs.failOnBrokenLinks) throw new ActionError(message, { input: 'fail-on-broken-links', hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.' })
+        if (inputs.failOnBrokenLinks)
+          throw new ActionError(message, {
+            input: 'fail-on-broken-links',
+            hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.',
+          })
         warnings.push(message)
       }
-      log.info(`Built ${generated.check.pages} pages, ${generated.check.files} files into ${inputs.outputDir} (${generated.generator}).`)
+      log.info(
+        `Built ${generated.check.pages} pages, ${generated.check.files} files into ${inputs.outputDir} (${generated.generator}).`,
+      )
     } else {
       const info = await stat(outputDir).catch(() => undefined)
-      if (!info?.isDirectory()) throw new ActionError(`'${inputs.outputDir}' does not exist, so there is nothing to deploy.`, { input: 'output-dir', hint: 'In mode deploy, download the build artifact into output-dir first (actions/download-artifact with path: <output-dir>).' })
+      if (!info?.isDirectory())
+        throw new ActionError(`'${inputs.outputDir}' does not exist, so there is nothing to deploy.`, {
+          input: 'output-dir',
+          hint: 'In mode deploy, download the build artifact into output-dir first (actions/download-artifact with path: <output-dir>).',
+        })
       if (workflowRunOfPr) warnings.push(...(await stripUntrustedRules(outputDir, log)))
       // The build job checked the links; here only the count is wanted (outputs, comment).
       deployedPages = (await checkOutput(outputDir)).pages
@@ -193,40 +252,123 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       const digest = await timed('Hash files', () => digestDirectory(outputDir))
       site ??= await timed('Netlify site', () => resolveSite(api, credentials.site, log))
       if (github && context && inputs.githubDeployment) {
-        deployment = await GitHubDeployment.start({ client: github, repo: context.repo, sha: context.sha, environment: decision.environment, preview: decision.preview, description: `Netlify ${decision.target.kind}`, tokenInput: 'github-token' }, context.runUrl)
+        deployment = await GitHubDeployment.start(
+          {
+            client: github,
+            repo: context.repo,
+            sha: context.sha,
+            environment: decision.environment,
+            preview: decision.preview,
+            description: `Netlify ${decision.target.kind}`,
+            tokenInput: 'github-token',
+          },
+          context.runUrl,
+        )
       }
       const resolved = site
       deployed = await timed('Deploy to Netlify', () =>
-        deploySite({ api, log, site: credentials.site, digest, target: decision.target, title: deployTitle(context), deadline, now: deps.now, sleep: deps.sleep }, resolved.site, resolved.created),
+        deploySite(
+          {
+            api,
+            log,
+            site: credentials.site,
+            digest,
+            target: decision.target,
+            title: deployTitle(context),
+            deadline,
+            now: deps.now,
+            sleep: deps.sleep,
+          },
+          resolved.site,
+          resolved.created,
+        ),
       )
-      log.info(`Deployed ${deployed.files} files (${deployed.uploaded} uploaded, ${deployed.unchanged} unchanged) to ${deployed.url} (${decision.reason}).`)
+      log.info(
+        `Deployed ${deployed.files} files (${deployed.uploaded} uploaded, ${deployed.unchanged} unchanged) to ${deployed.url} (${decision.reason}).`,
+      )
       if (deployment) {
-        await deployment.succeed({ environmentUrl: deployed.url, logUrl: deployed.logsUrl ?? context?.runUrl, description: `${deployed.files} files, ${deployed.uploaded} uploaded` })
+        await deployment.succeed({
+          environmentUrl: deployed.url,
+          logUrl: deployed.logsUrl ?? context?.runUrl,
+          description: `${deployed.files} files, ${deployed.uploaded} uploaded`,
+        })
       }
       if (github && context?.pullRequest && inputs.prComment) {
-        const comment = await upsertStickyComment({ client: github, repo: context.repo, issueNumber: context.pullRequest.number, action: 'static', key: deployed.site.name, body: commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings), secrets: deps.secrets, tokenInput: 'github-token' })
+        const comment = await upsertStickyComment({
+          client: github,
+          repo: context.repo,
+          issueNumber: context.pullRequest.number,
+          action: 'static',
+          key: deployed.site.name,
+          body: commentBody(deployed, generated?.check.pages ?? deployedPages, context, warnings),
+          secrets: deps.secrets,
+          tokenInput: 'github-token',
+        })
         log.info(`Pull request comment ${comment.outcome}: ${comment.url}`)
       }
     }
   } catch (error) {
-    if (deployment) await deployment.fail({ logUrl: context?.runUrl, description: errorMessage(error).slice(0, 120) }).catch(() => undefined)
+    if (deployment)
+      await deployment.fail({ logUrl: context?.runUrl, description: errorMessage(error).slice(0, 120) }).catch(() => undefined)
     setOutputs(deps.outputs, inputs, generated, deployed, deployedPages)
-    await summarise({ action: ACTION, outcome: 'failed', target: { kind: 'site', name: siteLabel(inputs, site?.site) }, reason: errorMessage(error).split('\n')[0], facts: facts(generated, deployed), phases, warnings, runUrl: context?.runUrl, commit: commit(context) }).catch(() => undefined)
+    await summarise({
+      action: ACTION,
+      outcome: 'failed',
+      target: { kind: 'site', name: siteLabel(inputs, site?.site) },
+      reason: errorMessage(error).split('\n')[0],
+      facts: facts(generated, deployed),
+      phases,
+      warnings,
+      runUrl: context?.runUrl,
+      commit: commit(context),
+    }).catch(() => undefined)
     throw error
   }
 
   setOutputs(deps.outputs, inputs, generated, deployed, deployedPages)
   if (deployed) {
-    await summarise({ action: ACTION, outcome: 'deployed', target: { kind: 'site', name: deployed.site.name }, url: deployed.url, environment: decision?.environment, commit: commit(context), facts: facts(generated, deployed), created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [], alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`], phases, warnings, runUrl: context?.runUrl })
+    await summarise({
+      action: ACTION,
+      outcome: 'deployed',
+      target: { kind: 'site', name: deployed.site.name },
+      url: deployed.url,
+      environment: decision?.environment,
+      commit: commit(context),
+      facts: facts(generated, deployed),
+      created: deployed.siteCreated ? [`Netlify site ${deployed.site.name}`] : [],
+      alreadyPresent: deployed.siteCreated ? [] : [`Netlify site ${deployed.site.name}`],
+      phases,
+      warnings,
+      runUrl: context?.runUrl,
+    })
   } else {
-    const reason = inputs.provider === 'directory' ? `provider is 'directory': the site is in ${inputs.outputDir}, nothing was deployed` : `mode is 'build': the site is in ${inputs.outputDir}, nothing was deployed`
-    await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, facts: facts(generated, undefined), phases, warnings, runUrl: context?.runUrl, commit: commit(context) })
+    const reason =
+      inputs.provider === 'directory'
+        ? `provider is 'directory': the site is in ${inputs.outputDir}, nothing was deployed`
+        : `mode is 'build': the site is in ${inputs.outputDir}, nothing was deployed`
+    await summarise({
+      action: ACTION,
+      outcome: 'skipped',
+      target: { kind: 'site', name: siteLabel(inputs) },
+      reason,
+      facts: facts(generated, undefined),
+      phases,
+      warnings,
+      runUrl: context?.runUrl,
+      commit: commit(context),
+    })
   }
   return { mode, generated, deployed }
 
   async function skip(reason: string): Promise<RunResult> {
     log.notice(`Not deploying: ${reason}`)
-    await summarise({ action: ACTION, outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, runUrl: context?.runUrl })
+    await summarise({
+      action: ACTION,
+      outcome: 'skipped',
+      target: { kind: 'site', name: siteLabel(inputs) },
+      reason,
+      runUrl: context?.runUrl,
+    })
     return { mode, skipped: reason }
   }
 
@@ -237,7 +379,13 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
 
 async function detect(inputs: Inputs, deps: Deps, repoRoot: string): Promise<ProjectModel> {
   const project = await detectProject(
-    { repoRoot, workingDirectory: inputs.workingDirectory === '.' ? undefined : inputs.workingDirectory, settingsModule: inputs.settingsModule, environment: deps.env, python: deps.python },
+    {
+      repoRoot,
+      workingDirectory: inputs.workingDirectory === '.' ? undefined : inputs.workingDirectory,
+      settingsModule: inputs.settingsModule,
+      environment: deps.env,
+      python: deps.python,
+    },
     deps.runner,
   )
   for (const finding of project.findings) {
@@ -249,7 +397,13 @@ async function detect(inputs: Inputs, deps: Deps, repoRoot: string): Promise<Pro
   return project
 }
 
-function setOutputs(outputs: Outputs<OutputName>, inputs: Inputs, generated: GenerateResult | undefined, deployed: DeployResult | undefined, deployedPages: number | undefined): void {
+function setOutputs(
+  outputs: Outputs<OutputName>,
+  inputs: Inputs,
+  generated: GenerateResult | undefined,
+  deployed: DeployResult | undefined,
+  deployedPages: number | undefined,
+): void {
   outputs.setAll({
     'output-dir': inputs.outputDir,
     pages: generated?.check.pages ?? deployedPages,
@@ -265,12 +419,25 @@ function setOutputs(outputs: Outputs<OutputName>, inputs: Inputs, generated: Gen
 function facts(generated: GenerateResult | undefined, deployed: DeployResult | undefined): Array<[string, string]> {
   const rows: Array<[string, string]> = []
   if (generated) {
-    rows.push(['Generator', `${generated.generator} (${generated.reason})`], ['Content', generated.content], ['Pages', String(generated.check.pages)], ['Files', String(generated.check.files)])
+    rows.push(
+      ['Generator', `${generated.generator} (${generated.reason})`],
+      ['Content', generated.content],
+      ['Pages', String(generated.check.pages)],
+      ['Files', String(generated.check.files)],
+    )
     if (generated.redirects) rows.push(['Redirects', `${generated.redirects} in _redirects`])
-    if (generated.crawl) rows.push(['Crawl', `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`])
+    if (generated.crawl)
+      rows.push([
+        'Crawl',
+        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`,
+      ])
   }
   if (deployed) {
-    rows.push(['Permalink', deployed.deployUrl], ['Uploaded', `${deployed.uploaded} of ${deployed.files} files (${deployed.unchanged} unchanged)`], ['Deploy', deployed.deploy.id])
+    rows.push(
+      ['Permalink', deployed.deployUrl],
+      ['Uploaded', `${deployed.uploaded} of ${deployed.files} files (${deployed.unchanged} unchanged)`],
+      ['Deploy', deployed.deploy.id],
+    )
     if (deployed.logsUrl) rows.push(['Netlify log', deployed.logsUrl])
   }
   return rows

@@ -21,35 +21,106 @@ export interface PlanInput {
 }
 
 export function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site }: PlanInput): Plan {
-  const summary: Array<[string, string]> = [['Mode', mode], ['Provider', inputs.provider]]
+  const summary: Array<[string, string]> = [
+    ['Mode', mode],
+    ['Provider', inputs.provider],
+  ]
   const steps: PlanStep[] = []
   const files: Plan['files'] = []
   if (project) {
-    summary.push(['Project', project.managePy], ['Settings', `${project.settings.module} (${project.settings.reason})`], ['Generator', inputs.generator], ['Content', inputs.databaseUrl ? 'database-url (***)' : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`])
-    files.push({ path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`, content: '', reason: `production settings overlay for ${project.settings.module}` })
+    summary.push(
+      ['Project', project.managePy],
+      ['Settings', `${project.settings.module} (${project.settings.reason})`],
+      ['Generator', inputs.generator],
+      [
+        'Content',
+        inputs.databaseUrl
+          ? 'database-url (***)'
+          : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+      ],
+    )
+    files.push({
+      path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`,
+      content: '',
+      reason: `production settings overlay for ${project.settings.module}`,
+    })
     const manage = `python3 ${project.managePy}`
-    if (!inputs.databaseUrl) steps.push({ kind: 'command', title: 'Create the content database', detail: `${manage} migrate --noinput` })
-    if (inputs.fixtures.length) steps.push({ kind: 'command', title: 'Load fixtures', detail: `${manage} loaddata ${inputs.fixtures.join(' ')}` })
-    if (inputs.generator === 'command') steps.push({ kind: 'command', title: 'Run build-command', detail: `bash -eo pipefail -c ${JSON.stringify(inputs.buildCommand)}` })
+    if (!inputs.databaseUrl)
+      steps.push({ kind: 'command', title: 'Create the content database', detail: `${manage} migrate --noinput` })
+    if (inputs.fixtures.length)
+      steps.push({ kind: 'command', title: 'Load fixtures', detail: `${manage} loaddata ${inputs.fixtures.join(' ')}` })
+    if (inputs.generator === 'command')
+      steps.push({
+        kind: 'command',
+        title: 'Run build-command',
+        detail: `bash -eo pipefail -c ${JSON.stringify(inputs.buildCommand)}`,
+      })
     else {
       steps.push({ kind: 'command', title: 'Collect static files', detail: `${manage} collectstatic --noinput` })
-      steps.push({ kind: 'command', title: `Generate the site into ${inputs.outputDir}`, detail: inputs.generator === 'auto' ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' + (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '') : `generator ${inputs.generator}` })
+      steps.push({
+        kind: 'command',
+        title: `Generate the site into ${inputs.outputDir}`,
+        detail:
+          inputs.generator === 'auto'
+            ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' +
+              (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
+            : `generator ${inputs.generator}`,
+      })
     }
-    steps.push({ kind: 'check', title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html` })
+    steps.push({
+      kind: 'check',
+      title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html`,
+    })
   }
   if (decision) {
     const siteRef = site?.id ? `/sites/${site.id}` : `/sites?name=${site?.name ?? ''}&filter=all (then POST /sites when missing)`
-    summary.push(['Netlify site', site?.id ?? site?.name ?? '?'], ['Target', `${decision.target.kind === 'alias' ? `alias ${decision.target.alias}` : decision.target.kind} (${decision.reason})`])
+    summary.push(
+      ['Netlify site', site?.id ?? site?.name ?? '?'],
+      [
+        'Target',
+        `${decision.target.kind === 'alias' ? `alias ${decision.target.alias}` : decision.target.kind} (${decision.reason})`,
+      ],
+    )
     if (pullRequest) summary.push(['Pull request', `#${pullRequest.number}`])
-    steps.push({ kind: 'http', title: 'Find the Netlify site', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` })
+    steps.push({
+      kind: 'http',
+      title: 'Find the Netlify site',
+      detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)`,
+    })
     const body = `{files: {…${digest ? `${digest.files.size} paths` : 'every file'}}, draft: ${decision.target.kind === 'draft'}${decision.target.kind === 'alias' ? `, branch: "${decision.target.alias}"` : ''}, async: ${digest ? digest.files.size > 100 : '>100 files'}}`
-    steps.push({ kind: 'http', title: 'Create the deploy with the SHA1 of every file', detail: `POST /api/v1/sites/{site_id}/deploys?title=…  ${body}` })
-    steps.push({ kind: 'http', title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`, detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)' })
-    steps.push({ kind: 'http', title: 'Wait until the deploy is ready', detail: 'GET /api/v1/sites/{site_id}/deploys/{deploy_id}' })
-    if (inputs.githubDeployment) steps.push({ kind: 'http', title: `GitHub Deployment '${decision.environment}'${decision.preview ? ' (transient)' : ''}`, detail: 'POST /repos/{owner}/{repo}/deployments, then statuses in_progress → success' })
-    if (inputs.prComment && pullRequest) steps.push({ kind: 'http', title: `Sticky comment on pull request #${pullRequest.number}`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment or POST one' })
+    steps.push({
+      kind: 'http',
+      title: 'Create the deploy with the SHA1 of every file',
+      detail: `POST /api/v1/sites/{site_id}/deploys?title=…  ${body}`,
+    })
+    steps.push({
+      kind: 'http',
+      title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`,
+      detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)',
+    })
+    steps.push({
+      kind: 'http',
+      title: 'Wait until the deploy is ready',
+      detail: 'GET /api/v1/sites/{site_id}/deploys/{deploy_id}',
+    })
+    if (inputs.githubDeployment)
+      steps.push({
+        kind: 'http',
+        title: `GitHub Deployment '${decision.environment}'${decision.preview ? ' (transient)' : ''}`,
+        detail: 'POST /repos/{owner}/{repo}/deployments, then statuses in_progress → success',
+      })
+    if (inputs.prComment && pullRequest)
+      steps.push({
+        kind: 'http',
+        title: `Sticky comment on pull request #${pullRequest.number}`,
+        detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment or POST one',
+      })
   } else {
-    steps.push({ kind: 'file', title: `Leave the site in ${inputs.outputDir}`, detail: `python3 -m http.server -d ${inputs.outputDir}` })
+    steps.push({
+      kind: 'file',
+      title: `Leave the site in ${inputs.outputDir}`,
+      detail: `python3 -m http.server -d ${inputs.outputDir}`,
+    })
   }
   return { action: 'action-static', summary, files, steps }
 }
@@ -76,8 +147,16 @@ export function buildRetirePlan({ inputs, decision, pullRequest, site }: RetireP
   ]
   const siteRef = site.id ? `/sites/${site.id}` : `/sites?name=${site.name ?? ''}&filter=all  (never created when missing)`
   const steps: PlanStep[] = [
-    { kind: 'http', title: 'Find the Netlify site and its published production deploy', detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)` },
-    { kind: 'http', title: `List the deploys of alias ${alias}, every page`, detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100` },
+    {
+      kind: 'http',
+      title: 'Find the Netlify site and its published production deploy',
+      detail: `GET https://api.netlify.com/api/v1${siteRef}  (Authorization: Bearer ***)`,
+    },
+    {
+      kind: 'http',
+      title: `List the deploys of alias ${alias}, every page`,
+      detail: `GET /api/v1/sites/{site_id}/deploys?branch=${alias}&page=1&per_page=100, then page=2… until a page has fewer than 100`,
+    },
     {
       kind: 'http',
       title: `Delete each deploy whose branch is ${alias}, oldest first, except the published production deploy and production-context deploys`,
@@ -93,7 +172,11 @@ export function buildRetirePlan({ inputs, decision, pullRequest, site }: RetireP
     })
   }
   if (inputs.prComment) {
-    steps.push({ kind: 'http', title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`, detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)' })
+    steps.push({
+      kind: 'http',
+      title: `Update the preview comment on pull request #${pullRequest.number}: the preview was removed`,
+      detail: 'GET …/issues/{n}/comments (all pages), then PATCH the comment (or POST one)',
+    })
   }
   return { action: 'action-static', summary, files: [], steps }
 }

@@ -22,15 +22,23 @@ export function findingsOf(result: GenerateResult): Findings {
   const statusOf = new Map((crawl?.broken ?? []).map((problem) => [problem.url, problem]))
   for (const link of check.broken) {
     const status = statusOf.get(link.path)
-    findings.broken.push(`${link.path}${status ? ` (${status.status || 'no answer'}${status.detail ? `: ${status.detail}` : ''})` : ''} is linked from ${list(link.from)} but is not in the site`)
+    findings.broken.push(
+      `${link.path}${status ? ` (${status.status || 'no answer'}${status.detail ? `: ${status.detail}` : ''})` : ''} is linked from ${list(link.from)} but is not in the site`,
+    )
   }
   for (const problem of crawl?.broken ?? []) {
     if (check.broken.some((link) => link.path === problem.url)) continue
     // Not linked from any saved page (an extra path, a link only in a query-string page, a server error).
-    findings.broken.push(`${problem.url} answered ${problem.status || 'nothing'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}`)
+    findings.broken.push(
+      `${problem.url} answered ${problem.status || 'nothing'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}`,
+    )
   }
-  for (const file of check.gzipped) findings.fatal.push(`${file} is gzip-compressed under its plain name (BAKERY_GZIP?); Netlify would serve the compressed bytes as text. Turn BAKERY_GZIP off: Netlify compresses by itself.`)
-  for (const page of check.errorPages) findings.fatal.push(`${page.file} is ${page.what}, not the page: the view did not render (a non-200 response).`)
+  for (const file of check.gzipped)
+    findings.fatal.push(
+      `${file} is gzip-compressed under its plain name (BAKERY_GZIP?); Netlify would serve the compressed bytes as text. Turn BAKERY_GZIP off: Netlify compresses by itself.`,
+    )
+  for (const page of check.errorPages)
+    findings.fatal.push(`${page.file} is ${page.what}, not the page: the view did not render (a non-200 response).`)
 
   const queries = crawl?.queryUrls ?? []
   if (queries.length) {
@@ -39,13 +47,26 @@ export function findingsOf(result: GenerateResult): Findings {
         'Their links were followed, but their content is not in the site; paginate with paths (/page/2/) instead of ?page=2.',
     )
   } else if (check.queryLinks.length) {
-    findings.warnings.push(`${check.queryLinks.length} link${check.queryLinks.length === 1 ? '' : 's'} carry a query string a static host ignores: ${list(check.queryLinks.map((link) => link.path))}.`)
+    findings.warnings.push(
+      `${check.queryLinks.length} link${check.queryLinks.length === 1 ? '' : 's'} carry a query string a static host ignores: ${list(check.queryLinks.map((link) => link.path))}.`,
+    )
   }
-  if (check.missing404) findings.warnings.push('The site has no 404.html, so Netlify shows its own "Page not found" page. Add a 404.html template (the crawler saves the app\'s 404 page).')
-  if (crawl?.notFoundPage === 'not-html') findings.warnings.push('The app answers 404 without an HTML page, so there is no 404.html.')
-  if (crawl?.truncated) findings.warnings.push('The crawl stopped at its URL limit; some pages may be missing (an endless URL space such as a calendar?).')
-  for (const seed of crawl?.missingSeeds ?? []) findings.notices.push(`${seed.url} does not exist (404); ${seed.url.includes('sitemap') ? 'pages only listed in a sitemap would be missed' : 'nothing to copy'}.`)
-  if (crawl && crawl.offsite) findings.notices.push(`${crawl.offsite} off-site link${crawl.offsite === 1 ? ' was' : 's were'} left alone.`)
+  if (check.missing404)
+    findings.warnings.push(
+      'The site has no 404.html, so Netlify shows its own "Page not found" page. Add a 404.html template (the crawler saves the app\'s 404 page).',
+    )
+  if (crawl?.notFoundPage === 'not-html')
+    findings.warnings.push('The app answers 404 without an HTML page, so there is no 404.html.')
+  if (crawl?.truncated)
+    findings.warnings.push(
+      'The crawl stopped at its URL limit; some pages may be missing (an endless URL space such as a calendar?).',
+    )
+  for (const seed of crawl?.missingSeeds ?? [])
+    findings.notices.push(
+      `${seed.url} does not exist (404); ${seed.url.includes('sitemap') ? 'pages only listed in a sitemap would be missed' : 'nothing to copy'}.`,
+    )
+  if (crawl && crawl.offsite)
+    findings.notices.push(`${crawl.offsite} off-site link${crawl.offsite === 1 ? ' was' : 's were'} left alone.`)
   return findings
 }
 

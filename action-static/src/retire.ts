@@ -41,40 +41,77 @@ export interface RetireReport {
   comment?: StickyCommentResult['outcome'] | 'none'
 }
 
-export async function retirePreview(inputs: Inputs, deps: Deps, context: EventContext, pullRequest: PullRequestInfo): Promise<RunResult> {
+export async function retirePreview(
+  inputs: Inputs,
+  deps: Deps,
+  context: EventContext,
+  pullRequest: PullRequestInfo,
+): Promise<RunResult> {
   const { log } = deps
   const decision = decideTarget(inputs, context, undefined)
-  if (decision.target.kind !== 'alias') throw new Error(`a closed pull request must resolve to an alias, got ${decision.target.kind}`)
+  if (decision.target.kind !== 'alias')
+    throw new Error(`a closed pull request must resolve to an alias, got ${decision.target.kind}`)
   const alias = decision.target.alias
   const aliasDecision = { ...decision, target: decision.target }
   const closed = `pull request #${pullRequest.number} was ${pullRequest.merged ? 'merged' : 'closed'}`
   const warnings = [...inputs.warnings]
   const summarise = (summary: Omit<DeploySummary, 'action' | 'runUrl' | 'commit'>): Promise<boolean> =>
-    writeSummary({ action: ACTION, operation: 'remove', runUrl: context.runUrl, commit: context.sha ? { sha: context.sha, url: commitUrl(context, context.sha) } : undefined, ...summary }, deps.secrets, deps.summary, deps.env as NodeJS.ProcessEnv)
+    writeSummary(
+      {
+        action: ACTION,
+        operation: 'remove',
+        runUrl: context.runUrl,
+        commit: context.sha ? { sha: context.sha, url: commitUrl(context, context.sha) } : undefined,
+        ...summary,
+      },
+      deps.secrets,
+      deps.summary,
+      deps.env as NodeJS.ProcessEnv,
+    )
 
   // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
   const noSecrets = noSecretsReason(context)
   if (noSecrets) {
     const reason = `${capitalise(closed)}, but this run cannot remove its preview ${alias}: ${noSecrets} Remove previews from a pull_request_target workflow (see "When a pull request closes" in the README).`
     log.warning(reason)
-    await summarise({ outcome: 'skipped', target: { kind: 'site', name: siteLabel(inputs) }, reason, warnings: [...warnings, reason] })
+    await summarise({
+      outcome: 'skipped',
+      target: { kind: 'site', name: siteLabel(inputs) },
+      reason,
+      warnings: [...warnings, reason],
+    })
     return { mode: inputs.mode, skipped: reason }
   }
 
   const credentials = requireNetlifyCredentials(inputs)
   // Without a token the comment and the deployments cannot be updated: an error, as for a deploy.
-  const github: GitHubClient | undefined = (inputs.prComment || inputs.githubDeployment) && !inputs.dryRun ? deps.github(inputs.githubToken) : undefined
+  const github: GitHubClient | undefined =
+    (inputs.prComment || inputs.githubDeployment) && !inputs.dryRun ? deps.github(inputs.githubToken) : undefined
   log.info(`${capitalise(closed)}: removing its preview (alias ${alias}). Nothing is built.`)
 
   if (inputs.dryRun) {
     const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site })
     log.info(renderPlan(plan))
-    await summarise({ outcome: 'planned', target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` }, reason: closed, plan, warnings })
+    await summarise({
+      outcome: 'planned',
+      target: { kind: 'site', name: `alias ${alias} of ${siteLabel(inputs)}` },
+      reason: closed,
+      plan,
+      warnings,
+    })
     return { mode: inputs.mode, skipped: 'dry-run' }
   }
 
   const deadline = deps.now() + inputs.timeoutMs
-  const api = new NetlifyApi({ token: credentials.token, transport: deps.netlify.transport, apiUrl: deps.netlify.apiUrl, log, deadline, now: deps.now, sleep: deps.sleep })
+  const api = new NetlifyApi({
+    token: credentials.token,
+    transport: deps.netlify.transport,
+    apiUrl: deps.netlify.apiUrl,
+    log,
+    deadline,
+    now: deps.now,
+    sleep: deps.sleep,
+  })
   const phaseTimes = new Phases(deps.now)
   const phases = phaseTimes.list
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
@@ -85,34 +122,76 @@ export async function retirePreview(inputs: Inputs, deps: Deps, context: EventCo
     if (report.site) {
       const site = report.site
       await timed(`Remove alias ${alias}`, () => retireAlias({ api, log, site, alias }, report.netlify))
-      if (report.netlify.truncated) warnings.push(`Netlify listed ${report.netlify.found} deploys of ${alias} and the listing was cut there; re-run this job to remove any that remain.`)
+      if (report.netlify.truncated)
+        warnings.push(
+          `Netlify listed ${report.netlify.found} deploys of ${alias} and the listing was cut there; re-run this job to remove any that remain.`,
+        )
     } else {
       log.notice(`Netlify has no site named '${credentials.site.name}', so there is no preview to remove there.`)
     }
-    if (report.netlify.found === 0 && report.site) log.notice(`Netlify: alias ${alias} of ${report.site.name} has no deploys: nothing to remove.`)
+    if (report.netlify.found === 0 && report.site)
+      log.notice(`Netlify: alias ${alias} of ${report.site.name} has no deploys: nothing to remove.`)
 
     if (github && inputs.githubDeployment) {
-      report.deactivated = await timed('GitHub deployments', () => deactivateEnvironment({ client: github, repo: context.repo, environment: decision.environment, tokenInput: 'github-token' }))
-      log.info(report.deactivated.length ? `GitHub: ${report.deactivated.length} deployment${report.deactivated.length === 1 ? '' : 's'} of '${decision.environment}' marked inactive.` : `GitHub: no active deployment of '${decision.environment}'.`)
+      report.deactivated = await timed('GitHub deployments', () =>
+        deactivateEnvironment({
+          client: github,
+          repo: context.repo,
+          environment: decision.environment,
+          tokenInput: 'github-token',
+        }),
+      )
+      log.info(
+        report.deactivated.length
+          ? `GitHub: ${report.deactivated.length} deployment${report.deactivated.length === 1 ? '' : 's'} of '${decision.environment}' marked inactive.`
+          : `GitHub: no active deployment of '${decision.environment}'.`,
+      )
     }
     if (github && inputs.prComment) {
       const key = report.site?.name ?? credentials.site.name ?? credentials.site.id ?? ''
       const comment = await timed('Pull request comment', () =>
-        updateStickyComment({ client: github, repo: context.repo, issueNumber: pullRequest.number, action: 'static', key, body: commentBody(key, alias, closed, context), secrets: deps.secrets, tokenInput: 'github-token' }),
+        updateStickyComment({
+          client: github,
+          repo: context.repo,
+          issueNumber: pullRequest.number,
+          action: 'static',
+          key,
+          body: commentBody(key, alias, closed, context),
+          secrets: deps.secrets,
+          tokenInput: 'github-token',
+        }),
       )
       report.comment = comment?.outcome ?? 'none'
       log.info(comment ? `Pull request comment ${comment.outcome}: ${comment.url}` : 'Pull request: no preview comment to edit.')
     }
   } catch (error) {
     setOutputs(deps)
-    await summarise({ outcome: 'failed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason: errorMessage(error).split('\n')[0], facts: facts(report, inputs), phases, warnings }).catch(() => undefined)
+    await summarise({
+      outcome: 'failed',
+      target: { kind: 'site', name: previewName(report, inputs) },
+      environment: decision.environment,
+      reason: errorMessage(error).split('\n')[0],
+      facts: facts(report, inputs),
+      phases,
+      warnings,
+    }).catch(() => undefined)
     throw error
   }
 
   setOutputs(deps)
   const gone = report.netlify.deleted.length + report.netlify.alreadyGone.length
-  const reason = gone ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted` : `${closed}; alias ${alias} had no deploys left to delete`
-  await summarise({ outcome: 'removed', target: { kind: 'site', name: previewName(report, inputs) }, environment: decision.environment, reason, facts: facts(report, inputs), phases, warnings })
+  const reason = gone
+    ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
+    : `${closed}; alias ${alias} had no deploys left to delete`
+  await summarise({
+    outcome: 'removed',
+    target: { kind: 'site', name: previewName(report, inputs) },
+    environment: decision.environment,
+    reason,
+    facts: facts(report, inputs),
+    phases,
+    warnings,
+  })
   return { mode: inputs.mode, retired: report }
 }
 
@@ -122,12 +201,19 @@ function setOutputs(deps: Deps): void {
 }
 
 function facts(report: RetireReport, inputs: Inputs): Array<[string, string]> {
-  const rows: Array<[string, string]> = [['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`], ['Alias', report.alias]]
+  const rows: Array<[string, string]> = [
+    ['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`],
+    ['Alias', report.alias],
+  ]
   const { deleted, alreadyGone, kept } = report.netlify
   rows.push(['Deleted deploys', deleted.length ? list(deleted.map((deploy) => deploy.id)) : 'none'])
   if (alreadyGone.length) rows.push(['Already gone', list(alreadyGone)])
   if (kept.length) rows.push(['Kept', list(kept.map(({ deploy, reason }) => `${deploy.id} (${reason})`))])
-  if (inputs.githubDeployment) rows.push(['GitHub deployments made inactive', report.deactivated.length ? list(report.deactivated.map(String)) : 'none were active'])
+  if (inputs.githubDeployment)
+    rows.push([
+      'GitHub deployments made inactive',
+      report.deactivated.length ? list(report.deactivated.map(String)) : 'none were active',
+    ])
   if (report.comment) rows.push(['Pull request comment', report.comment])
   return rows
 }

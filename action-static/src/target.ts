@@ -27,15 +27,25 @@ export interface TargetDecision {
   reason: string
 }
 
-export function decideTarget(inputs: Pick<Inputs, 'production' | 'alias'>, context: EventContext | undefined, pullRequest: PullRequestInfo | undefined): TargetDecision {
-  const fromPullRequest = pullRequest !== undefined || context?.pullRequest !== undefined || (context?.workflowRun !== undefined && /^pull_request/.test(context.workflowRun.event))
+export function decideTarget(
+  inputs: Pick<Inputs, 'production' | 'alias'>,
+  context: EventContext | undefined,
+  pullRequest: PullRequestInfo | undefined,
+): TargetDecision {
+  const fromPullRequest =
+    pullRequest !== undefined ||
+    context?.pullRequest !== undefined ||
+    (context?.workflowRun !== undefined && /^pull_request/.test(context.workflowRun.event))
   const pr = pullRequest ?? context?.pullRequest
   if (inputs.production === 'true') {
     if (context?.workflowRun && fromPullRequest) {
-      throw new ActionError('production: true is refused for a workflow_run that deploys a pull request\'s build: code from a pull request is never published to production.', {
-        input: 'production',
-        hint: 'Leave production on auto here; the pull request gets its own preview alias.',
-      })
+      throw new ActionError(
+        "production: true is refused for a workflow_run that deploys a pull request's build: code from a pull request is never published to production.",
+        {
+          input: 'production',
+          hint: 'Leave production on auto here; the pull request gets its own preview alias.',
+        },
+      )
     }
     return { target: { kind: 'production' }, environment: 'production', preview: false, reason: 'production: true' }
   }
@@ -48,11 +58,21 @@ export function decideTarget(inputs: Pick<Inputs, 'production' | 'alias'>, conte
   if (inputs.alias) return alias(inputs.alias, 'the alias input')
   if (pr) return alias(`pr-${pr.number}`, `pull request #${pr.number}`)
   if (inputs.production === 'auto' && context?.onDefaultBranch && !fromPullRequest) {
-    return { target: { kind: 'production' }, environment: 'production', preview: false, reason: `a ${context.eventName} on the default branch (${context.defaultBranch ?? context.refName})` }
+    return {
+      target: { kind: 'production' },
+      environment: 'production',
+      preview: false,
+      reason: `a ${context.eventName} on the default branch (${context.defaultBranch ?? context.refName})`,
+    }
   }
   const branch = context?.refName
   if (branch && !fromPullRequest) return alias(sanitizeAlias(branch, 'alias'), `branch ${branch}`)
-  return { target: { kind: 'draft' }, environment: 'preview', preview: true, reason: 'no branch or pull request to name an alias after' }
+  return {
+    target: { kind: 'draft' },
+    environment: 'preview',
+    preview: true,
+    reason: 'no branch or pull request to name an alias after',
+  }
 }
 
 /**
@@ -61,7 +81,10 @@ export function decideTarget(inputs: Pick<Inputs, 'production' | 'alias'>, conte
  * pull request's runs deployed (its alias is what `decideTarget` gives for the same event) and
  * builds nothing. `production: true`/`false` keep their meaning: deploy as told.
  */
-export function closedPullRequest(inputs: Pick<Inputs, 'production'>, context: EventContext | undefined): PullRequestInfo | undefined {
+export function closedPullRequest(
+  inputs: Pick<Inputs, 'production'>,
+  context: EventContext | undefined,
+): PullRequestInfo | undefined {
   if (inputs.production !== 'auto' || !context?.pullRequest || context.action !== 'closed') return undefined
   return context.eventName === 'pull_request' || context.eventName === 'pull_request_target' ? context.pullRequest : undefined
 }

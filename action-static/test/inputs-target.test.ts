@@ -13,12 +13,29 @@ function read(values: Record<string, string>) {
 describe('readInputs', () => {
   it('has defaults that deploy nothing: provider directory, _site, all, 15 minutes', () => {
     const { inputs } = read({})
-    expect(inputs).toMatchObject({ provider: 'directory', outputDir: '_site', mode: 'all', generator: 'auto', production: 'auto', failOnBrokenLinks: true, prComment: true, githubDeployment: true, timeoutMs: 900_000, dryRun: false })
+    expect(inputs).toMatchObject({
+      provider: 'directory',
+      outputDir: '_site',
+      mode: 'all',
+      generator: 'auto',
+      production: 'auto',
+      failOnBrokenLinks: true,
+      prComment: true,
+      githubDeployment: true,
+      timeoutMs: 900_000,
+      dryRun: false,
+    })
   })
 
   it('masks the secrets before anything else, including the password inside database-url', () => {
-    const { log } = read({ 'netlify-auth-token': 'nfp_secret123', 'database-url': 'postgres://u:p%40ss!word@db/x', 'github-token': 'ghs_abcdef' })
-    expect([...log.secrets]).toEqual(expect.arrayContaining(['nfp_secret123', 'postgres://u:p%40ss!word@db/x', 'p@ss!word', 'ghs_abcdef']))
+    const { log } = read({
+      'netlify-auth-token': 'nfp_secret123',
+      'database-url': 'postgres://u:p%40ss!word@db/x',
+      'github-token': 'ghs_abcdef',
+    })
+    expect([...log.secrets]).toEqual(
+      expect.arrayContaining(['nfp_secret123', 'postgres://u:p%40ss!word@db/x', 'p@ss!word', 'ghs_abcdef']),
+    )
   })
 
   it('names the input and the fix for every invalid combination', () => {
@@ -78,28 +95,70 @@ function context(overrides: Partial<EventContext>): EventContext {
   }
 }
 
-const pr = { number: 12, headSha: 'b'.repeat(40), headRef: 'Feature/Login', headRepository: 'octo/blog', baseRef: 'main', baseRepository: 'octo/blog', fromFork: false, state: 'open', merged: false }
+const pr = {
+  number: 12,
+  headSha: 'b'.repeat(40),
+  headRef: 'Feature/Login',
+  headRepository: 'octo/blog',
+  baseRef: 'main',
+  baseRepository: 'octo/blog',
+  fromFork: false,
+  state: 'open',
+  merged: false,
+}
 
 describe('decideTarget', () => {
   it('publishes production on a push to the default branch (auto)', () => {
-    expect(decideTarget({ production: 'auto' }, context({}), undefined)).toMatchObject({ target: { kind: 'production' }, environment: 'production', preview: false })
+    expect(decideTarget({ production: 'auto' }, context({}), undefined)).toMatchObject({
+      target: { kind: 'production' },
+      environment: 'production',
+      preview: false,
+    })
   })
 
   it('uses pr-<N> on pull requests, whatever the branch is called', () => {
-    const decision = decideTarget({ production: 'auto' }, context({ eventName: 'pull_request', pullRequest: pr, onDefaultBranch: false, refName: 'Feature/Login' }), undefined)
+    const decision = decideTarget(
+      { production: 'auto' },
+      context({ eventName: 'pull_request', pullRequest: pr, onDefaultBranch: false, refName: 'Feature/Login' }),
+      undefined,
+    )
     expect(decision).toMatchObject({ target: { kind: 'alias', alias: 'pr-12' }, environment: 'pr-12 preview', preview: true })
   })
 
   it('uses a sanitised branch alias for other branches, and the alias input over everything but production: true', () => {
-    expect(decideTarget({ production: 'auto' }, context({ ref: 'refs/heads/Feature/Login', refName: 'Feature/Login', onDefaultBranch: false }), undefined).target).toEqual({ kind: 'alias', alias: 'feature-login' })
-    expect(decideTarget({ production: 'auto', alias: 'staging' }, context({}), undefined).target).toEqual({ kind: 'alias', alias: 'staging' })
+    expect(
+      decideTarget(
+        { production: 'auto' },
+        context({ ref: 'refs/heads/Feature/Login', refName: 'Feature/Login', onDefaultBranch: false }),
+        undefined,
+      ).target,
+    ).toEqual({ kind: 'alias', alias: 'feature-login' })
+    expect(decideTarget({ production: 'auto', alias: 'staging' }, context({}), undefined).target).toEqual({
+      kind: 'alias',
+      alias: 'staging',
+    })
     expect(decideTarget({ production: 'false' }, context({}), undefined).target).toEqual({ kind: 'alias', alias: 'main' })
     expect(decideTarget({ production: 'false' }, undefined, undefined).target).toEqual({ kind: 'draft' })
-    expect(decideTarget({ production: 'true' }, context({ eventName: 'pull_request', pullRequest: pr }), undefined).target).toEqual({ kind: 'production' })
+    expect(
+      decideTarget({ production: 'true' }, context({ eventName: 'pull_request', pullRequest: pr }), undefined).target,
+    ).toEqual({ kind: 'production' })
   })
 
   it('never publishes a workflow_run build of a pull request to production', () => {
-    const run = context({ eventName: 'workflow_run', onDefaultBranch: false, workflowRun: { id: 1, name: 'build', event: 'pull_request', conclusion: 'success', headSha: pr.headSha, headBranch: 'x', headRepository: 'stranger/blog', pullRequestNumbers: [] } })
+    const run = context({
+      eventName: 'workflow_run',
+      onDefaultBranch: false,
+      workflowRun: {
+        id: 1,
+        name: 'build',
+        event: 'pull_request',
+        conclusion: 'success',
+        headSha: pr.headSha,
+        headBranch: 'x',
+        headRepository: 'stranger/blog',
+        pullRequestNumbers: [],
+      },
+    })
     expect(() => decideTarget({ production: 'true' }, run, pr)).toThrow(expect.objectContaining({ input: 'production' }))
     expect(decideTarget({ production: 'auto' }, run, pr).target).toEqual({ kind: 'alias', alias: 'pr-12' })
   })

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { extractCssRefs, extractHtmlRefs, extractRobotsSitemaps, extractXmlRefs, parseSrcset, refreshUrl } from '../src/generate/links.js'
+import {
+  extractCssRefs,
+  extractHtmlRefs,
+  extractRobotsSitemaps,
+  extractXmlRefs,
+  parseSrcset,
+  refreshUrl,
+} from '../src/generate/links.js'
 import { needsContentTypeHeader, outputFileFor, urlPathOf } from '../src/generate/paths.js'
 
 describe('extractHtmlRefs', () => {
@@ -15,7 +22,26 @@ describe('extractHtmlRefs', () => {
     const { refs, base } = extractHtmlRefs(html)
     expect(base).toBe('/root/')
     const urls = refs.map((ref) => ref.url)
-    expect(urls).toEqual(expect.arrayContaining(['/s.css', 'https://x.example/a/', '/app.js', '/next/', 'imp.css', 'bg.png', 'inline.png', '/p/?a=1&b=2', '/area/', 'i.png', 'i-1x.png', 'i-2x.png', 's.webp', 'v.mp4', 'poster.jpg', '/frame/']))
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        '/s.css',
+        'https://x.example/a/',
+        '/app.js',
+        '/next/',
+        'imp.css',
+        'bg.png',
+        'inline.png',
+        '/p/?a=1&b=2',
+        '/area/',
+        'i.png',
+        'i-1x.png',
+        'i-2x.png',
+        's.webp',
+        'v.mp4',
+        'poster.jpg',
+        '/frame/',
+      ]),
+    )
     expect(urls).not.toContain('/commented/')
     expect(urls).not.toContain('/in-script/')
     expect(refs.find((ref) => ref.url === '/next/')?.kind).toBe('refresh')
@@ -40,11 +66,24 @@ describe('extractCssRefs', () => {
 
 describe('XML and robots.txt', () => {
   it('reads sitemap indexes, sitemaps, feeds and Sitemap: lines', () => {
-    expect(extractXmlRefs('<sitemapindex><sitemap><loc>https://e.x/s1.xml</loc></sitemap></sitemapindex>')).toEqual([{ url: 'https://e.x/s1.xml', kind: 'sitemap' }])
-    expect(extractXmlRefs('<urlset><url><loc> https://e.x/a/?q=1&amp;r=2 </loc></url></urlset>')).toEqual([{ url: 'https://e.x/a/?q=1&r=2', kind: 'sitemap' }])
-    expect(extractXmlRefs('<rss><channel><link>https://e.x/</link><item><link>https://e.x/p/</link></item></channel></rss>').map((ref) => ref.url)).toEqual(['https://e.x/p/'])
-    expect(extractXmlRefs('<feed><link href="https://e.x/atom/" rel="self"/></feed>').map((ref) => ref.url)).toEqual(['https://e.x/atom/'])
-    expect(extractRobotsSitemaps('User-agent: *\nSitemap: https://e.x/sitemap.xml\n# Sitemap: no\nsitemap:/other.xml')).toEqual(['https://e.x/sitemap.xml', '/other.xml'])
+    expect(extractXmlRefs('<sitemapindex><sitemap><loc>https://e.x/s1.xml</loc></sitemap></sitemapindex>')).toEqual([
+      { url: 'https://e.x/s1.xml', kind: 'sitemap' },
+    ])
+    expect(extractXmlRefs('<urlset><url><loc> https://e.x/a/?q=1&amp;r=2 </loc></url></urlset>')).toEqual([
+      { url: 'https://e.x/a/?q=1&r=2', kind: 'sitemap' },
+    ])
+    expect(
+      extractXmlRefs('<rss><channel><link>https://e.x/</link><item><link>https://e.x/p/</link></item></channel></rss>').map(
+        (ref) => ref.url,
+      ),
+    ).toEqual(['https://e.x/p/'])
+    expect(extractXmlRefs('<feed><link href="https://e.x/atom/" rel="self"/></feed>').map((ref) => ref.url)).toEqual([
+      'https://e.x/atom/',
+    ])
+    expect(extractRobotsSitemaps('User-agent: *\nSitemap: https://e.x/sitemap.xml\n# Sitemap: no\nsitemap:/other.xml')).toEqual([
+      'https://e.x/sitemap.xml',
+      '/other.xml',
+    ])
   })
 })
 

@@ -28,7 +28,11 @@ describe('generated _redirects and _headers', () => {
     await writeRedirects(second, [...redirects].reverse())
     const text = await readFile(path.join(first, '_redirects'), 'utf8')
     expect(await readFile(path.join(second, '_redirects'), 'utf8')).toBe(text)
-    expect(text.split('\n').filter((line) => line.startsWith('/'))).toEqual(['/about-us/  /about/  301', '/go/  /blog/page/2/  302', '/old-blog/  /blog/  301'])
+    expect(text.split('\n').filter((line) => line.startsWith('/'))).toEqual([
+      '/about-us/  /about/  301',
+      '/go/  /blog/page/2/  302',
+      '/old-blog/  /blog/  301',
+    ])
 
     const types = new Map([
       ['feed/index.html', 'application/rss+xml'],
@@ -39,7 +43,7 @@ describe('generated _redirects and _headers', () => {
     expect(await readFile(path.join(second, '_headers'), 'utf8')).toBe(await readFile(path.join(first, '_headers'), 'utf8'))
   })
 
-  it('forces a rule whose source path is shadowed by a file, and keeps the project\'s own rules first', async () => {
+  it("forces a rule whose source path is shadowed by a file, and keeps the project's own rules first", async () => {
     const dir = await outputDir()
     await mkdir(path.join(dir, 'old-blog'))
     await writeFile(path.join(dir, 'old-blog', 'index.html'), 'stub')

@@ -9,7 +9,14 @@ import type { NetlifyDeploy } from '../src/netlify/types.js'
 import { buildRetirePlan } from '../src/plan.js'
 import { closedPullRequest, decideTarget } from '../src/target.js'
 
-const deploy = (id: string, fields: Partial<NetlifyDeploy> = {}): NetlifyDeploy => ({ id, state: 'ready', branch: 'pr-7', context: 'branch-deploy', created_at: '2026-01-01T00:00:00Z', ...fields })
+const deploy = (id: string, fields: Partial<NetlifyDeploy> = {}): NetlifyDeploy => ({
+  id,
+  state: 'ready',
+  branch: 'pr-7',
+  context: 'branch-deploy',
+  created_at: '2026-01-01T00:00:00Z',
+  ...fields,
+})
 
 describe('selectAliasDeploys: which deploys a closed pull request removes', () => {
   const site = { published_deploy: { id: 'prod-live' } }
@@ -40,7 +47,12 @@ describe('selectAliasDeploys: which deploys a closed pull request removes', () =
   })
 
   it("keeps the site's published deploy and production-context deploys of the same branch name, saying why", () => {
-    const deploys = [deploy('prod-live', { context: 'production' }), deploy('rollback', { context: 'production' }), deploy('published-alias'), deploy('preview')]
+    const deploys = [
+      deploy('prod-live', { context: 'production' }),
+      deploy('rollback', { context: 'production' }),
+      deploy('published-alias'),
+      deploy('preview'),
+    ]
     const selection = selectAliasDeploys(deploys, 'pr-7', { published_deploy: { id: 'published-alias' } })
     expect(selection.remove.map((entry) => entry.id)).toEqual(['preview'])
     expect(selection.keep.map(({ deploy: kept, reason }) => [kept.id, reason])).toEqual([
@@ -69,7 +81,20 @@ function context(eventName: string, action: string | undefined, pullRequest?: Pa
     refName: 'new-theme',
     defaultBranch: 'main',
     onDefaultBranch: false,
-    pullRequest: pullRequest ? { number: 7, headSha: 'a'.repeat(40), headRef: 'new-theme', headRepository: 'octo/blog', baseRef: 'main', baseRepository: 'octo/blog', fromFork: false, state: 'closed', merged: true, ...pullRequest } : undefined,
+    pullRequest: pullRequest
+      ? {
+          number: 7,
+          headSha: 'a'.repeat(40),
+          headRef: 'new-theme',
+          headRepository: 'octo/blog',
+          baseRef: 'main',
+          baseRepository: 'octo/blog',
+          fromFork: false,
+          state: 'closed',
+          merged: true,
+          ...pullRequest,
+        }
+      : undefined,
     actor: 'octocat',
     runId: '1',
     runAttempt: '1',
@@ -79,7 +104,11 @@ function context(eventName: string, action: string | undefined, pullRequest?: Pa
   }
 }
 
-const inputs = (values: Record<string, string> = {}) => readInputs(inputSourceFrom({ provider: 'netlify', 'netlify-auth-token': 'nfp_x12345', 'netlify-site-name': 'blog', ...values }), new MemoryLogger())
+const inputs = (values: Record<string, string> = {}) =>
+  readInputs(
+    inputSourceFrom({ provider: 'netlify', 'netlify-auth-token': 'nfp_x12345', 'netlify-site-name': 'blog', ...values }),
+    new MemoryLogger(),
+  )
 
 describe('closedPullRequest: when a run removes the preview instead of building', () => {
   it('is the pull request on pull_request and pull_request_target with action closed and production auto', () => {
@@ -96,13 +125,24 @@ describe('closedPullRequest: when a run removes the preview instead of building'
   })
 
   it('retires the alias the previews were deployed to: pr-N, or the sanitised alias input', () => {
-    expect(decideTarget(inputs(), context('pull_request_target', 'closed', {}), undefined)).toMatchObject({ target: { kind: 'alias', alias: 'pr-7' }, environment: 'pr-7 preview' })
-    expect(decideTarget(inputs({ alias: 'Docs/PR 7' }), context('pull_request_target', 'closed', {}), undefined)).toMatchObject({ target: { kind: 'alias', alias: 'docs-pr-7' }, environment: 'preview (docs-pr-7)' })
+    expect(decideTarget(inputs(), context('pull_request_target', 'closed', {}), undefined)).toMatchObject({
+      target: { kind: 'alias', alias: 'pr-7' },
+      environment: 'pr-7 preview',
+    })
+    expect(decideTarget(inputs({ alias: 'Docs/PR 7' }), context('pull_request_target', 'closed', {}), undefined)).toMatchObject({
+      target: { kind: 'alias', alias: 'docs-pr-7' },
+      environment: 'preview (docs-pr-7)',
+    })
   })
 })
 
 describe('buildRetirePlan', () => {
-  const decision = { target: { kind: 'alias' as const, alias: 'pr-7' }, environment: 'pr-7 preview', preview: true, reason: 'pull request #7' }
+  const decision = {
+    target: { kind: 'alias' as const, alias: 'pr-7' },
+    environment: 'pr-7 preview',
+    preview: true,
+    reason: 'pull request #7',
+  }
   const pullRequest = context('pull_request_target', 'closed', {}).pullRequest as PullRequestInfo
 
   it('lists every request a real run would make, and no build', () => {
@@ -117,7 +157,14 @@ describe('buildRetirePlan', () => {
   })
 
   it('leaves out the GitHub steps that are turned off', () => {
-    const text = renderPlan(buildRetirePlan({ inputs: inputs({ 'github-deployment': 'false', 'pr-comment': 'false' }), decision, pullRequest, site: { id: 'site-123' } }))
+    const text = renderPlan(
+      buildRetirePlan({
+        inputs: inputs({ 'github-deployment': 'false', 'pr-comment': 'false' }),
+        decision,
+        pullRequest,
+        site: { id: 'site-123' },
+      }),
+    )
     expect(text).toContain('GET https://api.netlify.com/api/v1/sites/site-123')
     expect(text).not.toMatch(/GitHub deployments|comment/)
   })

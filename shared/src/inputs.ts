@@ -26,7 +26,11 @@ export class InputReader {
     const value = this.raw(name)
     if (value !== '') return value
     if (options.required) {
-      throw new InputError(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`)
+      throw new InputError(
+        name,
+        'is required but was not set.',
+        options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`,
+      )
     }
     return options.default ?? ''
   }
@@ -59,8 +63,10 @@ export class InputReader {
     if (value === '') return options.default
     if (!/^-?\d+$/.test(value)) throw new InputError(name, `must be a whole number, got '${value}'.`)
     const number = Number(value)
-    if (options.min !== undefined && number < options.min) throw new InputError(name, `must be at least ${options.min}, got ${number}.`)
-    if (options.max !== undefined && number > options.max) throw new InputError(name, `must be at most ${options.max}, got ${number}.`)
+    if (options.min !== undefined && number < options.min)
+      throw new InputError(name, `must be at least ${options.min}, got ${number}.`)
+    if (options.max !== undefined && number > options.max)
+      throw new InputError(name, `must be at most ${options.max}, got ${number}.`)
     return number
   }
 
@@ -132,19 +138,31 @@ export function parseKeyValues(text: string, inputName: string): KeyValue[] {
         body.push(lines[index] ?? '')
       }
       if (!closed) {
-        throw new InputError(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`)
+        throw new InputError(
+          inputName,
+          `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`,
+          `Close the multi-line value with a line containing only ${delimiter}.`,
+        )
       }
       value = body.join('\n')
     } else {
       const equals = line.indexOf('=')
       if (equals < 0) {
-        throw new InputError(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.')
+        throw new InputError(
+          inputName,
+          `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`,
+          'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.',
+        )
       }
       key = line.slice(0, equals).trim()
       value = line.slice(equals + 1)
     }
     if (!ENV_NAME.test(key)) {
-      throw new InputError(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.')
+      throw new InputError(
+        inputName,
+        `'${key}' is not a valid variable name.`,
+        'Names use letters, digits and underscores and do not start with a digit.',
+      )
     }
     if (seen.has(key)) throw new InputError(inputName, `${key} is set twice.`, 'Keep one line per variable.')
     seen.add(key)

@@ -35,7 +35,10 @@ export function renderPlan(plan: Plan): string {
   const lines: string[] = [`${plan.action} plan`]
   const width = Math.max(0, ...plan.summary.map(([label]) => label.length))
   for (const [label, value] of plan.summary) lines.push(`  ${label.padEnd(width)}  ${value}`)
-  lines.push('', plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none')
+  lines.push(
+    '',
+    plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none',
+  )
   for (const file of plan.files) lines.push(`  + ${file.path}  (${file.reason}, ${Buffer.byteLength(file.content)} bytes)`)
   lines.push('', 'Steps:')
   plan.steps.forEach((step, index) => {

@@ -93,15 +93,22 @@ interface Variant {
 /** Files a local run may leave in the fixture's source tree (test/support/fixtures.ts skips the same). */
 const LOCAL_ARTIFACTS = new Set(['__pycache__', 'db.sqlite3', 'staticfiles', '.venv', 'node_modules', '.pytest_cache'])
 
-const argsOf = (stage: Stage, keyword: string) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
+const argsOf = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
 
 async function prepareSite(base: string, cluster: Cluster): Promise<Site> {
   const root = path.join(base, 'site')
-  await cp(fixturePath('example-site'), root, { recursive: true, filter: (source) => !LOCAL_ARTIFACTS.has(path.basename(source)) && !source.endsWith('.pyc') })
+  await cp(fixturePath('example-site'), root, {
+    recursive: true,
+    filter: (source) => !LOCAL_ARTIFACTS.has(path.basename(source)) && !source.endsWith('.pyc'),
+  })
 
   // What the action reads and generates, through its own code.
   const envVars = `DATABASE_URL=${await createDatabase(cluster)}\nSECRET_KEY=${SECRET_KEY}`
-  const inputs = readInputs(inputSourceFrom({ region: REGION, service: SERVICE, 'project-id': PROJECT, 'env-vars': envVars }), () => undefined)
+  const inputs = readInputs(
+    inputSourceFrom({ region: REGION, service: SERVICE, 'project-id': PROJECT, 'env-vars': envVars }),
+    () => undefined,
+  )
   const prepared = await prepareProject(inputs, root, spawnRunner, { PATH: process.env.PATH })
   for (const file of prepared.files) {
     await mkdir(path.dirname(path.join(root, file.path)), { recursive: true })
@@ -121,29 +128,53 @@ async function prepareSite(base: string, cluster: Cluster): Promise<Site> {
   const imageEnv = pythonEnv()
   for (const line of argsOf(runtime, 'ENV')) {
     for (const [name, value] of Object.entries(envOf(line))) {
-      if (name !== 'VIRTUAL_ENV') imageEnv[name] = value.replaceAll('/opt/venv/bin', bin).replaceAll('$PATH', imageEnv.PATH ?? '/usr/bin:/bin')
+      if (name !== 'VIRTUAL_ENV')
+        imageEnv[name] = value.replaceAll('/opt/venv/bin', bin).replaceAll('$PATH', imageEnv.PATH ?? '/usr/bin:/bin')
     }
   }
 
   // Build time: the collectstatic RUN line, with the image's ENV only (no database, no real key).
   const collect = argsOf(runtime, 'RUN').find((line) => line.includes('collectstatic'))
   if (!collect) throw new Error('the generated Dockerfile does not collect static files')
-  mustSucceed(await run('/bin/sh', ['-c', collect], { cwd: workdir, env: imageEnv, timeoutMs: 300_000 }), 'collectstatic RUN line')
+  mustSucceed(
+    await run('/bin/sh', ['-c', collect], { cwd: workdir, env: imageEnv, timeoutMs: 300_000 }),
+    'collectstatic RUN line',
+  )
   // And its bytecode RUN line (the image's /app is the copied project here). Both starts below
   // benefit alike: it is the same image for the baseline.
   const compile = argsOf(runtime, 'RUN').find((line) => line.includes('compileall'))
-  if (compile) mustSucceed(await run('/bin/sh', ['-c', compile.replaceAll(' /app', ` ${root}`)], { cwd: workdir, env: imageEnv, timeoutMs: 300_000 }), 'compileall RUN line')
+  if (compile)
+    mustSucceed(
+      await run('/bin/sh', ['-c', compile.replaceAll(' /app', ` ${root}`)], { cwd: workdir, env: imageEnv, timeoutMs: 300_000 }),
+      'compileall RUN line',
+    )
 
   // Run time: the env file of a first deploy, as the action computes it, and Cloud Run's own variables.
-  const facts: ServiceFacts = { project: PROJECT, region: REGION, exists: false, projectNumber: PROJECT_NUMBER, urls: [], trafficPinned: false }
+  const facts: ServiceFacts = {
+    project: PROJECT,
+    region: REGION,
+    exists: false,
+    projectNumber: PROJECT_NUMBER,
+    urls: [],
+    trafficPinned: false,
+  }
   const urls = serviceUrls(inputs, facts)
   const platform = deployEnvironment(inputs, prepared, urls, chooseTarget(inputs, facts).tag)
-  const env: NodeJS.ProcessEnv = { ...imageEnv, ...platform, K_SERVICE: SERVICE, K_REVISION: `${SERVICE}-00001-abc`, K_CONFIGURATION: SERVICE }
+  const env: NodeJS.ProcessEnv = {
+    ...imageEnv,
+    ...platform,
+    K_SERVICE: SERVICE,
+    K_REVISION: `${SERVICE}-00001-abc`,
+    K_CONFIGURATION: SERVICE,
+  }
 
   // The migration job, once, before any traffic (its time is shown for context).
   const [program, ...jobArgs] = MIGRATE_COMMAND
   const started = performance.now()
-  mustSucceed(await run(path.join(bin, program as string), jobArgs, { cwd: workdir, env, timeoutMs: 300_000 }), 'migration job command')
+  mustSucceed(
+    await run(path.join(bin, program as string), jobArgs, { cwd: workdir, env, timeoutMs: 300_000 }),
+    'migration job command',
+  )
   const freshMigrateMs = performance.now() - started
 
   return { workdir, env, cmd, host: new URL(urls[0] as string).host, wsgi: gunicornTarget(prepared.project), freshMigrateMs }
@@ -152,7 +183,13 @@ async function prepareSite(base: string, cluster: Cluster): Promise<Site> {
 async function createDatabase(cluster: Cluster): Promise<string> {
   const { binDir, host, port, user } = cluster.info
   const name = `coldstart_${process.pid}`
-  mustSucceed(await run(path.join(binDir, 'createdb'), ['-h', host, '-p', String(port), '-U', user, name], { env: { PATH: process.env.PATH }, timeoutMs: 60_000 }), 'createdb')
+  mustSucceed(
+    await run(path.join(binDir, 'createdb'), ['-h', host, '-p', String(port), '-U', user, name], {
+      env: { PATH: process.env.PATH },
+      timeoutMs: 60_000,
+    }),
+    'createdb',
+  )
   return `postgres://${user}@${host}:${port}/${name}`
 }
 
@@ -168,12 +205,23 @@ interface Answer {
 function get(port: number, host: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let connectedAt = 0
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: host, 'X-Forwarded-Proto': 'https', 'User-Agent': 'cold-start-bench' }, timeout: START_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), connectedAt }))
-      response.on('error', reject)
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        headers: { Host: host, 'X-Forwarded-Proto': 'https', 'User-Agent': 'cold-start-bench' },
+        timeout: START_TIMEOUT_MS,
+      },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), connectedAt }),
+        )
+        response.on('error', reject)
+      },
+    )
     req.on('socket', (socket) => socket.once('connect', () => (connectedAt = performance.now())))
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)
@@ -183,11 +231,15 @@ function get(port: number, host: string): Promise<Answer> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-
 async function coldStart(site: Site, command: string, check: boolean): Promise<Start> {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn('/bin/sh', ['-c', command], { cwd: site.workdir, env: { ...site.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn('/bin/sh', ['-c', command], {
+    cwd: site.workdir,
+    env: { ...site.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   let log = ''
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
@@ -198,7 +250,8 @@ async function coldStart(site: Site, command: string, check: boolean): Promise<S
     let listenMs: number | undefined
     for (;;) {
       if (exited) throw new Error(`${command} exited before answering:\n${log.slice(-4000)}`)
-      if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`${command} did not answer within ${START_TIMEOUT_MS} ms:\n${log.slice(-4000)}`)
+      if (performance.now() - started > START_TIMEOUT_MS)
+        throw new Error(`${command} did not answer within ${START_TIMEOUT_MS} ms:\n${log.slice(-4000)}`)
       let answer: Answer
       try {
         answer = await get(port, site.host)
@@ -208,8 +261,10 @@ async function coldStart(site: Site, command: string, check: boolean): Promise<S
       }
       const firstOkMs = performance.now() - started
       listenMs ??= answer.connectedAt - started
-      if (answer.status !== 200) throw new Error(`${command} answered ${answer.status}, not 200:\n${answer.body.slice(0, 500)}\n${log.slice(-4000)}`)
-      if (check && !answer.body.includes(HOME_TEXT)) throw new Error(`${command} answered 200 but not with the example site's home page`)
+      if (answer.status !== 200)
+        throw new Error(`${command} answered ${answer.status}, not 200:\n${answer.body.slice(0, 500)}\n${log.slice(-4000)}`)
+      if (check && !answer.body.includes(HOME_TEXT))
+        throw new Error(`${command} answered 200 but not with the example site's home page`)
       return { listenMs, firstOkMs, cpuMs: processGroupCpuSeconds(pid) * 1000 }
     }
   } finally {
@@ -246,21 +301,47 @@ async function main(): Promise<void> {
       run('/usr/bin/python3', ['-c', 'import django; print(django.get_version())']),
       run('/usr/bin/gunicorn', ['--version']),
     ])
-    console.log(`\nCold start of the generated image's command, without Docker: example site, PostgreSQL ${cluster.info.version}, ${python.stdout.trim()}, Django ${django.stdout.trim()}, ${gunicorn.stdout.trim()}, ${cpus().length} CPUs`)
+    console.log(
+      `\nCold start of the generated image's command, without Docker: example site, PostgreSQL ${cluster.info.version}, ${python.stdout.trim()}, Django ${django.stdout.trim()}, ${gunicorn.stdout.trim()}, ${cpus().length} CPUs`,
+    )
     console.log(`  CMD: ${site.cmd}`)
-    console.log(`  environment: image ENV + action env file (${Object.keys(site.env).filter((name) => /^(DJANGO_|ALLOWED_HOSTS|CSRF_|SECURE_|CLOUDRUN_|DATABASE_URL|SECRET_KEY|WEB_CONCURRENCY|GUNICORN_|K_)/.test(name)).sort().join(', ')}) + PORT`)
+    console.log(
+      `  environment: image ENV + action env file (${Object.keys(site.env)
+        .filter((name) =>
+          /^(DJANGO_|ALLOWED_HOSTS|CSRF_|SECURE_|CLOUDRUN_|DATABASE_URL|SECRET_KEY|WEB_CONCURRENCY|GUNICORN_|K_)/.test(name),
+        )
+        .sort()
+        .join(', ')}) + PORT`,
+    )
     console.log(`  migration job on the empty database (once, before the runs): ${seconds(site.freshMigrateMs)}`)
-    console.log(`  load average before the runs: ${loadavg().map((load) => load.toFixed(2)).join(' ')} (wall times grow with it; CPU times hardly do)`)
+    console.log(
+      `  load average before the runs: ${loadavg()
+        .map((load) => load.toFixed(2))
+        .join(' ')} (wall times grow with it; CPU times hardly do)`,
+    )
 
     const variants: Variant[] = [
       { name: 'generated image CMD (action-cloudrun)', command: site.cmd, starts: [] },
       { name: 'migrate, then the generated CMD', command: `set -e; python manage.py migrate --noinput; ${site.cmd}`, starts: [] },
-      { name: 'Wagtail template CMD (baseline)', command: `set -xe; python manage.py migrate --noinput; gunicorn ${site.wsgi}`, baseline: true, starts: [] },
+      {
+        name: 'Wagtail template CMD (baseline)',
+        command: `set -xe; python manage.py migrate --noinput; gunicorn ${site.wsgi}`,
+        baseline: true,
+        starts: [],
+      },
     ]
     if (EXPLORE) {
       variants.push(
-        { name: 'generated CMD, image default: 2 workers × 4 threads', command: `export WEB_CONCURRENCY=2 GUNICORN_THREADS=4; ${site.cmd}`, starts: [] },
-        { name: 'generated CMD, GUNICORN_CMD_ARGS=--preload', command: `export GUNICORN_CMD_ARGS=--preload; ${site.cmd}`, starts: [] },
+        {
+          name: 'generated CMD, image default: 2 workers × 4 threads',
+          command: `export WEB_CONCURRENCY=2 GUNICORN_THREADS=4; ${site.cmd}`,
+          starts: [],
+        },
+        {
+          name: 'generated CMD, GUNICORN_CMD_ARGS=--preload',
+          command: `export GUNICORN_CMD_ARGS=--preload; ${site.cmd}`,
+          starts: [],
+        },
       )
     }
     for (const variant of variants) await coldStart(site, variant.command, true) // warm-up, not counted
@@ -280,7 +361,19 @@ async function main(): Promise<void> {
 function report(variants: Variant[]): void {
   const baseline = variants.find((variant) => variant.baseline) as Variant
   const baselineMs = median(baseline.starts.map((start) => start.firstOkMs))
-  const rows: string[][] = [['start command', 'runs', 'port open', 'first 200: median', 'IQR', 'min–max', 'vs baseline', 'CPU to first 200', 'vs baseline']]
+  const rows: string[][] = [
+    [
+      'start command',
+      'runs',
+      'port open',
+      'first 200: median',
+      'IQR',
+      'min–max',
+      'vs baseline',
+      'CPU to first 200',
+      'vs baseline',
+    ],
+  ]
   const baselineCpu = median(baseline.starts.map((start) => start.cpuMs))
   for (const variant of variants) {
     const ok = variant.starts.map((start) => start.firstOkMs)
@@ -298,7 +391,11 @@ function report(variants: Variant[]): void {
     ])
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
-  console.log(`\nprocess start → first HTTP 200 for GET / (Host: service URL, X-Forwarded-Proto: https); medians of ${baseline.starts.length} runs each, interleaved; load average now ${loadavg().map((load) => load.toFixed(2)).join(' ')}\n`)
+  console.log(
+    `\nprocess start → first HTTP 200 for GET / (Host: service URL, X-Forwarded-Proto: https); medians of ${baseline.starts.length} runs each, interleaved; load average now ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}\n`,
+  )
   for (const [index, row] of rows.entries()) {
     console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '))
     if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '))
@@ -307,7 +404,9 @@ function report(variants: Variant[]): void {
   const ratio = baselineMs / ours
   console.log('\ngoals')
   console.log(`  ≤ 1 s to the first response:              ${seconds(ours)} → ${ours <= 1000 ? 'met' : 'NOT met'}`)
-  console.log(`  ≥ 3× faster than migrate-at-start (Wagtail template CMD): ${ratio.toFixed(1)}× → ${ratio >= 3 ? 'met' : 'NOT met'}`)
+  console.log(
+    `  ≥ 3× faster than migrate-at-start (Wagtail template CMD): ${ratio.toFixed(1)}× → ${ratio >= 3 ? 'met' : 'NOT met'}`,
+  )
 }
 
 await main()

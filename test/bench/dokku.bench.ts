@@ -60,13 +60,21 @@ function union(intervals: Array<[number, number]>): number {
   return total
 }
 
-async function measure(dokku: DokkuStandin, scenario: string, tool: Measurement['tool'], work: () => Promise<number>): Promise<Measurement> {
+async function measure(
+  dokku: DokkuStandin,
+  scenario: string,
+  tool: Measurement['tool'],
+  work: () => Promise<number>,
+): Promise<Measurement> {
   const before = (await dokku.commands()).length
   const started = Date.now()
   const pushedBytes = await work()
   const totalMs = Date.now() - started
   const commands: LoggedCommand[] = (await dokku.commands()).slice(before)
-  const clip = (entry: LoggedCommand): [number, number] => [Math.max(entry.startedMs, started), Math.min(entry.endedMs, started + totalMs)]
+  const clip = (entry: LoggedCommand): [number, number] => [
+    Math.max(entry.startedMs, started),
+    Math.min(entry.endedMs, started + totalMs),
+  ]
   const serverMs = union(commands.map(clip))
   const buildMs = union(commands.filter((entry) => entry.command.startsWith('git-receive-pack')).map(clip))
   return { scenario, tool, totalMs, serverMs, buildMs, overheadMs: totalMs - serverMs, pushedBytes, commands: commands.length }
@@ -78,7 +86,15 @@ async function runAction(repoDir: string, inputs: Record<string, string>): Promi
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-runner-'))
   const summary = path.join(dir, 'summary.md')
   for (const file of ['output', 'state', 'summary.md']) writeFileSync(path.join(dir, file), '')
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, GITHUB_WORKSPACE: repoDir, RUNNER_TEMP: dir, GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STATE: path.join(dir, 'state'), GITHUB_STEP_SUMMARY: summary }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    GITHUB_WORKSPACE: repoDir,
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: path.join(dir, 'output'),
+    GITHUB_STATE: path.join(dir, 'state'),
+    GITHUB_STEP_SUMMARY: summary,
+  }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   const started = Date.now()
   const marks: string[] = []
@@ -87,7 +103,10 @@ async function runAction(repoDir: string, inputs: Record<string, string>): Promi
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8')
-      if (VERBOSE) for (const line of chunk.toString('utf8').split('\n')) if (line && !line.startsWith('::add-mask')) marks.push(`${String(Date.now() - started).padStart(6)} ms  ${line.slice(0, 110)}`)
+      if (VERBOSE)
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line && !line.startsWith('::add-mask'))
+            marks.push(`${String(Date.now() - started).padStart(6)} ms  ${line.slice(0, 110)}`)
     })
     child.on('exit', (code) => resolve({ exitCode: code ?? 1, stdout }))
   })
@@ -112,7 +131,20 @@ function baselineSsh(dokku: DokkuStandin, key: GeneratedKey): Ssh {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-ssh-'))
   writeFileSync(path.join(dir, 'id'), key.privateKey, { mode: 0o600 })
   writeFileSync(path.join(dir, 'known_hosts'), `${dokku.knownHosts.ed25519}\n`)
-  const args = ['-i', path.join(dir, 'id'), '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR']
+  const args = [
+    '-i',
+    path.join(dir, 'id'),
+    '-o',
+    `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+  ]
   // git's ssh, wrapped to count the bytes git sends (the pack), like our bridge counts them.
   const countFile = path.join(dir, 'count')
   const wrapper = path.join(dir, 'count-ssh.cjs')
@@ -131,24 +163,51 @@ async function ssh(dokku: DokkuStandin, client: Ssh, command: string): Promise<n
   return result.exitCode
 }
 
-async function baseline(dokku: DokkuStandin, client: Ssh, repoDir: string, app: string, config: Record<string, string>): Promise<number> {
+async function baseline(
+  dokku: DokkuStandin,
+  client: Ssh,
+  repoDir: string,
+  app: string,
+  config: Record<string, string>,
+): Promise<number> {
   // The checks a ci-pre-deploy hook needs to be re-runnable, each its own ssh process.
   await ssh(dokku, client, 'version')
   if ((await ssh(dokku, client, `apps:exists ${app}`)) !== 0) await ssh(dokku, client, `apps:create ${app}`)
   if ((await ssh(dokku, client, `postgres:exists ${app}`)) !== 0) await ssh(dokku, client, `postgres:create ${app}`)
-  if ((await ssh(dokku, client, `postgres:linked ${app} ${app}`)) !== 0) await ssh(dokku, client, `postgres:link ${app} ${app} --no-restart`)
-  const mounts = await run('ssh', ['-p', String(dokku.port), ...client.args, `${dokku.user}@127.0.0.1`, '--', `storage:list ${app}`])
+  if ((await ssh(dokku, client, `postgres:linked ${app} ${app}`)) !== 0)
+    await ssh(dokku, client, `postgres:link ${app} ${app} --no-restart`)
+  const mounts = await run('ssh', [
+    '-p',
+    String(dokku.port),
+    ...client.args,
+    `${dokku.user}@127.0.0.1`,
+    '--',
+    `storage:list ${app}`,
+  ])
   if (!mounts.stdout.includes(':/app/storage/media')) {
     await ssh(dokku, client, `storage:ensure-directory --chown herokuish ${app}-media`)
-    await ssh(dokku, client, `storage:mount ${app} ${path.join(dokku.root, 'lib', 'data', 'storage', `${app}-media`)}:/app/storage/media`)
+    await ssh(
+      dokku,
+      client,
+      `storage:mount ${app} ${path.join(dokku.root, 'lib', 'data', 'storage', `${app}-media`)}:/app/storage/media`,
+    )
   }
   const pairs = Object.entries(config).map(([key, value]) => `${key}=${Buffer.from(value).toString('base64')}`)
   await ssh(dokku, client, `config:set --encoded --no-restart ${app} ${pairs.join(' ')}`)
   writeFileSync(client.countFile, '')
   const sha = await git(repoDir, ['rev-parse', 'HEAD'])
-  const push = await run('git', ['push', `ssh://${dokku.user}@127.0.0.1:${dokku.port}/${app}`, `${sha}:refs/heads/master`], { cwd: repoDir, env: { ...process.env, GIT_SSH_COMMAND: client.gitSsh }, timeoutMs: 600_000 })
-  if (push.exitCode !== 0 && !/Everything up-to-date/.test(push.stderr)) throw new Error(`baseline push failed:\n${push.stderr.slice(-3000)}`)
-  return readFileSync(client.countFile, 'utf8').split('\n').filter(Boolean).map(Number).reduce((a, b) => a + b, 0)
+  const push = await run('git', ['push', `ssh://${dokku.user}@127.0.0.1:${dokku.port}/${app}`, `${sha}:refs/heads/master`], {
+    cwd: repoDir,
+    env: { ...process.env, GIT_SSH_COMMAND: client.gitSsh },
+    timeoutMs: 600_000,
+  })
+  if (push.exitCode !== 0 && !/Everything up-to-date/.test(push.stderr))
+    throw new Error(`baseline push failed:\n${push.stderr.slice(-3000)}`)
+  return readFileSync(client.countFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .reduce((a, b) => a + b, 0)
 }
 
 // ---- the run ------------------------------------------------------------------------------------
@@ -189,25 +248,47 @@ async function main(): Promise<void> {
 
     // The baseline deploys the same code with the files our action generates committed into it.
     const baseRepo = await fixtureRepo('example-site')
-    const extract = await run('sh', ['-c', 'git --git-dir="$1" archive master Procfile examplesite/settings_deploy.py | tar -x -C "$2"', 'sh', path.join(dokku.root, 'home', 'act'), baseRepo.dir])
+    const extract = await run('sh', [
+      '-c',
+      'git --git-dir="$1" archive master Procfile examplesite/settings_deploy.py | tar -x -C "$2"',
+      'sh',
+      path.join(dokku.root, 'home', 'act'),
+      baseRepo.dir,
+    ])
     if (extract.exitCode !== 0) throw new Error(extract.stderr)
     await git(baseRepo.dir, ['add', '-A'])
     await git(baseRepo.dir, ['commit', '-q', '-m', 'Add Procfile and production settings'])
     const config = dokku.app('act')?.config ?? {}
-    const baseConfig = Object.fromEntries(Object.entries(config).filter(([name]) => !['DATABASE_URL', 'GIT_REV', 'DJANGO_DEPLOY_MANAGED_CONFIG'].includes(name)))
+    const baseConfig = Object.fromEntries(
+      Object.entries(config).filter(([name]) => !['DATABASE_URL', 'GIT_REV', 'DJANGO_DEPLOY_MANAGED_CONFIG'].includes(name)),
+    )
     const client = baselineSsh(dokku, key)
-    results.push(await measure(dokku, 'first deploy', 'baseline', () => baseline(dokku, client, baseRepo.dir, 'base', baseConfig)))
+    results.push(
+      await measure(dokku, 'first deploy', 'baseline', () => baseline(dokku, client, baseRepo.dir, 'base', baseConfig)),
+    )
 
     for (let i = 0; i < REDEPLOYS; i++) {
-      for (const [repo, tool] of [[actRepo.dir, 'action-dokku'], [baseRepo.dir, 'baseline']] as const) {
+      for (const [repo, tool] of [
+        [actRepo.dir, 'action-dokku'],
+        [baseRepo.dir, 'baseline'],
+      ] as const) {
         const template = path.join(repo, 'templates', 'home.html')
-        writeFileSync(template, readFileSync(template, 'utf8').replace('{% block content %}', `{% block content %}<!-- redeploy ${i} -->`))
+        writeFileSync(
+          template,
+          readFileSync(template, 'utf8').replace('{% block content %}', `{% block content %}<!-- redeploy ${i} -->`),
+        )
         await git(repo, ['commit', '-q', '-am', `One-file change ${i}`])
-        results.push(await measure(dokku, 'one-file redeploy', tool, () => (tool === 'action-dokku' ? runAction(repo, inputs) : baseline(dokku, client, repo, 'base', baseConfig))))
+        results.push(
+          await measure(dokku, 'one-file redeploy', tool, () =>
+            tool === 'action-dokku' ? runAction(repo, inputs) : baseline(dokku, client, repo, 'base', baseConfig),
+          ),
+        )
       }
     }
     results.push(await measure(dokku, 'identical rerun', 'action-dokku', () => runAction(actRepo.dir, inputs)))
-    results.push(await measure(dokku, 'identical rerun', 'baseline', () => baseline(dokku, client, baseRepo.dir, 'base', baseConfig)))
+    results.push(
+      await measure(dokku, 'identical rerun', 'baseline', () => baseline(dokku, client, baseRepo.dir, 'base', baseConfig)),
+    )
 
     report(results)
   } finally {
@@ -218,7 +299,9 @@ async function main(): Promise<void> {
 }
 
 function report(results: Measurement[]): void {
-  const rows: string[][] = [['scenario', 'tool', 'runs', 'total', 'server busy', 'remote build', 'overhead', 'ssh commands', 'bytes pushed']]
+  const rows: string[][] = [
+    ['scenario', 'tool', 'runs', 'total', 'server busy', 'remote build', 'overhead', 'ssh commands', 'bytes pushed'],
+  ]
   const summary = new Map<string, Measurement>()
   for (const scenario of ['first deploy', 'one-file redeploy', 'identical rerun']) {
     for (const tool of ['action-dokku', 'baseline'] as const) {
@@ -235,11 +318,23 @@ function report(results: Measurement[]): void {
         commands: median(runs.map((r) => r.commands)),
       }
       summary.set(`${scenario}/${tool}`, m)
-      rows.push([scenario, tool, String(runs.length), seconds(m.totalMs), seconds(m.serverMs), seconds(m.buildMs), seconds(m.overheadMs), String(m.commands), kb(m.pushedBytes)])
+      rows.push([
+        scenario,
+        tool,
+        String(runs.length),
+        seconds(m.totalMs),
+        seconds(m.serverMs),
+        seconds(m.buildMs),
+        seconds(m.overheadMs),
+        String(m.commands),
+        kb(m.pushedBytes),
+      ])
     }
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
-  console.log('\naction-dokku vs baseline (dokku/github-action style: one ssh per command, plain git push), Dokku stand-in over loopback; medians\n')
+  console.log(
+    '\naction-dokku vs baseline (dokku/github-action style: one ssh per command, plain git push), Dokku stand-in over loopback; medians\n',
+  )
   for (const [index, row] of rows.entries()) {
     console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '))
     if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '))
@@ -249,16 +344,24 @@ function report(results: Measurement[]): void {
   for (const scenario of ['first deploy', 'one-file redeploy', 'identical rerun']) {
     const a = get(scenario, 'action-dokku')
     const b = get(scenario, 'baseline')
-    console.log(`  ${scenario.padEnd(18)} overhead ${(a.overheadMs / b.overheadMs).toFixed(2)}x   total ${(a.totalMs / b.totalMs).toFixed(2)}x`)
+    console.log(
+      `  ${scenario.padEnd(18)} overhead ${(a.overheadMs / b.overheadMs).toFixed(2)}x   total ${(a.totalMs / b.totalMs).toFixed(2)}x`,
+    )
   }
   const redeploy = get('one-file redeploy', 'action-dokku')
   const first = get('first deploy', 'action-dokku')
   const baseShare = get('one-file redeploy', 'baseline').pushedBytes / get('first deploy', 'baseline').pushedBytes
   const share = redeploy.pushedBytes / first.pushedBytes
   console.log('\ngoals')
-  console.log(`  action overhead ≤ 1 s (one-file redeploy): ${seconds(redeploy.overheadMs)} → ${redeploy.overheadMs <= 1000 ? 'met' : 'NOT met'}`)
-  console.log(`  action overhead ≤ 1 s (first deploy):      ${seconds(first.overheadMs)} → ${first.overheadMs <= 1000 ? 'met' : 'NOT met'}`)
-  console.log(`  one-file redeploy pushes ≤ 5% of the first deploy: ${kb(redeploy.pushedBytes)} of ${kb(first.pushedBytes)} = ${(share * 100).toFixed(1)}% → ${share <= 0.05 ? 'met' : 'NOT met'} (baseline: ${(baseShare * 100).toFixed(1)}%)`)
+  console.log(
+    `  action overhead ≤ 1 s (one-file redeploy): ${seconds(redeploy.overheadMs)} → ${redeploy.overheadMs <= 1000 ? 'met' : 'NOT met'}`,
+  )
+  console.log(
+    `  action overhead ≤ 1 s (first deploy):      ${seconds(first.overheadMs)} → ${first.overheadMs <= 1000 ? 'met' : 'NOT met'}`,
+  )
+  console.log(
+    `  one-file redeploy pushes ≤ 5% of the first deploy: ${kb(redeploy.pushedBytes)} of ${kb(first.pushedBytes)} = ${(share * 100).toFixed(1)}% → ${share <= 0.05 ? 'met' : 'NOT met'} (baseline: ${(baseShare * 100).toFixed(1)}%)`,
+  )
 }
 
 await main()

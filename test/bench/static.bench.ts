@@ -115,7 +115,12 @@ interface Measurement {
 
 const cores = availableParallelism()
 const rate = (run: { pages: number; seconds: number }): number => run.pages / run.seconds
-const rowOf = (run: Measurement): Pick<Row, 'seconds' | 'count' | 'unit' | 'cpu'> => ({ seconds: run.seconds, count: run.pages, unit: 'pages', cpu: run.cpuClient + run.cpuServer })
+const rowOf = (run: Measurement): Pick<Row, 'seconds' | 'count' | 'unit' | 'cpu'> => ({
+  seconds: run.seconds,
+  count: run.pages,
+  unit: 'pages',
+  cpu: run.cpuClient + run.cpuServer,
+})
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -145,17 +150,30 @@ function ceiling(measured: Record<Contender, Measurement[]>, cores: number): str
   ].join('\n')
 }
 
-
 async function main(): Promise<void> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'static-bench-'))
   const log = new MemoryLogger()
   const rows: Row[] = []
   try {
-    process.stdout.write(`action-static benchmark on ${cores} cores (load average ${loadavg()[0]?.toFixed(1)}): example site + ${POSTS} seeded posts; Netlify stand-in with ${LATENCY} ms per request; ${REPEAT} interleaved round(s) of crawl, wget and sequential\n\n`)
+    process.stdout.write(
+      `action-static benchmark on ${cores} cores (load average ${loadavg()[0]?.toFixed(1)}): example site + ${POSTS} seeded posts; Netlify stand-in with ${LATENCY} ms per request; ${REPEAT} interleaved round(s) of crawl, wget and sequential\n\n`,
+    )
     const repo = path.join(scratch, 'repo')
-    await cp(path.join(repoRoot, 'test/fixtures/example-site'), repo, { recursive: true, filter: (source) => !/db\.sqlite3$|__pycache__|staticfiles$/.test(source) })
+    await cp(path.join(repoRoot, 'test/fixtures/example-site'), repo, {
+      recursive: true,
+      filter: (source) => !/db\.sqlite3$|__pycache__|staticfiles$/.test(source),
+    })
     const project = await detectProject({ repoRoot: repo, python: PYTHON }, spawnRunner)
-    const django = await prepareDjango({ project, repoRoot: repo, workDir: path.join(scratch, 'work'), python: PYTHON, runner: spawnRunner, log, fixtures: [], timeoutMs: 600_000 })
+    const django = await prepareDjango({
+      project,
+      repoRoot: repo,
+      workDir: path.join(scratch, 'work'),
+      python: PYTHON,
+      runner: spawnRunner,
+      log,
+      fixtures: [],
+      timeoutMs: 600_000,
+    })
     await django.manage(['seed_posts', '--count', String(POSTS)], 'seed_posts')
     await django.manage(['collectstatic', '--noinput'], 'collectstatic')
 
@@ -164,7 +182,16 @@ async function main(): Promise<void> {
     const shape = crawlShape()
     const workers = WORKERS ?? shape.workers
     const concurrency = CONCURRENCY ?? shape.concurrency(workers)
-    const server = await startAppServer({ python: PYTHON, appDir: django.appDir, env: django.env, wsgiApplication: project.wsgiApplication, useGunicorn: true, workers, startTimeoutMs: 60_000, managePy: 'manage.py' })
+    const server = await startAppServer({
+      python: PYTHON,
+      appDir: django.appDir,
+      env: django.env,
+      wsgiApplication: project.wsgiApplication,
+      useGunicorn: true,
+      workers,
+      startTimeoutMs: 60_000,
+      managePy: 'manage.py',
+    })
     const origin = `http://127.0.0.1:${server.port}`
     const listFile = path.join(scratch, 'paths.json')
     const measured: Record<Contender, Measurement[]> = { crawl: [], wget: [], sequential: [] }
@@ -178,30 +205,83 @@ async function main(): Promise<void> {
           const cpu = process.cpuUsage()
           const cpuServer = serverCpu()
           const started = performance.now()
-          result = await crawl({ fetcher, log, outputDir: dir, extraPaths: [], siteOrigins: [origin], requestOrigin: origin, staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot }, mediaFiles: django.facts.mediaUrl && django.facts.mediaRoot ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot } : undefined, concurrency })
+          result = await crawl({
+            fetcher,
+            log,
+            outputDir: dir,
+            extraPaths: [],
+            siteOrigins: [origin],
+            requestOrigin: origin,
+            staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
+            mediaFiles:
+              django.facts.mediaUrl && django.facts.mediaRoot
+                ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
+                : undefined,
+            concurrency,
+          })
           const seconds = (performance.now() - started) / 1000
           const own = process.cpuUsage(cpu)
-          if (!existsSync(listFile)) await writeFile(listFile, JSON.stringify([...result.written].filter(([, type]) => type.startsWith('text/html')).map(([file]) => urlPathOf(file))))
-          return { seconds, pages: result.pages, cpuClient: (own.user + own.system) / 1e6, cpuServer: serverCpu() - cpuServer, requests: result.fetched }
+          if (!existsSync(listFile))
+            await writeFile(
+              listFile,
+              JSON.stringify(
+                [...result.written].filter(([, type]) => type.startsWith('text/html')).map(([file]) => urlPathOf(file)),
+              ),
+            )
+          return {
+            seconds,
+            pages: result.pages,
+            cpuClient: (own.user + own.system) / 1e6,
+            cpuServer: serverCpu() - cpuServer,
+            requests: result.fetched,
+          }
         },
         async wget(dir) {
           const cpuServer = serverCpu()
           const started = performance.now()
           // bash's `times` prints the CPU time of its children (wget) when wget has exited.
-          const run = await runProcess('bash', ['-c', 'wget "$@"; code=$?; times; exit $code', 'wget', '--mirror', '--no-parent', '--quiet', '-e', 'robots=off', '--no-host-directories', '--directory-prefix', dir, `${origin}/`])
+          const run = await runProcess('bash', [
+            '-c',
+            'wget "$@"; code=$?; times; exit $code',
+            'wget',
+            '--mirror',
+            '--no-parent',
+            '--quiet',
+            '-e',
+            'robots=off',
+            '--no-host-directories',
+            '--directory-prefix',
+            dir,
+            `${origin}/`,
+          ])
           const seconds = (performance.now() - started) / 1000
           const cpuServer2 = serverCpu()
           if (run.code !== 0 && run.code !== 8) throw new Error(`wget failed (exit ${run.code}):\n${run.output.slice(-2000)}`) // 8: some URLs answered 404 (media with DEBUG off)
-          const children = run.output.trim().split('\n').at(-1)?.match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/)
-          const cpuClient = children ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]) : NaN
+          const children = run.output
+            .trim()
+            .split('\n')
+            .at(-1)
+            ?.match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/)
+          const cpuClient = children
+            ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])
+            : NaN
           const html = await htmlFiles(dir)
           // The same definition of a page as ours: an HTML document saved at a path a static host
           // serves. wget also saves each `?page=N` answer as `index.html?page=N`, which no static
           // host serves at that URL (we fetch those too, and report rather than save them).
-          return { seconds, pages: html.filter((file) => !file.includes('?')).length, htmlWithQuery: html.length, cpuClient, cpuServer: cpuServer2 - cpuServer }
+          return {
+            seconds,
+            pages: html.filter((file) => !file.includes('?')).length,
+            htmlWithQuery: html.length,
+            cpuClient,
+            cpuServer: cpuServer2 - cpuServer,
+          }
         },
         async sequential(dir) {
-          const run = await runProcess(PYTHON, ['-c', SEQUENTIAL, listFile, dir], { cwd: django.appDir, env: { ...process.env, ...django.env } })
+          const run = await runProcess(PYTHON, ['-c', SEQUENTIAL, listFile, dir], {
+            cwd: django.appDir,
+            env: { ...process.env, ...django.env },
+          })
           if (run.code !== 0) throw new Error(`sequential baseline failed:\n${run.output.slice(-2000)}`)
           const line = JSON.parse(run.output.trim().split('\n').at(-1) ?? '{}') as { seconds: number; pages: number; cpu: number }
           return { seconds: line.seconds, pages: line.pages, cpuClient: line.cpu, cpuServer: 0 }
@@ -222,7 +302,9 @@ async function main(): Promise<void> {
           cells.push(`${name} ${run.seconds.toFixed(1)} s`)
         }
         const [c, w, q] = [measured.crawl[round]!, measured.wget[round]!, measured.sequential[round]!]
-        roundLines.push(`  round ${round + 1} (load ${load.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}): ${cells.join(', ')}; crawl ${(rate(c) / rate(q)).toFixed(2)}× sequential, ${(rate(c) / rate(w)).toFixed(2)}× wget`)
+        roundLines.push(
+          `  round ${round + 1} (load ${load.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}): ${cells.join(', ')}; crawl ${(rate(c) / rate(q)).toFixed(2)}× sequential, ${(rate(c) / rate(w)).toFixed(2)}× wget`,
+        )
         process.stdout.write(`${roundLines.at(-1)}\n`)
       }
       fetcher.close()
@@ -236,8 +318,12 @@ async function main(): Promise<void> {
     rows.push({ what: `our crawler (gunicorn ${workers} workers, ${concurrency} concurrent requests)`, ...rowOf(bestCrawl) })
     rows.push({ what: 'wget --mirror (same gunicorn)', ...rowOf(bestWget) })
     rows.push({ what: 'sequential in-process (RequestFactory + view, like django-bakery)', ...rowOf(bestSequential) })
-    process.stdout.write(`\n  crawl: ${result.pages} pages from ${result.fetched} requests (${result.queryUrls.length} query-string URLs fetched for their links and reported, feeds, sitemaps, redirects)\n`)
-    process.stdout.write(`  wget --mirror: ${bestWget.pages} pages at servable paths (${bestWget.htmlWithQuery} HTML files with its ?page= copies)\n`)
+    process.stdout.write(
+      `\n  crawl: ${result.pages} pages from ${result.fetched} requests (${result.queryUrls.length} query-string URLs fetched for their links and reported, feeds, sitemaps, redirects)\n`,
+    )
+    process.stdout.write(
+      `  wget --mirror: ${bestWget.pages} pages at servable paths (${bestWget.htmlWithQuery} HTML files with its ?page= copies)\n`,
+    )
     process.stdout.write(`  sequential in-process: ${bestSequential.pages} pages (the crawl's page list)\n\n`)
 
     // --- 2. deploy -----------------------------------------------------------------------------
@@ -251,43 +337,74 @@ async function main(): Promise<void> {
       const deployOnce = async (): Promise<{ seconds: number; uploaded: number }> => {
         const started = performance.now()
         const site = await resolveSite(api, { name: 'ours' }, log)
-        const result = await deploySite({ api, log, site: { name: 'ours' }, digest: await digestDirectory(ours), target: { kind: 'production' }, deadline: Date.now() + 600_000 }, site.site, site.created)
+        const result = await deploySite(
+          {
+            api,
+            log,
+            site: { name: 'ours' },
+            digest: await digestDirectory(ours),
+            target: { kind: 'production' },
+            deadline: Date.now() + 600_000,
+          },
+          site.site,
+          site.created,
+        )
         return { seconds: (performance.now() - started) / 1000, uploaded: result.uploaded }
       }
       const first = await deployOnce()
-      rows.push({ what: `our uploader, first deploy (${digest.files.size} files)`, seconds: first.seconds, count: first.uploaded, unit: 'uploads' })
+      rows.push({
+        what: `our uploader, first deploy (${digest.files.size} files)`,
+        seconds: first.seconds,
+        count: first.uploaded,
+        unit: 'uploads',
+      })
       netlify.requests.length = 0
       const again = await deployOnce()
       const creates = netlify.calls('createSiteDeploy').length
       const uploads = netlify.calls('uploadDeployFile').length
       rows.push({ what: 'our uploader, unchanged redeploy', seconds: again.seconds, count: uploads, unit: 'uploads' })
-      process.stdout.write(`  our uploader: first ${first.uploaded} uploads in ${first.seconds.toFixed(1)} s; unchanged redeploy ${again.seconds.toFixed(1)} s, ${creates} create call(s), ${uploads} uploads, ${netlify.requests.length} requests in all\n`)
+      process.stdout.write(
+        `  our uploader: first ${first.uploaded} uploads in ${first.seconds.toFixed(1)} s; unchanged redeploy ${again.seconds.toFixed(1)} s, ${creates} create call(s), ${uploads} uploads, ${netlify.requests.length} requests in all\n`,
+      )
 
       let cliSeconds: number | undefined
       if (existsSync(NETLIFY_CLI)) {
         netlify.state.addSite('cli')
         const home = path.join(scratch, 'cli-home')
         const started = performance.now()
-        const cli = await runProcess(NETLIFY_CLI, ['deploy', '--dir', ours, '--site', 'cli', '--auth', 'bench-token', '--no-build', '--prod', '--json'], {
-          cwd: scratch,
-          env: {
-            ...process.env,
-            HOME: home,
-            NETLIFY_API_URL: netlify.url,
-            NETLIFY_TEST_TRACK_URL: `${netlify.url}/telemetry/track`,
-            NETLIFY_TEST_IDENTIFY_URL: `${netlify.url}/telemetry/identify`,
-            NETLIFY_TEST_ERROR_REPORT_URL: `${netlify.url}/report-error`,
-            NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'static-offline-guard.mjs')}`,
+        const cli = await runProcess(
+          NETLIFY_CLI,
+          ['deploy', '--dir', ours, '--site', 'cli', '--auth', 'bench-token', '--no-build', '--prod', '--json'],
+          {
+            cwd: scratch,
+            env: {
+              ...process.env,
+              HOME: home,
+              NETLIFY_API_URL: netlify.url,
+              NETLIFY_TEST_TRACK_URL: `${netlify.url}/telemetry/track`,
+              NETLIFY_TEST_IDENTIFY_URL: `${netlify.url}/telemetry/identify`,
+              NETLIFY_TEST_ERROR_REPORT_URL: `${netlify.url}/report-error`,
+              NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'static-offline-guard.mjs')}`,
+            },
           },
-        })
+        )
         cliSeconds = (performance.now() - started) / 1000
         if (cli.code !== 0) throw new Error(`netlify-cli deploy failed:\n${cli.output.slice(-3000)}`)
         const cliSite = netlify.state.siteByName('cli')!
         const cliUploads = netlify.state.deploysOf(cliSite)[0]?.uploads.length ?? 0
-        rows.push({ what: 'netlify-cli deploy --no-build --prod (same stand-in)', seconds: cliSeconds, count: cliUploads, unit: 'uploads' })
-        process.stdout.write(`  netlify-cli: ${cliUploads} uploads in ${cliSeconds.toFixed(1)} s (its files: ours + a generated netlify.toml)\n`)
+        rows.push({
+          what: 'netlify-cli deploy --no-build --prod (same stand-in)',
+          seconds: cliSeconds,
+          count: cliUploads,
+          unit: 'uploads',
+        })
+        process.stdout.write(
+          `  netlify-cli: ${cliUploads} uploads in ${cliSeconds.toFixed(1)} s (its files: ours + a generated netlify.toml)\n`,
+        )
       } else {
-        process.stdout.write(`  netlify-cli: not found at ${NETLIFY_CLI}; install it outside the repository (npm install --prefix /tmp/netlify-cli netlify-cli) or pass --netlify-cli PATH\n`)
+        process.stdout.write(
+          `  netlify-cli: not found at ${NETLIFY_CLI}; install it outside the repository (npm install --prefix /tmp/netlify-cli netlify-cli) or pass --netlify-cli PATH\n`,
+        )
       }
 
       // --- table ---------------------------------------------------------------------------------
@@ -295,17 +412,44 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${table(rows)}\n\n${roundLines.join('\n')}\n\n`)
       // Each round's own ratio (the three ran back to back), then the median over the rounds; the
       // ratio of the best runs is printed beside it.
-      const paired = (other: Contender): number => median(measured.crawl.map((run, round) => rate(run) / rate(measured[other][round]!)))
+      const paired = (other: Contender): number =>
+        median(measured.crawl.map((run, round) => rate(run) / rate(measured[other][round]!)))
       const goals: Array<[string, number, number, string, string]> = [
-        ['crawl vs sequential in-process (pages/s)', paired('sequential'), 1.5, '≥', `; best runs ${(rate(bestCrawl) / rate(bestSequential)).toFixed(2)}×`],
-        ['crawl vs wget --mirror (pages/s)', paired('wget'), 2, '≥', `; best runs ${(rate(bestCrawl) / rate(bestWget)).toFixed(2)}×`],
-        ...(cliSeconds !== undefined && deployRow ? [['deploy wall time vs netlify-cli', deployRow.seconds / cliSeconds, 0.5, '≤', ''] as [string, number, number, string, string]] : []),
+        [
+          'crawl vs sequential in-process (pages/s)',
+          paired('sequential'),
+          1.5,
+          '≥',
+          `; best runs ${(rate(bestCrawl) / rate(bestSequential)).toFixed(2)}×`,
+        ],
+        [
+          'crawl vs wget --mirror (pages/s)',
+          paired('wget'),
+          2,
+          '≥',
+          `; best runs ${(rate(bestCrawl) / rate(bestWget)).toFixed(2)}×`,
+        ],
+        ...(cliSeconds !== undefined && deployRow
+          ? [
+              ['deploy wall time vs netlify-cli', deployRow.seconds / cliSeconds, 0.5, '≤', ''] as [
+                string,
+                number,
+                number,
+                string,
+                string,
+              ],
+            ]
+          : []),
       ]
       for (const [what, ratio, goal, sense, note] of goals) {
         const met = sense === '≥' ? ratio >= goal : ratio <= goal
-        process.stdout.write(`  ${met ? 'met    ' : 'NOT MET'}  ${what}: ${ratio.toFixed(2)}× (goal ${sense} ${goal}×${REPEAT > 1 ? `; median of ${REPEAT} rounds${note}` : ''})\n`)
+        process.stdout.write(
+          `  ${met ? 'met    ' : 'NOT MET'}  ${what}: ${ratio.toFixed(2)}× (goal ${sense} ${goal}×${REPEAT > 1 ? `; median of ${REPEAT} rounds${note}` : ''})\n`,
+        )
       }
-      process.stdout.write(`  ${creates === 1 && uploads === 0 ? 'met    ' : 'NOT MET'}  unchanged redeploy: ${creates} create call, ${uploads} uploads (goal: 1 and 0)\n`)
+      process.stdout.write(
+        `  ${creates === 1 && uploads === 0 ? 'met    ' : 'NOT MET'}  unchanged redeploy: ${creates} create call, ${uploads} uploads (goal: 1 and 0)\n`,
+      )
       process.stdout.write(`\n${ceiling(measured, cores)}\n`)
       process.stdout.write(`\n  (${files} files in the site; ${cores} cores)\n`)
     } finally {
@@ -317,9 +461,23 @@ async function main(): Promise<void> {
 }
 
 function table(rows: Row[]): string {
-  const lines = [['measured', 'seconds', 'count', 'per second', 'CPU s'], ...rows.map((row) => [row.what, row.seconds.toFixed(2), `${row.count} ${row.unit}`, (row.count / row.seconds).toFixed(1), row.cpu === undefined ? '' : row.cpu.toFixed(1)])]
+  const lines = [
+    ['measured', 'seconds', 'count', 'per second', 'CPU s'],
+    ...rows.map((row) => [
+      row.what,
+      row.seconds.toFixed(2),
+      `${row.count} ${row.unit}`,
+      (row.count / row.seconds).toFixed(1),
+      row.cpu === undefined ? '' : row.cpu.toFixed(1),
+    ]),
+  ]
   const widths = lines[0]!.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)))
-  return lines.map((line, index) => `  ${line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}${index === 0 ? `\n  ${widths.map((width) => '-'.repeat(width)).join('  ')}` : ''}`).join('\n')
+  return lines
+    .map(
+      (line, index) =>
+        `  ${line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}${index === 0 ? `\n  ${widths.map((width) => '-'.repeat(width)).join('  ')}` : ''}`,
+    )
+    .join('\n')
 }
 
 /** Files of a directory that are HTML documents (by their first bytes). */
@@ -332,7 +490,11 @@ async function htmlFiles(dir: string): Promise<string[]> {
   return html
 }
 
-function runProcess(command: string, argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; output: string }> {
+function runProcess(
+  command: string,
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''

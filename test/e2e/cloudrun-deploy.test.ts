@@ -52,7 +52,10 @@ describe('action-cloudrun: deploy roads', () => {
 
     const calls = bed.gcloud.calls()
     // Hosts were right in the first revision: no second deploy, and Django accepts the URL.
-    const env = calls.find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
+    const env = calls.find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<
+      string,
+      string
+    >
     expect(env.ALLOWED_HOSTS).toContain('blog-123456789012.europe-west1.run.app')
     expect(env.CSRF_TRUSTED_ORIGINS).toContain('https://blog-123456789012.europe-west1.run.app')
     expect(env.DJANGO_SETTINGS_MODULE).toBe('examplesite.settings_deploy')
@@ -119,10 +122,19 @@ describe('action-cloudrun: deploy roads', () => {
       `gcloud run services describe blog ${WHERE} --format json`,
     ])
     expect(attempt.outputs.url).toMatch(/^https:\/\/pr-7---blog-[a-z0-9]+-ew\.a\.run\.app$/)
-    expect(await bed.gcloud.fetch(attempt.outputs.url as string)).toEqual({ status: 200, body: `revision ${attempt.outputs.revision}` })
-    expect(await bed.gcloud.fetch(other.outputs.url as string)).toEqual({ status: 200, body: `revision ${other.outputs.revision}` })
+    expect(await bed.gcloud.fetch(attempt.outputs.url as string)).toEqual({
+      status: 200,
+      body: `revision ${attempt.outputs.revision}`,
+    })
+    expect(await bed.gcloud.fetch(other.outputs.url as string)).toEqual({
+      status: 200,
+      body: `revision ${other.outputs.revision}`,
+    })
     // Production still serves the first revision.
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({ status: 200, body: `revision ${first}` })
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+      status: 200,
+      body: `revision ${first}`,
+    })
     expect(attempt.summaries.at(-1)?.warnings?.join(' ')).toContain('Migrations were not run')
   })
 
@@ -162,20 +174,29 @@ describe('action-cloudrun: failures', () => {
     const { bed, first } = await deployedBed()
     bed.gcloud.scenario({ migrationFailure: true })
     const attempt = await bed.deploy()
-    expect(attempt.error?.message).toMatch(/^Migrations failed \(job execution blog-migrate-[a-z]+\): Task blog-migrate-[a-z]+-task0 failed/)
+    expect(attempt.error?.message).toMatch(
+      /^Migrations failed \(job execution blog-migrate-[a-z]+\): Task blog-migrate-[a-z]+-task0 failed/,
+    )
     const tail = attempt.commands.slice(-2)
     expect(tail[0]).toMatch(/^gcloud run jobs deploy blog-migrate /)
     expect(tail[1]).toMatch(new RegExp(`^gcloud run jobs executions describe blog-migrate-[a-z]+ ${WHERE} --format json$`))
     expect(attempt.commands.some((command) => command.startsWith('gcloud run deploy'))).toBe(false)
-    expect(attempt.outputs['log-url']).toMatch(/^https:\/\/console\.cloud\.google\.com\/logs\/viewer\?project=demo-proj&advancedFilter=.*cloud_run_job/)
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({ status: 200, body: `revision ${first}` })
+    expect(attempt.outputs['log-url']).toMatch(
+      /^https:\/\/console\.cloud\.google\.com\/logs\/viewer\?project=demo-proj&advancedFilter=.*cloud_run_job/,
+    )
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+      status: 200,
+      body: `revision ${first}`,
+    })
     expect(attempt.summaries.at(-1)).toMatchObject({ outcome: 'failed' })
   })
 
   it('build failure: the last lines of the build log and its URL, nothing migrated or deployed', async () => {
     const bed = await createBed()
     bed.gcloud.addRepository(REGION, 'cloud-run-source-deploy')
-    bed.gcloud.scenario({ buildFailure: { logTail: ['Collecting djangoo==9.9', 'ERROR: No matching distribution found for djangoo==9.9'] } })
+    bed.gcloud.scenario({
+      buildFailure: { logTail: ['Collecting djangoo==9.9', 'ERROR: No matching distribution found for djangoo==9.9'] },
+    })
     const attempt = await bed.deploy()
     expect(attempt.error?.message).toMatch(/^The image build failed: build [0-9a-f-]+ completed with status "FAILURE"/)
     expect(attempt.error?.message).toContain('ERROR: No matching distribution found for djangoo==9.9')
@@ -198,18 +219,26 @@ describe('action-cloudrun: failures', () => {
     ])
     expect(attempt.commands.some((command) => command.includes('update-traffic'))).toBe(false)
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({ status: 200, body: `revision ${first}` })
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+      status: 200,
+      body: `revision ${first}`,
+    })
   })
 
   it('a revision that does not start: gcloud’s condition message, old revision keeps serving', async () => {
     const { bed, first } = await deployedBed()
     bed.gcloud.scenario({ revisionNotReady: true })
     const attempt = await bed.deploy()
-    expect(attempt.error?.message).toContain('The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable')
+    expect(attempt.error?.message).toContain(
+      'The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable',
+    )
     expect((attempt.error as { hint?: string }).hint).toContain('The previous revision keeps serving')
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
     expect(attempt.commands.some((command) => command.includes('update-traffic'))).toBe(false)
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({ status: 200, body: `revision ${first}` })
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+      status: 200,
+      body: `revision ${first}`,
+    })
   })
 
   it('missing region: an input error before any gcloud command', async () => {
@@ -227,7 +256,11 @@ describe('action-cloudrun: failures', () => {
     const attempt = await bed.deploy({ 'credentials-json': JSON.stringify(key) })
     expect(attempt.error?.message).toBe('No Google Cloud project is known.')
     expect((attempt.error as { input?: string }).input).toBe('project-id')
-    expect(attempt.commands).toEqual(['gcloud version --format json', 'gcloud auth activate-service-account --key-file <work>/key.json', 'gcloud config get-value project'])
+    expect(attempt.commands).toEqual([
+      'gcloud version --format json',
+      'gcloud auth activate-service-account --key-file <work>/key.json',
+      'gcloud config get-value project',
+    ])
   })
 
   it('malformed credentials: refused before any command, and masked', async () => {
@@ -238,7 +271,9 @@ describe('action-cloudrun: failures', () => {
     expect((attempt.error as { input?: string }).input).toBe('credentials-json')
     expect(attempt.secrets.containsSecret(broken)).toBe(true)
     expect(attempt.commands).toEqual([])
-    const notKey = await bed.deploy({ 'credentials-json': JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com' }) })
+    const notKey = await bed.deploy({
+      'credentials-json': JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com' }),
+    })
     expect(notKey.error?.message).toBe('is not a service-account key (missing private_key, private_key_id, token_uri).')
   })
 

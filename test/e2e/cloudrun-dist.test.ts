@@ -36,13 +36,13 @@ describe('action-cloudrun dist', () => {
       GITHUB_SHA: repo.head,
       GITHUB_REF: 'refs/heads/main',
       RUNNER_TEMP: join(dir, 'runner-temp'),
-      'INPUT_SERVICE': 'blog',
-      'INPUT_REGION': 'us-central1',
+      INPUT_SERVICE: 'blog',
+      INPUT_REGION: 'us-central1',
       'INPUT_CREDENTIALS-JSON': key,
       'INPUT_ENV-VARS': 'FEATURE_FLAGS=a,b\nQUOTE="x"',
       // No network here: the revision check would fetch a real run.app URL.
       'INPUT_SAFE-ROLLOUT': 'false',
-      'INPUT_MIGRATE': 'true',
+      INPUT_MIGRATE: 'true',
     }
     for (const name of ['DJANGO_SETTINGS_MODULE', 'CLOUDSDK_CORE_PROJECT', 'GOOGLE_CLOUD_PROJECT']) delete env[name]
     const result = await run(process.execPath, [DIST], { env, cwd: repo.dir, timeoutMs: 120_000 })
@@ -57,7 +57,12 @@ describe('action-cloudrun dist', () => {
     expect(summary).toContain('## Deployed blog to [https://blog-123456789012.us-central1.run.app]')
     expect(result.stdout).toContain('::add-mask::')
     // The runner swallows ::add-mask:: lines; no other line may carry the key.
-    expect(result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain('PRIVATE KEY')
+    expect(
+      result.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain('PRIVATE KEY')
     const env2 = gcloud.calls().find((call) => call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
     expect(env2.FEATURE_FLAGS).toBe('a,b')
     expect(env2.QUOTE).toBe('"x"')
@@ -68,11 +73,18 @@ describe('action-cloudrun dist', () => {
     const repo = await fixtureRepo('example-site')
     const gcloud = createGcloudStandin(dir)
     const eventFile = join(dir, 'event.json')
-    await writeFile(eventFile, JSON.stringify({
-      number: 7,
-      repository: { full_name: 'octo/site', default_branch: 'main' },
-      pull_request: { number: 7, head: { sha: repo.head, ref: 'patch', repo: { full_name: 'stranger/site', fork: true } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
-    }))
+    await writeFile(
+      eventFile,
+      JSON.stringify({
+        number: 7,
+        repository: { full_name: 'octo/site', default_branch: 'main' },
+        pull_request: {
+          number: 7,
+          head: { sha: repo.head, ref: 'patch', repo: { full_name: 'stranger/site', fork: true } },
+          base: { ref: 'main', repo: { full_name: 'octo/site' } },
+        },
+      }),
+    )
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...gcloud.env,
@@ -88,7 +100,8 @@ describe('action-cloudrun dist', () => {
       INPUT_REGION: 'us-central1',
       'INPUT_PROJECT-ID': 'octo-project',
     }
-    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH']) delete env[name]
+    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH'])
+      delete env[name]
     const result = await run(process.execPath, [DIST], { env, cwd: repo.dir, timeoutMs: 60_000 })
     expect(result.exitCode, result.stdout).toBe(0)
     expect(result.stdout).toMatch(/::notice::Not deploying: Pull request #7 comes from a fork \(stranger\/site\)/)
@@ -98,12 +111,20 @@ describe('action-cloudrun dist', () => {
     const dir = await makeTempDir('cloudrun-fork-closed-')
     const gcloud = createGcloudStandin(dir)
     const eventFile = join(dir, 'event.json')
-    await writeFile(eventFile, JSON.stringify({
-      action: 'closed',
-      number: 7,
-      repository: { full_name: 'octo/site', default_branch: 'main' },
-      pull_request: { number: 7, state: 'closed', head: { sha: 'f'.repeat(40), ref: 'patch', repo: { full_name: 'stranger/site', fork: true } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
-    }))
+    await writeFile(
+      eventFile,
+      JSON.stringify({
+        action: 'closed',
+        number: 7,
+        repository: { full_name: 'octo/site', default_branch: 'main' },
+        pull_request: {
+          number: 7,
+          state: 'closed',
+          head: { sha: 'f'.repeat(40), ref: 'patch', repo: { full_name: 'stranger/site', fork: true } },
+          base: { ref: 'main', repo: { full_name: 'octo/site' } },
+        },
+      }),
+    )
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...gcloud.env,
@@ -119,10 +140,13 @@ describe('action-cloudrun dist', () => {
       INPUT_REGION: 'us-central1',
       'INPUT_PROJECT-ID': 'octo-project',
     }
-    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH']) delete env[name]
+    for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH'])
+      delete env[name]
     const result = await run(process.execPath, [DIST], { env, cwd: dir, timeoutMs: 60_000 })
     expect(result.exitCode, result.stdout).toBe(0)
-    expect(result.stdout).toMatch(/::notice::Not removing the preview tag pr-7: Pull request #7 comes from a fork \(stranger\/site\).* there is nothing to remove\./)
+    expect(result.stdout).toMatch(
+      /::notice::Not removing the preview tag pr-7: Pull request #7 comes from a fork \(stranger\/site\).* there is nothing to remove\./,
+    )
     expect(gcloud.calls()).toEqual([])
   })
 
@@ -134,12 +158,21 @@ describe('action-cloudrun dist', () => {
     const eventFile = join(dir, 'event.json')
     await writeFile(outputFile, '')
     await writeFile(summaryFile, '')
-    await writeFile(eventFile, JSON.stringify({
-      action: 'closed',
-      number: 7,
-      repository: { full_name: 'octo/site', default_branch: 'main' },
-      pull_request: { number: 7, state: 'closed', merged: true, head: { sha: 'f'.repeat(40), ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } },
-    }))
+    await writeFile(
+      eventFile,
+      JSON.stringify({
+        action: 'closed',
+        number: 7,
+        repository: { full_name: 'octo/site', default_branch: 'main' },
+        pull_request: {
+          number: 7,
+          state: 'closed',
+          merged: true,
+          head: { sha: 'f'.repeat(40), ref: 'feature', repo: { full_name: 'octo/site' } },
+          base: { ref: 'main', repo: { full_name: 'octo/site' } },
+        },
+      }),
+    )
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...gcloud.env,
@@ -161,10 +194,16 @@ describe('action-cloudrun dist', () => {
     const result = await run(process.execPath, [DIST], { env, cwd: dir, timeoutMs: 60_000 })
     expect(result.stderr).toBe('')
     expect(result.exitCode, result.stdout.slice(-3000)).toBe(0)
-    expect(gcloud.commands().slice(-1)).toEqual(['gcloud run services describe blog --region us-central1 --project demo-proj --format json'])
-    expect(result.stdout).toContain('::notice::Nothing to remove: service blog does not exist in us-central1 (project demo-proj), so it has no tag pr-7.')
+    expect(gcloud.commands().slice(-1)).toEqual([
+      'gcloud run services describe blog --region us-central1 --project demo-proj --format json',
+    ])
+    expect(result.stdout).toContain(
+      '::notice::Nothing to remove: service blog does not exist in us-central1 (project demo-proj), so it has no tag pr-7.',
+    )
     expect(await readFile(outputFile, 'utf8')).toBe('')
     const summary = await readFile(summaryFile, 'utf8')
-    expect(summary).toContain('## Removed blog (tag pr-7): pull request #7 closed; service blog does not exist, so there was no tag to remove (nothing changed)')
+    expect(summary).toContain(
+      '## Removed blog (tag pr-7): pull request #7 closed; service blog does not exist, so there was no tag to remove (nothing changed)',
+    )
   })
 })

@@ -47,7 +47,8 @@ beforeAll(async () => {
   const tarball = await readFile(join(dir, 'sdk.tar.gz'))
   server = createServer((req, res) => {
     requests.push(req.url ?? '')
-    if (req.url === '/google-cloud-sdk-578.0.0-linux-x86_64.tar.gz') res.writeHead(200, { 'content-type': 'application/gzip' }).end(tarball)
+    if (req.url === '/google-cloud-sdk-578.0.0-linux-x86_64.tar.gz')
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(tarball)
     else res.writeHead(404).end('not found')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -56,7 +57,12 @@ beforeAll(async () => {
   process.env.RUNNER_TOOL_CACHE = join(dir, 'tool-cache')
   process.env.RUNNER_TEMP = join(dir, 'runner-temp')
   const tc = await import('@actions/tool-cache')
-  toolCache = { find: tc.find, downloadTool: (url) => tc.downloadTool(url), extractTar: (file) => tc.extractTar(file), cacheDir: tc.cacheDir }
+  toolCache = {
+    find: tc.find,
+    downloadTool: (url) => tc.downloadTool(url),
+    extractTar: (file) => tc.extractTar(file),
+    cacheDir: tc.cacheDir,
+  }
 })
 
 afterAll(async () => {
@@ -68,9 +74,21 @@ describe('gcloud install', () => {
     const oldBin = await fakeGcloud(join(dir, 'old'), '400.0.0')
     const env = { PATH: `${oldBin}:${SYSTEM_PATH}` }
     const log = new MemoryLogger()
-    const deps = { runner: spawnRunner, log, toolCache, env, downloadUrl: `${baseUrl}/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz`, platform: 'linux' as const, arch: 'x64' }
+    const deps = {
+      runner: spawnRunner,
+      log,
+      toolCache,
+      env,
+      downloadUrl: `${baseUrl}/google-cloud-sdk-{version}-{platform}-{arch}.tar.gz`,
+      platform: 'linux' as const,
+      arch: 'x64',
+    }
     const first = await ensureGcloud(undefined, deps)
-    expect(first).toEqual({ command: join(dir, 'tool-cache', 'gcloud', '578.0.0', 'x64', 'bin', 'gcloud'), version: '578.0.0', source: 'download' })
+    expect(first).toEqual({
+      command: join(dir, 'tool-cache', 'gcloud', '578.0.0', 'x64', 'bin', 'gcloud'),
+      version: '578.0.0',
+      source: 'download',
+    })
     expect(requests).toEqual(['/google-cloud-sdk-578.0.0-linux-x86_64.tar.gz'])
     expect(log.text()).toContain('gcloud on PATH is 400.0.0')
     const version = await spawnRunner.run(first.command, ['version', '--format', 'json'], { env })
@@ -83,12 +101,24 @@ describe('gcloud install', () => {
 
   it('uses a new-enough gcloud on PATH without downloading', async () => {
     const bin = await fakeGcloud(join(dir, 'new'), '580.0.0')
-    const result = await ensureGcloud(undefined, { runner: spawnRunner, log: new MemoryLogger(), toolCache, env: { PATH: `${bin}:${SYSTEM_PATH}` }, downloadUrl: `${baseUrl}/{version}` })
+    const result = await ensureGcloud(undefined, {
+      runner: spawnRunner,
+      log: new MemoryLogger(),
+      toolCache,
+      env: { PATH: `${bin}:${SYSTEM_PATH}` },
+      downloadUrl: `${baseUrl}/{version}`,
+    })
     expect(result).toEqual({ command: 'gcloud', version: '580.0.0', source: 'path' })
   })
 
   it('a version that cannot be downloaded fails naming gcloud-version', async () => {
-    const error = await ensureGcloud('1.2.3', { runner: spawnRunner, log: new MemoryLogger(), toolCache, env: { PATH: SYSTEM_PATH }, downloadUrl: `${baseUrl}/sdk-{version}.tar.gz` }).catch((e: unknown) => e)
+    const error = await ensureGcloud('1.2.3', {
+      runner: spawnRunner,
+      log: new MemoryLogger(),
+      toolCache,
+      env: { PATH: SYSTEM_PATH },
+      downloadUrl: `${baseUrl}/sdk-{version}.tar.gz`,
+    }).catch((e: unknown) => e)
     expect(error).toMatchObject({ input: 'gcloud-version' })
     expect((error as Error).message).toMatch(/^Could not install gcloud 1\.2\.3: /)
   })

@@ -14,9 +14,19 @@ function builtImage(calls: ReturnType<Awaited<ReturnType<typeof createBed>>['gcl
   const build = calls.find((call) => call.argv[0] === 'builds' && call.argv[1] === 'submit')
   const dockerfile = build?.read?.dockerfile as string
   const runtime = stagesOf(dockerfile).at(-1)
-  const env = Object.assign({}, ...(runtime?.instructions ?? []).filter((instruction) => instruction.keyword === 'ENV').map((instruction) => envOf(instruction.args))) as Record<string, string>
+  const env = Object.assign(
+    {},
+    ...(runtime?.instructions ?? [])
+      .filter((instruction) => instruction.keyword === 'ENV')
+      .map((instruction) => envOf(instruction.args)),
+  ) as Record<string, string>
   const deploy = calls.find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')
-  return { dockerfile, settingsModule: env.DJANGO_SETTINGS_MODULE, uploaded: build?.read?.uploaded as string[], serviceEnv: deploy?.read?.envVarsFile as Record<string, string> }
+  return {
+    dockerfile,
+    settingsModule: env.DJANGO_SETTINGS_MODULE,
+    uploaded: build?.read?.uploaded as string[],
+    serviceEnv: deploy?.read?.envVarsFile as Record<string, string>,
+  }
 }
 
 describe('action-cloudrun: settings in the image and the service', () => {
@@ -44,8 +54,14 @@ describe('action-cloudrun: settings in the image and the service', () => {
     expect(image.dockerfile).not.toContain('settings_deploy')
     // collectstatic at build time runs under that ENV too: it is the only DJANGO_SETTINGS_MODULE
     expect(image.dockerfile.match(/DJANGO_SETTINGS_MODULE=/g)).toHaveLength(1)
-    expect(image.serviceEnv).toMatchObject({ DJANGO_SETTINGS_MODULE: 'examplesite.settings', ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app' })
-    expect(attempt.result?.plan.summary).toContainEqual(['Settings', 'examplesite.settings (your settings as they are; settings-patch: none)'])
+    expect(image.serviceEnv).toMatchObject({
+      DJANGO_SETTINGS_MODULE: 'examplesite.settings',
+      ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app',
+    })
+    expect(attempt.result?.plan.summary).toContainEqual([
+      'Settings',
+      'examplesite.settings (your settings as they are; settings-patch: none)',
+    ])
   })
 
   it('prebuilt image: the service gets its host names, and the image keeps its own settings module', async () => {
@@ -57,8 +73,13 @@ describe('action-cloudrun: settings in the image and the service', () => {
     })
     const attempt = await bed.deploy({ image })
     expect(attempt.error).toBeUndefined()
-    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
-    expect(env).toMatchObject({ ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app', CSRF_TRUSTED_ORIGINS: 'https://blog-123456789012.europe-west1.run.app', DJANGO_HTTPS: 'true' })
+    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read
+      ?.envVarsFile as Record<string, string>
+    expect(env).toMatchObject({
+      ALLOWED_HOSTS: 'blog-123456789012.europe-west1.run.app',
+      CSRF_TRUSTED_ORIGINS: 'https://blog-123456789012.europe-west1.run.app',
+      DJANGO_HTTPS: 'true',
+    })
     expect(env.DJANGO_SETTINGS_MODULE).toBeUndefined()
     // Its CMD is not known to read them.
     expect(env.WEB_CONCURRENCY).toBeUndefined()
@@ -72,7 +93,8 @@ describe('action-cloudrun: settings in the image and the service', () => {
     const bed = await createBed()
     const deployer = JSON.parse(bed.keyJson).client_email as string
     const attempt = await bed.deploy({
-      'env-vars': 'APP_ENV=production\nFEATURE_FLAG=true\nDJANGO_SECRET_KEY=k3y-0f-th3-s1te-not-in-secret-manager\nREDIS_URL=redis://cache:hunter2pass@10.0.0.3:6379/0',
+      'env-vars':
+        'APP_ENV=production\nFEATURE_FLAG=true\nDJANGO_SECRET_KEY=k3y-0f-th3-s1te-not-in-secret-manager\nREDIS_URL=redis://cache:hunter2pass@10.0.0.3:6379/0',
       // The runtime account is the deploying one, whose email the plan shows.
       'service-account': deployer,
     })
@@ -83,8 +105,13 @@ describe('action-cloudrun: settings in the image and the service', () => {
     expect(attempt.secrets.containsSecret(deployer)).toBe(false)
     expect(attempt.secrets.containsSecret('k3y-0f-th3-s1te-not-in-secret-manager')).toBe(true)
     expect(attempt.secrets.containsSecret('hunter2pass')).toBe(true)
-    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
-    expect(env).toMatchObject({ APP_ENV: 'production', FEATURE_FLAG: 'true', DJANGO_SECRET_KEY: 'k3y-0f-th3-s1te-not-in-secret-manager' })
+    const env = bed.gcloud.calls().find((call) => call.argv[0] === 'run' && call.argv[1] === 'deploy')?.read
+      ?.envVarsFile as Record<string, string>
+    expect(env).toMatchObject({
+      APP_ENV: 'production',
+      FEATURE_FLAG: 'true',
+      DJANGO_SECRET_KEY: 'k3y-0f-th3-s1te-not-in-secret-manager',
+    })
   })
 
   it('first deploy with a tag: checked on the URL ALLOWED_HOSTS names; from the redeploy on, the tag URL answers', async () => {
@@ -94,7 +121,9 @@ describe('action-cloudrun: settings in the image and the service', () => {
     expect(first.log.text()).toContain('https://blog-123456789012.europe-west1.run.app answered 200.')
     const again = await bed.deploy({ tag: 'staging' })
     expect(again.error).toBeUndefined()
-    const tagUrl = JSON.parse(again.outputs.urls as string).map((url: string) => url.replace('https://', 'https://staging---'))[1] as string
+    const tagUrl = JSON.parse(again.outputs.urls as string).map((url: string) =>
+      url.replace('https://', 'https://staging---'),
+    )[1] as string
     expect(again.log.text()).toContain(`${tagUrl} answered 200.`)
     expect(await bed.gcloud.fetch(tagUrl)).toEqual({ status: 200, body: `revision ${again.outputs.revision}` })
   })
@@ -104,7 +133,10 @@ describe('action-cloudrun: credentials', () => {
   it('credentials-json wins over ambient credentials from google-github-actions/auth', async () => {
     const bed = await createBed()
     const ambient = join(bed.repo.dir, 'gha-creds-0123456789abcdef.json')
-    const attempt = await bed.deploy({}, { env: { CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: ambient, GOOGLE_GHA_CREDS_PATH: ambient } })
+    const attempt = await bed.deploy(
+      {},
+      { env: { CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: ambient, GOOGLE_GHA_CREDS_PATH: ambient } },
+    )
     expect(attempt.error).toBeUndefined()
     const calls = bed.gcloud.calls()
     expect(calls.length).toBeGreaterThan(5)

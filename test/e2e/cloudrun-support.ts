@@ -26,7 +26,16 @@ export interface Bed {
    * Run the action once: on `push` (default) or, with `pullRequest`, on `pull_request` (or `event`)
    * with the payload's `action` ('synchronize' when not given; 'closed' removes the preview).
    */
-  deploy(inputs?: Record<string, string>, options?: { pullRequest?: number; action?: string; event?: 'pull_request' | 'pull_request_target'; sha?: string; env?: Record<string, string> }): Promise<Attempt>
+  deploy(
+    inputs?: Record<string, string>,
+    options?: {
+      pullRequest?: number
+      action?: string
+      event?: 'pull_request' | 'pull_request_target'
+      sha?: string
+      env?: Record<string, string>
+    },
+  ): Promise<Attempt>
 }
 
 export interface Attempt {
@@ -62,7 +71,17 @@ export async function createBed(): Promise<Bed> {
       const payload =
         options.pullRequest === undefined
           ? { repository: { default_branch: 'main' } }
-          : { action: options.action ?? 'synchronize', number: options.pullRequest, pull_request: { number: options.pullRequest, state: options.action === 'closed' ? 'closed' : 'open', head: { sha: options.sha ?? repo.head, ref: 'feature', repo: { full_name: 'octo/site' } }, base: { ref: 'main', repo: { full_name: 'octo/site' } } }, repository: { default_branch: 'main' } }
+          : {
+              action: options.action ?? 'synchronize',
+              number: options.pullRequest,
+              pull_request: {
+                number: options.pullRequest,
+                state: options.action === 'closed' ? 'closed' : 'open',
+                head: { sha: options.sha ?? repo.head, ref: 'feature', repo: { full_name: 'octo/site' } },
+                base: { ref: 'main', repo: { full_name: 'octo/site' } },
+              },
+              repository: { default_branch: 'main' },
+            }
       await writeFile(eventPath, JSON.stringify(payload))
       const env: Record<string, string | undefined> = {
         ...process.env,
@@ -88,19 +107,37 @@ export async function createBed(): Promise<Bed> {
       let skipped = 0
       try {
         // Wired as index.ts wires it: secrets to the registry, other env-vars values masked in the log only.
-        const inputs = readInputs(inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }), (value) => secrets.add(value), (value) => log.setSecret(value))
+        const inputs = readInputs(
+          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }),
+          (value) => secrets.add(value),
+          (value) => log.setSecret(value),
+        )
         attempt.result = await run(inputs, {
           log: secrets.logger(log),
           runner: spawnRunner,
           env,
           context: readEventContext(env),
-          outputs: new Outputs<OutputName>(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets, (name, value) => void (outputs[name] = value)),
+          outputs: new Outputs<OutputName>(
+            ['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'],
+            secrets,
+            (name, value) => void (outputs[name] = value),
+          ),
           // The real writer (it refuses a summary that contains a secret), into memory.
           writeSummary: async (summary) => {
-            await writeSummary(summary, secrets, { addRaw: function () { return this }, write: async () => undefined })
+            await writeSummary(summary, secrets, {
+              addRaw: function () {
+                return this
+              },
+              write: async () => undefined,
+            })
             summaries.push(summary)
           },
-          toolCache: { find: () => '', downloadTool: () => Promise.reject(new Error('no downloads in this test')), extractTar: () => Promise.reject(new Error('unused')), cacheDir: () => Promise.reject(new Error('unused')) },
+          toolCache: {
+            find: () => '',
+            downloadTool: () => Promise.reject(new Error('no downloads in this test')),
+            extractTar: () => Promise.reject(new Error('unused')),
+            cacheDir: () => Promise.reject(new Error('unused')),
+          },
           probe: (url, headers) => gcloud.fetch(url, headers),
           // A virtual clock: waits between checks pass at once, but deadlines still arrive.
           now: () => Date.now() + skipped,

@@ -20,7 +20,14 @@ import { generateDockerfile } from '../../shared/src/build/dockerfile.js'
 import { generateReleaseStep, parseProcfile } from '../../shared/src/build/release.js'
 import { overlayEnvironment } from '../../shared/src/settings/environment.js'
 import { envOf, stagesOf, type Stage } from '../../shared/test/build/dockerfile-parser.js'
-import { deployedFixture, HOME_TEXT, RUNNABLE_FIXTURES, STRONG_SECRET_KEY, writeGenerated, type DeployedFixture } from '../../shared/test/settings/deployed-fixture.js'
+import {
+  deployedFixture,
+  HOME_TEXT,
+  RUNNABLE_FIXTURES,
+  STRONG_SECRET_KEY,
+  writeGenerated,
+  type DeployedFixture,
+} from '../../shared/test/settings/deployed-fixture.js'
 
 const WITHOUT_DOCKERFILE = RUNNABLE_FIXTURES.filter((name) => name !== 'with-dockerfile')
 
@@ -41,10 +48,18 @@ async function built(name: (typeof RUNNABLE_FIXTURES)[number], ctx: TestContext)
   const content = (path: string) => [...docker.files, ...release.files].find((file) => file.path === path)?.content ?? ''
   const [build, runtime] = stagesOf(content('Dockerfile'))
   if (!build || !runtime) throw new Error('expected two stages')
-  return { fixture, dockerfile: content('Dockerfile'), dockerignore: content('.dockerignore'), procfile: parseProcfile(content('Procfile')), build, runtime }
+  return {
+    fixture,
+    dockerfile: content('Dockerfile'),
+    dockerignore: content('.dockerignore'),
+    procfile: parseProcfile(content('Procfile')),
+    build,
+    runtime,
+  }
 }
 
-const argsOf = (stage: Stage, keyword: string) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
+const argsOf = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
 
 /** A directory standing in for /opt/venv/bin: python and gunicorn are Debian's. */
 async function venvBin(): Promise<string> {
@@ -85,7 +100,14 @@ function ignored(dockerignore: string, path: string): boolean {
     const regex = new RegExp(
       `^${body
         .split('/')
-        .map((segment) => (segment === '**' ? '(?:.*/)?' : `${segment.replace(/[.+?^${}()|\\]/g, '\\$&').replaceAll('*', '[^/]*').replace(/\[cod\]/, '[cod]')}/`))
+        .map((segment) =>
+          segment === '**'
+            ? '(?:.*/)?'
+            : `${segment
+                .replace(/[.+?^${}()|\\]/g, '\\$&')
+                .replaceAll('*', '[^/]*')
+                .replace(/\[cod\]/, '[cod]')}/`,
+        )
         .join('')
         .replace(/\/$/, '')
         .replace('(?:.*/)?/', '(?:.*/)?')}$`,
@@ -104,7 +126,12 @@ interface Server {
 /** Run a command line the way `CMD <shell form>` does (/bin/sh -c), in its own process group, and wait for HTTP. */
 async function serve(ctx: TestContext, command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Server> {
   const port = await freePort()
-  const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn('/bin/sh', ['-c', command], {
+    cwd,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   let log = ''
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
@@ -131,7 +158,10 @@ async function serve(ctx: TestContext, command: string, cwd: string, env: NodeJS
 }
 
 async function get(port: number, path: string) {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', headers: { 'X-Forwarded-Proto': 'https' } })
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    redirect: 'manual',
+    headers: { 'X-Forwarded-Proto': 'https' },
+  })
   return { status: response.status, body: await response.text() }
 }
 
@@ -154,10 +184,22 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
       ctx.expect((await stat(join(fixture.dir, source))).isFile(), source).toBe(true)
       ctx.expect(ignored(dockerignore, source), source).toBe(false)
     }
-    const needed = [fixture.overlay.file.path, fixture.model.managePy, ...fixture.model.settings.files, ...fixture.model.dependencies.files, 'Procfile']
+    const needed = [
+      fixture.overlay.file.path,
+      fixture.model.managePy,
+      ...fixture.model.settings.files,
+      ...fixture.model.dependencies.files,
+      'Procfile',
+    ]
     for (const path of needed) ctx.expect(ignored(dockerignore, path), path).toBe(false)
     // ...and drops what must never be in an image
-    for (const path of ['.git/config', '.env', 'gha-creds-1234abcd.json', `${fixture.model.appDir ? `${fixture.model.appDir}/` : ''}db.sqlite3`, 'mysite/__pycache__/x.pyc']) {
+    for (const path of [
+      '.git/config',
+      '.env',
+      'gha-creds-1234abcd.json',
+      `${fixture.model.appDir ? `${fixture.model.appDir}/` : ''}db.sqlite3`,
+      'mysite/__pycache__/x.pyc',
+    ]) {
       ctx.expect(ignored(dockerignore, path), path).toBe(true)
     }
   })
@@ -171,7 +213,10 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
     // Build time: the image's ENV plus what the RUN line itself sets — no database, no real key.
     const collect = argsOf(runtime, 'RUN').find((line) => line.includes('collectstatic'))
     ctx.expect(collect).toBeDefined()
-    mustSucceed(await run('/bin/sh', ['-c', collect ?? 'false'], { cwd: workdir, env: imageEnv(runtime, bin, {}), timeoutMs: 120_000 }), 'collectstatic RUN line')
+    mustSucceed(
+      await run('/bin/sh', ['-c', collect ?? 'false'], { cwd: workdir, env: imageEnv(runtime, bin, {}), timeoutMs: 120_000 }),
+      'collectstatic RUN line',
+    )
 
     // Runtime: what an HTTPS platform sets, on top of the image's ENV.
     const databaseUrl = await createDatabase(`docker_${name}`)
@@ -187,7 +232,10 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
     const env = imageEnv(runtime, bin, platform)
 
     ctx.expect(procfile.release).toBe('python manage.py migrate --noinput')
-    mustSucceed(await run('/bin/sh', ['-c', procfile.release ?? 'false'], { cwd: workdir, env, timeoutMs: 120_000 }), 'release task')
+    mustSucceed(
+      await run('/bin/sh', ['-c', procfile.release ?? 'false'], { cwd: workdir, env, timeoutMs: 120_000 }),
+      'release task',
+    )
     ctx.expect(Number(await psql(databaseUrl, 'SELECT count(*) FROM django_migrations'))).toBeGreaterThan(10)
 
     const cmd = argsOf(runtime, 'CMD')[0] ?? ''
@@ -195,7 +243,13 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
     const home = await get(server.port, '/')
     ctx.expect(home.status, server.log()).toBe(200)
     ctx.expect(home.body).toContain(HOME_TEXT[name])
-    const staticRoot = (await run('/usr/bin/python3', ['manage.py', 'shell', '-c', 'from django.conf import settings; print(settings.STATIC_ROOT)'], { cwd: workdir, env })).stdout.trim()
+    const staticRoot = (
+      await run(
+        '/usr/bin/python3',
+        ['manage.py', 'shell', '-c', 'from django.conf import settings; print(settings.STATIC_ROOT)'],
+        { cwd: workdir, env },
+      )
+    ).stdout.trim()
     const collected = await files(staticRoot)
     const asset = collected.find((path) => path === 'admin/css/base.css') ?? collected.find((path) => path.endsWith('.css')) ?? ''
     ctx.expect((await get(server.port, `/static/${asset}`)).status).toBe(200)
@@ -203,7 +257,9 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
 
     // exec: SIGTERM to the process Docker started reaches gunicorn, which shuts down cleanly.
     process.kill(server.pid, 'SIGTERM')
-    ctx.expect(await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000))])).toBe(0)
+    ctx
+      .expect(await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000))]))
+      .toBe(0)
     await ctx.expect(fetch(`http://127.0.0.1:${server.port}/`)).rejects.toThrow()
   })
 
@@ -223,8 +279,14 @@ describe.concurrent.each(WITHOUT_DOCKERFILE)('generated Dockerfile for %s', (nam
     const env = imageEnv(runtime, bin, platform)
     // What the image build did before Dokku runs any process: collect static files.
     const collect = argsOf(runtime, 'RUN').find((line) => line.includes('collectstatic')) ?? 'false'
-    mustSucceed(await run('/bin/sh', ['-c', collect], { cwd: workdir, env: imageEnv(runtime, bin, {}), timeoutMs: 120_000 }), 'collectstatic RUN line')
-    mustSucceed(await run('/bin/sh', ['-c', procfile.release ?? 'false'], { cwd: workdir, env, timeoutMs: 120_000 }), 'release task')
+    mustSucceed(
+      await run('/bin/sh', ['-c', collect], { cwd: workdir, env: imageEnv(runtime, bin, {}), timeoutMs: 120_000 }),
+      'collectstatic RUN line',
+    )
+    mustSucceed(
+      await run('/bin/sh', ['-c', procfile.release ?? 'false'], { cwd: workdir, env, timeoutMs: 120_000 }),
+      'release task',
+    )
     const server = await serve(ctx, procfile.web ?? 'false', workdir, env)
     const home = await get(server.port, '/')
     ctx.expect(home.status, server.log()).toBe(200)

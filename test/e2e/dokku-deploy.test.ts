@@ -30,7 +30,10 @@ beforeAll(async () => {
   dokku = await startDokkuStandin({ cleanup: (fn) => cleanups.push(fn) })
   key = await authorizedKey(dokku)
   repo = await fixtureRepo('example-site')
-  first = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG, 'http-check': '/api/posts.json' } })
+  first = await runAction({
+    repoDir: repo.dir,
+    inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG, 'http-check': '/api/posts.json' },
+  })
 }, 300_000)
 
 afterAll(async () => {
@@ -47,7 +50,14 @@ describe('first deploy from nothing', () => {
   it('creates the app, its database, storage and config, and the site serves pages from PostgreSQL', async () => {
     expect(first.error, first.visible).toBeUndefined()
     expect(first.result?.outcome).toBe('deployed')
-    expect(first.result?.created).toEqual(expect.arrayContaining([`app ${APP}`, `Postgres service ${APP}`, `link ${APP} → ${APP}`, `storage ${APP}-media at /app/storage/media`]))
+    expect(first.result?.created).toEqual(
+      expect.arrayContaining([
+        `app ${APP}`,
+        `Postgres service ${APP}`,
+        `link ${APP} → ${APP}`,
+        `storage ${APP}-media at /app/storage/media`,
+      ]),
+    )
     expect(first.result?.present).toEqual([])
 
     const app = dokku.app(APP)
@@ -58,7 +68,10 @@ describe('first deploy from nothing', () => {
     expect(inDatabase).toBeGreaterThan(0)
     // ...and the live site reads that database: a row added there shows up over HTTP.
     const before = await posts()
-    await psql(databaseUrl, "insert into blog_post (title, slug, author_id, summary, body, published_at, is_draft, cover) select 'Straight from Postgres', 'straight-from-postgres', id, 's', '<p>b</p>', now(), false, '' from blog_author limit 1")
+    await psql(
+      databaseUrl,
+      "insert into blog_post (title, slug, author_id, summary, body, published_at, is_draft, cover) select 'Straight from Postgres', 'straight-from-postgres', id, 's', '<p>b</p>', now(), false, '' from blog_author limit 1",
+    )
     const live = await posts()
     expect(live.count).toBe(before.count + 1)
     expect(live.posts.map((post) => post.title)).toContain('Straight from Postgres')
@@ -77,7 +90,9 @@ describe('first deploy from nothing', () => {
     expect(config.ALLOWED_HOSTS).toBe('127.0.0.1')
     expect(config.MEDIA_ROOT).toBe('/app/storage/media')
     expect(config.SECRET_KEY?.length).toBeGreaterThanOrEqual(50)
-    expect(dokku.app(APP)?.mounts).toEqual([{ host: path.join(dokku.root, 'lib', 'data', 'storage', `${APP}-media`), container: '/app/storage/media' }])
+    expect(dokku.app(APP)?.mounts).toEqual([
+      { host: path.join(dokku.root, 'lib', 'data', 'storage', `${APP}-media`), container: '/app/storage/media' },
+    ])
   })
 
   it('delivers config values with spaces, quotes, $, newlines intact to the running app', () => {
@@ -92,7 +107,13 @@ describe('first deploy from nothing', () => {
 
   it('never shows a secret in logs, outputs or the summary', async () => {
     const config = dokku.app(APP)?.config ?? {}
-    const secrets = [TRICKY.API_TOKEN, TRICKY.MULTILINE.split('\n')[1] ?? '', config.SECRET_KEY ?? '', new URL(config.DATABASE_URL ?? 'x://y').password, ...key.privateKey.split('\n').filter((line) => line.length > 20)]
+    const secrets = [
+      TRICKY.API_TOKEN,
+      TRICKY.MULTILINE.split('\n')[1] ?? '',
+      config.SECRET_KEY ?? '',
+      new URL(config.DATABASE_URL ?? 'x://y').password,
+      ...key.privateKey.split('\n').filter((line) => line.length > 20),
+    ]
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(5)
       expect(first.visible).not.toContain(secret)
@@ -109,11 +130,16 @@ describe('redeploys', () => {
   it('a second identical run changes nothing and succeeds: Everything up-to-date', async () => {
     const before = (await dokku.commands()).length
     const releaseBefore = dokku.app(APP)?.release?.id
-    const again = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG } })
+    const again = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG },
+    })
     expect(again.error, again.visible).toBeUndefined()
     expect(again.result?.outcome).toBe('up-to-date')
     expect(again.result?.created).toEqual([])
-    expect(again.result?.present).toEqual(expect.arrayContaining([`app ${APP} (already exists)`, `Postgres service ${APP} (already exists)`, 'config (unchanged)']))
+    expect(again.result?.present).toEqual(
+      expect.arrayContaining([`app ${APP} (already exists)`, `Postgres service ${APP} (already exists)`, 'config (unchanged)']),
+    )
     expect(dokku.app(APP)?.release?.id).toBe(releaseBefore)
     const sent = (await dokku.commands()).slice(before)
     // Only reads, and a push that found nothing to send.
@@ -124,9 +150,15 @@ describe('redeploys', () => {
 
   it('a one-file change is redeployed, sending a small part of the first push', async () => {
     const template = path.join(repo.dir, 'templates', 'home.html')
-    writeFileSync(template, readFileSync(template, 'utf8').replace('{% block content %}', '{% block content %}<!-- redeployed by the e2e test -->'))
+    writeFileSync(
+      template,
+      readFileSync(template, 'utf8').replace('{% block content %}', '{% block content %}<!-- redeployed by the e2e test -->'),
+    )
     await git(repo.dir, ['commit', '-q', '-am', 'Change one template'])
-    const redeploy = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG } })
+    const redeploy = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG },
+    })
     expect(redeploy.error, redeploy.visible).toBeUndefined()
     expect(redeploy.result?.outcome).toBe('deployed')
     const page = await (await fetch(`${dokku.url(APP)}/`)).text()
@@ -138,7 +170,7 @@ describe('redeploys', () => {
     expect(redeploy.outputs['deployed-sha']).toBe(await git(repo.dir, ['rev-parse', 'HEAD']))
   })
 
-  it('a failing migration fails the step with Dokku\'s words, and the previous release keeps serving', async () => {
+  it("a failing migration fails the step with Dokku's words, and the previous release keeps serving", async () => {
     const releaseBefore = dokku.app(APP)?.release?.id
     writeFileSync(
       path.join(repo.dir, 'blog', 'migrations', '0003_broken.py'),
@@ -146,7 +178,10 @@ describe('redeploys', () => {
     )
     await git(repo.dir, ['add', '-A'])
     await git(repo.dir, ['commit', '-q', '-m', 'A migration that fails'])
-    const failed = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG } })
+    const failed = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(dokku, key, APP), postgres: 'true', config: CONFIG },
+    })
     expect(failed.error?.message).toContain('Dokku rejected the deploy of example (pre-receive hook declined)')
     expect(failed.error?.message).toContain('Execution of release task failed: python manage.py migrate --noinput')
     expect((failed.error as { hint?: string }).hint).toContain('previous release keeps serving')

@@ -58,7 +58,10 @@ async function runnerFiles(repoDir: string, inputs: Record<string, string>): Pro
     GITHUB_RUN_ID: '42',
     GITHUB_SERVER_URL: 'https://github.com',
   }
-  writeFileSync(env.GITHUB_EVENT_PATH as string, JSON.stringify({ repository: { full_name: 'octo/site', default_branch: 'main' } }))
+  writeFileSync(
+    env.GITHUB_EVENT_PATH as string,
+    JSON.stringify({ repository: { full_name: 'octo/site', default_branch: 'main' } }),
+  )
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return { dir, ...files, env }
 }
@@ -91,7 +94,8 @@ describe('node dist/index.js, as GitHub runs it', () => {
     expect(summary).toContain('## Deployed bundled to')
     expect(summary).toContain('### Time')
     // The runner masks what ::add-mask:: registered: every line of the key was registered.
-    for (const line of key.privateKey.split('\n').filter((text) => text.length > 20)) expect(result.stdout).toContain(`::add-mask::${line}`)
+    for (const line of key.privateKey.split('\n').filter((text) => text.length > 20))
+      expect(result.stdout).toContain(`::add-mask::${line}`)
     expect(result.stdout).toContain('::group::git push → bundled (master)')
     expect(result.stdout).toContain('=====> Application deployed:')
     // The push finished: nothing left for the post step to unlock.
@@ -112,7 +116,8 @@ describe('node dist/index.js, as GitHub runs it', () => {
     })
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     const lock = path.join(dokku.root, 'lib', 'data', 'apps', 'cancelled', '.deploy.lock')
-    for (let i = 0; i < 600 && !(stdout.includes('Checking for release task') && existsSync(lock)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    for (let i = 0; i < 600 && !(stdout.includes('Checking for release task') && existsSync(lock)); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100))
     expect(existsSync(lock), stdout).toBe(true)
     child.kill('SIGTERM') // what the runner does on cancel
     const code = await exited
@@ -120,7 +125,10 @@ describe('node dist/index.js, as GitHub runs it', () => {
     const state = records(files.state)
     expect(state['dokku-deploying-app']).toBe('cancelled')
 
-    const post = await run(process.execPath, [POST], { env: { ...files.env, 'STATE_dokku-deploying-app': state['dokku-deploying-app'] }, timeoutMs: 60_000 })
+    const post = await run(process.execPath, [POST], {
+      env: { ...files.env, 'STATE_dokku-deploying-app': state['dokku-deploying-app'] },
+      timeoutMs: 60_000,
+    })
     expect(post.exitCode, post.stdout).toBe(0)
     expect(post.stdout).toMatch(/Killing app deploy|Build was already terminated|Deploy lock of cancelled removed/)
     expect(existsSync(lock)).toBe(false)

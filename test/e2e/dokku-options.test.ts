@@ -30,7 +30,10 @@ afterAll(async () => {
 describe('dry-run', () => {
   it('with credentials: reads the server, prints the full plan, changes nothing', async () => {
     const before = (await dokku.commands()).length
-    const dry = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'planned'), postgres: 'true', 'dry-run': 'true', 'post-deploy': 'createcachetable' } })
+    const dry = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(dokku, key, 'planned'), postgres: 'true', 'dry-run': 'true', 'post-deploy': 'createcachetable' },
+    })
     expect(dry.error, dry.visible).toBeUndefined()
     expect(dry.result?.outcome).toBe('planned')
     const sent = (await dokku.commands()).slice(before)
@@ -38,7 +41,14 @@ describe('dry-run', () => {
     expect(writeCommands(sent)).toEqual([])
     expect(dokku.app('planned')).toBeUndefined()
     const plan = dry.log.text()
-    for (const line of ['dokku apps:create planned', 'dokku postgres:create planned', 'dokku postgres:link planned planned --no-restart', 'dokku run --no-tty planned python manage.py createcachetable', '+ examplesite/settings_deploy.py', '+ Procfile']) {
+    for (const line of [
+      'dokku apps:create planned',
+      'dokku postgres:create planned',
+      'dokku postgres:link planned planned --no-restart',
+      'dokku run --no-tty planned python manage.py createcachetable',
+      '+ examplesite/settings_deploy.py',
+      '+ Procfile',
+    ]) {
       expect(plan).toContain(line)
     }
     expect(dry.summary).toContain('Dry run: would deploy planned')
@@ -47,7 +57,15 @@ describe('dry-run', () => {
 
   it('without a reachable server: plans from the inputs alone and says so', async () => {
     const closed = await freePort()
-    const dry = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'offline'), port: String(closed), 'ssh-host-key': dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${closed} `), 'dry-run': 'true' } })
+    const dry = await runAction({
+      repoDir: repo.dir,
+      inputs: {
+        ...baseInputs(dokku, key, 'offline'),
+        port: String(closed),
+        'ssh-host-key': dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${closed} `),
+        'dry-run': 'true',
+      },
+    })
     expect(dry.error, dry.visible).toBeUndefined()
     expect(dry.log.text()).toContain("Dry run without the server's state (Could not connect to 127.0.0.1")
     expect(dry.log.text()).toContain('dokku apps:create offline')
@@ -66,12 +84,20 @@ describe('after the deploy', () => {
     expect(withSeed.error, withSeed.visible).toBeUndefined()
     expect(await posts()).toBe(migrated + 3)
     const failing = await runAction({ repoDir: repo.dir, inputs: { ...inputs, 'post-deploy': 'migrate no_such_app' } })
-    expect(failing.error).toMatchObject({ input: 'post-deploy', message: expect.stringContaining("'manage.py migrate no_such_app' failed with exit code 1") })
+    expect(failing.error).toMatchObject({
+      input: 'post-deploy',
+      message: expect.stringContaining("'manage.py migrate no_such_app' failed with exit code 1"),
+    })
     expect(failing.log.text()).toContain("No installed app with label 'no_such_app'")
   })
 
-  it('adds domains, enables Let\'s Encrypt with the e-mail given, and reports the https URL', async () => {
-    const inputs = { ...baseInputs(dokku, key, 'secure'), domains: 'secure.example.com', letsencrypt: 'true', 'letsencrypt-email': 'ops@example.com' }
+  it("adds domains, enables Let's Encrypt with the e-mail given, and reports the https URL", async () => {
+    const inputs = {
+      ...baseInputs(dokku, key, 'secure'),
+      domains: 'secure.example.com',
+      letsencrypt: 'true',
+      'letsencrypt-email': 'ops@example.com',
+    }
     const secured = await runAction({ repoDir: repo.dir, inputs })
     expect(secured.error, secured.visible).toBeUndefined()
     const app = dokku.app('secure')
@@ -95,17 +121,32 @@ describe('after the deploy', () => {
     expect(await status('secure.example.com')).toBe(301) // to https://, DJANGO_HTTPS is on
     expect(await status('127.0.0.1')).toBe(400) // not an allowed host
     const again = await runAction({ repoDir: repo.dir, inputs })
-    expect(again.result?.present).toEqual(expect.arrayContaining(['domains secure.example.com (already added)', "Let's Encrypt certificate (certificate already active)"]))
+    expect(again.result?.present).toEqual(
+      expect.arrayContaining([
+        'domains secure.example.com (already added)',
+        "Let's Encrypt certificate (certificate already active)",
+      ]),
+    )
   })
 
   it('removes config keys that were taken out of the config input, and leaves keys set by hand alone', async () => {
     const inputs = { ...baseInputs(dokku, key, 'configured'), config: 'FEATURE_X=on\nTHEME=dark' }
     expect((await runAction({ repoDir: repo.dir, inputs })).error).toBeUndefined()
     // Someone sets a variable by hand on the server.
-    const session = await connectSsh({ target: { host: '127.0.0.1', port: dokku.port, user: dokku.user }, key: readDeployKey(key.privateKey, undefined), hostKeys: parseHostKeys(dokku.knownHosts.ed25519, '127.0.0.1', dokku.port, false), readyTimeoutMs: 10_000, log: new MemoryLogger() })
+    const session = await connectSsh({
+      target: { host: '127.0.0.1', port: dokku.port, user: dokku.user },
+      key: readDeployKey(key.privateKey, undefined),
+      hostKeys: parseHostKeys(dokku.knownHosts.ed25519, '127.0.0.1', dokku.port, false),
+      readyTimeoutMs: 10_000,
+      log: new MemoryLogger(),
+    })
     expect((await new Dokku(session).run(['config:set', '--no-restart', 'configured', 'BY_HAND=kept'])).exitCode).toBe(0)
     session.close()
-    expect(dokku.app('configured')?.config).toMatchObject({ FEATURE_X: 'on', THEME: 'dark', DJANGO_DEPLOY_MANAGED_CONFIG: 'FEATURE_X,THEME' })
+    expect(dokku.app('configured')?.config).toMatchObject({
+      FEATURE_X: 'on',
+      THEME: 'dark',
+      DJANGO_DEPLOY_MANAGED_CONFIG: 'FEATURE_X,THEME',
+    })
     const release = dokku.app('configured')?.release?.id
     const changed = await runAction({ repoDir: repo.dir, inputs: { ...inputs, config: 'THEME=light' } })
     expect(changed.error, changed.visible).toBeUndefined()
@@ -122,12 +163,21 @@ describe('after the deploy', () => {
   it('pushing to a branch that is not the app\'s deploy branch fails with Dokku\'s "deploy did not complete"', async () => {
     const inputs = baseInputs(dokku, key, 'branchy')
     expect((await runAction({ repoDir: repo.dir, inputs })).error).toBeUndefined()
-    const session = await connectSsh({ target: { host: '127.0.0.1', port: dokku.port, user: dokku.user }, key: readDeployKey(key.privateKey, undefined), hostKeys: parseHostKeys(dokku.knownHosts.ed25519, '127.0.0.1', dokku.port, false), readyTimeoutMs: 10_000, log: new MemoryLogger() })
+    const session = await connectSsh({
+      target: { host: '127.0.0.1', port: dokku.port, user: dokku.user },
+      key: readDeployKey(key.privateKey, undefined),
+      hostKeys: parseHostKeys(dokku.knownHosts.ed25519, '127.0.0.1', dokku.port, false),
+      readyTimeoutMs: 10_000,
+      log: new MemoryLogger(),
+    })
     expect((await new Dokku(session).run(['git:set', 'branchy', 'deploy-branch', 'main'])).exitCode).toBe(0)
     session.close()
     const release = dokku.app('branchy')?.release?.id
     const wrong = await runAction({ repoDir: repo.dir, inputs: { ...inputs, branch: 'feature' } })
-    expect(wrong.error).toMatchObject({ input: 'branch', message: expect.stringContaining('-----> WARNING: deploy did not complete, you must push to main.') })
+    expect(wrong.error).toMatchObject({
+      input: 'branch',
+      message: expect.stringContaining('-----> WARNING: deploy did not complete, you must push to main.'),
+    })
     expect(dokku.app('branchy')?.release?.id).toBe(release)
     // Without the branch input the app's own deploy branch (git:report) is used, and the deploy works.
     const right = await runAction({ repoDir: repo.dir, inputs })
@@ -136,8 +186,14 @@ describe('after the deploy', () => {
   })
 
   it('deploys a project in a subfolder of a larger repository (working-directory)', async () => {
-    const monorepo = await fixtureRepo('flat', { subdir: 'services/web', files: { 'README.md': 'a monorepo\n', 'frontend/package.json': '{}\n' } })
-    const sub = await runAction({ repoDir: monorepo.dir, inputs: { ...baseInputs(dokku, key, 'subfolder'), 'working-directory': 'services/web' } })
+    const monorepo = await fixtureRepo('flat', {
+      subdir: 'services/web',
+      files: { 'README.md': 'a monorepo\n', 'frontend/package.json': '{}\n' },
+    })
+    const sub = await runAction({
+      repoDir: monorepo.dir,
+      inputs: { ...baseInputs(dokku, key, 'subfolder'), 'working-directory': 'services/web' },
+    })
     expect(sub.error, sub.visible).toBeUndefined()
     expect((await fetch(`${dokku.url('subfolder')}/`)).status).toBe(200)
     const release = dokku.app('subfolder')?.release?.dir ?? ''
@@ -148,11 +204,16 @@ describe('after the deploy', () => {
 
   it('deploys a project with its own Dockerfile, Procfile and app.json as they are (WORKDIR /srv/webapp, a /health/ check)', async () => {
     const own = await fixtureRepo('with-dockerfile')
-    const deployed = await runAction({ repoDir: own.dir, inputs: { ...baseInputs(dokku, key, 'own-docker'), postgres: 'true', 'http-check': '/health/' } })
+    const deployed = await runAction({
+      repoDir: own.dir,
+      inputs: { ...baseInputs(dokku, key, 'own-docker'), postgres: 'true', 'http-check': '/health/' },
+    })
     expect(deployed.error, deployed.visible).toBeUndefined()
     expect(deployed.log.text()).toContain('-----> Building own-docker from Dockerfile')
     expect(deployed.log.text()).toContain('Running web check /health/ (web.1)')
-    expect(deployed.log.text()).toContain('Executing postdeploy task from app.json in ephemeral container: python manage.py clearsessions')
+    expect(deployed.log.text()).toContain(
+      'Executing postdeploy task from app.json in ephemeral container: python manage.py clearsessions',
+    )
     const release = dokku.app('own-docker')?.release
     expect(release?.codeRoot).toBe('/srv/webapp')
     // Only the overlay was generated: the repository's Dockerfile, Procfile and app.json are used as they are.
@@ -162,7 +223,10 @@ describe('after the deploy', () => {
 
   it('builder: dockerfile deploys a generated Dockerfile when the repository has none', async () => {
     const flat = await fixtureRepo('flat')
-    const deployed = await runAction({ repoDir: flat.dir, inputs: { ...baseInputs(dokku, key, 'generated-docker'), builder: 'dockerfile' } })
+    const deployed = await runAction({
+      repoDir: flat.dir,
+      inputs: { ...baseInputs(dokku, key, 'generated-docker'), builder: 'dockerfile' },
+    })
     expect(deployed.error, deployed.visible).toBeUndefined()
     expect(deployed.log.text()).toContain('-----> Building generated-docker from Dockerfile')
     expect(deployed.log.text()).toMatch(/generated: .*Dockerfile/)

@@ -36,7 +36,14 @@ function pullRequestContext(number: number, action: 'opened' | 'synchronize' | '
     },
     repository: { full_name: 'octo/site', default_branch: 'main' },
   }
-  const env = { GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: '/event.json', GITHUB_SHA: 'b'.repeat(40), GITHUB_REF: `refs/pull/${number}/merge`, GITHUB_RUN_ID: '1' }
+  const env = {
+    GITHUB_REPOSITORY: 'octo/site',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: '/event.json',
+    GITHUB_SHA: 'b'.repeat(40),
+    GITHUB_REF: `refs/pull/${number}/merge`,
+    GITHUB_RUN_ID: '1',
+  }
   return readEventContext(env, () => JSON.stringify(payload))
 }
 
@@ -59,7 +66,7 @@ describe('review apps', () => {
     const service = dokku.service('site-pr-7')
     expect(service?.links).toEqual(['site-pr-7'])
     expect(await databaseExists(service?.database ?? '')).toBe(true)
-    const api = await (await fetch(`${dokku.url('site-pr-7')}/api/posts.json`)).json() as { count: number }
+    const api = (await (await fetch(`${dokku.url('site-pr-7')}/api/posts.json`)).json()) as { count: number }
     expect(api.count).toBeGreaterThan(0)
     expect(opened.summary).toContain('review app for PR #7')
 
@@ -73,7 +80,11 @@ describe('review apps', () => {
     expect((await fetch(opened.outputs.url ?? '').catch(() => undefined))?.ok ?? false).toBe(false)
 
     // Closing again (a re-run) finds nothing to remove and succeeds.
-    const again = await runAction({ repoDir: repo.dir, inputs: { ...inputs, 'review-app': 'destroy' }, context: pullRequestContext(7, 'closed') })
+    const again = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...inputs, 'review-app': 'destroy' },
+      context: pullRequestContext(7, 'closed'),
+    })
     expect(again.error).toBeUndefined()
     expect(again.result?.created).toEqual([])
   })
@@ -85,13 +96,18 @@ describe('refused before anything changes', () => {
     const bareKey = await authorizedKey(bare)
     const repo = await fixtureRepo('flat')
     const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(bare, bareKey, 'nodb'), postgres: 'true' } })
-    expect(action.error).toMatchObject({ input: 'postgres', message: expect.stringContaining('the dokku-postgres plugin is not installed') })
-    expect((action.error as { hint?: string }).hint).toContain('sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres')
+    expect(action.error).toMatchObject({
+      input: 'postgres',
+      message: expect.stringContaining('the dokku-postgres plugin is not installed'),
+    })
+    expect((action.error as { hint?: string }).hint).toContain(
+      'sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres',
+    )
     expect(writeCommands(await bare.commands())).toEqual([])
     expect(bare.app('nodb')).toBeUndefined()
   })
 
-  it('an invalid app name is an input error naming Dokku\'s rule', async () => {
+  it("an invalid app name is an input error naming Dokku's rule", async () => {
     const repo = await fixtureRepo('flat')
     const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'My_App') } })
     expect(action.error).toMatchObject({ name: 'InputError', input: 'app' })
@@ -153,7 +169,10 @@ describe('code delivery', () => {
     const oldKey = await authorizedKey(old)
     const repo = await fixtureRepo('flat')
     const value = 'line "one"\nline $two'
-    const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(old, oldKey, 'older'), config: `NOTE<<EOF\n${value}\nEOF` } })
+    const action = await runAction({
+      repoDir: repo.dir,
+      inputs: { ...baseInputs(old, oldKey, 'older'), config: `NOTE<<EOF\n${value}\nEOF` },
+    })
     expect(action.error, action.visible).toBeUndefined()
     const sent = (await old.commands()).map((entry) => entry.command)
     expect(sent.some((command) => command.startsWith('config:set --encoded --no-restart older '))).toBe(true)

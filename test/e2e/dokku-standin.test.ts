@@ -22,7 +22,22 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'standin-ssh-'))
   writeFileSync(path.join(dir, 'id'), key.privateKey, { mode: 0o600 })
   writeFileSync(path.join(dir, 'known_hosts'), `${dokku.knownHosts.ed25519}\n`)
-  sshArgs = ['-p', String(dokku.port), '-i', path.join(dir, 'id'), '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR']
+  sshArgs = [
+    '-p',
+    String(dokku.port),
+    '-i',
+    path.join(dir, 'id'),
+    '-o',
+    `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+  ]
   sshCommand = ['ssh', ...sshArgs.slice(2)].join(' ')
 })
 
@@ -30,18 +45,27 @@ afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn()
 })
 
-const ssh = (command: string, input?: string): Promise<RunResult> => run('ssh', [...sshArgs, `${dokku.user}@127.0.0.1`, command], { input })
+const ssh = (command: string, input?: string): Promise<RunResult> =>
+  run('ssh', [...sshArgs, `${dokku.user}@127.0.0.1`, command], { input })
 
 describe('Dokku stand-in over real sshd', () => {
   it('answers like Dokku: version, unknown commands, app existence (exit 20), root-only plugin commands', async () => {
     expect((await ssh('version')).stdout).toBe('dokku version 0.38.27\n')
     const unknown = await ssh('frobnicate blog')
     expect(unknown.exitCode).toBe(1)
-    expect(unknown.stderr).toBe(' !     `frobnicate blog` is not a dokku command.\n !     See `dokku help` for a list of available commands.\n')
+    expect(unknown.stderr).toBe(
+      ' !     `frobnicate blog` is not a dokku command.\n !     See `dokku help` for a list of available commands.\n',
+    )
     const missing = await ssh('apps:exists nope')
     expect(missing).toMatchObject({ exitCode: 20, stderr: ' !     App nope does not exist\n' })
-    expect(await ssh('apps:create Bad_Name')).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('App name must begin with lowercase alphanumeric character') })
-    expect(await ssh('plugin:install https://github.com/dokku/dokku-postgres.git')).toMatchObject({ exitCode: 1, stderr: ' !     This command must be run as root\n' })
+    expect(await ssh('apps:create Bad_Name')).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('App name must begin with lowercase alphanumeric character'),
+    })
+    expect(await ssh('plugin:install https://github.com/dokku/dokku-postgres.git')).toMatchObject({
+      exitCode: 1,
+      stderr: ' !     This command must be run as root\n',
+    })
     const logged = await dokku.commands()
     expect(logged.map((entry) => entry.command)).toContain('apps:exists nope')
     expect(logged.every((entry) => entry.keyName === 'standin-test')).toBe(true)
@@ -53,7 +77,10 @@ describe('Dokku stand-in over real sshd', () => {
     expect(set.exitCode).toBe(0)
     expect(JSON.parse((await ssh('config:export --format json quoting')).stdout)).toEqual({ A: `it's "quoted" $HOME`, B: 'x' })
     // git:* is word-split only: the quotes reach Dokku and make an invalid app name
-    expect(await ssh(`git:report 'quoting' --git-deploy-branch`)).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('App name must begin') })
+    expect(await ssh(`git:report 'quoting' --git-deploy-branch`)).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('App name must begin'),
+    })
     expect((await ssh('git:report quoting --git-computed-deploy-branch')).stdout).toBe('master\n')
   })
 
@@ -95,7 +122,10 @@ const FLAT_FILES = {
 describe('git push to the stand-in', () => {
   it('builds, migrates in the release phase, serves from Postgres, and keeps the old release when a release fails', async () => {
     expect((await ssh('apps:create web1')).exitCode).toBe(0)
-    expect(await ssh('postgres:create web1-db')).toMatchObject({ exitCode: 0, stdout: '=====> Postgres container created: web1-db\n' })
+    expect(await ssh('postgres:create web1-db')).toMatchObject({
+      exitCode: 0,
+      stdout: '=====> Postgres container created: web1-db\n',
+    })
     expect((await ssh('postgres:link web1-db web1 --no-restart')).exitCode).toBe(0)
     expect((await ssh('postgres:linked web1-db web1')).stdout).toBe('-----> Service web1-db is linked to web1\n')
     expect((await ssh('config:set --no-restart web1 DJANGO_SETTINGS_MODULE=mysite.standin_settings')).exitCode).toBe(0)
@@ -109,7 +139,9 @@ describe('git push to the stand-in', () => {
     expect(push.exitCode, push.stderr).toBe(0)
     expect(push.stderr).toContain('remote: \u001b[1G\u001b[K-----> Set main as deploy-branch')
     expect(push.stderr).toContain('remote: -----> Building web1 from herokuish')
-    expect(push.stderr).toContain('remote:        Executing release task from Procfile in ephemeral container: python manage.py migrate --noinput')
+    expect(push.stderr).toContain(
+      'remote:        Executing release task from Procfile in ephemeral container: python manage.py migrate --noinput',
+    )
     expect(push.stderr).toContain(`remote: =====> Application deployed:\nremote:        ${dokku.url('web1')}`)
     const page = await fetch(`${dokku.url('web1')}/`)
     expect(await page.text()).toBe('users in postgres: 0')
@@ -127,7 +159,10 @@ describe('git push to the stand-in', () => {
     // A failing migration: the hook fails with Dokku's line, the ref is not updated, the old release serves on.
     const before = dokku.app('web1')?.release?.id
     await run('mkdir', ['-p', path.join(repo.dir, 'home', 'migrations')])
-    writeFileSync(path.join(repo.dir, 'home', 'migrations', '0001_broken.py'), "from django.db import migrations\n\n\ndef fail(apps, schema_editor):\n    raise RuntimeError('boom')\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(fail)]\n")
+    writeFileSync(
+      path.join(repo.dir, 'home', 'migrations', '0001_broken.py'),
+      "from django.db import migrations\n\n\ndef fail(apps, schema_editor):\n    raise RuntimeError('boom')\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(fail)]\n",
+    )
     await git(repo.dir, ['add', '-A'])
     await git(repo.dir, ['commit', '-q', '-m', 'broken migration'])
     const failed = await run('git', ['push', remote, 'HEAD:refs/heads/main'], { cwd: repo.dir, env })

@@ -114,6 +114,7 @@ export function processEnvironment(pid: number): Record<string, string> {
 
 /** Commands that change something on the server (everything but reads). */
 export function writeCommands(commands: Array<{ command: string }>): string[] {
-  const reads = /^(version|apps:exists|apps:locked|git:report|config:export|storage:list|domains:report|postgres:exists|postgres:linked|letsencrypt:active|letsencrypt:help|builder:report|urls|url|git-upload-pack)\b/
+  const reads =
+    /^(version|apps:exists|apps:locked|git:report|config:export|storage:list|domains:report|postgres:exists|postgres:linked|letsencrypt:active|letsencrypt:help|builder:report|urls|url|git-upload-pack)\b/
   return commands.map((entry) => entry.command).filter((command) => !reads.test(command))
 }

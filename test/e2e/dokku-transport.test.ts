@@ -29,7 +29,10 @@ afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn()
 })
 
-function connect(hostKey: string, options: { insecure?: boolean; privateKey?: string; port?: number; readyTimeoutMs?: number } = {}) {
+function connect(
+  hostKey: string,
+  options: { insecure?: boolean; privateKey?: string; port?: number; readyTimeoutMs?: number } = {},
+) {
   const log = new MemoryLogger()
   const port = options.port ?? dokku.port
   return {
@@ -54,8 +57,16 @@ describe('host key pinning', () => {
     const repo = await fixtureRepo('flat')
     const commandsBefore = (await dokku.commands()).length
     const loginsBefore = await acceptedLogins()
-    const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'pinned'), 'ssh-host-key': `[127.0.0.1]:${dokku.port} ${impostor.publicKey.split(' ').slice(0, 2).join(' ')}` } })
-    expect(action.error?.message).toMatch(/^HOST KEY MISMATCH: 127\.0\.0\.1:\d+ presented ssh-ed25519 SHA256:\S+, which is not pinned in ssh-host-key/)
+    const action = await runAction({
+      repoDir: repo.dir,
+      inputs: {
+        ...baseInputs(dokku, key, 'pinned'),
+        'ssh-host-key': `[127.0.0.1]:${dokku.port} ${impostor.publicKey.split(' ').slice(0, 2).join(' ')}`,
+      },
+    })
+    expect(action.error?.message).toMatch(
+      /^HOST KEY MISMATCH: 127\.0\.0\.1:\d+ presented ssh-ed25519 SHA256:\S+, which is not pinned in ssh-host-key/,
+    )
     expect(action.error?.message).toContain(dokku.fingerprints.ed25519)
     expect(action.error?.message).toContain('Nothing was sent to the server.')
     expect((await dokku.commands()).length).toBe(commandsBefore)
@@ -114,7 +125,13 @@ describe('keys and reachability', () => {
   it('a malformed key is an input error before any connection', async () => {
     const repo = await fixtureRepo('flat')
     const commandsBefore = (await dokku.commands()).length
-    const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'x'), 'ssh-private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----' } })
+    const action = await runAction({
+      repoDir: repo.dir,
+      inputs: {
+        ...baseInputs(dokku, key, 'x'),
+        'ssh-private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----',
+      },
+    })
     expect(action.error).toMatchObject({ name: 'InputError', input: 'ssh-private-key' })
     expect((await dokku.commands()).length).toBe(commandsBefore)
   })
@@ -122,7 +139,9 @@ describe('keys and reachability', () => {
   it('an unreachable host fails clearly: refused at once, silent within the timeout', async () => {
     const closed = await freePort()
     const started = Date.now()
-    await expect(connect(dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${closed} `), { port: closed }).session).rejects.toThrow(`Could not connect to 127.0.0.1:${closed}: connection refused`)
+    await expect(
+      connect(dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${closed} `), { port: closed }).session,
+    ).rejects.toThrow(`Could not connect to 127.0.0.1:${closed}: connection refused`)
     expect(Date.now() - started).toBeLessThan(2000)
 
     // A host that accepts TCP but never speaks SSH (a black hole behind a firewall looks the same).
@@ -130,7 +149,15 @@ describe('keys and reachability', () => {
     await new Promise<void>((resolve) => tarpit.listen(0, '127.0.0.1', () => resolve()))
     const port = (tarpit.address() as { port: number }).port
     const repo = await fixtureRepo('flat')
-    const action = await runAction({ repoDir: repo.dir, inputs: { ...baseInputs(dokku, key, 'x'), port: String(port), 'ssh-host-key': dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${port} `), timeout: '0.1' } })
+    const action = await runAction({
+      repoDir: repo.dir,
+      inputs: {
+        ...baseInputs(dokku, key, 'x'),
+        port: String(port),
+        'ssh-host-key': dokku.knownHosts.ed25519.replace(`:${dokku.port} `, `:${port} `),
+        timeout: '0.1',
+      },
+    })
     tarpit.close()
     expect(action.error?.message).toBe(`No SSH handshake with 127.0.0.1:${port} within 6 s.`)
     expect(action.elapsedMs).toBeLessThan(15_000)
@@ -142,10 +169,16 @@ describe('git transport over the same connection', () => {
     const ssh = await connect(dokku.knownHosts.ed25519).session
     const bridge = await startGitBridge({ session: ssh, allow: (command) => command === "git-upload-pack '/allowed'" })
     try {
-      const other = await run('git', ['ls-remote', `ssh://x@127.0.0.1:${dokku.port}/other-app`], { env: { ...process.env, ...bridge.env } })
+      const other = await run('git', ['ls-remote', `ssh://x@127.0.0.1:${dokku.port}/other-app`], {
+        env: { ...process.env, ...bridge.env },
+      })
       expect(other.exitCode).not.toBe(0)
-      expect(other.stderr).toContain("action-dokku git transport refused: remote command not allowed: git-upload-pack '/other-app'")
-      const stolen = await run('git', ['ls-remote', `ssh://x@127.0.0.1:${dokku.port}/allowed`], { env: { ...process.env, ...bridge.env, DOKKU_ACTION_GIT_TOKEN: 'f'.repeat(64) } })
+      expect(other.stderr).toContain(
+        "action-dokku git transport refused: remote command not allowed: git-upload-pack '/other-app'",
+      )
+      const stolen = await run('git', ['ls-remote', `ssh://x@127.0.0.1:${dokku.port}/allowed`], {
+        env: { ...process.env, ...bridge.env, DOKKU_ACTION_GIT_TOKEN: 'f'.repeat(64) },
+      })
       expect(stolen.stderr).toContain('refused: bad token')
       expect(bridge.traffic).toEqual([])
     } finally {
@@ -180,12 +213,18 @@ describe('IPv6', () => {
     const repo = await fixtureRepo('flat')
     const action = await runAction({
       repoDir: repo.dir,
-      inputs: { ...baseInputs(v6, v6Key, 'ignored'), host: `ssh://${v6.user}@[::1]:${v6.port}/six`, app: '', port: '22', 'ssh-host-key': v6.knownHostsIpv6 },
+      inputs: {
+        ...baseInputs(v6, v6Key, 'ignored'),
+        host: `ssh://${v6.user}@[::1]:${v6.port}/six`,
+        app: '',
+        port: '22',
+        'ssh-host-key': v6.knownHostsIpv6,
+      },
     })
     expect(action.error, action.visible).toBeUndefined()
     expect(action.outputs.app).toBe('six')
     expect(action.log.text()).toContain(`Connected to [::1]:${v6.port}`)
     expect((await fetch(`${v6.url('six')}/`)).status).toBe(200)
-    expect((await v6.sshdLog())).toMatch(/Accepted publickey for \S+ from ::1/)
+    expect(await v6.sshdLog()).toMatch(/Accepted publickey for \S+ from ::1/)
   })
 })

@@ -48,7 +48,14 @@ const RUNNABLE: RunnableFixture[] = [
   { name: 'flat', appDir: '', wsgi: 'mysite.wsgi', home: '<h1>Hello from mysite</h1>', postgres: false },
   // wsgi.py defaults to mysite.settings.production, which (like Wagtail's) sets no ALLOWED_HOSTS and
   // DEBUG = False: it answers 400 until the overlay fixes it (tested below). Serve with dev settings.
-  { name: 'split-settings', appDir: '', wsgi: 'mysite.wsgi', serveSettings: 'mysite.settings.dev', home: '<h1>Welcome to mysite</h1>', postgres: false },
+  {
+    name: 'split-settings',
+    appDir: '',
+    wsgi: 'mysite.wsgi',
+    serveSettings: 'mysite.settings.dev',
+    home: '<h1>Welcome to mysite</h1>',
+    postgres: false,
+  },
   { name: 'nested-src', appDir: 'src', wsgi: 'config.wsgi', home: '<strong>Welcome</strong>', postgres: false },
   { name: 'poetry', appDir: '', wsgi: 'inventory.wsgi', home: '<td>Widget</td>', postgres: true },
   { name: 'pipfile', appDir: '', wsgi: 'journal.wsgi', home: 'Started a journal.', postgres: true },
@@ -64,7 +71,13 @@ const RUNNABLE: RunnableFixture[] = [
     home: '<a href="/books/kindred/">Kindred</a>',
     postgres: true,
   },
-  { name: 'with-dockerfile', appDir: '', wsgi: 'webapp.wsgi', home: '<li>Hello from a project with its own Dockerfile</li>', postgres: true },
+  {
+    name: 'with-dockerfile',
+    appDir: '',
+    wsgi: 'webapp.wsgi',
+    home: '<li>Hello from a project with its own Dockerfile</li>',
+    postgres: true,
+  },
   { name: 'example-site', appDir: '', wsgi: 'examplesite.wsgi', home: '<h1>Welcome to the Example Site</h1>', postgres: false },
 ]
 
@@ -90,11 +103,18 @@ async function runFixture(ctx: TestContext, fixture: RunnableFixture, databaseEn
   const serveEnv = { ...env, ...fixture.serveEnv }
   if (fixture.collectstatic) {
     mustSucceed(
-      await manage(dir, ['collectstatic', '--noinput'], { env: serveEnv, settingsModule: fixture.serveSettings ?? productionSettingsOf(fixture) }),
+      await manage(dir, ['collectstatic', '--noinput'], {
+        env: serveEnv,
+        settingsModule: fixture.serveSettings ?? productionSettingsOf(fixture),
+      }),
       `${fixture.name}: collectstatic`,
     )
   }
-  const server = await startGunicorn(appDir, fixture.wsgi, { env: serveEnv, settingsModule: fixture.serveSettings, cleanup: ctx.onTestFinished })
+  const server = await startGunicorn(appDir, fixture.wsgi, {
+    env: serveEnv,
+    settingsModule: fixture.serveSettings,
+    cleanup: ctx.onTestFinished,
+  })
   const home = await get(server, '/', fixture.headers)
   ctx.expect(home.status, server.log()).toBe(200)
   ctx.expect(home.text).toContain(fixture.home)
@@ -165,7 +185,12 @@ describe.concurrent('fixtures that are not runnable as-is', () => {
     ctx.expect(compiled.exitCode).not.toBe(0)
     ctx.expect(compiled.stderr).toContain('line 31')
     // Everything else in the project is valid Python.
-    mustSucceed(await runPython(['-c', COMPILE_ALL, 'manage.py', 'brokensite/urls.py', 'brokensite/wsgi.py', 'brokensite/asgi.py'], { cwd: dir }), 'compile')
+    mustSucceed(
+      await runPython(['-c', COMPILE_ALL, 'manage.py', 'brokensite/urls.py', 'brokensite/wsgi.py', 'brokensite/asgi.py'], {
+        cwd: dir,
+      }),
+      'compile',
+    )
   })
 
   it('not-django: has no manage.py anywhere', async (ctx) => {
@@ -202,7 +227,9 @@ describe('fixture sources', () => {
 
   it('are valid Python everywhere except the one deliberate syntax error', async () => {
     for (const name of FIXTURES) {
-      const files = (await listFiles(fixturePath(name))).filter((f) => f.endsWith('.py') && !(name === 'syntax-error' && f === 'brokensite/settings.py'))
+      const files = (await listFiles(fixturePath(name))).filter(
+        (f) => f.endsWith('.py') && !(name === 'syntax-error' && f === 'brokensite/settings.py'),
+      )
       mustSucceed(await runPython(['-c', COMPILE_ALL, ...files], { cwd: fixturePath(name) }), `compile ${name}`)
     }
   })
@@ -211,8 +238,12 @@ describe('fixture sources', () => {
     const dir = fixturePath('with-dockerfile')
     expect(await readFile(join(dir, 'Dockerfile'), 'utf8')).toMatch(/^FROM python:3\.11-slim$/m)
     expect((await stat(join(dir, '.dockerignore'))).isFile()).toBe(true)
-    expect(await readFile(join(dir, 'Procfile'), 'utf8')).toMatch(/^web: gunicorn .*\nrelease: python manage.py migrate --noinput\n$/)
-    expect(JSON.parse(await readFile(join(dir, 'app.json'), 'utf8'))).toMatchObject({ healthchecks: { web: [{ path: '/health/' }] } })
+    expect(await readFile(join(dir, 'Procfile'), 'utf8')).toMatch(
+      /^web: gunicorn .*\nrelease: python manage.py migrate --noinput\n$/,
+    )
+    expect(JSON.parse(await readFile(join(dir, 'app.json'), 'utf8'))).toMatchObject({
+      healthchecks: { web: [{ path: '/health/' }] },
+    })
   })
 })
 
@@ -233,7 +264,11 @@ describe('test bed', () => {
   })
 
   it('copyFixture can nest the fixture in a subdirectory and add files', async ({ onTestFinished }) => {
-    const dir = await copyFixture('nested-src', { subdir: 'services/web', files: { 'README.md': '# monorepo\n' }, cleanup: onTestFinished })
+    const dir = await copyFixture('nested-src', {
+      subdir: 'services/web',
+      files: { 'README.md': '# monorepo\n' },
+      cleanup: onTestFinished,
+    })
     expect(await findAppDir(dir)).toBe(join(dir, 'services/web/src'))
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('# monorepo\n')
   })
@@ -257,7 +292,9 @@ describe('test bed', () => {
 
   it('startGunicorn reports the server log when the app cannot load', async ({ onTestFinished }) => {
     const dir = await copyFixture('flat', { cleanup: onTestFinished })
-    await expect(startGunicorn(dir, 'nosuchmodule.wsgi', { cleanup: onTestFinished })).rejects.toThrow(/exited before answering HTTP[\s\S]*No module named 'nosuchmodule'/)
+    await expect(startGunicorn(dir, 'nosuchmodule.wsgi', { cleanup: onTestFinished })).rejects.toThrow(
+      /exited before answering HTTP[\s\S]*No module named 'nosuchmodule'/,
+    )
   })
 })
 
@@ -289,7 +326,8 @@ async function crawl(server: GunicornServer, start: string[]): Promise<Map<strin
     if (location) links.push(location)
     if (type === 'text/html') {
       for (const m of body.matchAll(/\s(?:href|src)="([^"]*)"/g)) links.push(m[1] as string)
-      for (const m of body.matchAll(/\ssrcset="([^"]*)"/g)) for (const part of (m[1] as string).split(',')) links.push(part.trim().split(/\s+/)[0] as string)
+      for (const m of body.matchAll(/\ssrcset="([^"]*)"/g))
+        for (const part of (m[1] as string).split(',')) links.push(part.trim().split(/\s+/)[0] as string)
     }
     if (type === 'application/xml') for (const m of body.matchAll(/<loc>([^<]*)<\/loc>/g)) links.push(m[1] as string)
     for (const link of links) {
@@ -310,7 +348,9 @@ async function crawl(server: GunicornServer, start: string[]): Promise<Map<strin
 }
 
 function htmlPages(crawled: Map<string, Crawled>): string[] {
-  return [...crawled].filter(([path, c]) => c.status === 200 && c.type === 'text/html' && !/^\/(static|media)\//.test(path)).map(([path]) => path)
+  return [...crawled]
+    .filter(([path, c]) => c.status === 200 && c.type === 'text/html' && !/^\/(static|media)\//.test(path))
+    .map(([path]) => path)
 }
 
 describe.concurrent('example-site', () => {
@@ -326,10 +366,20 @@ describe.concurrent('example-site', () => {
     if (shared) await rm(shared, { recursive: true, force: true })
   })
 
-  async function serveExample(ctx: TestContext, options: { env?: Record<string, string>; files?: Record<string, string>; settingsModule?: string } = {}) {
+  async function serveExample(
+    ctx: TestContext,
+    options: { env?: Record<string, string>; files?: Record<string, string>; settingsModule?: string } = {},
+  ) {
     const dir = await copyFixture('example-site', { files: options.files, cleanup: ctx.onTestFinished })
-    mustSucceed(await manage(dir, ['migrate', '--noinput'], { env: options.env, settingsModule: options.settingsModule }), 'migrate')
-    const server = await startGunicorn(dir, 'examplesite.wsgi', { env: options.env, settingsModule: options.settingsModule, cleanup: ctx.onTestFinished })
+    mustSucceed(
+      await manage(dir, ['migrate', '--noinput'], { env: options.env, settingsModule: options.settingsModule }),
+      'migrate',
+    )
+    const server = await startGunicorn(dir, 'examplesite.wsgi', {
+      env: options.env,
+      settingsModule: options.settingsModule,
+      cleanup: ctx.onTestFinished,
+    })
     return { dir, server }
   }
 
@@ -341,7 +391,9 @@ describe.concurrent('example-site', () => {
     const broken = [...crawled].filter(([, c]) => c.status >= 400)
     ctx.expect(broken).toEqual([])
     // Both kinds of pagination, feeds, the JSON endpoint, static and media files are all linked.
-    ctx.expect(pages).toEqual(expect.arrayContaining(['/blog/page/2/', '/blog/tag/django/?page=2', '/gallery/?page=2', '/blog/author/ada/']))
+    ctx
+      .expect(pages)
+      .toEqual(expect.arrayContaining(['/blog/page/2/', '/blog/tag/django/?page=2', '/gallery/?page=2', '/blog/author/ada/']))
     ctx.expect(crawled.get('/blog/feed/')?.type).toBe('application/rss+xml')
     ctx.expect(crawled.get('/blog/feed/atom/')?.type).toBe('application/atom+xml')
     ctx.expect(crawled.get('/api/posts.json')?.type).toBe('application/json')
@@ -369,7 +421,9 @@ describe.concurrent('example-site', () => {
     const rss = await get(server, '/blog/feed/')
     ctx.expect(rss.headers.get('content-type')).toContain('application/rss+xml')
     ctx.expect(rss.text.match(/<item>/g)).toHaveLength(20)
-    ctx.expect((await get(server, '/blog/feed/atom/')).text).toContain('<feed xml:lang="en-us" xmlns="http://www.w3.org/2005/Atom">')
+    ctx
+      .expect((await get(server, '/blog/feed/atom/')).text)
+      .toContain('<feed xml:lang="en-us" xmlns="http://www.w3.org/2005/Atom">')
 
     const index = await get(server, '/sitemap.xml')
     ctx.expect(index.text).toContain('<sitemapindex')
@@ -385,7 +439,10 @@ describe.concurrent('example-site', () => {
     const api = await get(server, '/api/posts.json')
     ctx.expect(JSON.parse(api.text)).toMatchObject({ count: 24 })
 
-    for (const [from, to] of [['/old-blog/', '/blog/'], ['/about-us/', '/about/']] as const) {
+    for (const [from, to] of [
+      ['/old-blog/', '/blog/'],
+      ['/about-us/', '/about/'],
+    ] as const) {
       const redirect = await get(server, from)
       ctx.expect(redirect.status).toBe(301)
       ctx.expect(redirect.headers.get('location')).toBe(to)
@@ -396,7 +453,10 @@ describe.concurrent('example-site', () => {
   })
 
   it('renders its custom 404.html when DEBUG is off', async (ctx) => {
-    const server = await startGunicorn(shared, 'examplesite.wsgi', { settingsModule: 'examplesite.settings_nodebug', cleanup: ctx.onTestFinished })
+    const server = await startGunicorn(shared, 'examplesite.wsgi', {
+      settingsModule: 'examplesite.settings_nodebug',
+      cleanup: ctx.onTestFinished,
+    })
     const missing = await get(server, '/no-such-page/')
     ctx.expect(missing.status).toBe(404)
     ctx.expect(missing.text).toContain('<h1>Page not found</h1>')
@@ -404,7 +464,10 @@ describe.concurrent('example-site', () => {
   })
 
   it('EXAMPLE_BROKEN_LINK=1 adds a broken internal link to the home page', async (ctx) => {
-    const server = await startGunicorn(shared, 'examplesite.wsgi', { env: { EXAMPLE_BROKEN_LINK: '1' }, cleanup: ctx.onTestFinished })
+    const server = await startGunicorn(shared, 'examplesite.wsgi', {
+      env: { EXAMPLE_BROKEN_LINK: '1' },
+      cleanup: ctx.onTestFinished,
+    })
     const crawled = await crawl(server, ['/'])
     const broken = [...crawled].filter(([, c]) => c.status === 404).map(([path, c]) => [path, c.linkedFrom])
     ctx.expect(broken).toEqual([['/blog/this-post-does-not-exist/', ['/']]])
@@ -435,9 +498,22 @@ describe.concurrent('example-site', () => {
     }
     const env = { DATABASE_URL: databaseUrl }
     const { dir, server } = await serveExample(ctx, { files, env, settingsModule: 'examplesite.settings_postgres' })
-    ctx.expect(await psql(databaseUrl, 'SELECT (SELECT count(*) FROM blog_post), (SELECT count(*) FROM pages_page), (SELECT count(*) FROM gallery_photo)')).toBe('25|3|8')
-    mustSucceed(await manage(dir, ['loaddata', 'example_extra'], { env, settingsModule: 'examplesite.settings_postgres' }), 'loaddata')
-    mustSucceed(await manage(dir, ['seed_posts', '--count', '30'], { env, settingsModule: 'examplesite.settings_postgres' }), 'seed_posts')
+    ctx
+      .expect(
+        await psql(
+          databaseUrl,
+          'SELECT (SELECT count(*) FROM blog_post), (SELECT count(*) FROM pages_page), (SELECT count(*) FROM gallery_photo)',
+        ),
+      )
+      .toBe('25|3|8')
+    mustSucceed(
+      await manage(dir, ['loaddata', 'example_extra'], { env, settingsModule: 'examplesite.settings_postgres' }),
+      'loaddata',
+    )
+    mustSucceed(
+      await manage(dir, ['seed_posts', '--count', '30'], { env, settingsModule: 'examplesite.settings_postgres' }),
+      'seed_posts',
+    )
     ctx.expect(await psql(databaseUrl, 'SELECT count(*) FROM blog_post')).toBe('57')
     const pages = htmlPages(await crawl(server, ['/']))
     ctx.expect(pages.length).toBeGreaterThanOrEqual(30)
@@ -454,11 +530,18 @@ describe.concurrent('example-site', () => {
       },
       cleanup: ctx.onTestFinished,
     })
-    mustSucceed(await manage(dir, ['collectstatic', '--noinput'], { settingsModule: 'examplesite.settings_manifest' }), 'collectstatic')
-    const manifest = JSON.parse(await readFile(join(dir, 'staticfiles', 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> }
+    mustSucceed(
+      await manage(dir, ['collectstatic', '--noinput'], { settingsModule: 'examplesite.settings_manifest' }),
+      'collectstatic',
+    )
+    const manifest = JSON.parse(await readFile(join(dir, 'staticfiles', 'staticfiles.json'), 'utf8')) as {
+      paths: Record<string, string>
+    }
     const site = await readFile(join(dir, 'staticfiles', manifest.paths['css/site.css'] as string), 'utf8')
     ctx.expect(site).toContain(`@import url("${(manifest.paths['css/fonts.css'] as string).slice('css/'.length)}")`)
     ctx.expect(site).toContain(`url("../${manifest.paths['img/pattern.png']}")`)
-    ctx.expect(Object.keys(manifest.paths)).toEqual(expect.arrayContaining(['favicon.ico', 'js/site.js', 'fonts/dejavu-sans-subset.woff', 'img/hero-1280.png']))
+    ctx
+      .expect(Object.keys(manifest.paths))
+      .toEqual(expect.arrayContaining(['favicon.ico', 'js/site.js', 'fonts/dejavu-sans-subset.woff', 'img/hero-1280.png']))
   })
 })

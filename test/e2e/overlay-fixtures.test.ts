@@ -10,7 +10,13 @@ import { join, relative } from 'node:path'
 import { describe, it, type TestContext } from 'vitest'
 import { createDatabase, manage, mustSucceed, psql, startGunicorn, type GunicornServer } from '../support/index.js'
 import { buildEnvironment, overlayEnvironment } from '../../shared/src/settings/environment.js'
-import { deployedFixture, HOME_TEXT, RUNNABLE_FIXTURES, STRONG_SECRET_KEY, type DeployedFixture } from '../../shared/test/settings/deployed-fixture.js'
+import {
+  deployedFixture,
+  HOME_TEXT,
+  RUNNABLE_FIXTURES,
+  STRONG_SECRET_KEY,
+  type DeployedFixture,
+} from '../../shared/test/settings/deployed-fixture.js'
 
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost']
 
@@ -50,8 +56,14 @@ async function get(server: GunicornServer, path: string, headers: Record<string,
 /** migrate → showmigrations: nothing left unapplied. */
 async function migrate(ctx: TestContext, fixture: DeployedFixture, env: Record<string, string>) {
   const { DJANGO_SETTINGS_MODULE: settingsModule, ...rest } = env
-  mustSucceed(await manage(fixture.dir, ['migrate', '--noinput'], { env: rest, settingsModule, appDir: fixture.appDir }), 'migrate')
-  const plan = mustSucceed(await manage(fixture.dir, ['showmigrations', '--plan'], { env: rest, settingsModule, appDir: fixture.appDir }), 'showmigrations')
+  mustSucceed(
+    await manage(fixture.dir, ['migrate', '--noinput'], { env: rest, settingsModule, appDir: fixture.appDir }),
+    'migrate',
+  )
+  const plan = mustSucceed(
+    await manage(fixture.dir, ['showmigrations', '--plan'], { env: rest, settingsModule, appDir: fixture.appDir }),
+    'showmigrations',
+  )
   ctx.expect(plan.stdout).toContain('[X]')
   ctx.expect(plan.stdout).not.toContain('[ ]')
 }
@@ -61,7 +73,10 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
     const fixture = await deployedFixture(name, ctx.onTestFinished)
     const { DJANGO_SETTINGS_MODULE: settingsModule, ...env } = buildEnvironment(fixture.model, fixture.overlay.module)
     const script = 'import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.STATIC_ROOT)'
-    const result = mustSucceed(await manage(fixture.dir, ['shell', '-c', script], { env, settingsModule, appDir: fixture.appDir }), 'import')
+    const result = mustSucceed(
+      await manage(fixture.dir, ['shell', '-c', script], { env, settingsModule, appDir: fixture.appDir }),
+      'import',
+    )
     ctx.expect(result.stdout.trim()).toMatch(/^False \/.+$/)
     ctx.expect(fixture.overlay.file.path).toBe(fixture.overlay.repoPath)
   })
@@ -69,7 +84,11 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
   it('passes check --deploy with no warnings when the environment says HTTPS', async (ctx) => {
     const fixture = await deployedFixture(name, ctx.onTestFinished)
     const { DJANGO_SETTINGS_MODULE: settingsModule, ...env } = httpsEnvironment(fixture, 'sqlite://:memory:')
-    const check = await manage(fixture.dir, ['check', '--deploy', '--fail-level', 'WARNING'], { env, settingsModule, appDir: fixture.appDir })
+    const check = await manage(fixture.dir, ['check', '--deploy', '--fail-level', 'WARNING'], {
+      env,
+      settingsModule,
+      appDir: fixture.appDir,
+    })
     ctx.expect(check.stderr + check.stdout).toContain('System check identified no issues (0 silenced).')
     ctx.expect(check.exitCode).toBe(0)
   })
@@ -96,7 +115,9 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
     })
     const check = await manage(fixture.dir, ['check', '--deploy'], { env, settingsModule, appDir: fixture.appDir })
     ctx.expect(check.exitCode).toBe(0)
-    ctx.expect(warningIds(check.stderr + check.stdout)).toEqual(['security.W004', 'security.W008', 'security.W012', 'security.W016'])
+    ctx
+      .expect(warningIds(check.stderr + check.stdout))
+      .toEqual(['security.W004', 'security.W008', 'security.W012', 'security.W016'])
   })
 
   it('migrates SQLite through DATABASE_URL', async (ctx) => {
@@ -114,9 +135,20 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
 
     // collectstatic as the image build runs it: the build environment only, no database, no real key.
     const { DJANGO_SETTINGS_MODULE: buildSettings, ...buildEnv } = buildEnvironment(fixture.model, fixture.overlay.module)
-    mustSucceed(await manage(fixture.dir, ['collectstatic', '--noinput'], { env: buildEnv, settingsModule: buildSettings, appDir: fixture.appDir }), 'collectstatic')
+    mustSucceed(
+      await manage(fixture.dir, ['collectstatic', '--noinput'], {
+        env: buildEnv,
+        settingsModule: buildSettings,
+        appDir: fixture.appDir,
+      }),
+      'collectstatic',
+    )
     const staticRoot = mustSucceed(
-      await manage(fixture.dir, ['shell', '-c', 'from django.conf import settings; print(settings.STATIC_ROOT)'], { env: buildEnv, settingsModule: buildSettings, appDir: fixture.appDir }),
+      await manage(fixture.dir, ['shell', '-c', 'from django.conf import settings; print(settings.STATIC_ROOT)'], {
+        env: buildEnv,
+        settingsModule: buildSettings,
+        appDir: fixture.appDir,
+      }),
       'STATIC_ROOT',
     ).stdout.trim()
     const collected = await walk(staticRoot)
@@ -135,7 +167,9 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
     ctx.expect(home.status, server.log()).toBe(200)
     ctx.expect(home.body.toString('utf8')).toContain(HOME_TEXT[name])
     ctx.expect(home.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains; preload')
-    ctx.expect(await psql(databaseUrl, "SELECT count(*) FROM django_session WHERE expire_date > now() - interval '1 day'")).toMatch(/^\d+$/)
+    ctx
+      .expect(await psql(databaseUrl, "SELECT count(*) FROM django_session WHERE expire_date > now() - interval '1 day'"))
+      .toMatch(/^\d+$/)
 
     // Plain HTTP is redirected to HTTPS (the proxy header is trusted, SSL redirect on).
     const plain = await get(server, '/')
@@ -143,7 +177,9 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
     ctx.expect(plain.headers.get('location')).toMatch(/^https:\/\/127\.0\.0\.1/)
 
     // A static file, served by WhiteNoise from STATIC_ROOT although DEBUG is off.
-    const file = collected.find((path) => path === 'admin/css/base.css') ?? collected.find((path) => !path.endsWith('.gz') && path !== 'staticfiles.json')
+    const file =
+      collected.find((path) => path === 'admin/css/base.css') ??
+      collected.find((path) => !path.endsWith('.gz') && path !== 'staticfiles.json')
     ctx.expect(file).toBeDefined()
     const asset = await get(server, `/static/${file}`, proxied)
     ctx.expect(asset.status, server.log()).toBe(200)
@@ -159,7 +195,10 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
       }),
       'createsuperuser',
     )
-    const loginPath = mustSucceed(await manage(fixture.dir, ['shell', '-c', "from django.urls import reverse; print(reverse('admin:login'))"], adminEnv), 'reverse').stdout.trim()
+    const loginPath = mustSucceed(
+      await manage(fixture.dir, ['shell', '-c', "from django.urls import reverse; print(reverse('admin:login'))"], adminEnv),
+      'reverse',
+    ).stdout.trim()
     const form = await fetch(server.url + loginPath, { headers: proxied })
     // The project may rename its cookies ("__Secure-csrftoken" in cookiecutter's settings).
     const csrfCookie = form.headers.getSetCookie().find((cookie) => /^[^=]*csrftoken=/.test(cookie)) ?? ''
@@ -174,7 +213,12 @@ describe.concurrent.each(RUNNABLE_FIXTURES)('overlay on %s', (name) => {
         Cookie: csrfCookie.split(';')[0] ?? '',
         'Content-Type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ csrfmiddlewaretoken: token, username: 'deployer', password: 'a-long-test-password-42', next: '/' }).toString(),
+      body: new URLSearchParams({
+        csrfmiddlewaretoken: token,
+        username: 'deployer',
+        password: 'a-long-test-password-42',
+        next: '/',
+      }).toString(),
     })
     ctx.expect(login.status, server.log()).toBe(302)
     ctx.expect(login.headers.getSetCookie().find((cookie) => /^[^=]*sessionid=/.test(cookie))).toMatch(/; Secure/i)

@@ -43,20 +43,37 @@ async function builtSite(files: Record<string, string>, name = '_site'): Promise
   }
 }
 
-const netlifyInputs = { provider: 'netlify', 'netlify-auth-token': NETLIFY_TOKEN, 'netlify-site-name': 'blog', 'github-token': GITHUB_TOKEN }
+const netlifyInputs = {
+  provider: 'netlify',
+  'netlify-auth-token': NETLIFY_TOKEN,
+  'netlify-site-name': 'blog',
+  'github-token': GITHUB_TOKEN,
+}
 
 describe('pull request previews', () => {
   it('deploys to the pr-N alias, keeps one comment up to date across runs, and records transient deployments', async () => {
     github.state.addPullRequest('octo/blog', { number: 12, headSha: sha('one'), headRef: 'new-theme' })
     await builtSite({ 'index.html': '<h1>v1</h1>', '404.html': 'nope' })
-    const first = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('one'))) })
+    const first = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('one'))),
+    })
     await first.run()
     expect(first.outputs.get('url')).toBe('https://pr-12--blog.netlify.app')
     expect(first.outputs.get('files-uploaded')).toBe('2')
 
     await builtSite({ 'index.html': '<h1>v2</h1>' })
     github.state.repo('octo/blog').knownShas.add(sha('two')) // the author pushed again
-    const second = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('two'))) })
+    const second = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('two'))),
+    })
     await second.run()
     expect(second.outputs.get('files-uploaded')).toBe('1')
     expect(second.outputs.get('files-unchanged')).toBe('1')
@@ -67,9 +84,16 @@ describe('pull request previews', () => {
     expect(comments[0]?.body).toContain(sha('two').slice(0, 7))
     expect(comments[0]?.body).toContain('**Pages:** 1')
     expect(second.outputs.get('pages')).toBe('1')
-    const deployments = github.requests.filter((request) => request.method === 'POST' && request.path === '/repos/octo/blog/deployments')
+    const deployments = github.requests.filter(
+      (request) => request.method === 'POST' && request.path === '/repos/octo/blog/deployments',
+    )
     expect(deployments.map((request) => request.body)).toEqual([
-      expect.objectContaining({ environment: 'pr-12 preview', transient_environment: true, production_environment: false, ref: sha('one') }),
+      expect.objectContaining({
+        environment: 'pr-12 preview',
+        transient_environment: true,
+        production_environment: false,
+        ref: sha('one'),
+      }),
       expect.objectContaining({ environment: 'pr-12 preview', transient_environment: true, ref: sha('two') }),
     ])
     const blog = netlify.state.siteByName('blog')!
@@ -82,7 +106,14 @@ describe('pull request previews', () => {
     const workspace = await copyFixture('flat')
     const h = harness({
       workspace,
-      inputs: { provider: 'netlify', 'netlify-site-name': 'blog', 'github-token': '', generator: 'command', 'build-command': 'mkdir -p "$OUTPUT_DIR" && echo "<html><body>hi</body></html>" > "$OUTPUT_DIR/index.html" && echo missing > "$OUTPUT_DIR/404.html"' },
+      inputs: {
+        provider: 'netlify',
+        'netlify-site-name': 'blog',
+        'github-token': '',
+        generator: 'command',
+        'build-command':
+          'mkdir -p "$OUTPUT_DIR" && echo "<html><body>hi</body></html>" > "$OUTPUT_DIR/index.html" && echo missing > "$OUTPUT_DIR/404.html"',
+      },
       netlifyApiUrl: netlify.apiUrl,
       githubApiUrl: github.url,
       context: await eventContext(dir, 'pull_request', pullRequestPayload(7, sha('fork'), { fork: true })),
@@ -102,15 +133,35 @@ describe('pull request previews', () => {
 describe('the fork-safe workflow_run deploy', () => {
   const runPayload = (headSha: string, conclusion = 'success') => ({
     action: 'completed',
-    workflow_run: { id: 7001, name: 'preview-build', event: 'pull_request', conclusion, head_branch: 'patch-1', head_sha: headSha, pull_requests: [], head_repository: { full_name: 'stranger/blog' } },
+    workflow_run: {
+      id: 7001,
+      name: 'preview-build',
+      event: 'pull_request',
+      conclusion,
+      head_branch: 'patch-1',
+      head_sha: headSha,
+      pull_requests: [],
+      head_repository: { full_name: 'stranger/blog' },
+    },
     repository: { full_name: 'octo/blog', default_branch: 'main' },
     sender: { login: 'stranger' },
   })
 
   it('finds the pull request by head SHA, deploys its alias, comments, and drops proxy rules from the artifact', async () => {
-    github.state.addPullRequest('octo/blog', { number: 31, headSha: sha('fork-head'), headRef: 'patch-1', headRepo: 'stranger/blog' })
+    github.state.addPullRequest('octo/blog', {
+      number: 31,
+      headSha: sha('fork-head'),
+      headRef: 'patch-1',
+      headRepo: 'stranger/blog',
+    })
     await builtSite({ 'index.html': 'from a fork', _redirects: '/api/*  https://evil.example/:splat  200\n/old/  /  301\n' })
-    const h = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'workflow_run', runPayload(sha('fork-head'))) })
+    const h = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'workflow_run', runPayload(sha('fork-head'))),
+    })
     await h.run()
     expect(h.outputs.get('url')).toBe('https://pr-31--blog.netlify.app')
     expect(github.state.comments('octo/blog', 31)).toHaveLength(1)
@@ -123,48 +174,111 @@ describe('the fork-safe workflow_run deploy', () => {
   it('does not deploy a stale build (the pull request moved on) and never publishes a PR build to production', async () => {
     github.state.addPullRequest('octo/blog', { number: 31, headSha: sha('newer'), headRef: 'patch-1', headRepo: 'stranger/blog' })
     await builtSite({ 'index.html': 'old' })
-    const stale = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'workflow_run', runPayload(sha('older'))) })
+    const stale = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'workflow_run', runPayload(sha('older'))),
+    })
     const result = await stale.run()
     expect(result.skipped).toMatch(/moved on/)
     expect(netlify.calls('createSiteDeploy')).toHaveLength(0)
 
-    const production = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy', production: 'true' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'workflow_run', runPayload(sha('newer'))) })
+    const production = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy', production: 'true' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'workflow_run', runPayload(sha('newer'))),
+    })
     await expect(production.run()).rejects.toMatchObject({ input: 'production' })
     expect(netlify.calls('createSiteDeploy')).toHaveLength(0)
   })
 })
 
 describe('clear errors, never a false green', () => {
-  it('names netlify-auth-token for a bad token, with Netlify\'s message, and fails the summary', async () => {
+  it("names netlify-auth-token for a bad token, with Netlify's message, and fails the summary", async () => {
     await builtSite({ 'index.html': 'x' })
-    const h = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy', 'netlify-auth-token': 'not-a-token', 'pr-comment': 'false', 'github-deployment': 'false' }, netlifyApiUrl: netlify.apiUrl, context: await eventContext(dir, 'push', { repository: { full_name: 'octo/blog', default_branch: 'main' } }, { GITHUB_REF: 'refs/heads/main' }) })
-    await expect(h.run()).rejects.toMatchObject({ input: 'netlify-auth-token', message: expect.stringContaining('Access Denied') })
+    const h = harness({
+      workspace: dir,
+      inputs: {
+        ...netlifyInputs,
+        mode: 'deploy',
+        'netlify-auth-token': 'not-a-token',
+        'pr-comment': 'false',
+        'github-deployment': 'false',
+      },
+      netlifyApiUrl: netlify.apiUrl,
+      context: await eventContext(
+        dir,
+        'push',
+        { repository: { full_name: 'octo/blog', default_branch: 'main' } },
+        { GITHUB_REF: 'refs/heads/main' },
+      ),
+    })
+    await expect(h.run()).rejects.toMatchObject({
+      input: 'netlify-auth-token',
+      message: expect.stringContaining('Access Denied'),
+    })
     expect(h.summary.join('')).toContain('Deploying not-a-token'.replace('not-a-token', 'blog') + ' failed')
   })
 
   it('names netlify-site-id for an unknown site', async () => {
     await builtSite({ 'index.html': 'x' })
-    const h = harness({ workspace: dir, inputs: { provider: 'netlify', 'netlify-auth-token': NETLIFY_TOKEN, 'netlify-site-id': 'f00-missing', mode: 'deploy', production: 'true' }, netlifyApiUrl: netlify.apiUrl })
+    const h = harness({
+      workspace: dir,
+      inputs: {
+        provider: 'netlify',
+        'netlify-auth-token': NETLIFY_TOKEN,
+        'netlify-site-id': 'f00-missing',
+        mode: 'deploy',
+        production: 'true',
+      },
+      netlifyApiUrl: netlify.apiUrl,
+    })
     await expect(h.run()).rejects.toMatchObject({ input: 'netlify-site-id' })
   })
 
   it('refuses an empty output directory', async () => {
     await builtSite({ '.keep': '' })
-    const h = harness({ workspace: dir, inputs: { provider: 'netlify', 'netlify-auth-token': NETLIFY_TOKEN, 'netlify-site-name': 'blog', mode: 'deploy', production: 'true' }, netlifyApiUrl: netlify.apiUrl })
+    const h = harness({
+      workspace: dir,
+      inputs: {
+        provider: 'netlify',
+        'netlify-auth-token': NETLIFY_TOKEN,
+        'netlify-site-name': 'blog',
+        mode: 'deploy',
+        production: 'true',
+      },
+      netlifyApiUrl: netlify.apiUrl,
+    })
     await expect(h.run()).rejects.toMatchObject({ input: 'output-dir', message: expect.stringContaining('no files') })
     expect(netlify.calls('createSiteDeploy')).toHaveLength(0)
   })
 
   it('fails before deploying when a pull request needs a comment but there is no GitHub token', async () => {
     await builtSite({ 'index.html': 'x' })
-    const h = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy', 'github-token': '' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('x'))) })
+    const h = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy', 'github-token': '' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('x'))),
+    })
     await expect(h.run()).rejects.toMatchObject({ input: 'github-token' })
     expect(netlify.requests).toHaveLength(0)
   })
 
   it('prints the plan and sends nothing on a dry run', async () => {
     await builtSite({ 'index.html': 'x', 'a.css': 'a' })
-    const h = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy', 'dry-run': 'true' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('x'))) })
+    const h = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy', 'dry-run': 'true' },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(dir, 'pull_request', pullRequestPayload(12, sha('x'))),
+    })
     const result = await h.run()
     expect(result.skipped).toBe('dry-run')
     expect(netlify.requests).toHaveLength(0)
@@ -185,7 +299,10 @@ describe('the bundle, run the way GitHub runs it', () => {
     const eventFile = path.join(dir, 'push.json')
     await writeFile(outputFile, '')
     await writeFile(summaryFile, '')
-    await writeFile(eventFile, JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } }))
+    await writeFile(
+      eventFile,
+      JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } }),
+    )
     const env: NodeJS.ProcessEnv = {
       PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
       HOME: process.env.HOME,
@@ -222,9 +339,19 @@ describe('the bundle, run the way GitHub runs it', () => {
     const stdout = result.stdout + result.stderr
     expect(result.exitCode, stdout).toBe(0)
     // The token is registered for masking (::add-mask::) and appears nowhere else.
-    expect(stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain(NETLIFY_TOKEN)
+    expect(
+      stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(NETLIFY_TOKEN)
     expect(stdout).toContain(`::add-mask::${NETLIFY_TOKEN}`)
-    const outputs = Object.fromEntries([...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((match) => [match[1], match[3]]))
+    const outputs = Object.fromEntries(
+      [...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((match) => [
+        match[1],
+        match[3],
+      ]),
+    )
     expect(outputs.url).toBe('https://blog.netlify.app')
     expect(outputs['deploy-url']).toMatch(/^https:\/\/[0-9a-f]{24}--blog\.netlify\.app$/)
     expect(Number(outputs.files)).toBeGreaterThan(0)
@@ -232,7 +359,9 @@ describe('the bundle, run the way GitHub runs it', () => {
     const blog = netlify.state.siteByName('blog')!
     expect(blog.publishedDeployId).toBe(outputs['deploy-id'])
     expect(await readFile(summaryFile, 'utf8')).toContain('Deployed blog to')
-    const deployment = github.requests.find((request) => request.method === 'POST' && request.path === '/repos/octo/blog/deployments')
+    const deployment = github.requests.find(
+      (request) => request.method === 'POST' && request.path === '/repos/octo/blog/deployments',
+    )
     expect(deployment?.body).toMatchObject({ environment: 'production', production_environment: true, ref: sha('main-tip') })
   })
 })

@@ -154,7 +154,8 @@ class Command(BaseCommand):
   return files
 }
 
-const settings = (app: string, extra: string): string => `from .settings import *  # noqa\nINSTALLED_APPS = INSTALLED_APPS + ['${app}']\n${extra}\n`
+const settings = (app: string, extra: string): string =>
+  `from .settings import *  # noqa\nINSTALLED_APPS = INSTALLED_APPS + ['${app}']\n${extra}\n`
 
 async function project(files: Record<string, string>): Promise<string> {
   return copyFixture('flat', { files })
@@ -162,11 +163,16 @@ async function project(files: Record<string, string>): Promise<string> {
 
 describe('adapters (fake packages; the real django-bakery / django-distill were not run)', () => {
   it('auto picks django-bakery, runs `build --build-dir`, and turns its redirect stubs into forced _redirects rules', async () => {
-    const workspace = await project({ ...FAKE_BAKERY, 'mysite/settings_static.py': settings('bakery', "FAKE_BAKERY_REDIRECTS = {'/old/': '/'}") })
+    const workspace = await project({
+      ...FAKE_BAKERY,
+      'mysite/settings_static.py': settings('bakery', "FAKE_BAKERY_REDIRECTS = {'/old/': '/'}"),
+    })
     const h = harness({ workspace, inputs: { 'settings-module': 'mysite.settings_static', provider: 'directory' } })
     const result = await h.run()
     expect(result.generated).toMatchObject({ generator: 'bakery', reason: 'django-bakery is in INSTALLED_APPS' })
-    expect((await readFile(path.join(workspace, 'bakery-calls.txt'), 'utf8')).trim()).toBe(`build --build-dir ${path.join(workspace, '_site')}`)
+    expect((await readFile(path.join(workspace, 'bakery-calls.txt'), 'utf8')).trim()).toBe(
+      `build --build-dir ${path.join(workspace, '_site')}`,
+    )
     expect(await readFile(path.join(workspace, '_site/index.html'), 'utf8')).toContain('Hello from mysite')
     expect(await readFile(path.join(workspace, '_site/_redirects'), 'utf8')).toContain('/old/  /  301!')
     expect(h.log.text()).toMatch(/warning: The site has no 404\.html/)
@@ -185,7 +191,8 @@ describe('adapters (fake packages; the real django-bakery / django-distill were 
     const workspace = await project({
       ...FAKE_BAKERY,
       'mysite/settings_static.py': settings('bakery', "FAKE_BAKERY_PATHS = ['/', '/bad/']"),
-      'mysite/urls.py': "from django.http import HttpResponseBadRequest\nfrom django.urls import path\nfrom home import views\nurlpatterns = [path('', views.index), path('bad/', lambda request: HttpResponseBadRequest('<h1>Bad Request (400)</h1>'))]\n",
+      'mysite/urls.py':
+        "from django.http import HttpResponseBadRequest\nfrom django.urls import path\nfrom home import views\nurlpatterns = [path('', views.index), path('bad/', lambda request: HttpResponseBadRequest('<h1>Bad Request (400)</h1>'))]\n",
     })
     const h = harness({ workspace, inputs: { 'settings-module': 'mysite.settings_static', provider: 'directory' } })
     await expect(h.run()).rejects.toThrow(/bad\/index\.html is Django's "Bad Request \(400\)" page/)
@@ -198,12 +205,19 @@ describe('adapters (fake packages; the real django-bakery / django-distill were 
       await mkdir(path.join(workspace, '_site'), { recursive: true })
       await writeFile(path.join(workspace, '_site', '.django-deploy-static'), '')
       await writeFile(path.join(workspace, '_site', 'stale.html'), 'old')
-      const h = harness({ workspace, inputs: { 'settings-module': 'mysite.settings_static', provider: 'directory', 'fail-on-broken-links': 'true' } })
+      const h = harness({
+        workspace,
+        inputs: { 'settings-module': 'mysite.settings_static', provider: 'directory', 'fail-on-broken-links': 'true' },
+      })
       const result = await h.run()
       expect(result.generated?.generator).toBe('distill')
       const call = (await readFile(path.join(workspace, 'distill-calls.txt'), 'utf8')).trim()
       const output = path.join(workspace, '_site')
-      expect(call).toBe(version.startsWith('4') ? `distill generate --output-directory ${output} --force --collectstatic` : `distill-local ${output} --force --collectstatic`)
+      expect(call).toBe(
+        version.startsWith('4')
+          ? `distill generate --output-directory ${output} --force --collectstatic`
+          : `distill-local ${output} --force --collectstatic`,
+      )
       expect(await readFile(path.join(output, 'index.html'), 'utf8')).toContain('Hello from mysite')
       expect(existsSync(path.join(output, 'stale.html'))).toBe(false)
     })
@@ -216,7 +230,14 @@ describe('adapters (fake packages; the real django-bakery / django-distill were 
 
   it('runs build-command with OUTPUT_DIR and the overlay settings for generator: command', async () => {
     const workspace = await project({})
-    const h = harness({ workspace, inputs: { generator: 'command', 'build-command': 'echo "<html>$DJANGO_SETTINGS_MODULE</html>" > "$OUTPUT_DIR/index.html"', provider: 'directory' } })
+    const h = harness({
+      workspace,
+      inputs: {
+        generator: 'command',
+        'build-command': 'echo "<html>$DJANGO_SETTINGS_MODULE</html>" > "$OUTPUT_DIR/index.html"',
+        provider: 'directory',
+      },
+    })
     await h.run()
     expect(await readFile(path.join(workspace, '_site/index.html'), 'utf8')).toContain('django_deploy_static_settings')
   })
@@ -234,13 +255,14 @@ describe('output checks on generated trees', () => {
 
   it('finds broken links and assets, resolving pretty URLs, <base>, srcset, CSS and _redirects', async () => {
     const root = await tree({
-      'index.html': '<base href="/docs/"><a href="intro/">ok</a><a href="missing/">no</a><img srcset="a.png 1x, gone.png 2x"><a href="/moved/">redirected</a><a href="https://elsewhere.example/">off</a><a href="#top">frag</a><a href="mailto:x@y.z">mail</a>',
+      'index.html':
+        '<base href="/docs/"><a href="intro/">ok</a><a href="missing/">no</a><img srcset="a.png 1x, gone.png 2x"><a href="/moved/">redirected</a><a href="https://elsewhere.example/">off</a><a href="#top">frag</a><a href="mailto:x@y.z">mail</a>',
       'docs/intro/index.html': '<link rel="stylesheet" href="../s.css"><a href="/docs/page">pretty .html</a>',
       'docs/page.html': '<p>page</p>',
       'docs/a.png': 'png',
       'docs/s.css': '@import "t.css"; body { background: url(bg.png) }',
       'docs/t.css': '',
-      '_redirects': '/moved/  /docs/intro/  301\n',
+      _redirects: '/moved/  /docs/intro/  301\n',
       '404.html': '<h1>nope</h1>',
     })
     const report = await checkOutput(root)
@@ -254,7 +276,10 @@ describe('output checks on generated trees', () => {
   })
 
   it('flags in-place gzip, error pages and a missing 404.html', async () => {
-    const root = await tree({ 'index.html': gzipSync('<html>hi</html>'), 'oops/index.html': '<html><body><h1>Server Error (500)</h1></body></html>' })
+    const root = await tree({
+      'index.html': gzipSync('<html>hi</html>'),
+      'oops/index.html': '<html><body><h1>Server Error (500)</h1></body></html>',
+    })
     const report = await checkOutput(root)
     expect(report.gzipped).toEqual(['index.html'])
     expect(report.errorPages).toEqual([{ file: 'oops/index.html', what: 'Django\'s "Server Error (500)" page' }])
@@ -278,7 +303,9 @@ describe('broken links on the example site', () => {
       const h = harness({ workspace, inputs: { provider: 'directory' } })
       const error = await h.run().catch((caught: unknown) => caught)
       expect(error).toMatchObject({ input: 'fail-on-broken-links', message: '1 broken link (listed above).' })
-      expect(h.log.text()).toMatch(/error: \/blog\/this-post-does-not-exist\/ \(404\) is linked from index\.html but is not in the site/)
+      expect(h.log.text()).toMatch(
+        /error: \/blog\/this-post-does-not-exist\/ \(404\) is linked from index\.html but is not in the site/,
+      )
       expect(h.summary.join('')).toContain('failed')
     } finally {
       delete process.env.EXAMPLE_BROKEN_LINK

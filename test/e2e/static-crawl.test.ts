@@ -23,7 +23,13 @@ beforeAll(async () => {
   workspace = await copyFixture('example-site', { subdir: 'app' })
   h = harness({
     workspace,
-    inputs: { 'working-directory': 'app', provider: 'directory', 'base-url': 'https://www.example.org', fixtures: 'example_extra', 'extra-paths': '/blog/page/1/' },
+    inputs: {
+      'working-directory': 'app',
+      provider: 'directory',
+      'base-url': 'https://www.example.org',
+      fixtures: 'example_extra',
+      'extra-paths': '/blog/page/1/',
+    },
   })
   result = await h.run()
   site = path.join(workspace, '_site')
@@ -32,11 +38,22 @@ beforeAll(async () => {
 describe('crawl of the example site', () => {
   it('writes every page as path/index.html, including pagination by path and the pages from the fixture', async () => {
     expect(result.generated?.generator).toBe('crawl')
-    for (const page of ['index.html', 'blog/index.html', 'blog/page/2/index.html', 'blog/page/5/index.html', 'about/index.html', 'gallery/lighthouse/index.html', 'blog/author/ada/index.html', 'blog/tag/django/index.html']) {
+    for (const page of [
+      'index.html',
+      'blog/index.html',
+      'blog/page/2/index.html',
+      'blog/page/5/index.html',
+      'about/index.html',
+      'gallery/lighthouse/index.html',
+      'blog/author/ada/index.html',
+      'blog/tag/django/index.html',
+    ]) {
       expect(existsSync(path.join(site, page)), page).toBe(true)
     }
     // 24 published posts from the migrations + 2 from the example_extra fixture; the draft is not published.
-    const posts = (await listFiles(site)).filter((name) => /^blog\/[^/]+\/index\.html$/.test(name) && !/^blog\/(page|tag|author|feed)\//.test(name))
+    const posts = (await listFiles(site)).filter(
+      (name) => /^blog\/[^/]+\/index\.html$/.test(name) && !/^blog\/(page|tag|author|feed)\//.test(name),
+    )
     expect(posts).toHaveLength(26)
     expect(Number(h.outputs.get('pages'))).toBe(result.generated?.check.pages)
     expect(h.outputs.get('output-dir')).toBe('_site')
@@ -65,7 +82,19 @@ describe('crawl of the example site', () => {
   })
 
   it('copies static files, the assets CSS references (url(), @import, fonts) and the referenced media', async () => {
-    for (const asset of ['static/css/site.css', 'static/css/fonts.css', 'static/css/layout.css', 'static/fonts/dejavu-sans-subset.woff', 'static/fonts/dejavu-sans-subset.ttf', 'static/img/pattern.png', 'static/img/hero-1280.png', 'static/img/logo.svg', 'static/js/site.js', 'media/gallery/lighthouse.png', 'media/blog/covers/launch.png']) {
+    for (const asset of [
+      'static/css/site.css',
+      'static/css/fonts.css',
+      'static/css/layout.css',
+      'static/fonts/dejavu-sans-subset.woff',
+      'static/fonts/dejavu-sans-subset.ttf',
+      'static/img/pattern.png',
+      'static/img/hero-1280.png',
+      'static/img/logo.svg',
+      'static/js/site.js',
+      'media/gallery/lighthouse.png',
+      'media/blog/covers/launch.png',
+    ]) {
       expect(existsSync(path.join(site, asset)), asset).toBe(true)
     }
     expect(result.generated?.crawl?.staticFiles.has('img/hero-1280.png')).toBe(true) // only in a srcset

@@ -24,7 +24,11 @@ afterAll(async () => {
   await netlify.close()
 })
 
-async function call(method: string, path: string, options: { body?: unknown; raw?: Buffer; token?: string | null; contentType?: string } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: Buffer; token?: string | null; contentType?: string } = {},
+) {
   const headers: Record<string, string> = {}
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? TOKEN}`
   let body: string | Uint8Array | undefined
@@ -70,7 +74,9 @@ describe('authentication and lookup', () => {
 
 describe('validation against @netlify/open-api', () => {
   it('rejects a body whose fields have the wrong types', async () => {
-    const response = await call('POST', `/sites/${siteId}/deploys`, { body: { files: { 'index.html': sha1('x') }, draft: 'yes' } })
+    const response = await call('POST', `/sites/${siteId}/deploys`, {
+      body: { files: { 'index.html': sha1('x') }, draft: 'yes' },
+    })
     expect(response.status).toBe(422)
     expect(String(response.json.message)).toMatch(/draft must be boolean/)
   })
@@ -89,7 +95,10 @@ describe('validation against @netlify/open-api', () => {
   })
 
   it('refuses a site name that is taken or not a host name label', async () => {
-    expect((await call('POST', '/sites', { body: { name: 'docs' } })).json).toMatchObject({ code: 422, errors: { subdomain: ['must be unique'] } })
+    expect((await call('POST', '/sites', { body: { name: 'docs' } })).json).toMatchObject({
+      code: 422,
+      errors: { subdomain: ['must be unique'] },
+    })
     expect((await call('POST', '/sites', { body: { name: 'Not_Valid' } })).status).toBe(422)
   })
 })
@@ -98,13 +107,17 @@ describe('the digest deploy flow', () => {
   it('computes required from what the site lacks, and checks every upload', async () => {
     const index = Buffer.from('<h1>docs</h1>')
     const css = Buffer.from('body{}')
-    const created = await call('POST', `/sites/${siteId}/deploys?title=first`, { body: { files: { '/index.html': sha1(index), 'css/a.css': sha1(css), 'css/b.css': sha1(css) } } })
+    const created = await call('POST', `/sites/${siteId}/deploys?title=first`, {
+      body: { files: { '/index.html': sha1(index), 'css/a.css': sha1(css), 'css/b.css': sha1(css) } },
+    })
     expect(created.json).toMatchObject({ state: 'uploading', title: 'first', draft: false })
     expect((created.json.required as string[]).sort()).toEqual([sha1(index), sha1(css)].sort())
     const id = String(created.json.id)
 
     expect((await call('PUT', `/deploys/${id}/files/other.html`, { raw: index })).status).toBe(422) // not in the deploy
-    expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: Buffer.from('tampered') })).json.message).toMatch(/SHA1 of index.html/)
+    expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: Buffer.from('tampered') })).json.message).toMatch(
+      /SHA1 of index.html/,
+    )
     expect((await call('PUT', `/deploys/${id}/files/index.html?size=3`, { raw: index })).status).toBe(422)
     expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: index })).status).toBe(200)
     expect((await call('PUT', `/deploys/${id}/files/css/a.css`, { raw: css })).status).toBe(200)
@@ -115,7 +128,9 @@ describe('the digest deploy flow', () => {
     expect((await call('GET', `/sites/${siteId}`)).json).toMatchObject({ published_deploy: { id } })
 
     // Everything is known now: nothing required, straight to ready.
-    const again = await call('POST', `/sites/${siteId}/deploys`, { body: { files: { 'index.html': sha1(index), 'css/a.css': sha1(css) }, branch: 'pr-3' } })
+    const again = await call('POST', `/sites/${siteId}/deploys`, {
+      body: { files: { 'index.html': sha1(index), 'css/a.css': sha1(css) }, branch: 'pr-3' },
+    })
     expect(again.json.required).toEqual([])
     const ready = await waitFor(String(again.json.id), 'ready')
     expect(ready).toMatchObject({ branch: 'pr-3', links: { alias: 'https://pr-3--docs.netlify.app' } })
@@ -129,7 +144,9 @@ describe('the digest deploy flow', () => {
     expect(empty.json.state).toBe('new')
     const id = String(empty.json.id)
     netlify.state.timing.diffMs = 300 // long enough to try an upload before the diff is done
-    const updated = await call('PUT', `/sites/${siteId}/deploys/${id}`, { body: { files: { 'index.html': sha1(known), 'new.txt': sha1(fresh) }, async: true } })
+    const updated = await call('PUT', `/sites/${siteId}/deploys/${id}`, {
+      body: { files: { 'index.html': sha1(known), 'new.txt': sha1(fresh) }, async: true },
+    })
     expect(updated.json.state).toBe('preparing')
     expect(updated.json.required).toBeUndefined()
     expect((await call('PUT', `/deploys/${id}/files/new.txt`, { raw: fresh })).status).toBe(422) // diff not done yet
@@ -150,10 +167,14 @@ describe('listing and deleting deploys', () => {
   /** A ready deploy of `listSite` serving `text` at /, with `extra` (branch, draft) in the create body. */
   async function readyDeploy(text: string, extra: Record<string, unknown> = {}): Promise<string> {
     const content = Buffer.from(text)
-    const created = await call('POST', `/sites/${listSite}/deploys`, { body: { files: { 'index.html': sha1(content) }, ...extra } })
+    const created = await call('POST', `/sites/${listSite}/deploys`, {
+      body: { files: { 'index.html': sha1(content) }, ...extra },
+    })
     const id = String(created.json.id)
-    if ((created.json.required as string[]).length) expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: content })).status).toBe(200)
-    for (let i = 0; i < 200 && (await call('GET', `/deploys/${id}`)).json.state !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    if ((created.json.required as string[]).length)
+      expect((await call('PUT', `/deploys/${id}/files/index.html`, { raw: content })).status).toBe(200)
+    for (let i = 0; i < 200 && (await call('GET', `/deploys/${id}`)).json.state !== 'ready'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5))
     return id
   }
 
@@ -165,11 +186,17 @@ describe('listing and deleting deploys', () => {
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push(await readyDeploy(`v${i}`, i % 2 ? { branch: 'pr-5' } : {}))
     const newestFirst = [...ids].reverse()
-    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=1`)).json).toEqual(newestFirst.slice(0, 2).map((id) => expect.objectContaining({ id })))
-    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=3`)).json).toEqual([expect.objectContaining({ id: newestFirst[4] })])
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=1`)).json).toEqual(
+      newestFirst.slice(0, 2).map((id) => expect.objectContaining({ id })),
+    )
+    expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=3`)).json).toEqual([
+      expect.objectContaining({ id: newestFirst[4] }),
+    ])
     expect((await call('GET', `/sites/${listSite}/deploys?per_page=2&page=4`)).json).toEqual([])
     expect((await call('GET', `/sites/${listSite}/deploys?per_page=500`)).json).toHaveLength(5)
-    const aliasDeploys = (await call('GET', `/sites/${listSite}/deploys?branch=pr-5`)).json as unknown as Array<Record<string, unknown>>
+    const aliasDeploys = (await call('GET', `/sites/${listSite}/deploys?branch=pr-5`)).json as unknown as Array<
+      Record<string, unknown>
+    >
     expect(aliasDeploys.map((deploy) => deploy.id)).toEqual([ids[3], ids[1]])
     expect(aliasDeploys[0]).toMatchObject({ branch: 'pr-5', context: 'branch-deploy', state: 'ready' })
 
@@ -189,13 +216,19 @@ describe('listing and deleting deploys', () => {
     const newer = await readyDeploy('preview two', { branch: 'pr-9' })
     expect(netlify.get(site, 'pr-9', '/').body?.toString()).toBe('preview two')
 
-    expect((await call('DELETE', `/sites/${listSite}/deploys/${production}`)).json).toMatchObject({ code: 422, message: expect.stringMatching(/published deploy/) })
+    expect((await call('DELETE', `/sites/${listSite}/deploys/${production}`)).json).toMatchObject({
+      code: 422,
+      message: expect.stringMatching(/published deploy/),
+    })
     expect((await call('DELETE', `/deploys/${production}`)).status).toBe(422)
     expect((await call('DELETE', `/sites/${siteId}/deploys/${newer}`)).status).toBe(404) // another site's path
     expect((await call('DELETE', `/sites/${listSite}/deploys/${newer}`, { token: 'other-team-token' })).status).toBe(404)
     expect((await call('DELETE', `/sites/${listSite}/deploys/${newer}`, { token: null })).status).toBe(401)
 
-    const deleted = await fetch(`${netlify.apiUrl}/sites/${listSite}/deploys/${newer}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
+    const deleted = await fetch(`${netlify.apiUrl}/sites/${listSite}/deploys/${newer}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
     expect(deleted.status).toBe(204)
     expect(await deleted.text()).toBe('')
     expect((await call('GET', `/deploys/${newer}`)).status).toBe(404)
@@ -215,7 +248,9 @@ describe('listing and deleting deploys', () => {
     try {
       const content = Buffer.from('known')
       await readyDeploy('known', { draft: true }) // now the site has the file: the next deploy goes straight to processing
-      const created = await call('POST', `/sites/${listSite}/deploys`, { body: { files: { 'index.html': sha1(content) }, branch: 'pr-10' } })
+      const created = await call('POST', `/sites/${listSite}/deploys`, {
+        body: { files: { 'index.html': sha1(content) }, branch: 'pr-10' },
+      })
       expect(created.json.state).toBe('processing')
       expect((await call('DELETE', `/sites/${listSite}/deploys/${String(created.json.id)}`)).status).toBe(204)
       await new Promise((resolve) => setTimeout(resolve, 150))
@@ -283,17 +318,31 @@ describe.skipIf(!NETLIFY_CLI)('netlify-cli against the stand-in', () => {
     netlify.state.addSite('cli-site')
     const guard = path.resolve(import.meta.dirname, '../bench/static-offline-guard.mjs')
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(NETLIFY_CLI as string, ['deploy', '--dir', 'site', '--site', 'cli-site', '--auth', TOKEN, '--no-build', '--prod', '--json'], {
-        cwd: dir,
-        env: { ...process.env, HOME: dir, NETLIFY_API_URL: netlify.url, NETLIFY_TEST_TRACK_URL: `${netlify.url}/telemetry/track`, NETLIFY_TEST_IDENTIFY_URL: `${netlify.url}/telemetry/identify`, NETLIFY_TEST_ERROR_REPORT_URL: `${netlify.url}/report-error`, NODE_OPTIONS: `--import ${guard}` },
-        stdio: 'ignore',
-      })
+      const child = spawn(
+        NETLIFY_CLI as string,
+        ['deploy', '--dir', 'site', '--site', 'cli-site', '--auth', TOKEN, '--no-build', '--prod', '--json'],
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            HOME: dir,
+            NETLIFY_API_URL: netlify.url,
+            NETLIFY_TEST_TRACK_URL: `${netlify.url}/telemetry/track`,
+            NETLIFY_TEST_IDENTIFY_URL: `${netlify.url}/telemetry/identify`,
+            NETLIFY_TEST_ERROR_REPORT_URL: `${netlify.url}/report-error`,
+            NODE_OPTIONS: `--import ${guard}`,
+          },
+          stdio: 'ignore',
+        },
+      )
       child.on('close', resolve)
     })
     expect(code).toBe(0)
     const site = netlify.state.siteByName('cli-site')!
     expect(site.publishedDeployId).toBeDefined()
     expect(netlify.get(site, 'production', '/').body?.toString()).toBe('<h1>from the cli</h1>')
-    expect(netlify.state.deploys.get(site.publishedDeployId!)?.uploads).toEqual(expect.arrayContaining(['index.html', 'css/a.css']))
+    expect(netlify.state.deploys.get(site.publishedDeployId!)?.uploads).toEqual(
+      expect.arrayContaining(['index.html', 'css/a.css']),
+    )
   }, 120_000)
 })

@@ -65,15 +65,38 @@ function client(options: { token?: string; maxAttempts?: number } = {}): Run {
   return { api, log, sleeps }
 }
 
-async function deploy(run: Run, target: DeployTarget = { kind: 'production' }, ref: { id?: string; name?: string } = { name: 'blog' }) {
+async function deploy(
+  run: Run,
+  target: DeployTarget = { kind: 'production' },
+  ref: { id?: string; name?: string } = { name: 'blog' },
+) {
   const digest = await digestDirectory(dir)
   const resolved = await resolveSite(run.api, ref, run.log)
-  return deploySite({ api: run.api, log: run.log, site: ref, digest, target, title: 'test deploy', deadline: Date.now() + 60_000, pollIntervalMs: 20, sleep: async (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) }, resolved.site, resolved.created)
+  return deploySite(
+    {
+      api: run.api,
+      log: run.log,
+      site: ref,
+      digest,
+      target,
+      title: 'test deploy',
+      deadline: Date.now() + 60_000,
+      pollIntervalMs: 20,
+      sleep: async (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    },
+    resolved.site,
+    resolved.created,
+  )
 }
 
 describe('digest deploys', () => {
   it('creates the site by name, uploads everything the first time, then nothing, then only the changed file', async () => {
-    await site({ 'index.html': '<h1>Home</h1>', 'about/index.html': '<h1>About</h1>', 'static/site.css': 'body{}', '404.html': 'not found' })
+    await site({
+      'index.html': '<h1>Home</h1>',
+      'about/index.html': '<h1>About</h1>',
+      'static/site.css': 'body{}',
+      '404.html': 'not found',
+    })
     const first = await deploy(client())
     expect(first.siteCreated).toBe(true)
     expect(first.uploaded).toBe(4)
@@ -95,7 +118,9 @@ describe('digest deploys', () => {
     netlify.requests.length = 0
     const third = await deploy(client())
     expect(third.uploaded).toBe(1)
-    expect(netlify.calls('uploadDeployFile').map((request) => request.path)).toEqual([`/deploys/${third.deploy.id}/files/about/index.html`])
+    expect(netlify.calls('uploadDeployFile').map((request) => request.path)).toEqual([
+      `/deploys/${third.deploy.id}/files/about/index.html`,
+    ])
     expect(netlify.get(blog, 'production', '/about/').body?.toString()).toBe('<h1>About us</h1>')
   })
 
@@ -136,7 +161,13 @@ describe('digest deploys', () => {
   })
 
   it('deploys _redirects and _headers as files, so Netlify applies them (forced rules win over files)', async () => {
-    await site({ 'index.html': 'home', 'old/index.html': 'stub', '_redirects': '/old/ /new/ 301!\n/gone/ /index.html 301\n', '_headers': '/*\n  X-Frame-Options: DENY\n', 'new/index.html': 'new' })
+    await site({
+      'index.html': 'home',
+      'old/index.html': 'stub',
+      _redirects: '/old/ /new/ 301!\n/gone/ /index.html 301\n',
+      _headers: '/*\n  X-Frame-Options: DENY\n',
+      'new/index.html': 'new',
+    })
     await deploy(client())
     const blog = netlify.state.siteByName('blog')!
     expect(netlify.get(blog, 'production', '/old/')).toMatchObject({ status: 301, location: '/new/' })
@@ -146,7 +177,7 @@ describe('digest deploys', () => {
 })
 
 describe('clear errors', () => {
-  it('names the token input and prints Netlify\'s message for a bad token', async () => {
+  it("names the token input and prints Netlify's message for a bad token", async () => {
     await site({ 'index.html': 'x' })
     const error = await deploy(client({ token: 'wrong-token' })).catch((e: unknown) => e)
     expect(error).toMatchObject({ input: 'netlify-auth-token', status: 401 })
@@ -239,7 +270,7 @@ describe('retries and cancellation', () => {
     expect(netlify.calls('cancelSiteDeploy')).toHaveLength(1)
   })
 
-  it('fails with Netlify\'s error_message when processing fails, and nothing is published', async () => {
+  it("fails with Netlify's error_message when processing fails, and nothing is published", async () => {
     await site({ 'index.html': 'x' })
     netlify.state.failProcessing = 'Post-processing failed: invalid _headers'
     const error = await deploy(client()).catch((e: unknown) => e)

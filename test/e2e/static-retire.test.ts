@@ -25,7 +25,12 @@ let dir: string
 /** The closing runs' working directory: empty. */
 let bare: string
 
-const netlifyInputs = { provider: 'netlify', 'netlify-auth-token': NETLIFY_TOKEN, 'netlify-site-name': 'blog', 'github-token': GITHUB_TOKEN }
+const netlifyInputs = {
+  provider: 'netlify',
+  'netlify-auth-token': NETLIFY_TOKEN,
+  'netlify-site-name': 'blog',
+  'github-token': GITHUB_TOKEN,
+}
 
 beforeEach(async () => {
   netlify = await startNetlifyStandin()
@@ -55,7 +60,13 @@ async function builtSite(html: string): Promise<void> {
 async function deployPreview(number: number, head: string, html: string): Promise<void> {
   await builtSite(html)
   github.state.repo('octo/blog').knownShas.add(head)
-  const run = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, 'pull_request', pullRequestPayload(number, head)) })
+  const run = harness({
+    workspace: dir,
+    inputs: { ...netlifyInputs, mode: 'deploy' },
+    netlifyApiUrl: netlify.apiUrl,
+    githubApiUrl: github.url,
+    context: await eventContext(dir, 'pull_request', pullRequestPayload(number, head)),
+  })
   await run.run()
   expect(run.outputs.get('url')).toBe(`https://pr-${number}--blog.netlify.app`)
 }
@@ -63,8 +74,19 @@ async function deployPreview(number: number, head: string, html: string): Promis
 async function deployProduction(html: string): Promise<string> {
   await builtSite(html)
   github.state.repo('octo/blog').knownShas.add(sha('main-tip'))
-  const push = await eventContext(dir, 'push', { ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } }, { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha('main-tip') })
-  const run = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy' }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: push })
+  const push = await eventContext(
+    dir,
+    'push',
+    { ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } },
+    { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha('main-tip') },
+  )
+  const run = harness({
+    workspace: dir,
+    inputs: { ...netlifyInputs, mode: 'deploy' },
+    netlifyApiUrl: netlify.apiUrl,
+    githubApiUrl: github.url,
+    context: push,
+  })
   await run.run()
   expect(run.outputs.get('url')).toBe('https://blog.netlify.app')
   return run.outputs.get('deploy-id') ?? ''
@@ -73,12 +95,20 @@ async function deployProduction(html: string): Promise<string> {
 async function closing(inputs: Record<string, string> = {}, options: { event?: string; fork?: boolean; number?: number } = {}) {
   const number = options.number ?? 7
   const payload = pullRequestPayload(number, sha('pr7-two'), { action: 'closed', merged: true, fork: options.fork })
-  return harness({ workspace: bare, inputs: { ...netlifyInputs, ...inputs }, netlifyApiUrl: netlify.apiUrl, githubApiUrl: github.url, context: await eventContext(dir, options.event ?? 'pull_request_target', payload) })
+  return harness({
+    workspace: bare,
+    inputs: { ...netlifyInputs, ...inputs },
+    netlifyApiUrl: netlify.apiUrl,
+    githubApiUrl: github.url,
+    context: await eventContext(dir, options.event ?? 'pull_request_target', payload),
+  })
 }
 
 const aliasDeploys = (alias: string) => netlify.state.deploysOf(blog).filter((deploy) => deploy.branch === alias)
-const deploymentsOf = (environment: string) => github.state.repo('octo/blog').deployments.filter((deployment) => deployment.environment === environment)
-const statusPosts = () => github.requests.filter((request) => request.method === 'POST' && /\/deployments\/\d+\/statuses$/.test(request.path))
+const deploymentsOf = (environment: string) =>
+  github.state.repo('octo/blog').deployments.filter((deployment) => deployment.environment === environment)
+const statusPosts = () =>
+  github.requests.filter((request) => request.method === 'POST' && /\/deployments\/\d+\/statuses$/.test(request.path))
 
 describe('a closed pull request takes its preview down', () => {
   it('deletes every deploy of pr-7, keeps production and other previews, deactivates the deployments and edits the one comment; a second run deletes nothing', async () => {
@@ -87,7 +117,10 @@ describe('a closed pull request takes its preview down', () => {
     await deployPreview(7, sha('pr7-two'), '<h1>preview two</h1>')
     await deployPreview(8, sha('pr8'), '<h1>other preview</h1>')
     expect(aliasDeploys('pr-7')).toHaveLength(2)
-    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['inactive', 'success'])
+    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual([
+      'inactive',
+      'success',
+    ])
     expect(github.state.comments('octo/blog', 7)[0]?.body).toContain('is ready')
     const created = netlify.calls('createSiteDeploy').length
 
@@ -106,9 +139,16 @@ describe('a closed pull request takes its preview down', () => {
     expect(netlify.calls('listSiteDeploys')[0]?.query).toMatchObject({ branch: 'pr-7', page: '1', per_page: '100' })
 
     // GitHub: every pr-7 deployment inactive, production and pr-8 untouched; one comment, edited.
-    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['inactive', 'inactive'])
-    expect(deploymentsOf('production').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['success'])
-    expect(deploymentsOf('pr-8 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['success'])
+    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual([
+      'inactive',
+      'inactive',
+    ])
+    expect(deploymentsOf('production').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual([
+      'success',
+    ])
+    expect(deploymentsOf('pr-8 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual([
+      'success',
+    ])
     const comments = github.state.comments('octo/blog', 7)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toMatch(/^<!-- django-deploy:static:blog -->/)
@@ -128,13 +168,17 @@ describe('a closed pull request takes its preview down', () => {
 
     // Again: nothing left, nothing deleted, nothing re-posted, still green.
     const statuses = statusPosts().length
-    const commentWrites = github.requests.filter((request) => request.method !== 'GET' && request.path.includes('/comments')).length
+    const commentWrites = github.requests.filter(
+      (request) => request.method !== 'GET' && request.path.includes('/comments'),
+    ).length
     const second = await closing()
     const again = await second.run()
     expect(again.retired?.netlify).toMatchObject({ found: 0, deleted: [], alreadyGone: [] })
     expect(netlify.calls('deleteSiteDeploy')).toHaveLength(2)
     expect(statusPosts()).toHaveLength(statuses)
-    expect(github.requests.filter((request) => request.method !== 'GET' && request.path.includes('/comments'))).toHaveLength(commentWrites)
+    expect(github.requests.filter((request) => request.method !== 'GET' && request.path.includes('/comments'))).toHaveLength(
+      commentWrites,
+    )
     expect(github.state.comments('octo/blog', 7)).toHaveLength(1)
     expect(second.log.text()).toMatch(/notice: Netlify: alias pr-7 of blog has no deploys: nothing to remove/)
     expect(second.summary.join('')).toContain('alias pr-7 had no deploys left to delete')
@@ -147,14 +191,17 @@ describe('a closed pull request takes its preview down', () => {
     expect(result.retired?.comment).toBe('none')
     expect(result.retired?.netlify.deleted).toEqual([])
     expect(github.state.comments('octo/blog', 9)).toEqual([])
-    expect(github.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/issues/9/comments'))).toEqual([])
+    expect(github.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/issues/9/comments'))).toEqual(
+      [],
+    )
     expect(aliasDeploys('pr-8')).toHaveLength(1)
   })
 
   it('pages through more than 100 deploys of the alias', async () => {
     await deployPreview(7, sha('pr7-one'), '<h1>preview</h1>')
     const known = [...(aliasDeploys('pr-7')[0]?.files ?? [])]
-    for (let i = 0; i < 120; i++) netlify.state.setFiles(netlify.state.createDeploy(blog, { draft: false, branch: 'pr-7', extra: {} }), new Map(known), false)
+    for (let i = 0; i < 120; i++)
+      netlify.state.setFiles(netlify.state.createDeploy(blog, { draft: false, branch: 'pr-7', extra: {} }), new Map(known), false)
     expect(aliasDeploys('pr-7')).toHaveLength(121)
 
     const result = await (await closing({ 'pr-comment': 'false', 'github-deployment': 'false' })).run()
@@ -167,7 +214,13 @@ describe('a closed pull request takes its preview down', () => {
     await deployPreview(7, sha('pr7-one'), '<h1>preview</h1>')
     netlify.fault({ operation: 'deleteSiteDeploy', action: { kind: 'drop-after' } })
     const waits: number[] = []
-    const run = harness({ workspace: bare, inputs: { ...netlifyInputs, 'pr-comment': 'false', 'github-deployment': 'false' }, netlifyApiUrl: netlify.apiUrl, context: await eventContext(dir, 'pull_request_target', pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })), sleep: async (ms) => void waits.push(ms) })
+    const run = harness({
+      workspace: bare,
+      inputs: { ...netlifyInputs, 'pr-comment': 'false', 'github-deployment': 'false' },
+      netlifyApiUrl: netlify.apiUrl,
+      context: await eventContext(dir, 'pull_request_target', pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })),
+      sleep: async (ms) => void waits.push(ms),
+    })
     const result = await run.run()
     expect(waits).toHaveLength(1)
     expect(netlify.calls('deleteSiteDeploy').map((request) => request.status)).toEqual([-1, 404])
@@ -175,10 +228,14 @@ describe('a closed pull request takes its preview down', () => {
     expect(aliasDeploys('pr-7')).toEqual([])
   })
 
-  it('fails with Netlify\'s message when a delete is refused, and leaves GitHub as it was (a re-run finishes)', async () => {
+  it("fails with Netlify's message when a delete is refused, and leaves GitHub as it was (a re-run finishes)", async () => {
     await deployPreview(7, sha('pr7-one'), '<h1>preview one</h1>')
     await deployPreview(7, sha('pr7-two'), '<h1>preview two</h1>')
-    netlify.fault({ operation: 'deleteSiteDeploy', action: { kind: 'status', status: 422, message: 'Deploy is locked' }, after: 1 })
+    netlify.fault({
+      operation: 'deleteSiteDeploy',
+      action: { kind: 'status', status: 422, message: 'Deploy is locked' },
+      after: 1,
+    })
     const statuses = statusPosts().length
     const failing = await closing()
     await expect(failing.run()).rejects.toThrow(/Netlify answered 422 \(Deploy is locked\) when asked to delete deploy/)
@@ -223,7 +280,9 @@ describe('what a closed pull request does not do', () => {
     const run = await closing({ 'netlify-auth-token': '', 'github-token': '' }, { event: 'pull_request', fork: true })
     const result = await run.run()
     expect(result.skipped).toMatch(/comes from a fork/)
-    expect(run.log.text()).toMatch(/warning: Pull request #7 was merged, but this run cannot remove its preview pr-7: .*pull_request_target/)
+    expect(run.log.text()).toMatch(
+      /warning: Pull request #7 was merged, but this run cannot remove its preview pr-7: .*pull_request_target/,
+    )
     expect(netlify.requests).toHaveLength(0)
     expect(github.requests).toHaveLength(0)
   })
@@ -241,7 +300,9 @@ describe('what a closed pull request does not do', () => {
     expect(log).toContain('GET /api/v1/sites/{site_id}/deploys?branch=pr-7&page=1&per_page=100')
     expect(log).toContain('DELETE /api/v1/sites/{site_id}/deploys/{deploy_id}')
     expect(log).toContain("Mark the GitHub deployments of 'pr-7 preview' inactive")
-    expect(run.summary.join('')).toContain('## Dry run: would remove alias pr-7 of blog: pull request #7 was merged (nothing was changed)')
+    expect(run.summary.join('')).toContain(
+      '## Dry run: would remove alias pr-7 of blog: pull request #7 was merged (nothing was changed)',
+    )
   })
 
   it('fails before any request when the comment or the deployments need a token and there is none', async () => {
@@ -255,7 +316,12 @@ describe('what a closed pull request does not do', () => {
 
   it('production: false keeps its meaning on a closed pull request (deploys to the alias as told)', async () => {
     await builtSite('<h1>after close</h1>')
-    const run = harness({ workspace: dir, inputs: { ...netlifyInputs, mode: 'deploy', production: 'false', 'pr-comment': 'false', 'github-deployment': 'false' }, netlifyApiUrl: netlify.apiUrl, context: await eventContext(dir, 'pull_request_target', pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })) })
+    const run = harness({
+      workspace: dir,
+      inputs: { ...netlifyInputs, mode: 'deploy', production: 'false', 'pr-comment': 'false', 'github-deployment': 'false' },
+      netlifyApiUrl: netlify.apiUrl,
+      context: await eventContext(dir, 'pull_request_target', pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })),
+    })
     const result = await run.run()
     expect(result.retired).toBeUndefined()
     expect(result.deployed?.url).toBe('https://pr-7--blog.netlify.app')
@@ -304,10 +370,17 @@ describe('the bundle on a closed pull request, run the way GitHub runs it', () =
     const result = await run(process.execPath, [bundle], { env, cwd: bare })
     const output = result.stdout + result.stderr
     expect(result.exitCode, output).toBe(0)
-    const outputs = Object.fromEntries([...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm)].map((match) => [match[1], match[3]]))
+    const outputs = Object.fromEntries(
+      [...(await readFile(outputFile, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm)].map((match) => [
+        match[1],
+        match[3],
+      ]),
+    )
     expect(outputs).toMatchObject({ url: '', 'deploy-id': '', 'files-uploaded': '0' })
     expect(aliasDeploys('pr-7')).toEqual([])
-    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual(['inactive'])
+    expect(deploymentsOf('pr-7 preview').map((deployment) => github.state.latestState('octo/blog', deployment.id))).toEqual([
+      'inactive',
+    ])
     expect(await readFile(summaryFile, 'utf8')).toContain('Removed pr-7--blog.netlify.app')
     expect(await readdir(bare)).toEqual([])
   })

@@ -71,13 +71,29 @@ export function harness(options: HarnessOptions): Harness {
 }
 
 /** An event context as GitHub would give it, from a payload. */
-export async function eventContext(dir: string, eventName: string, payload: object, env: Record<string, string> = {}): Promise<EventContext> {
+export async function eventContext(
+  dir: string,
+  eventName: string,
+  payload: object,
+  env: Record<string, string> = {},
+): Promise<EventContext> {
   const file = path.join(dir, `event-${eventName}-${Math.random().toString(36).slice(2)}.json`)
   await writeFile(file, JSON.stringify(payload))
-  return readEventContext({ GITHUB_REPOSITORY: 'octo/blog', GITHUB_EVENT_NAME: eventName, GITHUB_EVENT_PATH: file, GITHUB_RUN_ID: '99', GITHUB_SHA: 'f'.repeat(40), ...env })
+  return readEventContext({
+    GITHUB_REPOSITORY: 'octo/blog',
+    GITHUB_EVENT_NAME: eventName,
+    GITHUB_EVENT_PATH: file,
+    GITHUB_RUN_ID: '99',
+    GITHUB_SHA: 'f'.repeat(40),
+    ...env,
+  })
 }
 
-export function pullRequestPayload(number: number, headSha: string, options: { fork?: boolean; headRef?: string; action?: string; merged?: boolean } = {}): object {
+export function pullRequestPayload(
+  number: number,
+  headSha: string,
+  options: { fork?: boolean; headRef?: string; action?: string; merged?: boolean } = {},
+): object {
   const action = options.action ?? 'synchronize'
   return {
     action,
@@ -87,7 +103,11 @@ export function pullRequestPayload(number: number, headSha: string, options: { f
       state: action === 'closed' ? 'closed' : 'open',
       merged: options.merged ?? false,
       html_url: `https://github.com/octo/blog/pull/${number}`,
-      head: { sha: headSha, ref: options.headRef ?? 'new-theme', repo: { full_name: options.fork ? 'stranger/blog' : 'octo/blog' } },
+      head: {
+        sha: headSha,
+        ref: options.headRef ?? 'new-theme',
+        repo: { full_name: options.fork ? 'stranger/blog' : 'octo/blog' },
+      },
       base: { ref: 'main', repo: { full_name: 'octo/blog' } },
     },
     repository: { full_name: 'octo/blog', default_branch: 'main' },

@@ -11,9 +11,15 @@ import { parseActionFile } from './lib/parser.js'
  */
 function sourceText(action: string): string {
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : []))
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : [],
+    )
   const dir = path.join(ROOT, action, 'src')
-  return existsSync(dir) ? walk(dir).map((file) => readFileSync(file, 'utf8')).join('\n') : ''
+  return existsSync(dir)
+    ? walk(dir)
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n')
+    : ''
 }
 
 describe.each(ACTIONS)('%s/action.yml', (action) => {
@@ -49,7 +55,9 @@ describe.each(ACTIONS)('%s/action.yml', (action) => {
   it('reads like the parser reads it (the docs tables are generated from the same data)', () => {
     const { template } = parseActionFile(`${action}/action.yml`, content)
     const spec = readActionSpec(file)
-    expect(spec.inputs.map((input) => [input.name, input.required])).toEqual((template?.inputs ?? []).map((input) => [input.id, input.required === true]))
+    expect(spec.inputs.map((input) => [input.name, input.required])).toEqual(
+      (template?.inputs ?? []).map((input) => [input.id, input.required === true]),
+    )
     expect(spec.outputs.map((output) => output.name)).toEqual((template?.outputs ?? []).map((output) => output.id))
   })
 
@@ -61,10 +69,12 @@ describe.each(ACTIONS)('%s/action.yml', (action) => {
     }
   })
 
-  it("uses every input and output it declares (a name the code never reads is a lie in the docs)", () => {
+  it('uses every input and output it declares (a name the code never reads is a lie in the docs)', () => {
     const source = sourceText(action)
     const spec = readActionSpec(file)
-    const unused = [...spec.inputs, ...spec.outputs].map((entry) => entry.name).filter((name) => !source.includes(`'${name}'`) && !source.includes(`"${name}"`))
+    const unused = [...spec.inputs, ...spec.outputs]
+      .map((entry) => entry.name)
+      .filter((name) => !source.includes(`'${name}'`) && !source.includes(`"${name}"`))
     expect(unused, `${action}/src never names these as a string`).toEqual([])
   })
 })

@@ -4,7 +4,15 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACTIONS, ROOT } from '../../scripts/action-docs.js'
-import { changelogSection, compareVersions, floatingTags, parseVersion, publish, publishedChangelog, rewriteReadmeLinks } from '../../scripts/publish.js'
+import {
+  changelogSection,
+  compareVersions,
+  floatingTags,
+  parseVersion,
+  publish,
+  publishedChangelog,
+  rewriteReadmeLinks,
+} from '../../scripts/publish.js'
 import { copyFixture, freePort, makeTempDir, run, type RunResult } from '../support/index.js'
 import { parseActionFile } from './lib/parser.js'
 
@@ -26,7 +34,10 @@ async function bundle(action: string, out: string): Promise<void> {
   const entries: Array<[string, string]> = [['src/index.ts', out]]
   if (existsSync(path.join(ROOT, action, 'src', 'post.ts'))) entries.push(['src/post.ts', path.join(out, 'post')])
   for (const [entry, to] of entries) {
-    const result = await run(NCC, ['build', entry, '-o', to, '--license', 'licenses.txt', '--no-cache', '--quiet'], { cwd: path.join(ROOT, action), timeoutMs: 300_000 })
+    const result = await run(NCC, ['build', entry, '-o', to, '--license', 'licenses.txt', '--no-cache', '--quiet'], {
+      cwd: path.join(ROOT, action),
+      timeoutMs: 300_000,
+    })
     if (result.exitCode !== 0) throw new Error(`ncc build ${action}/${entry} failed:\n${result.stdout}${result.stderr}`)
   }
 }
@@ -74,15 +85,31 @@ describe.each(ACTIONS)('publishing %s to its own repository', (action) => {
   let published: string
 
   beforeAll(() => {
-    first = publish({ action, version: '1.0.0', remote: remotes.get(action) as string, dist: dists.get(action), repo: 'django-deploy/django-deploy-actions', log: () => undefined })
+    first = publish({
+      action,
+      version: '1.0.0',
+      remote: remotes.get(action) as string,
+      dist: dists.get(action),
+      repo: 'django-deploy/django-deploy-actions',
+      log: () => undefined,
+    })
     published = clone(action, 'v1.0.0')
   })
 
   it('holds exactly action.yml, dist/, README.md, LICENSE and CHANGELOG.md, tagged v1.0.0, v1.0 and v1', () => {
     expect(first).toMatchObject({ tag: 'v1.0.0', moved: ['v1.0', 'v1'], unchanged: false })
     const files = listFiles(published)
-    expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'action.yml'])
-    expect(files.filter((file) => file.startsWith('dist/')).sort()).toEqual(listFiles(dists.get(action) as string).map((file) => `dist/${file}`).sort())
+    expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'action.yml',
+    ])
+    expect(files.filter((file) => file.startsWith('dist/')).sort()).toEqual(
+      listFiles(dists.get(action) as string)
+        .map((file) => `dist/${file}`)
+        .sort(),
+    )
     const tags = git(published, ['tag', '--list']).split('\n').sort()
     expect(tags).toEqual(['v1', 'v1.0', 'v1.0.0'])
     for (const tag of tags) expect(git(published, ['rev-parse', `${tag}^{commit}`])).toBe(first.commit)
@@ -110,7 +137,9 @@ describe.each(ACTIONS)('publishing %s to its own repository', (action) => {
       expect(existsSync(path.join(published, target.replace(/[?#].*$/, ''))), `README.md links to ${target}`).toBe(true)
     }
     for (const target of targets.filter((link) => link.startsWith('https://github.com/django-deploy/django-deploy-actions/'))) {
-      expect(target).toMatch(new RegExp(`^https://github\\.com/django-deploy/django-deploy-actions/(blob|tree)/${git(ROOT, ['rev-parse', 'HEAD'])}/`))
+      expect(target).toMatch(
+        new RegExp(`^https://github\\.com/django-deploy/django-deploy-actions/(blob|tree)/${git(ROOT, ['rev-parse', 'HEAD'])}/`),
+      )
     }
     expect(readFileSync(path.join(published, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
     const changelog = readFileSync(path.join(published, 'CHANGELOG.md'), 'utf8')
@@ -126,15 +155,31 @@ describe.each(ACTIONS)('publishing %s to its own repository', (action) => {
   })
 
   it('publishes the same version again as a no-op, and refuses to change a published version', () => {
-    const again = publish({ action, version: '1.0.0', remote: remotes.get(action) as string, dist: dists.get(action), repo: 'django-deploy/django-deploy-actions', log: () => undefined })
+    const again = publish({
+      action,
+      version: '1.0.0',
+      remote: remotes.get(action) as string,
+      dist: dists.get(action),
+      repo: 'django-deploy/django-deploy-actions',
+      log: () => undefined,
+    })
     expect(again).toMatchObject({ unchanged: true, commit: first.commit, moved: [] })
     const changed = changedDist(action, 'changed')
-    expect(() => publish({ action, version: '1.0.0', remote: remotes.get(action) as string, dist: changed, log: () => undefined })).toThrow(/already published .* different content/)
+    expect(() =>
+      publish({ action, version: '1.0.0', remote: remotes.get(action) as string, dist: changed, log: () => undefined }),
+    ).toThrow(/already published .* different content/)
     expect(git(work, ['--git-dir', remotes.get(action) as string, 'rev-parse', 'v1.0.0^{commit}'])).toBe(first.commit)
   })
 
   it('a new version moves v1 (and v1.1) and keeps every older tag where it was', () => {
-    const second = publish({ action, version: '1.1.0', remote: remotes.get(action) as string, dist: changedDist(action, 'v1.1.0'), repo: 'django-deploy/django-deploy-actions', log: () => undefined })
+    const second = publish({
+      action,
+      version: '1.1.0',
+      remote: remotes.get(action) as string,
+      dist: changedDist(action, 'v1.1.0'),
+      repo: 'django-deploy/django-deploy-actions',
+      log: () => undefined,
+    })
     expect(second).toMatchObject({ tag: 'v1.1.0', moved: ['v1.1', 'v1'] })
     expect(second.commit).not.toBe(first.commit)
     const remote = remotes.get(action) as string
@@ -173,9 +218,21 @@ async function dryRun(action: string, entry: string): Promise<RunResult> {
   // Actions run `python3` from PATH (actions/setup-python on a runner); here Debian's, which has Django.
   await run('mkdir', ['-p', bin])
   await run('ln', ['-s', '/usr/bin/python3', path.join(bin, 'python3')])
-  const files = { GITHUB_OUTPUT: path.join(runner, 'output'), GITHUB_STEP_SUMMARY: path.join(runner, 'summary'), GITHUB_STATE: path.join(runner, 'state') }
+  const files = {
+    GITHUB_OUTPUT: path.join(runner, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(runner, 'summary'),
+    GITHUB_STATE: path.join(runner, 'state'),
+  }
   for (const file of Object.values(files)) writeFileSync(file, '')
-  const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: runner, RUNNER_TEMP: runner, GITHUB_WORKSPACE: workspace, ...files, 'INPUT_DRY-RUN': 'true', 'INPUT_WORKING-DIRECTORY': '.' }
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: runner,
+    RUNNER_TEMP: runner,
+    GITHUB_WORKSPACE: workspace,
+    ...files,
+    'INPUT_DRY-RUN': 'true',
+    'INPUT_WORKING-DIRECTORY': '.',
+  }
   if (action === 'action-static') Object.assign(env, { INPUT_PROVIDER: 'directory', 'INPUT_OUTPUT-DIR': '_site' })
   if (action === 'action-dokku') {
     const keyFile = path.join(runner, 'key')
@@ -190,7 +247,8 @@ async function dryRun(action: string, entry: string): Promise<RunResult> {
       INPUT_TIMEOUT: '1',
     })
   }
-  if (action === 'action-cloudrun') Object.assign(env, { 'INPUT_PROJECT-ID': 'demo-proj', INPUT_REGION: 'europe-west1', INPUT_SERVICE: 'blog' })
+  if (action === 'action-cloudrun')
+    Object.assign(env, { 'INPUT_PROJECT-ID': 'demo-proj', INPUT_REGION: 'europe-west1', INPUT_SERVICE: 'blog' })
   return run(process.execPath, [entry], { cwd: workspace, env, timeoutMs: 120_000 })
 }
 
@@ -218,7 +276,12 @@ describe('README links and the CHANGELOG in the published repository', () => {
     repo: 'o/mono',
     ref: 'abc123',
     published: new Set(['action.yml', 'README.md', 'LICENSE', 'CHANGELOG.md']),
-    exists: (file: string) => (['SECURITY.md', 'docs/x.md', 'action-dokku/src/main.ts'].includes(file) ? ('file' as const) : file === 'docs' ? ('dir' as const) : undefined),
+    exists: (file: string) =>
+      ['SECURITY.md', 'docs/x.md', 'action-dokku/src/main.ts'].includes(file)
+        ? ('file' as const)
+        : file === 'docs'
+          ? ('dir' as const)
+          : undefined,
   }
 
   it('keeps links to published files, makes links into the monorepo absolute at the released commit, and leaves code blocks alone', () => {
@@ -247,7 +310,29 @@ describe('README links and the CHANGELOG in the published repository', () => {
   })
 
   it("extracts one action's part of CHANGELOG.md, headings one level up, and a version's section as release notes", () => {
-    const changelog = ['# Changelog', '', 'intro', '', '## action-dokku', '', '### [Unreleased]', '', '#### Fixed', '- a', '', '### [1.0.0] - 2026-01-01', '', '#### Added', '- first', '', '## action-static', '', '### [Unreleased]', '- s', ''].join('\n')
+    const changelog = [
+      '# Changelog',
+      '',
+      'intro',
+      '',
+      '## action-dokku',
+      '',
+      '### [Unreleased]',
+      '',
+      '#### Fixed',
+      '- a',
+      '',
+      '### [1.0.0] - 2026-01-01',
+      '',
+      '#### Added',
+      '- first',
+      '',
+      '## action-static',
+      '',
+      '### [Unreleased]',
+      '- s',
+      '',
+    ].join('\n')
     const own = publishedChangelog(changelog, 'action-dokku')
     expect(own).toContain('## [Unreleased]\n\n### Fixed\n- a')
     expect(own).toContain('## [1.0.0] - 2026-01-01\n\n### Added\n- first')
@@ -257,6 +342,15 @@ describe('README links and the CHANGELOG in the published repository', () => {
   })
 
   it('requires a changelog section for the version when asked (the release workflow asks)', () => {
-    expect(() => publish({ action: 'action-static', version: '9.9.9', remote: path.join(ROOT, 'nonexistent.git'), dist: path.join(ROOT, 'action-static'), requireChangelog: true, log: () => undefined })).toThrow(/no '### \[9\.9\.9\]' section/)
+    expect(() =>
+      publish({
+        action: 'action-static',
+        version: '9.9.9',
+        remote: path.join(ROOT, 'nonexistent.git'),
+        dist: path.join(ROOT, 'action-static'),
+        requireChangelog: true,
+        log: () => undefined,
+      }),
+    ).toThrow(/no '### \[9\.9\.9\]' section/)
   })
 })

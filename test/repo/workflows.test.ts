@@ -13,7 +13,8 @@ import { checkWorkflow } from './lib/workflow-check.js'
 const WORKFLOWS = path.join(ROOT, '.github', 'workflows')
 const files = readdirSync(WORKFLOWS).filter((name) => /\.ya?ml$/.test(name))
 // Read when a test needs it: an action.yml that does not parse fails those tests, not the whole file.
-const specs = (): Map<string, ActionSpec> => new Map(ACTIONS.map((action) => [action, readActionSpec(path.join(ROOT, action, 'action.yml'))]))
+const specs = (): Map<string, ActionSpec> =>
+  new Map(ACTIONS.map((action) => [action, readActionSpec(path.join(ROOT, action, 'action.yml'))]))
 
 type Mapping = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 const load = (name: string): Mapping => parse(readFileSync(path.join(WORKFLOWS, name), 'utf8')) as Mapping
@@ -26,7 +27,7 @@ describe.each(files)('.github/workflows/%s', (name) => {
     expect(workflowErrors(name, text)).toEqual([])
   })
 
-  it("uses only inputs and outputs our actions have, and gives their required inputs", () => {
+  it('uses only inputs and outputs our actions have, and gives their required inputs', () => {
     expect(checkWorkflow(text, specs()).problems).toEqual([])
   })
 
@@ -46,7 +47,8 @@ describe.each(files)('.github/workflows/%s', (name) => {
 
   it('never puts an expression inside a run: script (values go through env:)', () => {
     for (const job of Object.values(load(name).jobs as Record<string, Mapping>)) {
-      for (const step of steps(job).filter((candidate) => typeof candidate.run === 'string')) expect(step.run, step.name).not.toMatch(/\$\{\{/)
+      for (const step of steps(job).filter((candidate) => typeof candidate.run === 'string'))
+        expect(step.run, step.name).not.toMatch(/\$\{\{/)
     }
   })
 })

@@ -83,7 +83,14 @@ export const GIT_ENV: NodeJS.ProcessEnv = {
 
 /** Run git with GIT_ENV in `cwd`; throws with git's output on failure; returns stdout. */
 export async function git(cwd: string, args: readonly string[]): Promise<string> {
-  const result = mustSucceed(await run('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV, timeoutMs: 60_000 }), `git ${args.join(' ')}`)
+  const result = mustSucceed(
+    await run('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
+      cwd,
+      env: GIT_ENV,
+      timeoutMs: 60_000,
+    }),
+    `git ${args.join(' ')}`,
+  )
   return result.stdout.trim()
 }
 

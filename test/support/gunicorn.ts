@@ -142,7 +142,9 @@ async function startOnce(appDir: string, wsgiModule: string, port: number, optio
     }
     if (Date.now() > deadline) {
       await stop()
-      throw new Error(`gunicorn ${wsgiModule} (in ${appDir}) did not answer ${readyUrl} within ${options.startTimeoutMs ?? 60_000} ms:\n${log.slice(-8000)}`)
+      throw new Error(
+        `gunicorn ${wsgiModule} (in ${appDir}) did not answer ${readyUrl} within ${options.startTimeoutMs ?? 60_000} ms:\n${log.slice(-8000)}`,
+      )
     }
     try {
       const response = await fetch(readyUrl, { redirect: 'manual', signal: AbortSignal.timeout(5_000) })

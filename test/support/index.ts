@@ -1,5 +1,14 @@
 /** The test bed: real Python, PostgreSQL, gunicorn and git around the fixtures in test/fixtures/. */
-export { PYTHON, findAppDir, manage, pythonEnv, runPython, type EnvOverrides, type ManageOptions, type PythonOptions } from './python.js'
+export {
+  PYTHON,
+  findAppDir,
+  manage,
+  pythonEnv,
+  runPython,
+  type EnvOverrides,
+  type ManageOptions,
+  type PythonOptions,
+} from './python.js'
 export { createDatabase, dropDatabase, postgres, psql, uniqueDatabaseName, type PostgresInfo } from './postgres.js'
 export { GUNICORN, startGunicorn, type GunicornOptions, type GunicornServer } from './gunicorn.js'
 export { freePort } from './ports.js'

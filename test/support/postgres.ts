@@ -33,7 +33,14 @@ export async function findPostgresBinDir(): Promise<string> {
     /* no Debian layout */
   }
   for (const dir of candidates) {
-    const ok = await Promise.all(SERVER_PROGRAMS.map((p) => access(join(dir, p), constants.X_OK).then(() => true, () => false)))
+    const ok = await Promise.all(
+      SERVER_PROGRAMS.map((p) =>
+        access(join(dir, p), constants.X_OK).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    )
     if (ok.every(Boolean)) return dir
   }
   throw new Error(
@@ -135,10 +142,14 @@ export async function startCluster(baseDir: string): Promise<Cluster> {
   let lastError = ''
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort()
-    const started = await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`, 'start'], {
-      ...asServer,
-      timeoutMs: 90_000,
-    })
+    const started = await run(
+      join(binDir, 'pg_ctl'),
+      ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`, 'start'],
+      {
+        ...asServer,
+        timeoutMs: 90_000,
+      },
+    )
     if (started.exitCode === 0) {
       const info: PostgresInfo = {
         host: '127.0.0.1',
@@ -160,13 +171,17 @@ export async function startCluster(baseDir: string): Promise<Cluster> {
 
 /** Stop the server immediately (its data is thrown away). The caller deletes baseDir. */
 export async function stopCluster(cluster: Cluster): Promise<void> {
-  const stopped = await run(join(cluster.info.binDir, 'pg_ctl'), ['-D', cluster.dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], {
-    env: serverEnv(),
-    uid: cluster.runAs?.uid,
-    gid: cluster.runAs?.gid,
-    cwd: cluster.baseDir,
-    timeoutMs: 60_000,
-  }).catch(() => undefined)
+  const stopped = await run(
+    join(cluster.info.binDir, 'pg_ctl'),
+    ['-D', cluster.dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'],
+    {
+      env: serverEnv(),
+      uid: cluster.runAs?.uid,
+      gid: cluster.runAs?.gid,
+      cwd: cluster.baseDir,
+      timeoutMs: 60_000,
+    },
+  ).catch(() => undefined)
   if (stopped?.exitCode !== 0) await killPostmaster(cluster.dataDir)
 }
 
@@ -210,7 +225,12 @@ let counter = 0
 
 /** A database name: the prefix (lowercased, [a-z0-9_] only) plus a unique suffix, at most 63 characters. */
 export function uniqueDatabaseName(prefix = 'test'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z_]+/, '').slice(0, 30) || 'test'
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^[^a-z_]+/, '')
+      .slice(0, 30) || 'test'
   counter += 1
   return `${clean}_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`
 }
@@ -232,7 +252,10 @@ export async function createDatabase(prefix = 'test'): Promise<string> {
   const info = await postgres()
   const name = uniqueDatabaseName(prefix)
   mustSucceed(
-    await run(join(info.binDir, 'createdb'), [...connectionArgs(info), '--encoding=UTF8', name], { env: clientEnv(), timeoutMs: 60_000 }),
+    await run(join(info.binDir, 'createdb'), [...connectionArgs(info), '--encoding=UTF8', name], {
+      env: clientEnv(),
+      timeoutMs: 60_000,
+    }),
     `createdb ${name}`,
   )
   return `postgres://${info.user}@${info.host}:${info.port}/${name}`
@@ -243,7 +266,10 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const info = await postgres()
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1))
   mustSucceed(
-    await run(join(info.binDir, 'dropdb'), [...connectionArgs(info), '--if-exists', '--force', name], { env: clientEnv(), timeoutMs: 60_000 }),
+    await run(join(info.binDir, 'dropdb'), [...connectionArgs(info), '--if-exists', '--force', name], {
+      env: clientEnv(),
+      timeoutMs: 60_000,
+    }),
     `dropdb ${name}`,
   )
 }

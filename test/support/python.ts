@@ -9,7 +9,8 @@ export const PYTHON = '/usr/bin/python3'
  * Variables removed from the environment Python code runs in, so a developer's shell (or CI's)
  * cannot change what a fixture does: settings selection, database, secrets, virtualenvs.
  */
-const SCRUBBED = /^(DJANGO_.*|DATABASE_URL|SECRET_KEY|DEBUG|ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|STATIC_ROOT|STATIC_URL|MEDIA_ROOT|MEDIA_URL|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|PYTHONSAFEPATH|VIRTUAL_ENV|CONDA_PREFIX|PIPENV_.*|POETRY_.*|UV_.*|EXAMPLE_BROKEN_LINK|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|PORT)$/
+const SCRUBBED =
+  /^(DJANGO_.*|DATABASE_URL|SECRET_KEY|DEBUG|ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|STATIC_ROOT|STATIC_URL|MEDIA_ROOT|MEDIA_URL|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|PYTHONSAFEPATH|VIRTUAL_ENV|CONDA_PREFIX|PIPENV_.*|POETRY_.*|UV_.*|EXAMPLE_BROKEN_LINK|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|PORT)$/
 
 export type EnvOverrides = Record<string, string | undefined>
 
@@ -33,7 +34,18 @@ export function pythonEnv(overrides: EnvOverrides = {}): NodeJS.ProcessEnv {
   return env
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.nox', 'staticfiles', 'media', 'static'])
+const SKIP_DIRS = new Set([
+  '.git',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.nox',
+  'staticfiles',
+  'media',
+  'static',
+])
 
 /**
  * The directory holding manage.py under `projectDir`: the shallowest one, at most 3 levels deep
@@ -53,12 +65,15 @@ export async function findAppDir(projectDir: string): Promise<string> {
       }
       for (const entry of entries) {
         if (entry.isFile() && entry.name === 'manage.py') found.push(dir)
-        else if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) next.push(join(dir, entry.name))
+        else if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.'))
+          next.push(join(dir, entry.name))
       }
     }
     if (found.length === 1) return found[0] as string
     if (found.length > 1) {
-      throw new Error(`several manage.py files at the same depth under ${projectDir}: ${found.map((d) => relative(projectDir, d) || '.').join(', ')}`)
+      throw new Error(
+        `several manage.py files at the same depth under ${projectDir}: ${found.map((d) => relative(projectDir, d) || '.').join(', ')}`,
+      )
     }
     level = next
   }

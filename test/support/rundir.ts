@@ -142,7 +142,11 @@ export async function stopRecordedProcesses(runDir: string): Promise<void> {
   const alive: number[] = []
   for (const name of names) {
     try {
-      const record = JSON.parse(await readFile(join(runDir, 'pids', name), 'utf8')) as { pid: number; marker: string; startTime: string }
+      const record = JSON.parse(await readFile(join(runDir, 'pids', name), 'utf8')) as {
+        pid: number
+        marker: string
+        startTime: string
+      }
       const sameProcess =
         isAlive(record.pid) &&
         (await processStartTime(record.pid)) === record.startTime &&

@@ -55327,7 +55327,7 @@ class MemoryLogger {
  */
 /** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
 function markdown_text(value) {
-    return oneLine(value)
+    return (oneLine(value)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -55337,7 +55337,7 @@ function markdown_text(value) {
         .replace(/^([-+#])/, '\\$1')
         .replace(/^(\d+)([.)])/, '$1\\$2')
         // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060');
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
 }
 /** An inline code span that holds any text, including backticks. */
 function code(value) {
@@ -55733,7 +55733,10 @@ function output_cleanLine(line) {
 }
 /** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
 function output_lines(text) {
-    return text.split('\n').map(output_cleanLine).filter((line) => line !== '');
+    return text
+        .split('\n')
+        .map(output_cleanLine)
+        .filter((line) => line !== '');
 }
 /** The messages of ` !     ` lines, in order. */
 function output_dokkuErrors(text) {
@@ -55757,7 +55760,9 @@ class client_DokkuCommandError extends errors_ActionError {
     result;
     constructor(args, result, hint) {
         const said = output_dokkuErrors(result.stderr);
-        const text = said.length > 0 ? said.join(' / ') : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
+        const text = said.length > 0
+            ? said.join(' / ')
+            : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
         super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
         this.args = args;
         this.result = result;
@@ -56038,7 +56043,9 @@ function parseHostKeys(text, host, port, insecure) {
             throw new InputError(HOST_KEY_INPUT, `line ${number} is neither a known_hosts line nor a SHA256 fingerprint: '${preview(line)}'.`, hostKeyHint(host, port));
         }
         if (ALGORITHMS_BY_KEY_TYPE[keyType] === undefined) {
-            const why = keyType === 'ssh-dss' ? 'DSA host keys are obsolete and not accepted' : `'${keyType}' is not a host key type we can verify`;
+            const why = keyType === 'ssh-dss'
+                ? 'DSA host keys are obsolete and not accepted'
+                : `'${keyType}' is not a host key type we can verify`;
             throw new InputError(HOST_KEY_INPUT, `line ${number}: ${why}.`, 'Pin an ed25519, ECDSA or RSA host key of the server (ssh-keyscan -t ed25519 HOST).');
         }
         const blob = decodeKey(base64, keyType, number);
@@ -56115,7 +56122,10 @@ function hashedMatches(entry, name) {
     return expected.length === actual.length && (0,external_node_crypto_.timingSafeEqual)(expected, actual);
 }
 function wildcardMatch(pattern, text) {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const regex = new RegExp(`^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`);
     return regex.test(text);
 }
 /** Host-key algorithms to offer, so the server presents a key type we have a pin for. */
@@ -56155,7 +56165,9 @@ function sameBytes(a, b) {
 }
 /** Fingerprints of the pins, for error messages (never secret: they are public keys). */
 function describePins(policy) {
-    return policy.pins.map((pin) => (pin.kind === 'key' ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})` : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`));
+    return policy.pins.map((pin) => pin.kind === 'key'
+        ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})`
+        : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`);
 }
 
 // EXTERNAL MODULE: ../node_modules/ssh2/lib/index.js
@@ -56221,7 +56233,10 @@ function normalise(input) {
         const [, begin, body, end] = armoured;
         text = `${begin}\n${(body ?? '').replace(/ /g, '\n')}\n${end}`;
     }
-    return `${text.split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+    return `${text
+        .split('\n')
+        .map((line) => line.trimEnd())
+        .join('\n')}\n`;
 }
 function checkType(key) {
     if (key.type === 'ssh-dss') {
@@ -56278,14 +56293,32 @@ function ed25519ToOpenSsh(key) {
     const type = Buffer.from('ssh-ed25519');
     const publicBlob = concat([sshString(type), sshString(pub)]);
     const check = (0,external_node_crypto_.randomBytes)(4);
-    let privateSection = concat([check, check, sshString(type), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(Buffer.alloc(0))]);
+    let privateSection = concat([
+        check,
+        check,
+        sshString(type),
+        sshString(pub),
+        sshString(Buffer.concat([seed, pub])),
+        sshString(Buffer.alloc(0)),
+    ]);
     const padding = [];
     for (let i = 1; (privateSection.length + padding.length) % 8 !== 0; i++)
         padding.push(i);
     privateSection = Buffer.concat([privateSection, Buffer.from(padding)]);
     const none = Buffer.from('none');
-    const body = concat([Buffer.from('openssh-key-v1\0', 'latin1'), sshString(none), sshString(none), sshString(Buffer.alloc(0)), uint32(1), sshString(publicBlob), sshString(privateSection)]);
-    const base64 = body.toString('base64').replace(/(.{70})/g, '$1\n').replace(/\n$/, '');
+    const body = concat([
+        Buffer.from('openssh-key-v1\0', 'latin1'),
+        sshString(none),
+        sshString(none),
+        sshString(Buffer.alloc(0)),
+        uint32(1),
+        sshString(publicBlob),
+        sshString(privateSection),
+    ]);
+    const base64 = body
+        .toString('base64')
+        .replace(/(.{70})/g, '$1\n')
+        .replace(/\n$/, '');
     return `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 function uint32(value) {
@@ -56421,7 +56454,15 @@ function target_displayTarget(target) {
 
 
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
-const RESERVED_CONFIG = new Set(['PORT', 'GIT_REV', 'DOKKU_PROXY_PORT', 'DOKKU_PROXY_SSL_PORT', 'DOKKU_APP_TYPE', 'DOKKU_APP_RESTORE', 'DJANGO_DEPLOY_MANAGED_CONFIG']);
+const RESERVED_CONFIG = new Set([
+    'PORT',
+    'GIT_REV',
+    'DOKKU_PROXY_PORT',
+    'DOKKU_PROXY_SSL_PORT',
+    'DOKKU_APP_TYPE',
+    'DOKKU_APP_RESTORE',
+    'DJANGO_DEPLOY_MANAGED_CONFIG',
+]);
 function readInputs(source, setSecret) {
     const read = new InputReader(source);
     // Secrets first, masked before anything can echo them.
@@ -56468,7 +56509,7 @@ function readInputs(source, setSecret) {
     const letsencrypt = read.boolean('letsencrypt', false);
     const domains = readDomains(read.raw('domains'));
     if (letsencrypt && domains.length === 0) {
-        throw new InputError('letsencrypt', 'needs at least one domain: certificates are issued for the app\'s domains.', 'Add your domain(s) to the domains input.');
+        throw new InputError('letsencrypt', "needs at least one domain: certificates are issued for the app's domains.", 'Add your domain(s) to the domains input.');
     }
     const letsencryptEmail = read.optional('letsencrypt-email');
     if (letsencryptEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(letsencryptEmail)) {
@@ -56502,13 +56543,20 @@ function readInputs(source, setSecret) {
 }
 /** git check-ref-format rules that matter here, plus "no spaces": Dokku passes git:* arguments unquoted. */
 function checkBranch(branch) {
+    const bad = 
     // eslint-disable-next-line no-control-regex
-    const bad = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) || branch.split('/').some((part) => part.startsWith('.'));
+    /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) ||
+        branch.split('/').some((part) => part.startsWith('.'));
     if (bad)
         throw new InputError('branch', `'${branch}' is not a valid git branch name.`, 'Use the branch Dokku deploys from, e.g. main or master (dokku git:report APP).');
 }
 function readDomains(text) {
-    const domains = [...new Set(text.split(/[\s,]+/).map((domain) => domain.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
+    const domains = [
+        ...new Set(text
+            .split(/[\s,]+/)
+            .map((domain) => domain.trim().toLowerCase().replace(/\.$/, ''))
+            .filter(Boolean)),
+    ];
     for (const domain of domains) {
         if (/^[a-z][a-z0-9+.-]*:\/\//.test(domain))
             throw new InputError('domains', `'${domain}' is a URL; list bare domain names.`, 'Write app.example.com, not https://app.example.com.');
@@ -56519,7 +56567,11 @@ function readDomains(text) {
     return domains;
 }
 function readWorkingDirectory(text) {
-    const normalised = text.replaceAll('\\', '/').replace(/\/+$/, '').replace(/^(\.\/)+/, '').replace(/^\.$/, '');
+    const normalised = text
+        .replaceAll('\\', '/')
+        .replace(/\/+$/, '')
+        .replace(/^(\.\/)+/, '')
+        .replace(/^\.$/, '');
     if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
         throw new InputError('working-directory', `'${text}' must be a folder inside the repository.`, 'Give a path relative to the repository root, e.g. apps/blog.');
     }
@@ -56610,7 +56662,10 @@ const variables_OVERLAY_VARIABLES = [
     own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
 ];
 /** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [variable.name, ...variable.aliases]);
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
 function overlayVariable(name) {
     const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
     if (!found)
@@ -57050,7 +57105,16 @@ class git_GitError extends Error {
     }
 }
 /** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = (/* unused pure expression or super */ null && (['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX']));
+const SCRUBBED = (/* unused pure expression or super */ null && ([
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+]));
 function git_gitEnvironment(indexFile, extra = {}) {
     const env = {};
     for (const name of SCRUBBED)
@@ -57144,7 +57208,10 @@ function paths_normalizeSubdirectory(value, input) {
         });
     }
     if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, { input, hint: 'Point it at a folder of your project instead.' });
+        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+            input,
+            hint: 'Point it at a folder of your project instead.',
+        });
     }
     return segments.join('/');
 }
@@ -57161,7 +57228,7 @@ function paths_checkGeneratedPath(path) {
     }
     if (paths_isSecretPath(path)) {
         throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: 'Credentials belong in the deploy target\'s secret store (Secret Manager, Dokku config), never in the deployed files.',
+            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
         });
     }
 }
@@ -57253,11 +57320,14 @@ async function base_headTree(repo, prefix, input) {
         return oid;
     const shortHead = repo.head.slice(0, 12);
     if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, { input, hint: 'Point it at the folder that holds manage.py.' });
+        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds manage.py.',
+        });
     if (type === 'commit') {
         throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
             input,
-            hint: 'Deploy from the submodule\'s own repository, or check it out with `submodules: true` and use `source: working-tree`.',
+            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
         });
     }
     const onDisk = await stat(join(repo.topLevel, prefix)).catch(() => undefined);
@@ -57269,7 +57339,7 @@ async function base_headTree(repo, prefix, input) {
     }
     throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
         input,
-        hint: 'Give the path relative to the repository root, e.g. \'backend\' for backend/manage.py.',
+        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
     });
 }
 async function base_snapshotTree(repo, indexedGit, prefix, input) {
@@ -57277,7 +57347,10 @@ async function base_snapshotTree(repo, indexedGit, prefix, input) {
     if (prefix) {
         const onDisk = await stat(join(repo.topLevel, prefix)).catch(() => undefined);
         if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, { input, hint: 'Give the path relative to the repository root.' });
+            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
+                input,
+                hint: 'Give the path relative to the repository root.',
+            });
         }
     }
     const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
@@ -57367,14 +57440,21 @@ async function commit_commitTree(git, request) {
     const baseAuthor = source?.author ?? fallback;
     const baseCommitter = source?.committer ?? fallback;
     const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer ? { ...request.committer, date: request.committer.date ?? baseCommitter.date } : baseCommitter;
+    const committer = request.committer
+        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+        : baseCommitter;
     const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
     // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, { input: ensureNewline(request.message(source)), env: identityEnvironment(author, committer) });
+    const commit = await git.text(args, {
+        input: ensureNewline(request.message(source)),
+        env: identityEnvironment(author, committer),
+    });
     return { commit, parent: parent?.commit ?? null, unchanged: false };
 }
 async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { okExitCodes: [1, 128] });
+    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+        okExitCodes: [1, 128],
+    });
     const commit = result.stdout.trim();
     if (result.exitCode !== 0 || commit === '') {
         throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
@@ -57529,7 +57609,10 @@ async function temp_withTempDir(root, label, fn) {
 async function repository_openRepository(runner, repoRoot, input, tempRoot) {
     await requireDirectory(repoRoot, input);
     const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], { cwd: repoRoot, env: gitEnvironment() })
+        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        env: gitEnvironment(),
+    })
         .catch((error) => {
         if (error.code !== 'ENOENT')
             throw error;
@@ -57561,7 +57644,10 @@ async function requireDirectory(path, input) {
         });
     }
     if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, { input, hint: 'Point it at the folder that holds your project.' });
+        throw new ActionError(`'${path}' is a file, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds your project.',
+        });
 }
 async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     if (/dubious ownership/i.test(stderr)) {
@@ -57584,11 +57670,20 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
     // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
     // objects go into a throwaway repository so the rest of the pipeline is the same.
     const gitDir = join(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], { env: gitEnvironment() });
+    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+        env: gitEnvironment(),
+    });
     if (init.exitCode !== 0)
         throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
     const topLevel = await realpath(repoRoot);
-    return { git: new Git(runner, { gitDir, workTree: topLevel }), topLevel, prefix: '', head: null, shallow: false, temporary: true };
+    return {
+        git: new Git(runner, { gitDir, workTree: topLevel }),
+        topLevel,
+        prefix: '',
+        head: null,
+        shallow: false,
+        temporary: true,
+    };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
@@ -57596,7 +57691,15 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
 
 async function status_uncommittedChanges(git, prefix) {
     // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--', prefix || '.']);
+    const { stdout } = await git.run([
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=normal',
+        '--',
+        prefix || '.',
+    ]);
     const changed = [];
     const untracked = [];
     const records = splitNul(stdout);
@@ -57698,7 +57801,15 @@ async function assemble(repo, options, input, started) {
             uncommitted,
             shallow: repo.shallow,
             stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({ repo, requested, source, excluded: composed.excluded, submodules: stats.submodules, uncommitted, subdirectory }),
+            warnings: warningsFor({
+                repo,
+                requested,
+                source,
+                excluded: composed.excluded,
+                submodules: stats.submodules,
+                uncommitted,
+                subdirectory,
+            }),
         };
     });
 }
@@ -57712,7 +57823,10 @@ function warningsFor(facts) {
     const { changed, untracked } = facts.uncommitted;
     if (changed.length + untracked.length > 0) {
         const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [changed.length ? `${changed.length} modified (${list(changed)})` : '', untracked.length ? `${untracked.length} untracked (${list(untracked)})` : ''];
+        const parts = [
+            changed.length ? `${changed.length} modified (${list(changed)})` : '',
+            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+        ];
         warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
     }
     if (facts.excluded.length)
@@ -57786,12 +57900,24 @@ async function diffTrees(options) {
     const git = new Git(options.runner, { gitDir: options.gitDir });
     // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
     const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }));
-    for (const [name, revision] of [['from', from], ['to', options.to]]) {
+    for (const [name, revision] of [
+        ['from', from],
+        ['to', options.to],
+    ]) {
         const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] });
         if (exists.exitCode !== 0)
             throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`);
     }
-    const { stdout } = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--name-status', '--end-of-options', from, options.to]);
+    const { stdout } = await git.run([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--no-renames',
+        '--name-status',
+        '--end-of-options',
+        from,
+        options.to,
+    ]);
     const records = splitNul(stdout);
     const changes = [];
     for (let index = 0; index + 1 < records.length; index += 2) {
@@ -57806,7 +57932,9 @@ function summarize(changes) {
     const deleted = count('deleted');
     const modified = changes.length - added - deleted;
     const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean);
-    const summary = changes.length === 0 ? 'no files changed' : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
+    const summary = changes.length === 0
+        ? 'no files changed'
+        : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
     return { changes, added, modified, deleted, summary };
 }
 
@@ -57843,12 +57971,16 @@ function gitEnv(bridge) {
 }
 /** The repository's git directory, or undefined when the folder is not in a git repository. */
 async function gitDirOf(runner, repoRoot) {
-    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], { env: { GIT_DIR: undefined, LC_ALL: 'C' } });
+    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
+        env: { GIT_DIR: undefined, LC_ALL: 'C' },
+    });
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 /** Bring the deployed commit (and only it: --depth=1) into the local object store. */
 async function fetchCommit(context, gitDir, sha) {
-    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], { env: gitEnv(context.bridge) });
+    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
+        env: gitEnv(context.bridge),
+    });
     if (have.exitCode === 0)
         return { fetched: true, restore: () => undefined };
     const shallowFile = path.join(gitDir, 'shallow');
@@ -57859,7 +57991,18 @@ async function fetchCommit(context, gitDir, sha) {
         else
             writeFileSync(shallowFile, before);
     };
-    const result = await context.runner.run('git', ['--git-dir', gitDir, 'fetch', '--quiet', '--depth=1', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', context.remoteUrl, sha], { env: gitEnv(context.bridge) });
+    const result = await context.runner.run('git', [
+        '--git-dir',
+        gitDir,
+        'fetch',
+        '--quiet',
+        '--depth=1',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-recurse-submodules',
+        context.remoteUrl,
+        sha,
+    ], { env: gitEnv(context.bridge) });
     if (result.exitCode !== 0) {
         restore();
         context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`);
@@ -57980,7 +58123,19 @@ async function readVersion(dokku) {
     const result = await dokku.run(['version']);
     return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
 }
-const EMPTY_APP = { exists: false, locked: false, deployBranch: '', globalDeployBranch: '', config: {}, mounts: [], domains: [], letsencryptActive: false, builderSelected: '', urls: [], branches: new Map() };
+const EMPTY_APP = {
+    exists: false,
+    locked: false,
+    deployBranch: '',
+    globalDeployBranch: '',
+    config: {},
+    mounts: [],
+    domains: [],
+    letsencryptActive: false,
+    builderSelected: '',
+    urls: [],
+    branches: new Map(),
+};
 async function readRemoteState(dokku, options) {
     const { app } = options;
     // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
@@ -57988,7 +58143,7 @@ async function readRemoteState(dokku, options) {
     // apps:exists, because git-upload-pack would create a missing app.
     const exists = dokku.run(['apps:exists', app]);
     const appRead = (args) => dokku.run(args);
-    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder] = await Promise.all([
+    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder,] = await Promise.all([
         readVersion(dokku),
         exists,
         options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
@@ -58000,7 +58155,7 @@ async function readRemoteState(dokku, options) {
         appRead(['domains:report', app, '--domains-app-vhosts']),
         appRead(['apps:locked', app]),
         appRead(['urls', app]),
-        exists.then((result) => (result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map())),
+        exists.then((result) => result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map()),
         options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
         options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
         options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
@@ -58016,7 +58171,13 @@ async function readRemoteState(dokku, options) {
     const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
     if (existsResult.exitCode === 20)
         return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
-    for (const [args, result] of [[['git:report', app], report], [['config:export', app], config], [['storage:list', app], storage], [['domains:report', app], domains], [['urls', app], urls]]) {
+    for (const [args, result] of [
+        [['git:report', app], report],
+        [['config:export', app], config],
+        [['storage:list', app], storage],
+        [['domains:report', app], domains],
+        [['urls', app], urls],
+    ]) {
         if (result.exitCode !== 0)
             throw new DokkuCommandError(args, result);
     }
@@ -58026,7 +58187,9 @@ async function readRemoteState(dokku, options) {
         parsedConfig = JSON.parse(config.stdout || '{}');
     }
     catch {
-        throw new ActionError(`config:export --format json ${app} did not print JSON.`, { hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).' });
+        throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
+            hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
+        });
     }
     return {
         version,
@@ -58040,7 +58203,9 @@ async function readRemoteState(dokku, options) {
             domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
             letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
             builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-            urls: lines(urls.stdout).map((line) => line.trim()).filter((line) => /^https?:\/\//.test(line)),
+            urls: lines(urls.stdout)
+                .map((line) => line.trim())
+                .filter((line) => /^https?:\/\//.test(line)),
             branches,
         },
         postgres,
@@ -58108,7 +58273,9 @@ async function runStep(context, step) {
     const { dokku } = context;
     switch (step.kind) {
         case 'postgres-create':
-            await dokku.must(step.args, { hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.' });
+            await dokku.must(step.args, {
+                hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
+            });
             return;
         case 'postgres-link': {
             const result = await dokku.run(step.args);
@@ -58124,7 +58291,8 @@ async function runStep(context, step) {
 /** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
 async function ensureStorage(context, step) {
     const ensured = await context.dokku.must(step.args);
-    return /^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ?? `/var/lib/dokku/data/storage/${context.target.storageDirectory}`;
+    return (/^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
+        `/var/lib/dokku/data/storage/${context.target.storageDirectory}`);
 }
 async function mountStorage(context, path) {
     const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
@@ -58135,7 +58303,9 @@ async function mountStorage(context, path) {
 /** The app's URLs as Dokku computes them (`urls APP`): one per line. */
 async function provision_appUrls(dokku, app) {
     const result = await dokku.must(['urls', app]);
-    return lines(result.stdout).filter((line) => /^https?:\/\//.test(line.trim())).map((line) => line.trim());
+    return lines(result.stdout)
+        .filter((line) => /^https?:\/\//.test(line.trim()))
+        .map((line) => line.trim());
 }
 /**
  * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
@@ -58148,7 +58318,9 @@ async function provision_applyConfig(context, desired, current, userKeys) {
     const keys = Object.keys(change.set);
     if (keys.length > 0) {
         if (atLeast(context.version, 37)) {
-            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], { stdin: JSON.stringify(change.set) });
+            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
+                stdin: JSON.stringify(change.set),
+            });
         }
         else {
             const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
@@ -58196,7 +58368,11 @@ function readEventContext(env = process.env, readFile = (path) => readFileSync(p
     const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
     const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
     const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`);
+    const onDefaultBranch = pullRequest === undefined &&
+        defaultBranch !== undefined &&
+        (workflowRun
+            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+            : ref === `refs/heads/${defaultBranch}`);
     return {
         eventName,
         action: str(payload.action),
@@ -58237,11 +58413,21 @@ function secretsAvailable(context) {
 }
 /** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
 function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment';
+    const prEvent = context.eventName === 'pull_request' ||
+        context.eventName === 'pull_request_review' ||
+        context.eventName === 'pull_request_review_comment';
     if (prEvent && context.pullRequest?.fromFork) {
         return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
     }
-    const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status'];
+    const dependabotEvents = [
+        'pull_request',
+        'pull_request_review',
+        'pull_request_review_comment',
+        'push',
+        'create',
+        'deployment',
+        'deployment_status',
+    ];
     if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
         return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
     }
@@ -58249,7 +58435,13 @@ function noSecretsReason(context) {
 }
 /** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
 function withPullRequest(context, pullRequest) {
-    return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false };
+    return {
+        ...context,
+        pullRequest,
+        sha: context.workflowRun?.headSha || pullRequest.headSha,
+        refName: pullRequest.headRef,
+        onDefaultBranch: false,
+    };
 }
 /** The commit's page on GitHub (`sha` defaults to the commit we report on). */
 function context_commitUrl(context, sha = context.sha) {
@@ -58262,7 +58454,9 @@ function parsePullRequest(pr, repository) {
     const baseRepository = str(obj(base.repo).full_name) ?? repository;
     const number = Number(pr.number);
     if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' });
+        throw new ActionError('The pull request event payload has no pull request number.', {
+            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+        });
     }
     return {
         number,
@@ -58376,7 +58570,11 @@ function planDestroy(target, state) {
             kind: 'postgres-destroy',
             title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
             args: ['postgres:destroy', target.postgresService, '--force'],
-            skip: postgres?.plugin === 'missing' ? 'the postgres plugin is not installed' : postgres && !postgres.exists ? 'not on the server' : undefined,
+            skip: postgres?.plugin === 'missing'
+                ? 'the postgres plugin is not installed'
+                : postgres && !postgres.exists
+                    ? 'not on the server'
+                    : undefined,
             resource: `Postgres service ${target.postgresService}`,
         },
     ];
@@ -58394,7 +58592,13 @@ function planDeploy(options, inputs, target, state) {
             hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
         });
     }
-    steps.push({ kind: 'create-app', title: `Create app ${target.app}`, args: ['apps:create', target.app], skip: exists ? 'already exists' : undefined, resource: `app ${target.app}` });
+    steps.push({
+        kind: 'create-app',
+        title: `Create app ${target.app}`,
+        args: ['apps:create', target.app],
+        skip: exists ? 'already exists' : undefined,
+        resource: `app ${target.app}`,
+    });
     const databaseUrl = app?.config.DATABASE_URL;
     if (inputs.postgres) {
         const postgres = state?.postgres;
@@ -58459,8 +58663,16 @@ function planDeploy(options, inputs, target, state) {
         title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
         args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
     });
-    steps.push({ kind: 'push', title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`, args: ['git-receive-pack', `'/${target.app}'`] });
-    steps.push({ kind: 'restart', title: 'Restart the app if only its environment changed (nothing new was pushed)', args: ['ps:restart', target.app] });
+    steps.push({
+        kind: 'push',
+        title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
+        args: ['git-receive-pack', `'/${target.app}'`],
+    });
+    steps.push({
+        kind: 'restart',
+        title: 'Restart the app if only its environment changed (nothing new was pushed)',
+        args: ['ps:restart', target.app],
+    });
     if (inputs.letsencrypt) {
         if (target.review) {
             notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
@@ -58482,7 +58694,12 @@ function planDeploy(options, inputs, target, state) {
         }
     }
     for (const words of inputs.postDeploy) {
-        steps.push({ kind: 'post-deploy', title: `Run manage.py ${words.join(' ')}`, args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words], command: words });
+        steps.push({
+            kind: 'post-deploy',
+            title: `Run manage.py ${words.join(' ')}`,
+            args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
+            command: words,
+        });
     }
     return { target, steps, notes };
 }
@@ -58491,7 +58708,9 @@ function planner_planSteps(plan) {
     return plan.steps.map((step) => ({
         kind: step.kind === 'push' ? 'git' : 'ssh',
         title: step.title,
-        detail: step.kind === 'push' ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>` : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
+        detail: step.kind === 'push'
+            ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
+            : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
         condition: step.skip,
     }));
 }
@@ -58507,10 +58726,16 @@ function report_presentOf(plan) {
 function toSharedPlan(plan, inputs, prepared, state) {
     const summary = [
         ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        ['App', `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`],
+        [
+            'App',
+            `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
+        ],
     ];
     if (prepared) {
-        summary.push(['Project', `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`]);
+        summary.push([
+            'Project',
+            `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
+        ]);
         summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
     }
     return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
@@ -58531,7 +58756,12 @@ function report_summaryOf(result, inputs, deps, plan, kind, sha) {
         commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
         environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
         facts: [
-            ['Result', result.outcome === 'up-to-date' ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)' : result.outcome],
+            [
+                'Result',
+                result.outcome === 'up-to-date'
+                    ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
+                    : result.outcome,
+            ],
             ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
         ],
         created: result.created,
@@ -58577,7 +58807,13 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
         if (remoteSha && !fetched?.fetched && !inputs.force)
             log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
-        const artifact = await buildArtifact({ repoRoot: run.repoRoot, workingDirectory: inputs.workingDirectory, files: prepared.files, runner: deps.runner, parent: fetched?.fetched ? remoteSha : undefined });
+        const artifact = await buildArtifact({
+            repoRoot: run.repoRoot,
+            workingDirectory: inputs.workingDirectory,
+            files: prepared.files,
+            runner: deps.runner,
+            parent: fetched?.fetched ? remoteSha : undefined,
+        });
         return { artifact };
     })();
     delivery.catch(() => undefined); // awaited below
@@ -58601,7 +58837,9 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
             ]);
             if (branches)
                 deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
-            const wantHttps = (inputs.letsencrypt && !target.review) || state.app.letsencryptActive || urlsBefore.some((url) => url.startsWith('https://'));
+            const wantHttps = (inputs.letsencrypt && !target.review) ||
+                state.app.letsencryptActive ||
+                urlsBefore.some((url) => url.startsWith('https://'));
             const desired = desiredConfig({
                 userConfig: inputs.config,
                 overlayModule: prepared.overlayModule,
@@ -58617,7 +58855,10 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
             const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
             if (changedKeys.length > 0) {
                 environmentChanged = true;
-                log.info(`→ Config: ${Object.keys(change.set).filter((key) => key !== MANAGED_KEY).map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key)).join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
+                log.info(`→ Config: ${Object.keys(change.set)
+                    .filter((key) => key !== MANAGED_KEY)
+                    .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
+                    .join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
                 created.push(`config ${changedKeys.join(', ')}`);
             }
             else {
@@ -58639,7 +58880,13 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
                 if (checkLock)
                     await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
                 deps.saveState(DEPLOY_STATE, target.app);
-                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, { artifact: built.artifact, branch, force: inputs.force, timeoutMs: Math.max(1000, run.deadline - deps.now()), onLine: (line) => log.info(line) }));
+                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, {
+                    artifact: built.artifact,
+                    branch,
+                    force: inputs.force,
+                    timeoutMs: Math.max(1000, run.deadline - deps.now()),
+                    onLine: (line) => log.info(line),
+                }));
                 // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
                 if (!deps.signal?.aborted)
                     deps.saveState(DEPLOY_STATE, '');
@@ -58654,7 +58901,9 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
         await delivery.catch(() => undefined);
     }
-    const pushedBytes = bridge.traffic.filter((entry) => entry.command.startsWith('git-receive-pack')).reduce((sum, entry) => sum + entry.sent, 0);
+    const pushedBytes = bridge.traffic
+        .filter((entry) => entry.command.startsWith('git-receive-pack'))
+        .reduce((sum, entry) => sum + entry.sent, 0);
     const branch = deployBranch;
     failOnPush(outcome, target, branch, deps.signal);
     if (outcome.status === 'up-to-date') {
@@ -58674,7 +58923,11 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
             const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
             const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
-            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, { signal, onStdout: (chunk) => log.info(chunk.trimEnd()), onStderr: (chunk) => log.info(chunk.trimEnd()) }));
+            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, {
+                signal,
+                onStdout: (chunk) => log.info(chunk.trimEnd()),
+                onStderr: (chunk) => log.info(chunk.trimEnd()),
+            }));
             if (signal.aborted)
                 throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
             if (result.exitCode !== 0) {
@@ -58689,16 +58942,38 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
     // again (a certificate issued after the deploy turns them into https:// URLs).
     const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
     const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
-    const urls = certificateIssued ? await appUrls(dokku, target.app) : outcome.urls.length > 0 ? outcome.urls : state.app.exists && !domainsAdded ? state.app.urls : await appUrls(dokku, target.app);
+    const urls = certificateIssued
+        ? await appUrls(dokku, target.app)
+        : outcome.urls.length > 0
+            ? outcome.urls
+            : state.app.exists && !domainsAdded
+                ? state.app.urls
+                : await appUrls(dokku, target.app);
     const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
     if (inputs.httpCheck && primary) {
         const checkTarget = new URL(inputs.httpCheck, primary).toString();
-        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, { fetch: deps.fetch, withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())), now: deps.now, sleep: deps.sleep }));
+        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, {
+            fetch: deps.fetch,
+            withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
+            now: deps.now,
+            sleep: deps.sleep,
+        }));
         log.info(`→ ${checkTarget} answered ${checked.status}`);
     }
     const deployedSha = baseCommit ?? deployCommit;
     deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = { target, plan, outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed', urls, created, present, push: outcome, pushedBytes, deployCommit, phases: phases.list };
+    const result = {
+        target,
+        plan,
+        outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
+        urls,
+        created,
+        present,
+        push: outcome,
+        pushedBytes,
+        deployCommit,
+        phases: phases.list,
+    };
     await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
     return result;
 }
@@ -58722,10 +58997,15 @@ function failOnPush(outcome, target, branch, signal) {
         case 'rejected': {
             const reason = outcome.reason ?? '';
             if (/fetch first|non-fast-forward/.test(reason)) {
-                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, { input: 'force', hint: 'Re-run the job, or set force: true to replace what the app runs.' });
+                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
+                    input: 'force',
+                    hint: 'Re-run the job, or set force: true to replace what the app runs.',
+                });
             }
             if (/shallow update not allowed/.test(reason)) {
-                throw new ActionError(`Dokku refused the push: ${reason}.`, { hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.' });
+                throw new ActionError(`Dokku refused the push: ${reason}.`, {
+                    hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
+                });
             }
             const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
             throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
@@ -58737,7 +59017,9 @@ function failOnPush(outcome, target, branch, signal) {
         case 'locked':
             throw new ActionError(`${target.app} stayed locked by another deploy.`);
         case 'failed':
-            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, { hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.' });
+            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
+                hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
+            });
     }
 }
 
@@ -58834,7 +59116,9 @@ function connectOnce(options, serverHostKey) {
             if (settled)
                 return;
             settled = true;
-            reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(target)} closed during the handshake.`, { hint: 'Is this an SSH server? Check host and port.' }));
+            reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(target)} closed during the handshake.`, {
+                hint: 'Is this an SSH server? Check host and port.',
+            }));
         });
         client.connect(config);
     });
@@ -58854,12 +59138,21 @@ function connectError(error, options, authFailed) {
             return new errors_ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
         case 'ENOTFOUND':
         case 'EAI_AGAIN':
-            return new errors_ActionError(`The host name '${options.target.host}' does not resolve.`, { input: 'host', hint: 'Check the spelling, or use the IP address.' });
+            return new errors_ActionError(`The host name '${options.target.host}' does not resolve.`, {
+                input: 'host',
+                hint: 'Check the spelling, or use the IP address.',
+            });
         case 'EHOSTUNREACH':
         case 'ENETUNREACH':
-            return new errors_ActionError(`${where} is unreachable from this runner (${error.code}).`, { input: 'host', hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).' });
+            return new errors_ActionError(`${where} is unreachable from this runner (${error.code}).`, {
+                input: 'host',
+                hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
+            });
         case 'ECONNRESET':
-            return new errors_ActionError(`${where} reset the connection during the SSH handshake.`, { input: 'host', hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.' });
+            return new errors_ActionError(`${where} reset the connection during the SSH handshake.`, {
+                input: 'host',
+                hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
+            });
     }
     if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
         return new errors_ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
@@ -58912,7 +59205,9 @@ class Session {
         return new Promise((resolve, reject) => {
             if (this.closed) {
                 this.release();
-                reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(this.target)} was lost.`, { hint: 'The server or network dropped it; re-run the job.' }));
+                reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(this.target)} was lost.`, {
+                    hint: 'The server or network dropped it; re-run the job.',
+                }));
                 return;
             }
             this.client.exec(command, (error, stream) => {
@@ -59003,7 +59298,13 @@ async function post() {
     const log = new SecretRegistry().logger(coreLogger);
     try {
         const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
-        const session = await connectSsh({ target: inputs.target, key: inputs.key, hostKeys: inputs.hostKeys, readyTimeoutMs: 30_000, log });
+        const session = await connectSsh({
+            target: inputs.target,
+            key: inputs.key,
+            hostKeys: inputs.hostKeys,
+            readyTimeoutMs: 30_000,
+            log,
+        });
         try {
             await releaseCancelledDeploy(session, app, log);
         }

@@ -29,15 +29,19 @@ export function parsePush(exitCode: number, stdout: string, stderr: string): Pus
   const errors = dokkuErrors(stderr)
   const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line))
   const flag = refLine?.[0]
-  const reason = refLine ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1] : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1]
+  const reason = refLine
+    ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1]
+    : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1]
 
   const warnings = remote.filter((line) => /^-----> (WARNING: deploy did not complete|for example, try)/.test(line))
   if (warnings.length > 0) return { status: 'not-deployed', urls, quoted: warnings, reason, remote }
   if (remote.some((line) => /currently has a deploy lock in place/.test(line))) {
     return { status: 'locked', urls, quoted: errors, reason, remote }
   }
-  if (exitCode === 0 && (flag === '=' || /Everything up-to-date/.test(`${stdout}\n${stderr}`))) return { status: 'up-to-date', urls, quoted: [], reason, remote }
-  if (exitCode === 0 && (flag === ' ' || flag === '+' || flag === '*')) return { status: 'deployed', urls, quoted: [], reason, remote }
+  if (exitCode === 0 && (flag === '=' || /Everything up-to-date/.test(`${stdout}\n${stderr}`)))
+    return { status: 'up-to-date', urls, quoted: [], reason, remote }
+  if (exitCode === 0 && (flag === ' ' || flag === '+' || flag === '*'))
+    return { status: 'deployed', urls, quoted: [], reason, remote }
   if (flag === '!' || /\[remote rejected\]|\[rejected\]/.test(stderr)) {
     const quoted = errors.length > 0 ? errors : remote.slice(-5)
     return { status: 'rejected', urls, quoted, reason, remote }

@@ -45,7 +45,9 @@ function gitEnv(bridge: GitBridge): Record<string, string | undefined> {
 
 /** The repository's git directory, or undefined when the folder is not in a git repository. */
 export async function gitDirOf(runner: CommandRunner, repoRoot: string): Promise<string | undefined> {
-  const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], { env: { GIT_DIR: undefined, LC_ALL: 'C' } })
+  const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
+    env: { GIT_DIR: undefined, LC_ALL: 'C' },
+  })
   return result.exitCode === 0 ? result.stdout.trim() : undefined
 }
 
@@ -57,7 +59,9 @@ export interface FetchResult {
 
 /** Bring the deployed commit (and only it: --depth=1) into the local object store. */
 export async function fetchCommit(context: GitContext, gitDir: string, sha: string): Promise<FetchResult> {
-  const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], { env: gitEnv(context.bridge) })
+  const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
+    env: gitEnv(context.bridge),
+  })
   if (have.exitCode === 0) return { fetched: true, restore: () => undefined }
   const shallowFile = path.join(gitDir, 'shallow')
   const before = existsSync(shallowFile) ? readFileSync(shallowFile) : undefined
@@ -67,12 +71,25 @@ export async function fetchCommit(context: GitContext, gitDir: string, sha: stri
   }
   const result = await context.runner.run(
     'git',
-    ['--git-dir', gitDir, 'fetch', '--quiet', '--depth=1', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', context.remoteUrl, sha],
+    [
+      '--git-dir',
+      gitDir,
+      'fetch',
+      '--quiet',
+      '--depth=1',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      context.remoteUrl,
+      sha,
+    ],
     { env: gitEnv(context.bridge) },
   )
   if (result.exitCode !== 0) {
     restore()
-    context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`)
+    context.log.warning(
+      `Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`,
+    )
     return { fetched: false, restore: () => undefined }
   }
   return { fetched: true, restore }
@@ -120,11 +137,15 @@ export async function pushArtifact(context: GitContext, request: PushRequest): P
     }
   }
   // --no-verify: the user's own pre-push hooks are not ours to run; --porcelain: one parseable line per ref.
-  const result = await context.runner.run('git', ['--git-dir', request.artifact.gitDir, 'push', '--porcelain', '--no-verify', context.remoteUrl, refspec], {
-    env: gitEnv(context.bridge),
-    timeoutMs: request.timeoutMs,
-    onStderr,
-  })
+  const result = await context.runner.run(
+    'git',
+    ['--git-dir', request.artifact.gitDir, 'push', '--porcelain', '--no-verify', context.remoteUrl, refspec],
+    {
+      env: gitEnv(context.bridge),
+      timeoutMs: request.timeoutMs,
+      onStderr,
+    },
+  )
   if (pending.trim() !== '') request.onLine?.(cleanLine(pending))
   return parsePush(result.exitCode, result.stdout, result.stderr)
 }

@@ -27,7 +27,10 @@ export class DokkuCommandError extends ActionError {
     hint?: string,
   ) {
     const said = dokkuErrors(result.stderr)
-    const text = said.length > 0 ? said.join(' / ') : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`
+    const text =
+      said.length > 0
+        ? said.join(' / ')
+        : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`
     super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint })
     this.name = 'DokkuCommandError'
   }

@@ -42,13 +42,16 @@ export interface CommandLineOptions {
 
 export function commandLine(args: readonly string[], options: CommandLineOptions = {}): string {
   const [command, ...rest] = args
-  if (command === undefined || !/^[a-z0-9][a-z0-9:_-]*$/.test(command)) throw new DokkuArgumentError(command ?? '', 'not a Dokku command name')
+  if (command === undefined || !/^[a-z0-9][a-z0-9:_-]*$/.test(command))
+    throw new DokkuArgumentError(command ?? '', 'not a Dokku command name')
   const flags = options.globalFlags ?? []
-  for (const flag of flags) if (!GLOBAL_FLAG_WORDS.has(flag) || flag === '--app') throw new DokkuArgumentError(flag, 'not a global flag we use')
+  for (const flag of flags)
+    if (!GLOBAL_FLAG_WORDS.has(flag) || flag === '--app') throw new DokkuArgumentError(flag, 'not a global flag we use')
   for (const arg of rest) checkArgument(arg, options.allowFlags ?? [])
   if (isGitFamily(command)) {
     for (const arg of rest) {
-      if (!/^[^\s'"\\`$]+$/.test(arg)) throw new DokkuArgumentError(arg, 'git commands take plain words only (no spaces or quotes): Dokku does not unquote them')
+      if (!/^[^\s'"\\`$]+$/.test(arg))
+        throw new DokkuArgumentError(arg, 'git commands take plain words only (no spaces or quotes): Dokku does not unquote them')
     }
     return [...flags, command, ...rest].join(' ')
   }
@@ -56,7 +59,8 @@ export function commandLine(args: readonly string[], options: CommandLineOptions
 }
 
 function checkArgument(arg: string, allowed: readonly string[]): void {
-  if (/[\n\r\0]/.test(arg)) throw new DokkuArgumentError(arg, 'Dokku splits arguments with xargs, which cannot carry a line break inside one')
+  if (/[\n\r\0]/.test(arg))
+    throw new DokkuArgumentError(arg, 'Dokku splits arguments with xargs, which cannot carry a line break inside one')
   if (allowed.includes(arg)) return
   for (const word of arg.split(/[ \t]+/)) {
     if (!GLOBAL_FLAG_WORDS.has(word)) continue

@@ -12,7 +12,10 @@ export function cleanLine(line: string): string {
 
 /** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
 export function lines(text: string): string[] {
-  return text.split('\n').map(cleanLine).filter((line) => line !== '')
+  return text
+    .split('\n')
+    .map(cleanLine)
+    .filter((line) => line !== '')
 }
 
 /** The messages of ` !     ` lines, in order. */

@@ -3,7 +3,15 @@ import { ActionError } from '@django-deploy/shared/errors'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import type { SshTarget } from '../target.js'
 import { displayTarget } from '../target.js'
-import { algorithmsFor, describePins, pinLineFor, verifyHostKey, type HostKeyPolicy, type PresentedKey, type Verdict } from './host-keys.js'
+import {
+  algorithmsFor,
+  describePins,
+  pinLineFor,
+  verifyHostKey,
+  type HostKeyPolicy,
+  type PresentedKey,
+  type Verdict,
+} from './host-keys.js'
 import type { DeployKey } from './private-key.js'
 
 /**
@@ -77,7 +85,8 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshSession
   }
 }
 
-type Attempt = { kind: 'connected'; session: SshSession } | { kind: 'rejected'; key: PresentedKey; reason: 'revoked' | 'mismatch' }
+type Attempt =
+  { kind: 'connected'; session: SshSession } | { kind: 'rejected'; key: PresentedKey; reason: 'revoked' | 'mismatch' }
 
 function connectOnce(options: SshConnectOptions, serverHostKey: string[]): Promise<Attempt> {
   const { target, key, log } = options
@@ -135,34 +144,57 @@ function connectOnce(options: SshConnectOptions, serverHostKey: string[]): Promi
     client.on('close', () => {
       if (settled) return
       settled = true
-      reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, { hint: 'Is this an SSH server? Check host and port.' }))
+      reject(
+        new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, {
+          hint: 'Is this an SSH server? Check host and port.',
+        }),
+      )
     })
     client.connect(config)
   })
 }
 
-function connectError(error: Error & { level?: string; code?: string }, options: SshConnectOptions, authFailed: boolean): ActionError {
+function connectError(
+  error: Error & { level?: string; code?: string },
+  options: SshConnectOptions,
+  authFailed: boolean,
+): ActionError {
   const where = displayTarget(options.target)
   const seconds = Math.round(options.readyTimeoutMs / 1000)
   if (authFailed) {
-    return new ActionError(`The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`, {
-      input: 'ssh-private-key',
-      hint:
-        `Add the public half on the server as root: 'dokku ssh-keys:add github-actions <key.pub>' ('dokku ssh-keys:list' shows ${options.key.fingerprint} once it is there). ` +
-        "The SSH user must be 'dokku'.",
-    })
+    return new ActionError(
+      `The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`,
+      {
+        input: 'ssh-private-key',
+        hint:
+          `Add the public half on the server as root: 'dokku ssh-keys:add github-actions <key.pub>' ('dokku ssh-keys:list' shows ${options.key.fingerprint} once it is there). ` +
+          "The SSH user must be 'dokku'.",
+      },
+    )
   }
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' })
+      return new ActionError(
+        `Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`,
+        { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' },
+      )
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ActionError(`The host name '${options.target.host}' does not resolve.`, { input: 'host', hint: 'Check the spelling, or use the IP address.' })
+      return new ActionError(`The host name '${options.target.host}' does not resolve.`, {
+        input: 'host',
+        hint: 'Check the spelling, or use the IP address.',
+      })
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new ActionError(`${where} is unreachable from this runner (${error.code}).`, { input: 'host', hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).' })
+      return new ActionError(`${where} is unreachable from this runner (${error.code}).`, {
+        input: 'host',
+        hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
+      })
     case 'ECONNRESET':
-      return new ActionError(`${where} reset the connection during the SSH handshake.`, { input: 'host', hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.' })
+      return new ActionError(`${where} reset the connection during the SSH handshake.`, {
+        input: 'host',
+        hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
+      })
   }
   if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
     return new ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
@@ -194,9 +226,12 @@ function mismatchError(options: SshConnectOptions, seen: PresentedKey[]): Action
 }
 
 function revokedError(options: SshConnectOptions, key: PresentedKey): ActionError {
-  return new ActionError(`${displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`, {
-    input: 'ssh-host-key',
-  })
+  return new ActionError(
+    `${displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`,
+    {
+      input: 'ssh-host-key',
+    },
+  )
 }
 
 class Session implements SshSession {
@@ -222,7 +257,11 @@ class Session implements SshSession {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         this.release()
-        reject(new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, { hint: 'The server or network dropped it; re-run the job.' }))
+        reject(
+          new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
+            hint: 'The server or network dropped it; re-run the job.',
+          }),
+        )
         return
       }
       this.client.exec(command, (error, stream) => {
@@ -291,4 +330,3 @@ class Session implements SshSession {
     else this.active--
   }
 }
-

@@ -47,7 +47,8 @@ export async function startGitBridge(options: GitBridgeOptions): Promise<GitBrid
   const directory = mkdtempSync(path.join(parent, 'dokku-git-'))
   const shim = path.join(directory, 'shim.cjs')
   writeFileSync(shim, SHIM_SOURCE, { mode: 0o400 })
-  const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${randomBytes(8).toString('hex')}` : path.join(directory, 's')
+  const socketPath =
+    process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${randomBytes(8).toString('hex')}` : path.join(directory, 's')
   const traffic: GitTraffic[] = []
   const sockets = new Set<Socket>()
 

@@ -124,10 +124,18 @@ export function parseHostKeys(text: string, host: string, port: number, insecure
     let marker: string | undefined
     if (fields[0]?.startsWith('@')) marker = fields.shift()
     if (marker === '@cert-authority') {
-      throw new InputError(HOST_KEY_INPUT, `line ${number} is a @cert-authority line; host certificates are not supported.`, "Pin the server's own host key instead: run 'ssh-keyscan HOST' and use its output.")
+      throw new InputError(
+        HOST_KEY_INPUT,
+        `line ${number} is a @cert-authority line; host certificates are not supported.`,
+        "Pin the server's own host key instead: run 'ssh-keyscan HOST' and use its output.",
+      )
     }
     if (marker !== undefined && marker !== '@revoked') {
-      throw new InputError(HOST_KEY_INPUT, `line ${number} starts with the unknown marker '${marker}'.`, 'known_hosts lines may start with @revoked; anything else is not a host key line.')
+      throw new InputError(
+        HOST_KEY_INPUT,
+        `line ${number} starts with the unknown marker '${marker}'.`,
+        'known_hosts lines may start with @revoked; anything else is not a host key line.',
+      )
     }
 
     // A bare public key (`type base64 [comment]`) pins for whatever host this is.
@@ -136,11 +144,22 @@ export function parseHostKeys(text: string, host: string, port: number, insecure
     const keyType = fields[0]
     const base64 = fields[1]
     if (keyType === undefined || base64 === undefined || !/^(ssh-|ecdsa-|sk-)/.test(keyType)) {
-      throw new InputError(HOST_KEY_INPUT, `line ${number} is neither a known_hosts line nor a SHA256 fingerprint: '${preview(line)}'.`, hostKeyHint(host, port))
+      throw new InputError(
+        HOST_KEY_INPUT,
+        `line ${number} is neither a known_hosts line nor a SHA256 fingerprint: '${preview(line)}'.`,
+        hostKeyHint(host, port),
+      )
     }
     if (ALGORITHMS_BY_KEY_TYPE[keyType] === undefined) {
-      const why = keyType === 'ssh-dss' ? 'DSA host keys are obsolete and not accepted' : `'${keyType}' is not a host key type we can verify`
-      throw new InputError(HOST_KEY_INPUT, `line ${number}: ${why}.`, 'Pin an ed25519, ECDSA or RSA host key of the server (ssh-keyscan -t ed25519 HOST).')
+      const why =
+        keyType === 'ssh-dss'
+          ? 'DSA host keys are obsolete and not accepted'
+          : `'${keyType}' is not a host key type we can verify`
+      throw new InputError(
+        HOST_KEY_INPUT,
+        `line ${number}: ${why}.`,
+        'Pin an ed25519, ECDSA or RSA host key of the server (ssh-keyscan -t ed25519 HOST).',
+      )
     }
     const blob = decodeKey(base64, keyType, number)
 
@@ -160,7 +179,11 @@ export function parseHostKeys(text: string, host: string, port: number, insecure
         `known_hosts lines name the host as it is dialled, with the port when it is not 22. ${hostKeyHint(host, port)}`,
       )
     }
-    throw new InputError(HOST_KEY_INPUT, 'is required: without it nothing proves the server is yours.', `${hostKeyHint(host, port)} Or, once, set insecure-skip-host-key-check: true and copy the value it prints.`)
+    throw new InputError(
+      HOST_KEY_INPUT,
+      'is required: without it nothing proves the server is yours.',
+      `${hostKeyHint(host, port)} Or, once, set insecure-skip-host-key-check: true and copy the value it prints.`,
+    )
   }
   return { pins, revoked, insecure }
 }
@@ -179,13 +202,21 @@ function parseFingerprintLine(line: string, number: number): FingerprintPin | un
   const match = /^(?:\d+\s+)?SHA256:([A-Za-z0-9+/]+=*)(?:\s+.*?)?(?:\s+\(([A-Z0-9-]+)\))?\s*$/.exec(line)
   if (!match) {
     if (/^(?:\d+\s+)?(MD5:|[0-9a-f]{2}(:[0-9a-f]{2}){15}\b)/i.test(line)) {
-      throw new InputError(HOST_KEY_INPUT, `line ${number} is an MD5 fingerprint; only SHA256 fingerprints are accepted.`, "Print the SHA256 one with 'ssh-keygen -l -E sha256 -f <key.pub>'.")
+      throw new InputError(
+        HOST_KEY_INPUT,
+        `line ${number} is an MD5 fingerprint; only SHA256 fingerprints are accepted.`,
+        "Print the SHA256 one with 'ssh-keygen -l -E sha256 -f <key.pub>'.",
+      )
     }
     return undefined
   }
   const digest = Buffer.from(match[1] ?? '', 'base64')
   if (digest.length !== 32) {
-    throw new InputError(HOST_KEY_INPUT, `line ${number}: 'SHA256:${match[1]}' is not a complete SHA256 fingerprint (43 base64 characters).`, 'Copy the fingerprint in full, as ssh-keygen -l prints it.')
+    throw new InputError(
+      HOST_KEY_INPUT,
+      `line ${number}: 'SHA256:${match[1]}' is not a complete SHA256 fingerprint (43 base64 characters).`,
+      'Copy the fingerprint in full, as ssh-keygen -l prints it.',
+    )
   }
   const keyType = match[2] ? TYPE_BY_KEYGEN_NAME[match[2]] : undefined
   return { kind: 'fingerprint', digest, keyType, line: number }
@@ -194,7 +225,11 @@ function parseFingerprintLine(line: string, number: number): FingerprintPin | un
 function decodeKey(base64: string, keyType: string, number: number): Buffer {
   const blob = /^[A-Za-z0-9+/]+=*$/.test(base64) ? Buffer.from(base64, 'base64') : Buffer.alloc(0)
   if (keyTypeOf(blob) !== keyType) {
-    throw new InputError(HOST_KEY_INPUT, `line ${number}: the ${keyType} key data is damaged or is not a ${keyType} key.`, 'Copy the line in full, without line breaks inside the key.')
+    throw new InputError(
+      HOST_KEY_INPUT,
+      `line ${number}: the ${keyType} key data is damaged or is not a ${keyType} key.`,
+      'Copy the line in full, without line breaks inside the key.',
+    )
   }
   return blob
 }
@@ -222,7 +257,12 @@ function hashedMatches(entry: string, name: string): boolean {
 }
 
 function wildcardMatch(pattern: string, text: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
   return regex.test(text)
 }
 
@@ -236,7 +276,8 @@ export function algorithmsFor(policy: HostKeyPolicy, exclude: ReadonlySet<string
   return ordered.flatMap((type) => ALGORITHMS_BY_KEY_TYPE[type] ?? [])
 }
 
-export type Verdict = { ok: true; key: PresentedKey; pinned: boolean } | { ok: false; key: PresentedKey; reason: 'revoked' | 'mismatch' }
+export type Verdict =
+  { ok: true; key: PresentedKey; pinned: boolean } | { ok: false; key: PresentedKey; reason: 'revoked' | 'mismatch' }
 
 /** Decide on the key a server presented. Comparisons are constant-time. */
 export function verifyHostKey(policy: HostKeyPolicy, blob: Buffer): Verdict {
@@ -265,5 +306,9 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 
 /** Fingerprints of the pins, for error messages (never secret: they are public keys). */
 export function describePins(policy: HostKeyPolicy): string[] {
-  return policy.pins.map((pin) => (pin.kind === 'key' ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})` : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`))
+  return policy.pins.map((pin) =>
+    pin.kind === 'key'
+      ? `${fingerprintOf(pin.blob)} (${pin.keyType}, line ${pin.line})`
+      : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`,
+  )
 }

@@ -36,10 +36,18 @@ export function readDeployKey(input: string, passphrase: string | undefined): De
   if (text !== input) secrets.push(text)
 
   if (PUBLIC_KEY_LINE.test(text)) {
-    throw new InputError(KEY_INPUT, 'holds a public key, not a private key.', "Use the private half (the file without .pub, starting with '-----BEGIN'); the public half is what you add on the server with 'dokku ssh-keys:add'.")
+    throw new InputError(
+      KEY_INPUT,
+      'holds a public key, not a private key.',
+      "Use the private half (the file without .pub, starting with '-----BEGIN'); the public half is what you add on the server with 'dokku ssh-keys:add'.",
+    )
   }
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) && !text.startsWith('PuTTY-User-Key-File-')) {
-    throw new InputError(KEY_INPUT, 'is not a private key (no -----BEGIN ... PRIVATE KEY----- line).', "Paste the whole key file, e.g. the output of 'cat ~/.ssh/id_ed25519', into a repository secret.")
+    throw new InputError(
+      KEY_INPUT,
+      'is not a private key (no -----BEGIN ... PRIVATE KEY----- line).',
+      "Paste the whole key file, e.g. the output of 'cat ~/.ssh/id_ed25519', into a repository secret.",
+    )
   }
 
   if (/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
@@ -72,32 +80,59 @@ function normalise(input: string): string {
     const [, begin, body, end] = armoured
     text = `${begin}\n${(body ?? '').replace(/ /g, '\n')}\n${end}`
   }
-  return `${text.split('\n').map((line) => line.trimEnd()).join('\n')}\n`
+  return `${text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')}\n`
 }
 
 function checkType(key: ParsedKey): void {
   if (key.type === 'ssh-dss') {
-    throw new InputError(KEY_INPUT, 'is a DSA key; DSA is obsolete and refused by current OpenSSH servers.', "Create an ed25519 key ('ssh-keygen -t ed25519') and add it with 'dokku ssh-keys:add'.")
+    throw new InputError(
+      KEY_INPUT,
+      'is a DSA key; DSA is obsolete and refused by current OpenSSH servers.',
+      "Create an ed25519 key ('ssh-keygen -t ed25519') and add it with 'dokku ssh-keys:add'.",
+    )
   }
   if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/.test(key.type)) {
-    throw new InputError(KEY_INPUT, `is a ${key.type} key; ed25519, RSA and ECDSA keys are supported.`, "Create an ed25519 key with 'ssh-keygen -t ed25519'.")
+    throw new InputError(
+      KEY_INPUT,
+      `is a ${key.type} key; ed25519, RSA and ECDSA keys are supported.`,
+      "Create an ed25519 key with 'ssh-keygen -t ed25519'.",
+    )
   }
 }
 
 function keyError(error: Error, passphrase: string | undefined): InputError {
   const message = error.message
   if (/no passphrase given|encrypted.*passphrase/i.test(message) || (/encrypted/i.test(message) && passphrase === undefined)) {
-    return new InputError(PASSPHRASE_INPUT, 'is needed: the private key is encrypted with a passphrase.', "Store the passphrase in a secret and pass it as 'ssh-passphrase'.")
+    return new InputError(
+      PASSPHRASE_INPUT,
+      'is needed: the private key is encrypted with a passphrase.',
+      "Store the passphrase in a secret and pass it as 'ssh-passphrase'.",
+    )
   }
   if (passphrase !== undefined && /bad (passphrase|decrypt)|decrypt|integrity|padding|checkint/i.test(message)) {
-    return new InputError(PASSPHRASE_INPUT, 'does not decrypt the private key.', 'Check that the passphrase secret belongs to this key.')
+    return new InputError(
+      PASSPHRASE_INPUT,
+      'does not decrypt the private key.',
+      'Check that the passphrase secret belongs to this key.',
+    )
   }
-  return new InputError(KEY_INPUT, `could not be read: ${message}.`, 'Paste the complete key file (OpenSSH or PEM format), including the BEGIN and END lines.')
+  return new InputError(
+    KEY_INPUT,
+    `could not be read: ${message}.`,
+    'Paste the complete key file (OpenSSH or PEM format), including the BEGIN and END lines.',
+  )
 }
 
 function convertPkcs8(pem: string, passphrase: string | undefined): string {
   if (pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') && passphrase === undefined) {
-    throw new InputError(PASSPHRASE_INPUT, 'is needed: the private key is encrypted with a passphrase.', "Store the passphrase in a secret and pass it as 'ssh-passphrase'.")
+    throw new InputError(
+      PASSPHRASE_INPUT,
+      'is needed: the private key is encrypted with a passphrase.',
+      "Store the passphrase in a secret and pass it as 'ssh-passphrase'.",
+    )
   }
   let key: KeyObject
   try {
@@ -105,12 +140,24 @@ function convertPkcs8(pem: string, passphrase: string | undefined): string {
   } catch (error) {
     const message = (error as Error).message
     if (/passphrase/i.test(message) && passphrase === undefined) {
-      throw new InputError(PASSPHRASE_INPUT, 'is needed: the private key is encrypted with a passphrase.', "Store the passphrase in a secret and pass it as 'ssh-passphrase'.")
+      throw new InputError(
+        PASSPHRASE_INPUT,
+        'is needed: the private key is encrypted with a passphrase.',
+        "Store the passphrase in a secret and pass it as 'ssh-passphrase'.",
+      )
     }
     if (passphrase !== undefined && /decrypt|passphrase|bad/i.test(message)) {
-      throw new InputError(PASSPHRASE_INPUT, 'does not decrypt the private key.', 'Check that the passphrase secret belongs to this key.')
+      throw new InputError(
+        PASSPHRASE_INPUT,
+        'does not decrypt the private key.',
+        'Check that the passphrase secret belongs to this key.',
+      )
     }
-    throw new InputError(KEY_INPUT, `could not be read as a PKCS#8 key: ${message}.`, 'Paste the complete key file, including the BEGIN and END lines.')
+    throw new InputError(
+      KEY_INPUT,
+      `could not be read as a PKCS#8 key: ${message}.`,
+      'Paste the complete key file, including the BEGIN and END lines.',
+    )
   }
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -120,7 +167,11 @@ function convertPkcs8(pem: string, passphrase: string | undefined): string {
     case 'ed25519':
       return ed25519ToOpenSsh(key)
     default:
-      throw new InputError(KEY_INPUT, `is a ${key.asymmetricKeyType ?? 'unknown'} key; ed25519, RSA and ECDSA keys are supported.`, "Create an ed25519 key with 'ssh-keygen -t ed25519'.")
+      throw new InputError(
+        KEY_INPUT,
+        `is a ${key.asymmetricKeyType ?? 'unknown'} key; ed25519, RSA and ECDSA keys are supported.`,
+        "Create an ed25519 key with 'ssh-keygen -t ed25519'.",
+      )
   }
 }
 
@@ -132,13 +183,31 @@ function ed25519ToOpenSsh(key: KeyObject): string {
   const type = Buffer.from('ssh-ed25519')
   const publicBlob = concat([sshString(type), sshString(pub)])
   const check = randomBytes(4)
-  let privateSection = concat([check, check, sshString(type), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(Buffer.alloc(0))])
+  let privateSection = concat([
+    check,
+    check,
+    sshString(type),
+    sshString(pub),
+    sshString(Buffer.concat([seed, pub])),
+    sshString(Buffer.alloc(0)),
+  ])
   const padding: number[] = []
   for (let i = 1; (privateSection.length + padding.length) % 8 !== 0; i++) padding.push(i)
   privateSection = Buffer.concat([privateSection, Buffer.from(padding)])
   const none = Buffer.from('none')
-  const body = concat([Buffer.from('openssh-key-v1\0', 'latin1'), sshString(none), sshString(none), sshString(Buffer.alloc(0)), uint32(1), sshString(publicBlob), sshString(privateSection)])
-  const base64 = body.toString('base64').replace(/(.{70})/g, '$1\n').replace(/\n$/, '')
+  const body = concat([
+    Buffer.from('openssh-key-v1\0', 'latin1'),
+    sshString(none),
+    sshString(none),
+    sshString(Buffer.alloc(0)),
+    uint32(1),
+    sshString(publicBlob),
+    sshString(privateSection),
+  ])
+  const base64 = body
+    .toString('base64')
+    .replace(/(.{70})/g, '$1\n')
+    .replace(/\n$/, '')
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64}\n-----END OPENSSH PRIVATE KEY-----\n`
 }
 

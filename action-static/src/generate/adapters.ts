@@ -20,7 +20,8 @@ export function chooseGenerator(facts: DjangoFacts): { name: GeneratorName; reas
   const apps = new Set(facts.installedApps)
   if (apps.has('wagtailbakery') && facts.wagtailBakery) return { name: 'bakery', reason: 'wagtail-bakery is in INSTALLED_APPS' }
   if (apps.has('bakery') && facts.bakery) return { name: 'bakery', reason: 'django-bakery is in INSTALLED_APPS' }
-  if (apps.has('django_distill') && facts.distill) return { name: 'distill', reason: `django-distill ${facts.distillVersion ?? ''} is in INSTALLED_APPS`.replace('  ', ' ') }
+  if (apps.has('django_distill') && facts.distill)
+    return { name: 'distill', reason: `django-distill ${facts.distillVersion ?? ''} is in INSTALLED_APPS`.replace('  ', ' ') }
   return { name: 'crawl', reason: 'neither django-bakery nor django-distill is installed' }
 }
 
@@ -36,11 +37,17 @@ export async function distillCommand(django: Pick<PreparedDjango, 'facts' | 'man
     const names = new Set(commands.split(/\s+/))
     if (names.has('distill')) major = 4
     else if (names.has('distill-local')) major = 3
-    else throw new ActionError('django-distill is installed but manage.py offers neither "distill" nor "distill-local".', { input: 'generator', hint: "Add 'django_distill' to INSTALLED_APPS, or use generator: crawl." })
+    else
+      throw new ActionError('django-distill is installed but manage.py offers neither "distill" nor "distill-local".', {
+        input: 'generator',
+        hint: "Add 'django_distill' to INSTALLED_APPS, or use generator: crawl.",
+      })
   }
   return distillArgs(major, outputDir)
 }
 
 export function distillArgs(major: number, outputDir: string): string[] {
-  return major >= 4 ? ['distill', 'generate', '--output-directory', outputDir, '--force', '--collectstatic'] : ['distill-local', outputDir, '--force', '--collectstatic']
+  return major >= 4
+    ? ['distill', 'generate', '--output-directory', outputDir, '--force', '--collectstatic']
+    : ['distill-local', outputDir, '--force', '--collectstatic']
 }

@@ -37,7 +37,22 @@ export interface CheckReport {
   offsite: number
 }
 
-const TEXT_EXTENSIONS = new Set(['.html', '.htm', '.css', '.js', '.mjs', '.json', '.xml', '.txt', '.svg', '.rss', '.atom', '.csv', '.map', '.webmanifest'])
+const TEXT_EXTENSIONS = new Set([
+  '.html',
+  '.htm',
+  '.css',
+  '.js',
+  '.mjs',
+  '.json',
+  '.xml',
+  '.txt',
+  '.svg',
+  '.rss',
+  '.atom',
+  '.csv',
+  '.map',
+  '.webmanifest',
+])
 
 /** Bodies Django's default error views render (`django/views/defaults.py`) and the DEBUG-off 400 page. */
 const ERROR_PAGES: Array<[RegExp, string]> = [
@@ -54,7 +69,16 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
   const origins = new Set((options.siteOrigins ?? []).map((origin) => new URL(origin).origin))
   const broken = new Map<string, BrokenLink>()
   const queryLinks = new Map<string, BrokenLink>()
-  const report: CheckReport = { files: files.length, pages: 0, broken: [], queryLinks: [], gzipped: [], errorPages: [], missing404: !fileSet.has('404.html'), offsite: 0 }
+  const report: CheckReport = {
+    files: files.length,
+    pages: 0,
+    broken: [],
+    queryLinks: [],
+    gzipped: [],
+    errorPages: [],
+    missing404: !fileSet.has('404.html'),
+    offsite: 0,
+  }
   const fakeOrigin = 'http://static.invalid'
 
   const exists = (urlPath: string): boolean => {

@@ -148,7 +148,10 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const localUrl = (key: string): string => `${options.requestOrigin}${key}`
 
   const staticTarget = (urlPath: string): { kind: 'static' | 'media'; file: string; relative: string } | undefined => {
-    for (const [kind, mapping] of [['static', options.staticFiles], ['media', options.mediaFiles]] as const) {
+    for (const [kind, mapping] of [
+      ['static', options.staticFiles],
+      ['media', options.mediaFiles],
+    ] as const) {
       if (!mapping || !urlPath.startsWith(mapping.urlPrefix)) continue
       let relative: string
       try {
@@ -193,7 +196,12 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
     if (local) {
       const info = await stat(local.file).catch(() => undefined)
       if (!info?.isFile()) {
-        result.broken.push({ url: target.key, status: 404, detail: `not in ${local.kind === 'static' ? 'STATIC_ROOT (after collectstatic)' : 'MEDIA_ROOT'}`, referrers: [] })
+        result.broken.push({
+          url: target.key,
+          status: 404,
+          detail: `not in ${local.kind === 'static' ? 'STATIC_ROOT (after collectstatic)' : 'MEDIA_ROOT'}`,
+          referrers: [],
+        })
         return
       }
       ;(local.kind === 'static' ? result.staticFiles : result.mediaFiles).add(local.relative)
@@ -207,7 +215,12 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
     try {
       response = await fetcher.get(target.key)
     } catch (error) {
-      result.broken.push({ url: target.key, status: 0, detail: error instanceof Error ? error.message : String(error), referrers: [] })
+      result.broken.push({
+        url: target.key,
+        status: 0,
+        detail: error instanceof Error ? error.message : String(error),
+        referrers: [],
+      })
       return
     }
     result.fetched++
@@ -218,7 +231,8 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
       const to = internal ? destination.pathname + destination.search : destination.href
       // `/about` → `/about/` is what Netlify does by itself for about/index.html.
       const slashOnly = internal && !target.query && !destination.search && destination.pathname === `${target.path}/`
-      if (!slashOnly && !target.query) result.redirects.push({ from: target.path, to, status: status === 301 || status === 308 ? 301 : 302 })
+      if (!slashOnly && !target.query)
+        result.redirects.push({ from: target.path, to, status: status === 301 || status === 308 ? 301 : 302 })
       else if (target.query) result.queryUrls.push({ url: target.key, status, detail: `redirects to ${to}`, referrers: [] })
       enqueue(response.headers.location, localUrl(target.key), target.path)
       return
@@ -291,7 +305,9 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   result.broken.sort((a, b) => a.url.localeCompare(b.url))
   result.queryUrls.sort((a, b) => a.url.localeCompare(b.url))
   result.missingSeeds.sort((a, b) => a.url.localeCompare(b.url))
-  log.debug(`crawl: ${result.fetched} requests, ${result.pages} pages, ${result.staticFiles.size} static, ${result.mediaFiles.size} media files`)
+  log.debug(
+    `crawl: ${result.fetched} requests, ${result.pages} pages, ${result.staticFiles.size} static, ${result.mediaFiles.size} media files`,
+  )
   return result
 }
 

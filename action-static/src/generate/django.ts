@@ -107,7 +107,10 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
   await mkdir(overlayDir, { recursive: true })
   // An absolute app directory: the overlay then resolves relative paths from manage.py's folder
   // even though it lives outside the project.
-  await writeFile(path.join(overlayDir, `${OVERLAY_MODULE}.py`), renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir))
+  await writeFile(
+    path.join(overlayDir, `${OVERLAY_MODULE}.py`),
+    renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir),
+  )
 
   const base = options.baseUrl ? new URL(options.baseUrl) : undefined
   const staticRoot = path.join(options.workDir, 'staticfiles')
@@ -130,7 +133,11 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
   if (base?.protocol === 'https:') Object.assign(env, { SECURE_SSL_REDIRECT: 'false', SECURE_HSTS_SECONDS: '0' })
 
   const python = async (args: string[], what: string, extra: Record<string, string> = {}): Promise<string> => {
-    const result = await runner.run(options.python, args, { cwd: appDir, env: { ...env, ...extra }, timeoutMs: options.timeoutMs })
+    const result = await runner.run(options.python, args, {
+      cwd: appDir,
+      env: { ...env, ...extra },
+      timeoutMs: options.timeoutMs,
+    })
     if (result.exitCode !== 0) {
       throw new ActionError(`${what} failed (exit code ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, {
         hint: 'Fix the error above; it happens with your settings plus the production overlay (DEBUG off). Set settings-module if the wrong settings were used.',
@@ -142,7 +149,10 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
 
   const probeOutput = await python(['-c', PROBE], 'Loading the Django settings')
   const line = probeOutput.split('\n').find((entry) => entry.startsWith('DJANGO-DEPLOY-PROBE '))
-  if (!line) throw new ActionError('Loading the Django settings printed nothing readable.', { hint: 'Does the settings module print to stdout or exit early?' })
+  if (!line)
+    throw new ActionError('Loading the Django settings printed nothing readable.', {
+      hint: 'Does the settings module print to stdout or exit early?',
+    })
   const facts = JSON.parse(line.slice('DJANGO-DEPLOY-PROBE '.length)) as DjangoFacts
   facts.staticUrl = rootRelative(facts.staticUrl) ?? '/static/'
   facts.mediaUrl = rootRelative(facts.mediaUrl)
@@ -153,8 +163,16 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
     content = 'the database at database-url (not migrated)'
   } else {
     const copy = path.join(options.workDir, 'content.sqlite3')
-    const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:' ? path.resolve(appDir, facts.databaseName) : undefined
-    const exists = source ? await stat(source).then((info) => info.isFile(), () => false) : false
+    const source =
+      facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
+        ? path.resolve(appDir, facts.databaseName)
+        : undefined
+    const exists = source
+      ? await stat(source).then(
+          (info) => info.isFile(),
+          () => false,
+        )
+      : false
     if (source && exists) {
       await copyFile(source, copy)
       content = `a copy of ${path.relative(options.repoRoot, source) || source}, migrated`

@@ -15,24 +15,48 @@ export interface PageFetcher {
   get(pathAndQuery: string): Promise<PageResponse>
 }
 
-export function httpFetcher(options: { port: number; host: string; forwardedProto?: string; concurrency: number; timeoutMs?: number }): PageFetcher & { close(): void } {
+export function httpFetcher(options: {
+  port: number
+  host: string
+  forwardedProto?: string
+  concurrency: number
+  timeoutMs?: number
+}): PageFetcher & { close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency })
   return {
     get(pathAndQuery) {
       return new Promise((resolve, reject) => {
-        const headers: Record<string, string> = { host: options.host, 'user-agent': 'django-deploy-actions static crawler', accept: '*/*' }
+        const headers: Record<string, string> = {
+          host: options.host,
+          'user-agent': 'django-deploy-actions static crawler',
+          accept: '*/*',
+        }
         if (options.forwardedProto) headers['x-forwarded-proto'] = options.forwardedProto
-        const req = request({ host: '127.0.0.1', port: options.port, path: pathAndQuery, method: 'GET', headers, agent, timeout: options.timeoutMs ?? 120_000 }, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => {
-            const flat: Record<string, string> = {}
-            for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
-            resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) })
-          })
-          res.on('error', reject)
-        })
-        req.on('timeout', () => req.destroy(new Error(`no answer for ${pathAndQuery} within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`)))
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: options.port,
+            path: pathAndQuery,
+            method: 'GET',
+            headers,
+            agent,
+            timeout: options.timeoutMs ?? 120_000,
+          },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (chunk: Buffer) => chunks.push(chunk))
+            res.on('end', () => {
+              const flat: Record<string, string> = {}
+              for (const [name, value] of Object.entries(res.headers))
+                if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
+              resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) })
+            })
+            res.on('error', reject)
+          },
+        )
+        req.on('timeout', () =>
+          req.destroy(new Error(`no answer for ${pathAndQuery} within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`)),
+        )
         req.on('error', reject)
         req.end()
       })

@@ -10,7 +10,14 @@ import { checkOutput, listFiles, type CheckReport } from './checks.js'
 import { crawl, type CrawlResult } from './crawl.js'
 import { prepareDjango, type DjangoFacts } from './django.js'
 import { httpFetcher } from './fetcher.js'
-import { OUTPUT_MARKER, prepareOutputDir, redirectsFromStubs, rewriteOrigin, writeContentTypeHeaders, writeRedirects } from './output.js'
+import {
+  OUTPUT_MARKER,
+  prepareOutputDir,
+  redirectsFromStubs,
+  rewriteOrigin,
+  writeContentTypeHeaders,
+  writeRedirects,
+} from './output.js'
 import { startAppServer, type AppServer, type StartOptions } from './server.js'
 
 /**
@@ -67,7 +74,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     timeoutMs: options.timeoutMs,
     extraEnv: { BUILD_DIR: options.outputDir },
   })
-  const choice = options.generator === 'auto' ? chooseGenerator(django.facts) : { name: options.generator, reason: `generator: ${options.generator}` }
+  const choice =
+    options.generator === 'auto'
+      ? chooseGenerator(django.facts)
+      : { name: options.generator, reason: `generator: ${options.generator}` }
   log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`)
 
   let crawlResult: CrawlResult | undefined
@@ -93,7 +103,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const local = `http://127.0.0.1:${server.port}`
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
     const concurrency = options.concurrency ?? shape.concurrency(server.workers)
-    const fetcher = httpFetcher({ port: server.port, host: base ? base.host : `127.0.0.1:${server.port}`, forwardedProto: base?.protocol.replace(':', ''), concurrency })
+    const fetcher = httpFetcher({
+      port: server.port,
+      host: base ? base.host : `127.0.0.1:${server.port}`,
+      forwardedProto: base?.protocol.replace(':', ''),
+      concurrency,
+    })
     try {
       crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () =>
         crawl({
@@ -104,7 +119,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           siteOrigins: [local, ...siteOrigins],
           requestOrigin: base ? base.origin : local,
           staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
-          mediaFiles: django.facts.mediaUrl && django.facts.mediaRoot ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot } : undefined,
+          mediaFiles:
+            django.facts.mediaUrl && django.facts.mediaRoot
+              ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
+              : undefined,
           concurrency,
         }),
       )
@@ -112,7 +130,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       fetcher.close()
       await server.stop()
     }
-    await copyStatic(django.facts.staticRoot, path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawlResult.staticFiles)
+    await copyStatic(
+      django.facts.staticRoot,
+      path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)),
+      crawlResult.staticFiles,
+    )
     if (django.facts.mediaRoot && django.facts.mediaUrl) {
       const mediaOut = path.join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean))
       for (const file of crawlResult.mediaFiles) {
@@ -124,7 +146,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await writeContentTypeHeaders(options.outputDir, crawlResult.contentTypes)
     await rewriteOrigin(options.outputDir, crawlResult.written.keys(), local, options.baseUrl)
   } else {
-    const command = choice.name === 'bakery' ? bakeryCommand(options.outputDir) : choice.name === 'distill' ? await distillCommand(django, options.outputDir) : undefined
+    const command =
+      choice.name === 'bakery'
+        ? bakeryCommand(options.outputDir)
+        : choice.name === 'distill'
+          ? await distillCommand(django, options.outputDir)
+          : undefined
     await log.group(`Generate with ${choice.name}`, async () => {
       if (command) {
         log.info(`manage.py ${command.join(' ')}`)
@@ -138,7 +165,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           onStdout: (chunk) => log.info(chunk.trimEnd()),
           onStderr: (chunk) => log.info(chunk.trimEnd()),
         })
-        if (result.exitCode !== 0) throw new ActionError(`build-command failed with exit code ${result.exitCode}.`, { input: 'build-command', hint: 'See its output above.' })
+        if (result.exitCode !== 0)
+          throw new ActionError(`build-command failed with exit code ${result.exitCode}.`, {
+            input: 'build-command',
+            hint: 'See its output above.',
+          })
       }
     })
     // Generators write meta-refresh stubs for redirects; make them real redirects on Netlify.
@@ -146,7 +177,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   }
 
   // bakery and distill wipe the directory they write; mark it as ours again for the next run.
-  await writeFile(path.join(options.outputDir, OUTPUT_MARKER), 'Written by django-deploy-actions/action-static; emptied on every build.\n')
+  await writeFile(
+    path.join(options.outputDir, OUTPUT_MARKER),
+    'Written by django-deploy-actions/action-static; emptied on every build.\n',
+  )
   const check = await checkOutput(options.outputDir, { siteOrigins })
   if (check.files === 0) {
     throw new ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
@@ -154,7 +188,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       hint: choice.name === 'command' ? 'The command must write the site into $OUTPUT_DIR.' : 'Check the generator output above.',
     })
   }
-  return { generator: choice.name, reason: choice.reason, content: django.content, django: django.facts, crawl: crawlResult, check, redirects, server: server ? { kind: server.kind, workers: server.workers } : undefined }
+  return {
+    generator: choice.name,
+    reason: choice.reason,
+    content: django.content,
+    django: django.facts,
+    crawl: crawlResult,
+    check,
+    redirects,
+    server: server ? { kind: server.kind, workers: server.workers } : undefined,
+  }
 }
 
 /**

@@ -28,7 +28,10 @@ const URL_ATTRIBUTES: Record<string, Array<[attribute: string, kind: RefKind]>> 
   script: [['src', 'asset']],
   img: [['src', 'asset']],
   source: [['src', 'asset']],
-  video: [['src', 'asset'], ['poster', 'asset']],
+  video: [
+    ['src', 'asset'],
+    ['poster', 'asset'],
+  ],
   audio: [['src', 'asset']],
   track: [['src', 'asset']],
   iframe: [['src', 'link']],
@@ -48,7 +51,11 @@ export function extractHtmlRefs(html: string): HtmlRefs {
         if (name === 'base' && attributes.href !== undefined && base === undefined) base = attributes.href
         for (const [attribute, kind] of URL_ATTRIBUTES[name] ?? []) {
           const value = attributes[attribute]
-          if (value !== undefined && value.trim() !== '') refs.push({ url: value.trim(), kind: name === 'link' && /\b(alternate|canonical|next|prev)\b/i.test(attributes.rel ?? '') ? 'link' : kind })
+          if (value !== undefined && value.trim() !== '')
+            refs.push({
+              url: value.trim(),
+              kind: name === 'link' && /\b(alternate|canonical|next|prev)\b/i.test(attributes.rel ?? '') ? 'link' : kind,
+            })
         }
         for (const attribute of ['srcset', 'imagesrcset']) {
           const srcset = attributes[attribute]
@@ -102,7 +109,10 @@ export function parseSrcset(srcset: string): string[] {
 /** `5; url='/next/'` → `/next/`. */
 export function refreshUrl(content: string): string | undefined {
   const match = /^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(.*)$/i.exec(content)
-  const url = match?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2').trim()
+  const url = match?.[1]
+    ?.trim()
+    .replace(/^(['"])(.*)\1$/, '$2')
+    .trim()
   return url ? url : undefined
 }
 

@@ -42,7 +42,11 @@ const TYPES: Record<string, string> = {
 }
 
 /** Types that count as the same for serving purposes (a sitemap sent as text/xml is fine as .xml). */
-const EQUIVALENT: Record<string, string> = { 'text/xml': 'application/xml', 'text/javascript': 'application/javascript', 'application/x-javascript': 'application/javascript' }
+const EQUIVALENT: Record<string, string> = {
+  'text/xml': 'application/xml',
+  'text/javascript': 'application/javascript',
+  'application/x-javascript': 'application/javascript',
+}
 
 export function typeOfExtension(file: string): string | undefined {
   return TYPES[path.posix.extname(file).toLowerCase()]
@@ -69,7 +73,8 @@ export function outputFileFor(urlPath: string, contentType: string | undefined):
   } catch {
     return undefined
   }
-  if (segments.some((segment) => segment === '..' || segment === '.' || segment.includes('\0') || segment.includes('\\'))) return undefined
+  if (segments.some((segment) => segment === '..' || segment === '.' || segment.includes('\0') || segment.includes('\\')))
+    return undefined
   const decoded = segments.join('/').replace(/^\/+/, '')
   const html = isHtml(contentType)
   if (decoded === '' || decoded.endsWith('/')) return `${decoded}index.html`

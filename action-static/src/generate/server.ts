@@ -35,9 +35,28 @@ export async function startAppServer(options: StartOptions): Promise<AppServer> 
   const wsgi = options.wsgiApplication ? wsgiTarget(options.wsgiApplication) : undefined
   const gunicorn = options.useGunicorn && wsgi !== undefined
   const args = gunicorn
-    ? ['-m', 'gunicorn', '--bind', `127.0.0.1:${port}`, '--workers', String(options.workers), '--timeout', '120', '--graceful-timeout', '5', '--log-level', 'warning', wsgi]
+    ? [
+        '-m',
+        'gunicorn',
+        '--bind',
+        `127.0.0.1:${port}`,
+        '--workers',
+        String(options.workers),
+        '--timeout',
+        '120',
+        '--graceful-timeout',
+        '5',
+        '--log-level',
+        'warning',
+        wsgi,
+      ]
     : [options.managePy, 'runserver', '--insecure', '--noreload', `127.0.0.1:${port}`]
-  const child = spawn(options.python, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn(options.python, args, {
+    cwd: options.appDir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   const log: string[] = []
   const keep = (chunk: Buffer): void => {
     log.push(chunk.toString('utf8'))
@@ -60,15 +79,21 @@ export async function startAppServer(options: StartOptions): Promise<AppServer> 
   const deadline = Date.now() + options.startTimeoutMs
   while (Date.now() < deadline) {
     if (exited) {
-      throw new ActionError(`The Django app did not start (${server.kind} exited):\n${log.join('').trim().split('\n').slice(-25).join('\n')}`, {
-        hint: 'Fix the error above; the app runs with your settings plus the production overlay (DEBUG off).',
-      })
+      throw new ActionError(
+        `The Django app did not start (${server.kind} exited):\n${log.join('').trim().split('\n').slice(-25).join('\n')}`,
+        {
+          hint: 'Fix the error above; the app runs with your settings plus the production overlay (DEBUG off).',
+        },
+      )
     }
     if (await answers(port)) return server
     await new Promise((resolve) => setTimeout(resolve, 150))
   }
   await stop(child)
-  throw new ActionError(`The Django app did not answer on 127.0.0.1:${port} within ${Math.round(options.startTimeoutMs / 1000)} s.`, { hint: `Its output:\n${log.join('').slice(-3000)}` })
+  throw new ActionError(
+    `The Django app did not answer on 127.0.0.1:${port} within ${Math.round(options.startTimeoutMs / 1000)} s.`,
+    { hint: `Its output:\n${log.join('').slice(-3000)}` },
+  )
 }
 
 /** `mysite.wsgi.application` → `mysite.wsgi:application`. */

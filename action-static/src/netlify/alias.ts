@@ -20,7 +20,11 @@ export function sanitizeAlias(raw: string, input = 'alias'): string {
     .slice(0, MAX_ALIAS_LENGTH)
     .replace(/-+$/, '')
   if (alias === '') {
-    throw new InputError(input, `'${raw}' has no letters or digits left to make a Netlify alias from.`, 'Use letters, digits and hyphens, e.g. pr-12 or feature-login.')
+    throw new InputError(
+      input,
+      `'${raw}' has no letters or digits left to make a Netlify alias from.`,
+      'Use letters, digits and hyphens, e.g. pr-12 or feature-login.',
+    )
   }
   return alias
 }

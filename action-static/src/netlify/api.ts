@@ -38,7 +38,10 @@ export class NetlifyApiError extends ActionError {
     what: string,
     options: { input?: string; hint?: string; requestId?: string } = {},
   ) {
-    super(`Netlify answered ${status} (${netlifyMessage}) when asked to ${what}.${options.requestId ? ` Request id: ${options.requestId}.` : ''}`, { input: options.input, hint: options.hint })
+    super(
+      `Netlify answered ${status} (${netlifyMessage}) when asked to ${what}.${options.requestId ? ` Request id: ${options.requestId}.` : ''}`,
+      { input: options.input, hint: options.hint },
+    )
     this.name = 'NetlifyApiError'
   }
 }
@@ -77,12 +80,23 @@ export class NetlifyApi {
   }
 
   getSite(siteId: string): Promise<NetlifySite> {
-    return this.json({ operation: 'getSite', what: `read site '${siteId}'`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}` })
+    return this.json({
+      operation: 'getSite',
+      what: `read site '${siteId}'`,
+      method: 'GET',
+      path: `/sites/${encodeURIComponent(siteId)}`,
+    })
   }
 
   /** Netlify's name filter is a substring match; callers pick the exact name. */
   listSites(name: string, page: number): Promise<NetlifySite[]> {
-    return this.json({ operation: 'listSites', what: `look for a site named '${name}'`, method: 'GET', path: '/sites', query: { name, filter: 'all', page: String(page), per_page: '100' } })
+    return this.json({
+      operation: 'listSites',
+      what: `look for a site named '${name}'`,
+      method: 'GET',
+      path: '/sites',
+      query: { name, filter: 'all', page: String(page), per_page: '100' },
+    })
   }
 
   createSite(name: string): Promise<NetlifySite> {
@@ -90,17 +104,39 @@ export class NetlifyApi {
   }
 
   /** One call: the deploy and its whole file list (path → sha1). */
-  createDeploy(siteId: string, title: string | undefined, body: { files: Record<string, string>; draft: boolean; branch?: string; async: boolean }): Promise<NetlifyDeploy> {
-    return this.json({ operation: 'createSiteDeploy', what: 'create the deploy', method: 'POST', path: `/sites/${encodeURIComponent(siteId)}/deploys`, query: { title }, json: body })
+  createDeploy(
+    siteId: string,
+    title: string | undefined,
+    body: { files: Record<string, string>; draft: boolean; branch?: string; async: boolean },
+  ): Promise<NetlifyDeploy> {
+    return this.json({
+      operation: 'createSiteDeploy',
+      what: 'create the deploy',
+      method: 'POST',
+      path: `/sites/${encodeURIComponent(siteId)}/deploys`,
+      query: { title },
+      json: body,
+    })
   }
 
   getDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {
-    return this.json({ operation: 'getSiteDeploy', what: `read the state of deploy ${deployId}`, method: 'GET', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` })
+    return this.json({
+      operation: 'getSiteDeploy',
+      what: `read the state of deploy ${deployId}`,
+      method: 'GET',
+      path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}`,
+    })
   }
 
   async uploadFile(deployId: string, path: string, content: Buffer): Promise<void> {
     const encoded = path.split('/').map(encodeURIComponent).join('/')
-    await this.call({ operation: 'uploadDeployFile', what: `upload ${path}`, method: 'PUT', path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`, binary: content })
+    await this.call({
+      operation: 'uploadDeployFile',
+      what: `upload ${path}`,
+      method: 'PUT',
+      path: `/deploys/${encodeURIComponent(deployId)}/files/${encoded}`,
+      binary: content,
+    })
   }
 
   /**
@@ -119,11 +155,21 @@ export class NetlifyApi {
 
   /** 204 on success; a 404 (already gone) reaches the caller as a NetlifyApiError. */
   async deleteSiteDeploy(siteId: string, deployId: string): Promise<void> {
-    await this.call({ operation: 'deleteSiteDeploy', what: `delete deploy ${deployId}`, method: 'DELETE', path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}` })
+    await this.call({
+      operation: 'deleteSiteDeploy',
+      what: `delete deploy ${deployId}`,
+      method: 'DELETE',
+      path: `/sites/${encodeURIComponent(siteId)}/deploys/${encodeURIComponent(deployId)}`,
+    })
   }
 
   cancelDeploy(deployId: string): Promise<NetlifyDeploy> {
-    return this.json({ operation: 'cancelSiteDeploy', what: `cancel deploy ${deployId}`, method: 'POST', path: `/deploys/${encodeURIComponent(deployId)}/cancel` })
+    return this.json({
+      operation: 'cancelSiteDeploy',
+      what: `cancel deploy ${deployId}`,
+      method: 'POST',
+      path: `/deploys/${encodeURIComponent(deployId)}/cancel`,
+    })
   }
 
   private async json<T>(call: Call): Promise<T> {
@@ -131,14 +177,21 @@ export class NetlifyApi {
     try {
       return JSON.parse(response.body.toString('utf8')) as T
     } catch {
-      throw new ActionError(`Netlify's answer to the request to ${call.what} was not JSON (status ${response.status}).`, { hint: 'Check that the API URL points at Netlify; re-run the job if Netlify was having trouble.' })
+      throw new ActionError(`Netlify's answer to the request to ${call.what} was not JSON (status ${response.status}).`, {
+        hint: 'Check that the API URL points at Netlify; re-run the job if Netlify was having trouble.',
+      })
     }
   }
 
   private async call(call: Call): Promise<HttpResponse> {
-    const query = new URLSearchParams(Object.entries(call.query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString()
+    const query = new URLSearchParams(
+      Object.entries(call.query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ).toString()
     const url = `${this.apiUrl}${call.path}${query ? `?${query}` : ''}`
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, 'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static' }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static',
+    }
     let body: Buffer | string | undefined
     if (call.json !== undefined) {
       headers['content-type'] = 'application/json'
@@ -153,7 +206,13 @@ export class NetlifyApi {
       let response: HttpResponse | undefined
       let failure: string
       try {
-        response = await this.options.transport.send({ method: call.method, url, headers, body, timeoutMs: this.options.requestTimeoutMs ?? 60_000 })
+        response = await this.options.transport.send({
+          method: call.method,
+          url,
+          headers,
+          body,
+          timeoutMs: this.options.requestTimeoutMs ?? 60_000,
+        })
         if (response.status < 300) return response
         failure = `${response.status} ${netlifyMessage(response)}`
       } catch (error) {
@@ -167,7 +226,9 @@ export class NetlifyApi {
       if (response?.status === 429) this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay)
       this.checkDeadline(call, delay, failure)
       this.counts.retries++
-      this.options.log.info(`Netlify: ${call.what} failed (${failure}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts}).`)
+      this.options.log.info(
+        `Netlify: ${call.what} failed (${failure}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts}).`,
+      )
       await this.sleep(delay)
     }
   }
@@ -182,22 +243,35 @@ export class NetlifyApi {
   private checkDeadline(call: Call, delay: number, failure: string): void {
     const deadline = this.options.deadline
     if (deadline !== undefined && this.now() + delay > deadline) {
-      throw new TimeoutError(`Talking to Netlify (last: ${call.what}, ${failure})`, Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)), "Raise the 'timeout' input, or re-run the job when Netlify is less busy.")
+      throw new TimeoutError(
+        `Talking to Netlify (last: ${call.what}, ${failure})`,
+        Math.max(1, Math.round((deadline - (this.options.now ?? Date.now)()) / 1000)),
+        "Raise the 'timeout' input, or re-run the job when Netlify is less busy.",
+      )
     }
   }
 
   private failure(call: Call, response: HttpResponse | undefined, failure: string, attempts: number): ActionError {
     if (!response) {
-      return new ActionError(`Could not reach Netlify to ${call.what} after ${attempts} attempts: ${failure}.`, { hint: 'Check the runner\'s network; Netlify status: https://www.netlifystatus.com.' })
+      return new ActionError(`Could not reach Netlify to ${call.what} after ${attempts} attempts: ${failure}.`, {
+        hint: "Check the runner's network; Netlify status: https://www.netlifystatus.com.",
+      })
     }
     const message = netlifyMessage(response)
     const requestId = response.headers['x-nf-request-id']
     const status = response.status
     if (status === 401) {
-      return new NetlifyApiError(status, message, call.what, { input: 'netlify-auth-token', requestId, hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.' })
+      return new NetlifyApiError(status, message, call.what, {
+        input: 'netlify-auth-token',
+        requestId,
+        hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.',
+      })
     }
     if (status === 429 || status >= 500) {
-      return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, { requestId, hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.' })
+      return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, {
+        requestId,
+        hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.',
+      })
     }
     return new NetlifyApiError(status, message, call.what, { requestId })
   }

@@ -63,7 +63,17 @@ export interface DeployResult {
   bytesUploaded: number
 }
 
-const READY_WAIT_STATES = new Set(['uploaded', 'processing', 'processed', 'preparing', 'prepared', 'uploading', 'enqueued', 'new', 'retrying'])
+const READY_WAIT_STATES = new Set([
+  'uploaded',
+  'processing',
+  'processed',
+  'preparing',
+  'prepared',
+  'uploading',
+  'enqueued',
+  'new',
+  'retrying',
+])
 const DIFF_DONE_STATES = new Set(['prepared', 'uploading', 'uploaded', 'processing', 'processed', 'ready'])
 
 export async function resolveSite(api: NetlifyApi, ref: SiteRef, log: Logger): Promise<{ site: NetlifySite; created: boolean }> {
@@ -94,10 +104,13 @@ export async function findSite(api: NetlifyApi, ref: SiteRef): Promise<NetlifySi
       return await api.getSite(ref.id)
     } catch (error) {
       if (error instanceof NetlifyApiError && error.status === 404) {
-        throw new ActionError(`Netlify has no site with the id '${ref.id}' that this token can see (404 ${error.netlifyMessage}).`, {
-          input: 'netlify-site-id',
-          hint: 'Copy the Site ID from Site configuration → Site details, and check that the token belongs to a member of the site\'s team. To create the site instead, set netlify-site-name.',
-        })
+        throw new ActionError(
+          `Netlify has no site with the id '${ref.id}' that this token can see (404 ${error.netlifyMessage}).`,
+          {
+            input: 'netlify-site-id',
+            hint: "Copy the Site ID from Site configuration → Site details, and check that the token belongs to a member of the site's team. To create the site instead, set netlify-site-name.",
+          },
+        )
       }
       throw error
     }
@@ -117,7 +130,10 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
   const now = options.now ?? Date.now
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   if (digest.files.size === 0) {
-    throw new ActionError('There is nothing to deploy: the output directory holds no files.', { input: 'output-dir', hint: 'Check that the build wrote the site into output-dir (dotfiles are not deployed).' })
+    throw new ActionError('There is nothing to deploy: the output directory holds no files.', {
+      input: 'output-dir',
+      hint: 'Check that the build wrote the site into output-dir (dotfiles are not deployed).',
+    })
   }
   if (target.kind === 'production' && site.published_deploy?.locked) {
     throw new ActionError(`Production deploys of Netlify site '${site.name}' are locked, so this deploy would not go live.`, {
@@ -144,7 +160,10 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
     const required = deploy.required ?? []
     const uploads = required.flatMap((sha) => {
       const paths = digest.byHash.get(sha)
-      if (!paths) throw new ActionError(`Netlify asked for a file with SHA1 ${sha}, which is not in this deploy.`, { hint: 'This should not happen; re-run the job, and report it if it repeats.' })
+      if (!paths)
+        throw new ActionError(`Netlify asked for a file with SHA1 ${sha}, which is not in this deploy.`, {
+          hint: 'This should not happen; re-run the job, and report it if it repeats.',
+        })
       return paths
     })
     log.info(`Netlify: ${required.length} of ${digest.byHash.size} distinct files are new; uploading ${uploads.length} paths.`)
@@ -160,7 +179,8 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
     throw error
   }
 
-  const permalink = deploy.links?.permalink ?? deploy.deploy_ssl_url ?? deploy.deploy_url ?? `https://${deploy.id}--${site.name}.netlify.app`
+  const permalink =
+    deploy.links?.permalink ?? deploy.deploy_ssl_url ?? deploy.deploy_url ?? `https://${deploy.id}--${site.name}.netlify.app`
   const url =
     target.kind === 'production'
       ? (site.ssl_url ?? deploy.ssl_url ?? `https://${site.name}.netlify.app`)
@@ -195,13 +215,21 @@ async function poll(
   for (;;) {
     if (until.has(deploy.state) && (deploy.state !== 'prepared' || deploy.required)) return deploy
     if (deploy.state === 'error' || deploy.state === 'rejected') {
-      throw new ActionError(`Netlify reported an error for deploy ${deploy.id}: ${deploy.error_message || 'no message'}.`, { hint: 'Open the deploy in the Netlify UI for details; nothing was published.' })
+      throw new ActionError(`Netlify reported an error for deploy ${deploy.id}: ${deploy.error_message || 'no message'}.`, {
+        hint: 'Open the deploy in the Netlify UI for details; nothing was published.',
+      })
     }
     if (!READY_WAIT_STATES.has(deploy.state) && !until.has(deploy.state)) {
-      throw new ActionError(`Deploy ${deploy.id} is in state '${deploy.state}', which this action does not expect.`, { hint: 'Open the deploy in the Netlify UI; nothing was published by this run.' })
+      throw new ActionError(`Deploy ${deploy.id} is in state '${deploy.state}', which this action does not expect.`, {
+        hint: 'Open the deploy in the Netlify UI; nothing was published by this run.',
+      })
     }
     if (now() + interval > options.deadline) {
-      throw new TimeoutError(`${what} (deploy ${deploy.id}, still '${deploy.state}')`, Math.max(1, Math.round((options.deadline - now()) / 1000)), "Raise the 'timeout' input; large first deploys take longest.")
+      throw new TimeoutError(
+        `${what} (deploy ${deploy.id}, still '${deploy.state}')`,
+        Math.max(1, Math.round((options.deadline - now()) / 1000)),
+        "Raise the 'timeout' input; large first deploys take longest.",
+      )
     }
     await sleep(interval)
     interval = Math.min(options.pollIntervalMs ?? 1000, Math.round(interval * 1.5))

@@ -33,7 +33,10 @@ export async function digestDirectory(root: string, options: { concurrency?: num
 
   async function walk(directory: string, prefix: string): Promise<void> {
     const names = (await readdir(directory)).sort()
-    if (names.length > MAX_PER_DIRECTORY) problems.push(`${prefix || '.'} holds ${names.length} entries; Netlify accepts at most ${MAX_PER_DIRECTORY} files per directory`)
+    if (names.length > MAX_PER_DIRECTORY)
+      problems.push(
+        `${prefix || '.'} holds ${names.length} entries; Netlify accepts at most ${MAX_PER_DIRECTORY} files per directory`,
+      )
     for (const name of names) {
       const deployPath = prefix ? `${prefix}/${name}` : name
       if ((name.startsWith('.') && name !== '.well-known') || name === '__MACOSX') {
@@ -53,7 +56,8 @@ export async function digestDirectory(root: string, options: { concurrency?: num
       if (info.isDirectory()) {
         await walk(full, deployPath)
       } else if (info.isFile()) {
-        if (/[#?]/.test(name)) problems.push(`${deployPath}: '#' and '?' cannot appear in a URL path, so Netlify cannot serve this file`)
+        if (/[#?]/.test(name))
+          problems.push(`${deployPath}: '#' and '?' cannot appear in a URL path, so Netlify cannot serve this file`)
         else entries.push({ deployPath, file: full })
       }
     }
@@ -61,10 +65,16 @@ export async function digestDirectory(root: string, options: { concurrency?: num
 
   await walk(realRoot, '')
   if (problems.length) {
-    throw new ActionError(`The site in ${root} cannot be deployed to Netlify:\n${problems.slice(0, 20).map((problem) => `  - ${problem}`).join('\n')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`, {
-      input: 'output-dir',
-      hint: 'Rename or remove these files (or fix the generator that writes them).',
-    })
+    throw new ActionError(
+      `The site in ${root} cannot be deployed to Netlify:\n${problems
+        .slice(0, 20)
+        .map((problem) => `  - ${problem}`)
+        .join('\n')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`,
+      {
+        input: 'output-dir',
+        hint: 'Rename or remove these files (or fix the generator that writes them).',
+      },
+    )
   }
 
   const files = new Map<string, string>()

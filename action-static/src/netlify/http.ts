@@ -39,7 +39,8 @@ export const fetchTransport: HttpTransport = {
       response = await fetch(request.url, {
         method: request.method,
         headers: request.headers,
-        body: request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
+        body:
+          request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
         signal: AbortSignal.timeout(request.timeoutMs),
         redirect: 'manual',
       })
@@ -50,7 +51,9 @@ export const fetchTransport: HttpTransport = {
     try {
       body = Buffer.from(await response.arrayBuffer())
     } catch (error) {
-      throw new NetworkError(`the connection broke while reading the answer: ${describeFetchError(error, request.timeoutMs)}`, { cause: error })
+      throw new NetworkError(`the connection broke while reading the answer: ${describeFetchError(error, request.timeoutMs)}`, {
+        cause: error,
+      })
     }
     const headers: Record<string, string> = {}
     response.headers.forEach((value, name) => {
@@ -61,7 +64,8 @@ export const fetchTransport: HttpTransport = {
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${Math.round(timeoutMs / 1000)} s`
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer within ${Math.round(timeoutMs / 1000)} s`
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`
   return error instanceof Error ? error.message : String(error)

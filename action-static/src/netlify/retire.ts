@@ -20,7 +20,11 @@ export interface Selection {
   keep: Array<{ deploy: NetlifyDeploy; reason: string }>
 }
 
-export function selectAliasDeploys(deploys: readonly NetlifyDeploy[], alias: string, site: Pick<NetlifySite, 'published_deploy'>): Selection {
+export function selectAliasDeploys(
+  deploys: readonly NetlifyDeploy[],
+  alias: string,
+  site: Pick<NetlifySite, 'published_deploy'>,
+): Selection {
   const publishedId = site.published_deploy?.id
   const seen = new Set<string>()
   const selection: Selection = { remove: [], keep: [] }
@@ -30,8 +34,10 @@ export function selectAliasDeploys(deploys: readonly NetlifyDeploy[], alias: str
     seen.add(deploy.id)
     // The listing was asked for this branch; a server that ignores the filter must not make us delete others.
     if (deploy.branch !== alias) continue
-    if (publishedId !== undefined && deploy.id === publishedId) selection.keep.push({ deploy, reason: "it is the site's published production deploy" })
-    else if (deploy.context === 'production') selection.keep.push({ deploy, reason: 'it is a production deploy (rollback history)' })
+    if (publishedId !== undefined && deploy.id === publishedId)
+      selection.keep.push({ deploy, reason: "it is the site's published production deploy" })
+    else if (deploy.context === 'production')
+      selection.keep.push({ deploy, reason: 'it is a production deploy (rollback history)' })
     else selection.remove.push(deploy)
   }
   selection.remove.sort(oldestFirst)
@@ -84,15 +90,21 @@ export function emptyProgress(): RetireProgress {
  * leaves the alias serving its latest preview (as before), never an older one; a re-run then
  * finishes the job. `progress` is filled as it goes, so a failure can still report what was done.
  */
-export async function retireAlias(options: { api: NetlifyApi; log: Logger; site: NetlifySite; alias: string }, progress: RetireProgress = emptyProgress()): Promise<RetireProgress> {
+export async function retireAlias(
+  options: { api: NetlifyApi; log: Logger; site: NetlifySite; alias: string },
+  progress: RetireProgress = emptyProgress(),
+): Promise<RetireProgress> {
   const { api, log, site, alias } = options
   const listed = await listAliasDeploys(api, site.id, alias)
   const selection = selectAliasDeploys(listed.deploys, alias, site)
   progress.found = selection.remove.length + selection.keep.length
   progress.kept = selection.keep
   progress.truncated = listed.truncated
-  for (const { deploy, reason } of selection.keep) log.warning(`Netlify: deploy ${deploy.id} of alias ${alias} is kept because ${reason}; the alias may go on serving it.`)
-  log.info(`Netlify: ${progress.found} deploy${progress.found === 1 ? '' : 's'} of alias ${alias} on site ${site.name}; deleting ${selection.remove.length}.`)
+  for (const { deploy, reason } of selection.keep)
+    log.warning(`Netlify: deploy ${deploy.id} of alias ${alias} is kept because ${reason}; the alias may go on serving it.`)
+  log.info(
+    `Netlify: ${progress.found} deploy${progress.found === 1 ? '' : 's'} of alias ${alias} on site ${site.name}; deleting ${selection.remove.length}.`,
+  )
   for (const deploy of selection.remove) {
     try {
       await api.deleteSiteDeploy(site.id, deploy.id)

@@ -32,7 +32,9 @@ export function isRetryableStatus(status: number): boolean {
 /** Milliseconds the server asked us to wait, or undefined when it did not say (or said nonsense). */
 export function serverWaitMs(headers: Record<string, string>, localNow: number): number | undefined {
   const serverNow = parseDate(headers.date) ?? localNow
-  const hints = [parseRetryAfter(headers['retry-after'], serverNow), parseReset(headers['x-ratelimit-reset'], serverNow)].filter((value): value is number => value !== undefined)
+  const hints = [parseRetryAfter(headers['retry-after'], serverNow), parseReset(headers['x-ratelimit-reset'], serverNow)].filter(
+    (value): value is number => value !== undefined,
+  )
   // Both present: honour the later one; waiting a little longer is cheaper than another 429.
   return hints.length ? Math.max(0, ...hints) : undefined
 }
@@ -69,7 +71,12 @@ export function parseDate(value: string | undefined): number | undefined {
  * The wait before attempt `attempt + 1` (attempt counts from 1). A server hint wins over the
  * exponential backoff; both get up to 20% (at least 100 ms) of random extra.
  */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, hintMs: number | undefined, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  hintMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   const base = hintMs !== undefined ? hintMs : policy.baseDelayMs * 2 ** (attempt - 1)
   const jitter = random() * Math.max(100, base * 0.2)
   return Math.min(policy.maxDelayMs, Math.max(0, base) + jitter)

@@ -44,7 +44,8 @@ async function assemble(repo: Repository, options: AssembleOptions, input: strin
 
   return withTempDir(options.tempDir, 'index', async (scratch) => {
     const indexedGit = repo.git.with({ indexFile: join(scratch, 'index') })
-    const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input)
+    const baseTree =
+      source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input)
     const baseEntries = await listTree(repo.git, baseTree)
     if (baseEntries.length === 0) throw nothingToDeploy(subdirectory || options.repoRoot, input)
 
@@ -60,7 +61,8 @@ async function assemble(repo: Repository, options: AssembleOptions, input: strin
         options.message ??
         defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
     })
-    const uncommitted: UncommittedChanges = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] }
+    const uncommitted: UncommittedChanges =
+      source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] }
     const stats = treeStats(composed.entries.values())
     return {
       gitDir: repo.git.location.gitDir,
@@ -80,7 +82,15 @@ async function assemble(repo: Repository, options: AssembleOptions, input: strin
       uncommitted,
       shallow: repo.shallow,
       stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-      warnings: warningsFor({ repo, requested, source, excluded: composed.excluded, submodules: stats.submodules, uncommitted, subdirectory }),
+      warnings: warningsFor({
+        repo,
+        requested,
+        source,
+        excluded: composed.excluded,
+        submodules: stats.submodules,
+        uncommitted,
+        subdirectory,
+      }),
     }
   })
 }
@@ -105,11 +115,18 @@ function warningsFor(facts: {
   const { changed, untracked } = facts.uncommitted
   if (changed.length + untracked.length > 0) {
     const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : ''
-    const parts = [changed.length ? `${changed.length} modified (${list(changed)})` : '', untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '']
+    const parts = [
+      changed.length ? `${changed.length} modified (${list(changed)})` : '',
+      untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+    ]
     warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`)
   }
-  if (facts.excluded.length) warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`)
-  if (facts.submodules.length) warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`)
+  if (facts.excluded.length)
+    warnings.push(
+      `Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`,
+    )
+  if (facts.submodules.length)
+    warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`)
   return warnings
 }
 

@@ -35,15 +35,22 @@ export async function commitTree(git: Git, request: CommitRequest): Promise<Comm
   const baseAuthor = source?.author ?? fallback
   const baseCommitter = source?.committer ?? fallback
   const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor
-  const committer = request.committer ? { ...request.committer, date: request.committer.date ?? baseCommitter.date } : baseCommitter
+  const committer = request.committer
+    ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+    : baseCommitter
   const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-']
   // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-  const commit = await git.text(args, { input: ensureNewline(request.message(source)), env: identityEnvironment(author, committer) })
+  const commit = await git.text(args, {
+    input: ensureNewline(request.message(source)),
+    env: identityEnvironment(author, committer),
+  })
   return { commit, parent: parent?.commit ?? null, unchanged: false }
 }
 
 async function resolveParent(git: Git, revision: string): Promise<{ commit: string; tree: string }> {
-  const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { okExitCodes: [1, 128] })
+  const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+    okExitCodes: [1, 128],
+  })
   const commit = result.stdout.trim()
   if (result.exitCode !== 0 || commit === '') {
     throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {

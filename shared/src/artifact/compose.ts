@@ -75,16 +75,22 @@ function checkFiles(entries: Map<string, TreeEntry>, files: readonly ArtifactFil
   }
   const where = prefix ? ` in '${prefix}/'` : ''
   if (shapeConflicts.length > 0) {
-    throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
-      hint: 'Rename or move the clashing file or folder in your repository.',
-      location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
-    })
+    throw new ActionError(
+      `Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`,
+      {
+        hint: 'Rename or move the clashing file or folder in your repository.',
+        location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
+      },
+    )
   }
   if (collisions.length > 0) {
-    throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
-      hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
-      location: { file: joinPath(prefix, collisions[0] ?? '') },
-    })
+    throw new ActionError(
+      `Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`,
+      {
+        hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
+        location: { file: joinPath(prefix, collisions[0] ?? '') },
+      },
+    )
   }
   return overwritten.sort()
 }

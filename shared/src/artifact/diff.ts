@@ -35,11 +35,24 @@ export async function diffTrees(options: DiffOptions): Promise<TreeDiff> {
   const git = new Git(options.runner, { gitDir: options.gitDir })
   // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
   const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }))
-  for (const [name, revision] of [['from', from], ['to', options.to]] as const) {
+  for (const [name, revision] of [
+    ['from', from],
+    ['to', options.to],
+  ] as const) {
     const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] })
-    if (exists.exitCode !== 0) throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`)
+    if (exists.exitCode !== 0)
+      throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`)
   }
-  const { stdout } = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--name-status', '--end-of-options', from, options.to])
+  const { stdout } = await git.run([
+    'diff-tree',
+    '-r',
+    '-z',
+    '--no-renames',
+    '--name-status',
+    '--end-of-options',
+    from,
+    options.to,
+  ])
   const records = splitNul(stdout)
   const changes: TreeChange[] = []
   for (let index = 0; index + 1 < records.length; index += 2) {
@@ -55,6 +68,9 @@ export function summarize(changes: TreeChange[]): TreeDiff {
   const deleted = count('deleted')
   const modified = changes.length - added - deleted
   const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean)
-  const summary = changes.length === 0 ? 'no files changed' : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`
+  const summary =
+    changes.length === 0
+      ? 'no files changed'
+      : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`
   return { changes, added, modified, deleted, summary }
 }

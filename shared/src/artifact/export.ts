@@ -43,7 +43,9 @@ export async function exportArtifact(options: ExportOptions): Promise<ExportResu
   await mkdir(destination, { recursive: true })
   const present = await readdir(destination)
   if (present.length > 0) {
-    throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`)
+    throw new Error(
+      `Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`,
+    )
   }
   const git = new Git(options.runner, { gitDir: options.gitDir })
   await withTempDir(options.tempDir, 'export', async (scratch) => {

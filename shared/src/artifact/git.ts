@@ -39,9 +39,21 @@ export class GitError extends Error {
 }
 
 /** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX']
+const SCRUBBED = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+]
 
-export function gitEnvironment(indexFile?: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function gitEnvironment(
+  indexFile?: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {}
   for (const name of SCRUBBED) env[name] = undefined
   if (indexFile !== undefined) env.GIT_INDEX_FILE = indexFile

@@ -42,7 +42,10 @@ export function formatDate(date: string | Date): string {
   return `@${Math.floor(date.getTime() / 1000)} +0000`
 }
 
-export function identityEnvironment(author: Identity & { date: string | Date }, committer: Identity & { date: string | Date }): Record<string, string> {
+export function identityEnvironment(
+  author: Identity & { date: string | Date },
+  committer: Identity & { date: string | Date },
+): Record<string, string> {
   return {
     GIT_AUTHOR_NAME: author.name,
     GIT_AUTHOR_EMAIL: author.email,

@@ -40,7 +40,10 @@ export function normalizeSubdirectory(value: string | undefined, input: string):
     })
   }
   if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-    throw new ActionError(`'${value}' is inside git's own '.git' folder.`, { input, hint: 'Point it at a folder of your project instead.' })
+    throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+      input,
+      hint: 'Point it at a folder of your project instead.',
+    })
   }
   return segments.join('/')
 }
@@ -57,9 +60,12 @@ export function checkGeneratedPath(path: string): void {
     })
   }
   if (isSecretPath(path)) {
-    throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-      hint: 'Credentials belong in the deploy target\'s secret store (Secret Manager, Dokku config), never in the deployed files.',
-    })
+    throw new ActionError(
+      `Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`,
+      {
+        hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
+      },
+    )
   }
 }
 
@@ -69,7 +75,8 @@ function generatedPathProblem(path: string): string | undefined {
   if (path.includes('\\')) return 'the path contains a backslash (use /)'
   if (/[\0\n\r]/.test(path)) return 'the path contains a control character'
   const segments = path.split('/')
-  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return 'the path is not in canonical form (empty, "." or ".." segment)'
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
+    return 'the path is not in canonical form (empty, "." or ".." segment)'
   if (segments.some((segment) => segment.toLowerCase() === '.git')) return 'the path is inside .git'
   return undefined
 }

@@ -19,10 +19,18 @@ export interface Repository {
   temporary: boolean
 }
 
-export async function openRepository(runner: CommandRunner, repoRoot: string, input: string, tempRoot?: string): Promise<Repository> {
+export async function openRepository(
+  runner: CommandRunner,
+  repoRoot: string,
+  input: string,
+  tempRoot?: string,
+): Promise<Repository> {
   await requireDirectory(repoRoot, input)
   const probe = await runner
-    .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], { cwd: repoRoot, env: gitEnvironment() })
+    .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+      cwd: repoRoot,
+      env: gitEnvironment(),
+    })
     .catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       throw new ActionError('git is not installed (or not on PATH) on this runner.', {
@@ -52,18 +60,31 @@ async function requireDirectory(path: string, input: string): Promise<void> {
       hint: 'Check the path, and that an actions/checkout step runs before this action.',
     })
   }
-  if (!info.isDirectory()) throw new ActionError(`'${path}' is a file, not a folder.`, { input, hint: 'Point it at the folder that holds your project.' })
+  if (!info.isDirectory())
+    throw new ActionError(`'${path}' is a file, not a folder.`, {
+      input,
+      hint: 'Point it at the folder that holds your project.',
+    })
 }
 
-async function notARepository(runner: CommandRunner, repoRoot: string, stderr: string, input: string, tempRoot?: string): Promise<Repository> {
+async function notARepository(
+  runner: CommandRunner,
+  repoRoot: string,
+  stderr: string,
+  input: string,
+  tempRoot?: string,
+): Promise<Repository> {
   if (/dubious ownership/i.test(stderr)) {
     // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
     // repository's hooks and config; turning it off silently is the user's decision, not ours.
-    throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
-      input,
-      hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
-      cause: new GitError(['rev-parse'], 128, stderr),
-    })
+    throw new ActionError(
+      `Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`,
+      {
+        input,
+        hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
+        cause: new GitError(['rev-parse'], 128, stderr),
+      },
+    )
   }
   if (/must be run in a work tree/i.test(stderr)) {
     throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
@@ -75,8 +96,17 @@ async function notARepository(runner: CommandRunner, repoRoot: string, stderr: s
   // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
   // objects go into a throwaway repository so the rest of the pipeline is the same.
   const gitDir = join(await makeTempDir(tempRoot, 'snapshot'), 'repo.git')
-  const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], { env: gitEnvironment() })
+  const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+    env: gitEnvironment(),
+  })
   if (init.exitCode !== 0) throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr)
   const topLevel = await realpath(repoRoot)
-  return { git: new Git(runner, { gitDir, workTree: topLevel }), topLevel, prefix: '', head: null, shallow: false, temporary: true }
+  return {
+    git: new Git(runner, { gitDir, workTree: topLevel }),
+    topLevel,
+    prefix: '',
+    head: null,
+    shallow: false,
+    temporary: true,
+  }
 }

@@ -16,7 +16,15 @@ export interface UncommittedChanges {
 
 export async function uncommittedChanges(git: Git, prefix: string): Promise<UncommittedChanges> {
   // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-  const { stdout } = await git.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--', prefix || '.'])
+  const { stdout } = await git.run([
+    '--no-optional-locks',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=normal',
+    '--',
+    prefix || '.',
+  ])
   const changed: string[] = []
   const untracked: string[] = []
   const records = splitNul(stdout)

@@ -67,7 +67,9 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   const overlay = overlayLocation(project)
   const settingsModule = options.settingsModule ?? overlay.module
   const overlaid = settingsModule === overlay.module
-  const userDockerfile = project.existing.dockerfile ?? (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined)
+  const userDockerfile =
+    project.existing.dockerfile ??
+    (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined)
   if (userDockerfile !== undefined) {
     return {
       files: [],
@@ -97,7 +99,11 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   const notes: Finding[] = [...image.notes, ...plan.notes, ...extras.notes]
   const collect = options.collectstatic !== false && collectsStatic(project)
   if (options.collectstatic !== false && !collect) {
-    notes.push({ level: 'notice', code: 'no-staticfiles-app', message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.' })
+    notes.push({
+      level: 'notice',
+      code: 'no-staticfiles-app',
+      message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+    })
   }
 
   const lines: string[] = [
@@ -106,7 +112,9 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
     `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
     `#   Dependencies: ${plan.description}`,
     ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-    overlaid ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})` : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+    overlaid
+      ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+      : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
     '',
     '# ---- build stage: package managers, compilers and caches stay here -----------------------',
     `FROM ${image.image} AS build`,
@@ -121,7 +129,10 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   if (envEntries.length) lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`)
   lines.push(`WORKDIR ${path.posix.join(IMAGE_ROOT, plan.workdir)}`)
   if (plan.copy === 'all') {
-    lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`)
+    lines.push(
+      '# The requirements refer to paths in the repository, so the whole source is needed first.',
+      `COPY . ${IMAGE_ROOT}/`,
+    )
   } else {
     lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.')
     for (const file of plan.copy) lines.push(copyLine(file, path.posix.join(IMAGE_ROOT, file)))
@@ -161,7 +172,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   }
   lines.push(
     '# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise',
-    '# compile the project\'s modules again (pip already compiled the dependencies it installed).',
+    "# compile the project's modules again (pip already compiled the dependencies it installed).",
     `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`,
     `USER ${CONTAINER_USER.name}`,
     '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).',
@@ -170,12 +181,27 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
     `CMD ${command}`,
   )
 
-  const files: GeneratedFile[] = [{ path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' }]
-  const userIgnore = project.existing.dockerignore ?? (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined ? toRepoPath(deployRoot, '.dockerignore') : undefined)
+  const files: GeneratedFile[] = [
+    { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+  ]
+  const userIgnore =
+    project.existing.dockerignore ??
+    (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
+      ? toRepoPath(deployRoot, '.dockerignore')
+      : undefined)
   if (userIgnore === undefined) {
-    files.push({ path: '.dockerignore', content: dockerignoreContent(project, appDir), reason: 'no .dockerignore in the repository' })
+    files.push({
+      path: '.dockerignore',
+      content: dockerignoreContent(project, appDir),
+      reason: 'no .dockerignore in the repository',
+    })
   } else {
-    notes.push({ level: 'notice', code: 'user-dockerignore', message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`, file: userIgnore })
+    notes.push({
+      level: 'notice',
+      code: 'user-dockerignore',
+      message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+      file: userIgnore,
+    })
   }
   return {
     files,
@@ -195,7 +221,9 @@ function aptInstall(packages: readonly string[]): string {
 
 /** COPY in JSON form when a path needs quoting. */
 function copyLine(source: string, destination: string): string {
-  return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination) ? `COPY ${source} ${destination}` : `COPY ${JSON.stringify([source, destination])}`
+  return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+    ? `COPY ${source} ${destination}`
+    : `COPY ${JSON.stringify([source, destination])}`
 }
 
 /** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */

@@ -11,7 +11,9 @@ export function dockerignoreContent(project: ProjectModel, appDirInContext: stri
   const atApp = (name: string) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`])
   // A top-level app or package called like a folder we would drop must stay.
   const packages = new Set(
-    [...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''),
+    [...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map(
+      (name) => name.split('.')[0] ?? '',
+    ),
   )
   const unlessPackage = (name: string) => (packages.has(name) ? [] : atApp(name))
   const lines = [

@@ -45,7 +45,8 @@ export function extraPackages(project: ProjectModel, database: DatabaseKind | un
   if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
     add('whitenoise>=6', 'to serve static files', 'whitenoise')
   }
-  const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary')
+  const hasDriver =
+    project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary')
   if (database === 'postgres' && !hasDriver) {
     // psycopg 3 needs Django 4.2+; older projects get psycopg2.
     const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1'

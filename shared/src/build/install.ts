@@ -37,9 +37,12 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
   const files = dependencies.files
   const main = files[0]
   if (dependencies.manager === 'none' || main === undefined) {
-    throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
-      hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
-    })
+    throw new ActionError(
+      'No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.',
+      {
+        hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
+      },
+    )
   }
   const where = (repoPath: string) => toDeployPath(deployRoot, repoPath, 'The dependency file')
   const workdir = path.posix.dirname(where(main)).replace(/^\.$/, '')
@@ -57,7 +60,9 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
     })
   const tool = (requirement: string) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`
   // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-  const copyOf = (optional: string[]) => [...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)])]
+  const copyOf = (optional: string[]) => [
+    ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+  ]
   const readmes = ['README.md', 'README.rst', 'README.txt', 'README']
 
   switch (dependencies.manager) {
@@ -87,7 +92,10 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
         copy: copyOf([]),
         workdir,
         env: {},
-        commands: [...(modern ? [] : [tool('tomli')]), `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`],
+        commands: [
+          ...(modern ? [] : [tool('tomli')]),
+          `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+        ],
         buildPackages,
         notes,
       }
@@ -115,7 +123,10 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
         copy: copyOf([]),
         workdir,
         env: { PIPENV_VERBOSITY: '-1' },
-        commands: [tool('pipenv>=2023.12'), lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`],
+        commands: [
+          tool('pipenv>=2023.12'),
+          lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+        ],
         buildPackages,
         notes,
       }

@@ -34,10 +34,13 @@ export function pythonImage(project: ProjectModel): PythonImage {
     }
   }
   if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
-    throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
-      input: project.python.source === 'input' ? 'python-version' : undefined,
-      hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
-    })
+    throw new ActionError(
+      `Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`,
+      {
+        input: project.python.source === 'input' ? 'python-version' : undefined,
+        hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
+      },
+    )
   }
   return { version: declared, image: `python:${declared}-slim`, notes: [] }
 }

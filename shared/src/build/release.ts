@@ -52,12 +52,18 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
   const procfileText = options.readFile(procfilePath)
   const appJsonText = options.readFile(appJsonPath)
   const notes: Finding[] = []
-  const result = (migrations: MigrationMethod, files: GeneratedFile[] = []): ReleaseStep => ({ files, migrations, command: MIGRATE_COMMAND, notes })
+  const result = (migrations: MigrationMethod, files: GeneratedFile[] = []): ReleaseStep => ({
+    files,
+    migrations,
+    command: MIGRATE_COMMAND,
+    notes,
+  })
 
   const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText)
   const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy)
 
-  if (options.migrate === false) return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes)
+  if (options.migrate === false)
+    return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes)
 
   if (procfileText === undefined) {
     if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
@@ -69,7 +75,12 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
       })
     }
     if (predeployMigrates) {
-      notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath })
+      notes.push({
+        level: 'notice',
+        code: 'migrations-predeploy',
+        message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+        file: appJsonPath,
+      })
       return result('existing-predeploy')
     }
     // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
@@ -82,7 +93,13 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
       `release: ${MIGRATE}`,
       ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
     ]
-    return result('procfile-release', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: migrations as a release task' }])
+    return result('procfile-release', [
+      {
+        path: 'Procfile',
+        content: `${lines.join('\n')}\n`,
+        reason: 'no Procfile in the repository: migrations as a release task',
+      },
+    ])
   }
 
   const processes = parseProcfile(procfileText)
@@ -98,12 +115,22 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
   const release = processes.release
   if (release !== undefined) {
     if (!/\bmigrate\b/.test(release)) {
-      notes.push({ level: 'notice', code: 'release-without-migrate', message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`, file: procfilePath })
+      notes.push({
+        level: 'notice',
+        code: 'release-without-migrate',
+        message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+        file: procfilePath,
+      })
     }
     return result('existing-release')
   }
   if (predeployMigrates) {
-    notes.push({ level: 'notice', code: 'migrations-predeploy', message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`, file: appJsonPath })
+    notes.push({
+      level: 'notice',
+      code: 'migrations-predeploy',
+      message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+      file: appJsonPath,
+    })
     return result('existing-predeploy')
   }
   if (appJsonText === undefined) {
@@ -115,7 +142,11 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
       file: procfilePath,
     })
     return result('app-json-predeploy', [
-      { path: 'app.json', content: `${JSON.stringify(appJson, null, 2)}\n`, reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task' },
+      {
+        path: 'app.json',
+        content: `${JSON.stringify(appJson, null, 2)}\n`,
+        reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+      },
     ])
   }
   notes.push({
@@ -139,13 +170,31 @@ function withoutMigrations(
   const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '')
   if (ownRelease || predeployMigrates) {
     const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`
-    notes.push({ level: 'warning', code: 'migrate-off-but-user-migrates', message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`, file: ownRelease ? procfilePath : appJsonPath })
+    notes.push({
+      level: 'warning',
+      code: 'migrate-off-but-user-migrates',
+      message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+      file: ownRelease ? procfilePath : appJsonPath,
+    })
     return result(ownRelease ? 'existing-release' : 'existing-predeploy')
   }
-  notes.push({ level: 'notice', code: 'migrations-off', message: 'Migrations are turned off: nothing runs migrate during the deploy.' })
+  notes.push({
+    level: 'notice',
+    code: 'migrations-off',
+    message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+  })
   if (procfileText !== undefined || project.existing.dockerfile !== undefined) return result('none')
-  const lines = ['# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).', `web: ${procfileWebCommand(project)}`]
-  return result('none', [{ path: 'Procfile', content: `${lines.join('\n')}\n`, reason: 'no Procfile in the repository: the web process (migrations turned off)' }])
+  const lines = [
+    '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+    `web: ${procfileWebCommand(project)}`,
+  ]
+  return result('none', [
+    {
+      path: 'Procfile',
+      content: `${lines.join('\n')}\n`,
+      reason: 'no Procfile in the repository: the web process (migrations turned off)',
+    },
+  ])
 }
 
 /** Process type → command, from Procfile text (comments and blank lines ignored). */

@@ -21,8 +21,12 @@ export function gunicornTarget(project: ProjectModel): string {
   const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi)
   if (!match) {
     throw new ActionError(
-      wsgi === undefined ? 'No WSGI application was found, so there is nothing for gunicorn to serve.' : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`,
-      { hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`." },
+      wsgi === undefined
+        ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+        : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`,
+      {
+        hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+      },
     )
   }
   return `${match[1]}:${match[2]}`
@@ -56,5 +60,11 @@ export function containerCommand(project: ProjectModel): string {
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
 export function procfileWebCommand(project: ProjectModel): string {
-  return ['gunicorn', gunicornTarget(project), `--threads ${GUNICORN_DEFAULTS.threads}`, '--worker-tmp-dir /dev/shm', '--access-logfile -'].join(' ')
+  return [
+    'gunicorn',
+    gunicornTarget(project),
+    `--threads ${GUNICORN_DEFAULTS.threads}`,
+    '--worker-tmp-dir /dev/shm',
+    '--access-logfile -',
+  ].join(' ')
 }

@@ -18,7 +18,19 @@ import { readRequirementsFiles } from './requirements-txt.js'
 export const MANAGER_ORDER: readonly DependencyManager[] = ['pip', 'uv', 'poetry', 'pdm', 'pipenv', 'pyproject']
 
 /** Poetry groups that are development tooling, not part of the deployed application. */
-const DEV_GROUPS = new Set(['dev', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'linting', 'docs', 'doc', 'typing'])
+const DEV_GROUPS = new Set([
+  'dev',
+  'develop',
+  'development',
+  'test',
+  'tests',
+  'testing',
+  'lint',
+  'linting',
+  'docs',
+  'doc',
+  'typing',
+])
 
 const REQUIREMENTS_CANDIDATES = [
   'requirements.txt',
@@ -60,7 +72,8 @@ function tableSpec(value: unknown): string | undefined {
   if (!isTable(value)) return undefined
   if (value.optional === true) return undefined // installed only with an extra
   if (typeof value.version === 'string') return tableSpec(value.version)
-  for (const source of ['git', 'url', 'path', 'file']) if (typeof value[source] === 'string') return `@ ${value[source] as string}`
+  for (const source of ['git', 'url', 'path', 'file'])
+    if (typeof value[source] === 'string') return `@ ${value[source] as string}`
   return ''
 }
 
@@ -101,7 +114,11 @@ async function declarationsIn(files: DirectoryFiles, paths: RepoPaths, findings:
   const present = files.present
   const pyprojectFile = present.get('pyproject.toml')
   const pyproject = files.pyproject
-  const withPyproject = (manager: DependencyManager, lock: string | undefined, packages: Record<string, string>): Declaration => ({
+  const withPyproject = (
+    manager: DependencyManager,
+    lock: string | undefined,
+    packages: Record<string, string>,
+  ): Declaration => ({
     manager,
     dir: files.dir,
     files: pyprojectFile && pyproject ? [pyprojectFile] : [],
@@ -148,7 +165,10 @@ function namesOnlyIn(a: Declaration, b: Declaration): string[] {
 }
 
 /** `directories` nearest first (appDir, its parents, up to the search root). */
-export async function detectDependencies(directories: readonly DirectoryFiles[], paths: RepoPaths): Promise<{ info: DependencyInfo; findings: Finding[] }> {
+export async function detectDependencies(
+  directories: readonly DirectoryFiles[],
+  paths: RepoPaths,
+): Promise<{ info: DependencyInfo; findings: Finding[] }> {
   const findings: Finding[] = []
   const all: Declaration[] = []
   for (const files of directories) {
@@ -197,9 +217,14 @@ export async function detectDependencies(directories: readonly DirectoryFiles[],
   }
   if (chosen.manager === 'pipenv' && !chosen.lockFile) {
     findings.push(
-      finding('notice', 'pipfile-without-lock', `${describeDeclaration(chosen)} has no Pipfile.lock next to it, so the build resolves versions afresh. Run \`pipenv lock\` and commit Pipfile.lock.`, {
-        file: describeDeclaration(chosen),
-      }),
+      finding(
+        'notice',
+        'pipfile-without-lock',
+        `${describeDeclaration(chosen)} has no Pipfile.lock next to it, so the build resolves versions afresh. Run \`pipenv lock\` and commit Pipfile.lock.`,
+        {
+          file: describeDeclaration(chosen),
+        },
+      ),
     )
   }
   const info: DependencyInfo = {

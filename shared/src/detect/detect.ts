@@ -40,7 +40,10 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
   // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
   // dev, production...): Python's start-up dominates detection time.
   const layoutFiles = (layout: ProjectLayout) =>
-    [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules].map((entry) => entry.file).concat(layout.settingsDirectoryFiles).map(paths.abs)
+    [...layout.wsgiFiles, ...layout.asgiFiles, ...layout.settingsModules]
+      .map((entry) => entry.file)
+      .concat(layout.settingsDirectoryFiles)
+      .map(paths.abs)
   let layout = await scanLayout(appDir, [appDir], paths)
   await cache.load([paths.abs(managePy), ...layoutFiles(layout)])
   const manageParsed = cache.get(paths.abs(managePy))
@@ -196,10 +199,13 @@ async function detectApplications(
   let asgiApplication = literal('ASGI_APPLICATION')
   if (!asgiApplication) {
     const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined
-    const asgi = asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ?? (asgiFiles.length === 1 ? asgiFiles[0] : undefined)
+    const asgi =
+      asgiFiles.find((candidate) => dirnameRel(candidate.file) === wsgiPackage) ??
+      (asgiFiles.length === 1 ? asgiFiles[0] : undefined)
     if (asgi) {
       const parsed = await cache.parse(paths.abs(asgi.file))
-      if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots)) asgiApplication = `${asgi.module}.application`
+      if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
+        asgiApplication = `${asgi.module}.application`
     }
   }
   return {

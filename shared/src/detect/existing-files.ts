@@ -29,7 +29,10 @@ export function parseProcfile(content: string): Record<string, string> {
 }
 
 /** `directories` nearest first. */
-export async function detectExistingFiles(directories: readonly string[], paths: RepoPaths): Promise<{ existing: ExistingFiles; findings: Finding[] }> {
+export async function detectExistingFiles(
+  directories: readonly string[],
+  paths: RepoPaths,
+): Promise<{ existing: ExistingFiles; findings: Finding[] }> {
   const existing: ExistingFiles = {}
   const findings: Finding[] = []
   for (const [key, name] of NAMES) {
@@ -52,7 +55,7 @@ export async function detectExistingFiles(directories: readonly string[], paths:
         finding(
           'warning',
           'procfile-web-migrates',
-          'The Procfile\'s web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).',
+          "The Procfile's web process runs migrate at start: every instance races to migrate and cold starts get slower. Move it to a release process (release: python manage.py migrate --noinput).",
           { file },
         ),
       )

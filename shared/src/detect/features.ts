@@ -43,7 +43,8 @@ export function detectFeatures(
 ): { features: Features; findings: Finding[] } {
   const findings: Finding[] = []
   const used = new Map<string, string>() // top-level module → first setting entry using it
-  for (const entry of [...settings.installedApps, ...settings.middleware]) if (!used.has(topModule(entry))) used.set(topModule(entry), entry)
+  for (const entry of [...settings.installedApps, ...settings.middleware])
+    if (!used.has(topModule(entry))) used.set(topModule(entry), entry)
 
   const features = {} as Features
   for (const [feature, rule] of Object.entries(FEATURE_RULES) as Array<[keyof Features, FeatureRule]>) {
@@ -65,11 +66,21 @@ export function detectFeatures(
   const engine = settings.databaseEngine ?? ''
   if (options.dependenciesKnown && engine.endsWith('postgresql') && !features.psycopg && !features.psycopg2) {
     findings.push(
-      finding('warning', 'database-driver-not-declared', 'The database is PostgreSQL, but neither psycopg nor psycopg2 is declared, so Django cannot connect. Add psycopg[binary] to your dependencies.', options.databaseAt),
+      finding(
+        'warning',
+        'database-driver-not-declared',
+        'The database is PostgreSQL, but neither psycopg nor psycopg2 is declared, so Django cannot connect. Add psycopg[binary] to your dependencies.',
+        options.databaseAt,
+      ),
     )
   } else if (options.dependenciesKnown && engine.endsWith('mysql') && !features.mysqlclient && !('pymysql' in packages)) {
     findings.push(
-      finding('warning', 'database-driver-not-declared', 'The database is MySQL, but mysqlclient is not declared, so Django cannot connect. Add mysqlclient to your dependencies.', options.databaseAt),
+      finding(
+        'warning',
+        'database-driver-not-declared',
+        'The database is MySQL, but mysqlclient is not declared, so Django cannot connect. Add mysqlclient to your dependencies.',
+        options.databaseAt,
+      ),
     )
   }
   return { features, findings }

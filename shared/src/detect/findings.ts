@@ -83,7 +83,12 @@ export type FindingCode =
   | 'unreadable-dependency-file'
   | 'procfile-web-migrates'
 
-export function finding(level: FindingLevel, code: FindingCode, message: string, where?: { file: string; line?: number }): Finding {
+export function finding(
+  level: FindingLevel,
+  code: FindingCode,
+  message: string,
+  where?: { file: string; line?: number },
+): Finding {
   const result: Finding = { level, code, message }
   if (where) {
     result.file = where.file

@@ -16,7 +16,10 @@ export async function findManagePy(
   paths: RepoPaths,
   workingDirectoryInput: string | undefined,
 ): Promise<{ managePy: string; findings: Finding[] }> {
-  const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), { maxDepth: MANAGE_PY_MAX_DEPTH, stopAtFirstDepth: true })
+  const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
+    maxDepth: MANAGE_PY_MAX_DEPTH,
+    stopAtFirstDepth: true,
+  })
   if (found.length === 0) {
     const where = workingDirectoryInput
       ? `${describeDir(searchRoot)} (the working-directory input '${workingDirectoryInput}')`
@@ -47,7 +50,11 @@ export async function findManagePy(
 }
 
 /** The working-directory input, checked and made repository-relative ("" for the root). */
-export async function resolveSearchRoot(paths: RepoPaths, workingDirectory: string | undefined, isDirectory: (absolute: string) => Promise<boolean>): Promise<string> {
+export async function resolveSearchRoot(
+  paths: RepoPaths,
+  workingDirectory: string | undefined,
+  isDirectory: (absolute: string) => Promise<boolean>,
+): Promise<string> {
   if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.') return ''
   const absolute = path.resolve(paths.root, workingDirectory.trim())
   const relative = paths.rel(absolute)

@@ -40,7 +40,11 @@ export function isModuleName(name: string): boolean {
   return name.split('.').every((part) => IDENTIFIER.test(part))
 }
 
-export async function resolveModule(module: string, roots: readonly string[], paths: RepoPaths): Promise<ResolvedModule | undefined> {
+export async function resolveModule(
+  module: string,
+  roots: readonly string[],
+  paths: RepoPaths,
+): Promise<ResolvedModule | undefined> {
   if (!isModuleName(module)) return undefined
   const parts = module.split('.')
   for (const root of roots) {
@@ -56,7 +60,11 @@ export async function resolveModule(module: string, roots: readonly string[], pa
  * The absolute module name of `from <dots><name> import *` inside `current`.
  * Returns undefined when the dots climb above the top-level package.
  */
-export function absoluteImportName(current: { module: string; isPackage: boolean }, level: number, name: string): string | undefined {
+export function absoluteImportName(
+  current: { module: string; isPackage: boolean },
+  level: number,
+  name: string,
+): string | undefined {
   if (level === 0) return name
   const packageParts = current.isPackage ? current.module.split('.') : current.module.split('.').slice(0, -1)
   // Python: "attempted relative import beyond top-level package" when the dots climb too far.

@@ -76,10 +76,15 @@ async function readTomlFile(file: string, paths: RepoPaths, findings: Finding[])
 }
 
 function unreadable(file: string, why: string, line?: number): Finding {
-  return finding('warning', 'unreadable-dependency-file', `${file} ${why}, so it was ignored; the build will fail on it too. Fix the file.`, {
-    file,
-    ...(line === undefined ? {} : { line }),
-  })
+  return finding(
+    'warning',
+    'unreadable-dependency-file',
+    `${file} ${why}, so it was ignored; the build will fail on it too. Fix the file.`,
+    {
+      file,
+      ...(line === undefined ? {} : { line }),
+    },
+  )
 }
 
 export function isTable(value: unknown): value is TomlTable {

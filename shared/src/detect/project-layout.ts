@@ -44,7 +44,8 @@ export async function scanLayout(appDir: string, roots: readonly string[], paths
   const wanted = new Set(['wsgi.py', 'asgi.py', 'settings.py', '__init__.py'])
   const hits = new Set<string>()
   for (const root of [appDir, ...roots]) {
-    for (const hit of await findFilesByName(paths.abs(root), wanted, { maxDepth: LAYOUT_MAX_DEPTH })) hits.add(paths.rel(hit.file))
+    for (const hit of await findFilesByName(paths.abs(root), wanted, { maxDepth: LAYOUT_MAX_DEPTH }))
+      hits.add(paths.rel(hit.file))
   }
   const files = [...hits].sort(compareText)
   const named = (name: string) =>
@@ -64,9 +65,15 @@ export async function scanLayout(appDir: string, roots: readonly string[], paths
   // A settings package's siblings (base.py, production.py) are what the chain will need.
   for (const dir of new Set(settingsModules.map((entry) => dirnameRel(entry.file)))) {
     const entries = await readdir(paths.abs(dir), { withFileTypes: true }).catch(() => [])
-    for (const entry of entries) if (entry.isFile() && entry.name.endsWith('.py')) settingsDirectoryFiles.push(joinRel(dir, entry.name))
+    for (const entry of entries)
+      if (entry.isFile() && entry.name.endsWith('.py')) settingsDirectoryFiles.push(joinRel(dir, entry.name))
   }
-  return { wsgiFiles: named('wsgi.py'), asgiFiles: named('asgi.py'), settingsModules, settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText) }
+  return {
+    wsgiFiles: named('wsgi.py'),
+    asgiFiles: named('asgi.py'),
+    settingsModules,
+    settingsDirectoryFiles: settingsDirectoryFiles.sort(compareText),
+  }
 }
 
 /**
@@ -105,7 +112,10 @@ function normalizeRel(segments: readonly string[]): string | undefined {
  * The WSGI module gunicorn should load. One wsgi.py: that one. Several: the one in the package of
  * the settings default (mysite.settings.dev → mysite.wsgi), else the first in sorted order.
  */
-export function chooseWsgi(candidates: readonly PythonModuleFile[], hintModule: string | undefined): { chosen?: PythonModuleFile; findings: Finding[] } {
+export function chooseWsgi(
+  candidates: readonly PythonModuleFile[],
+  hintModule: string | undefined,
+): { chosen?: PythonModuleFile; findings: Finding[] } {
   if (candidates.length <= 1) return { chosen: candidates[0], findings: [] }
   const top = hintModule?.split('.')[0]
   const chosen = candidates.find((candidate) => candidate.module === `${top}.wsgi`) ?? candidates[0]

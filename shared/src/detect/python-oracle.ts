@@ -85,7 +85,11 @@ export function isParseError(result: InspectResult): result is { error: PythonPa
 const SCRIPT = new URL('./inspect_settings.py', import.meta.url)
 
 /** Parse `files` (absolute paths) in one Python process. Results come back in the same order. */
-export async function inspectPythonFiles(runner: CommandRunner, python: string, files: readonly string[]): Promise<InspectResult[]> {
+export async function inspectPythonFiles(
+  runner: CommandRunner,
+  python: string,
+  files: readonly string[],
+): Promise<InspectResult[]> {
   if (files.length === 0) return []
   let result
   try {
@@ -97,17 +101,21 @@ export async function inspectPythonFiles(runner: CommandRunner, python: string, 
     })
   } catch (error) {
     throw new ActionError(`Could not run '${python}' to read the Django settings: ${(error as Error).message}`, {
-      hint: 'Project detection parses settings with Python\'s ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.',
+      hint: "Project detection parses settings with Python's ast module (it never runs them). Install Python 3.8 or later first, e.g. with actions/setup-python, or make python3 available on PATH.",
       cause: error,
     })
   }
   if (result.exitCode !== 0) {
-    throw new ActionError(`'${python}' failed while parsing the Django settings (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, {
-      hint: 'Project detection needs Python 3.8 or later; check which python3 is on PATH (actions/setup-python can provide one).',
-    })
+    throw new ActionError(
+      `'${python}' failed while parsing the Django settings (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      {
+        hint: 'Project detection needs Python 3.8 or later; check which python3 is on PATH (actions/setup-python can provide one).',
+      },
+    )
   }
   const parsed = JSON.parse(result.stdout) as { files: InspectResult[] }
-  if (parsed.files.length !== files.length) throw new Error(`inspect_settings.py returned ${parsed.files.length} results for ${files.length} files`)
+  if (parsed.files.length !== files.length)
+    throw new Error(`inspect_settings.py returned ${parsed.files.length} results for ${files.length} files`)
   return parsed.files
 }
 
@@ -147,13 +155,21 @@ export class PythonFileCache {
  * so the action's failure becomes an annotation on the offending code.
  */
 export function parseFailure(file: string, role: string, error: PythonParseError): ActionError {
-  const where = error.line === undefined ? '' : ` at line ${error.line}${error.column === undefined ? '' : `, column ${error.column}`}`
+  const where =
+    error.line === undefined ? '' : ` at line ${error.line}${error.column === undefined ? '' : `, column ${error.column}`}`
   const quoted = error.text ? `\n    ${error.text.trim()}` : ''
   const isSyntax = error.type.endsWith('Error') && error.line !== undefined
-  return new ActionError(`${isSyntax ? `Python cannot parse ${role} ${file}` : `Cannot read ${role} ${file}`}${where}: ${error.type}: ${error.message}${quoted}`, {
-    hint: isSyntax
-      ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
-      : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
-    location: { file, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) },
-  })
+  return new ActionError(
+    `${isSyntax ? `Python cannot parse ${role} ${file}` : `Cannot read ${role} ${file}`}${where}: ${error.type}: ${error.message}${quoted}`,
+    {
+      hint: isSyntax
+        ? `Fix the error (\`python -m py_compile ${file}\` shows it locally); the project cannot start with it, so detection stops here.`
+        : 'Check that the file exists, is readable and is UTF-8 (or declares its encoding).',
+      location: {
+        file,
+        ...(error.line === undefined ? {} : { line: error.line }),
+        ...(error.column === undefined ? {} : { column: error.column }),
+      },
+    },
+  )
 }

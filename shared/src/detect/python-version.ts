@@ -138,7 +138,9 @@ export function pythonCapForDjango(djangoSpec: string | undefined): { django: st
 /** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
 export function resolveRange(range: string, djangoSpec?: string): string | undefined {
   const cap = pythonCapForDjango(djangoSpec)
-  const minors = cap ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0) : CANDIDATE_MINORS
+  const minors = cap
+    ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
+    : CANDIDATE_MINORS
   return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS)
 }
 
@@ -184,7 +186,8 @@ const SOURCES: Source[] = [
     return file && version ? { version, source: file } : undefined
   },
   async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'project', 'requires-python'), djangoSpec),
-  async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'tool', 'poetry', 'dependencies', 'python'), djangoSpec),
+  async (files, _paths, djangoSpec) =>
+    rangeSource(files, valueAt(files.pyproject, 'tool', 'poetry', 'dependencies', 'python'), djangoSpec),
 ]
 
 function rangeSource(files: DirectoryFiles, range: unknown, djangoSpec: string | undefined): PythonInfo | undefined {

@@ -38,9 +38,7 @@ export function logicalLines(content: string): LogicalLine[] {
     pending = undefined
   })
   if (pending) result.push(pending)
-  return result
-    .map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() }))
-    .filter((line) => line.text !== '')
+  return result.map((line) => ({ ...line, text: line.text.replace(/(^|\s+)#.*$/, '').trim() })).filter((line) => line.text !== '')
 }
 
 type LineMeaning =
@@ -53,7 +51,8 @@ const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)(\S+)/
 
 export function classifyLine(text: string): LineMeaning {
   const include = INCLUDE.exec(text)
-  if (include) return { kind: 'include', constraint: include[1] === '-c' || include[1] === '--constraint', target: include[2] as string }
+  if (include)
+    return { kind: 'include', constraint: include[1] === '-c' || include[1] === '--constraint', target: include[2] as string }
   const editable = EDITABLE.exec(text)
   if (editable) return eggRequirement(editable[2] as string)
   if (text.startsWith('-')) return { kind: 'ignored' } // --index-url, --find-links, --pre, ...
@@ -67,7 +66,9 @@ export function classifyLine(text: string): LineMeaning {
 /** `git+https://...#egg=name` names its project in the fragment; a bare path does not name one. */
 function eggRequirement(url: string): LineMeaning {
   const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url)
-  return egg ? { kind: 'requirement', name: normalizeName(egg[1] as string), spec: `@ ${url.replace(/#.*$/, '')}` } : { kind: 'ignored' }
+  return egg
+    ? { kind: 'requirement', name: normalizeName(egg[1] as string), spec: `@ ${url.replace(/#.*$/, '')}` }
+    : { kind: 'ignored' }
 }
 
 export async function readRequirementsFiles(top: string, paths: RepoPaths): Promise<RequirementsFiles> {
@@ -88,19 +89,29 @@ export async function readRequirementsFiles(top: string, paths: RepoPaths): Prom
         const target = joinRel(dirnameRel(file), meaning.target).split('/').reduce<string[]>(normalizeSegment, []).join('/')
         if (stack.includes(target)) {
           findings.push(
-            finding('warning', 'requirements-include-cycle', `${file} includes ${target}, which includes ${file} again; pip fails on such a cycle. Remove one of the includes.`, {
-              file,
-              line,
-            }),
+            finding(
+              'warning',
+              'requirements-include-cycle',
+              `${file} includes ${target}, which includes ${file} again; pip fails on such a cycle. Remove one of the includes.`,
+              {
+                file,
+                line,
+              },
+            ),
           )
         } else if (files.includes(target)) {
           continue // included twice: pip reads it again, but it adds nothing new
         } else if (!(await isFile(paths.abs(target)))) {
           findings.push(
-            finding('warning', 'requirements-include-missing', `${file} includes ${meaning.target}, which does not exist, so pip install fails. Fix the path (it is relative to ${file}).`, {
-              file,
-              line,
-            }),
+            finding(
+              'warning',
+              'requirements-include-missing',
+              `${file} includes ${meaning.target}, which does not exist, so pip install fails. Fix the path (it is relative to ${file}).`,
+              {
+                file,
+                line,
+              },
+            ),
           )
         } else {
           await read(target, constraint || meaning.constraint)

@@ -61,10 +61,15 @@ export async function followSettingsChain(
     }
     for (const unsupported of parsed.unsupported) {
       findings.push(
-        finding('warning', 'settings-unsupported-pattern', `${unsupported.detail}: ${UNSUPPORTED_GUIDANCE[unsupported.pattern]}`, {
-          file: module.file,
-          line: unsupported.line,
-        }),
+        finding(
+          'warning',
+          'settings-unsupported-pattern',
+          `${unsupported.detail}: ${UNSUPPORTED_GUIDANCE[unsupported.pattern]}`,
+          {
+            file: module.file,
+            line: unsupported.line,
+          },
+        ),
       )
     }
     for (const event of parsed.events) {

@@ -75,7 +75,11 @@ export function mergeSettingsFacts(events: readonly ChainEvent[]): SettingsFacts
 }
 
 /** `A + B + ["x"]`: a literal list when every named operand is a known literal sequence. */
-function computedValue(value: SettingValue, concat: readonly ConcatOperand[] | undefined, known: (name: string) => JsonValue | undefined): SettingValue {
+function computedValue(
+  value: SettingValue,
+  concat: readonly ConcatOperand[] | undefined,
+  known: (name: string) => JsonValue | undefined,
+): SettingValue {
   if (!concat || value.kind !== 'expression') return value
   const items: JsonValue[] = []
   for (const operand of concat) {
@@ -87,7 +91,11 @@ function computedValue(value: SettingValue, concat: readonly ConcatOperand[] | u
 }
 
 /** `X += EXTRA_APPS` arrives as { $expr: "EXTRA_APPS" }; use the list when EXTRA_APPS is known. */
-function resolveNamedSequence(value: JsonValue, op: SettingUpdate['op'], known: (name: string) => JsonValue | undefined): JsonValue {
+function resolveNamedSequence(
+  value: JsonValue,
+  op: SettingUpdate['op'],
+  known: (name: string) => JsonValue | undefined,
+): JsonValue {
   if (op !== 'extend' && op !== 'prepend') return value
   const expression = typeof value === 'object' && value !== null && !Array.isArray(value) ? value.$expr : undefined
   if (typeof expression !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(expression)) return value

@@ -66,20 +66,25 @@ async function productionSibling(module: string, isPackage: boolean, lookup: Mod
 
 function notFound(module: string, source: string, lookup: ModuleLookup, input?: string): ActionError {
   const path = module.split('.').join('/')
-  return new ActionError(`${source} names the settings module '${module}', but neither ${path}.py nor ${path}/__init__.py exists under ${lookup.describeRoots()}.`, {
-    input,
-    hint: 'Use the dotted module name Django imports (e.g. "mysite.settings.production"), relative to the directory that holds manage.py.',
-  })
+  return new ActionError(
+    `${source} names the settings module '${module}', but neither ${path}.py nor ${path}/__init__.py exists under ${lookup.describeRoots()}.`,
+    {
+      input,
+      hint: 'Use the dotted module name Django imports (e.g. "mysite.settings.production"), relative to the directory that holds manage.py.',
+    },
+  )
 }
 
 export async function chooseSettingsModule(request: SettingsModuleRequest, lookup: ModuleLookup): Promise<SettingsModuleChoice> {
   const findings: Finding[] = []
   if (request.input) {
-    if (!(await lookup.resolve(request.input))) throw notFound(request.input, `The settings-module input`, lookup, 'settings-module')
+    if (!(await lookup.resolve(request.input)))
+      throw notFound(request.input, `The settings-module input`, lookup, 'settings-module')
     return { module: request.input, decidedBy: 'input', reason: `the settings-module input is ${request.input}`, findings }
   }
   if (request.environment) {
-    if (!(await lookup.resolve(request.environment))) throw notFound(request.environment, 'DJANGO_SETTINGS_MODULE in the environment', lookup)
+    if (!(await lookup.resolve(request.environment)))
+      throw notFound(request.environment, 'DJANGO_SETTINGS_MODULE in the environment', lookup)
     return {
       module: request.environment,
       decidedBy: 'environment',
@@ -107,7 +112,10 @@ export async function chooseSettingsModule(request: SettingsModuleRequest, looku
       continue
     }
     const said = `${found.file} defaults to ${found.module}`
-    const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, { file: found.file, line: found.line })
+    const choice = await preferProduction(found.module, resolved.isPackage, rule, said, lookup, {
+      file: found.file,
+      line: found.line,
+    })
     findings.push(...choice.findings)
     const manage = request.manageDefault
     if (choice.decidedBy === 'wsgi-default' && manage && manage.module !== choice.module) {

@@ -71,7 +71,11 @@ function defaultDatabase(facts: SettingsFacts): { engine?: string; urlVariable?:
 export function summariseSettings(facts: SettingsFacts): SettingsSummary {
   const middleware = stringItems(facts.MIDDLEWARE)
   const database = defaultDatabase(facts)
-  const storageSetting: SettingsSummary['storageSetting'] = facts.STORAGES ? 'STORAGES' : facts.STATICFILES_STORAGE ? 'STATICFILES_STORAGE' : 'none'
+  const storageSetting: SettingsSummary['storageSetting'] = facts.STORAGES
+    ? 'STORAGES'
+    : facts.STATICFILES_STORAGE
+      ? 'STATICFILES_STORAGE'
+      : 'none'
   const legacyBackend = effectiveValue(facts.STATICFILES_STORAGE)
   const staticfilesBackend =
     storageSetting === 'STORAGES'

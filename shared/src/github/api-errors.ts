@@ -41,7 +41,7 @@ export function explainGitHubError(error: unknown, call: GitHubCall): unknown {
   if (error.response === undefined) {
     // Octokit reports a failed connection as status 500 with no response; it is not GitHub's 500.
     return new ActionError(`Could not reach the GitHub API to ${call.what}: ${error.message}.`, {
-      hint: 'Check GITHUB_API_URL and the runner\'s network or proxy settings, then re-run the job.',
+      hint: "Check GITHUB_API_URL and the runner's network or proxy settings, then re-run the job.",
       cause: error,
     })
   }
@@ -62,12 +62,15 @@ export function explainGitHubError(error: unknown, call: GitHubCall): unknown {
   }
   if (status === 403) {
     const accepted = headers['x-accepted-github-permissions']
-    return new ActionError(`GitHub refused to ${call.what} (403 ${message}).${accepted ? ` GitHub accepts: ${String(accepted)}.` : ''}`, {
-      hint:
-        `The workflow needs \`permissions: ${call.permission}\` (add it under \`permissions:\` of the job or workflow). ` +
-        'Pull requests from forks always get a read-only token: deploy them from a `workflow_run` workflow instead.',
-      cause: error,
-    })
+    return new ActionError(
+      `GitHub refused to ${call.what} (403 ${message}).${accepted ? ` GitHub accepts: ${String(accepted)}.` : ''}`,
+      {
+        hint:
+          `The workflow needs \`permissions: ${call.permission}\` (add it under \`permissions:\` of the job or workflow). ` +
+          'Pull requests from forks always get a read-only token: deploy them from a `workflow_run` workflow instead.',
+        cause: error,
+      },
+    )
   }
   if (status === 404) {
     return new ActionError(`GitHub found nothing to ${call.what} (404 ${message}).`, {
@@ -99,7 +102,11 @@ function apiMessage(error: RequestErrorLike): string {
   const data = error.response?.data
   if (typeof data === 'object' && data !== null && 'message' in data) {
     const body = data as { message: unknown; errors?: unknown }
-    const details = Array.isArray(body.errors) ? body.errors.map((item) => (typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item))) : []
+    const details = Array.isArray(body.errors)
+      ? body.errors.map((item) =>
+          typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item),
+        )
+      : []
     return [String(body.message), ...details].join('; ')
   }
   return error.message

@@ -51,7 +51,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return await request(requestOptions)
     } catch (error) {
       if (timeout.aborted) {
-        throw new TimeoutError(`GitHub API request ${requestOptions.method} ${requestOptions.url}`, timeoutMs / 1000, 'GitHub may be slow or unreachable from this runner; re-run the job.')
+        throw new TimeoutError(
+          `GitHub API request ${requestOptions.method} ${requestOptions.url}`,
+          timeoutMs / 1000,
+          'GitHub may be slow or unreachable from this runner; re-run the job.',
+        )
       }
       throw error
     }

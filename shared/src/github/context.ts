@@ -88,7 +88,10 @@ const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pul
  * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
  * Actions, because every report would otherwise point at the wrong repository or commit.
  */
-export function readEventContext(env: Env = process.env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): EventContext {
+export function readEventContext(
+  env: Env = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): EventContext {
   const repository = required(env, 'GITHUB_REPOSITORY')
   const eventName = required(env, 'GITHUB_EVENT_NAME')
   const [owner, repo] = repository.split('/')
@@ -104,9 +107,14 @@ export function readEventContext(env: Env = process.env, readFile: (path: string
   const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined
 
   const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha
-  const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '')
+  const refName =
+    pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '')
   const onDefaultBranch =
-    pullRequest === undefined && defaultBranch !== undefined && (workflowRun ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch : ref === `refs/heads/${defaultBranch}`)
+    pullRequest === undefined &&
+    defaultBranch !== undefined &&
+    (workflowRun
+      ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+      : ref === `refs/heads/${defaultBranch}`)
 
   return {
     eventName,
@@ -150,11 +158,22 @@ export function secretsAvailable(context: EventContext): boolean {
 
 /** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
 export function noSecretsReason(context: EventContext): string | undefined {
-  const prEvent = context.eventName === 'pull_request' || context.eventName === 'pull_request_review' || context.eventName === 'pull_request_review_comment'
+  const prEvent =
+    context.eventName === 'pull_request' ||
+    context.eventName === 'pull_request_review' ||
+    context.eventName === 'pull_request_review_comment'
   if (prEvent && context.pullRequest?.fromFork) {
     return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`
   }
-  const dependabotEvents = ['pull_request', 'pull_request_review', 'pull_request_review_comment', 'push', 'create', 'deployment', 'deployment_status']
+  const dependabotEvents = [
+    'pull_request',
+    'pull_request_review',
+    'pull_request_review_comment',
+    'push',
+    'create',
+    'deployment',
+    'deployment_status',
+  ]
   if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
     return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.'
   }
@@ -163,7 +182,13 @@ export function noSecretsReason(context: EventContext): string | undefined {
 
 /** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
 export function withPullRequest(context: EventContext, pullRequest: PullRequestInfo): EventContext {
-  return { ...context, pullRequest, sha: context.workflowRun?.headSha || pullRequest.headSha, refName: pullRequest.headRef, onDefaultBranch: false }
+  return {
+    ...context,
+    pullRequest,
+    sha: context.workflowRun?.headSha || pullRequest.headSha,
+    refName: pullRequest.headRef,
+    onDefaultBranch: false,
+  }
 }
 
 /** The commit's page on GitHub (`sha` defaults to the commit we report on). */
@@ -178,7 +203,9 @@ function parsePullRequest(pr: Record<string, unknown>, repository: string): Pull
   const baseRepository = str(obj(base.repo).full_name) ?? repository
   const number = Number(pr.number)
   if (!Number.isInteger(number) || number <= 0) {
-    throw new ActionError('The pull request event payload has no pull request number.', { hint: 'Is GITHUB_EVENT_PATH the payload of this run?' })
+    throw new ActionError('The pull request event payload has no pull request number.', {
+      hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+    })
   }
   return {
     number,

@@ -65,7 +65,9 @@ export class GitHubDeployment {
     )
     if (!('id' in data) || typeof data.id !== 'number') {
       // 202 "auto-merged" cannot happen with auto_merge: false; if GitHub answers it anyway, say so.
-      throw new ActionError(`GitHub did not create a deployment for '${target.environment}': ${'message' in data ? String(data.message) : 'no deployment in the answer'}.`)
+      throw new ActionError(
+        `GitHub did not create a deployment for '${target.environment}': ${'message' in data ? String(data.message) : 'no deployment in the answer'}.`,
+      )
     }
     const deployment = new GitHubDeployment(target, data.id)
     await deployment.setStatus('in_progress', { logUrl })
@@ -83,7 +85,10 @@ export class GitHubDeployment {
     await this.setStatus('failure', details)
   }
 
-  async setStatus(state: DeploymentState, details: { environmentUrl?: string; logUrl?: string; description?: string; autoInactive?: boolean } = {}): Promise<void> {
+  async setStatus(
+    state: DeploymentState,
+    details: { environmentUrl?: string; logUrl?: string; description?: string; autoInactive?: boolean } = {},
+  ): Promise<void> {
     await setDeploymentStatus(this.target, this.id, state, details)
   }
 }
@@ -114,7 +119,9 @@ export async function setDeploymentStatus(
  * (`on: pull_request: types: [closed]`). GitHub then shows the transient environment as destroyed.
  * Deleting the environment itself needs admin rights the workflow token never has, so it stays.
  */
-export async function deactivateEnvironment(target: Pick<DeploymentTarget, 'client' | 'repo' | 'environment' | 'tokenInput'>): Promise<number[]> {
+export async function deactivateEnvironment(
+  target: Pick<DeploymentTarget, 'client' | 'repo' | 'environment' | 'tokenInput'>,
+): Promise<number[]> {
   return deactivateDeployments({ ...target, onlySuccessful: false })
 }
 
@@ -130,7 +137,9 @@ async function deactivateDeployments(options: DeactivateOptions): Promise<number
   const deployments = await callGitHub(readPermission(options, `list the deployments of '${environment}'`), () =>
     client.paginate(client.rest.repos.listDeployments, { ...repo, environment, per_page: 100 }),
   )
-  const older = deployments.filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan).sort((a, b) => b.id - a.id)
+  const older = deployments
+    .filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan)
+    .sort((a, b) => b.id - a.id)
   const deactivated: number[] = []
   for (const deployment of older) {
     const { data: statuses } = await callGitHub(readPermission(options, `read the status of deployment ${deployment.id}`), () =>

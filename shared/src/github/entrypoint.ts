@@ -46,7 +46,9 @@ export function causeChain(error: Error): string[] {
   for (let depth = 0; cause !== undefined && depth < 5; depth++) {
     const request = (cause as { request?: { method?: string; url?: string } }).request
     const status = (cause as { status?: unknown }).status
-    const where = request?.url ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})` : ''
+    const where = request?.url
+      ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+      : ''
     lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`)
     cause = cause instanceof Error ? cause.cause : undefined
   }

@@ -41,7 +41,11 @@ async function lookUp(client: GitHubClient, tokenInput: string): Promise<TokenId
     const status = (error as { status?: unknown }).status
     // A bad token fails here first; say so now rather than after listing comments.
     if (status === 401) {
-      const explained = explainGitHubError(error, { what: 'find out who the token belongs to', permission: 'pull-requests: write', tokenInput })
+      const explained = explainGitHubError(error, {
+        what: 'find out who the token belongs to',
+        permission: 'pull-requests: write',
+        tokenInput,
+      })
       throw explained instanceof ActionError ? explained : error
     }
     return { kind: 'bot' }

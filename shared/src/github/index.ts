@@ -16,11 +16,33 @@ export {
   type RepoRef,
   type WorkflowRunInfo,
 } from './context.js'
-export { deactivateEnvironment, GitHubDeployment, previewEnvironment, setDeploymentStatus, type DeploymentState, type DeploymentTarget } from './deployments.js'
+export {
+  deactivateEnvironment,
+  GitHubDeployment,
+  previewEnvironment,
+  setDeploymentStatus,
+  type DeploymentState,
+  type DeploymentTarget,
+} from './deployments.js'
 export { causeChain, failureMessage, runAction, type RunActionOptions } from './entrypoint.js'
 export { isAuthoredBy, resolveTokenIdentity, type TokenIdentity } from './identity.js'
 export { Outputs, type OutputValue } from './outputs.js'
-export { commentMarker, renderPreviewComment, updateStickyComment, upsertStickyComment, type PreviewCommentContent, type StickyCommentOptions, type StickyCommentResult } from './pr-comment.js'
+export {
+  commentMarker,
+  renderPreviewComment,
+  updateStickyComment,
+  upsertStickyComment,
+  type PreviewCommentContent,
+  type StickyCommentOptions,
+  type StickyCommentResult,
+} from './pr-comment.js'
 export { SecretRegistry } from './secrets.js'
-export { formatDuration, renderSummary, writeSummary, type DeployOutcome, type DeploySummary, type SummaryWriter } from './summary.js'
+export {
+  formatDuration,
+  renderSummary,
+  writeSummary,
+  type DeployOutcome,
+  type DeploySummary,
+  type SummaryWriter,
+} from './summary.js'
 export { findPullRequestForWorkflowRun, type WorkflowRunPullRequest } from './workflow-run.js'

@@ -7,17 +7,19 @@
 
 /** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
 export function text(value: string): string {
-  return oneLine(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
-    .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
-    // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
-    .replace(/^([-+#])/, '\\$1')
-    .replace(/^(\d+)([.)])/, '$1\\$2')
-    // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-    .replace(/@(?=[A-Za-z0-9])/g, '@\u2060')
+  return (
+    oneLine(value)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
+      .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
+      // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
+      .replace(/^([-+#])/, '\\$1')
+      .replace(/^(\d+)([.)])/, '$1\\$2')
+      // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
+      .replace(/@(?=[A-Za-z0-9])/g, '@\u2060')
+  )
 }
 
 /** An inline code span that holds any text, including backticks. */

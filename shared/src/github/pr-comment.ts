@@ -21,7 +21,11 @@ import type { SecretRegistry } from './secrets.js'
 
 /** `<!-- django-deploy:<action>:<key> -->`; the key is reduced to [A-Za-z0-9._-] so it cannot end the comment. */
 export function commentMarker(action: string, key: string): string {
-  const clean = (value: string): string => value.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-|-$/g, '')
+  const clean = (value: string): string =>
+    value
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^-|-$/g, '')
   const actionPart = clean(action)
   if (actionPart === '') throw new Error('commentMarker needs an action name')
   return `<!-- django-deploy:${actionPart}:${clean(key) || 'default'} -->`
@@ -101,26 +105,34 @@ async function writeStickyComment(options: StickyCommentOptions, create: boolean
   // Checked before any request: a refused comment must not half-happen.
   options.secrets.assertClean(body, `the comment on pull request #${issueNumber}`)
   if (body.length > MAX_BODY) {
-    throw new ActionError(`The comment for pull request #${issueNumber} is ${body.length} characters; GitHub accepts at most ${MAX_BODY}.`, { hint: 'This is a bug in the action; please report it.' })
+    throw new ActionError(
+      `The comment for pull request #${issueNumber} is ${body.length} characters; GitHub accepts at most ${MAX_BODY}.`,
+      { hint: 'This is a bug in the action; please report it.' },
+    )
   }
   const tokenInput = options.tokenInput
-  const identity: TokenIdentity = options.commentAuthor ? { kind: 'login', login: options.commentAuthor } : await resolveTokenIdentity(client, tokenInput)
+  const identity: TokenIdentity = options.commentAuthor
+    ? { kind: 'login', login: options.commentAuthor }
+    : await resolveTokenIdentity(client, tokenInput)
 
-  const existing = await callGitHub({ what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput }, () =>
-    findOwnComment(client, repo, issueNumber, marker, identity),
+  const existing = await callGitHub(
+    { what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput },
+    () => findOwnComment(client, repo, issueNumber, marker, identity),
   )
   if (existing && normalise(existing.body) === normalise(body)) {
     return { outcome: 'unchanged', id: existing.id, url: existing.html_url }
   }
   if (existing) {
-    const { data } = await callGitHub({ what: `update the preview comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () =>
-      client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body }),
+    const { data } = await callGitHub(
+      { what: `update the preview comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput },
+      () => client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body }),
     )
     return { outcome: 'updated', id: data.id, url: data.html_url }
   }
   if (!create) return undefined
-  const { data } = await callGitHub({ what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () =>
-    client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }),
+  const { data } = await callGitHub(
+    { what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput },
+    () => client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }),
   )
   return { outcome: 'created', id: data.id, url: data.html_url }
 }
@@ -131,7 +143,13 @@ interface FoundComment {
   html_url: string
 }
 
-async function findOwnComment(client: GitHubClient, repo: RepoRef, issueNumber: number, marker: string, identity: TokenIdentity): Promise<FoundComment | undefined> {
+async function findOwnComment(
+  client: GitHubClient,
+  repo: RepoRef,
+  issueNumber: number,
+  marker: string,
+  identity: TokenIdentity,
+): Promise<FoundComment | undefined> {
   const pages = client.paginate.iterator(client.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 })
   for await (const page of pages) {
     for (const comment of page.data) {

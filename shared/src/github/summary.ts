@@ -59,8 +59,21 @@ export function renderSummary(summary: DeploySummary): string {
   parts.push(table(['', ''], facts))
 
   if (summary.created?.length || summary.alreadyPresent?.length) {
-    const list = (items: string[] | undefined): string[] => (items?.length ? items.map((item) => `- ${text(item)}`) : ['- nothing'])
-    parts.push(['### Resources', '', '**Created by this run**', '', ...list(summary.created), '', '**Already present**', '', ...list(summary.alreadyPresent)].join('\n'))
+    const list = (items: string[] | undefined): string[] =>
+      items?.length ? items.map((item) => `- ${text(item)}`) : ['- nothing']
+    parts.push(
+      [
+        '### Resources',
+        '',
+        '**Created by this run**',
+        '',
+        ...list(summary.created),
+        '',
+        '**Already present**',
+        '',
+        ...list(summary.alreadyPresent),
+      ].join('\n'),
+    )
   }
 
   if (summary.phases?.length) {
@@ -76,7 +89,8 @@ export function renderSummary(summary: DeploySummary): string {
 
   if (summary.plan) {
     let rendered = renderPlan(summary.plan)
-    if (rendered.length > MAX_PLAN_CHARS) rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`
+    if (rendered.length > MAX_PLAN_CHARS)
+      rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`
     parts.push(details('Plan', codeBlock(rendered)))
   }
 
@@ -95,7 +109,9 @@ function headline(summary: DeploySummary): string {
     case 'deployed':
       return `Deployed ${name}${where}`
     case 'planned':
-      return removing ? `Dry run: would remove ${name}${reason} (nothing was changed)` : `Dry run: would deploy ${name}${where} (nothing was changed)`
+      return removing
+        ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+        : `Dry run: would deploy ${name}${where} (nothing was changed)`
     case 'skipped':
       return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`
     case 'failed':
@@ -123,7 +139,12 @@ export interface SummaryWriter {
  * false without writing when there is no summary file (a local run); the summary is a report,
  * not the deploy, so its absence must not fail the job.
  */
-export async function writeSummary(summary: DeploySummary, secrets: SecretRegistry, writer: SummaryWriter = core.summary, env = process.env): Promise<boolean> {
+export async function writeSummary(
+  summary: DeploySummary,
+  secrets: SecretRegistry,
+  writer: SummaryWriter = core.summary,
+  env = process.env,
+): Promise<boolean> {
   const markdown = renderSummary(summary)
   secrets.assertClean(markdown, 'the job summary')
   if (writer === core.summary && !env.GITHUB_STEP_SUMMARY) return false

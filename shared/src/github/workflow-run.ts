@@ -17,19 +17,34 @@ export type WorkflowRunPullRequest =
   | { found: true; pullRequest: PullRequestInfo }
   | { found: false; reason: 'not-a-workflow-run' | 'not-from-a-pull-request' | 'stale' | 'no-open-pull-request'; message: string }
 
-export async function findPullRequestForWorkflowRun(client: GitHubClient, context: EventContext, tokenInput?: string): Promise<WorkflowRunPullRequest> {
+export async function findPullRequestForWorkflowRun(
+  client: GitHubClient,
+  context: EventContext,
+  tokenInput?: string,
+): Promise<WorkflowRunPullRequest> {
   const run = context.workflowRun
-  if (!run) return { found: false, reason: 'not-a-workflow-run', message: `This run was triggered by '${context.eventName}', not 'workflow_run'.` }
+  if (!run)
+    return {
+      found: false,
+      reason: 'not-a-workflow-run',
+      message: `This run was triggered by '${context.eventName}', not 'workflow_run'.`,
+    }
   if (run.event !== 'pull_request' && run.event !== 'pull_request_target') {
-    return { found: false, reason: 'not-from-a-pull-request', message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.` }
+    return {
+      found: false,
+      reason: 'not-from-a-pull-request',
+      message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.`,
+    }
   }
   const headOwner = run.headRepository.split('/')[0] ?? ''
   // With the head repository known, GitHub filters server-side; without it (a deleted fork) every open PR is scanned.
   const filter = headOwner && run.headBranch ? { head: `${headOwner}:${run.headBranch}` } : {}
-  const candidates = await callGitHub({ what: `find the pull request for commit ${run.headSha.slice(0, 7)}`, permission: 'pull-requests: read', tokenInput }, () =>
-    client.paginate(client.rest.pulls.list, { ...context.repo, state: 'open', per_page: 100, ...filter }),
+  const candidates = await callGitHub(
+    { what: `find the pull request for commit ${run.headSha.slice(0, 7)}`, permission: 'pull-requests: read', tokenInput },
+    () => client.paginate(client.rest.pulls.list, { ...context.repo, state: 'open', per_page: 100, ...filter }),
   )
-  const sameRepository = (full: string | undefined): boolean => !run.headRepository || (full ?? '').toLowerCase() === run.headRepository.toLowerCase()
+  const sameRepository = (full: string | undefined): boolean =>
+    !run.headRepository || (full ?? '').toLowerCase() === run.headRepository.toLowerCase()
   const match = candidates.find((pr) => pr.head.sha === run.headSha && sameRepository(pr.head.repo?.full_name))
   if (match) {
     const headRepository = match.head.repo?.full_name ?? ''
@@ -57,5 +72,9 @@ export async function findPullRequestForWorkflowRun(client: GitHubClient, contex
       message: `Pull request #${moved.number} has moved on to ${moved.head.sha.slice(0, 7)} since ${run.headSha.slice(0, 7)} was built; the newer build will report instead.`,
     }
   }
-  return { found: false, reason: 'no-open-pull-request', message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).` }
+  return {
+    found: false,
+    reason: 'no-open-pull-request',
+    message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).`,
+  }
 }

@@ -18,9 +18,12 @@ export function deployRootOf(project: ProjectModel, deployRoot?: string): string
 export function toDeployPath(deployRoot: string, repoPath: string, what: string): string {
   const relative = path.posix.relative(normalise(deployRoot) || '.', normalise(repoPath) || '.')
   if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
-    throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-      hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-    })
+    throw new ActionError(
+      `${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`,
+      {
+        hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
+      },
+    )
   }
   return relative
 }

@@ -64,7 +64,8 @@ export function overlayEnvironment(options: OverlayEnvironmentOptions): Record<s
   if (options.mediaUrl) env.MEDIA_URL = options.mediaUrl
   if (options.buildDir) env.BUILD_DIR = options.buildDir
   if (options.hsts?.seconds !== undefined) {
-    if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0) throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`)
+    if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
+      throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`)
     env.SECURE_HSTS_SECONDS = String(options.hsts.seconds)
   }
   if (options.hsts?.includeSubdomains !== undefined) env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains)
@@ -123,7 +124,9 @@ function placeholderFor(variable: ProjectVariable): string {
 function checkedHost(host: string): string {
   const trimmed = host.trim().toLowerCase()
   if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-    throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`)
+    throw new ActionError(
+      `'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`,
+    )
   }
   return trimmed
 }

@@ -51,12 +51,19 @@ describe('assembleArtifact from HEAD', () => {
     expect(git(repo, 'rev-parse', `${artifact.commit}^{tree}`)).toBe(artifact.tree)
     expect(git(repo, 'rev-list', '--parents', '-n', '1', artifact.commit)).toBe(artifact.commit)
     // Stats: 6 files; bytes = sum of blob sizes (a symlink counts its target).
-    const bytes = ['print("manage")\n', 'DEBUG = False\n', '#!/bin/sh\nexec gunicorn\n', 'mysite', 'web: gunicorn mysite.wsgi\n', '#!/bin/sh\n'].join('').length
+    const bytes = [
+      'print("manage")\n',
+      'DEBUG = False\n',
+      '#!/bin/sh\nexec gunicorn\n',
+      'mysite',
+      'web: gunicorn mysite.wsgi\n',
+      '#!/bin/sh\n',
+    ].join('').length
     expect(artifact.stats).toMatchObject({ files: 6, bytes })
     expect(artifact.stats.durationMs).toBeGreaterThanOrEqual(0)
   })
 
-  it('without generated files the tree is HEAD\'s own tree', async () => {
+  it("without generated files the tree is HEAD's own tree", async () => {
     const repo = makeRepo(project)
     const artifact = await assembleArtifact({ repoRoot: repo, runner })
     expect(artifact.tree).toBe(git(repo, 'rev-parse', 'HEAD^{tree}'))
@@ -79,7 +86,11 @@ describe('assembleArtifact from HEAD', () => {
 
   it('deploys HEAD, not uncommitted changes, and reports them', async () => {
     const repo = makeRepo(project)
-    writeFiles(repo, { 'manage.py': 'edited\n', 'build/app.js': 'x', 'gha-creds-0123456789abcdef.json': '{"type":"external_account"}' })
+    writeFiles(repo, {
+      'manage.py': 'edited\n',
+      'build/app.js': 'x',
+      'gha-creds-0123456789abcdef.json': '{"type":"external_account"}',
+    })
     git(repo, 'rm', '--quiet', 'mysite/settings.py')
     const artifact = await assembleArtifact({ repoRoot: repo, runner })
     expect(treeText(artifact.gitDir, artifact.tree)['manage.py']).toBe('print("manage")\n')
@@ -87,7 +98,9 @@ describe('assembleArtifact from HEAD', () => {
     expect(treeText(artifact.gitDir, artifact.tree)['build/app.js']).toBeUndefined()
     // The credentials file is not worth a warning: it is never deployed and always there after auth.
     expect(artifact.uncommitted).toEqual({ changed: ['manage.py', 'mysite/settings.py'], untracked: ['build/'] })
-    expect(artifact.warnings).toEqual(['Uncommitted files are not deployed, only HEAD is: 2 modified (manage.py, mysite/settings.py), 1 untracked (build/).'])
+    expect(artifact.warnings).toEqual([
+      'Uncommitted files are not deployed, only HEAD is: 2 modified (manage.py, mysite/settings.py), 1 untracked (build/).',
+    ])
   })
 
   it('is deterministic: same inputs, same tree and commit, whatever the clock says', async () => {
@@ -103,15 +116,22 @@ describe('assembleArtifact from HEAD', () => {
     expect(raw).toContain('author Ada Author <ada@example.com> 1709283600 +0100')
     expect(raw).toContain('committer Carl Committer <carl@example.com> 1709370000 +0200')
     const head = git(repo, 'rev-parse', 'HEAD')
-    expect(raw.slice(raw.indexOf('\n\n') + 2)).toBe(`Deploy ${head.slice(0, 12)}: Initial commit\n\nSource-Commit: ${head}\nGenerated-File: Procfile`)
+    expect(raw.slice(raw.indexOf('\n\n') + 2)).toBe(
+      `Deploy ${head.slice(0, 12)}: Initial commit\n\nSource-Commit: ${head}\nGenerated-File: Procfile`,
+    )
     // A different generated file is a different tree.
     const third = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: y\n' }] })
     expect(third.tree).not.toBe(first.tree)
   })
 
-  it('uses an explicit identity and message, defaulting the date to HEAD\'s committer date', async () => {
+  it("uses an explicit identity and message, defaulting the date to HEAD's committer date", async () => {
     const repo = makeRepo(project)
-    const artifact = await assembleArtifact({ repoRoot: repo, runner, author: { name: 'Deploy Bot', email: 'bot@example.com' }, message: 'Release 1' })
+    const artifact = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      author: { name: 'Deploy Bot', email: 'bot@example.com' },
+      message: 'Release 1',
+    })
     const raw = git(repo, 'cat-file', 'commit', artifact.commit)
     expect(raw).toContain('author Deploy Bot <bot@example.com> 1709370000 +0200')
     expect(raw.endsWith('\n\nRelease 1')).toBe(true)
@@ -134,33 +154,52 @@ describe('assembleArtifact from HEAD', () => {
       location: { file: 'Procfile' },
     })
 
-    const allowed = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: generated\n', overwrite: true }] })
+    const allowed = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      files: [{ path: 'Procfile', content: 'web: generated\n', overwrite: true }],
+    })
     expect(treeText(allowed.gitDir, allowed.tree).Procfile).toBe('web: generated\n')
     expect(allowed.overwritten).toEqual(['Procfile'])
   })
 
   it('refuses a generated file where the repository has a folder, or under a tracked file', async () => {
     const repo = makeRepo(project)
-    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'mysite', content: 'x', overwrite: true }] })).rejects.toThrow(
-      /mysite \(the repository has a folder there\)/,
+    await expect(
+      assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'mysite', content: 'x', overwrite: true }] }),
+    ).rejects.toThrow(/mysite \(the repository has a folder there\)/)
+    await expect(
+      assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'manage.py/extra', content: 'x' }] }),
+    ).rejects.toThrow(/manage\.py\/extra \(the repository has a file at manage\.py\)/)
+    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: '../escape', content: 'x' }] })).rejects.toThrow(
+      /not in canonical form/,
     )
-    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'manage.py/extra', content: 'x' }] })).rejects.toThrow(
-      /manage\.py\/extra \(the repository has a file at manage\.py\)/,
-    )
-    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: '../escape', content: 'x' }] })).rejects.toThrow(/not in canonical form/)
-    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: '.git/hooks/pre-receive', content: 'x' }] })).rejects.toThrow(/inside \.git/)
+    await expect(
+      assembleArtifact({ repoRoot: repo, runner, files: [{ path: '.git/hooks/pre-receive', content: 'x' }] }),
+    ).rejects.toThrow(/inside \.git/)
   })
 
   it('never includes gha-creds-*.json: drops committed ones and refuses generated ones', async () => {
-    const repo = makeRepo({ ...project, 'gha-creds-a1b2c3d4e5f60718.json': '{"private_key":"x"}', 'nested/GHA-CREDS-x.json': '{}' })
+    const repo = makeRepo({
+      ...project,
+      'gha-creds-a1b2c3d4e5f60718.json': '{"private_key":"x"}',
+      'nested/GHA-CREDS-x.json': '{}',
+    })
     const artifact = await assembleArtifact({ repoRoot: repo, runner })
-    expect(Object.keys(treeText(artifact.gitDir, artifact.tree)).sort()).toEqual(['bin/start.sh', 'manage.py', 'mysite/settings.py', 'static-link'])
+    expect(Object.keys(treeText(artifact.gitDir, artifact.tree)).sort()).toEqual([
+      'bin/start.sh',
+      'manage.py',
+      'mysite/settings.py',
+      'static-link',
+    ])
     expect(artifact.excluded).toEqual(['gha-creds-a1b2c3d4e5f60718.json', 'nested/GHA-CREDS-x.json'])
-    expect(artifact.warnings.join('\n')).toMatch(/hold Google Cloud credentials: gha-creds-a1b2c3d4e5f60718\.json, nested\/GHA-CREDS-x\.json/)
-
-    await expect(assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'config/gha-creds-1.json', content: '{}' }] })).rejects.toThrow(
-      /Refusing to put 'config\/gha-creds-1\.json' into the deploy artifact/,
+    expect(artifact.warnings.join('\n')).toMatch(
+      /hold Google Cloud credentials: gha-creds-a1b2c3d4e5f60718\.json, nested\/GHA-CREDS-x\.json/,
     )
+
+    await expect(
+      assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'config/gha-creds-1.json', content: '{}' }] }),
+    ).rejects.toThrow(/Refusing to put 'config\/gha-creds-1\.json' into the deploy artifact/)
   })
 })
 
@@ -171,7 +210,12 @@ describe('parent chaining', () => {
 
     writeFiles(repo, { 'mysite/settings.py': 'DEBUG = False\nALLOWED_HOSTS = ["*"]\n' })
     commitAll(repo, 'Allow all hosts', '2024-03-03T12:00:00Z')
-    const second = await assembleArtifact({ repoRoot: repo, runner, parent: first.commit, files: [{ path: 'Procfile', content: 'web: x\n' }] })
+    const second = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      parent: first.commit,
+      files: [{ path: 'Procfile', content: 'web: x\n' }],
+    })
 
     expect(second.parent).toBe(first.commit)
     expect(second.unchanged).toBe(false)
@@ -190,12 +234,26 @@ describe('parent chaining', () => {
     const repo = makeRepo(project)
     const first = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
     // A new commit that changes nothing in the deployed files (e.g. an empty CI-trigger commit).
-    execFileSync('git', ['commit', '--quiet', '--allow-empty', '-m', 'Trigger CI'], { cwd: repo, env: { ...process.env, GIT_COMMITTER_DATE: '2024-04-01T00:00:00Z' } })
-    const again = await assembleArtifact({ repoRoot: repo, runner, parent: first.commit, files: [{ path: 'Procfile', content: 'web: x\n' }] })
+    execFileSync('git', ['commit', '--quiet', '--allow-empty', '-m', 'Trigger CI'], {
+      cwd: repo,
+      env: { ...process.env, GIT_COMMITTER_DATE: '2024-04-01T00:00:00Z' },
+    })
+    const again = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      parent: first.commit,
+      files: [{ path: 'Procfile', content: 'web: x\n' }],
+    })
     expect(again.commit).toBe(first.commit)
     expect(again.unchanged).toBe(true)
 
-    const forced = await assembleArtifact({ repoRoot: repo, runner, parent: first.commit, reuseUnchangedParent: false, files: [{ path: 'Procfile', content: 'web: x\n' }] })
+    const forced = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      parent: first.commit,
+      reuseUnchangedParent: false,
+      files: [{ path: 'Procfile', content: 'web: x\n' }],
+    })
     expect(forced.commit).not.toBe(first.commit)
     expect(forced.unchanged).toBe(false)
     expect(git(repo, 'rev-parse', `${forced.commit}^`)).toBe(first.commit)
@@ -225,7 +283,7 @@ describe('repository corner cases', () => {
     expect(artifact.warnings.join('\n')).toMatch(/Submodules are referenced by commit only.*vendor\/lib/)
   })
 
-  it.runIf(process.getuid?.() === 0)('explains git\'s dubious-ownership refusal (real check, needs root to chown)', async () => {
+  it.runIf(process.getuid?.() === 0)("explains git's dubious-ownership refusal (real check, needs root to chown)", async () => {
     const repo = makeRepo(project)
     execFileSync('chown', ['-R', '54321:54321', repo])
     await expect(assembleArtifact({ repoRoot: repo, runner })).rejects.toMatchObject({
@@ -236,7 +294,7 @@ describe('repository corner cases', () => {
     })
   })
 
-  it('explains a dubious-ownership refusal (git\'s message fed through the runner)', async () => {
+  it("explains a dubious-ownership refusal (git's message fed through the runner)", async () => {
     const repo = makeRepo(project)
     const refusing: CommandRunner = {
       run: async (command, args, options) =>

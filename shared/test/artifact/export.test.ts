@@ -38,7 +38,14 @@ describe('exportArtifact', () => {
   it('writes the tree to a folder with modes and symlinks, and snapshotting it gives the same tree back', async () => {
     const repo = makeRepo(project)
     const before = checkoutState(repo)
-    const artifact = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Dockerfile', content: 'FROM python:3.12\n' }, { path: 'entry.sh', content: '#!/bin/sh\n', executable: true }] })
+    const artifact = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      files: [
+        { path: 'Dockerfile', content: 'FROM python:3.12\n' },
+        { path: 'entry.sh', content: '#!/bin/sh\n', executable: true },
+      ],
+    })
     const destination = join(tempDir('export'), 'context')
     const result = await exportArtifact({ gitDir: artifact.gitDir, tree: artifact.tree, destination, runner })
     expect(describeFolder(destination)).toEqual({
@@ -77,7 +84,9 @@ describe('exportArtifact', () => {
     const artifact = await assembleArtifact({ repoRoot: repo, runner })
     const destination = tempDir('export')
     writeFileSync(join(destination, 'stale.txt'), 'old')
-    await expect(exportArtifact({ gitDir: artifact.gitDir, tree: artifact.tree, destination, runner })).rejects.toThrow(/not empty \(stale\.txt\)/)
+    await expect(exportArtifact({ gitDir: artifact.gitDir, tree: artifact.tree, destination, runner })).rejects.toThrow(
+      /not empty \(stale\.txt\)/,
+    )
   })
 
   it('exports an artifact that lives in a temporary repository (non-git folder)', async () => {
@@ -86,7 +95,11 @@ describe('exportArtifact', () => {
     const artifact = await assembleArtifact({ repoRoot: dir, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
     const destination = tempDir('export')
     await exportArtifact({ gitDir: artifact.gitDir, tree: artifact.commit, destination, runner })
-    expect(describeFolder(destination)).toEqual({ 'manage.py': 'file 644 x\n', 'run.sh': 'file 755 #!/bin/sh\n', Procfile: 'file 644 web: x\n' })
+    expect(describeFolder(destination)).toEqual({
+      'manage.py': 'file 644 x\n',
+      'run.sh': 'file 755 #!/bin/sh\n',
+      Procfile: 'file 644 web: x\n',
+    })
     await disposeArtifact(artifact)
   })
 })
@@ -96,8 +109,18 @@ describe('archiveArtifact', () => {
     const repo = makeRepo(project)
     const artifact = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
     const out = tempDir('archive')
-    const first = await archiveArtifact({ gitDir: artifact.gitDir, treeish: artifact.commit, output: join(out, 'a/app.tar'), runner })
-    const second = await archiveArtifact({ gitDir: artifact.gitDir, treeish: artifact.commit, output: join(out, 'b/app.tar'), runner })
+    const first = await archiveArtifact({
+      gitDir: artifact.gitDir,
+      treeish: artifact.commit,
+      output: join(out, 'a/app.tar'),
+      runner,
+    })
+    const second = await archiveArtifact({
+      gitDir: artifact.gitDir,
+      treeish: artifact.commit,
+      output: join(out, 'b/app.tar'),
+      runner,
+    })
     expect(first.bytes).toBeGreaterThan(0)
     expect(readFileSync(first.path).equals(readFileSync(second.path))).toBe(true)
     const listing = execFileSync('tar', ['-tvf', first.path], { encoding: 'utf8' })
@@ -113,7 +136,14 @@ describe('archiveArtifact', () => {
   it('supports tar.gz and a path prefix', async () => {
     const repo = makeRepo(project)
     const artifact = await assembleArtifact({ repoRoot: repo, runner })
-    const result = await archiveArtifact({ gitDir: artifact.gitDir, treeish: artifact.commit, output: join(tempDir('archive'), 'app.tgz'), format: 'tar.gz', prefix: 'app', runner })
+    const result = await archiveArtifact({
+      gitDir: artifact.gitDir,
+      treeish: artifact.commit,
+      output: join(tempDir('archive'), 'app.tgz'),
+      format: 'tar.gz',
+      prefix: 'app',
+      runner,
+    })
     expect(readFileSync(result.path).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
     expect(execFileSync('tar', ['-tzf', result.path], { encoding: 'utf8' })).toMatch(/^app\/manage\.py$/m)
   })
@@ -123,7 +153,11 @@ describe('diffTrees', () => {
   it('lists what changed between two deploys, and everything for a first deploy', async () => {
     const repo = makeRepo(project)
     const first = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
-    writeFiles(repo, { 'mysite/settings.py': 'DEBUG = True\n', 'mysite/urls.py': 'urls = []\n', 'bin/start.sh': { content: 'exec gunicorn\n' } })
+    writeFiles(repo, {
+      'mysite/settings.py': 'DEBUG = True\n',
+      'mysite/urls.py': 'urls = []\n',
+      'bin/start.sh': { content: 'exec gunicorn\n' },
+    })
     git(repo, 'rm', '--quiet', 'manage.py')
     git(repo, 'add', '--all')
     commitAll(repo, 'Change things')
@@ -142,6 +176,8 @@ describe('diffTrees', () => {
     expect(none.summary).toBe('no files changed')
     const initial = await diffTrees({ gitDir: first.gitDir, from: null, to: first.tree, runner })
     expect(initial.added).toBe(first.stats.files)
-    await expect(diffTrees({ gitDir: first.gitDir, from: 'f'.repeat(40), to: first.tree, runner })).rejects.toThrow(/is not a tree or commit.*fetch it first/)
+    await expect(diffTrees({ gitDir: first.gitDir, from: 'f'.repeat(40), to: first.tree, runner })).rejects.toThrow(
+      /is not a tree or commit.*fetch it first/,
+    )
   })
 })

@@ -20,7 +20,12 @@ export const GIT_ENV: Record<string, string> = {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '')
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...process.env, ...GIT_ENV },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).replace(/\n$/, '')
 }
 
 /** Like `git`, but a failing command gives '(failed)' (e.g. HEAD in a repository without commits). */
@@ -82,7 +87,9 @@ export function checkoutState(root: string): Record<string, string> {
   const gitDir = git(root, 'rev-parse', '--absolute-git-dir')
   let index = '(none)'
   try {
-    index = createHash('sha256').update(readFileSync(join(gitDir, 'index'))).digest('hex')
+    index = createHash('sha256')
+      .update(readFileSync(join(gitDir, 'index')))
+      .digest('hex')
   } catch {
     /* a repository without an index yet */
   }
@@ -109,7 +116,10 @@ export function treeContents(gitDir: string, tree: string): Record<string, FileI
   for (const record of listing.split('\0').filter(Boolean)) {
     const [meta = '', path = ''] = record.split('\t')
     const [mode = '', type = '', oid = ''] = meta.split(' ')
-    const content = type === 'blob' ? execFileSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', oid], { encoding: 'utf8' }) : `<${type} ${oid}>`
+    const content =
+      type === 'blob'
+        ? execFileSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', oid], { encoding: 'utf8' })
+        : `<${type} ${oid}>`
     result[path] = { mode, content }
   }
   return result

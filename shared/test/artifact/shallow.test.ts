@@ -37,7 +37,10 @@ describe('shallow clone (fetch-depth 1)', () => {
     const remote = join(tempDir('remote'), 'app.git')
     execFileSync('git', ['init', '--quiet', '--bare', remote])
     const push = () =>
-      execFileSync('git', ['--git-dir', artifact.gitDir, 'push', '--porcelain', remote, `${artifact.commit}:refs/heads/main`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      execFileSync('git', ['--git-dir', artifact.gitDir, 'push', '--porcelain', remote, `${artifact.commit}:refs/heads/main`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     expect(push()).toMatch(/\*\t[0-9a-f]+:refs\/heads\/main\t\[new branch\]/)
     const again = await assembleArtifact({ repoRoot: clone, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
     expect(again.commit).toBe(artifact.commit)
@@ -71,7 +74,11 @@ describe('shallow clone (fetch-depth 1)', () => {
     const second = await assembleArtifact({ repoRoot: secondRun, runner, parent: deployed })
     expect(second.parent).toBe(first.commit)
     expect(git(secondRun, 'rev-list', '--objects', second.commit, `^${deployed}`).split('\n')).toHaveLength(3) // commit, root tree, manage.py
-    const push = execFileSync('git', ['--git-dir', second.gitDir, 'push', '--porcelain', remote, `${second.commit}:refs/heads/main`], { encoding: 'utf8' })
+    const push = execFileSync(
+      'git',
+      ['--git-dir', second.gitDir, 'push', '--porcelain', remote, `${second.commit}:refs/heads/main`],
+      { encoding: 'utf8' },
+    )
     expect(push).toContain(` \t${second.commit}:refs/heads/main\t${first.commit.slice(0, 7)}`) // ' ' = fast-forward
     expect(git(remote, 'rev-parse', 'main')).toBe(second.commit)
   })

@@ -20,7 +20,12 @@ describe('folders without a commit: snapshot of the files on disk', () => {
       'sub/GHA-Creds-x.json': '{}',
       'bin/run': { content: '#!/bin/sh\n', executable: true },
     })
-    const artifact = await assembleArtifact({ repoRoot: dir, runner, files: [{ path: 'Procfile', content: 'web: x\n' }], tempDir: tempDir('scratch') })
+    const artifact = await assembleArtifact({
+      repoRoot: dir,
+      runner,
+      files: [{ path: 'Procfile', content: 'web: x\n' }],
+      tempDir: tempDir('scratch'),
+    })
     expect(artifact.source).toBe('working-tree')
     expect(artifact.baseCommit).toBeNull()
     expect(artifact.temporaryGitDir).toBe(true)
@@ -40,7 +45,9 @@ describe('folders without a commit: snapshot of the files on disk', () => {
     // Deterministic without any commit to take a date from.
     const again = await assembleArtifact({ repoRoot: dir, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
     expect(again.commit).toBe(artifact.commit)
-    expect(git(artifact.gitDir, 'log', '-1', '--format=%an <%ae> %at', artifact.commit)).toBe('django-deploy <django-deploy@users.noreply.invalid> 315532800')
+    expect(git(artifact.gitDir, 'log', '-1', '--format=%an <%ae> %at', artifact.commit)).toBe(
+      'django-deploy <django-deploy@users.noreply.invalid> 315532800',
+    )
 
     await disposeArtifact(artifact)
     await disposeArtifact(again)
@@ -82,11 +89,27 @@ describe('folders without a commit: snapshot of the files on disk', () => {
 
 describe("source: 'working-tree' in a repository with commits", () => {
   it('deploys what is on disk (tracked, changed and untracked, not ignored) and leaves the checkout alone', async () => {
-    const repo = makeRepo({ '.gitignore': 'dist/secret.map\n', 'manage.py': 'v1\n', 'old.py': 'gone soon\n', 'vendor/keep.min.js': 'tracked though ignored?' })
-    writeFiles(repo, { '.gitignore': 'dist/secret.map\nvendor/\n', 'manage.py': 'v2\n', 'dist/app.js': 'built', 'dist/secret.map': 'x', 'gha-creds-1.json': '{}' })
+    const repo = makeRepo({
+      '.gitignore': 'dist/secret.map\n',
+      'manage.py': 'v1\n',
+      'old.py': 'gone soon\n',
+      'vendor/keep.min.js': 'tracked though ignored?',
+    })
+    writeFiles(repo, {
+      '.gitignore': 'dist/secret.map\nvendor/\n',
+      'manage.py': 'v2\n',
+      'dist/app.js': 'built',
+      'dist/secret.map': 'x',
+      'gha-creds-1.json': '{}',
+    })
     git(repo, 'rm', '--quiet', 'old.py')
     const before = checkoutState(repo)
-    const artifact = await assembleArtifact({ repoRoot: repo, runner, source: 'working-tree', files: [{ path: 'Procfile', content: 'web: x\n' }] })
+    const artifact = await assembleArtifact({
+      repoRoot: repo,
+      runner,
+      source: 'working-tree',
+      files: [{ path: 'Procfile', content: 'web: x\n' }],
+    })
     expect(artifact.source).toBe('working-tree')
     expect(artifact.baseCommit).toBe(git(repo, 'rev-parse', 'HEAD'))
     expect(treeText(artifact.gitDir, artifact.tree)).toEqual({

@@ -19,7 +19,12 @@ describe('subdirectory (monorepo)', () => {
   it('makes the folder the artifact root, with generated paths relative to it', async () => {
     const repo = makeRepo(monorepo)
     const before = checkoutState(repo)
-    const artifact = await assembleArtifact({ repoRoot: repo, subdirectory: 'backend', runner, files: [{ path: 'Dockerfile', content: 'FROM python\n' }] })
+    const artifact = await assembleArtifact({
+      repoRoot: repo,
+      subdirectory: 'backend',
+      runner,
+      files: [{ path: 'Dockerfile', content: 'FROM python\n' }],
+    })
     expect(treeText(artifact.gitDir, artifact.tree)).toEqual({
       'manage.py': 'print(1)\n',
       'app/settings.py': 'X = 1\n',
@@ -45,7 +50,14 @@ describe('subdirectory (monorepo)', () => {
 
   it('reports collisions and uncommitted files relative to the folder', async () => {
     const repo = makeRepo(monorepo)
-    await expect(assembleArtifact({ repoRoot: repo, subdirectory: 'backend', runner, files: [{ path: 'Procfile', content: 'web: generated\n' }] })).rejects.toMatchObject({
+    await expect(
+      assembleArtifact({
+        repoRoot: repo,
+        subdirectory: 'backend',
+        runner,
+        files: [{ path: 'Procfile', content: 'web: generated\n' }],
+      }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/already has Procfile in 'backend\/'/),
       location: { file: 'backend/Procfile' },
     })
@@ -72,8 +84,12 @@ describe('subdirectory (monorepo)', () => {
       input: 'working-directory',
       message: expect.stringMatching(/is a file in the repository/),
     })
-    await expect(assembleArtifact({ repoRoot: repo, subdirectory: '../elsewhere', runner })).rejects.toMatchObject({ input: 'working-directory' })
-    await expect(assembleArtifact({ repoRoot: repo, subdirectory: '/abs/path', runner })).rejects.toMatchObject({ input: 'working-directory' })
+    await expect(assembleArtifact({ repoRoot: repo, subdirectory: '../elsewhere', runner })).rejects.toMatchObject({
+      input: 'working-directory',
+    })
+    await expect(assembleArtifact({ repoRoot: repo, subdirectory: '/abs/path', runner })).rejects.toMatchObject({
+      input: 'working-directory',
+    })
     await expect(assembleArtifact({ repoRoot: join(repo, 'nope'), runner, input: 'path' })).rejects.toMatchObject({
       input: 'path',
       message: expect.stringMatching(/does not exist/),

@@ -15,7 +15,8 @@ const reader = memoryReader({ 'requirements.txt': 'Django>=4.2\n' })
 function runtimeOf(content: string) {
   const runtime = stagesOf(content)[1]
   if (!runtime) throw new Error('expected two stages')
-  const of = (keyword: string) => runtime.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
+  const of = (keyword: string) =>
+    runtime.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
   return { env: Object.assign({}, ...of('ENV').map(envOf)) as Record<string, string>, runs: of('RUN') }
 }
 
@@ -28,7 +29,7 @@ describe('generateDockerfile settingsModule', () => {
     expect(content).toContain('#   Settings:     mysite.settings_deploy (the production overlay of mysite.settings)')
   })
 
-  it("sets the given module as DJANGO_SETTINGS_MODULE and never names the overlay", () => {
+  it('sets the given module as DJANGO_SETTINGS_MODULE and never names the overlay', () => {
     const result = generateDockerfile(projectModel(), { readFile: reader, settingsModule: 'mysite.settings' })
     const content = result.files.find((file) => file.path === 'Dockerfile')?.content ?? ''
     expect(result.settingsModule).toBe('mysite.settings')
@@ -41,8 +42,13 @@ describe('generateDockerfile settingsModule', () => {
   })
 
   it("does not ask a user's own Dockerfile to use an overlay that is not deployed", () => {
-    const result = generateDockerfile(projectModel({ existing: { dockerfile: 'Dockerfile' } }), { readFile: reader, settingsModule: 'mysite.settings' })
+    const result = generateDockerfile(projectModel({ existing: { dockerfile: 'Dockerfile' } }), {
+      readFile: reader,
+      settingsModule: 'mysite.settings',
+    })
     expect(result).toMatchObject({ files: [], generated: false, settingsModule: 'mysite.settings' })
-    expect(result.notes[0]?.message).toBe('Using your Dockerfile as is. Make sure it runs collectstatic and does not migrate at start.')
+    expect(result.notes[0]?.message).toBe(
+      'Using your Dockerfile as is. Make sure it runs collectstatic and does not migrate at start.',
+    )
   })
 })

@@ -25,7 +25,8 @@ function stages(overrides: ModelOverrides = {}, options: Partial<DockerfileOptio
   return all as [Stage, Stage]
 }
 
-const args = (stage: Stage, keyword: string) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
+const args = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args)
 
 /** `sh -n`: the shell accepts the command's syntax (RUN and CMD in shell form run under /bin/sh -c). */
 function shellSyntaxOk(command: string): boolean {
@@ -42,18 +43,30 @@ describe('generateDockerfile', () => {
     const [buildStage, runtime] = stages()
     expect(buildStage).toMatchObject({ from: 'python:3.12-slim', name: 'build' })
     expect(runtime.from).toBe('python:3.12-slim')
-    expect(args(buildStage, 'RUN')).toEqual(['python -m venv /opt/venv', 'pip install --no-cache-dir -r requirements.txt', 'pip install --no-cache-dir "gunicorn>=22" "whitenoise>=6"'])
+    expect(args(buildStage, 'RUN')).toEqual([
+      'python -m venv /opt/venv',
+      'pip install --no-cache-dir -r requirements.txt',
+      'pip install --no-cache-dir "gunicorn>=22" "whitenoise>=6"',
+    ])
     expect(args(buildStage, 'COPY')).toEqual(['requirements.txt /app/requirements.txt'])
     expect(args(runtime, 'COPY')).toEqual(['--from=build /opt/venv /opt/venv', `--chown=app:app . /app/`])
   })
 
   it('runs as a non-root user, in the app directory, with the overlay as settings', () => {
     const [, runtime] = stages()
-    expect(args(runtime, 'RUN')[0]).toBe(`useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin app`)
+    expect(args(runtime, 'RUN')[0]).toBe(
+      `useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin app`,
+    )
     expect(args(runtime, 'USER')).toEqual(['app'])
     expect(args(runtime, 'WORKDIR').at(-1)).toBe('/app')
     const env = Object.assign({}, ...args(runtime, 'ENV').map(envOf)) as Record<string, string>
-    expect(env).toMatchObject({ DJANGO_SETTINGS_MODULE: 'mysite.settings_deploy', PYTHONUNBUFFERED: '1', VIRTUAL_ENV: '/opt/venv', PATH: '/opt/venv/bin:$PATH', WEB_CONCURRENCY: '2' })
+    expect(env).toMatchObject({
+      DJANGO_SETTINGS_MODULE: 'mysite.settings_deploy',
+      PYTHONUNBUFFERED: '1',
+      VIRTUAL_ENV: '/opt/venv',
+      PATH: '/opt/venv/bin:$PATH',
+      WEB_CONCURRENCY: '2',
+    })
     // USER comes after every RUN, so nothing runs as root afterwards except the build steps
     const keywords = runtime.instructions.map((instruction) => instruction.keyword)
     expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.indexOf('USER'))
@@ -63,7 +76,8 @@ describe('generateDockerfile', () => {
     const content = dockerfileOf(build())
     const [, runtime] = stages()
     expect(args(runtime, 'RUN')).toContain(`SECRET_KEY=${BUILD_SECRET_KEY} python manage.py collectstatic --noinput`)
-    for (const env of [...args(runtime, 'ENV'), ...args(stages()[0], 'ENV')]) expect(Object.keys(envOf(env))).not.toContain('SECRET_KEY')
+    for (const env of [...args(runtime, 'ENV'), ...args(stages()[0], 'ENV')])
+      expect(Object.keys(envOf(env))).not.toContain('SECRET_KEY')
     expect(content).not.toMatch(/ARG SECRET|ENV SECRET/)
   })
 
@@ -77,9 +91,17 @@ describe('generateDockerfile', () => {
 
   it('adds placeholders for settings that cannot import without their variables', () => {
     const [, runtime] = stages({
-      facts: { SECRET_KEY: { value: { kind: 'env', variable: 'DJANGO_SECRET_KEY' }, at: { file: 'mysite/settings.py', line: 3 }, conditional: false } },
+      facts: {
+        SECRET_KEY: {
+          value: { kind: 'env', variable: 'DJANGO_SECRET_KEY' },
+          at: { file: 'mysite/settings.py', line: 3 },
+          conditional: false,
+        },
+      },
     })
-    expect(args(runtime, 'RUN')).toContain(`DJANGO_SECRET_KEY=${BUILD_SECRET_KEY} SECRET_KEY=${BUILD_SECRET_KEY} python manage.py collectstatic --noinput`)
+    expect(args(runtime, 'RUN')).toContain(
+      `DJANGO_SECRET_KEY=${BUILD_SECRET_KEY} SECRET_KEY=${BUILD_SECRET_KEY} python manage.py collectstatic --noinput`,
+    )
   })
 
   it('starts gunicorn on $PORT through exec, and never migrates', () => {
@@ -89,15 +111,22 @@ describe('generateDockerfile', () => {
     expect(cmd[0]?.args).toBe(
       'exec gunicorn mysite.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --threads "${GUNICORN_THREADS:-4}" --timeout "${GUNICORN_TIMEOUT:-0}" --worker-tmp-dir /dev/shm --access-logfile -',
     )
-    const instructions = parseDockerfile(content).filter((instruction) => ['RUN', 'CMD', 'ENTRYPOINT'].includes(instruction.keyword))
+    const instructions = parseDockerfile(content).filter((instruction) =>
+      ['RUN', 'CMD', 'ENTRYPOINT'].includes(instruction.keyword),
+    )
     for (const instruction of instructions) expect(instruction.args).not.toMatch(/\bmigrate\b/)
     expect(parseDockerfile(content).map((instruction) => instruction.keyword)).not.toContain('EXPOSE')
   })
 
   it('writes every RUN and the CMD as valid sh', () => {
-    for (const overrides of [{}, { dependencies: { manager: 'poetry' as const, files: ['pyproject.toml'], lockFile: 'poetry.lock' } }, { python: { version: '3.10' }, dependencies: { manager: 'pyproject' as const, files: ['pyproject.toml'] } }]) {
+    for (const overrides of [
+      {},
+      { dependencies: { manager: 'poetry' as const, files: ['pyproject.toml'], lockFile: 'poetry.lock' } },
+      { python: { version: '3.10' }, dependencies: { manager: 'pyproject' as const, files: ['pyproject.toml'] } },
+    ]) {
       for (const instruction of parseDockerfile(dockerfileOf(build(overrides)))) {
-        if (instruction.keyword === 'RUN' || instruction.keyword === 'CMD') expect(shellSyntaxOk(instruction.args), instruction.args).toBe(true)
+        if (instruction.keyword === 'RUN' || instruction.keyword === 'CMD')
+          expect(shellSyntaxOk(instruction.args), instruction.args).toBe(true)
       }
     }
   })
@@ -115,7 +144,9 @@ describe('generateDockerfile', () => {
     expect(args(buildStage, 'COPY')).toEqual(['pyproject.toml /app/pyproject.toml'])
     expect(args(runtime, 'WORKDIR').at(-1)).toBe('/app/src')
     expect(result.workdir).toBe('/app/src')
-    expect(Object.assign({}, ...args(runtime, 'ENV').map(envOf))).toMatchObject({ DJANGO_SETTINGS_MODULE: 'config.settings_deploy' })
+    expect(Object.assign({}, ...args(runtime, 'ENV').map(envOf))).toMatchObject({
+      DJANGO_SETTINGS_MODULE: 'config.settings_deploy',
+    })
     expect(args(runtime, 'CMD')[0]).toMatch(/^exec gunicorn config\.wsgi:application /)
   })
 
@@ -144,15 +175,22 @@ describe('generateDockerfile', () => {
       expect.stringMatching(/^whitenoise is not among your dependencies/),
       expect.stringMatching(/^A PostgreSQL driver is not among your dependencies; the image installs psycopg\[binary\]>=3\.1/),
     ])
-    expect(build({ dependencies: { packages: { django: '==3.2.*' } } }, { database: 'postgres' }).addedPackages).toContain('psycopg2-binary>=2.9')
+    expect(build({ dependencies: { packages: { django: '==3.2.*' } } }, { database: 'postgres' }).addedPackages).toContain(
+      'psycopg2-binary>=2.9',
+    )
   })
 
   it('adds compilers to the build stage and libraries to the runtime stage only for source drivers', () => {
-    const [buildStage, runtime] = stages({ dependencies: { packages: { django: '', psycopg2: '', mysqlclient: '' } }, features: { psycopg2: true, mysqlclient: true } })
+    const [buildStage, runtime] = stages({
+      dependencies: { packages: { django: '', psycopg2: '', mysqlclient: '' } },
+      features: { psycopg2: true, mysqlclient: true },
+    })
     expect(args(buildStage, 'RUN')[0]).toBe(
       'apt-get update && apt-get install -y --no-install-recommends build-essential default-libmysqlclient-dev libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*',
     )
-    expect(args(runtime, 'RUN')[0]).toBe('apt-get update && apt-get install -y --no-install-recommends libmariadb3 libpq5 && rm -rf /var/lib/apt/lists/*')
+    expect(args(runtime, 'RUN')[0]).toBe(
+      'apt-get update && apt-get install -y --no-install-recommends libmariadb3 libpq5 && rm -rf /var/lib/apt/lists/*',
+    )
     expect(args(stages()[1], 'RUN').some((run) => run.includes('apt-get'))).toBe(false)
   })
 
@@ -173,7 +211,13 @@ describe('generateDockerfile', () => {
   it('skips collectstatic for a project without the staticfiles app, or when asked', () => {
     const apiOnly = build({
       summary: { installedApps: ['django.contrib.auth'] },
-      facts: { INSTALLED_APPS: { value: { kind: 'literal', value: ['django.contrib.auth'] }, at: { file: 'mysite/settings.py', line: 1 }, conditional: false } },
+      facts: {
+        INSTALLED_APPS: {
+          value: { kind: 'literal', value: ['django.contrib.auth'] },
+          at: { file: 'mysite/settings.py', line: 1 },
+          conditional: false,
+        },
+      },
     })
     expect(dockerfileOf(apiOnly)).not.toContain('collectstatic')
     expect(dockerfileOf(build({}, { collectstatic: false }))).not.toContain('collectstatic')

@@ -37,14 +37,33 @@ describe('extra packages', () => {
   })
 
   it('picks psycopg2 for Django before 4.2', () => {
-    expect(['==3.2.*', '<4.2', '<=4.1', '~=4.1.0', '^3.2', '~4.1', '>=3.2,<4.0'].map(djangoBefore42)).toEqual([true, true, true, true, true, true, true])
-    expect(['>=4.2', '~=4.1', '==4.2.*', '>=3.2', '5.0', '', undefined].map(djangoBefore42)).toEqual([false, false, false, false, false, false, false])
+    expect(['==3.2.*', '<4.2', '<=4.1', '~=4.1.0', '^3.2', '~4.1', '>=3.2,<4.0'].map(djangoBefore42)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(['>=4.2', '~=4.1', '==4.2.*', '>=3.2', '5.0', '', undefined].map(djangoBefore42)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ])
   })
 })
 
 describe('system packages', () => {
   it('needs nothing for binary drivers', () => {
-    expect(systemPackages(projectModel({ dependencies: { packages: { 'psycopg2-binary': '' } } }), [])).toEqual({ build: [], runtime: [] })
+    expect(systemPackages(projectModel({ dependencies: { packages: { 'psycopg2-binary': '' } } }), [])).toEqual({
+      build: [],
+      runtime: [],
+    })
     expect(systemPackages(projectModel(), ['psycopg[binary]>=3.1'])).toEqual({ build: [], runtime: [] })
   })
 })
@@ -54,7 +73,19 @@ describe('.dockerignore', () => {
 
   it('excludes VCS, virtualenvs, caches, local data and every kind of local secret', () => {
     const lines = content.split('\n')
-    for (const pattern of ['.git', '**/.venv', '/venv', '**/__pycache__', '**/*.sqlite3', '/media', '/staticfiles', '**/node_modules', '**/.env', '**/.env.*', '**/gha-creds-*.json']) {
+    for (const pattern of [
+      '.git',
+      '**/.venv',
+      '/venv',
+      '**/__pycache__',
+      '**/*.sqlite3',
+      '/media',
+      '/staticfiles',
+      '**/node_modules',
+      '**/.env',
+      '**/.env.*',
+      '**/gha-creds-*.json',
+    ]) {
       expect(lines).toContain(pattern)
     }
   })
@@ -65,7 +96,10 @@ describe('.dockerignore', () => {
   })
 
   it('keeps a top-level app that happens to be called media', () => {
-    const withMediaApp = dockerignoreContent(projectModel({ summary: { installedApps: ['media', 'django.contrib.staticfiles'] } }), '')
+    const withMediaApp = dockerignoreContent(
+      projectModel({ summary: { installedApps: ['media', 'django.contrib.staticfiles'] } }),
+      '',
+    )
     expect(withMediaApp.split('\n')).not.toContain('/media')
   })
 })

@@ -4,7 +4,10 @@ import { memoryReader } from '../../src/settings/read-file.js'
 import { projectModel, type ModelOverrides } from '../settings/project-model.js'
 
 function release(files: Record<string, string>, overrides: ModelOverrides = {}, deployRoot?: string) {
-  return generateReleaseStep(projectModel(overrides), { readFile: memoryReader(files), ...(deployRoot === undefined ? {} : { deployRoot }) })
+  return generateReleaseStep(projectModel(overrides), {
+    readFile: memoryReader(files),
+    ...(deployRoot === undefined ? {} : { deployRoot }),
+  })
 }
 
 describe('generateReleaseStep', () => {
@@ -31,7 +34,12 @@ describe('generateReleaseStep', () => {
   })
 
   it('puts the Procfile at the root of the deployed directory', () => {
-    const model = { searchRoot: 'backend', appDir: 'backend', managePy: 'backend/manage.py', settings: { files: ['backend/mysite/settings.py'] } }
+    const model = {
+      searchRoot: 'backend',
+      appDir: 'backend',
+      managePy: 'backend/manage.py',
+      settings: { files: ['backend/mysite/settings.py'] },
+    }
     expect(release({}, model).files[0]?.path).toBe('Procfile')
     expect(release({ 'backend/Procfile': 'web: gunicorn x\nrelease: ./migrate.sh\n' }, model).migrations).toBe('existing-release')
   })
@@ -59,11 +67,15 @@ describe('generateReleaseStep', () => {
     ])
   })
 
-  it("never overwrites an existing app.json, and says what to add instead", () => {
+  it('never overwrites an existing app.json, and says what to add instead', () => {
     const step = release({ Procfile: 'web: gunicorn x\n', 'app.json': '{"healthchecks": {}}' })
     expect(step).toMatchObject({ migrations: 'none', files: [] })
     expect(step.notes).toEqual([
-      expect.objectContaining({ level: 'warning', code: 'migrations-not-automatic', message: expect.stringMatching(/Add "release: python manage.py migrate --noinput" to Procfile/) }),
+      expect.objectContaining({
+        level: 'warning',
+        code: 'migrations-not-automatic',
+        message: expect.stringMatching(/Add "release: python manage.py migrate --noinput" to Procfile/),
+      }),
     ])
   })
 
@@ -74,12 +86,15 @@ describe('generateReleaseStep', () => {
   })
 
   describe('with migrations turned off (migrate: false)', () => {
-    const off = (files: Record<string, string>, overrides: ModelOverrides = {}) => generateReleaseStep(projectModel(overrides), { readFile: memoryReader(files), migrate: false })
+    const off = (files: Record<string, string>, overrides: ModelOverrides = {}) =>
+      generateReleaseStep(projectModel(overrides), { readFile: memoryReader(files), migrate: false })
 
     it('generates only the web process when there is no Procfile', () => {
       const step = off({})
       expect(step.migrations).toBe('none')
-      expect(parseProcfile(step.files[0]?.content ?? '')).toEqual({ web: 'gunicorn mysite.wsgi:application --threads 4 --worker-tmp-dir /dev/shm --access-logfile -' })
+      expect(parseProcfile(step.files[0]?.content ?? '')).toEqual({
+        web: 'gunicorn mysite.wsgi:application --threads 4 --worker-tmp-dir /dev/shm --access-logfile -',
+      })
       expect(step.notes.map((note) => note.code)).toEqual(['migrations-off'])
     })
 
@@ -104,6 +119,9 @@ describe('generateReleaseStep', () => {
 
 describe('parseProcfile', () => {
   it('reads process types, ignoring comments and blank lines', () => {
-    expect(parseProcfile('# comment\n\nweb: gunicorn a:b  # trailing\r\nworker_1: celery -A x worker\n')).toEqual({ web: 'gunicorn a:b', worker_1: 'celery -A x worker' })
+    expect(parseProcfile('# comment\n\nweb: gunicorn a:b  # trailing\r\nworker_1: celery -A x worker\n')).toEqual({
+      web: 'gunicorn a:b',
+      worker_1: 'celery -A x worker',
+    })
   })
 })

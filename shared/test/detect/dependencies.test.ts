@@ -28,12 +28,22 @@ describe('dependency managers', () => {
   })
 
   test('requirements/production.txt when there is no requirements.txt', async () => {
-    const { info } = await dependenciesOf({ 'requirements/production.txt': '-r base.txt\ngunicorn\n', 'requirements/base.txt': 'Django\n' })
-    expect(info).toMatchObject({ manager: 'pip', files: ['requirements/production.txt', 'requirements/base.txt'], packages: { django: '', gunicorn: '' } })
+    const { info } = await dependenciesOf({
+      'requirements/production.txt': '-r base.txt\ngunicorn\n',
+      'requirements/base.txt': 'Django\n',
+    })
+    expect(info).toMatchObject({
+      manager: 'pip',
+      files: ['requirements/production.txt', 'requirements/base.txt'],
+      packages: { django: '', gunicorn: '' },
+    })
   })
 
   test('uv: [project.dependencies] plus uv.lock; dependency groups are dev-only', async () => {
-    const { info } = await dependenciesOf({ 'pyproject.toml': `${PEP621}\n[dependency-groups]\ndev = ["ruff"]\n`, 'uv.lock': 'version = 1\n' })
+    const { info } = await dependenciesOf({
+      'pyproject.toml': `${PEP621}\n[dependency-groups]\ndev = ["ruff"]\n`,
+      'uv.lock': 'version = 1\n',
+    })
     expect(info).toEqual({
       manager: 'uv',
       files: ['pyproject.toml'],
@@ -75,31 +85,54 @@ describe('dependency managers', () => {
   })
 
   test('pdm and plain PEP 621', async () => {
-    expect((await dependenciesOf({ 'pyproject.toml': PEP621, 'pdm.lock': '' })).info).toMatchObject({ manager: 'pdm', lockFile: 'pdm.lock' })
-    expect((await dependenciesOf({ 'pyproject.toml': PEP621 })).info).toMatchObject({ manager: 'pyproject', files: ['pyproject.toml'], packages: { django: '>=4.2,<5' } })
+    expect((await dependenciesOf({ 'pyproject.toml': PEP621, 'pdm.lock': '' })).info).toMatchObject({
+      manager: 'pdm',
+      lockFile: 'pdm.lock',
+    })
+    expect((await dependenciesOf({ 'pyproject.toml': PEP621 })).info).toMatchObject({
+      manager: 'pyproject',
+      files: ['pyproject.toml'],
+      packages: { django: '>=4.2,<5' },
+    })
   })
 
   test('a pyproject.toml that only configures tools is not a manager', async () => {
-    const { info, codes } = await dependenciesOf({ 'pyproject.toml': '[tool.ruff]\nline-length = 100\n', 'requirements.txt': 'Django\n' })
+    const { info, codes } = await dependenciesOf({
+      'pyproject.toml': '[tool.ruff]\nline-length = 100\n',
+      'requirements.txt': 'Django\n',
+    })
     expect(info.managersFound).toEqual(['pip'])
     expect(codes).toEqual([])
   })
 
   test('Pipfile: [packages] only; a missing lock is a notice', async () => {
     const { info, codes } = await dependenciesOf({
-      Pipfile: '[packages]\ndjango = "~=4.2"\ndjango-environ = "*"\npsycopg = {version = ">=3", extras = ["binary"]}\n[dev-packages]\npytest = "*"\n',
+      Pipfile:
+        '[packages]\ndjango = "~=4.2"\ndjango-environ = "*"\npsycopg = {version = ">=3", extras = ["binary"]}\n[dev-packages]\npytest = "*"\n',
     })
-    expect(info).toEqual({ manager: 'pipenv', files: ['Pipfile'], managersFound: ['pipenv'], packages: { django: '~=4.2', 'django-environ': '', psycopg: '>=3' } })
+    expect(info).toEqual({
+      manager: 'pipenv',
+      files: ['Pipfile'],
+      managersFound: ['pipenv'],
+      packages: { django: '~=4.2', 'django-environ': '', psycopg: '>=3' },
+    })
     expect(codes).toEqual(['notice:pipfile-without-lock'])
   })
 
   test('several managers that disagree: a warning naming the difference; agreeing ones: a notice', async () => {
-    const disagree = await dependenciesOf({ 'requirements.txt': 'Django\ngunicorn\n', Pipfile: '[packages]\ndjango = "*"\nwhitenoise = "*"\n', 'Pipfile.lock': '{}' })
+    const disagree = await dependenciesOf({
+      'requirements.txt': 'Django\ngunicorn\n',
+      Pipfile: '[packages]\ndjango = "*"\nwhitenoise = "*"\n',
+      'Pipfile.lock': '{}',
+    })
     expect(disagree.info).toMatchObject({ manager: 'pip', managersFound: ['pip', 'pipenv'] })
     const warning = disagree.findings.find((f) => f.code === 'several-dependency-managers')
     expect(warning?.level).toBe('warning')
     expect(warning?.message).toContain('Pipfile lacks gunicorn; Pipfile adds whitenoise')
-    const agree = await dependenciesOf({ 'requirements.txt': 'Django>=4.2\n', 'pyproject.toml': '[project]\nname="x"\nversion="1"\ndependencies=["django"]\n' })
+    const agree = await dependenciesOf({
+      'requirements.txt': 'Django>=4.2\n',
+      'pyproject.toml': '[project]\nname="x"\nversion="1"\ndependencies=["django"]\n',
+    })
     expect(agree.codes).toEqual(['notice:several-dependency-managers'])
   })
 
@@ -112,7 +145,10 @@ describe('dependency managers', () => {
   })
 
   test('no dependency files, and an unreadable pyproject.toml', async () => {
-    expect(await dependenciesOf({ 'manage.py': '' })).toMatchObject({ info: { manager: 'none', files: [], managersFound: [], packages: {} }, codes: ['warning:no-dependency-files'] })
+    expect(await dependenciesOf({ 'manage.py': '' })).toMatchObject({
+      info: { manager: 'none', files: [], managersFound: [], packages: {} },
+      codes: ['warning:no-dependency-files'],
+    })
     const broken = await dependenciesOf({ 'pyproject.toml': '[project\nname = 1\n', 'requirements.txt': 'Django\n' })
     expect(broken.codes).toEqual(['warning:unreadable-dependency-file'])
     expect(broken.info.manager).toBe('pip')

@@ -47,8 +47,12 @@ describe('fixtures that stop detection', () => {
     expect(error).toBeInstanceOf(ActionError)
     const failure = error as ActionError
     expect(failure.location).toEqual({ file: 'brokensite/settings.py', line: 31, column: 9 })
-    expect(failure.message).toBe("Python cannot parse the settings file brokensite/settings.py at line 31, column 9: SyntaxError: expected ':'\n    if DEBUG")
-    expect(failure.hint).toBe('Fix the error (`python -m py_compile brokensite/settings.py` shows it locally); the project cannot start with it, so detection stops here.')
+    expect(failure.message).toBe(
+      "Python cannot parse the settings file brokensite/settings.py at line 31, column 9: SyntaxError: expected ':'\n    if DEBUG",
+    )
+    expect(failure.hint).toBe(
+      'Fix the error (`python -m py_compile brokensite/settings.py` shows it locally); the project cannot start with it, so detection stops here.',
+    )
   })
 
   test('not-django: no manage.py, even with a settings.py lying around', async () => {

@@ -18,7 +18,9 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const fixtures = path.resolve(here, '../../../test/fixtures')
 const CANDIDATES = ['3.8', '3.9', '3.10', '3.12', '3.13', '3.14'].flatMap((minor) => [
   `/usr/bin/python${minor}`,
-  ...['3.8.18', '3.9.18', '3.10.13', '3.12.1', '3.13.0'].filter((full) => full.startsWith(`${minor}.`)).map((full) => `/root/.pyenv/versions/${full}/bin/python`),
+  ...['3.8.18', '3.9.18', '3.10.13', '3.12.1', '3.13.0']
+    .filter((full) => full.startsWith(`${minor}.`))
+    .map((full) => `/root/.pyenv/versions/${full}/bin/python`),
 ])
 const interpreters = [...new Set(CANDIDATES.filter((candidate) => existsSync(candidate)))]
 

@@ -1,6 +1,12 @@
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { inspectPythonFiles, isParseError, type InspectResult, type ParsedPythonFile, type SettingsEvent } from '../../src/detect/python-oracle.js'
+import {
+  inspectPythonFiles,
+  isParseError,
+  type InspectResult,
+  type ParsedPythonFile,
+  type SettingsEvent,
+} from '../../src/detect/python-oracle.js'
 import { spawnRunner, type CommandRunner } from '../../src/runtime/command.js'
 import { ActionError } from '../../src/errors.js'
 import { makeTree, PYTHON } from './helpers.js'
@@ -15,7 +21,9 @@ async function inspect(source: string): Promise<ParsedPythonFile> {
 }
 
 function assigned(parsed: ParsedPythonFile, name: string): Extract<SettingsEvent, { type: 'assign' }>[] {
-  return parsed.events.filter((event): event is Extract<SettingsEvent, { type: 'assign' }> => event.type === 'assign' && event.name === name)
+  return parsed.events.filter(
+    (event): event is Extract<SettingsEvent, { type: 'assign' }> => event.type === 'assign' && event.name === name,
+  )
 }
 
 describe('inspect_settings.py', () => {
@@ -51,7 +59,10 @@ describe('inspect_settings.py', () => {
       URL = f"sqlite:///{BASE_DIR}/db"
       NOTHING = None
     `)
-    expect(assigned(parsed, 'BASE_DIR')[0]?.value).toEqual({ kind: 'expression', source: 'Path(__file__).resolve().parent.parent' })
+    expect(assigned(parsed, 'BASE_DIR')[0]?.value).toEqual({
+      kind: 'expression',
+      source: 'Path(__file__).resolve().parent.parent',
+    })
     expect(assigned(parsed, 'DATABASES')[0]?.value).toEqual({
       kind: 'literal',
       value: { default: { ENGINE: 'django.db.backends.sqlite3', NAME: { $expr: 'BASE_DIR / "db.sqlite3"' }, PORT: -1 } },
@@ -108,7 +119,12 @@ describe('inspect_settings.py', () => {
       HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["example.com"])
     `)
     expect(assigned(parsed, 'SECRET_KEY')[0]?.value).toEqual({ kind: 'env', variable: 'DJANGO_SECRET_KEY' })
-    expect(assigned(parsed, 'HOSTS')[0]?.value).toEqual({ kind: 'env', variable: 'DJANGO_ALLOWED_HOSTS', cast: 'list', default: ['example.com'] })
+    expect(assigned(parsed, 'HOSTS')[0]?.value).toEqual({
+      kind: 'env',
+      variable: 'DJANGO_ALLOWED_HOSTS',
+      cast: 'list',
+      default: ['example.com'],
+    })
   })
 
   test('f-string and concatenated placeholders keep their literal prefix', async () => {
@@ -117,7 +133,12 @@ describe('inspect_settings.py', () => {
     `)
     expect(assigned(parsed, 'DATABASES')[0]?.value).toEqual({
       kind: 'literal',
-      value: { default: { NAME: { $expr: 'f"sqlite:///{BASE_DIR}/db"', prefix: 'sqlite:///' }, URL: { $expr: '"postgres://" + HOST', prefix: 'postgres://' } } },
+      value: {
+        default: {
+          NAME: { $expr: 'f"sqlite:///{BASE_DIR}/db"', prefix: 'sqlite:///' },
+          URL: { $expr: '"postgres://" + HOST', prefix: 'postgres://' },
+        },
+      },
     })
   })
 
@@ -180,7 +201,9 @@ describe('inspect_settings.py', () => {
       class Thing:
           G = 7
     `)
-    expect(parsed.events.map((event) => [event.type === 'star-import' ? `*${event.module}` : event.name, event.conditional])).toEqual([
+    expect(
+      parsed.events.map((event) => [event.type === 'star-import' ? `*${event.module}` : event.name, event.conditional]),
+    ).toEqual([
       ['A', false],
       ['B', true],
       ['*local', true],
@@ -241,9 +264,12 @@ describe('inspect_settings.py', () => {
     ])
   })
 
-  test('a syntax error comes back with Python\'s message and position; other files in the batch still parse', async () => {
+  test("a syntax error comes back with Python's message and position; other files in the batch still parse", async () => {
     const root = await makeTree({ 'bad.py': 'A = 1\nif DEBUG\n    B = 2\n', 'good.py': 'A = 1\n' })
-    const results: InspectResult[] = await inspectPythonFiles(spawnRunner, PYTHON, [path.join(root, 'bad.py'), path.join(root, 'good.py')])
+    const results: InspectResult[] = await inspectPythonFiles(spawnRunner, PYTHON, [
+      path.join(root, 'bad.py'),
+      path.join(root, 'good.py'),
+    ])
     expect(results[0]).toEqual({ error: { type: 'SyntaxError', message: "expected ':'", line: 2, column: 9, text: 'if DEBUG' } })
     expect(results[1]).toMatchObject({ events: [{ type: 'assign', name: 'A' }] })
   })
@@ -252,7 +278,10 @@ describe('inspect_settings.py', () => {
     const root = await makeTree({})
     const file = path.join(root, 'latin.py')
     const { writeFile } = await import('node:fs/promises')
-    await writeFile(file, Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\nNAME = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]))
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\nNAME = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]),
+    )
     const [result] = await inspectPythonFiles(spawnRunner, PYTHON, [file])
     expect(result).toMatchObject({ events: [{ name: 'NAME', value: { kind: 'literal', value: 'café' } }] })
   })
@@ -265,7 +294,9 @@ describe('inspect_settings.py', () => {
 
   test('a missing interpreter is an ActionError that says how to get Python', async () => {
     const root = await makeTree({ 'a.py': 'A = 1\n' })
-    const error = await inspectPythonFiles(spawnRunner, '/nonexistent/python3', [path.join(root, 'a.py')]).catch((caught: unknown) => caught)
+    const error = await inspectPythonFiles(spawnRunner, '/nonexistent/python3', [path.join(root, 'a.py')]).catch(
+      (caught: unknown) => caught,
+    )
     expect(error).toBeInstanceOf(ActionError)
     expect((error as ActionError).describe()).toMatch(/actions\/setup-python/)
   })
@@ -279,7 +310,11 @@ describe('inspect_settings.py', () => {
         return spawnRunner.run(command, args, options)
       },
     }
-    const results = await inspectPythonFiles(recording, PYTHON, ['a.py', 'b.py', 'c.py'].map((name) => path.join(root, name)))
+    const results = await inspectPythonFiles(
+      recording,
+      PYTHON,
+      ['a.py', 'b.py', 'c.py'].map((name) => path.join(root, name)),
+    )
     expect(results).toHaveLength(3)
     expect(calls).toHaveLength(1)
   })

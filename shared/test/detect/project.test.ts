@@ -52,9 +52,17 @@ describe('finding manage.py', () => {
   })
 
   test('the working-directory input narrows the search; paths stay relative to the repository root', async () => {
-    const root = await makeTree({ ...prefix('site', flatProject('DEBUG = False\n')), ...prefix('other', flatProject('DEBUG = True\n')) })
+    const root = await makeTree({
+      ...prefix('site', flatProject('DEBUG = False\n')),
+      ...prefix('other', flatProject('DEBUG = True\n')),
+    })
     const model = await detect(root, { workingDirectory: './site/' })
-    expect(model).toMatchObject({ searchRoot: 'site', appDir: 'site', managePy: 'site/manage.py', settings: { files: ['site/mysite/settings.py'] } })
+    expect(model).toMatchObject({
+      searchRoot: 'site',
+      appDir: 'site',
+      managePy: 'site/manage.py',
+      settings: { files: ['site/mysite/settings.py'] },
+    })
     expect(model.dependencies.files).toEqual(['site/requirements.txt'])
   })
 
@@ -72,7 +80,9 @@ describe('finding manage.py', () => {
 
   test('a working-directory that does not exist or leaves the repository', async () => {
     const root = await makeTree(flatProject('DEBUG = False\n'))
-    expect((await error(detect(root, { workingDirectory: 'nope' }))).describe()).toMatch(/^Input 'working-directory': 'nope' is not a directory in the repository\./)
+    expect((await error(detect(root, { workingDirectory: 'nope' }))).describe()).toMatch(
+      /^Input 'working-directory': 'nope' is not a directory in the repository\./,
+    )
     expect((await error(detect(root, { workingDirectory: '../..' }))).message).toMatch(/outside the repository/)
   })
 
@@ -106,29 +116,46 @@ describe('the settings module in a real tree', () => {
     expect(model.settings).toEqual({
       module: 'mysite.settings.production',
       decidedBy: 'production-sibling',
-      reason: 'mysite/wsgi.py defaults to mysite.settings.dev, a development module; preferred its sibling mysite.settings.production',
+      reason:
+        'mysite/wsgi.py defaults to mysite.settings.dev, a development module; preferred its sibling mysite.settings.production',
       manageDefault: 'mysite.settings.dev',
       wsgiDefault: 'mysite.settings.dev',
       files: ['mysite/settings/base.py', 'mysite/settings/production.py'],
       definesAll: false,
     })
     expect(model.summary).toMatchObject({ debug: 'false', staticfilesBackend: 'manifest', secretKey: 'missing' })
-    expect(model.findings.map((f) => f.code)).toEqual(['secret-key-missing', 'allowed-hosts-empty', 'python-version-missing', 'settings-dev-default-overridden'])
+    expect(model.findings.map((f) => f.code)).toEqual([
+      'secret-key-missing',
+      'allowed-hosts-empty',
+      'python-version-missing',
+      'settings-dev-default-overridden',
+    ])
   })
 
   test('an existing optional local.py joins the chain (conditionally) and overrides', async () => {
     const model = await detect(await makeTree({ ...wagtailTree, 'mysite/settings/local.py': 'SECRET_KEY = "from-local"\n' }))
     expect(model.settings.files).toEqual(['mysite/settings/base.py', 'mysite/settings/local.py', 'mysite/settings/production.py'])
     // The value itself is redacted (the model is printed); where it came from is not.
-    expect(model.facts.SECRET_KEY).toEqual({ value: { kind: 'literal', value: '<redacted>' }, at: { file: 'mysite/settings/local.py', line: 1 }, conditional: true })
+    expect(model.facts.SECRET_KEY).toEqual({
+      value: { kind: 'literal', value: '<redacted>' },
+      at: { file: 'mysite/settings/local.py', line: 1 },
+      conditional: true,
+    })
     expect(model.summary.secretKey).toBe('literal')
   })
 
   test('input and environment override the defaults', async () => {
     const root = await makeTree(wagtailTree)
-    expect((await detect(root, { settingsModule: 'mysite.settings.dev' })).settings).toMatchObject({ module: 'mysite.settings.dev', decidedBy: 'input' })
+    expect((await detect(root, { settingsModule: 'mysite.settings.dev' })).settings).toMatchObject({
+      module: 'mysite.settings.dev',
+      decidedBy: 'input',
+    })
     const fromEnv = await detect(root, { environment: { DJANGO_SETTINGS_MODULE: 'mysite.settings.dev' } })
-    expect(fromEnv.settings).toMatchObject({ module: 'mysite.settings.dev', decidedBy: 'environment', files: ['mysite/settings/base.py', 'mysite/settings/dev.py'] })
+    expect(fromEnv.settings).toMatchObject({
+      module: 'mysite.settings.dev',
+      decidedBy: 'environment',
+      files: ['mysite/settings/base.py', 'mysite/settings/dev.py'],
+    })
     expect(fromEnv.summary.debug).toBe('true')
     expect((await error(detect(root, { settingsModule: 'mysite.settings.nope' }))).input).toBe('settings-module')
   })
@@ -139,7 +166,8 @@ describe('the settings module in a real tree', () => {
         'manage.py': managePy('proj.settings.prod'),
         'proj/__init__.py': '',
         'proj/settings/__init__.py': '',
-        'proj/settings/common.py': 'from proj.settings.prod import *\nINSTALLED_APPS = ["django.contrib.staticfiles"]\nSTATIC_ROOT = "/static"\n',
+        'proj/settings/common.py':
+          'from proj.settings.prod import *\nINSTALLED_APPS = ["django.contrib.staticfiles"]\nSTATIC_ROOT = "/static"\n',
         'proj/settings/extra.py': 'MIDDLEWARE = ["extra"]\n',
         'proj/settings/prod.py':
           'from proj.settings.common import *\nif True:\n    from .extra import *\ntry:\n    from proj.settings.optional import *\nexcept ImportError:\n    pass\nSECRET_KEY = os.environ["SECRET_KEY"]\n',
@@ -154,10 +182,14 @@ describe('the settings module in a real tree', () => {
   test('an unconditional star import of a missing local module is a warning; installed packages are ignored', async () => {
     const model = await detect(
       await makeTree(
-        flatProject('from django.conf.global_settings import *\nfrom mysite.base_settings import *\nfrom .missing import *\nDEBUG = False\n'),
+        flatProject(
+          'from django.conf.global_settings import *\nfrom mysite.base_settings import *\nfrom .missing import *\nDEBUG = False\n',
+        ),
       ),
     )
-    expect(model.findings.filter((f) => f.code === 'settings-import-unresolved').map((f) => [f.file, f.line, f.message.split(',')[0]])).toEqual([
+    expect(
+      model.findings.filter((f) => f.code === 'settings-import-unresolved').map((f) => [f.file, f.line, f.message.split(',')[0]]),
+    ).toEqual([
       ['mysite/settings.py', 2, 'mysite/settings.py star-imports mysite.base_settings'],
       ['mysite/settings.py', 3, 'mysite/settings.py star-imports mysite.missing'],
     ])
@@ -166,7 +198,8 @@ describe('the settings module in a real tree', () => {
   test('sys.path additions in manage.py are import roots (src layouts, cookiecutter apps folder)', async () => {
     const model = await detect(
       await makeTree({
-        'manage.py': 'import os, sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path(__file__).parent / "src"))\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+        'manage.py':
+          'import os, sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path(__file__).parent / "src"))\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
         'src/mysite/__init__.py': '',
         'src/mysite/settings.py': 'DEBUG = False\n',
         'src/mysite/wsgi.py': wsgiPy('mysite.settings'),
@@ -190,14 +223,22 @@ describe('the settings module in a real tree', () => {
   })
 
   test('no default anywhere: the only settings.py in the tree', async () => {
-    const model = await detect(await makeTree({ 'manage.py': 'import django\n', 'site_cfg/settings.py': 'DEBUG = False\n', 'site_cfg/wsgi.py': 'application = None\n' }))
+    const model = await detect(
+      await makeTree({
+        'manage.py': 'import django\n',
+        'site_cfg/settings.py': 'DEBUG = False\n',
+        'site_cfg/wsgi.py': 'application = None\n',
+      }),
+    )
     expect(model.settings).toMatchObject({ module: 'site_cfg.settings', decidedBy: 'only-settings-file' })
   })
 
   test('django-configurations and split_settings become findings with guidance, not crashes', async () => {
     const model = await detect(
       await makeTree(
-        flatProject('from configurations import Configuration\nfrom split_settings.tools import include\ninclude("components/*.py")\nclass Prod(Configuration):\n    DEBUG = False\n'),
+        flatProject(
+          'from configurations import Configuration\nfrom split_settings.tools import include\ninclude("components/*.py")\nclass Prod(Configuration):\n    DEBUG = False\n',
+        ),
       ),
     )
     const unsupported = model.findings.filter((f) => f.code === 'settings-unsupported-pattern')
@@ -215,11 +256,13 @@ describe('the settings module in a real tree', () => {
 })
 
 describe('syntax errors', () => {
-  test('a settings file that does not parse: ActionError with the location and Python\'s message', async () => {
+  test("a settings file that does not parse: ActionError with the location and Python's message", async () => {
     const root = await makeTree(flatProject('DEBUG = False\nif DEBUG\n    pass\n'))
     const failure = await error(detect(root))
     expect(failure.location).toEqual({ file: 'mysite/settings.py', line: 2, column: 9 })
-    expect(failure.message).toBe("Python cannot parse the settings file mysite/settings.py at line 2, column 9: SyntaxError: expected ':'\n    if DEBUG")
+    expect(failure.message).toBe(
+      "Python cannot parse the settings file mysite/settings.py at line 2, column 9: SyntaxError: expected ':'\n    if DEBUG",
+    )
     expect(failure.hint).toMatch(/python -m py_compile mysite\/settings.py/)
   })
 
@@ -252,7 +295,10 @@ describe('the model as data', () => {
     const json = JSON.stringify(model)
     for (const secret of ['fallback-secret', 'hunter2', 'hunter3']) expect(json).not.toContain(secret)
     expect(model.facts.SECRET_KEY?.value).toEqual({ kind: 'env', variable: 'SECRET_KEY', default: '<redacted>' })
-    expect(model.facts.DATABASES?.value).toEqual({ kind: 'literal', value: { default: { ENGINE: 'django.db.backends.postgresql', PASSWORD: '<redacted>', HOST: 'db' } } })
+    expect(model.facts.DATABASES?.value).toEqual({
+      kind: 'literal',
+      value: { default: { ENGINE: 'django.db.backends.postgresql', PASSWORD: '<redacted>', HOST: 'db' } },
+    })
     expect(model.facts.DATABASES?.updates?.[0]?.value).toBe('<redacted>')
     expect(model.summary.databaseEngine).toBe('django.db.backends.postgresql')
     expect(model.findings.map((f) => f.code)).toContain('secret-key-insecure-default')
@@ -260,7 +306,9 @@ describe('the model as data', () => {
 
   test('no absolute paths, and the same tree gives the same JSON', async () => {
     const root = await makeTree({
-      ...flatProject('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\nINSTALLED_APPS = ["whitenoise.runserver_nostatic", "django.contrib.staticfiles"]\nSTATIC_ROOT = "/srv/static"\n'),
+      ...flatProject(
+        'import os\nSECRET_KEY = os.environ["SECRET_KEY"]\nINSTALLED_APPS = ["whitenoise.runserver_nostatic", "django.contrib.staticfiles"]\nSTATIC_ROOT = "/srv/static"\n',
+      ),
       Procfile: 'web: gunicorn mysite.wsgi\n',
       'requirements.txt': 'gunicorn\nDjango\n',
     })
@@ -274,7 +322,10 @@ describe('the model as data', () => {
       await makeTree(
         flatProject(
           'INSTALLED_APPS = ["wagtail.admin", "bakery", "storages", "django.contrib.staticfiles"]\nMIDDLEWARE = ["whitenoise.middleware.WhiteNoiseMiddleware"]\nSTATIC_ROOT = "s"\nDATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n',
-          { 'requirements.txt': 'Django\ndjango-redis\ndjangorestframework\nwagtail>=6\npsycopg2-binary\nuvicorn[standard]\n# gunicorn\n' },
+          {
+            'requirements.txt':
+              'Django\ndjango-redis\ndjangorestframework\nwagtail>=6\npsycopg2-binary\nuvicorn[standard]\n# gunicorn\n',
+          },
         ),
       ),
     )
@@ -302,7 +353,9 @@ describe('the model as data', () => {
   })
 
   test('PostgreSQL without a driver is reported', async () => {
-    const model = await detect(await makeTree(flatProject('DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n')))
+    const model = await detect(
+      await makeTree(flatProject('DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n')),
+    )
     expect(model.findings.map((f) => f.code)).toContain('database-driver-not-declared')
   })
 
@@ -312,7 +365,8 @@ describe('the model as data', () => {
       'app/Dockerfile': 'FROM python:3.12-slim\n',
       Dockerfile: 'FROM scratch\n',
       '.dockerignore': '.git\n',
-      'app/Procfile': '# processes\nweb: python manage.py migrate && gunicorn mysite.wsgi\nrelease:python manage.py migrate --noinput\n\n',
+      'app/Procfile':
+        '# processes\nweb: python manage.py migrate && gunicorn mysite.wsgi\nrelease:python manage.py migrate --noinput\n\n',
       'app.json': '{}',
       'netlify.toml': '',
     })
@@ -320,11 +374,17 @@ describe('the model as data', () => {
     expect(model.existing).toEqual({
       dockerfile: 'app/Dockerfile',
       dockerignore: '.dockerignore',
-      procfile: { file: 'app/Procfile', processes: { release: 'python manage.py migrate --noinput', web: 'python manage.py migrate && gunicorn mysite.wsgi' } },
+      procfile: {
+        file: 'app/Procfile',
+        processes: { release: 'python manage.py migrate --noinput', web: 'python manage.py migrate && gunicorn mysite.wsgi' },
+      },
       appJson: 'app.json',
       netlifyToml: 'netlify.toml',
     })
-    expect(model.findings.find((f) => f.code === 'procfile-web-migrates')).toMatchObject({ level: 'warning', file: 'app/Procfile' })
+    expect(model.findings.find((f) => f.code === 'procfile-web-migrates')).toMatchObject({
+      level: 'warning',
+      file: 'app/Procfile',
+    })
   })
 
   test('WSGI: WSGI_APPLICATION wins; otherwise the wsgi.py next to the settings; a missing one is reported', async () => {
@@ -334,7 +394,11 @@ describe('the model as data', () => {
     const missing = await detect(await makeTree(noWsgi))
     expect(missing.wsgiApplication).toBeUndefined()
     expect(missing.findings.map((f) => f.code)).toContain('wsgi-not-found')
-    const root = await makeTree({ ...flatProject('DEBUG = False\n'), 'mysite/asgi.py': 'application = get_asgi_application()\n', 'tools/wsgi.py': 'application = None\n' })
+    const root = await makeTree({
+      ...flatProject('DEBUG = False\n'),
+      'mysite/asgi.py': 'application = get_asgi_application()\n',
+      'tools/wsgi.py': 'application = None\n',
+    })
     const several = await detect(root)
     expect(several).toMatchObject({ wsgiApplication: 'mysite.wsgi.application', asgiApplication: 'mysite.asgi.application' })
     expect(several.findings.map((f) => f.code)).toContain('several-wsgi-modules')

@@ -33,15 +33,25 @@ describe('Python version sources', () => {
   })
 
   test('the input wins', async () => {
-    expect((await pythonOf({ '.python-version': '3.12\n' }, { input: '3.13' })).info).toEqual({ version: '3.13', source: 'input' })
+    expect((await pythonOf({ '.python-version': '3.12\n' }, { input: '3.13' })).info).toEqual({
+      version: '3.13',
+      source: 'input',
+    })
   })
 
-  test('Poetry\'s python dependency', async () => {
-    expect((await pythonOf({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "~3.11"\n' })).info).toEqual({ version: '3.11', source: 'pyproject.toml', requires: '~3.11' })
+  test("Poetry's python dependency", async () => {
+    expect((await pythonOf({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "~3.11"\n' })).info).toEqual({
+      version: '3.11',
+      source: 'pyproject.toml',
+      requires: '~3.11',
+    })
   })
 
   test('the file nearest to manage.py wins within a source', async () => {
-    expect((await pythonOf({ '.python-version': '3.11\n', 'app/.python-version': '3.12\n' }, { appDir: 'app' })).info).toEqual({ version: '3.12', source: 'app/.python-version' })
+    expect((await pythonOf({ '.python-version': '3.11\n', 'app/.python-version': '3.12\n' }, { appDir: 'app' })).info).toEqual({
+      version: '3.12',
+      source: 'app/.python-version',
+    })
   })
 
   test('nothing pinned is a notice; pyenv names that are not versions are ignored', async () => {

@@ -20,14 +20,21 @@ describe('PEP 503 names and PEP 508 requirements', () => {
     expect(parseRequirement('Django>=4.2,<5.0 ; python_version >= "3.8"')).toEqual({ name: 'django', spec: '>=4.2,<5.0' })
     expect(parseRequirement('psycopg[binary,pool]')).toEqual({ name: 'psycopg', spec: '' })
     expect(parseRequirement('gunicorn (>=20)')).toEqual({ name: 'gunicorn', spec: '>=20' })
-    expect(parseRequirement('mypkg @ https://example.com/mypkg-1.0.tar.gz ; sys_platform == "linux"')).toEqual({ name: 'mypkg', spec: '@ https://example.com/mypkg-1.0.tar.gz' })
+    expect(parseRequirement('mypkg @ https://example.com/mypkg-1.0.tar.gz ; sys_platform == "linux"')).toEqual({
+      name: 'mypkg',
+      spec: '@ https://example.com/mypkg-1.0.tar.gz',
+    })
     expect(parseRequirement('./local/path')).toBeUndefined()
   })
 })
 
 describe('requirements.txt lines', () => {
   test('continuations are joined and comments dropped, but not a # inside a URL fragment', () => {
-    expect(logicalLines('# header\nDjango>=4.2 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n\ngunicorn  # web server\n-e git+https://x/y.git#egg=foo\n')).toEqual([
+    expect(
+      logicalLines(
+        '# header\nDjango>=4.2 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n\ngunicorn  # web server\n-e git+https://x/y.git#egg=foo\n',
+      ),
+    ).toEqual([
       { text: 'Django>=4.2     --hash=sha256:abc     --hash=sha256:def', line: 2 },
       { text: 'gunicorn', line: 6 },
       { text: '-e git+https://x/y.git#egg=foo', line: 7 },
@@ -79,7 +86,9 @@ describe('readRequirementsFiles', () => {
   test('a missing include is a warning that names the line', async () => {
     const root = await makeTree({ 'requirements.txt': 'Django\n-r missing.txt\n' })
     const result = await readRequirementsFiles('requirements.txt', repoPaths(root))
-    expect(result.findings.map((f) => [f.code, f.file, f.line])).toEqual([['requirements-include-missing', 'requirements.txt', 2]])
+    expect(result.findings.map((f) => [f.code, f.file, f.line])).toEqual([
+      ['requirements-include-missing', 'requirements.txt', 2],
+    ])
   })
 
   test('the same package in several files keeps every specifier', async () => {

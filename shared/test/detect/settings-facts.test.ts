@@ -53,7 +53,11 @@ describe('mergeSettingsFacts', () => {
   })
 
   test('insert follows Python: negative indexes count from the end, large ones clamp', () => {
-    const facts = mergeSettingsFacts([literal('INSTALLED_APPS', ['a', 'b']), update('INSTALLED_APPS', 'insert', 'x', { index: -1 }), update('INSTALLED_APPS', 'insert', 'y', { index: 99 })])
+    const facts = mergeSettingsFacts([
+      literal('INSTALLED_APPS', ['a', 'b']),
+      update('INSTALLED_APPS', 'insert', 'x', { index: -1 }),
+      update('INSTALLED_APPS', 'insert', 'y', { index: 99 }),
+    ])
     expect(effectiveValue(facts.INSTALLED_APPS)).toEqual(['a', 'x', 'b', 'y'])
   })
 
@@ -62,7 +66,10 @@ describe('mergeSettingsFacts', () => {
       literal('STORAGES', { default: { BACKEND: 'fs' }, staticfiles: { BACKEND: 'plain' } }),
       update('STORAGES', 'set-item', 'manifest', { keys: ['staticfiles', 'BACKEND'] }),
     ])
-    expect(facts.STORAGES?.value).toEqual({ kind: 'literal', value: { default: { BACKEND: 'fs' }, staticfiles: { BACKEND: 'plain' } } })
+    expect(facts.STORAGES?.value).toEqual({
+      kind: 'literal',
+      value: { default: { BACKEND: 'fs' }, staticfiles: { BACKEND: 'plain' } },
+    })
     expect(facts.STORAGES?.added).toBeUndefined()
     expect(effectiveValue(facts.STORAGES)).toEqual({ default: { BACKEND: 'fs' }, staticfiles: { BACKEND: 'manifest' } })
     expect(summariseSettings(facts)).toMatchObject({ storageSetting: 'STORAGES', staticfilesBackend: 'manifest' })
@@ -87,12 +94,20 @@ describe('mergeSettingsFacts', () => {
       } as Partial<ChainEvent>),
       update('INSTALLED_APPS', 'extend', { $expr: 'LOCAL_APPS' }),
     ])
-    expect(facts.INSTALLED_APPS?.value).toEqual({ kind: 'literal', value: ['django.contrib.admin', 'django.contrib.auth', 'shop', 'x'], source: 'DJANGO_APPS + LOCAL_APPS + ["x"]' })
+    expect(facts.INSTALLED_APPS?.value).toEqual({
+      kind: 'literal',
+      value: ['django.contrib.admin', 'django.contrib.auth', 'shop', 'x'],
+      source: 'DJANGO_APPS + LOCAL_APPS + ["x"]',
+    })
     expect(facts.INSTALLED_APPS?.added).toEqual(['shop'])
   })
 
   test('a concatenation with an unknown name stays an expression', () => {
-    const facts = mergeSettingsFacts([assign('INSTALLED_APPS', { kind: 'expression', source: 'A + B' }, { concat: [{ name: 'A' }, { name: 'B' }] } as Partial<ChainEvent>)])
+    const facts = mergeSettingsFacts([
+      assign('INSTALLED_APPS', { kind: 'expression', source: 'A + B' }, {
+        concat: [{ name: 'A' }, { name: 'B' }],
+      } as Partial<ChainEvent>),
+    ])
     expect(facts.INSTALLED_APPS?.value).toEqual({ kind: 'expression', source: 'A + B' })
     expect(summariseSettings(facts).installedApps).toEqual([])
   })
@@ -110,26 +125,46 @@ describe('summariseSettings and settingsFindings', () => {
   }
 
   test('secret key: literal, insecure literal, env, env with a default, missing', () => {
-    expect(summaryOf([literal('SECRET_KEY', 'django-insecure-abc')])).toMatchObject({ summary: { secretKey: 'insecure-literal' }, codes: expect.arrayContaining(['secret-key-insecure']) })
-    expect(summaryOf([literal('SECRET_KEY', 'abc')])).toMatchObject({ summary: { secretKey: 'literal' }, codes: expect.arrayContaining(['secret-key-hardcoded']) })
+    expect(summaryOf([literal('SECRET_KEY', 'django-insecure-abc')])).toMatchObject({
+      summary: { secretKey: 'insecure-literal' },
+      codes: expect.arrayContaining(['secret-key-insecure']),
+    })
+    expect(summaryOf([literal('SECRET_KEY', 'abc')])).toMatchObject({
+      summary: { secretKey: 'literal' },
+      codes: expect.arrayContaining(['secret-key-hardcoded']),
+    })
     const env = summaryOf([assign('SECRET_KEY', { kind: 'env', variable: 'SECRET_KEY' })])
     expect(env.summary.secretKey).toBe('env')
     expect(env.codes).not.toContain('secret-key-insecure-default')
-    expect(summaryOf([assign('SECRET_KEY', { kind: 'env', variable: 'S', default: 'dev' })]).codes).toContain('secret-key-insecure-default')
-    expect(summaryOf([assign('SECRET_KEY', { kind: 'expression', source: 'get_random_secret_key()' })]).summary.secretKey).toBe('expression')
-    expect(summaryOf([])).toMatchObject({ summary: { secretKey: 'missing' }, codes: expect.arrayContaining(['secret-key-missing']) })
+    expect(summaryOf([assign('SECRET_KEY', { kind: 'env', variable: 'S', default: 'dev' })]).codes).toContain(
+      'secret-key-insecure-default',
+    )
+    expect(summaryOf([assign('SECRET_KEY', { kind: 'expression', source: 'get_random_secret_key()' })]).summary.secretKey).toBe(
+      'expression',
+    )
+    expect(summaryOf([])).toMatchObject({
+      summary: { secretKey: 'missing' },
+      codes: expect.arrayContaining(['secret-key-missing']),
+    })
   })
 
   test('debug: literal True warns, False and env do not', () => {
-    expect(summaryOf([literal('DEBUG', true)])).toMatchObject({ summary: { debug: 'true' }, codes: expect.arrayContaining(['debug-true']) })
+    expect(summaryOf([literal('DEBUG', true)])).toMatchObject({
+      summary: { debug: 'true' },
+      codes: expect.arrayContaining(['debug-true']),
+    })
     expect(summaryOf([literal('DEBUG', false)]).summary.debug).toBe('false')
-    expect(summaryOf([assign('DEBUG', { kind: 'env', variable: 'DEBUG', expression: 'os.environ.get("DEBUG") == "1"' })]).summary.debug).toBe('env')
+    expect(
+      summaryOf([assign('DEBUG', { kind: 'env', variable: 'DEBUG', expression: 'os.environ.get("DEBUG") == "1"' })]).summary
+        .debug,
+    ).toBe('env')
     expect(summaryOf([assign('DEBUG', { kind: 'expression', source: 'not PROD' })]).summary.debug).toBe('expression')
     expect(summaryOf([]).summary.debug).toBe('missing')
   })
 
   test('debug from the environment with a default that means "on" warns', () => {
-    const read = (value: JsonValue) => summaryOf([assign('DEBUG', { kind: 'env', variable: 'DJANGO_DEBUG', default: value, expression: 'x' })]).codes
+    const read = (value: JsonValue) =>
+      summaryOf([assign('DEBUG', { kind: 'env', variable: 'DJANGO_DEBUG', default: value, expression: 'x' })]).codes
     expect(read('true')).toContain('debug-env-default-true')
     expect(read('1')).toContain('debug-env-default-true')
     expect(read(true)).toContain('debug-env-default-true')
@@ -139,35 +174,54 @@ describe('summariseSettings and settingsFindings', () => {
   })
 
   test('database: SQLite literal warns; a URL falling back to SQLite is a notice', () => {
-    const sqlite = summaryOf([literal('DATABASES', { default: { ENGINE: 'django.db.backends.sqlite3', NAME: { $expr: 'BASE_DIR / "db"' } } })])
+    const sqlite = summaryOf([
+      literal('DATABASES', { default: { ENGINE: 'django.db.backends.sqlite3', NAME: { $expr: 'BASE_DIR / "db"' } } }),
+    ])
     expect(sqlite.summary.databaseEngine).toBe('django.db.backends.sqlite3')
     expect(sqlite.codes).toContain('database-sqlite')
-    const fallback = summaryOf([literal('DATABASES', { default: { $env: 'DATABASE_URL', cast: 'db', default: { $expr: 'f"sqlite:///{BASE_DIR}"', prefix: 'sqlite:///' } } })])
+    const fallback = summaryOf([
+      literal('DATABASES', {
+        default: { $env: 'DATABASE_URL', cast: 'db', default: { $expr: 'f"sqlite:///{BASE_DIR}"', prefix: 'sqlite:///' } },
+      }),
+    ])
     expect(fallback.summary).toMatchObject({ databaseUrlVariable: 'DATABASE_URL' })
     expect(fallback.summary.databaseEngine).toBeUndefined()
     expect(fallback.codes).toContain('database-sqlite-fallback')
-    expect(summaryOf([literal('DATABASES', { default: { ENGINE: 'django.db.backends.postgresql' } })]).codes).not.toContain('database-sqlite')
-    expect(summaryOf([assign('DATABASES', { kind: 'env', variable: 'DATABASE_URL', cast: 'db' })]).summary.databaseUrlVariable).toBe('DATABASE_URL')
+    expect(summaryOf([literal('DATABASES', { default: { ENGINE: 'django.db.backends.postgresql' } })]).codes).not.toContain(
+      'database-sqlite',
+    )
+    expect(
+      summaryOf([assign('DATABASES', { kind: 'env', variable: 'DATABASE_URL', cast: 'db' })]).summary.databaseUrlVariable,
+    ).toBe('DATABASE_URL')
   })
 
   test('STATIC_ROOT missing only matters with django.contrib.staticfiles', () => {
     expect(summaryOf([literal('INSTALLED_APPS', ['django.contrib.staticfiles'])]).codes).toContain('static-root-missing')
     expect(summaryOf([literal('INSTALLED_APPS', ['django.contrib.admin'])]).codes).not.toContain('static-root-missing')
-    expect(summaryOf([literal('INSTALLED_APPS', ['django.contrib.staticfiles']), literal('STATIC_ROOT', '/srv/static')]).codes).not.toContain('static-root-missing')
+    expect(
+      summaryOf([literal('INSTALLED_APPS', ['django.contrib.staticfiles']), literal('STATIC_ROOT', '/srv/static')]).codes,
+    ).not.toContain('static-root-missing')
   })
 
   test('ALLOWED_HOSTS: empty and local-only are notices; from the environment is fine', () => {
     expect(summaryOf([literal('ALLOWED_HOSTS', [])]).codes).toContain('allowed-hosts-empty')
     expect(summaryOf([]).codes).toContain('allowed-hosts-empty')
-    expect(summaryOf([assign('ALLOWED_HOSTS', { kind: 'env', variable: 'HOSTS', cast: 'list' })]).codes).not.toContain('allowed-hosts-empty')
+    expect(summaryOf([assign('ALLOWED_HOSTS', { kind: 'env', variable: 'HOSTS', cast: 'list' })]).codes).not.toContain(
+      'allowed-hosts-empty',
+    )
     expect(summaryOf([literal('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])]).codes).toContain('allowed-hosts-local-only')
     expect(summaryOf([literal('ALLOWED_HOSTS', ['localhost', 'example.com'])]).codes).not.toContain('allowed-hosts-local-only')
-    expect(summaryOf([literal('ALLOWED_HOSTS', []), update('ALLOWED_HOSTS', 'append', 'example.com')]).codes).not.toContain('allowed-hosts-empty')
+    expect(summaryOf([literal('ALLOWED_HOSTS', []), update('ALLOWED_HOSTS', 'append', 'example.com')]).codes).not.toContain(
+      'allowed-hosts-empty',
+    )
   })
 
   test('storage: STORAGES, the legacy STATICFILES_STORAGE (notice), or none', () => {
     expect(summaryOf([literal('STATICFILES_STORAGE', 'whitenoise.storage.CompressedManifestStaticFilesStorage')])).toMatchObject({
-      summary: { storageSetting: 'STATICFILES_STORAGE', staticfilesBackend: 'whitenoise.storage.CompressedManifestStaticFilesStorage' },
+      summary: {
+        storageSetting: 'STATICFILES_STORAGE',
+        staticfilesBackend: 'whitenoise.storage.CompressedManifestStaticFilesStorage',
+      },
       codes: expect.arrayContaining(['staticfiles-storage-legacy']),
     })
     expect(summaryOf([]).summary.storageSetting).toBe('none')

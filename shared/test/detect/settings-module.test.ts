@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import { ActionError } from '../../src/errors.js'
-import { chooseSettingsModule, isDevLeaf, type ModuleLookup, type SettingsModuleRequest } from '../../src/detect/settings-module.js'
+import {
+  chooseSettingsModule,
+  isDevLeaf,
+  type ModuleLookup,
+  type SettingsModuleRequest,
+} from '../../src/detect/settings-module.js'
 
 /** The settings-module rules on their own: a fake lookup stands in for the filesystem. */
 
@@ -30,17 +35,31 @@ const wsgiDev = { module: 'mysite.settings.dev', file: 'mysite/wsgi.py', line: 5
 
 describe('chooseSettingsModule: precedence', () => {
   test('the input wins over everything, and is never second-guessed', async () => {
-    const choice = await chooseSettingsModule({ ...base, input: 'mysite.settings.dev', environment: 'other.settings', wsgiDefault: wsgiDev, manageDefault: manageDev }, wagtail)
+    const choice = await chooseSettingsModule(
+      { ...base, input: 'mysite.settings.dev', environment: 'other.settings', wsgiDefault: wsgiDev, manageDefault: manageDev },
+      wagtail,
+    )
     expect(choice).toMatchObject({ module: 'mysite.settings.dev', decidedBy: 'input', findings: [] })
   })
 
   test('then DJANGO_SETTINGS_MODULE from the environment', async () => {
-    const choice = await chooseSettingsModule({ ...base, environment: 'other.settings', wsgiDefault: wsgiDev, manageDefault: manageDev }, wagtail)
-    expect(choice).toMatchObject({ module: 'other.settings', decidedBy: 'environment', reason: "DJANGO_SETTINGS_MODULE is other.settings in the step's environment" })
+    const choice = await chooseSettingsModule(
+      { ...base, environment: 'other.settings', wsgiDefault: wsgiDev, manageDefault: manageDev },
+      wagtail,
+    )
+    expect(choice).toMatchObject({
+      module: 'other.settings',
+      decidedBy: 'environment',
+      reason: "DJANGO_SETTINGS_MODULE is other.settings in the step's environment",
+    })
   })
 
-  test('then the WSGI default over manage.py\'s (cookiecutter: local vs production)', async () => {
-    const cookiecutter = lookup({ 'config.settings.local': 'module', 'config.settings.production': 'module', 'config.settings.base': 'module' })
+  test("then the WSGI default over manage.py's (cookiecutter: local vs production)", async () => {
+    const cookiecutter = lookup({
+      'config.settings.local': 'module',
+      'config.settings.production': 'module',
+      'config.settings.base': 'module',
+    })
     const choice = await chooseSettingsModule(
       {
         ...base,
@@ -52,17 +71,31 @@ describe('chooseSettingsModule: precedence', () => {
     expect(choice.module).toBe('config.settings.production')
     expect(choice.decidedBy).toBe('wsgi-default')
     expect(choice.reason).toBe('config/wsgi.py defaults to config.settings.production')
-    expect(choice.findings.map((f) => [f.code, f.level, f.file, f.line])).toEqual([['settings-module-differs', 'notice', 'manage.py', 9]])
+    expect(choice.findings.map((f) => [f.code, f.level, f.file, f.line])).toEqual([
+      ['settings-module-differs', 'notice', 'manage.py', 9],
+    ])
   })
 
-  test('then manage.py\'s default when there is no WSGI module default', async () => {
-    const choice = await chooseSettingsModule({ ...base, manageDefault: { module: 'other.settings', file: 'manage.py', line: 3 } }, wagtail)
-    expect(choice).toMatchObject({ module: 'other.settings', decidedBy: 'manage-default', reason: 'manage.py defaults to other.settings', findings: [] })
+  test("then manage.py's default when there is no WSGI module default", async () => {
+    const choice = await chooseSettingsModule(
+      { ...base, manageDefault: { module: 'other.settings', file: 'manage.py', line: 3 } },
+      wagtail,
+    )
+    expect(choice).toMatchObject({
+      module: 'other.settings',
+      decidedBy: 'manage-default',
+      reason: 'manage.py defaults to other.settings',
+      findings: [],
+    })
   })
 
   test('a default naming a missing module is skipped with a warning', async () => {
     const choice = await chooseSettingsModule(
-      { ...base, wsgiDefault: { module: 'gone.settings', file: 'gone/wsgi.py', line: 4 }, manageDefault: { module: 'other.settings', file: 'manage.py', line: 3 } },
+      {
+        ...base,
+        wsgiDefault: { module: 'gone.settings', file: 'gone/wsgi.py', line: 4 },
+        manageDefault: { module: 'other.settings', file: 'manage.py', line: 3 },
+      },
       wagtail,
     )
     expect(choice.module).toBe('other.settings')
@@ -81,13 +114,18 @@ describe('chooseSettingsModule: production sibling', () => {
     const choice = await chooseSettingsModule({ ...base, wsgiDefault: wsgiDev, manageDefault: manageDev }, wagtail)
     expect(choice.module).toBe('mysite.settings.production')
     expect(choice.decidedBy).toBe('production-sibling')
-    expect(choice.reason).toBe('mysite/wsgi.py defaults to mysite.settings.dev, a development module; preferred its sibling mysite.settings.production')
+    expect(choice.reason).toBe(
+      'mysite/wsgi.py defaults to mysite.settings.dev, a development module; preferred its sibling mysite.settings.production',
+    )
     expect(choice.findings.map((f) => [f.code, f.level])).toEqual([['settings-dev-default-overridden', 'notice']])
   })
 
   test('prod.py counts too; local and development are dev leaves', async () => {
     const modules = lookup({ 'proj.settings.local': 'module', 'proj.settings.prod': 'module' })
-    const choice = await chooseSettingsModule({ ...base, manageDefault: { module: 'proj.settings.local', file: 'manage.py', line: 1 } }, modules)
+    const choice = await chooseSettingsModule(
+      { ...base, manageDefault: { module: 'proj.settings.local', file: 'manage.py', line: 1 } },
+      modules,
+    )
     expect(choice).toMatchObject({ module: 'proj.settings.prod', decidedBy: 'production-sibling' })
     expect(['dev', 'local', 'development'].map((leaf) => isDevLeaf(`a.${leaf}`))).toEqual([true, true, true])
     expect(isDevLeaf('a.production')).toBe(false)
@@ -95,20 +133,31 @@ describe('chooseSettingsModule: production sibling', () => {
   })
 
   test('a default that is a whole settings package prefers production inside it', async () => {
-    const choice = await chooseSettingsModule({ ...base, manageDefault: { module: 'mysite.settings', file: 'manage.py', line: 1 } }, wagtail)
+    const choice = await chooseSettingsModule(
+      { ...base, manageDefault: { module: 'mysite.settings', file: 'manage.py', line: 1 } },
+      wagtail,
+    )
     expect(choice).toMatchObject({ module: 'mysite.settings.production', decidedBy: 'production-sibling' })
-    expect(choice.reason).toBe('manage.py defaults to mysite.settings, a settings package; preferred mysite.settings.production inside it')
+    expect(choice.reason).toBe(
+      'manage.py defaults to mysite.settings, a settings package; preferred mysite.settings.production inside it',
+    )
   })
 
   test('a dev default without a production sibling is kept, with a warning', async () => {
     const modules = lookup({ 'proj.settings.dev': 'module', 'proj.settings.base': 'module' })
-    const choice = await chooseSettingsModule({ ...base, manageDefault: { module: 'proj.settings.dev', file: 'manage.py', line: 1 } }, modules)
+    const choice = await chooseSettingsModule(
+      { ...base, manageDefault: { module: 'proj.settings.dev', file: 'manage.py', line: 1 } },
+      modules,
+    )
     expect(choice).toMatchObject({ module: 'proj.settings.dev', decidedBy: 'manage-default' })
     expect(choice.findings.map((f) => [f.code, f.level])).toEqual([['settings-dev-module', 'warning']])
   })
 
   test('a production default is left alone', async () => {
-    const choice = await chooseSettingsModule({ ...base, wsgiDefault: { module: 'mysite.settings.production', file: 'mysite/wsgi.py', line: 1 } }, wagtail)
+    const choice = await chooseSettingsModule(
+      { ...base, wsgiDefault: { module: 'mysite.settings.production', file: 'mysite/wsgi.py', line: 1 } },
+      wagtail,
+    )
     expect(choice).toMatchObject({ module: 'mysite.settings.production', decidedBy: 'wsgi-default', findings: [] })
   })
 
@@ -120,7 +169,9 @@ describe('chooseSettingsModule: production sibling', () => {
 
 describe('chooseSettingsModule: errors', () => {
   test('an input naming a missing module names the input and the files looked for', async () => {
-    const error = (await chooseSettingsModule({ ...base, input: 'mysite.settings.prod' }, wagtail).catch((caught: unknown) => caught)) as ActionError
+    const error = (await chooseSettingsModule({ ...base, input: 'mysite.settings.prod' }, wagtail).catch(
+      (caught: unknown) => caught,
+    )) as ActionError
     expect(error).toBeInstanceOf(ActionError)
     expect(error.input).toBe('settings-module')
     expect(error.message).toBe(
@@ -129,11 +180,15 @@ describe('chooseSettingsModule: errors', () => {
   })
 
   test('DJANGO_SETTINGS_MODULE naming a missing module is an error', async () => {
-    await expect(chooseSettingsModule({ ...base, environment: 'nope.settings' }, wagtail)).rejects.toThrow(/DJANGO_SETTINGS_MODULE in the environment names the settings module 'nope.settings'/)
+    await expect(chooseSettingsModule({ ...base, environment: 'nope.settings' }, wagtail)).rejects.toThrow(
+      /DJANGO_SETTINGS_MODULE in the environment names the settings module 'nope.settings'/,
+    )
   })
 
   test('no default and several settings modules: ask for the input', async () => {
-    const error = (await chooseSettingsModule({ settingsModulesFound: ['a.settings', 'b.settings'] }, wagtail).catch((caught: unknown) => caught)) as ActionError
+    const error = (await chooseSettingsModule({ settingsModulesFound: ['a.settings', 'b.settings'] }, wagtail).catch(
+      (caught: unknown) => caught,
+    )) as ActionError
     expect(error.message).toMatch(/several settings modules \(a.settings, b.settings\)/)
     expect(error.hint).toMatch(/settings-module input/)
   })

@@ -21,7 +21,16 @@ afterEach(async () => {
 })
 
 const comment = (client = clientFor(github)) =>
-  upsertStickyComment({ client, repo: REPO, issueNumber: 12, action: 'static', key: 'blog', body: 'hello', secrets: quietSecrets().secrets, commentAuthor: 'github-actions[bot]' })
+  upsertStickyComment({
+    client,
+    repo: REPO,
+    issueNumber: 12,
+    action: 'static',
+    key: 'blog',
+    body: 'hello',
+    secrets: quietSecrets().secrets,
+    commentAuthor: 'github-actions[bot]',
+  })
 
 describe('createGitHubClient', () => {
   it('takes the API URL from GITHUB_API_URL in the env it is given (GHES, the stand-in)', async () => {
@@ -34,7 +43,9 @@ describe('createGitHubClient', () => {
     github.inject({ method: 'GET', path: /\/comments$/, reply: 'hang' })
     const attempt = comment(clientFor(github, ACTIONS_TOKEN, 200))
     await expect(attempt).rejects.toBeInstanceOf(TimeoutError)
-    await expect(attempt).rejects.toThrow(/GitHub API request GET .*\/repos\/octo\/blog\/issues\/12\/comments.* did not finish within 0.2 s/)
+    await expect(attempt).rejects.toThrow(
+      /GitHub API request GET .*\/repos\/octo\/blog\/issues\/12\/comments.* did not finish within 0.2 s/,
+    )
   })
 
   it('gives each request its own time budget (an expired one does not poison the client)', async () => {
@@ -57,15 +68,33 @@ describe('createGitHubClient', () => {
   it('calls a 502 GitHub’s problem and suggests a re-run', async () => {
     github.inject({ method: 'POST', path: /\/deployments$/, reply: { status: 502, body: { message: 'Server Error' } }, times: 1 })
     github.state.repo(FULL_NAME).knownShas.add(sha('x'))
-    const error = (await GitHubDeployment.start({ client: clientFor(github), repo: REPO, sha: sha('x'), environment: 'production', preview: false }).catch((caught: unknown) => caught)) as ActionError
-    expect(error.message).toBe("GitHub had an internal error (502) while trying to create a deployment for environment 'production'.")
+    const error = (await GitHubDeployment.start({
+      client: clientFor(github),
+      repo: REPO,
+      sha: sha('x'),
+      environment: 'production',
+      preview: false,
+    }).catch((caught: unknown) => caught)) as ActionError
+    expect(error.message).toBe(
+      "GitHub had an internal error (502) while trying to create a deployment for environment 'production'.",
+    )
     expect(error.hint).toMatch(/re-run the job/)
   })
 
   it('recognises a rate limit instead of blaming permissions', async () => {
-    github.inject({ method: 'GET', path: /\/comments$/, reply: { status: 403, body: { message: 'API rate limit exceeded for installation ID 1.' }, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1767225600' } } })
+    github.inject({
+      method: 'GET',
+      path: /\/comments$/,
+      reply: {
+        status: 403,
+        body: { message: 'API rate limit exceeded for installation ID 1.' },
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1767225600' },
+      },
+    })
     const error = (await comment().catch((caught: unknown) => caught)) as ActionError
-    expect(error.message).toBe("GitHub's API rate limit was hit while trying to read the comments of pull request #12. It resets at 2026-01-01T00:00:00.000Z.")
+    expect(error.message).toBe(
+      "GitHub's API rate limit was hit while trying to read the comments of pull request #12. It resets at 2026-01-01T00:00:00.000Z.",
+    )
     expect(error.hint).not.toMatch(/permissions/)
   })
 

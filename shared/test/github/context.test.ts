@@ -26,7 +26,13 @@ function runnerEnv(eventName: string, event: string, extra: Env = {}): Env {
 
 describe('readEventContext', () => {
   it('push to the default branch', () => {
-    const context = readEventContext(runnerEnv('push', 'push', { GITHUB_SHA: '2222222222222222222222222222222222222222', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' }))
+    const context = readEventContext(
+      runnerEnv('push', 'push', {
+        GITHUB_SHA: '2222222222222222222222222222222222222222',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_REF_NAME: 'main',
+      }),
+    )
     expect(context).toMatchObject({
       eventName: 'push',
       repo: { owner: 'octo', repo: 'blog' },
@@ -45,7 +51,14 @@ describe('readEventContext', () => {
   })
 
   it('pull_request from a branch of the same repository: reports on the head commit, checks out the merge commit', () => {
-    const context = readEventContext(runnerEnv('pull_request', 'pull_request', { GITHUB_SHA: 'abababababababababababababababababababab', GITHUB_REF: 'refs/pull/12/merge', GITHUB_REF_NAME: '12/merge', GITHUB_HEAD_REF: 'new-theme' }))
+    const context = readEventContext(
+      runnerEnv('pull_request', 'pull_request', {
+        GITHUB_SHA: 'abababababababababababababababababababab',
+        GITHUB_REF: 'refs/pull/12/merge',
+        GITHUB_REF_NAME: '12/merge',
+        GITHUB_HEAD_REF: 'new-theme',
+      }),
+    )
     expect(context.sha).toBe('4444444444444444444444444444444444444444')
     expect(context.checkoutSha).toBe('abababababababababababababababababababab')
     expect(context.refName).toBe('new-theme')
@@ -67,10 +80,19 @@ describe('readEventContext', () => {
   })
 
   it('pull_request from a fork: no secrets, with a reason to show', () => {
-    const context = readEventContext(runnerEnv('pull_request', 'pull_request_fork', { GITHUB_ACTOR: 'stranger', GITHUB_REF: 'refs/pull/31/merge' }))
-    expect(context.pullRequest).toMatchObject({ number: 31, fromFork: true, headRepository: 'stranger/blog', headSha: '5555555555555555555555555555555555555555' })
+    const context = readEventContext(
+      runnerEnv('pull_request', 'pull_request_fork', { GITHUB_ACTOR: 'stranger', GITHUB_REF: 'refs/pull/31/merge' }),
+    )
+    expect(context.pullRequest).toMatchObject({
+      number: 31,
+      fromFork: true,
+      headRepository: 'stranger/blog',
+      headSha: '5555555555555555555555555555555555555555',
+    })
     expect(secretsAvailable(context)).toBe(false)
-    expect(noSecretsReason(context)).toBe('Pull request #31 comes from a fork (stranger/blog); GitHub gives such runs no secrets and a read-only token.')
+    expect(noSecretsReason(context)).toBe(
+      'Pull request #31 comes from a fork (stranger/blog); GitHub gives such runs no secrets and a read-only token.',
+    )
   })
 
   it('a fork whose repository was deleted still counts as a fork', () => {
@@ -95,7 +117,12 @@ describe('readEventContext', () => {
   })
 
   it('workflow_run: reports on the triggering run’s head commit; the PR is not in the payload for forks', () => {
-    const context = readEventContext(runnerEnv('workflow_run', 'workflow_run', { GITHUB_SHA: '2222222222222222222222222222222222222222', GITHUB_REF: 'refs/heads/main' }))
+    const context = readEventContext(
+      runnerEnv('workflow_run', 'workflow_run', {
+        GITHUB_SHA: '2222222222222222222222222222222222222222',
+        GITHUB_REF: 'refs/heads/main',
+      }),
+    )
     expect(context.sha).toBe('5555555555555555555555555555555555555555')
     expect(context.checkoutSha).toBe('2222222222222222222222222222222222222222')
     expect(context.workflowRun).toEqual({
@@ -114,13 +141,30 @@ describe('readEventContext', () => {
   })
 
   it('workflow_dispatch on the default branch', () => {
-    const context = readEventContext(runnerEnv('workflow_dispatch', 'workflow_dispatch', { GITHUB_SHA: '2222222222222222222222222222222222222222', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' }))
-    expect(context).toMatchObject({ eventName: 'workflow_dispatch', sha: '2222222222222222222222222222222222222222', refName: 'main', onDefaultBranch: true })
+    const context = readEventContext(
+      runnerEnv('workflow_dispatch', 'workflow_dispatch', {
+        GITHUB_SHA: '2222222222222222222222222222222222222222',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_REF_NAME: 'main',
+      }),
+    )
+    expect(context).toMatchObject({
+      eventName: 'workflow_dispatch',
+      sha: '2222222222222222222222222222222222222222',
+      refName: 'main',
+      onDefaultBranch: true,
+    })
     expect(context.pullRequest).toBeUndefined()
   })
 
   it('builds the run URL from GITHUB_SERVER_URL (GitHub Enterprise Server)', () => {
-    const context = readEventContext(runnerEnv('push', 'push', { GITHUB_SERVER_URL: 'https://ghe.example.com/', GITHUB_API_URL: 'https://ghe.example.com/api/v3', GITHUB_RUN_ID: '55' }))
+    const context = readEventContext(
+      runnerEnv('push', 'push', {
+        GITHUB_SERVER_URL: 'https://ghe.example.com/',
+        GITHUB_API_URL: 'https://ghe.example.com/api/v3',
+        GITHUB_RUN_ID: '55',
+      }),
+    )
     expect(context.runUrl).toBe('https://ghe.example.com/octo/blog/actions/runs/55')
     expect(context.apiUrl).toBe('https://ghe.example.com/api/v3')
   })
@@ -131,7 +175,9 @@ describe('readEventContext', () => {
   })
 
   it('says which file is unreadable or not JSON', () => {
-    expect(() => readEventContext(runnerEnv('push', 'push'), () => '{oops')).toThrow(/The event payload at GITHUB_EVENT_PATH \(.*push\.json\) is not valid JSON/)
+    expect(() => readEventContext(runnerEnv('push', 'push'), () => '{oops')).toThrow(
+      /The event payload at GITHUB_EVENT_PATH \(.*push\.json\) is not valid JSON/,
+    )
   })
 })
 
@@ -149,12 +195,20 @@ describe('findPullRequestForWorkflowRun', () => {
   })
 
   it('finds the fork PR by head SHA through the API', async () => {
-    github.state.addPullRequest(FULL_NAME, { number: 30, headSha: sha('other-fork'), headRef: 'patch-1', headRepo: 'someone/blog' })
+    github.state.addPullRequest(FULL_NAME, {
+      number: 30,
+      headSha: sha('other-fork'),
+      headRef: 'patch-1',
+      headRepo: 'someone/blog',
+    })
     github.state.addPullRequest(FULL_NAME, { number: 31, headSha, headRef: 'patch-1', headRepo: 'stranger/blog' })
 
     const found = await findPullRequestForWorkflowRun(clientFor(github), workflowRun())
 
-    expect(found).toMatchObject({ found: true, pullRequest: { number: 31, fromFork: true, headRepository: 'stranger/blog', headSha } })
+    expect(found).toMatchObject({
+      found: true,
+      pullRequest: { number: 31, fromFork: true, headRepository: 'stranger/blog', headSha },
+    })
     const lookup = github.requests.find((request) => request.path === '/repos/octo/blog/pulls')
     expect(lookup?.query).toMatchObject({ state: 'open', head: 'stranger:patch-1', per_page: '100' })
     if (found.found) {
@@ -171,7 +225,13 @@ describe('findPullRequestForWorkflowRun', () => {
   })
 
   it('finds nothing when the PR was closed', async () => {
-    github.state.addPullRequest(FULL_NAME, { number: 31, headSha, headRef: 'patch-1', headRepo: 'stranger/blog', state: 'closed' })
+    github.state.addPullRequest(FULL_NAME, {
+      number: 31,
+      headSha,
+      headRef: 'patch-1',
+      headRepo: 'stranger/blog',
+      state: 'closed',
+    })
     const found = await findPullRequestForWorkflowRun(clientFor(github), workflowRun())
     expect(found).toMatchObject({ found: false, reason: 'no-open-pull-request' })
   })
@@ -184,7 +244,10 @@ describe('findPullRequestForWorkflowRun', () => {
 
   it('is not asked for non-PR runs', async () => {
     const context = readEventContext(runnerEnv('push', 'push'))
-    expect(await findPullRequestForWorkflowRun(clientFor(github), context)).toMatchObject({ found: false, reason: 'not-a-workflow-run' })
+    expect(await findPullRequestForWorkflowRun(clientFor(github), context)).toMatchObject({
+      found: false,
+      reason: 'not-a-workflow-run',
+    })
     expect(github.requests).toEqual([])
   })
 })

@@ -37,9 +37,13 @@ describe('runAction', () => {
   it('redacts registered secrets from the failure message', async () => {
     const { secrets } = quietSecrets()
     secrets.add('hunter2-password')
-    await runAction('action-dokku', async () => {
-      throw new ActionError('remote said: auth hunter2-password rejected')
-    }, { secrets })
+    await runAction(
+      'action-dokku',
+      async () => {
+        throw new ActionError('remote said: auth hunter2-password rejected')
+      },
+      { secrets },
+    )
     expect(stdout.join('')).toContain('::error::action-dokku: remote said: auth *** rejected')
     expect(stdout.join('')).not.toContain('hunter2-password')
   })
@@ -53,9 +57,14 @@ describe('runAction', () => {
 
 describe('failureMessage', () => {
   it('puts the cause chain (with HTTP request) in the debug log only', () => {
-    const cause = Object.assign(new Error('Resource not accessible by integration'), { status: 403, request: { method: 'POST', url: 'https://api.github.com/repos/o/r/deployments' } })
+    const cause = Object.assign(new Error('Resource not accessible by integration'), {
+      status: 403,
+      request: { method: 'POST', url: 'https://api.github.com/repos/o/r/deployments' },
+    })
     const message = failureMessage('action-cloudrun', new ActionError('GitHub refused.', { cause }))
     expect(message).toBe('action-cloudrun: GitHub refused.')
-    expect(stdout.join('')).toContain('::debug::caused by: Error: Resource not accessible by integration (POST https://api.github.com/repos/o/r/deployments → 403)')
+    expect(stdout.join('')).toContain(
+      '::debug::caused by: Error: Resource not accessible by integration (POST https://api.github.com/repos/o/r/deployments → 403)',
+    )
   })
 })

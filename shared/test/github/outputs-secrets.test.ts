@@ -36,7 +36,8 @@ function readOutputs(): Record<string, string> {
   return result
 }
 
-const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBHK2Ni\n-----END OPENSSH PRIVATE KEY-----'
+const SSH_KEY =
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBHK2Ni\n-----END OPENSSH PRIVATE KEY-----'
 
 describe('Outputs (real @actions/core, temp GITHUB_OUTPUT)', () => {
   it('writes typed outputs, multi-line values intact, undefined left unset', () => {
@@ -46,7 +47,12 @@ describe('Outputs (real @actions/core, temp GITHUB_OUTPUT)', () => {
     outputs.set('pages', true)
     outputs.set('notes', 'line one\nline two')
     outputs.set('alias', undefined)
-    expect(readOutputs()).toEqual({ url: 'https://blog.example.com', 'deployment-id': '1234', pages: 'true', notes: 'line one\nline two' })
+    expect(readOutputs()).toEqual({
+      url: 'https://blog.example.com',
+      'deployment-id': '1234',
+      pages: 'true',
+      notes: 'line one\nline two',
+    })
     expect([...outputs.written().keys()]).toEqual(['url', 'deployment-id', 'pages', 'notes'])
   })
 
@@ -55,7 +61,9 @@ describe('Outputs (real @actions/core, temp GITHUB_OUTPUT)', () => {
     secrets.add('s3cr3t-database-password')
     const outputs = new Outputs(['url'] as const, secrets)
     expect(() => outputs.set('url', 'postgres://app:s3cr3t-database-password@db/app')).toThrow(ActionError)
-    expect(() => outputs.set('url', 'postgres://app:s3cr3t-database-password@db/app')).toThrow("Refusing to write step output 'url': it contains the value of a secret.")
+    expect(() => outputs.set('url', 'postgres://app:s3cr3t-database-password@db/app')).toThrow(
+      "Refusing to write step output 'url': it contains the value of a secret.",
+    )
     expect(readFileSync(outputFile, 'utf8')).toBe('')
   })
 
@@ -63,7 +71,9 @@ describe('Outputs (real @actions/core, temp GITHUB_OUTPUT)', () => {
     const { secrets } = quietSecrets()
     secrets.add(SSH_KEY)
     const outputs = new Outputs(['url', 'key-line'] as const, secrets)
-    expect(() => outputs.setAll({ url: 'https://blog.example.com', 'key-line': 'AAAAMwAAAAtzc2gtZWQyNTUxOQAAACBHK2Ni' })).toThrow(/step output 'key-line'/)
+    expect(() => outputs.setAll({ url: 'https://blog.example.com', 'key-line': 'AAAAMwAAAAtzc2gtZWQyNTUxOQAAACBHK2Ni' })).toThrow(
+      /step output 'key-line'/,
+    )
     expect(readFileSync(outputFile, 'utf8')).toBe('')
   })
 
@@ -77,7 +87,10 @@ describe('SecretRegistry', () => {
   it('masks a multi-line secret whole and line by line, skipping short structural lines', () => {
     const { secrets, masked } = quietSecrets()
     secrets.add('{\n  "private_key": "-----BEGIN PRIVATE KEY-----MIIEvQ"\n}')
-    expect(masked).toEqual(['{\n  "private_key": "-----BEGIN PRIVATE KEY-----MIIEvQ"\n}', '"private_key": "-----BEGIN PRIVATE KEY-----MIIEvQ"'])
+    expect(masked).toEqual([
+      '{\n  "private_key": "-----BEGIN PRIVATE KEY-----MIIEvQ"\n}',
+      '"private_key": "-----BEGIN PRIVATE KEY-----MIIEvQ"',
+    ])
   })
 
   it('is fed by the Logger it wraps, which still does the masking', () => {

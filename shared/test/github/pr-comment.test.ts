@@ -1,10 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ActionError } from '../../src/errors.js'
 import { createGitHubClient } from '../../src/github/client.js'
-import { commentMarker, renderPreviewComment, updateStickyComment, upsertStickyComment, type StickyCommentOptions } from '../../src/github/pr-comment.js'
+import {
+  commentMarker,
+  renderPreviewComment,
+  updateStickyComment,
+  upsertStickyComment,
+  type StickyCommentOptions,
+} from '../../src/github/pr-comment.js'
 import type { GitHubApiStandin } from '../../../test/standins/github-api/server.js'
 import { ACTIONS_BOT, sha } from '../../../test/standins/github-api/state.js'
-import { ACTIONS_TOKEN, clientFor, FULL_NAME, HUMAN, OTHER_BOT, PERSONAL_TOKEN, DEPLOYER, quietSecrets, REPO, startStandin } from './support.js'
+import {
+  ACTIONS_TOKEN,
+  clientFor,
+  FULL_NAME,
+  HUMAN,
+  OTHER_BOT,
+  PERSONAL_TOKEN,
+  DEPLOYER,
+  quietSecrets,
+  REPO,
+  startStandin,
+} from './support.js'
 
 let github: GitHubApiStandin
 
@@ -17,7 +34,16 @@ afterEach(async () => {
 })
 
 function options(body: string, overrides: Partial<StickyCommentOptions> = {}): StickyCommentOptions {
-  return { client: clientFor(github), repo: REPO, issueNumber: 12, action: 'static', key: 'blog', body, secrets: quietSecrets().secrets, ...overrides }
+  return {
+    client: clientFor(github),
+    repo: REPO,
+    issueNumber: 12,
+    action: 'static',
+    key: 'blog',
+    body,
+    secrets: quietSecrets().secrets,
+    ...overrides,
+  }
 }
 
 const MARKER = '<!-- django-deploy:static:blog -->'
@@ -32,7 +58,10 @@ describe('updateStickyComment', () => {
     const created = await upsertStickyComment(options('Preview at https://pr-12--blog.example.app'))
     const updated = await updateStickyComment(options('Preview removed'))
     expect(updated).toMatchObject({ outcome: 'updated', id: created.id })
-    expect(github.state.comments(FULL_NAME, 12).map((comment) => comment.body)).toEqual(['a human comment', `${MARKER}\nPreview removed\n`])
+    expect(github.state.comments(FULL_NAME, 12).map((comment) => comment.body)).toEqual([
+      'a human comment',
+      `${MARKER}\nPreview removed\n`,
+    ])
   })
 })
 
@@ -65,7 +94,8 @@ describe('upsertStickyComment', () => {
   })
 
   it('finds its comment on page 3 of 250 comments by following every page', async () => {
-    for (let index = 0; index < 220; index++) github.state.addComment(FULL_NAME, 12, `comment ${index}`, index % 2 ? HUMAN : OTHER_BOT)
+    for (let index = 0; index < 220; index++)
+      github.state.addComment(FULL_NAME, 12, `comment ${index}`, index % 2 ? HUMAN : OTHER_BOT)
     const ours = github.state.addComment(FULL_NAME, 12, `${MARKER}\nold preview`, ACTIONS_BOT)
     for (let index = 0; index < 29; index++) github.state.addComment(FULL_NAME, 12, `later ${index}`, HUMAN)
     expect(github.state.comments(FULL_NAME, 12)).toHaveLength(250)
@@ -91,8 +121,12 @@ describe('upsertStickyComment', () => {
     const result = await upsertStickyComment(options('preview body'))
 
     expect(result.outcome).toBe('created')
-    expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === quoted.id)?.body).toBe(`${MARKER}\nI copied your marker`)
-    expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === otherBot.id)?.body).toContain("another app's comment")
+    expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === quoted.id)?.body).toBe(
+      `${MARKER}\nI copied your marker`,
+    )
+    expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === otherBot.id)?.body).toContain(
+      "another app's comment",
+    )
     expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === otherAction.id)?.body).toContain('other site')
     expect(github.state.comments(FULL_NAME, 12).find((comment) => comment.id === mentions.id)?.body).toBe(`see ${MARKER} above`)
     expect(github.writes().filter((request) => request.method === 'PATCH')).toEqual([])
@@ -167,14 +201,18 @@ describe('upsertStickyComment', () => {
     github.state.setPermissions(ACTIONS_TOKEN, { pull_requests: 'read', issues: 'read' })
     const attempt = upsertStickyComment(options('body'))
     await expect(attempt).rejects.toBeInstanceOf(ActionError)
-    await expect(attempt).rejects.toThrow(/GitHub refused to comment on pull request #12 \(403 Resource not accessible by integration\)/)
+    await expect(attempt).rejects.toThrow(
+      /GitHub refused to comment on pull request #12 \(403 Resource not accessible by integration\)/,
+    )
     const error = (await attempt.catch((caught: unknown) => caught)) as ActionError
     expect(error.hint).toContain('`permissions: pull-requests: write`')
     expect(github.state.comments(FULL_NAME, 12)).toEqual([])
   })
 
   it('explains a wrong token as a 401 naming the input', async () => {
-    const attempt = upsertStickyComment(options('body', { client: createGitHubClient({ token: 'ghs_wrong', apiUrl: github.url }) }))
+    const attempt = upsertStickyComment(
+      options('body', { client: createGitHubClient({ token: 'ghs_wrong', apiUrl: github.url }) }),
+    )
     const error = (await attempt.catch((caught: unknown) => caught)) as ActionError
     expect(error).toBeInstanceOf(ActionError)
     expect(error.input).toBe('github-token')
@@ -192,13 +230,21 @@ describe('renderPreviewComment', () => {
     const body = renderPreviewComment({
       title: 'Preview of blog is ready',
       url: 'https://pr-12--blog.example.app/',
-      commit: { sha: '4444444444444444444444444444444444444444', url: 'https://github.com/octo/blog/commit/4444444444444444444444444444444444444444' },
-      facts: [['Pages', '42'], ['Site', '<img src=x onerror=alert(1)> | @octo/team']],
+      commit: {
+        sha: '4444444444444444444444444444444444444444',
+        url: 'https://github.com/octo/blog/commit/4444444444444444444444444444444444444444',
+      },
+      facts: [
+        ['Pages', '42'],
+        ['Site', '<img src=x onerror=alert(1)> | @octo/team'],
+      ],
       notes: ['3 links are broken'],
       runUrl: 'https://github.com/octo/blog/actions/runs/7',
     })
     expect(body).toContain('**[https://pr-12--blog.example.app/](https://pr-12--blog.example.app/)**')
-    expect(body).toContain('- **Commit:** [`4444444`](https://github.com/octo/blog/commit/4444444444444444444444444444444444444444)')
+    expect(body).toContain(
+      '- **Commit:** [`4444444`](https://github.com/octo/blog/commit/4444444444444444444444444444444444444444)',
+    )
     expect(body).toContain('- **Pages:** 42')
     expect(body).not.toContain('<img')
     expect(body).toContain('&lt;img src=x onerror=alert(1)&gt; \\| @\u2060octo/team')

@@ -49,7 +49,16 @@ afterAll(() => {
 })
 
 function env(eventName: string, event: string, extra: Env = {}): Env {
-  return { GITHUB_EVENT_NAME: eventName, GITHUB_EVENT_PATH: eventFile(event), GITHUB_REPOSITORY: FULL_NAME, GITHUB_SERVER_URL: 'https://github.com', GITHUB_API_URL: github.url, GITHUB_RUN_ID: '9001', GITHUB_ACTOR: 'ada', ...extra }
+  return {
+    GITHUB_EVENT_NAME: eventName,
+    GITHUB_EVENT_PATH: eventFile(event),
+    GITHUB_REPOSITORY: FULL_NAME,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: github.url,
+    GITHUB_RUN_ID: '9001',
+    GITHUB_ACTOR: 'ada',
+    ...extra,
+  }
 }
 
 /** What an action's main.ts does after its own deploy work returned `url`. */
@@ -58,11 +67,32 @@ async function reportDeploy(context: EventContext, site: string, url: string): P
   const client = createGitHubClient({ token: ACTIONS_TOKEN, env: { GITHUB_API_URL: context.apiUrl } })
   const outputs = new Outputs(['url', 'deployment-id'] as const, secrets)
   const pr = context.pullRequest
-  const deployment = await GitHubDeployment.start({ client, repo: context.repo, sha: context.sha, environment: pr ? previewEnvironment(pr.number) : 'production', preview: pr !== undefined }, context.runUrl)
+  const deployment = await GitHubDeployment.start(
+    {
+      client,
+      repo: context.repo,
+      sha: context.sha,
+      environment: pr ? previewEnvironment(pr.number) : 'production',
+      preview: pr !== undefined,
+    },
+    context.runUrl,
+  )
   await deployment.succeed({ environmentUrl: url, logUrl: context.runUrl })
   outputs.setAll({ url, 'deployment-id': deployment.id })
   const commit = { sha: context.sha, url: commitUrl(context) }
-  await writeSummary({ action: 'action-static', outcome: 'deployed', target: { kind: 'site', name: site }, url, commit, environment: deployment.environment, phases: [{ name: 'Upload', ms: 1200 }], runUrl: context.runUrl }, secrets)
+  await writeSummary(
+    {
+      action: 'action-static',
+      outcome: 'deployed',
+      target: { kind: 'site', name: site },
+      url,
+      commit,
+      environment: deployment.environment,
+      phases: [{ name: 'Upload', ms: 1200 }],
+      runUrl: context.runUrl,
+    },
+    secrets,
+  )
   if (pr) {
     const body = renderPreviewComment({ title: `Preview of ${site} is ready`, url, commit, runUrl: context.runUrl })
     await upsertStickyComment({ client, repo: context.repo, issueNumber: pr.number, action: 'static', key: site, body, secrets })
@@ -88,15 +118,28 @@ describe('reporting at the end of a deploy', () => {
     ])
     expect(deployments.map((deployment) => github.state.latestState(FULL_NAME, deployment.id))).toEqual(['inactive', 'success'])
     expect(readFileSync(join(dir, 'output'), 'utf8')).toMatch(/^url<<ghadelimiter_[\s\S]*https:\/\/pr-12--blog\.example\.app/)
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('## Deployed blog to [https://pr-12--blog.example.app](https://pr-12--blog.example.app/)')
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(
+      '## Deployed blog to [https://pr-12--blog.example.app](https://pr-12--blog.example.app/)',
+    )
   })
 
   it('fork pull request: no secrets, so the action builds only and reports that without touching the API', async () => {
     const context = readEventContext(env('pull_request', 'pull_request_fork'))
     expect(secretsAvailable(context)).toBe(false)
     const { secrets } = quietSecrets()
-    await writeSummary({ action: 'action-static', outcome: 'skipped', target: { kind: 'site', name: 'blog' }, reason: noSecretsReason(context), commit: { sha: context.sha } }, secrets)
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('## Did not deploy blog: Pull request #31 comes from a fork (stranger/blog)')
+    await writeSummary(
+      {
+        action: 'action-static',
+        outcome: 'skipped',
+        target: { kind: 'site', name: 'blog' },
+        reason: noSecretsReason(context),
+        commit: { sha: context.sha },
+      },
+      secrets,
+    )
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(
+      '## Did not deploy blog: Pull request #31 comes from a fork (stranger/blog)',
+    )
     expect(github.requests).toEqual([])
   })
 
@@ -111,11 +154,16 @@ describe('reporting at the end of a deploy', () => {
     await reportDeploy(context, 'blog', 'https://pr-31--blog.example.app')
 
     expect(github.state.comments(FULL_NAME, 31)).toHaveLength(1)
-    expect(github.state.repo(FULL_NAME).deployments[0]).toMatchObject({ environment: 'pr-31 preview', sha: '5555555555555555555555555555555555555555' })
+    expect(github.state.repo(FULL_NAME).deployments[0]).toMatchObject({
+      environment: 'pr-31 preview',
+      sha: '5555555555555555555555555555555555555555',
+    })
   })
 
   it('push to the default branch: a production deployment and no comment', async () => {
-    const context = readEventContext(env('push', 'push', { GITHUB_SHA: '2222222222222222222222222222222222222222', GITHUB_REF: 'refs/heads/main' }))
+    const context = readEventContext(
+      env('push', 'push', { GITHUB_SHA: '2222222222222222222222222222222222222222', GITHUB_REF: 'refs/heads/main' }),
+    )
     github.state.repo(FULL_NAME).knownShas.add(context.sha)
     await reportDeploy(context, 'blog', 'https://blog.example.com')
     expect(github.state.repo(FULL_NAME).deployments[0]).toMatchObject({ environment: 'production', production_environment: true })

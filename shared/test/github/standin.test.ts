@@ -22,7 +22,11 @@ function call(method: string, path: string, body?: unknown, token = ACTIONS_TOKE
   const headers: Record<string, string> = { accept: 'application/vnd.github+json' }
   if (token) headers.authorization = `token ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
-  return fetch(`${github.url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
+  return fetch(`${github.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
 }
 
 describe('GitHub API stand-in', () => {
@@ -77,14 +81,26 @@ describe('GitHub API stand-in', () => {
     const { id } = (await created.json()) as { id: number }
     const unknownState = await call('POST', `/repos/octo/blog/deployments/${id}/statuses`, { state: 'done' })
     expect(unknownState.status).toBe(422)
-    expect(await unknownState.json()).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'DeploymentStatus', field: 'state', message: 'state is not included in the list' }] })
-    expect((await call('POST', `/repos/octo/blog/deployments/${id}/statuses`, { state: 'success', description: 'x'.repeat(141) })).status).toBe(422)
+    expect(await unknownState.json()).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'DeploymentStatus', field: 'state', message: 'state is not included in the list' }],
+    })
+    expect(
+      (await call('POST', `/repos/octo/blog/deployments/${id}/statuses`, { state: 'success', description: 'x'.repeat(141) }))
+        .status,
+    ).toBe(422)
     expect((await call('POST', `/repos/octo/blog/deployments/${id + 999}/statuses`, { state: 'success' })).status).toBe(404)
   })
 
   it('applies auto_inactive only as documented: prior, non-transient, non-production, successful', async () => {
     const deploy = async (environment: string, transient: boolean): Promise<number> => {
-      const response = await call('POST', '/repos/octo/blog/deployments', { ref: 'main', environment, required_contexts: [], transient_environment: transient, production_environment: false })
+      const response = await call('POST', '/repos/octo/blog/deployments', {
+        ref: 'main',
+        environment,
+        required_contexts: [],
+        transient_environment: transient,
+        production_environment: false,
+      })
       const { id } = (await response.json()) as { id: number }
       await call('POST', `/repos/octo/blog/deployments/${id}/statuses`, { state: 'success' })
       return id

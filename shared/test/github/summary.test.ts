@@ -33,7 +33,10 @@ const deployed: DeploySummary = {
   outcome: 'deployed',
   target: { kind: 'app', name: 'blog' },
   url: 'https://blog.example.com',
-  commit: { sha: '2222222222222222222222222222222222222222', url: 'https://github.com/octo/blog/commit/2222222222222222222222222222222222222222' },
+  commit: {
+    sha: '2222222222222222222222222222222222222222',
+    url: 'https://github.com/octo/blog/commit/2222222222222222222222222222222222222222',
+  },
   environment: 'production',
   facts: [['Server', 'dokku.example.com']],
   created: ['app blog', 'PostgreSQL service blog-db'],
@@ -54,30 +57,62 @@ describe('renderSummary', () => {
     expect(markdown.split('\n')[0]).toBe('## Deployed blog to [https://blog.example.com](https://blog.example.com/)')
     expect(markdown).toContain('| App | `blog` |')
     expect(markdown).toContain('| URL | [https://blog.example.com](https://blog.example.com/) |')
-    expect(markdown).toContain('| Commit | [`2222222`](https://github.com/octo/blog/commit/2222222222222222222222222222222222222222) |')
+    expect(markdown).toContain(
+      '| Commit | [`2222222`](https://github.com/octo/blog/commit/2222222222222222222222222222222222222222) |',
+    )
     expect(markdown).toContain('| Environment | production |')
-    expect(markdown).toContain('**Created by this run**\n\n- app blog\n- PostgreSQL service blog-db\n\n**Already present**\n\n- domain blog.example.com')
-    expect(markdown).toContain('| Detect project | 420 ms |\n| git push | 1 min 35 s |\n| Migrate | 12.3 s |\n| **Total** | **1 min 48 s** |')
+    expect(markdown).toContain(
+      '**Created by this run**\n\n- app blog\n- PostgreSQL service blog-db\n\n**Already present**\n\n- domain blog.example.com',
+    )
+    expect(markdown).toContain(
+      '| Detect project | 420 ms |\n| git push | 1 min 35 s |\n| Migrate | 12.3 s |\n| **Total** | **1 min 48 s** |',
+    )
     expect(markdown).toContain('### Warnings\n\n- DEBUG is True in settings.py; the overlay sets it to False')
-    expect(markdown).toContain("<details><summary>Plan</summary>\n\n```text\naction-dokku plan\n")
+    expect(markdown).toContain('<details><summary>Plan</summary>\n\n```text\naction-dokku plan\n')
     expect(markdown).toContain('dokku apps:create blog')
     expect(markdown.indexOf('## Deployed')).toBeLessThan(markdown.indexOf('### Resources'))
     expect(markdown.indexOf('### Time')).toBeLessThan(markdown.indexOf('<details>'))
   })
 
   it('words each outcome without emoji', () => {
-    expect(renderSummary({ ...deployed, outcome: 'planned' }).split('\n')[0]).toBe('## Dry run: would deploy blog to [https://blog.example.com](https://blog.example.com/) (nothing was changed)')
-    expect(renderSummary({ ...deployed, outcome: 'skipped', url: undefined, reason: 'pull request #31 comes from a fork' }).split('\n')[0]).toBe('## Did not deploy blog: pull request #31 comes from a fork')
-    expect(renderSummary({ ...deployed, outcome: 'failed', url: undefined, reason: 'git push was rejected' }).split('\n')[0]).toBe('## Deploying blog failed: git push was rejected')
-    expect(renderSummary({ ...deployed, url: undefined, destination: 'Dokku server dokku.example.com' }).split('\n')[0]).toBe('## Deployed blog to Dokku server dokku.example.com')
-    expect(renderSummary({ ...deployed, outcome: 'removed', url: undefined, reason: 'the pull request closed; its review app and database are gone' }).split('\n')[0]).toBe(
-      '## Removed blog: the pull request closed; its review app and database are gone',
+    expect(renderSummary({ ...deployed, outcome: 'planned' }).split('\n')[0]).toBe(
+      '## Dry run: would deploy blog to [https://blog.example.com](https://blog.example.com/) (nothing was changed)',
     )
+    expect(
+      renderSummary({ ...deployed, outcome: 'skipped', url: undefined, reason: 'pull request #31 comes from a fork' }).split(
+        '\n',
+      )[0],
+    ).toBe('## Did not deploy blog: pull request #31 comes from a fork')
+    expect(
+      renderSummary({ ...deployed, outcome: 'failed', url: undefined, reason: 'git push was rejected' }).split('\n')[0],
+    ).toBe('## Deploying blog failed: git push was rejected')
+    expect(renderSummary({ ...deployed, url: undefined, destination: 'Dokku server dokku.example.com' }).split('\n')[0]).toBe(
+      '## Deployed blog to Dokku server dokku.example.com',
+    )
+    expect(
+      renderSummary({
+        ...deployed,
+        outcome: 'removed',
+        url: undefined,
+        reason: 'the pull request closed; its review app and database are gone',
+      }).split('\n')[0],
+    ).toBe('## Removed blog: the pull request closed; its review app and database are gone')
     // Removing a preview: the dry run and a failure say so, instead of "deploy".
-    const removing = { ...deployed, operation: 'remove' as const, url: undefined, target: { kind: 'app' as const, name: 'blog-pr-7' } }
-    expect(renderSummary({ ...removing, outcome: 'planned', reason: 'pull request #7 closed' }).split('\n')[0]).toBe('## Dry run: would remove blog-pr-7: pull request #7 closed (nothing was changed)')
-    expect(renderSummary({ ...removing, outcome: 'failed', reason: 'the server is unreachable' }).split('\n')[0]).toBe('## Removing blog-pr-7 failed: the server is unreachable')
-    expect(renderSummary({ ...removing, outcome: 'skipped', reason: 'no secrets in a fork' }).split('\n')[0]).toBe('## Did not remove blog-pr-7: no secrets in a fork')
+    const removing = {
+      ...deployed,
+      operation: 'remove' as const,
+      url: undefined,
+      target: { kind: 'app' as const, name: 'blog-pr-7' },
+    }
+    expect(renderSummary({ ...removing, outcome: 'planned', reason: 'pull request #7 closed' }).split('\n')[0]).toBe(
+      '## Dry run: would remove blog-pr-7: pull request #7 closed (nothing was changed)',
+    )
+    expect(renderSummary({ ...removing, outcome: 'failed', reason: 'the server is unreachable' }).split('\n')[0]).toBe(
+      '## Removing blog-pr-7 failed: the server is unreachable',
+    )
+    expect(renderSummary({ ...removing, outcome: 'skipped', reason: 'no secrets in a fork' }).split('\n')[0]).toBe(
+      '## Did not remove blog-pr-7: no secrets in a fork',
+    )
     for (const outcome of ['deployed', 'planned', 'skipped', 'failed', 'removed'] as const) {
       expect(renderSummary({ ...deployed, outcome })).not.toMatch(/\p{Extended_Pictographic}/u)
     }
@@ -130,14 +165,18 @@ describe('writeSummary (real @actions/core, temp GITHUB_STEP_SUMMARY)', () => {
     const { secrets } = quietSecrets()
     secrets.add('dokku_ssh_key_line_abcdef')
     const leaking = { ...deployed, warnings: ['ssh said: dokku_ssh_key_line_abcdef'] }
-    await expect(writeSummary(leaking, secrets)).rejects.toThrow('Refusing to write the job summary: it contains the value of a secret.')
+    await expect(writeSummary(leaking, secrets)).rejects.toThrow(
+      'Refusing to write the job summary: it contains the value of a secret.',
+    )
     expect(readFileSync(summaryFile, 'utf8')).toBe('')
   })
 
   it('catches a secret even after Markdown escaping changed it', async () => {
     const { secrets } = quietSecrets()
     secrets.add('pass_word*123')
-    await expect(writeSummary({ ...deployed, facts: [['db', 'pass_word*123']] }, secrets)).rejects.toThrow(/Refusing to write the job summary/)
+    await expect(writeSummary({ ...deployed, facts: [['db', 'pass_word*123']] }, secrets)).rejects.toThrow(
+      /Refusing to write the job summary/,
+    )
   })
 
   it('skips quietly when the runner has no step summary file (a local run)', async () => {

@@ -4,7 +4,12 @@ import { splitShellWords, UnbalancedQuoteError } from '../../src/runtime/shell-w
 describe('splitShellWords', () => {
   it('groups quoted words and honours backslashes, like a shell', () => {
     expect(splitShellWords(`loaddata "my fixture.json" 'x y' a\\ b`)).toEqual(['loaddata', 'my fixture.json', 'x y', 'a b'])
-    expect(splitShellWords(`--labels "team=web,tier=front" --x="" --y=''`)).toEqual(['--labels', 'team=web,tier=front', '--x=', '--y='])
+    expect(splitShellWords(`--labels "team=web,tier=front" --x="" --y=''`)).toEqual([
+      '--labels',
+      'team=web,tier=front',
+      '--x=',
+      '--y=',
+    ])
     expect(splitShellWords(`"say \\"hi\\" \\n" 'it\\'`)).toEqual(['say "hi" \\n', 'it\\'])
     expect(splitShellWords('  \t createcachetable  ')).toEqual(['createcachetable'])
     expect(splitShellWords('')).toEqual([])

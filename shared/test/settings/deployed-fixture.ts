@@ -23,7 +23,16 @@ export interface DeployedFixture {
 }
 
 /** Fixtures with a manage.py that runs (not syntax-error, not not-django). */
-export const RUNNABLE_FIXTURES = ['flat', 'split-settings', 'nested-src', 'poetry', 'pipfile', 'uv', 'with-dockerfile', 'example-site'] as const satisfies readonly FixtureName[]
+export const RUNNABLE_FIXTURES = [
+  'flat',
+  'split-settings',
+  'nested-src',
+  'poetry',
+  'pipfile',
+  'uv',
+  'with-dockerfile',
+  'example-site',
+] as const satisfies readonly FixtureName[]
 
 /** Text each fixture's home page contains (read from its templates), to know `/` is the real page. */
 export const HOME_TEXT: Record<(typeof RUNNABLE_FIXTURES)[number], string> = {

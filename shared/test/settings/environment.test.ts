@@ -43,7 +43,13 @@ describe('overlayEnvironment', () => {
   })
 
   it('builds an HTTP-only Dokku environment with a subdomain wildcard and media volume', () => {
-    const env = overlayEnvironment({ settingsModule: 's_deploy', hosts: ['.apps.test', 'blog.apps.test'], https: false, mediaRoot: '/app/media', extraOrigins: ['admin.test'] })
+    const env = overlayEnvironment({
+      settingsModule: 's_deploy',
+      hosts: ['.apps.test', 'blog.apps.test'],
+      https: false,
+      mediaRoot: '/app/media',
+      extraOrigins: ['admin.test'],
+    })
     expect(env).toMatchObject({
       ALLOWED_HOSTS: '.apps.test,blog.apps.test',
       CSRF_TRUSTED_ORIGINS: 'http://*.apps.test,http://blog.apps.test,http://admin.test',
@@ -60,7 +66,9 @@ describe('overlayEnvironment', () => {
 
   it('rejects host names with schemes, commas or spaces', () => {
     expect(() => overlayEnvironment({ settingsModule: 'm', hosts: ['https://x.test'], https: true })).toThrowError(ActionError)
-    expect(() => overlayEnvironment({ settingsModule: 'm', hosts: ['a.test,b.test'], https: true })).toThrowError(/not a host name/)
+    expect(() => overlayEnvironment({ settingsModule: 'm', hosts: ['a.test,b.test'], https: true })).toThrowError(
+      /not a host name/,
+    )
   })
 
   it('only uses names the overlay reads (plus DJANGO_SETTINGS_MODULE)', () => {
@@ -82,17 +90,36 @@ describe('overlayEnvironment', () => {
   })
 
   it("also sets the project's own variables that its settings cannot import without", () => {
-    const env = overlayEnvironment({ settingsModule: 'm', hosts: ['a.test'], https: true, secretKey: 'k', databaseUrl: 'postgres://x/y', project: cookiecutter })
-    expect(env).toMatchObject({ DJANGO_SECRET_KEY: 'k', DJANGO_ALLOWED_HOSTS: 'a.test', DATABASE_URL: 'postgres://x/y', SECRET_KEY: 'k' })
+    const env = overlayEnvironment({
+      settingsModule: 'm',
+      hosts: ['a.test'],
+      https: true,
+      secretKey: 'k',
+      databaseUrl: 'postgres://x/y',
+      project: cookiecutter,
+    })
+    expect(env).toMatchObject({
+      DJANGO_SECRET_KEY: 'k',
+      DJANGO_ALLOWED_HOSTS: 'a.test',
+      DATABASE_URL: 'postgres://x/y',
+      SECRET_KEY: 'k',
+    })
     // DJANGO_DEBUG has a default, CSRF_ORIGINS is read conditionally: neither is needed
     expect(env).not.toHaveProperty('DJANGO_DEBUG')
     expect(env).not.toHaveProperty('CSRF_ORIGINS')
   })
 
   it('drives the overlay to the same settings it describes', () => {
-    const env = overlayEnvironment({ settingsModule: 'ignored', hosts: ['a.test', '.b.test'], https: true, secretKey: 'k'.repeat(60) })
+    const env = overlayEnvironment({
+      settingsModule: 'ignored',
+      hosts: ['a.test', '.b.test'],
+      https: true,
+      secretKey: 'k'.repeat(60),
+    })
     const { DJANGO_SETTINGS_MODULE: _module, ...rest } = env
-    const result = runOverlay(STARTPROJECT, ['ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS', 'SECURE_SSL_REDIRECT', 'SECRET_KEY'], { env: rest })
+    const result = runOverlay(STARTPROJECT, ['ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS', 'SECURE_SSL_REDIRECT', 'SECRET_KEY'], {
+      env: rest,
+    })
     expect(result).toEqual({
       ok: true,
       settings: {
@@ -107,7 +134,10 @@ describe('overlayEnvironment', () => {
 
 describe('buildEnvironment', () => {
   it('gives a throwaway key and the overlay module', () => {
-    expect(buildEnvironment(projectModel(), 'mysite.settings_deploy')).toEqual({ DJANGO_SETTINGS_MODULE: 'mysite.settings_deploy', SECRET_KEY: BUILD_SECRET_KEY })
+    expect(buildEnvironment(projectModel(), 'mysite.settings_deploy')).toEqual({
+      DJANGO_SETTINGS_MODULE: 'mysite.settings_deploy',
+      SECRET_KEY: BUILD_SECRET_KEY,
+    })
     expect(BUILD_SECRET_KEY.length).toBeGreaterThanOrEqual(50)
   })
 

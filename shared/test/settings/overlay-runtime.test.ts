@@ -19,11 +19,15 @@ const SECURITY = 'django.middleware.security.SecurityMiddleware'
 
 describe('with an empty environment', () => {
   it('turns DEBUG off and never produces [""]', () => {
-    const settings = withSettings('ALLOWED_HOSTS = ["", "local.test"]\nCSRF_TRUSTED_ORIGINS = [""]', ['DEBUG', 'ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS'], {
-      ALLOWED_HOSTS: '',
-      CSRF_TRUSTED_ORIGINS: ' , ',
-      DEBUG: '',
-    })
+    const settings = withSettings(
+      'ALLOWED_HOSTS = ["", "local.test"]\nCSRF_TRUSTED_ORIGINS = [""]',
+      ['DEBUG', 'ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS'],
+      {
+        ALLOWED_HOSTS: '',
+        CSRF_TRUSTED_ORIGINS: ' , ',
+        DEBUG: '',
+      },
+    )
     expect(settings).toEqual({ DEBUG: false, ALLOWED_HOSTS: ['local.test'], CSRF_TRUSTED_ORIGINS: [] })
   })
 
@@ -55,7 +59,9 @@ describe('secret key and debug', () => {
   })
 
   it('takes key fallbacks as a list', () => {
-    expect(withSettings('', ['SECRET_KEY_FALLBACKS'], { SECRET_KEY_FALLBACKS: 'old-one, older-one' }).SECRET_KEY_FALLBACKS).toEqual(['old-one', 'older-one'])
+    expect(
+      withSettings('', ['SECRET_KEY_FALLBACKS'], { SECRET_KEY_FALLBACKS: 'old-one, older-one' }).SECRET_KEY_FALLBACKS,
+    ).toEqual(['old-one', 'older-one'])
   })
 
   it('turns DEBUG on only when asked, and rejects a value that is not a boolean', () => {
@@ -97,7 +103,15 @@ describe('hosts and origins', () => {
 })
 
 describe('HTTPS', () => {
-  const names = ['SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD']
+  const names = [
+    'SECURE_SSL_REDIRECT',
+    'SESSION_COOKIE_SECURE',
+    'CSRF_COOKIE_SECURE',
+    'SECURE_HSTS_SECONDS',
+    'SECURE_PROXY_SSL_HEADER',
+    'SECURE_HSTS_INCLUDE_SUBDOMAINS',
+    'SECURE_HSTS_PRELOAD',
+  ]
 
   it('hardens everything behind the proxy when DJANGO_HTTPS is true', () => {
     expect(withSettings('', names, { DJANGO_HTTPS: 'true' })).toEqual({
@@ -162,7 +176,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
   })
 
   it('rejects an HSTS age that is not a number', () => {
-    expect(runOverlay(STARTPROJECT, names, { env: { SECURE_HSTS_SECONDS: '1y' } })).toMatchObject({ ok: false, error: 'ImproperlyConfigured' })
+    expect(runOverlay(STARTPROJECT, names, { env: { SECURE_HSTS_SECONDS: '1y' } })).toMatchObject({
+      ok: false,
+      error: 'ImproperlyConfigured',
+    })
   })
 })
 
@@ -180,13 +197,16 @@ describe('middleware', () => {
   })
 
   it('adds SecurityMiddleware when the project has none', () => {
-    const middleware = withSettings(`MIDDLEWARE = [m for m in MIDDLEWARE if "security" not in m]`, ['MIDDLEWARE']).MIDDLEWARE as string[]
+    const middleware = withSettings(`MIDDLEWARE = [m for m in MIDDLEWARE if "security" not in m]`, ['MIDDLEWARE'])
+      .MIDDLEWARE as string[]
     expect(middleware.slice(0, 2)).toEqual([SECURITY, WHITENOISE])
   })
 
   it('adds XFrameOptionsMiddleware only when X_FRAME_OPTIONS asks for it', () => {
     const without = 'MIDDLEWARE = [m for m in MIDDLEWARE if "clickjacking" not in m]'
-    expect(withSettings(without, ['MIDDLEWARE']).MIDDLEWARE).not.toContain('django.middleware.clickjacking.XFrameOptionsMiddleware')
+    expect(withSettings(without, ['MIDDLEWARE']).MIDDLEWARE).not.toContain(
+      'django.middleware.clickjacking.XFrameOptionsMiddleware',
+    )
     const settings = withSettings(without, ['MIDDLEWARE', 'X_FRAME_OPTIONS'], { X_FRAME_OPTIONS: 'sameorigin' })
     expect(settings.MIDDLEWARE).toContain('django.middleware.clickjacking.XFrameOptionsMiddleware')
     expect(settings.X_FRAME_OPTIONS).toBe('SAMEORIGIN')
@@ -201,7 +221,8 @@ describe('middleware', () => {
 })
 
 describe('static file storage', () => {
-  const storage = (extra: string, env: Record<string, string> = {}) => withSettings(extra, ['STORAGES', 'STATICFILES_STORAGE', 'MIDDLEWARE'], env)
+  const storage = (extra: string, env: Record<string, string> = {}) =>
+    withSettings(extra, ['STORAGES', 'STATICFILES_STORAGE', 'MIDDLEWARE'], env)
 
   it('configures STORAGES with a default entry when the project sets neither name', () => {
     expect(storage('').STORAGES).toEqual({
@@ -245,7 +266,9 @@ STORAGES = {
   })
 
   it("keeps a project's own local backend but still serves it with WhiteNoise", () => {
-    const settings = storage('STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": {"BACKEND": "mysite.storage.Custom"}}')
+    const settings = storage(
+      'STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": {"BACKEND": "mysite.storage.Custom"}}',
+    )
     expect(settings.STORAGES).toMatchObject({ staticfiles: { BACKEND: 'mysite.storage.Custom' } })
     expect(settings.MIDDLEWARE).toContain(WHITENOISE)
   })
@@ -266,7 +289,12 @@ describe('static and media paths', () => {
   })
 
   it('drops STATICFILES_DIRS entries that are not in the artifact', () => {
-    const settings = withSettings('STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "vendor"), BASE_DIR / "frontend" / "dist"]', ['STATICFILES_DIRS'], {}, { files: { 'static/app.css': 'body{}', 'vendor/x.js': '' } })
+    const settings = withSettings(
+      'STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "vendor"), BASE_DIR / "frontend" / "dist"]',
+      ['STATICFILES_DIRS'],
+      {},
+      { files: { 'static/app.css': 'body{}', 'vendor/x.js': '' } },
+    )
     const directories = settings.STATICFILES_DIRS as unknown[]
     expect(directories).toHaveLength(2)
     expect(String(directories[0])).toMatch(/\/static$/)
@@ -293,16 +321,38 @@ describe('DATABASE_URL', () => {
   })
 
   it("parses Dokku's postgres:// URL and the Cloud SQL socket forms", () => {
-    expect(database('postgres://postgres:secret@dokku-postgres-blog:5432/blog')).toMatchObject({ HOST: 'dokku-postgres-blog', PORT: 5432, NAME: 'blog' })
-    expect(database('postgres://app:pw@//cloudsql/proj:europe-west1:db/blog')).toMatchObject({ HOST: '/cloudsql/proj:europe-west1:db', NAME: 'blog', PORT: '' })
-    expect(database('postgres://app:pw@%2Fcloudsql%2Fproj%3Aeurope-west1%3Adb/blog')).toMatchObject({ HOST: '/cloudsql/proj:europe-west1:db', NAME: 'blog' })
-    expect(database('postgresql:///blog?host=/var/run/postgresql')).toMatchObject({ HOST: '/var/run/postgresql', NAME: 'blog', USER: '' })
+    expect(database('postgres://postgres:secret@dokku-postgres-blog:5432/blog')).toMatchObject({
+      HOST: 'dokku-postgres-blog',
+      PORT: 5432,
+      NAME: 'blog',
+    })
+    expect(database('postgres://app:pw@//cloudsql/proj:europe-west1:db/blog')).toMatchObject({
+      HOST: '/cloudsql/proj:europe-west1:db',
+      NAME: 'blog',
+      PORT: '',
+    })
+    expect(database('postgres://app:pw@%2Fcloudsql%2Fproj%3Aeurope-west1%3Adb/blog')).toMatchObject({
+      HOST: '/cloudsql/proj:europe-west1:db',
+      NAME: 'blog',
+    })
+    expect(database('postgresql:///blog?host=/var/run/postgresql')).toMatchObject({
+      HOST: '/var/run/postgresql',
+      NAME: 'blog',
+      USER: '',
+    })
     expect(database('postgres://u:p@[::1]:5433/blog')).toMatchObject({ HOST: '::1', PORT: 5433 })
   })
 
   it('parses MySQL and SQLite', () => {
-    expect(database('mysql://root:pw@mysql:3306/shop?charset=utf8mb4')).toMatchObject({ ENGINE: 'django.db.backends.mysql', HOST: 'mysql', OPTIONS: { charset: 'utf8mb4' } })
-    expect(database('sqlite:////var/data/db.sqlite3')).toMatchObject({ ENGINE: 'django.db.backends.sqlite3', NAME: '/var/data/db.sqlite3' })
+    expect(database('mysql://root:pw@mysql:3306/shop?charset=utf8mb4')).toMatchObject({
+      ENGINE: 'django.db.backends.mysql',
+      HOST: 'mysql',
+      OPTIONS: { charset: 'utf8mb4' },
+    })
+    expect(database('sqlite:////var/data/db.sqlite3')).toMatchObject({
+      ENGINE: 'django.db.backends.sqlite3',
+      NAME: '/var/data/db.sqlite3',
+    })
     expect(database('sqlite:///db.sqlite3').NAME).toMatch(/overlay-unit-[^/]+\/db\.sqlite3$/)
     expect(database('sqlite://:memory:').NAME).toBe(':memory:')
     expect(database('sqlite://').NAME).toBe(':memory:')
@@ -323,7 +373,10 @@ describe('DATABASE_URL', () => {
     const extra = 'DATABASES["default"]["CONN_MAX_AGE"] = 300'
     expect(database('postgres://u:p@h/db', extra)).toMatchObject({ CONN_MAX_AGE: 300 })
     expect(database('postgres://u:p@h/db', extra).CONN_HEALTH_CHECKS).toBeUndefined()
-    expect(database('postgres://u:p@h/db', extra, { DJANGO_DATABASE_CONN_MAX_AGE: '5' })).toMatchObject({ CONN_MAX_AGE: 5, CONN_HEALTH_CHECKS: true })
+    expect(database('postgres://u:p@h/db', extra, { DJANGO_DATABASE_CONN_MAX_AGE: '5' })).toMatchObject({
+      CONN_MAX_AGE: 5,
+      CONN_HEALTH_CHECKS: true,
+    })
   })
 
   it('rejects an unknown scheme without echoing the URL', () => {
@@ -337,7 +390,11 @@ describe('DATABASE_URL', () => {
 
 describe('the project module', () => {
   it('copies every upper-case setting even when __all__ leaves names out', () => {
-    const settings = withSettings('__all__ = ["SECRET_KEY"]\nEXTRA_SETTING = "kept"', ['EXTRA_SETTING', 'INSTALLED_APPS', 'ROOT_URLCONF'])
+    const settings = withSettings('__all__ = ["SECRET_KEY"]\nEXTRA_SETTING = "kept"', [
+      'EXTRA_SETTING',
+      'INSTALLED_APPS',
+      'ROOT_URLCONF',
+    ])
     expect(settings.EXTRA_SETTING).toBe('kept')
     expect(settings.ROOT_URLCONF).toBe('mysite.urls')
   })
@@ -354,7 +411,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"])
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:////tmp/env.sqlite3")}
 `
-    const settings = withSettings(environ, ['SECRET_KEY', 'ALLOWED_HOSTS', 'DATABASES'], { DJANGO_SECRET_KEY: 'cookiecutter-style-secret' })
+    const settings = withSettings(environ, ['SECRET_KEY', 'ALLOWED_HOSTS', 'DATABASES'], {
+      DJANGO_SECRET_KEY: 'cookiecutter-style-secret',
+    })
     expect(settings.SECRET_KEY).toBe('cookiecutter-style-secret')
     expect(settings.ALLOWED_HOSTS).toEqual(['localhost'])
     expect((settings.DATABASES as Record<string, Record<string, unknown>>).default?.NAME).toBe('/tmp/env.sqlite3')

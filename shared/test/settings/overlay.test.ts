@@ -18,8 +18,14 @@ describe('where the overlay goes', () => {
   })
 
   it('sits beside a settings package, not inside it', () => {
-    const model = projectModel({ settings: { module: 'mysite.settings', files: ['mysite/settings/base.py', 'mysite/settings/__init__.py'] } })
-    expect(overlayLocation(model)).toEqual({ module: 'mysite.settings_deploy', baseModule: 'mysite.settings', repoPath: 'mysite/settings_deploy.py' })
+    const model = projectModel({
+      settings: { module: 'mysite.settings', files: ['mysite/settings/base.py', 'mysite/settings/__init__.py'] },
+    })
+    expect(overlayLocation(model)).toEqual({
+      module: 'mysite.settings_deploy',
+      baseModule: 'mysite.settings',
+      repoPath: 'mysite/settings_deploy.py',
+    })
   })
 
   it('sits beside the chosen module of a split settings package', () => {
@@ -40,7 +46,11 @@ describe('where the overlay goes', () => {
   })
 
   it('places paths relative to the deployed directory (nested layouts)', () => {
-    const model = projectModel({ appDir: 'src', managePy: 'src/manage.py', settings: { module: 'config.settings', files: ['src/config/settings.py'] } })
+    const model = projectModel({
+      appDir: 'src',
+      managePy: 'src/manage.py',
+      settings: { module: 'config.settings', files: ['src/config/settings.py'] },
+    })
     const fromRoot = generateOverlay(model, noFiles)
     expect(fromRoot.file.path).toBe('src/config/settings_deploy.py')
     expect(fromRoot.repoPath).toBe('src/config/settings_deploy.py')
@@ -51,7 +61,12 @@ describe('where the overlay goes', () => {
   })
 
   it('defaults the deployed directory to the search root and refuses files outside it', () => {
-    const model = projectModel({ searchRoot: 'backend', appDir: 'backend', managePy: 'backend/manage.py', settings: { files: ['backend/mysite/settings.py'] } })
+    const model = projectModel({
+      searchRoot: 'backend',
+      appDir: 'backend',
+      managePy: 'backend/manage.py',
+      settings: { files: ['backend/mysite/settings.py'] },
+    })
     expect(generateOverlay(model, noFiles).file.path).toBe('mysite/settings_deploy.py')
     expect(() => generateOverlay(model, { ...noFiles, deployRoot: 'frontend' })).toThrowError(ActionError)
   })
@@ -108,7 +123,9 @@ describe('content', () => {
       const spellings = [variable.name, ...variable.aliases].map((name) => JSON.stringify(name)).join(', ')
       expect(content).toContain(`    "${variable.name}": (${spellings},),`)
       // every variable is used by the body
-      expect(content).toMatch(new RegExp(`(read|text|flag|integer|items)\\("${variable.name}"\\)|for name in \\([^)]*"${variable.name}"`))
+      expect(content).toMatch(
+        new RegExp(`(read|text|flag|integer|items)\\("${variable.name}"\\)|for name in \\([^)]*"${variable.name}"`),
+      )
     }
     const used = [...content.matchAll(/\b(?:read|text|flag|integer|items)\("([A-Z_]+)"\)/g)].map((match) => match[1])
     const declared = new Set<string>(OVERLAY_VARIABLES.map((variable) => variable.name))

@@ -4,7 +4,10 @@ import type { ProjectModel } from '../../src/detect/model.js'
  * A hand-built ProjectModel for unit tests of the generators: a flat `startproject mysite .`
  * layout with requirements.txt, overridable piece by piece.
  */
-export type ModelOverrides = Omit<Partial<ProjectModel>, 'settings' | 'dependencies' | 'features' | 'summary' | 'existing' | 'python'> & {
+export type ModelOverrides = Omit<
+  Partial<ProjectModel>,
+  'settings' | 'dependencies' | 'features' | 'summary' | 'existing' | 'python'
+> & {
   settings?: Partial<ProjectModel['settings']>
   dependencies?: Partial<ProjectModel['dependencies']>
   features?: Partial<ProjectModel['features']>

@@ -53,7 +53,9 @@ async function serve(dir: string): Promise<void> {
   delete process.env.TEST_POSTGRES
   const provided: Partial<Provided> = {}
   const { default: setup } = await import('../../support/global-setup.js')
-  const teardown = await setup({ provide: (key: string, value: unknown) => void ((provided as Record<string, unknown>)[key] = value) } as never)
+  const teardown = await setup({
+    provide: (key: string, value: unknown) => void ((provided as Record<string, unknown>)[key] = value),
+  } as never)
   globalThis.__djangoDeployProvided = provided as Provided
 
   const { startDokkuStandin } = await import('../../standins/dokku/standin.js')
@@ -81,7 +83,9 @@ async function serve(dir: string): Promise<void> {
     const keyFile = path.join(dir, 'deploy_key')
     rmSync(keyFile, { force: true })
     rmSync(`${keyFile}.pub`, { force: true })
-    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ci-deploy-key', '-f', keyFile], { encoding: 'utf8' })
+    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ci-deploy-key', '-f', keyFile], {
+      encoding: 'utf8',
+    })
     if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`)
     await dokku.authorize(readFileSync(`${keyFile}.pub`, 'utf8'), 'github-actions-ci')
 
@@ -104,7 +108,14 @@ async function serve(dir: string): Promise<void> {
         privateKey: readFileSync(keyFile, 'utf8'),
       },
       netlify: { apiUrl: netlify.url, token: NETLIFY_TOKEN, siteName: NETLIFY_SITE },
-      gcloud: { path: gcloud.binDir, state: gcloud.stateDir, config: gcloud.configDir, project: gcloud.project, region: GCLOUD_REGION, credentialsJson: gcloud.serviceAccountKey() },
+      gcloud: {
+        path: gcloud.binDir,
+        state: gcloud.stateDir,
+        config: gcloud.configDir,
+        project: gcloud.project,
+        region: GCLOUD_REGION,
+        credentialsJson: gcloud.serviceAccountKey(),
+      },
     }
     writeFileSync(path.join(dir, 'standins.json'), JSON.stringify(info, null, 2), { mode: 0o600 })
     console.log(`stand-ins: ready (Dokku ${dokku.user}@${dokku.host}:${dokku.port}, Netlify ${netlify.url})`)
@@ -147,7 +158,10 @@ async function start(dir: string, githubOutput: string | undefined): Promise<voi
   rmSync(ready, { force: true })
   const logFile = path.join(dir, 'standins.log')
   const log = openSync(logFile, 'w')
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', '--dir', dir], { detached: true, stdio: ['ignore', log, log] })
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', '--dir', dir], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  })
   writeFileSync(path.join(dir, 'serve.pid'), String(child.pid))
   let exited: number | null | undefined
   child.once('exit', (code) => (exited = code))
@@ -155,14 +169,20 @@ async function start(dir: string, githubOutput: string | undefined): Promise<voi
   while (!existsSync(ready)) {
     if (exited !== undefined || Date.now() > deadline) {
       process.stderr.write(readFileSync(logFile, 'utf8'))
-      throw new Error(exited !== undefined ? `the stand-ins exited (code ${exited}) before they were ready; their log is above` : 'the stand-ins were not ready within 3 minutes; their log is above')
+      throw new Error(
+        exited !== undefined
+          ? `the stand-ins exited (code ${exited}) before they were ready; their log is above`
+          : 'the stand-ins were not ready within 3 minutes; their log is above',
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   child.unref()
   const info = JSON.parse(readFileSync(ready, 'utf8')) as StandinsInfo
   if (githubOutput) appendFileSync(githubOutput, outputRecords(info))
-  console.log(`stand-ins running (pid ${info.pid}): Dokku ${info.dokku.user}@${info.dokku.host}:${info.dokku.port} (${info.dokku.fingerprint}), Netlify API ${info.netlify.apiUrl}, gcloud ${info.gcloud.path} (project ${info.gcloud.project})`)
+  console.log(
+    `stand-ins running (pid ${info.pid}): Dokku ${info.dokku.user}@${info.dokku.host}:${info.dokku.port} (${info.dokku.fingerprint}), Netlify API ${info.netlify.apiUrl}, gcloud ${info.gcloud.path} (project ${info.gcloud.project})`,
+  )
 }
 
 async function stop(dir: string): Promise<void> {
@@ -202,7 +222,9 @@ if (import.meta.main) {
   else if (command === 'start') await start(dir, argument(rest, '--github-output'))
   else if (command === 'stop') await stop(dir)
   else {
-    console.error('usage: node --import ./test/repo/ci/hooks.mjs test/repo/ci/standins.ts start|stop --dir DIR [--github-output FILE]')
+    console.error(
+      'usage: node --import ./test/repo/ci/hooks.mjs test/repo/ci/standins.ts start|stop --dir DIR [--github-output FILE]',
+    )
     process.exit(2)
   }
 }

@@ -44,7 +44,8 @@ export function checkWorkflow(text: string, actions: ReadonlyMap<string, ActionS
   const usages: Usage[] = []
   const jobs = isMapping(workflow.jobs) ? workflow.jobs : {}
   const jobOutputs = new Map<string, Set<string>>()
-  for (const [name, job] of Object.entries(jobs)) jobOutputs.set(name, new Set(isMapping(job) && isMapping(job.outputs) ? Object.keys(job.outputs) : []))
+  for (const [name, job] of Object.entries(jobs))
+    jobOutputs.set(name, new Set(isMapping(job) && isMapping(job.outputs) ? Object.keys(job.outputs) : []))
 
   for (const [jobName, job] of Object.entries(jobs)) {
     if (!isMapping(job)) continue
@@ -65,23 +66,32 @@ export function checkWorkflow(text: string, actions: ReadonlyMap<string, ActionS
       const given = isMapping(step.with) ? Object.keys(step.with) : []
       usages.push({ job: jobName, stepId: id, action, with: given })
       const known = new Set(spec.inputs.map((input) => input.name))
-      for (const key of given) if (!known.has(key)) problems.push({ job: jobName, message: `${action} has no input '${key}' (step ${id ?? uses})` })
+      for (const key of given)
+        if (!known.has(key)) problems.push({ job: jobName, message: `${action} has no input '${key}' (step ${id ?? uses})` })
       for (const input of spec.inputs) {
-        if (input.required && input.default === undefined && !given.includes(input.name)) problems.push({ job: jobName, message: `${action} needs input '${input.name}' (step ${id ?? uses})` })
+        if (input.required && input.default === undefined && !given.includes(input.name))
+          problems.push({ job: jobName, message: `${action} needs input '${input.name}' (step ${id ?? uses})` })
       }
     }
     for (const text of strings(job)) {
       for (const match of text.matchAll(STEP_OUTPUT)) {
         const [, id = '', dotted, bracketed] = match
         const name = dotted ?? bracketed ?? ''
-        if (!offered.has(id)) problems.push({ job: jobName, message: `reads steps.${id}.outputs.${name}, but job ${jobName} has no step with id '${id}'` })
-        else if (offered.get(id) && !offered.get(id)?.has(name)) problems.push({ job: jobName, message: `reads steps.${id}.outputs.${name}, which that action does not output` })
+        if (!offered.has(id))
+          problems.push({
+            job: jobName,
+            message: `reads steps.${id}.outputs.${name}, but job ${jobName} has no step with id '${id}'`,
+          })
+        else if (offered.get(id) && !offered.get(id)?.has(name))
+          problems.push({ job: jobName, message: `reads steps.${id}.outputs.${name}, which that action does not output` })
       }
       for (const match of text.matchAll(NEEDS_OUTPUT)) {
         const [, needed = '', dotted, bracketed] = match
         const name = dotted ?? bracketed ?? ''
-        if (!jobOutputs.has(needed)) problems.push({ job: jobName, message: `reads needs.${needed}.outputs.${name}, but there is no job '${needed}'` })
-        else if (!jobOutputs.get(needed)?.has(name)) problems.push({ job: jobName, message: `reads needs.${needed}.outputs.${name}, which job ${needed} does not declare` })
+        if (!jobOutputs.has(needed))
+          problems.push({ job: jobName, message: `reads needs.${needed}.outputs.${name}, but there is no job '${needed}'` })
+        else if (!jobOutputs.get(needed)?.has(name))
+          problems.push({ job: jobName, message: `reads needs.${needed}.outputs.${name}, which job ${needed} does not declare` })
       }
     }
   }

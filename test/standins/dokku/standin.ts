@@ -6,7 +6,15 @@ import { connect } from 'node:net'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, makeTempDir, mustSucceed, postgres, run, type CleanupRegistrar, type PostgresInfo } from '../../support/index.js'
+import {
+  freePort,
+  makeTempDir,
+  mustSucceed,
+  postgres,
+  run,
+  type CleanupRegistrar,
+  type PostgresInfo,
+} from '../../support/index.js'
 import { testRunDir } from '../../support/rundir.js'
 import type { App, Global, PostgresService } from './program/state.js'
 
@@ -78,7 +86,20 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 
 export async function startDokkuStandin(options: DokkuStandinOptions = {}): Promise<DokkuStandin> {
   const root = await makeTempDir('dokku-standin-', options.cleanup)
-  for (const dir of ['bin', 'home', 'lib/data/storage', 'lib/data/apps', 'state/apps', 'state/postgres', 'log', 'proxy', 'program', 'runtime/bin', 'ssh', 'releases']) {
+  for (const dir of [
+    'bin',
+    'home',
+    'lib/data/storage',
+    'lib/data/apps',
+    'state/apps',
+    'state/postgres',
+    'log',
+    'proxy',
+    'program',
+    'runtime/bin',
+    'ssh',
+    'releases',
+  ]) {
     mkdirSync(path.join(root, dir), { recursive: true })
   }
   writeFileSync(path.join(root, 'lib', 'STABLE_VERSION'), `${options.version ?? '0.38.27'}\n`)
@@ -106,7 +127,9 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
     const file = path.join(ssh, `ssh_host_${type}_key`)
     mustSucceed(await run('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', '', '-f', file]), 'ssh-keygen')
     keys[type] = readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')
-    fingerprints[type] = mustSucceed(await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`]), 'ssh-keygen -l').stdout.split(' ')[1] ?? ''
+    fingerprints[type] =
+      mustSucceed(await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`]), 'ssh-keygen -l').stdout.split(' ')[1] ??
+      ''
   }
   writeFileSync(path.join(ssh, 'authorized_keys'), '')
   chmodSync(path.join(ssh, 'authorized_keys'), 0o600)
@@ -136,7 +159,11 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
     root,
     async authorize(publicKey, name = 'default') {
       const key = publicKey.trim().split(/\s+/).slice(0, 2).join(' ')
-      const fingerprint = mustSucceed(await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: `${key}\n` }), 'ssh-keygen -l').stdout.split(' ')[1] ?? ''
+      const fingerprint =
+        mustSucceed(
+          await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: `${key}\n` }),
+          'ssh-keygen -l',
+        ).stdout.split(' ')[1] ?? ''
       const prefix = `command="FINGERPRINT=${fingerprint} NAME=\\"${name}\\" \`cat ${path.join(ssh, '.sshcommand')}\` $SSH_ORIGINAL_COMMAND",no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding`
       const file = path.join(ssh, 'authorized_keys')
       writeFileSync(file, `${readFileSync(file, 'utf8')}${prefix} ${key}\n`)
@@ -149,7 +176,13 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
         .filter(Boolean)
         .map((line) => {
           const [started = '0', ended = '0', code = '0', keyName = '', encoded = ''] = line.split(' ')
-          return { command: Buffer.from(encoded, 'base64').toString('utf8'), exitCode: Number(code), keyName, startedMs: Number(started) * 1000, endedMs: Number(ended) * 1000 }
+          return {
+            command: Buffer.from(encoded, 'base64').toString('utf8'),
+            exitCode: Number(code),
+            keyName,
+            startedMs: Number(started) * 1000,
+            endedMs: Number(ended) * 1000,
+          }
         })
     },
     sshdLog: () => readFile(path.join(root, 'log', 'sshd.log'), 'utf8'),
@@ -200,7 +233,9 @@ function installProgram(root: string): void {
     writeFileSync(path.join(root, 'program', file.replace(/\.ts$/, '.js')), code)
   }
   writeFileSync(path.join(root, 'program', 'package.json'), '{"type":"module"}\n')
-  const dispatcher = readFileSync(path.join(HERE, 'dokku.sh'), 'utf8').replaceAll('@STANDIN_ROOT@', root).replaceAll('@NODE@', process.execPath)
+  const dispatcher = readFileSync(path.join(HERE, 'dokku.sh'), 'utf8')
+    .replaceAll('@STANDIN_ROOT@', root)
+    .replaceAll('@NODE@', process.execPath)
   writeFileSync(path.join(root, 'bin', 'dokku'), dispatcher)
   chmodSync(path.join(root, 'bin', 'dokku'), 0o755)
 }
@@ -237,7 +272,9 @@ async function startSshd(root: string, user: string, ipv6: boolean): Promise<{ p
     ].join('\n')
     writeFileSync(path.join(ssh, 'sshd_config'), config)
     const logFile = path.join(root, 'log', 'sshd.log')
-    const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(ssh, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(ssh, 'sshd_config')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let log = ''
     sshd.stderr?.on('data', (chunk: Buffer) => {
       log += chunk.toString('utf8')

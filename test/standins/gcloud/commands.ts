@@ -1,7 +1,20 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { accountOf, checkProject, fail, notModelled, now, printResource, projectOf, property, readConfig, readCredentialFile, writeConfig, type Context } from './context.js'
+import {
+  accountOf,
+  checkProject,
+  fail,
+  notModelled,
+  now,
+  printResource,
+  projectOf,
+  property,
+  readConfig,
+  readCredentialFile,
+  writeConfig,
+  type Context,
+} from './context.js'
 import { flagSwitch, flagValue } from './parse.js'
 import { buildJson, buildLogUrl } from './resources.js'
 import { hexId, nextCounter, type Build } from './state.js'
@@ -9,9 +22,19 @@ import { uploadedFiles } from './upload.js'
 
 /** gcloud version [--format json] */
 export function version(ctx: Context): void {
-  const components = { 'Google Cloud SDK': ctx.state.sdkVersion, bq: '2.1.25', core: '2026.11.18', 'gcloud-crc32c': '1.0.0', gsutil: '5.35' }
+  const components = {
+    'Google Cloud SDK': ctx.state.sdkVersion,
+    bq: '2.1.25',
+    core: '2026.11.18',
+    'gcloud-crc32c': '1.0.0',
+    gsutil: '5.35',
+  }
   if (flagValue(ctx.parsed, '--format') === undefined) {
-    ctx.stdout.push(`${Object.entries(components).map(([name, value]) => `${name} ${value}`).join('\n')}\n`)
+    ctx.stdout.push(
+      `${Object.entries(components)
+        .map(([name, value]) => `${name} ${value}`)
+        .join('\n')}\n`,
+    )
     return
   }
   printResource(ctx, components)
@@ -20,7 +43,10 @@ export function version(ctx: Context): void {
 /** gcloud config get-value PROPERTY: the value on stdout, or "(unset)" on stderr. */
 export function configGetValue(ctx: Context): void {
   const name = ctx.parsed.positionals[0] as string
-  const value = name === 'account' || name === 'core/account' ? (property(ctx.env, 'core/account') ?? readConfig(ctx.env).account) : property(ctx.env, name)
+  const value =
+    name === 'account' || name === 'core/account'
+      ? (property(ctx.env, 'core/account') ?? readConfig(ctx.env).account)
+      : property(ctx.env, name)
   if (value === undefined) ctx.stderr.push('(unset)\n')
   else ctx.stdout.push(`${value}\n`)
 }
@@ -31,7 +57,11 @@ export function activateServiceAccount(ctx: Context): void {
   const { account, type } = readCredentialFile(ctx, keyFile)
   if (type !== 'service_account') throw fail(ctx, 'The .json key file is not in a valid format.')
   const given = ctx.parsed.positionals[0]
-  if (given && given !== account) throw fail(ctx, `The given account name does not match the account name in the key file.  This argument can be omitted when using .json keys.`)
+  if (given && given !== account)
+    throw fail(
+      ctx,
+      `The given account name does not match the account name in the key file.  This argument can be omitted when using .json keys.`,
+    )
   writeConfig(ctx.env, { ...readConfig(ctx.env), account })
   ctx.stderr.push(`Activated service account credentials for: [${account}]\n`)
 }
@@ -39,7 +69,9 @@ export function activateServiceAccount(ctx: Context): void {
 /** gcloud auth print-identity-token: a token for the active account (its content is opaque to callers). */
 export function printIdentityToken(ctx: Context): void {
   const account = accountOf(ctx)
-  ctx.stdout.push(`eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ email: account, aud: flagValue(ctx.parsed, '--audiences') ?? '32555940559.apps.googleusercontent.com' })).toString('base64url')}.c2lnbmF0dXJl\n`)
+  ctx.stdout.push(
+    `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ email: account, aud: flagValue(ctx.parsed, '--audiences') ?? '32555940559.apps.googleusercontent.com' })).toString('base64url')}.c2lnbmF0dXJl\n`,
+  )
 }
 
 /** gcloud projects describe ID */
@@ -53,10 +85,17 @@ export function projectsDescribe(ctx: Context): void {
       `[${account}] does not have permission to access projects instance [${id}] (or it may not exist): The caller does not have permission. This command is authenticated as ${account} which is the active account specified by the [core/account] property`,
     )
   }
-  printResource(ctx, { createTime: '2024-01-01T00:00:00.000Z', lifecycleState: 'ACTIVE', name: project.projectId, projectId: project.projectId, projectNumber: project.projectNumber })
+  printResource(ctx, {
+    createTime: '2024-01-01T00:00:00.000Z',
+    lifecycleState: 'ACTIVE',
+    name: project.projectId,
+    projectId: project.projectId,
+    projectNumber: project.projectNumber,
+  })
 }
 
-const AR_IMAGE = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9._-]+)\/([a-z0-9._/-]+)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/
+const AR_IMAGE =
+  /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9._-]+)\/([a-z0-9._/-]+)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/
 
 /** gcloud builds submit [SOURCE] --tag IMAGE [--suppress-logs] [--async] */
 export function buildsSubmit(ctx: Context): void {
@@ -66,7 +105,8 @@ export function buildsSubmit(ctx: Context): void {
   const source = ctx.parsed.positionals[0] ?? '.'
   const sourceDir = isAbsolute(source) ? source : resolve(ctx.cwd, source)
   if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) throw notModelled('a source that is not a directory')
-  if (!existsSync(resolve(sourceDir, 'Dockerfile'))) throw fail(ctx, 'Invalid value for [source]: Dockerfile required when specifying --tag')
+  if (!existsSync(resolve(sourceDir, 'Dockerfile')))
+    throw fail(ctx, 'Invalid value for [source]: Dockerfile required when specifying --tag')
   checkProject(ctx, project, 'cloudbuild.builds.create', `projects/${project}`)
 
   const uploaded = uploadedFiles(sourceDir)
@@ -77,7 +117,12 @@ export function buildsSubmit(ctx: Context): void {
   const image = AR_IMAGE.exec(tag)
   const time = now()
   const build: Build = { id, projectId: project, status: 'SUCCESS', tag, createTime: time, finishTime: time, uploaded, log: '' }
-  const steps = [`FETCHSOURCE`, `Fetching storage object: gs://${project}_cloudbuild/source/${id}.tgz`, 'BUILD', `Step 1/?: docker build --network cloudbuild --no-cache -t ${tag} .`]
+  const steps = [
+    `FETCHSOURCE`,
+    `Fetching storage object: gs://${project}_cloudbuild/source/${id}.tgz`,
+    'BUILD',
+    `Step 1/?: docker build --network cloudbuild --no-cache -t ${tag} .`,
+  ]
   const failure = ctx.state.scenario.buildFailure
   let detail: string | undefined
   if (!image) {
@@ -93,7 +138,9 @@ export function buildsSubmit(ctx: Context): void {
     build.failureDetail = detail
     steps.push('ERROR', `ERROR: ${detail}`)
   } else {
-    build.digest = `sha256:${createHash('sha256').update(`${id}\n${tag}\n${uploaded.join('\n')}`).digest('hex')}`
+    build.digest = `sha256:${createHash('sha256')
+      .update(`${id}\n${tag}\n${uploaded.join('\n')}`)
+      .digest('hex')}`
     const base = tag.replace(/[:@].*$/, '').replace(/:[^/]*$/, '')
     ctx.state.images[tag] = build.digest
     ctx.state.images[`${base}@${build.digest}`] = build.digest
@@ -113,7 +160,8 @@ export function buildsSubmit(ctx: Context): void {
     return
   }
   // Without --suppress-logs the build log streams to stdout, ahead of any --format output.
-  if (!flagSwitch(ctx.parsed, '--suppress-logs')) ctx.stdout.push(`-------- REMOTE BUILD OUTPUT --------\n${build.log}---------------------------------------\n`)
+  if (!flagSwitch(ctx.parsed, '--suppress-logs'))
+    ctx.stdout.push(`-------- REMOTE BUILD OUTPUT --------\n${build.log}---------------------------------------\n`)
   if (build.status !== 'SUCCESS') {
     ctx.stderr.push(`\nBUILD FAILURE: ${detail}\n`)
     throw fail(ctx, `build ${id} completed with status "${build.status}"`)
@@ -138,7 +186,9 @@ export function buildsDescribe(ctx: Context): void {
 /** gcloud builds log ID: the stored log on stdout. */
 export function buildsLog(ctx: Context): void {
   const build = findBuild(ctx)
-  ctx.stdout.push(`-------------------------------------------------------------------------------- REMOTE BUILD OUTPUT --------------------------------------------------------------------------------\n${build.log}`)
+  ctx.stdout.push(
+    `-------------------------------------------------------------------------------- REMOTE BUILD OUTPUT --------------------------------------------------------------------------------\n${build.log}`,
+  )
 }
 
 const IMAGE_NOT_FOUND = `Image not found.
@@ -155,20 +205,44 @@ export function imagesDescribe(ctx: Context): void {
   const digest = ctx.state.images[image && !image[5] && !image[6] ? `${reference}:latest` : reference]
   if (!image || !digest) throw fail(ctx, IMAGE_NOT_FOUND)
   const base = reference.replace(/@.*$/, '').replace(/:[^/]*$/, '')
-  printResource(ctx, { image_summary: { digest, fully_qualified_digest: `${base}@${digest}`, registry: `${image[1]}-docker.pkg.dev`, repository: image[3], slsa_build_level: 'unknown' } })
+  printResource(ctx, {
+    image_summary: {
+      digest,
+      fully_qualified_digest: `${base}@${digest}`,
+      registry: `${image[1]}-docker.pkg.dev`,
+      repository: image[3],
+      slsa_build_level: 'unknown',
+    },
+  })
 }
 
 function repositoryKey(ctx: Context): { key: string; name: string; location: string; project: string } {
   const project = projectOf(ctx)
   const location = flagValue(ctx.parsed, '--location') ?? property(ctx.env, 'artifacts/location')
-  if (!location) throw fail(ctx, 'Error parsing [repository].\nThe [repository] resource is not properly specified.\nFailed to find attribute [location]. The attribute can be set in the following ways: \n- provide the argument `--location` on the command line\n- set the property `artifacts/location`')
+  if (!location)
+    throw fail(
+      ctx,
+      'Error parsing [repository].\nThe [repository] resource is not properly specified.\nFailed to find attribute [location]. The attribute can be set in the following ways: \n- provide the argument `--location` on the command line\n- set the property `artifacts/location`',
+    )
   const name = ctx.parsed.positionals[0] as string
-  checkProject(ctx, project, 'artifactregistry.repositories.get', `projects/${project}/locations/${location}/repositories/${name}`)
+  checkProject(
+    ctx,
+    project,
+    'artifactregistry.repositories.get',
+    `projects/${project}/locations/${location}/repositories/${name}`,
+  )
   return { key: `${location}/${project}/${name}`, name, location, project }
 }
 
 function repositoryJson(repo: { name: string; location: string; project: string }): Record<string, unknown> {
-  return { name: `projects/${repo.project}/locations/${repo.location}/repositories/${repo.name}`, format: 'DOCKER', mode: 'STANDARD_REPOSITORY', createTime: '2024-01-01T00:00:00Z', updateTime: '2024-01-01T00:00:00Z', sizeBytes: '0' }
+  return {
+    name: `projects/${repo.project}/locations/${repo.location}/repositories/${repo.name}`,
+    format: 'DOCKER',
+    mode: 'STANDARD_REPOSITORY',
+    createTime: '2024-01-01T00:00:00Z',
+    updateTime: '2024-01-01T00:00:00Z',
+    sizeBytes: '0',
+  }
 }
 
 /** gcloud artifacts repositories describe REPO --location LOCATION */
@@ -181,9 +255,12 @@ export function repositoriesDescribe(ctx: Context): void {
 /** gcloud artifacts repositories create REPO --repository-format docker --location LOCATION */
 export function repositoriesCreate(ctx: Context): void {
   const repo = repositoryKey(ctx)
-  if (flagValue(ctx.parsed, '--repository-format')?.toLowerCase() !== 'docker') throw notModelled('repository formats other than docker')
+  if (flagValue(ctx.parsed, '--repository-format')?.toLowerCase() !== 'docker')
+    throw notModelled('repository formats other than docker')
   if (ctx.state.repositories.includes(repo.key)) throw fail(ctx, `ALREADY_EXISTS: the repository already exists`)
   ctx.state.repositories.push(repo.key)
-  ctx.stderr.push(`Create request issued for: [${repo.name}]\nWaiting for operation [projects/${repo.project}/locations/${repo.location}/operations/${hexId(repo.key, 8)}] to complete...done.\nCreated repository [${repo.name}].\n`)
+  ctx.stderr.push(
+    `Create request issued for: [${repo.name}]\nWaiting for operation [projects/${repo.project}/locations/${repo.location}/operations/${hexId(repo.key, 8)}] to complete...done.\nCreated repository [${repo.name}].\n`,
+  )
   printResource(ctx, repositoryJson(repo), { defaultOutput: 'none' })
 }

@@ -31,7 +31,10 @@ export function fail(ctx: Context, message: string, exitCode = 1): GcloudFailure
 export function printResource(ctx: Context, value: unknown, options: { defaultOutput?: 'none' } = {}): void {
   const format = flagValue(ctx.parsed, '--format')
   if (format === undefined && options.defaultOutput === 'none') return
-  if (format !== 'json') throw notModelled(`output format ${format === undefined ? '(the default)' : `'${format}'`} for gcloud ${ctx.parsed.name}; pass --format json`)
+  if (format !== 'json')
+    throw notModelled(
+      `output format ${format === undefined ? '(the default)' : `'${format}'`} for gcloud ${ctx.parsed.name}; pass --format json`,
+    )
   ctx.stdout.push(`${JSON.stringify(sortKeys(value), null, 2)}\n`)
 }
 
@@ -78,7 +81,10 @@ export function property(env: NodeJS.ProcessEnv, name: string): string | undefin
 export function projectOf(ctx: Context): string {
   const project = flagValue(ctx.parsed, '--project') ?? property(ctx.env, 'core/project')
   if (!project) {
-    throw fail(ctx, 'The [project] resource is not properly specified. Please specify the argument [--project] on the command line or set the property [core/project].')
+    throw fail(
+      ctx,
+      'The [project] resource is not properly specified. Please specify the argument [--project] on the command line or set the property [core/project].',
+    )
   }
   return project
 }
@@ -126,7 +132,10 @@ export function readCredentialFile(ctx: Context, path: string): { account: strin
     throw fail(ctx, `Could not read json file ${path}: Expecting value: line 1 column 1 (char 0)`)
   }
   if (json.type === 'external_account') {
-    const impersonation = typeof json.service_account_impersonation_url === 'string' ? /serviceAccounts\/([^:]+):/.exec(json.service_account_impersonation_url)?.[1] : undefined
+    const impersonation =
+      typeof json.service_account_impersonation_url === 'string'
+        ? /serviceAccounts\/([^:]+):/.exec(json.service_account_impersonation_url)?.[1]
+        : undefined
     return { account: impersonation ?? 'principal://iam.googleapis.com/workload-identity-pool', type: 'external_account' }
   }
   const valid =
@@ -152,7 +161,10 @@ export function accountOf(ctx: Context): string {
 export function checkProject(ctx: Context, project: string, permission: string, resource: string): void {
   const account = accountOf(ctx)
   if (!ctx.state.projects[project]) {
-    throw fail(ctx, `PERMISSION_DENIED: Permission '${permission}' denied on resource '${resource}' (or resource may not exist). This command is authenticated as ${account} which is the active account specified by the [core/account] property.`)
+    throw fail(
+      ctx,
+      `PERMISSION_DENIED: Permission '${permission}' denied on resource '${resource}' (or resource may not exist). This command is authenticated as ${account} which is the active account specified by the [core/account] property.`,
+    )
   }
 }
 
@@ -201,12 +213,29 @@ export function readEnvVarsFile(ctx: Context, path: string): Array<[string, stri
   for (const [key, value] of entries) {
     if (key === '') throw fail(ctx, 'argument --env-vars-file: Environment variable keys cannot be empty.', 2)
     if (key.startsWith('X_GOOGLE_')) {
-      throw fail(ctx, 'argument --env-vars-file: Environment variable keys that start with `X_GOOGLE_` are reserved for use by deployment tools and cannot be specified manually.', 2)
+      throw fail(
+        ctx,
+        'argument --env-vars-file: Environment variable keys that start with `X_GOOGLE_` are reserved for use by deployment tools and cannot be specified manually.',
+        2,
+      )
     }
     if (typeof value !== 'string') {
       const python = value === true ? 'True' : value === false ? 'False' : value === null ? 'None' : String(value)
-      const type = typeof value === 'boolean' ? 'bool' : typeof value === 'number' ? (Number.isInteger(value) ? 'int' : 'float') : value === null ? 'NoneType' : 'dict'
-      throw fail(ctx, `argument --env-vars-file: Environment variable values must be strings. Found ${python} (type <class '${type}'>)`, 2)
+      const type =
+        typeof value === 'boolean'
+          ? 'bool'
+          : typeof value === 'number'
+            ? Number.isInteger(value)
+              ? 'int'
+              : 'float'
+            : value === null
+              ? 'NoneType'
+              : 'dict'
+      throw fail(
+        ctx,
+        `argument --env-vars-file: Environment variable values must be strings. Found ${python} (type <class '${type}'>)`,
+        2,
+      )
     }
   }
   ctx.read.envVarsFile = Object.fromEntries(entries)
@@ -216,7 +245,10 @@ export function readEnvVarsFile(ctx: Context, path: string): Array<[string, stri
 export function checkReservedEnv(ctx: Context, env: Revision['env']): void {
   const reserved = env.filter((variable) => RESERVED_ENV.includes(variable.name)).map((variable) => variable.name)
   if (reserved.length) {
-    throw fail(ctx, `spec.template.spec.containers[0].env: The following reserved env names were provided: ${reserved.join(', ')}. These values are automatically set by the system.`)
+    throw fail(
+      ctx,
+      `spec.template.spec.containers[0].env: The following reserved env names were provided: ${reserved.join(', ')}. These values are automatically set by the system.`,
+    )
   }
 }
 
@@ -226,7 +258,8 @@ export function parseSecrets(ctx: Context, value: string): Revision['env'] {
     const remote = /^projects\/([0-9]{1,19})\/secrets\/([a-zA-Z0-9-_]{1,255})(?::(.+)|\/versions\/(.+))?$/.exec(reference)
     if (remote) return { name, secret: { name: remote[2] as string, key: remote[3] ?? remote[4] ?? 'latest' } }
     const parts = reference.split(':')
-    if (parts.length === 1) throw fail(ctx, `No secret version specified for ${name}. Use ${name}:latest to reference the latest version.`)
+    if (parts.length === 1)
+      throw fail(ctx, `No secret version specified for ${name}. Use ${name}:latest to reference the latest version.`)
     if (parts.length > 2) throw fail(ctx, `Invalid secret spec '${reference}'`)
     const [secret, version] = parts as [string, string]
     if (!/^[a-zA-Z0-9-_]{1,255}$/.test(secret)) throw fail(ctx, `'${secret}' is not a valid secret name.`)
@@ -237,7 +270,10 @@ export function parseSecrets(ctx: Context, value: string): Revision['env'] {
 /** Cloud Run resource names: gcloud's own check (flags.ValidateResource). */
 export function validateResourceName(ctx: Context, name: string): void {
   if (!/^[a-z0-9-]{1,63}$/.test(name) || name.startsWith('-') || name.endsWith('-')) {
-    throw fail(ctx, `Invalid resource name [${name}]. The name must use only lowercase alphanumeric characters and dashes, cannot begin or end with a dash, and cannot be longer than 63 characters.`)
+    throw fail(
+      ctx,
+      `Invalid resource name [${name}]. The name must use only lowercase alphanumeric characters and dashes, cannot begin or end with a dash, and cannot be longer than 63 characters.`,
+    )
   }
 }
 

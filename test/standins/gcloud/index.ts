@@ -46,7 +46,10 @@ export interface GcloudStandin {
   exec(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>
 }
 
-export function createGcloudStandin(dir: string, options: { project?: string; projectNumber?: string; sdkVersion?: string; path?: string } = {}): GcloudStandin {
+export function createGcloudStandin(
+  dir: string,
+  options: { project?: string; projectNumber?: string; sdkVersion?: string; path?: string } = {},
+): GcloudStandin {
   const stateDir = join(dir, 'cloud')
   const configDir = join(dir, 'gcloud-config')
   mkdirSync(configDir, { recursive: true })
@@ -74,7 +77,8 @@ export function createGcloudStandin(dir: string, options: { project?: string; pr
     },
     state: () => loadState(stateDir),
     update,
-    addRepository: (region, repository, inProject = project) => update((s) => void s.repositories.push(`${region}/${inProject}/${repository}`)),
+    addRepository: (region, repository, inProject = project) =>
+      update((s) => void s.repositories.push(`${region}/${inProject}/${repository}`)),
     addSecret: (name, inProject = project) => update((s) => void s.secrets.push(`${inProject}/${name}`)),
     scenario: (scenario) => update((s) => void (s.scenario = scenario)),
     serviceAccountKey: (email = `deployer@${project}.iam.gserviceaccount.com`) => {
@@ -101,7 +105,16 @@ export function createGcloudStandin(dir: string, options: { project?: string; pr
     service: (name, region) => loadState(stateDir).services[`${project}/${region}/${name}`],
     exec: (args, env = {}) =>
       new Promise((resolve, reject) => {
-        const child = spawn(join(STANDIN_BIN, 'gcloud'), args, { env: { ...process.env, PATH: `${STANDIN_BIN}:${process.env.PATH ?? ''}`, GCLOUD_STANDIN_STATE: stateDir, CLOUDSDK_CONFIG: configDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+        const child = spawn(join(STANDIN_BIN, 'gcloud'), args, {
+          env: {
+            ...process.env,
+            PATH: `${STANDIN_BIN}:${process.env.PATH ?? ''}`,
+            GCLOUD_STANDIN_STATE: stateDir,
+            CLOUDSDK_CONFIG: configDir,
+            ...env,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
         let stdout = ''
         let stderr = ''
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => void (stdout += chunk))
@@ -136,7 +149,13 @@ function probe(state: CloudState, url: string, headers: Record<string, string>):
       return { status: 403, body: 'Error: Forbidden. Your client does not have permission to get URL / from this server.' }
     }
     const allowed = revision.env.find((variable) => variable.name === 'ALLOWED_HOSTS')?.value
-    if (allowed !== undefined && !hostAllowed(host, allowed.split(',').map((entry) => entry.trim().toLowerCase()))) {
+    if (
+      allowed !== undefined &&
+      !hostAllowed(
+        host,
+        allowed.split(',').map((entry) => entry.trim().toLowerCase()),
+      )
+    ) {
       return { status: 400, body: 'Bad Request (400)' }
     }
     if (!revision.healthy) return { status: 500, body: 'Server Error (500)' }
@@ -148,5 +167,10 @@ function probe(state: CloudState, url: string, headers: Record<string, string>):
 /** django.http.request.validate_host */
 function hostAllowed(host: string, patterns: string[]): boolean {
   const domain = host.replace(/:\d+$/, '').replace(/\.$/, '')
-  return patterns.some((pattern) => pattern === '*' || (pattern.startsWith('.') && (domain.endsWith(pattern) || domain === pattern.slice(1))) || pattern === domain)
+  return patterns.some(
+    (pattern) =>
+      pattern === '*' ||
+      (pattern.startsWith('.') && (domain.endsWith(pattern) || domain === pattern.slice(1))) ||
+      pattern === domain,
+  )
 }

@@ -34,7 +34,9 @@ const HANDLERS: Record<string, (ctx: Context) => void> = {
 function main(argv: string[]): number {
   const stateDir = process.env.GCLOUD_STANDIN_STATE
   if (!stateDir) {
-    process.stderr.write('gcloud stand-in: GCLOUD_STANDIN_STATE is not set (the directory holding the stand-in cloud; see test/standins/gcloud/README.md)\n')
+    process.stderr.write(
+      'gcloud stand-in: GCLOUD_STANDIN_STATE is not set (the directory holding the stand-in cloud; see test/standins/gcloud/README.md)\n',
+    )
     return 3
   }
   const state = loadState(stateDir)
@@ -58,7 +60,9 @@ function main(argv: string[]): number {
   if (exitCode === 0) process.stdout.write(ctx.stdout.join(''))
   else if (ctx.stdout.length && ctx.stdout[0]?.includes('REMOTE BUILD OUTPUT')) process.stdout.write(ctx.stdout[0])
   process.stderr.write(ctx.stderr.join(''))
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(CLOUDSDK_|GOOGLE_)/.test(key)) as Array<[string, string]>)
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => /^(CLOUDSDK_|GOOGLE_)/.test(key)) as Array<[string, string]>,
+  )
   recordCall(stateDir, { argv, exitCode, cwd: ctx.cwd, env, ...(Object.keys(ctx.read).length ? { read: ctx.read } : {}) })
   return exitCode
 }

@@ -92,7 +92,9 @@ function resolveCommand(words: string[]): { name: string; rest: string[] } {
     throw new GcloudFailure(`ERROR: (${groupDotted}) Command name argument expected.\n`, 2)
   }
   const prefix = group.length ? `${group.join(' ')} ` : ''
-  const children = [...new Set(names.filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length).split(' ')[0] ?? ''))].sort()
+  const children = [
+    ...new Set(names.filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length).split(' ')[0] ?? '')),
+  ].sort()
   const lines = [`ERROR: (${groupDotted}) Invalid choice: '${word}'.`]
   if (children.length) lines.push('Maybe you meant:', ...children.map((child) => `  gcloud ${prefix}${child}`))
   lines.push('', HELP_SEARCH_HINT)
@@ -146,7 +148,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       }
       if (flagSpec.choices && !flagSpec.choices.includes(value)) {
         const suggestion = closeMatch(value, flagSpec.choices)
-        throw parseError(dotted, name, `argument ${flag}: Invalid choice: '${value}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`)
+        throw parseError(
+          dotted,
+          name,
+          `argument ${flag}: Invalid choice: '${value}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+        )
       }
       flags.set(flag, value)
     } else {
@@ -168,14 +174,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       throw parseError(dotted, name, `argument ${CONCEPT_USAGE[name] ?? positional.name}: Must be specified.`)
     }
   })
-  checkMutex(dotted, name, spec, new Set(used.map((flag) => (spec.flags[flag]?.kind === 'negated' ? `--${flag.slice(5)}` : flag))))
+  checkMutex(
+    dotted,
+    name,
+    spec,
+    new Set(used.map((flag) => (spec.flags[flag]?.kind === 'negated' ? `--${flag.slice(5)}` : flag))),
+  )
   return { name, dotted, positionals, flags, used }
 }
 
 /** calliope's OptionalMutexError: "argument X: At most one of A | B | C D can be specified." */
 function checkMutex(dotted: string, name: string, spec: CommandSpec, used: Set<string>): void {
   for (const group of spec.mutex) {
-    const present = group.filter((member) => (typeof member === 'string' ? used.has(member) : member.some((flag) => used.has(flag))))
+    const present = group.filter((member) =>
+      typeof member === 'string' ? used.has(member) : member.some((flag) => used.has(flag)),
+    )
     if (present.length < 2) continue
     // The argument named is the first specified one in gcloud's sort order (flags before groups).
     const first = present[0] as string | string[]

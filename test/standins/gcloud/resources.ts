@@ -9,18 +9,72 @@ import type { Build, CloudState, Execution, Job, Revision, Service, TrafficTarge
 
 /** Cloud Run regions (a region outside this list is refused, as the API refuses it). */
 export const REGIONS = [
-  'africa-south1', 'asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast2', 'asia-northeast3', 'asia-south1', 'asia-south2',
-  'asia-southeast1', 'asia-southeast2', 'australia-southeast1', 'australia-southeast2', 'europe-central2', 'europe-north1', 'europe-north2',
-  'europe-southwest1', 'europe-west1', 'europe-west2', 'europe-west3', 'europe-west4', 'europe-west6', 'europe-west8', 'europe-west9',
-  'europe-west10', 'europe-west12', 'me-central1', 'me-central2', 'me-west1', 'northamerica-northeast1', 'northamerica-northeast2',
-  'northamerica-south1', 'southamerica-east1', 'southamerica-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1',
-  'us-west1', 'us-west2', 'us-west3', 'us-west4',
+  'africa-south1',
+  'asia-east1',
+  'asia-east2',
+  'asia-northeast1',
+  'asia-northeast2',
+  'asia-northeast3',
+  'asia-south1',
+  'asia-south2',
+  'asia-southeast1',
+  'asia-southeast2',
+  'australia-southeast1',
+  'australia-southeast2',
+  'europe-central2',
+  'europe-north1',
+  'europe-north2',
+  'europe-southwest1',
+  'europe-west1',
+  'europe-west2',
+  'europe-west3',
+  'europe-west4',
+  'europe-west6',
+  'europe-west8',
+  'europe-west9',
+  'europe-west10',
+  'europe-west12',
+  'me-central1',
+  'me-central2',
+  'me-west1',
+  'northamerica-northeast1',
+  'northamerica-northeast2',
+  'northamerica-south1',
+  'southamerica-east1',
+  'southamerica-west1',
+  'us-central1',
+  'us-east1',
+  'us-east4',
+  'us-east5',
+  'us-south1',
+  'us-west1',
+  'us-west2',
+  'us-west3',
+  'us-west4',
 ]
 
-const REGION_CODES: Record<string, string> = { 'us-central1': 'uc', 'us-east1': 'ue', 'us-east4': 'uk', 'us-west1': 'uw', 'europe-west1': 'ew', 'europe-west2': 'nw', 'europe-west3': 'ey', 'europe-west4': 'ez', 'asia-northeast1': 'an', 'asia-east1': 'de' }
+const REGION_CODES: Record<string, string> = {
+  'us-central1': 'uc',
+  'us-east1': 'ue',
+  'us-east4': 'uk',
+  'us-west1': 'uw',
+  'europe-west1': 'ew',
+  'europe-west2': 'nw',
+  'europe-west3': 'ey',
+  'europe-west4': 'ez',
+  'asia-northeast1': 'an',
+  'asia-east1': 'de',
+}
 
 function regionCode(region: string): string {
-  return REGION_CODES[region] ?? region.split('-').map((part) => part[0]).join('').slice(0, 2)
+  return (
+    REGION_CODES[region] ??
+    region
+      .split('-')
+      .map((part) => part[0])
+      .join('')
+      .slice(0, 2)
+  )
 }
 
 function projectNumber(state: CloudState, projectId: string): string {
@@ -41,12 +95,18 @@ export function tagUrl(state: CloudState, service: Service, tag: string): string
 
 function envJson(env: Revision['env']): unknown[] {
   return env.map((variable) =>
-    variable.secret ? { name: variable.name, valueFrom: { secretKeyRef: { key: variable.secret.key, name: variable.secret.name } } } : { name: variable.name, value: variable.value ?? '' },
+    variable.secret
+      ? { name: variable.name, valueFrom: { secretKeyRef: { key: variable.secret.key, name: variable.secret.name } } }
+      : { name: variable.name, value: variable.value ?? '' },
   )
 }
 
 function condition(type: string, ok: boolean, message?: string, reason?: string, time?: string): Record<string, unknown> {
-  const result: Record<string, unknown> = { type, status: ok ? 'True' : 'False', lastTransitionTime: time ?? new Date().toISOString() }
+  const result: Record<string, unknown> = {
+    type,
+    status: ok ? 'True' : 'False',
+    lastTransitionTime: time ?? new Date().toISOString(),
+  }
   if (!ok && reason) result.reason = reason
   if (!ok && message) result.message = message
   return result
@@ -142,7 +202,9 @@ export function serviceJson(state: CloudState, service: Service): Record<string,
 }
 
 export function revisionLogUrl(revision: Revision, service: Service): string {
-  const filter = encodeURIComponent(`resource.type="cloud_run_revision"\nresource.labels.service_name="${service.name}"\nresource.labels.revision_name="${revision.name}"`)
+  const filter = encodeURIComponent(
+    `resource.type="cloud_run_revision"\nresource.labels.service_name="${service.name}"\nresource.labels.revision_name="${revision.name}"`,
+  )
   return `https://console.cloud.google.com/logs/viewer?project=${service.projectId}&resource=cloud_run_revision/service_name/${service.name}/revision_name/${revision.name}&advancedFilter=${filter}`
 }
 
@@ -181,12 +243,18 @@ export function revisionJson(state: CloudState, revision: Revision, service: Ser
 }
 
 export function executionLogUri(execution: Execution): string {
-  const filter = encodeURIComponent(`resource.type="cloud_run_job"\nresource.labels.job_name="${execution.job}"\nresource.labels.location="${execution.region}"\nlabels."run.googleapis.com/execution_name"="${execution.name}"`)
+  const filter = encodeURIComponent(
+    `resource.type="cloud_run_job"\nresource.labels.job_name="${execution.job}"\nresource.labels.location="${execution.region}"\nlabels."run.googleapis.com/execution_name"="${execution.name}"`,
+  )
   return `https://console.cloud.google.com/logs/viewer?project=${execution.projectId}&advancedFilter=${filter}`
 }
 
 function jobTemplate(job: Job): Record<string, unknown> {
-  const container: Record<string, unknown> = { image: job.image, env: envJson(job.env), resources: { limits: { cpu: '1000m', memory: '512Mi' } } }
+  const container: Record<string, unknown> = {
+    image: job.image,
+    env: envJson(job.env),
+    resources: { limits: { cpu: '1000m', memory: '512Mi' } },
+  }
   if (job.command.length) container.command = job.command
   if (job.args.length) container.args = job.args
   const annotations: Record<string, string> = { 'run.googleapis.com/client-name': 'gcloud' }
@@ -195,7 +263,14 @@ function jobTemplate(job: Job): Record<string, unknown> {
     metadata: { annotations },
     spec: {
       taskCount: 1,
-      template: { spec: { containers: [container], maxRetries: job.maxRetries ?? 3, timeoutSeconds: job.taskTimeout ?? '600', serviceAccountName: job.serviceAccountName } },
+      template: {
+        spec: {
+          containers: [container],
+          maxRetries: job.maxRetries ?? 3,
+          timeoutSeconds: job.taskTimeout ?? '600',
+          serviceAccountName: job.serviceAccountName,
+        },
+      },
     },
   }
 }
@@ -220,7 +295,14 @@ export function jobJson(state: CloudState, job: Job): Record<string, unknown> {
       conditions: [condition('Ready', true, undefined, undefined, job.createTime)],
       executionCount: job.executionCount,
       ...(latest
-        ? { latestCreatedExecution: { name: latest.name, createTime: latest.createTime, completionTime: latest.completionTime, completionStatus: latest.succeeded ? 'EXECUTION_SUCCEEDED' : 'EXECUTION_FAILED' } }
+        ? {
+            latestCreatedExecution: {
+              name: latest.name,
+              createTime: latest.createTime,
+              completionTime: latest.completionTime,
+              completionStatus: latest.succeeded ? 'EXECUTION_SUCCEEDED' : 'EXECUTION_FAILED',
+            },
+          }
         : {}),
     },
   }
@@ -238,7 +320,11 @@ export function executionJson(state: CloudState, execution: Execution): Record<s
       namespace: number,
       generation: 1,
       creationTimestamp: execution.createTime,
-      labels: { 'cloud.googleapis.com/location': execution.region, 'run.googleapis.com/job': execution.job, 'run.googleapis.com/jobGeneration': String(job.generation) },
+      labels: {
+        'cloud.googleapis.com/location': execution.region,
+        'run.googleapis.com/job': execution.job,
+        'run.googleapis.com/jobGeneration': String(job.generation),
+      },
     },
     spec: { parallelism: 1, taskCount: 1, template: template.template },
     status: {
@@ -262,7 +348,12 @@ export function buildLogUrl(state: CloudState, build: Build): string {
 
 export function buildJson(state: CloudState, build: Build): Record<string, unknown> {
   const number = projectNumber(state, build.projectId)
-  const step = { name: 'gcr.io/cloud-builders/gcb-internal', args: ['docker', 'build', '--network', 'cloudbuild', '--no-cache', '-t', build.tag, '.'], status: build.status, timing: { startTime: build.createTime, endTime: build.finishTime } }
+  const step = {
+    name: 'gcr.io/cloud-builders/gcb-internal',
+    args: ['docker', 'build', '--network', 'cloudbuild', '--no-cache', '-t', build.tag, '.'],
+    status: build.status,
+    timing: { startTime: build.createTime, endTime: build.finishTime },
+  }
   const json: Record<string, unknown> = {
     id: build.id,
     name: `projects/${number}/locations/global/builds/${build.id}`,
@@ -282,7 +373,11 @@ export function buildJson(state: CloudState, build: Build): Record<string, unkno
     serviceAccount: `projects/${build.projectId}/serviceAccounts/${number}-compute@developer.gserviceaccount.com`,
   }
   if (build.status === 'SUCCESS' && build.digest) {
-    json.results = { images: [{ name: build.tag, digest: build.digest, pushTiming: { startTime: build.finishTime, endTime: build.finishTime } }], buildStepImages: [''], buildStepOutputs: [''] }
+    json.results = {
+      images: [{ name: build.tag, digest: build.digest, pushTiming: { startTime: build.finishTime, endTime: build.finishTime } }],
+      buildStepImages: [''],
+      buildStepOutputs: [''],
+    }
   }
   if (build.failureDetail) json.failureInfo = { type: 'USER_BUILD_STEP', detail: build.failureDetail }
   return json

@@ -18,7 +18,17 @@ import {
 } from './context.js'
 import { flagSwitch, flagValue, GcloudFailure } from './parse.js'
 import { executionJson, jobJson, revisionJson, revisionLogUrl, serviceJson, serviceUrls, tagUrl } from './resources.js'
-import { cvcWord, hexId, nextCounter, type CloudState, type Execution, type Job, type Revision, type Service, type TrafficTarget } from './state.js'
+import {
+  cvcWord,
+  hexId,
+  nextCounter,
+  type CloudState,
+  type Execution,
+  type Job,
+  type Revision,
+  type Service,
+  type TrafficTarget,
+} from './state.js'
 
 /**
  * `gcloud run ...`: services (deploy, describe, update-traffic), revisions (describe) and jobs
@@ -52,7 +62,10 @@ function applyEnvChanges(ctx: Context, current: Revision['env']): Revision['env'
     const names = new Set(entries.map(([name]) => name))
     for (const variable of env) {
       if (names.has(variable.name) && variable.secret) {
-        throw fail(ctx, `Cannot update environment variable [${variable.name}] to string literal because it has already been set with a different type.`)
+        throw fail(
+          ctx,
+          `Cannot update environment variable [${variable.name}] to string literal because it has already been set with a different type.`,
+        )
       }
     }
     env = env.filter((variable) => variable.secret || (!clearOthers && !names.has(variable.name)))
@@ -74,7 +87,10 @@ function applyEnvChanges(ctx: Context, current: Revision['env']): Revision['env'
   const secretChanges = (secrets: Revision['env'], clearOthers: boolean): void => {
     for (const secret of secrets) {
       if (env.some((variable) => variable.name === secret.name && !variable.secret)) {
-        throw fail(ctx, `Cannot update environment variable [${secret.name}] to the given type because it has already been set with a different type.`)
+        throw fail(
+          ctx,
+          `Cannot update environment variable [${secret.name}] to the given type because it has already been set with a different type.`,
+        )
       }
     }
     const names = new Set(secrets.map((secret) => secret.name))
@@ -109,7 +125,10 @@ function applyCloudSql(ctx: Context, current: string[]): string[] {
 function checkCloudSql(ctx: Context, instances: string[]): void {
   for (const instance of instances) {
     if (!/^[a-z][a-z0-9-]*(:[a-z0-9-]+)?:[a-z0-9-]+:[a-z][a-z0-9-]*$/.test(instance)) {
-      throw fail(ctx, `spec.template.metadata.annotations[run.googleapis.com/cloudsql-instances]: Cloud SQL connection name '${instance}' is invalid: expected PROJECT:REGION:INSTANCE.`)
+      throw fail(
+        ctx,
+        `spec.template.metadata.annotations[run.googleapis.com/cloudsql-instances]: Cloud SQL connection name '${instance}' is invalid: expected PROJECT:REGION:INSTANCE.`,
+      )
     }
   }
 }
@@ -120,7 +139,13 @@ function resolveImage(state: CloudState, image: string): { digest?: string; miss
     const reference = /[:@][^/]*$/.test(image) ? image : `${image}:latest`
     const byDigest = /^(.*)@(sha256:[0-9a-f]{64})$/.exec(image)
     // A digest reference resolves when any tag of that image points at the digest.
-    const digest = byDigest ? (Object.entries(state.images).some(([name, value]) => value === byDigest[2] && name.replace(/[:@][^/]*$/, '') === byDigest[1]) ? byDigest[2] : undefined) : state.images[reference]
+    const digest = byDigest
+      ? Object.entries(state.images).some(
+          ([name, value]) => value === byDigest[2] && name.replace(/[:@][^/]*$/, '') === byDigest[1],
+        )
+        ? byDigest[2]
+        : undefined
+      : state.images[reference]
     return digest ? { digest } : { missing: `Image '${image}' not found.` }
   }
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1]
@@ -164,7 +189,8 @@ export function deploy(ctx: Context): void {
   for (const flag of ['--min-instances', '--max-instances']) {
     const value = flagValue(ctx.parsed, flag)
     if (value !== undefined && value !== 'default') {
-      if (!/^-?\d+$/.test(value)) throw new GcloudFailure(`ERROR: (gcloud) Instance count value ${value} is not an integer or 'default'.\n`, 1)
+      if (!/^-?\d+$/.test(value))
+        throw new GcloudFailure(`ERROR: (gcloud) Instance count value ${value} is not an integer or 'default'.\n`, 1)
       if (Number(value) < 0) throw new GcloudFailure(`ERROR: (gcloud) Instance count value ${value} is negative.\n`, 1)
     }
   }
@@ -207,8 +233,11 @@ export function deploy(ctx: Context): void {
   const number = ctx.state.projects[project]?.projectNumber ?? '0'
   const generation = (existing?.generation ?? 0) + 1
   const suffix = flagValue(ctx.parsed, '--revision-suffix')
-  const revisionName = suffix ? `${name}-${suffix}` : `${name}-${String(generation).padStart(5, '0')}-${cvcWord(nextCounter(ctx.state))}`
-  if (ctx.state.revisions[`${project}/${region}/${revisionName}`]) throw fail(ctx, `Revision named '${revisionName}' with different configuration already exists.`)
+  const revisionName = suffix
+    ? `${name}-${suffix}`
+    : `${name}-${String(generation).padStart(5, '0')}-${cvcWord(nextCounter(ctx.state))}`
+  if (ctx.state.revisions[`${project}/${region}/${revisionName}`])
+    throw fail(ctx, `Revision named '${revisionName}' with different configuration already exists.`)
   const pulled = resolveImage(ctx.state, image)
   const secretProblem = missingSecret(ctx, project, env)
   const time = now()
@@ -221,9 +250,13 @@ export function deploy(ctx: Context): void {
     env,
     cloudsql,
     annotations,
-    containerConcurrency: concurrency === undefined ? previous?.containerConcurrency : concurrency === 'default' ? undefined : Number(concurrency),
+    containerConcurrency:
+      concurrency === undefined ? previous?.containerConcurrency : concurrency === 'default' ? undefined : Number(concurrency),
     timeoutSeconds: timeoutSeconds(ctx, flagValue(ctx.parsed, '--timeout'), previous?.timeoutSeconds ?? 300),
-    serviceAccountName: flagValue(ctx.parsed, '--service-account') ?? previous?.serviceAccountName ?? `${number}-compute@developer.gserviceaccount.com`,
+    serviceAccountName:
+      flagValue(ctx.parsed, '--service-account') ??
+      previous?.serviceAccountName ??
+      `${number}-compute@developer.gserviceaccount.com`,
     limits,
     ready: true,
     healthy: !ctx.state.scenario.revisionUnhealthy,
@@ -285,15 +318,26 @@ export function deploy(ctx: Context): void {
   if (allow !== undefined) service.allowUnauthenticated = allow
   ctx.state.services[key] = service
 
-  ctx.stderr.push(`Deploying container to Cloud Run service [${name}] in project [${project}] region [${region}]\n`, `${existing ? 'Deploying' : 'Deploying new service'}...\n`, '  Creating Revision...\n')
+  ctx.stderr.push(
+    `Deploying container to Cloud Run service [${name}] in project [${project}] region [${region}]\n`,
+    `${existing ? 'Deploying' : 'Deploying new service'}...\n`,
+    '  Creating Revision...\n',
+  )
   if (!revision.ready) {
     ctx.stderr.push('Deployment failed\n')
     throw fail(ctx, revision.message as string)
   }
-  const percent = noTraffic ? 0 : service.traffic.filter((target) => target.latestRevision || target.revisionName === revisionName).reduce((sum, target) => sum + (target.percent ?? 0), 0)
+  const percent = noTraffic
+    ? 0
+    : service.traffic
+        .filter((target) => target.latestRevision || target.revisionName === revisionName)
+        .reduce((sum, target) => sum + (target.percent ?? 0), 0)
   if (percent) ctx.stderr.push('  Routing traffic...\n')
   if (allow !== undefined) ctx.stderr.push('  Setting IAM Policy...\n')
-  ctx.stderr.push('Done.\n', `Service [${name}] revision [${revisionName}] has been deployed and is serving ${percent} percent of traffic.\n`)
+  ctx.stderr.push(
+    'Done.\n',
+    `Service [${name}] revision [${revisionName}] has been deployed and is serving ${percent} percent of traffic.\n`,
+  )
   if (percent) ctx.stderr.push(`Service URL: ${serviceUrls(ctx.state, service).legacy}\n`)
   if (tag) ctx.stderr.push(`The revision can be reached directly at ${tagUrl(ctx.state, service, tag)}\n`)
   printResource(ctx, serviceJson(ctx.state, service), { defaultOutput: 'none' })
@@ -318,7 +362,15 @@ export function servicesDescribe(ctx: Context): void {
 }
 
 /** The flags that make an update-traffic change (flags.py _HasTrafficChanges); without one gcloud refuses before calling the API. */
-const TRAFFIC_FLAGS = ['--to-latest', '--to-revisions', '--to-tags', '--update-tags', '--set-tags', '--remove-tags', '--clear-tags']
+const TRAFFIC_FLAGS = [
+  '--to-latest',
+  '--to-revisions',
+  '--to-tags',
+  '--update-tags',
+  '--set-tags',
+  '--remove-tags',
+  '--clear-tags',
+]
 
 /**
  * gcloud run services update-traffic SERVICE (--to-latest | --to-revisions | --to-tags) [tag flags]
@@ -332,27 +384,48 @@ export function updateTraffic(ctx: Context): void {
   regionOf(ctx)
   if (!TRAFFIC_FLAGS.some((flag) => ctx.parsed.flags.has(flag))) throw fail(ctx, 'No traffic configuration change requested.')
   const service = findService(ctx, (name) => `Service [${name}] could not be found.`)
-  const revisionExists = (revisionName: string): boolean => Boolean(ctx.state.revisions[`${service.projectId}/${service.region}/${revisionName}`])
+  const revisionExists = (revisionName: string): boolean =>
+    Boolean(ctx.state.revisions[`${service.projectId}/${service.region}/${revisionName}`])
   let traffic = service.traffic.map((target) => ({ ...target }))
-  const tagOnly = (targets: TrafficTarget[]): TrafficTarget[] => targets.filter((target) => target.tag).map((target) => ({ ...target, percent: undefined }))
+  const tagOnly = (targets: TrafficTarget[]): TrafficTarget[] =>
+    targets.filter((target) => target.tag).map((target) => ({ ...target, percent: undefined }))
   if (flagSwitch(ctx.parsed, '--to-latest')) {
     traffic = [{ latestRevision: true, percent: 100 }, ...tagOnly(traffic)]
   } else if (flagValue(ctx.parsed, '--to-revisions') !== undefined) {
     const targets = parseArgDict(flagValue(ctx.parsed, '--to-revisions') as string)
-    for (const [revisionName] of targets) if (revisionName !== 'LATEST' && !revisionExists(revisionName)) throw fail(ctx, `Revision [${revisionName}] does not exist.`)
-    traffic = [...targets.map(([revisionName, percent]) => (revisionName === 'LATEST' ? { latestRevision: true, percent: Number(percent) } : { revisionName, percent: Number(percent) })), ...tagOnly(traffic)]
+    for (const [revisionName] of targets)
+      if (revisionName !== 'LATEST' && !revisionExists(revisionName))
+        throw fail(ctx, `Revision [${revisionName}] does not exist.`)
+    traffic = [
+      ...targets.map(([revisionName, percent]) =>
+        revisionName === 'LATEST'
+          ? { latestRevision: true, percent: Number(percent) }
+          : { revisionName, percent: Number(percent) },
+      ),
+      ...tagOnly(traffic),
+    ]
   } else if (flagValue(ctx.parsed, '--to-tags') !== undefined) {
     const targets = parseArgDict(flagValue(ctx.parsed, '--to-tags') as string)
-    const byTag = new Map(traffic.filter((target) => target.tag).map((target) => [target.tag as string, target.revisionName as string]))
-    for (const [tag] of targets) if (!byTag.has(tag)) throw fail(ctx, `There is no revision tagged with [${tag}] in the traffic allocation for [${service.name}].`)
-    traffic = [...targets.map(([tag, percent]) => ({ revisionName: byTag.get(tag), percent: Number(percent) })), ...tagOnly(traffic)]
+    const byTag = new Map(
+      traffic.filter((target) => target.tag).map((target) => [target.tag as string, target.revisionName as string]),
+    )
+    for (const [tag] of targets)
+      if (!byTag.has(tag))
+        throw fail(ctx, `There is no revision tagged with [${tag}] in the traffic allocation for [${service.name}].`)
+    traffic = [
+      ...targets.map(([tag, percent]) => ({ revisionName: byTag.get(tag), percent: Number(percent) })),
+      ...tagOnly(traffic),
+    ]
   }
   const remove = flagValue(ctx.parsed, '--remove-tags')
   if (remove !== undefined) {
     const names = new Set(parseArgList(remove))
-    traffic = traffic.map((target) => (target.tag && names.has(target.tag) ? { ...target, tag: undefined } : target)).filter((target) => target.tag || (target.percent ?? 0) > 0)
+    traffic = traffic
+      .map((target) => (target.tag && names.has(target.tag) ? { ...target, tag: undefined } : target))
+      .filter((target) => target.tag || (target.percent ?? 0) > 0)
   }
-  if (flagSwitch(ctx.parsed, '--clear-tags')) traffic = traffic.map((target) => ({ ...target, tag: undefined })).filter((target) => (target.percent ?? 0) > 0)
+  if (flagSwitch(ctx.parsed, '--clear-tags'))
+    traffic = traffic.map((target) => ({ ...target, tag: undefined })).filter((target) => (target.percent ?? 0) > 0)
   const update = flagValue(ctx.parsed, '--update-tags') ?? flagValue(ctx.parsed, '--set-tags')
   if (update !== undefined) {
     for (const [tag, revisionName] of parseArgDict(update)) {
@@ -370,7 +443,9 @@ export function updateTraffic(ctx: Context): void {
   const listing = traffic.map((target) => {
     const revisionName = target.latestRevision ? service.latestReadyRevisionName : target.revisionName
     const percent = String(target.percent ?? 0)
-    const tags = target.tag ? [{ tag: target.tag, url: tagUrl(ctx.state, service, target.tag), inSpec: true, inStatus: true }] : []
+    const tags = target.tag
+      ? [{ tag: target.tag, url: tagUrl(ctx.state, service, target.tag), inSpec: true, inStatus: true }]
+      : []
     ctx.stderr.push(`  ${percent}% ${target.latestRevision ? `LATEST (currently ${revisionName})` : revisionName}\n`)
     return {
       key: target.latestRevision ? 'LATEST' : revisionName,
@@ -397,7 +472,10 @@ export function revisionsDescribe(ctx: Context): void {
   checkProject(ctx, project, 'run.revisions.get', `namespaces/${project}/revisions/${name}`)
   const revision = ctx.state.revisions[`${project}/${region}/${name}`]
   if (!revision) throw fail(ctx, `Cannot find revision [${name}]`)
-  printResource(ctx, revisionJson(ctx.state, revision, ctx.state.services[serviceKey(project, region, revision.service)] as Service))
+  printResource(
+    ctx,
+    revisionJson(ctx.state, revision, ctx.state.services[serviceKey(project, region, revision.service)] as Service),
+  )
 }
 
 function runExecution(ctx: Context, job: Job): Execution {
@@ -435,7 +513,10 @@ export function jobsDeploy(ctx: Context): void {
   const image = flagValue(ctx.parsed, '--image')
   if (flagValue(ctx.parsed, '--source') !== undefined) throw notModelled('gcloud run jobs deploy --source')
   if (image === undefined) {
-    throw fail(ctx, 'Missing required argument [--image]: Requires a container image to deploy (e.g. `us-docker.pkg.dev/cloudrun/container/job:latest`) if no  build source is provided.')
+    throw fail(
+      ctx,
+      'Missing required argument [--image]: Requires a container image to deploy (e.g. `us-docker.pkg.dev/cloudrun/container/job:latest`) if no  build source is provided.',
+    )
   }
   const region = regionOf(ctx)
   accountOf(ctx)
@@ -459,7 +540,10 @@ export function jobsDeploy(ctx: Context): void {
     args: args === undefined ? (existing?.args ?? []) : parseArgList(args).filter((part) => part !== ''),
     env,
     cloudsql,
-    serviceAccountName: flagValue(ctx.parsed, '--service-account') ?? existing?.serviceAccountName ?? `${number}-compute@developer.gserviceaccount.com`,
+    serviceAccountName:
+      flagValue(ctx.parsed, '--service-account') ??
+      existing?.serviceAccountName ??
+      `${number}-compute@developer.gserviceaccount.com`,
     taskTimeout: flagValue(ctx.parsed, '--task-timeout') ?? existing?.taskTimeout,
     maxRetries: maxRetries === undefined ? existing?.maxRetries : Number(maxRetries),
     executionCount: existing?.executionCount ?? 0,
@@ -475,14 +559,23 @@ export function jobsDeploy(ctx: Context): void {
   const deployed = jobJson(ctx.state, job)
   const wait = flagSwitch(ctx.parsed, '--wait') === true
   const executeNow = wait || flagSwitch(ctx.parsed, '--execute-now') === true
-  ctx.stderr.push(`Deploying container to Cloud Run job [${name}] in project [${project}] region [${region}]\n`, `${existing ? 'Updating' : 'Creating'}${executeNow ? ' and running' : ''} job...\n`)
+  ctx.stderr.push(
+    `Deploying container to Cloud Run job [${name}] in project [${project}] region [${region}]\n`,
+    `${existing ? 'Updating' : 'Creating'}${executeNow ? ' and running' : ''} job...\n`,
+  )
   if (executeNow) {
     const execution = runExecution(ctx, job)
     if (wait && !execution.succeeded) executionFailed(ctx, execution, number)
-    const done = wait ? `been deployed and completed execution [${execution.name}]` : `been deployed and started running execution [${execution.name}]`
-    ctx.stderr.push(`Done.\nJob [${name}] has successfully ${done}.\n\nView details about this execution by running:\ngcloud run jobs executions describe ${execution.name}\n\nOr visit https://console.cloud.google.com/run/jobs/executions/details/${region}/${execution.name}?project=${number}\n\nTo execute this job again, use:\ngcloud run jobs execute ${name}\n`)
+    const done = wait
+      ? `been deployed and completed execution [${execution.name}]`
+      : `been deployed and started running execution [${execution.name}]`
+    ctx.stderr.push(
+      `Done.\nJob [${name}] has successfully ${done}.\n\nView details about this execution by running:\ngcloud run jobs executions describe ${execution.name}\n\nOr visit https://console.cloud.google.com/run/jobs/executions/details/${region}/${execution.name}?project=${number}\n\nTo execute this job again, use:\ngcloud run jobs execute ${name}\n`,
+    )
   } else {
-    ctx.stderr.push(`Done.\nJob [${name}] has successfully been deployed.\n\nTo execute this job, use:\ngcloud run jobs execute ${name}\n`)
+    ctx.stderr.push(
+      `Done.\nJob [${name}] has successfully been deployed.\n\nTo execute this job, use:\ngcloud run jobs execute ${name}\n`,
+    )
   }
   printResource(ctx, deployed, { defaultOutput: 'none' })
 }
@@ -505,7 +598,9 @@ export function jobsExecute(ctx: Context): void {
   const execution = runExecution(ctx, job)
   ctx.stderr.push(`Creating execution...\n`)
   if (flagSwitch(ctx.parsed, '--wait') && !execution.succeeded) executionFailed(ctx, execution, number)
-  ctx.stderr.push(`Done.\nExecution [${execution.name}] has successfully ${flagSwitch(ctx.parsed, '--wait') ? 'completed' : 'started running'}.\n`)
+  ctx.stderr.push(
+    `Done.\nExecution [${execution.name}] has successfully ${flagSwitch(ctx.parsed, '--wait') ? 'completed' : 'started running'}.\n`,
+  )
   printResource(ctx, executionJson(ctx.state, execution), { defaultOutput: 'none' })
 }
 
@@ -525,4 +620,3 @@ export function executionsDescribe(ctx: Context): void {
   if (!execution) throw fail(ctx, `Cannot find execution [${name}].`)
   printResource(ctx, executionJson(ctx.state, execution))
 }
-

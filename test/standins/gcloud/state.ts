@@ -137,7 +137,20 @@ export interface CloudState {
 }
 
 export function emptyState(): CloudState {
-  return { projects: {}, repositories: [], images: {}, secrets: [], builds: {}, services: {}, revisions: {}, jobs: {}, executions: {}, scenario: {}, sdkVersion: '578.0.0', counter: 0 }
+  return {
+    projects: {},
+    repositories: [],
+    images: {},
+    secrets: [],
+    builds: {},
+    services: {},
+    revisions: {},
+    jobs: {},
+    executions: {},
+    scenario: {},
+    sdkVersion: '578.0.0',
+    counter: 0,
+  }
 }
 
 export function stateFile(dir: string): string {

@@ -13,7 +13,9 @@ export function uploadedFiles(sourceDir: string): string[] {
   const rules = ignoreRules(sourceDir)
   const files: string[] = []
   const walk = (relative: string): void => {
-    for (const entry of readdirSync(join(sourceDir, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of readdirSync(join(sourceDir, relative), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const path = relative ? `${relative}/${entry.name}` : entry.name
       const isDir = entry.isDirectory()
       if (ignored(rules, path, isDir)) continue
@@ -35,7 +37,8 @@ function ignoreRules(sourceDir: string): Rule[] {
   const ignoreFile = join(sourceDir, '.gcloudignore')
   let text: string
   if (existsSync(ignoreFile)) text = readFileSync(ignoreFile, 'utf8')
-  else if (existsSync(join(sourceDir, '.git')) || existsSync(join(sourceDir, '.gitignore'))) text = '.gcloudignore\n.git\n.gitignore\n#!include:.gitignore\n'
+  else if (existsSync(join(sourceDir, '.git')) || existsSync(join(sourceDir, '.gitignore')))
+    text = '.gcloudignore\n.git\n.gitignore\n#!include:.gitignore\n'
   else return []
   const lines: string[] = []
   for (const line of text.split(/\r?\n/)) {

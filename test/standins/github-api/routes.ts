@@ -36,7 +36,12 @@ const DOCS = 'https://docs.github.com/rest'
 const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']
 const MAX_COMMENT = 65_536
 
-export function error(status: number, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply {
+export function error(
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Reply {
   return { status, body: { message, documentation_url: DOCS, status: String(status), ...extra }, headers }
 }
 
@@ -136,19 +141,39 @@ export const routes: Route[] = [
       const sha = resolveRef(repo, input.ref)
       if (!sha) return error(422, `No ref found for: ${input.ref}`)
       for (const field of ['task', 'environment'] as const) {
-        if (input[field] !== undefined && typeof input[field] !== 'string') return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a string.`)
+        if (input[field] !== undefined && typeof input[field] !== 'string')
+          return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a string.`)
       }
       for (const field of ['auto_merge', 'transient_environment', 'production_environment'] as const) {
-        if (input[field] !== undefined && typeof input[field] !== 'boolean') return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a boolean.`)
+        if (input[field] !== undefined && typeof input[field] !== 'boolean')
+          return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a boolean.`)
       }
-      if (input.description !== undefined && input.description !== null && typeof input.description !== 'string') return error(422, `Invalid request.\n\nFor 'properties/description', ${JSON.stringify(input.description)} is not a string or null.`)
+      if (input.description !== undefined && input.description !== null && typeof input.description !== 'string')
+        return error(
+          422,
+          `Invalid request.\n\nFor 'properties/description', ${JSON.stringify(input.description)} is not a string or null.`,
+        )
       const contexts = input.required_contexts
       if (contexts !== undefined && (!Array.isArray(contexts) || contexts.some((entry) => typeof entry !== 'string'))) {
-        return error(422, `Invalid request.\n\nFor 'properties/required_contexts', ${JSON.stringify(contexts)} is not an array of strings.`)
+        return error(
+          422,
+          `Invalid request.\n\nFor 'properties/required_contexts', ${JSON.stringify(contexts)} is not an array of strings.`,
+        )
       }
       // Omitted required_contexts means "all contexts must be green": GitHub refuses while any is pending.
-      const required = contexts === undefined ? repo.pendingContexts : (contexts as string[]).filter((name) => repo.pendingContexts.includes(name))
-      if (required.length > 0) return error(409, `Conflict: Commit status checks failed for ${input.ref}.`, { errors: required.map((context) => ({ contexts: [{ context, state: 'pending' }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })) })
+      const required =
+        contexts === undefined
+          ? repo.pendingContexts
+          : (contexts as string[]).filter((name) => repo.pendingContexts.includes(name))
+      if (required.length > 0)
+        return error(409, `Conflict: Commit status checks failed for ${input.ref}.`, {
+          errors: required.map((context) => ({
+            contexts: [{ context, state: 'pending' }],
+            resource: 'Deployment',
+            field: 'required_contexts',
+            code: 'invalid',
+          })),
+        })
       const environment = (input.environment as string | undefined) ?? 'production'
       const deployment: Deployment = {
         id: state.id(),
@@ -174,7 +199,9 @@ export const routes: Route[] = [
     handle: ({ repo, url, api }) => {
       const filters = ['sha', 'ref', 'task', 'environment'] as const
       const deployments = repo.deployments
-        .filter((deployment) => filters.every((name) => !url.searchParams.has(name) || deployment[name] === url.searchParams.get(name)))
+        .filter((deployment) =>
+          filters.every((name) => !url.searchParams.has(name) || deployment[name] === url.searchParams.get(name)),
+        )
         .sort((a, b) => b.id - a.id)
       return list(deployments, url, (deployment) => deploymentJson(repo, deployment, api))
     },
@@ -205,16 +232,20 @@ export function graphqlReply(state: State, token: Token, body: unknown): Reply {
   if (!state.graphqlAvailable) return error(404, 'Not Found')
   const query = object(body)?.query
   if (typeof query !== 'string') return error(400, 'Problems parsing JSON')
-  if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) return { status: 200, body: { data: { viewer: { login: token.user.login } } } }
+  if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query))
+    return { status: 200, body: { data: { viewer: { login: token.user.login } } } }
   return { status: 200, body: { errors: [{ message: 'The stand-in answers only `query { viewer { login } }`.' }] } }
 }
 
 function checkCommentBody(body: unknown): string | Reply {
   const input = object(body)
   if (!input) return error(400, 'Problems parsing JSON')
-  if (input.body === undefined || input.body === null || input.body === '') return invalid('IssueComment', 'body', 'missing_field')
-  if (typeof input.body !== 'string') return error(422, `Invalid request.\n\nFor 'properties/body', ${JSON.stringify(input.body)} is not a string.`)
-  if (input.body.length > MAX_COMMENT) return invalid('IssueComment', 'body', 'custom', `body is too long (maximum is ${MAX_COMMENT} characters)`)
+  if (input.body === undefined || input.body === null || input.body === '')
+    return invalid('IssueComment', 'body', 'missing_field')
+  if (typeof input.body !== 'string')
+    return error(422, `Invalid request.\n\nFor 'properties/body', ${JSON.stringify(input.body)} is not a string.`)
+  if (input.body.length > MAX_COMMENT)
+    return invalid('IssueComment', 'body', 'custom', `body is too long (maximum is ${MAX_COMMENT} characters)`)
   return input.body
 }
 
@@ -236,11 +267,17 @@ function createStatus({ state, repo, params, body, token, api }: RouteContext): 
     return invalid('DeploymentStatus', 'state', 'custom', 'state is not included in the list')
   }
   for (const field of ['description', 'environment', 'environment_url', 'log_url', 'target_url'] as const) {
-    if (input[field] !== undefined && typeof input[field] !== 'string') return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a string.`)
+    if (input[field] !== undefined && typeof input[field] !== 'string')
+      return error(422, `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(input[field])} is not a string.`)
   }
-  if (input.auto_inactive !== undefined && typeof input.auto_inactive !== 'boolean') return error(422, `Invalid request.\n\nFor 'properties/auto_inactive', ${JSON.stringify(input.auto_inactive)} is not a boolean.`)
+  if (input.auto_inactive !== undefined && typeof input.auto_inactive !== 'boolean')
+    return error(
+      422,
+      `Invalid request.\n\nFor 'properties/auto_inactive', ${JSON.stringify(input.auto_inactive)} is not a boolean.`,
+    )
   const description = (input.description as string | undefined) ?? ''
-  if (description.length > 140) return invalid('DeploymentStatus', 'description', 'custom', 'description is too long (maximum is 140 characters)')
+  if (description.length > 140)
+    return invalid('DeploymentStatus', 'description', 'custom', 'description is too long (maximum is 140 characters)')
   const logUrl = (input.log_url as string | undefined) ?? (input.target_url as string | undefined) ?? ''
   const environment = (input.environment as string | undefined) ?? deployment.environment
   const status = {
@@ -257,7 +294,11 @@ function createStatus({ state, repo, params, body, token, api }: RouteContext): 
   }
   repo.statuses.push(status)
   if (input.state === 'success' && input.auto_inactive !== false) autoInactivate(state, repo, deployment, token)
-  return { status: 201, body: statusJson(repo, status, api), headers: { location: `${api}/repos/${repo.fullName}/deployments/${id}/statuses/${status.id}` } }
+  return {
+    status: 201,
+    body: statusJson(repo, status, api),
+    headers: { location: `${api}/repos/${repo.fullName}/deployments/${id}/statuses/${status.id}` },
+  }
 }
 
 /**
@@ -270,6 +311,17 @@ function autoInactivate(state: State, repo: Repo, current: Deployment, token: To
     if (deployment.id >= current.id || deployment.environment !== current.environment) continue
     if (deployment.transient_environment || deployment.production_environment) continue
     if (state.latestState(repo.fullName, deployment.id) !== 'success') continue
-    repo.statuses.push({ id: state.id(), deployment_id: deployment.id, state: 'inactive', description: '', environment: deployment.environment, environment_url: '', log_url: '', target_url: '', creator: token.user, created_at: state.now() })
+    repo.statuses.push({
+      id: state.id(),
+      deployment_id: deployment.id,
+      state: 'inactive',
+      description: '',
+      environment: deployment.environment,
+      environment_url: '',
+      log_url: '',
+      target_url: '',
+      creator: token.user,
+      created_at: state.now(),
+    })
   }
 }

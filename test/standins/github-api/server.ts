@@ -59,7 +59,14 @@ export async function startGitHubApiStandin(): Promise<GitHubApiStandin> {
       .then((raw) => {
         const url = new URL(req.url ?? '/', base)
         const token = bearer(req.headers.authorization)
-        const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: undefined, token, status: 0 }
+        const record: RecordedRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          body: undefined,
+          token,
+          status: 0,
+        }
         requests.push(record)
         let body: unknown
         if (raw !== '') {
@@ -70,7 +77,9 @@ export async function startGitHubApiStandin(): Promise<GitHubApiStandin> {
           }
         }
         record.body = body
-        const rule = injected.find((entry) => entry.method === record.method && entry.path.test(url.pathname) && (entry.times ?? 1) > 0)
+        const rule = injected.find(
+          (entry) => entry.method === record.method && entry.path.test(url.pathname) && (entry.times ?? 1) > 0,
+        )
         if (rule) {
           if (rule.times !== undefined) rule.times--
           if (rule.reply === 'hang') {
@@ -104,7 +113,9 @@ export async function startGitHubApiStandin(): Promise<GitHubApiStandin> {
 }
 
 function answer(state: State, method: string, url: URL, base: string, tokenValue: string | undefined, body: unknown): Reply {
-  const matches = routes.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((entry) => entry.match !== null)
+  const matches = routes
+    .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+    .filter((entry) => entry.match !== null)
   const found = matches.find((entry) => entry.route.method === method)
   // Like GitHub: authentication is checked before anything else is revealed.
   if (tokenValue === undefined) return error(401, 'Requires authentication')

@@ -1,4 +1,12 @@
-import { SERVER_URL, type Comment, type Deployment, type DeploymentStatus, type PullRequest, type Repo, type User } from './state.js'
+import {
+  SERVER_URL,
+  type Comment,
+  type Deployment,
+  type DeploymentStatus,
+  type PullRequest,
+  type Repo,
+  type User,
+} from './state.js'
 
 /**
  * JSON as GitHub's REST API returns it (docs.github.com/rest, "Response schema"), trimmed to the
@@ -58,8 +66,18 @@ export function pullJson(repo: Repo, pr: PullRequest, api: string): object {
     created_at: pr.created_at,
     draft: false,
     merged_at: null,
-    head: { label: `${headOwner}:${pr.headRef}`, ref: pr.headRef, sha: pr.headSha, repo: pr.headRepo ? repoJson(pr.headRepo, api) : null },
-    base: { label: `${repo.fullName.split('/')[0]}:${pr.baseRef}`, ref: pr.baseRef, sha: repo.branches.get(pr.baseRef) ?? '', repo: repoJson(repo.fullName, api) },
+    head: {
+      label: `${headOwner}:${pr.headRef}`,
+      ref: pr.headRef,
+      sha: pr.headSha,
+      repo: pr.headRepo ? repoJson(pr.headRepo, api) : null,
+    },
+    base: {
+      label: `${repo.fullName.split('/')[0]}:${pr.baseRef}`,
+      ref: pr.baseRef,
+      sha: repo.branches.get(pr.baseRef) ?? '',
+      repo: repoJson(repo.fullName, api),
+    },
   }
 }
 

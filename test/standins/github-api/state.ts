@@ -88,7 +88,12 @@ export const SERVER_URL = 'https://github.com'
 
 export const ACTIONS_BOT: User = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' }
 
-const ALL_WRITE: Record<PermissionName, Level> = { issues: 'write', pull_requests: 'write', deployments: 'write', contents: 'write' }
+const ALL_WRITE: Record<PermissionName, Level> = {
+  issues: 'write',
+  pull_requests: 'write',
+  deployments: 'write',
+  contents: 'write',
+}
 
 export class State {
   readonly repos = new Map<string, Repo>()
@@ -122,8 +127,15 @@ export class State {
     return repo
   }
 
-  addToken(token: string, options: { user: User; installation?: boolean; permissions?: Partial<Record<PermissionName, Level>> }): void {
-    this.tokens.set(token, { user: options.user, installation: options.installation ?? false, permissions: { ...ALL_WRITE, ...options.permissions } })
+  addToken(
+    token: string,
+    options: { user: User; installation?: boolean; permissions?: Partial<Record<PermissionName, Level>> },
+  ): void {
+    this.tokens.set(token, {
+      user: options.user,
+      installation: options.installation ?? false,
+      permissions: { ...ALL_WRITE, ...options.permissions },
+    })
   }
 
   /** Change what an existing token may do (e.g. to provoke a 403). */
@@ -133,7 +145,18 @@ export class State {
     entry.permissions = { ...entry.permissions, ...permissions }
   }
 
-  addPullRequest(fullName: string, pr: { number: number; headSha: string; headRef: string; headRepo?: string | null; baseRef?: string; state?: 'open' | 'closed'; user?: User }): PullRequest {
+  addPullRequest(
+    fullName: string,
+    pr: {
+      number: number
+      headSha: string
+      headRef: string
+      headRepo?: string | null
+      baseRef?: string
+      state?: 'open' | 'closed'
+      user?: User
+    },
+  ): PullRequest {
     const repo = this.repo(fullName)
     const entry: PullRequest = {
       number: pr.number,

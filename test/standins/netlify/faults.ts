@@ -44,7 +44,12 @@ export function arm(fault: Fault): ArmedFault {
 }
 
 /** The first armed fault that applies to this request (consuming one use of it). */
-export function takeFault(faults: ArmedFault[], operation: string | undefined, method: string, path: string): FaultAction | undefined {
+export function takeFault(
+  faults: ArmedFault[],
+  operation: string | undefined,
+  method: string,
+  path: string,
+): FaultAction | undefined {
   for (const fault of faults) {
     if (fault.remaining <= 0) continue
     if (fault.operation !== undefined && fault.operation !== operation) continue

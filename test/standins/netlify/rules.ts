@@ -62,7 +62,12 @@ export interface Served {
 }
 
 /** What Netlify answers for `urlPath` given a deploy's file list and rules. */
-export function serve(urlPath: string, files: ReadonlySet<string>, redirects: readonly RedirectRule[], headerRules: readonly HeaderRule[] = []): Served {
+export function serve(
+  urlPath: string,
+  files: ReadonlySet<string>,
+  redirects: readonly RedirectRule[],
+  headerRules: readonly HeaderRule[] = [],
+): Served {
   const path = urlPath.split('?')[0] ?? '/'
   const file = lookup(path, files)
   const withHeaders = (served: Omit<Served, 'headers'>): Served => ({ ...served, headers: headersFor(path, headerRules) })

@@ -78,7 +78,10 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       faults.length = 0
     },
     get: (site, target, path) => {
-      const deployId = target === 'production' ? site.publishedDeployId : (site.aliases.get(target) ?? (state.deploys.get(target)?.siteId === site.id ? target : undefined))
+      const deployId =
+        target === 'production'
+          ? site.publishedDeployId
+          : (site.aliases.get(target) ?? (state.deploys.get(target)?.siteId === site.id ? target : undefined))
       const deploy = deployId ? state.deploys.get(deployId) : undefined
       if (!deploy || deploy.state !== 'ready') return { status: 404, headers: [] }
       const served = serve(path, new Set(deploy.files.keys()), deploy.redirects, deploy.headers)
@@ -105,15 +108,24 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
     const raw = await readBody(req)
     const url = new URL(req.url ?? '/', origin)
     const method = req.method ?? 'GET'
-    const record: RecordedRequest = { method, path: url.pathname.slice(BASE_PATH.length), query: Object.fromEntries(url.searchParams), bodyBytes: raw.length, status: 0 }
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname.slice(BASE_PATH.length),
+      query: Object.fromEntries(url.searchParams),
+      bodyBytes: raw.length,
+      status: 0,
+    }
     requests.push(record)
     if (standin.latencyMs > 0) await sleep(standin.latencyMs)
 
     // netlify-cli reports telemetry; tests point NETLIFY_TEST_TRACK_URL etc. here so nothing leaves the machine.
-    if (url.pathname.startsWith('/telemetry/') || url.pathname === '/report-error') return finish(res, record, { status: 200, body: {} })
-    if (!url.pathname.startsWith(`${BASE_PATH}/`)) return finish(res, record, { status: 404, body: { code: 404, message: 'Not Found' } })
+    if (url.pathname.startsWith('/telemetry/') || url.pathname === '/report-error')
+      return finish(res, record, { status: 200, body: {} })
+    if (!url.pathname.startsWith(`${BASE_PATH}/`))
+      return finish(res, record, { status: 404, body: { code: 404, message: 'Not Found' } })
     const matched = match(method, record.path)
-    if (isProblem(matched)) return finish(res, record, { status: matched.status, body: { code: matched.status, message: matched.message } })
+    if (isProblem(matched))
+      return finish(res, record, { status: matched.status, body: { code: matched.status, message: matched.message } })
     record.operation = matched.route.operationId
 
     const fault = takeFault(faults, record.operation, method, record.path)
@@ -126,17 +138,35 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         return
       }
       if (fault.kind === 'delay') await sleep(fault.ms)
-      else if (fault.kind === 'status') return finish(res, record, { status: fault.status, body: { code: fault.status, message: fault.message ?? statusMessage(fault.status) }, headers: fault.headers })
-      else if (fault.kind === 'rate-limit') return finish(res, record, { status: 429, body: { code: 429, message: 'Too Many Requests' }, headers: rateLimitHeaders(fault.form, fault.waitSeconds) })
+      else if (fault.kind === 'status')
+        return finish(res, record, {
+          status: fault.status,
+          body: { code: fault.status, message: fault.message ?? statusMessage(fault.status) },
+          headers: fault.headers,
+        })
+      else if (fault.kind === 'rate-limit')
+        return finish(res, record, {
+          status: 429,
+          body: { code: 429, message: 'Too Many Requests' },
+          headers: rateLimitHeaders(fault.form, fault.waitSeconds),
+        })
       else dropAfter = true
     }
 
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
     const account = token ? state.tokens.get(token) : undefined
-    if (!account) return finish(res, record, { status: 401, body: { code: 401, message: 'Access Denied: your access token is missing, invalid or expired' } })
+    if (!account)
+      return finish(res, record, {
+        status: 401,
+        body: { code: 401, message: 'Access Denied: your access token is missing, invalid or expired' },
+      })
 
     const queryProblem = validateQuery(matched.route, url.searchParams)
-    if (queryProblem) return finish(res, record, { status: queryProblem.status, body: { code: queryProblem.status, message: queryProblem.message } })
+    if (queryProblem)
+      return finish(res, record, {
+        status: queryProblem.status,
+        body: { code: queryProblem.status, message: queryProblem.message },
+      })
     const body = validateBody(matched.route, req.headers['content-type'], raw)
     if (isProblem(body)) return finish(res, record, { status: body.status, body: { code: body.status, message: body.message } })
     if (body.kind === 'json') record.body = body.value
@@ -150,8 +180,17 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
     finish(res, record, reply)
   }
 
-  function dispatch(route: Route, params: Record<string, string>, query: URLSearchParams, body: ParsedBody, accountSlug: string): Reply {
-    const json = (body.kind === 'json' && typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>
+  function dispatch(
+    route: Route,
+    params: Record<string, string>,
+    query: URLSearchParams,
+    body: ParsedBody,
+    accountSlug: string,
+  ): Reply {
+    const json = (body.kind === 'json' && typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<
+      string,
+      unknown
+    >
     const ownSite = (id: string | undefined): Site | undefined => {
       const site = id ? state.findSite(id) : undefined
       return site && site.accountSlug === accountSlug ? site : undefined
@@ -173,7 +212,9 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         const name = query.get('name')
         const paging = pageOf(query)
         if (typeof paging === 'string') return unprocessable(paging)
-        const sites = [...state.sites.values()].filter((site) => site.accountSlug === accountSlug && (!name || site.name.includes(name)))
+        const sites = [...state.sites.values()].filter(
+          (site) => site.accountSlug === accountSlug && (!name || site.name.includes(name)),
+        )
         return ok(sites.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage).map((site) => siteJson(site)))
       }
       case 'getSite': {
@@ -184,7 +225,8 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       case 'createSiteInTeam': {
         if (route.operationId === 'createSiteInTeam' && params.account_slug !== accountSlug) return notFound()
         const name = typeof json.name === 'string' ? json.name : `site-${Math.random().toString(36).slice(2, 10)}`
-        if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) return unprocessable('Validation Failed', { name: ['is invalid: lowercase letters, digits and hyphens only'] })
+        if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name))
+          return unprocessable('Validation Failed', { name: ['is invalid: lowercase letters, digits and hyphens only'] })
         if (state.siteByName(name)) return unprocessable('Validation Failed', { subdomain: ['must be unique'] })
         return { status: 201, body: siteJson(state.addSite(name, accountSlug)) }
       }
@@ -193,7 +235,11 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         if (!site) return notFound()
         // The definition's other filters have semantics the stand-in does not model; say so rather than ignore them.
         for (const unmodelled of ['deploy-previews', 'latest-published']) {
-          if (query.has(unmodelled)) return { status: 501, body: { code: 501, message: `the ${unmodelled} filter of listSiteDeploys is not implemented by the stand-in` } }
+          if (query.has(unmodelled))
+            return {
+              status: 501,
+              body: { code: 501, message: `the ${unmodelled} filter of listSiteDeploys is not implemented by the stand-in` },
+            }
         }
         const paging = pageOf(query)
         if (typeof paging === 'string') return unprocessable(paging)
@@ -202,16 +248,29 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         const production = query.get('production')
         const list = state
           .deploysOf(site)
-          .filter((deploy) => (branch === null || deploy.branch === branch) && (wanted === null || deploy.state === wanted) && (production === null || (production === 'true') === (!deploy.draft && !deploy.branch)))
-        return ok(list.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage).map((deploy) => deployJson(deploy)))
+          .filter(
+            (deploy) =>
+              (branch === null || deploy.branch === branch) &&
+              (wanted === null || deploy.state === wanted) &&
+              (production === null || (production === 'true') === (!deploy.draft && !deploy.branch)),
+          )
+        return ok(
+          list.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage).map((deploy) => deployJson(deploy)),
+        )
       }
       case 'createSiteDeploy': {
         const site = ownSite(params.site_id)
         if (!site) return notFound()
-        if (body.kind === 'binary' || json.zip !== undefined) return { status: 501, body: { code: 501, message: 'zip deploys are not implemented by the stand-in' } }
+        if (body.kind === 'binary' || json.zip !== undefined)
+          return { status: 501, body: { code: 501, message: 'zip deploys are not implemented by the stand-in' } }
         const files = json.files === undefined ? undefined : fileList(json.files)
         if (typeof files === 'string') return unprocessable(files)
-        const deploy = state.createDeploy(site, { title: query.get('title') ?? undefined, draft: json.draft === true, branch: nonEmpty(json.branch), extra: extraFields(json) })
+        const deploy = state.createDeploy(site, {
+          title: query.get('title') ?? undefined,
+          draft: json.draft === true,
+          branch: nonEmpty(json.branch),
+          extra: extraFields(json),
+        })
         if (files) {
           if (files.size === 0) return unprocessable('A deploy needs at least one file')
           state.setFiles(deploy, files, json.async === true)
@@ -245,23 +304,32 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       case 'uploadDeployFile': {
         const deploy = ownDeploy(params.deploy_id)
         if (!deploy) return notFound()
-        if (deploy.state !== 'prepared' && deploy.state !== 'uploading') return unprocessable(`Deploy ${deploy.id} is ${deploy.state}; it does not accept uploads`)
+        if (deploy.state !== 'prepared' && deploy.state !== 'uploading')
+          return unprocessable(`Deploy ${deploy.id} is ${deploy.state}; it does not accept uploads`)
         const path = (params.path ?? '').replace(/^\/+/, '')
         const expected = deploy.files.get(path)
         if (expected === undefined) return unprocessable(`${path} is not a file of deploy ${deploy.id}`)
         if (!deploy.requiredAtStart.has(expected)) return unprocessable(`${path} is not required by deploy ${deploy.id}`)
         const content = body.kind === 'binary' ? body.value : Buffer.alloc(0)
         const size = query.get('size')
-        if (size !== null && Number(size) !== content.length) return unprocessable(`size ${size} does not match the ${content.length} bytes received`)
+        if (size !== null && Number(size) !== content.length)
+          return unprocessable(`size ${size} does not match the ${content.length} bytes received`)
         const actual = sha1(content)
         if (actual !== expected) return unprocessable(`SHA1 of ${path} is ${actual}, the deploy expects ${expected}`)
         state.receive(deploy, path, actual, content)
-        return ok({ id: `${deploy.id}/${path}`, path: `/${path}`, sha: actual, mime_type: 'application/octet-stream', size: content.length })
+        return ok({
+          id: `${deploy.id}/${path}`,
+          path: `/${path}`,
+          sha: actual,
+          mime_type: 'application/octet-stream',
+          size: content.length,
+        })
       }
       case 'cancelSiteDeploy': {
         const deploy = ownDeploy(params.deploy_id)
         if (!deploy) return notFound()
-        if (deploy.state === 'ready' || deploy.state === 'error') return unprocessable(`Deploy ${deploy.id} is ${deploy.state} and cannot be cancelled`)
+        if (deploy.state === 'ready' || deploy.state === 'error')
+          return unprocessable(`Deploy ${deploy.id} is ${deploy.state} and cannot be cancelled`)
         state.cancel(deploy)
         return { status: 201, body: deployJson(deploy) }
       }
@@ -272,12 +340,16 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         const site = state.site(deploy)
         // Under /sites/{site_id}/… the deploy must belong to that site (by id or domain, as elsewhere).
         if (route.operationId === 'deleteSiteDeploy' && ownSite(params.site_id)?.id !== site.id) return notFound()
-        if (site.publishedDeployId === deploy.id) return unprocessable('The published deploy cannot be deleted; publish another deploy first')
+        if (site.publishedDeployId === deploy.id)
+          return unprocessable('The published deploy cannot be deleted; publish another deploy first')
         state.deleteDeploy(deploy)
         return { status: 204 }
       }
       default:
-        return { status: 501, body: { code: 501, message: `${route.operationId} is in the Netlify API but not implemented by the stand-in` } }
+        return {
+          status: 501,
+          body: { code: 501, message: `${route.operationId} is in the Netlify API but not implemented by the stand-in` },
+        }
     }
   }
 
@@ -318,7 +390,9 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       deploy_url: `http://${host(deploy.id)}`,
       deploy_ssl_url: `https://${host(deploy.id)}`,
       // Netlify leaves `required` out until the diff is known.
-      ...(deploy.state === 'new' || deploy.state === 'preparing' ? {} : { required: [...deploy.required], required_functions: [] }),
+      ...(deploy.state === 'new' || deploy.state === 'preparing'
+        ? {}
+        : { required: [...deploy.required], required_functions: [] }),
       error_message: deploy.errorMessage ?? null,
       branch: deploy.branch ?? null,
       draft: deploy.draft,
@@ -359,14 +433,29 @@ function fileList(value: unknown): Map<string, string> | string {
   const files = new Map<string, string>()
   for (const [rawPath, sha] of Object.entries(value)) {
     const path = rawPath.replace(/^\/+/, '')
-    if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) return `Invalid file path '${rawPath}'`
+    if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..'))
+      return `Invalid file path '${rawPath}'`
     if (typeof sha !== 'string' || !SHA1.test(sha)) return `Invalid SHA1 for ${rawPath}: ${JSON.stringify(sha)}`
     files.set(path, sha)
   }
   return files
 }
 
-const KNOWN = new Set(['files', 'draft', 'async', 'branch', 'functions', 'function_schedules', 'functions_config', 'framework', 'framework_version', 'environment', 'zip', 'edge_functions', 'server'])
+const KNOWN = new Set([
+  'files',
+  'draft',
+  'async',
+  'branch',
+  'functions',
+  'function_schedules',
+  'functions_config',
+  'framework',
+  'framework_version',
+  'environment',
+  'zip',
+  'edge_functions',
+  'server',
+])
 
 function extraFields(json: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(json).filter(([key]) => !KNOWN.has(key)))
@@ -389,7 +478,10 @@ function unprocessable(message: string, errors?: Record<string, string[]>): Repl
 }
 
 function statusMessage(status: number): string {
-  return { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status] ?? `Error ${status}`
+  return (
+    { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status] ??
+    `Error ${status}`
+  )
 }
 
 function finish(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
@@ -405,7 +497,11 @@ function send(res: ServerResponse, reply: Reply): void {
     return
   }
   const text = JSON.stringify(reply.body)
-  res.writeHead(reply.status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) })
+  res.writeHead(reply.status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  })
   res.end(text)
 }
 

@@ -89,7 +89,12 @@ function buildRoutes(): Route[] {
         pathParams,
         query: parameters.filter((parameter) => parameter.in === 'query'),
         body: bodyParam
-          ? { name: bodyParam.name, required: bodyParam.required === true, binary, validate: binary || !bodyParam.schema ? undefined : ajv.compile(bodyParam.schema) }
+          ? {
+              name: bodyParam.name,
+              required: bodyParam.required === true,
+              binary,
+              validate: binary || !bodyParam.schema ? undefined : ajv.compile(bodyParam.schema),
+            }
           : undefined,
         literalSegments: segments.filter((segment) => !segment.startsWith('{')).length,
       })
@@ -150,10 +155,14 @@ export function validateQuery(route: Route, query: URLSearchParams): ValidationP
       if (parameter.required) return { status: 422, message: `Missing required query parameter ${parameter.name}` }
       continue
     }
-    if (parameter.type === 'integer' && !/^-?\d+$/.test(value)) return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not an integer` }
-    if (parameter.type === 'number' && !Number.isFinite(Number(value))) return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not a number` }
-    if (parameter.type === 'boolean' && value !== 'true' && value !== 'false') return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not a boolean` }
-    if (parameter.enum && !parameter.enum.includes(value)) return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not one of ${parameter.enum.join(', ')}` }
+    if (parameter.type === 'integer' && !/^-?\d+$/.test(value))
+      return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not an integer` }
+    if (parameter.type === 'number' && !Number.isFinite(Number(value)))
+      return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not a number` }
+    if (parameter.type === 'boolean' && value !== 'true' && value !== 'false')
+      return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not a boolean` }
+    if (parameter.enum && !parameter.enum.includes(value))
+      return { status: 422, message: `Invalid ${parameter.name}: '${value}' is not one of ${parameter.enum.join(', ')}` }
   }
   return undefined
 }
@@ -171,7 +180,8 @@ export function validateBody(route: Route, contentType: string | undefined, raw:
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   if (body.binary) return { kind: 'binary', value: raw }
   if (type === 'application/zip' && route.consumes.includes('application/zip')) return { kind: 'binary', value: raw }
-  if (type !== '' && type !== 'application/json') return { status: 415, message: `Unsupported Content-Type ${type}; expected application/json` }
+  if (type !== '' && type !== 'application/json')
+    return { status: 415, message: `Unsupported Content-Type ${type}; expected application/json` }
   let value: unknown
   try {
     value = JSON.parse(raw.toString('utf8'))
@@ -179,7 +189,9 @@ export function validateBody(route: Route, contentType: string | undefined, raw:
     return { status: 400, message: 'Invalid JSON body' }
   }
   if (body.validate && !body.validate(value)) {
-    const details = (body.validate.errors ?? []).map((error) => `${error.instancePath || body.name} ${error.message ?? 'is invalid'}`).join('; ')
+    const details = (body.validate.errors ?? [])
+      .map((error) => `${error.instancePath || body.name} ${error.message ?? 'is invalid'}`)
+      .join('; ')
     return { status: 422, message: `Validation Failed: ${details}` }
   }
   return { kind: 'json', value }

@@ -5,9 +5,21 @@ import path from 'node:path'
 import { parseFlags } from './flags.js'
 import { fail, info1, info1Quiet, log, logQuiet, info2Quiet, stderr, warn } from './output.js'
 import { removeRoute, stopRelease } from './runtime.js'
-import { appNames, appRepo, deleteApp, loadApp, loadService, lockFile, saveApp, serviceNames, updateService, type App } from './state.js'
+import {
+  appNames,
+  appRepo,
+  deleteApp,
+  loadApp,
+  loadService,
+  lockFile,
+  saveApp,
+  serviceNames,
+  updateService,
+  type App,
+} from './state.js'
 
-const NAME_RULE = 'App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens'
+const NAME_RULE =
+  'App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens'
 
 export function isValidAppName(name: string): void {
   if (name === '') fail('Please specify an app to run the command on')
@@ -39,7 +51,16 @@ export async function createApp(name: string): Promise<App> {
   isValidAppName(name)
   if (loadApp(name)) fail('Name is already taken')
   info1Quiet(`Creating ${name}...`)
-  const app: App = { name, createdAt: Math.floor(Date.now() / 1000), config: {}, mounts: [], domains: [], letsencrypt: false, releases: 0, port: await freePort() }
+  const app: App = {
+    name,
+    createdAt: Math.floor(Date.now() / 1000),
+    config: {},
+    mounts: [],
+    domains: [],
+    letsencrypt: false,
+    releases: 0,
+    port: await freePort(),
+  }
   saveApp(app)
   mkdirSync(path.dirname(lockFile(name)), { recursive: true })
   return app

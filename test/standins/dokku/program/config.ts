@@ -37,7 +37,8 @@ function parseEnvfile(text: string): Record<string, string> {
     const match = /^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line)
     if (!match?.[1]) continue
     let value = (match[2] ?? '').trim()
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\')
+    if (value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\')
     else if (value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1)
     result[match[1]] = value
   }
@@ -58,7 +59,10 @@ export async function configCommand(command: string, args: string[]): Promise<vo
         const key = pair.slice(0, equals)
         let value = pair.slice(equals + 1)
         if (flags.encoded) {
-          if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) fail(`illegal base64 data at input byte ${value.search(/[^A-Za-z0-9+/=]/) >= 0 ? value.search(/[^A-Za-z0-9+/=]/) : value.length} for key '${key}'`)
+          if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
+            fail(
+              `illegal base64 data at input byte ${value.search(/[^A-Za-z0-9+/=]/) >= 0 ? value.search(/[^A-Za-z0-9+/=]/) : value.length} for key '${key}'`,
+            )
           value = Buffer.from(value, 'base64').toString('utf8')
         }
         entries[key] = value
@@ -81,7 +85,8 @@ export async function configCommand(command: string, args: string[]): Promise<vo
         } catch (error) {
           fail((error as Error).message)
         }
-        for (const [key, value] of Object.entries(entries)) if (typeof value !== 'string') fail(`json: cannot unmarshal ${typeof value} into Go value of type string (key ${key})`)
+        for (const [key, value] of Object.entries(entries))
+          if (typeof value !== 'string') fail(`json: cannot unmarshal ${typeof value} into Go value of type string (key ${key})`)
       } else if (format === 'envfile') {
         entries = parseEnvfile(text)
       } else {
@@ -100,8 +105,14 @@ export async function configCommand(command: string, args: string[]): Promise<vo
       const entries = Object.entries(app.config).sort(([a], [b]) => a.localeCompare(b))
       if (format === 'json') log(JSON.stringify(Object.fromEntries(entries)))
       else if (format === 'exports') log(entries.map(([key, value]) => `export ${key}='${singleQuote(value)}'`).join('\n'))
-      else if (format === 'envfile') log(entries.map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join('\n'))
-      else if (format === 'shell') process.stdout.write(`${entries.map(([key, value]) => `${key}='${singleQuote(value)}'`).join(' ')} `)
+      else if (format === 'envfile')
+        log(
+          entries
+            .map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+            .join('\n'),
+        )
+      else if (format === 'shell')
+        process.stdout.write(`${entries.map(([key, value]) => `${key}='${singleQuote(value)}'`).join(' ')} `)
       else fail(`Unknown export format: ${format}`)
       return
     }

@@ -13,7 +13,17 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fail, info1, info2, info2Quiet, log, verbose, verboseQuiet, warn } from './output.js'
-import { applyMounts, appUrls, freePort, runInRelease, runtimeEnv, setRoute, startProcess, stopRelease, waitHealthy } from './runtime.js'
+import {
+  applyMounts,
+  appUrls,
+  freePort,
+  runInRelease,
+  runtimeEnv,
+  setRoute,
+  startProcess,
+  stopRelease,
+  waitHealthy,
+} from './runtime.js'
 import { appRepo, loadApp, releasesDir, updateApp, type App, type Release } from './state.js'
 
 interface Build {
@@ -39,7 +49,11 @@ export async function deploy(name: string, rev: string): Promise<void> {
   const source = path.join(root, 'source')
   mkdirSync(source, { recursive: true })
   // Objects of a push are still in quarantine: the hook's GIT_OBJECT_DIRECTORY/ALTERNATE variables let git read them.
-  const extract = spawnSync('sh', ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, source], { encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined } })
+  const extract = spawnSync(
+    'sh',
+    ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, source],
+    { encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined } },
+  )
   if (extract.status !== 0) {
     warn('Failure extracting app code')
     process.stderr.write(extract.stderr)
@@ -108,7 +122,12 @@ export async function deploy(name: string, rev: string): Promise<void> {
 /** builder-detect, as Dokku does it: the app's selected builder, else a Dockerfile decides, else herokuish. */
 function detectBuild(app: App, source: string): Build {
   const hasDockerfile = existsSync(path.join(source, 'Dockerfile'))
-  const builder = app.builderSelected === 'herokuish' || app.builderSelected === 'dockerfile' ? app.builderSelected : hasDockerfile ? 'dockerfile' : 'herokuish'
+  const builder =
+    app.builderSelected === 'herokuish' || app.builderSelected === 'dockerfile'
+      ? app.builderSelected
+      : hasDockerfile
+        ? 'dockerfile'
+        : 'herokuish'
   const processes = readProcfile(source)
   if (builder === 'dockerfile') {
     if (!hasDockerfile) fail('Dockerfile not found')
@@ -143,7 +162,11 @@ function runBuild(app: App, release: Release, build: Build): void {
     for (const step of build.steps) {
       verbose(`RUN ${step.command}`)
       // docker build sees the image's ENV only, not the app's config.
-      const result = spawnSync('/bin/sh', ['-c', step.command], { cwd: path.join(release.fsRoot, step.workdir), env: runtimeEnv({ ...app, config: {} }, { ...release, imageEnv: step.env }), encoding: 'utf8' })
+      const result = spawnSync('/bin/sh', ['-c', step.command], {
+        cwd: path.join(release.fsRoot, step.workdir),
+        env: runtimeEnv({ ...app, config: {} }, { ...release, imageEnv: step.env }),
+        encoding: 'utf8',
+      })
       for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
       if (result.status !== 0) {
         warn(`The command '/bin/sh -c ${step.command}' returned a non-zero code: ${result.status}`)
@@ -160,7 +183,9 @@ function runBuild(app: App, release: Release, build: Build): void {
  * runs on the server's Python.
  */
 function readDockerfile(source: string, processes: Record<string, string>): Build {
-  const lines = readFileSync(path.join(source, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ').split(/\r?\n/)
+  const lines = readFileSync(path.join(source, 'Dockerfile'), 'utf8')
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
   const stages = lines.reduce<string[][]>((all, line) => {
     if (/^\s*FROM\s/i.test(line)) all.push([])
     all.at(-1)?.push(line)
@@ -184,7 +209,9 @@ function readDockerfile(source: string, processes: Record<string, string>): Buil
     } else if (instruction === 'WORKDIR') {
       workdir = path.posix.resolve(workdir, rest)
     } else if (instruction === 'COPY' || instruction === 'ADD') {
-      const words = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/).filter((word) => !word.startsWith('--'))
+      const words = rest.startsWith('[')
+        ? (JSON.parse(rest) as string[])
+        : rest.split(/\s+/).filter((word) => !word.startsWith('--'))
       if (words.length === 2 && (words[0] === '.' || words[0] === './')) codeRoot = path.posix.resolve(workdir, words[1] ?? '.')
     } else if (instruction === 'CMD') {
       cmd = rest.startsWith('[') ? (JSON.parse(rest) as string[]).join(' ') : rest
@@ -194,13 +221,22 @@ function readDockerfile(source: string, processes: Record<string, string>): Buil
     }
   }
   if (!processes.web && cmd) processes.web = cmd
-  return { builder: 'dockerfile', processes, imageEnv: env, codeRoot: codeRoot ?? '/app', workdir: workdir === '/' ? (codeRoot ?? '/app') : workdir, steps }
+  return {
+    builder: 'dockerfile',
+    processes,
+    imageEnv: env,
+    codeRoot: codeRoot ?? '/app',
+    workdir: workdir === '/' ? (codeRoot ?? '/app') : workdir,
+    steps,
+  }
 }
 
 /** app.json healthchecks.web: the path of the first check that has one. */
 function webCheckPath(dir: string): string | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path.join(dir, 'app.json'), 'utf8')) as { healthchecks?: { web?: Array<{ path?: unknown }> } }
+    const parsed = JSON.parse(readFileSync(path.join(dir, 'app.json'), 'utf8')) as {
+      healthchecks?: { web?: Array<{ path?: unknown }> }
+    }
     const check = parsed.healthchecks?.web?.find((entry) => typeof entry.path === 'string')
     return check?.path as string | undefined
   } catch {
@@ -245,7 +281,11 @@ function runTask(app: App, release: Release, phase: string, command: string | un
     verbose(`No ${phase} task found, skipping`)
     return
   }
-  verbose(phase === 'predeploy' ? `Executing ${phase} task from ${source}: ${command}` : `Executing ${phase} task from ${source} in ephemeral container: ${command}`)
+  verbose(
+    phase === 'predeploy'
+      ? `Executing ${phase} task from ${source}: ${command}`
+      : `Executing ${phase} task from ${source} in ephemeral container: ${command}`,
+  )
   const result = runInRelease(app, release, command)
   const id = Math.random().toString(16).slice(2, 11)
   info2Quiet(`Start of ${app.name} ${phase} task (${id}) output`)

@@ -6,7 +6,9 @@ import { updateApp } from './state.js'
 
 function checkDomains(domains: string[]): void {
   for (const domain of domains) {
-    const valid = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(domain) && domain.length <= 253
+    const valid =
+      /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(domain) &&
+      domain.length <= 253
     if (!valid) fail(`${domain} is invalid. exiting...`)
   }
 }
@@ -34,7 +36,10 @@ export async function domainsCommand(command: string, args: string[]): Promise<v
     case 'domains:remove': {
       const app = verifyApp(args[0] ?? '')
       for (const domain of args.slice(1)) info1(`Removed ${domain} from ${app.name}`)
-      updateApp(app.name, (latest) => ({ ...latest, domains: latest.domains.filter((domain) => !args.slice(1).includes(domain)) }))
+      updateApp(app.name, (latest) => ({
+        ...latest,
+        domains: latest.domains.filter((domain) => !args.slice(1).includes(domain)),
+      }))
       return
     }
     case 'domains:set': {

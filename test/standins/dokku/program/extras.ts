@@ -23,7 +23,8 @@ export async function letsencryptCommand(command: string, args: string[]): Promi
     }
     case 'letsencrypt:set': {
       const app = verifyApp(args[0] ?? '')
-      if (args[1] !== 'email') fail(`Invalid property specified, valid properties include: dns-provider, email, graceperiod, lego-docker-args, server`)
+      if (args[1] !== 'email')
+        fail(`Invalid property specified, valid properties include: dns-provider, email, graceperiod, lego-docker-args, server`)
       updateApp(app.name, (latest) => ({ ...latest, letsencryptEmail: args[2] || undefined }))
       info2(args[2] ? `Setting email to ${args[2]}` : 'Unsetting email')
       return
@@ -145,7 +146,8 @@ export async function builderCommand(command: string, args: string[]): Promise<v
   switch (command) {
     case 'builder:set': {
       const app = verifyApp(args[0] ?? '')
-      if (args[1] !== 'selected' && args[1] !== 'build-dir') fail('Invalid property specified, valid properties include: build-dir, selected')
+      if (args[1] !== 'selected' && args[1] !== 'build-dir')
+        fail('Invalid property specified, valid properties include: build-dir, selected')
       if (args[1] === 'selected') updateApp(app.name, (latest) => ({ ...latest, builderSelected: args[2] || undefined }))
       info2(args[2] ? `Setting ${args[1]} to ${args[2]}` : `Unsetting ${args[1]}`)
       return
@@ -175,7 +177,8 @@ export function urlsCommand(command: string, args: string[]): void {
 export function pluginCommand(command: string): void {
   if (command === 'plugin:list') {
     const installed = loadGlobal().plugins
-    for (const name of ['00_dokku-standard', 'apps', 'config', 'domains', 'git', 'ps', 'storage', ...installed]) verbose(`${name.padEnd(28)}0.38.27 enabled    dokku plugin`)
+    for (const name of ['00_dokku-standard', 'apps', 'config', 'domains', 'git', 'ps', 'storage', ...installed])
+      verbose(`${name.padEnd(28)}0.38.27 enabled    dokku plugin`)
     return
   }
   if (command === 'plugin:help') return

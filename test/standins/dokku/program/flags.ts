@@ -10,7 +10,11 @@ export interface Parsed {
   positional: string[]
 }
 
-export function parseFlags(command: string, args: readonly string[], spec: { bool?: readonly string[]; string?: readonly string[] }): Parsed {
+export function parseFlags(
+  command: string,
+  args: readonly string[],
+  spec: { bool?: readonly string[]; string?: readonly string[] },
+): Parsed {
   const bools = new Set(spec.bool ?? [])
   const strings = new Set(spec.string ?? [])
   const flags: Record<string, string | boolean> = {}

@@ -15,7 +15,10 @@ import { appRepo, loadApp, loadGlobal, lockFile, ROOT, saveGlobal, updateApp, ty
 
 /** cmd-git-glob: strip quotes (unless escaped) and the leading slash from git's path argument. */
 function appFromPath(raw: string): string {
-  return raw.replace(/(?<!\\)'/g, '').replace(/\\'/g, "'").replace(/^\//, '')
+  return raw
+    .replace(/(?<!\\)'/g, '')
+    .replace(/\\'/g, "'")
+    .replace(/^\//, '')
 }
 
 function computedDeployBranch(app: App | undefined, fallback = 'master'): string {
@@ -26,7 +29,10 @@ function createHook(name: string): void {
   const repo = appRepo(name)
   if (!existsSync(path.join(repo, 'refs'))) spawnSync('git', ['init', '-q', '--bare', repo], { stdio: 'ignore' })
   const hook = path.join(repo, 'hooks', 'pre-receive')
-  writeFileSync(hook, `#!/usr/bin/env bash\nset -e\nset -o pipefail\n\ncat | DOKKU_ROOT="${process.env.DOKKU_ROOT}" ${path.join(ROOT, 'bin', 'dokku')} git-hook ${name}\n`)
+  writeFileSync(
+    hook,
+    `#!/usr/bin/env bash\nset -e\nset -o pipefail\n\ncat | DOKKU_ROOT="${process.env.DOKKU_ROOT}" ${path.join(ROOT, 'bin', 'dokku')} git-hook ${name}\n`,
+  )
   chmodSync(hook, 0o755)
 }
 
@@ -58,7 +64,10 @@ export async function gitCommand(command: string, args: string[]): Promise<void>
     case 'git:set': {
       const { flags, positional } = parseFlags(command, args, { bool: ['global'] })
       const [appName, property, value] = flags.global ? ['--global', ...positional] : positional
-      if (property !== 'deploy-branch') fail(`Invalid property specified, valid properties include: deploy-branch, keep-git-dir, rev-env-var, source-image, archive-max-files, archive-max-size`)
+      if (property !== 'deploy-branch')
+        fail(
+          `Invalid property specified, valid properties include: deploy-branch, keep-git-dir, rev-env-var, source-image, archive-max-files, archive-max-size`,
+        )
       if (appName === '--global') {
         saveGlobal({ ...loadGlobal(), deployBranch: value || undefined })
       } else {

@@ -10,7 +10,17 @@ import { NotImplemented, verifyApp } from './apps.js'
 import { setMany } from './config.js'
 import { restartApp } from './deploy.js'
 import { fail, info1, info2, info2Quiet, log, verboseQuiet, warn } from './output.js'
-import { deleteService, loadGlobal, loadService, saveService, serviceNames, updateApp, updateService, type App, type PostgresService } from './state.js'
+import {
+  deleteService,
+  loadGlobal,
+  loadService,
+  saveService,
+  serviceNames,
+  updateApp,
+  updateService,
+  type App,
+  type PostgresService,
+} from './state.js'
 
 function verifyService(name: string): PostgresService {
   if (name === '') fail('SERVICE must not be empty')
@@ -22,10 +32,29 @@ function verifyService(name: string): PostgresService {
 function psql(sql: string): void {
   const cluster = loadGlobal().postgres
   if (!cluster) fail('stand-in: no PostgreSQL cluster configured')
-  const result = spawnSync(path.join(cluster.binDir, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.host, '-p', String(cluster.port), '-U', cluster.user, '-d', 'postgres', '-c', sql], {
-    encoding: 'utf8',
-    env: { PATH: '/usr/bin:/bin', PGCONNECT_TIMEOUT: '10' },
-  })
+  const result = spawnSync(
+    path.join(cluster.binDir, 'psql'),
+    [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      cluster.host,
+      '-p',
+      String(cluster.port),
+      '-U',
+      cluster.user,
+      '-d',
+      'postgres',
+      '-c',
+      sql,
+    ],
+    {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', PGCONNECT_TIMEOUT: '10' },
+    },
+  )
   if (result.status !== 0) fail(`stand-in: psql failed: ${result.stderr.trim()}`)
 }
 
@@ -43,14 +72,23 @@ function linkedAlias(app: App, service: PostgresService): string | undefined {
 export async function postgresCommand(command: string, args: string[]): Promise<void> {
   const flagWords = args.filter((arg) => arg.startsWith('-'))
   const positional = args.filter((arg) => !arg.startsWith('-'))
-  const noRestart = flagWords.includes('--no-restart') || flagWords.includes('-n') || (process.env.DOKKU_GLOBAL_FLAGS ?? '').includes('--no-restart')
+  const noRestart =
+    flagWords.includes('--no-restart') ||
+    flagWords.includes('-n') ||
+    (process.env.DOKKU_GLOBAL_FLAGS ?? '').includes('--no-restart')
   switch (command) {
     case 'postgres:create': {
       const name = positional[0] ?? ''
       if (!/^[A-Za-z0-9_-]+$/.test(name)) fail('Please specify a valid name for the service. Valid characters are: [A-Za-z0-9_]+')
       if (loadService(name)) fail(`Postgres service ${name} already exists`)
       const database = name.replace(/[.-]/g, '_')
-      const service: PostgresService = { name, database, role: `svc_${database}`.slice(0, 63), password: randomBytes(16).toString('hex'), links: [] }
+      const service: PostgresService = {
+        name,
+        database,
+        role: `svc_${database}`.slice(0, 63),
+        password: randomBytes(16).toString('hex'),
+        links: [],
+      }
       verboseQuiet('Waiting for container to be ready')
       verboseQuiet('Creating container database')
       psql(`CREATE ROLE "${service.role}" LOGIN PASSWORD '${service.password}'`)
@@ -75,7 +113,10 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       const service = verifyService(name)
       const existing = linkedAlias(app, service)
       if (existing) fail(`Already linked as ${existing}`)
-      const alias = app.config.DATABASE_URL === undefined ? 'DATABASE_URL' : `DOKKU_POSTGRES_${randomBytes(3).toString('hex').toUpperCase()}_URL`
+      const alias =
+        app.config.DATABASE_URL === undefined
+          ? 'DATABASE_URL'
+          : `DOKKU_POSTGRES_${randomBytes(3).toString('hex').toUpperCase()}_URL`
       updateService(name, (latest) => ({ ...latest, links: [...new Set([...latest.links, app.name])].sort() }))
       await setMany(app, { [alias]: serviceUrl(service) }, false)
       if (noRestart) verboseQuiet('Skipping restart of linked app')
@@ -118,7 +159,10 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       if (name === '') fail('Please specify a valid name for the service')
       const service = verifyService(name)
       if (service.links.length > 0) fail('Cannot delete linked service')
-      const force = flagWords.some((flag) => flag === '-f' || flag === '--force') || positional[1] === 'force' || process.env.DOKKU_APPS_FORCE_DELETE === '1'
+      const force =
+        flagWords.some((flag) => flag === '-f' || flag === '--force') ||
+        positional[1] === 'force' ||
+        process.env.DOKKU_APPS_FORCE_DELETE === '1'
       if (!force) {
         warn('WARNING: Potentially Destructive Action')
         warn(`This command will destroy ${name} Postgres service.`)

@@ -21,7 +21,8 @@ interface Route {
 const listeners = new Map<string, { server: Server; route: Route }>()
 let lastVersion = -1
 
-const BAD_GATEWAY = 'HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Gateway'
+const BAD_GATEWAY =
+  'HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Gateway'
 
 function listen(name: string, route: Route): Promise<void> {
   return new Promise((resolve) => {

@@ -20,7 +20,13 @@ export function reportCommand(plugin: string, args: string[], collect: (app: App
   if (format === 'json') {
     if (infoFlag) fail('--format flag cannot be specified when specifying an info flag')
     const prefix = `--${plugin}-`
-    log(JSON.stringify(Object.fromEntries(Object.entries(values).map(([key, value]) => [key.startsWith(prefix) ? key.slice(prefix.length) : key.slice(2), value]))))
+    log(
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(values).map(([key, value]) => [key.startsWith(prefix) ? key.slice(prefix.length) : key.slice(2), value]),
+        ),
+      ),
+    )
     return
   }
   const keys = Object.keys(values).sort()

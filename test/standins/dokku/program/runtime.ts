@@ -44,7 +44,8 @@ export function runtimeEnv(app: App, release: ReleaseLike, extra: Record<string,
     DYNO: 'run.1',
   }
   // The image's PATH/VIRTUAL_ENV name a virtualenv the stand-in does not build; the server's Python serves instead.
-  for (const [key, value] of Object.entries(release.imageEnv ?? {})) if (key !== 'PATH' && key !== 'VIRTUAL_ENV') env[key] = containerPath(app, release, value)
+  for (const [key, value] of Object.entries(release.imageEnv ?? {}))
+    if (key !== 'PATH' && key !== 'VIRTUAL_ENV') env[key] = containerPath(app, release, value)
   for (const [key, value] of Object.entries(app.config)) env[key] = containerPath(app, release, value)
   return { ...env, ...extra }
 }
@@ -138,7 +139,10 @@ export async function waitHealthy(pid: number, port: number, timeoutMs: number, 
   while (Date.now() < deadline) {
     if (!alive(pid)) return false
     try {
-      const response = await fetch(`http://127.0.0.1:${port}${checkPath ?? '/'}`, { redirect: 'manual', signal: AbortSignal.timeout(3000) })
+      const response = await fetch(`http://127.0.0.1:${port}${checkPath ?? '/'}`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(3000),
+      })
       await response.arrayBuffer()
       if (checkPath === undefined || response.status < 400) return alive(pid)
     } catch {
@@ -150,9 +154,15 @@ export async function waitHealthy(pid: number, port: number, timeoutMs: number, 
 }
 
 /** Run a command in a release like a one-off container (`dokku run`, release tasks). */
-export function runInRelease(app: App, release: ReleaseLike, argv: string[] | string, options: { inherit?: boolean; env?: Record<string, string> } = {}): SpawnSyncReturns<Buffer> {
+export function runInRelease(
+  app: App,
+  release: ReleaseLike,
+  argv: string[] | string,
+  options: { inherit?: boolean; env?: Record<string, string> } = {},
+): SpawnSyncReturns<Buffer> {
   const env = runtimeEnv(app, release, options.env)
-  const [command, args] = typeof argv === 'string' ? ['/bin/sh', ['-c', inWorkdir(release, argv)]] : [argv[0] ?? '', argv.slice(1)]
+  const [command, args] =
+    typeof argv === 'string' ? ['/bin/sh', ['-c', inWorkdir(release, argv)]] : [argv[0] ?? '', argv.slice(1)]
   const cwd = typeof argv === 'string' ? release.dir : release.workdir || release.dir
   return spawnSync(command, args, { cwd, env, stdio: options.inherit ? 'inherit' : 'pipe', maxBuffer: 64 * 1024 * 1024 })
 }

@@ -146,7 +146,8 @@ export function updateService(name: string, change: (service: PostgresService) =
 }
 
 const appFile = (name: string) => path.join(STATE, 'apps', `${name}.json`)
-export const loadApp = (name: string): App | undefined => (name === '' || name.includes('/') ? undefined : read<App>(appFile(name)))
+export const loadApp = (name: string): App | undefined =>
+  name === '' || name.includes('/') ? undefined : read<App>(appFile(name))
 export const saveApp = (app: App): void => write(appFile(app.name), app)
 export function deleteApp(name: string): void {
   rmSync(appFile(name), { force: true })
@@ -161,7 +162,8 @@ export function appNames(): string[] {
 }
 
 const serviceFile = (name: string) => path.join(STATE, 'postgres', `${name}.json`)
-export const loadService = (name: string): PostgresService | undefined => (name.includes('/') ? undefined : read<PostgresService>(serviceFile(name)))
+export const loadService = (name: string): PostgresService | undefined =>
+  name.includes('/') ? undefined : read<PostgresService>(serviceFile(name))
 export const saveService = (service: PostgresService): void => write(serviceFile(service.name), service)
 export function deleteService(name: string): void {
   rmSync(serviceFile(name), { force: true })

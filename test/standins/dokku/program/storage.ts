@@ -6,7 +6,14 @@ import { parseFlags } from './flags.js'
 import { fail, info1, info1Quiet, log, quiet, verbose, verboseQuiet } from './output.js'
 import { storageRoot, updateApp } from './state.js'
 
-const CHOWN_IDS: Record<string, string> = { herokuish: '32767', heroku: '1000', paketo: '2000', packeto: '2000', root: '0', false: 'false' }
+const CHOWN_IDS: Record<string, string> = {
+  herokuish: '32767',
+  heroku: '1000',
+  paketo: '2000',
+  packeto: '2000',
+  root: '0',
+  false: 'false',
+}
 
 export async function storageCommand(command: string, args: string[]): Promise<void> {
   switch (command) {
@@ -26,7 +33,10 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       return
     }
     case 'storage:mount': {
-      const { positional } = parseFlags(command, args, { string: ['container-dir', 'phase', 'process-type', 'subpath', 'volume-options', 'volume-chown'], bool: ['readonly'] })
+      const { positional } = parseFlags(command, args, {
+        string: ['container-dir', 'phase', 'process-type', 'subpath', 'volume-options', 'volume-chown'],
+        bool: ['readonly'],
+      })
       const app = verifyApp(positional[0] ?? '')
       const spec = positional[1] ?? ''
       if (!spec.includes(':')) fail(`storage entry "${spec}" does not exist; create it first with \`dokku storage:create\``)
@@ -45,7 +55,10 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       const app = verifyApp(positional[0] ?? '')
       const [host = '', container = ''] = (positional[1] ?? '').split(':')
       if (!app.mounts.some((mount) => mount.host === host && mount.container === container)) fail('Mount path does not exist.')
-      updateApp(app.name, (latest) => ({ ...latest, mounts: latest.mounts.filter((mount) => !(mount.host === host && mount.container === container)) }))
+      updateApp(app.name, (latest) => ({
+        ...latest,
+        mounts: latest.mounts.filter((mount) => !(mount.host === host && mount.container === container)),
+      }))
       return
     }
     case 'storage:list': {
@@ -54,7 +67,11 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       const format = (flags.format as string | undefined) ?? 'text'
       if (format !== 'text' && format !== 'json') fail('Invalid --format value specified')
       if (format === 'json') {
-        log(JSON.stringify(app.mounts.map((mount) => ({ host_path: mount.host, container_path: mount.container, volume_options: '' }))))
+        log(
+          JSON.stringify(
+            app.mounts.map((mount) => ({ host_path: mount.host, container_path: mount.container, volume_options: '' })),
+          ),
+        )
         return
       }
       info1Quiet(`${app.name} volume bind-mounts:`)
