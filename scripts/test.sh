@@ -16,4 +16,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+# Docker's side of the test bed (base images, package index), built once and cached.
+if [ "${TEST_DOCKER:-}" != off ]; then bash test/support/testbed/prepare.sh; fi
+
 exec npx vitest run "$@"

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { killPostmaster, startCluster, stopCluster, type Cluster } from './postgres.js'
 import type { PostgresProvided } from './provided.js'
+import { prepareTestbed } from './testbed.js'
 import { cleanupStaleRunDirs, createRunDir, stopRecordedProcesses } from './rundir.js'
 
 /**
@@ -36,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     postgres = { available: true, info: cluster.info }
   }
   project.provide('postgres', postgres)
+  project.provide('testbed', await prepareTestbed())
 
   return async () => {
     await stopRecordedProcesses(runDir)

@@ -21,10 +21,14 @@ export interface PostgresInfo {
 
 export type PostgresProvided = { available: true; info: PostgresInfo } | { available: false; reason: string }
 
+/** The container parts of the test bed (test/support/testbed/): dockerd, python:3.X-slim, the index. */
+export type TestbedProvided = { available: true; indexUrl: string } | { available: false; reason: string }
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A directory private to this test run; deleted (with everything in it) at teardown. */
     testRunDir: string
     postgres: PostgresProvided
+    testbed: TestbedProvided
   }
 }

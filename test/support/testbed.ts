@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process'
+import { inject } from 'vitest'
+import type { TestbedProvided } from './provided.js'
+
+const PREPARE = new URL('./testbed/prepare.sh', import.meta.url).pathname
+
+/**
+ * Global setup: make dockerd, the python:3.X-slim stand-ins and the package index ready
+ * (test/support/testbed/prepare.sh; a no-op when they are). TEST_DOCKER=off skips it, and the
+ * tests that need it then fail, saying so.
+ */
+export async function prepareTestbed(): Promise<TestbedProvided> {
+  if (process.env.TEST_DOCKER === 'off') return { available: false, reason: 'TEST_DOCKER=off' }
+  const result = spawnSync('bash', [PREPARE], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`test bed: ${PREPARE} failed (exit ${result.status}):\n${result.stderr}`)
+  const port = process.env.TESTBED_INDEX_PORT ?? '3141'
+  return { available: true, indexUrl: `http://127.0.0.1:${port}/simple/` }
+}
+
+/** The package index of this machine's test bed (PEP 503, wheels repacked from Debian). */
+export function packageIndex(): { url: string } {
+  const testbed = inject('testbed')
+  if (!testbed.available) throw new Error(`The container test bed is not available here (${testbed.reason}).`)
+  return { url: testbed.indexUrl }
+}
