@@ -1,7 +1,7 @@
 import type { Plan } from '@django-deploy/shared/plan'
 import { DokkuCommandError } from './dokku/client.js'
 import type { DokkuInputs } from './inputs.js'
-import type { Deps, RunResult } from './main.js'
+import type { Deps, RunResult } from './types.js'
 import type { Phases } from '@django-deploy/shared/runtime/phases'
 import type { RunPlan } from './planner.js'
 import type { ProvisionContext } from './provision.js'
