@@ -24,7 +24,7 @@ import {
   type Target,
 } from './planner.js'
 import { buildContext, prepareProject, type PreparedProject } from './project.js'
-import { removePreview } from './remove.js'
+import { removePreview } from './remove-preview.js'
 import { readService, type KnativeService } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
 import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
@@ -34,7 +34,7 @@ export type { Deps, OutputName, RunResult } from './types.js'
 /**
  * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
  * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
- * move traffic, report. A closed pull request's run removes its preview tag instead (remove.ts).
+ * move traffic, report. A closed pull request's run removes its preview tag instead (remove-preview.ts).
  * Every side effect comes in through `deps`.
  */
 export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult> {

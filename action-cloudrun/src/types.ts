@@ -10,7 +10,7 @@ import type { Target } from './planner.js'
 
 /**
  * The contracts of action-cloudrun that its modules share: what a run needs (`Deps`), what it
- * returns (`RunResult`), its outputs and its name. Kept apart from main.ts so remove.ts and
+ * returns (`RunResult`), its outputs and its name. Kept apart from main.ts so remove-preview.ts and
  * session.ts can use them without importing the module that imports them.
  */
 export const ACTION = 'action-cloudrun'

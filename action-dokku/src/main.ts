@@ -3,7 +3,7 @@ import { renderPlan } from '@django-deploy/shared/plan'
 import { desiredConfig, MANAGED_KEY } from './app-config.js'
 import { remoteBranches } from './deliver/remote-refs.js'
 import { deploy } from './deploy.js'
-import { destroy } from './destroy.js'
+import { removePreview } from './remove-preview.js'
 import { Dokku } from './dokku/client.js'
 import type { DokkuInputs } from './inputs.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
@@ -126,7 +126,7 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     }
 
     const context: ProvisionContext = { dokku, log, target, version }
-    if (target.mode === 'destroy') return await destroy(context, plan, inputs, deps, phases, sharedPlan)
+    if (target.mode === 'destroy') return await removePreview(context, plan, inputs, deps, phases, sharedPlan)
     return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
       state: state as RemoteState,
       prepared: prepared as PreparedProject,

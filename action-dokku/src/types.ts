@@ -10,7 +10,7 @@ import type { SshConnectOptions, SshSession } from './ssh/connection.js'
 /**
  * The contracts of action-dokku that its modules share: what a run needs (`Deps`), what it returns
  * (`RunResult`), its outputs and the post step's state name. Kept apart from main.ts so deploy,
- * destroy and report can use them without importing the module that imports them.
+ * remove-preview and report can use them without importing the module that imports them.
  */
 export type OutputName = 'url' | 'urls' | 'app' | 'deployed-sha'
 

@@ -22,7 +22,7 @@ import type { NetlifySite } from './netlify/types.js'
 import { buildPlan } from './plan.js'
 import { findingsOf } from './report.js'
 import { stripUntrustedRules } from './untrusted.js'
-import { retirePreview } from './retire.js'
+import { removePreview } from './remove-preview.js'
 import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
 import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
 
@@ -46,10 +46,10 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
 
   let mode = inputs.mode
-  // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
+  // A closed pull request needs no build: its preview goes away (remove-preview.ts), and that is all.
   const closed = closedPullRequest(inputs, context)
   if (closed && mode === 'build') return skip(`pull request #${closed.number} was closed, so there is nothing to build.`)
-  if (closed && context && inputs.provider === 'netlify') return retirePreview(inputs, deps, context, closed)
+  if (closed && context && inputs.provider === 'netlify') return removePreview(inputs, deps, context, closed)
 
   // Fork pull requests get no secrets and a read-only token: build and check only.
   let forkNotice: string | undefined

@@ -17,7 +17,7 @@ import type { NetlifySite } from './netlify/types.js'
 /**
  * The contracts of action-static that its modules share: its name, its outputs, what a run needs
  * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `RetireReport`). Kept
- * apart from main.ts so retire.ts can use them without importing the module that imports it.
+ * apart from main.ts so remove-preview.ts can use them without importing the module that imports it.
  */
 export const ACTION = 'action-static'
 export const OUTPUT_NAMES = [
@@ -60,7 +60,7 @@ export interface RunResult {
   skipped?: string
 }
 
-/** What a closed pull request's run (retire.ts) did to take its preview down. */
+/** What a closed pull request's run (remove-preview.ts) did to take its preview down. */
 export interface RetireReport {
   alias: string
   /** GitHub Deployment environment. */

@@ -27,7 +27,7 @@ import { ACTION, type Deps, type RetireReport, type RunResult } from './types.js
  *
  * Each step looks at the current state, so a second run finds nothing left and succeeds.
  */
-export async function retirePreview(
+export async function removePreview(
   inputs: Inputs,
   deps: Deps,
   context: EventContext,

@@ -8,7 +8,7 @@ import type { ProvisionContext } from './provision.js'
 import { presentOf, summaryOf } from './report.js'
 
 /** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-export async function destroy(
+export async function removePreview(
   context: ProvisionContext,
   plan: RunPlan,
   inputs: DokkuInputs,
