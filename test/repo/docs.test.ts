@@ -210,8 +210,15 @@ describe('README.md', () => {
     expect(readme).toContain('`npm run demo`')
     expect(readme).toContain('`npm test`')
     expect(readme).toContain('.ci/run')
-    expect(scripts.test).toMatch(/vitest run/)
-    expect(scripts.demo).toBe('node action-static/demo.mjs')
+    // Each command prepares a fresh machine itself, then runs (scripts/test.sh, scripts/demo.sh).
+    expect(scripts.test).toBe('bash scripts/test.sh')
+    expect(read('scripts/test.sh')).toMatch(/^source \.ci\/install$/m)
+    expect(read('scripts/test.sh')).toMatch(/npm ci/)
+    expect(read('scripts/test.sh')).toMatch(/vitest run/)
+    expect(scripts.demo).toBe('bash scripts/demo.sh')
+    expect(read('scripts/demo.sh')).toMatch(/node@24/)
+    expect(read('scripts/demo.sh')).toMatch(/python3-django/)
+    expect(read('scripts/demo.sh')).toMatch(/exec node action-static\/demo\.mjs/)
     expect(existsSync(path.join(ROOT, 'action-static', 'demo.mjs'))).toBe(true)
   })
 

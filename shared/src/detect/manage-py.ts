@@ -8,9 +8,9 @@ import { describeDir, type RepoPaths } from './paths.js'
 import { findFilesByName, MANAGE_PY_MAX_DEPTH, SKIPPED_DIRECTORY_NAMES } from './walk.js'
 
 /**
- * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the
- * first in sorted order, preferring ones that mention Django, so the choice is the same on every
- * machine, and reported so the user can set working-directory.
+ * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the one
+ * that mentions Django when exactly one does (reported, so the user can set working-directory);
+ * otherwise an error listing them, since deploying a guess would put the wrong site live.
  */
 export async function findManagePy(
   searchRoot: string,
@@ -35,14 +35,28 @@ export async function findManagePy(
   }
   const candidates = found.map((hit) => paths.rel(hit.file))
   const mentionsDjango = await Promise.all(found.map(async (hit) => /django/i.test(await readFile(hit.file, 'utf8'))))
-  const managePy = candidates[mentionsDjango.indexOf(true)] ?? (candidates[0] as string)
+  const djangoCandidates = candidates.filter((_, index) => mentionsDjango[index])
+  // Two Django projects side by side are an ambiguity only the user can settle: guessing one
+  // would deploy the wrong site, so it fails here, before anything remote is touched.
+  if (djangoCandidates.length > 1 || (djangoCandidates.length === 0 && candidates.length > 1)) {
+    const listed = djangoCandidates.length > 1 ? djangoCandidates : candidates
+    const folders = listed.map((file) => path.posix.dirname(file))
+    throw new ActionError(
+      `Found ${listed.length} Django projects at the same depth (${listed.join(', ')}); it is not clear which one to deploy.`,
+      {
+        input: 'working-directory',
+        hint: `Set working-directory to the folder of the project to deploy: one of ${folders.map((folder) => `"${folder}"`).join(', ')}.`,
+      },
+    )
+  }
+  const managePy = djangoCandidates[0] ?? (candidates[0] as string)
   const findings: Finding[] = []
   if (candidates.length > 1) {
     findings.push(
       finding(
         'notice',
         'several-manage-py',
-        `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}. Set the working-directory input to the project's folder to choose another.`,
+        `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}, the only one that runs Django. Set the working-directory input to the project's folder to choose another.`,
         { file: managePy },
       ),
     )

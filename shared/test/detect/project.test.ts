@@ -35,7 +35,21 @@ describe('finding manage.py', () => {
     expect(model.wsgiApplication).toBe('mysite.wsgi.application')
   })
 
-  test('several at the same depth: sorted, preferring Django ones, reported', async () => {
+  test('several at the same depth, one of them Django: that one, reported', async () => {
+    const root = await makeTree({
+      'a/manage.py': '# some other tool\nprint("hi")\n',
+      'b/manage.py': managePy('mysite.settings'),
+      'b/mysite/settings.py': 'DEBUG = False\n',
+    })
+    const model = await detect(root)
+    expect(model.managePy).toBe('b/manage.py')
+    expect(model.findings.find((f) => f.code === 'several-manage-py')).toMatchObject({
+      level: 'notice',
+      message: expect.stringContaining('(a/manage.py, b/manage.py); using b/manage.py'),
+    })
+  })
+
+  test('two Django projects side by side: an error listing both and naming working-directory', async () => {
     const root = await makeTree({
       'a/manage.py': '# some other tool\nprint("hi")\n',
       'b/manage.py': managePy('mysite.settings'),
@@ -43,12 +57,14 @@ describe('finding manage.py', () => {
       'c/manage.py': managePy('mysite.settings'),
       'c/mysite/settings.py': 'DEBUG = False\n',
     })
-    const model = await detect(root)
-    expect(model.managePy).toBe('b/manage.py')
-    expect(model.findings.find((f) => f.code === 'several-manage-py')).toMatchObject({
-      level: 'notice',
-      message: expect.stringContaining('(a/manage.py, b/manage.py, c/manage.py); using b/manage.py'),
-    })
+    const error = await detect(root).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error).toMatchObject({ input: 'working-directory' })
+    expect(String((error as Error).message)).toContain('(b/manage.py, c/manage.py)')
+    expect(String((error as ActionError).hint)).toContain('"b", "c"')
   })
 
   test('the working-directory input narrows the search; paths stay relative to the repository root', async () => {
