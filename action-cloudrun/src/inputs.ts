@@ -232,6 +232,8 @@ export function readInputs(
     )
   }
 
+  // '' for the repository root: detection and the build context treat an empty folder as the root.
+  const workingDirectory = read.path('working-directory')
   return {
     projectId,
     region,
@@ -239,10 +241,7 @@ export function readInputs(
     credentials,
     image,
     repository,
-    workingDirectory: read
-      .string('working-directory', { default: '.' })
-      .replace(/^\.\/?$/, '')
-      .replace(/\/+$/, ''),
+    workingDirectory: workingDirectory === '.' ? '' : workingDirectory,
     settingsModule: read.optional('settings-module'),
     settingsPatch: read.choice('settings-patch', ['overlay', 'none'] as const, 'overlay'),
     envVars,

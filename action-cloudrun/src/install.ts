@@ -7,7 +7,7 @@ import { join } from 'node:path'
  * gcloud: use the one on PATH when it is new enough (GitHub's Ubuntu runners have it), otherwise
  * install the pinned release into the runner's tool cache once and reuse it on later runs. The
  * SDK is large; downloading it on every run is the most common complaint about the official
- * action (research notes §3), so the PATH check comes first.
+ * action, so the PATH check comes first.
  */
 export const PINNED_GCLOUD = '578.0.0'
 /** Oldest gcloud with every flag we use (`run jobs deploy --execute-now --wait`, `--cpu-boost` GA, `--set-cloudsql-instances` on jobs). */

@@ -1,16 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
-import { commitUrl, type EventContext } from '@django-deploy/shared/github/context'
-import type { Outputs } from '@django-deploy/shared/github/outputs'
-import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import { commitUrl } from '@django-deploy/shared/github/context'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
-import { checkRevision, type Probe } from './check.js'
+import { checkRevision } from './check.js'
 import { GcloudError, gcloudMessage, type Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
-import type { ToolCache } from './install.js'
 import {
   buildArgs,
   chooseTarget,
@@ -28,48 +24,19 @@ import {
   type Target,
 } from './planner.js'
 import { buildContext, prepareProject, type PreparedProject } from './project.js'
-import { removePreview } from './remove.js'
+import { removePreview } from './remove-preview.js'
 import { readService, type KnativeService } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
+import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
+
+export type { Deps, OutputName, RunResult } from './types.js'
 
 /**
  * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
  * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
- * move traffic, report. A closed pull request's run removes its preview tag instead (remove.ts).
+ * move traffic, report. A closed pull request's run removes its preview tag instead (remove-preview.ts).
  * Every side effect comes in through `deps`.
  */
-export type OutputName = 'url' | 'urls' | 'revision' | 'image' | 'migration-execution' | 'log-url'
-
-export interface Deps {
-  log: Logger
-  runner: CommandRunner
-  env: Record<string, string | undefined>
-  context?: EventContext
-  outputs: Outputs<OutputName>
-  writeSummary: (summary: DeploySummary) => Promise<unknown>
-  toolCache: ToolCache
-  probe: Probe
-  now: () => number
-  sleep: (ms: number) => Promise<void>
-  /** Where the SDK is downloaded from when it must be installed (tests serve it locally). */
-  gcloudDownloadUrl?: string
-}
-
-export interface RunResult {
-  outcome: 'deployed' | 'planned' | 'removed'
-  target?: Target
-  url?: string
-  urls: string[]
-  revision?: string
-  image?: string
-  migrationExecution?: string
-  /** A closed pull request's run: its preview tag, and whether this run removed it (false: it was not there). */
-  removal?: { tag: string; removed: boolean; revision?: string }
-  plan: Plan
-}
-
-const ACTION = 'action-cloudrun'
-
 export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
   const removal = previewRemoval(

@@ -8,7 +8,7 @@ import { Phases } from '@django-deploy/shared/runtime/phases'
 import { Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
 import { ensureGcloud } from './install.js'
-import type { Deps } from './main.js'
+import type { Deps } from './types.js'
 
 /**
  * What every run does before it touches the service, whether it deploys or removes a preview tag:

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { InputError } from '@django-deploy/shared/errors'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { readInputs, splitFlags } from '../src/inputs.js'
@@ -74,6 +74,20 @@ describe('readInputs', () => {
   it('normalises working-directory', () => {
     expect(read({ 'working-directory': './' }).inputs?.workingDirectory).toBe('')
     expect(read({ 'working-directory': 'apps/site/' }).inputs?.workingDirectory).toBe('apps/site')
+  })
+
+  it('takes an absolute working-directory inside $GITHUB_WORKSPACE, and refuses one outside it', () => {
+    vi.stubEnv('GITHUB_WORKSPACE', '/home/runner/work/blog/blog')
+    try {
+      expect(read({ 'working-directory': '/home/runner/work/blog/blog/apps/site' }).inputs?.workingDirectory).toBe('apps/site')
+      expect(read({ 'working-directory': '/home/runner/work/blog/blog' }).inputs?.workingDirectory).toBe('')
+      const { error } = read({ 'working-directory': '/srv/site' })
+      expect(error?.input).toBe('working-directory')
+      expect(error?.message).toMatch(/outside the repository/)
+      expect(read({ 'working-directory': '../site' }).error?.input).toBe('working-directory')
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })
 

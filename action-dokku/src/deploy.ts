@@ -7,7 +7,7 @@ import type { Dokku } from './dokku/client.js'
 import { checkUrl } from './http-check.js'
 import type { DokkuInputs } from './inputs.js'
 import { waitForDeployLock } from './lock.js'
-import type { Deps, RunResult } from './main.js'
+import { DEPLOY_STATE, type Deps, type RunResult } from './types.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
 import type { Phases } from '@django-deploy/shared/runtime/phases'
 import type { RunPlan, Step, Target } from './planner.js'
@@ -22,9 +22,6 @@ import { presentOf, summaryOf } from './report.js'
  * for a held deploy lock), judge Dokku's answer, restart when only the environment changed, Let's
  * Encrypt, post-deploy commands, URLs, HTTP check, outputs and summary.
  */
-
-/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
-export const DEPLOY_STATE = 'dokku-deploying-app'
 
 export interface DeployContext {
   state: RemoteState

@@ -133,7 +133,7 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
     app,
     key,
     hostKeys,
-    workingDirectory: readWorkingDirectory(read.raw('working-directory')),
+    workingDirectory: rootAsEmpty(read.path('working-directory')),
     settingsModule: read.optional('settings-module'),
     branch,
     createApp: read.boolean('create-app', true),
@@ -197,20 +197,9 @@ function readDomains(text: string): string[] {
   return domains
 }
 
-function readWorkingDirectory(text: string): string {
-  const normalised = text
-    .replaceAll('\\', '/')
-    .replace(/\/+$/, '')
-    .replace(/^(\.\/)+/, '')
-    .replace(/^\.$/, '')
-  if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
-    throw new InputError(
-      'working-directory',
-      `'${text}' must be a folder inside the repository.`,
-      'Give a path relative to the repository root, e.g. apps/blog.',
-    )
-  }
-  return normalised
+/** The repository root is '' here: the deploy and detection code treat an empty folder as the root. */
+function rootAsEmpty(relative: string): string {
+  return relative === '.' ? '' : relative
 }
 
 function readManagementCommand(line: string, number: number): string[] {

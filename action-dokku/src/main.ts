@@ -1,69 +1,32 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import type { EventContext } from '@django-deploy/shared/github/context'
-import type { Outputs } from '@django-deploy/shared/github/outputs'
-import type { DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan } from '@django-deploy/shared/plan'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
 import { desiredConfig, MANAGED_KEY } from './app-config.js'
-import type { PushOutcome } from './deliver/outcome.js'
 import { remoteBranches } from './deliver/remote-refs.js'
 import { deploy } from './deploy.js'
-import { destroy } from './destroy.js'
+import { removePreview } from './remove-preview.js'
 import { Dokku } from './dokku/client.js'
 import type { DokkuInputs } from './inputs.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
 import { Phases } from '@django-deploy/shared/runtime/phases'
-import { chooseTarget, planRun, type RunPlan, type Target } from './planner.js'
+import { chooseTarget, planRun } from './planner.js'
 import { startPrefetch, type Prefetch } from './prefetch.js'
 import { prepareProject, type PreparedProject } from './project.js'
 import type { ProvisionContext } from './provision.js'
 import { readRemoteState, type RemoteState } from './remote-state.js'
 import { presentOf, summaryOf, toSharedPlan } from './report.js'
-import type { SshConnectOptions, SshSession } from './ssh/connection.js'
+import type { SshSession } from './ssh/connection.js'
 import { displayTarget } from './target.js'
+
+import type { Deps, RunResult } from './types.js'
+
+export type { Deps, OutputName, RunResult } from './types.js'
+export { DEPLOY_STATE } from './types.js'
 
 /**
  * One run of action-dokku: decide the target app (review apps), prepare the deploy commit, read
  * the server's state over one SSH connection, plan, print the plan, and (unless dry-run) provision,
  * push, and check. Every side effect comes in through `deps`.
  */
-export type OutputName = 'url' | 'urls' | 'app' | 'deployed-sha'
-
-export interface Deps {
-  log: Logger
-  runner: CommandRunner
-  connect: (options: SshConnectOptions) => Promise<SshSession>
-  /** The step's environment: GITHUB_WORKSPACE, RUNNER_TEMP, DJANGO_SETTINGS_MODULE... */
-  env: Record<string, string | undefined>
-  context?: EventContext
-  outputs: Outputs<OutputName>
-  writeSummary: (summary: DeploySummary) => Promise<unknown>
-  fetch: typeof fetch
-  now: () => number
-  sleep: (ms: number) => Promise<void>
-  /** Remembered for the post step (which unlocks a cancelled deploy). */
-  saveState: (name: string, value: string) => void
-  /** Aborted when the workflow is cancelled: the SSH connection (and with it the push) is closed. */
-  signal?: AbortSignal
-}
-
-export interface RunResult {
-  target: Target
-  plan: RunPlan
-  outcome: 'deployed' | 'up-to-date' | 'planned' | 'destroyed'
-  urls: string[]
-  created: string[]
-  present: string[]
-  push?: PushOutcome
-  /** Bytes git sent for the push (the pack). */
-  pushedBytes?: number
-  deployCommit?: string
-  phases: Array<{ name: string; ms: number }>
-}
-
-export { DEPLOY_STATE } from './deploy.js'
-
 export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
   const phases = new Phases(deps.now)
@@ -163,7 +126,7 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     }
 
     const context: ProvisionContext = { dokku, log, target, version }
-    if (target.mode === 'destroy') return await destroy(context, plan, inputs, deps, phases, sharedPlan)
+    if (target.mode === 'destroy') return await removePreview(context, plan, inputs, deps, phases, sharedPlan)
     return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
       state: state as RemoteState,
       prepared: prepared as PreparedProject,

@@ -6,7 +6,7 @@ import { actionsInputSource } from '@django-deploy/shared/inputs'
 import { coreLogger } from '@django-deploy/shared/runtime/log'
 import { releaseCancelledDeploy } from './cancel.js'
 import { readInputs } from './inputs.js'
-import { DEPLOY_STATE } from './deploy.js'
+import { DEPLOY_STATE } from './types.js'
 import { connectSsh } from './ssh/connection.js'
 
 // The post step (action.yml: post-if: cancelled()). Never fails the job: it is cleanup after a cancel.

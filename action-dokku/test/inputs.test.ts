@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { readInputs } from '../src/inputs.js'
 import { sshKeygen } from './keys.js'
@@ -79,6 +79,13 @@ describe('readInputs', () => {
     )
     expect(read({ 'working-directory': './apps/blog/' }).inputs.workingDirectory).toBe('apps/blog')
     expect(read({ 'working-directory': '.' }).inputs.workingDirectory).toBe('')
+    vi.stubEnv('GITHUB_WORKSPACE', '/home/runner/work/blog/blog')
+    try {
+      expect(read({ 'working-directory': '/home/runner/work/blog/blog/apps/blog' }).inputs.workingDirectory).toBe('apps/blog')
+      expect(() => read({ 'working-directory': '/home/runner/work/other' })).toThrowError(/outside the repository/)
+    } finally {
+      vi.unstubAllEnvs()
+    }
     expect(() => read({ 'http-check': 'yes please' })).toThrowError(expect.objectContaining({ input: 'http-check' }))
   })
 

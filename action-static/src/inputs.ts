@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource } from '@django-deploy/shared/inputs'
 import type { Logger } from '@django-deploy/shared/runtime/log'
@@ -59,7 +58,7 @@ export function readInputs(source: InputSource, log: Logger): Inputs {
   const githubToken = read.optional('github-token')
   if (githubToken) log.setSecret(githubToken)
 
-  const workingDirectory = relativeInside(read.string('working-directory', { default: '.' }), 'working-directory')
+  const workingDirectory = read.path('working-directory')
   const generator = read.choice('generator', GENERATORS, 'auto')
   const buildCommand = read.optional('build-command')
   if (generator === 'command' && !buildCommand) {
@@ -91,7 +90,7 @@ export function readInputs(source: InputSource, log: Logger): Inputs {
       )
     return entry
   })
-  const outputDir = relativeInside(read.string('output-dir', { default: '_site' }), 'output-dir')
+  const outputDir = read.path('output-dir', { default: '_site' })
   if (outputDir === '.')
     throw new InputError(
       'output-dir',
@@ -231,14 +230,4 @@ function parseBaseUrl(value: string | undefined): string | undefined {
     )
   }
   return url.origin
-}
-
-/** A path inside the repository, POSIX, without `..` escaping it. */
-function relativeInside(value: string, input: string): string {
-  if (path.isAbsolute(value))
-    throw new InputError(input, `'${value}' is an absolute path; give it relative to the repository root.`)
-  const normalised = path.posix.normalize(value.replaceAll('\\', '/')).replace(/\/+$/, '') || '.'
-  if (normalised === '..' || normalised.startsWith('../'))
-    throw new InputError(input, `'${value}' points outside the repository.`)
-  return normalised
 }

@@ -8,68 +8,26 @@ import { noSecretsReason, withPullRequest, type EventContext, type PullRequestIn
 import { GitHubDeployment } from '@django-deploy/shared/github/deployments'
 import type { Outputs } from '@django-deploy/shared/github/outputs'
 import { renderPreviewComment, upsertStickyComment } from '@django-deploy/shared/github/pr-comment'
-import type { SecretRegistry } from '@django-deploy/shared/github/secrets'
-import { writeSummary, type DeploySummary, type SummaryWriter } from '@django-deploy/shared/github/summary'
+import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { findPullRequestForWorkflowRun } from '@django-deploy/shared/github/workflow-run'
 import { renderPlan } from '@django-deploy/shared/plan'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
 import { Phases } from '@django-deploy/shared/runtime/phases'
 import { checkOutput } from './generate/checks.js'
 import { generate, type GenerateResult } from './generate/index.js'
-import type { AppServer, StartOptions } from './generate/server.js'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
 import { NetlifyApi } from './netlify/api.js'
 import { deploySite, resolveSite, type DeployResult } from './netlify/deploy.js'
 import { digestDirectory } from './netlify/digest.js'
-import type { HttpTransport } from './netlify/http.js'
 import type { NetlifySite } from './netlify/types.js'
 import { buildPlan } from './plan.js'
 import { findingsOf } from './report.js'
 import { stripUntrustedRules } from './untrusted.js'
-import { retirePreview, type RetireReport } from './retire.js'
+import { removePreview } from './remove-preview.js'
 import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
+import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
 
-export const ACTION = 'action-static'
-export const OUTPUT_NAMES = [
-  'url',
-  'deploy-url',
-  'deploy-id',
-  'pages',
-  'files',
-  'files-uploaded',
-  'files-unchanged',
-  'output-dir',
-] as const
-export type OutputName = (typeof OUTPUT_NAMES)[number]
-
-export interface Deps {
-  log: Logger
-  secrets: SecretRegistry
-  runner: CommandRunner
-  outputs: Outputs<OutputName>
-  /** The event, or undefined outside GitHub Actions (a local run, the demo). */
-  context: EventContext | undefined
-  github: (token: string | undefined) => GitHubClient
-  netlify: { transport: HttpTransport; apiUrl?: string }
-  summary?: SummaryWriter
-  env: Record<string, string | undefined>
-  /** The repository checkout (GITHUB_WORKSPACE). */
-  workspace: string
-  python: string
-  now: () => number
-  sleep?: (ms: number) => Promise<void>
-  startServer?: (options: StartOptions) => Promise<AppServer>
-}
-
-export interface RunResult {
-  mode: Inputs['mode']
-  generated?: GenerateResult
-  deployed?: DeployResult
-  /** The pull request closed: its preview was removed (nothing built). */
-  retired?: RetireReport
-  skipped?: string
-}
+export { ACTION, OUTPUT_NAMES } from './types.js'
+export type { Deps, OutputName, RunResult } from './types.js'
 
 export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
@@ -88,10 +46,10 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
 
   let mode = inputs.mode
-  // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
+  // A closed pull request needs no build: its preview goes away (remove-preview.ts), and that is all.
   const closed = closedPullRequest(inputs, context)
   if (closed && mode === 'build') return skip(`pull request #${closed.number} was closed, so there is nothing to build.`)
-  if (closed && context && inputs.provider === 'netlify') return retirePreview(inputs, deps, context, closed)
+  if (closed && context && inputs.provider === 'netlify') return removePreview(inputs, deps, context, closed)
 
   // Fork pull requests get no secrets and a read-only token: build and check only.
   let forkNotice: string | undefined

@@ -6,7 +6,7 @@ import type { DeployTarget } from './netlify/deploy.js'
 import type { Inputs } from './inputs.js'
 
 /**
- * Where a deploy goes (static.md §2.6), from `production`, `alias` and the event:
+ * Where a deploy goes (a production deploy or a Netlify alias), from `production`, `alias` and the event:
  *
  * | event                                   | production: auto      | false                 |
  * |-----------------------------------------|-----------------------|-----------------------|

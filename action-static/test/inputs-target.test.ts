@@ -50,6 +50,8 @@ describe('readInputs', () => {
       [{ 'extra-paths': 'search/' }, 'extra-paths', /not a path/],
       [{ 'output-dir': '../elsewhere' }, 'output-dir', /outside the repository/],
       [{ 'output-dir': '.' }, 'output-dir', /cannot be the repository/],
+      [{ 'output-dir': '/srv/site' }, 'output-dir', /outside the repository|GITHUB_WORKSPACE/],
+      [{ 'working-directory': 'site/../../x' }, 'working-directory', /outside the repository/],
       [{ 'database-url': 'localhost:5432' }, 'database-url', /not a database URL/],
       [{ alias: 'pr-1', production: 'true' }, 'alias', /production: true/],
       [{ timeout: '0' }, 'timeout', /minutes/],

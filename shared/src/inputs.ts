@@ -1,3 +1,4 @@
+import path from 'node:path'
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
 
@@ -79,6 +80,14 @@ export class InputReader {
       throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`)
     }
     return Math.round(minutes * 60_000)
+  }
+
+  /**
+   * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+   * relative to its root ('.' for the root itself); see repositoryPath.
+   */
+  path(name: string, options: { default?: string; workspace?: string } = {}): string {
+    return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace)
   }
 
   /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
@@ -169,4 +178,44 @@ export function parseKeyValues(text: string, inputName: string): KeyValue[] {
     result.push({ key, value })
   }
   return result
+}
+
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+export function repositoryPath(name: string, value: string, workspace = process.env.GITHUB_WORKSPACE): string {
+  const text = value.trim().replaceAll('\\', '/')
+  const example = 'Give it relative to the repository root, e.g. apps/blog'
+  if (text === '') return '.'
+  let relative: string
+  if (path.posix.isAbsolute(text)) {
+    if (!workspace) {
+      throw new InputError(
+        name,
+        `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`,
+        `${example}.`,
+      )
+    }
+    const root = path.posix.resolve(workspace.replaceAll('\\', '/'))
+    relative = path.posix.relative(root, path.posix.resolve(text))
+    if (relative === '..' || relative.startsWith('../')) {
+      throw new InputError(
+        name,
+        `'${value}' is outside the repository (${root}).`,
+        `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`,
+      )
+    }
+  } else {
+    relative = path.posix.normalize(text)
+    if (relative === '..' || relative.startsWith('../')) {
+      throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`)
+    }
+  }
+  return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.'
 }

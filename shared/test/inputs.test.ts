@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InputError } from '../src/errors.js'
-import { InputReader, inputSourceFrom, parseKeyValues } from '../src/inputs.js'
+import { InputReader, inputSourceFrom, parseKeyValues, repositoryPath } from '../src/inputs.js'
 
 describe('parseKeyValues', () => {
   it('keeps everything after the first = byte for byte', () => {
@@ -49,5 +49,68 @@ describe('InputReader', () => {
     expect(() => reader.boolean('bad', false)).toThrowError("must be true or false, got 'maybe'")
     expect(() => reader.integer('port', { min: 1, max: 65535 })).toThrowError('must be at most 65535')
     expect(() => reader.string('host', { required: true })).toThrowError(/is required/)
+  })
+})
+
+describe('repositoryPath (working-directory, output-dir)', () => {
+  const workspace = '/home/runner/work/site/site'
+  const refusal = (name: string, value: string, ws = workspace): InputError => {
+    try {
+      repositoryPath(name, value, ws)
+    } catch (error) {
+      if (error instanceof InputError) return error
+      throw error
+    }
+    throw new Error(`${value} was accepted`)
+  }
+
+  it('normalises relative paths to POSIX, repository-relative form', () => {
+    expect(repositoryPath('working-directory', '', workspace)).toBe('.')
+    expect(repositoryPath('working-directory', '.', workspace)).toBe('.')
+    expect(repositoryPath('working-directory', './', workspace)).toBe('.')
+    expect(repositoryPath('working-directory', './apps/blog/', workspace)).toBe('apps/blog')
+    expect(repositoryPath('working-directory', 'apps//blog', workspace)).toBe('apps/blog')
+    expect(repositoryPath('working-directory', 'apps\\blog', workspace)).toBe('apps/blog')
+    expect(repositoryPath('working-directory', 'apps/../site', workspace)).toBe('site')
+    expect(repositoryPath('working-directory', '  site  ', workspace)).toBe('site')
+  })
+
+  it('accepts an absolute path inside the workspace and makes it relative', () => {
+    expect(repositoryPath('working-directory', `${workspace}/apps/blog`, workspace)).toBe('apps/blog')
+    expect(repositoryPath('working-directory', `${workspace}/apps/blog/`, `${workspace}/`)).toBe('apps/blog')
+    expect(repositoryPath('working-directory', workspace, workspace)).toBe('.')
+    expect(repositoryPath('working-directory', `${workspace}/a/../b`, workspace)).toBe('b')
+  })
+
+  it('refuses an absolute path outside the workspace, naming the input and the fix', () => {
+    for (const value of ['/etc', '/home/runner/work/site', `${workspace}-other/app`, `${workspace}/../other`]) {
+      const error = refusal('working-directory', value)
+      expect(error.input).toBe('working-directory')
+      expect(error.message).toMatch(/outside the repository/)
+      expect(error.hint).toMatch(/relative to the repository root/)
+      expect(error.hint).toContain(workspace)
+    }
+  })
+
+  it('refuses an absolute path when there is no workspace to place it in', () => {
+    const error = refusal('output-dir', '/tmp/site', '')
+    expect(error.input).toBe('output-dir')
+    expect(error.message).toMatch(/GITHUB_WORKSPACE/)
+  })
+
+  it("refuses a '..' that climbs above the repository root", () => {
+    for (const value of ['..', '../elsewhere', 'apps/../../elsewhere', '..\\elsewhere']) {
+      const error = refusal('working-directory', value)
+      expect(error.input).toBe('working-directory')
+      expect(error.message).toMatch(/outside the repository/)
+      expect(error.hint).toMatch(/relative to the repository root/)
+    }
+  })
+
+  it('is what InputReader.path reads, with its default', () => {
+    const read = new InputReader(inputSourceFrom({ 'working-directory': `${workspace}/backend/` }))
+    expect(read.path('working-directory', { workspace })).toBe('backend')
+    expect(read.path('output-dir', { default: '_site', workspace })).toBe('_site')
+    expect(read.path('other', { workspace })).toBe('.')
   })
 })

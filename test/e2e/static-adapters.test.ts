@@ -12,7 +12,7 @@ import { harness } from './static-support.js'
 /**
  * django-bakery and django-distill cannot be installed here (no PyPI), so the adapters are run
  * against small *fake* packages written below, which implement only the documented command-line
- * surface (static.md §1): the options, bakery's wipe-and-write, distill 3.x's interactive prompt
+ * surface (their documentation): the options, bakery's wipe-and-write, distill 3.x's interactive prompt
  * without --force, distill 4.x's `distill generate` sub-command, and each package's version
  * attribute. The real packages were NOT run. What is tested: that auto-detection picks the right
  * generator, the exact command lines (non-interactive), and the checks on their output.

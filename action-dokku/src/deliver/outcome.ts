@@ -2,8 +2,8 @@ import { cleanLine, dokkuErrors } from '../dokku/output.js'
 
 /**
  * What a `git push --porcelain` to Dokku did, from git's exit code, its porcelain ref lines
- * (stdout) and the relayed hook output (stderr, `remote: ` lines). dokku.md §3.3 lists the cases;
- * the two the official action gets wrong are here on purpose: "deploy did not complete" exits 0
+ * (stdout) and the relayed hook output (stderr, `remote: ` lines). Of the cases below, the two the
+ * official action gets wrong are here on purpose: "deploy did not complete" exits 0
  * but deployed nothing (a failure), and "Everything up-to-date" deployed nothing (a success).
  */
 export type PushStatus = 'deployed' | 'up-to-date' | 'not-deployed' | 'locked' | 'rejected' | 'failed'

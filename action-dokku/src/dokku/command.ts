@@ -1,7 +1,7 @@
 /**
  * Turning an argument list into the one command string SSH carries, the way Dokku will read it.
  *
- * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND` (dokku.md §3.1), then:
+ * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND`, then:
  *  - when the command word contains "git" (its test is the regex `git-*`, so `git:report`,
  *    `git-receive-pack`, but also any name with "git" in it), it re-runs itself with the string
  *    word-split on whitespace and NO quote processing: quotes would arrive as literal characters.

@@ -2,7 +2,7 @@ import { ActionError } from '@django-deploy/shared/errors'
 import type { DjangoFacts, PreparedDjango } from './django.js'
 
 /**
- * The generators a project may already use, run the way CI needs them (static.md §1):
+ * The generators a project may already use, run the way CI needs them:
  *
  * - django-bakery / wagtail-bakery: `manage.py build --build-dir DIR` (the build wipes DIR;
  *   BUILD_DIR is set too, for projects whose views read it).

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import { extractCssRefs, extractHtmlRefs, extractRobotsSitemaps, extractXmlRefs, type Ref } from './links.js'
@@ -317,16 +317,4 @@ function safeXmlRefs(xml: string): Ref[] {
   } catch {
     return []
   }
-}
-
-/** Copy the referenced media files and every collected static file into the output. */
-export async function copyFiles(files: Iterable<string>, fromRoot: string, toDir: string): Promise<number> {
-  let count = 0
-  for (const relative of files) {
-    const destination = path.join(toDir, relative)
-    await mkdir(path.dirname(destination), { recursive: true })
-    await copyFile(path.join(fromRoot, relative), destination)
-    count++
-  }
-  return count
 }

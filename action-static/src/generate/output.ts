@@ -37,7 +37,7 @@ export async function prepareOutputDir(outputDir: string, protectedDirs: string[
 
 /**
  * `_redirects`: one line per redirect, forced (`301!`) where a file exists at the source path
- * (Netlify ignores an unforced rule shadowed by a file: static.md §2.7). Rules already in the
+ * (Netlify ignores an unforced rule shadowed by a file). Rules already in the
  * file (the project's own) stay first.
  */
 export async function writeRedirects(outputDir: string, redirects: Redirect[]): Promise<number> {

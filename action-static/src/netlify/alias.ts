@@ -3,7 +3,7 @@ import { InputError } from '@django-deploy/shared/errors'
 /**
  * Netlify serves an alias at `https://<alias>--<site>.netlify.app`. A host name label is
  * lower-case letters, digits and hyphens; Netlify accepts other aliases and then answers 404 at
- * the URL (uppercase and slashes: static.md §2.6), and the CLI documents 37 characters at most.
+ * the URL (uppercase letters and slashes do that), and the CLI documents 37 characters at most.
  * So aliases are reduced to that form here, and one that ends up empty is an error.
  */
 export const MAX_ALIAS_LENGTH = 37

@@ -6,7 +6,7 @@ import type { NetlifyDeploy, NetlifySite } from './types.js'
 
 /**
  * Netlify's REST API, the calls a deploy and the removal of a preview need and nothing else
- * (static.md §2.1). Every call retries what is worth retrying (retry.ts) within the run's
+ * (the operations of Netlify's OpenAPI description). Every call retries what is worth retrying (retry.ts) within the run's
  * deadline; a 429 also pauses every other request of this client until the limit resets,
  * instead of each upload finding out alone.
  * Failures become `NetlifyApiError`: what we were doing, Netlify's own `message`, the status and

@@ -7,7 +7,7 @@ import type { Digest } from './digest.js'
 import type { NetlifyDeploy, NetlifySite } from './types.js'
 
 /**
- * One Netlify deploy by file digest (static.md §2.4), in as few requests as the API allows:
+ * One Netlify deploy by file digest, in as few requests as the API allows:
  *
  *   1. one `POST /sites/{id}/deploys` carrying the whole file list (async diff above 100 files);
  *   2. wait for the diff when it is async;

@@ -7,7 +7,7 @@ import { mapLimit } from '../util/concurrency.js'
 /**
  * The SHA1 digest of a directory, as Netlify's file-digest deploy wants it: deploy path (forward
  * slashes, no leading slash) → SHA1, and SHA1 → every path with that content (Netlify asks for a
- * SHA once; every path carrying it must then be uploaded, static.md §2.4).
+ * SHA once; every path carrying it must then be uploaded).
  *
  * Skipped like the Netlify CLI skips them: dotfiles and dot-directories (except `.well-known`),
  * and `__MACOSX`. Refused: names with `#` or `?` (no URL can reach them), more than 54,000 files

@@ -4,8 +4,8 @@
  * Retried: 429, 408, 5xx and network failures (reset, refused, timed out). Not retried: every
  * other 4xx — a 401/404/422 says the request itself is wrong and will be wrong again.
  *
- * Rate limits: Netlify (and its js-client) have been seen to send the wait in four forms
- * (static.md §2.5), all understood here:
+ * Rate limits: Netlify (and its js-client) have been seen to send the wait in four forms, all
+ * understood here:
  *   Retry-After: 2                               delta seconds
  *   Retry-After: Wed, 21 Oct 2026 07:28:00 GMT   HTTP date
  *   X-RateLimit-Reset: 1792565280                unix seconds

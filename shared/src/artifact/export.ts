@@ -1,5 +1,5 @@
-import { mkdir, readdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { mkdir, readdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import type { CommandRunner } from '../runtime/command.js'
 import { listTree, treeStats } from './entries.js'
 import { Git } from './git.js'
@@ -7,10 +7,10 @@ import { withTempDir } from './temp.js'
 
 /**
  * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
- * local Django run for the static build) or a tarball (uploads, Dokku's git:from-archive).
+ * local Django run for the static build).
  *
  * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
- * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; both commands run with autocrlf off and eol=lf.
+ * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
  * The repository's own .gitattributes still apply, as in any checkout.
  */
 const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' }
@@ -55,42 +55,4 @@ export async function exportArtifact(options: ExportOptions): Promise<ExportResu
   })
   const stats = treeStats(await listTree(git, options.tree))
   return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) }
-}
-
-export interface ArchiveOptions {
-  gitDir: string
-  /**
-   * Prefer the commit: git stamps tar entries with the commit's date, so the archive's bytes are
-   * reproducible. A bare tree has no date and git uses the current time.
-   */
-  treeish: string
-  /** File to write (its folder is created). A file, not a buffer: CommandRunner output is text. */
-  output: string
-  format?: 'tar' | 'tar.gz'
-  /** Folder prefix for every entry, e.g. 'app/' (trailing slash added if missing). */
-  prefix?: string
-  runner: CommandRunner
-}
-
-export interface ArchiveResult {
-  path: string
-  /** Size of the archive file. */
-  bytes: number
-  durationMs: number
-}
-
-/**
- * `git archive` of the artifact. Note that it honours `export-ignore` and `export-subst` from the
- * repository's .gitattributes, exactly like `git archive HEAD | ssh dokku@host git:from-archive`.
- */
-export async function archiveArtifact(options: ArchiveOptions): Promise<ArchiveResult> {
-  const started = performance.now()
-  const output = resolve(options.output)
-  await mkdir(dirname(output), { recursive: true })
-  const args = ['archive', `--format=${options.format ?? 'tar'}`, `--output=${output}`]
-  if (options.prefix) args.push(`--prefix=${options.prefix.replace(/\/*$/, '/')}`)
-  args.push('--end-of-options', options.treeish)
-  // tar.umask: git's default 002 gives group-writable 0664/0775 entries; 022 is what a checkout gives.
-  await new Git(options.runner, { gitDir: options.gitDir }).run(args, { config: { ...LINUX_CHECKOUT, 'tar.umask': '022' } })
-  return { path: output, bytes: (await stat(output)).size, durationMs: Math.round(performance.now() - started) }
 }

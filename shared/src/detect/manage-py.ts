@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ActionError } from '../errors.js'
+import { repositoryPath } from '../inputs.js'
 import { finding } from './findings.js'
 import type { Finding } from './model.js'
 import { describeDir, type RepoPaths } from './paths.js'
@@ -69,15 +70,11 @@ export async function resolveSearchRoot(
   workingDirectory: string | undefined,
   isDirectory: (absolute: string) => Promise<boolean>,
 ): Promise<string> {
-  if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.') return ''
-  const absolute = path.resolve(paths.root, workingDirectory.trim())
-  const relative = paths.rel(absolute)
-  if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
-    throw new ActionError(`'${workingDirectory}' is outside the repository.`, {
-      input: 'working-directory',
-      hint: 'Give a path relative to the repository root, e.g. "backend".',
-    })
-  }
+  if (workingDirectory === undefined) return ''
+  // The same reading as the actions' input (an absolute path counts when it is inside the root).
+  const relative = repositoryPath('working-directory', workingDirectory, paths.root)
+  if (relative === '.') return ''
+  const absolute = path.join(paths.root, relative)
   if (!(await isDirectory(absolute))) {
     throw new ActionError(`'${workingDirectory}' is not a directory in the repository.`, {
       input: 'working-directory',

@@ -144,7 +144,7 @@ export function readEventContext(
  * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
  * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
  * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
+ * runs the base repository's code with secrets and deploys the uploaded build (action-static's README shows one).
  * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
  * secrets, not Actions secrets).
  *

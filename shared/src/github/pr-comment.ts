@@ -10,7 +10,7 @@ import type { SecretRegistry } from './secrets.js'
  * One sticky comment per pull request, per action and per app/site: created on the first run,
  * edited in place on later runs, left alone when nothing changed. Existing Netlify actions look
  * only at the first page of 30 comments and at anyone's comments, so long PRs got a new comment
- * on every push and a person's quoted marker could be overwritten (static.md §3.1). Here:
+ * on every push and a person's quoted marker could be overwritten. Here:
  *  - every page is read (100 per page, following GitHub's `Link` headers) until our comment is found;
  *  - a comment counts only if its body *starts with* our exact marker and its author is the
  *    token's identity (see identity.ts), so we only ever edit our own comments;

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { archiveArtifact, assembleArtifact, diffTrees, disposeArtifact, exportArtifact } from '../../src/artifact/index.js'
+import { assembleArtifact, disposeArtifact, exportArtifact } from '../../src/artifact/index.js'
 import { spawnRunner as runner } from '../../src/runtime/command.js'
-import { checkoutState, cleanup, commitAll, git, makeRepo, tempDir, writeFiles } from './helpers.js'
+import { checkoutState, cleanup, git, makeRepo, tempDir, writeFiles } from './helpers.js'
 
 afterEach(cleanup)
 
@@ -101,83 +100,5 @@ describe('exportArtifact', () => {
       Procfile: 'file 644 web: x\n',
     })
     await disposeArtifact(artifact)
-  })
-})
-
-describe('archiveArtifact', () => {
-  it('writes a tar of the commit, byte-for-byte reproducible, with modes and symlinks', async () => {
-    const repo = makeRepo(project)
-    const artifact = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
-    const out = tempDir('archive')
-    const first = await archiveArtifact({
-      gitDir: artifact.gitDir,
-      treeish: artifact.commit,
-      output: join(out, 'a/app.tar'),
-      runner,
-    })
-    const second = await archiveArtifact({
-      gitDir: artifact.gitDir,
-      treeish: artifact.commit,
-      output: join(out, 'b/app.tar'),
-      runner,
-    })
-    expect(first.bytes).toBeGreaterThan(0)
-    expect(readFileSync(first.path).equals(readFileSync(second.path))).toBe(true)
-    const listing = execFileSync('tar', ['-tvf', first.path], { encoding: 'utf8' })
-    expect(listing).toMatch(/^-rwxr-xr-x .* bin\/start\.sh$/m)
-    expect(listing).toMatch(/^lrwxrwxrwx .* static-link -> mysite$/m)
-    expect(listing).toMatch(/^-rw-r--r-- .* Procfile$/m)
-
-    const extracted = tempDir('untar')
-    execFileSync('tar', ['-xf', first.path, '-C', extracted])
-    expect(readFileSync(join(extracted, 'Procfile'), 'utf8')).toBe('web: x\n')
-  })
-
-  it('supports tar.gz and a path prefix', async () => {
-    const repo = makeRepo(project)
-    const artifact = await assembleArtifact({ repoRoot: repo, runner })
-    const result = await archiveArtifact({
-      gitDir: artifact.gitDir,
-      treeish: artifact.commit,
-      output: join(tempDir('archive'), 'app.tgz'),
-      format: 'tar.gz',
-      prefix: 'app',
-      runner,
-    })
-    expect(readFileSync(result.path).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
-    expect(execFileSync('tar', ['-tzf', result.path], { encoding: 'utf8' })).toMatch(/^app\/manage\.py$/m)
-  })
-})
-
-describe('diffTrees', () => {
-  it('lists what changed between two deploys, and everything for a first deploy', async () => {
-    const repo = makeRepo(project)
-    const first = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
-    writeFiles(repo, {
-      'mysite/settings.py': 'DEBUG = True\n',
-      'mysite/urls.py': 'urls = []\n',
-      'bin/start.sh': { content: 'exec gunicorn\n' },
-    })
-    git(repo, 'rm', '--quiet', 'manage.py')
-    git(repo, 'add', '--all')
-    commitAll(repo, 'Change things')
-    const second = await assembleArtifact({ repoRoot: repo, runner, files: [{ path: 'Procfile', content: 'web: x\n' }] })
-
-    const diff = await diffTrees({ gitDir: second.gitDir, from: first.commit, to: second.tree, runner })
-    expect(diff.changes).toEqual([
-      { status: 'modified', path: 'bin/start.sh' },
-      { status: 'deleted', path: 'manage.py' },
-      { status: 'modified', path: 'mysite/settings.py' },
-      { status: 'added', path: 'mysite/urls.py' },
-    ])
-    expect(diff.summary).toBe('4 files changed (1 added, 2 modified, 1 deleted)')
-
-    const none = await diffTrees({ gitDir: second.gitDir, from: second.tree, to: second.commit, runner })
-    expect(none.summary).toBe('no files changed')
-    const initial = await diffTrees({ gitDir: first.gitDir, from: null, to: first.tree, runner })
-    expect(initial.added).toBe(first.stats.files)
-    await expect(diffTrees({ gitDir: first.gitDir, from: 'f'.repeat(40), to: first.tree, runner })).rejects.toThrow(
-      /is not a tree or commit.*fetch it first/,
-    )
   })
 })

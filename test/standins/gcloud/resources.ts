@@ -3,8 +3,7 @@ import type { Build, CloudState, Execution, Job, Revision, Service, TrafficTarge
 /**
  * The JSON gcloud prints with `--format json`: Cloud Run admin API v1 (Knative) Service, Revision,
  * Job and Execution, Cloud Build v1 Build. Shapes follow gcloud's generated messages
- * (run_v1_messages, cloudbuild_v1_messages) and the captured outputs quoted in the research notes;
- * only fields a deploy tool reads are filled in, but those are filled in the way the API does.
+ * (run_v1_messages, cloudbuild_v1_messages) and real captured gcloud output; only fields a deploy tool reads are filled in, but those are filled in the way the API does.
  */
 
 /** Cloud Run regions (a region outside this list is refused, as the API refuses it). */

@@ -1,5 +1,5 @@
 /**
- * Fault injection for the Netlify stand-in: what real clients meet on a bad day (static.md §2.5).
+ * Fault injection for the Netlify stand-in: what real clients meet on a bad day.
  * A rule matches by operation id and/or method + path, applies to the next `times` matching
  * requests (default 1), and answers instead of the handler — or delays it, or drops the socket.
  *

@@ -1,20 +1,3 @@
-/**
- * The Python of the overlay, as fixed text. Everything that varies per project (the base module,
- * where manage.py is, the variable names) is passed in by `renderOverlay` as constants at the top,
- * so the body below is the same for every project and reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on this code:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- */
-export const OVERLAY_BODY = String.raw`
 import importlib as _dd_importlib
 
 # Start from every setting of the project's module. Django reads only upper-case names from a
@@ -381,4 +364,3 @@ def _dd_apply(settings, variables, app_dir):
 
 _dd_apply(globals(), _dd_variables, _dd_app_dir)
 del _dd_apply, _dd_base, _dd_base_module, _dd_variables, _dd_app_dir, _dd_importlib
-`

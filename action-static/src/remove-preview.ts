@@ -2,18 +2,17 @@ import { errorMessage } from '@django-deploy/shared/errors'
 import type { GitHubClient } from '@django-deploy/shared/github/client'
 import { commitUrl, noSecretsReason, type EventContext, type PullRequestInfo } from '@django-deploy/shared/github/context'
 import { deactivateEnvironment } from '@django-deploy/shared/github/deployments'
-import { renderPreviewComment, updateStickyComment, type StickyCommentResult } from '@django-deploy/shared/github/pr-comment'
+import { renderPreviewComment, updateStickyComment } from '@django-deploy/shared/github/pr-comment'
 import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { Phases } from '@django-deploy/shared/runtime/phases'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
-import { ACTION, type Deps, type RunResult } from './main.js'
 import { NetlifyApi } from './netlify/api.js'
 import { findSite } from './netlify/deploy.js'
-import { emptyProgress, retireAlias, type RetireProgress } from './netlify/retire.js'
-import type { NetlifySite } from './netlify/types.js'
+import { emptyProgress, retireAlias } from './netlify/retire.js'
 import { buildRetirePlan } from './plan.js'
 import { decideTarget } from './target.js'
+import { ACTION, type Deps, type RetireReport, type RunResult } from './types.js'
 
 /**
  * A pull request closed (`closedPullRequest` in target.ts): take its preview down instead of
@@ -28,20 +27,7 @@ import { decideTarget } from './target.js'
  *
  * Each step looks at the current state, so a second run finds nothing left and succeeds.
  */
-export interface RetireReport {
-  alias: string
-  /** GitHub Deployment environment. */
-  environment: string
-  /** The Netlify site, when it exists. */
-  site?: NetlifySite
-  netlify: RetireProgress
-  /** GitHub deployments set inactive by this run. */
-  deactivated: number[]
-  /** The sticky comment, edited; 'none' when the pull request had no preview comment to edit. */
-  comment?: StickyCommentResult['outcome'] | 'none'
-}
-
-export async function retirePreview(
+export async function removePreview(
   inputs: Inputs,
   deps: Deps,
   context: EventContext,

@@ -1,14 +1,14 @@
 import type { Plan } from '@django-deploy/shared/plan'
 import { DokkuCommandError } from './dokku/client.js'
 import type { DokkuInputs } from './inputs.js'
-import type { Deps, RunResult } from './main.js'
+import type { Deps, RunResult } from './types.js'
 import type { Phases } from '@django-deploy/shared/runtime/phases'
 import type { RunPlan } from './planner.js'
 import type { ProvisionContext } from './provision.js'
 import { presentOf, summaryOf } from './report.js'
 
 /** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-export async function destroy(
+export async function removePreview(
   context: ProvisionContext,
   plan: RunPlan,
   inputs: DokkuInputs,

@@ -4,10 +4,10 @@ import type { DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
 import { GcloudError } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
-import type { Deps, RunResult } from './main.js'
 import { describeServiceArgs, removeTagArgs, type PreviewRemoval } from './planner.js'
 import { readService, trafficListingLine, type KnativeService, type TrafficPair } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
+import { ACTION, type Deps, type RunResult } from './types.js'
 
 /**
  * A closed pull request's run: its preview tag is removed from the service, so the tag's URL stops
@@ -16,8 +16,6 @@ import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
  * service that is not there is success with a notice, so a re-run, or a pull request that never got
  * a preview, changes nothing.
  */
-const ACTION = 'action-cloudrun'
-
 export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemoval, deps: Deps): Promise<RunResult> {
   const { log } = deps
   const { tag, pullRequest } = removal

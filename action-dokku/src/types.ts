@@ -1,0 +1,50 @@
+import type { EventContext } from '@django-deploy/shared/github/context'
+import type { Outputs } from '@django-deploy/shared/github/outputs'
+import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import type { CommandRunner } from '@django-deploy/shared/runtime/command'
+import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { PushOutcome } from './deliver/outcome.js'
+import type { RunPlan, Target } from './planner.js'
+import type { SshConnectOptions, SshSession } from './ssh/connection.js'
+
+/**
+ * The contracts of action-dokku that its modules share: what a run needs (`Deps`), what it returns
+ * (`RunResult`), its outputs and the post step's state name. Kept apart from main.ts so deploy,
+ * remove-preview and report can use them without importing the module that imports them.
+ */
+export type OutputName = 'url' | 'urls' | 'app' | 'deployed-sha'
+
+/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
+export const DEPLOY_STATE = 'dokku-deploying-app'
+
+export interface Deps {
+  log: Logger
+  runner: CommandRunner
+  connect: (options: SshConnectOptions) => Promise<SshSession>
+  /** The step's environment: GITHUB_WORKSPACE, RUNNER_TEMP, DJANGO_SETTINGS_MODULE... */
+  env: Record<string, string | undefined>
+  context?: EventContext
+  outputs: Outputs<OutputName>
+  writeSummary: (summary: DeploySummary) => Promise<unknown>
+  fetch: typeof fetch
+  now: () => number
+  sleep: (ms: number) => Promise<void>
+  /** Remembered for the post step (which unlocks a cancelled deploy). */
+  saveState: (name: string, value: string) => void
+  /** Aborted when the workflow is cancelled: the SSH connection (and with it the push) is closed. */
+  signal?: AbortSignal
+}
+
+export interface RunResult {
+  target: Target
+  plan: RunPlan
+  outcome: 'deployed' | 'up-to-date' | 'planned' | 'destroyed'
+  urls: string[]
+  created: string[]
+  present: string[]
+  push?: PushOutcome
+  /** Bytes git sent for the push (the pack). */
+  pushedBytes?: number
+  deployCommit?: string
+  phases: Array<{ name: string; ms: number }>
+}
