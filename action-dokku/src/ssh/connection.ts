@@ -328,7 +328,9 @@ export class Session implements SshSession {
         this.limit = lowered
         this.log?.debug(`SSH: the server refused a channel with ${others} open; opening at most ${lowered} at once from now on`)
       } else {
-        this.log?.debug(`SSH: the server refused a channel with ${others} open; retrying once one has closed`)
+        this.log?.debug(
+          `SSH: the server refused a channel with ${others} open; retrying ${others > 0 ? 'once one has closed' : 'shortly (it is still freeing a slot)'}`,
+        )
       }
       if (others > 0) {
         // Wait for one of ours to close, holding no slot, then queue again.
