@@ -29,6 +29,7 @@ describe.each<SshdProfile>(['stock', 'max-sessions-2', 'max-sessions-1'])('sshd 
     const started = Date.now()
     const outcomes: string[] = []
     let firstMs = 0
+    let handled = 0
     for (let round = 0; round < ROUNDS; round++) {
       if (round === 1) firstMs = Date.now() - started
       const action = await runAction({ repoDir: repo.dir, inputs: baseInputs(dokku, key, app) })
@@ -40,6 +41,7 @@ describe.each<SshdProfile>(['stock', 'max-sessions-2', 'max-sessions-1'])('sshd 
       expect(problems).toEqual([])
       expect(action.visible).not.toMatch(/open failed|Channel open failure/)
       outcomes.push(action.result?.outcome ?? 'none')
+      handled += action.log.entries.filter((entry) => entry.level === 'debug' && /refused a channel/.test(entry.message)).length
     }
     const elapsed = Date.now() - started
     const rerunMs = (elapsed - firstMs) / Math.max(1, ROUNDS - 1)
@@ -50,9 +52,9 @@ describe.each<SshdProfile>(['stock', 'max-sessions-2', 'max-sessions-1'])('sshd 
     expect(outcomes.slice(1)).toEqual(Array.from({ length: ROUNDS - 1 }, () => 'up-to-date'))
     const log = await dokku.sshdLog()
     const refused = log.match(/no more sessions/g)?.length ?? 0
-    timings.push(`${profile}: sshd refused ${refused} sessions`)
+    timings.push(`${profile}: ${handled} refusals handled (sshd logged "no more sessions" ${refused} times)`)
     // The hardened servers really refused channels, so the rounds above went through the retry.
-    if (profile !== 'stock') expect(refused).toBeGreaterThan(0)
+    if (profile !== 'stock') expect(handled).toBeGreaterThan(0)
     expect(dokku.url(app)).toBeDefined()
   }, 600_000)
 })
