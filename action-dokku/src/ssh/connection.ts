@@ -56,7 +56,7 @@ export interface SshSession {
   close(): void
 }
 
-/** OpenSSH allows 10 sessions per connection (MaxSessions); stay below it. */
+/** OpenSSH allows 10 sessions per connection (MaxSessions); start below it, lower it when the server refuses one. */
 const MAX_CHANNELS = 8
 
 export async function connectSsh(options: SshConnectOptions): Promise<SshSession> {
@@ -128,7 +128,7 @@ function connectOnce(options: SshConnectOptions, serverHostKey: string[]): Promi
             `To pin it, set ssh-host-key to:\n${pinLineFor(verdict.key, target.host, target.port)}`,
         )
       }
-      resolve({ kind: 'connected', session: new Session(client, verdict.key, target) })
+      resolve({ kind: 'connected', session: new Session(client, verdict.key, target, log) })
     })
     client.on('error', (error: Error & { level?: string; code?: string }) => {
       if (settled) return
@@ -234,46 +234,122 @@ function revokedError(options: SshConnectOptions, key: PresentedKey): ActionErro
   )
 }
 
-class Session implements SshSession {
+/** What a Session needs of ssh2's Client (a fake in the unit tests). */
+export interface ExecClient {
+  exec(command: string, callback: (error: Error | undefined, stream: ClientChannel) => void): unknown
+  on(event: 'close' | 'error', listener: (...args: unknown[]) => void): unknown
+  end(): unknown
+}
+
+/** Channel-open refusals that mean "too many sessions": OpenSSH answers "open failed", administratively prohibited. */
+const OPEN_REFUSED = new Set([1 /* ADMINISTRATIVELY_PROHIBITED */, 4 /* RESOURCE_SHORTAGE */])
+
+function isRefusal(error: Error & { reason?: unknown }): boolean {
+  return (typeof error.reason === 'number' && OPEN_REFUSED.has(error.reason)) || /open failed/i.test(error.message)
+}
+
+/**
+ * Channels on the one connection. sshd caps sessions per connection (MaxSessions: 10 by default,
+ * 2 or 1 on hardened servers) and frees a slot only some time after the channel closed, so a refused
+ * open is normal, not an error: wait until one of our channels has really closed ('close', after
+ * both sides sent CHANNEL_CLOSE) and try again, with the cap lowered to what was open when refused.
+ * With none of ours open, the server is still freeing a slot: back off briefly and retry.
+ */
+export class Session implements SshSession {
+  /** Slots taken: channels open and opens under way. */
   private active = 0
+  /** Channels the server opened and has not closed yet. */
+  private established = 0
+  /** Learned from refusals; never below 1. */
+  private limit = MAX_CHANNELS
   private readonly waiting: Array<() => void> = []
+  private closeWaiters: Array<() => void> = []
   private closed = false
+  private lastOpenedMs = Date.now()
 
   constructor(
-    private readonly client: Client,
+    private readonly client: ExecClient,
     readonly hostKey: PresentedKey,
     readonly target: SshTarget,
+    private readonly log?: Pick<Logger, 'debug'>,
+    private readonly backoff: { firstMs: number; totalMs: number } = { firstMs: 20, totalMs: 15_000 },
   ) {
     client.on('close', () => {
       this.closed = true
+      this.wakeCloseWaiters()
     })
     client.on('error', () => {
       /* surfaced on the channels that were open; a dead connection fails the next exec */
     })
   }
 
+  /** The most channels this session opens at once (lowered when the server refuses one). */
+  get concurrency(): number {
+    return this.limit
+  }
+
   async channel(command: string): Promise<ClientChannel> {
-    await this.acquire()
-    return new Promise((resolve, reject) => {
+    let delayMs = this.backoff.firstMs
+    let front = false
+    let seenOpenedMs = this.lastOpenedMs
+    for (;;) {
+      await this.acquire(front)
+      front = false
       if (this.closed) {
         this.release()
-        reject(
-          new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
-            hint: 'The server or network dropped it; re-run the job.',
-          }),
-        )
-        return
+        throw this.lostError()
       }
-      this.client.exec(command, (error, stream) => {
-        if (error) {
+      let result: { stream: ClientChannel } | { error: Error & { reason?: unknown } }
+      try {
+        result = { stream: await this.open(command) }
+      } catch (error) {
+        result = { error: error as Error & { reason?: unknown } }
+      }
+      if ('stream' in result) {
+        this.established++
+        this.lastOpenedMs = Date.now()
+        result.stream.once('close', () => {
+          this.established--
           this.release()
-          reject(new ActionError(`The server ${displayTarget(this.target)} refused to run a command: ${error.message}`))
-          return
-        }
-        stream.once('close', () => this.release())
-        resolve(stream)
-      })
-    })
+          this.wakeCloseWaiters()
+        })
+        return result.stream
+      }
+      const { error } = result
+      if (!isRefusal(error)) {
+        this.release()
+        throw new ActionError(`The server ${displayTarget(this.target)} refused to run a command: ${error.message}`)
+      }
+      // Refused: the server's limit is at most what we had open (it may still count one that just closed).
+      // Opens still under way do not count: they may be refused too, and never close.
+      const others = this.established
+      const lowered = Math.max(1, others)
+      if (lowered < this.limit) {
+        this.limit = lowered
+        this.log?.debug(`SSH: the server refused a channel with ${others} open; opening at most ${lowered} at once from now on`)
+      } else {
+        this.log?.debug(
+          `SSH: the server refused a channel with ${others} open; retrying ${others > 0 ? 'once one has closed' : 'shortly (it is still freeing a slot)'}`,
+        )
+      }
+      if (others > 0) {
+        // Wait for one of ours to close, holding no slot, then queue again.
+        const closedOne = this.nextClose()
+        this.release()
+        await closedOne
+        continue
+      }
+      this.release()
+      // Give up only when the server has opened nothing for us for a long while.
+      const idleMs = Date.now() - this.lastOpenedMs
+      if (idleMs >= this.backoff.totalMs) throw this.refusedError(idleMs)
+      // Back off longer only while nothing opens at all; once anything opened, start short again.
+      if (this.lastOpenedMs !== seenOpenedMs) delayMs = this.backoff.firstMs
+      seenOpenedMs = this.lastOpenedMs
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      delayMs = Math.min(delayMs * 2, 500)
+      front = true
+    }
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -316,17 +392,52 @@ class Session implements SshSession {
     this.client.end()
   }
 
-  private acquire(): Promise<void> {
-    if (this.active < MAX_CHANNELS) {
+  private open(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)))
+    })
+  }
+
+  private nextClose(): Promise<void> {
+    return new Promise((resolve) => this.closeWaiters.push(resolve))
+  }
+
+  private wakeCloseWaiters(): void {
+    const waiters = this.closeWaiters
+    this.closeWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  /** `front`: a retry after backing off goes before commands that have not been tried yet. */
+  private acquire(front = false): Promise<void> {
+    if (this.active < this.limit) {
       this.active++
       return Promise.resolve()
     }
-    return new Promise((resolve) => this.waiting.push(() => resolve()))
+    return new Promise((resolve) => (front ? this.waiting.unshift(() => resolve()) : this.waiting.push(() => resolve())))
   }
 
   private release(): void {
-    const next = this.waiting.shift()
-    if (next) next()
-    else this.active--
+    this.active--
+    // The limit may have dropped below what is open: hand a slot on only when there is room.
+    while (this.active < this.limit && this.waiting.length > 0) {
+      this.active++
+      this.waiting.shift()?.()
+    }
+  }
+
+  private lostError(): ActionError {
+    return new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
+      hint: 'The server or network dropped it; re-run the job.',
+    })
+  }
+
+  private refusedError(idleMs: number): ActionError {
+    return new ActionError(
+      `The server ${displayTarget(this.target)} refused every SSH session for ${Math.round(idleMs / 1000)} s, with no other session of this run open.`,
+      {
+        hint: "sshd allows that many sessions per connection (MaxSessions in /etc/ssh/sshd_config); it must be at least 1. Check the server's sshd log ('no more sessions').",
+      },
+    )
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '../../support/index.js'
 import { testRunDir } from '../../support/rundir.js'
 import type { App, Global, PostgresService } from './program/state.js'
+import { sshdConfig, type SshdProfile } from './sshd.js'
 
 /**
  * A Dokku server on loopback for end-to-end tests: a real OpenSSH sshd (own config, own host keys,
@@ -44,6 +45,8 @@ export interface DokkuStandinOptions {
   postgres?: PostgresInfo
   /** Also listen on [::1] (same port), to test IPv6 hosts. */
   ipv6?: boolean
+  /** sshd settings: Debian's stock OpenSSH (default), or hardened with MaxSessions 2 or 1 (sshd.ts). */
+  sshd?: SshdProfile
   cleanup?: CleanupRegistrar
 }
 
@@ -142,7 +145,7 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
   })
 
   const user = userInfo().username
-  const { port, sshd } = await startSshd(root, user, options.ipv6 ?? false)
+  const { port, sshd } = await startSshd(root, user, options.ipv6 ?? false, options.sshd ?? 'stock')
 
   let closed = false
   const standin: DokkuStandin = {
@@ -240,36 +243,18 @@ function installProgram(root: string): void {
   chmodSync(path.join(root, 'bin', 'dokku'), 0o755)
 }
 
-async function startSshd(root: string, user: string, ipv6: boolean): Promise<{ port: number; sshd: ChildProcess }> {
+async function startSshd(
+  root: string,
+  user: string,
+  ipv6: boolean,
+  profile: SshdProfile,
+): Promise<{ port: number; sshd: ChildProcess }> {
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 })
   const ssh = path.join(root, 'ssh')
   let lastLog = ''
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort()
-    const config = [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      ...(ipv6 ? ['ListenAddress ::1'] : []),
-      ...['ed25519', 'ecdsa', 'rsa'].map((type) => `HostKey ${path.join(ssh, `ssh_host_${type}_key`)}`),
-      'PidFile none',
-      `AuthorizedKeysFile ${path.join(ssh, 'authorized_keys')}`,
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      // The key file lives in a test directory, not a home directory with the usual permissions.
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      `AllowUsers ${user}`,
-      'PrintMotd no',
-      'PermitUserEnvironment no',
-      // The dokku user's home is DOKKU_ROOT. It also keeps bash (run by sshd for the forced command)
-      // from sourcing the real user's ~/.bashrc, which on a developer machine can take a second.
-      `SetEnv HOME=${path.join(root, 'home')}`,
-      'MaxSessions 10',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n')
+    const config = sshdConfig({ port, ipv6, sshDir: ssh, home: path.join(root, 'home'), user, profile })
     writeFileSync(path.join(ssh, 'sshd_config'), config)
     const logFile = path.join(root, 'log', 'sshd.log')
     const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(ssh, 'sshd_config')], {
