@@ -225,7 +225,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
           `The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`,
         )
       if (findings.broken.length) {
-        const message = `${findings.broken.length} broken link${findings.broken.length === 1 ? '' : 's'} (listed above).`
+        // The same list in the log, the summary and the PR comment: no "listed above" where nothing is above.
+        const message = brokenLinksMessage(findings.broken)
         if (inputs.failOnBrokenLinks)
           throw new ActionError(message, {
             input: 'fail-on-broken-links',
@@ -246,6 +247,11 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       if (workflowRunOfPr) warnings.push(...(await stripUntrustedRules(outputDir, log)))
       // The build job checked the links; here only the count is wanted (outputs, comment).
       deployedPages = (await checkOutput(outputDir)).pages
+      if (deployedPages === 0)
+        throw new ActionError(`'${inputs.outputDir}' has no HTML pages, so there is nothing to deploy.`, {
+          input: 'output-dir',
+          hint: 'Download the build artifact (the whole output-dir of the build job) into output-dir first.',
+        })
     }
 
     if (api && credentials && decision) {
@@ -304,7 +310,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
           secrets: deps.secrets,
           tokenInput: 'github-token',
         })
-        log.info(`Pull request comment ${comment.outcome}: ${comment.url}`)
+        log.info(`Pull request comment ${comment.outcome}${comment.url ? `: ${comment.url}` : ''}.`)
       }
     }
   } catch (error) {
@@ -429,7 +435,7 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
     if (generated.crawl)
       rows.push([
         'Crawl',
-        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`,
+        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
       ])
   }
   if (deployed) {
@@ -441,6 +447,16 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
     if (deployed.logsUrl) rows.push(['Netlify log', deployed.logsUrl])
   }
   return rows
+}
+
+function seedsNotFound(urls: string[]): string {
+  return `${urls.length} seed${urls.length === 1 ? '' : 's'} not found (a seed, not linked from any page)${urls.length ? `: ${urls.join(' ')}` : ''}`
+}
+
+function brokenLinksMessage(broken: string[]): string {
+  const shown = broken.slice(0, 10)
+  if (broken.length > 10) shown.push(`and ${broken.length - 10} more`)
+  return `${broken.length} broken link${broken.length === 1 ? '' : 's'}: ${shown.join('; ')}.`
 }
 
 function commentBody(deployed: DeployResult, pages: number | undefined, context: EventContext, warnings: string[]): string {
