@@ -219,7 +219,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       for (const notice of findings.notices) log.notice(notice)
       for (const warning of findings.warnings) log.warning(warning)
       warnings.push(...findings.warnings)
-      for (const line of [...findings.fatal, ...findings.broken]) log.error(line)
+      // Errors when they fail the build; otherwise one warning, worded as in the summary and the PR comment.
+      for (const line of [...findings.fatal, ...(inputs.failOnBrokenLinks ? findings.broken : [])]) log.error(line)
       if (findings.fatal.length)
         throw new ActionError(
           `The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`,
@@ -232,6 +233,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
             input: 'fail-on-broken-links',
             hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.',
           })
+        log.warning(message)
         warnings.push(message)
       }
       log.info(

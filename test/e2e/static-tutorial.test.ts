@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { GitHubApiStandin } from '../standins/github-api/server.js'
+import { startGitHubApiStandin } from '../standins/github-api/server.js'
+import { ACTIONS_BOT, sha } from '../standins/github-api/state.js'
+import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
 import { listFiles } from '../../action-static/src/generate/checks.js'
 import { CSRF_PLACEHOLDER } from '../../action-static/src/generate/output.js'
 import { copyFixture, freePort } from '../support/index.js'
-import { harness } from './static-support.js'
+import { eventContext, harness, pullRequestPayload } from './static-support.js'
 
 /**
  * The Django tutorial's shape (test/fixtures/tutorial: no view at `/`, /polls/ with detail pages
@@ -101,4 +105,75 @@ describe('the tutorial project with the defaults', () => {
     // The secret-free database URL never shows up in what the run printed.
     expect(h.log.text()).not.toContain('undefined')
   }, 180_000)
+})
+
+describe('the tutorial project as a pull request preview', () => {
+  const NETLIFY_TOKEN = 'nf-secret-token-5678'
+  const GITHUB_TOKEN = 'ghs_actions_token_5678'
+  let netlify: NetlifyStandin
+  let github: GitHubApiStandin
+
+  beforeEach(async () => {
+    netlify = await startNetlifyStandin()
+    netlify.state.addToken(NETLIFY_TOKEN)
+    netlify.state.timing.diffMs = 5
+    netlify.state.timing.processMs = 5
+    netlify.state.addSite('polls')
+    github = await startGitHubApiStandin()
+    github.state.addRepo('octo/blog')
+    github.state.addToken(GITHUB_TOKEN, { user: ACTIONS_BOT, installation: true })
+  })
+
+  afterEach(async () => {
+    await netlify.close()
+    await github.close()
+  })
+
+  it('says in the comment what the log says, and an unchanged redeploy uploads nothing', async () => {
+    github.state.addPullRequest('octo/blog', { number: 12, headSha: sha('one'), headRef: 'polls' })
+    const workspace = await copyFixture('tutorial')
+    const deploy = async () => {
+      const h = harness({
+        workspace,
+        inputs: {
+          provider: 'netlify',
+          'netlify-auth-token': NETLIFY_TOKEN,
+          'netlify-site-name': 'polls',
+          'github-token': GITHUB_TOKEN,
+          'extra-paths': '/polls/archive/',
+          'fail-on-broken-links': 'false',
+        },
+        netlifyApiUrl: netlify.apiUrl,
+        githubApiUrl: github.url,
+        context: await eventContext(workspace, 'pull_request', pullRequestPayload(12, sha('one'), { headRef: 'polls' })),
+      })
+      await h.run()
+      return h
+    }
+    const first = await deploy()
+    expect(first.outputs.get('pages')).toBe('5')
+    expect(Number(first.outputs.get('files-uploaded'))).toBeGreaterThan(0)
+    const second = await deploy()
+    expect(second.outputs.get('files-uploaded')).toBe('0')
+    expect(second.outputs.get('files-unchanged')).toBe(second.outputs.get('files'))
+
+    const comments = github.state.comments('octo/blog', 12)
+    expect(comments).toHaveLength(1)
+    const body = comments[0]?.body ?? ''
+    expect(body).toContain('**Pages:** 5')
+    expect(body).not.toContain('listed above')
+    expect(body).not.toContain('undefined')
+    // The broken extra path and the form pages: the same words in the log, the summary and the comment.
+    const warnings = second.log.entries.filter((entry) => entry.level === 'warning').map((entry) => entry.message)
+    const broken = warnings.find((message) => message.startsWith('1 broken link: '))
+    expect(broken).toBe('1 broken link: /polls/archive/ answered 404.')
+    const forms = warnings.find((message) => message.includes('<form method="post">'))
+    expect(forms).toContain('/polls/1/, /polls/2/')
+    for (const message of [broken!, forms!]) {
+      expect(body).toContain(message.replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+      expect(second.summary.join('')).toContain(message.replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+    }
+    expect(second.log.text()).toMatch(/Pull request comment (updated|unchanged): http\S+\.$/m)
+    expect(second.log.text()).not.toContain('undefined')
+  }, 240_000)
 })
