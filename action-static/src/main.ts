@@ -28,6 +28,7 @@ import { buildPlan } from './plan.js'
 import { findingsOf } from './report.js'
 import { stripUntrustedRules } from './untrusted.js'
 import { retirePreview, type RetireReport } from './retire.js'
+import { refuseShrinkingProduction } from './shrink.js'
 import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
 
 export const ACTION = 'action-static'
@@ -248,8 +249,10 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
         })
       if (workflowRunOfPr) warnings.push(...(await stripUntrustedRules(outputDir, log)))
       // The build job checked the links; here only the count is wanted (outputs, comment).
-      deployedPages = (await checkOutput(outputDir)).pages
-      if (deployedPages === 0)
+      const checked = await checkOutput(outputDir)
+      deployedPages = checked.pages
+      // An empty directory is refused by the digest ("no files"); files without any page are refused here.
+      if (checked.files > 0 && deployedPages === 0)
         throw new ActionError(`'${inputs.outputDir}' has no HTML pages, so there is nothing to deploy.`, {
           input: 'output-dir',
           hint: 'Download the build artifact (the whole output-dir of the build job) into output-dir first.',
@@ -259,6 +262,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
     if (api && credentials && decision) {
       const digest = await timed('Hash files', () => digestDirectory(outputDir))
       site ??= await timed('Netlify site', () => resolveSite(api, credentials.site, log))
+      if (decision.target.kind === 'production' && !inputs.allowFewerPages)
+        await refuseShrinkingProduction(api, site.site, generated?.check.pages ?? deployedPages, log)
       if (github && context && inputs.githubDeployment) {
         deployment = await GitHubDeployment.start(
           {
