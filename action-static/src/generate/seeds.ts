@@ -67,11 +67,11 @@ def piece(pattern):
     if isinstance(pattern, RoutePattern):
         if pattern.converters:
             return None
-        return str(pattern._route)
+        return str(pattern)
     if isinstance(pattern, RegexPattern):
         if pattern.regex.groups or pattern.regex.groupindex:
             return None
-        return literal_regex(pattern._regex)
+        return literal_regex(str(pattern))
     return None
 
 found = []
