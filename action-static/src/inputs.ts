@@ -23,6 +23,8 @@ export interface Inputs {
   extraPaths: string[]
   outputDir: string
   failOnBrokenLinks: boolean
+  /** Deploy to production even with less than half the pages of the current production deploy. */
+  allowFewerPages: boolean
   provider: (typeof PROVIDERS)[number]
   netlifyAuthToken?: string
   netlifySiteId?: string
@@ -169,6 +171,7 @@ export function readInputs(source: InputSource, log: Logger): Inputs {
     extraPaths,
     outputDir,
     failOnBrokenLinks: read.boolean('fail-on-broken-links', true),
+    allowFewerPages: read.boolean('allow-fewer-pages', false),
     provider,
     netlifyAuthToken,
     netlifySiteId,

@@ -23,6 +23,7 @@ import { buildPlan } from './plan.js'
 import { findingsOf } from './report.js'
 import { stripUntrustedRules } from './untrusted.js'
 import { removePreview } from './remove-preview.js'
+import { refuseShrinkingProduction } from './shrink.js'
 import { closedPullRequest, decideTarget, type TargetDecision } from './target.js'
 import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
 
@@ -177,18 +178,21 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
       for (const notice of findings.notices) log.notice(notice)
       for (const warning of findings.warnings) log.warning(warning)
       warnings.push(...findings.warnings)
-      for (const line of [...findings.fatal, ...findings.broken]) log.error(line)
+      // Errors when they fail the build; otherwise one warning, worded as in the summary and the PR comment.
+      for (const line of [...findings.fatal, ...(inputs.failOnBrokenLinks ? findings.broken : [])]) log.error(line)
       if (findings.fatal.length)
         throw new ActionError(
           `The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`,
         )
       if (findings.broken.length) {
-        const message = `${findings.broken.length} broken link${findings.broken.length === 1 ? '' : 's'} (listed above).`
+        // The same list in the log, the summary and the PR comment: no "listed above" where nothing is above.
+        const message = brokenLinksMessage(findings.broken)
         if (inputs.failOnBrokenLinks)
           throw new ActionError(message, {
             input: 'fail-on-broken-links',
             hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.',
           })
+        log.warning(message)
         warnings.push(message)
       }
       log.info(
@@ -203,12 +207,21 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
         })
       if (workflowRunOfPr) warnings.push(...(await stripUntrustedRules(outputDir, log)))
       // The build job checked the links; here only the count is wanted (outputs, comment).
-      deployedPages = (await checkOutput(outputDir)).pages
+      const checked = await checkOutput(outputDir)
+      deployedPages = checked.pages
+      // An empty directory is refused by the digest ("no files"); files without any page are refused here.
+      if (checked.files > 0 && deployedPages === 0)
+        throw new ActionError(`'${inputs.outputDir}' has no HTML pages, so there is nothing to deploy.`, {
+          input: 'output-dir',
+          hint: 'Download the build artifact (the whole output-dir of the build job) into output-dir first.',
+        })
     }
 
     if (api && credentials && decision) {
       const digest = await timed('Hash files', () => digestDirectory(outputDir))
       site ??= await timed('Netlify site', () => resolveSite(api, credentials.site, log))
+      if (decision.target.kind === 'production' && !inputs.allowFewerPages)
+        await refuseShrinkingProduction(api, site.site, generated?.check.pages ?? deployedPages, log)
       if (github && context && inputs.githubDeployment) {
         deployment = await GitHubDeployment.start(
           {
@@ -262,7 +275,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
           secrets: deps.secrets,
           tokenInput: 'github-token',
         })
-        log.info(`Pull request comment ${comment.outcome}: ${comment.url}`)
+        log.info(`Pull request comment ${comment.outcome}${comment.url ? `: ${comment.url}` : ''}.`)
       }
     }
   } catch (error) {
@@ -387,7 +400,7 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
     if (generated.crawl)
       rows.push([
         'Crawl',
-        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`,
+        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
       ])
   }
   if (deployed) {
@@ -399,6 +412,16 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
     if (deployed.logsUrl) rows.push(['Netlify log', deployed.logsUrl])
   }
   return rows
+}
+
+function seedsNotFound(urls: string[]): string {
+  return `${urls.length} seed${urls.length === 1 ? '' : 's'} not found (a seed, not linked from any page)${urls.length ? `: ${urls.join(' ')}` : ''}`
+}
+
+function brokenLinksMessage(broken: string[]): string {
+  const shown = broken.slice(0, 10)
+  if (broken.length > 10) shown.push(`and ${broken.length - 10} more`)
+  return `${broken.length} broken link${broken.length === 1 ? '' : 's'}: ${shown.join('; ')}.`
 }
 
 function commentBody(deployed: DeployResult, pages: number | undefined, context: EventContext, warnings: string[]): string {

@@ -62,14 +62,14 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
         title: `Generate the site into ${inputs.outputDir}`,
         detail:
           inputs.generator === 'auto'
-            ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' +
+            ? "django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml" +
               (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
             : `generator ${inputs.generator}`,
       })
     }
     steps.push({
       kind: 'check',
-      title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html`,
+      title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html, forms that post; a 5xx or no HTML page always fails`,
     })
   }
   if (decision) {

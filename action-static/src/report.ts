@@ -1,4 +1,5 @@
 import type { GenerateResult } from './generate/index.js'
+import { urlPathOf } from './generate/paths.js'
 
 /**
  * What the build found, as findings a person can act on: they go to the log (annotations), the
@@ -8,7 +9,10 @@ import type { GenerateResult } from './generate/index.js'
 export interface Findings {
   /** Fail the build when fail-on-broken-links is on. */
   broken: string[]
-  /** Always fail: the output would be broken on Netlify whatever the links. */
+  /**
+   * Always fail, whatever fail-on-broken-links says: the output would be broken on Netlify, or the
+   * app failed to render a page (5xx, no answer), so what was built is not the site.
+   */
   fatal: string[]
   warnings: string[]
   notices: string[]
@@ -20,19 +24,33 @@ export function findingsOf(result: GenerateResult): Findings {
   const findings: Findings = { broken: [], fatal: [], warnings: [], notices: [] }
   const { check, crawl } = result
   const statusOf = new Map((crawl?.broken ?? []).map((problem) => [problem.url, problem]))
+  const serverError = (status: number): boolean => status === 0 || status >= 500
+  for (const problem of crawl?.broken ?? []) {
+    if (!serverError(problem.status)) continue
+    findings.fatal.push(
+      `${problem.url} ${problem.status ? `answered ${problem.status}` : 'got no answer'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}: the page did not render. Fix the error in the app (its log is above); a site with pages missing is never published.`,
+    )
+  }
   for (const link of check.broken) {
     const status = statusOf.get(link.path)
+    if (status && serverError(status.status)) continue
     findings.broken.push(
       `${link.path}${status ? ` (${status.status || 'no answer'}${status.detail ? `: ${status.detail}` : ''})` : ''} is linked from ${list(link.from)} but is not in the site`,
     )
   }
   for (const problem of crawl?.broken ?? []) {
-    if (check.broken.some((link) => link.path === problem.url)) continue
+    if (serverError(problem.status) || check.broken.some((link) => link.path === problem.url)) continue
     // Not linked from any saved page (an extra path, a link only in a query-string page, a server error).
     findings.broken.push(
       `${problem.url} answered ${problem.status || 'nothing'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}`,
     )
   }
+  if (check.pages === 0)
+    findings.fatal.push(
+      result.generator === 'crawl'
+        ? 'The build produced no HTML pages, so there is no site to deploy: no seed answered with a page. Add the paths of your pages to extra-paths.'
+        : `The build produced no HTML pages, so there is no site to deploy: check the ${result.generator} output above.`,
+    )
   for (const file of check.gzipped)
     findings.fatal.push(
       `${file} is gzip-compressed under its plain name (BAKERY_GZIP?); Netlify would serve the compressed bytes as text. Turn BAKERY_GZIP off: Netlify compresses by itself.`,
@@ -63,7 +81,11 @@ export function findingsOf(result: GenerateResult): Findings {
     )
   for (const seed of crawl?.missingSeeds ?? [])
     findings.notices.push(
-      `${seed.url} does not exist (404); ${seed.url.includes('sitemap') ? 'pages only listed in a sitemap would be missed' : 'nothing to copy'}.`,
+      `${seed.url}: ${seed.status === 404 ? 'not found' : `answered ${seed.status}`} (a seed, not linked from any page); nothing is published at ${seed.url}.`,
+    )
+  if (check.postForms.length)
+    findings.warnings.push(
+      `${check.postForms.length} page${check.postForms.length === 1 ? ' has' : 's have'} a form that posts (<form method="post">), which cannot work on a static host (nothing receives the POST): ${list(check.postForms.map((file) => urlPathOf(file)))}. Point the form at a form service, or leave the page out.`,
     )
   if (crawl && crawl.offsite)
     findings.notices.push(`${crawl.offsite} off-site link${crawl.offsite === 1 ? ' was' : 's were'} left alone.`)

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { writeContentTypeHeaders, writeRedirects } from '../src/generate/output.js'
+import { checkOutput } from '../src/generate/checks.js'
+import { CSRF_PLACEHOLDER, replaceCsrfTokens, writeContentTypeHeaders, writeRedirects } from '../src/generate/output.js'
 
 const dirs: string[] = []
 async function outputDir(): Promise<string> {
@@ -53,5 +54,38 @@ describe('generated _redirects and _headers', () => {
     expect(lines[0]).toBe('/legacy/*  /blog/:splat  301')
     expect(lines).toContain('/old-blog/  /blog/  301!')
     expect(lines).toContain('/about-us/  /about/  301')
+  })
+})
+
+describe('CSRF tokens and forms', () => {
+  const page = (token: string): string =>
+    `<html><body><form method="post" action="/vote/"><input type="hidden" name="csrfmiddlewaretoken" value="${token}">` +
+    `<button>Vote</button></form><script>const csrf = '${token}'</script></body></html>`
+
+  it('replaces every token value (and its copies in the page) with the placeholder, so two builds are the same bytes', async () => {
+    const first = await outputDir()
+    const second = await outputDir()
+    await mkdir(path.join(first, 'poll'), { recursive: true })
+    await mkdir(path.join(second, 'poll'), { recursive: true })
+    await writeFile(path.join(first, 'poll/index.html'), page('a'.repeat(32) + 'Xy12'.repeat(8)))
+    await writeFile(path.join(second, 'poll/index.html'), page('b'.repeat(32) + 'Zq34'.repeat(8)))
+    await writeFile(path.join(first, 'plain.html'), '<p>csrfmiddlewaretoken is a word here</p>')
+    expect(await replaceCsrfTokens(first)).toEqual(['poll/index.html'])
+    expect(await replaceCsrfTokens(second)).toEqual(['poll/index.html'])
+    const text = await readFile(path.join(first, 'poll/index.html'), 'utf8')
+    expect(text).toBe(await readFile(path.join(second, 'poll/index.html'), 'utf8'))
+    expect(text).toContain(`value="${CSRF_PLACEHOLDER}"`)
+    expect(text).toContain(`const csrf = '${CSRF_PLACEHOLDER}'`)
+    expect(await replaceCsrfTokens(first)).toEqual([]) // nothing left to replace
+  })
+
+  it('lists the pages whose form posts, and only those', async () => {
+    const dir = await outputDir()
+    await mkdir(path.join(dir, 'search'), { recursive: true })
+    await mkdir(path.join(dir, 'contact'), { recursive: true })
+    await writeFile(path.join(dir, 'index.html'), '<html><body><a href="/search/">s</a> <a href="/contact/">c</a></body></html>')
+    await writeFile(path.join(dir, 'search/index.html'), '<form action="/search/" method="get"><input name="q"></form>')
+    await writeFile(path.join(dir, 'contact/index.html'), "<FORM METHOD='POST' action='/contact/'></FORM>")
+    expect((await checkOutput(dir)).postForms).toEqual(['contact/index.html'])
   })
 })

@@ -17,6 +17,7 @@ export const FIXTURES = [
   'with-dockerfile',
   'syntax-error',
   'not-django',
+  'tutorial',
   'example-site',
 ] as const
 

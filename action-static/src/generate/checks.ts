@@ -14,7 +14,8 @@ import { typeOfExtension, urlPathOf } from './paths.js'
  *   would send them without `Content-Encoding` and browsers would show garbage;
  * - pages that are Django's own error pages (a "Bad Request (400)" written as index.html by
  *   wagtail-bakery when ALLOWED_HOSTS is wrong, a 404/500 body) — non-200 renders;
- * - a missing `404.html`.
+ * - a missing `404.html`;
+ * - pages with a form that posts (`<form method="post">`): nothing on a static host receives it.
  */
 export interface BrokenLink {
   /** The URL as written in the page. */
@@ -35,7 +36,11 @@ export interface CheckReport {
   errorPages: Array<{ file: string; what: string }>
   missing404: boolean
   offsite: number
+  /** HTML files with a `<form method="post">`, sorted. */
+  postForms: string[]
 }
+
+const POST_FORM = /<form\b[^>]*\bmethod\s*=\s*["']?post\b/i
 
 const TEXT_EXTENSIONS = new Set([
   '.html',
@@ -78,6 +83,7 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
     errorPages: [],
     missing404: !fileSet.has('404.html'),
     offsite: 0,
+    postForms: [],
   }
   const fakeOrigin = 'http://static.invalid'
 
@@ -134,6 +140,7 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
       // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
       if (/^\s*<\?xml|^\s*<(rss|feed|urlset|sitemapindex)[\s>]/i.test(html.slice(0, 2048))) continue
       if (file !== '404.html') report.pages++
+      if (POST_FORM.test(html)) report.postForms.push(file)
       const { refs, base } = extractHtmlRefs(html)
       const baseUrl = base ? new URL(base, pageUrl).href : pageUrl
       for (const ref of refs) consider(ref.url, baseUrl, file)

@@ -10,7 +10,12 @@ import type { PageFetcher, PageResponse } from './fetcher.js'
  * The built-in generator: crawl the running Django app like a visitor and a search engine would,
  * and write what it serves. Seeds are `/`, `/robots.txt` (and the sitemaps it names),
  * `/sitemap.xml` (sitemap indexes are followed) and `extra-paths`; from every page it follows
- * links and assets (links.ts), from stylesheets `url()` and `@import`.
+ * links and assets (links.ts), from stylesheets `url()` and `@import`. The URLconf's
+ * parameterless patterns (seeds.ts) are seeds too.
+ *
+ * A seed nobody links to that answers 4xx (`/` on a site without a view there, a POST-only
+ * pattern answering 405) is not a broken link: it is reported as "not found (a seed, not linked
+ * from any page)" and published as nothing. `extra-paths` must exist (a 4xx there is broken).
  *
  * - Static files (under STATIC_URL) and media (under MEDIA_URL) are not fetched over HTTP: the
  *   reference is checked against STATIC_ROOT / MEDIA_ROOT on disk and the file copied, which is
@@ -29,6 +34,8 @@ export interface CrawlOptions {
   outputDir: string
   /** Extra paths to start from (the `extra-paths` input), each starting with `/`. */
   extraPaths: string[]
+  /** Paths listed from the URLconf (seeds.ts); optional like `/`. */
+  urlconfPaths?: string[]
   /** Origins whose URLs count as this site (the local server, the public base URL). */
   siteOrigins: string[]
   /** Resolve page-relative URLs against this origin (what the pages were requested as). */
@@ -67,7 +74,10 @@ export interface CrawlResult {
   queryUrls: Problem[]
   /** Internal URLs that answered something other than 200 or a redirect. */
   broken: Problem[]
-  /** Optional seeds that do not exist (no sitemap.xml, no robots.txt): worth a notice, not a failure. */
+  /**
+   * Optional seeds (`/`, URLconf patterns, sitemap.xml, robots.txt) that answered 4xx and that no
+   * page links to: worth a notice, not a failure.
+   */
   missingSeeds: Problem[]
   offsite: number
   notFoundPage: 'written' | 'not-html' | 'no-404'
@@ -108,6 +118,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const queue: Target[] = []
   const maxUrls = options.maxUrls ?? 100_000
   const offsiteSeen = new Set<string>()
+  const optionalSeeds = new Set<string>()
 
   const note = (key: string, from: string | undefined): void => {
     if (from === undefined) return
@@ -142,6 +153,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
       return
     }
     seen.add(key)
+    if (seed) optionalSeeds.add(key)
     queue.push({ key, path: url.pathname, query: url.search, seed })
   }
 
@@ -238,7 +250,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
       return
     }
     if (status !== 200) {
-      ;(target.seed && status === 404 ? result.missingSeeds : result.broken).push({ url: target.key, status, referrers: [] })
+      result.broken.push({ url: target.key, status, referrers: [] })
       return
     }
     followContent(response, target)
@@ -257,9 +269,9 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   }
 
   const start = `${options.requestOrigin}/`
-  // robots.txt and sitemap.xml are optional; `/` and the extra paths must exist.
-  for (const seed of ['/', ...options.extraPaths]) enqueue(seed, start, undefined)
-  for (const seed of ['/robots.txt', '/sitemap.xml']) enqueue(seed, start, undefined, true)
+  // The extra paths must exist; `/`, the URLconf's paths, robots.txt and sitemap.xml need not.
+  for (const seed of options.extraPaths) enqueue(seed, start, undefined)
+  for (const seed of ['/', ...(options.urlconfPaths ?? []), '/robots.txt', '/sitemap.xml']) enqueue(seed, start, undefined, true)
 
   // The app's own 404 page, from a path that cannot exist.
   const notFoundKey = `/django-deploy-static-404-${randomBytes(6).toString('hex')}/`
@@ -301,6 +313,11 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   for (const problem of [...result.broken, ...result.queryUrls, ...result.missingSeeds]) {
     problem.referrers = [...(referrers.get(problem.url) ?? [])].sort()
   }
+  // An optional seed that answered 4xx and that no page links to is simply not part of the site.
+  const unlinkedSeed = (problem: Problem): boolean =>
+    optionalSeeds.has(problem.url) && problem.status >= 400 && problem.status < 500 && problem.referrers.length === 0
+  result.missingSeeds.push(...result.broken.filter(unlinkedSeed))
+  result.broken = result.broken.filter((problem) => !unlinkedSeed(problem))
   // A query URL's referrers, and broken links found from several pages, sorted for stable reports.
   result.broken.sort((a, b) => a.url.localeCompare(b.url))
   result.queryUrls.sort((a, b) => a.url.localeCompare(b.url))

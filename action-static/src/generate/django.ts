@@ -61,6 +61,8 @@ export interface PreparedDjango {
   /** How the content was provided, for the summary. */
   content: string
   manage(args: string[], what: string): Promise<string>
+  /** `python <args>` in the app directory with the build environment; stdout, or an ActionError naming `what`. */
+  python(args: string[], what: string): Promise<string>
 }
 
 const PROBE = String.raw`
@@ -190,7 +192,7 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
     })
     content += `, with fixtures ${options.fixtures.join(', ')}`
   }
-  return { appDir, env, facts, content, manage }
+  return { appDir, env, facts, content, manage, python }
 }
 
 /** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */

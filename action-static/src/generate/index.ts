@@ -14,10 +14,12 @@ import {
   OUTPUT_MARKER,
   prepareOutputDir,
   redirectsFromStubs,
+  replaceCsrfTokens,
   rewriteOrigin,
   writeContentTypeHeaders,
   writeRedirects,
 } from './output.js'
+import { urlconfSeeds, type UrlconfSeeds } from './seeds.js'
 import { startAppServer, type AppServer, type StartOptions } from './server.js'
 
 /**
@@ -53,6 +55,8 @@ export interface GenerateResult {
   content: string
   django?: DjangoFacts
   crawl?: CrawlResult
+  /** The URLconf's parameterless patterns the crawl started from (crawl generator). */
+  seeds?: UrlconfSeeds
   check: CheckReport
   redirects: number
   server?: { kind: string; workers: number }
@@ -81,6 +85,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`)
 
   let crawlResult: CrawlResult | undefined
+  let seeds: UrlconfSeeds | undefined
   let server: AppServer | undefined
   const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : []
   let redirects: number
@@ -89,6 +94,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await log.group('collectstatic', async () => {
       log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
     })
+    const listed = await urlconfSeeds(django)
+    seeds = listed
+    log.info(
+      `Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`,
+    )
     const shape = crawlShape()
     server = await (options.startServer ?? startAppServer)({
       python: options.python,
@@ -116,6 +126,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           log,
           outputDir: options.outputDir,
           extraPaths: options.extraPaths,
+          urlconfPaths: listed.paths,
           siteOrigins: [local, ...siteOrigins],
           requestOrigin: base ? base.origin : local,
           staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
@@ -181,6 +192,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     path.join(options.outputDir, OUTPUT_MARKER),
     'Written by django-deploy-actions/action-static; emptied on every build.\n',
   )
+  const csrfPages = await replaceCsrfTokens(options.outputDir)
+  if (csrfPages.length) log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`)
   const check = await checkOutput(options.outputDir, { siteOrigins })
   if (check.files === 0) {
     throw new ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
@@ -194,6 +207,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     content: django.content,
     django: django.facts,
     crawl: crawlResult,
+    seeds,
     check,
     redirects,
     server: server ? { kind: server.kind, workers: server.workers } : undefined,

@@ -137,3 +137,41 @@ export async function rewriteOrigin(
   }
   return changed
 }
+
+/**
+ * The value written instead of each CSRF token (`{% csrf_token %}`'s
+ * `<input name="csrfmiddlewaretoken" value="…">`). Django makes a new token for every response,
+ * so without this every page with a form would differ on every build and an unchanged site would
+ * upload those pages again. A static host cannot check a token anyway (nothing receives the POST),
+ * and the crawler never writes the csrftoken cookie it is sent.
+ */
+export const CSRF_PLACEHOLDER = 'csrf-token-removed-by-django-deploy-static'
+
+const CSRF_INPUT = /<input\b[^>]*\bname\s*=\s*["']?csrfmiddlewaretoken\b[^>]*>/gi
+const VALUE = /\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i
+
+/**
+ * Replace CSRF token values in the HTML files with CSRF_PLACEHOLDER, also where the same value
+ * appears elsewhere in the page (a script reading it). Returns the files changed.
+ */
+export async function replaceCsrfTokens(outputDir: string): Promise<string[]> {
+  const changed: string[] = []
+  for (const file of await listFiles(outputDir)) {
+    if (!/\.html?$/i.test(file)) continue
+    const full = path.join(outputDir, file)
+    const html = await readFile(full, 'utf8')
+    if (!/csrfmiddlewaretoken/i.test(html)) continue
+    const tokens = new Set<string>()
+    for (const tag of html.match(CSRF_INPUT) ?? []) {
+      const match = VALUE.exec(tag)
+      const value = match?.[1] ?? match?.[2] ?? match?.[3]
+      if (value && value !== CSRF_PLACEHOLDER && value.length >= 16) tokens.add(value)
+    }
+    if (tokens.size === 0) continue
+    let text = html
+    for (const token of tokens) text = text.split(token).join(CSRF_PLACEHOLDER)
+    await writeFile(full, text)
+    changed.push(file)
+  }
+  return changed
+}

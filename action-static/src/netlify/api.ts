@@ -103,6 +103,16 @@ export class NetlifyApi {
     return this.json({ operation: 'createSite', what: `create site '${name}'`, method: 'POST', path: '/sites', json: { name } })
   }
 
+  /** The files of the site's published (production) deploy: `[{ path: '/index.html', sha, … }]`. */
+  listSiteFiles(siteId: string): Promise<Array<{ path: string; sha?: string }>> {
+    return this.json({
+      operation: 'listSiteFiles',
+      what: 'list the files of the production deploy',
+      method: 'GET',
+      path: `/sites/${encodeURIComponent(siteId)}/files`,
+    })
+  }
+
   /** One call: the deploy and its whole file list (path → sha1). */
   createDeploy(
     siteId: string,

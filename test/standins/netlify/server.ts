@@ -292,6 +292,15 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
         state.setFiles(deploy, files, json.async === true)
         return ok(deployJson(deploy))
       }
+      case 'listSiteFiles': {
+        // The files of the published deploy, as Netlify lists them (leading slash); none before the first.
+        const site = ownSite(params.site_id)
+        if (!site) return notFound()
+        const published = site.publishedDeployId ? state.deploys.get(site.publishedDeployId) : undefined
+        return ok(
+          [...(published?.files ?? new Map<string, string>())].map(([file, sha]) => ({ id: `/${file}`, path: `/${file}`, sha })),
+        )
+      }
       case 'getSiteDeploy': {
         const site = ownSite(params.site_id)
         const deploy = ownDeploy(params.deploy_id)
