@@ -105,6 +105,7 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
       configKeys,
       storageChown: prepared?.storageChown ?? 'herokuish',
       builder: prepared?.explicitBuilder,
+      builderReason: prepared?.builderReason,
     })
     for (const note of plan.notes) log.info(note)
     const sharedPlan = toSharedPlan(plan, inputs, prepared, state)

@@ -107,6 +107,8 @@ export interface PlanOptions {
   storageChown: 'herokuish' | 'heroku'
   /** The builder to select explicitly, if any. */
   builder?: 'herokuish' | 'dockerfile'
+  /** Why the builder carries additions or was switched (project.ts), shown in the plan and dry run. */
+  builderReason?: string
 }
 
 export function planRun(options: PlanOptions): RunPlan {
@@ -214,6 +216,7 @@ function planDeploy(options: PlanOptions, inputs: DokkuInputs, target: Target, s
       skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
     })
   }
+  if (options.builderReason) notes.push(`Builder: ${options.builderReason}.`)
 
   const wantDomains = target.review ? [] : inputs.domains
   if (target.review && inputs.domains.length > 0)

@@ -1,5 +1,12 @@
 import path from 'node:path'
-import { generateDockerfile, generateReleaseStep } from '@django-deploy/shared/build/index'
+import {
+  databaseKind,
+  generateDockerfile,
+  generateReleaseStep,
+  herokuishDependencies,
+  type DatabaseKind,
+} from '@django-deploy/shared/build/index'
+import { InputError } from '@django-deploy/shared/errors'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
@@ -19,6 +26,8 @@ export interface PreparedProject {
   overlayModule?: string
   /** The builder Dokku will use: the repository's Dockerfile decides under `auto`, as Dokku's detection does. */
   builder: 'herokuish' | 'dockerfile'
+  /** Why the builder carries additions or was switched, for the plan and dry run (undefined when nothing was needed). */
+  builderReason?: string
   /** Set builder:set explicitly (only when the input asks for one). */
   explicitBuilder?: 'herokuish' | 'dockerfile'
   /** The storage owner: herokuish runs as uid 32767, our Dockerfile's user is uid 1000 (`heroku`). */
@@ -77,10 +86,31 @@ export async function prepareProject(
   files.push(...release.files)
 
   const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined
-  const builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
+  let builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
+  const database = databaseKind(project, deployDatabase(inputs))
+  let builderReason: string | undefined
+  if (builder === 'herokuish' && !repoDockerfile) {
+    // The buildpack installs only what is declared; the Procfile and overlay need more (shared/build/herokuish.ts).
+    const deps = herokuishDependencies(project, { readFile, deployRoot, database })
+    if (deps.kind === 'append') {
+      files.push(deps.file)
+      notes.push(...deps.notes)
+      builderReason = `herokuish, with ${deps.added.join(', ')} appended to the deployed requirements.txt`
+    } else if (deps.kind === 'switch-to-dockerfile') {
+      if (inputs.builder === 'herokuish')
+        throw new InputError(
+          'builder',
+          `is herokuish, but ${deps.reason}; the Procfile and production settings need them, so the first deploy would fail.`,
+          `Add ${deps.missing.join(', ')} to your dependencies and re-lock, or set builder: auto to deploy with the generated Dockerfile.`,
+        )
+      builder = 'dockerfile'
+      notes.push(...deps.notes)
+      builderReason = `generated Dockerfile: ${deps.reason}`
+    }
+  }
   let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py')
   if (builder === 'dockerfile') {
-    const docker = generateDockerfile(project, { readFile, deployRoot })
+    const docker = generateDockerfile(project, { readFile, deployRoot, database })
     files.push(...docker.files)
     notes.push(...docker.notes)
     // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
@@ -98,9 +128,20 @@ export async function prepareProject(
     files,
     overlayModule,
     builder,
-    explicitBuilder: inputs.builder === 'auto' ? undefined : inputs.builder,
+    builderReason,
+    // A switch away from herokuish is told to Dokku too (it would otherwise detect the buildpack).
+    explicitBuilder:
+      inputs.builder === 'auto' ? (builderReason && builder === 'dockerfile' ? 'dockerfile' : undefined) : inputs.builder,
     storageChown: builder === 'dockerfile' ? 'heroku' : 'herokuish',
     managePath,
     notes,
   }
+}
+
+/** PostgreSQL when a Postgres service is linked or the configured DATABASE_URL is a postgres one. */
+function deployDatabase(inputs: DokkuInputs): DatabaseKind | undefined {
+  if (inputs.postgres) return 'postgres'
+  const url = inputs.config.find(({ key }) => key === 'DATABASE_URL')?.value
+  if (url && /^(postgres|postgresql|postgis|pgsql)(\+\w+)?:/i.test(url)) return 'postgres'
+  return undefined
 }

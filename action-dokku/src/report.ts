@@ -31,7 +31,10 @@ export function toSharedPlan(
       'Project',
       `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
     ])
-    summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`])
+    summary.push([
+      'Builder',
+      `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}${prepared.builderReason ? `: ${prepared.builderReason}` : ''}`,
+    ])
   }
   return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) }
 }

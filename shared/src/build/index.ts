@@ -6,3 +6,5 @@ export { containerCommand, procfileWebCommand, gunicornTarget, MIGRATE_COMMAND, 
 export { DEFAULT_PYTHON_VERSION } from './python-image.js'
 export { databaseKind, extraPackages } from './extras.js'
 export type { DatabaseKind, Extras } from './extras.js'
+export { herokuishDependencies } from './herokuish.js'
+export type { HerokuishDependencies, HerokuishOptions } from './herokuish.js'
