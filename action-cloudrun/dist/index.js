@@ -31616,6 +31616,13 @@ module.exports = __nccwpck_require__.p + "740798393b4a6380b05d.py";
 
 /***/ }),
 
+/***/ 9532:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "a495908e998763648991.py";
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -33413,7 +33420,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -33444,7 +33451,7 @@ const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
-            yield io_util_stat(fsPath);
+            yield stat(fsPath);
         }
         catch (err) {
             if (err.code === 'ENOENT') {
@@ -33457,7 +33464,7 @@ function exists(fsPath) {
 }
 function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield io_util_stat(fsPath) : yield lstat(fsPath);
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
 }
@@ -33487,7 +33494,7 @@ function tryGetExecutablePath(filePath, extensions) {
         let stats = undefined;
         try {
             // test file exists
-            stats = yield io_util_stat(filePath);
+            stats = yield stat(filePath);
         }
         catch (err) {
             if (err.code !== 'ENOENT') {
@@ -33515,7 +33522,7 @@ function tryGetExecutablePath(filePath, extensions) {
             filePath = originalFilePath + extension;
             stats = undefined;
             try {
-                stats = yield io_util_stat(filePath);
+                stats = yield stat(filePath);
             }
             catch (err) {
                 if (err.code !== 'ENOENT') {
@@ -33605,7 +33612,7 @@ var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argum
 function io_cp(source_1, dest_1) {
     return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
         const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield exists(dest)) ? yield io_util_stat(dest) : null;
+        const destStat = (yield exists(dest)) ? yield stat(dest) : null;
         // Dest is an existing file, but not forcing
         if (destStat && destStat.isFile() && !force) {
             return;
@@ -33617,7 +33624,7 @@ function io_cp(source_1, dest_1) {
         if (!(yield exists(source))) {
             throw new Error(`no such file or directory: ${source}`);
         }
-        const sourceStat = yield io_util_stat(source);
+        const sourceStat = yield stat(source);
         if (sourceStat.isDirectory()) {
             if (!recursive) {
                 throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
@@ -33702,7 +33709,7 @@ function rmRF(inputPath) {
 function mkdirP(fsPath) {
     return io_awaiter(this, void 0, void 0, function* () {
         (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield io_util_mkdir(fsPath, { recursive: true });
+        yield mkdir(fsPath, { recursive: true });
     });
 }
 /**
@@ -33823,7 +33830,7 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             }
         }
         // Change the mode for the newly created directory
-        yield chmod(destDir, (yield io_util_stat(sourceDir)).mode);
+        yield chmod(destDir, (yield stat(sourceDir)).mode);
     });
 }
 // Buffered file copy
@@ -35809,7 +35816,7 @@ function readEventContext(env = process.env, readFile = (path) => (0,external_no
  * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
  * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
  * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
+ * runs the base repository's code with secrets and deploys the uploaded build (action-static's README shows one).
  * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
  * secrets, not Actions secrets).
  *
@@ -36378,7 +36385,11 @@ async function writeSummary(summary, secrets, writer = summary_summary, env = pr
     return true;
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: ../shared/src/inputs.ts
+
 
 
 const actionsInputSource = (name) => getInput(name);
@@ -36451,6 +36462,13 @@ class InputReader {
         }
         return Math.round(minutes * 60_000);
     }
+    /**
+     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+     * relative to its root ('.' for the root itself); see repositoryPath.
+     */
+    path(name, options = {}) {
+        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
+    }
     /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
     lines(name) {
         return this.source(name)
@@ -36522,6 +36540,39 @@ function parseKeyValues(text, inputName) {
         result.push({ key, value });
     }
     return result;
+}
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
+    const text = value.trim().replaceAll('\\', '/');
+    const example = 'Give it relative to the repository root, e.g. apps/blog';
+    if (text === '')
+        return '.';
+    let relative;
+    if (external_node_path_default().posix.isAbsolute(text)) {
+        if (!workspace) {
+            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
+        }
+        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
+        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
+        }
+    }
+    else {
+        relative = external_node_path_default().posix.normalize(text);
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
+        }
+    }
+    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -36824,6 +36875,8 @@ function readInputs(source, setSecret, mask = setSecret) {
     if (gcloudVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(gcloudVersion)) {
         throw new InputError('gcloud-version', `'${gcloudVersion}' is not a gcloud version.`, "Give an exact release such as '578.0.0'.");
     }
+    // '' for the repository root: detection and the build context treat an empty folder as the root.
+    const workingDirectory = read.path('working-directory');
     return {
         projectId,
         region,
@@ -36831,10 +36884,7 @@ function readInputs(source, setSecret, mask = setSecret) {
         credentials,
         image,
         repository,
-        workingDirectory: read
-            .string('working-directory', { default: '.' })
-            .replace(/^\.\/?$/, '')
-            .replace(/\/+$/, ''),
+        workingDirectory: workingDirectory === '.' ? '' : workingDirectory,
         settingsModule: read.optional('settings-module'),
         settingsPatch: read.choice('settings-patch', ['overlay', 'none'], 'overlay'),
         envVars,
@@ -36960,9 +37010,6 @@ function splitFlags(text) {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: ./src/check.ts
 async function checkRevision(url, deps) {
     const headers = { 'user-agent': 'django-deploy-actions/cloudrun revision check' };
@@ -37302,392 +37349,6 @@ function sortedRecord(record) {
     return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-;// CONCATENATED MODULE: ../shared/src/settings/overlay-python.ts
-/**
- * The Python of the overlay, as fixed text. Everything that varies per project (the base module,
- * where manage.py is, the variable names) is passed in by `renderOverlay` as constants at the top,
- * so the body below is the same for every project and reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on this code:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- */
-const OVERLAY_BODY = String.raw `
-import importlib as _dd_importlib
-
-# Start from every setting of the project's module. Django reads only upper-case names from a
-# settings module, so copy exactly those: "from ... import *" would skip names missing from an
-# __all__, and would fail outright on an __all__ that lists a name the module does not define.
-_dd_base = _dd_importlib.import_module(_dd_base_module)
-globals().update(
-    (_dd_name, getattr(_dd_base, _dd_name)) for _dd_name in dir(_dd_base) if _dd_name.isupper()
-)
-
-
-def _dd_apply(settings, variables, app_dir):
-    import os
-    from importlib.util import find_spec
-    from urllib.parse import parse_qsl, unquote, urlsplit
-
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
-    security = "django.middleware.security.SecurityMiddleware"
-    xframe = "django.middleware.clickjacking.XFrameOptionsMiddleware"
-    whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware"
-
-    # -- reading the environment -------------------------------------------------------------
-
-    def read(name):
-        """The first spelling of the variable that is set to something other than blanks."""
-        for key in variables[name]:
-            value = os.environ.get(key)
-            if value is not None and value.strip():
-                return value
-        return None
-
-    def text(name):
-        value = read(name)
-        return None if value is None else value.strip()
-
-    def invalid(name, value, expected):
-        return ImproperlyConfigured("%s=%r is not valid: expected %s." % (name, value, expected))
-
-    def flag(name):
-        value = text(name)
-        if value is None:
-            return None
-        if value.lower() in ("1", "true", "yes", "on", "y", "t"):
-            return True
-        if value.lower() in ("0", "false", "no", "off", "n", "f"):
-            return False
-        raise invalid(name, value, "true or false")
-
-    def integer(name):
-        value = text(name)
-        if value is None:
-            return None
-        if not value.isdigit():
-            raise invalid(name, value, "a whole number of 0 or more")
-        return int(value)
-
-    def items(name):
-        """A comma- or space-separated list; None when it has no items (never [""])."""
-        value = text(name)
-        found = [] if value is None else value.replace(",", " ").split()
-        return found or None
-
-    def unique(values):
-        return list(dict.fromkeys(values))
-
-    def strings(value):
-        """A list/tuple setting as a list without blank entries (None and a lone str welcome)."""
-        if value is None:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        return [item for item in value if not (isinstance(item, str) and not item.strip())]
-
-    def local_path(value):
-        # Relative paths are taken from the directory holding manage.py, not from whatever the
-        # current directory happens to be when gunicorn, a release task or a job starts.
-        return value if os.path.isabs(value) else os.path.normpath(os.path.join(app_dir, value))
-
-    # -- secrets and debug -------------------------------------------------------------------
-
-    secret = read("SECRET_KEY")
-    if secret is not None:
-        settings["SECRET_KEY"] = secret
-    fallbacks = items("SECRET_KEY_FALLBACKS")
-    if fallbacks is not None:
-        settings["SECRET_KEY_FALLBACKS"] = fallbacks
-
-    # Off unless the environment explicitly turns it on, whatever the project's module says
-    # (Wagtail's and many tutorials' default modules hard-code DEBUG = True).
-    settings["DEBUG"] = flag("DEBUG") is True
-
-    # -- hosts and origins -------------------------------------------------------------------
-
-    https = flag("DJANGO_HTTPS")
-
-    def host(entry):
-        if "://" in entry:
-            entry = urlsplit(entry).netloc.rpartition("@")[2]
-        entry = entry.split("/")[0]
-        if entry.startswith("["):
-            return entry.partition("]")[0] + "]"
-        return entry.partition(":")[0]
-
-    hosts = items("ALLOWED_HOSTS")
-    if hosts is not None:
-        settings["ALLOWED_HOSTS"] = unique(host(entry) for entry in hosts if host(entry))
-    else:
-        settings["ALLOWED_HOSTS"] = strings(settings.get("ALLOWED_HOSTS"))
-
-    def origin(entry):
-        # Django 4.0+ wants a scheme (4_0.E001) and spells subdomain wildcards "https://*.x".
-        entry = entry.strip()
-        if "://" in entry:
-            parts = urlsplit(entry)
-            scheme, rest = parts.scheme, parts.netloc
-        else:
-            scheme, rest = ("http" if https is False else "https"), entry.split("/")[0]
-        if rest.startswith("."):
-            rest = "*" + rest
-        return scheme + "://" + rest if rest and rest != "*" else None
-
-    origins = [origin(entry) for entry in strings(settings.get("CSRF_TRUSTED_ORIGINS")) if isinstance(entry, str)]
-    origins += [origin(entry) for entry in items("CSRF_TRUSTED_ORIGINS") or []]
-    settings["CSRF_TRUSTED_ORIGINS"] = unique(entry for entry in origins if entry)
-
-    # -- HTTPS behind a proxy ----------------------------------------------------------------
-
-    header = text("SECURE_PROXY_SSL_HEADER")
-    if header is not None:
-        if header.lower() in ("off", "none", "false", "no", "0"):
-            settings["SECURE_PROXY_SSL_HEADER"] = None
-        else:
-            name, _, value = header.partition(",")
-            name = name.strip().upper().replace("-", "_")
-            if not name.startswith("HTTP_"):
-                name = "HTTP_" + name
-            settings["SECURE_PROXY_SSL_HEADER"] = (name, value.strip() or "https")
-    elif https:
-        # TLS ends at the proxy (Dokku's nginx, Cloud Run's front end), so without this Django
-        # sees every request as http: SSL redirect would loop and CSRF origin checks would fail.
-        settings["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
-
-    if https is not None:
-        for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
-            settings[name] = https
-        # One hour: enough for check --deploy and for browsers to start upgrading, short enough to
-        # recover from a broken certificate. Raise SECURE_HSTS_SECONDS once HTTPS is known to work.
-        settings["SECURE_HSTS_SECONDS"] = 3600 if https else 0
-        if not https:
-            # Browsers drop "__Secure-"/"__Host-" cookies that arrive without the Secure flag, so
-            # an HTTP-only site could never log anyone in with those names.
-            for name in ("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME"):
-                value = settings.get(name)
-                for prefix in ("__Secure-", "__Host-"):
-                    if isinstance(value, str) and value.startswith(prefix):
-                        settings[name] = value[len(prefix):]
-    for name in (
-        "SECURE_SSL_REDIRECT",
-        "SESSION_COOKIE_SECURE",
-        "CSRF_COOKIE_SECURE",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-        "SECURE_HSTS_PRELOAD",
-    ):
-        value = flag(name)
-        if value is not None:
-            settings[name] = value
-    seconds = integer("SECURE_HSTS_SECONDS")
-    if seconds is not None:
-        settings["SECURE_HSTS_SECONDS"] = seconds
-
-    middleware = list(settings.get("MIDDLEWARE") or [])
-    if security not in middleware:
-        # Without it SSL redirect, HSTS, nosniff and the referrer policy do nothing (W001).
-        middleware.insert(0, security)
-    frame = text("X_FRAME_OPTIONS")
-    if frame is not None:
-        settings["X_FRAME_OPTIONS"] = frame.upper()
-        if xframe not in middleware:
-            middleware.append(xframe)
-
-    # -- database ----------------------------------------------------------------------------
-
-    engines = {
-        "postgres": "django.db.backends.postgresql",
-        "postgresql": "django.db.backends.postgresql",
-        "pgsql": "django.db.backends.postgresql",
-        "postgis": "django.contrib.gis.db.backends.postgis",
-        "mysql": "django.db.backends.mysql",
-        "mysql2": "django.db.backends.mysql",
-        "mariadb": "django.db.backends.mysql",
-        "mysqlgis": "django.contrib.gis.db.backends.mysql",
-        "sqlite": "django.db.backends.sqlite3",
-        "sqlite3": "django.db.backends.sqlite3",
-        "spatialite": "django.contrib.gis.db.backends.spatialite",
-    }
-
-    def database_from(url):
-        # Parsed here rather than with dj-database-url: it may not be installed, and the 0.5 that
-        # Debian ships lacks the keyword arguments newer code passes it.
-        parts = urlsplit(url)
-        engine = engines.get(parts.scheme.lower().partition("+")[0])
-        if engine is None:
-            raise ImproperlyConfigured(
-                "DATABASE_URL starts with %r, which is not a supported database; use one of %s."
-                % (parts.scheme + "://", ", ".join(sorted(scheme + "://" for scheme in engines)))
-            )
-        options = {}
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            options[key] = int(value) if value.isdigit() else value
-        if engine.endswith(("sqlite3", "spatialite")):
-            if parts.netloc == ":memory:" or parts.path in ("", "/", "/:memory:"):
-                name = ":memory:"
-            else:
-                name = local_path(unquote(parts.path[1:]))
-            database = {"ENGINE": engine, "NAME": name}
-        else:
-            userinfo, _, hostport = parts.netloc.rpartition("@")
-            user, _, password = userinfo.partition(":")
-            if hostport.startswith("["):
-                address, _, rest = hostport[1:].partition("]")
-                port = rest[1:]
-            else:
-                address, _, port = hostport.partition(":")
-            path = parts.path
-            if not address and path.startswith("//"):
-                # django-environ's Cloud SQL form: postgres://user:pass@//cloudsql/project:region:instance/name
-                address, _, path = path[1:].rpartition("/")
-                path = "/" + path
-            if not address and "host" in options:
-                # libpq's form: postgres:///name?host=/var/run/postgresql
-                address = str(options.pop("host"))
-            database = {
-                "ENGINE": engine,
-                "NAME": unquote(path[1:]),
-                "USER": unquote(user),
-                "PASSWORD": unquote(password),
-                "HOST": unquote(address),
-                "PORT": int(port) if port.isdigit() else "",
-            }
-        if options:
-            database["OPTIONS"] = options
-        return database
-
-    url = text("DATABASE_URL")
-    if url is not None:
-        database = database_from(url)
-        databases = dict(settings.get("DATABASES") or {})
-        previous = dict(databases.get("default") or {})
-        # Keep the project's per-database behaviour; the connection itself comes from the URL.
-        kept = {
-            key: previous[key]
-            for key in (
-                "ATOMIC_REQUESTS",
-                "AUTOCOMMIT",
-                "CONN_MAX_AGE",
-                "CONN_HEALTH_CHECKS",
-                "TIME_ZONE",
-                "TEST",
-                "DISABLE_SERVER_SIDE_CURSORS",
-            )
-            if key in previous
-        }
-        if previous.get("ENGINE") == database["ENGINE"] and previous.get("OPTIONS"):
-            database["OPTIONS"] = dict(previous["OPTIONS"], **database.get("OPTIONS", {}))
-        kept.update(database)
-        age = integer("DATABASE_CONN_MAX_AGE")
-        if age is not None or "CONN_MAX_AGE" not in kept:
-            # Reusing connections saves a TLS handshake per request (Cloud SQL, managed Postgres).
-            kept["CONN_MAX_AGE"] = 60 if age is None else age
-            kept["CONN_HEALTH_CHECKS"] = kept["CONN_MAX_AGE"] > 0
-        databases["default"] = kept
-        settings["DATABASES"] = databases
-
-    # -- static and media files --------------------------------------------------------------
-
-    for name in ("STATIC_ROOT", "MEDIA_ROOT", "BUILD_DIR"):
-        value = text(name)
-        if value is not None:
-            settings[name] = local_path(value)
-    for name in ("STATIC_URL", "MEDIA_URL"):
-        value = text(name)
-        if value is not None:
-            settings[name] = value if value.endswith("/") else value + "/"
-    if not settings.get("STATIC_ROOT"):
-        # collectstatic refuses to run without it.
-        settings["STATIC_ROOT"] = os.path.join(app_dir, "staticfiles")
-    if not settings.get("STATIC_URL"):
-        settings["STATIC_URL"] = "/static/"
-
-    # A source directory that is not in the artifact (an empty folder git does not keep, a
-    # front-end build output) contributes no files; drop it instead of warning (staticfiles.W004).
-    directories = settings.get("STATICFILES_DIRS")
-    if directories:
-        present = [
-            entry
-            for entry in directories
-            if os.path.isdir(str(entry[1] if isinstance(entry, (list, tuple)) else entry))
-        ]
-        if len(present) != len(directories):
-            settings["STATICFILES_DIRS"] = present
-
-    default_storage = "django.core.files.storage.FileSystemStorage"
-    plain_static = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    if "STORAGES" in settings:
-        # Merge, never replace: a STORAGES without "default" breaks every file upload
-        # (InvalidStorageError), one without "staticfiles" breaks collectstatic.
-        storages = {alias: dict(config) for alias, config in (settings["STORAGES"] or {}).items()}
-        storages.setdefault("default", {"BACKEND": default_storage})
-        storages.setdefault("staticfiles", {"BACKEND": plain_static})
-        settings["STORAGES"] = storages
-
-    def set_static_backend(backend):
-        legacy = "STATICFILES_STORAGE" in settings or "DEFAULT_FILE_STORAGE" in settings
-        if "STORAGES" in settings:
-            settings["STORAGES"]["staticfiles"]["BACKEND"] = backend
-        elif django.VERSION < (4, 2) or (legacy and django.VERSION < (5, 1)):
-            # The project uses the pre-4.2 names; Django 4.2 and 5.0 refuse a mix with STORAGES.
-            settings["STATICFILES_STORAGE"] = backend
-        else:
-            # Django 5.1+ ignores the old names, so carry the project's file storage over.
-            settings["STORAGES"] = {
-                "default": {"BACKEND": settings.get("DEFAULT_FILE_STORAGE") or default_storage},
-                "staticfiles": {"BACKEND": backend},
-            }
-
-    if flag("DJANGO_WHITENOISE") is not False and find_spec("whitenoise") is not None:
-        if "STORAGES" in settings:
-            backend = settings["STORAGES"]["staticfiles"].get("BACKEND")
-        else:
-            backend = settings.get("STATICFILES_STORAGE")
-        backend = backend or plain_static
-        # Static files kept on S3/GCS/Azure by django-storages stay there.
-        if not backend.startswith("storages."):
-            if whitenoise not in middleware:
-                middleware.insert(middleware.index(security) + 1, whitenoise)
-            # The manifest flavour only when the project already chose one: it turns a file missing
-            # from the manifest into a 500, which a project that never ran it would not expect.
-            replacement = {
-                plain_static: "whitenoise.storage.CompressedStaticFilesStorage",
-                "django.contrib.staticfiles.storage.ManifestStaticFilesStorage": "whitenoise.storage.CompressedManifestStaticFilesStorage",
-            }.get(backend)
-            if replacement is not None:
-                set_static_backend(replacement)
-
-    settings["MIDDLEWARE"] = middleware
-
-    # -- quiet defaults ----------------------------------------------------------------------
-
-    # Django's implicit default, stated: no schema change, and no models.W042 per model.
-    settings.setdefault("DEFAULT_AUTO_FIELD", "django.db.models.AutoField")
-
-    if "LOGGING" not in settings and "LOGGING_CONFIG" not in settings:
-        # Django's default logging prints nothing with DEBUG off and mails errors to ADMINS;
-        # on a platform the log is stderr, so send records there (500 tracebacks included).
-        settings["LOGGING"] = {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {"console": {"class": "logging.StreamHandler"}},
-            "root": {"handlers": ["console"], "level": (text("DJANGO_LOG_LEVEL") or "INFO").upper()},
-        }
-
-
-_dd_apply(globals(), _dd_variables, _dd_app_dir)
-del _dd_apply, _dd_base, _dd_base_module, _dd_variables, _dd_app_dir, _dd_importlib
-`;
-
 ;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
 /**
  * The environment contract of the production settings overlay: every variable the generated
@@ -37765,6 +37426,31 @@ function overlayVariable(name) {
  * The name says which module it overlays, and being a sibling it is importable exactly where the
  * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
  */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
 /** First line of every overlay; how a file we generated earlier is told apart from a user's. */
 const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
 const OVERLAY_FORMAT = 1;
@@ -37864,7 +37550,7 @@ function renderOverlay(location, appDirFromOverlay) {
         '}',
         'del _dd_os',
     ];
-    return `${header.join('\n')}\n${OVERLAY_BODY}`;
+    return `${header.join('\n')}\n\n${overlayBody()}`;
 }
 /** Greedy word wrap, for comments. */
 function wrap(text, width) {
@@ -37961,7 +37647,7 @@ function databaseKind(project, override) {
         return 'sqlite';
     return engine ? 'other' : undefined;
 }
-function extraPackages(project, database) {
+function extras_extraPackages(project, database) {
     const packages = project.dependencies.packages;
     const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
     const requirements = [];
@@ -38370,7 +38056,7 @@ function generateDockerfile(project, options) {
     }
     const image = pythonImage(project);
     const plan = installPlan(project, deployRoot, options.readFile, image.version);
-    const extras = extraPackages(project, databaseKind(project, options.database));
+    const extras = extras_extraPackages(project, databaseKind(project, options.database));
     const system = systemPackages(project, extras.requirements);
     const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
     const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
@@ -38647,7 +38333,58 @@ function dokkuPredeploy(text) {
     }
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
+
+
+const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
+function herokuishDependencies(project, options) {
+    const extras = extraPackages(project, options.database);
+    if (extras.requirements.length === 0)
+        return { kind: 'complete', notes: [] };
+    const missing = extras.requirements;
+    const { manager, lockFile } = project.dependencies;
+    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
+    const requirements = options.readFile(requirementsPath);
+    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    if (requirements !== undefined || manager === 'none') {
+        const base = requirements ?? '';
+        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
+        const notes = extras.notes.map((note) => ({
+            ...note,
+            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
+        }));
+        return {
+            kind: 'append',
+            added: missing,
+            notes,
+            file: {
+                path: 'requirements.txt',
+                content,
+                reason: requirements === undefined
+                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
+                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
+            },
+        };
+    }
+    const reason = lockFile
+        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
+        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return {
+        kind: 'switch-to-dockerfile',
+        reason,
+        missing,
+        notes: [
+            {
+                level: 'notice',
+                code: 'builder-switched-to-dockerfile',
+                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
+            },
+        ],
+    };
+}
+
 ;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
 
 
 
@@ -38964,7 +38701,7 @@ function gitEnvironment(indexFile, extra = {}) {
     env.GIT_OPTIONAL_LOCKS = '0';
     return { ...env, ...extra };
 }
-class git_Git {
+class Git {
     runner;
     location;
     constructor(runner, location) {
@@ -38973,7 +38710,7 @@ class git_Git {
     }
     /** The same repository with a different index file (or work tree). */
     with(changes) {
-        return new git_Git(this.runner, { ...this.location, ...changes });
+        return new Git(this.runner, { ...this.location, ...changes });
     }
     async run(args, options = {}) {
         const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
@@ -38999,7 +38736,7 @@ function configArgs(config = {}) {
     return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
 }
 /** Split `-z` output into records, dropping the empty tail after the last NUL. */
-function git_splitNul(output) {
+function splitNul(output) {
     const parts = output.split('\0');
     if (parts.at(-1) === '')
         parts.pop();
@@ -39386,7 +39123,7 @@ const SUBMODULE_MODE = '160000';
 /** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
 async function listTree(git, treeish) {
     const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
-    return git_splitNul(stdout).map(parseEntry);
+    return splitNul(stdout).map(parseEntry);
 }
 function parseEntry(record) {
     const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
@@ -39460,7 +39197,7 @@ async function openRepository(runner, repoRoot, input, tempRoot) {
     if (probe.exitCode !== 0)
         return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
     const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
-    const git = new git_Git(runner, { gitDir, workTree: topLevel });
+    const git = new Git(runner, { gitDir, workTree: topLevel });
     const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
     return {
         git,
@@ -39513,7 +39250,7 @@ async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
         throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
     const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
     return {
-        git: new git_Git(runner, { gitDir, workTree: topLevel }),
+        git: new Git(runner, { gitDir, workTree: topLevel }),
         topLevel,
         prefix: '',
         head: null,
@@ -39538,7 +39275,7 @@ async function uncommittedChanges(git, prefix) {
     ]);
     const changed = [];
     const untracked = [];
-    const records = git_splitNul(stdout);
+    const records = splitNul(stdout);
     for (let index = 0; index < records.length; index += 1) {
         const record = records[index] ?? '';
         const code = record.slice(0, 2);
@@ -39684,10 +39421,10 @@ function list(paths, max = 5) {
 
 /**
  * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
- * local Django run for the static build) or a tarball (uploads, Dokku's git:from-archive).
+ * local Django run for the static build).
  *
  * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
- * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; both commands run with autocrlf off and eol=lf.
+ * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
  * The repository's own .gitattributes still apply, as in any checkout.
  */
 const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
@@ -39703,7 +39440,7 @@ async function exportArtifact(options) {
     if (present.length > 0) {
         throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
     }
-    const git = new git_Git(options.runner, { gitDir: options.gitDir });
+    const git = new Git(options.runner, { gitDir: options.gitDir });
     await withTempDir(options.tempDir, 'export', async (scratch) => {
         const indexed = git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index'), workTree: destination });
         await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
@@ -39712,74 +39449,12 @@ async function exportArtifact(options) {
     const stats = treeStats(await listTree(git, options.tree));
     return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
 }
-/**
- * `git archive` of the artifact. Note that it honours `export-ignore` and `export-subst` from the
- * repository's .gitattributes, exactly like `git archive HEAD | ssh dokku@host git:from-archive`.
- */
-async function archiveArtifact(options) {
-    const started = performance.now();
-    const output = resolve(options.output);
-    await mkdir(dirname(output), { recursive: true });
-    const args = ['archive', `--format=${options.format ?? 'tar'}`, `--output=${output}`];
-    if (options.prefix)
-        args.push(`--prefix=${options.prefix.replace(/\/*$/, '/')}`);
-    args.push('--end-of-options', options.treeish);
-    // tar.umask: git's default 002 gives group-writable 0664/0775 entries; 022 is what a checkout gives.
-    await new Git(options.runner, { gitDir: options.gitDir }).run(args, { config: { ...LINUX_CHECKOUT, 'tar.umask': '022' } });
-    return { path: output, bytes: (await stat(output)).size, durationMs: Math.round(performance.now() - started) };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/diff.ts
-
-const STATUS = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
-async function diffTrees(options) {
-    const git = new Git(options.runner, { gitDir: options.gitDir });
-    // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
-    const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }));
-    for (const [name, revision] of [
-        ['from', from],
-        ['to', options.to],
-    ]) {
-        const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] });
-        if (exists.exitCode !== 0)
-            throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`);
-    }
-    const { stdout } = await git.run([
-        'diff-tree',
-        '-r',
-        '-z',
-        '--no-renames',
-        '--name-status',
-        '--end-of-options',
-        from,
-        options.to,
-    ]);
-    const records = splitNul(stdout);
-    const changes = [];
-    for (let index = 0; index + 1 < records.length; index += 2) {
-        const letter = (records[index] ?? '').charAt(0);
-        changes.push({ status: STATUS[letter] ?? 'modified', path: records[index + 1] ?? '' });
-    }
-    return summarize(changes);
-}
-function summarize(changes) {
-    const count = (status) => changes.filter((change) => change.status === status).length;
-    const added = count('added');
-    const deleted = count('deleted');
-    const modified = changes.length - added - deleted;
-    const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean);
-    const summary = changes.length === 0
-        ? 'no files changed'
-        : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
-    return { changes, added, modified, deleted, summary };
-}
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
 /**
  * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
- * tree and commit (for `git push`), a folder or a tarball (for builds and uploads). See README.md.
+ * tree and commit (for `git push`), or a folder (for builds and uploads). See README.md.
  */
-
 
 
 
@@ -41874,10 +41549,11 @@ async function findFilesByName(root, names, options) {
 
 
 
+
 /**
- * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the
- * first in sorted order, preferring ones that mention Django, so the choice is the same on every
- * machine, and reported so the user can set working-directory.
+ * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the one
+ * that mentions Django when exactly one does (reported, so the user can set working-directory);
+ * otherwise an error listing them, since deploying a guess would put the wrong site live.
  */
 async function findManagePy(searchRoot, paths, workingDirectoryInput) {
     const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
@@ -41895,25 +41571,33 @@ async function findManagePy(searchRoot, paths, workingDirectoryInput) {
     }
     const candidates = found.map((hit) => paths.rel(hit.file));
     const mentionsDjango = await Promise.all(found.map(async (hit) => /django/i.test(await (0,promises_namespaceObject.readFile)(hit.file, 'utf8'))));
-    const managePy = candidates[mentionsDjango.indexOf(true)] ?? candidates[0];
+    const djangoCandidates = candidates.filter((_, index) => mentionsDjango[index]);
+    // Two Django projects side by side are an ambiguity only the user can settle: guessing one
+    // would deploy the wrong site, so it fails here, before anything remote is touched.
+    if (djangoCandidates.length > 1 || (djangoCandidates.length === 0 && candidates.length > 1)) {
+        const listed = djangoCandidates.length > 1 ? djangoCandidates : candidates;
+        const folders = listed.map((file) => external_node_path_default().posix.dirname(file));
+        throw new ActionError(`Found ${listed.length} Django projects at the same depth (${listed.join(', ')}); it is not clear which one to deploy.`, {
+            input: 'working-directory',
+            hint: `Set working-directory to the folder of the project to deploy: one of ${folders.map((folder) => `"${folder}"`).join(', ')}.`,
+        });
+    }
+    const managePy = djangoCandidates[0] ?? candidates[0];
     const findings = [];
     if (candidates.length > 1) {
-        findings.push(finding('notice', 'several-manage-py', `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}. Set the working-directory input to the project's folder to choose another.`, { file: managePy }));
+        findings.push(finding('notice', 'several-manage-py', `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}, the only one that runs Django. Set the working-directory input to the project's folder to choose another.`, { file: managePy }));
     }
     return { managePy, findings };
 }
 /** The working-directory input, checked and made repository-relative ("" for the root). */
 async function resolveSearchRoot(paths, workingDirectory, isDirectory) {
-    if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.')
+    if (workingDirectory === undefined)
         return '';
-    const absolute = external_node_path_default().resolve(paths.root, workingDirectory.trim());
-    const relative = paths.rel(absolute);
-    if (relative === '..' || relative.startsWith('../') || external_node_path_default().isAbsolute(relative)) {
-        throw new ActionError(`'${workingDirectory}' is outside the repository.`, {
-            input: 'working-directory',
-            hint: 'Give a path relative to the repository root, e.g. "backend".',
-        });
-    }
+    // The same reading as the actions' input (an absolute path counts when it is inside the root).
+    const relative = repositoryPath('working-directory', workingDirectory, paths.root);
+    if (relative === '.')
+        return '';
+    const absolute = external_node_path_default().join(paths.root, relative);
     if (!(await isDirectory(absolute))) {
         throw new ActionError(`'${workingDirectory}' is not a directory in the repository.`, {
             input: 'working-directory',
@@ -43246,7 +42930,7 @@ class Phases {
  * gcloud: use the one on PATH when it is new enough (GitHub's Ubuntu runners have it), otherwise
  * install the pinned release into the runner's tool cache once and reuse it on later runs. The
  * SDK is large; downloading it on every run is the most common complaint about the official
- * action (research notes §3), so the PATH check comes first.
+ * action, so the PATH check comes first.
  */
 const PINNED_GCLOUD = '578.0.0';
 /** Oldest gcloud with every flag we use (`run jobs deploy --execute-now --wait`, `--cpu-boost` GA, `--set-cloudsql-instances` on jobs). */
@@ -43386,7 +43070,16 @@ async function projectFromGcloud(gcloud, env) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/remove.ts
+;// CONCATENATED MODULE: ./src/types.ts
+/**
+ * The contracts of action-cloudrun that its modules share: what a run needs (`Deps`), what it
+ * returns (`RunResult`), its outputs and its name. Kept apart from main.ts so remove-preview.ts and
+ * session.ts can use them without importing the module that imports them.
+ */
+const ACTION = 'action-cloudrun';
+
+;// CONCATENATED MODULE: ./src/remove-preview.ts
+
 
 
 
@@ -43401,7 +43094,6 @@ async function projectFromGcloud(gcloud, env) {
  * service that is not there is success with a notice, so a re-run, or a pull request that never got
  * a preview, changes nothing.
  */
-const ACTION = 'action-cloudrun';
 async function removePreview(inputs, removal, deps) {
     const { log } = deps;
     const { tag, pullRequest } = removal;
@@ -43528,7 +43220,13 @@ function removalPlan(inputs, removal) {
 
 
 
-const main_ACTION = 'action-cloudrun';
+
+/**
+ * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
+ * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
+ * move traffic, report. A closed pull request's run removes its preview tag instead (remove-preview.ts).
+ * Every side effect comes in through `deps`.
+ */
 async function run(inputs, deps) {
     const { log } = deps;
     const removal = previewRemoval(inputs, deps.context && {
@@ -43563,7 +43261,7 @@ async function run(inputs, deps) {
     log.info(renderPlan(plan));
     if (inputs.dryRun) {
         await deps.writeSummary({
-            action: main_ACTION,
+            action: ACTION,
             outcome: 'planned',
             target: { kind: 'service', name: inputs.service },
             destination: `Cloud Run ${inputs.region}`,
@@ -43670,7 +43368,7 @@ async function run(inputs, deps) {
             'migration-execution': report['migration-execution'],
         });
         await deps.writeSummary({
-            action: main_ACTION,
+            action: ACTION,
             outcome: 'deployed',
             target: { kind: 'service', name: inputs.service },
             url,
@@ -43701,7 +43399,7 @@ async function run(inputs, deps) {
         const reason = error instanceof ActionError ? error.message : String(error);
         await deps
             .writeSummary({
-            action: main_ACTION,
+            action: ACTION,
             outcome: 'failed',
             target: { kind: 'service', name: inputs.service },
             reason: reason.split('\n')[0],
@@ -43972,7 +43670,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
             condition: 'only on an existing service',
         });
     return {
-        action: main_ACTION,
+        action: ACTION,
         summary: [
             ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
             [

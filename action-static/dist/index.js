@@ -29224,7 +29224,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _django_deploy_shared_runtime_command__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5985);
 /* harmony import */ var _django_deploy_shared_runtime_log__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4890);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8676);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4031);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5589);
 /* harmony import */ var _netlify_http_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7391);
 
 
@@ -29278,12 +29278,9 @@ __webpack_async_result__();
 /* harmony export */   j5: () => (/* binding */ requireNetlifyCredentials)
 /* harmony export */ });
 /* unused harmony exports GENERATORS, PROVIDERS, MODES */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2192);
-/* harmony import */ var _django_deploy_shared_inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6706);
-/* harmony import */ var _netlify_alias_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6787);
-
+/* harmony import */ var _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2192);
+/* harmony import */ var _django_deploy_shared_inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6706);
+/* harmony import */ var _netlify_alias_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6787);
 
 
 
@@ -29295,7 +29292,7 @@ const GENERATORS = ['auto', 'crawl', 'bakery', 'distill', 'command'];
 const PROVIDERS = ['directory', 'netlify'];
 const MODES = ['all', 'build', 'deploy'];
 function readInputs(source, log) {
-    const read = new _django_deploy_shared_inputs__WEBPACK_IMPORTED_MODULE_2__/* .InputReader */ .i_(source);
+    const read = new _django_deploy_shared_inputs__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(source);
     const warnings = [];
     // Secrets first, so nothing below can print them.
     const netlifyAuthToken = read.optional('netlify-auth-token');
@@ -29311,36 +29308,36 @@ function readInputs(source, log) {
     const githubToken = read.optional('github-token');
     if (githubToken)
         log.setSecret(githubToken);
-    const workingDirectory = relativeInside(read.string('working-directory', { default: '.' }), 'working-directory');
+    const workingDirectory = read.path('working-directory');
     const generator = read.choice('generator', GENERATORS, 'auto');
     const buildCommand = read.optional('build-command');
     if (generator === 'command' && !buildCommand) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('build-command', 'is required with generator: command.', 'Give the shell command that writes the site into $OUTPUT_DIR (e.g. \'python manage.py build --build-dir "$OUTPUT_DIR"\').');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('build-command', 'is required with generator: command.', 'Give the shell command that writes the site into $OUTPUT_DIR (e.g. \'python manage.py build --build-dir "$OUTPUT_DIR"\').');
     }
     if (buildCommand && generator !== 'command')
         warnings.push(`build-command is ignored because generator is '${generator}' (use generator: command to run it).`);
     if (databaseUrl && !/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('database-url', 'is not a database URL (expected scheme://…, e.g. postgres://user:password@host/name).', 'Store the URL as a secret and pass it with database-url: ${{ secrets.DATABASE_URL }}.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('database-url', 'is not a database URL (expected scheme://…, e.g. postgres://user:password@host/name).', 'Store the URL as a secret and pass it with database-url: ${{ secrets.DATABASE_URL }}.');
     }
     const fixtures = read.lines('fixtures');
     const baseUrl = parseBaseUrl(read.optional('base-url'));
     const extraPaths = read.lines('extra-paths').map((entry) => {
         if (!entry.startsWith('/') || entry.startsWith('//'))
-            throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('extra-paths', `'${entry}' is not a path of the site.`, 'Write one path per line, starting with /, e.g. /search/ or /campaign/2024/.');
+            throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('extra-paths', `'${entry}' is not a path of the site.`, 'Write one path per line, starting with /, e.g. /search/ or /campaign/2024/.');
         return entry;
     });
-    const outputDir = relativeInside(read.string('output-dir', { default: '_site' }), 'output-dir');
+    const outputDir = read.path('output-dir', { default: '_site' });
     if (outputDir === '.')
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('output-dir', 'cannot be the repository itself: the build empties it first.', 'Use a directory of its own, e.g. _site.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('output-dir', 'cannot be the repository itself: the build empties it first.', 'Use a directory of its own, e.g. _site.');
     const provider = read.choice('provider', PROVIDERS, 'directory');
     const mode = read.choice('mode', MODES, 'all');
     const netlifySiteId = read.optional('netlify-site-id');
     const netlifySiteName = read.optional('netlify-site-name');
     if (netlifySiteId && netlifySiteName) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-site-name', 'cannot be used together with netlify-site-id.', 'Set netlify-site-id for an existing site, or netlify-site-name to find (and create when missing) a site by name.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('netlify-site-name', 'cannot be used together with netlify-site-id.', 'Set netlify-site-id for an existing site, or netlify-site-name to find (and create when missing) a site by name.');
     }
     if (netlifySiteName && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(netlifySiteName)) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-site-name', `'${netlifySiteName}' is not a valid Netlify site name.`, 'Use lower-case letters, digits and hyphens (it becomes <name>.netlify.app).');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('netlify-site-name', `'${netlifySiteName}' is not a valid Netlify site name.`, 'Use lower-case letters, digits and hyphens (it becomes <name>.netlify.app).');
     }
     if (provider === 'directory') {
         const ignored = [
@@ -29351,7 +29348,7 @@ function readInputs(source, log) {
         if (ignored.length)
             warnings.push(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored because provider is 'directory' (set provider: netlify to deploy).`);
         if (mode === 'deploy')
-            throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('mode', "'deploy' needs provider: netlify; provider 'directory' only writes the site.", 'Set provider: netlify (with netlify-auth-token and netlify-site-id), or use mode: build.');
+            throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('mode', "'deploy' needs provider: netlify; provider 'directory' only writes the site.", 'Set provider: netlify (with netlify-auth-token and netlify-site-id), or use mode: build.');
     }
     if (mode === 'deploy') {
         const ignored = [
@@ -29366,9 +29363,9 @@ function readInputs(source, log) {
     }
     const production = read.choice('production', ['auto', 'true', 'false'], 'auto');
     const aliasInput = read.optional('alias');
-    const alias = aliasInput ? (0,_netlify_alias_js__WEBPACK_IMPORTED_MODULE_3__/* .sanitizeAlias */ .C)(aliasInput) : undefined;
+    const alias = aliasInput ? (0,_netlify_alias_js__WEBPACK_IMPORTED_MODULE_2__/* .sanitizeAlias */ .C)(aliasInput) : undefined;
     if (alias && production === 'true') {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('alias', 'cannot be combined with production: true; an alias deploy is a preview and leaves production alone.', 'Remove alias to deploy to production, or set production: false (or auto).');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('alias', 'cannot be combined with production: true; an alias deploy is a preview and leaves production alone.', 'Remove alias to deploy to production, or set production: false (or auto).');
     }
     return {
         workingDirectory,
@@ -29381,6 +29378,7 @@ function readInputs(source, log) {
         extraPaths,
         outputDir,
         failOnBrokenLinks: read.boolean('fail-on-broken-links', true),
+        allowFewerPages: read.boolean('allow-fewer-pages', false),
         provider,
         netlifyAuthToken,
         netlifySiteId,
@@ -29400,10 +29398,10 @@ function readInputs(source, log) {
 /** Called once it is known that this run deploys to Netlify (not for fork pull requests). */
 function requireNetlifyCredentials(inputs) {
     if (!inputs.netlifyAuthToken) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-auth-token', 'is required to deploy to Netlify.', 'Create a personal access token in Netlify (User settings → Applications), store it as a repository secret and pass it: netlify-auth-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('netlify-auth-token', 'is required to deploy to Netlify.', 'Create a personal access token in Netlify (User settings → Applications), store it as a repository secret and pass it: netlify-auth-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}.');
     }
     if (!inputs.netlifySiteId && !inputs.netlifySiteName) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('netlify-site-id', 'or netlify-site-name is required to deploy to Netlify.', 'Set netlify-site-id to the Site ID (Site configuration → Site details), or netlify-site-name to use (and create when missing) a site by name.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('netlify-site-id', 'or netlify-site-name is required to deploy to Netlify.', 'Set netlify-site-id to the Site ID (Site configuration → Site details), or netlify-site-name to use (and create when missing) a site by name.');
     }
     return {
         token: inputs.netlifyAuthToken,
@@ -29418,36 +29416,27 @@ function parseBaseUrl(value) {
         url = new URL(value);
     }
     catch {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('base-url', `'${value}' is not a URL.`, 'Give the public origin of the site, e.g. https://www.example.org.');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('base-url', `'${value}' is not a URL.`, 'Give the public origin of the site, e.g. https://www.example.org.');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('base-url', `'${value}' must start with https:// or http://.`);
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('base-url', `'${value}' must start with https:// or http://.`);
     if (url.pathname !== '/' || url.search || url.hash) {
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('base-url', `'${value}' has a path; the site is built for the root of its host.`, 'Give the origin only, e.g. https://www.example.org (serving a Django site under a sub-path is not supported).');
+        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('base-url', `'${value}' has a path; the site is built for the root of its host.`, 'Give the origin only, e.g. https://www.example.org (serving a Django site under a sub-path is not supported).');
     }
     return url.origin;
-}
-/** A path inside the repository, POSIX, without `..` escaping it. */
-function relativeInside(value, input) {
-    if (node_path__WEBPACK_IMPORTED_MODULE_0___default().isAbsolute(value))
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `'${value}' is an absolute path; give it relative to the repository root.`);
-    const normalised = node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.normalize(value.replaceAll('\\', '/')).replace(/\/+$/, '') || '.';
-    if (normalised === '..' || normalised.startsWith('../'))
-        throw new _django_deploy_shared_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `'${value}' points outside the repository.`);
-    return normalised;
 }
 
 
 /***/ }),
 
-/***/ 4031:
+/***/ 5589:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  hr: () => (/* binding */ ACTION),
-  P0: () => (/* binding */ OUTPUT_NAMES),
+  hr: () => (/* reexport */ ACTION),
+  P0: () => (/* reexport */ OUTPUT_NAMES),
   eF: () => (/* binding */ run)
 });
 
@@ -31455,6 +31444,8 @@ function detectFeatures(packages, settings, options) {
     return { features, findings };
 }
 
+// EXTERNAL MODULE: ../shared/src/inputs.ts
+var inputs = __nccwpck_require__(6706);
 ;// CONCATENATED MODULE: ../shared/src/detect/walk.ts
 
 
@@ -31552,10 +31543,11 @@ async function findFilesByName(root, names, options) {
 
 
 
+
 /**
- * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the
- * first in sorted order, preferring ones that mention Django, so the choice is the same on every
- * machine, and reported so the user can set working-directory.
+ * The project is where the shallowest manage.py is (Heroku's rule). Several at that depth: the one
+ * that mentions Django when exactly one does (reported, so the user can set working-directory);
+ * otherwise an error listing them, since deploying a guess would put the wrong site live.
  */
 async function findManagePy(searchRoot, paths, workingDirectoryInput) {
     const found = await findFilesByName(paths.abs(searchRoot), new Set(['manage.py']), {
@@ -31573,25 +31565,33 @@ async function findManagePy(searchRoot, paths, workingDirectoryInput) {
     }
     const candidates = found.map((hit) => paths.rel(hit.file));
     const mentionsDjango = await Promise.all(found.map(async (hit) => /django/i.test(await (0,promises_namespaceObject.readFile)(hit.file, 'utf8'))));
-    const managePy = candidates[mentionsDjango.indexOf(true)] ?? candidates[0];
+    const djangoCandidates = candidates.filter((_, index) => mentionsDjango[index]);
+    // Two Django projects side by side are an ambiguity only the user can settle: guessing one
+    // would deploy the wrong site, so it fails here, before anything remote is touched.
+    if (djangoCandidates.length > 1 || (djangoCandidates.length === 0 && candidates.length > 1)) {
+        const listed = djangoCandidates.length > 1 ? djangoCandidates : candidates;
+        const folders = listed.map((file) => external_node_path_default().posix.dirname(file));
+        throw new errors/* ActionError */.lZ(`Found ${listed.length} Django projects at the same depth (${listed.join(', ')}); it is not clear which one to deploy.`, {
+            input: 'working-directory',
+            hint: `Set working-directory to the folder of the project to deploy: one of ${folders.map((folder) => `"${folder}"`).join(', ')}.`,
+        });
+    }
+    const managePy = djangoCandidates[0] ?? candidates[0];
     const findings = [];
     if (candidates.length > 1) {
-        findings.push(finding('notice', 'several-manage-py', `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}. Set the working-directory input to the project's folder to choose another.`, { file: managePy }));
+        findings.push(finding('notice', 'several-manage-py', `Found several manage.py at the same depth (${candidates.join(', ')}); using ${managePy}, the only one that runs Django. Set the working-directory input to the project's folder to choose another.`, { file: managePy }));
     }
     return { managePy, findings };
 }
 /** The working-directory input, checked and made repository-relative ("" for the root). */
 async function resolveSearchRoot(paths, workingDirectory, isDirectory) {
-    if (workingDirectory === undefined || workingDirectory.trim() === '' || workingDirectory.trim() === '.')
+    if (workingDirectory === undefined)
         return '';
-    const absolute = external_node_path_default().resolve(paths.root, workingDirectory.trim());
-    const relative = paths.rel(absolute);
-    if (relative === '..' || relative.startsWith('../') || external_node_path_default().isAbsolute(relative)) {
-        throw new errors/* ActionError */.lZ(`'${workingDirectory}' is outside the repository.`, {
-            input: 'working-directory',
-            hint: 'Give a path relative to the repository root, e.g. "backend".',
-        });
-    }
+    // The same reading as the actions' input (an absolute path counts when it is inside the root).
+    const relative = (0,inputs/* repositoryPath */.SH)('working-directory', workingDirectory, paths.root);
+    if (relative === '.')
+        return '';
+    const absolute = external_node_path_default().join(paths.root, relative);
     if (!(await isDirectory(absolute))) {
         throw new errors/* ActionError */.lZ(`'${workingDirectory}' is not a directory in the repository.`, {
             input: 'working-directory',
@@ -33024,7 +33024,7 @@ function isAuthoredBy(author, identity) {
  * One sticky comment per pull request, per action and per app/site: created on the first run,
  * edited in place on later runs, left alone when nothing changed. Existing Netlify actions look
  * only at the first page of 30 comments and at anyone's comments, so long PRs got a new comment
- * on every push and a person's quoted marker could be overwritten (static.md §3.1). Here:
+ * on every push and a person's quoted marker could be overwritten. Here:
  *  - every page is read (100 per page, following GitHub's `Link` headers) until our comment is found;
  *  - a comment counts only if its body *starts with* our exact marker and its author is the
  *    token's identity (see identity.ts), so we only ever edit our own comments;
@@ -36765,6 +36765,7 @@ function urlPathOf(file) {
 
 
 
+const POST_FORM = /<form\b[^>]*\bmethod\s*=\s*["']?post\b/i;
 const TEXT_EXTENSIONS = new Set([
     '.html',
     '.htm',
@@ -36804,6 +36805,7 @@ async function checkOutput(outputDir, options = {}) {
         errorPages: [],
         missing404: !fileSet.has('404.html'),
         offsite: 0,
+        postForms: [],
     };
     const fakeOrigin = 'http://static.invalid';
     const exists = (urlPath) => {
@@ -36870,6 +36872,8 @@ async function checkOutput(outputDir, options = {}) {
                 continue;
             if (file !== '404.html')
                 report.pages++;
+            if (POST_FORM.test(html))
+                report.postForms.push(file);
             const { refs, base } = extractHtmlRefs(html);
             const baseUrl = base ? new URL(base, pageUrl).href : pageUrl;
             for (const ref of refs)
@@ -36992,6 +36996,7 @@ async function crawl(options) {
     const queue = [];
     const maxUrls = options.maxUrls ?? 100_000;
     const offsiteSeen = new Set();
+    const optionalSeeds = new Set();
     const note = (key, from) => {
         if (from === undefined)
             return;
@@ -37031,6 +37036,8 @@ async function crawl(options) {
             return;
         }
         seen.add(key);
+        if (seed)
+            optionalSeeds.add(key);
         queue.push({ key, path: url.pathname, query: url.search, seed });
     };
     const localUrl = (key) => `${options.requestOrigin}${key}`;
@@ -37137,8 +37144,7 @@ async function crawl(options) {
             return;
         }
         if (status !== 200) {
-            ;
-            (target.seed && status === 404 ? result.missingSeeds : result.broken).push({ url: target.key, status, referrers: [] });
+            result.broken.push({ url: target.key, status, referrers: [] });
             return;
         }
         followContent(response, target);
@@ -37157,10 +37163,10 @@ async function crawl(options) {
             result.pages++;
     };
     const start = `${options.requestOrigin}/`;
-    // robots.txt and sitemap.xml are optional; `/` and the extra paths must exist.
-    for (const seed of ['/', ...options.extraPaths])
+    // The extra paths must exist; `/`, the URLconf's paths, robots.txt and sitemap.xml need not.
+    for (const seed of options.extraPaths)
         enqueue(seed, start, undefined);
-    for (const seed of ['/robots.txt', '/sitemap.xml'])
+    for (const seed of ['/', ...(options.urlconfPaths ?? []), '/robots.txt', '/sitemap.xml'])
         enqueue(seed, start, undefined, true);
     // The app's own 404 page, from a path that cannot exist.
     const notFoundKey = `/django-deploy-static-404-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}/`;
@@ -37204,6 +37210,10 @@ async function crawl(options) {
     for (const problem of [...result.broken, ...result.queryUrls, ...result.missingSeeds]) {
         problem.referrers = [...(referrers.get(problem.url) ?? [])].sort();
     }
+    // An optional seed that answered 4xx and that no page links to is simply not part of the site.
+    const unlinkedSeed = (problem) => optionalSeeds.has(problem.url) && problem.status >= 400 && problem.status < 500 && problem.referrers.length === 0;
+    result.missingSeeds.push(...result.broken.filter(unlinkedSeed));
+    result.broken = result.broken.filter((problem) => !unlinkedSeed(problem));
     // A query URL's referrers, and broken links found from several pages, sorted for stable reports.
     result.broken.sort((a, b) => a.url.localeCompare(b.url));
     result.queryUrls.sort((a, b) => a.url.localeCompare(b.url));
@@ -37218,17 +37228,6 @@ function safeXmlRefs(xml) {
     catch {
         return [];
     }
-}
-/** Copy the referenced media files and every collected static file into the output. */
-async function copyFiles(files, fromRoot, toDir) {
-    let count = 0;
-    for (const relative of files) {
-        const destination = path.join(toDir, relative);
-        await mkdir(path.dirname(destination), { recursive: true });
-        await copyFile(path.join(fromRoot, relative), destination);
-        count++;
-    }
-    return count;
 }
 
 ;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
@@ -37290,6 +37289,8 @@ function overlayVariable(name) {
     return found;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
 
 
@@ -37323,392 +37324,6 @@ function deploy_root_normalise(repoPath) {
     return normalised === '.' ? '' : normalised.replace(/\/$/, '');
 }
 
-;// CONCATENATED MODULE: ../shared/src/settings/overlay-python.ts
-/**
- * The Python of the overlay, as fixed text. Everything that varies per project (the base module,
- * where manage.py is, the variable names) is passed in by `renderOverlay` as constants at the top,
- * so the body below is the same for every project and reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on this code:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- */
-const OVERLAY_BODY = String.raw `
-import importlib as _dd_importlib
-
-# Start from every setting of the project's module. Django reads only upper-case names from a
-# settings module, so copy exactly those: "from ... import *" would skip names missing from an
-# __all__, and would fail outright on an __all__ that lists a name the module does not define.
-_dd_base = _dd_importlib.import_module(_dd_base_module)
-globals().update(
-    (_dd_name, getattr(_dd_base, _dd_name)) for _dd_name in dir(_dd_base) if _dd_name.isupper()
-)
-
-
-def _dd_apply(settings, variables, app_dir):
-    import os
-    from importlib.util import find_spec
-    from urllib.parse import parse_qsl, unquote, urlsplit
-
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
-    security = "django.middleware.security.SecurityMiddleware"
-    xframe = "django.middleware.clickjacking.XFrameOptionsMiddleware"
-    whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware"
-
-    # -- reading the environment -------------------------------------------------------------
-
-    def read(name):
-        """The first spelling of the variable that is set to something other than blanks."""
-        for key in variables[name]:
-            value = os.environ.get(key)
-            if value is not None and value.strip():
-                return value
-        return None
-
-    def text(name):
-        value = read(name)
-        return None if value is None else value.strip()
-
-    def invalid(name, value, expected):
-        return ImproperlyConfigured("%s=%r is not valid: expected %s." % (name, value, expected))
-
-    def flag(name):
-        value = text(name)
-        if value is None:
-            return None
-        if value.lower() in ("1", "true", "yes", "on", "y", "t"):
-            return True
-        if value.lower() in ("0", "false", "no", "off", "n", "f"):
-            return False
-        raise invalid(name, value, "true or false")
-
-    def integer(name):
-        value = text(name)
-        if value is None:
-            return None
-        if not value.isdigit():
-            raise invalid(name, value, "a whole number of 0 or more")
-        return int(value)
-
-    def items(name):
-        """A comma- or space-separated list; None when it has no items (never [""])."""
-        value = text(name)
-        found = [] if value is None else value.replace(",", " ").split()
-        return found or None
-
-    def unique(values):
-        return list(dict.fromkeys(values))
-
-    def strings(value):
-        """A list/tuple setting as a list without blank entries (None and a lone str welcome)."""
-        if value is None:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        return [item for item in value if not (isinstance(item, str) and not item.strip())]
-
-    def local_path(value):
-        # Relative paths are taken from the directory holding manage.py, not from whatever the
-        # current directory happens to be when gunicorn, a release task or a job starts.
-        return value if os.path.isabs(value) else os.path.normpath(os.path.join(app_dir, value))
-
-    # -- secrets and debug -------------------------------------------------------------------
-
-    secret = read("SECRET_KEY")
-    if secret is not None:
-        settings["SECRET_KEY"] = secret
-    fallbacks = items("SECRET_KEY_FALLBACKS")
-    if fallbacks is not None:
-        settings["SECRET_KEY_FALLBACKS"] = fallbacks
-
-    # Off unless the environment explicitly turns it on, whatever the project's module says
-    # (Wagtail's and many tutorials' default modules hard-code DEBUG = True).
-    settings["DEBUG"] = flag("DEBUG") is True
-
-    # -- hosts and origins -------------------------------------------------------------------
-
-    https = flag("DJANGO_HTTPS")
-
-    def host(entry):
-        if "://" in entry:
-            entry = urlsplit(entry).netloc.rpartition("@")[2]
-        entry = entry.split("/")[0]
-        if entry.startswith("["):
-            return entry.partition("]")[0] + "]"
-        return entry.partition(":")[0]
-
-    hosts = items("ALLOWED_HOSTS")
-    if hosts is not None:
-        settings["ALLOWED_HOSTS"] = unique(host(entry) for entry in hosts if host(entry))
-    else:
-        settings["ALLOWED_HOSTS"] = strings(settings.get("ALLOWED_HOSTS"))
-
-    def origin(entry):
-        # Django 4.0+ wants a scheme (4_0.E001) and spells subdomain wildcards "https://*.x".
-        entry = entry.strip()
-        if "://" in entry:
-            parts = urlsplit(entry)
-            scheme, rest = parts.scheme, parts.netloc
-        else:
-            scheme, rest = ("http" if https is False else "https"), entry.split("/")[0]
-        if rest.startswith("."):
-            rest = "*" + rest
-        return scheme + "://" + rest if rest and rest != "*" else None
-
-    origins = [origin(entry) for entry in strings(settings.get("CSRF_TRUSTED_ORIGINS")) if isinstance(entry, str)]
-    origins += [origin(entry) for entry in items("CSRF_TRUSTED_ORIGINS") or []]
-    settings["CSRF_TRUSTED_ORIGINS"] = unique(entry for entry in origins if entry)
-
-    # -- HTTPS behind a proxy ----------------------------------------------------------------
-
-    header = text("SECURE_PROXY_SSL_HEADER")
-    if header is not None:
-        if header.lower() in ("off", "none", "false", "no", "0"):
-            settings["SECURE_PROXY_SSL_HEADER"] = None
-        else:
-            name, _, value = header.partition(",")
-            name = name.strip().upper().replace("-", "_")
-            if not name.startswith("HTTP_"):
-                name = "HTTP_" + name
-            settings["SECURE_PROXY_SSL_HEADER"] = (name, value.strip() or "https")
-    elif https:
-        # TLS ends at the proxy (Dokku's nginx, Cloud Run's front end), so without this Django
-        # sees every request as http: SSL redirect would loop and CSRF origin checks would fail.
-        settings["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
-
-    if https is not None:
-        for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
-            settings[name] = https
-        # One hour: enough for check --deploy and for browsers to start upgrading, short enough to
-        # recover from a broken certificate. Raise SECURE_HSTS_SECONDS once HTTPS is known to work.
-        settings["SECURE_HSTS_SECONDS"] = 3600 if https else 0
-        if not https:
-            # Browsers drop "__Secure-"/"__Host-" cookies that arrive without the Secure flag, so
-            # an HTTP-only site could never log anyone in with those names.
-            for name in ("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME"):
-                value = settings.get(name)
-                for prefix in ("__Secure-", "__Host-"):
-                    if isinstance(value, str) and value.startswith(prefix):
-                        settings[name] = value[len(prefix):]
-    for name in (
-        "SECURE_SSL_REDIRECT",
-        "SESSION_COOKIE_SECURE",
-        "CSRF_COOKIE_SECURE",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-        "SECURE_HSTS_PRELOAD",
-    ):
-        value = flag(name)
-        if value is not None:
-            settings[name] = value
-    seconds = integer("SECURE_HSTS_SECONDS")
-    if seconds is not None:
-        settings["SECURE_HSTS_SECONDS"] = seconds
-
-    middleware = list(settings.get("MIDDLEWARE") or [])
-    if security not in middleware:
-        # Without it SSL redirect, HSTS, nosniff and the referrer policy do nothing (W001).
-        middleware.insert(0, security)
-    frame = text("X_FRAME_OPTIONS")
-    if frame is not None:
-        settings["X_FRAME_OPTIONS"] = frame.upper()
-        if xframe not in middleware:
-            middleware.append(xframe)
-
-    # -- database ----------------------------------------------------------------------------
-
-    engines = {
-        "postgres": "django.db.backends.postgresql",
-        "postgresql": "django.db.backends.postgresql",
-        "pgsql": "django.db.backends.postgresql",
-        "postgis": "django.contrib.gis.db.backends.postgis",
-        "mysql": "django.db.backends.mysql",
-        "mysql2": "django.db.backends.mysql",
-        "mariadb": "django.db.backends.mysql",
-        "mysqlgis": "django.contrib.gis.db.backends.mysql",
-        "sqlite": "django.db.backends.sqlite3",
-        "sqlite3": "django.db.backends.sqlite3",
-        "spatialite": "django.contrib.gis.db.backends.spatialite",
-    }
-
-    def database_from(url):
-        # Parsed here rather than with dj-database-url: it may not be installed, and the 0.5 that
-        # Debian ships lacks the keyword arguments newer code passes it.
-        parts = urlsplit(url)
-        engine = engines.get(parts.scheme.lower().partition("+")[0])
-        if engine is None:
-            raise ImproperlyConfigured(
-                "DATABASE_URL starts with %r, which is not a supported database; use one of %s."
-                % (parts.scheme + "://", ", ".join(sorted(scheme + "://" for scheme in engines)))
-            )
-        options = {}
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            options[key] = int(value) if value.isdigit() else value
-        if engine.endswith(("sqlite3", "spatialite")):
-            if parts.netloc == ":memory:" or parts.path in ("", "/", "/:memory:"):
-                name = ":memory:"
-            else:
-                name = local_path(unquote(parts.path[1:]))
-            database = {"ENGINE": engine, "NAME": name}
-        else:
-            userinfo, _, hostport = parts.netloc.rpartition("@")
-            user, _, password = userinfo.partition(":")
-            if hostport.startswith("["):
-                address, _, rest = hostport[1:].partition("]")
-                port = rest[1:]
-            else:
-                address, _, port = hostport.partition(":")
-            path = parts.path
-            if not address and path.startswith("//"):
-                # django-environ's Cloud SQL form: postgres://user:pass@//cloudsql/project:region:instance/name
-                address, _, path = path[1:].rpartition("/")
-                path = "/" + path
-            if not address and "host" in options:
-                # libpq's form: postgres:///name?host=/var/run/postgresql
-                address = str(options.pop("host"))
-            database = {
-                "ENGINE": engine,
-                "NAME": unquote(path[1:]),
-                "USER": unquote(user),
-                "PASSWORD": unquote(password),
-                "HOST": unquote(address),
-                "PORT": int(port) if port.isdigit() else "",
-            }
-        if options:
-            database["OPTIONS"] = options
-        return database
-
-    url = text("DATABASE_URL")
-    if url is not None:
-        database = database_from(url)
-        databases = dict(settings.get("DATABASES") or {})
-        previous = dict(databases.get("default") or {})
-        # Keep the project's per-database behaviour; the connection itself comes from the URL.
-        kept = {
-            key: previous[key]
-            for key in (
-                "ATOMIC_REQUESTS",
-                "AUTOCOMMIT",
-                "CONN_MAX_AGE",
-                "CONN_HEALTH_CHECKS",
-                "TIME_ZONE",
-                "TEST",
-                "DISABLE_SERVER_SIDE_CURSORS",
-            )
-            if key in previous
-        }
-        if previous.get("ENGINE") == database["ENGINE"] and previous.get("OPTIONS"):
-            database["OPTIONS"] = dict(previous["OPTIONS"], **database.get("OPTIONS", {}))
-        kept.update(database)
-        age = integer("DATABASE_CONN_MAX_AGE")
-        if age is not None or "CONN_MAX_AGE" not in kept:
-            # Reusing connections saves a TLS handshake per request (Cloud SQL, managed Postgres).
-            kept["CONN_MAX_AGE"] = 60 if age is None else age
-            kept["CONN_HEALTH_CHECKS"] = kept["CONN_MAX_AGE"] > 0
-        databases["default"] = kept
-        settings["DATABASES"] = databases
-
-    # -- static and media files --------------------------------------------------------------
-
-    for name in ("STATIC_ROOT", "MEDIA_ROOT", "BUILD_DIR"):
-        value = text(name)
-        if value is not None:
-            settings[name] = local_path(value)
-    for name in ("STATIC_URL", "MEDIA_URL"):
-        value = text(name)
-        if value is not None:
-            settings[name] = value if value.endswith("/") else value + "/"
-    if not settings.get("STATIC_ROOT"):
-        # collectstatic refuses to run without it.
-        settings["STATIC_ROOT"] = os.path.join(app_dir, "staticfiles")
-    if not settings.get("STATIC_URL"):
-        settings["STATIC_URL"] = "/static/"
-
-    # A source directory that is not in the artifact (an empty folder git does not keep, a
-    # front-end build output) contributes no files; drop it instead of warning (staticfiles.W004).
-    directories = settings.get("STATICFILES_DIRS")
-    if directories:
-        present = [
-            entry
-            for entry in directories
-            if os.path.isdir(str(entry[1] if isinstance(entry, (list, tuple)) else entry))
-        ]
-        if len(present) != len(directories):
-            settings["STATICFILES_DIRS"] = present
-
-    default_storage = "django.core.files.storage.FileSystemStorage"
-    plain_static = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    if "STORAGES" in settings:
-        # Merge, never replace: a STORAGES without "default" breaks every file upload
-        # (InvalidStorageError), one without "staticfiles" breaks collectstatic.
-        storages = {alias: dict(config) for alias, config in (settings["STORAGES"] or {}).items()}
-        storages.setdefault("default", {"BACKEND": default_storage})
-        storages.setdefault("staticfiles", {"BACKEND": plain_static})
-        settings["STORAGES"] = storages
-
-    def set_static_backend(backend):
-        legacy = "STATICFILES_STORAGE" in settings or "DEFAULT_FILE_STORAGE" in settings
-        if "STORAGES" in settings:
-            settings["STORAGES"]["staticfiles"]["BACKEND"] = backend
-        elif django.VERSION < (4, 2) or (legacy and django.VERSION < (5, 1)):
-            # The project uses the pre-4.2 names; Django 4.2 and 5.0 refuse a mix with STORAGES.
-            settings["STATICFILES_STORAGE"] = backend
-        else:
-            # Django 5.1+ ignores the old names, so carry the project's file storage over.
-            settings["STORAGES"] = {
-                "default": {"BACKEND": settings.get("DEFAULT_FILE_STORAGE") or default_storage},
-                "staticfiles": {"BACKEND": backend},
-            }
-
-    if flag("DJANGO_WHITENOISE") is not False and find_spec("whitenoise") is not None:
-        if "STORAGES" in settings:
-            backend = settings["STORAGES"]["staticfiles"].get("BACKEND")
-        else:
-            backend = settings.get("STATICFILES_STORAGE")
-        backend = backend or plain_static
-        # Static files kept on S3/GCS/Azure by django-storages stay there.
-        if not backend.startswith("storages."):
-            if whitenoise not in middleware:
-                middleware.insert(middleware.index(security) + 1, whitenoise)
-            # The manifest flavour only when the project already chose one: it turns a file missing
-            # from the manifest into a 500, which a project that never ran it would not expect.
-            replacement = {
-                plain_static: "whitenoise.storage.CompressedStaticFilesStorage",
-                "django.contrib.staticfiles.storage.ManifestStaticFilesStorage": "whitenoise.storage.CompressedManifestStaticFilesStorage",
-            }.get(backend)
-            if replacement is not None:
-                set_static_backend(replacement)
-
-    settings["MIDDLEWARE"] = middleware
-
-    # -- quiet defaults ----------------------------------------------------------------------
-
-    # Django's implicit default, stated: no schema change, and no models.W042 per model.
-    settings.setdefault("DEFAULT_AUTO_FIELD", "django.db.models.AutoField")
-
-    if "LOGGING" not in settings and "LOGGING_CONFIG" not in settings:
-        # Django's default logging prints nothing with DEBUG off and mails errors to ADMINS;
-        # on a platform the log is stderr, so send records there (500 tracebacks included).
-        settings["LOGGING"] = {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {"console": {"class": "logging.StreamHandler"}},
-            "root": {"handlers": ["console"], "level": (text("DJANGO_LOG_LEVEL") or "INFO").upper()},
-        }
-
-
-_dd_apply(globals(), _dd_variables, _dd_app_dir)
-del _dd_apply, _dd_base, _dd_base_module, _dd_variables, _dd_app_dir, _dd_importlib
-`;
-
 ;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
 
 
@@ -37727,6 +37342,31 @@ del _dd_apply, _dd_base, _dd_base_module, _dd_variables, _dd_app_dir, _dd_import
  * The name says which module it overlays, and being a sibling it is importable exactly where the
  * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
  */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
 /** First line of every overlay; how a file we generated earlier is told apart from a user's. */
 const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
 const OVERLAY_FORMAT = 1;
@@ -37826,7 +37466,7 @@ function renderOverlay(location, appDirFromOverlay) {
         '}',
         'del _dd_os',
     ];
-    return `${header.join('\n')}\n${OVERLAY_BODY}`;
+    return `${header.join('\n')}\n\n${overlayBody()}`;
 }
 /** Greedy word wrap, for comments. */
 function wrap(text, width) {
@@ -38018,8 +37658,6 @@ function environment_sortedRecord(record) {
     return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
 
 
@@ -38201,7 +37839,7 @@ async function prepareDjango(options) {
         });
         content += `, with fixtures ${options.fixtures.join(', ')}`;
     }
-    return { appDir, env, facts, content, manage };
+    return { appDir, env, facts, content, manage, python };
 }
 /** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */
 function rootRelative(url) {
@@ -38294,7 +37932,7 @@ async function prepareOutputDir(outputDir, protectedDirs) {
 }
 /**
  * `_redirects`: one line per redirect, forced (`301!`) where a file exists at the source path
- * (Netlify ignores an unforced rule shadowed by a file: static.md §2.7). Rules already in the
+ * (Netlify ignores an unforced rule shadowed by a file). Rules already in the
  * file (the project's own) stay first.
  */
 async function writeRedirects(outputDir, redirects) {
@@ -38394,6 +38032,143 @@ async function rewriteOrigin(outputDir, files, localOrigin, baseUrl) {
         changed++;
     }
     return changed;
+}
+/**
+ * The value written instead of each CSRF token (`{% csrf_token %}`'s
+ * `<input name="csrfmiddlewaretoken" value="…">`). Django makes a new token for every response,
+ * so without this every page with a form would differ on every build and an unchanged site would
+ * upload those pages again. A static host cannot check a token anyway (nothing receives the POST),
+ * and the crawler never writes the csrftoken cookie it is sent.
+ */
+const CSRF_PLACEHOLDER = 'csrf-token-removed-by-django-deploy-static';
+const CSRF_INPUT = /<input\b[^>]*\bname\s*=\s*["']?csrfmiddlewaretoken\b[^>]*>/gi;
+const VALUE = /\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
+/**
+ * Replace CSRF token values in the HTML files with CSRF_PLACEHOLDER, also where the same value
+ * appears elsewhere in the page (a script reading it). Returns the files changed.
+ */
+async function replaceCsrfTokens(outputDir) {
+    const changed = [];
+    for (const file of await listFiles(outputDir)) {
+        if (!/\.html?$/i.test(file))
+            continue;
+        const full = external_node_path_default().join(outputDir, file);
+        const html = await (0,promises_namespaceObject.readFile)(full, 'utf8');
+        if (!/csrfmiddlewaretoken/i.test(html))
+            continue;
+        const tokens = new Set();
+        for (const tag of html.match(CSRF_INPUT) ?? []) {
+            const match = VALUE.exec(tag);
+            const value = match?.[1] ?? match?.[2] ?? match?.[3];
+            if (value && value !== CSRF_PLACEHOLDER && value.length >= 16)
+                tokens.add(value);
+        }
+        if (tokens.size === 0)
+            continue;
+        let text = html;
+        for (const token of tokens)
+            text = text.split(token).join(CSRF_PLACEHOLDER);
+        await (0,promises_namespaceObject.writeFile)(full, text);
+        changed.push(file);
+    }
+    return changed;
+}
+
+;// CONCATENATED MODULE: ./src/generate/seeds.ts
+const MARKER = 'DJANGO-DEPLOY-SEEDS ';
+const SEEDS = String.raw `
+import json
+import re
+import django
+django.setup()
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.utils import translation
+
+META = set(".^$*+?{}[]|()")
+
+def literal_regex(regex):
+    """The literal text a regex matches, or None when it is not a plain literal."""
+    if regex.startswith("^"):
+        regex = regex[1:]
+    for end in ("\\Z", "$"):
+        if regex.endswith(end) and not regex.endswith("\\" + end):
+            regex = regex[: -len(end)]
+            break
+    out = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            if i + 1 >= len(regex) or regex[i + 1].isalnum():
+                return None
+            out.append(regex[i + 1])
+            i += 2
+            continue
+        if c in META:
+            return None
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+def piece(pattern):
+    if isinstance(pattern, LocalePrefixPattern):
+        return pattern.language_prefix
+    if isinstance(pattern, RoutePattern):
+        if pattern.converters:
+            return None
+        return str(pattern)
+    if isinstance(pattern, RegexPattern):
+        if pattern.regex.groups or pattern.regex.groupindex:
+            return None
+        return literal_regex(str(pattern))
+    return None
+
+found = []
+counts = {"withParameters": 0, "admin": 0}
+
+def count(entry, key):
+    if isinstance(entry, URLResolver):
+        for child in entry.url_patterns:
+            count(child, key)
+    else:
+        counts[key] += 1
+
+def walk(patterns, prefix):
+    for entry in patterns:
+        text = piece(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin" or entry.app_name == "admin":
+                count(entry, "admin")
+                continue
+            if text is None:
+                count(entry, "withParameters")
+                continue
+            walk(entry.url_patterns, prefix + text)
+        elif isinstance(entry, URLPattern):
+            if text is None:
+                counts["withParameters"] += 1
+                continue
+            found.append("/" + prefix + text)
+
+with translation.override(settings.LANGUAGE_CODE):
+    walk(get_resolver().url_patterns, "")
+
+paths = sorted({re.sub("/+", "/", p) for p in found})
+print("${MARKER}" + json.dumps({"paths": paths, **counts}))
+`;
+async function urlconfSeeds(django) {
+    const output = await django.python(['-c', SEEDS], 'Listing the URL patterns (URLconf seeds)');
+    const line = output.split('\n').find((entry) => entry.startsWith(MARKER));
+    if (!line)
+        return { paths: [], withParameters: 0, admin: 0 };
+    const parsed = JSON.parse(line.slice(MARKER.length));
+    return {
+        paths: parsed.paths.filter((entry) => typeof entry === 'string' && entry.startsWith('/')),
+        withParameters: parsed.withParameters,
+        admin: parsed.admin,
+    };
 }
 
 // EXTERNAL MODULE: external "node:child_process"
@@ -38527,6 +38302,7 @@ function freePort() {
 
 
 
+
 async function generate(options) {
     const { log, project } = options;
     await prepareOutputDir(options.outputDir, [options.repoRoot, external_node_path_default().join(options.repoRoot, project.appDir)]);
@@ -38548,6 +38324,7 @@ async function generate(options) {
         : { name: options.generator, reason: `generator: ${options.generator}` };
     log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`);
     let crawlResult;
+    let seeds;
     let server;
     const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : [];
     let redirects;
@@ -38555,6 +38332,9 @@ async function generate(options) {
         await log.group('collectstatic', async () => {
             log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
         });
+        const listed = await urlconfSeeds(django);
+        seeds = listed;
+        log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
         const shape = crawlShape();
         server = await (options.startServer ?? startAppServer)({
             python: options.python,
@@ -38581,6 +38361,7 @@ async function generate(options) {
                 log,
                 outputDir: options.outputDir,
                 extraPaths: options.extraPaths,
+                urlconfPaths: listed.paths,
                 siteOrigins: [local, ...siteOrigins],
                 requestOrigin: base ? base.origin : local,
                 staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
@@ -38639,6 +38420,9 @@ async function generate(options) {
     }
     // bakery and distill wipe the directory they write; mark it as ours again for the next run.
     await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(options.outputDir, OUTPUT_MARKER), 'Written by django-deploy-actions/action-static; emptied on every build.\n');
+    const csrfPages = await replaceCsrfTokens(options.outputDir);
+    if (csrfPages.length)
+        log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`);
     const check = await checkOutput(options.outputDir, { siteOrigins });
     if (check.files === 0) {
         throw new errors/* ActionError */.lZ(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
@@ -38652,6 +38436,7 @@ async function generate(options) {
         content: django.content,
         django: django.facts,
         crawl: crawlResult,
+        seeds,
         check,
         redirects,
         server: server ? { kind: server.kind, workers: server.workers } : undefined,
@@ -38751,7 +38536,7 @@ function retryDelayMs(policy, attempt, hintMs, random = Math.random) {
 
 /**
  * Netlify's REST API, the calls a deploy and the removal of a preview need and nothing else
- * (static.md §2.1). Every call retries what is worth retrying (retry.ts) within the run's
+ * (the operations of Netlify's OpenAPI description). Every call retries what is worth retrying (retry.ts) within the run's
  * deadline; a 429 also pauses every other request of this client until the limit resets,
  * instead of each upload finding out alone.
  * Failures become `NetlifyApiError`: what we were doing, Netlify's own `message`, the status and
@@ -38805,6 +38590,15 @@ class NetlifyApi {
     }
     createSite(name) {
         return this.json({ operation: 'createSite', what: `create site '${name}'`, method: 'POST', path: '/sites', json: { name } });
+    }
+    /** The files of the site's published (production) deploy: `[{ path: '/index.html', sha, … }]`. */
+    listSiteFiles(siteId) {
+        return this.json({
+            operation: 'listSiteFiles',
+            what: 'list the files of the production deploy',
+            method: 'GET',
+            path: `/sites/${encodeURIComponent(siteId)}/files`,
+        });
     }
     /** One call: the deploy and its whole file list (path → sha1). */
     createDeploy(siteId, title, body) {
@@ -39296,14 +39090,14 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site 
                 kind: 'command',
                 title: `Generate the site into ${inputs.outputDir}`,
                 detail: inputs.generator === 'auto'
-                    ? 'django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, /robots.txt, /sitemap.xml' +
+                    ? "django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml" +
                         (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
                     : `generator ${inputs.generator}`,
             });
         }
         steps.push({
             kind: 'check',
-            title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html`,
+            title: `Check every link and asset${inputs.failOnBrokenLinks ? ' (fail on broken links)' : ''}, in-place gzip, error pages, 404.html, forms that post; a 5xx or no HTML page always fails`,
         });
     }
     if (decision) {
@@ -39406,21 +39200,34 @@ function buildRetirePlan({ inputs, decision, pullRequest, site }) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
+
 const LIST = 15;
 function findingsOf(result) {
     const findings = { broken: [], fatal: [], warnings: [], notices: [] };
     const { check, crawl } = result;
     const statusOf = new Map((crawl?.broken ?? []).map((problem) => [problem.url, problem]));
+    const serverError = (status) => status === 0 || status >= 500;
+    for (const problem of crawl?.broken ?? []) {
+        if (!serverError(problem.status))
+            continue;
+        findings.fatal.push(`${problem.url} ${problem.status ? `answered ${problem.status}` : 'got no answer'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}: the page did not render. Fix the error in the app (its log is above); a site with pages missing is never published.`);
+    }
     for (const link of check.broken) {
         const status = statusOf.get(link.path);
+        if (status && serverError(status.status))
+            continue;
         findings.broken.push(`${link.path}${status ? ` (${status.status || 'no answer'}${status.detail ? `: ${status.detail}` : ''})` : ''} is linked from ${list(link.from)} but is not in the site`);
     }
     for (const problem of crawl?.broken ?? []) {
-        if (check.broken.some((link) => link.path === problem.url))
+        if (serverError(problem.status) || check.broken.some((link) => link.path === problem.url))
             continue;
         // Not linked from any saved page (an extra path, a link only in a query-string page, a server error).
         findings.broken.push(`${problem.url} answered ${problem.status || 'nothing'}${problem.detail ? ` (${problem.detail})` : ''}${problem.referrers.length ? `, linked from ${list(problem.referrers)}` : ''}`);
     }
+    if (check.pages === 0)
+        findings.fatal.push(result.generator === 'crawl'
+            ? 'The build produced no HTML pages, so there is no site to deploy: no seed answered with a page. Add the paths of your pages to extra-paths.'
+            : `The build produced no HTML pages, so there is no site to deploy: check the ${result.generator} output above.`);
     for (const file of check.gzipped)
         findings.fatal.push(`${file} is gzip-compressed under its plain name (BAKERY_GZIP?); Netlify would serve the compressed bytes as text. Turn BAKERY_GZIP off: Netlify compresses by itself.`);
     for (const page of check.errorPages)
@@ -39440,7 +39247,9 @@ function findingsOf(result) {
     if (crawl?.truncated)
         findings.warnings.push('The crawl stopped at its URL limit; some pages may be missing (an endless URL space such as a calendar?).');
     for (const seed of crawl?.missingSeeds ?? [])
-        findings.notices.push(`${seed.url} does not exist (404); ${seed.url.includes('sitemap') ? 'pages only listed in a sitemap would be missed' : 'nothing to copy'}.`);
+        findings.notices.push(`${seed.url}: ${seed.status === 404 ? 'not found' : `answered ${seed.status}`} (a seed, not linked from any page); nothing is published at ${seed.url}.`);
+    if (check.postForms.length)
+        findings.warnings.push(`${check.postForms.length} page${check.postForms.length === 1 ? ' has' : 's have'} a form that posts (<form method="post">), which cannot work on a static host (nothing receives the POST): ${list(check.postForms.map((file) => urlPathOf(file)))}. Point the form at a form service, or leave the page out.`);
     if (crawl && crawl.offsite)
         findings.notices.push(`${crawl.offsite} off-site link${crawl.offsite === 1 ? ' was' : 's were'} left alone.`);
     return findings;
@@ -39619,7 +39428,25 @@ function closedPullRequest(inputs, context) {
     return context.eventName === 'pull_request' || context.eventName === 'pull_request_target' ? context.pullRequest : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/retire.ts
+;// CONCATENATED MODULE: ./src/types.ts
+/**
+ * The contracts of action-static that its modules share: its name, its outputs, what a run needs
+ * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `RetireReport`). Kept
+ * apart from main.ts so remove-preview.ts can use them without importing the module that imports it.
+ */
+const ACTION = 'action-static';
+const OUTPUT_NAMES = [
+    'url',
+    'deploy-url',
+    'deploy-id',
+    'pages',
+    'files',
+    'files-uploaded',
+    'files-unchanged',
+    'output-dir',
+];
+
+;// CONCATENATED MODULE: ./src/remove-preview.ts
 
 
 
@@ -39634,7 +39461,20 @@ function closedPullRequest(inputs, context) {
 
 
 
-async function retirePreview(inputs, deps, context, pullRequest) {
+/**
+ * A pull request closed (`closedPullRequest` in target.ts): take its preview down instead of
+ * building anything. Nothing here reads the working directory, so the job needs no checkout.
+ *
+ *   1. Netlify: delete every deploy of the preview's alias (netlify/retire.ts), so
+ *      `https://<alias>--<site>.netlify.app` stops serving. A site that does not exist (by name)
+ *      is not created.
+ *   2. GitHub: mark the preview environment's deployments inactive (GitHub then shows the
+ *      transient environment as destroyed), and turn the sticky preview comment into a note that
+ *      the preview is gone.
+ *
+ * Each step looks at the current state, so a second run finds nothing left and succeeds.
+ */
+async function removePreview(inputs, deps, context, pullRequest) {
     const { log } = deps;
     const decision = decideTarget(inputs, context, undefined);
     if (decision.target.kind !== 'alias')
@@ -39772,15 +39612,15 @@ function facts(report, inputs) {
         ['Alias', report.alias],
     ];
     const { deleted, alreadyGone, kept } = report.netlify;
-    rows.push(['Deleted deploys', deleted.length ? retire_list(deleted.map((deploy) => deploy.id)) : 'none']);
+    rows.push(['Deleted deploys', deleted.length ? remove_preview_list(deleted.map((deploy) => deploy.id)) : 'none']);
     if (alreadyGone.length)
-        rows.push(['Already gone', retire_list(alreadyGone)]);
+        rows.push(['Already gone', remove_preview_list(alreadyGone)]);
     if (kept.length)
-        rows.push(['Kept', retire_list(kept.map(({ deploy, reason }) => `${deploy.id} (${reason})`))]);
+        rows.push(['Kept', remove_preview_list(kept.map(({ deploy, reason }) => `${deploy.id} (${reason})`))]);
     if (inputs.githubDeployment)
         rows.push([
             'GitHub deployments made inactive',
-            report.deactivated.length ? retire_list(report.deactivated.map(String)) : 'none were active',
+            report.deactivated.length ? remove_preview_list(report.deactivated.map(String)) : 'none were active',
         ]);
     if (report.comment)
         rows.push(['Pull request comment', report.comment]);
@@ -39789,7 +39629,7 @@ function facts(report, inputs) {
 function capitalise(sentence) {
     return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
-function retire_list(items) {
+function remove_preview_list(items) {
     return items.length <= 10 ? items.join(', ') : `${items.slice(0, 10).join(', ')} and ${items.length - 10} more`;
 }
 function previewName(report, inputs) {
@@ -39809,6 +39649,48 @@ function commentBody(site, alias, closed, context) {
         ],
         runUrl: context.runUrl,
     });
+}
+
+;// CONCATENATED MODULE: ./src/shrink.ts
+
+
+/**
+ * A production deploy with drastically fewer pages than the one it replaces is almost always a
+ * broken build (an empty database, a wrong database-url, a seed that stopped answering), not an
+ * intended change: it is refused unless `allow-fewer-pages: true`. "Drastically" is below half.
+ * Pages are counted the same way on both sides: `.html` files other than `404.html`.
+ */
+const SHRINK_RATIO = 0.5;
+function countPages(paths) {
+    let pages = 0;
+    for (const entry of paths) {
+        const file = entry.replace(/^\/+/, '');
+        if (/\.html?$/i.test(file) && file !== '404.html')
+            pages++;
+    }
+    return pages;
+}
+async function refuseShrinkingProduction(api, site, pages, log) {
+    if (pages === undefined || !site.published_deploy?.id)
+        return;
+    let files;
+    try {
+        files = await api.listSiteFiles(site.id);
+    }
+    catch (error) {
+        // No published deploy (any more): nothing to compare with.
+        if (error instanceof NetlifyApiError && error.status === 404)
+            return;
+        throw error;
+    }
+    const current = countPages(files.map((file) => file.path));
+    log.debug(`Production has ${current} pages; this deploy has ${pages}.`);
+    if (current > 0 && pages < current * SHRINK_RATIO) {
+        throw new errors/* ActionError */.lZ(`This deploy has ${pages} page${pages === 1 ? '' : 's'}, less than half of the ${current} pages in production on ${site.name}; not deploying to production.`, {
+            input: 'allow-fewer-pages',
+            hint: 'Check the build (the database, database-url, fixtures, the notices above). If the site really shrank, set allow-fewer-pages: true for this run.',
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -39835,17 +39717,9 @@ function commentBody(site, alias, closed, context) {
 
 
 
-const ACTION = 'action-static';
-const OUTPUT_NAMES = [
-    'url',
-    'deploy-url',
-    'deploy-id',
-    'pages',
-    'files',
-    'files-uploaded',
-    'files-unchanged',
-    'output-dir',
-];
+
+
+
 async function run(inputs, deps) {
     const { log } = deps;
     for (const warning of inputs.warnings)
@@ -39861,12 +39735,12 @@ async function run(inputs, deps) {
     const phases = phaseTimes.list;
     const timed = (name, fn) => phaseTimes.time(name, fn);
     let mode = inputs.mode;
-    // A closed pull request needs no build: its preview goes away (retire.ts), and that is all.
+    // A closed pull request needs no build: its preview goes away (remove-preview.ts), and that is all.
     const closed = closedPullRequest(inputs, context);
     if (closed && mode === 'build')
         return skip(`pull request #${closed.number} was closed, so there is nothing to build.`);
     if (closed && context && inputs.provider === 'netlify')
-        return retirePreview(inputs, deps, context, closed);
+        return removePreview(inputs, deps, context, closed);
     // Fork pull requests get no secrets and a read-only token: build and check only.
     let forkNotice;
     if (context && inputs.provider === 'netlify' && mode !== 'build') {
@@ -39988,17 +39862,20 @@ async function run(inputs, deps) {
             for (const warning of findings.warnings)
                 log.warning(warning);
             warnings.push(...findings.warnings);
-            for (const line of [...findings.fatal, ...findings.broken])
+            // Errors when they fail the build; otherwise one warning, worded as in the summary and the PR comment.
+            for (const line of [...findings.fatal, ...(inputs.failOnBrokenLinks ? findings.broken : [])])
                 log.error(line);
             if (findings.fatal.length)
                 throw new errors/* ActionError */.lZ(`The site in ${inputs.outputDir} would be broken on a static host:\n${findings.fatal.map((line) => `  - ${line}`).join('\n')}`);
             if (findings.broken.length) {
-                const message = `${findings.broken.length} broken link${findings.broken.length === 1 ? '' : 's'} (listed above).`;
+                // The same list in the log, the summary and the PR comment: no "listed above" where nothing is above.
+                const message = brokenLinksMessage(findings.broken);
                 if (inputs.failOnBrokenLinks)
                     throw new errors/* ActionError */.lZ(message, {
                         input: 'fail-on-broken-links',
                         hint: 'Fix the links (or the pages they point to), add pages only reachable otherwise to extra-paths, or set fail-on-broken-links: false to deploy anyway.',
                     });
+                log.warning(message);
                 warnings.push(message);
             }
             log.info(`Built ${generated.check.pages} pages, ${generated.check.files} files into ${inputs.outputDir} (${generated.generator}).`);
@@ -40013,11 +39890,20 @@ async function run(inputs, deps) {
             if (workflowRunOfPr)
                 warnings.push(...(await stripUntrustedRules(outputDir, log)));
             // The build job checked the links; here only the count is wanted (outputs, comment).
-            deployedPages = (await checkOutput(outputDir)).pages;
+            const checked = await checkOutput(outputDir);
+            deployedPages = checked.pages;
+            // An empty directory is refused by the digest ("no files"); files without any page are refused here.
+            if (checked.files > 0 && deployedPages === 0)
+                throw new errors/* ActionError */.lZ(`'${inputs.outputDir}' has no HTML pages, so there is nothing to deploy.`, {
+                    input: 'output-dir',
+                    hint: 'Download the build artifact (the whole output-dir of the build job) into output-dir first.',
+                });
         }
         if (api && credentials && decision) {
             const digest = await timed('Hash files', () => digestDirectory(outputDir));
             site ??= await timed('Netlify site', () => resolveSite(api, credentials.site, log));
+            if (decision.target.kind === 'production' && !inputs.allowFewerPages)
+                await refuseShrinkingProduction(api, site.site, generated?.check.pages ?? deployedPages, log);
             if (github && context && inputs.githubDeployment) {
                 deployment = await GitHubDeployment.start({
                     client: github,
@@ -40060,7 +39946,7 @@ async function run(inputs, deps) {
                     secrets: deps.secrets,
                     tokenInput: 'github-token',
                 });
-                log.info(`Pull request comment ${comment.outcome}: ${comment.url}`);
+                log.info(`Pull request comment ${comment.outcome}${comment.url ? `: ${comment.url}` : ''}.`);
             }
         }
     }
@@ -40169,7 +40055,7 @@ function main_facts(generated, deployed) {
         if (generated.crawl)
             rows.push([
                 'Crawl',
-                `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${generated.check.broken.length} broken links, ${generated.crawl.offsite} off-site links`,
+                `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
             ]);
     }
     if (deployed) {
@@ -40178,6 +40064,15 @@ function main_facts(generated, deployed) {
             rows.push(['Netlify log', deployed.logsUrl]);
     }
     return rows;
+}
+function seedsNotFound(urls) {
+    return `${urls.length} seed${urls.length === 1 ? '' : 's'} not found (a seed, not linked from any page)${urls.length ? `: ${urls.join(' ')}` : ''}`;
+}
+function brokenLinksMessage(broken) {
+    const shown = broken.slice(0, 10);
+    if (broken.length > 10)
+        shown.push(`and ${broken.length - 10} more`);
+    return `${broken.length} broken link${broken.length === 1 ? '' : 's'}: ${shown.join('; ')}.`;
 }
 function main_commentBody(deployed, pages, context, warnings) {
     const factsRows = [['Permalink', deployed.deployUrl]];
@@ -40226,7 +40121,7 @@ function destinationLabel(inputs, decision) {
 /**
  * Netlify serves an alias at `https://<alias>--<site>.netlify.app`. A host name label is
  * lower-case letters, digits and hyphens; Netlify accepts other aliases and then answers 404 at
- * the URL (uppercase and slashes: static.md §2.6), and the CLI documents 37 characters at most.
+ * the URL (uppercase letters and slashes do that), and the CLI documents 37 characters at most.
  * So aliases are reduced to that form here, and one that ends up empty is an error.
  */
 const MAX_ALIAS_LENGTH = 37;
@@ -45493,7 +45388,7 @@ function readEventContext(env = process.env, readFile = (path) => (0,node_fs__WE
  * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
  * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
  * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
+ * runs the base repository's code with secrets and deploys the uploaded build (action-static's README shows one).
  * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
  * secrets, not Actions secrets).
  *
@@ -45939,15 +45834,19 @@ function variants(value) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   SH: () => (/* binding */ repositoryPath),
 /* harmony export */   i_: () => (/* binding */ InputReader),
 /* harmony export */   xq: () => (/* binding */ actionsInputSource)
 /* harmony export */ });
 /* unused harmony exports inputSourceFrom, parseKeyValues */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7867);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2192);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7867);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2192);
 
 
-const actionsInputSource = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
+
+const actionsInputSource = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4(name);
 function inputSourceFrom(values) {
     return (name) => (values[name] ?? '').trim();
 }
@@ -45965,7 +45864,7 @@ class InputReader {
         if (value !== '')
             return value;
         if (options.required) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
         }
         return options.default ?? '';
     }
@@ -45981,7 +45880,7 @@ class InputReader {
             return true;
         if (['false', 'no', 'off', '0'].includes(value))
             return false;
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be true or false, got '${this.raw(name)}'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be true or false, got '${this.raw(name)}'.`);
     }
     choice(name, choices, defaultValue) {
         const value = this.raw(name).toLowerCase();
@@ -45989,7 +45888,7 @@ class InputReader {
             return defaultValue;
         const match = choices.find((choice) => choice === value);
         if (match === undefined) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
         }
         return match;
     }
@@ -45998,12 +45897,12 @@ class InputReader {
         if (value === '')
             return options.default;
         if (!/^-?\d+$/.test(value))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be a whole number, got '${value}'.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be a whole number, got '${value}'.`);
         const number = Number(value);
         if (options.min !== undefined && number < options.min)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be at least ${options.min}, got ${number}.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be at least ${options.min}, got ${number}.`);
         if (options.max !== undefined && number > options.max)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be at most ${options.max}, got ${number}.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be at most ${options.max}, got ${number}.`);
         return number;
     }
     /** A duration in minutes (may be fractional, e.g. 0.5), returned in milliseconds. */
@@ -46013,9 +45912,16 @@ class InputReader {
             return defaultMinutes * 60_000;
         const minutes = Number(value);
         if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 360) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
         }
         return Math.round(minutes * 60_000);
+    }
+    /**
+     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+     * relative to its root ('.' for the root itself); see repositoryPath.
+     */
+    path(name, options = {}) {
+        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
     }
     /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
     lines(name) {
@@ -46067,27 +45973,60 @@ function parseKeyValues(text, inputName) {
                 body.push(lines[index] ?? '');
             }
             if (!closed) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
             }
             value = body.join('\n');
         }
         else {
             const equals = line.indexOf('=');
             if (equals < 0) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
             }
             key = line.slice(0, equals).trim();
             value = line.slice(equals + 1);
         }
         if (!ENV_NAME.test(key)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
         }
         if (seen.has(key))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(inputName, `${key} is set twice.`, 'Keep one line per variable.');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(inputName, `${key} is set twice.`, 'Keep one line per variable.');
         seen.add(key);
         result.push({ key, value });
     }
     return result;
+}
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
+    const text = value.trim().replaceAll('\\', '/');
+    const example = 'Give it relative to the repository root, e.g. apps/blog';
+    if (text === '')
+        return '.';
+    let relative;
+    if (node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.isAbsolute(text)) {
+        if (!workspace) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
+        }
+        const root = node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.resolve(workspace.replaceAll('\\', '/'));
+        relative = node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.relative(root, node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.resolve(text));
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
+        }
+    }
+    else {
+        relative = node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.normalize(text);
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
+        }
+    }
+    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
 }
 
 
@@ -46242,6 +46181,13 @@ class MemoryLogger {
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = __nccwpck_require__.p + "740798393b4a6380b05d.py";
+
+/***/ }),
+
+/***/ 9532:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "a495908e998763648991.py";
 
 /***/ }),
 

@@ -53716,7 +53716,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -53747,7 +53747,7 @@ const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
-            yield io_util_stat(fsPath);
+            yield stat(fsPath);
         }
         catch (err) {
             if (err.code === 'ENOENT') {
@@ -53760,7 +53760,7 @@ function exists(fsPath) {
 }
 function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield io_util_stat(fsPath) : yield lstat(fsPath);
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
 }
@@ -53790,7 +53790,7 @@ function tryGetExecutablePath(filePath, extensions) {
         let stats = undefined;
         try {
             // test file exists
-            stats = yield io_util_stat(filePath);
+            stats = yield stat(filePath);
         }
         catch (err) {
             if (err.code !== 'ENOENT') {
@@ -53818,7 +53818,7 @@ function tryGetExecutablePath(filePath, extensions) {
             filePath = originalFilePath + extension;
             stats = undefined;
             try {
-                stats = yield io_util_stat(filePath);
+                stats = yield stat(filePath);
             }
             catch (err) {
                 if (err.code !== 'ENOENT') {
@@ -53832,7 +53832,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_.dirname(filePath);
                         const upperName = external_path_.basename(filePath).toUpperCase();
-                        for (const actualName of yield io_util_readdir(directory)) {
+                        for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_.join(directory, actualName);
                                 break;
@@ -55210,7 +55210,7 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ../shared/src/errors.ts
-class errors_ActionError extends Error {
+class ActionError extends Error {
     input;
     hint;
     location;
@@ -55230,14 +55230,14 @@ class errors_ActionError extends Error {
     }
 }
 /** An input failed validation. Thrown by each action's inputs.ts before any side effect happens. */
-class InputError extends errors_ActionError {
+class InputError extends ActionError {
     constructor(input, message, hint) {
         super(message, { input, hint });
         this.name = 'InputError';
     }
 }
 /** A step ran past its time budget (the `timeout` input, or a per-step limit). */
-class errors_TimeoutError extends errors_ActionError {
+class TimeoutError extends ActionError {
     constructor(what, seconds, hint) {
         super(`${what} did not finish within ${formatSeconds(seconds)}.`, { hint });
         this.name = 'TimeoutError';
@@ -55247,7 +55247,7 @@ function formatSeconds(seconds) {
     return seconds >= 120 && seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} s`;
 }
 function errorMessage(error) {
-    if (error instanceof errors_ActionError)
+    if (error instanceof ActionError)
         return error.describe();
     if (error instanceof Error)
         return error.message;
@@ -55470,7 +55470,7 @@ class SecretRegistry {
     assertClean(text, destination) {
         if (!this.containsSecret(text))
             return;
-        throw new errors_ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
+        throw new ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
             hint: 'Step outputs, job summaries and PR comments are public and GitHub does not mask them. ' +
                 'Check that no secret is used as an app, site or service name, URL, or environment value.',
         });
@@ -55502,6 +55502,7 @@ function variants(value) {
 }
 
 ;// CONCATENATED MODULE: ../shared/src/inputs.ts
+
 
 
 const actionsInputSource = (name) => getInput(name);
@@ -55573,6 +55574,13 @@ class InputReader {
             throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
         }
         return Math.round(minutes * 60_000);
+    }
+    /**
+     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+     * relative to its root ('.' for the root itself); see repositoryPath.
+     */
+    path(name, options = {}) {
+        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
     }
     /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
     lines(name) {
@@ -55646,12 +55654,45 @@ function parseKeyValues(text, inputName) {
     }
     return result;
 }
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
+    const text = value.trim().replaceAll('\\', '/');
+    const example = 'Give it relative to the repository root, e.g. apps/blog';
+    if (text === '')
+        return '.';
+    let relative;
+    if (external_node_path_default().posix.isAbsolute(text)) {
+        if (!workspace) {
+            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
+        }
+        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
+        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
+        }
+    }
+    else {
+        relative = external_node_path_default().posix.normalize(text);
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
+        }
+    }
+    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
+}
 
 ;// CONCATENATED MODULE: ./src/dokku/command.ts
 /**
  * Turning an argument list into the one command string SSH carries, the way Dokku will read it.
  *
- * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND` (dokku.md §3.1), then:
+ * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND`, then:
  *  - when the command word contains "git" (its test is the regex `git-*`, so `git:report`,
  *    `git-receive-pack`, but also any name with "git" in it), it re-runs itself with the string
  *    word-split on whitespace and NO quote processing: quotes would arrive as literal characters.
@@ -55681,7 +55722,7 @@ const GLOBAL_FLAG_WORDS = new Set(['--trace', '--app', '--force', '--quiet']);
 function isGitFamily(command) {
     return /git/.test(command);
 }
-function command_commandLine(args, options = {}) {
+function commandLine(args, options = {}) {
     const [command, ...rest] = args;
     if (command === undefined || !/^[a-z0-9][a-z0-9:_-]*$/.test(command))
         throw new DokkuArgumentError(command ?? '', 'not a Dokku command name');
@@ -55728,25 +55769,25 @@ function quoteArgument(arg) {
  */
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-function output_cleanLine(line) {
+function cleanLine(line) {
     return line.replace(ANSI, '').replace(/\r/g, '').replace(/\s+$/, '');
 }
 /** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
-function output_lines(text) {
+function lines(text) {
     return text
         .split('\n')
-        .map(output_cleanLine)
+        .map(cleanLine)
         .filter((line) => line !== '');
 }
 /** The messages of ` !     ` lines, in order. */
-function output_dokkuErrors(text) {
-    return output_lines(text)
+function dokkuErrors(text) {
+    return lines(text)
         .map((line) => line.replace(/^remote:\s?/, ''))
         .filter((line) => /^ ?! {2,}\S/.test(line))
         .map((line) => line.replace(/^ ?! +/, ''));
 }
 /** True when Dokku said the command does not exist (the plugin that provides it is not installed). */
-function output_notACommand(text) {
+function notACommand(text) {
     return /`[^`]*` is not a dokku command\./.test(text);
 }
 
@@ -55755,11 +55796,11 @@ function output_notACommand(text) {
 
 
 /** A Dokku command exited non-zero; the message quotes what Dokku said. */
-class client_DokkuCommandError extends errors_ActionError {
+class DokkuCommandError extends ActionError {
     args;
     result;
     constructor(args, result, hint) {
-        const said = output_dokkuErrors(result.stderr);
+        const said = dokkuErrors(result.stderr);
         const text = said.length > 0
             ? said.join(' / ')
             : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
@@ -55777,7 +55818,7 @@ class Dokku {
         this.executor = executor;
     }
     async run(args, options = {}) {
-        const line = command_commandLine(args, options);
+        const line = commandLine(args, options);
         this.sent.push(line);
         const result = await this.executor.exec(line, options);
         return { ...result, line };
@@ -55786,7 +55827,7 @@ class Dokku {
     async must(args, options = {}) {
         const result = await this.run(args, options);
         if (result.exitCode !== 0)
-            throw new client_DokkuCommandError(args, result, options.hint);
+            throw new DokkuCommandError(args, result, options.hint);
         return result;
     }
 }
@@ -55803,11 +55844,11 @@ async function releaseCancelledDeploy(executor, app, log) {
     const dokku = new Dokku(executor);
     const cancelled = await dokku.run(['builds:cancel', app]);
     if (cancelled.exitCode === 0) {
-        for (const line of output_lines(cancelled.stdout))
+        for (const line of lines(cancelled.stdout))
             log.info(line);
         return /not currently deploying|no longer running/.test(cancelled.stdout) ? 'nothing' : 'cancelled';
     }
-    if (!output_notACommand(cancelled.stderr))
+    if (!notACommand(cancelled.stderr))
         log.warning(`builds:cancel ${app} failed: ${cancelled.stderr.trim()}`);
     const unlocked = await dokku.run(['apps:unlock', app]);
     if (unlocked.exitCode === 0) {
@@ -55924,7 +55965,7 @@ function sanitiseAppName(name) {
  * would put it in a different domain than the main app), at most 63 characters; a long base name
  * is shortened and a short hash of the full name keeps different apps apart.
  */
-function names_reviewAppName(app, pullRequest) {
+function reviewAppName(app, pullRequest) {
     const suffix = `-pr-${pullRequest}`;
     const base = sanitiseAppName(app.replace(/\./g, '-')) || 'app';
     if (base.length + suffix.length <= 63)
@@ -55934,15 +55975,15 @@ function names_reviewAppName(app, pullRequest) {
     return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
 }
 /** The app's Postgres service (dokku-postgres allows [A-Za-z0-9_-]). */
-function names_postgresServiceName(app) {
+function postgresServiceName(app) {
     return app.replace(/\./g, '-');
 }
 /** The storage directory for uploads, under Dokku's storage root ([A-Za-z0-9_-]). */
-function names_storageDirectoryName(app) {
+function storageDirectoryName(app) {
     return `${app.replace(/\./g, '-')}-media`;
 }
 /** Where uploads live inside the container; MEDIA_ROOT is set to it. Not /app/media: that would hide a repository's own media/ folder. */
-const names_MEDIA_CONTAINER_PATH = '/app/storage/media';
+const MEDIA_CONTAINER_PATH = '/app/storage/media';
 
 ;// CONCATENATED MODULE: ./src/ssh/host-keys.ts
 
@@ -56439,7 +56480,7 @@ function checkHostName(host, raw) {
     }
 }
 /** host:port as people write it, brackets around IPv6. */
-function target_displayTarget(target) {
+function displayTarget(target) {
     const host = target.host.includes(':') ? `[${target.host}]` : target.host;
     return target.port === DEFAULT_PORT ? host : `${host}:${target.port}`;
 }
@@ -56520,7 +56561,7 @@ function readInputs(source, setSecret) {
         app,
         key,
         hostKeys,
-        workingDirectory: readWorkingDirectory(read.raw('working-directory')),
+        workingDirectory: rootAsEmpty(read.path('working-directory')),
         settingsModule: read.optional('settings-module'),
         branch,
         createApp: read.boolean('create-app', true),
@@ -56566,16 +56607,9 @@ function readDomains(text) {
     }
     return domains;
 }
-function readWorkingDirectory(text) {
-    const normalised = text
-        .replaceAll('\\', '/')
-        .replace(/\/+$/, '')
-        .replace(/^(\.\/)+/, '')
-        .replace(/^\.$/, '');
-    if (normalised.startsWith('/') || normalised.split('/').includes('..')) {
-        throw new InputError('working-directory', `'${text}' must be a folder inside the repository.`, 'Give a path relative to the repository root, e.g. apps/blog.');
-    }
-    return normalised;
+/** The repository root is '' here: the deploy and detection code treat an empty folder as the root. */
+function rootAsEmpty(relative) {
+    return relative === '.' ? '' : relative;
 }
 function readManagementCommand(line, number) {
     let words;
@@ -56594,7 +56628,7 @@ function readManagementCommand(line, number) {
         throw new InputError('post-deploy', `line ${number} ('${line}') does not start with a management command name.`, 'Write one management command per line, e.g. createcachetable or loaddata initial.json.');
     }
     try {
-        command_commandLine(['run', 'app', 'python', 'manage.py', ...words]);
+        commandLine(['run', 'app', 'python', 'manage.py', ...words]);
     }
     catch (error) {
         if (error instanceof DokkuArgumentError)
@@ -56614,2421 +56648,16 @@ function readHttpCheck(text) {
     throw new InputError('http-check', `must be true, false or a path starting with '/', got '${value}'.`, 'For example http-check: /healthz');
 }
 
-;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
-/**
- * The environment contract of the production settings overlay: every variable the generated
- * module reads, what it means and what happens when it is unset. The overlay's Python, the
- * actions' environment helpers (environment.ts) and the documentation all come from this one
- * list, so a variable cannot be read under one name and set under another.
- *
- * Names follow Django's setting names where there is one (so the docs of the setting apply), and
- * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
- * use that spelling); the plain name wins when both are set. Variables that are not Django
- * settings carry the `DJANGO_` prefix only.
- *
- * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
- * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
- */
-/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
-function setting(name, kind, meaning, whenUnset) {
-    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
-}
-function own(name, kind, meaning, whenUnset) {
-    return { name, aliases: [], kind, meaning, whenUnset };
-}
-const variables_OVERLAY_VARIABLES = [
-    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
-    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
-    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
-    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
-    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
-    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
-    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
-    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
-    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
-    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
-    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
-    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
-    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
-    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
-    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
-    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
-    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
-    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
-    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
-];
-/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-    variable.name,
-    ...variable.aliases,
-]);
-function overlayVariable(name) {
-    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
-    if (!found)
-        throw new Error(`unknown overlay variable ${name}`);
-    return found;
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
-
-
-/**
- * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
- * the folder that becomes the root of the deploy artifact, the Docker build context and the
- * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
- * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
- * The model's paths are relative to the repository root, so everything generated goes through
- * `toDeployPath`.
- */
-function deploy_root_deployRootOf(project, deployRoot) {
-    return deploy_root_normalise(deployRoot ?? project.searchRoot);
-}
-/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function deploy_root_toDeployPath(deployRoot, repoPath, what) {
-    const relative = path.posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
-    if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
-        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-        });
-    }
-    return relative;
-}
-/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function toRepoPath(deployRoot, deployPath) {
-    return deploy_root_normalise(path.posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
-}
-function deploy_root_normalise(repoPath) {
-    const normalised = path.posix.normalize(repoPath.replaceAll('\\', '/'));
-    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
-
-
-
-
-
-/**
- * The production settings overlay: a generated Python module placed beside the project's chosen
- * settings module, which loads that module and then applies production configuration from the
- * environment (variables.ts). The user's files are never modified; the overlay exists only inside
- * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
- *
- * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
- *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
- *   config.settings.production                                          → config.settings.production_deploy
- * The name says which module it overlays, and being a sibling it is importable exactly where the
- * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
- */
-/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
-const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
-const OVERLAY_FORMAT = 1;
-const OVERLAY_SUFFIX = '_deploy';
-/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlayLocation(project) {
-    const baseModule = project.settings.module;
-    const settingsFile = project.settings.files.at(-1);
-    const leaf = baseModule.split('.').at(-1) ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
-        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
-            input: 'settings-module',
-            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
-        });
-    }
-    const fileName = path.posix.basename(settingsFile);
-    const isPackage = fileName === '__init__.py';
-    const stem = isPackage ? path.posix.basename(path.posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
-    if (stem !== leaf) {
-        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
-            hint: "Set 'settings-module' to the module that file defines.",
-        });
-    }
-    const directory = isPackage ? path.posix.dirname(path.posix.dirname(settingsFile)) : path.posix.dirname(settingsFile);
-    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
-    const repoPath = path.posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
-    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
-    return { module, baseModule, repoPath };
-}
-function generateOverlay(project, options) {
-    const location = overlayLocation(project);
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
-    const notes = [];
-    let reason = `production settings for ${location.baseModule}, read from the environment`;
-    const existing = options.readFile(location.repoPath);
-    if (existing !== undefined) {
-        if (!existing.startsWith(OVERLAY_MARKER)) {
-            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
-                location: { file: location.repoPath, line: 1 },
-                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${path.posix.basename(location.repoPath)} is free.`,
-            });
-        }
-        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
-        notes.push({
-            level: 'notice',
-            code: 'overlay-regenerated',
-            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
-            file: location.repoPath,
-        });
-    }
-    if (project.settings.definesAll) {
-        notes.push({
-            level: 'notice',
-            code: 'overlay-all-respected',
-            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
-        });
-    }
-    const appRelative = path.posix.relative(path.posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
-    const content = renderOverlay(location, appRelative);
-    return {
-        file: { path: deployPath, content, reason },
-        module: location.module,
-        baseModule: location.baseModule,
-        repoPath: location.repoPath,
-        notes,
-    };
-}
-/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
-function renderOverlay(location, appDirFromOverlay) {
-    const variableLines = OVERLAY_VARIABLES.flatMap((variable) => [
-        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
-        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
-    ]);
-    const variableTable = OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
-    const header = [
-        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
-        '#',
-        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
-        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
-        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
-        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
-        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
-        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
-        '# and console LOGGING.',
-        '#',
-        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
-        ...variableLines,
-        '',
-        'import os as _dd_os',
-        '',
-        `_dd_base_module = ${pythonString(location.baseModule)}`,
-        '# The directory holding manage.py, which relative paths in the variables are taken from.',
-        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
-        '_dd_variables = {',
-        ...variableTable,
-        '}',
-        'del _dd_os',
-    ];
-    return `${header.join('\n')}\n${OVERLAY_BODY}`;
-}
-/** Greedy word wrap, for comments. */
-function wrap(text, width) {
-    const lines = [];
-    let line = '';
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        }
-        else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line)
-        lines.push(line);
-    return lines;
-}
-/** A Python string literal for text we control (module names, paths, variable names). */
-function pythonString(value) {
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
-
-
-/** Variable → value, keys sorted, only what is known (never an empty value). */
-function environment_overlayEnvironment(options) {
-    const hosts = unique(options.hosts.map((host) => checkedHost(host)));
-    const scheme = options.https ? 'https' : 'http';
-    const origins = unique([
-        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
-        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
-    ]);
-    const env = {
-        DJANGO_SETTINGS_MODULE: options.settingsModule,
-        DJANGO_HTTPS: options.https ? 'true' : 'false',
-    };
-    if (hosts.length)
-        env.ALLOWED_HOSTS = hosts.join(',');
-    if (origins.length)
-        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
-    if (options.secretKey)
-        env.SECRET_KEY = options.secretKey;
-    if (options.databaseUrl)
-        env.DATABASE_URL = options.databaseUrl;
-    if (options.debug !== undefined)
-        env.DEBUG = options.debug ? 'true' : 'false';
-    if (options.staticRoot)
-        env.STATIC_ROOT = options.staticRoot;
-    if (options.staticUrl)
-        env.STATIC_URL = options.staticUrl;
-    if (options.mediaRoot)
-        env.MEDIA_ROOT = options.mediaRoot;
-    if (options.mediaUrl)
-        env.MEDIA_URL = options.mediaUrl;
-    if (options.buildDir)
-        env.BUILD_DIR = options.buildDir;
-    if (options.hsts?.seconds !== undefined) {
-        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
-            throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
-        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
-    }
-    if (options.hsts?.includeSubdomains !== undefined)
-        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
-    if (options.hsts?.preload !== undefined)
-        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
-    const result = { ...env };
-    if (options.project) {
-        const values = {
-            SECRET_KEY: env.SECRET_KEY,
-            DEBUG: options.debug ? 'True' : 'False',
-            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
-            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
-            DATABASE_URL: env.DATABASE_URL,
-        };
-        for (const mirror of requiredProjectVariables(options.project)) {
-            const value = values[mirror.setting];
-            if (value !== undefined && result[mirror.variable] === undefined)
-                result[mirror.variable] = value;
-        }
-    }
-    return sortedRecord(result);
-}
-/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
-const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
-/**
- * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
- * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
- * project's settings cannot import without. Nothing here is a secret, so it may appear in a
- * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
- */
-function buildEnvironment(project, settingsModule) {
-    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
-    for (const required of requiredProjectVariables(project)) {
-        if (env[required.variable] === undefined)
-            env[required.variable] = placeholderFor(required);
-    }
-    return sortedRecord(env);
-}
-function placeholderFor(variable) {
-    switch (variable.setting) {
-        case 'SECRET_KEY':
-            return BUILD_SECRET_KEY;
-        case 'DEBUG':
-            return 'False';
-        case 'ALLOWED_HOSTS':
-            return 'localhost';
-        case 'CSRF_TRUSTED_ORIGINS':
-            return 'http://localhost';
-        case 'DATABASE_URL':
-            // In memory: nothing is written, and no database server is needed at build time.
-            return 'sqlite://:memory:';
-    }
-}
-function checkedHost(host) {
-    const trimmed = host.trim().toLowerCase();
-    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-        throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
-    }
-    return trimmed;
-}
-function checkedOrigin(origin, scheme) {
-    const trimmed = origin.trim().replace(/\/+$/, '');
-    if (!trimmed || /[\s,]/.test(trimmed))
-        throw new ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
-    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
-    return withScheme.replace('://.', '://*.');
-}
-function unique(values) {
-    return [...new Set(values)];
-}
-function sortedRecord(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/app-config.ts
-
-
-/**
- * The environment the app should have on Dokku, and the difference to what it has.
- *
- * - With the settings overlay: DJANGO_SETTINGS_MODULE, ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS from the
- *   app's URLs and domains, DJANGO_HTTPS, MEDIA_ROOT at the persistent mount, and a SECRET_KEY:
- *   the user's, else the one the app already has, else a new random one (generated once, kept).
- * - The user's `config` pairs on top (they win).
- *
- * Only changed keys are sent, so a second run with the same inputs changes nothing. Keys the user
- * removed from `config` since the last run are unset: the list of keys that came from `config`
- * is kept in the app's own environment, DJANGO_DEPLOY_MANAGED_CONFIG.
- */
-const app_config_MANAGED_KEY = 'DJANGO_DEPLOY_MANAGED_CONFIG';
-function newSecretKey() {
-    // 50 characters from a URL-safe alphabet: Django's check --deploy wants >= 50 and >= 5 unique.
-    return randomBytes(48).toString('base64url').slice(0, 64);
-}
-function app_config_desiredConfig(options) {
-    const user = Object.fromEntries(options.userConfig.map(({ key, value }) => [key, value]));
-    const generated = [];
-    let values = {};
-    if (options.overlayModule) {
-        let secretKey = user.SECRET_KEY ?? user.DJANGO_SECRET_KEY ?? options.current.SECRET_KEY ?? options.current.DJANGO_SECRET_KEY;
-        if (secretKey === undefined || secretKey === '') {
-            secretKey = (options.generateSecret ?? newSecretKey)();
-            generated.push('SECRET_KEY');
-        }
-        values = overlayEnvironment({
-            settingsModule: options.overlayModule,
-            hosts: options.hosts,
-            https: options.https,
-            secretKey,
-            mediaRoot: options.mediaRoot,
-            project: options.project,
-        });
-        // The overlay reads DJANGO_SECRET_KEY when SECRET_KEY is unset; never set both to different values.
-        if (user.DJANGO_SECRET_KEY !== undefined)
-            delete values.SECRET_KEY;
-    }
-    else if (options.mediaRoot) {
-        values.MEDIA_ROOT = options.mediaRoot;
-    }
-    values = { ...values, ...user };
-    const userKeys = Object.keys(user).sort();
-    const previouslyManaged = (options.current[app_config_MANAGED_KEY] ?? '').split(',').filter(Boolean);
-    if (userKeys.length > 0 || previouslyManaged.length > 0)
-        values[app_config_MANAGED_KEY] = userKeys.join(',');
-    return { values, generated };
-}
-function app_config_diffConfig(desired, current, userKeys) {
-    const set = {};
-    for (const [key, value] of Object.entries(desired))
-        if (current[key] !== value)
-            set[key] = value;
-    const previouslyManaged = (current[app_config_MANAGED_KEY] ?? '').split(',').filter(Boolean);
-    const unset = previouslyManaged.filter((key) => !userKeys.includes(key) && !(key in desired) && key in current);
-    // An empty managed list is removed rather than kept as a blank variable.
-    if (desired[app_config_MANAGED_KEY] === '') {
-        delete set[app_config_MANAGED_KEY];
-        if (app_config_MANAGED_KEY in current)
-            unset.push(app_config_MANAGED_KEY);
-    }
-    return { set, unset: unset.sort() };
-}
-/** Host names from URLs (`http://blog.example.com:8080` → `blog.example.com`), IPv6 brackets removed. */
-function app_config_hostsOf(urls, domains) {
-    const hosts = urls.flatMap((url) => {
-        try {
-            return [new URL(url).hostname.replace(/^\[|\]$/g, '')];
-        }
-        catch {
-            return [];
-        }
-    });
-    return [...new Set([...hosts, ...domains])];
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
-/** A git command failed; the message carries the command line and git's own words. */
-class git_GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    constructor(args, exitCode, stderr) {
-        super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-        this.name = 'GitError';
-    }
-}
-/** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = (/* unused pure expression or super */ null && ([
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_OBJECT_DIRECTORY',
-    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-    'GIT_COMMON_DIR',
-    'GIT_NAMESPACE',
-    'GIT_PREFIX',
-]));
-function git_gitEnvironment(indexFile, extra = {}) {
-    const env = {};
-    for (const name of SCRUBBED)
-        env[name] = undefined;
-    if (indexFile !== undefined)
-        env.GIT_INDEX_FILE = indexFile;
-    // C locale: error text we match on stays English. No prompts: CI has nobody to answer them.
-    env.LC_ALL = 'C';
-    env.GIT_TERMINAL_PROMPT = '0';
-    // `git status` would otherwise refresh and rewrite the user's index file as a side effect.
-    env.GIT_OPTIONAL_LOCKS = '0';
-    return { ...env, ...extra };
-}
-class git_Git {
-    runner;
-    location;
-    constructor(runner, location) {
-        this.runner = runner;
-        this.location = location;
-    }
-    /** The same repository with a different index file (or work tree). */
-    with(changes) {
-        return new git_Git(this.runner, { ...this.location, ...changes });
-    }
-    async run(args, options = {}) {
-        const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
-        if (this.location.workTree)
-            full.push('--work-tree', this.location.workTree);
-        full.push(...args);
-        const result = await this.runner.run('git', full, {
-            cwd: options.cwd ?? this.location.workTree ?? this.location.gitDir,
-            env: git_gitEnvironment(this.location.indexFile, options.env),
-            input: options.input,
-        });
-        if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode)) {
-            throw new git_GitError(args, result.exitCode, result.stderr);
-        }
-        return result;
-    }
-    /** stdout without the trailing newline. */
-    async text(args, options = {}) {
-        return (await this.run(args, options)).stdout.replace(/\n$/, '');
-    }
-}
-function configArgs(config = {}) {
-    return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-}
-/** Split `-z` output into records, dropping the empty tail after the last NUL. */
-function git_splitNul(output) {
-    const parts = output.split('\0');
-    if (parts.at(-1) === '')
-        parts.pop();
-    return parts;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/paths.ts
-
-/**
- * Path rules for the artifact. Paths are POSIX, relative, and never leave the artifact root: the
- * same strings go into git's index, into tar headers, and into a Linux container's build context.
- */
-/**
- * google-github-actions/auth writes `gha-creds-<16 hex>.json` (a credential configuration, or the
- * full service-account key in JSON-key mode) into $GITHUB_WORKSPACE. It is untracked, so it never
- * reaches HEAD by accident, but it would reach a working-tree snapshot, and a user may have
- * committed one. It never belongs in a deploy artifact, at any depth, in any letter case.
- */
-const SECRET_FILE = /^gha-creds-[^/]*\.json$/i;
-/** The pathspec that keeps those files out of `git add` (glob `**` matches zero or more dirs). */
-const paths_SECRET_PATHSPEC_EXCLUDES = (/* unused pure expression or super */ null && ([':(exclude,glob,icase)**/gha-creds-*.json']));
-function paths_isSecretPath(path) {
-    return SECRET_FILE.test(path.slice(path.lastIndexOf('/') + 1));
-}
-/**
- * The deployed folder, relative to the repository root: '' for the root, else 'a/b' (no leading
- * './', no trailing '/'). Leaving the repository is an error naming the input that set it.
- */
-function paths_normalizeSubdirectory(value, input) {
-    const raw = (value ?? '').replace(/\\/g, '/').trim();
-    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
-        throw new ActionError(`'${value}' is an absolute path; it must be relative to the repository root.`, {
-            input,
-            hint: `Write the folder relative to the repository root, e.g. '${raw.replace(/^([A-Za-z]:)?\/+/, '') || 'app'}'.`,
-        });
-    }
-    const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..') || segments.some((segment) => /[\0\n\r]/.test(segment))) {
-        throw new ActionError(`'${value}' points outside the repository.`, {
-            input,
-            hint: 'Use a folder inside the repository, relative to its root, without "..".',
-        });
-    }
-    if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
-            input,
-            hint: 'Point it at a folder of your project instead.',
-        });
-    }
-    return segments.join('/');
-}
-/**
- * A generated file's path must already be in canonical form; we refuse rather than guess, because
- * the caller compares these paths with the repository's (collision checks, summaries).
- */
-function paths_checkGeneratedPath(path) {
-    const problem = generatedPathProblem(path);
-    if (problem) {
-        throw new ActionError(`Cannot add generated file '${path}' to the deploy artifact: ${problem}.`, {
-            hint: 'This is a bug in the action (the generated path comes from our code or your inputs); please report it.',
-        });
-    }
-    if (paths_isSecretPath(path)) {
-        throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
-        });
-    }
-}
-function generatedPathProblem(path) {
-    if (path === '')
-        return 'the path is empty';
-    if (path.startsWith('/'))
-        return 'the path is absolute';
-    if (path.includes('\\'))
-        return 'the path contains a backslash (use /)';
-    if (/[\0\n\r]/.test(path))
-        return 'the path contains a control character';
-    const segments = path.split('/');
-    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
-        return 'the path is not in canonical form (empty, "." or ".." segment)';
-    if (segments.some((segment) => segment.toLowerCase() === '.git'))
-        return 'the path is inside .git';
-    return undefined;
-}
-/** `a/b/c` → ['a', 'a/b']: the folders a path needs. */
-function paths_parentFolders(path) {
-    const segments = path.split('/');
-    return segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join('/'));
-}
-/** Join a subdirectory prefix ('' or 'a/b') and a relative path. */
-function paths_joinPath(prefix, path) {
-    if (prefix === '')
-        return path;
-    if (path === '')
-        return prefix;
-    return `${prefix}/${path}`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/snapshot.ts
-
-
-/**
- * Snapshot the files on disk under `prefix` into a tree, the way `git add --all && git commit`
- * would see them: tracked files as they are now, untracked files unless ignored, deleted files
- * gone. `git` must carry a temporary index file, so the user's index is never read or written.
- *
- * Only the project's own ignore rules decide (.gitignore files, .git/info/exclude): the runner's
- * or a developer's global excludes file is switched off, so the same folder gives the same tree
- * on every machine. Credentials files are excluded before they are ever hashed.
- *
- * Returns the tree's id, or null when there is nothing to snapshot.
- */
-async function snapshot_snapshotWorkingTree(git, head, prefix) {
-    if (!git.location.indexFile)
-        throw new Error('snapshotWorkingTree needs a temporary index file');
-    // Starting from HEAD keeps files that are tracked but match .gitignore, as a commit would.
-    if (head)
-        await git.run(['read-tree', head]);
-    const add = await git.run(['add', '--all', '--', prefix || '.', ...SECRET_PATHSPEC_EXCLUDES], {
-        config: { 'core.excludesFile': '' },
-        okExitCodes: [128],
-    });
-    if (add.exitCode === 128) {
-        if (/did not match any files/.test(add.stderr))
-            return null;
-        throw new GitError(['add', '--all'], add.exitCode, add.stderr);
-    }
-    const args = prefix ? ['write-tree', `--prefix=${prefix}/`] : ['write-tree'];
-    const tree = await git.run(args, { okExitCodes: [128] });
-    if (tree.exitCode === 128) {
-        if (/prefix .* not found/.test(tree.stderr))
-            return null;
-        throw new GitError(args, tree.exitCode, tree.stderr);
-    }
-    return tree.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/base.ts
-
-
-
-
-/**
- * The tree the artifact starts from: HEAD's version of the deployed folder, or a snapshot of the
- * folder on disk. Missing or unusable folders are errors that name the input which chose them.
- */
-async function base_headTree(repo, prefix, input) {
-    if (!repo.head)
-        throw new Error('headTree needs a commit');
-    const spec = `${repo.head}:${prefix}`;
-    const { stdout } = await repo.git.run(['cat-file', '--batch-check'], { input: `${spec}\n` });
-    const [oid = '', type = ''] = stdout.trim().split(' ');
-    if (type === 'tree')
-        return oid;
-    const shortHead = repo.head.slice(0, 12);
-    if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds manage.py.',
-        });
-    if (type === 'commit') {
-        throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
-            input,
-            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
-        });
-    }
-    const onDisk = await stat(join(repo.topLevel, prefix)).catch(() => undefined);
-    if (onDisk?.isDirectory()) {
-        throw new ActionError(`The folder '${prefix}' exists on disk but not in the commit being deployed (HEAD, ${shortHead}): it is untracked or ignored.`, {
-            input,
-            hint: 'Commit the folder (and check .gitignore): the action deploys what is committed, not what a previous step left on disk.',
-        });
-    }
-    throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
-        input,
-        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
-    });
-}
-async function base_snapshotTree(repo, indexedGit, prefix, input) {
-    const where = prefix || repo.topLevel;
-    if (prefix) {
-        const onDisk = await stat(join(repo.topLevel, prefix)).catch(() => undefined);
-        if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
-                input,
-                hint: 'Give the path relative to the repository root.',
-            });
-        }
-    }
-    const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
-    if (!tree)
-        throw base_nothingToDeploy(where, input);
-    return tree;
-}
-function base_nothingToDeploy(where, input) {
-    return new ActionError(`There are no files to deploy in '${where}' (every file is missing, ignored by .gitignore, or a credentials file).`, {
-        input,
-        hint: 'Run actions/checkout before this action, and check the folder and your .gitignore.',
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/identity.ts
-/** Used when there is no HEAD to copy from (snapshot of a non-git folder or an empty repository). */
-const identity_SNAPSHOT_IDENTITY = { name: 'django-deploy', email: 'django-deploy@users.noreply.invalid' };
-/** 1980-01-01T00:00:00Z, the fixed timestamp reproducible-build tools use (it is also zip's epoch). */
-const identity_SNAPSHOT_DATE = '@315532800 +0000';
-/** Read HEAD's author, committer and subject from the raw commit object (exact dates and zones). */
-async function identity_readSourceCommit(git, commit) {
-    const raw = await git.text(['cat-file', 'commit', commit]);
-    const split = raw.indexOf('\n\n');
-    const headers = split === -1 ? raw : raw.slice(0, split);
-    const message = split === -1 ? '' : raw.slice(split + 2);
-    const person = (field) => {
-        const match = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(headers);
-        if (!match)
-            throw new Error(`Commit ${commit} has no parsable ${field} line`);
-        return { name: match[1] ?? '', email: match[2] ?? '', date: `@${match[3]} ${match[4]}` };
-    };
-    return { author: person('author'), committer: person('committer'), subject: message.split('\n')[0]?.trim() ?? '' };
-}
-function formatDate(date) {
-    if (typeof date === 'string')
-        return date;
-    return `@${Math.floor(date.getTime() / 1000)} +0000`;
-}
-function identity_identityEnvironment(author, committer) {
-    return {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_AUTHOR_DATE: formatDate(author.date),
-        GIT_COMMITTER_NAME: committer.name,
-        GIT_COMMITTER_EMAIL: committer.email,
-        GIT_COMMITTER_DATE: formatDate(committer.date),
-    };
-}
-/**
- * The default message names the source commit and folder and lists the generated files, so
- * `git log` on the deploy target tells what was deployed. Built only from inputs, never the clock.
- */
-function identity_defaultMessage(options) {
-    const where = options.subdirectory ? ` (${options.subdirectory}/)` : '';
-    const subject = options.subject ? `: ${truncate(options.subject, 60)}` : '';
-    const title = options.source === 'head' && options.head
-        ? `Deploy ${options.head.slice(0, 12)}${where}${subject}`
-        : `Deploy the working tree${options.head ? ` on top of ${options.head.slice(0, 12)}` : ''}${where}`;
-    const lines = [title, ''];
-    if (options.head)
-        lines.push(`Source-Commit: ${options.head}`);
-    if (options.subdirectory)
-        lines.push(`Source-Directory: ${options.subdirectory}`);
-    for (const path of options.generated)
-        lines.push(`Generated-File: ${path}`);
-    return `${lines.join('\n').trimEnd()}\n`;
-}
-function truncate(text, length) {
-    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/commit.ts
-
-
-/**
- * Wrap the tree in a commit with `git commit-tree` (no ref moves). Its identity and dates come from
- * HEAD, so the same inputs give the same sha. With a `parent` that already has this very tree the
- * parent is returned as is: re-pushing it is a no-op on the remote, which is the honest answer.
- */
-async function commit_commitTree(git, request) {
-    const parent = request.parent === undefined ? null : await resolveParent(git, request.parent);
-    if (parent && request.reuseUnchangedParent && parent.tree === request.tree) {
-        return { commit: parent.commit, parent: parent.commit, unchanged: true };
-    }
-    const source = request.head ? await readSourceCommit(git, request.head) : null;
-    const fallback = { ...SNAPSHOT_IDENTITY, date: SNAPSHOT_DATE };
-    const baseAuthor = source?.author ?? fallback;
-    const baseCommitter = source?.committer ?? fallback;
-    const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer
-        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
-        : baseCommitter;
-    const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
-    // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, {
-        input: ensureNewline(request.message(source)),
-        env: identityEnvironment(author, committer),
-    });
-    return { commit, parent: parent?.commit ?? null, unchanged: false };
-}
-async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
-        okExitCodes: [1, 128],
-    });
-    const commit = result.stdout.trim();
-    if (result.exitCode !== 0 || commit === '') {
-        throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
-            hint: 'Fetch it first (e.g. `git fetch --depth=1 <remote> <branch>`), or deploy without a parent (a force push).',
-        });
-    }
-    const tree = await git.text(['rev-parse', '--verify', `${commit}^{tree}`]);
-    return { commit, tree };
-}
-function ensureNewline(message) {
-    return message.endsWith('\n') ? message : `${message}\n`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/compose.ts
-
-
-async function compose_compose(indexedGit, baseTree, baseEntries, files, prefix) {
-    const entries = new Map(baseEntries.map((entry) => [entry.path, entry]));
-    const excluded = baseEntries.filter((entry) => isSecretPath(entry.path)).map((entry) => entry.path);
-    for (const path of excluded)
-        entries.delete(path);
-    const overwritten = checkFiles(entries, files, prefix);
-    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    if (excluded.length === 0 && sorted.length === 0)
-        return { tree: baseTree, entries, files: [], overwritten: [], excluded: [] };
-    // Same object format as the repository (sha1 or sha256): a zero id of the right length removes.
-    const zero = '0'.repeat(baseTree.length);
-    const records = excluded.map((path) => `0 ${zero}\t${path}\0`);
-    for (const file of sorted) {
-        const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
-        // --stdin hashes bytes as given: no .gitattributes filters or line-ending conversion.
-        const oid = await indexedGit.text(['hash-object', '-w', '--stdin'], { input: content });
-        const mode = file.executable ? '100755' : '100644';
-        records.push(`${mode} ${oid}\t${file.path}\0`);
-        entries.set(file.path, { mode, type: 'blob', oid, size: content.length, path: file.path });
-    }
-    await indexedGit.run(['read-tree', baseTree]);
-    await indexedGit.run(['update-index', '-z', '--index-info'], { input: records.join('') });
-    const tree = await indexedGit.text(['write-tree']);
-    return { tree, entries, files: sorted.map((file) => file.path), overwritten, excluded };
-}
-/**
- * Enforce "generated files never replace the user's files": a tracked path is replaced only with
- * `overwrite: true`. A file where the repository has a folder (or the reverse) is always refused,
- * because git's index would silently drop the whole folder to make room.
- */
-function checkFiles(entries, files, prefix) {
-    const folders = new Set();
-    for (const path of entries.keys())
-        for (const folder of parentFolders(path))
-            folders.add(folder);
-    const seen = new Set();
-    const collisions = [];
-    const shapeConflicts = [];
-    const overwritten = [];
-    for (const file of files) {
-        checkGeneratedPath(file.path);
-        if (seen.has(file.path))
-            throw new Error(`Generated file '${file.path}' is listed twice`);
-        seen.add(file.path);
-        if (folders.has(file.path))
-            shapeConflicts.push({ path: file.path, why: 'the repository has a folder there' });
-        const blockingFile = parentFolders(file.path).find((folder) => entries.has(folder));
-        if (blockingFile)
-            shapeConflicts.push({ path: file.path, why: `the repository has a file at ${blockingFile}` });
-        if (entries.has(file.path)) {
-            if (file.overwrite)
-                overwritten.push(file.path);
-            else
-                collisions.push(file.path);
-        }
-    }
-    const where = prefix ? ` in '${prefix}/'` : '';
-    if (shapeConflicts.length > 0) {
-        throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
-            hint: 'Rename or move the clashing file or folder in your repository.',
-            location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
-        });
-    }
-    if (collisions.length > 0) {
-        throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
-            hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
-            location: { file: joinPath(prefix, collisions[0] ?? '') },
-        });
-    }
-    return overwritten.sort();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/entries.ts
-
-const SYMLINK_MODE = '120000';
-const SUBMODULE_MODE = '160000';
-/** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
-async function entries_listTree(git, treeish) {
-    const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
-    return splitNul(stdout).map(parseEntry);
-}
-function parseEntry(record) {
-    const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
-    if (!match)
-        throw new Error(`Unexpected git ls-tree output: ${JSON.stringify(record)}`);
-    const [, mode, type, oid, size, path] = match;
-    return { mode, type, oid, size: size === '-' ? 0 : Number(size), path };
-}
-function entries_treeStats(entries) {
-    let files = 0;
-    let bytes = 0;
-    const submodules = [];
-    for (const entry of entries) {
-        if (entry.mode === SUBMODULE_MODE) {
-            submodules.push(entry.path);
-            continue;
-        }
-        files += 1;
-        bytes += entry.size;
-    }
-    return { files, bytes, submodules };
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
-
-
-
-/**
- * Scratch space for temporary index files and snapshot repositories. On a runner RUNNER_TEMP is
- * emptied after every job, so anything we fail to clean up cannot leak into the next one.
- */
-function defaultTempRoot() {
-    return process.env.RUNNER_TEMP || tmpdir();
-}
-async function temp_makeTempDir(root, label) {
-    return mkdtemp(join(root ?? defaultTempRoot(), `django-deploy-${label}-`));
-}
-async function temp_withTempDir(root, label, fn) {
-    const dir = await temp_makeTempDir(root, label);
-    try {
-        return await fn(dir);
-    }
-    finally {
-        await rm(dir, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/repository.ts
-
-
-
-
-
-async function repository_openRepository(runner, repoRoot, input, tempRoot) {
-    await requireDirectory(repoRoot, input);
-    const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
-        cwd: repoRoot,
-        env: gitEnvironment(),
-    })
-        .catch((error) => {
-        if (error.code !== 'ENOENT')
-            throw error;
-        throw new ActionError('git is not installed (or not on PATH) on this runner.', {
-            hint: 'Use a runner image with git, or install it in a step before this action.',
-            cause: error,
-        });
-    });
-    if (probe.exitCode !== 0)
-        return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
-    const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
-    const git = new Git(runner, { gitDir, workTree: topLevel });
-    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
-    return {
-        git,
-        topLevel,
-        prefix: prefix.replace(/\/$/, ''),
-        head: head.exitCode === 0 ? head.stdout.trim() : null,
-        shallow: shallow === 'true',
-        temporary: false,
-    };
-}
-async function requireDirectory(path, input) {
-    const info = await stat(path).catch(() => undefined);
-    if (!info) {
-        throw new ActionError(`The folder '${path}' does not exist.`, {
-            input,
-            hint: 'Check the path, and that an actions/checkout step runs before this action.',
-        });
-    }
-    if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds your project.',
-        });
-}
-async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
-    if (/dubious ownership/i.test(stderr)) {
-        // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
-        // repository's hooks and config; turning it off silently is the user's decision, not ours.
-        throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
-            input,
-            hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
-            cause: new GitError(['rev-parse'], 128, stderr),
-        });
-    }
-    if (/must be run in a work tree/i.test(stderr)) {
-        throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
-            input,
-            hint: 'Point it at the checked-out project folder.',
-        });
-    }
-    if (!/not a git repository/i.test(stderr))
-        throw new GitError(['rev-parse', '--show-toplevel'], 128, stderr);
-    // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
-    // objects go into a throwaway repository so the rest of the pipeline is the same.
-    const gitDir = join(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
-        env: gitEnvironment(),
-    });
-    if (init.exitCode !== 0)
-        throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
-    const topLevel = await realpath(repoRoot);
-    return {
-        git: new Git(runner, { gitDir, workTree: topLevel }),
-        topLevel,
-        prefix: '',
-        head: null,
-        shallow: false,
-        temporary: true,
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
-
-
-async function status_uncommittedChanges(git, prefix) {
-    // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run([
-        '--no-optional-locks',
-        'status',
-        '--porcelain=v1',
-        '-z',
-        '--untracked-files=normal',
-        '--',
-        prefix || '.',
-    ]);
-    const changed = [];
-    const untracked = [];
-    const records = splitNul(stdout);
-    for (let index = 0; index < records.length; index += 1) {
-        const record = records[index] ?? '';
-        const code = record.slice(0, 2);
-        const path = stripPrefix(record.slice(3), prefix);
-        // Renames and copies carry the old path as the next record.
-        if (code.includes('R') || code.includes('C'))
-            index += 1;
-        if (isSecretPath(path.replace(/\/$/, '')))
-            continue;
-        if (code === '??')
-            untracked.push(path);
-        else if (code !== '!!')
-            changed.push(path);
-    }
-    return { changed, untracked };
-}
-function stripPrefix(path, prefix) {
-    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : path;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/assemble.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * "The repository at HEAD (or a subfolder) plus generated files" as a git tree and commit, without
- * touching the user's branch, index, working tree or refs. Works in shallow clones (only HEAD's
- * tree is read) and is deterministic: the same source and files give the same tree and commit.
- */
-async function assemble_assembleArtifact(options) {
-    const started = performance.now();
-    const input = options.input ?? 'working-directory';
-    const repo = await openRepository(options.runner, options.repoRoot, input, options.tempDir);
-    try {
-        return await assemble(repo, options, input, started);
-    }
-    catch (error) {
-        if (repo.temporary)
-            await rm(dirname(repo.git.location.gitDir), { recursive: true, force: true });
-        throw error;
-    }
-}
-/** Remove the temporary repository a non-git folder's artifact lives in (no-op otherwise). */
-async function disposeArtifact(artifact) {
-    if (artifact.temporaryGitDir)
-        await rm(dirname(artifact.gitDir), { recursive: true, force: true });
-}
-async function assemble(repo, options, input, started) {
-    const subdirectory = joinPath(repo.prefix, normalizeSubdirectory(options.subdirectory, input));
-    const requested = options.source ?? 'head';
-    // No commit to read: deploy what is on disk rather than fail (see README in this folder).
-    const source = repo.head ? requested : 'working-tree';
-    const files = options.files ?? [];
-    return withTempDir(options.tempDir, 'index', async (scratch) => {
-        const indexedGit = repo.git.with({ indexFile: join(scratch, 'index') });
-        const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input);
-        const baseEntries = await listTree(repo.git, baseTree);
-        if (baseEntries.length === 0)
-            throw nothingToDeploy(subdirectory || options.repoRoot, input);
-        const composed = await compose(indexedGit, baseTree, baseEntries, files, subdirectory);
-        const committed = await commitTree(repo.git, {
-            tree: composed.tree,
-            head: repo.head,
-            parent: options.parent,
-            reuseUnchangedParent: options.reuseUnchangedParent ?? true,
-            author: options.author,
-            committer: options.committer,
-            message: (commit) => options.message ??
-                defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
-        });
-        const uncommitted = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] };
-        const stats = treeStats(composed.entries.values());
-        return {
-            gitDir: repo.git.location.gitDir,
-            temporaryGitDir: repo.temporary,
-            source,
-            tree: composed.tree,
-            commit: committed.commit,
-            baseCommit: repo.head,
-            baseTree,
-            parent: committed.parent,
-            unchanged: committed.unchanged,
-            subdirectory,
-            files: composed.files,
-            overwritten: composed.overwritten,
-            excluded: composed.excluded,
-            submodules: stats.submodules,
-            uncommitted,
-            shallow: repo.shallow,
-            stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({
-                repo,
-                requested,
-                source,
-                excluded: composed.excluded,
-                submodules: stats.submodules,
-                uncommitted,
-                subdirectory,
-            }),
-        };
-    });
-}
-function warningsFor(facts) {
-    const warnings = [];
-    if (facts.requested !== facts.source) {
-        warnings.push(facts.repo.temporary
-            ? `'${facts.repo.topLevel}' is not a git repository: deploying the files on disk (honouring .gitignore) instead of a commit.`
-            : 'The repository has no commits yet: deploying the files on disk (honouring .gitignore) instead of HEAD.');
-    }
-    const { changed, untracked } = facts.uncommitted;
-    if (changed.length + untracked.length > 0) {
-        const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [
-            changed.length ? `${changed.length} modified (${list(changed)})` : '',
-            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
-        ];
-        warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
-    }
-    if (facts.excluded.length)
-        warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`);
-    if (facts.submodules.length)
-        warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`);
-    return warnings;
-}
-function list(paths, max = 5) {
-    const shown = paths.slice(0, max).join(', ');
-    return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/export.ts
-
-
-
-
-
-/**
- * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
- * local Django run for the static build) or a tarball (uploads, Dokku's git:from-archive).
- *
- * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
- * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; both commands run with autocrlf off and eol=lf.
- * The repository's own .gitattributes still apply, as in any checkout.
- */
-const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
-/**
- * Write every file of `tree` into `destination` with `git checkout-index` from a temporary index:
- * executable bits and symlinks come out as git records them; submodules become empty folders.
- */
-async function exportArtifact(options) {
-    const started = performance.now();
-    const destination = resolve(options.destination);
-    await mkdir(destination, { recursive: true });
-    const present = await readdir(destination);
-    if (present.length > 0) {
-        throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
-    }
-    const git = new Git(options.runner, { gitDir: options.gitDir });
-    await withTempDir(options.tempDir, 'export', async (scratch) => {
-        const indexed = git.with({ indexFile: join(scratch, 'index'), workTree: destination });
-        await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
-        await indexed.run(['checkout-index', '--all', '--force'], { config: LINUX_CHECKOUT });
-    });
-    const stats = treeStats(await listTree(git, options.tree));
-    return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
-}
-/**
- * `git archive` of the artifact. Note that it honours `export-ignore` and `export-subst` from the
- * repository's .gitattributes, exactly like `git archive HEAD | ssh dokku@host git:from-archive`.
- */
-async function archiveArtifact(options) {
-    const started = performance.now();
-    const output = resolve(options.output);
-    await mkdir(dirname(output), { recursive: true });
-    const args = ['archive', `--format=${options.format ?? 'tar'}`, `--output=${output}`];
-    if (options.prefix)
-        args.push(`--prefix=${options.prefix.replace(/\/*$/, '/')}`);
-    args.push('--end-of-options', options.treeish);
-    // tar.umask: git's default 002 gives group-writable 0664/0775 entries; 022 is what a checkout gives.
-    await new Git(options.runner, { gitDir: options.gitDir }).run(args, { config: { ...LINUX_CHECKOUT, 'tar.umask': '022' } });
-    return { path: output, bytes: (await stat(output)).size, durationMs: Math.round(performance.now() - started) };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/diff.ts
-
-const STATUS = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
-async function diffTrees(options) {
-    const git = new Git(options.runner, { gitDir: options.gitDir });
-    // The empty tree's id depends on the object format (sha1/sha256); git knows it without storing it.
-    const from = options.from ?? (await git.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' }));
-    for (const [name, revision] of [
-        ['from', from],
-        ['to', options.to],
-    ]) {
-        const exists = await git.run(['cat-file', '-e', '--end-of-options', `${revision}^{tree}`], { okExitCodes: [1, 128] });
-        if (exists.exitCode !== 0)
-            throw new Error(`diffTrees: '${revision}' (${name}) is not a tree or commit in ${options.gitDir}; fetch it first.`);
-    }
-    const { stdout } = await git.run([
-        'diff-tree',
-        '-r',
-        '-z',
-        '--no-renames',
-        '--name-status',
-        '--end-of-options',
-        from,
-        options.to,
-    ]);
-    const records = splitNul(stdout);
-    const changes = [];
-    for (let index = 0; index + 1 < records.length; index += 2) {
-        const letter = (records[index] ?? '').charAt(0);
-        changes.push({ status: STATUS[letter] ?? 'modified', path: records[index + 1] ?? '' });
-    }
-    return summarize(changes);
-}
-function summarize(changes) {
-    const count = (status) => changes.filter((change) => change.status === status).length;
-    const added = count('added');
-    const deleted = count('deleted');
-    const modified = changes.length - added - deleted;
-    const parts = [added && `${added} added`, modified && `${modified} modified`, deleted && `${deleted} deleted`].filter(Boolean);
-    const summary = changes.length === 0
-        ? 'no files changed'
-        : `${changes.length} file${changes.length === 1 ? '' : 's'} changed (${parts.join(', ')})`;
-    return { changes, added, modified, deleted, summary };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
-/**
- * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
- * tree and commit (for `git push`), a folder or a tarball (for builds and uploads). See README.md.
- */
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/deliver/push.ts
-
-
-
-
-
-/** Variables that would point git somewhere else, plus no prompts and English messages. */
-function gitEnv(bridge) {
-    return {
-        ...bridge.env,
-        GIT_DIR: undefined,
-        GIT_WORK_TREE: undefined,
-        GIT_INDEX_FILE: undefined,
-        GIT_OBJECT_DIRECTORY: undefined,
-        GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_ASKPASS: undefined,
-        SSH_ASKPASS: undefined,
-        LC_ALL: 'C',
-    };
-}
-/** The repository's git directory, or undefined when the folder is not in a git repository. */
-async function gitDirOf(runner, repoRoot) {
-    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
-        env: { GIT_DIR: undefined, LC_ALL: 'C' },
-    });
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
-}
-/** Bring the deployed commit (and only it: --depth=1) into the local object store. */
-async function fetchCommit(context, gitDir, sha) {
-    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
-        env: gitEnv(context.bridge),
-    });
-    if (have.exitCode === 0)
-        return { fetched: true, restore: () => undefined };
-    const shallowFile = path.join(gitDir, 'shallow');
-    const before = existsSync(shallowFile) ? readFileSync(shallowFile) : undefined;
-    const restore = () => {
-        if (before === undefined)
-            rmSync(shallowFile, { force: true });
-        else
-            writeFileSync(shallowFile, before);
-    };
-    const result = await context.runner.run('git', [
-        '--git-dir',
-        gitDir,
-        'fetch',
-        '--quiet',
-        '--depth=1',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--no-recurse-submodules',
-        context.remoteUrl,
-        sha,
-    ], { env: gitEnv(context.bridge) });
-    if (result.exitCode !== 0) {
-        restore();
-        context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`);
-        return { fetched: false, restore: () => undefined };
-    }
-    return { fetched: true, restore };
-}
-function push_buildArtifact(request) {
-    return assembleArtifact({
-        repoRoot: request.repoRoot,
-        subdirectory: request.workingDirectory || undefined,
-        files: request.files,
-        runner: request.runner,
-        parent: request.parent,
-        message: request.message,
-    });
-}
-async function push_pushArtifact(context, request) {
-    const refspec = `${request.force ? '+' : ''}${request.artifact.commit}:refs/heads/${request.branch}`;
-    let pending = '';
-    const onStderr = (chunk) => {
-        pending += chunk;
-        const parts = pending.split(/\r?\n|\r/);
-        pending = parts.pop() ?? '';
-        for (const part of parts) {
-            const line = cleanLine(part);
-            if (line !== '' && line !== 'remote:')
-                request.onLine?.(line);
-        }
-    };
-    // --no-verify: the user's own pre-push hooks are not ours to run; --porcelain: one parseable line per ref.
-    const result = await context.runner.run('git', ['--git-dir', request.artifact.gitDir, 'push', '--porcelain', '--no-verify', context.remoteUrl, refspec], {
-        env: gitEnv(context.bridge),
-        timeoutMs: request.timeoutMs,
-        onStderr,
-    });
-    if (pending.trim() !== '')
-        request.onLine?.(cleanLine(pending));
-    return parsePush(result.exitCode, result.stdout, result.stderr);
-}
-
-;// CONCATENATED MODULE: ./src/http-check.ts
-
-/**
- * After a deploy, GET the app's URL (plus the http-check path) until it answers 2xx or 3xx: the
- * proof that the domain, the proxy and the app all work from the outside. Dokku's own checks only
- * see the container. Retries for up to `withinMs` (DNS and certificates can lag a few seconds).
- */
-async function http_check_checkUrl(url, options) {
-    const started = options.now();
-    let last;
-    for (;;) {
-        try {
-            const response = await options.fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-            await response.arrayBuffer();
-            if (response.status < 400)
-                return { status: response.status, ms: options.now() - started };
-            last = `HTTP ${response.status}`;
-        }
-        catch (error) {
-            last = error.cause instanceof Error ? error.cause.message : error.message;
-        }
-        if (options.now() - started >= options.withinMs) {
-            throw new ActionError(`The HTTP check of ${url} failed: ${last}.`, {
-                input: 'http-check',
-                hint: 'The deploy itself succeeded. Check the domain/DNS and the app log (dokku logs APP); Django answers 400 when the host is not in ALLOWED_HOSTS.',
-            });
-        }
-        await options.sleep(1000);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lock.ts
-
-/**
- * Wait while another deploy holds the app's deploy lock (`apps:locked` exits 0), within the run's
- * deadline. Dokku would otherwise refuse the push ("… has a deploy lock in place. Exiting...").
- */
-async function lock_waitForDeployLock(dokku, app, options) {
-    const started = options.now();
-    let announced = false;
-    for (;;) {
-        const locked = await dokku.run(['apps:locked', app]);
-        if (locked.exitCode !== 0)
-            return options.now() - started;
-        if (!announced) {
-            options.log.info(`${app} has a deploy lock (another deploy is running); waiting for it to finish...`);
-            announced = true;
-        }
-        if (options.now() >= options.deadline) {
-            throw new TimeoutError(`Waiting for the deploy lock on ${app}`, Math.round((options.now() - started) / 1000), `If no deploy is running, the lock is stale: remove it with 'dokku apps:unlock ${app}' on the server, or raise the timeout input.`);
-        }
-        await options.sleep(Math.min(options.pollMs ?? 3000, Math.max(0, options.deadline - options.now())));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/remote-state.ts
-
-
-
-function parseVersion(text) {
-    const raw = text.trim().split('\n')[0] ?? '';
-    const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-    if (!match) {
-        throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
-            input: 'ssh-private-key',
-            hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
-        });
-    }
-    return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
-}
-function remote_state_atLeast(version, minor, patch = 0) {
-    if (version.major !== 0)
-        return version.major > 0;
-    return version.minor > minor || (version.minor === minor && version.patch >= patch);
-}
-async function readVersion(dokku) {
-    const result = await dokku.run(['version']);
-    return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
-}
-const EMPTY_APP = {
-    exists: false,
-    locked: false,
-    deployBranch: '',
-    globalDeployBranch: '',
-    config: {},
-    mounts: [],
-    domains: [],
-    letsencryptActive: false,
-    builderSelected: '',
-    urls: [],
-    branches: new Map(),
-};
-async function readRemoteState(dokku, options) {
-    const { app } = options;
-    // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
-    // app they answer "does not exist" and are ignored). Only the branch listing waits for
-    // apps:exists, because git-upload-pack would create a missing app.
-    const exists = dokku.run(['apps:exists', app]);
-    const appRead = (args) => dokku.run(args);
-    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder,] = await Promise.all([
-        readVersion(dokku),
-        exists,
-        options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
-        // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
-        options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
-        appRead(['git:report', app]),
-        appRead(['config:export', '--format', 'json', app]),
-        appRead(['storage:list', app]),
-        appRead(['domains:report', app, '--domains-app-vhosts']),
-        appRead(['apps:locked', app]),
-        appRead(['urls', app]),
-        exists.then((result) => result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map()),
-        options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
-        options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
-        options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
-    ]);
-    if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20)
-        throw new DokkuCommandError(['apps:exists', app], existsResult);
-    const postgres = {
-        plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
-        service: options.postgresService ?? '',
-        exists: postgresExists?.exitCode === 0,
-        linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
-    };
-    const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
-    if (existsResult.exitCode === 20)
-        return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
-    for (const [args, result] of [
-        [['git:report', app], report],
-        [['config:export', app], config],
-        [['storage:list', app], storage],
-        [['domains:report', app], domains],
-        [['urls', app], urls],
-    ]) {
-        if (result.exitCode !== 0)
-            throw new DokkuCommandError(args, result);
-    }
-    const gitReport = remote_state_parseReport(report.stdout);
-    let parsedConfig;
-    try {
-        parsedConfig = JSON.parse(config.stdout || '{}');
-    }
-    catch {
-        throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
-            hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
-        });
-    }
-    return {
-        version,
-        app: {
-            exists: true,
-            locked: locked.exitCode === 0,
-            deployBranch: gitReport['git deploy branch'] ?? '',
-            globalDeployBranch: gitReport['git global deploy branch'] ?? '',
-            config: parsedConfig,
-            mounts: parseMounts(storage.stdout),
-            domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
-            letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
-            builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-            urls: lines(urls.stdout)
-                .map((line) => line.trim())
-                .filter((line) => /^https?:\/\//.test(line)),
-            branches,
-        },
-        postgres,
-        letsencryptPlugin,
-    };
-}
-/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
-function remote_state_parseReport(text) {
-    const result = {};
-    for (const line of lines(text)) {
-        const match = /^\s+([^:]+):\s*(.*)$/.exec(line);
-        if (match?.[1])
-            result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim();
-    }
-    return result;
-}
-/** storage:list without a TTY: `host:container[:options]` per line. */
-function parseMounts(text) {
-    return lines(text)
-        .map((line) => line.trim())
-        .filter((line) => line.startsWith('/') && line.includes(':'))
-        .map((line) => {
-        const [host = '', container = ''] = line.split(':');
-        return { host, container };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision.ts
-
-
-
-
-
-
-/**
- * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
- * (the app, the database service, the storage directory), then what needs the app (link, mount,
- * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
- */
-async function provision_provision(context, steps, onStart) {
-    const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
-    const done = [];
-    let storagePath;
-    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
-    await Promise.all(first.map(async (step) => {
-        onStart(step);
-        if (step.kind === 'storage')
-            storagePath = await ensureStorage(context, step);
-        else
-            await runStep(context, step);
-        done.push(step);
-    }));
-    const second = todo.filter((step) => !first.includes(step));
-    await Promise.all([
-        ...second.map(async (step) => {
-            onStart(step);
-            await runStep(context, step);
-            done.push(step);
-        }),
-        storagePath === undefined ? undefined : mountStorage(context, storagePath),
-    ]);
-    return todo.filter((step) => done.includes(step));
-}
-async function runStep(context, step) {
-    const { dokku } = context;
-    switch (step.kind) {
-        case 'postgres-create':
-            await dokku.must(step.args, {
-                hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
-            });
-            return;
-        case 'postgres-link': {
-            const result = await dokku.run(step.args);
-            // Linked in the meantime (a parallel run): the state is what we wanted.
-            if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
-                throw new DokkuCommandError(step.args, result);
-            return;
-        }
-        default:
-            await dokku.must(step.args);
-    }
-}
-/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
-async function ensureStorage(context, step) {
-    const ensured = await context.dokku.must(step.args);
-    return (/^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
-        `/var/lib/dokku/data/storage/${context.target.storageDirectory}`);
-}
-async function mountStorage(context, path) {
-    const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
-    const mounted = await context.dokku.run(args);
-    if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
-        throw new DokkuCommandError(args, mounted);
-}
-/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
-async function provision_appUrls(dokku, app) {
-    const result = await dokku.must(['urls', app]);
-    return lines(result.stdout)
-        .filter((line) => /^https?:\/\//.test(line.trim()))
-        .map((line) => line.trim());
-}
-/**
- * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
- * secret on any command line (the server's process list shows command lines). Older versions get
- * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
- */
-async function provision_applyConfig(context, desired, current, userKeys) {
-    const change = diffConfig(desired, current, userKeys);
-    const { dokku, target } = context;
-    const keys = Object.keys(change.set);
-    if (keys.length > 0) {
-        if (atLeast(context.version, 37)) {
-            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
-                stdin: JSON.stringify(change.set),
-            });
-        }
-        else {
-            const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
-            await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs]);
-        }
-    }
-    if (change.unset.length > 0)
-        await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset]);
-    return change;
-}
-/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
-async function provision_enableLetsencrypt(context, email) {
-    if (email)
-        await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email]);
-    const result = await context.dokku.run(['letsencrypt:enable', context.target.app]);
-    if (result.exitCode !== 0) {
-        throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
-            input: 'letsencrypt',
-            hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/context.ts
-
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
-/**
- * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
- * Actions, because every report would otherwise point at the wrong repository or commit.
- */
-function readEventContext(env = process.env, readFile = (path) => readFileSync(path, 'utf8')) {
-    const repository = required(env, 'GITHUB_REPOSITORY');
-    const eventName = required(env, 'GITHUB_EVENT_NAME');
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new ActionError(`GITHUB_REPOSITORY is '${repository}', expected 'owner/name'.`);
-    const payload = readPayload(env, readFile);
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const runId = env.GITHUB_RUN_ID ?? '';
-    const checkoutSha = env.GITHUB_SHA ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const defaultBranch = str(obj(payload.repository).default_branch);
-    const pullRequest = PULL_REQUEST_EVENTS.has(eventName) ? parsePullRequest(obj(payload.pull_request), repository) : undefined;
-    const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
-    const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
-    const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined &&
-        defaultBranch !== undefined &&
-        (workflowRun
-            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
-            : ref === `refs/heads/${defaultBranch}`);
-    return {
-        eventName,
-        action: str(payload.action),
-        repo: { owner, repo },
-        repository,
-        sha,
-        checkoutSha,
-        ref,
-        refName,
-        defaultBranch,
-        onDefaultBranch,
-        pullRequest,
-        workflowRun,
-        actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login) ?? '',
-        runId,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-        runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}/actions`,
-        serverUrl,
-        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-    };
-}
-/**
- * Whether this run gets the repository's Actions secrets (and a token that can write).
- *
- * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
- * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
- * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (static.md §4).
- * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
- * secrets, not Actions secrets).
- *
- * True for `pull_request_target` and `workflow_run`: they run with secrets *because* they run the
- * base repository's workflow. Checking out and running the PR's code there is the "pwn request"
- * hole; that is the caller's responsibility, not something this function can see.
- */
-function secretsAvailable(context) {
-    return noSecretsReason(context) === undefined;
-}
-/** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
-function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' ||
-        context.eventName === 'pull_request_review' ||
-        context.eventName === 'pull_request_review_comment';
-    if (prEvent && context.pullRequest?.fromFork) {
-        return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
-    }
-    const dependabotEvents = [
-        'pull_request',
-        'pull_request_review',
-        'pull_request_review_comment',
-        'push',
-        'create',
-        'deployment',
-        'deployment_status',
-    ];
-    if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
-        return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
-    }
-    return undefined;
-}
-/** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
-function withPullRequest(context, pullRequest) {
-    return {
-        ...context,
-        pullRequest,
-        sha: context.workflowRun?.headSha || pullRequest.headSha,
-        refName: pullRequest.headRef,
-        onDefaultBranch: false,
-    };
-}
-/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
-function context_commitUrl(context, sha = context.sha) {
-    return `${context.serverUrl}/${context.repository}/commit/${sha}`;
-}
-function parsePullRequest(pr, repository) {
-    const head = obj(pr.head);
-    const base = obj(pr.base);
-    const headRepository = str(obj(head.repo).full_name) ?? '';
-    const baseRepository = str(obj(base.repo).full_name) ?? repository;
-    const number = Number(pr.number);
-    if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', {
-            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
-        });
-    }
-    return {
-        number,
-        headSha: str(head.sha) ?? '',
-        headRef: str(head.ref) ?? '',
-        headRepository,
-        baseRef: str(base.ref) ?? '',
-        baseRepository,
-        // A deleted fork leaves `head.repo` null: still not ours, so still a fork.
-        fromFork: headRepository === '' || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
-        state: str(pr.state) ?? 'open',
-        merged: pr.merged === true,
-        url: str(pr.html_url),
-    };
-}
-function parseWorkflowRun(run) {
-    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
-    return {
-        id: Number(run.id) || 0,
-        name: str(run.name) ?? '',
-        event: str(run.event) ?? '',
-        conclusion: str(run.conclusion) ?? null,
-        headSha: str(run.head_sha) ?? '',
-        headBranch: str(run.head_branch) ?? '',
-        headRepository: str(obj(run.head_repository).full_name) ?? '',
-        pullRequestNumbers: pulls.map((pull) => Number(obj(pull).number)).filter((n) => Number.isInteger(n) && n > 0),
-    };
-}
-function readPayload(env, readFile) {
-    const path = env.GITHUB_EVENT_PATH;
-    if (!path)
-        return {};
-    let raw;
-    try {
-        raw = readFile(path);
-    }
-    catch (error) {
-        throw new ActionError(`Cannot read the event payload at GITHUB_EVENT_PATH (${path}).`, { cause: error });
-    }
-    try {
-        return obj(JSON.parse(raw));
-    }
-    catch (error) {
-        throw new ActionError(`The event payload at GITHUB_EVENT_PATH (${path}) is not valid JSON.`, { cause: error });
-    }
-}
-function required(env, name) {
-    const value = env[name]?.trim();
-    if (!value) {
-        throw new ActionError(`${name} is not set, so this does not look like a GitHub Actions run.`, {
-            hint: 'Run the action from a workflow; to try it locally, set GITHUB_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH.',
-        });
-    }
-    return value;
-}
-function obj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function str(value) {
-    return typeof value === 'string' ? value : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/planner.ts
-
-
-
-/** Which app this run is about, from the review-app input and the event. */
-function chooseTarget(inputs, pullRequest) {
-    const base = inputs.app;
-    const target = (app, mode, review) => ({
-        mode,
-        app,
-        baseApp: base,
-        review,
-        postgresService: postgresServiceName(app),
-        storageDirectory: storageDirectoryName(app),
-    });
-    if (inputs.reviewApp === 'false')
-        return target(base, 'deploy');
-    if (inputs.reviewApp === 'destroy') {
-        if (!pullRequest) {
-            throw new ActionError("review-app: destroy needs a pull request event: it removes the pull request's review app.", {
-                input: 'review-app',
-                hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
-            });
-        }
-        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
-    }
-    if (!pullRequest)
-        return target(base, 'deploy');
-    const name = reviewAppName(base, pullRequest.number);
-    // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
-    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
-}
-function planRun(options) {
-    const { inputs, target, state } = options;
-    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
-}
-function planDestroy(target, state) {
-    const app = state?.app;
-    const postgres = state?.postgres;
-    const steps = [
-        {
-            kind: 'destroy-app',
-            title: `Destroy app ${target.app}`,
-            args: ['apps:destroy', target.app],
-            skip: app && !app.exists ? 'not on the server' : undefined,
-            resource: `app ${target.app}`,
-        },
-        {
-            kind: 'postgres-destroy',
-            title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
-            args: ['postgres:destroy', target.postgresService, '--force'],
-            skip: postgres?.plugin === 'missing'
-                ? 'the postgres plugin is not installed'
-                : postgres && !postgres.exists
-                    ? 'not on the server'
-                    : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        },
-    ];
-    return { target, steps, notes: [] };
-}
-function planDeploy(options, inputs, target, state) {
-    const app = state?.app;
-    const exists = app?.exists === true;
-    const notes = [];
-    const steps = [];
-    // create-app guards the production app; a review app exists only because this action makes it.
-    if (state && !exists && !inputs.createApp && !target.review) {
-        throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
-            input: 'create-app',
-            hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
-        });
-    }
-    steps.push({
-        kind: 'create-app',
-        title: `Create app ${target.app}`,
-        args: ['apps:create', target.app],
-        skip: exists ? 'already exists' : undefined,
-        resource: `app ${target.app}`,
-    });
-    const databaseUrl = app?.config.DATABASE_URL;
-    if (inputs.postgres) {
-        const postgres = state?.postgres;
-        if (postgres?.plugin === 'missing') {
-            throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
-                input: 'postgres',
-                hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
-            });
-        }
-        const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true;
-        if (otherDatabase)
-            notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`);
-        steps.push({
-            kind: 'postgres-create',
-            title: `Create Postgres service ${target.postgresService}`,
-            args: ['postgres:create', target.postgresService],
-            skip: postgres?.exists ? 'already exists' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        });
-        steps.push({
-            kind: 'postgres-link',
-            title: `Link ${target.postgresService} to ${target.app} (sets DATABASE_URL)`,
-            args: ['postgres:link', target.postgresService, target.app, '--no-restart'],
-            skip: postgres?.linked ? 'already linked' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `link ${target.postgresService} → ${target.app}`,
-        });
-    }
-    if (inputs.storage) {
-        const mounted = app?.mounts.some((mount) => mount.container === MEDIA_CONTAINER_PATH);
-        steps.push({
-            kind: 'storage',
-            title: `Persistent storage ${target.storageDirectory} mounted at ${MEDIA_CONTAINER_PATH} (MEDIA_ROOT)`,
-            args: ['storage:ensure-directory', '--chown', options.storageChown, target.storageDirectory],
-            skip: mounted ? 'already mounted' : undefined,
-            resource: `storage ${target.storageDirectory} at ${MEDIA_CONTAINER_PATH}`,
-        });
-    }
-    if (options.builder) {
-        steps.push({
-            kind: 'builder',
-            title: `Select the ${options.builder} builder`,
-            args: ['builder:set', target.app, 'selected', options.builder],
-            skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
-        });
-    }
-    const wantDomains = target.review ? [] : inputs.domains;
-    if (target.review && inputs.domains.length > 0)
-        notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`);
-    if (wantDomains.length > 0) {
-        const add = wantDomains.filter((domain) => !app?.domains.includes(domain));
-        steps.push({
-            kind: 'domains',
-            title: `Add domains ${wantDomains.join(', ')}`,
-            args: ['domains:add', target.app, ...add],
-            skip: add.length === 0 ? 'already added' : undefined,
-            domains: add,
-            resource: `domains ${wantDomains.join(', ')}`,
-        });
-    }
-    steps.push({
-        kind: 'config',
-        title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
-        args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
-    });
-    steps.push({
-        kind: 'push',
-        title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
-        args: ['git-receive-pack', `'/${target.app}'`],
-    });
-    steps.push({
-        kind: 'restart',
-        title: 'Restart the app if only its environment changed (nothing new was pushed)',
-        args: ['ps:restart', target.app],
-    });
-    if (inputs.letsencrypt) {
-        if (target.review) {
-            notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
-        }
-        else {
-            if (state?.letsencryptPlugin === 'missing') {
-                throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
-                    input: 'letsencrypt',
-                    hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
-                });
-            }
-            steps.push({
-                kind: 'letsencrypt',
-                title: `Enable Let's Encrypt for ${wantDomains.join(', ')}`,
-                args: ['letsencrypt:enable', target.app],
-                skip: app?.letsencryptActive ? 'certificate already active' : undefined,
-                resource: "Let's Encrypt certificate",
-            });
-        }
-    }
-    for (const words of inputs.postDeploy) {
-        steps.push({
-            kind: 'post-deploy',
-            title: `Run manage.py ${words.join(' ')}`,
-            args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
-            command: words,
-        });
-    }
-    return { target, steps, notes };
-}
-/** The plan's steps in shared/plan.ts form, for renderPlan and the summary. */
-function planner_planSteps(plan) {
-    return plan.steps.map((step) => ({
-        kind: step.kind === 'push' ? 'git' : 'ssh',
-        title: step.title,
-        detail: step.kind === 'push'
-            ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
-            : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
-        condition: step.skip,
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-
-/** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
-function report_presentOf(plan) {
-    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
-}
-function toSharedPlan(plan, inputs, prepared, state) {
-    const summary = [
-        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        [
-            'App',
-            `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
-        ],
-    ];
-    if (prepared) {
-        summary.push([
-            'Project',
-            `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
-        ]);
-        summary.push(['Builder', `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}`]);
-    }
-    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
-}
-function report_summaryOf(result, inputs, deps, plan, kind, sha) {
-    const context = deps.context;
-    const commit = sha ?? context?.sha;
-    const warnings = [];
-    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
-        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
-    return {
-        action: 'action-dokku',
-        outcome: kind === 'destroyed' ? 'removed' : kind,
-        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
-        target: { kind: 'app', name: result.target.app },
-        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
-        destination: `Dokku server ${displayTarget(inputs.target)}`,
-        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
-        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
-        facts: [
-            [
-                'Result',
-                result.outcome === 'up-to-date'
-                    ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
-                    : result.outcome,
-            ],
-            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
-        ],
-        created: result.created,
-        alreadyPresent: result.present,
-        phases: result.phases,
-        warnings,
-        reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
-        plan,
-        runUrl: context?.runUrl,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/deploy.ts
-
-
-
-
-
-
-
-
-
-/**
- * A deploy, once the plan stands: provision (while the deploy commit is assembled), push (waiting
- * for a held deploy lock), judge Dokku's answer, restart when only the environment changed, Let's
- * Encrypt, post-deploy commands, URLs, HTTP check, outputs and summary.
- */
+;// CONCATENATED MODULE: ./src/types.ts
 /** The post step reads this state: the app whose push was in flight when the job was cancelled. */
 const DEPLOY_STATE = 'dokku-deploying-app';
-async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
-    const { dokku, log, target } = context;
-    const { state, prepared } = run;
-    const created = [];
-    const present = presentOf(plan);
-    const step = (kind) => plan.steps.find((candidate) => candidate.kind === kind);
-    let environmentChanged = false;
-    // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
-    const { git, bridge } = run.prefetch;
-    // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
-    const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined);
-    const delivery = (async () => {
-        const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined;
-        const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
-        if (remoteSha && !fetched?.fetched && !inputs.force)
-            log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
-        const artifact = await buildArtifact({
-            repoRoot: run.repoRoot,
-            workingDirectory: inputs.workingDirectory,
-            files: prepared.files,
-            runner: deps.runner,
-            parent: fetched?.fetched ? remoteSha : undefined,
-        });
-        return { artifact };
-    })();
-    delivery.catch(() => undefined); // awaited below
-    let outcome;
-    let deployCommit;
-    let baseCommit;
-    let deployBranch = existingBranch;
-    try {
-        await phases.time('Provision', async () => {
-            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
-            for (const current of done) {
-                if (current.resource)
-                    created.push(current.resource);
-                if (current.kind !== 'create-app' && current.kind !== 'domains')
-                    environmentChanged = true;
-            }
-            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
-            const [branches, urlsBefore] = await Promise.all([
-                deployBranch ? undefined : readBranches(dokku, target.app),
-                state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
-            ]);
-            if (branches)
-                deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
-            const wantHttps = (inputs.letsencrypt && !target.review) ||
-                state.app.letsencryptActive ||
-                urlsBefore.some((url) => url.startsWith('https://'));
-            const desired = desiredConfig({
-                userConfig: inputs.config,
-                overlayModule: prepared.overlayModule,
-                project: prepared.project,
-                hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
-                https: wantHttps,
-                mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
-                current: state.app.config,
-            });
-            for (const key of desired.generated)
-                log.setSecret(desired.values[key] ?? '');
-            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
-            const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
-            if (changedKeys.length > 0) {
-                environmentChanged = true;
-                log.info(`→ Config: ${Object.keys(change.set)
-                    .filter((key) => key !== MANAGED_KEY)
-                    .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
-                    .join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
-                created.push(`config ${changedKeys.join(', ')}`);
-            }
-            else {
-                present.push('config (unchanged)');
-            }
-        });
-        const built = await phases.time('Build deploy commit', () => delivery);
-        for (const warning of built.artifact.warnings)
-            log.warning(warning);
-        deployCommit = built.artifact.commit;
-        baseCommit = built.artifact.baseCommit;
-        const branch = deployBranch;
-        log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`);
-        outcome = await phases.time('Push and remote build', async () => {
-            // The state read moments ago says whether a lock was there; a lock taken since makes the push
-            // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
-            let checkLock = state.app.locked;
-            for (;;) {
-                if (checkLock)
-                    await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
-                deps.saveState(DEPLOY_STATE, target.app);
-                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, {
-                    artifact: built.artifact,
-                    branch,
-                    force: inputs.force,
-                    timeoutMs: Math.max(1000, run.deadline - deps.now()),
-                    onLine: (line) => log.info(line),
-                }));
-                // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
-                if (!deps.signal?.aborted)
-                    deps.saveState(DEPLOY_STATE, '');
-                if (pushed.status !== 'locked')
-                    return pushed;
-                log.info('Another deploy holds the lock; waiting for it.');
-                checkLock = true;
-            }
-        });
-    }
-    finally {
-        // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
-        await delivery.catch(() => undefined);
-    }
-    const pushedBytes = bridge.traffic
-        .filter((entry) => entry.command.startsWith('git-receive-pack'))
-        .reduce((sum, entry) => sum + entry.sent, 0);
-    const branch = deployBranch;
-    failOnPush(outcome, target, branch, deps.signal);
-    if (outcome.status === 'up-to-date') {
-        log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`);
-        if (environmentChanged) {
-            log.info(`→ Restart ${target.app}: its environment changed`);
-            await phases.time('Restart', () => dokku.must(['ps:restart', target.app]));
-        }
-    }
-    const letsencrypt = step('letsencrypt');
-    if (letsencrypt && !letsencrypt.skip) {
-        log.info(`→ ${letsencrypt.title}`);
-        await phases.time('Let’s Encrypt', () => enableLetsencrypt(context, inputs.letsencryptEmail));
-        created.push("Let's Encrypt certificate");
-    }
-    await phases.time('Post-deploy', async () => {
-        for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
-            const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
-            const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
-            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, {
-                signal,
-                onStdout: (chunk) => log.info(chunk.trimEnd()),
-                onStderr: (chunk) => log.info(chunk.trimEnd()),
-            }));
-            if (signal.aborted)
-                throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
-            if (result.exitCode !== 0) {
-                throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
-                    input: 'post-deploy',
-                    hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
-                });
-            }
-        }
-    });
-    // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
-    // again (a certificate issued after the deploy turns them into https:// URLs).
-    const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
-    const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
-    const urls = certificateIssued
-        ? await appUrls(dokku, target.app)
-        : outcome.urls.length > 0
-            ? outcome.urls
-            : state.app.exists && !domainsAdded
-                ? state.app.urls
-                : await appUrls(dokku, target.app);
-    const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
-    if (inputs.httpCheck && primary) {
-        const checkTarget = new URL(inputs.httpCheck, primary).toString();
-        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, {
-            fetch: deps.fetch,
-            withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
-            now: deps.now,
-            sleep: deps.sleep,
-        }));
-        log.info(`→ ${checkTarget} answered ${checked.status}`);
-    }
-    const deployedSha = baseCommit ?? deployCommit;
-    deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = {
-        target,
-        plan,
-        outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
-        urls,
-        created,
-        present,
-        push: outcome,
-        pushedBytes,
-        deployCommit,
-        phases: phases.list,
-    };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
-    return result;
-}
-async function readBranches(dokku, app) {
-    const report = parseReport((await dokku.must(['git:report', app])).stdout);
-    return { deployBranch: report['git deploy branch'] ?? '', globalDeployBranch: report['git global deploy branch'] ?? '' };
-}
-function failOnPush(outcome, target, branch, signal) {
-    const quoted = outcome.quoted.map((line) => `  ${line}`).join('\n');
-    if (signal?.aborted)
-        throw new ActionError('The workflow was cancelled during the push; the post step unlocks the app.');
-    switch (outcome.status) {
-        case 'deployed':
-        case 'up-to-date':
-            return;
-        case 'not-deployed':
-            throw new ActionError(`Dokku did not deploy ${target.app}:\n${quoted}`, {
-                input: 'branch',
-                hint: `The push went to ${branch}, which is not the app's deploy branch. Leave branch unset to use the app's own (dokku git:report ${target.app}), or set it to the branch Dokku names above.`,
-            });
-        case 'rejected': {
-            const reason = outcome.reason ?? '';
-            if (/fetch first|non-fast-forward/.test(reason)) {
-                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
-                    input: 'force',
-                    hint: 'Re-run the job, or set force: true to replace what the app runs.',
-                });
-            }
-            if (/shallow update not allowed/.test(reason)) {
-                throw new ActionError(`Dokku refused the push: ${reason}.`, {
-                    hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
-                });
-            }
-            const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
-            throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
-                hint: releaseFailed
-                    ? `The release task failed, so the previous release keeps serving. Dokku hides the task's output without a terminal; see it with: dokku run ${target.app} python manage.py migrate --noinput`
-                    : `The build log is above. The previous release (if any) keeps serving. Inspect with: dokku logs ${target.app} --num 100`,
-            });
-        }
-        case 'locked':
-            throw new ActionError(`${target.app} stayed locked by another deploy.`);
-        case 'failed':
-            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
-                hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
-            });
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/ssh/connection.ts
 
 
 
 
-/** OpenSSH allows 10 sessions per connection (MaxSessions); stay below it. */
+/** OpenSSH allows 10 sessions per connection (MaxSessions); start below it, lower it when the server refuses one. */
 const MAX_CHANNELS = 8;
 async function connectSsh(options) {
     const excluded = new Set();
@@ -59047,7 +56676,7 @@ async function connectSsh(options) {
         }
         catch (error) {
             // After a mismatch, "no matching host key type" means the server has no other key to show.
-            if (seen.length > 0 && error instanceof errors_ActionError && error.input === 'ssh-host-key')
+            if (seen.length > 0 && error instanceof ActionError && error.input === 'ssh-host-key')
                 throw mismatchError(options, seen);
             throw error;
         }
@@ -59097,7 +56726,7 @@ function connectOnce(options, serverHostKey) {
                 log.warning(`Host key NOT verified (insecure-skip-host-key-check is on). The server presented ${verdict.key.keyType} ${verdict.key.fingerprint}. ` +
                     `To pin it, set ssh-host-key to:\n${pinLineFor(verdict.key, target.host, target.port)}`);
             }
-            resolve({ kind: 'connected', session: new Session(client, verdict.key, target) });
+            resolve({ kind: 'connected', session: new Session(client, verdict.key, target, log) });
         });
         client.on('error', (error) => {
             if (settled)
@@ -59116,7 +56745,7 @@ function connectOnce(options, serverHostKey) {
             if (settled)
                 return;
             settled = true;
-            reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(target)} closed during the handshake.`, {
+            reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, {
                 hint: 'Is this an SSH server? Check host and port.',
             }));
         });
@@ -59124,10 +56753,10 @@ function connectOnce(options, serverHostKey) {
     });
 }
 function connectError(error, options, authFailed) {
-    const where = target_displayTarget(options.target);
+    const where = displayTarget(options.target);
     const seconds = Math.round(options.readyTimeoutMs / 1000);
     if (authFailed) {
-        return new errors_ActionError(`The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`, {
+        return new ActionError(`The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`, {
             input: 'ssh-private-key',
             hint: `Add the public half on the server as root: 'dokku ssh-keys:add github-actions <key.pub>' ('dokku ssh-keys:list' shows ${options.key.fingerprint} once it is there). ` +
                 "The SSH user must be 'dokku'.",
@@ -59135,91 +56764,163 @@ function connectError(error, options, authFailed) {
     }
     switch (error.code) {
         case 'ECONNREFUSED':
-            return new errors_ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
+            return new ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
         case 'ENOTFOUND':
         case 'EAI_AGAIN':
-            return new errors_ActionError(`The host name '${options.target.host}' does not resolve.`, {
+            return new ActionError(`The host name '${options.target.host}' does not resolve.`, {
                 input: 'host',
                 hint: 'Check the spelling, or use the IP address.',
             });
         case 'EHOSTUNREACH':
         case 'ENETUNREACH':
-            return new errors_ActionError(`${where} is unreachable from this runner (${error.code}).`, {
+            return new ActionError(`${where} is unreachable from this runner (${error.code}).`, {
                 input: 'host',
                 hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
             });
         case 'ECONNRESET':
-            return new errors_ActionError(`${where} reset the connection during the SSH handshake.`, {
+            return new ActionError(`${where} reset the connection during the SSH handshake.`, {
                 input: 'host',
                 hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
             });
     }
     if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
-        return new errors_ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
+        return new ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
             input: 'host',
             hint: 'The server did not answer: check host and port, and that the firewall allows SSH from this runner.',
         });
     }
     if (/handshake failed|no matching/i.test(error.message)) {
-        return new errors_ActionError(`The SSH handshake with ${where} failed: ${error.message}.`, {
+        return new ActionError(`The SSH handshake with ${where} failed: ${error.message}.`, {
             input: 'ssh-host-key',
             hint: 'The server offers no host key of the type pinned in ssh-host-key; pin the key it has (ssh-keyscan).',
         });
     }
-    return new errors_ActionError(`SSH connection to ${where} failed: ${error.message}`, { input: 'host' });
+    return new ActionError(`SSH connection to ${where} failed: ${error.message}`, { input: 'host' });
 }
 function mismatchError(options, seen) {
-    const where = target_displayTarget(options.target);
+    const where = displayTarget(options.target);
     const presented = seen.map((key) => `${key.keyType} ${key.fingerprint}`).join(', ') || 'no key of a pinned type';
-    return new errors_ActionError(`HOST KEY MISMATCH: ${where} presented ${presented}, which is not pinned in ssh-host-key (${describePins(options.hostKeys).join('; ')}). Nothing was sent to the server.`, {
+    return new ActionError(`HOST KEY MISMATCH: ${where} presented ${presented}, which is not pinned in ssh-host-key (${describePins(options.hostKeys).join('; ')}). Nothing was sent to the server.`, {
         input: 'ssh-host-key',
         hint: 'If the server was reinstalled or its keys rotated, check the new key on the server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update ssh-host-key. ' +
             'If nothing changed, someone may be intercepting the connection. ssh-host-key must hold the server key (ssh-keyscan), not your deploy key.',
     });
 }
 function revokedError(options, key) {
-    return new errors_ActionError(`${target_displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`, {
+    return new ActionError(`${displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`, {
         input: 'ssh-host-key',
     });
 }
+/** Channel-open refusals that mean "too many sessions": OpenSSH answers "open failed", administratively prohibited. */
+const OPEN_REFUSED = new Set([1 /* ADMINISTRATIVELY_PROHIBITED */, 4 /* RESOURCE_SHORTAGE */]);
+function isRefusal(error) {
+    return (typeof error.reason === 'number' && OPEN_REFUSED.has(error.reason)) || /open failed/i.test(error.message);
+}
+/**
+ * Channels on the one connection. sshd caps sessions per connection (MaxSessions: 10 by default,
+ * 2 or 1 on hardened servers) and frees a slot only some time after the channel closed, so a refused
+ * open is normal, not an error: wait until one of our channels has really closed ('close', after
+ * both sides sent CHANNEL_CLOSE) and try again, with the cap lowered to what was open when refused.
+ * With none of ours open, the server is still freeing a slot: back off briefly and retry.
+ */
 class Session {
     client;
     hostKey;
     target;
+    log;
+    backoff;
+    /** Slots taken: channels open and opens under way. */
     active = 0;
+    /** Channels the server opened and has not closed yet. */
+    established = 0;
+    /** Learned from refusals; never below 1. */
+    limit = MAX_CHANNELS;
     waiting = [];
+    closeWaiters = [];
     closed = false;
-    constructor(client, hostKey, target) {
+    lastOpenedMs = Date.now();
+    constructor(client, hostKey, target, log, backoff = { firstMs: 20, totalMs: 15_000 }) {
         this.client = client;
         this.hostKey = hostKey;
         this.target = target;
+        this.log = log;
+        this.backoff = backoff;
         client.on('close', () => {
             this.closed = true;
+            this.wakeCloseWaiters();
         });
         client.on('error', () => {
             /* surfaced on the channels that were open; a dead connection fails the next exec */
         });
     }
+    /** The most channels this session opens at once (lowered when the server refuses one). */
+    get concurrency() {
+        return this.limit;
+    }
     async channel(command) {
-        await this.acquire();
-        return new Promise((resolve, reject) => {
+        let delayMs = this.backoff.firstMs;
+        let front = false;
+        let seenOpenedMs = this.lastOpenedMs;
+        for (;;) {
+            await this.acquire(front);
+            front = false;
             if (this.closed) {
                 this.release();
-                reject(new errors_ActionError(`The SSH connection to ${target_displayTarget(this.target)} was lost.`, {
-                    hint: 'The server or network dropped it; re-run the job.',
-                }));
-                return;
+                throw this.lostError();
             }
-            this.client.exec(command, (error, stream) => {
-                if (error) {
+            let result;
+            try {
+                result = { stream: await this.open(command) };
+            }
+            catch (error) {
+                result = { error: error };
+            }
+            if ('stream' in result) {
+                this.established++;
+                this.lastOpenedMs = Date.now();
+                result.stream.once('close', () => {
+                    this.established--;
                     this.release();
-                    reject(new errors_ActionError(`The server ${target_displayTarget(this.target)} refused to run a command: ${error.message}`));
-                    return;
-                }
-                stream.once('close', () => this.release());
-                resolve(stream);
-            });
-        });
+                    this.wakeCloseWaiters();
+                });
+                return result.stream;
+            }
+            const { error } = result;
+            if (!isRefusal(error)) {
+                this.release();
+                throw new ActionError(`The server ${displayTarget(this.target)} refused to run a command: ${error.message}`);
+            }
+            // Refused: the server's limit is at most what we had open (it may still count one that just closed).
+            // Opens still under way do not count: they may be refused too, and never close.
+            const others = this.established;
+            const lowered = Math.max(1, others);
+            if (lowered < this.limit) {
+                this.limit = lowered;
+                this.log?.debug(`SSH: the server refused a channel with ${others} open; opening at most ${lowered} at once from now on`);
+            }
+            else {
+                this.log?.debug(`SSH: the server refused a channel with ${others} open; retrying ${others > 0 ? 'once one has closed' : 'shortly (it is still freeing a slot)'}`);
+            }
+            if (others > 0) {
+                // Wait for one of ours to close, holding no slot, then queue again.
+                const closedOne = this.nextClose();
+                this.release();
+                await closedOne;
+                continue;
+            }
+            this.release();
+            // Give up only when the server has opened nothing for us for a long while.
+            const idleMs = Date.now() - this.lastOpenedMs;
+            if (idleMs >= this.backoff.totalMs)
+                throw this.refusedError(idleMs);
+            // Back off longer only while nothing opens at all; once anything opened, start short again.
+            if (this.lastOpenedMs !== seenOpenedMs)
+                delayMs = this.backoff.firstMs;
+            seenOpenedMs = this.lastOpenedMs;
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            delayMs = Math.min(delayMs * 2, 500);
+            front = true;
+        }
     }
     async exec(command, options = {}) {
         const stream = await this.channel(command);
@@ -59261,19 +56962,45 @@ class Session {
         this.closed = true;
         this.client.end();
     }
-    acquire() {
-        if (this.active < MAX_CHANNELS) {
+    open(command) {
+        return new Promise((resolve, reject) => {
+            this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)));
+        });
+    }
+    nextClose() {
+        return new Promise((resolve) => this.closeWaiters.push(resolve));
+    }
+    wakeCloseWaiters() {
+        const waiters = this.closeWaiters;
+        this.closeWaiters = [];
+        for (const wake of waiters)
+            wake();
+    }
+    /** `front`: a retry after backing off goes before commands that have not been tried yet. */
+    acquire(front = false) {
+        if (this.active < this.limit) {
             this.active++;
             return Promise.resolve();
         }
-        return new Promise((resolve) => this.waiting.push(() => resolve()));
+        return new Promise((resolve) => (front ? this.waiting.unshift(() => resolve()) : this.waiting.push(() => resolve())));
     }
     release() {
-        const next = this.waiting.shift();
-        if (next)
-            next();
-        else
-            this.active--;
+        this.active--;
+        // The limit may have dropped below what is open: hand a slot on only when there is room.
+        while (this.active < this.limit && this.waiting.length > 0) {
+            this.active++;
+            this.waiting.shift()?.();
+        }
+    }
+    lostError() {
+        return new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
+            hint: 'The server or network dropped it; re-run the job.',
+        });
+    }
+    refusedError(idleMs) {
+        return new ActionError(`The server ${displayTarget(this.target)} refused every SSH session for ${Math.round(idleMs / 1000)} s, with no other session of this run open.`, {
+            hint: "sshd allows that many sessions per connection (MaxSessions in /etc/ssh/sshd_config); it must be at least 1. Check the server's sshd log ('no more sessions').",
+        });
     }
 }
 
