@@ -18,6 +18,7 @@ export const FIXTURES = [
   'syntax-error',
   'not-django',
   'example-site',
+  'required-env',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]

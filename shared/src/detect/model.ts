@@ -257,6 +257,16 @@ export interface Finding {
   line?: number
 }
 
+/** An environment variable the settings read at import without a default: unset, the import fails. */
+export interface RequiredEnvVar {
+  variable: string
+  /** Settings file, relative to the repository root. */
+  file: string
+  line: number
+  /** How it is read, e.g. "env() without default=". */
+  how: string
+}
+
 export interface ProjectModel {
   /** Always 1; bumped when the shape changes. */
   schemaVersion: 1
@@ -275,6 +285,8 @@ export interface ProjectModel {
   features: Features
   existing: ExistingFiles
   facts: SettingsFacts
+  /** Variables the settings chain needs at import (see required-env.ts for the deploy check). */
+  requiredEnv?: RequiredEnvVar[]
   summary: SettingsSummary
   /** Warnings and notices gathered on the way (errors are thrown, not collected). */
   findings: Finding[]

@@ -62,6 +62,8 @@ export interface ParsedPythonFile {
   sysPath: SysPathAddition[]
   unsupported: UnsupportedPattern[]
   definesAll: boolean
+  /** Environment variables read at import with no default, where an unset one stops the import. */
+  requiredEnv: Array<{ variable: string; line: number; how: string }>
 }
 
 export interface PythonParseError {
