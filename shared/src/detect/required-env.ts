@@ -12,8 +12,10 @@ import type { RequiredEnvVar } from './model.js'
 export interface ProvidedEnv {
   /** Names the deploy sets: the user's inputs and what the action sets itself (SECRET_KEY, PORT...). */
   names: Iterable<string>
-  /** The input(s) to put missing variables in, as the error's fix names them, e.g. "config" or "env-vars or secrets". */
-  input: string
+  /** Where to put missing variables, as the fix names it: "the config input", "the env-vars or secrets input". */
+  where: string
+  /** The action input the error is about (kebab-case), when there is one. */
+  input?: string
   /** A one-line example for the hint, e.g. "config: |\n  REDIS_URL=...". Optional. */
   example?: string
 }
@@ -44,9 +46,9 @@ export function checkRequiredEnv(required: readonly RequiredEnvVar[] | undefined
   throw new ActionError(
     `The settings need ${names.length === 1 ? 'an environment variable' : 'environment variables'} this deploy does not set: ${where}. Unset, importing the settings raises.`,
     {
-      input: provided.input.split(' ')[0],
+      ...(provided.input ? { input: provided.input } : {}),
       hint:
-        `Add ${names.join(', ')} to the ${provided.input} input${provided.example ? ` (${provided.example})` : ''}, ` +
+        `Add ${names.join(', ')} to ${provided.where}${provided.example ? ` (${provided.example})` : ''}, ` +
         'or give the read a default in the settings (e.g. env("NAME", default="...")).',
       location: { file: first.file, line: first.line },
     },

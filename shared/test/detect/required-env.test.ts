@@ -20,7 +20,11 @@ describe('required environment variables', () => {
     const model = await detect(fixture, { settingsModule: 'config.settings.production' })
     let error: unknown
     try {
-      checkRequiredEnv(model.requiredEnv, { names: ['SECRET_KEY', 'ALLOWED_HOSTS', 'PORT'], input: 'config' })
+      checkRequiredEnv(model.requiredEnv, {
+        names: ['SECRET_KEY', 'ALLOWED_HOSTS', 'PORT'],
+        where: 'the config input',
+        input: 'config',
+      })
     } catch (caught) {
       error = caught
     }
@@ -35,7 +39,13 @@ describe('required environment variables', () => {
 
   it('passes once the deploy provides them', async () => {
     const model = await detect(fixture, { settingsModule: 'config.settings.production' })
-    expect(() => checkRequiredEnv(model.requiredEnv, { names: ['REDIS_URL', 'DJANGO_ADMIN_URL'], input: 'config' })).not.toThrow()
+    expect(() =>
+      checkRequiredEnv(model.requiredEnv, {
+        names: ['REDIS_URL', 'DJANGO_ADMIN_URL'],
+        where: 'the config input',
+        input: 'config',
+      }),
+    ).not.toThrow()
   })
 
   it('the local settings (every read has a default) require nothing', async () => {
