@@ -67,6 +67,7 @@ class FileInspector:
         self.sys_path = []
         self.unsupported = []
         self.defines_all = False
+        self.condition_env = []  # environment variables the enclosing `if` tests read
         self.required_env = []  # variables read at import with nothing to fall back on
         self.scheme_defaults = set()  # environ.Env(NAME=(cast, default)): env("NAME") has a default
 
@@ -365,6 +366,8 @@ class FileInspector:
     def add_event(self, event, node, conditional):
         event["line"] = node.lineno
         event["conditional"] = conditional
+        if conditional and self.condition_env:
+            event["dependsOn"] = sorted(set(self.condition_env))
         self.events.append(event)
 
     def record_assignment(self, target, value, node, conditional):
@@ -499,10 +502,13 @@ class FileInspector:
                     break
             return
         # Compound statements (if/try/for/while/with/match): everything inside may not run.
+        tested = [read["variable"] for _, read in self.env_reads_inside(node.test)] if isinstance(node, ast.If) else []
+        self.condition_env.extend(tested)
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 self.visit_block(block, True)
+        del self.condition_env[len(self.condition_env) - len(tested):]
         for handler in getattr(node, "handlers", None) or []:
             self.visit_block(handler.body, True)
         for case in getattr(node, "cases", None) or []:

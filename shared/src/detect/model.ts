@@ -82,6 +82,11 @@ export interface SettingFact {
    * `value` stays the value as assigned; `effectiveValue()` (settings-facts.ts) applies these.
    */
   updates?: SettingUpdate[]
+  /**
+   * DATABASES only: assignments inside `if`/`try` after the unconditional one. They do not replace
+   * it (they may not run); `dependsOn` names the environment variables their condition reads.
+   */
+  conditionalAssignments?: Array<{ at: Provenance; dependsOn?: string[] }>
 }
 
 /** One modification of a setting after it was assigned. */

@@ -19,6 +19,8 @@ export type SettingsEvent =
       concat?: ConcatOperand[]
       line: number
       conditional: boolean
+      /** Environment variables the enclosing `if` tests read (`if os.environ.get("DB") == "mysql":`). */
+      dependsOn?: string[]
     }
   | {
       type: 'update'
