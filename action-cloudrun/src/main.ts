@@ -1,3 +1,4 @@
+import { checkRequiredEnv } from '@django-deploy/shared/detect/index'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
@@ -74,6 +75,21 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
     )
   }
 
+  // Variables the settings need at import: env-vars, secrets, or what this run sets (PORT is Cloud Run's).
+  if (prepared)
+    checkRequiredEnv(prepared.project.requiredEnv, {
+      names: [
+        ...Object.keys(deployEnvironment(inputs, prepared, ['https://example.run.app'], undefined)),
+        ...inputs.secrets.map((secret) => secret.env),
+        'PORT',
+        'K_SERVICE',
+        'K_REVISION',
+        'K_CONFIGURATION',
+      ],
+      where: 'the env-vars input (or secrets)',
+      input: 'env-vars',
+      example: 'secret values belong in secrets',
+    })
   const plan = dryPlan(inputs, prepared, pullRequest, sha)
   log.info(renderPlan(plan))
   if (inputs.dryRun) {

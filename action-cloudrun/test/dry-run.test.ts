@@ -165,6 +165,23 @@ describe('dry-run', () => {
     )
     expect(result.plan.summary).toContainEqual(['Settings', 'examplesite.settings_deploy (production overlay)'])
   })
+
+  it('settings that read variables nobody sets stop the plan, naming them, before any gcloud command', async () => {
+    const workspace = await copyFixture('required-env', { cleanup: onTestFinished })
+    const { deps, commands } = await bed({ runner: spawnRunner, workspace })
+    const inputs = { 'dry-run': 'true', 'settings-module': 'config.settings.production' }
+    const failure = run(inputsOf(inputs), deps)
+    await expect(failure).rejects.toThrow(
+      /REDIS_URL \(config\/settings\/production\.py:7.*DJANGO_ADMIN_URL \(config\/settings\/production\.py:14/,
+    )
+    await expect(failure).rejects.toMatchObject({ input: 'env-vars', hint: expect.stringContaining('the env-vars input') })
+    expect(commands.every((command) => /^\S*python3? /.test(command))).toBe(true)
+    const result = await run(
+      inputsOf({ ...inputs, 'env-vars': 'REDIS_URL=redis://127.0.0.1:6379/0\nDJANGO_ADMIN_URL=staff/' }),
+      deps,
+    )
+    expect(result.outcome).toBe('planned')
+  })
 })
 
 /** Every file under `dir` with its content. */

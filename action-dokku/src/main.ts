@@ -1,3 +1,4 @@
+import { checkRequiredEnv } from '@django-deploy/shared/detect/index'
 import { ActionError } from '@django-deploy/shared/errors'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { desiredConfig, MANAGED_KEY } from './app-config.js'
@@ -98,6 +99,14 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     const version = state?.version
 
     const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : []
+    // Variables the settings need at import: from config, what this run sets, or already on the app.
+    if (prepared && state && target.mode === 'deploy')
+      checkRequiredEnv(prepared.project.requiredEnv, {
+        names: [...configKeys, ...Object.keys(state.app.config), ...(inputs.postgres ? ['DATABASE_URL'] : []), 'PORT'],
+        where: 'the config input',
+        input: 'config',
+        example: 'config: | with one NAME=value per line',
+      })
     const plan = planRun({
       inputs,
       target,

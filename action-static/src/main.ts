@@ -2,7 +2,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ActionError, errorMessage } from '@django-deploy/shared/errors'
-import { detectProject, type ProjectModel } from '@django-deploy/shared/detect/index'
+import { checkRequiredEnv, detectProject, type ProjectModel } from '@django-deploy/shared/detect/index'
+import { buildEnvironment, overlayEnvironment } from '@django-deploy/shared/settings/index'
 import type { GitHubClient } from '@django-deploy/shared/github/client'
 import { noSecretsReason, withPullRequest, type EventContext, type PullRequestInfo } from '@django-deploy/shared/github/context'
 import { GitHubDeployment } from '@django-deploy/shared/github/deployments'
@@ -93,6 +94,19 @@ export async function run(inputs: Inputs, deps: Deps): Promise<RunResult> {
   const decision: TargetDecision | undefined = deploying ? decideTarget(inputs, context, pullRequest) : undefined
 
   const project = mode === 'deploy' ? undefined : await timed('Detect project', () => detect(inputs, deps, repoRoot))
+  // Variables the settings need at import: the step's env: or what the generation sets itself.
+  if (project)
+    checkRequiredEnv(project.requiredEnv, {
+      names: [
+        ...Object.keys(deps.env).filter((name) => deps.env[name] !== undefined),
+        ...Object.keys(buildEnvironment(project, 'settings')),
+        ...Object.keys(
+          overlayEnvironment({ settingsModule: 'settings', hosts: ['localhost'], https: false, secretKey: 'x', project }),
+        ),
+      ],
+      where: "the step's env: (the action runs Django with it)",
+      example: 'env: with NAME: ${{ vars.NAME }} or a secret',
+    })
   if (inputs.dryRun) {
     const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined
     const plan = buildPlan({

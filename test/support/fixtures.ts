@@ -19,6 +19,7 @@ export const FIXTURES = [
   'not-django',
   'tutorial',
   'example-site',
+  'required-env',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]

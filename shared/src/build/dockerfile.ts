@@ -162,7 +162,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   )
   if (workdir !== IMAGE_ROOT) lines.push(`WORKDIR ${workdir}`)
   if (collect) {
-    const buildEnv = buildEnvironment(project, settingsModule)
+    const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true })
     delete buildEnv.DJANGO_SETTINGS_MODULE // already set by ENV above
     lines.push(
       '# Static files are collected into the image (WhiteNoise serves them). The key and placeholders',

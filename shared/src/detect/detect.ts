@@ -130,6 +130,7 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
     features: features.features,
     existing: existing.existing,
     facts: redactFacts(facts),
+    ...(chain.requiredEnv.length ? { requiredEnv: chain.requiredEnv } : {}),
     summary,
     findings: sortFindings(findings),
   }

@@ -57,6 +57,7 @@ export type FindingCode =
   | 'settings-default-not-found'
   | 'settings-module-differs'
   | 'settings-import-unresolved'
+  | 'settings-database-conditional'
   | 'settings-unsupported-pattern'
   | 'settings-defines-all'
   | 'secret-key-hardcoded'

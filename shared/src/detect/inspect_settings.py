@@ -44,6 +44,8 @@ ENVIRON_METHODS = {
 DEFAULT_ENV_OBJECTS = {"env"}
 DEFAULT_ENV_FUNCTIONS = {"config": "decouple.config"}
 ENV_OBJECT_FACTORIES = {"environ.Env", "environ.FileAwareEnv", "environ.environ.Env"}
+# Calls that raise on None: int(os.getenv("X")) fails when X is unset, bool(...) or str(...) does not.
+NONE_BREAKING_CALLS = {"int", "float", "json.loads", "Path", "pathlib.Path", "Decimal", "decimal.Decimal", "urlparse", "urllib.parse.urlparse"}
 LIST_METHODS = {"append", "insert", "extend", "remove", "update"}
 
 
@@ -65,6 +67,9 @@ class FileInspector:
         self.sys_path = []
         self.unsupported = []
         self.defines_all = False
+        self.condition_env = []  # environment variables the enclosing `if` tests read
+        self.required_env = []  # variables read at import with nothing to fall back on
+        self.scheme_defaults = set()  # environ.Env(NAME=(cast, default)): env("NAME") has a default
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -157,6 +162,52 @@ class FileInspector:
             if read is not None:
                 found.append((child, read))
         return found
+
+    def record_required_reads(self, statement):
+        """Reads in an unconditional statement that fail (or hand None to code that breaks) when unset."""
+        parents = {}
+        for parent in ast.walk(statement):
+            for child in ast.iter_child_nodes(parent):
+                parents[child] = parent
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            read = self.env_read(node)
+            if read is None or "default" in read:
+                continue
+            if isinstance(node, ast.Subscript):
+                if not isinstance(node.ctx, ast.Load):
+                    continue
+                how = "os.environ[...]"
+            elif self.qualified(node.func) in ("os.environ.get", "environ.get", "os.getenv", "getenv"):
+                if not self.none_breaks(node, parents.get(node)):
+                    continue
+                how = self.segment(node.func) + "() without a default, used where None fails"
+            else:
+                if read["variable"] in self.scheme_defaults and isinstance(node.func, ast.Name):
+                    continue
+                how = self.segment(node.func) + "() without default="
+            if any(isinstance(parent, ast.Lambda) for parent in self.ancestors(node, parents)):
+                continue
+            self.required_env.append({"variable": read["variable"], "line": node.lineno, "how": how})
+
+    @staticmethod
+    def ancestors(node, parents):
+        while node in parents:
+            node = parents[node]
+            yield node
+
+    def none_breaks(self, node, parent):
+        """True when a None from os.environ.get()/os.getenv() is used where it raises."""
+        if isinstance(parent, ast.Call) and node in parent.args:
+            return (self.qualified(parent.func) or "") in NONE_BREAKING_CALLS
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            return True  # os.getenv("X").split(",")
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Add, ast.Mod, ast.Div)):
+            return True  # "prefix" + os.getenv("X"), Path / os.getenv("X")
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            return True
+        return False
 
     # ---- values --------------------------------------------------------------------------
 
@@ -315,6 +366,8 @@ class FileInspector:
     def add_event(self, event, node, conditional):
         event["line"] = node.lineno
         event["conditional"] = conditional
+        if conditional and self.condition_env:
+            event["dependsOn"] = sorted(set(self.condition_env))
         self.events.append(event)
 
     def record_assignment(self, target, value, node, conditional):
@@ -323,6 +376,9 @@ class FileInspector:
                 self.defines_all = True
             if isinstance(value, ast.Call) and self.qualified(value.func) in ENV_OBJECT_FACTORIES:
                 self.env_objects.add(target.id)
+                for keyword in value.keywords:
+                    if keyword.arg and isinstance(keyword.value, ast.Tuple) and len(keyword.value.elts) == 2:
+                        self.scheme_defaults.add(keyword.arg)
             extension = self.self_extension(target.id, value)
             if extension is not None:
                 op, items = extension
@@ -382,6 +438,8 @@ class FileInspector:
             self.visit_statement(node, conditional)
 
     def visit_statement(self, node, conditional):
+        if not conditional and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)):
+            self.record_required_reads(node)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -444,10 +502,13 @@ class FileInspector:
                     break
             return
         # Compound statements (if/try/for/while/with/match): everything inside may not run.
+        tested = [read["variable"] for _, read in self.env_reads_inside(node.test)] if isinstance(node, ast.If) else []
+        self.condition_env.extend(tested)
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 self.visit_block(block, True)
+        del self.condition_env[len(self.condition_env) - len(tested):]
         for handler in getattr(node, "handlers", None) or []:
             self.visit_block(handler.body, True)
         for case in getattr(node, "cases", None) or []:
@@ -521,6 +582,7 @@ def inspect_file(path):
         "sysPath": sorted(inspector.sys_path, key=lambda entry: entry["line"]),
         "unsupported": sorted(inspector.unsupported, key=lambda entry: entry["line"]),
         "definesAll": inspector.defines_all,
+        "requiredEnv": inspector.required_env,
     }
 
 

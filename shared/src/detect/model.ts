@@ -82,6 +82,11 @@ export interface SettingFact {
    * `value` stays the value as assigned; `effectiveValue()` (settings-facts.ts) applies these.
    */
   updates?: SettingUpdate[]
+  /**
+   * DATABASES only: assignments inside `if`/`try` after the unconditional one. They do not replace
+   * it (they may not run); `dependsOn` names the environment variables their condition reads.
+   */
+  conditionalAssignments?: Array<{ at: Provenance; dependsOn?: string[] }>
 }
 
 /** One modification of a setting after it was assigned. */
@@ -257,6 +262,16 @@ export interface Finding {
   line?: number
 }
 
+/** An environment variable the settings read at import without a default: unset, the import fails. */
+export interface RequiredEnvVar {
+  variable: string
+  /** Settings file, relative to the repository root. */
+  file: string
+  line: number
+  /** How it is read, e.g. "env() without default=". */
+  how: string
+}
+
 export interface ProjectModel {
   /** Always 1; bumped when the shape changes. */
   schemaVersion: 1
@@ -275,6 +290,8 @@ export interface ProjectModel {
   features: Features
   existing: ExistingFiles
   facts: SettingsFacts
+  /** Variables the settings chain needs at import (see required-env.ts for the deploy check). */
+  requiredEnv?: RequiredEnvVar[]
   summary: SettingsSummary
   /** Warnings and notices gathered on the way (errors are thrown, not collected). */
   findings: Finding[]

@@ -19,6 +19,8 @@ export type SettingsEvent =
       concat?: ConcatOperand[]
       line: number
       conditional: boolean
+      /** Environment variables the enclosing `if` tests read (`if os.environ.get("DB") == "mysql":`). */
+      dependsOn?: string[]
     }
   | {
       type: 'update'
@@ -62,6 +64,8 @@ export interface ParsedPythonFile {
   sysPath: SysPathAddition[]
   unsupported: UnsupportedPattern[]
   definesAll: boolean
+  /** Environment variables read at import with no default, where an unset one stops the import. */
+  requiredEnv: Array<{ variable: string; line: number; how: string }>
 }
 
 export interface PythonParseError {

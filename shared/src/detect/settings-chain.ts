@@ -1,5 +1,5 @@
 import { finding } from './findings.js'
-import type { Finding } from './model.js'
+import type { Finding, RequiredEnvVar } from './model.js'
 import { absoluteImportName, resolveModule, type ResolvedModule } from './modules.js'
 import type { RepoPaths } from './paths.js'
 import { isParseError, parseFailure, type PythonFileCache, type SettingsEvent, type UnsupportedPattern } from './python-oracle.js'
@@ -18,6 +18,8 @@ export interface SettingsChain {
   /** Post-order: bases first, the chosen module last (see SettingsInfo.files). */
   files: string[]
   events: ChainEvent[]
+  /** Every variable the chain's files read at import without a default (file:line). */
+  requiredEnv: RequiredEnvVar[]
   definesAll: boolean
   findings: Finding[]
 }
@@ -39,6 +41,7 @@ export async function followSettingsChain(
 ): Promise<SettingsChain> {
   const files: string[] = []
   const events: ChainEvent[] = []
+  const requiredEnv: RequiredEnvVar[] = []
   const findings: Finding[] = []
   const visiting = new Set<string>()
   let definesAll = false
@@ -72,12 +75,19 @@ export async function followSettingsChain(
         ),
       )
     }
+    // Required reads in execution order: those above a star-import come before the imported file's.
+    // A file imported only conditionally (`try: from .local import *`) may not run: its reads are not required.
+    const reads = inheritedConditional ? [] : [...(parsed.requiredEnv ?? [])]
+    const flushReads = (before: number) => {
+      while (reads.length > 0 && reads[0]!.line < before) requiredEnv.push({ ...reads.shift()!, file: module.file })
+    }
     for (const event of parsed.events) {
       const conditional = inheritedConditional || event.conditional
       if (event.type !== 'star-import') {
         events.push({ ...event, conditional, file: module.file })
         continue
       }
+      flushReads(event.line)
       const target = absoluteImportName(module, event.level, event.module)
       const resolved = target === undefined ? undefined : await resolveModule(target, roots, paths)
       if (resolved) {
@@ -94,12 +104,13 @@ export async function followSettingsChain(
       }
       // Anything else is an installed package (e.g. `from django.conf.global_settings import *`), or an optional module.
     }
+    flushReads(Infinity)
     visiting.delete(module.file)
     files.push(module.file)
   }
 
   await visit(start, false)
-  return { files, events, definesAll, findings }
+  return { files, events, requiredEnv, definesAll, findings }
 }
 
 /** True when the top-level package of `module` is in the repository (so a missing submodule is a mistake, not a dependency). */

@@ -43,6 +43,13 @@ export function mergeSettingsFacts(events: readonly ChainEvent[]): SettingsFacts
     if (event.type === 'star-import') continue
     const at = { file: event.file, line: event.line }
     if (event.type === 'assign') {
+      const previous = namespace.get(event.name)
+      if (event.name === 'DATABASES' && event.conditional && previous && !previous.conditional) {
+        // `if os.environ.get("DB") == "mysql": DATABASES = {...}` after a default: the default is the database.
+        const entry = { at, ...(event.dependsOn?.length ? { dependsOn: event.dependsOn } : {}) }
+        namespace.set(event.name, { ...previous, conditionalAssignments: [...(previous.conditionalAssignments ?? []), entry] })
+        continue
+      }
       namespace.set(event.name, { value: computedValue(event.value, event.concat, known), at, conditional: event.conditional })
       continue
     }

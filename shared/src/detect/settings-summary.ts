@@ -109,6 +109,16 @@ export function settingsFindings(facts: SettingsFacts, summary: SettingsSummary)
   const findings: Finding[] = []
   const at = (fact: SettingFact | undefined) => (fact ? { file: fact.at.file, line: fact.at.line } : undefined)
 
+  for (const other of facts.DATABASES?.conditionalAssignments ?? []) {
+    findings.push(
+      finding(
+        'notice',
+        'settings-database-conditional',
+        `DATABASES at ${other.at.file}:${other.at.line} is assigned only under a condition${other.dependsOn ? ` that depends on the environment variable${other.dependsOn.length > 1 ? 's' : ''} ${other.dependsOn.join(', ')}` : ''}; the unconditional DATABASES at ${facts.DATABASES!.at.file}:${facts.DATABASES!.at.line} is taken as the database.`,
+        { file: other.at.file, line: other.at.line },
+      ),
+    )
+  }
   const secret = facts.SECRET_KEY
   if (summary.secretKey === 'insecure-literal') {
     findings.push(

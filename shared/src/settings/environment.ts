@@ -97,12 +97,30 @@ export const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-r
  * project's settings cannot import without. Nothing here is a secret, so it may appear in a
  * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
  */
-export function buildEnvironment(project: ProjectModel, settingsModule: string): Record<string, string> {
+export function buildEnvironment(
+  project: ProjectModel,
+  settingsModule: string,
+  options: { allRequired?: boolean } = {},
+): Record<string, string> {
   const env: Record<string, string> = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY }
   for (const required of requiredProjectVariables(project)) {
     if (env[required.variable] === undefined) env[required.variable] = placeholderFor(required)
   }
+  // allRequired (an image's build steps): every other variable the settings need at import gets a
+  // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
+  if (options.allRequired) {
+    for (const read of project.requiredEnv ?? []) env[read.variable] ??= genericPlaceholder(read.variable)
+  }
   return sortedRecord(env)
+}
+
+/** A value that parses as what the name suggests, and connects nowhere. */
+function genericPlaceholder(variable: string): string {
+  if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable)) return '0'
+  if (/CACHE/.test(variable) && /URL$/.test(variable)) return 'locmemcache://'
+  if (/REDIS/.test(variable)) return 'redis://localhost:6379/0'
+  if (/URL$|URI$|DSN$/.test(variable)) return 'http://localhost/'
+  return 'build-placeholder'
 }
 
 function placeholderFor(variable: ProjectVariable): string {
