@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { NetlifyApi } from '../../action-static/src/netlify/api.js'
+import { fetchTransport, type HttpResponse, type HttpTransport } from '../../action-static/src/netlify/http.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
 
 /**
@@ -70,5 +73,65 @@ describe('Netlify stand-in rate limit', () => {
     expect(first.status).toBe(401)
     expect(first.headers.get('x-ratelimit-remaining')).toBe('0')
     expect((await fetch(`${netlify.apiUrl}/sites/${siteId}`)).status).toBe(429)
+  })
+})
+
+describe('the client under the rate limit', () => {
+  it('waits out a 429 against the stand-in and succeeds, honouring Retry-After', async () => {
+    netlify.rateLimit = { limit: 1, windowMs: 1000 }
+    const log = new MemoryLogger()
+    const sleeps: number[] = []
+    const api = new NetlifyApi({
+      token: 'tok-a',
+      transport: fetchTransport,
+      apiUrl: netlify.apiUrl,
+      log,
+      random: () => 0,
+      sleep: async (ms) => {
+        sleeps.push(ms)
+        await new Promise((resolve) => setTimeout(resolve, ms))
+      },
+    })
+    await api.getSite(siteId)
+    const site = await api.getSite(siteId)
+    expect(site.id).toBe(siteId)
+    expect(netlify.requests.map((request) => request.status)).toEqual([200, 429, 200])
+    expect(sleeps).toHaveLength(1)
+    expect(sleeps[0]).toBeGreaterThanOrEqual(900)
+  })
+
+  it('prints one progress line when requests wait more than 10 s for the limit to reset', async () => {
+    let clock = 1_800_000_000_000
+    let sent = 0
+    const transport: HttpTransport = {
+      send: async (): Promise<HttpResponse> => {
+        sent++
+        if (sent === 1)
+          return { status: 429, headers: { 'retry-after': '30', 'x-ratelimit-remaining': '0' }, body: Buffer.from('{}') }
+        return { status: 200, headers: {}, body: Buffer.from(JSON.stringify({ id: siteId, name: 'docs' })) }
+      },
+    }
+    const log = new MemoryLogger()
+    const api = new NetlifyApi({
+      token: 'tok-a',
+      transport,
+      apiUrl: netlify.apiUrl,
+      log,
+      random: () => 0,
+      now: () => clock,
+      sleep: async (ms) => {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        clock += ms
+      },
+    })
+    const first = api.getSite(siteId)
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    // Started while the first waits: these wait for the same pause, announced once.
+    const others = Promise.all([api.getSite(siteId), api.getSite(siteId)])
+    await Promise.all([first, others])
+    const lines = log.entries.map((entry) => entry.message)
+    expect(lines.filter((line) => line.includes('retrying in 30.0 s'))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes('rate limit reached; waiting 30 s'))).toHaveLength(1)
+    expect(sent).toBe(4)
   })
 })

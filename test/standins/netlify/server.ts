@@ -184,8 +184,9 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
           body: { code: fault.status, message: fault.message ?? statusMessage(fault.status) },
           headers: fault.headers,
         })
+      // A scripted 429 speaks for itself: its headers, not the live window's, say how long to wait.
       else if (fault.kind === 'rate-limit')
-        return finish(res, record, {
+        return finishWith(res, record, {
           status: 429,
           body: { code: 429, message: 'Too Many Requests' },
           headers: rateLimitHeaders(fault.form, fault.waitSeconds),
