@@ -67,6 +67,7 @@ export class NetlifyApi {
   private readonly apiUrl: string
   private readonly policy: RetryPolicy
   private readonly sleep: (ms: number) => Promise<void>
+  private announcedPause = 0
   private readonly now: () => number
   private readonly random: () => number
   private pausedUntil = 0
@@ -247,6 +248,13 @@ export class NetlifyApi {
     const wait = this.pausedUntil - this.now()
     if (wait <= 0) return
     this.checkDeadline(call, wait, 'rate limited')
+    // Parallel requests all wait for the same pause; say so once per pause when it is long.
+    if (wait > 10_000 && this.announcedPause !== this.pausedUntil) {
+      this.announcedPause = this.pausedUntil
+      this.options.log.info(
+        `Netlify: rate limit reached; waiting ${Math.ceil(wait / 1000)} s for it to reset before the next requests (${call.what} and others).`,
+      )
+    }
     await this.sleep(wait)
   }
 

@@ -48,6 +48,13 @@ export interface NetlifyStandin {
   clearFaults(): void
   /** Added to every request before it is handled (the benchmark uses 50 ms). */
   latencyMs: number
+  /**
+   * Netlify's API rate limit: `limit` requests per `windowMs` per token (unauthenticated
+   * requests share one bucket per client address). Default as Netlify: 500 per minute. Every API
+   * response carries X-RateLimit-Limit/-Remaining/-Reset; past the limit the answer is 429 with
+   * Retry-After until the window ends. Tests may shrink both; set `limit` to 0 to disable.
+   */
+  rateLimit: { limit: number; windowMs: number }
   /** What the site answers for a path at production (`'production'`), an alias, or a deploy id. */
   get(site: Site, target: string, path: string): Served & { body?: Buffer }
   close(): Promise<void>
@@ -61,6 +68,28 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
   const faults: ArmedFault[] = []
   const sockets = new Set<Socket>()
   let origin = ''
+  const windows = new Map<string, { start: number; used: number }>()
+
+  /** Counts one request against its bucket; the headers to send, and whether it is over the limit. */
+  function rateLimitFor(bucket: string, now = Date.now()): { headers: Record<string, string>; limited: boolean } {
+    const { limit, windowMs } = standin.rateLimit
+    if (limit <= 0) return { headers: {}, limited: false }
+    let window = windows.get(bucket)
+    if (!window || now >= window.start + windowMs) {
+      window = { start: now, used: 0 }
+      windows.set(bucket, window)
+    }
+    window.used++
+    const resetAt = window.start + windowMs
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - window.used)),
+      'x-ratelimit-reset': String(Math.ceil(resetAt / 1000)),
+    }
+    const limited = window.used > limit
+    if (limited) headers['retry-after'] = String(Math.max(1, Math.ceil((resetAt - now) / 1000)))
+    return { headers, limited }
+  }
 
   const standin: NetlifyStandin = {
     url: '',
@@ -68,6 +97,7 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
     state,
     requests,
     latencyMs: 0,
+    rateLimit: { limit: 500, windowMs: 60_000 },
     calls: (operation) => requests.filter((request) => request.operation === operation),
     fault: (fault) => {
       const armed = arm(fault)
@@ -120,13 +150,23 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
 
     // netlify-cli reports telemetry; tests point NETLIFY_TEST_TRACK_URL etc. here so nothing leaves the machine.
     if (url.pathname.startsWith('/telemetry/') || url.pathname === '/report-error')
-      return finish(res, record, { status: 200, body: {} })
+      return finishWith(res, record, { status: 200, body: {} })
     if (!url.pathname.startsWith(`${BASE_PATH}/`))
-      return finish(res, record, { status: 404, body: { code: 404, message: 'Not Found' } })
+      return finishWith(res, record, { status: 404, body: { code: 404, message: 'Not Found' } })
     const matched = match(method, record.path)
     if (isProblem(matched))
-      return finish(res, record, { status: matched.status, body: { code: matched.status, message: matched.message } })
+      return finishWith(res, record, { status: matched.status, body: { code: matched.status, message: matched.message } })
     record.operation = matched.route.operationId
+
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
+    const limit = rateLimitFor(bearer ? `token:${bearer}` : `addr:${req.socket.remoteAddress ?? ''}`)
+    const finish = (response: ServerResponse, entry: RecordedRequest, reply: Reply): void =>
+      finishWith(response, entry, { ...reply, headers: { ...limit.headers, ...(reply.headers ?? {}) } })
+    if (limit.limited)
+      return finish(res, record, {
+        status: 429,
+        body: { code: 429, message: 'Rate limit exceeded: too many requests for this token, retry after the reset' },
+      })
 
     const fault = takeFault(faults, record.operation, method, record.path)
     let dropAfter = false
@@ -144,8 +184,9 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
           body: { code: fault.status, message: fault.message ?? statusMessage(fault.status) },
           headers: fault.headers,
         })
+      // A scripted 429 speaks for itself: its headers, not the live window's, say how long to wait.
       else if (fault.kind === 'rate-limit')
-        return finish(res, record, {
+        return finishWith(res, record, {
           status: 429,
           body: { code: 429, message: 'Too Many Requests' },
           headers: rateLimitHeaders(fault.form, fault.waitSeconds),
@@ -153,8 +194,7 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       else dropAfter = true
     }
 
-    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
-    const account = token ? state.tokens.get(token) : undefined
+    const account = bearer ? state.tokens.get(bearer) : undefined
     if (!account)
       return finish(res, record, {
         status: 401,
@@ -493,7 +533,7 @@ function statusMessage(status: number): string {
   )
 }
 
-function finish(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
+function finishWith(res: ServerResponse, record: RecordedRequest, reply: Reply): void {
   record.status = reply.status
   send(res, reply)
 }
