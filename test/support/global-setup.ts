@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { killPostmaster, startCluster, stopCluster, type Cluster } from './postgres.js'
 import type { PostgresProvided } from './provided.js'
+import { prepareTestbed } from './testbed-prepare.js'
 import { cleanupStaleRunDirs, createRunDir, stopRecordedProcesses } from './rundir.js'
 
 /**
@@ -36,6 +37,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     postgres = { available: true, info: cluster.info }
   }
   project.provide('postgres', postgres)
+
+  try {
+    project.provide('testbed', await prepareTestbed())
+  } catch (error) {
+    if (cluster) await stopCluster(cluster)
+    await rm(runDir, { recursive: true, force: true })
+    throw error
+  }
 
   return async () => {
     await stopRecordedProcesses(runDir)

@@ -26,3 +26,4 @@ export {
 } from './fixtures.js'
 export { makeTempDir, type Cleanup, type CleanupRegistrar } from './rundir.js'
 export { mustSucceed, run, type RunOptions, type RunResult } from './process.js'
+export { dockerAvailable, packageIndex, type TestbedProvided } from './testbed.js'

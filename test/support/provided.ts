@@ -26,5 +26,7 @@ declare module 'vitest' {
     /** A directory private to this test run; deleted (with everything in it) at teardown. */
     testRunDir: string
     postgres: PostgresProvided
+    /** The wheel index and python:3.X-slim stand-ins (testbed.ts). */
+    testbed: import('./testbed-prepare.js').TestbedProvided
   }
 }
