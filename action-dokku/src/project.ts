@@ -80,7 +80,7 @@ export async function prepareProject(
   const builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
   let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py')
   if (builder === 'dockerfile') {
-    const docker = generateDockerfile(project, { readFile, deployRoot })
+    const docker = generateDockerfile(project, { readFile, deployRoot, database: inputs.postgres ? 'postgres' : undefined })
     files.push(...docker.files)
     notes.push(...docker.notes)
     // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
