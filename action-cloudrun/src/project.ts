@@ -1,5 +1,5 @@
 import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact/index'
-import { generateDockerfile } from '@django-deploy/shared/build/index'
+import { databaseFromUrl, generateDockerfile } from '@django-deploy/shared/build/index'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
@@ -53,7 +53,12 @@ export async function prepareProject(
   }
   // Without the overlay the image must run the project's own module: the overlay is not in it.
   const settingsModule = overlayModule ?? project.settings.module
-  const docker = generateDockerfile(project, { readFile, deployRoot, settingsModule })
+  const docker = generateDockerfile(project, {
+    readFile,
+    deployRoot,
+    settingsModule,
+    database: databaseFromUrl(inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value),
+  })
   files.push(...docker.files)
   notes.push(...docker.notes)
   const root = deployRoot ?? project.searchRoot

@@ -231,3 +231,16 @@ function collectsStatic(project: ProjectModel): boolean {
   const known = project.facts.INSTALLED_APPS?.value.kind === 'literal'
   return !known || project.summary.installedApps.includes('django.contrib.staticfiles')
 }
+
+/**
+ * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
+ * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
+ */
+export function databaseFromUrl(url: string | undefined): DatabaseKind | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase()
+  if (!scheme) return undefined
+  if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme)) return 'postgres'
+  if (/^mysql/.test(scheme)) return 'mysql'
+  if (/^(sqlite|spatialite)/.test(scheme)) return 'sqlite'
+  return 'other'
+}

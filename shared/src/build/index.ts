@@ -1,4 +1,4 @@
-export { generateDockerfile, CONTAINER_USER, IMAGE_ROOT } from './dockerfile.js'
+export { generateDockerfile, databaseFromUrl, CONTAINER_USER, IMAGE_ROOT } from './dockerfile.js'
 export type { DockerBuild, DockerfileOptions } from './dockerfile.js'
 export { generateReleaseStep, parseProcfile } from './release.js'
 export type { MigrationMethod, ReleaseOptions, ReleaseStep } from './release.js'
