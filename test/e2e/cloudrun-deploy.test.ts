@@ -207,17 +207,22 @@ describe('action-cloudrun: failures', () => {
     expect(attempt.outputs['log-url']).toMatch(/^https:\/\/console\.cloud\.google\.com\/cloud-build\/builds\//)
   })
 
-  it('health check failure under safe rollout: the revision is deployed without traffic and traffic stays', async () => {
+  it('health check failure under safe rollout: the revision is deployed without traffic, traffic stays, the candidate tag goes', async () => {
     const { bed, first } = await deployedBed()
     bed.gcloud.scenario({ revisionUnhealthy: true })
     const attempt = await bed.deploy()
     expect(attempt.error?.message).toMatch(/does not answer properly at https:\/\/candidate---blog-.*: HTTP 500/)
     expect((attempt.error as { hint?: string }).hint).toContain('Traffic was not moved')
-    expect(attempt.commands.slice(-2)).toEqual([
+    expect((attempt.error as { hint?: string }).hint).toContain('The tag candidate this rollout added was removed.')
+    expect(attempt.commands.slice(-3)).toEqual([
       expect.stringMatching(/^gcloud run deploy blog .* --no-traffic --tag candidate --format json$/),
       expect.stringMatching(new RegExp(`^gcloud run revisions describe blog-00002-[a-z]{3} ${WHERE} --format json$`)),
+      `gcloud run services update-traffic blog --remove-tags candidate ${WHERE} --format json`,
     ])
-    expect(attempt.commands.some((command) => command.includes('update-traffic'))).toBe(false)
+    expect(attempt.commands.some((command) => command.includes('--to-latest'))).toBe(false)
+    expect(bed.gcloud.service('blog', REGION)?.traffic.some((target) => target.tag === 'candidate')).toBe(false)
+    expect(attempt.log.text()).toMatch(/Waiting for the new revision at https:\/\/candidate---blog-.*: HTTP 500; waited 0 s/)
+    expect(attempt.log.text()).toContain('Removed the tag candidate that this safe rollout added')
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
     expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
       status: 200,
