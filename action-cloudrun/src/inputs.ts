@@ -38,6 +38,8 @@ export interface CloudRunInputs {
   cloudsqlInstance?: string
   migrate: boolean
   allowUnauthenticated: boolean
+  /** Deploy a project whose database is SQLite anyway (each instance gets its own throwaway copy). */
+  allowSqlite: boolean
   cpu?: string
   memory?: string
   concurrency?: number
@@ -247,6 +249,7 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
     cloudsqlInstance,
     migrate: read.boolean('migrate', true),
     allowUnauthenticated: read.boolean('allow-unauthenticated', true),
+    allowSqlite: read.boolean('allow-sqlite', false),
     cpu,
     memory,
     concurrency: read.integer('concurrency', { min: 1, max: 1000 }),

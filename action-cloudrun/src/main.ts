@@ -29,7 +29,7 @@ import {
   type ServiceFacts,
   type Target,
 } from './planner.js'
-import { buildContext, prepareProject, type PreparedProject } from './project.js'
+import { buildContext, prepareProject, sqliteProblem, type PreparedProject } from './project.js'
 import { removePreview } from './remove.js'
 import { readService, type KnativeService } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
@@ -93,6 +93,13 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
   const prepared = inputs.image
     ? undefined
     : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env))
+  // Before any remote command: a SQLite project would deploy green and lose its data.
+  const sqlite = prepared && sqliteProblem(inputs, prepared.project)
+  if (sqlite) throw sqlite
+  if (prepared && inputs.allowSqlite && sqliteProblem({ ...inputs, allowSqlite: false }, prepared.project))
+    warnings.push(
+      'allow-sqlite: true: the database is SQLite, so each instance keeps its own copy and data is lost on every deploy.',
+    )
   for (const note of prepared?.notes ?? []) {
     if (note.level === 'notice') log.info(note.message)
     else {

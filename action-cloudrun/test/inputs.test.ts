@@ -50,6 +50,7 @@ describe('readInputs', () => {
       cloudsqlInstance: undefined,
       migrate: true,
       allowUnauthenticated: true,
+      allowSqlite: false,
       cpu: undefined,
       memory: undefined,
       concurrency: undefined,

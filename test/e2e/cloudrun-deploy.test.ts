@@ -138,6 +138,27 @@ describe('action-cloudrun: deploy roads', () => {
     expect(attempt.summaries.at(-1)?.warnings?.join(' ')).toContain('Migrations were not run')
   })
 
+  it('a SQLite project without a database: refused before any gcloud command, with the fix; allow-sqlite or a DATABASE_URL secret deploys', async () => {
+    const bed = await createBed()
+    const refused = await bed.deploy({ 'allow-sqlite': 'false' })
+    expect(refused.error?.message).toMatch(
+      /^The project's database is SQLite: on Cloud Run every instance gets its own throwaway copy/,
+    )
+    const hint = (refused.error as { hint?: string }).hint ?? ''
+    expect(hint).toContain('cloudsql-instance: PROJECT:REGION:INSTANCE and secrets: DATABASE_URL=NAME:latest')
+    expect(hint).toContain('allow-sqlite: true')
+    expect(refused.commands).toEqual([])
+    expect(bed.gcloud.service('blog', REGION)).toBeUndefined()
+
+    const withDatabase = await bed.deploy({
+      'allow-sqlite': 'false',
+      secrets: 'DATABASE_URL=blog-database-url:latest',
+      'cloudsql-instance': 'demo-proj:europe-west1:main',
+    })
+    expect(withDatabase.error).toBeUndefined()
+    expect(withDatabase.commands.some((command) => command.includes('run deploy'))).toBe(true)
+  })
+
   it('pull request before the service exists: a clear error, nothing deployed', async () => {
     const bed = await createBed()
     const attempt = await bed.deploy({}, { pullRequest: 5 })

@@ -108,7 +108,8 @@ export async function createBed(): Promise<Bed> {
       try {
         // Wired as index.ts wires it: secrets (and secret-named env-vars values) to the registry.
         const inputs = readInputs(
-          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }),
+          // The example site keeps SQLite; tests of the refusal set allow-sqlite: 'false'.
+          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, 'allow-sqlite': 'true', ...values }),
           (value) => secrets.add(value),
         )
         attempt.result = await run(inputs, {
