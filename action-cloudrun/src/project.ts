@@ -114,7 +114,6 @@ export function sqliteProblem(
   return new ActionError(
     `The project's database is SQLite${fallbackSqlite && !engineSqlite ? ` (${variable} is not given, so the settings fall back to SQLite)` : ''}: on Cloud Run every instance gets its own throwaway copy, data is lost, and the migration job migrates a copy nobody uses.`,
     {
-      input: 'secrets',
       hint:
         `Create a Cloud SQL (PostgreSQL) instance, store its URL in Secret Manager (e.g. postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE) and pass cloudsql-instance: PROJECT:REGION:INSTANCE and secrets: ${variable}=NAME:latest. ` +
         'To deploy a throwaway demo on SQLite anyway, set allow-sqlite: true.',
