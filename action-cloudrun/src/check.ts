@@ -21,8 +21,12 @@ export async function checkRevision(
     now: () => number
     deadline: number
     token?: () => Promise<string | undefined>
+    /** Told at least every 10 s while the revision does not answer yet. */
+    progress?: (message: string) => void
   },
 ): Promise<CheckResult> {
+  const started = deps.now()
+  let lastProgress = started
   const headers: Record<string, string> = { 'user-agent': 'django-deploy-actions/cloudrun revision check' }
   if (deps.token) {
     const token = await deps.token()
@@ -56,6 +60,16 @@ export async function checkRevision(
       }
     }
     if (deps.now() >= deps.deadline) return last
-    await deps.sleep(Math.min(2000 * (attempt + 1), 10_000))
+    const pause = Math.min(2000 * (attempt + 1), 8_000)
+    // Say so now if the next look would come more than 9 s after the last line.
+    if (attempt === 0 || deps.now() - lastProgress + pause > 9_000) {
+      const waited = Math.round((deps.now() - started) / 1000)
+      const left = Math.max(0, Math.round((deps.deadline - deps.now()) / 1000))
+      deps.progress?.(
+        `Waiting for the new revision at ${url}: ${last.problem ?? 'no answer yet'}; waited ${waited} s, up to ${left} s more.`,
+      )
+      lastProgress = deps.now()
+    }
+    await deps.sleep(pause)
   }
 }

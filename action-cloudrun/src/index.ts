@@ -23,12 +23,8 @@ void runAction(
     } catch {
       context = undefined // a local run: no pull request, no links
     }
-    // Ordinary env-vars values are hidden from the log only (coreLogger); secrets also go to the registry's leak checks.
-    const inputs = readInputs(
-      actionsInputSource,
-      (value) => log.setSecret(value),
-      (value) => coreLogger.setSecret(value),
-    )
+    // Secrets (and env-vars values whose name says secret) are masked and go to the registry's leak checks.
+    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value))
     // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
     // When it closes there is nothing to remove either: its runs could not deploy a preview.

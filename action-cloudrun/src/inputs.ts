@@ -1,13 +1,14 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource, type KeyValue } from '@django-deploy/shared/inputs'
+import { maskConfigValue } from '@django-deploy/shared/github/secrets'
 import { splitShellWords, UnbalancedQuoteError } from '@django-deploy/shared/runtime/shell-words'
 import { CLOUDSQL_INSTANCE, PROJECT_ID, REGION, serviceNameProblem, suggestServiceName, tagProblem } from './names.js'
 
 /**
  * Every input of action.yml, read and validated before anything runs. Secrets (the key file and
  * its private parts, env-vars values that are secret) go to `setSecret` the moment they are read,
- * before any validation could quote them in an error; every other env-vars value is still hidden
- * from the log with `mask` (see `maskEnvValue`).
+ * before any validation could quote them in an error; other env-vars values stay readable (see
+ * `maskEnvValue` and docs/secret-masking.md).
  */
 export interface Credentials {
   /** The key file's JSON, exactly as given (written to RUNNER_TEMP only). */
@@ -37,6 +38,8 @@ export interface CloudRunInputs {
   cloudsqlInstance?: string
   migrate: boolean
   allowUnauthenticated: boolean
+  /** Deploy a project whose database is SQLite anyway (each instance gets its own throwaway copy). */
+  allowSqlite: boolean
   cpu?: string
   memory?: string
   concurrency?: number
@@ -82,16 +85,12 @@ const OWNED_FLAGS = [
   '--async',
 ]
 
-export function readInputs(
-  source: InputSource,
-  setSecret: (value: string) => void,
-  mask: (value: string) => void = setSecret,
-): CloudRunInputs {
+export function readInputs(source: InputSource, setSecret: (value: string) => void): CloudRunInputs {
   const read = new InputReader(source)
 
   const credentials = readCredentials(read.raw('credentials-json'), setSecret)
   const envVars = read.keyValues('env-vars')
-  for (const variable of envVars) maskEnvValue(variable, setSecret, mask)
+  for (const variable of envVars) maskEnvValue(variable, setSecret)
   for (const { key } of envVars) {
     if (RESERVED_ENV.has(key))
       throw new InputError('env-vars', `${key} is set by Cloud Run itself and cannot be given.`, `Remove ${key} from env-vars.`)
@@ -249,6 +248,7 @@ export function readInputs(
     cloudsqlInstance,
     migrate: read.boolean('migrate', true),
     allowUnauthenticated: read.boolean('allow-unauthenticated', true),
+    allowSqlite: read.boolean('allow-sqlite', false),
     cpu,
     memory,
     concurrency: read.integer('concurrency', { min: 1, max: 1000 }),
@@ -265,28 +265,15 @@ export function readInputs(
   }
 }
 
-/** Names that say their value is secret: SECRET_KEY, DB_PASSWORD, API_TOKEN, AWS_ACCESS_KEY_ID, SENTRY_DSN... */
-const SECRET_NAME = /SECRET|PASSW|TOKEN|(^|_)(API_?)?KEYS?($|_)|PRIVATE|CREDENTIAL|(^|_)AUTH($|_)|(^|_)DSN($|_)|SALT|SIGNING/i
-
 /**
- * An env-vars value is hidden from the log whatever it is. It is also registered as a secret, so
- * that no output or summary can carry it, when it is one: its name says so, or it is a URL with a
- * password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary values
- * ("production", "true") are not: the leak check would then refuse any summary that happens to
- * contain the same word, failing a deploy that worked. Real secrets belong in `secrets`.
+ * An env-vars value is masked, and registered so no output or summary can carry it, only when it is
+ * a secret: its name says so (`isSecretName`, the list in docs/secret-masking.md) or it is a URL
+ * with a password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary
+ * values ("production", "true", "1") stay readable: masking them would star out every log line
+ * that says the same word. Real secrets belong in `secrets`.
  */
-export function maskEnvValue({ key, value }: KeyValue, setSecret: (value: string) => void, mask: (value: string) => void): void {
-  const password = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1]
-  if (password) {
-    setSecret(password)
-    try {
-      setSecret(decodeURIComponent(password))
-    } catch {
-      // not %-encoded: registered as is above
-    }
-  }
-  if (password || SECRET_NAME.test(key)) setSecret(value)
-  else mask(value)
+export function maskEnvValue({ key, value }: KeyValue, setSecret: (value: string) => void): void {
+  maskConfigValue(key, value, setSecret)
 }
 
 /**

@@ -10,6 +10,7 @@ import { GcloudError, gcloudMessage, type Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
 import {
   buildArgs,
+  CHECK_TAG,
   chooseTarget,
   deployArgs,
   describeServiceArgs,
@@ -18,13 +19,14 @@ import {
   imageRepository,
   migrateArgs,
   previewRemoval,
+  removeTagArgs,
   serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
   type ServiceFacts,
   type Target,
 } from './planner.js'
-import { buildContext, prepareProject, type PreparedProject } from './project.js'
+import { buildContext, prepareProject, sqliteProblem, type PreparedProject } from './project.js'
 import { removePreview } from './remove-preview.js'
 import { readService, type KnativeService } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
@@ -59,6 +61,13 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
   const prepared = inputs.image
     ? undefined
     : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env))
+  // Before any remote command: a SQLite project would deploy green and lose its data.
+  const sqlite = prepared && sqliteProblem(inputs, prepared.project)
+  if (sqlite) throw sqlite
+  if (prepared && inputs.allowSqlite && sqliteProblem({ ...inputs, allowSqlite: false }, prepared.project))
+    warnings.push(
+      'allow-sqlite: true: the database is SQLite, so each instance keeps its own copy and data is lost on every deploy.',
+    )
   for (const note of prepared?.notes ?? []) {
     if (note.level === 'notice') log.info(note.message)
     else {
@@ -190,14 +199,30 @@ export async function run(inputs: CloudRunInputs, deps: Deps): Promise<RunResult
           now: deps.now,
           deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000),
           token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log),
+          progress: (message) => log.info(message),
         })
         if (!check.ok) {
           const logUrl = await revisionLogUrl(gcloud, report.revision as string, facts)
           if (logUrl) report['log-url'] = logUrl
+          // The safe rollout's own tag goes with the failed revision: its URL would keep serving it.
+          let tagNote = ''
+          if (target?.tag === CHECK_TAG && inputs.tag === undefined && target?.moveTraffic) {
+            const removed = await gcloud.json(removeTagArgs(inputs, facts, CHECK_TAG), { timeoutMs: inputs.timeoutMs }).then(
+              () => true,
+              (error: unknown) => {
+                log.warning(`Could not remove the tag ${CHECK_TAG} from the failed revision: ${(error as Error).message}`)
+                return false
+              },
+            )
+            if (removed) log.info(`Removed the tag ${CHECK_TAG} that this safe rollout added to ${report.revision}.`)
+            tagNote = removed
+              ? `The tag ${CHECK_TAG} this rollout added was removed. `
+              : `Remove the tag ${CHECK_TAG} by hand: gcloud run services update-traffic ${inputs.service} --remove-tags ${CHECK_TAG}. `
+          }
           throw new ActionError(
             `The new revision ${report.revision} does not answer properly at ${checkUrl}: ${check.problem}.`,
             {
-              hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${check.hint}`,
+              hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${tagNote}${check.hint}`,
             },
           )
         }

@@ -1,3 +1,4 @@
+import { ActionError } from '@django-deploy/shared/errors'
 import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact/index'
 import { databaseFromUrl, generateDockerfile } from '@django-deploy/shared/build/index'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
@@ -95,4 +96,32 @@ export async function buildContext(options: {
   } finally {
     await disposeArtifact(artifact)
   }
+}
+
+/**
+ * Refuse a SQLite database on Cloud Run: every instance has its own copy of the file in a
+ * filesystem that vanishes with it, so data is lost and the migration job migrates a copy nobody
+ * uses. SQLite means: the settings' ENGINE is sqlite3, or the database URL falls back to SQLite;
+ * and neither DATABASE_URL (or the variable the settings read) nor cloudsql-instance is given.
+ */
+export function sqliteProblem(
+  inputs: Pick<CloudRunInputs, 'allowSqlite' | 'cloudsqlInstance' | 'envVars' | 'secrets'>,
+  project: Pick<ProjectModel, 'summary' | 'findings'>,
+): ActionError | undefined {
+  if (inputs.allowSqlite || inputs.cloudsqlInstance) return undefined
+  const variable = project.summary.databaseUrlVariable ?? 'DATABASE_URL'
+  const given = (name: string) =>
+    inputs.envVars.some((entry) => entry.key === name) || inputs.secrets.some((secret) => secret.env === name)
+  if (given(variable) || given('DATABASE_URL')) return undefined
+  const engineSqlite = project.summary.databaseEngine?.endsWith('sqlite3') === true
+  const fallbackSqlite = project.findings.some((finding) => finding.code === 'database-sqlite-fallback')
+  if (!engineSqlite && !fallbackSqlite) return undefined
+  return new ActionError(
+    `The project's database is SQLite${fallbackSqlite && !engineSqlite ? ` (${variable} is not given, so the settings fall back to SQLite)` : ''}: on Cloud Run every instance gets its own throwaway copy, data is lost, and the migration job migrates a copy nobody uses.`,
+    {
+      hint:
+        `Create a Cloud SQL (PostgreSQL) instance, store its URL in Secret Manager (e.g. postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE) and pass cloudsql-instance: PROJECT:REGION:INSTANCE and secrets: ${variable}=NAME:latest. ` +
+        'To deploy a throwaway demo on SQLite anyway, set allow-sqlite: true.',
+    },
+  )
 }

@@ -48,8 +48,13 @@ export function readService(json: KnativeService): ServiceView {
   const traffic = status.traffic ?? []
   const serving = traffic
     .filter((target) => (target.percent ?? 0) > 0)
-    .map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`)
-  const tags = traffic.filter((target) => target.tag).map((target) => `${target.tag} → ${target.revisionName ?? '?'}`)
+    .map(
+      (target) =>
+        `${target.percent}% → ${target.revisionName ?? 'an unnamed revision'}${target.latestRevision ? ' (latest)' : ''}`,
+    )
+  const tags = traffic
+    .filter((target) => target.tag)
+    .map((target) => `${target.tag} → ${target.revisionName ?? 'an unnamed revision'}`)
   return {
     projectNumber: json.metadata?.namespace && /^\d+$/.test(json.metadata.namespace) ? json.metadata.namespace : undefined,
     latestCreatedRevisionName: status.latestCreatedRevisionName,
@@ -70,10 +75,16 @@ export function readService(json: KnativeService): ServiceView {
   }
 }
 
-/** One row of `gcloud run services update-traffic --format json`: a traffic target with its tags. */
+/**
+ * One row of `gcloud run services update-traffic --format json`: a traffic target with its tags.
+ * gcloud's JSON has `revisionName` (and `latestRevision` for the target that follows the latest),
+ * not the `displayRevisionId` of its table output.
+ */
 export interface TrafficPair {
+  key?: string
+  revisionName?: string
+  latestRevision?: boolean
   displayPercent?: string
-  displayRevisionId?: string
   specPercent?: string
   tags?: Array<{ tag?: string; url?: string }>
 }
@@ -82,11 +93,17 @@ export interface TrafficPair {
 export function trafficListingLine(pairs: TrafficPair[]): string {
   const serving = pairs
     .filter((pair) => Number(pair.specPercent ?? 0) > 0)
-    .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`)
+    .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${revisionOf(pair)}`)
   const tags = pairs.flatMap((pair) =>
-    (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`),
+    (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${revisionOf(pair)}`),
   )
   return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`
+}
+
+/** The revision a traffic row names, in words when gcloud gives no name (never "?" or "undefined"). */
+function revisionOf(pair: TrafficPair): string {
+  if (pair.latestRevision) return pair.revisionName ? `the latest revision (${pair.revisionName})` : 'the latest revision'
+  return pair.revisionName ?? (pair.key && pair.key !== 'LATEST' ? pair.key : 'an unnamed revision')
 }
 
 /** The run.googleapis.com/urls annotation: a JSON array held in a string. */

@@ -73,3 +73,23 @@ describe('checkRevision', () => {
     expect(anonymous.calls[0]?.headers.authorization).toBeUndefined()
   })
 })
+
+describe('checkRevision progress', () => {
+  it('says it is still waiting at least every 10 s while the revision does not answer', async () => {
+    const script = scripted([503])
+    const lines: Array<{ at: number; message: string }> = []
+    let clock = 0
+    const deps = {
+      ...script.deps(180_000),
+      now: () => clock,
+      sleep: async (ms: number) => void (clock += ms),
+      progress: (message: string) => lines.push({ at: clock, message }),
+    }
+    const result = await checkRevision(URL, deps)
+    expect(result).toMatchObject({ ok: false, problem: 'HTTP 503' })
+    expect(lines[0]?.message).toBe(`Waiting for the new revision at ${URL}: HTTP 503; waited 0 s, up to 180 s more.`)
+    const times = [0, ...lines.map((line) => line.at), 180_000]
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(10_000)
+    expect(lines.map((line) => line.message).join('\n')).not.toMatch(/undefined/)
+  })
+})

@@ -146,7 +146,8 @@ describe('dry-run', () => {
     const workspace = await copyFixture('example-site', { cleanup: onTestFinished })
     const before = await snapshot(workspace)
     const { deps, commands, runnerTemp } = await bed({ runner: spawnRunner, workspace })
-    const result = await run(inputsOf({ 'dry-run': 'true' }), deps)
+    // The example site keeps SQLite (refused without allow-sqlite: sqlite.test.ts).
+    const result = await run(inputsOf({ 'dry-run': 'true', 'allow-sqlite': 'true' }), deps)
     expect(commands.length).toBeGreaterThan(0)
     expect(
       commands.every((command) => /^\S*python3? /.test(command)),

@@ -118,18 +118,35 @@ describe('readService', () => {
 })
 
 describe('trafficListingLine', () => {
-  it('what serves and the tags left, from `update-traffic --format json`', () => {
+  it('what serves and the tags left, from `update-traffic --format json` (revisionName, as gcloud prints it)', () => {
     expect(
       trafficListingLine([
-        { displayPercent: '100%', displayRevisionId: 'LATEST (currently blog-00002-xyz)', specPercent: '100', tags: [] },
         {
+          key: 'LATEST',
+          revisionName: 'blog-00002-xyz',
+          latestRevision: true,
+          displayPercent: '100%',
+          specPercent: '100',
+          tags: [],
+        },
+        {
+          key: 'blog-00003-abc',
+          revisionName: 'blog-00003-abc',
           displayPercent: '0%',
-          displayRevisionId: 'blog-00003-abc',
           specPercent: '0',
           tags: [{ tag: 'pr-3', url: 'https://pr-3---blog-abcdef123g-ew.a.run.app' }],
         },
       ]),
-    ).toBe('100% → LATEST (currently blog-00002-xyz); tags: pr-3 → blog-00003-abc')
+    ).toBe('100% → the latest revision (blog-00002-xyz); tags: pr-3 → blog-00003-abc')
     expect(trafficListingLine([])).toBe('no traffic')
+  })
+
+  it('never prints "?" or "undefined" when gcloud names no revision', () => {
+    const line = trafficListingLine([
+      { key: 'LATEST', latestRevision: true, specPercent: '100', tags: [] },
+      { specPercent: '0', tags: [{ tag: 'pr-1' }] },
+    ])
+    expect(line).toBe('100% → the latest revision; tags: pr-1 → an unnamed revision')
+    expect(line).not.toMatch(/\?|undefined/)
   })
 })

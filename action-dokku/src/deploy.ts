@@ -232,6 +232,7 @@ export async function deploy(
         withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
         now: deps.now,
         sleep: deps.sleep,
+        progress: (message) => log.info(message),
       }),
     )
     log.info(`→ ${checkTarget} answered ${checked.status}`)

@@ -1,5 +1,6 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource, type KeyValue } from '@django-deploy/shared/inputs'
+import { isSecretName, maskConfigValue, urlPassword } from '@django-deploy/shared/github/secrets'
 import { splitShellWords } from '@django-deploy/shared/runtime/shell-words'
 import { commandLine, DokkuArgumentError } from './dokku/command.js'
 import { checkAppName } from './names.js'
@@ -9,7 +10,7 @@ import { parseTarget, type SshTarget } from './target.js'
 
 /**
  * Every input of action.yml, read and validated before anything touches the network or the disk.
- * Secrets (the key, its passphrase, every config value) are handed to `setSecret` the moment they
+ * Secrets (the key, its passphrase, config values whose name says secret) are handed to `setSecret` the moment they
  * are read, before any validation can quote them in an error.
  */
 export type ReviewAppMode = 'auto' | 'destroy' | 'false'
@@ -63,10 +64,15 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
   if (keyText !== '') setSecret(keyText)
   const passphrase = read.optional('ssh-passphrase')
   if (passphrase !== undefined) setSecret(passphrase)
-  // Every raw line first: a parse error quotes the line it cannot read, which may hold a value.
-  for (const line of read.raw('config').split(/\r?\n/)) if (line.trim() !== '') setSecret(line.trim())
+  // Only values whose name says secret (or that the user marked) are masked: docs/secret-masking.md.
+  const secretConfigKeys = read
+    .raw('secret-config-keys')
+    .split(/[\s,]+/)
+    .filter((name) => name !== '')
+  // Raw lines of secret keys first: a parse error quotes the line it cannot read.
+  maskRawConfigLines(read.raw('config'), secretConfigKeys, setSecret)
   const config = read.keyValues('config')
-  for (const { value } of config) setSecret(value)
+  for (const { key: name, value } of config) maskConfigValue(name, value, setSecret, secretConfigKeys)
 
   const target = parseTarget({ host: read.raw('host'), port: read.raw('port'), user: read.raw('user') })
   let app = read.raw('app')
@@ -242,4 +248,32 @@ function readHttpCheck(text: string): string | undefined {
     `must be true, false or a path starting with '/', got '${value}'.`,
     'For example http-check: /healthz',
   )
+}
+
+/**
+ * Before the config is parsed, mask each raw line (and each line of a KEY<<EOF block) that belongs
+ * to a secret key or holds a URL password, so that a parse error quoting the line shows no secret.
+ */
+function maskRawConfigLines(raw: string, marked: readonly string[], setSecret: (value: string) => void): void {
+  let inSecretBlock: string | undefined
+  for (const line of raw.split(/\r?\n/)) {
+    const trimmed = line.trim()
+    if (inSecretBlock !== undefined) {
+      if (trimmed === inSecretBlock) inSecretBlock = undefined
+      else setSecret(trimmed)
+      continue
+    }
+    const heredoc = /^([^=<\s]+)\s*<<\s*(\S+)$/.exec(trimmed)
+    if (heredoc) {
+      if (isSecretName(heredoc[1] ?? '', marked)) inSecretBlock = heredoc[2]
+      continue
+    }
+    // A line with no KEY= cannot be judged by its name (often a stray line of a pasted secret).
+    if (!trimmed.includes('=')) {
+      setSecret(trimmed)
+      continue
+    }
+    const name = trimmed.slice(0, trimmed.indexOf('=')).trim()
+    if (isSecretName(name, marked) || urlPassword(trimmed.slice(trimmed.indexOf('=') + 1))) setSecret(trimmed)
+  }
 }

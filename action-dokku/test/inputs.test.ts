@@ -34,9 +34,14 @@ describe('readInputs', () => {
     })
   })
 
-  it('masks the key, the passphrase and every config value before validating anything', () => {
-    const { secrets } = read({ config: 'A=one secret\nB<<EOF\nline 1\nline 2\nEOF', 'ssh-passphrase': 'not used' })
-    expect(secrets).toEqual(expect.arrayContaining([key.privateKey, 'not used', 'one secret', 'line 1\nline 2']))
+  it('masks the key, the passphrase and secret config values before validating anything', () => {
+    const { secrets } = read({
+      config: 'API_KEY=one secret\nCERT_PEM<<EOF\nline 1 of pem\nline 2 of pem\nEOF',
+      'ssh-passphrase': 'not used',
+    })
+    expect(secrets).toEqual(
+      expect.arrayContaining([key.privateKey, 'not used', 'one secret', 'line 1 of pem', 'line 1 of pem\nline 2 of pem']),
+    )
     // even when a later input is invalid, the secrets were already registered
     const masked: string[] = []
     expect(() =>
@@ -51,6 +56,31 @@ describe('readInputs', () => {
       ),
     ).toThrowError(/line 2 is not KEY=VALUE/)
     expect(early).toContain('secret-continuation-without-key')
+  })
+
+  it('masks config values only when the name says secret or is marked; never short or common values', () => {
+    const { secrets } = read({
+      config: [
+        'DEBUG=1',
+        'FEATURE_FLAG=true',
+        'APP_ENV=production',
+        'ALLOWED_HOSTS=blog.example.com',
+        'KEYBOARD_LAYOUT=us-international',
+        'DJANGO_SECRET_KEY=k3y-value-long',
+        'SENTRY_DSN=https://abc123@o1.ingest.example/1',
+        'SHORT_TOKEN=abc',
+        'STRIPE_LIVE=sk_live_marked_value',
+        'CACHE_URL=redis://:cache-pass-word@localhost:6379/0',
+      ].join('\n'),
+      'secret-config-keys': 'stripe_live, OTHER',
+    })
+    expect(secrets).toEqual(
+      expect.arrayContaining(['k3y-value-long', 'https://abc123@o1.ingest.example/1', 'sk_live_marked_value']),
+    )
+    expect(secrets).toEqual(expect.arrayContaining(['cache-pass-word', 'redis://:cache-pass-word@localhost:6379/0']))
+    for (const plain of ['1', 'true', 'production', 'blog.example.com', 'us-international'])
+      expect(secrets, plain).not.toContain(plain)
+    expect(secrets.filter((value) => /^(DEBUG|FEATURE_FLAG|APP_ENV|ALLOWED_HOSTS|KEYBOARD_LAYOUT)=/.test(value))).toEqual([])
   })
 
   it('takes the app from an ssh:// URL and refuses a conflicting one', () => {

@@ -33,8 +33,10 @@ describe('serverWaitMs', () => {
 describe('retry policy', () => {
   const policy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 }
   it('retries 408, 429 and 5xx only', () => {
-    expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true)
+    expect([408, 429, 502, 503, 504].every(isRetryableStatus)).toBe(true)
     expect([400, 401, 403, 404, 409, 422].some(isRetryableStatus)).toBe(false)
+    // Errors the same request gets again are not transient.
+    expect([500, 501, 505, 507, 511].some(isRetryableStatus)).toBe(false)
   })
 
   it('backs off exponentially with jitter, follows server hints, and caps every wait', () => {

@@ -138,6 +138,27 @@ describe('action-cloudrun: deploy roads', () => {
     expect(attempt.summaries.at(-1)?.warnings?.join(' ')).toContain('Migrations were not run')
   })
 
+  it('a SQLite project without a database: refused before any gcloud command, with the fix; allow-sqlite or a DATABASE_URL secret deploys', async () => {
+    const bed = await createBed()
+    const refused = await bed.deploy({ 'allow-sqlite': 'false' })
+    expect(refused.error?.message).toMatch(
+      /^The project's database is SQLite: on Cloud Run every instance gets its own throwaway copy/,
+    )
+    const hint = (refused.error as { hint?: string }).hint ?? ''
+    expect(hint).toContain('cloudsql-instance: PROJECT:REGION:INSTANCE and secrets: DATABASE_URL=NAME:latest')
+    expect(hint).toContain('allow-sqlite: true')
+    expect(refused.commands).toEqual([])
+    expect(bed.gcloud.service('blog', REGION)).toBeUndefined()
+
+    const withDatabase = await bed.deploy({
+      'allow-sqlite': 'false',
+      secrets: 'DATABASE_URL=blog-database-url:latest',
+      'cloudsql-instance': 'demo-proj:europe-west1:main',
+    })
+    expect(withDatabase.error).toBeUndefined()
+    expect(withDatabase.commands.some((command) => command.includes('run deploy'))).toBe(true)
+  })
+
   it('pull request before the service exists: a clear error, nothing deployed', async () => {
     const bed = await createBed()
     const attempt = await bed.deploy({}, { pullRequest: 5 })
@@ -207,17 +228,22 @@ describe('action-cloudrun: failures', () => {
     expect(attempt.outputs['log-url']).toMatch(/^https:\/\/console\.cloud\.google\.com\/cloud-build\/builds\//)
   })
 
-  it('health check failure under safe rollout: the revision is deployed without traffic and traffic stays', async () => {
+  it('health check failure under safe rollout: the revision is deployed without traffic, traffic stays, the candidate tag goes', async () => {
     const { bed, first } = await deployedBed()
     bed.gcloud.scenario({ revisionUnhealthy: true })
     const attempt = await bed.deploy()
     expect(attempt.error?.message).toMatch(/does not answer properly at https:\/\/candidate---blog-.*: HTTP 500/)
     expect((attempt.error as { hint?: string }).hint).toContain('Traffic was not moved')
-    expect(attempt.commands.slice(-2)).toEqual([
+    expect((attempt.error as { hint?: string }).hint).toContain('The tag candidate this rollout added was removed.')
+    expect(attempt.commands.slice(-3)).toEqual([
       expect.stringMatching(/^gcloud run deploy blog .* --no-traffic --tag candidate --format json$/),
       expect.stringMatching(new RegExp(`^gcloud run revisions describe blog-00002-[a-z]{3} ${WHERE} --format json$`)),
+      `gcloud run services update-traffic blog --remove-tags candidate ${WHERE} --format json`,
     ])
-    expect(attempt.commands.some((command) => command.includes('update-traffic'))).toBe(false)
+    expect(attempt.commands.some((command) => command.includes('--to-latest'))).toBe(false)
+    expect(bed.gcloud.service('blog', REGION)?.traffic.some((target) => target.tag === 'candidate')).toBe(false)
+    expect(attempt.log.text()).toMatch(/Waiting for the new revision at https:\/\/candidate---blog-.*: HTTP 500; waited 0 s/)
+    expect(attempt.log.text()).toContain('Removed the tag candidate that this safe rollout added')
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
     expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
       status: 200,

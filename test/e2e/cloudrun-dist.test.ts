@@ -42,6 +42,7 @@ describe('action-cloudrun dist', () => {
       'INPUT_ENV-VARS': 'FEATURE_FLAGS=a,b\nQUOTE="x"',
       // No network here: the revision check would fetch a real run.app URL.
       'INPUT_SAFE-ROLLOUT': 'false',
+      'INPUT_ALLOW-SQLITE': 'true', // the example site keeps SQLite
       INPUT_MIGRATE: 'true',
     }
     for (const name of ['DJANGO_SETTINGS_MODULE', 'CLOUDSDK_CORE_PROJECT', 'GOOGLE_CLOUD_PROJECT']) delete env[name]

@@ -67,6 +67,9 @@ describe('action-cloudrun: a closed pull request removes its preview tag', () =>
     expect(summary).toMatchObject({ outcome: 'removed', target: { kind: 'service', name: 'blog (tag pr-7)' } })
     expect(summary?.facts).toContainEqual(['Revision', `${previews[7]?.revision} (kept, without traffic)`])
     expect(summary?.facts).toContainEqual(['Traffic', `100% → ${production}; tags: pr-3 → ${previews[3]?.revision}`])
+    // No placeholder reaches the log: the traffic line names revisions as gcloud's JSON does.
+    expect(attempt.log.text()).toContain(`Traffic: 100% → ${production}; tags: pr-3 → ${previews[3]?.revision}.`)
+    expect(attempt.log.text()).not.toMatch(/→ \?|\bundefined\b/)
     expect(renderSummary(summary as NonNullable<typeof summary>)).toContain(
       "## Removed blog (tag pr-7): pull request #7 closed; the tag's URL no longer answers",
     )

@@ -106,11 +106,11 @@ export async function createBed(): Promise<Bed> {
       const attempt: Attempt = { outputs, summaries, log, secrets, commands: [] }
       let skipped = 0
       try {
-        // Wired as index.ts wires it: secrets to the registry, other env-vars values masked in the log only.
+        // Wired as index.ts wires it: secrets (and secret-named env-vars values) to the registry.
         const inputs = readInputs(
-          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, ...values }),
+          // The example site keeps SQLite; tests of the refusal set allow-sqlite: 'false'.
+          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, 'allow-sqlite': 'true', ...values }),
           (value) => secrets.add(value),
-          (value) => log.setSecret(value),
         )
         attempt.result = await run(inputs, {
           log: secrets.logger(log),

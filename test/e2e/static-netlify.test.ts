@@ -228,11 +228,11 @@ describe('retries and cancellation', () => {
     })
   }
 
-  it('retries 500 and 502 answers and dropped connections, then succeeds', async () => {
+  it('retries 503 and 502 answers and dropped connections, then succeeds', async () => {
     await site({ 'index.html': 'x' })
     netlify.fault({ operation: 'createSiteDeploy', action: { kind: 'status', status: 502 } })
     netlify.fault({ operation: 'uploadDeployFile', action: { kind: 'drop' } })
-    netlify.fault({ operation: 'getSiteDeploy', action: { kind: 'status', status: 500 } })
+    netlify.fault({ operation: 'getSiteDeploy', action: { kind: 'status', status: 503 } })
     const run = client()
     const result = await deploy(run)
     expect(result.deploy.state).toBe('ready')
@@ -268,6 +268,34 @@ describe('retries and cancellation', () => {
     expect((error as Error).message).toMatch(/503 .*3 attempts/)
     expect(netlify.calls('uploadDeployFile')).toHaveLength(3)
     expect(netlify.calls('cancelSiteDeploy')).toHaveLength(1)
+  })
+
+  it('does not retry a 501 (or 505): the same request gets the same answer; says why', async () => {
+    for (const status of [501, 505]) {
+      await site({ 'index.html': `x${status}` })
+      const before = netlify.calls('uploadDeployFile').length
+      netlify.fault({ operation: 'uploadDeployFile', action: { kind: 'status', status }, times: 1 })
+      const error = await deploy(client({ maxAttempts: 3 })).catch((e: unknown) => e)
+      expect((error as Error).message).toMatch(new RegExp(`^Netlify answered ${status} `))
+      expect((error as Error).message).not.toContain('attempts')
+      expect((error as { hint?: string }).hint).toContain('not retried')
+      expect((error as { hint?: string }).hint).not.toContain('busy')
+      expect(netlify.calls('uploadDeployFile').length - before).toBe(1)
+    }
+  })
+
+  it('retries a 502 and a 504 (honouring Retry-After), then succeeds', async () => {
+    await site({ 'index.html': 'y' })
+    netlify.fault({ operation: 'uploadDeployFile', action: { kind: 'status', status: 502 }, times: 1 })
+    netlify.fault({
+      operation: 'uploadDeployFile',
+      action: { kind: 'status', status: 504, headers: { 'retry-after': '3' } },
+      times: 1,
+    })
+    const run = client({ maxAttempts: 4 })
+    await deploy(run)
+    expect(netlify.calls('uploadDeployFile')).toHaveLength(3)
+    expect(run.sleeps.some((ms) => ms >= 3000 && ms < 4000)).toBe(true)
   })
 
   it("fails with Netlify's error_message when processing fails, and nothing is published", async () => {

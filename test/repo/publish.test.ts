@@ -248,7 +248,13 @@ async function dryRun(action: string, entry: string): Promise<RunResult> {
     })
   }
   if (action === 'action-cloudrun')
-    Object.assign(env, { 'INPUT_PROJECT-ID': 'demo-proj', INPUT_REGION: 'europe-west1', INPUT_SERVICE: 'blog' })
+    // The flat fixture keeps SQLite, which Cloud Run refuses without allow-sqlite.
+    Object.assign(env, {
+      'INPUT_PROJECT-ID': 'demo-proj',
+      INPUT_REGION: 'europe-west1',
+      INPUT_SERVICE: 'blog',
+      'INPUT_ALLOW-SQLITE': 'true',
+    })
   return run(process.execPath, [entry], { cwd: workspace, env, timeoutMs: 120_000 })
 }
 

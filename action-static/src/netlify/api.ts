@@ -285,10 +285,16 @@ export class NetlifyApi {
         hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.',
       })
     }
-    if (status === 429 || status >= 500) {
+    if (isRetryableStatus(status)) {
       return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, {
         requestId,
         hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.',
+      })
+    }
+    if (status >= 500) {
+      return new NetlifyApiError(status, message, call.what, {
+        requestId,
+        hint: `Netlify refused the request with HTTP ${status}, an error that repeating the request does not fix, so it was not retried. Check https://www.netlifystatus.com; if it persists, report it to Netlify support with the request id.`,
       })
     }
     return new NetlifyApiError(status, message, call.what, { requestId })

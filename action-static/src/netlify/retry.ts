@@ -1,8 +1,10 @@
 /**
  * When to retry a Netlify request and how long to wait first.
  *
- * Retried: 429, 408, 5xx and network failures (reset, refused, timed out). Not retried: every
- * other 4xx — a 401/404/422 says the request itself is wrong and will be wrong again.
+ * Retried: 429, 408, the transient 5xx (502, 503, 504: a proxy or an overloaded server) and network
+ * failures (reset, refused, timed out). Not retried: every other 4xx (a 401/404/422 says the
+ * request itself is wrong and will be wrong again) and the other 5xx (500, 501 Not Implemented,
+ * 505 HTTP Version Not Supported...), which the same request gets again.
  *
  * Rate limits: Netlify (and its js-client) have been seen to send the wait in four forms, all
  * understood here:
@@ -25,8 +27,10 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 }
 
+const TRANSIENT_STATUS = new Set([408, 429, 502, 503, 504])
+
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500
+  return TRANSIENT_STATUS.has(status)
 }
 
 /** Milliseconds the server asked us to wait, or undefined when it did not say (or said nonsense). */

@@ -87,6 +87,66 @@ export class SecretRegistry {
 
 const MIN_CHECKED_LENGTH = 4
 
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+export const SECRET_NAME_WORDS = [
+  'SECRET',
+  'TOKEN',
+  'PASSWORD',
+  'PASSWD',
+  'PASSPHRASE',
+  'CREDENTIAL',
+  'PRIVATE',
+  'DATABASE_URL',
+  'SALT',
+  'SIGNING',
+  'CERT',
+] as const
+export const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'] as const
+
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+export function isSecretName(key: string, marked: readonly string[] = []): boolean {
+  const upper = key.toUpperCase()
+  if (marked.some((name) => name.toUpperCase() === upper)) return true
+  if (SECRET_NAME_WORDS.some((word) => upper.includes(word))) return true
+  const parts = upper.split(/[^A-Z0-9]+/)
+  return parts.some((part) => (SECRET_NAME_PARTS as readonly string[]).includes(part))
+}
+
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+export function urlPassword(value: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1]
+}
+
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+export function maskConfigValue(
+  key: string,
+  value: string,
+  setSecret: (value: string) => void,
+  marked: readonly string[] = [],
+): void {
+  const password = urlPassword(value)
+  if (password) {
+    setSecret(password)
+    try {
+      setSecret(decodeURIComponent(password))
+    } catch {
+      // not %-encoded: registered as is above
+    }
+  }
+  if (password || isSecretName(key, marked)) setSecret(value)
+}
+
 /** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
 function variants(value: string): string[] {
   const forms = new Set([

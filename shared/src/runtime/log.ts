@@ -38,13 +38,43 @@ export const coreLogger: Logger = {
  * reach a log one line at a time, and each line must be hidden too.
  */
 export function registerSecret(value: string, mask: (value: string) => void): void {
-  if (value.trim() === '') return
+  if (isTrivialValue(value)) return
   mask(value)
   for (const line of value.split(/\r?\n/)) {
     const trimmed = line.trim()
     // Very short lines ("{", "}") are structure, not secret, and masking them garbles every log.
     if (trimmed.length >= 6 && trimmed !== value) mask(trimmed)
   }
+}
+
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'none',
+  'null',
+  'undefined',
+  'production',
+  'staging',
+  'development',
+])
+
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+export const MIN_MASKED_LENGTH = 6
+
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+export function isTrivialValue(value: string): boolean {
+  const trimmed = value.trim()
+  if (trimmed.length < MIN_MASKED_LENGTH) return true
+  if (/^[-+]?\d+(\.\d+)?$/.test(trimmed)) return true
+  return COMMON_VALUES.has(trimmed.toLowerCase())
 }
 
 export interface LogEntry {

@@ -454,7 +454,6 @@ export function updateTraffic(ctx: Context): void {
       specPercent: percent,
       statusPercent: percent,
       displayPercent: `${percent}%`,
-      displayRevisionId: target.latestRevision ? `LATEST (currently ${revisionName})` : revisionName,
       serviceUrl: urls.legacy,
       tags,
       urls: tags.map((tag) => tag.url),
