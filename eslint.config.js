@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', '.tools/**', 'test/fixtures/**', 'coverage/**', '.cache/**'] },
+  { ignores: ['**/dist/**', 'node_modules/**', '.tools/**', 'test/fixtures/**', 'coverage/**', '.cache/**', '_site/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -31612,7 +31612,7 @@ module.exports = {
 /***/ 2299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "740798393b4a6380b05d.py";
+module.exports = __nccwpck_require__.p + "cf91b9e30f4067938c95.py";
 
 /***/ }),
 
@@ -36045,7 +36045,7 @@ const coreLogger = {
  * reach a log one line at a time, and each line must be hidden too.
  */
 function registerSecret(value, mask) {
-    if (value.trim() === '')
+    if (isTrivialValue(value))
         return;
     mask(value);
     for (const line of value.split(/\r?\n/)) {
@@ -36054,6 +36054,35 @@ function registerSecret(value, mask) {
         if (trimmed.length >= 6 && trimmed !== value)
             mask(trimmed);
     }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
 }
 /** A logger that records, for tests; `secrets` shows what was registered for masking. */
 class MemoryLogger {
@@ -36257,6 +36286,61 @@ class SecretRegistry {
     }
 }
 const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = [
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+];
+const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'];
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
 /** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
 function variants(value) {
     const forms = new Set([
@@ -36767,6 +36851,7 @@ function hostOf(url) {
 
 
 
+
 /** Set by Cloud Run itself; a value given here would be refused by the API. */
 const RESERVED_ENV = new Set([
     'PORT',
@@ -36794,12 +36879,12 @@ const OWNED_FLAGS = [
     '--source',
     '--async',
 ];
-function readInputs(source, setSecret, mask = setSecret) {
+function readInputs(source, setSecret) {
     const read = new InputReader(source);
     const credentials = readCredentials(read.raw('credentials-json'), setSecret);
     const envVars = read.keyValues('env-vars');
     for (const variable of envVars)
-        maskEnvValue(variable, setSecret, mask);
+        maskEnvValue(variable, setSecret);
     for (const { key } of envVars) {
         if (RESERVED_ENV.has(key))
             throw new InputError('env-vars', `${key} is set by Cloud Run itself and cannot be given.`, `Remove ${key} from env-vars.`);
@@ -36892,6 +36977,7 @@ function readInputs(source, setSecret, mask = setSecret) {
         cloudsqlInstance,
         migrate: read.boolean('migrate', true),
         allowUnauthenticated: read.boolean('allow-unauthenticated', true),
+        allowSqlite: read.boolean('allow-sqlite', false),
         cpu,
         memory,
         concurrency: read.integer('concurrency', { min: 1, max: 1000 }),
@@ -36907,30 +36993,15 @@ function readInputs(source, setSecret, mask = setSecret) {
         dryRun: read.boolean('dry-run', false),
     };
 }
-/** Names that say their value is secret: SECRET_KEY, DB_PASSWORD, API_TOKEN, AWS_ACCESS_KEY_ID, SENTRY_DSN... */
-const SECRET_NAME = /SECRET|PASSW|TOKEN|(^|_)(API_?)?KEYS?($|_)|PRIVATE|CREDENTIAL|(^|_)AUTH($|_)|(^|_)DSN($|_)|SALT|SIGNING/i;
 /**
- * An env-vars value is hidden from the log whatever it is. It is also registered as a secret, so
- * that no output or summary can carry it, when it is one: its name says so, or it is a URL with a
- * password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary values
- * ("production", "true") are not: the leak check would then refuse any summary that happens to
- * contain the same word, failing a deploy that worked. Real secrets belong in `secrets`.
+ * An env-vars value is masked, and registered so no output or summary can carry it, only when it is
+ * a secret: its name says so (`isSecretName`, the list in docs/secret-masking.md) or it is a URL
+ * with a password (DATABASE_URL, REDIS_URL), whose password is registered on its own too. Ordinary
+ * values ("production", "true", "1") stay readable: masking them would star out every log line
+ * that says the same word. Real secrets belong in `secrets`.
  */
-function maskEnvValue({ key, value }, setSecret, mask) {
-    const password = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
-    if (password) {
-        setSecret(password);
-        try {
-            setSecret(decodeURIComponent(password));
-        }
-        catch {
-            // not %-encoded: registered as is above
-        }
-    }
-    if (password || SECRET_NAME.test(key))
-        setSecret(value);
-    else
-        mask(value);
+function maskEnvValue({ key, value }, setSecret) {
+    maskConfigValue(key, value, setSecret);
 }
 /**
  * The key file: well-formed JSON of a service-account key. Masked whole and line by line (the
@@ -37008,2457 +37079,6 @@ function splitFlags(text) {
     return words;
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/check.ts
-async function checkRevision(url, deps) {
-    const headers = { 'user-agent': 'django-deploy-actions/cloudrun revision check' };
-    if (deps.token) {
-        const token = await deps.token();
-        if (token)
-            headers.authorization = `Bearer ${token}`;
-    }
-    let last;
-    for (let attempt = 0;; attempt++) {
-        try {
-            const { status } = await deps.probe(url, headers);
-            // A redirect, a login wall or a missing home page still prove that Django runs.
-            if (status < 400 || [401, 403, 404, 405, 410].includes(status))
-                return { ok: true, status };
-            if (status === 400) {
-                return {
-                    ok: false,
-                    status,
-                    problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)',
-                    hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).',
-                };
-            }
-            last = {
-                ok: false,
-                status,
-                problem: `HTTP ${status}`,
-                hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.',
-            };
-        }
-        catch (error) {
-            last = {
-                ok: false,
-                problem: `no answer (${error.message})`,
-                hint: 'The revision may still be starting; read its log (log-url).',
-            };
-        }
-        if (deps.now() >= deps.deadline)
-            return last;
-        await deps.sleep(Math.min(2000 * (attempt + 1), 10_000));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gcloud.ts
-
-class GcloudError extends ActionError {
-    args;
-    stderr;
-    exitCode;
-    constructor(args, result, hint) {
-        super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, {
-            hint,
-        });
-        this.name = 'GcloudError';
-        this.args = args;
-        this.stderr = result.stderr;
-        this.exitCode = result.exitCode;
-    }
-    /** gcloud's error text without the `ERROR: (gcloud.run.deploy)` prefix. */
-    get gcloudMessage() {
-        return gcloudMessage(this.stderr);
-    }
-}
-/** From the first `ERROR: (gcloud...)` line to the end: gcloud's message for the failure. */
-function gcloudMessage(stderr) {
-    const index = stderr.search(/^ERROR: \(gcloud[^)]*\) /m);
-    if (index < 0)
-        return stderr.trim().split('\n').slice(-3).join('\n');
-    return stderr
-        .slice(index)
-        .replace(/^ERROR: \(gcloud[^)]*\) /, '')
-        .trim();
-}
-class Gcloud {
-    runner;
-    log;
-    command;
-    env;
-    cwd;
-    constructor(runner, log, 
-    /** The gcloud executable (absolute path or a name on PATH). */
-    command, env, cwd) {
-        this.runner = runner;
-        this.log = log;
-        this.command = command;
-        this.env = env;
-        this.cwd = cwd;
-    }
-    /** Run and return the result whatever the exit code. */
-    async exec(args, options = {}) {
-        this.log.debug(`gcloud ${args.join(' ')}`);
-        const result = await this.runner.run(this.command, args, { env: this.env, cwd: this.cwd, timeoutMs: options.timeoutMs });
-        if (result.stderr.trim())
-            this.log.debug(result.stderr.trimEnd());
-        return result;
-    }
-    /** Run; a non-zero exit is a GcloudError. */
-    async run(args, options = {}) {
-        const result = await this.exec(args, options);
-        if (result.exitCode !== 0)
-            throw new GcloudError(args, result, options.hint ?? hintFor(result.stderr));
-        return result;
-    }
-    /** Run with `--format json` already in `args`, and parse stdout. */
-    async json(args, options = {}) {
-        const result = await this.run(args, options);
-        try {
-            return JSON.parse(result.stdout);
-        }
-        catch (error) {
-            throw new ActionError(`gcloud ${args.slice(0, 3).join(' ')} printed output that is not JSON: ${result.stdout.slice(0, 200)}`, { cause: error });
-        }
-    }
-}
-/** What to do next, for the failures people meet most (permissions, APIs, auth). */
-function hintFor(stderr) {
-    if (/You do not currently have an active account|could not find default credentials|Reauthentication/i.test(stderr)) {
-        return 'No Google Cloud credentials: pass credentials-json (a service-account key from a secret), or run google-github-actions/auth before this step.';
-    }
-    const permission = /Permission '([a-zA-Z.]+)' denied/.exec(stderr)?.[1];
-    if (permission) {
-        const role = permission.startsWith('run.')
-            ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
-            : permission.startsWith('cloudbuild.')
-                ? 'roles/cloudbuild.builds.editor'
-                : permission.startsWith('artifactregistry.')
-                    ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
-                    : 'a role that grants it';
-        return `The deploying account lacks ${permission}. Grant it ${role} on the project.`;
-    }
-    if (/SERVICE_DISABLED|has not been used in project|it is disabled/i.test(stderr)) {
-        return 'Enable the APIs once: gcloud services enable run.googleapis.com cloudbuild.googleapis.com artifactregistry.googleapis.com';
-    }
-    if (/setIamPolicy/.test(stderr))
-        return 'allow-unauthenticated needs run.services.setIamPolicy (roles/run.admin); or set allow-unauthenticated: false.';
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
-
-
-/**
- * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
- * the folder that becomes the root of the deploy artifact, the Docker build context and the
- * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
- * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
- * The model's paths are relative to the repository root, so everything generated goes through
- * `toDeployPath`.
- */
-function deploy_root_deployRootOf(project, deployRoot) {
-    return normalise(deployRoot ?? project.searchRoot);
-}
-/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function toDeployPath(deployRoot, repoPath, what) {
-    const relative = external_node_path_default().posix.relative(normalise(deployRoot) || '.', normalise(repoPath) || '.');
-    if (relative === '..' || relative.startsWith('../') || external_node_path_default().posix.isAbsolute(relative)) {
-        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-        });
-    }
-    return relative;
-}
-/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function deploy_root_toRepoPath(deployRoot, deployPath) {
-    return normalise(external_node_path_default().posix.join(normalise(deployRoot) || '.', deployPath));
-}
-function normalise(repoPath) {
-    const normalised = external_node_path_default().posix.normalize(repoPath.replaceAll('\\', '/'));
-    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
-/** The project's own environment reads that have no default, in a fixed order. */
-function requiredProjectVariables(project) {
-    const found = [];
-    const direct = [
-        ['SECRET_KEY', project.facts.SECRET_KEY],
-        ['DEBUG', project.facts.DEBUG],
-        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
-        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
-    ];
-    for (const [setting, fact] of direct) {
-        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
-        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
-            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
-        }
-    }
-    const databases = project.facts.DATABASES;
-    if (databases && !databases.conditional) {
-        if (databases.value.kind === 'env' && databases.value.default === undefined) {
-            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
-        }
-        else if (databases.value.kind === 'literal') {
-            for (const read of environmentReads(databases.value.value)) {
-                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
-                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
-                }
-            }
-        }
-    }
-    const seen = new Set();
-    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
-}
-function withCast(entry, cast) {
-    return cast === undefined ? entry : { ...entry, cast };
-}
-/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
-function environmentReads(value) {
-    if (Array.isArray(value))
-        return value.flatMap(environmentReads);
-    if (value === null || typeof value !== 'object')
-        return [];
-    const variable = value.$env;
-    if (typeof variable === 'string') {
-        const read = { variable };
-        if (Object.hasOwn(value, 'default'))
-            read.default = value.default ?? null;
-        if (typeof value.cast === 'string')
-            read.cast = value.cast;
-        return [read];
-    }
-    return Object.keys(value)
-        .sort()
-        .flatMap((key) => environmentReads(value[key] ?? null));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
-
-
-/** Variable → value, keys sorted, only what is known (never an empty value). */
-function overlayEnvironment(options) {
-    const hosts = unique(options.hosts.map((host) => checkedHost(host)));
-    const scheme = options.https ? 'https' : 'http';
-    const origins = unique([
-        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
-        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
-    ]);
-    const env = {
-        DJANGO_SETTINGS_MODULE: options.settingsModule,
-        DJANGO_HTTPS: options.https ? 'true' : 'false',
-    };
-    if (hosts.length)
-        env.ALLOWED_HOSTS = hosts.join(',');
-    if (origins.length)
-        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
-    if (options.secretKey)
-        env.SECRET_KEY = options.secretKey;
-    if (options.databaseUrl)
-        env.DATABASE_URL = options.databaseUrl;
-    if (options.debug !== undefined)
-        env.DEBUG = options.debug ? 'true' : 'false';
-    if (options.staticRoot)
-        env.STATIC_ROOT = options.staticRoot;
-    if (options.staticUrl)
-        env.STATIC_URL = options.staticUrl;
-    if (options.mediaRoot)
-        env.MEDIA_ROOT = options.mediaRoot;
-    if (options.mediaUrl)
-        env.MEDIA_URL = options.mediaUrl;
-    if (options.buildDir)
-        env.BUILD_DIR = options.buildDir;
-    if (options.hsts?.seconds !== undefined) {
-        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
-            throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
-        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
-    }
-    if (options.hsts?.includeSubdomains !== undefined)
-        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
-    if (options.hsts?.preload !== undefined)
-        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
-    const result = { ...env };
-    if (options.project) {
-        const values = {
-            SECRET_KEY: env.SECRET_KEY,
-            DEBUG: options.debug ? 'True' : 'False',
-            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
-            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
-            DATABASE_URL: env.DATABASE_URL,
-        };
-        for (const mirror of requiredProjectVariables(options.project)) {
-            const value = values[mirror.setting];
-            if (value !== undefined && result[mirror.variable] === undefined)
-                result[mirror.variable] = value;
-        }
-    }
-    return sortedRecord(result);
-}
-/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
-const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
-/**
- * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
- * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
- * project's settings cannot import without. Nothing here is a secret, so it may appear in a
- * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
- */
-function buildEnvironment(project, settingsModule) {
-    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
-    for (const required of requiredProjectVariables(project)) {
-        if (env[required.variable] === undefined)
-            env[required.variable] = placeholderFor(required);
-    }
-    return sortedRecord(env);
-}
-function placeholderFor(variable) {
-    switch (variable.setting) {
-        case 'SECRET_KEY':
-            return BUILD_SECRET_KEY;
-        case 'DEBUG':
-            return 'False';
-        case 'ALLOWED_HOSTS':
-            return 'localhost';
-        case 'CSRF_TRUSTED_ORIGINS':
-            return 'http://localhost';
-        case 'DATABASE_URL':
-            // In memory: nothing is written, and no database server is needed at build time.
-            return 'sqlite://:memory:';
-    }
-}
-function checkedHost(host) {
-    const trimmed = host.trim().toLowerCase();
-    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-        throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
-    }
-    return trimmed;
-}
-function checkedOrigin(origin, scheme) {
-    const trimmed = origin.trim().replace(/\/+$/, '');
-    if (!trimmed || /[\s,]/.test(trimmed))
-        throw new ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
-    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
-    return withScheme.replace('://.', '://*.');
-}
-function unique(values) {
-    return [...new Set(values)];
-}
-function sortedRecord(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
-/**
- * The environment contract of the production settings overlay: every variable the generated
- * module reads, what it means and what happens when it is unset. The overlay's Python, the
- * actions' environment helpers (environment.ts) and the documentation all come from this one
- * list, so a variable cannot be read under one name and set under another.
- *
- * Names follow Django's setting names where there is one (so the docs of the setting apply), and
- * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
- * use that spelling); the plain name wins when both are set. Variables that are not Django
- * settings carry the `DJANGO_` prefix only.
- *
- * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
- * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
- */
-/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
-function setting(name, kind, meaning, whenUnset) {
-    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
-}
-function own(name, kind, meaning, whenUnset) {
-    return { name, aliases: [], kind, meaning, whenUnset };
-}
-const variables_OVERLAY_VARIABLES = [
-    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
-    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
-    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
-    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
-    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
-    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
-    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
-    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
-    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
-    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
-    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
-    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
-    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
-    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
-    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
-    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
-    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
-    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
-    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
-];
-/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-    variable.name,
-    ...variable.aliases,
-]);
-function overlayVariable(name) {
-    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
-    if (!found)
-        throw new Error(`unknown overlay variable ${name}`);
-    return found;
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
-
-
-
-
-
-/**
- * The production settings overlay: a generated Python module placed beside the project's chosen
- * settings module, which loads that module and then applies production configuration from the
- * environment (variables.ts). The user's files are never modified; the overlay exists only inside
- * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
- *
- * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
- *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
- *   config.settings.production                                          → config.settings.production_deploy
- * The name says which module it overlays, and being a sibling it is importable exactly where the
- * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
- */
-/**
- * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
- * varies per project (the base module, where manage.py is, the variable names) is passed in by
- * `renderOverlay` as constants at the top, so the body is the same for every project and
- * reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on that file:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- *
- * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
- */
-const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
-let cachedBody;
-function overlayBody() {
-    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
-    return cachedBody;
-}
-/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
-const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
-const OVERLAY_FORMAT = 1;
-const OVERLAY_SUFFIX = '_deploy';
-/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlayLocation(project) {
-    const baseModule = project.settings.module;
-    const settingsFile = project.settings.files.at(-1);
-    const leaf = baseModule.split('.').at(-1) ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
-        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
-            input: 'settings-module',
-            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
-        });
-    }
-    const fileName = external_node_path_default().posix.basename(settingsFile);
-    const isPackage = fileName === '__init__.py';
-    const stem = isPackage ? external_node_path_default().posix.basename(external_node_path_default().posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
-    if (stem !== leaf) {
-        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
-            hint: "Set 'settings-module' to the module that file defines.",
-        });
-    }
-    const directory = isPackage ? external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(settingsFile)) : external_node_path_default().posix.dirname(settingsFile);
-    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
-    const repoPath = external_node_path_default().posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
-    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
-    return { module, baseModule, repoPath };
-}
-function generateOverlay(project, options) {
-    const location = overlayLocation(project);
-    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
-    const notes = [];
-    let reason = `production settings for ${location.baseModule}, read from the environment`;
-    const existing = options.readFile(location.repoPath);
-    if (existing !== undefined) {
-        if (!existing.startsWith(OVERLAY_MARKER)) {
-            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
-                location: { file: location.repoPath, line: 1 },
-                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${external_node_path_default().posix.basename(location.repoPath)} is free.`,
-            });
-        }
-        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
-        notes.push({
-            level: 'notice',
-            code: 'overlay-regenerated',
-            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
-            file: location.repoPath,
-        });
-    }
-    if (project.settings.definesAll) {
-        notes.push({
-            level: 'notice',
-            code: 'overlay-all-respected',
-            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
-        });
-    }
-    const appRelative = external_node_path_default().posix.relative(external_node_path_default().posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
-    const content = renderOverlay(location, appRelative);
-    return {
-        file: { path: deployPath, content, reason },
-        module: location.module,
-        baseModule: location.baseModule,
-        repoPath: location.repoPath,
-        notes,
-    };
-}
-/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
-function renderOverlay(location, appDirFromOverlay) {
-    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
-        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
-    ]);
-    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
-    const header = [
-        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
-        '#',
-        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
-        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
-        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
-        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
-        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
-        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
-        '# and console LOGGING.',
-        '#',
-        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
-        ...variableLines,
-        '',
-        'import os as _dd_os',
-        '',
-        `_dd_base_module = ${pythonString(location.baseModule)}`,
-        '# The directory holding manage.py, which relative paths in the variables are taken from.',
-        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
-        '_dd_variables = {',
-        ...variableTable,
-        '}',
-        'del _dd_os',
-    ];
-    return `${header.join('\n')}\n\n${overlayBody()}`;
-}
-/** Greedy word wrap, for comments. */
-function wrap(text, width) {
-    const lines = [];
-    let line = '';
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        }
-        else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line)
-        lines.push(line);
-    return lines;
-}
-/** A Python string literal for text we control (module names, paths, variable names). */
-function pythonString(value) {
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
-
-/**
- * What never goes into the build context: version control, virtualenvs, caches, local databases
- * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
- * kind of local secret — .env files and the credentials file google-github-actions/auth writes
- * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
- */
-function dockerignoreContent(project, appDirInContext) {
-    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
-    // A top-level app or package called like a folder we would drop must stay.
-    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
-    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
-        '',
-        '# Version control and CI',
-        '.git',
-        '.gitignore',
-        '.github',
-        '',
-        '# Secrets: local environment files and cloud credentials written into the workspace',
-        '**/.env',
-        '**/.env.*',
-        '**/.envs',
-        '**/gha-creds-*.json',
-        '**/.netrc',
-        '**/.pypirc',
-        '**/.npmrc',
-        '',
-        '# Virtualenvs, caches and build output',
-        '**/.venv',
-        ...unlessPackage('venv'),
-        ...unlessPackage('env'),
-        '**/__pycache__',
-        '**/*.py[cod]',
-        '**/.pytest_cache',
-        '**/.mypy_cache',
-        '**/.ruff_cache',
-        '**/.tox',
-        '**/.nox',
-        '**/.coverage',
-        '**/htmlcov',
-        '**/node_modules',
-        '**/.DS_Store',
-        '',
-        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
-        '**/*.sqlite3',
-        '**/*.sqlite3-journal',
-        ...unlessPackage('media'),
-        ...unlessPackage('staticfiles'),
-    ];
-    return `${lines.join('\n')}\n`;
-}
-/** The app directory relative to the build context, '' when they are the same. */
-function appDirIn(deployAppDir) {
-    return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/extras.ts
-/** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
-function databaseKind(project, override) {
-    if (override)
-        return override;
-    const engine = project.summary.databaseEngine ?? '';
-    if (/postgresql|postgis|psycopg/.test(engine))
-        return 'postgres';
-    if (/mysql/.test(engine))
-        return 'mysql';
-    if (/sqlite|spatialite/.test(engine))
-        return 'sqlite';
-    return engine ? 'other' : undefined;
-}
-function extras_extraPackages(project, database) {
-    const packages = project.dependencies.packages;
-    const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
-    const requirements = [];
-    const notes = [];
-    const add = (requirement, why, name) => {
-        requirements.push(requirement);
-        notes.push({
-            level: 'notice',
-            code: 'added-package',
-            message: `${name} is not among your dependencies; the image installs ${requirement} ${why}. Add it to your dependencies to choose the version.`,
-        });
-    };
-    if (!project.features.gunicorn && !has('gunicorn')) {
-        // 22.0 fixed request smuggling (CVE-2024-1135).
-        add('gunicorn>=22', 'to serve the app', 'gunicorn');
-    }
-    const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
-    if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
-        add('whitenoise>=6', 'to serve static files', 'whitenoise');
-    }
-    const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary');
-    if (database === 'postgres' && !hasDriver) {
-        // psycopg 3 needs Django 4.2+; older projects get psycopg2.
-        const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1';
-        add(driver, 'to reach PostgreSQL', 'A PostgreSQL driver');
-    }
-    return { requirements, notes };
-}
-/** True when the declared Django range cannot reach 4.2 ("==3.2.*", "<4.2", "~=4.1.0", "^3.2"). */
-function djangoBefore42(specifier) {
-    if (!specifier)
-        return false;
-    return specifier.split(',').some((clause) => {
-        const match = /^\s*(===|==|~=|<=|<|\^|~|=)?\s*(\d+)\.(\d+)(\.\d+)?/.exec(clause);
-        if (!match)
-            return false;
-        const [, operator = '==', majorText, minorText, patch] = match;
-        const major = Number(majorText);
-        const below = major * 100 + Number(minorText) < 402;
-        switch (operator) {
-            case '<':
-                return major * 100 + Number(minorText) <= 402;
-            case '~=':
-                // ~=4.1 allows 4.x; ~=4.1.0 allows 4.1.x only
-                return patch === undefined ? major < 4 : below;
-            case '^':
-                return major < 4;
-            default:
-                return below;
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
-
-/**
- * The base image: the official slim Debian image of the detected Python. Slim because Django
- * needs no compilers at runtime (the build stage has them when a package must compile), Debian
- * (not Alpine) because manylinux wheels install on it without compiling.
- */
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-const DEFAULT_PYTHON_VERSION = '3.12';
-function pythonImage(project) {
-    const declared = project.python.version;
-    if (declared === undefined) {
-        return {
-            version: DEFAULT_PYTHON_VERSION,
-            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'python-version-default',
-                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
-                },
-            ],
-        };
-    }
-    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
-        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
-            input: project.python.source === 'input' ? 'python-version' : undefined,
-            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
-        });
-    }
-    return { version: declared, image: `python:${declared}-slim`, notes: [] };
-}
-/** "3.12.4" → [3, 12]. */
-function minorOf(version) {
-    const [major = 3, minor = 0] = version.split('.').map(Number);
-    return [major, minor];
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/install.ts
-
-
-
-
-const VENV = '/opt/venv';
-const TOOLS = '/opt/tools';
-function installPlan(project, deployRoot, readFile, pythonVersion) {
-    const dependencies = project.dependencies;
-    const files = dependencies.files;
-    const main = files[0];
-    if (dependencies.manager === 'none' || main === undefined) {
-        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
-            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
-        });
-    }
-    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
-    const workdir = external_node_path_default().posix.dirname(where(main)).replace(/^\.$/, '');
-    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
-    const exists = (name) => readFile(deploy_root_toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
-    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
-    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
-    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
-    const notes = [];
-    const missingLock = (lockName, manager) => notes.push({
-        level: 'warning',
-        code: 'lock-file-missing',
-        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
-    });
-    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
-    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [
-        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
-    ];
-    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
-    switch (dependencies.manager) {
-        case 'pip': {
-            const local = contents.some(referencesLocalPaths);
-            return {
-                description: `pip, ${files.join(', ')}`,
-                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
-                // requirement files so the dependency layer is reused while only code changes.
-                copy: local ? 'all' : [...new Set(files.map(where))],
-                workdir,
-                env: {},
-                commands: [`pip install --no-cache-dir -r ${external_node_path_default().posix.basename(main)}`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pyproject': {
-            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
-            const python = modern ? 'python' : `${TOOLS}/bin/python`;
-            const module = modern ? 'tomllib' : 'tomli as tomllib';
-            // Only [project].dependencies: `pip install .` would build the project as a package, which
-            // fails for most Django layouts ("Multiple top-level packages discovered").
-            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
-            return {
-                description: 'pip, [project.dependencies] of pyproject.toml',
-                copy: copyOf([]),
-                workdir,
-                env: {},
-                commands: [
-                    ...(modern ? [] : [tool('tomli')]),
-                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'poetry': {
-            if (!lock)
-                missingLock('poetry.lock', 'Poetry');
-            return {
-                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                env: {},
-                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
-                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pipenv': {
-            if (!lock)
-                missingLock('Pipfile.lock', 'Pipenv');
-            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
-            // `requirements` turns the lock into pinned requirements for pip, default packages only.
-            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
-            return {
-                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
-                copy: copyOf([]),
-                workdir,
-                env: { PIPENV_VERBOSITY: '-1' },
-                commands: [
-                    tool('pipenv>=2023.12'),
-                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'uv': {
-            if (!lock)
-                missingLock('uv.lock', 'uv');
-            return {
-                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(['.python-version', ...readmes]),
-                workdir,
-                // Sync into /opt/venv with the image's Python; never download another interpreter.
-                env: { UV_PROJECT_ENVIRONMENT: VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
-                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pdm': {
-            if (!lock)
-                missingLock('pdm.lock', 'PDM');
-            return {
-                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                // PDM installs into the active virtualenv; --check fails on a stale lock file.
-                env: { PDM_CHECK_UPDATE: 'false' },
-                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
-                buildPackages,
-                notes,
-            };
-        }
-    }
-}
-/** The command that adds the deploy's extra packages (extras.ts) on top. */
-function extrasCommand(project, requirements) {
-    if (!requirements.length)
-        return undefined;
-    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
-    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
-    if (project.dependencies.manager === 'uv')
-        return `${TOOLS}/bin/uv pip install --python ${VENV}/bin/python ${quoted}`;
-    return `pip install --no-cache-dir ${quoted}`;
-}
-function compareMinor(version, other) {
-    const [major, minor] = minorOf(version);
-    return major !== other[0] ? major - other[0] : minor - other[1];
-}
-/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
-function referencesLocalPaths(text) {
-    return text.split('\n').some((raw) => {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
-    });
-}
-/** Requirements installed from git (needs git in the build stage). */
-function usesVcs(text) {
-    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/shell.ts
-/**
- * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
- * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
- * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
- */
-function shellQuote(value) {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
-        return value;
-    return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-/** `NAME=value` assignments for a command prefix, in the order given. */
-function shellAssignments(env) {
-    return Object.entries(env)
-        .map(([name, value]) => `${name}=${shellQuote(value)}`)
-        .join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
-function systemPackages(project, extraRequirements) {
-    const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
-    const build = new Set();
-    const runtime = new Set();
-    if (declared('psycopg2')) {
-        // psycopg2 (not -binary) compiles against libpq.
-        for (const name of ['build-essential', 'libpq-dev'])
-            build.add(name);
-        runtime.add('libpq5');
-    }
-    if (declared('psycopg') && !extraRequirements.some((requirement) => requirement.startsWith('psycopg['))) {
-        // Plain psycopg 3 loads the system libpq at runtime (its [binary] extra would bundle one,
-        // but extras are not visible in the declared name, so install the small library anyway).
-        runtime.add('libpq5');
-    }
-    if (declared('mysqlclient')) {
-        for (const name of ['build-essential', 'default-libmysqlclient-dev', 'pkg-config'])
-            build.add(name);
-        runtime.add('libmariadb3');
-    }
-    return { build: [...build].sort(), runtime: [...runtime].sort() };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const web_command_MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-function web_command_procfileWebCommand(project) {
-    return [
-        'gunicorn',
-        gunicornTarget(project),
-        `--threads ${GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
- * and then nothing is generated at all (a generated .dockerignore would change what their
- * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
- *
- * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
- * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
- * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
- * (release.ts) or the Cloud Run migration Job's.
- */
-/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
-const CONTAINER_USER = { name: 'app', uid: 1000 };
-/** Where the deployed directory lives in the image. */
-const IMAGE_ROOT = '/app';
-function generateDockerfile(project, options) {
-    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
-    const overlay = overlayLocation(project);
-    const settingsModule = options.settingsModule ?? overlay.module;
-    const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ??
-        (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
-    if (userDockerfile !== undefined) {
-        return {
-            files: [],
-            generated: false,
-            settingsModule,
-            addedPackages: [],
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'user-dockerfile',
-                    message: overlaid
-                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
-                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
-                    file: userDockerfile,
-                },
-            ],
-        };
-    }
-    const image = pythonImage(project);
-    const plan = installPlan(project, deployRoot, options.readFile, image.version);
-    const extras = extras_extraPackages(project, databaseKind(project, options.database));
-    const system = systemPackages(project, extras.requirements);
-    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
-    const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
-    const command = containerCommand(project);
-    const notes = [...image.notes, ...plan.notes, ...extras.notes];
-    const collect = options.collectstatic !== false && collectsStatic(project);
-    if (options.collectstatic !== false && !collect) {
-        notes.push({
-            level: 'notice',
-            code: 'no-staticfiles-app',
-            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
-        });
-    }
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
-        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
-        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
-        `#   Dependencies: ${plan.description}`,
-        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid
-            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
-            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
-        '',
-        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
-        `FROM ${image.image} AS build`,
-        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
-        '    PIP_NO_CACHE_DIR=1 \\',
-        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
-    ];
-    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
-    if (buildPackages.length)
-        lines.push(aptInstall(buildPackages));
-    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
-    const envEntries = Object.entries(plan.env);
-    if (envEntries.length)
-        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
-    lines.push(`WORKDIR ${external_node_path_default().posix.join(IMAGE_ROOT, plan.workdir)}`);
-    if (plan.copy === 'all') {
-        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
-    }
-    else {
-        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
-        for (const file of plan.copy)
-            lines.push(copyLine(file, external_node_path_default().posix.join(IMAGE_ROOT, file)));
-    }
-    for (const command of plan.commands)
-        lines.push(`RUN ${command}`);
-    const extrasRun = extrasCommand(project, extras.requirements);
-    if (extrasRun)
-        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
-    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
-    if (system.runtime.length)
-        lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
-    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
-    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
-    if (workdir !== IMAGE_ROOT)
-        lines.push(`WORKDIR ${workdir}`);
-    if (collect) {
-        const buildEnv = buildEnvironment(project, settingsModule);
-        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
-        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
-    }
-    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [
-        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
-    ];
-    const userIgnore = project.existing.dockerignore ??
-        (options.readFile(deploy_root_toRepoPath(deployRoot, '.dockerignore')) !== undefined
-            ? deploy_root_toRepoPath(deployRoot, '.dockerignore')
-            : undefined);
-    if (userIgnore === undefined) {
-        files.push({
-            path: '.dockerignore',
-            content: dockerignoreContent(project, appDir),
-            reason: 'no .dockerignore in the repository',
-        });
-    }
-    else {
-        notes.push({
-            level: 'notice',
-            code: 'user-dockerignore',
-            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
-            file: userIgnore,
-        });
-    }
-    return {
-        files,
-        generated: true,
-        settingsModule,
-        command,
-        pythonVersion: image.version,
-        addedPackages: extras.requirements,
-        workdir,
-        notes,
-    };
-}
-function aptInstall(packages) {
-    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
-}
-/** COPY in JSON form when a path needs quoting. */
-function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
-        ? `COPY ${source} ${destination}`
-        : `COPY ${JSON.stringify([source, destination])}`;
-}
-/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
-function collectsStatic(project) {
-    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
-    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/release.ts
-
-
-const MIGRATE = web_command_MIGRATE_COMMAND.join(' ');
-function generateReleaseStep(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const procfilePath = toRepoPath(deployRoot, 'Procfile');
-    const appJsonPath = toRepoPath(deployRoot, 'app.json');
-    const procfileText = options.readFile(procfilePath);
-    const appJsonText = options.readFile(appJsonPath);
-    const notes = [];
-    const result = (migrations, files = []) => ({
-        files,
-        migrations,
-        command: MIGRATE_COMMAND,
-        notes,
-    });
-    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
-    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
-    if (options.migrate === false)
-        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
-    if (procfileText === undefined) {
-        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
-            notes.push({
-                level: 'warning',
-                code: 'procfile-not-at-root',
-                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
-                file: project.existing.procfile.file,
-            });
-        }
-        if (predeployMigrates) {
-            notes.push({
-                level: 'notice',
-                code: 'migrations-predeploy',
-                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-                file: appJsonPath,
-            });
-            return result('existing-predeploy');
-        }
-        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
-        const userDockerfile = project.existing.dockerfile !== undefined;
-        const lines = [
-            '# Generated by django-deploy-actions because the repository has no Procfile.',
-            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
-            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
-            '# container starts would race across containers and take the new ones down on failure.)',
-            `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
-        ];
-        return result('procfile-release', [
-            {
-                path: 'Procfile',
-                content: `${lines.join('\n')}\n`,
-                reason: 'no Procfile in the repository: migrations as a release task',
-            },
-        ]);
-    }
-    const processes = parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
-        notes.push({
-            level: 'warning',
-            code: 'migrate-at-start',
-            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
-            file: procfilePath,
-        });
-    }
-    const release = processes.release;
-    if (release !== undefined) {
-        if (!/\bmigrate\b/.test(release)) {
-            notes.push({
-                level: 'notice',
-                code: 'release-without-migrate',
-                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
-                file: procfilePath,
-            });
-        }
-        return result('existing-release');
-    }
-    if (predeployMigrates) {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
-    }
-    if (appJsonText === undefined) {
-        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
-        notes.push({
-            level: 'notice',
-            code: 'migrations-app-json',
-            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
-            file: procfilePath,
-        });
-        return result('app-json-predeploy', [
-            {
-                path: 'app.json',
-                content: `${JSON.stringify(appJson, null, 2)}\n`,
-                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
-            },
-        ]);
-    }
-    notes.push({
-        level: 'warning',
-        code: 'migrations-not-automatic',
-        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
-        file: procfilePath,
-    });
-    return result('none');
-}
-function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
-    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
-    if (ownRelease || predeployMigrates) {
-        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
-        notes.push({
-            level: 'warning',
-            code: 'migrate-off-but-user-migrates',
-            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
-            file: ownRelease ? procfilePath : appJsonPath,
-        });
-        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
-    }
-    notes.push({
-        level: 'notice',
-        code: 'migrations-off',
-        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
-    });
-    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
-        return result('none');
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${procfileWebCommand(project)}`,
-    ];
-    return result('none', [
-        {
-            path: 'Procfile',
-            content: `${lines.join('\n')}\n`,
-            reason: 'no Procfile in the repository: the web process (migrations turned off)',
-        },
-    ]);
-}
-/** Process type → command, from Procfile text (comments and blank lines ignored). */
-function parseProcfile(text) {
-    const processes = {};
-    for (const line of text.split(/\r?\n/)) {
-        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
-        if (match?.[1] && match[2] !== undefined)
-            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
-    }
-    return processes;
-}
-function dokkuPredeploy(text) {
-    try {
-        const parsed = JSON.parse(text);
-        const predeploy = parsed.scripts?.dokku?.predeploy;
-        return typeof predeploy === 'string' ? predeploy : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
-
-
-const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
-function herokuishDependencies(project, options) {
-    const extras = extraPackages(project, options.database);
-    if (extras.requirements.length === 0)
-        return { kind: 'complete', notes: [] };
-    const missing = extras.requirements;
-    const { manager, lockFile } = project.dependencies;
-    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
-    const requirements = options.readFile(requirementsPath);
-    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
-    if (requirements !== undefined || manager === 'none') {
-        const base = requirements ?? '';
-        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
-        const notes = extras.notes.map((note) => ({
-            ...note,
-            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
-        }));
-        return {
-            kind: 'append',
-            added: missing,
-            notes,
-            file: {
-                path: 'requirements.txt',
-                content,
-                reason: requirements === undefined
-                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
-                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
-            },
-        };
-    }
-    const reason = lockFile
-        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
-        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
-    return {
-        kind: 'switch-to-dockerfile',
-        reason,
-        missing,
-        notes: [
-            {
-                level: 'notice',
-                code: 'builder-switched-to-dockerfile',
-                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
-            },
-        ],
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return (0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/planner.ts
-
-
-
-
-/** The tag a safe rollout checks the new revision through, when the user gave none. */
-const CHECK_TAG = 'candidate';
-function chooseTarget(inputs, facts, pullRequest) {
-    if (pullRequest !== undefined) {
-        const tag = inputs.tag ?? `pr-${pullRequest}`;
-        if (!facts.exists) {
-            throw new ActionError(`Service ${inputs.service} does not exist yet, so pull request #${pullRequest} cannot get a preview revision: a new service cannot be deployed without traffic.`, {
-                hint: 'Deploy the default branch once (a push to it) to create the service; previews of pull requests then get their own tagged URL without taking traffic.',
-            });
-        }
-        return {
-            kind: 'preview',
-            tag,
-            noTraffic: true,
-            check: inputs.safeRollout,
-            moveTraffic: false,
-            migrate: false,
-            migrateSkipped: inputs.migrate
-                ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed'
-                : undefined,
-        };
-    }
-    const migrate = inputs.migrate;
-    if (!facts.exists) {
-        return { kind: 'production', tag: inputs.tag, noTraffic: false, check: inputs.safeRollout, moveTraffic: false, migrate };
-    }
-    if (inputs.safeRollout) {
-        return { kind: 'production', tag: inputs.tag ?? CHECK_TAG, noTraffic: true, check: true, moveTraffic: true, migrate };
-    }
-    // Without a safe rollout traffic still has to follow the new revision, also after a preview pinned it.
-    return { kind: 'production', tag: inputs.tag, noTraffic: false, check: false, moveTraffic: facts.trafficPinned, migrate };
-}
-/** The events whose `closed` action ends a pull request (`pull_request_review*` never close one). */
-const CLOSING_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/**
- * A run for a closed pull request removes the preview instead of deploying: the default tag
- * `pr-<N>`, or the explicit `tag`, since that is the tag the pull request's runs deployed under
- * (the same input in the same workflow). Undefined for every other event and action.
- */
-function previewRemoval(inputs, event) {
-    if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined)
-        return undefined;
-    return { pullRequest: event.pullRequest, tag: inputs.tag ?? `pr-${event.pullRequest}` };
-}
-/** Every URL the service answers on after this deploy: the ones it has, plus the predicted one. */
-function serviceUrls(inputs, facts) {
-    const urls = [...facts.urls];
-    if (facts.projectNumber)
-        urls.unshift(predictedServiceUrl(inputs.service, facts.projectNumber, facts.region));
-    return [...new Set(urls)];
-}
-/** Host names for ALLOWED_HOSTS: the service's, and the tag's when the revision is tagged. */
-function allowedHosts(urls, tag) {
-    const hosts = urls.map(hostOf);
-    if (tag)
-        hosts.push(...urls.map((url) => hostOf(tagUrlFor(url, tag))));
-    return [...new Set(hosts)];
-}
-/**
- * The environment of the service and the migration job: the overlay's variables (settings module,
- * hosts, HTTPS), CLOUDRUN_SERVICE_URLS (the variable Google's Django guide reads), then the user's
- * env-vars, which win, except that their ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS are added to ours.
- *
- * The host and HTTPS variables are set whatever the settings: the overlay reads them, settings
- * that read ALLOWED_HOSTS themselves use them too, and a prebuilt image (often built by an earlier
- * run of this action, overlay inside) has no other way to learn the service's host names.
- * DJANGO_SETTINGS_MODULE is set only when known: a prebuilt image's own ENV decides otherwise.
- */
-function environment(options) {
-    const hosts = allowedHosts(options.urls, options.tag);
-    const env = overlayEnvironment({
-        settingsModule: options.settingsModule ?? '',
-        hosts,
-        https: true,
-        project: options.project,
-        hsts: { seconds: 3600 },
-    });
-    if (!options.settingsModule)
-        delete env.DJANGO_SETTINGS_MODULE;
-    Object.assign(env, options.server);
-    if (options.urls.length)
-        env.CLOUDRUN_SERVICE_URLS = [
-            ...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag)) : [])]),
-        ].join(',');
-    for (const { key, value } of options.inputs.envVars) {
-        if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key])
-            env[key] = [
-                ...new Set([
-                    ...value
-                        .split(',')
-                        .map((part) => part.trim())
-                        .filter(Boolean),
-                    ...env[key].split(','),
-                ]),
-            ].join(',');
-        else
-            env[key] = value;
-    }
-    return env;
-}
-/** Cloud Run's default: one vCPU per instance. */
-const DEFAULT_CPUS = 1;
-/**
- * gunicorn's shape on Cloud Run, as variables the generated image's CMD reads (WEB_CONCURRENCY,
- * GUNICORN_THREADS): one worker per whole vCPU and eight threads each, as Google advises for
- * Python there (the image's own default, two workers, suits a Dokku host). It also starts faster:
- * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
- */
-function serverEnvironment(inputs) {
-    const cpus = inputs.cpu === undefined
-        ? DEFAULT_CPUS
-        : inputs.cpu.endsWith('m')
-            ? Number(inputs.cpu.slice(0, -1)) / 1000
-            : Number(inputs.cpu);
-    return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) };
-}
-/**
- * The `--env-vars-file`: JSON, which is YAML, and keeps every value byte for byte (commas, quotes,
- * newlines, `^` and `=`), none of which survive `--set-env-vars` without escaping.
- */
-function envVarsFile(env) {
-    const keys = Object.keys(env).sort();
-    return `{\n${keys.map((key, i) => `  ${JSON.stringify(key)}: ${JSON.stringify(env[key])}${i < keys.length - 1 ? ',' : ''}`).join('\n')}\n}\n`;
-}
-function imageRepository(inputs, project) {
-    return `${inputs.region}-docker.pkg.dev/${project}/${inputs.repository}/${inputs.service}`;
-}
-function where(facts) {
-    return ['--region', facts.region, '--project', facts.project];
-}
-function secretsFlag(inputs) {
-    return inputs.secrets.length
-        ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')]
-        : [];
-}
-function describeServiceArgs(inputs, facts) {
-    return ['run', 'services', 'describe', inputs.service, ...where(facts), '--format', 'json'];
-}
-function buildArgs(sourceDir, tag, project) {
-    // --suppress-logs: the log would otherwise stream to stdout ahead of the JSON; it is fetched on failure.
-    return ['builds', 'submit', sourceDir, '--tag', tag, '--project', project, '--suppress-logs', '--format', 'json'];
-}
-function migrateJobName(service) {
-    return `${service}${MIGRATE_JOB_SUFFIX}`;
-}
-function migrateArgs(inputs, facts, image, envFile) {
-    const [program, ...args] = web_command_MIGRATE_COMMAND;
-    return [
-        'run',
-        'jobs',
-        'deploy',
-        migrateJobName(inputs.service),
-        '--image',
-        image,
-        ...where(facts),
-        '--env-vars-file',
-        envFile,
-        ...secretsFlag(inputs),
-        ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
-        ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
-        '--command',
-        program,
-        // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
-        `--args=${args.join(',')}`,
-        // A failed migration is not retried: it would fail the same way, and slower.
-        '--max-retries',
-        '0',
-        '--task-timeout',
-        `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
-        '--execute-now',
-        '--wait',
-        '--format',
-        'json',
-    ];
-}
-function deployArgs(inputs, facts, target, image, envFile) {
-    const args = [
-        'run',
-        'deploy',
-        inputs.service,
-        '--image',
-        image,
-        ...where(facts),
-        '--env-vars-file',
-        envFile,
-        ...secretsFlag(inputs),
-    ];
-    if (inputs.cloudsqlInstance)
-        args.push('--set-cloudsql-instances', inputs.cloudsqlInstance);
-    if (inputs.serviceAccount)
-        args.push('--service-account', inputs.serviceAccount);
-    if (inputs.cpu)
-        args.push('--cpu', inputs.cpu);
-    if (inputs.memory)
-        args.push('--memory', inputs.memory);
-    if (inputs.concurrency !== undefined)
-        args.push('--concurrency', String(inputs.concurrency));
-    if (inputs.minInstances !== undefined)
-        args.push('--min-instances', String(inputs.minInstances));
-    if (inputs.maxInstances !== undefined)
-        args.push('--max-instances', String(inputs.maxInstances));
-    args.push(inputs.cpuBoost ? '--cpu-boost' : '--no-cpu-boost');
-    args.push(inputs.allowUnauthenticated ? '--allow-unauthenticated' : '--no-allow-unauthenticated');
-    if (target.noTraffic)
-        args.push('--no-traffic');
-    if (target.tag)
-        args.push('--tag', target.tag);
-    args.push(...inputs.flags, '--format', 'json');
-    return args;
-}
-function updateTrafficArgs(inputs, facts) {
-    return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...where(facts), '--format', 'json'];
-}
-/**
- * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
- * only when it still serves a share, so production traffic is untouched and the revision stays.
- */
-function removeTagArgs(inputs, facts, tag) {
-    return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json'];
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
-/** A git command failed; the message carries the command line and git's own words. */
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    constructor(args, exitCode, stderr) {
-        super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-        this.name = 'GitError';
-    }
-}
-/** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = [
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_OBJECT_DIRECTORY',
-    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-    'GIT_COMMON_DIR',
-    'GIT_NAMESPACE',
-    'GIT_PREFIX',
-];
-function gitEnvironment(indexFile, extra = {}) {
-    const env = {};
-    for (const name of SCRUBBED)
-        env[name] = undefined;
-    if (indexFile !== undefined)
-        env.GIT_INDEX_FILE = indexFile;
-    // C locale: error text we match on stays English. No prompts: CI has nobody to answer them.
-    env.LC_ALL = 'C';
-    env.GIT_TERMINAL_PROMPT = '0';
-    // `git status` would otherwise refresh and rewrite the user's index file as a side effect.
-    env.GIT_OPTIONAL_LOCKS = '0';
-    return { ...env, ...extra };
-}
-class Git {
-    runner;
-    location;
-    constructor(runner, location) {
-        this.runner = runner;
-        this.location = location;
-    }
-    /** The same repository with a different index file (or work tree). */
-    with(changes) {
-        return new Git(this.runner, { ...this.location, ...changes });
-    }
-    async run(args, options = {}) {
-        const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
-        if (this.location.workTree)
-            full.push('--work-tree', this.location.workTree);
-        full.push(...args);
-        const result = await this.runner.run('git', full, {
-            cwd: options.cwd ?? this.location.workTree ?? this.location.gitDir,
-            env: gitEnvironment(this.location.indexFile, options.env),
-            input: options.input,
-        });
-        if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode)) {
-            throw new GitError(args, result.exitCode, result.stderr);
-        }
-        return result;
-    }
-    /** stdout without the trailing newline. */
-    async text(args, options = {}) {
-        return (await this.run(args, options)).stdout.replace(/\n$/, '');
-    }
-}
-function configArgs(config = {}) {
-    return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-}
-/** Split `-z` output into records, dropping the empty tail after the last NUL. */
-function splitNul(output) {
-    const parts = output.split('\0');
-    if (parts.at(-1) === '')
-        parts.pop();
-    return parts;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/paths.ts
-
-/**
- * Path rules for the artifact. Paths are POSIX, relative, and never leave the artifact root: the
- * same strings go into git's index, into tar headers, and into a Linux container's build context.
- */
-/**
- * google-github-actions/auth writes `gha-creds-<16 hex>.json` (a credential configuration, or the
- * full service-account key in JSON-key mode) into $GITHUB_WORKSPACE. It is untracked, so it never
- * reaches HEAD by accident, but it would reach a working-tree snapshot, and a user may have
- * committed one. It never belongs in a deploy artifact, at any depth, in any letter case.
- */
-const SECRET_FILE = /^gha-creds-[^/]*\.json$/i;
-/** The pathspec that keeps those files out of `git add` (glob `**` matches zero or more dirs). */
-const SECRET_PATHSPEC_EXCLUDES = [':(exclude,glob,icase)**/gha-creds-*.json'];
-function isSecretPath(path) {
-    return SECRET_FILE.test(path.slice(path.lastIndexOf('/') + 1));
-}
-/**
- * The deployed folder, relative to the repository root: '' for the root, else 'a/b' (no leading
- * './', no trailing '/'). Leaving the repository is an error naming the input that set it.
- */
-function normalizeSubdirectory(value, input) {
-    const raw = (value ?? '').replace(/\\/g, '/').trim();
-    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
-        throw new ActionError(`'${value}' is an absolute path; it must be relative to the repository root.`, {
-            input,
-            hint: `Write the folder relative to the repository root, e.g. '${raw.replace(/^([A-Za-z]:)?\/+/, '') || 'app'}'.`,
-        });
-    }
-    const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..') || segments.some((segment) => /[\0\n\r]/.test(segment))) {
-        throw new ActionError(`'${value}' points outside the repository.`, {
-            input,
-            hint: 'Use a folder inside the repository, relative to its root, without "..".',
-        });
-    }
-    if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
-            input,
-            hint: 'Point it at a folder of your project instead.',
-        });
-    }
-    return segments.join('/');
-}
-/**
- * A generated file's path must already be in canonical form; we refuse rather than guess, because
- * the caller compares these paths with the repository's (collision checks, summaries).
- */
-function checkGeneratedPath(path) {
-    const problem = generatedPathProblem(path);
-    if (problem) {
-        throw new ActionError(`Cannot add generated file '${path}' to the deploy artifact: ${problem}.`, {
-            hint: 'This is a bug in the action (the generated path comes from our code or your inputs); please report it.',
-        });
-    }
-    if (isSecretPath(path)) {
-        throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
-        });
-    }
-}
-function generatedPathProblem(path) {
-    if (path === '')
-        return 'the path is empty';
-    if (path.startsWith('/'))
-        return 'the path is absolute';
-    if (path.includes('\\'))
-        return 'the path contains a backslash (use /)';
-    if (/[\0\n\r]/.test(path))
-        return 'the path contains a control character';
-    const segments = path.split('/');
-    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
-        return 'the path is not in canonical form (empty, "." or ".." segment)';
-    if (segments.some((segment) => segment.toLowerCase() === '.git'))
-        return 'the path is inside .git';
-    return undefined;
-}
-/** `a/b/c` → ['a', 'a/b']: the folders a path needs. */
-function parentFolders(path) {
-    const segments = path.split('/');
-    return segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join('/'));
-}
-/** Join a subdirectory prefix ('' or 'a/b') and a relative path. */
-function joinPath(prefix, path) {
-    if (prefix === '')
-        return path;
-    if (path === '')
-        return prefix;
-    return `${prefix}/${path}`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/snapshot.ts
-
-
-/**
- * Snapshot the files on disk under `prefix` into a tree, the way `git add --all && git commit`
- * would see them: tracked files as they are now, untracked files unless ignored, deleted files
- * gone. `git` must carry a temporary index file, so the user's index is never read or written.
- *
- * Only the project's own ignore rules decide (.gitignore files, .git/info/exclude): the runner's
- * or a developer's global excludes file is switched off, so the same folder gives the same tree
- * on every machine. Credentials files are excluded before they are ever hashed.
- *
- * Returns the tree's id, or null when there is nothing to snapshot.
- */
-async function snapshotWorkingTree(git, head, prefix) {
-    if (!git.location.indexFile)
-        throw new Error('snapshotWorkingTree needs a temporary index file');
-    // Starting from HEAD keeps files that are tracked but match .gitignore, as a commit would.
-    if (head)
-        await git.run(['read-tree', head]);
-    const add = await git.run(['add', '--all', '--', prefix || '.', ...SECRET_PATHSPEC_EXCLUDES], {
-        config: { 'core.excludesFile': '' },
-        okExitCodes: [128],
-    });
-    if (add.exitCode === 128) {
-        if (/did not match any files/.test(add.stderr))
-            return null;
-        throw new GitError(['add', '--all'], add.exitCode, add.stderr);
-    }
-    const args = prefix ? ['write-tree', `--prefix=${prefix}/`] : ['write-tree'];
-    const tree = await git.run(args, { okExitCodes: [128] });
-    if (tree.exitCode === 128) {
-        if (/prefix .* not found/.test(tree.stderr))
-            return null;
-        throw new GitError(args, tree.exitCode, tree.stderr);
-    }
-    return tree.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/base.ts
-
-
-
-
-/**
- * The tree the artifact starts from: HEAD's version of the deployed folder, or a snapshot of the
- * folder on disk. Missing or unusable folders are errors that name the input which chose them.
- */
-async function headTree(repo, prefix, input) {
-    if (!repo.head)
-        throw new Error('headTree needs a commit');
-    const spec = `${repo.head}:${prefix}`;
-    const { stdout } = await repo.git.run(['cat-file', '--batch-check'], { input: `${spec}\n` });
-    const [oid = '', type = ''] = stdout.trim().split(' ');
-    if (type === 'tree')
-        return oid;
-    const shortHead = repo.head.slice(0, 12);
-    if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds manage.py.',
-        });
-    if (type === 'commit') {
-        throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
-            input,
-            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
-        });
-    }
-    const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
-    if (onDisk?.isDirectory()) {
-        throw new ActionError(`The folder '${prefix}' exists on disk but not in the commit being deployed (HEAD, ${shortHead}): it is untracked or ignored.`, {
-            input,
-            hint: 'Commit the folder (and check .gitignore): the action deploys what is committed, not what a previous step left on disk.',
-        });
-    }
-    throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
-        input,
-        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
-    });
-}
-async function snapshotTree(repo, indexedGit, prefix, input) {
-    const where = prefix || repo.topLevel;
-    if (prefix) {
-        const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
-        if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
-                input,
-                hint: 'Give the path relative to the repository root.',
-            });
-        }
-    }
-    const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
-    if (!tree)
-        throw nothingToDeploy(where, input);
-    return tree;
-}
-function nothingToDeploy(where, input) {
-    return new ActionError(`There are no files to deploy in '${where}' (every file is missing, ignored by .gitignore, or a credentials file).`, {
-        input,
-        hint: 'Run actions/checkout before this action, and check the folder and your .gitignore.',
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/identity.ts
-/** Used when there is no HEAD to copy from (snapshot of a non-git folder or an empty repository). */
-const SNAPSHOT_IDENTITY = { name: 'django-deploy', email: 'django-deploy@users.noreply.invalid' };
-/** 1980-01-01T00:00:00Z, the fixed timestamp reproducible-build tools use (it is also zip's epoch). */
-const SNAPSHOT_DATE = '@315532800 +0000';
-/** Read HEAD's author, committer and subject from the raw commit object (exact dates and zones). */
-async function readSourceCommit(git, commit) {
-    const raw = await git.text(['cat-file', 'commit', commit]);
-    const split = raw.indexOf('\n\n');
-    const headers = split === -1 ? raw : raw.slice(0, split);
-    const message = split === -1 ? '' : raw.slice(split + 2);
-    const person = (field) => {
-        const match = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(headers);
-        if (!match)
-            throw new Error(`Commit ${commit} has no parsable ${field} line`);
-        return { name: match[1] ?? '', email: match[2] ?? '', date: `@${match[3]} ${match[4]}` };
-    };
-    return { author: person('author'), committer: person('committer'), subject: message.split('\n')[0]?.trim() ?? '' };
-}
-function formatDate(date) {
-    if (typeof date === 'string')
-        return date;
-    return `@${Math.floor(date.getTime() / 1000)} +0000`;
-}
-function identityEnvironment(author, committer) {
-    return {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_AUTHOR_DATE: formatDate(author.date),
-        GIT_COMMITTER_NAME: committer.name,
-        GIT_COMMITTER_EMAIL: committer.email,
-        GIT_COMMITTER_DATE: formatDate(committer.date),
-    };
-}
-/**
- * The default message names the source commit and folder and lists the generated files, so
- * `git log` on the deploy target tells what was deployed. Built only from inputs, never the clock.
- */
-function defaultMessage(options) {
-    const where = options.subdirectory ? ` (${options.subdirectory}/)` : '';
-    const subject = options.subject ? `: ${truncate(options.subject, 60)}` : '';
-    const title = options.source === 'head' && options.head
-        ? `Deploy ${options.head.slice(0, 12)}${where}${subject}`
-        : `Deploy the working tree${options.head ? ` on top of ${options.head.slice(0, 12)}` : ''}${where}`;
-    const lines = [title, ''];
-    if (options.head)
-        lines.push(`Source-Commit: ${options.head}`);
-    if (options.subdirectory)
-        lines.push(`Source-Directory: ${options.subdirectory}`);
-    for (const path of options.generated)
-        lines.push(`Generated-File: ${path}`);
-    return `${lines.join('\n').trimEnd()}\n`;
-}
-function truncate(text, length) {
-    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/commit.ts
-
-
-/**
- * Wrap the tree in a commit with `git commit-tree` (no ref moves). Its identity and dates come from
- * HEAD, so the same inputs give the same sha. With a `parent` that already has this very tree the
- * parent is returned as is: re-pushing it is a no-op on the remote, which is the honest answer.
- */
-async function commitTree(git, request) {
-    const parent = request.parent === undefined ? null : await resolveParent(git, request.parent);
-    if (parent && request.reuseUnchangedParent && parent.tree === request.tree) {
-        return { commit: parent.commit, parent: parent.commit, unchanged: true };
-    }
-    const source = request.head ? await readSourceCommit(git, request.head) : null;
-    const fallback = { ...SNAPSHOT_IDENTITY, date: SNAPSHOT_DATE };
-    const baseAuthor = source?.author ?? fallback;
-    const baseCommitter = source?.committer ?? fallback;
-    const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer
-        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
-        : baseCommitter;
-    const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
-    // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, {
-        input: ensureNewline(request.message(source)),
-        env: identityEnvironment(author, committer),
-    });
-    return { commit, parent: parent?.commit ?? null, unchanged: false };
-}
-async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
-        okExitCodes: [1, 128],
-    });
-    const commit = result.stdout.trim();
-    if (result.exitCode !== 0 || commit === '') {
-        throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
-            hint: 'Fetch it first (e.g. `git fetch --depth=1 <remote> <branch>`), or deploy without a parent (a force push).',
-        });
-    }
-    const tree = await git.text(['rev-parse', '--verify', `${commit}^{tree}`]);
-    return { commit, tree };
-}
-function ensureNewline(message) {
-    return message.endsWith('\n') ? message : `${message}\n`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/compose.ts
-
-
-async function compose(indexedGit, baseTree, baseEntries, files, prefix) {
-    const entries = new Map(baseEntries.map((entry) => [entry.path, entry]));
-    const excluded = baseEntries.filter((entry) => isSecretPath(entry.path)).map((entry) => entry.path);
-    for (const path of excluded)
-        entries.delete(path);
-    const overwritten = checkFiles(entries, files, prefix);
-    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    if (excluded.length === 0 && sorted.length === 0)
-        return { tree: baseTree, entries, files: [], overwritten: [], excluded: [] };
-    // Same object format as the repository (sha1 or sha256): a zero id of the right length removes.
-    const zero = '0'.repeat(baseTree.length);
-    const records = excluded.map((path) => `0 ${zero}\t${path}\0`);
-    for (const file of sorted) {
-        const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
-        // --stdin hashes bytes as given: no .gitattributes filters or line-ending conversion.
-        const oid = await indexedGit.text(['hash-object', '-w', '--stdin'], { input: content });
-        const mode = file.executable ? '100755' : '100644';
-        records.push(`${mode} ${oid}\t${file.path}\0`);
-        entries.set(file.path, { mode, type: 'blob', oid, size: content.length, path: file.path });
-    }
-    await indexedGit.run(['read-tree', baseTree]);
-    await indexedGit.run(['update-index', '-z', '--index-info'], { input: records.join('') });
-    const tree = await indexedGit.text(['write-tree']);
-    return { tree, entries, files: sorted.map((file) => file.path), overwritten, excluded };
-}
-/**
- * Enforce "generated files never replace the user's files": a tracked path is replaced only with
- * `overwrite: true`. A file where the repository has a folder (or the reverse) is always refused,
- * because git's index would silently drop the whole folder to make room.
- */
-function checkFiles(entries, files, prefix) {
-    const folders = new Set();
-    for (const path of entries.keys())
-        for (const folder of parentFolders(path))
-            folders.add(folder);
-    const seen = new Set();
-    const collisions = [];
-    const shapeConflicts = [];
-    const overwritten = [];
-    for (const file of files) {
-        checkGeneratedPath(file.path);
-        if (seen.has(file.path))
-            throw new Error(`Generated file '${file.path}' is listed twice`);
-        seen.add(file.path);
-        if (folders.has(file.path))
-            shapeConflicts.push({ path: file.path, why: 'the repository has a folder there' });
-        const blockingFile = parentFolders(file.path).find((folder) => entries.has(folder));
-        if (blockingFile)
-            shapeConflicts.push({ path: file.path, why: `the repository has a file at ${blockingFile}` });
-        if (entries.has(file.path)) {
-            if (file.overwrite)
-                overwritten.push(file.path);
-            else
-                collisions.push(file.path);
-        }
-    }
-    const where = prefix ? ` in '${prefix}/'` : '';
-    if (shapeConflicts.length > 0) {
-        throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
-            hint: 'Rename or move the clashing file or folder in your repository.',
-            location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
-        });
-    }
-    if (collisions.length > 0) {
-        throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
-            hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
-            location: { file: joinPath(prefix, collisions[0] ?? '') },
-        });
-    }
-    return overwritten.sort();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/entries.ts
-
-const SYMLINK_MODE = '120000';
-const SUBMODULE_MODE = '160000';
-/** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
-async function listTree(git, treeish) {
-    const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
-    return splitNul(stdout).map(parseEntry);
-}
-function parseEntry(record) {
-    const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
-    if (!match)
-        throw new Error(`Unexpected git ls-tree output: ${JSON.stringify(record)}`);
-    const [, mode, type, oid, size, path] = match;
-    return { mode, type, oid, size: size === '-' ? 0 : Number(size), path };
-}
-function treeStats(entries) {
-    let files = 0;
-    let bytes = 0;
-    const submodules = [];
-    for (const entry of entries) {
-        if (entry.mode === SUBMODULE_MODE) {
-            submodules.push(entry.path);
-            continue;
-        }
-        files += 1;
-        bytes += entry.size;
-    }
-    return { files, bytes, submodules };
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
-
-
-
-/**
- * Scratch space for temporary index files and snapshot repositories. On a runner RUNNER_TEMP is
- * emptied after every job, so anything we fail to clean up cannot leak into the next one.
- */
-function defaultTempRoot() {
-    return process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-}
-async function makeTempDir(root, label) {
-    return (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(root ?? defaultTempRoot(), `django-deploy-${label}-`));
-}
-async function withTempDir(root, label, fn) {
-    const dir = await makeTempDir(root, label);
-    try {
-        return await fn(dir);
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/repository.ts
-
-
-
-
-
-async function openRepository(runner, repoRoot, input, tempRoot) {
-    await requireDirectory(repoRoot, input);
-    const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
-        cwd: repoRoot,
-        env: gitEnvironment(),
-    })
-        .catch((error) => {
-        if (error.code !== 'ENOENT')
-            throw error;
-        throw new ActionError('git is not installed (or not on PATH) on this runner.', {
-            hint: 'Use a runner image with git, or install it in a step before this action.',
-            cause: error,
-        });
-    });
-    if (probe.exitCode !== 0)
-        return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
-    const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
-    const git = new Git(runner, { gitDir, workTree: topLevel });
-    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
-    return {
-        git,
-        topLevel,
-        prefix: prefix.replace(/\/$/, ''),
-        head: head.exitCode === 0 ? head.stdout.trim() : null,
-        shallow: shallow === 'true',
-        temporary: false,
-    };
-}
-async function requireDirectory(path, input) {
-    const info = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
-    if (!info) {
-        throw new ActionError(`The folder '${path}' does not exist.`, {
-            input,
-            hint: 'Check the path, and that an actions/checkout step runs before this action.',
-        });
-    }
-    if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds your project.',
-        });
-}
-async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
-    if (/dubious ownership/i.test(stderr)) {
-        // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
-        // repository's hooks and config; turning it off silently is the user's decision, not ours.
-        throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
-            input,
-            hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
-            cause: new GitError(['rev-parse'], 128, stderr),
-        });
-    }
-    if (/must be run in a work tree/i.test(stderr)) {
-        throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
-            input,
-            hint: 'Point it at the checked-out project folder.',
-        });
-    }
-    if (!/not a git repository/i.test(stderr))
-        throw new GitError(['rev-parse', '--show-toplevel'], 128, stderr);
-    // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
-    // objects go into a throwaway repository so the rest of the pipeline is the same.
-    const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
-        env: gitEnvironment(),
-    });
-    if (init.exitCode !== 0)
-        throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
-    const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
-    return {
-        git: new Git(runner, { gitDir, workTree: topLevel }),
-        topLevel,
-        prefix: '',
-        head: null,
-        shallow: false,
-        temporary: true,
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
-
-
-async function uncommittedChanges(git, prefix) {
-    // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run([
-        '--no-optional-locks',
-        'status',
-        '--porcelain=v1',
-        '-z',
-        '--untracked-files=normal',
-        '--',
-        prefix || '.',
-    ]);
-    const changed = [];
-    const untracked = [];
-    const records = splitNul(stdout);
-    for (let index = 0; index < records.length; index += 1) {
-        const record = records[index] ?? '';
-        const code = record.slice(0, 2);
-        const path = stripPrefix(record.slice(3), prefix);
-        // Renames and copies carry the old path as the next record.
-        if (code.includes('R') || code.includes('C'))
-            index += 1;
-        if (isSecretPath(path.replace(/\/$/, '')))
-            continue;
-        if (code === '??')
-            untracked.push(path);
-        else if (code !== '!!')
-            changed.push(path);
-    }
-    return { changed, untracked };
-}
-function stripPrefix(path, prefix) {
-    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : path;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/assemble.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * "The repository at HEAD (or a subfolder) plus generated files" as a git tree and commit, without
- * touching the user's branch, index, working tree or refs. Works in shallow clones (only HEAD's
- * tree is read) and is deterministic: the same source and files give the same tree and commit.
- */
-async function assembleArtifact(options) {
-    const started = performance.now();
-    const input = options.input ?? 'working-directory';
-    const repo = await openRepository(options.runner, options.repoRoot, input, options.tempDir);
-    try {
-        return await assemble(repo, options, input, started);
-    }
-    catch (error) {
-        if (repo.temporary)
-            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(repo.git.location.gitDir), { recursive: true, force: true });
-        throw error;
-    }
-}
-/** Remove the temporary repository a non-git folder's artifact lives in (no-op otherwise). */
-async function disposeArtifact(artifact) {
-    if (artifact.temporaryGitDir)
-        await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(artifact.gitDir), { recursive: true, force: true });
-}
-async function assemble(repo, options, input, started) {
-    const subdirectory = joinPath(repo.prefix, normalizeSubdirectory(options.subdirectory, input));
-    const requested = options.source ?? 'head';
-    // No commit to read: deploy what is on disk rather than fail (see README in this folder).
-    const source = repo.head ? requested : 'working-tree';
-    const files = options.files ?? [];
-    return withTempDir(options.tempDir, 'index', async (scratch) => {
-        const indexedGit = repo.git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index') });
-        const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input);
-        const baseEntries = await listTree(repo.git, baseTree);
-        if (baseEntries.length === 0)
-            throw nothingToDeploy(subdirectory || options.repoRoot, input);
-        const composed = await compose(indexedGit, baseTree, baseEntries, files, subdirectory);
-        const committed = await commitTree(repo.git, {
-            tree: composed.tree,
-            head: repo.head,
-            parent: options.parent,
-            reuseUnchangedParent: options.reuseUnchangedParent ?? true,
-            author: options.author,
-            committer: options.committer,
-            message: (commit) => options.message ??
-                defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
-        });
-        const uncommitted = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] };
-        const stats = treeStats(composed.entries.values());
-        return {
-            gitDir: repo.git.location.gitDir,
-            temporaryGitDir: repo.temporary,
-            source,
-            tree: composed.tree,
-            commit: committed.commit,
-            baseCommit: repo.head,
-            baseTree,
-            parent: committed.parent,
-            unchanged: committed.unchanged,
-            subdirectory,
-            files: composed.files,
-            overwritten: composed.overwritten,
-            excluded: composed.excluded,
-            submodules: stats.submodules,
-            uncommitted,
-            shallow: repo.shallow,
-            stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({
-                repo,
-                requested,
-                source,
-                excluded: composed.excluded,
-                submodules: stats.submodules,
-                uncommitted,
-                subdirectory,
-            }),
-        };
-    });
-}
-function warningsFor(facts) {
-    const warnings = [];
-    if (facts.requested !== facts.source) {
-        warnings.push(facts.repo.temporary
-            ? `'${facts.repo.topLevel}' is not a git repository: deploying the files on disk (honouring .gitignore) instead of a commit.`
-            : 'The repository has no commits yet: deploying the files on disk (honouring .gitignore) instead of HEAD.');
-    }
-    const { changed, untracked } = facts.uncommitted;
-    if (changed.length + untracked.length > 0) {
-        const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [
-            changed.length ? `${changed.length} modified (${list(changed)})` : '',
-            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
-        ];
-        warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
-    }
-    if (facts.excluded.length)
-        warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`);
-    if (facts.submodules.length)
-        warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`);
-    return warnings;
-}
-function list(paths, max = 5) {
-    const shown = paths.slice(0, max).join(', ');
-    return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/export.ts
-
-
-
-
-
-/**
- * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
- * local Django run for the static build).
- *
- * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
- * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
- * The repository's own .gitattributes still apply, as in any checkout.
- */
-const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
-/**
- * Write every file of `tree` into `destination` with `git checkout-index` from a temporary index:
- * executable bits and symlinks come out as git records them; submodules become empty folders.
- */
-async function exportArtifact(options) {
-    const started = performance.now();
-    const destination = (0,external_node_path_namespaceObject.resolve)(options.destination);
-    await (0,promises_namespaceObject.mkdir)(destination, { recursive: true });
-    const present = await (0,promises_namespaceObject.readdir)(destination);
-    if (present.length > 0) {
-        throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
-    }
-    const git = new Git(options.runner, { gitDir: options.gitDir });
-    await withTempDir(options.tempDir, 'export', async (scratch) => {
-        const indexed = git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index'), workTree: destination });
-        await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
-        await indexed.run(['checkout-index', '--all', '--force'], { config: LINUX_CHECKOUT });
-    });
-    const stats = treeStats(await listTree(git, options.tree));
-    return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
-/**
- * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
- * tree and commit (for `git push`), or a folder (for builds and uploads). See README.md.
- */
-
-
-
-
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
 /**
  * Code-point string order. `localeCompare` depends on the machine's ICU data and locale; the
@@ -39468,7 +37088,7 @@ function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 /** A copy of `record` with its keys in code-point order, so JSON output is deterministic. */
-function order_sortedRecord(record) {
+function sortedRecord(record) {
     const result = {};
     for (const key of Object.keys(record).sort(compareText))
         result[key] = record[key];
@@ -39496,6 +37116,8 @@ function sortFindings(findings) {
         compareText(a.message, b.message));
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/error.js
 /*!
  * Copyright (c) Squirrel Chat et al., All rights reserved.
@@ -41333,7 +38955,7 @@ async function detectDependencies(directories, paths) {
         files: chosen.files,
         managersFound,
         ...(chosen.lockFile ? { lockFile: chosen.lockFile } : {}),
-        packages: order_sortedRecord(chosen.packages),
+        packages: sortedRecord(chosen.packages),
     };
     return { info, findings };
 }
@@ -41356,14 +38978,14 @@ const NAMES = [
     ['netlifyToml', 'netlify.toml'],
 ];
 /** `web: gunicorn mysite.wsgi` lines; comments and blank lines are skipped, as Dokku and Heroku do. */
-function existing_files_parseProcfile(content) {
+function parseProcfile(content) {
     const processes = {};
     for (const line of content.split(/\r?\n/)) {
         const match = /^([A-Za-z0-9_-]+)\s*:\s*(.*\S)\s*$/.exec(line);
         if (match && !line.trimStart().startsWith('#'))
             processes[match[1]] = match[2];
     }
-    return order_sortedRecord(processes);
+    return sortedRecord(processes);
 }
 /** `directories` nearest first. */
 async function detectExistingFiles(directories, paths) {
@@ -41382,7 +39004,7 @@ async function detectExistingFiles(directories, paths) {
         const file = joinRel(dir, 'Procfile');
         if (!(await isFile(paths.abs(file))))
             continue;
-        const procfile = { file, processes: existing_files_parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
+        const procfile = { file, processes: parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
@@ -42090,6 +39712,7 @@ const UNSUPPORTED_GUIDANCE = {
 async function followSettingsChain(start, roots, paths, cache) {
     const files = [];
     const events = [];
+    const requiredEnv = [];
     const findings = [];
     const visiting = new Set();
     let definesAll = false;
@@ -42110,12 +39733,20 @@ async function followSettingsChain(start, roots, paths, cache) {
                 line: unsupported.line,
             }));
         }
+        // Required reads in execution order: those above a star-import come before the imported file's.
+        // A file imported only conditionally (`try: from .local import *`) may not run: its reads are not required.
+        const reads = inheritedConditional ? [] : [...(parsed.requiredEnv ?? [])];
+        const flushReads = (before) => {
+            while (reads.length > 0 && reads[0].line < before)
+                requiredEnv.push({ ...reads.shift(), file: module.file });
+        };
         for (const event of parsed.events) {
             const conditional = inheritedConditional || event.conditional;
             if (event.type !== 'star-import') {
                 events.push({ ...event, conditional, file: module.file });
                 continue;
             }
+            flushReads(event.line);
             const target = absoluteImportName(module, event.level, event.module);
             const resolved = target === undefined ? undefined : await resolveModule(target, roots, paths);
             if (resolved) {
@@ -42126,11 +39757,12 @@ async function followSettingsChain(start, roots, paths, cache) {
             }
             // Anything else is an installed package (e.g. `from django.conf.global_settings import *`), or an optional module.
         }
+        flushReads(Infinity);
         visiting.delete(module.file);
         files.push(module.file);
     };
     await visit(start, false);
-    return { files, events, definesAll, findings };
+    return { files, events, requiredEnv, definesAll, findings };
 }
 /** True when the top-level package of `module` is in the repository (so a missing submodule is a mistake, not a dependency). */
 async function isLocalPackage(module, roots, paths) {
@@ -42178,6 +39810,13 @@ function mergeSettingsFacts(events) {
             continue;
         const at = { file: event.file, line: event.line };
         if (event.type === 'assign') {
+            const previous = namespace.get(event.name);
+            if (event.name === 'DATABASES' && event.conditional && previous && !previous.conditional) {
+                // `if os.environ.get("DB") == "mysql": DATABASES = {...}` after a default: the default is the database.
+                const entry = { at, ...(event.dependsOn?.length ? { dependsOn: event.dependsOn } : {}) };
+                namespace.set(event.name, { ...previous, conditionalAssignments: [...(previous.conditionalAssignments ?? []), entry] });
+                continue;
+            }
             namespace.set(event.name, { value: computedValue(event.value, event.concat, known), at, conditional: event.conditional });
             continue;
         }
@@ -42548,6 +40187,9 @@ function summariseSettings(facts) {
 function settingsFindings(facts, summary) {
     const findings = [];
     const at = (fact) => (fact ? { file: fact.at.file, line: fact.at.line } : undefined);
+    for (const other of facts.DATABASES?.conditionalAssignments ?? []) {
+        findings.push(finding('notice', 'settings-database-conditional', `DATABASES at ${other.at.file}:${other.at.line} is assigned only under a condition${other.dependsOn ? ` that depends on the environment variable${other.dependsOn.length > 1 ? 's' : ''} ${other.dependsOn.join(', ')}` : ''}; the unconditional DATABASES at ${facts.DATABASES.at.file}:${facts.DATABASES.at.line} is taken as the database.`, { file: other.at.file, line: other.at.line }));
+    }
     const secret = facts.SECRET_KEY;
     if (summary.secretKey === 'insecure-literal') {
         findings.push(finding('warning', 'secret-key-insecure', 'SECRET_KEY is a hard-coded `django-insecure-` key (the one startproject generated). Read it from the environment (SECRET_KEY = os.environ["SECRET_KEY"]) and set a new random secret on the platform.', at(secret)));
@@ -42639,7 +40281,7 @@ async function detectProject(options, runner = spawnRunner) {
     const manageParsed = cache.get(paths.abs(managePy));
     if (isParseError(manageParsed))
         throw parseFailure(managePy, 'manage.py', manageParsed.error);
-    let roots = detect_unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
+    let roots = unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
     if (roots.length > 1) {
         // manage.py puts more directories on sys.path (src/, cookiecutter's apps folder): module
         // names change, and there may be more to parse (usually nothing new, so no second process).
@@ -42652,7 +40294,7 @@ async function detectProject(options, runner = spawnRunner) {
     const wsgi = wsgiChoice.chosen;
     const wsgiParsed = wsgi ? parsedOrThrow(cache, paths.abs(wsgi.file), wsgi.file, 'the WSGI module') : undefined;
     if (wsgi && wsgiParsed)
-        roots = detect_unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
+        roots = unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
     const wsgiDefault = wsgi && wsgiParsed ? settingsDefault(wsgi.file, wsgiParsed) : undefined;
     const describeRoots = () => roots.map(describeDir).join(' or ');
     const choice = await chooseSettingsModule({
@@ -42714,12 +40356,13 @@ async function detectProject(options, runner = spawnRunner) {
         features: features.features,
         existing: existing.existing,
         facts: redactFacts(facts),
+        ...(chain.requiredEnv.length ? { requiredEnv: chain.requiredEnv } : {}),
         summary,
         findings: sortFindings(findings),
     };
     return model;
 }
-function detect_unique(items) {
+function unique(items) {
     return [...new Set(items)];
 }
 function parsedOrThrow(cache, absolute, file, role) {
@@ -42780,12 +40423,2538 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     };
 }
 
+;// CONCATENATED MODULE: ../shared/src/detect/required-env.ts
+
+/** The required variables nobody provides, in file/line order, one entry per variable (its first read). */
+function missingRequiredEnv(required, provided) {
+    const have = new Set(provided);
+    const seen = new Set();
+    const missing = [];
+    for (const read of required ?? []) {
+        if (have.has(read.variable) || seen.has(read.variable))
+            continue;
+        seen.add(read.variable);
+        missing.push(read);
+    }
+    return missing;
+}
+/** Throws an ActionError naming each missing variable, where it is read, and which input to set it in. */
+function checkRequiredEnv(required, provided) {
+    const missing = missingRequiredEnv(required, provided.names);
+    if (missing.length === 0)
+        return;
+    const names = missing.map((read) => read.variable);
+    const where = missing.map((read) => `${read.variable} (${read.file}:${read.line}, ${read.how})`).join('; ');
+    const first = missing[0];
+    throw new ActionError(`The settings need ${names.length === 1 ? 'an environment variable' : 'environment variables'} this deploy does not set: ${where}. Unset, importing the settings raises.`, {
+        ...(provided.input ? { input: provided.input } : {}),
+        hint: `Add ${names.join(', ')} to ${provided.where}${provided.example ? ` (${provided.example})` : ''}, ` +
+            'or give the read a default in the settings (e.g. env("NAME", default="...")).',
+        location: { file: first.file, line: first.line },
+    });
+}
+
 ;// CONCATENATED MODULE: ../shared/src/detect/index.ts
 /** Project detection: `detectProject()` and the model it produces. */
 
 
 
+
+;// CONCATENATED MODULE: ./src/check.ts
+async function checkRevision(url, deps) {
+    const started = deps.now();
+    let lastProgress = started;
+    const headers = { 'user-agent': 'django-deploy-actions/cloudrun revision check' };
+    if (deps.token) {
+        const token = await deps.token();
+        if (token)
+            headers.authorization = `Bearer ${token}`;
+    }
+    let last;
+    for (let attempt = 0;; attempt++) {
+        try {
+            const { status } = await deps.probe(url, headers);
+            // A redirect, a login wall or a missing home page still prove that Django runs.
+            if (status < 400 || [401, 403, 404, 405, 410].includes(status))
+                return { ok: true, status };
+            if (status === 400) {
+                return {
+                    ok: false,
+                    status,
+                    problem: 'HTTP 400 (Django refuses the host name: ALLOWED_HOSTS)',
+                    hint: 'Add the host to ALLOWED_HOSTS in env-vars, or check that your settings read ALLOWED_HOSTS from the environment (settings-patch: overlay does).',
+                };
+            }
+            last = {
+                ok: false,
+                status,
+                problem: `HTTP ${status}`,
+                hint: 'Read the revision log (log-url) for the error; a missing environment variable or database setting is the usual cause.',
+            };
+        }
+        catch (error) {
+            last = {
+                ok: false,
+                problem: `no answer (${error.message})`,
+                hint: 'The revision may still be starting; read its log (log-url).',
+            };
+        }
+        if (deps.now() >= deps.deadline)
+            return last;
+        const pause = Math.min(2000 * (attempt + 1), 8_000);
+        // Say so now if the next look would come more than 9 s after the last line.
+        if (attempt === 0 || deps.now() - lastProgress + pause > 9_000) {
+            const waited = Math.round((deps.now() - started) / 1000);
+            const left = Math.max(0, Math.round((deps.deadline - deps.now()) / 1000));
+            deps.progress?.(`Waiting for the new revision at ${url}: ${last.problem ?? 'no answer yet'}; waited ${waited} s, up to ${left} s more.`);
+            lastProgress = deps.now();
+        }
+        await deps.sleep(pause);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gcloud.ts
+
+class GcloudError extends ActionError {
+    args;
+    stderr;
+    exitCode;
+    constructor(args, result, hint) {
+        super(`gcloud ${args.slice(0, 3).join(' ')} failed: ${gcloudMessage(result.stderr) || `exit code ${result.exitCode}`}`, {
+            hint,
+        });
+        this.name = 'GcloudError';
+        this.args = args;
+        this.stderr = result.stderr;
+        this.exitCode = result.exitCode;
+    }
+    /** gcloud's error text without the `ERROR: (gcloud.run.deploy)` prefix. */
+    get gcloudMessage() {
+        return gcloudMessage(this.stderr);
+    }
+}
+/** From the first `ERROR: (gcloud...)` line to the end: gcloud's message for the failure. */
+function gcloudMessage(stderr) {
+    const index = stderr.search(/^ERROR: \(gcloud[^)]*\) /m);
+    if (index < 0)
+        return stderr.trim().split('\n').slice(-3).join('\n');
+    return stderr
+        .slice(index)
+        .replace(/^ERROR: \(gcloud[^)]*\) /, '')
+        .trim();
+}
+class Gcloud {
+    runner;
+    log;
+    command;
+    env;
+    cwd;
+    constructor(runner, log, 
+    /** The gcloud executable (absolute path or a name on PATH). */
+    command, env, cwd) {
+        this.runner = runner;
+        this.log = log;
+        this.command = command;
+        this.env = env;
+        this.cwd = cwd;
+    }
+    /** Run and return the result whatever the exit code. */
+    async exec(args, options = {}) {
+        this.log.debug(`gcloud ${args.join(' ')}`);
+        const result = await this.runner.run(this.command, args, { env: this.env, cwd: this.cwd, timeoutMs: options.timeoutMs });
+        if (result.stderr.trim())
+            this.log.debug(result.stderr.trimEnd());
+        return result;
+    }
+    /** Run; a non-zero exit is a GcloudError. */
+    async run(args, options = {}) {
+        const result = await this.exec(args, options);
+        if (result.exitCode !== 0)
+            throw new GcloudError(args, result, options.hint ?? hintFor(result.stderr));
+        return result;
+    }
+    /** Run with `--format json` already in `args`, and parse stdout. */
+    async json(args, options = {}) {
+        const result = await this.run(args, options);
+        try {
+            return JSON.parse(result.stdout);
+        }
+        catch (error) {
+            throw new ActionError(`gcloud ${args.slice(0, 3).join(' ')} printed output that is not JSON: ${result.stdout.slice(0, 200)}`, { cause: error });
+        }
+    }
+}
+/** What to do next, for the failures people meet most (permissions, APIs, auth). */
+function hintFor(stderr) {
+    if (/You do not currently have an active account|could not find default credentials|Reauthentication/i.test(stderr)) {
+        return 'No Google Cloud credentials: pass credentials-json (a service-account key from a secret), or run google-github-actions/auth before this step.';
+    }
+    const permission = /Permission '([a-zA-Z.]+)' denied/.exec(stderr)?.[1];
+    if (permission) {
+        const role = permission.startsWith('run.')
+            ? 'roles/run.admin (and roles/iam.serviceAccountUser on the runtime service account)'
+            : permission.startsWith('cloudbuild.')
+                ? 'roles/cloudbuild.builds.editor'
+                : permission.startsWith('artifactregistry.')
+                    ? 'roles/artifactregistry.writer (roles/artifactregistry.admin to create the repository)'
+                    : 'a role that grants it';
+        return `The deploying account lacks ${permission}. Grant it ${role} on the project.`;
+    }
+    if (/SERVICE_DISABLED|has not been used in project|it is disabled/i.test(stderr)) {
+        return 'Enable the APIs once: gcloud services enable run.googleapis.com cloudbuild.googleapis.com artifactregistry.googleapis.com';
+    }
+    if (/setIamPolicy/.test(stderr))
+        return 'allow-unauthenticated needs run.services.setIamPolicy (roles/run.admin); or set allow-unauthenticated: false.';
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
+
+
+/**
+ * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
+ * the folder that becomes the root of the deploy artifact, the Docker build context and the
+ * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
+ * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
+ * The model's paths are relative to the repository root, so everything generated goes through
+ * `toDeployPath`.
+ */
+function deploy_root_deployRootOf(project, deployRoot) {
+    return normalise(deployRoot ?? project.searchRoot);
+}
+/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
+function toDeployPath(deployRoot, repoPath, what) {
+    const relative = external_node_path_default().posix.relative(normalise(deployRoot) || '.', normalise(repoPath) || '.');
+    if (relative === '..' || relative.startsWith('../') || external_node_path_default().posix.isAbsolute(relative)) {
+        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
+            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
+        });
+    }
+    return relative;
+}
+/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
+function deploy_root_toRepoPath(deployRoot, deployPath) {
+    return normalise(external_node_path_default().posix.join(normalise(deployRoot) || '.', deployPath));
+}
+function normalise(repoPath) {
+    const normalised = external_node_path_default().posix.normalize(repoPath.replaceAll('\\', '/'));
+    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
+/** The project's own environment reads that have no default, in a fixed order. */
+function requiredProjectVariables(project) {
+    const found = [];
+    const direct = [
+        ['SECRET_KEY', project.facts.SECRET_KEY],
+        ['DEBUG', project.facts.DEBUG],
+        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
+        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
+    ];
+    for (const [setting, fact] of direct) {
+        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
+        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
+            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
+        }
+    }
+    const databases = project.facts.DATABASES;
+    if (databases && !databases.conditional) {
+        if (databases.value.kind === 'env' && databases.value.default === undefined) {
+            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
+        }
+        else if (databases.value.kind === 'literal') {
+            for (const read of environmentReads(databases.value.value)) {
+                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
+                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
+                }
+            }
+        }
+    }
+    const seen = new Set();
+    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
+}
+function withCast(entry, cast) {
+    return cast === undefined ? entry : { ...entry, cast };
+}
+/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
+function environmentReads(value) {
+    if (Array.isArray(value))
+        return value.flatMap(environmentReads);
+    if (value === null || typeof value !== 'object')
+        return [];
+    const variable = value.$env;
+    if (typeof variable === 'string') {
+        const read = { variable };
+        if (Object.hasOwn(value, 'default'))
+            read.default = value.default ?? null;
+        if (typeof value.cast === 'string')
+            read.cast = value.cast;
+        return [read];
+    }
+    return Object.keys(value)
+        .sort()
+        .flatMap((key) => environmentReads(value[key] ?? null));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
+
+
+/** Variable → value, keys sorted, only what is known (never an empty value). */
+function overlayEnvironment(options) {
+    const hosts = environment_unique(options.hosts.map((host) => checkedHost(host)));
+    const scheme = options.https ? 'https' : 'http';
+    const origins = environment_unique([
+        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
+        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
+    ]);
+    const env = {
+        DJANGO_SETTINGS_MODULE: options.settingsModule,
+        DJANGO_HTTPS: options.https ? 'true' : 'false',
+    };
+    if (hosts.length)
+        env.ALLOWED_HOSTS = hosts.join(',');
+    if (origins.length)
+        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
+    if (options.secretKey)
+        env.SECRET_KEY = options.secretKey;
+    if (options.databaseUrl)
+        env.DATABASE_URL = options.databaseUrl;
+    if (options.debug !== undefined)
+        env.DEBUG = options.debug ? 'true' : 'false';
+    if (options.staticRoot)
+        env.STATIC_ROOT = options.staticRoot;
+    if (options.staticUrl)
+        env.STATIC_URL = options.staticUrl;
+    if (options.mediaRoot)
+        env.MEDIA_ROOT = options.mediaRoot;
+    if (options.mediaUrl)
+        env.MEDIA_URL = options.mediaUrl;
+    if (options.buildDir)
+        env.BUILD_DIR = options.buildDir;
+    if (options.hsts?.seconds !== undefined) {
+        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
+            throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
+        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
+    }
+    if (options.hsts?.includeSubdomains !== undefined)
+        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
+    if (options.hsts?.preload !== undefined)
+        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
+    const result = { ...env };
+    if (options.project) {
+        const values = {
+            SECRET_KEY: env.SECRET_KEY,
+            DEBUG: options.debug ? 'True' : 'False',
+            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
+            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
+            DATABASE_URL: env.DATABASE_URL,
+        };
+        for (const mirror of requiredProjectVariables(options.project)) {
+            const value = values[mirror.setting];
+            if (value !== undefined && result[mirror.variable] === undefined)
+                result[mirror.variable] = value;
+        }
+    }
+    return environment_sortedRecord(result);
+}
+/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
+const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
+/**
+ * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
+ * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
+ * project's settings cannot import without. Nothing here is a secret, so it may appear in a
+ * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
+ */
+function buildEnvironment(project, settingsModule, options = {}) {
+    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
+    for (const required of requiredProjectVariables(project)) {
+        if (env[required.variable] === undefined)
+            env[required.variable] = placeholderFor(required);
+    }
+    // allRequired (an image's build steps): every other variable the settings need at import gets a
+    // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
+    if (options.allRequired) {
+        for (const read of project.requiredEnv ?? [])
+            env[read.variable] ??= genericPlaceholder(read.variable);
+    }
+    return environment_sortedRecord(env);
+}
+/** A value that parses as what the name suggests, and connects nowhere. */
+function genericPlaceholder(variable) {
+    if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable))
+        return '0';
+    if (/CACHE/.test(variable) && /URL$/.test(variable))
+        return 'locmemcache://';
+    if (/REDIS/.test(variable))
+        return 'redis://localhost:6379/0';
+    if (/URL$|URI$|DSN$/.test(variable))
+        return 'http://localhost/';
+    return 'build-placeholder';
+}
+function placeholderFor(variable) {
+    switch (variable.setting) {
+        case 'SECRET_KEY':
+            return BUILD_SECRET_KEY;
+        case 'DEBUG':
+            return 'False';
+        case 'ALLOWED_HOSTS':
+            return 'localhost';
+        case 'CSRF_TRUSTED_ORIGINS':
+            return 'http://localhost';
+        case 'DATABASE_URL':
+            // In memory: nothing is written, and no database server is needed at build time.
+            return 'sqlite://:memory:';
+    }
+}
+function checkedHost(host) {
+    const trimmed = host.trim().toLowerCase();
+    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
+        throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
+    }
+    return trimmed;
+}
+function checkedOrigin(origin, scheme) {
+    const trimmed = origin.trim().replace(/\/+$/, '');
+    if (!trimmed || /[\s,]/.test(trimmed))
+        throw new ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
+    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
+    return withScheme.replace('://.', '://*.');
+}
+function environment_unique(values) {
+    return [...new Set(values)];
+}
+function environment_sortedRecord(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
+/**
+ * The environment contract of the production settings overlay: every variable the generated
+ * module reads, what it means and what happens when it is unset. The overlay's Python, the
+ * actions' environment helpers (environment.ts) and the documentation all come from this one
+ * list, so a variable cannot be read under one name and set under another.
+ *
+ * Names follow Django's setting names where there is one (so the docs of the setting apply), and
+ * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
+ * use that spelling); the plain name wins when both are set. Variables that are not Django
+ * settings carry the `DJANGO_` prefix only.
+ *
+ * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
+ * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
+ */
+/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
+function setting(name, kind, meaning, whenUnset) {
+    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
+}
+function own(name, kind, meaning, whenUnset) {
+    return { name, aliases: [], kind, meaning, whenUnset };
+}
+const variables_OVERLAY_VARIABLES = [
+    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
+    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
+    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
+    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
+    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
+    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
+    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
+    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
+    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
+    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
+    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
+    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
+    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
+    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
+    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
+    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
+    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
+    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
+    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
+];
+/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
+function overlayVariable(name) {
+    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
+    if (!found)
+        throw new Error(`unknown overlay variable ${name}`);
+    return found;
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
+
+
+
+
+
+/**
+ * The production settings overlay: a generated Python module placed beside the project's chosen
+ * settings module, which loads that module and then applies production configuration from the
+ * environment (variables.ts). The user's files are never modified; the overlay exists only inside
+ * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
+ *
+ * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
+ *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
+ *   config.settings.production                                          → config.settings.production_deploy
+ * The name says which module it overlays, and being a sibling it is importable exactly where the
+ * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
+ */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
+/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
+const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
+const OVERLAY_FORMAT = 1;
+const OVERLAY_SUFFIX = '_deploy';
+/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
+function overlayLocation(project) {
+    const baseModule = project.settings.module;
+    const settingsFile = project.settings.files.at(-1);
+    const leaf = baseModule.split('.').at(-1) ?? '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
+        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
+            input: 'settings-module',
+            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
+        });
+    }
+    const fileName = external_node_path_default().posix.basename(settingsFile);
+    const isPackage = fileName === '__init__.py';
+    const stem = isPackage ? external_node_path_default().posix.basename(external_node_path_default().posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
+    if (stem !== leaf) {
+        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
+            hint: "Set 'settings-module' to the module that file defines.",
+        });
+    }
+    const directory = isPackage ? external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(settingsFile)) : external_node_path_default().posix.dirname(settingsFile);
+    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
+    const repoPath = external_node_path_default().posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
+    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
+    return { module, baseModule, repoPath };
+}
+function generateOverlay(project, options) {
+    const location = overlayLocation(project);
+    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
+    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
+    const notes = [];
+    let reason = `production settings for ${location.baseModule}, read from the environment`;
+    const existing = options.readFile(location.repoPath);
+    if (existing !== undefined) {
+        if (!existing.startsWith(OVERLAY_MARKER)) {
+            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
+                location: { file: location.repoPath, line: 1 },
+                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${external_node_path_default().posix.basename(location.repoPath)} is free.`,
+            });
+        }
+        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
+        notes.push({
+            level: 'notice',
+            code: 'overlay-regenerated',
+            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
+            file: location.repoPath,
+        });
+    }
+    if (project.settings.definesAll) {
+        notes.push({
+            level: 'notice',
+            code: 'overlay-all-respected',
+            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
+        });
+    }
+    const appRelative = external_node_path_default().posix.relative(external_node_path_default().posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
+    const content = renderOverlay(location, appRelative);
+    return {
+        file: { path: deployPath, content, reason },
+        module: location.module,
+        baseModule: location.baseModule,
+        repoPath: location.repoPath,
+        notes,
+    };
+}
+/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
+function renderOverlay(location, appDirFromOverlay) {
+    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
+        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
+    ]);
+    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
+    const header = [
+        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
+        '#',
+        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
+        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
+        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
+        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
+        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
+        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
+        '# and console LOGGING.',
+        '#',
+        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
+        ...variableLines,
+        '',
+        'import os as _dd_os',
+        '',
+        `_dd_base_module = ${pythonString(location.baseModule)}`,
+        '# The directory holding manage.py, which relative paths in the variables are taken from.',
+        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
+        '_dd_variables = {',
+        ...variableTable,
+        '}',
+        'del _dd_os',
+    ];
+    return `${header.join('\n')}\n\n${overlayBody()}`;
+}
+/** Greedy word wrap, for comments. */
+function wrap(text, width) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = word;
+        }
+        else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    if (line)
+        lines.push(line);
+    return lines;
+}
+/** A Python string literal for text we control (module names, paths, variable names). */
+function pythonString(value) {
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
+
+/**
+ * What never goes into the build context: version control, virtualenvs, caches, local databases
+ * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
+ * kind of local secret — .env files and the credentials file google-github-actions/auth writes
+ * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
+ */
+function dockerignoreContent(project, appDirInContext) {
+    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
+    // A top-level app or package called like a folder we would drop must stay.
+    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
+    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
+        '',
+        '# Version control and CI',
+        '.git',
+        '.gitignore',
+        '.github',
+        '',
+        '# Secrets: local environment files and cloud credentials written into the workspace',
+        '**/.env',
+        '**/.env.*',
+        '**/.envs',
+        '**/gha-creds-*.json',
+        '**/.netrc',
+        '**/.pypirc',
+        '**/.npmrc',
+        '',
+        '# Virtualenvs, caches and build output',
+        '**/.venv',
+        ...unlessPackage('venv'),
+        ...unlessPackage('env'),
+        '**/__pycache__',
+        '**/*.py[cod]',
+        '**/.pytest_cache',
+        '**/.mypy_cache',
+        '**/.ruff_cache',
+        '**/.tox',
+        '**/.nox',
+        '**/.coverage',
+        '**/htmlcov',
+        '**/node_modules',
+        '**/.DS_Store',
+        '',
+        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
+        '**/*.sqlite3',
+        '**/*.sqlite3-journal',
+        ...unlessPackage('media'),
+        ...unlessPackage('staticfiles'),
+    ];
+    return `${lines.join('\n')}\n`;
+}
+/** The app directory relative to the build context, '' when they are the same. */
+function appDirIn(deployAppDir) {
+    return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+/** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
+function databaseKind(project, override) {
+    if (override)
+        return override;
+    const engine = project.summary.databaseEngine ?? '';
+    if (/postgresql|postgis|psycopg/.test(engine))
+        return 'postgres';
+    if (/mysql/.test(engine))
+        return 'mysql';
+    if (/sqlite|spatialite/.test(engine))
+        return 'sqlite';
+    return engine ? 'other' : undefined;
+}
+function extras_extraPackages(project, database) {
+    const packages = project.dependencies.packages;
+    const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
+    const requirements = [];
+    const notes = [];
+    const add = (requirement, why, name) => {
+        requirements.push(requirement);
+        notes.push({
+            level: 'notice',
+            code: 'added-package',
+            message: `${name} is not among your dependencies; the image installs ${requirement} ${why}. Add it to your dependencies to choose the version.`,
+        });
+    };
+    if (!project.features.gunicorn && !has('gunicorn')) {
+        // 22.0 fixed request smuggling (CVE-2024-1135).
+        add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
+    if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
+        add('whitenoise>=6', 'to serve static files', 'whitenoise');
+    }
+    const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary');
+    if (database === 'postgres' && !hasDriver) {
+        // psycopg 3 needs Django 4.2+; older projects get psycopg2.
+        const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1';
+        add(driver, 'to reach PostgreSQL', 'A PostgreSQL driver');
+    }
+    return { requirements, notes };
+}
+/** True when the declared Django range cannot reach 4.2 ("==3.2.*", "<4.2", "~=4.1.0", "^3.2"). */
+function djangoBefore42(specifier) {
+    if (!specifier)
+        return false;
+    return specifier.split(',').some((clause) => {
+        const match = /^\s*(===|==|~=|<=|<|\^|~|=)?\s*(\d+)\.(\d+)(\.\d+)?/.exec(clause);
+        if (!match)
+            return false;
+        const [, operator = '==', majorText, minorText, patch] = match;
+        const major = Number(majorText);
+        const below = major * 100 + Number(minorText) < 402;
+        switch (operator) {
+            case '<':
+                return major * 100 + Number(minorText) <= 402;
+            case '~=':
+                // ~=4.1 allows 4.x; ~=4.1.0 allows 4.1.x only
+                return patch === undefined ? major < 4 : below;
+            case '^':
+                return major < 4;
+            default:
+                return below;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
+
+/**
+ * The base image: the official slim Debian image of the detected Python. Slim because Django
+ * needs no compilers at runtime (the build stage has them when a package must compile), Debian
+ * (not Alpine) because manylinux wheels install on it without compiling.
+ */
+/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
+const DEFAULT_PYTHON_VERSION = '3.12';
+function pythonImage(project) {
+    const declared = project.python.version;
+    if (declared === undefined) {
+        return {
+            version: DEFAULT_PYTHON_VERSION,
+            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'python-version-default',
+                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
+                },
+            ],
+        };
+    }
+    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
+        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
+            input: project.python.source === 'input' ? 'python-version' : undefined,
+            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
+        });
+    }
+    return { version: declared, image: `python:${declared}-slim`, notes: [] };
+}
+/** "3.12.4" → [3, 12]. */
+function minorOf(version) {
+    const [major = 3, minor = 0] = version.split('.').map(Number);
+    return [major, minor];
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/install.ts
+
+
+
+
+const VENV = '/opt/venv';
+const TOOLS = '/opt/tools';
+function installPlan(project, deployRoot, readFile, pythonVersion) {
+    const dependencies = project.dependencies;
+    const files = dependencies.files;
+    const main = files[0];
+    if (dependencies.manager === 'none' || main === undefined) {
+        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
+            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
+        });
+    }
+    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
+    const workdir = external_node_path_default().posix.dirname(where(main)).replace(/^\.$/, '');
+    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
+    const exists = (name) => readFile(deploy_root_toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
+    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
+    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
+    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
+    const notes = [];
+    const missingLock = (lockName, manager) => notes.push({
+        level: 'warning',
+        code: 'lock-file-missing',
+        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
+    });
+    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
+    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
+    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
+    switch (dependencies.manager) {
+        case 'pip': {
+            const local = contents.some(referencesLocalPaths);
+            return {
+                description: `pip, ${files.join(', ')}`,
+                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
+                // requirement files so the dependency layer is reused while only code changes.
+                copy: local ? 'all' : [...new Set(files.map(where))],
+                workdir,
+                env: {},
+                commands: [`pip install --no-cache-dir -r ${external_node_path_default().posix.basename(main)}`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pyproject': {
+            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
+            const python = modern ? 'python' : `${TOOLS}/bin/python`;
+            const module = modern ? 'tomllib' : 'tomli as tomllib';
+            // Only [project].dependencies: `pip install .` would build the project as a package, which
+            // fails for most Django layouts ("Multiple top-level packages discovered").
+            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
+            return {
+                description: 'pip, [project.dependencies] of pyproject.toml',
+                copy: copyOf([]),
+                workdir,
+                env: {},
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'poetry': {
+            if (!lock)
+                missingLock('poetry.lock', 'Poetry');
+            return {
+                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                env: {},
+                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
+                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pipenv': {
+            if (!lock)
+                missingLock('Pipfile.lock', 'Pipenv');
+            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
+            // `requirements` turns the lock into pinned requirements for pip, default packages only.
+            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
+            return {
+                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
+                copy: copyOf([]),
+                workdir,
+                env: { PIPENV_VERBOSITY: '-1' },
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'uv': {
+            if (!lock)
+                missingLock('uv.lock', 'uv');
+            return {
+                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(['.python-version', ...readmes]),
+                workdir,
+                // Sync into /opt/venv with the image's Python; never download another interpreter.
+                env: { UV_PROJECT_ENVIRONMENT: VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
+                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pdm': {
+            if (!lock)
+                missingLock('pdm.lock', 'PDM');
+            return {
+                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                // PDM installs into the active virtualenv; --check fails on a stale lock file.
+                env: { PDM_CHECK_UPDATE: 'false' },
+                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
+                buildPackages,
+                notes,
+            };
+        }
+    }
+}
+/** The command that adds the deploy's extra packages (extras.ts) on top. */
+function extrasCommand(project, requirements) {
+    if (!requirements.length)
+        return undefined;
+    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
+    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
+    if (project.dependencies.manager === 'uv')
+        return `${TOOLS}/bin/uv pip install --python ${VENV}/bin/python ${quoted}`;
+    return `pip install --no-cache-dir ${quoted}`;
+}
+function compareMinor(version, other) {
+    const [major, minor] = minorOf(version);
+    return major !== other[0] ? major - other[0] : minor - other[1];
+}
+/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
+function referencesLocalPaths(text) {
+    return text.split('\n').some((raw) => {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
+    });
+}
+/** Requirements installed from git (needs git in the build stage). */
+function usesVcs(text) {
+    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/shell.ts
+/**
+ * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
+ * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
+ * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
+ */
+function shellQuote(value) {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
+        return value;
+    return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+/** `NAME=value` assignments for a command prefix, in the order given. */
+function shellAssignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => `${name}=${shellQuote(value)}`)
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
+function systemPackages(project, extraRequirements) {
+    const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
+    const build = new Set();
+    const runtime = new Set();
+    if (declared('psycopg2')) {
+        // psycopg2 (not -binary) compiles against libpq.
+        for (const name of ['build-essential', 'libpq-dev'])
+            build.add(name);
+        runtime.add('libpq5');
+    }
+    if (declared('psycopg') && !extraRequirements.some((requirement) => requirement.startsWith('psycopg['))) {
+        // Plain psycopg 3 loads the system libpq at runtime (its [binary] extra would bundle one,
+        // but extras are not visible in the declared name, so install the small library anyway).
+        runtime.add('libpq5');
+    }
+    if (declared('mysqlclient')) {
+        for (const name of ['build-essential', 'default-libmysqlclient-dev', 'pkg-config'])
+            build.add(name);
+        runtime.add('libmariadb3');
+    }
+    return { build: [...build].sort(), runtime: [...runtime].sort() };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI always: it is what every
+ * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ */
+const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const web_command_MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+function gunicornTarget(project) {
+    const wsgi = project.wsgiApplication;
+    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
+    if (!match) {
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+function web_command_procfileWebCommand(project) {
+    return [
+        'gunicorn',
+        gunicornTarget(project),
+        `--threads ${GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
+ * and then nothing is generated at all (a generated .dockerignore would change what their
+ * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
+ *
+ * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
+ * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
+ * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
+ * (release.ts) or the Cloud Run migration Job's.
+ */
+/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
+const CONTAINER_USER = { name: 'app', uid: 1000 };
+/** Where the deployed directory lives in the image. */
+const IMAGE_ROOT = '/app';
+function generateDockerfile(project, options) {
+    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
+    const overlay = overlayLocation(project);
+    const settingsModule = options.settingsModule ?? overlay.module;
+    const overlaid = settingsModule === overlay.module;
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    if (userDockerfile !== undefined) {
+        return {
+            files: [],
+            generated: false,
+            settingsModule,
+            addedPackages: [],
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'user-dockerfile',
+                    message: overlaid
+                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
+                    file: userDockerfile,
+                },
+            ],
+        };
+    }
+    const image = pythonImage(project);
+    const plan = installPlan(project, deployRoot, options.readFile, image.version);
+    const extras = extras_extraPackages(project, databaseKind(project, options.database));
+    const system = systemPackages(project, extras.requirements);
+    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
+    const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
+    const command = containerCommand(project);
+    const notes = [...image.notes, ...plan.notes, ...extras.notes];
+    const collect = options.collectstatic !== false && collectsStatic(project);
+    if (options.collectstatic !== false && !collect) {
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
+    }
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
+        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
+        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
+        `#   Dependencies: ${plan.description}`,
+        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        '',
+        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
+        `FROM ${image.image} AS build`,
+        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
+        '    PIP_NO_CACHE_DIR=1 \\',
+        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
+    ];
+    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
+    if (buildPackages.length)
+        lines.push(aptInstall(buildPackages));
+    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
+    const envEntries = Object.entries(plan.env);
+    if (envEntries.length)
+        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
+    lines.push(`WORKDIR ${external_node_path_default().posix.join(IMAGE_ROOT, plan.workdir)}`);
+    if (plan.copy === 'all') {
+        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
+    }
+    else {
+        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
+        for (const file of plan.copy)
+            lines.push(copyLine(file, external_node_path_default().posix.join(IMAGE_ROOT, file)));
+    }
+    for (const command of plan.commands)
+        lines.push(`RUN ${command}`);
+    const extrasRun = extrasCommand(project, extras.requirements);
+    if (extrasRun)
+        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
+    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
+    if (system.runtime.length)
+        lines.push(aptInstall(system.runtime));
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
+    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
+    if (workdir !== IMAGE_ROOT)
+        lines.push(`WORKDIR ${workdir}`);
+    if (collect) {
+        const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
+        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
+        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+    }
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(deploy_root_toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? deploy_root_toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
+    if (userIgnore === undefined) {
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
+    }
+    else {
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
+    }
+    return {
+        files,
+        generated: true,
+        settingsModule,
+        command,
+        pythonVersion: image.version,
+        addedPackages: extras.requirements,
+        workdir,
+        notes,
+    };
+}
+function aptInstall(packages) {
+    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+/** COPY in JSON form when a path needs quoting. */
+function copyLine(source, destination) {
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
+}
+/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
+function collectsStatic(project) {
+    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
+    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
+}
+/**
+ * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
+ * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
+ */
+function databaseFromUrl(url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase();
+    if (!scheme)
+        return undefined;
+    if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme))
+        return 'postgres';
+    if (/^mysql/.test(scheme))
+        return 'mysql';
+    if (/^(sqlite|spatialite)/.test(scheme))
+        return 'sqlite';
+    return 'other';
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/release.ts
+
+
+const MIGRATE = web_command_MIGRATE_COMMAND.join(' ');
+function generateReleaseStep(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const procfilePath = toRepoPath(deployRoot, 'Procfile');
+    const appJsonPath = toRepoPath(deployRoot, 'app.json');
+    const procfileText = options.readFile(procfilePath);
+    const appJsonText = options.readFile(appJsonPath);
+    const notes = [];
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command: MIGRATE_COMMAND,
+        notes,
+    });
+    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
+    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    if (options.migrate === false)
+        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+    if (procfileText === undefined) {
+        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
+            notes.push({
+                level: 'warning',
+                code: 'procfile-not-at-root',
+                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
+                file: project.existing.procfile.file,
+            });
+        }
+        if (predeployMigrates) {
+            notes.push({
+                level: 'notice',
+                code: 'migrations-predeploy',
+                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+                file: appJsonPath,
+            });
+            return result('existing-predeploy');
+        }
+        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
+        const userDockerfile = project.existing.dockerfile !== undefined;
+        const lines = [
+            '# Generated by django-deploy-actions because the repository has no Procfile.',
+            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
+            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
+            '# container starts would race across containers and take the new ones down on failure.)',
+            `release: ${MIGRATE}`,
+            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+        ];
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
+    }
+    const processes = release_parseProcfile(procfileText);
+    const web = processes.web;
+    if (web !== undefined && /\bmigrate\b/.test(web)) {
+        notes.push({
+            level: 'warning',
+            code: 'migrate-at-start',
+            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
+            file: procfilePath,
+        });
+    }
+    const release = processes.release;
+    if (release !== undefined) {
+        if (!/\bmigrate\b/.test(release)) {
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
+        }
+        return result('existing-release');
+    }
+    if (predeployMigrates) {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    }
+    if (appJsonText === undefined) {
+        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
+        notes.push({
+            level: 'notice',
+            code: 'migrations-app-json',
+            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
+            file: procfilePath,
+        });
+        return result('app-json-predeploy', [
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
+        ]);
+    }
+    notes.push({
+        level: 'warning',
+        code: 'migrations-not-automatic',
+        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
+        file: procfilePath,
+    });
+    return result('none');
+}
+function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(release_parseProcfile(procfileText).release ?? '');
+    if (ownRelease || predeployMigrates) {
+        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
+        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
+    }
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
+    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
+        return result('none');
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${procfileWebCommand(project)}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
+}
+/** Process type → command, from Procfile text (comments and blank lines ignored). */
+function release_parseProcfile(text) {
+    const processes = {};
+    for (const line of text.split(/\r?\n/)) {
+        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
+        if (match?.[1] && match[2] !== undefined)
+            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
+    }
+    return processes;
+}
+function dokkuPredeploy(text) {
+    try {
+        const parsed = JSON.parse(text);
+        const predeploy = parsed.scripts?.dokku?.predeploy;
+        return typeof predeploy === 'string' ? predeploy : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
+
+
+const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
+function herokuishDependencies(project, options) {
+    const extras = extraPackages(project, options.database);
+    if (extras.requirements.length === 0)
+        return { kind: 'complete', notes: [] };
+    const missing = extras.requirements;
+    const { manager, lockFile } = project.dependencies;
+    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
+    const requirements = options.readFile(requirementsPath);
+    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    if (requirements !== undefined || manager === 'none') {
+        const base = requirements ?? '';
+        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
+        const notes = extras.notes.map((note) => ({
+            ...note,
+            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
+        }));
+        return {
+            kind: 'append',
+            added: missing,
+            notes,
+            file: {
+                path: 'requirements.txt',
+                content,
+                reason: requirements === undefined
+                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
+                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
+            },
+        };
+    }
+    const reason = lockFile
+        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
+        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return {
+        kind: 'switch-to-dockerfile',
+        reason,
+        missing,
+        notes: [
+            {
+                level: 'notice',
+                code: 'builder-switched-to-dockerfile',
+                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
+
+
+/** The real reader, rooted at an absolute repository path. */
+function repositoryReader(repoRoot) {
+    return (repoPath) => {
+        try {
+            return (0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(repoRoot, ...repoPath.split('/')), 'utf8');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+                return undefined;
+            throw error;
+        }
+    };
+}
+/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
+function memoryReader(files) {
+    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
+
+/**
+ * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
+ * the documentation is generated from the same list the overlay reads.
+ */
+function overlayVariablesMarkdown() {
+    const escape = (text) => text.replaceAll('|', '\\|');
+    const rows = OVERLAY_VARIABLES.map((variable) => {
+        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
+        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
+    });
+    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/index.ts
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/planner.ts
+
+
+
+
+/** The tag a safe rollout checks the new revision through, when the user gave none. */
+const CHECK_TAG = 'candidate';
+function chooseTarget(inputs, facts, pullRequest) {
+    if (pullRequest !== undefined) {
+        const tag = inputs.tag ?? `pr-${pullRequest}`;
+        if (!facts.exists) {
+            throw new ActionError(`Service ${inputs.service} does not exist yet, so pull request #${pullRequest} cannot get a preview revision: a new service cannot be deployed without traffic.`, {
+                hint: 'Deploy the default branch once (a push to it) to create the service; previews of pull requests then get their own tagged URL without taking traffic.',
+            });
+        }
+        return {
+            kind: 'preview',
+            tag,
+            noTraffic: true,
+            check: inputs.safeRollout,
+            moveTraffic: false,
+            migrate: false,
+            migrateSkipped: inputs.migrate
+                ? 'a preview shares the production database, so its migrations run when the pull request is merged and deployed'
+                : undefined,
+        };
+    }
+    const migrate = inputs.migrate;
+    if (!facts.exists) {
+        return { kind: 'production', tag: inputs.tag, noTraffic: false, check: inputs.safeRollout, moveTraffic: false, migrate };
+    }
+    if (inputs.safeRollout) {
+        return { kind: 'production', tag: inputs.tag ?? CHECK_TAG, noTraffic: true, check: true, moveTraffic: true, migrate };
+    }
+    // Without a safe rollout traffic still has to follow the new revision, also after a preview pinned it.
+    return { kind: 'production', tag: inputs.tag, noTraffic: false, check: false, moveTraffic: facts.trafficPinned, migrate };
+}
+/** The events whose `closed` action ends a pull request (`pull_request_review*` never close one). */
+const CLOSING_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * A run for a closed pull request removes the preview instead of deploying: the default tag
+ * `pr-<N>`, or the explicit `tag`, since that is the tag the pull request's runs deployed under
+ * (the same input in the same workflow). Undefined for every other event and action.
+ */
+function previewRemoval(inputs, event) {
+    if (!event || !CLOSING_EVENTS.has(event.eventName) || event.action !== 'closed' || event.pullRequest === undefined)
+        return undefined;
+    return { pullRequest: event.pullRequest, tag: inputs.tag ?? `pr-${event.pullRequest}` };
+}
+/** Every URL the service answers on after this deploy: the ones it has, plus the predicted one. */
+function serviceUrls(inputs, facts) {
+    const urls = [...facts.urls];
+    if (facts.projectNumber)
+        urls.unshift(predictedServiceUrl(inputs.service, facts.projectNumber, facts.region));
+    return [...new Set(urls)];
+}
+/** Host names for ALLOWED_HOSTS: the service's, and the tag's when the revision is tagged. */
+function allowedHosts(urls, tag) {
+    const hosts = urls.map(hostOf);
+    if (tag)
+        hosts.push(...urls.map((url) => hostOf(tagUrlFor(url, tag))));
+    return [...new Set(hosts)];
+}
+/**
+ * The environment of the service and the migration job: the overlay's variables (settings module,
+ * hosts, HTTPS), CLOUDRUN_SERVICE_URLS (the variable Google's Django guide reads), then the user's
+ * env-vars, which win, except that their ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS are added to ours.
+ *
+ * The host and HTTPS variables are set whatever the settings: the overlay reads them, settings
+ * that read ALLOWED_HOSTS themselves use them too, and a prebuilt image (often built by an earlier
+ * run of this action, overlay inside) has no other way to learn the service's host names.
+ * DJANGO_SETTINGS_MODULE is set only when known: a prebuilt image's own ENV decides otherwise.
+ */
+function environment(options) {
+    const hosts = allowedHosts(options.urls, options.tag);
+    const env = overlayEnvironment({
+        settingsModule: options.settingsModule ?? '',
+        hosts,
+        https: true,
+        project: options.project,
+        hsts: { seconds: 3600 },
+    });
+    if (!options.settingsModule)
+        delete env.DJANGO_SETTINGS_MODULE;
+    Object.assign(env, options.server);
+    if (options.urls.length)
+        env.CLOUDRUN_SERVICE_URLS = [
+            ...new Set([...options.urls, ...(options.tag ? options.urls.map((url) => tagUrlFor(url, options.tag)) : [])]),
+        ].join(',');
+    for (const { key, value } of options.inputs.envVars) {
+        if ((key === 'ALLOWED_HOSTS' || key === 'CSRF_TRUSTED_ORIGINS') && env[key])
+            env[key] = [
+                ...new Set([
+                    ...value
+                        .split(',')
+                        .map((part) => part.trim())
+                        .filter(Boolean),
+                    ...env[key].split(','),
+                ]),
+            ].join(',');
+        else
+            env[key] = value;
+    }
+    return env;
+}
+/** Cloud Run's default: one vCPU per instance. */
+const DEFAULT_CPUS = 1;
+/**
+ * gunicorn's shape on Cloud Run, as variables the generated image's CMD reads (WEB_CONCURRENCY,
+ * GUNICORN_THREADS): one worker per whole vCPU and eight threads each, as Google advises for
+ * Python there (the image's own default, two workers, suits a Dokku host). It also starts faster:
+ * two workers importing Django at once on one vCPU hold back the first response (test/bench/cloudrun.bench.ts).
+ */
+function serverEnvironment(inputs) {
+    const cpus = inputs.cpu === undefined
+        ? DEFAULT_CPUS
+        : inputs.cpu.endsWith('m')
+            ? Number(inputs.cpu.slice(0, -1)) / 1000
+            : Number(inputs.cpu);
+    return { GUNICORN_THREADS: '8', WEB_CONCURRENCY: String(Math.max(1, Math.floor(cpus))) };
+}
+/**
+ * The `--env-vars-file`: JSON, which is YAML, and keeps every value byte for byte (commas, quotes,
+ * newlines, `^` and `=`), none of which survive `--set-env-vars` without escaping.
+ */
+function envVarsFile(env) {
+    const keys = Object.keys(env).sort();
+    return `{\n${keys.map((key, i) => `  ${JSON.stringify(key)}: ${JSON.stringify(env[key])}${i < keys.length - 1 ? ',' : ''}`).join('\n')}\n}\n`;
+}
+function imageRepository(inputs, project) {
+    return `${inputs.region}-docker.pkg.dev/${project}/${inputs.repository}/${inputs.service}`;
+}
+function where(facts) {
+    return ['--region', facts.region, '--project', facts.project];
+}
+function secretsFlag(inputs) {
+    return inputs.secrets.length
+        ? ['--update-secrets', inputs.secrets.map((secret) => `${secret.env}=${secret.reference}`).join(',')]
+        : [];
+}
+function describeServiceArgs(inputs, facts) {
+    return ['run', 'services', 'describe', inputs.service, ...where(facts), '--format', 'json'];
+}
+function buildArgs(sourceDir, tag, project) {
+    // --suppress-logs: the log would otherwise stream to stdout ahead of the JSON; it is fetched on failure.
+    return ['builds', 'submit', sourceDir, '--tag', tag, '--project', project, '--suppress-logs', '--format', 'json'];
+}
+function migrateJobName(service) {
+    return `${service}${MIGRATE_JOB_SUFFIX}`;
+}
+function migrateArgs(inputs, facts, image, envFile) {
+    const [program, ...args] = web_command_MIGRATE_COMMAND;
+    return [
+        'run',
+        'jobs',
+        'deploy',
+        migrateJobName(inputs.service),
+        '--image',
+        image,
+        ...where(facts),
+        '--env-vars-file',
+        envFile,
+        ...secretsFlag(inputs),
+        ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
+        ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
+        '--command',
+        program,
+        // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
+        `--args=${args.join(',')}`,
+        // A failed migration is not retried: it would fail the same way, and slower.
+        '--max-retries',
+        '0',
+        '--task-timeout',
+        `${Math.max(60, Math.round(inputs.timeoutMs / 1000))}s`,
+        '--execute-now',
+        '--wait',
+        '--format',
+        'json',
+    ];
+}
+function deployArgs(inputs, facts, target, image, envFile) {
+    const args = [
+        'run',
+        'deploy',
+        inputs.service,
+        '--image',
+        image,
+        ...where(facts),
+        '--env-vars-file',
+        envFile,
+        ...secretsFlag(inputs),
+    ];
+    if (inputs.cloudsqlInstance)
+        args.push('--set-cloudsql-instances', inputs.cloudsqlInstance);
+    if (inputs.serviceAccount)
+        args.push('--service-account', inputs.serviceAccount);
+    if (inputs.cpu)
+        args.push('--cpu', inputs.cpu);
+    if (inputs.memory)
+        args.push('--memory', inputs.memory);
+    if (inputs.concurrency !== undefined)
+        args.push('--concurrency', String(inputs.concurrency));
+    if (inputs.minInstances !== undefined)
+        args.push('--min-instances', String(inputs.minInstances));
+    if (inputs.maxInstances !== undefined)
+        args.push('--max-instances', String(inputs.maxInstances));
+    args.push(inputs.cpuBoost ? '--cpu-boost' : '--no-cpu-boost');
+    args.push(inputs.allowUnauthenticated ? '--allow-unauthenticated' : '--no-allow-unauthenticated');
+    if (target.noTraffic)
+        args.push('--no-traffic');
+    if (target.tag)
+        args.push('--tag', target.tag);
+    args.push(...inputs.flags, '--format', 'json');
+    return args;
+}
+function updateTrafficArgs(inputs, facts) {
+    return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...where(facts), '--format', 'json'];
+}
+/**
+ * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
+ * only when it still serves a share, so production traffic is untouched and the revision stays.
+ */
+function removeTagArgs(inputs, facts, tag) {
+    return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json'];
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
+/** A git command failed; the message carries the command line and git's own words. */
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    constructor(args, exitCode, stderr) {
+        super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.name = 'GitError';
+    }
+}
+/** Variables that would redirect git away from the repository and index we name explicitly. */
+const SCRUBBED = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+];
+function gitEnvironment(indexFile, extra = {}) {
+    const env = {};
+    for (const name of SCRUBBED)
+        env[name] = undefined;
+    if (indexFile !== undefined)
+        env.GIT_INDEX_FILE = indexFile;
+    // C locale: error text we match on stays English. No prompts: CI has nobody to answer them.
+    env.LC_ALL = 'C';
+    env.GIT_TERMINAL_PROMPT = '0';
+    // `git status` would otherwise refresh and rewrite the user's index file as a side effect.
+    env.GIT_OPTIONAL_LOCKS = '0';
+    return { ...env, ...extra };
+}
+class Git {
+    runner;
+    location;
+    constructor(runner, location) {
+        this.runner = runner;
+        this.location = location;
+    }
+    /** The same repository with a different index file (or work tree). */
+    with(changes) {
+        return new Git(this.runner, { ...this.location, ...changes });
+    }
+    async run(args, options = {}) {
+        const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
+        if (this.location.workTree)
+            full.push('--work-tree', this.location.workTree);
+        full.push(...args);
+        const result = await this.runner.run('git', full, {
+            cwd: options.cwd ?? this.location.workTree ?? this.location.gitDir,
+            env: gitEnvironment(this.location.indexFile, options.env),
+            input: options.input,
+        });
+        if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode)) {
+            throw new GitError(args, result.exitCode, result.stderr);
+        }
+        return result;
+    }
+    /** stdout without the trailing newline. */
+    async text(args, options = {}) {
+        return (await this.run(args, options)).stdout.replace(/\n$/, '');
+    }
+}
+function configArgs(config = {}) {
+    return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+}
+/** Split `-z` output into records, dropping the empty tail after the last NUL. */
+function splitNul(output) {
+    const parts = output.split('\0');
+    if (parts.at(-1) === '')
+        parts.pop();
+    return parts;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/paths.ts
+
+/**
+ * Path rules for the artifact. Paths are POSIX, relative, and never leave the artifact root: the
+ * same strings go into git's index, into tar headers, and into a Linux container's build context.
+ */
+/**
+ * google-github-actions/auth writes `gha-creds-<16 hex>.json` (a credential configuration, or the
+ * full service-account key in JSON-key mode) into $GITHUB_WORKSPACE. It is untracked, so it never
+ * reaches HEAD by accident, but it would reach a working-tree snapshot, and a user may have
+ * committed one. It never belongs in a deploy artifact, at any depth, in any letter case.
+ */
+const SECRET_FILE = /^gha-creds-[^/]*\.json$/i;
+/** The pathspec that keeps those files out of `git add` (glob `**` matches zero or more dirs). */
+const SECRET_PATHSPEC_EXCLUDES = [':(exclude,glob,icase)**/gha-creds-*.json'];
+function isSecretPath(path) {
+    return SECRET_FILE.test(path.slice(path.lastIndexOf('/') + 1));
+}
+/**
+ * The deployed folder, relative to the repository root: '' for the root, else 'a/b' (no leading
+ * './', no trailing '/'). Leaving the repository is an error naming the input that set it.
+ */
+function normalizeSubdirectory(value, input) {
+    const raw = (value ?? '').replace(/\\/g, '/').trim();
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
+        throw new ActionError(`'${value}' is an absolute path; it must be relative to the repository root.`, {
+            input,
+            hint: `Write the folder relative to the repository root, e.g. '${raw.replace(/^([A-Za-z]:)?\/+/, '') || 'app'}'.`,
+        });
+    }
+    const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.includes('..') || segments.some((segment) => /[\0\n\r]/.test(segment))) {
+        throw new ActionError(`'${value}' points outside the repository.`, {
+            input,
+            hint: 'Use a folder inside the repository, relative to its root, without "..".',
+        });
+    }
+    if (segments.some((segment) => segment.toLowerCase() === '.git')) {
+        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+            input,
+            hint: 'Point it at a folder of your project instead.',
+        });
+    }
+    return segments.join('/');
+}
+/**
+ * A generated file's path must already be in canonical form; we refuse rather than guess, because
+ * the caller compares these paths with the repository's (collision checks, summaries).
+ */
+function checkGeneratedPath(path) {
+    const problem = generatedPathProblem(path);
+    if (problem) {
+        throw new ActionError(`Cannot add generated file '${path}' to the deploy artifact: ${problem}.`, {
+            hint: 'This is a bug in the action (the generated path comes from our code or your inputs); please report it.',
+        });
+    }
+    if (isSecretPath(path)) {
+        throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
+            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
+        });
+    }
+}
+function generatedPathProblem(path) {
+    if (path === '')
+        return 'the path is empty';
+    if (path.startsWith('/'))
+        return 'the path is absolute';
+    if (path.includes('\\'))
+        return 'the path contains a backslash (use /)';
+    if (/[\0\n\r]/.test(path))
+        return 'the path contains a control character';
+    const segments = path.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
+        return 'the path is not in canonical form (empty, "." or ".." segment)';
+    if (segments.some((segment) => segment.toLowerCase() === '.git'))
+        return 'the path is inside .git';
+    return undefined;
+}
+/** `a/b/c` → ['a', 'a/b']: the folders a path needs. */
+function parentFolders(path) {
+    const segments = path.split('/');
+    return segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join('/'));
+}
+/** Join a subdirectory prefix ('' or 'a/b') and a relative path. */
+function joinPath(prefix, path) {
+    if (prefix === '')
+        return path;
+    if (path === '')
+        return prefix;
+    return `${prefix}/${path}`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/snapshot.ts
+
+
+/**
+ * Snapshot the files on disk under `prefix` into a tree, the way `git add --all && git commit`
+ * would see them: tracked files as they are now, untracked files unless ignored, deleted files
+ * gone. `git` must carry a temporary index file, so the user's index is never read or written.
+ *
+ * Only the project's own ignore rules decide (.gitignore files, .git/info/exclude): the runner's
+ * or a developer's global excludes file is switched off, so the same folder gives the same tree
+ * on every machine. Credentials files are excluded before they are ever hashed.
+ *
+ * Returns the tree's id, or null when there is nothing to snapshot.
+ */
+async function snapshotWorkingTree(git, head, prefix) {
+    if (!git.location.indexFile)
+        throw new Error('snapshotWorkingTree needs a temporary index file');
+    // Starting from HEAD keeps files that are tracked but match .gitignore, as a commit would.
+    if (head)
+        await git.run(['read-tree', head]);
+    const add = await git.run(['add', '--all', '--', prefix || '.', ...SECRET_PATHSPEC_EXCLUDES], {
+        config: { 'core.excludesFile': '' },
+        okExitCodes: [128],
+    });
+    if (add.exitCode === 128) {
+        if (/did not match any files/.test(add.stderr))
+            return null;
+        throw new GitError(['add', '--all'], add.exitCode, add.stderr);
+    }
+    const args = prefix ? ['write-tree', `--prefix=${prefix}/`] : ['write-tree'];
+    const tree = await git.run(args, { okExitCodes: [128] });
+    if (tree.exitCode === 128) {
+        if (/prefix .* not found/.test(tree.stderr))
+            return null;
+        throw new GitError(args, tree.exitCode, tree.stderr);
+    }
+    return tree.stdout.trim();
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/base.ts
+
+
+
+
+/**
+ * The tree the artifact starts from: HEAD's version of the deployed folder, or a snapshot of the
+ * folder on disk. Missing or unusable folders are errors that name the input which chose them.
+ */
+async function headTree(repo, prefix, input) {
+    if (!repo.head)
+        throw new Error('headTree needs a commit');
+    const spec = `${repo.head}:${prefix}`;
+    const { stdout } = await repo.git.run(['cat-file', '--batch-check'], { input: `${spec}\n` });
+    const [oid = '', type = ''] = stdout.trim().split(' ');
+    if (type === 'tree')
+        return oid;
+    const shortHead = repo.head.slice(0, 12);
+    if (type === 'blob')
+        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds manage.py.',
+        });
+    if (type === 'commit') {
+        throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
+            input,
+            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
+        });
+    }
+    const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
+    if (onDisk?.isDirectory()) {
+        throw new ActionError(`The folder '${prefix}' exists on disk but not in the commit being deployed (HEAD, ${shortHead}): it is untracked or ignored.`, {
+            input,
+            hint: 'Commit the folder (and check .gitignore): the action deploys what is committed, not what a previous step left on disk.',
+        });
+    }
+    throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
+        input,
+        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
+    });
+}
+async function snapshotTree(repo, indexedGit, prefix, input) {
+    const where = prefix || repo.topLevel;
+    if (prefix) {
+        const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
+        if (!onDisk?.isDirectory()) {
+            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
+                input,
+                hint: 'Give the path relative to the repository root.',
+            });
+        }
+    }
+    const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
+    if (!tree)
+        throw nothingToDeploy(where, input);
+    return tree;
+}
+function nothingToDeploy(where, input) {
+    return new ActionError(`There are no files to deploy in '${where}' (every file is missing, ignored by .gitignore, or a credentials file).`, {
+        input,
+        hint: 'Run actions/checkout before this action, and check the folder and your .gitignore.',
+    });
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/identity.ts
+/** Used when there is no HEAD to copy from (snapshot of a non-git folder or an empty repository). */
+const SNAPSHOT_IDENTITY = { name: 'django-deploy', email: 'django-deploy@users.noreply.invalid' };
+/** 1980-01-01T00:00:00Z, the fixed timestamp reproducible-build tools use (it is also zip's epoch). */
+const SNAPSHOT_DATE = '@315532800 +0000';
+/** Read HEAD's author, committer and subject from the raw commit object (exact dates and zones). */
+async function readSourceCommit(git, commit) {
+    const raw = await git.text(['cat-file', 'commit', commit]);
+    const split = raw.indexOf('\n\n');
+    const headers = split === -1 ? raw : raw.slice(0, split);
+    const message = split === -1 ? '' : raw.slice(split + 2);
+    const person = (field) => {
+        const match = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(headers);
+        if (!match)
+            throw new Error(`Commit ${commit} has no parsable ${field} line`);
+        return { name: match[1] ?? '', email: match[2] ?? '', date: `@${match[3]} ${match[4]}` };
+    };
+    return { author: person('author'), committer: person('committer'), subject: message.split('\n')[0]?.trim() ?? '' };
+}
+function formatDate(date) {
+    if (typeof date === 'string')
+        return date;
+    return `@${Math.floor(date.getTime() / 1000)} +0000`;
+}
+function identityEnvironment(author, committer) {
+    return {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_AUTHOR_DATE: formatDate(author.date),
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+        GIT_COMMITTER_DATE: formatDate(committer.date),
+    };
+}
+/**
+ * The default message names the source commit and folder and lists the generated files, so
+ * `git log` on the deploy target tells what was deployed. Built only from inputs, never the clock.
+ */
+function defaultMessage(options) {
+    const where = options.subdirectory ? ` (${options.subdirectory}/)` : '';
+    const subject = options.subject ? `: ${truncate(options.subject, 60)}` : '';
+    const title = options.source === 'head' && options.head
+        ? `Deploy ${options.head.slice(0, 12)}${where}${subject}`
+        : `Deploy the working tree${options.head ? ` on top of ${options.head.slice(0, 12)}` : ''}${where}`;
+    const lines = [title, ''];
+    if (options.head)
+        lines.push(`Source-Commit: ${options.head}`);
+    if (options.subdirectory)
+        lines.push(`Source-Directory: ${options.subdirectory}`);
+    for (const path of options.generated)
+        lines.push(`Generated-File: ${path}`);
+    return `${lines.join('\n').trimEnd()}\n`;
+}
+function truncate(text, length) {
+    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/commit.ts
+
+
+/**
+ * Wrap the tree in a commit with `git commit-tree` (no ref moves). Its identity and dates come from
+ * HEAD, so the same inputs give the same sha. With a `parent` that already has this very tree the
+ * parent is returned as is: re-pushing it is a no-op on the remote, which is the honest answer.
+ */
+async function commitTree(git, request) {
+    const parent = request.parent === undefined ? null : await resolveParent(git, request.parent);
+    if (parent && request.reuseUnchangedParent && parent.tree === request.tree) {
+        return { commit: parent.commit, parent: parent.commit, unchanged: true };
+    }
+    const source = request.head ? await readSourceCommit(git, request.head) : null;
+    const fallback = { ...SNAPSHOT_IDENTITY, date: SNAPSHOT_DATE };
+    const baseAuthor = source?.author ?? fallback;
+    const baseCommitter = source?.committer ?? fallback;
+    const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
+    const committer = request.committer
+        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+        : baseCommitter;
+    const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
+    // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
+    const commit = await git.text(args, {
+        input: ensureNewline(request.message(source)),
+        env: identityEnvironment(author, committer),
+    });
+    return { commit, parent: parent?.commit ?? null, unchanged: false };
+}
+async function resolveParent(git, revision) {
+    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+        okExitCodes: [1, 128],
+    });
+    const commit = result.stdout.trim();
+    if (result.exitCode !== 0 || commit === '') {
+        throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
+            hint: 'Fetch it first (e.g. `git fetch --depth=1 <remote> <branch>`), or deploy without a parent (a force push).',
+        });
+    }
+    const tree = await git.text(['rev-parse', '--verify', `${commit}^{tree}`]);
+    return { commit, tree };
+}
+function ensureNewline(message) {
+    return message.endsWith('\n') ? message : `${message}\n`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/compose.ts
+
+
+async function compose(indexedGit, baseTree, baseEntries, files, prefix) {
+    const entries = new Map(baseEntries.map((entry) => [entry.path, entry]));
+    const excluded = baseEntries.filter((entry) => isSecretPath(entry.path)).map((entry) => entry.path);
+    for (const path of excluded)
+        entries.delete(path);
+    const overwritten = checkFiles(entries, files, prefix);
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (excluded.length === 0 && sorted.length === 0)
+        return { tree: baseTree, entries, files: [], overwritten: [], excluded: [] };
+    // Same object format as the repository (sha1 or sha256): a zero id of the right length removes.
+    const zero = '0'.repeat(baseTree.length);
+    const records = excluded.map((path) => `0 ${zero}\t${path}\0`);
+    for (const file of sorted) {
+        const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
+        // --stdin hashes bytes as given: no .gitattributes filters or line-ending conversion.
+        const oid = await indexedGit.text(['hash-object', '-w', '--stdin'], { input: content });
+        const mode = file.executable ? '100755' : '100644';
+        records.push(`${mode} ${oid}\t${file.path}\0`);
+        entries.set(file.path, { mode, type: 'blob', oid, size: content.length, path: file.path });
+    }
+    await indexedGit.run(['read-tree', baseTree]);
+    await indexedGit.run(['update-index', '-z', '--index-info'], { input: records.join('') });
+    const tree = await indexedGit.text(['write-tree']);
+    return { tree, entries, files: sorted.map((file) => file.path), overwritten, excluded };
+}
+/**
+ * Enforce "generated files never replace the user's files": a tracked path is replaced only with
+ * `overwrite: true`. A file where the repository has a folder (or the reverse) is always refused,
+ * because git's index would silently drop the whole folder to make room.
+ */
+function checkFiles(entries, files, prefix) {
+    const folders = new Set();
+    for (const path of entries.keys())
+        for (const folder of parentFolders(path))
+            folders.add(folder);
+    const seen = new Set();
+    const collisions = [];
+    const shapeConflicts = [];
+    const overwritten = [];
+    for (const file of files) {
+        checkGeneratedPath(file.path);
+        if (seen.has(file.path))
+            throw new Error(`Generated file '${file.path}' is listed twice`);
+        seen.add(file.path);
+        if (folders.has(file.path))
+            shapeConflicts.push({ path: file.path, why: 'the repository has a folder there' });
+        const blockingFile = parentFolders(file.path).find((folder) => entries.has(folder));
+        if (blockingFile)
+            shapeConflicts.push({ path: file.path, why: `the repository has a file at ${blockingFile}` });
+        if (entries.has(file.path)) {
+            if (file.overwrite)
+                overwritten.push(file.path);
+            else
+                collisions.push(file.path);
+        }
+    }
+    const where = prefix ? ` in '${prefix}/'` : '';
+    if (shapeConflicts.length > 0) {
+        throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
+            hint: 'Rename or move the clashing file or folder in your repository.',
+            location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
+        });
+    }
+    if (collisions.length > 0) {
+        throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
+            hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
+            location: { file: joinPath(prefix, collisions[0] ?? '') },
+        });
+    }
+    return overwritten.sort();
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/entries.ts
+
+const SYMLINK_MODE = '120000';
+const SUBMODULE_MODE = '160000';
+/** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
+async function listTree(git, treeish) {
+    const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
+    return splitNul(stdout).map(parseEntry);
+}
+function parseEntry(record) {
+    const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
+    if (!match)
+        throw new Error(`Unexpected git ls-tree output: ${JSON.stringify(record)}`);
+    const [, mode, type, oid, size, path] = match;
+    return { mode, type, oid, size: size === '-' ? 0 : Number(size), path };
+}
+function treeStats(entries) {
+    let files = 0;
+    let bytes = 0;
+    const submodules = [];
+    for (const entry of entries) {
+        if (entry.mode === SUBMODULE_MODE) {
+            submodules.push(entry.path);
+            continue;
+        }
+        files += 1;
+        bytes += entry.size;
+    }
+    return { files, bytes, submodules };
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
+
+
+
+/**
+ * Scratch space for temporary index files and snapshot repositories. On a runner RUNNER_TEMP is
+ * emptied after every job, so anything we fail to clean up cannot leak into the next one.
+ */
+function defaultTempRoot() {
+    return process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+}
+async function makeTempDir(root, label) {
+    return (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(root ?? defaultTempRoot(), `django-deploy-${label}-`));
+}
+async function withTempDir(root, label, fn) {
+    const dir = await makeTempDir(root, label);
+    try {
+        return await fn(dir);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/repository.ts
+
+
+
+
+
+async function openRepository(runner, repoRoot, input, tempRoot) {
+    await requireDirectory(repoRoot, input);
+    const probe = await runner
+        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        env: gitEnvironment(),
+    })
+        .catch((error) => {
+        if (error.code !== 'ENOENT')
+            throw error;
+        throw new ActionError('git is not installed (or not on PATH) on this runner.', {
+            hint: 'Use a runner image with git, or install it in a step before this action.',
+            cause: error,
+        });
+    });
+    if (probe.exitCode !== 0)
+        return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
+    const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
+    const git = new Git(runner, { gitDir, workTree: topLevel });
+    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
+    return {
+        git,
+        topLevel,
+        prefix: prefix.replace(/\/$/, ''),
+        head: head.exitCode === 0 ? head.stdout.trim() : null,
+        shallow: shallow === 'true',
+        temporary: false,
+    };
+}
+async function requireDirectory(path, input) {
+    const info = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
+    if (!info) {
+        throw new ActionError(`The folder '${path}' does not exist.`, {
+            input,
+            hint: 'Check the path, and that an actions/checkout step runs before this action.',
+        });
+    }
+    if (!info.isDirectory())
+        throw new ActionError(`'${path}' is a file, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds your project.',
+        });
+}
+async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
+    if (/dubious ownership/i.test(stderr)) {
+        // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
+        // repository's hooks and config; turning it off silently is the user's decision, not ours.
+        throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
+            input,
+            hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
+            cause: new GitError(['rev-parse'], 128, stderr),
+        });
+    }
+    if (/must be run in a work tree/i.test(stderr)) {
+        throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
+            input,
+            hint: 'Point it at the checked-out project folder.',
+        });
+    }
+    if (!/not a git repository/i.test(stderr))
+        throw new GitError(['rev-parse', '--show-toplevel'], 128, stderr);
+    // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
+    // objects go into a throwaway repository so the rest of the pipeline is the same.
+    const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
+    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+        env: gitEnvironment(),
+    });
+    if (init.exitCode !== 0)
+        throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
+    const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
+    return {
+        git: new Git(runner, { gitDir, workTree: topLevel }),
+        topLevel,
+        prefix: '',
+        head: null,
+        shallow: false,
+        temporary: true,
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
+
+
+async function uncommittedChanges(git, prefix) {
+    // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
+    const { stdout } = await git.run([
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=normal',
+        '--',
+        prefix || '.',
+    ]);
+    const changed = [];
+    const untracked = [];
+    const records = splitNul(stdout);
+    for (let index = 0; index < records.length; index += 1) {
+        const record = records[index] ?? '';
+        const code = record.slice(0, 2);
+        const path = stripPrefix(record.slice(3), prefix);
+        // Renames and copies carry the old path as the next record.
+        if (code.includes('R') || code.includes('C'))
+            index += 1;
+        if (isSecretPath(path.replace(/\/$/, '')))
+            continue;
+        if (code === '??')
+            untracked.push(path);
+        else if (code !== '!!')
+            changed.push(path);
+    }
+    return { changed, untracked };
+}
+function stripPrefix(path, prefix) {
+    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : path;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/assemble.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * "The repository at HEAD (or a subfolder) plus generated files" as a git tree and commit, without
+ * touching the user's branch, index, working tree or refs. Works in shallow clones (only HEAD's
+ * tree is read) and is deterministic: the same source and files give the same tree and commit.
+ */
+async function assembleArtifact(options) {
+    const started = performance.now();
+    const input = options.input ?? 'working-directory';
+    const repo = await openRepository(options.runner, options.repoRoot, input, options.tempDir);
+    try {
+        return await assemble(repo, options, input, started);
+    }
+    catch (error) {
+        if (repo.temporary)
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(repo.git.location.gitDir), { recursive: true, force: true });
+        throw error;
+    }
+}
+/** Remove the temporary repository a non-git folder's artifact lives in (no-op otherwise). */
+async function disposeArtifact(artifact) {
+    if (artifact.temporaryGitDir)
+        await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(artifact.gitDir), { recursive: true, force: true });
+}
+async function assemble(repo, options, input, started) {
+    const subdirectory = joinPath(repo.prefix, normalizeSubdirectory(options.subdirectory, input));
+    const requested = options.source ?? 'head';
+    // No commit to read: deploy what is on disk rather than fail (see README in this folder).
+    const source = repo.head ? requested : 'working-tree';
+    const files = options.files ?? [];
+    return withTempDir(options.tempDir, 'index', async (scratch) => {
+        const indexedGit = repo.git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index') });
+        const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input);
+        const baseEntries = await listTree(repo.git, baseTree);
+        if (baseEntries.length === 0)
+            throw nothingToDeploy(subdirectory || options.repoRoot, input);
+        const composed = await compose(indexedGit, baseTree, baseEntries, files, subdirectory);
+        const committed = await commitTree(repo.git, {
+            tree: composed.tree,
+            head: repo.head,
+            parent: options.parent,
+            reuseUnchangedParent: options.reuseUnchangedParent ?? true,
+            author: options.author,
+            committer: options.committer,
+            message: (commit) => options.message ??
+                defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
+        });
+        const uncommitted = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] };
+        const stats = treeStats(composed.entries.values());
+        return {
+            gitDir: repo.git.location.gitDir,
+            temporaryGitDir: repo.temporary,
+            source,
+            tree: composed.tree,
+            commit: committed.commit,
+            baseCommit: repo.head,
+            baseTree,
+            parent: committed.parent,
+            unchanged: committed.unchanged,
+            subdirectory,
+            files: composed.files,
+            overwritten: composed.overwritten,
+            excluded: composed.excluded,
+            submodules: stats.submodules,
+            uncommitted,
+            shallow: repo.shallow,
+            stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
+            warnings: warningsFor({
+                repo,
+                requested,
+                source,
+                excluded: composed.excluded,
+                submodules: stats.submodules,
+                uncommitted,
+                subdirectory,
+            }),
+        };
+    });
+}
+function warningsFor(facts) {
+    const warnings = [];
+    if (facts.requested !== facts.source) {
+        warnings.push(facts.repo.temporary
+            ? `'${facts.repo.topLevel}' is not a git repository: deploying the files on disk (honouring .gitignore) instead of a commit.`
+            : 'The repository has no commits yet: deploying the files on disk (honouring .gitignore) instead of HEAD.');
+    }
+    const { changed, untracked } = facts.uncommitted;
+    if (changed.length + untracked.length > 0) {
+        const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
+        const parts = [
+            changed.length ? `${changed.length} modified (${list(changed)})` : '',
+            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+        ];
+        warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
+    }
+    if (facts.excluded.length)
+        warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`);
+    if (facts.submodules.length)
+        warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`);
+    return warnings;
+}
+function list(paths, max = 5) {
+    const shown = paths.slice(0, max).join(', ');
+    return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/export.ts
+
+
+
+
+
+/**
+ * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
+ * local Django run for the static build).
+ *
+ * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
+ * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
+ * The repository's own .gitattributes still apply, as in any checkout.
+ */
+const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
+/**
+ * Write every file of `tree` into `destination` with `git checkout-index` from a temporary index:
+ * executable bits and symlinks come out as git records them; submodules become empty folders.
+ */
+async function exportArtifact(options) {
+    const started = performance.now();
+    const destination = (0,external_node_path_namespaceObject.resolve)(options.destination);
+    await (0,promises_namespaceObject.mkdir)(destination, { recursive: true });
+    const present = await (0,promises_namespaceObject.readdir)(destination);
+    if (present.length > 0) {
+        throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
+    }
+    const git = new Git(options.runner, { gitDir: options.gitDir });
+    await withTempDir(options.tempDir, 'export', async (scratch) => {
+        const indexed = git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index'), workTree: destination });
+        await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
+        await indexed.run(['checkout-index', '--all', '--force'], { config: LINUX_CHECKOUT });
+    });
+    const stats = treeStats(await listTree(git, options.tree));
+    return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
+/**
+ * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
+ * tree and commit (for `git push`), or a folder (for builds and uploads). See README.md.
+ */
+
+
+
+
 ;// CONCATENATED MODULE: ./src/project.ts
+
 
 
 
@@ -42812,7 +42981,12 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
     }
     // Without the overlay the image must run the project's own module: the overlay is not in it.
     const settingsModule = overlayModule ?? project.settings.module;
-    const docker = generateDockerfile(project, { readFile, deployRoot, settingsModule });
+    const docker = generateDockerfile(project, {
+        readFile,
+        deployRoot,
+        settingsModule,
+        database: databaseFromUrl(inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value),
+    });
     files.push(...docker.files);
     notes.push(...docker.notes);
     const root = deployRoot ?? project.searchRoot;
@@ -42843,6 +43017,28 @@ async function buildContext(options) {
         await disposeArtifact(artifact);
     }
 }
+/**
+ * Refuse a SQLite database on Cloud Run: every instance has its own copy of the file in a
+ * filesystem that vanishes with it, so data is lost and the migration job migrates a copy nobody
+ * uses. SQLite means: the settings' ENGINE is sqlite3, or the database URL falls back to SQLite;
+ * and neither DATABASE_URL (or the variable the settings read) nor cloudsql-instance is given.
+ */
+function sqliteProblem(inputs, project) {
+    if (inputs.allowSqlite || inputs.cloudsqlInstance)
+        return undefined;
+    const variable = project.summary.databaseUrlVariable ?? 'DATABASE_URL';
+    const given = (name) => inputs.envVars.some((entry) => entry.key === name) || inputs.secrets.some((secret) => secret.env === name);
+    if (given(variable) || given('DATABASE_URL'))
+        return undefined;
+    const engineSqlite = project.summary.databaseEngine?.endsWith('sqlite3') === true;
+    const fallbackSqlite = project.findings.some((finding) => finding.code === 'database-sqlite-fallback');
+    if (!engineSqlite && !fallbackSqlite)
+        return undefined;
+    return new ActionError(`The project's database is SQLite${fallbackSqlite && !engineSqlite ? ` (${variable} is not given, so the settings fall back to SQLite)` : ''}: on Cloud Run every instance gets its own throwaway copy, data is lost, and the migration job migrates a copy nobody uses.`, {
+        hint: `Create a Cloud SQL (PostgreSQL) instance, store its URL in Secret Manager (e.g. postgres://USER:PASSWORD@/DB?host=/cloudsql/PROJECT:REGION:INSTANCE) and pass cloudsql-instance: PROJECT:REGION:INSTANCE and secrets: ${variable}=NAME:latest. ` +
+            'To deploy a throwaway demo on SQLite anyway, set allow-sqlite: true.',
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/service.ts
 const DETERMINISTIC = /^https:\/\/[a-z0-9-]+-\d+\.[a-z0-9-]+\.run\.app\/?$/;
@@ -42853,8 +43049,10 @@ function readService(json) {
     const traffic = status.traffic ?? [];
     const serving = traffic
         .filter((target) => (target.percent ?? 0) > 0)
-        .map((target) => `${target.percent}% → ${target.revisionName ?? '?'}${target.latestRevision ? ' (latest)' : ''}`);
-    const tags = traffic.filter((target) => target.tag).map((target) => `${target.tag} → ${target.revisionName ?? '?'}`);
+        .map((target) => `${target.percent}% → ${target.revisionName ?? 'an unnamed revision'}${target.latestRevision ? ' (latest)' : ''}`);
+    const tags = traffic
+        .filter((target) => target.tag)
+        .map((target) => `${target.tag} → ${target.revisionName ?? 'an unnamed revision'}`);
     return {
         projectNumber: json.metadata?.namespace && /^\d+$/.test(json.metadata.namespace) ? json.metadata.namespace : undefined,
         latestCreatedRevisionName: status.latestCreatedRevisionName,
@@ -42875,9 +43073,15 @@ function readService(json) {
 function trafficListingLine(pairs) {
     const serving = pairs
         .filter((pair) => Number(pair.specPercent ?? 0) > 0)
-        .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${pair.displayRevisionId ?? '?'}`);
-    const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${pair.displayRevisionId ?? '?'}`));
+        .map((pair) => `${pair.displayPercent ?? `${pair.specPercent}%`} → ${revisionOf(pair)}`);
+    const tags = pairs.flatMap((pair) => (pair.tags ?? []).filter((tag) => tag.tag).map((tag) => `${tag.tag} → ${revisionOf(pair)}`));
     return `${serving.join(', ') || 'no traffic'}${tags.length ? `; tags: ${tags.join(', ')}` : ''}`;
+}
+/** The revision a traffic row names, in words when gcloud gives no name (never "?" or "undefined"). */
+function revisionOf(pair) {
+    if (pair.latestRevision)
+        return pair.revisionName ? `the latest revision (${pair.revisionName})` : 'the latest revision';
+    return pair.revisionName ?? (pair.key && pair.key !== 'LATEST' ? pair.key : 'an unnamed revision');
 }
 /** The run.googleapis.com/urls annotation: a JSON array held in a string. */
 function urlsAnnotation(raw) {
@@ -43221,6 +43425,7 @@ function removalPlan(inputs, removal) {
 
 
 
+
 /**
  * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
  * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
@@ -43245,6 +43450,12 @@ async function run(inputs, deps) {
     const prepared = inputs.image
         ? undefined
         : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env));
+    // Before any remote command: a SQLite project would deploy green and lose its data.
+    const sqlite = prepared && sqliteProblem(inputs, prepared.project);
+    if (sqlite)
+        throw sqlite;
+    if (prepared && inputs.allowSqlite && sqliteProblem({ ...inputs, allowSqlite: false }, prepared.project))
+        warnings.push('allow-sqlite: true: the database is SQLite, so each instance keeps its own copy and data is lost on every deploy.');
     for (const note of prepared?.notes ?? []) {
         if (note.level === 'notice')
             log.info(note.message);
@@ -43257,6 +43468,21 @@ async function run(inputs, deps) {
         !inputs.envVars.some((variable) => variable.key === 'SECRET_KEY')) {
         warnings.push("No SECRET_KEY was given, so the settings' own key is used. Store one in Secret Manager and pass `secrets: SECRET_KEY=<secret>:latest`.");
     }
+    // Variables the settings need at import: env-vars, secrets, or what this run sets (PORT is Cloud Run's).
+    if (prepared)
+        checkRequiredEnv(prepared.project.requiredEnv, {
+            names: [
+                ...Object.keys(deployEnvironment(inputs, prepared, ['https://example.run.app'], undefined)),
+                ...inputs.secrets.map((secret) => secret.env),
+                'PORT',
+                'K_SERVICE',
+                'K_REVISION',
+                'K_CONFIGURATION',
+            ],
+            where: 'the env-vars input (or secrets)',
+            input: 'env-vars',
+            example: 'secret values belong in secrets',
+        });
     const plan = dryPlan(inputs, prepared, pullRequest, sha);
     log.info(renderPlan(plan));
     if (inputs.dryRun) {
@@ -43341,13 +43567,27 @@ async function run(inputs, deps) {
                     now: deps.now,
                     deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000),
                     token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log),
+                    progress: (message) => log.info(message),
                 });
                 if (!check.ok) {
                     const logUrl = await revisionLogUrl(gcloud, report.revision, facts);
                     if (logUrl)
                         report['log-url'] = logUrl;
+                    // The safe rollout's own tag goes with the failed revision: its URL would keep serving it.
+                    let tagNote = '';
+                    if (target?.tag === CHECK_TAG && inputs.tag === undefined && target?.moveTraffic) {
+                        const removed = await gcloud.json(removeTagArgs(inputs, facts, CHECK_TAG), { timeoutMs: inputs.timeoutMs }).then(() => true, (error) => {
+                            log.warning(`Could not remove the tag ${CHECK_TAG} from the failed revision: ${error.message}`);
+                            return false;
+                        });
+                        if (removed)
+                            log.info(`Removed the tag ${CHECK_TAG} that this safe rollout added to ${report.revision}.`);
+                        tagNote = removed
+                            ? `The tag ${CHECK_TAG} this rollout added was removed. `
+                            : `Remove the tag ${CHECK_TAG} by hand: gcloud run services update-traffic ${inputs.service} --remove-tags ${CHECK_TAG}. `;
+                    }
                     throw new ActionError(`The new revision ${report.revision} does not answer properly at ${checkUrl}: ${check.problem}.`, {
-                        hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${check.hint}`,
+                        hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${tagNote}${check.hint}`,
                     });
                 }
                 log.info(`${checkUrl} answered ${check.status}.`);
@@ -43729,8 +43969,8 @@ void runAction('action-cloudrun', async () => {
     catch {
         context = undefined; // a local run: no pull request, no links
     }
-    // Ordinary env-vars values are hidden from the log only (coreLogger); secrets also go to the registry's leak checks.
-    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value), (value) => coreLogger.setSecret(value));
+    // Secrets (and env-vars values whose name says secret) are masked and go to the registry's leak checks.
+    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
     // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
     // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
     // When it closes there is nothing to remove either: its runs could not deploy a preview.

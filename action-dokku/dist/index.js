@@ -51923,7 +51923,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)(__nccwpck_req
 /***/ 2299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "740798393b4a6380b05d.py";
+module.exports = __nccwpck_require__.p + "cf91b9e30f4067938c95.py";
 
 /***/ }),
 
@@ -55593,7 +55593,7 @@ const coreLogger = {
  * reach a log one line at a time, and each line must be hidden too.
  */
 function registerSecret(value, mask) {
-    if (value.trim() === '')
+    if (isTrivialValue(value))
         return;
     mask(value);
     for (const line of value.split(/\r?\n/)) {
@@ -55602,6 +55602,35 @@ function registerSecret(value, mask) {
         if (trimmed.length >= 6 && trimmed !== value)
             mask(trimmed);
     }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
 }
 /** A logger that records, for tests; `secrets` shows what was registered for masking. */
 class MemoryLogger {
@@ -55805,6 +55834,61 @@ class SecretRegistry {
     }
 }
 const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = [
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+];
+const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'];
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
 /** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
 function variants(value) {
     const forms = new Set([
@@ -56889,6 +56973,7 @@ function displayTarget(target) {
 
 
 
+
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
 const RESERVED_CONFIG = new Set([
     'PORT',
@@ -56908,13 +56993,16 @@ function readInputs(source, setSecret) {
     const passphrase = read.optional('ssh-passphrase');
     if (passphrase !== undefined)
         setSecret(passphrase);
-    // Every raw line first: a parse error quotes the line it cannot read, which may hold a value.
-    for (const line of read.raw('config').split(/\r?\n/))
-        if (line.trim() !== '')
-            setSecret(line.trim());
+    // Only values whose name says secret (or that the user marked) are masked: docs/secret-masking.md.
+    const secretConfigKeys = read
+        .raw('secret-config-keys')
+        .split(/[\s,]+/)
+        .filter((name) => name !== '');
+    // Raw lines of secret keys first: a parse error quotes the line it cannot read.
+    maskRawConfigLines(read.raw('config'), secretConfigKeys, setSecret);
     const config = read.keyValues('config');
-    for (const { value } of config)
-        setSecret(value);
+    for (const { key: name, value } of config)
+        maskConfigValue(name, value, setSecret, secretConfigKeys);
     const target = parseTarget({ host: read.raw('host'), port: read.raw('port'), user: read.raw('user') });
     let app = read.raw('app');
     if (target.urlApp !== undefined) {
@@ -57042,3550 +57130,37 @@ function readHttpCheck(text) {
         return value;
     throw new InputError('http-check', `must be true, false or a path starting with '/', got '${value}'.`, 'For example http-check: /healthz');
 }
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
 /**
- * The environment contract of the production settings overlay: every variable the generated
- * module reads, what it means and what happens when it is unset. The overlay's Python, the
- * actions' environment helpers (environment.ts) and the documentation all come from this one
- * list, so a variable cannot be read under one name and set under another.
- *
- * Names follow Django's setting names where there is one (so the docs of the setting apply), and
- * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
- * use that spelling); the plain name wins when both are set. Variables that are not Django
- * settings carry the `DJANGO_` prefix only.
- *
- * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
- * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
+ * Before the config is parsed, mask each raw line (and each line of a KEY<<EOF block) that belongs
+ * to a secret key or holds a URL password, so that a parse error quoting the line shows no secret.
  */
-/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
-function setting(name, kind, meaning, whenUnset) {
-    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
-}
-function own(name, kind, meaning, whenUnset) {
-    return { name, aliases: [], kind, meaning, whenUnset };
-}
-const variables_OVERLAY_VARIABLES = [
-    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
-    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
-    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
-    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
-    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
-    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
-    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
-    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
-    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
-    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
-    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
-    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
-    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
-    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
-    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
-    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
-    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
-    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
-    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
-];
-/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-    variable.name,
-    ...variable.aliases,
-]);
-function overlayVariable(name) {
-    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
-    if (!found)
-        throw new Error(`unknown overlay variable ${name}`);
-    return found;
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
-
-
-/**
- * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
- * the folder that becomes the root of the deploy artifact, the Docker build context and the
- * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
- * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
- * The model's paths are relative to the repository root, so everything generated goes through
- * `toDeployPath`.
- */
-function deployRootOf(project, deployRoot) {
-    return deploy_root_normalise(deployRoot ?? project.searchRoot);
-}
-/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function toDeployPath(deployRoot, repoPath, what) {
-    const relative = external_node_path_default().posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
-    if (relative === '..' || relative.startsWith('../') || external_node_path_default().posix.isAbsolute(relative)) {
-        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-        });
-    }
-    return relative;
-}
-/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function toRepoPath(deployRoot, deployPath) {
-    return deploy_root_normalise(external_node_path_default().posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
-}
-function deploy_root_normalise(repoPath) {
-    const normalised = external_node_path_default().posix.normalize(repoPath.replaceAll('\\', '/'));
-    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
-
-
-
-
-
-/**
- * The production settings overlay: a generated Python module placed beside the project's chosen
- * settings module, which loads that module and then applies production configuration from the
- * environment (variables.ts). The user's files are never modified; the overlay exists only inside
- * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
- *
- * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
- *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
- *   config.settings.production                                          → config.settings.production_deploy
- * The name says which module it overlays, and being a sibling it is importable exactly where the
- * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
- */
-/**
- * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
- * varies per project (the base module, where manage.py is, the variable names) is passed in by
- * `renderOverlay` as constants at the top, so the body is the same for every project and
- * reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on that file:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- *
- * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
- */
-const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
-let cachedBody;
-function overlayBody() {
-    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
-    return cachedBody;
-}
-/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
-const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
-const OVERLAY_FORMAT = 1;
-const OVERLAY_SUFFIX = '_deploy';
-/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlayLocation(project) {
-    const baseModule = project.settings.module;
-    const settingsFile = project.settings.files.at(-1);
-    const leaf = baseModule.split('.').at(-1) ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
-        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
-            input: 'settings-module',
-            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
-        });
-    }
-    const fileName = external_node_path_default().posix.basename(settingsFile);
-    const isPackage = fileName === '__init__.py';
-    const stem = isPackage ? external_node_path_default().posix.basename(external_node_path_default().posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
-    if (stem !== leaf) {
-        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
-            hint: "Set 'settings-module' to the module that file defines.",
-        });
-    }
-    const directory = isPackage ? external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(settingsFile)) : external_node_path_default().posix.dirname(settingsFile);
-    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
-    const repoPath = external_node_path_default().posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
-    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
-    return { module, baseModule, repoPath };
-}
-function generateOverlay(project, options) {
-    const location = overlayLocation(project);
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
-    const notes = [];
-    let reason = `production settings for ${location.baseModule}, read from the environment`;
-    const existing = options.readFile(location.repoPath);
-    if (existing !== undefined) {
-        if (!existing.startsWith(OVERLAY_MARKER)) {
-            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
-                location: { file: location.repoPath, line: 1 },
-                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${external_node_path_default().posix.basename(location.repoPath)} is free.`,
-            });
-        }
-        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
-        notes.push({
-            level: 'notice',
-            code: 'overlay-regenerated',
-            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
-            file: location.repoPath,
-        });
-    }
-    if (project.settings.definesAll) {
-        notes.push({
-            level: 'notice',
-            code: 'overlay-all-respected',
-            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
-        });
-    }
-    const appRelative = external_node_path_default().posix.relative(external_node_path_default().posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
-    const content = renderOverlay(location, appRelative);
-    return {
-        file: { path: deployPath, content, reason },
-        module: location.module,
-        baseModule: location.baseModule,
-        repoPath: location.repoPath,
-        notes,
-    };
-}
-/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
-function renderOverlay(location, appDirFromOverlay) {
-    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
-        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
-    ]);
-    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
-    const header = [
-        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
-        '#',
-        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
-        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
-        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
-        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
-        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
-        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
-        '# and console LOGGING.',
-        '#',
-        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
-        ...variableLines,
-        '',
-        'import os as _dd_os',
-        '',
-        `_dd_base_module = ${pythonString(location.baseModule)}`,
-        '# The directory holding manage.py, which relative paths in the variables are taken from.',
-        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
-        '_dd_variables = {',
-        ...variableTable,
-        '}',
-        'del _dd_os',
-    ];
-    return `${header.join('\n')}\n\n${overlayBody()}`;
-}
-/** Greedy word wrap, for comments. */
-function wrap(text, width) {
-    const lines = [];
-    let line = '';
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        }
-        else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line)
-        lines.push(line);
-    return lines;
-}
-/** A Python string literal for text we control (module names, paths, variable names). */
-function pythonString(value) {
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
-/** The project's own environment reads that have no default, in a fixed order. */
-function requiredProjectVariables(project) {
-    const found = [];
-    const direct = [
-        ['SECRET_KEY', project.facts.SECRET_KEY],
-        ['DEBUG', project.facts.DEBUG],
-        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
-        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
-    ];
-    for (const [setting, fact] of direct) {
-        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
-        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
-            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
-        }
-    }
-    const databases = project.facts.DATABASES;
-    if (databases && !databases.conditional) {
-        if (databases.value.kind === 'env' && databases.value.default === undefined) {
-            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
-        }
-        else if (databases.value.kind === 'literal') {
-            for (const read of environmentReads(databases.value.value)) {
-                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
-                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
-                }
-            }
-        }
-    }
-    const seen = new Set();
-    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
-}
-function withCast(entry, cast) {
-    return cast === undefined ? entry : { ...entry, cast };
-}
-/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
-function environmentReads(value) {
-    if (Array.isArray(value))
-        return value.flatMap(environmentReads);
-    if (value === null || typeof value !== 'object')
-        return [];
-    const variable = value.$env;
-    if (typeof variable === 'string') {
-        const read = { variable };
-        if (Object.hasOwn(value, 'default'))
-            read.default = value.default ?? null;
-        if (typeof value.cast === 'string')
-            read.cast = value.cast;
-        return [read];
-    }
-    return Object.keys(value)
-        .sort()
-        .flatMap((key) => environmentReads(value[key] ?? null));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
-
-
-/** Variable → value, keys sorted, only what is known (never an empty value). */
-function overlayEnvironment(options) {
-    const hosts = unique(options.hosts.map((host) => checkedHost(host)));
-    const scheme = options.https ? 'https' : 'http';
-    const origins = unique([
-        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
-        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
-    ]);
-    const env = {
-        DJANGO_SETTINGS_MODULE: options.settingsModule,
-        DJANGO_HTTPS: options.https ? 'true' : 'false',
-    };
-    if (hosts.length)
-        env.ALLOWED_HOSTS = hosts.join(',');
-    if (origins.length)
-        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
-    if (options.secretKey)
-        env.SECRET_KEY = options.secretKey;
-    if (options.databaseUrl)
-        env.DATABASE_URL = options.databaseUrl;
-    if (options.debug !== undefined)
-        env.DEBUG = options.debug ? 'true' : 'false';
-    if (options.staticRoot)
-        env.STATIC_ROOT = options.staticRoot;
-    if (options.staticUrl)
-        env.STATIC_URL = options.staticUrl;
-    if (options.mediaRoot)
-        env.MEDIA_ROOT = options.mediaRoot;
-    if (options.mediaUrl)
-        env.MEDIA_URL = options.mediaUrl;
-    if (options.buildDir)
-        env.BUILD_DIR = options.buildDir;
-    if (options.hsts?.seconds !== undefined) {
-        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
-            throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
-        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
-    }
-    if (options.hsts?.includeSubdomains !== undefined)
-        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
-    if (options.hsts?.preload !== undefined)
-        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
-    const result = { ...env };
-    if (options.project) {
-        const values = {
-            SECRET_KEY: env.SECRET_KEY,
-            DEBUG: options.debug ? 'True' : 'False',
-            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
-            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
-            DATABASE_URL: env.DATABASE_URL,
-        };
-        for (const mirror of requiredProjectVariables(options.project)) {
-            const value = values[mirror.setting];
-            if (value !== undefined && result[mirror.variable] === undefined)
-                result[mirror.variable] = value;
-        }
-    }
-    return sortedRecord(result);
-}
-/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
-const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
-/**
- * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
- * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
- * project's settings cannot import without. Nothing here is a secret, so it may appear in a
- * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
- */
-function buildEnvironment(project, settingsModule) {
-    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
-    for (const required of requiredProjectVariables(project)) {
-        if (env[required.variable] === undefined)
-            env[required.variable] = placeholderFor(required);
-    }
-    return sortedRecord(env);
-}
-function placeholderFor(variable) {
-    switch (variable.setting) {
-        case 'SECRET_KEY':
-            return BUILD_SECRET_KEY;
-        case 'DEBUG':
-            return 'False';
-        case 'ALLOWED_HOSTS':
-            return 'localhost';
-        case 'CSRF_TRUSTED_ORIGINS':
-            return 'http://localhost';
-        case 'DATABASE_URL':
-            // In memory: nothing is written, and no database server is needed at build time.
-            return 'sqlite://:memory:';
-    }
-}
-function checkedHost(host) {
-    const trimmed = host.trim().toLowerCase();
-    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-        throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
-    }
-    return trimmed;
-}
-function checkedOrigin(origin, scheme) {
-    const trimmed = origin.trim().replace(/\/+$/, '');
-    if (!trimmed || /[\s,]/.test(trimmed))
-        throw new ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
-    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
-    return withScheme.replace('://.', '://*.');
-}
-function unique(values) {
-    return [...new Set(values)];
-}
-function sortedRecord(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return (0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/app-config.ts
-
-
-/**
- * The environment the app should have on Dokku, and the difference to what it has.
- *
- * - With the settings overlay: DJANGO_SETTINGS_MODULE, ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS from the
- *   app's URLs and domains, DJANGO_HTTPS, MEDIA_ROOT at the persistent mount, and a SECRET_KEY:
- *   the user's, else the one the app already has, else a new random one (generated once, kept).
- * - The user's `config` pairs on top (they win).
- *
- * Only changed keys are sent, so a second run with the same inputs changes nothing. Keys the user
- * removed from `config` since the last run are unset: the list of keys that came from `config`
- * is kept in the app's own environment, DJANGO_DEPLOY_MANAGED_CONFIG.
- */
-const MANAGED_KEY = 'DJANGO_DEPLOY_MANAGED_CONFIG';
-function newSecretKey() {
-    // 50 characters from a URL-safe alphabet: Django's check --deploy wants >= 50 and >= 5 unique.
-    return (0,external_node_crypto_.randomBytes)(48).toString('base64url').slice(0, 64);
-}
-function desiredConfig(options) {
-    const user = Object.fromEntries(options.userConfig.map(({ key, value }) => [key, value]));
-    const generated = [];
-    let values = {};
-    if (options.overlayModule) {
-        let secretKey = user.SECRET_KEY ?? user.DJANGO_SECRET_KEY ?? options.current.SECRET_KEY ?? options.current.DJANGO_SECRET_KEY;
-        if (secretKey === undefined || secretKey === '') {
-            secretKey = (options.generateSecret ?? newSecretKey)();
-            generated.push('SECRET_KEY');
-        }
-        values = overlayEnvironment({
-            settingsModule: options.overlayModule,
-            hosts: options.hosts,
-            https: options.https,
-            secretKey,
-            mediaRoot: options.mediaRoot,
-            project: options.project,
-        });
-        // The overlay reads DJANGO_SECRET_KEY when SECRET_KEY is unset; never set both to different values.
-        if (user.DJANGO_SECRET_KEY !== undefined)
-            delete values.SECRET_KEY;
-    }
-    else if (options.mediaRoot) {
-        values.MEDIA_ROOT = options.mediaRoot;
-    }
-    values = { ...values, ...user };
-    const userKeys = Object.keys(user).sort();
-    const previouslyManaged = (options.current[MANAGED_KEY] ?? '').split(',').filter(Boolean);
-    if (userKeys.length > 0 || previouslyManaged.length > 0)
-        values[MANAGED_KEY] = userKeys.join(',');
-    return { values, generated };
-}
-function diffConfig(desired, current, userKeys) {
-    const set = {};
-    for (const [key, value] of Object.entries(desired))
-        if (current[key] !== value)
-            set[key] = value;
-    const previouslyManaged = (current[MANAGED_KEY] ?? '').split(',').filter(Boolean);
-    const unset = previouslyManaged.filter((key) => !userKeys.includes(key) && !(key in desired) && key in current);
-    // An empty managed list is removed rather than kept as a blank variable.
-    if (desired[MANAGED_KEY] === '') {
-        delete set[MANAGED_KEY];
-        if (MANAGED_KEY in current)
-            unset.push(MANAGED_KEY);
-    }
-    return { set, unset: unset.sort() };
-}
-/** Host names from URLs (`http://blog.example.com:8080` → `blog.example.com`), IPv6 brackets removed. */
-function hostsOf(urls, domains) {
-    const hosts = urls.flatMap((url) => {
-        try {
-            return [new URL(url).hostname.replace(/^\[|\]$/g, '')];
-        }
-        catch {
-            return [];
-        }
-    });
-    return [...new Set([...hosts, ...domains])];
-}
-
-;// CONCATENATED MODULE: ./src/deliver/remote-refs.ts
-/**
- * The app repository's branches on the server, read in-process: the ref advertisement that
- * `git-upload-pack` sends first (pkt-lines, up to a flush packet), then a flush of our own to say
- * we want nothing. What `git ls-remote` does, without starting git and the transport shim.
- * Only for apps that exist: Dokku auto-creates an app when upload-pack names a missing one.
- */
-async function remoteBranches(session, app) {
-    const channel = await session.channel(`git-upload-pack '/${app}'`);
-    return new Promise((resolve) => {
-        let buffer = Buffer.alloc(0);
-        const refs = new Map();
-        let done = false;
-        const finish = () => {
-            if (done)
-                return;
-            done = true;
-            channel.end('0000');
-            resolve(refs);
-        };
-        channel.on('data', (chunk) => {
-            buffer = Buffer.concat([buffer, chunk]);
-            while (!done && buffer.length >= 4) {
-                const length = parseInt(buffer.subarray(0, 4).toString('latin1'), 16);
-                if (Number.isNaN(length))
-                    return finish();
-                if (length === 0)
-                    return finish();
-                if (buffer.length < length)
-                    return;
-                const line = buffer.subarray(4, length).toString('utf8').replace(/\n$/, '');
-                buffer = buffer.subarray(length);
-                const [refPart = ''] = line.split('\0');
-                const match = /^([0-9a-f]{40,64}) (refs\/heads\/\S+)$/.exec(refPart);
-                if (match?.[1] && match[2])
-                    refs.set(match[2].slice('refs/heads/'.length), match[1]);
-            }
-        });
-        channel.stderr.on('data', () => undefined);
-        channel.on('close', finish);
-    });
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
-/** A git command failed; the message carries the command line and git's own words. */
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    constructor(args, exitCode, stderr) {
-        super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-        this.name = 'GitError';
-    }
-}
-/** Variables that would redirect git away from the repository and index we name explicitly. */
-const SCRUBBED = [
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_OBJECT_DIRECTORY',
-    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-    'GIT_COMMON_DIR',
-    'GIT_NAMESPACE',
-    'GIT_PREFIX',
-];
-function gitEnvironment(indexFile, extra = {}) {
-    const env = {};
-    for (const name of SCRUBBED)
-        env[name] = undefined;
-    if (indexFile !== undefined)
-        env.GIT_INDEX_FILE = indexFile;
-    // C locale: error text we match on stays English. No prompts: CI has nobody to answer them.
-    env.LC_ALL = 'C';
-    env.GIT_TERMINAL_PROMPT = '0';
-    // `git status` would otherwise refresh and rewrite the user's index file as a side effect.
-    env.GIT_OPTIONAL_LOCKS = '0';
-    return { ...env, ...extra };
-}
-class git_Git {
-    runner;
-    location;
-    constructor(runner, location) {
-        this.runner = runner;
-        this.location = location;
-    }
-    /** The same repository with a different index file (or work tree). */
-    with(changes) {
-        return new git_Git(this.runner, { ...this.location, ...changes });
-    }
-    async run(args, options = {}) {
-        const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
-        if (this.location.workTree)
-            full.push('--work-tree', this.location.workTree);
-        full.push(...args);
-        const result = await this.runner.run('git', full, {
-            cwd: options.cwd ?? this.location.workTree ?? this.location.gitDir,
-            env: gitEnvironment(this.location.indexFile, options.env),
-            input: options.input,
-        });
-        if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode)) {
-            throw new GitError(args, result.exitCode, result.stderr);
-        }
-        return result;
-    }
-    /** stdout without the trailing newline. */
-    async text(args, options = {}) {
-        return (await this.run(args, options)).stdout.replace(/\n$/, '');
-    }
-}
-function configArgs(config = {}) {
-    return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-}
-/** Split `-z` output into records, dropping the empty tail after the last NUL. */
-function splitNul(output) {
-    const parts = output.split('\0');
-    if (parts.at(-1) === '')
-        parts.pop();
-    return parts;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/paths.ts
-
-/**
- * Path rules for the artifact. Paths are POSIX, relative, and never leave the artifact root: the
- * same strings go into git's index, into tar headers, and into a Linux container's build context.
- */
-/**
- * google-github-actions/auth writes `gha-creds-<16 hex>.json` (a credential configuration, or the
- * full service-account key in JSON-key mode) into $GITHUB_WORKSPACE. It is untracked, so it never
- * reaches HEAD by accident, but it would reach a working-tree snapshot, and a user may have
- * committed one. It never belongs in a deploy artifact, at any depth, in any letter case.
- */
-const SECRET_FILE = /^gha-creds-[^/]*\.json$/i;
-/** The pathspec that keeps those files out of `git add` (glob `**` matches zero or more dirs). */
-const SECRET_PATHSPEC_EXCLUDES = [':(exclude,glob,icase)**/gha-creds-*.json'];
-function isSecretPath(path) {
-    return SECRET_FILE.test(path.slice(path.lastIndexOf('/') + 1));
-}
-/**
- * The deployed folder, relative to the repository root: '' for the root, else 'a/b' (no leading
- * './', no trailing '/'). Leaving the repository is an error naming the input that set it.
- */
-function normalizeSubdirectory(value, input) {
-    const raw = (value ?? '').replace(/\\/g, '/').trim();
-    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
-        throw new ActionError(`'${value}' is an absolute path; it must be relative to the repository root.`, {
-            input,
-            hint: `Write the folder relative to the repository root, e.g. '${raw.replace(/^([A-Za-z]:)?\/+/, '') || 'app'}'.`,
-        });
-    }
-    const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..') || segments.some((segment) => /[\0\n\r]/.test(segment))) {
-        throw new ActionError(`'${value}' points outside the repository.`, {
-            input,
-            hint: 'Use a folder inside the repository, relative to its root, without "..".',
-        });
-    }
-    if (segments.some((segment) => segment.toLowerCase() === '.git')) {
-        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
-            input,
-            hint: 'Point it at a folder of your project instead.',
-        });
-    }
-    return segments.join('/');
-}
-/**
- * A generated file's path must already be in canonical form; we refuse rather than guess, because
- * the caller compares these paths with the repository's (collision checks, summaries).
- */
-function checkGeneratedPath(path) {
-    const problem = generatedPathProblem(path);
-    if (problem) {
-        throw new ActionError(`Cannot add generated file '${path}' to the deploy artifact: ${problem}.`, {
-            hint: 'This is a bug in the action (the generated path comes from our code or your inputs); please report it.',
-        });
-    }
-    if (isSecretPath(path)) {
-        throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
-            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
-        });
-    }
-}
-function generatedPathProblem(path) {
-    if (path === '')
-        return 'the path is empty';
-    if (path.startsWith('/'))
-        return 'the path is absolute';
-    if (path.includes('\\'))
-        return 'the path contains a backslash (use /)';
-    if (/[\0\n\r]/.test(path))
-        return 'the path contains a control character';
-    const segments = path.split('/');
-    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
-        return 'the path is not in canonical form (empty, "." or ".." segment)';
-    if (segments.some((segment) => segment.toLowerCase() === '.git'))
-        return 'the path is inside .git';
-    return undefined;
-}
-/** `a/b/c` → ['a', 'a/b']: the folders a path needs. */
-function parentFolders(path) {
-    const segments = path.split('/');
-    return segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join('/'));
-}
-/** Join a subdirectory prefix ('' or 'a/b') and a relative path. */
-function joinPath(prefix, path) {
-    if (prefix === '')
-        return path;
-    if (path === '')
-        return prefix;
-    return `${prefix}/${path}`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/snapshot.ts
-
-
-/**
- * Snapshot the files on disk under `prefix` into a tree, the way `git add --all && git commit`
- * would see them: tracked files as they are now, untracked files unless ignored, deleted files
- * gone. `git` must carry a temporary index file, so the user's index is never read or written.
- *
- * Only the project's own ignore rules decide (.gitignore files, .git/info/exclude): the runner's
- * or a developer's global excludes file is switched off, so the same folder gives the same tree
- * on every machine. Credentials files are excluded before they are ever hashed.
- *
- * Returns the tree's id, or null when there is nothing to snapshot.
- */
-async function snapshotWorkingTree(git, head, prefix) {
-    if (!git.location.indexFile)
-        throw new Error('snapshotWorkingTree needs a temporary index file');
-    // Starting from HEAD keeps files that are tracked but match .gitignore, as a commit would.
-    if (head)
-        await git.run(['read-tree', head]);
-    const add = await git.run(['add', '--all', '--', prefix || '.', ...SECRET_PATHSPEC_EXCLUDES], {
-        config: { 'core.excludesFile': '' },
-        okExitCodes: [128],
-    });
-    if (add.exitCode === 128) {
-        if (/did not match any files/.test(add.stderr))
-            return null;
-        throw new GitError(['add', '--all'], add.exitCode, add.stderr);
-    }
-    const args = prefix ? ['write-tree', `--prefix=${prefix}/`] : ['write-tree'];
-    const tree = await git.run(args, { okExitCodes: [128] });
-    if (tree.exitCode === 128) {
-        if (/prefix .* not found/.test(tree.stderr))
-            return null;
-        throw new GitError(args, tree.exitCode, tree.stderr);
-    }
-    return tree.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/base.ts
-
-
-
-
-/**
- * The tree the artifact starts from: HEAD's version of the deployed folder, or a snapshot of the
- * folder on disk. Missing or unusable folders are errors that name the input which chose them.
- */
-async function headTree(repo, prefix, input) {
-    if (!repo.head)
-        throw new Error('headTree needs a commit');
-    const spec = `${repo.head}:${prefix}`;
-    const { stdout } = await repo.git.run(['cat-file', '--batch-check'], { input: `${spec}\n` });
-    const [oid = '', type = ''] = stdout.trim().split(' ');
-    if (type === 'tree')
-        return oid;
-    const shortHead = repo.head.slice(0, 12);
-    if (type === 'blob')
-        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds manage.py.',
-        });
-    if (type === 'commit') {
-        throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
-            input,
-            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
-        });
-    }
-    const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
-    if (onDisk?.isDirectory()) {
-        throw new ActionError(`The folder '${prefix}' exists on disk but not in the commit being deployed (HEAD, ${shortHead}): it is untracked or ignored.`, {
-            input,
-            hint: 'Commit the folder (and check .gitignore): the action deploys what is committed, not what a previous step left on disk.',
-        });
-    }
-    throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
-        input,
-        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
-    });
-}
-async function snapshotTree(repo, indexedGit, prefix, input) {
-    const where = prefix || repo.topLevel;
-    if (prefix) {
-        const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
-        if (!onDisk?.isDirectory()) {
-            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
-                input,
-                hint: 'Give the path relative to the repository root.',
-            });
-        }
-    }
-    const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
-    if (!tree)
-        throw nothingToDeploy(where, input);
-    return tree;
-}
-function nothingToDeploy(where, input) {
-    return new ActionError(`There are no files to deploy in '${where}' (every file is missing, ignored by .gitignore, or a credentials file).`, {
-        input,
-        hint: 'Run actions/checkout before this action, and check the folder and your .gitignore.',
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/identity.ts
-/** Used when there is no HEAD to copy from (snapshot of a non-git folder or an empty repository). */
-const SNAPSHOT_IDENTITY = { name: 'django-deploy', email: 'django-deploy@users.noreply.invalid' };
-/** 1980-01-01T00:00:00Z, the fixed timestamp reproducible-build tools use (it is also zip's epoch). */
-const SNAPSHOT_DATE = '@315532800 +0000';
-/** Read HEAD's author, committer and subject from the raw commit object (exact dates and zones). */
-async function readSourceCommit(git, commit) {
-    const raw = await git.text(['cat-file', 'commit', commit]);
-    const split = raw.indexOf('\n\n');
-    const headers = split === -1 ? raw : raw.slice(0, split);
-    const message = split === -1 ? '' : raw.slice(split + 2);
-    const person = (field) => {
-        const match = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(headers);
-        if (!match)
-            throw new Error(`Commit ${commit} has no parsable ${field} line`);
-        return { name: match[1] ?? '', email: match[2] ?? '', date: `@${match[3]} ${match[4]}` };
-    };
-    return { author: person('author'), committer: person('committer'), subject: message.split('\n')[0]?.trim() ?? '' };
-}
-function formatDate(date) {
-    if (typeof date === 'string')
-        return date;
-    return `@${Math.floor(date.getTime() / 1000)} +0000`;
-}
-function identityEnvironment(author, committer) {
-    return {
-        GIT_AUTHOR_NAME: author.name,
-        GIT_AUTHOR_EMAIL: author.email,
-        GIT_AUTHOR_DATE: formatDate(author.date),
-        GIT_COMMITTER_NAME: committer.name,
-        GIT_COMMITTER_EMAIL: committer.email,
-        GIT_COMMITTER_DATE: formatDate(committer.date),
-    };
-}
-/**
- * The default message names the source commit and folder and lists the generated files, so
- * `git log` on the deploy target tells what was deployed. Built only from inputs, never the clock.
- */
-function defaultMessage(options) {
-    const where = options.subdirectory ? ` (${options.subdirectory}/)` : '';
-    const subject = options.subject ? `: ${truncate(options.subject, 60)}` : '';
-    const title = options.source === 'head' && options.head
-        ? `Deploy ${options.head.slice(0, 12)}${where}${subject}`
-        : `Deploy the working tree${options.head ? ` on top of ${options.head.slice(0, 12)}` : ''}${where}`;
-    const lines = [title, ''];
-    if (options.head)
-        lines.push(`Source-Commit: ${options.head}`);
-    if (options.subdirectory)
-        lines.push(`Source-Directory: ${options.subdirectory}`);
-    for (const path of options.generated)
-        lines.push(`Generated-File: ${path}`);
-    return `${lines.join('\n').trimEnd()}\n`;
-}
-function truncate(text, length) {
-    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/commit.ts
-
-
-/**
- * Wrap the tree in a commit with `git commit-tree` (no ref moves). Its identity and dates come from
- * HEAD, so the same inputs give the same sha. With a `parent` that already has this very tree the
- * parent is returned as is: re-pushing it is a no-op on the remote, which is the honest answer.
- */
-async function commitTree(git, request) {
-    const parent = request.parent === undefined ? null : await resolveParent(git, request.parent);
-    if (parent && request.reuseUnchangedParent && parent.tree === request.tree) {
-        return { commit: parent.commit, parent: parent.commit, unchanged: true };
-    }
-    const source = request.head ? await readSourceCommit(git, request.head) : null;
-    const fallback = { ...SNAPSHOT_IDENTITY, date: SNAPSHOT_DATE };
-    const baseAuthor = source?.author ?? fallback;
-    const baseCommitter = source?.committer ?? fallback;
-    const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
-    const committer = request.committer
-        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
-        : baseCommitter;
-    const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
-    // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
-    const commit = await git.text(args, {
-        input: ensureNewline(request.message(source)),
-        env: identityEnvironment(author, committer),
-    });
-    return { commit, parent: parent?.commit ?? null, unchanged: false };
-}
-async function resolveParent(git, revision) {
-    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
-        okExitCodes: [1, 128],
-    });
-    const commit = result.stdout.trim();
-    if (result.exitCode !== 0 || commit === '') {
-        throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
-            hint: 'Fetch it first (e.g. `git fetch --depth=1 <remote> <branch>`), or deploy without a parent (a force push).',
-        });
-    }
-    const tree = await git.text(['rev-parse', '--verify', `${commit}^{tree}`]);
-    return { commit, tree };
-}
-function ensureNewline(message) {
-    return message.endsWith('\n') ? message : `${message}\n`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/compose.ts
-
-
-async function compose(indexedGit, baseTree, baseEntries, files, prefix) {
-    const entries = new Map(baseEntries.map((entry) => [entry.path, entry]));
-    const excluded = baseEntries.filter((entry) => isSecretPath(entry.path)).map((entry) => entry.path);
-    for (const path of excluded)
-        entries.delete(path);
-    const overwritten = checkFiles(entries, files, prefix);
-    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    if (excluded.length === 0 && sorted.length === 0)
-        return { tree: baseTree, entries, files: [], overwritten: [], excluded: [] };
-    // Same object format as the repository (sha1 or sha256): a zero id of the right length removes.
-    const zero = '0'.repeat(baseTree.length);
-    const records = excluded.map((path) => `0 ${zero}\t${path}\0`);
-    for (const file of sorted) {
-        const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
-        // --stdin hashes bytes as given: no .gitattributes filters or line-ending conversion.
-        const oid = await indexedGit.text(['hash-object', '-w', '--stdin'], { input: content });
-        const mode = file.executable ? '100755' : '100644';
-        records.push(`${mode} ${oid}\t${file.path}\0`);
-        entries.set(file.path, { mode, type: 'blob', oid, size: content.length, path: file.path });
-    }
-    await indexedGit.run(['read-tree', baseTree]);
-    await indexedGit.run(['update-index', '-z', '--index-info'], { input: records.join('') });
-    const tree = await indexedGit.text(['write-tree']);
-    return { tree, entries, files: sorted.map((file) => file.path), overwritten, excluded };
-}
-/**
- * Enforce "generated files never replace the user's files": a tracked path is replaced only with
- * `overwrite: true`. A file where the repository has a folder (or the reverse) is always refused,
- * because git's index would silently drop the whole folder to make room.
- */
-function checkFiles(entries, files, prefix) {
-    const folders = new Set();
-    for (const path of entries.keys())
-        for (const folder of parentFolders(path))
-            folders.add(folder);
-    const seen = new Set();
-    const collisions = [];
-    const shapeConflicts = [];
-    const overwritten = [];
-    for (const file of files) {
-        checkGeneratedPath(file.path);
-        if (seen.has(file.path))
-            throw new Error(`Generated file '${file.path}' is listed twice`);
-        seen.add(file.path);
-        if (folders.has(file.path))
-            shapeConflicts.push({ path: file.path, why: 'the repository has a folder there' });
-        const blockingFile = parentFolders(file.path).find((folder) => entries.has(folder));
-        if (blockingFile)
-            shapeConflicts.push({ path: file.path, why: `the repository has a file at ${blockingFile}` });
-        if (entries.has(file.path)) {
-            if (file.overwrite)
-                overwritten.push(file.path);
+function maskRawConfigLines(raw, marked, setSecret) {
+    let inSecretBlock;
+    for (const line of raw.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (inSecretBlock !== undefined) {
+            if (trimmed === inSecretBlock)
+                inSecretBlock = undefined;
             else
-                collisions.push(file.path);
-        }
-    }
-    const where = prefix ? ` in '${prefix}/'` : '';
-    if (shapeConflicts.length > 0) {
-        throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
-            hint: 'Rename or move the clashing file or folder in your repository.',
-            location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
-        });
-    }
-    if (collisions.length > 0) {
-        throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
-            hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
-            location: { file: joinPath(prefix, collisions[0] ?? '') },
-        });
-    }
-    return overwritten.sort();
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/entries.ts
-
-const SYMLINK_MODE = '120000';
-const SUBMODULE_MODE = '160000';
-/** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
-async function entries_listTree(git, treeish) {
-    const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
-    return splitNul(stdout).map(parseEntry);
-}
-function parseEntry(record) {
-    const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
-    if (!match)
-        throw new Error(`Unexpected git ls-tree output: ${JSON.stringify(record)}`);
-    const [, mode, type, oid, size, path] = match;
-    return { mode, type, oid, size: size === '-' ? 0 : Number(size), path };
-}
-function entries_treeStats(entries) {
-    let files = 0;
-    let bytes = 0;
-    const submodules = [];
-    for (const entry of entries) {
-        if (entry.mode === SUBMODULE_MODE) {
-            submodules.push(entry.path);
+                setSecret(trimmed);
             continue;
         }
-        files += 1;
-        bytes += entry.size;
-    }
-    return { files, bytes, submodules };
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
-
-
-
-/**
- * Scratch space for temporary index files and snapshot repositories. On a runner RUNNER_TEMP is
- * emptied after every job, so anything we fail to clean up cannot leak into the next one.
- */
-function defaultTempRoot() {
-    return process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-}
-async function makeTempDir(root, label) {
-    return (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(root ?? defaultTempRoot(), `django-deploy-${label}-`));
-}
-async function temp_withTempDir(root, label, fn) {
-    const dir = await makeTempDir(root, label);
-    try {
-        return await fn(dir);
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/repository.ts
-
-
-
-
-
-async function openRepository(runner, repoRoot, input, tempRoot) {
-    await requireDirectory(repoRoot, input);
-    const probe = await runner
-        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
-        cwd: repoRoot,
-        env: gitEnvironment(),
-    })
-        .catch((error) => {
-        if (error.code !== 'ENOENT')
-            throw error;
-        throw new ActionError('git is not installed (or not on PATH) on this runner.', {
-            hint: 'Use a runner image with git, or install it in a step before this action.',
-            cause: error,
-        });
-    });
-    if (probe.exitCode !== 0)
-        return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
-    const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
-    const git = new git_Git(runner, { gitDir, workTree: topLevel });
-    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
-    return {
-        git,
-        topLevel,
-        prefix: prefix.replace(/\/$/, ''),
-        head: head.exitCode === 0 ? head.stdout.trim() : null,
-        shallow: shallow === 'true',
-        temporary: false,
-    };
-}
-async function requireDirectory(path, input) {
-    const info = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
-    if (!info) {
-        throw new ActionError(`The folder '${path}' does not exist.`, {
-            input,
-            hint: 'Check the path, and that an actions/checkout step runs before this action.',
-        });
-    }
-    if (!info.isDirectory())
-        throw new ActionError(`'${path}' is a file, not a folder.`, {
-            input,
-            hint: 'Point it at the folder that holds your project.',
-        });
-}
-async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
-    if (/dubious ownership/i.test(stderr)) {
-        // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
-        // repository's hooks and config; turning it off silently is the user's decision, not ours.
-        throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
-            input,
-            hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
-            cause: new GitError(['rev-parse'], 128, stderr),
-        });
-    }
-    if (/must be run in a work tree/i.test(stderr)) {
-        throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
-            input,
-            hint: 'Point it at the checked-out project folder.',
-        });
-    }
-    if (!/not a git repository/i.test(stderr))
-        throw new GitError(['rev-parse', '--show-toplevel'], 128, stderr);
-    // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
-    // objects go into a throwaway repository so the rest of the pipeline is the same.
-    const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
-    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
-        env: gitEnvironment(),
-    });
-    if (init.exitCode !== 0)
-        throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
-    const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
-    return {
-        git: new git_Git(runner, { gitDir, workTree: topLevel }),
-        topLevel,
-        prefix: '',
-        head: null,
-        shallow: false,
-        temporary: true,
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
-
-
-async function uncommittedChanges(git, prefix) {
-    // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
-    const { stdout } = await git.run([
-        '--no-optional-locks',
-        'status',
-        '--porcelain=v1',
-        '-z',
-        '--untracked-files=normal',
-        '--',
-        prefix || '.',
-    ]);
-    const changed = [];
-    const untracked = [];
-    const records = splitNul(stdout);
-    for (let index = 0; index < records.length; index += 1) {
-        const record = records[index] ?? '';
-        const code = record.slice(0, 2);
-        const path = stripPrefix(record.slice(3), prefix);
-        // Renames and copies carry the old path as the next record.
-        if (code.includes('R') || code.includes('C'))
-            index += 1;
-        if (isSecretPath(path.replace(/\/$/, '')))
+        const heredoc = /^([^=<\s]+)\s*<<\s*(\S+)$/.exec(trimmed);
+        if (heredoc) {
+            if (isSecretName(heredoc[1] ?? '', marked))
+                inSecretBlock = heredoc[2];
             continue;
-        if (code === '??')
-            untracked.push(path);
-        else if (code !== '!!')
-            changed.push(path);
-    }
-    return { changed, untracked };
-}
-function stripPrefix(path, prefix) {
-    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : path;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/assemble.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * "The repository at HEAD (or a subfolder) plus generated files" as a git tree and commit, without
- * touching the user's branch, index, working tree or refs. Works in shallow clones (only HEAD's
- * tree is read) and is deterministic: the same source and files give the same tree and commit.
- */
-async function assembleArtifact(options) {
-    const started = performance.now();
-    const input = options.input ?? 'working-directory';
-    const repo = await openRepository(options.runner, options.repoRoot, input, options.tempDir);
-    try {
-        return await assemble(repo, options, input, started);
-    }
-    catch (error) {
-        if (repo.temporary)
-            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(repo.git.location.gitDir), { recursive: true, force: true });
-        throw error;
-    }
-}
-/** Remove the temporary repository a non-git folder's artifact lives in (no-op otherwise). */
-async function disposeArtifact(artifact) {
-    if (artifact.temporaryGitDir)
-        await rm(dirname(artifact.gitDir), { recursive: true, force: true });
-}
-async function assemble(repo, options, input, started) {
-    const subdirectory = joinPath(repo.prefix, normalizeSubdirectory(options.subdirectory, input));
-    const requested = options.source ?? 'head';
-    // No commit to read: deploy what is on disk rather than fail (see README in this folder).
-    const source = repo.head ? requested : 'working-tree';
-    const files = options.files ?? [];
-    return temp_withTempDir(options.tempDir, 'index', async (scratch) => {
-        const indexedGit = repo.git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index') });
-        const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input);
-        const baseEntries = await entries_listTree(repo.git, baseTree);
-        if (baseEntries.length === 0)
-            throw nothingToDeploy(subdirectory || options.repoRoot, input);
-        const composed = await compose(indexedGit, baseTree, baseEntries, files, subdirectory);
-        const committed = await commitTree(repo.git, {
-            tree: composed.tree,
-            head: repo.head,
-            parent: options.parent,
-            reuseUnchangedParent: options.reuseUnchangedParent ?? true,
-            author: options.author,
-            committer: options.committer,
-            message: (commit) => options.message ??
-                defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
-        });
-        const uncommitted = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] };
-        const stats = entries_treeStats(composed.entries.values());
-        return {
-            gitDir: repo.git.location.gitDir,
-            temporaryGitDir: repo.temporary,
-            source,
-            tree: composed.tree,
-            commit: committed.commit,
-            baseCommit: repo.head,
-            baseTree,
-            parent: committed.parent,
-            unchanged: committed.unchanged,
-            subdirectory,
-            files: composed.files,
-            overwritten: composed.overwritten,
-            excluded: composed.excluded,
-            submodules: stats.submodules,
-            uncommitted,
-            shallow: repo.shallow,
-            stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
-            warnings: warningsFor({
-                repo,
-                requested,
-                source,
-                excluded: composed.excluded,
-                submodules: stats.submodules,
-                uncommitted,
-                subdirectory,
-            }),
-        };
-    });
-}
-function warningsFor(facts) {
-    const warnings = [];
-    if (facts.requested !== facts.source) {
-        warnings.push(facts.repo.temporary
-            ? `'${facts.repo.topLevel}' is not a git repository: deploying the files on disk (honouring .gitignore) instead of a commit.`
-            : 'The repository has no commits yet: deploying the files on disk (honouring .gitignore) instead of HEAD.');
-    }
-    const { changed, untracked } = facts.uncommitted;
-    if (changed.length + untracked.length > 0) {
-        const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
-        const parts = [
-            changed.length ? `${changed.length} modified (${list(changed)})` : '',
-            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
-        ];
-        warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
-    }
-    if (facts.excluded.length)
-        warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`);
-    if (facts.submodules.length)
-        warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`);
-    return warnings;
-}
-function list(paths, max = 5) {
-    const shown = paths.slice(0, max).join(', ');
-    return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/export.ts
-
-
-
-
-
-/**
- * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
- * local Django run for the static build).
- *
- * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
- * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
- * The repository's own .gitattributes still apply, as in any checkout.
- */
-const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
-/**
- * Write every file of `tree` into `destination` with `git checkout-index` from a temporary index:
- * executable bits and symlinks come out as git records them; submodules become empty folders.
- */
-async function exportArtifact(options) {
-    const started = performance.now();
-    const destination = resolve(options.destination);
-    await mkdir(destination, { recursive: true });
-    const present = await readdir(destination);
-    if (present.length > 0) {
-        throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
-    }
-    const git = new Git(options.runner, { gitDir: options.gitDir });
-    await withTempDir(options.tempDir, 'export', async (scratch) => {
-        const indexed = git.with({ indexFile: join(scratch, 'index'), workTree: destination });
-        await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
-        await indexed.run(['checkout-index', '--all', '--force'], { config: LINUX_CHECKOUT });
-    });
-    const stats = treeStats(await listTree(git, options.tree));
-    return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
-}
-
-;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
-/**
- * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
- * tree and commit (for `git push`), or a folder (for builds and uploads). See README.md.
- */
-
-
-
-
-;// CONCATENATED MODULE: ./src/dokku/output.ts
-/**
- * Reading what Dokku prints. Errors are ` !     <message>` lines on stderr (dokku_log_fail,
- * LogFailWithError); git relays hook output as `remote: …` lines padded with spaces, sometimes with
- * `\e[1G\e[K` (cursor to column 1, clear line) in front.
- */
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-function cleanLine(line) {
-    return line.replace(ANSI, '').replace(/\r/g, '').replace(/\s+$/, '');
-}
-/** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
-function lines(text) {
-    return text
-        .split('\n')
-        .map(cleanLine)
-        .filter((line) => line !== '');
-}
-/** The messages of ` !     ` lines, in order. */
-function dokkuErrors(text) {
-    return lines(text)
-        .map((line) => line.replace(/^remote:\s?/, ''))
-        .filter((line) => /^ ?! {2,}\S/.test(line))
-        .map((line) => line.replace(/^ ?! +/, ''));
-}
-/** True when Dokku said the command does not exist (the plugin that provides it is not installed). */
-function notACommand(text) {
-    return /`[^`]*` is not a dokku command\./.test(text);
-}
-
-;// CONCATENATED MODULE: ./src/deliver/outcome.ts
-
-function parsePush(exitCode, stdout, stderr) {
-    const remote = stderr
-        .split('\n')
-        .filter((line) => line.startsWith('remote:'))
-        .map((line) => cleanLine(line.replace(/^remote: ?/, '')));
-    const urls = deployedUrls(remote);
-    const errors = dokkuErrors(stderr);
-    const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line));
-    const flag = refLine?.[0];
-    const reason = refLine
-        ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1]
-        : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1];
-    const warnings = remote.filter((line) => /^-----> (WARNING: deploy did not complete|for example, try)/.test(line));
-    if (warnings.length > 0)
-        return { status: 'not-deployed', urls, quoted: warnings, reason, remote };
-    if (remote.some((line) => /currently has a deploy lock in place/.test(line))) {
-        return { status: 'locked', urls, quoted: errors, reason, remote };
-    }
-    if (exitCode === 0 && (flag === '=' || /Everything up-to-date/.test(`${stdout}\n${stderr}`)))
-        return { status: 'up-to-date', urls, quoted: [], reason, remote };
-    if (exitCode === 0 && (flag === ' ' || flag === '+' || flag === '*'))
-        return { status: 'deployed', urls, quoted: [], reason, remote };
-    if (flag === '!' || /\[remote rejected\]|\[rejected\]/.test(stderr)) {
-        const quoted = errors.length > 0 ? errors : remote.slice(-5);
-        return { status: 'rejected', urls, quoted, reason, remote };
-    }
-    const gitErrors = stderr
-        .split('\n')
-        .map(cleanLine)
-        .filter((line) => /^(fatal|error):/.test(line));
-    return { status: 'failed', urls, quoted: [...errors, ...gitErrors], reason, remote };
-}
-/** The indented URL lines after "=====> Application deployed:". */
-function deployedUrls(remoteLines) {
-    const start = remoteLines.findIndex((line) => /^=====> Application deployed:/.test(line));
-    if (start < 0)
-        return [];
-    const urls = [];
-    for (const line of remoteLines.slice(start + 1)) {
-        const match = /^\s+(https?:\/\/\S+)$/.exec(line);
-        if (!match?.[1])
-            break;
-        urls.push(match[1]);
-    }
-    return urls;
-}
-
-;// CONCATENATED MODULE: ./src/deliver/push.ts
-
-
-
-
-
-/** Variables that would point git somewhere else, plus no prompts and English messages. */
-function gitEnv(bridge) {
-    return {
-        ...bridge.env,
-        GIT_DIR: undefined,
-        GIT_WORK_TREE: undefined,
-        GIT_INDEX_FILE: undefined,
-        GIT_OBJECT_DIRECTORY: undefined,
-        GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_ASKPASS: undefined,
-        SSH_ASKPASS: undefined,
-        LC_ALL: 'C',
-    };
-}
-/** The repository's git directory, or undefined when the folder is not in a git repository. */
-async function gitDirOf(runner, repoRoot) {
-    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
-        env: { GIT_DIR: undefined, LC_ALL: 'C' },
-    });
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
-}
-/** Bring the deployed commit (and only it: --depth=1) into the local object store. */
-async function fetchCommit(context, gitDir, sha) {
-    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
-        env: gitEnv(context.bridge),
-    });
-    if (have.exitCode === 0)
-        return { fetched: true, restore: () => undefined };
-    const shallowFile = external_node_path_default().join(gitDir, 'shallow');
-    const before = (0,external_node_fs_namespaceObject.existsSync)(shallowFile) ? (0,external_node_fs_namespaceObject.readFileSync)(shallowFile) : undefined;
-    const restore = () => {
-        if (before === undefined)
-            (0,external_node_fs_namespaceObject.rmSync)(shallowFile, { force: true });
-        else
-            (0,external_node_fs_namespaceObject.writeFileSync)(shallowFile, before);
-    };
-    const result = await context.runner.run('git', [
-        '--git-dir',
-        gitDir,
-        'fetch',
-        '--quiet',
-        '--depth=1',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--no-recurse-submodules',
-        context.remoteUrl,
-        sha,
-    ], { env: gitEnv(context.bridge) });
-    if (result.exitCode !== 0) {
-        restore();
-        context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`);
-        return { fetched: false, restore: () => undefined };
-    }
-    return { fetched: true, restore };
-}
-function buildArtifact(request) {
-    return assembleArtifact({
-        repoRoot: request.repoRoot,
-        subdirectory: request.workingDirectory || undefined,
-        files: request.files,
-        runner: request.runner,
-        parent: request.parent,
-        message: request.message,
-    });
-}
-async function pushArtifact(context, request) {
-    const refspec = `${request.force ? '+' : ''}${request.artifact.commit}:refs/heads/${request.branch}`;
-    let pending = '';
-    const onStderr = (chunk) => {
-        pending += chunk;
-        const parts = pending.split(/\r?\n|\r/);
-        pending = parts.pop() ?? '';
-        for (const part of parts) {
-            const line = cleanLine(part);
-            if (line !== '' && line !== 'remote:')
-                request.onLine?.(line);
         }
-    };
-    // --no-verify: the user's own pre-push hooks are not ours to run; --porcelain: one parseable line per ref.
-    const result = await context.runner.run('git', ['--git-dir', request.artifact.gitDir, 'push', '--porcelain', '--no-verify', context.remoteUrl, refspec], {
-        env: gitEnv(context.bridge),
-        timeoutMs: request.timeoutMs,
-        onStderr,
-    });
-    if (pending.trim() !== '')
-        request.onLine?.(cleanLine(pending));
-    return parsePush(result.exitCode, result.stdout, result.stderr);
-}
-
-;// CONCATENATED MODULE: ./src/http-check.ts
-
-/**
- * After a deploy, GET the app's URL (plus the http-check path) until it answers 2xx or 3xx: the
- * proof that the domain, the proxy and the app all work from the outside. Dokku's own checks only
- * see the container. Retries for up to `withinMs` (DNS and certificates can lag a few seconds).
- */
-async function checkUrl(url, options) {
-    const started = options.now();
-    let last;
-    for (;;) {
-        try {
-            const response = await options.fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-            await response.arrayBuffer();
-            if (response.status < 400)
-                return { status: response.status, ms: options.now() - started };
-            last = `HTTP ${response.status}`;
+        // A line with no KEY= cannot be judged by its name (often a stray line of a pasted secret).
+        if (!trimmed.includes('=')) {
+            setSecret(trimmed);
+            continue;
         }
-        catch (error) {
-            last = error.cause instanceof Error ? error.cause.message : error.message;
-        }
-        if (options.now() - started >= options.withinMs) {
-            throw new ActionError(`The HTTP check of ${url} failed: ${last}.`, {
-                input: 'http-check',
-                hint: 'The deploy itself succeeded. Check the domain/DNS and the app log (dokku logs APP); Django answers 400 when the host is not in ALLOWED_HOSTS.',
-            });
-        }
-        await options.sleep(1000);
+        const name = trimmed.slice(0, trimmed.indexOf('=')).trim();
+        if (isSecretName(name, marked) || urlPassword(trimmed.slice(trimmed.indexOf('=') + 1)))
+            setSecret(trimmed);
     }
 }
-
-;// CONCATENATED MODULE: ./src/lock.ts
-
-/**
- * Wait while another deploy holds the app's deploy lock (`apps:locked` exits 0), within the run's
- * deadline. Dokku would otherwise refuse the push ("… has a deploy lock in place. Exiting...").
- */
-async function waitForDeployLock(dokku, app, options) {
-    const started = options.now();
-    let announced = false;
-    for (;;) {
-        const locked = await dokku.run(['apps:locked', app]);
-        if (locked.exitCode !== 0)
-            return options.now() - started;
-        if (!announced) {
-            options.log.info(`${app} has a deploy lock (another deploy is running); waiting for it to finish...`);
-            announced = true;
-        }
-        if (options.now() >= options.deadline) {
-            throw new TimeoutError(`Waiting for the deploy lock on ${app}`, Math.round((options.now() - started) / 1000), `If no deploy is running, the lock is stale: remove it with 'dokku apps:unlock ${app}' on the server, or raise the timeout input.`);
-        }
-        await options.sleep(Math.min(options.pollMs ?? 3000, Math.max(0, options.deadline - options.now())));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/types.ts
-/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
-const DEPLOY_STATE = 'dokku-deploying-app';
-
-;// CONCATENATED MODULE: ./src/dokku/client.ts
-
-
-
-/** A Dokku command exited non-zero; the message quotes what Dokku said. */
-class DokkuCommandError extends ActionError {
-    args;
-    result;
-    constructor(args, result, hint) {
-        const said = dokkuErrors(result.stderr);
-        const text = said.length > 0
-            ? said.join(' / ')
-            : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
-        super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
-        this.args = args;
-        this.result = result;
-        this.name = 'DokkuCommandError';
-    }
-}
-class Dokku {
-    executor;
-    /** Every command sent, in order (for the log and tests). */
-    sent = [];
-    constructor(executor) {
-        this.executor = executor;
-    }
-    async run(args, options = {}) {
-        const line = commandLine(args, options);
-        this.sent.push(line);
-        const result = await this.executor.exec(line, options);
-        return { ...result, line };
-    }
-    /** Run and require exit 0. */
-    async must(args, options = {}) {
-        const result = await this.run(args, options);
-        if (result.exitCode !== 0)
-            throw new DokkuCommandError(args, result, options.hint);
-        return result;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/remote-state.ts
-
-
-
-function parseVersion(text) {
-    const raw = text.trim().split('\n')[0] ?? '';
-    const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-    if (!match) {
-        throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
-            input: 'ssh-private-key',
-            hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
-        });
-    }
-    return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
-}
-function atLeast(version, minor, patch = 0) {
-    if (version.major !== 0)
-        return version.major > 0;
-    return version.minor > minor || (version.minor === minor && version.patch >= patch);
-}
-async function readVersion(dokku) {
-    const result = await dokku.run(['version']);
-    return parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
-}
-const EMPTY_APP = {
-    exists: false,
-    locked: false,
-    deployBranch: '',
-    globalDeployBranch: '',
-    config: {},
-    mounts: [],
-    domains: [],
-    letsencryptActive: false,
-    builderSelected: '',
-    urls: [],
-    branches: new Map(),
-};
-async function readRemoteState(dokku, options) {
-    const { app } = options;
-    // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
-    // app they answer "does not exist" and are ignored). Only the branch listing waits for
-    // apps:exists, because git-upload-pack would create a missing app.
-    const exists = dokku.run(['apps:exists', app]);
-    const appRead = (args) => dokku.run(args);
-    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder,] = await Promise.all([
-        readVersion(dokku),
-        exists,
-        options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
-        // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
-        options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
-        appRead(['git:report', app]),
-        appRead(['config:export', '--format', 'json', app]),
-        appRead(['storage:list', app]),
-        appRead(['domains:report', app, '--domains-app-vhosts']),
-        appRead(['apps:locked', app]),
-        appRead(['urls', app]),
-        exists.then((result) => result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map()),
-        options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
-        options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
-        options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
-    ]);
-    if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20)
-        throw new DokkuCommandError(['apps:exists', app], existsResult);
-    const postgres = {
-        plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
-        service: options.postgresService ?? '',
-        exists: postgresExists?.exitCode === 0,
-        linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
-    };
-    const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
-    if (existsResult.exitCode === 20)
-        return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
-    for (const [args, result] of [
-        [['git:report', app], report],
-        [['config:export', app], config],
-        [['storage:list', app], storage],
-        [['domains:report', app], domains],
-        [['urls', app], urls],
-    ]) {
-        if (result.exitCode !== 0)
-            throw new DokkuCommandError(args, result);
-    }
-    const gitReport = parseReport(report.stdout);
-    let parsedConfig;
-    try {
-        parsedConfig = JSON.parse(config.stdout || '{}');
-    }
-    catch {
-        throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
-            hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
-        });
-    }
-    return {
-        version,
-        app: {
-            exists: true,
-            locked: locked.exitCode === 0,
-            deployBranch: gitReport['git deploy branch'] ?? '',
-            globalDeployBranch: gitReport['git global deploy branch'] ?? '',
-            config: parsedConfig,
-            mounts: parseMounts(storage.stdout),
-            domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
-            letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
-            builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
-            urls: lines(urls.stdout)
-                .map((line) => line.trim())
-                .filter((line) => /^https?:\/\//.test(line)),
-            branches,
-        },
-        postgres,
-        letsencryptPlugin,
-    };
-}
-/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
-function parseReport(text) {
-    const result = {};
-    for (const line of lines(text)) {
-        const match = /^\s+([^:]+):\s*(.*)$/.exec(line);
-        if (match?.[1])
-            result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim();
-    }
-    return result;
-}
-/** storage:list without a TTY: `host:container[:options]` per line. */
-function parseMounts(text) {
-    return lines(text)
-        .map((line) => line.trim())
-        .filter((line) => line.startsWith('/') && line.includes(':'))
-        .map((line) => {
-        const [host = '', container = ''] = line.split(':');
-        return { host, container };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/provision.ts
-
-
-
-
-
-
-/**
- * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
- * (the app, the database service, the storage directory), then what needs the app (link, mount,
- * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
- */
-async function provision(context, steps, onStart) {
-    const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
-    const done = [];
-    let storagePath;
-    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
-    await Promise.all(first.map(async (step) => {
-        onStart(step);
-        if (step.kind === 'storage')
-            storagePath = await ensureStorage(context, step);
-        else
-            await runStep(context, step);
-        done.push(step);
-    }));
-    const second = todo.filter((step) => !first.includes(step));
-    await Promise.all([
-        ...second.map(async (step) => {
-            onStart(step);
-            await runStep(context, step);
-            done.push(step);
-        }),
-        storagePath === undefined ? undefined : mountStorage(context, storagePath),
-    ]);
-    return todo.filter((step) => done.includes(step));
-}
-async function runStep(context, step) {
-    const { dokku } = context;
-    switch (step.kind) {
-        case 'postgres-create':
-            await dokku.must(step.args, {
-                hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
-            });
-            return;
-        case 'postgres-link': {
-            const result = await dokku.run(step.args);
-            // Linked in the meantime (a parallel run): the state is what we wanted.
-            if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
-                throw new DokkuCommandError(step.args, result);
-            return;
-        }
-        default:
-            await dokku.must(step.args);
-    }
-}
-/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
-async function ensureStorage(context, step) {
-    const ensured = await context.dokku.must(step.args);
-    return (/^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
-        `/var/lib/dokku/data/storage/${context.target.storageDirectory}`);
-}
-async function mountStorage(context, path) {
-    const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
-    const mounted = await context.dokku.run(args);
-    if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
-        throw new DokkuCommandError(args, mounted);
-}
-/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
-async function appUrls(dokku, app) {
-    const result = await dokku.must(['urls', app]);
-    return lines(result.stdout)
-        .filter((line) => /^https?:\/\//.test(line.trim()))
-        .map((line) => line.trim());
-}
-/**
- * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
- * secret on any command line (the server's process list shows command lines). Older versions get
- * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
- */
-async function applyConfig(context, desired, current, userKeys) {
-    const change = diffConfig(desired, current, userKeys);
-    const { dokku, target } = context;
-    const keys = Object.keys(change.set);
-    if (keys.length > 0) {
-        if (atLeast(context.version, 37)) {
-            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
-                stdin: JSON.stringify(change.set),
-            });
-        }
-        else {
-            const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
-            await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs]);
-        }
-    }
-    if (change.unset.length > 0)
-        await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset]);
-    return change;
-}
-/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
-async function enableLetsencrypt(context, email) {
-    if (email)
-        await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email]);
-    const result = await context.dokku.run(['letsencrypt:enable', context.target.app]);
-    if (result.exitCode !== 0) {
-        throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
-            input: 'letsencrypt',
-            hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/planner.ts
-
-
-
-/** Which app this run is about, from the review-app input and the event. */
-function chooseTarget(inputs, pullRequest) {
-    const base = inputs.app;
-    const target = (app, mode, review) => ({
-        mode,
-        app,
-        baseApp: base,
-        review,
-        postgresService: postgresServiceName(app),
-        storageDirectory: storageDirectoryName(app),
-    });
-    if (inputs.reviewApp === 'false')
-        return target(base, 'deploy');
-    if (inputs.reviewApp === 'destroy') {
-        if (!pullRequest) {
-            throw new ActionError("review-app: destroy needs a pull request event: it removes the pull request's review app.", {
-                input: 'review-app',
-                hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
-            });
-        }
-        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
-    }
-    if (!pullRequest)
-        return target(base, 'deploy');
-    const name = reviewAppName(base, pullRequest.number);
-    // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
-    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
-}
-function planRun(options) {
-    const { inputs, target, state } = options;
-    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
-}
-function planDestroy(target, state) {
-    const app = state?.app;
-    const postgres = state?.postgres;
-    const steps = [
-        {
-            kind: 'destroy-app',
-            title: `Destroy app ${target.app}`,
-            args: ['apps:destroy', target.app],
-            skip: app && !app.exists ? 'not on the server' : undefined,
-            resource: `app ${target.app}`,
-        },
-        {
-            kind: 'postgres-destroy',
-            title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
-            args: ['postgres:destroy', target.postgresService, '--force'],
-            skip: postgres?.plugin === 'missing'
-                ? 'the postgres plugin is not installed'
-                : postgres && !postgres.exists
-                    ? 'not on the server'
-                    : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        },
-    ];
-    return { target, steps, notes: [] };
-}
-function planDeploy(options, inputs, target, state) {
-    const app = state?.app;
-    const exists = app?.exists === true;
-    const notes = [];
-    const steps = [];
-    // create-app guards the production app; a review app exists only because this action makes it.
-    if (state && !exists && !inputs.createApp && !target.review) {
-        throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
-            input: 'create-app',
-            hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
-        });
-    }
-    steps.push({
-        kind: 'create-app',
-        title: `Create app ${target.app}`,
-        args: ['apps:create', target.app],
-        skip: exists ? 'already exists' : undefined,
-        resource: `app ${target.app}`,
-    });
-    const databaseUrl = app?.config.DATABASE_URL;
-    if (inputs.postgres) {
-        const postgres = state?.postgres;
-        if (postgres?.plugin === 'missing') {
-            throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
-                input: 'postgres',
-                hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
-            });
-        }
-        const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true;
-        if (otherDatabase)
-            notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`);
-        steps.push({
-            kind: 'postgres-create',
-            title: `Create Postgres service ${target.postgresService}`,
-            args: ['postgres:create', target.postgresService],
-            skip: postgres?.exists ? 'already exists' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `Postgres service ${target.postgresService}`,
-        });
-        steps.push({
-            kind: 'postgres-link',
-            title: `Link ${target.postgresService} to ${target.app} (sets DATABASE_URL)`,
-            args: ['postgres:link', target.postgresService, target.app, '--no-restart'],
-            skip: postgres?.linked ? 'already linked' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
-            resource: `link ${target.postgresService} → ${target.app}`,
-        });
-    }
-    if (inputs.storage) {
-        const mounted = app?.mounts.some((mount) => mount.container === MEDIA_CONTAINER_PATH);
-        steps.push({
-            kind: 'storage',
-            title: `Persistent storage ${target.storageDirectory} mounted at ${MEDIA_CONTAINER_PATH} (MEDIA_ROOT)`,
-            args: ['storage:ensure-directory', '--chown', options.storageChown, target.storageDirectory],
-            skip: mounted ? 'already mounted' : undefined,
-            resource: `storage ${target.storageDirectory} at ${MEDIA_CONTAINER_PATH}`,
-        });
-    }
-    if (options.builder) {
-        steps.push({
-            kind: 'builder',
-            title: `Select the ${options.builder} builder`,
-            args: ['builder:set', target.app, 'selected', options.builder],
-            skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
-        });
-    }
-    if (options.builderReason)
-        notes.push(`Builder: ${options.builderReason}.`);
-    const wantDomains = target.review ? [] : inputs.domains;
-    if (target.review && inputs.domains.length > 0)
-        notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`);
-    if (wantDomains.length > 0) {
-        const add = wantDomains.filter((domain) => !app?.domains.includes(domain));
-        steps.push({
-            kind: 'domains',
-            title: `Add domains ${wantDomains.join(', ')}`,
-            args: ['domains:add', target.app, ...add],
-            skip: add.length === 0 ? 'already added' : undefined,
-            domains: add,
-            resource: `domains ${wantDomains.join(', ')}`,
-        });
-    }
-    steps.push({
-        kind: 'config',
-        title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
-        args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
-    });
-    steps.push({
-        kind: 'push',
-        title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
-        args: ['git-receive-pack', `'/${target.app}'`],
-    });
-    steps.push({
-        kind: 'restart',
-        title: 'Restart the app if only its environment changed (nothing new was pushed)',
-        args: ['ps:restart', target.app],
-    });
-    if (inputs.letsencrypt) {
-        if (target.review) {
-            notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
-        }
-        else {
-            if (state?.letsencryptPlugin === 'missing') {
-                throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
-                    input: 'letsencrypt',
-                    hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
-                });
-            }
-            steps.push({
-                kind: 'letsencrypt',
-                title: `Enable Let's Encrypt for ${wantDomains.join(', ')}`,
-                args: ['letsencrypt:enable', target.app],
-                skip: app?.letsencryptActive ? 'certificate already active' : undefined,
-                resource: "Let's Encrypt certificate",
-            });
-        }
-    }
-    for (const words of inputs.postDeploy) {
-        steps.push({
-            kind: 'post-deploy',
-            title: `Run manage.py ${words.join(' ')}`,
-            args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
-            command: words,
-        });
-    }
-    return { target, steps, notes };
-}
-/** The plan's steps in shared/plan.ts form, for renderPlan and the summary. */
-function planSteps(plan) {
-    return plan.steps.map((step) => ({
-        kind: step.kind === 'push' ? 'git' : 'ssh',
-        title: step.title,
-        detail: step.kind === 'push'
-            ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
-            : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
-        condition: step.skip,
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-
-/** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
-function presentOf(plan) {
-    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
-}
-function toSharedPlan(plan, inputs, prepared, state) {
-    const summary = [
-        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
-        [
-            'App',
-            `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
-        ],
-    ];
-    if (prepared) {
-        summary.push([
-            'Project',
-            `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
-        ]);
-        summary.push([
-            'Builder',
-            `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}${prepared.builderReason ? `: ${prepared.builderReason}` : ''}`,
-        ]);
-    }
-    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
-}
-function summaryOf(result, inputs, deps, plan, kind, sha) {
-    const context = deps.context;
-    const commit = sha ?? context?.sha;
-    const warnings = [];
-    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
-        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
-    return {
-        action: 'action-dokku',
-        outcome: kind === 'destroyed' ? 'removed' : kind,
-        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
-        target: { kind: 'app', name: result.target.app },
-        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
-        destination: `Dokku server ${displayTarget(inputs.target)}`,
-        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
-        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
-        facts: [
-            [
-                'Result',
-                result.outcome === 'up-to-date'
-                    ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
-                    : result.outcome,
-            ],
-            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
-        ],
-        created: result.created,
-        alreadyPresent: result.present,
-        phases: result.phases,
-        warnings,
-        reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
-        plan,
-        runUrl: context?.runUrl,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/deploy.ts
-
-
-
-
-
-
-
-
-
-
-async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
-    const { dokku, log, target } = context;
-    const { state, prepared } = run;
-    const created = [];
-    const present = presentOf(plan);
-    const step = (kind) => plan.steps.find((candidate) => candidate.kind === kind);
-    let environmentChanged = false;
-    // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
-    const { git, bridge } = run.prefetch;
-    // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
-    const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined);
-    const delivery = (async () => {
-        const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined;
-        const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
-        if (remoteSha && !fetched?.fetched && !inputs.force)
-            log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
-        const artifact = await buildArtifact({
-            repoRoot: run.repoRoot,
-            workingDirectory: inputs.workingDirectory,
-            files: prepared.files,
-            runner: deps.runner,
-            parent: fetched?.fetched ? remoteSha : undefined,
-        });
-        return { artifact };
-    })();
-    delivery.catch(() => undefined); // awaited below
-    let outcome;
-    let deployCommit;
-    let baseCommit;
-    let deployBranch = existingBranch;
-    try {
-        await phases.time('Provision', async () => {
-            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
-            for (const current of done) {
-                if (current.resource)
-                    created.push(current.resource);
-                if (current.kind !== 'create-app' && current.kind !== 'domains')
-                    environmentChanged = true;
-            }
-            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
-            const [branches, urlsBefore] = await Promise.all([
-                deployBranch ? undefined : readBranches(dokku, target.app),
-                state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
-            ]);
-            if (branches)
-                deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
-            const wantHttps = (inputs.letsencrypt && !target.review) ||
-                state.app.letsencryptActive ||
-                urlsBefore.some((url) => url.startsWith('https://'));
-            const desired = desiredConfig({
-                userConfig: inputs.config,
-                overlayModule: prepared.overlayModule,
-                project: prepared.project,
-                hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
-                https: wantHttps,
-                mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
-                current: state.app.config,
-            });
-            for (const key of desired.generated)
-                log.setSecret(desired.values[key] ?? '');
-            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
-            const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
-            if (changedKeys.length > 0) {
-                environmentChanged = true;
-                log.info(`→ Config: ${Object.keys(change.set)
-                    .filter((key) => key !== MANAGED_KEY)
-                    .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
-                    .join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
-                created.push(`config ${changedKeys.join(', ')}`);
-            }
-            else {
-                present.push('config (unchanged)');
-            }
-        });
-        const built = await phases.time('Build deploy commit', () => delivery);
-        for (const warning of built.artifact.warnings)
-            log.warning(warning);
-        deployCommit = built.artifact.commit;
-        baseCommit = built.artifact.baseCommit;
-        const branch = deployBranch;
-        log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`);
-        outcome = await phases.time('Push and remote build', async () => {
-            // The state read moments ago says whether a lock was there; a lock taken since makes the push
-            // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
-            let checkLock = state.app.locked;
-            for (;;) {
-                if (checkLock)
-                    await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
-                deps.saveState(DEPLOY_STATE, target.app);
-                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, {
-                    artifact: built.artifact,
-                    branch,
-                    force: inputs.force,
-                    timeoutMs: Math.max(1000, run.deadline - deps.now()),
-                    onLine: (line) => log.info(line),
-                }));
-                // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
-                if (!deps.signal?.aborted)
-                    deps.saveState(DEPLOY_STATE, '');
-                if (pushed.status !== 'locked')
-                    return pushed;
-                log.info('Another deploy holds the lock; waiting for it.');
-                checkLock = true;
-            }
-        });
-    }
-    finally {
-        // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
-        await delivery.catch(() => undefined);
-    }
-    const pushedBytes = bridge.traffic
-        .filter((entry) => entry.command.startsWith('git-receive-pack'))
-        .reduce((sum, entry) => sum + entry.sent, 0);
-    const branch = deployBranch;
-    failOnPush(outcome, target, branch, deps.signal);
-    if (outcome.status === 'up-to-date') {
-        log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`);
-        if (environmentChanged) {
-            log.info(`→ Restart ${target.app}: its environment changed`);
-            await phases.time('Restart', () => dokku.must(['ps:restart', target.app]));
-        }
-    }
-    const letsencrypt = step('letsencrypt');
-    if (letsencrypt && !letsencrypt.skip) {
-        log.info(`→ ${letsencrypt.title}`);
-        await phases.time('Let’s Encrypt', () => enableLetsencrypt(context, inputs.letsencryptEmail));
-        created.push("Let's Encrypt certificate");
-    }
-    await phases.time('Post-deploy', async () => {
-        for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
-            const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
-            const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
-            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, {
-                signal,
-                onStdout: (chunk) => log.info(chunk.trimEnd()),
-                onStderr: (chunk) => log.info(chunk.trimEnd()),
-            }));
-            if (signal.aborted)
-                throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
-            if (result.exitCode !== 0) {
-                throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
-                    input: 'post-deploy',
-                    hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
-                });
-            }
-        }
-    });
-    // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
-    // again (a certificate issued after the deploy turns them into https:// URLs).
-    const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
-    const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
-    const urls = certificateIssued
-        ? await appUrls(dokku, target.app)
-        : outcome.urls.length > 0
-            ? outcome.urls
-            : state.app.exists && !domainsAdded
-                ? state.app.urls
-                : await appUrls(dokku, target.app);
-    const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
-    if (inputs.httpCheck && primary) {
-        const checkTarget = new URL(inputs.httpCheck, primary).toString();
-        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, {
-            fetch: deps.fetch,
-            withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
-            now: deps.now,
-            sleep: deps.sleep,
-        }));
-        log.info(`→ ${checkTarget} answered ${checked.status}`);
-    }
-    const deployedSha = baseCommit ?? deployCommit;
-    deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = {
-        target,
-        plan,
-        outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
-        urls,
-        created,
-        present,
-        push: outcome,
-        pushedBytes,
-        deployCommit,
-        phases: phases.list,
-    };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
-    return result;
-}
-async function readBranches(dokku, app) {
-    const report = parseReport((await dokku.must(['git:report', app])).stdout);
-    return { deployBranch: report['git deploy branch'] ?? '', globalDeployBranch: report['git global deploy branch'] ?? '' };
-}
-function failOnPush(outcome, target, branch, signal) {
-    const quoted = outcome.quoted.map((line) => `  ${line}`).join('\n');
-    if (signal?.aborted)
-        throw new ActionError('The workflow was cancelled during the push; the post step unlocks the app.');
-    switch (outcome.status) {
-        case 'deployed':
-        case 'up-to-date':
-            return;
-        case 'not-deployed':
-            throw new ActionError(`Dokku did not deploy ${target.app}:\n${quoted}`, {
-                input: 'branch',
-                hint: `The push went to ${branch}, which is not the app's deploy branch. Leave branch unset to use the app's own (dokku git:report ${target.app}), or set it to the branch Dokku names above.`,
-            });
-        case 'rejected': {
-            const reason = outcome.reason ?? '';
-            if (/fetch first|non-fast-forward/.test(reason)) {
-                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
-                    input: 'force',
-                    hint: 'Re-run the job, or set force: true to replace what the app runs.',
-                });
-            }
-            if (/shallow update not allowed/.test(reason)) {
-                throw new ActionError(`Dokku refused the push: ${reason}.`, {
-                    hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
-                });
-            }
-            const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
-            throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
-                hint: releaseFailed
-                    ? `The release task failed, so the previous release keeps serving. Dokku hides the task's output without a terminal; see it with: dokku run ${target.app} python manage.py migrate --noinput`
-                    : `The build log is above. The previous release (if any) keeps serving. Inspect with: dokku logs ${target.app} --num 100`,
-            });
-        }
-        case 'locked':
-            throw new ActionError(`${target.app} stayed locked by another deploy.`);
-        case 'failed':
-            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
-                hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
-            });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/remove-preview.ts
-
-
-/** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-async function removePreview(context, plan, inputs, deps, phases, sharedPlan) {
-    const { dokku, log, target } = context;
-    const created = [];
-    await phases.time('Destroy', async () => {
-        for (const step of plan.steps) {
-            if (step.skip)
-                continue;
-            log.info(`→ ${step.title}`);
-            const result = step.kind === 'destroy-app'
-                ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] })
-                : await dokku.run(step.args, { allowFlags: ['--force'] });
-            if (result.exitCode !== 0)
-                throw new DokkuCommandError(step.args, result);
-            created.push(step.resource ?? step.title);
-        }
-    });
-    deps.outputs.set('app', target.app);
-    const result = {
-        target,
-        plan,
-        outcome: 'destroyed',
-        urls: [],
-        created,
-        present: presentOf(plan),
-        phases: phases.list,
-    };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
-    return result;
-}
-
-;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
-/**
- * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
- * (a retried step) is one row with the sum.
- */
-class Phases {
-    now;
-    list = [];
-    constructor(now) {
-        this.now = now;
-    }
-    async time(name, fn) {
-        const started = this.now();
-        try {
-            return await fn();
-        }
-        finally {
-            this.add(name, this.now() - started);
-        }
-    }
-    add(name, ms) {
-        const existing = this.list.find((phase) => phase.name === name);
-        if (existing)
-            existing.ms += ms;
-        else
-            this.list.push({ name, ms });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
-/**
- * The program git runs as its "ssh" (GIT_SSH_COMMAND) during our fetch and push. It does not
- * open an SSH connection and never sees the private key: it hands git's remote command
- * (`git-receive-pack '/app'`) to the action's process over a private local socket, and the action
- * runs it as one more channel on its own, already host-key-verified SSH connection
- * (git-bridge.ts). Bytes in both directions are relayed unchanged; stdout, stderr and the exit
- * status come back framed: [type:1][length:4][payload], type 1 stdout, 2 stderr, 3 exit code.
- *
- * It is plain JavaScript with only Node built-ins, written next to the socket (in the bridge's
- * 0700 directory) when the bridge starts: git starts it once per fetch or push, and a 60-line
- * script starts in a fraction of the time the 2 MB action bundle would take.
- *
- * git calls it as `<ssh> [-o SendEnv=GIT_PROTOCOL] [-p PORT] [-4|-6] user@host "<command>"`; the
- * action decides everything but the command, so only the last argument is used. The process
- * exits as soon as the remote command is done: git keeps our stdin open until we are gone.
- */
-const BRIDGE_SOCKET_ENV = 'DOKKU_ACTION_GIT_BRIDGE';
-const BRIDGE_TOKEN_ENV = 'DOKKU_ACTION_GIT_TOKEN';
-const FRAME_STDOUT = 1;
-const FRAME_STDERR = 2;
-const FRAME_EXIT = 3;
-const SHIM_SOURCE = `'use strict'
-// action-dokku git transport shim (see git-ssh-shim.ts in the action's sources).
-const { connect } = require('node:net')
-const socketPath = process.env.${BRIDGE_SOCKET_ENV}
-const token = process.env.${BRIDGE_TOKEN_ENV}
-const command = process.argv[process.argv.length - 1]
-if (!socketPath || !token || process.argv.length < 3) {
-  process.stderr.write('action-dokku git transport: started outside the action (no bridge socket); refusing.\\n')
-  process.exit(255)
-}
-let exitCode = 255
-let buffer = Buffer.alloc(0)
-const socket = connect(socketPath)
-socket.on('connect', () => {
-  socket.write(JSON.stringify({ token, command }) + '\\n')
-  process.stdin.pipe(socket)
-})
-socket.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk])
-  while (buffer.length >= 5) {
-    const type = buffer.readUInt8(0)
-    const length = buffer.readUInt32BE(1)
-    if (buffer.length < 5 + length) break
-    const payload = buffer.subarray(5, 5 + length)
-    buffer = buffer.subarray(5 + length)
-    if (type === ${FRAME_STDOUT}) process.stdout.write(payload)
-    else if (type === ${FRAME_STDERR}) process.stderr.write(payload)
-    else if (type === ${FRAME_EXIT}) exitCode = Number(payload.toString('utf8'))
-  }
-})
-socket.on('error', (error) => {
-  process.stderr.write('action-dokku git transport: ' + error.message + '\\n')
-})
-socket.on('close', () => {
-  process.stdout.write('', () => process.exit(Number.isInteger(exitCode) ? exitCode : 255))
-})
-`;
-
-;// CONCATENATED MODULE: ./src/ssh/git-bridge.ts
-
-
-
-
-
-
-async function startGitBridge(options) {
-    const token = (0,external_node_crypto_.randomBytes)(32).toString('hex');
-    const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? (0,external_node_os_namespaceObject.tmpdir)();
-    // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
-    const directory = (0,external_node_fs_namespaceObject.mkdtempSync)(external_node_path_default().join(parent, 'dokku-git-'));
-    const shim = external_node_path_default().join(directory, 'shim.cjs');
-    (0,external_node_fs_namespaceObject.writeFileSync)(shim, SHIM_SOURCE, { mode: 0o400 });
-    const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}` : external_node_path_default().join(directory, 's');
-    const traffic = [];
-    const sockets = new Set();
-    const server = (0,external_node_net_.createServer)({ allowHalfOpen: true }, (socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        handle(socket, token, options, traffic);
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () => resolve());
-    });
-    return {
-        env: {
-            GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(shellQuote).join(' '),
-            // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
-            GIT_SSH_VARIANT: 'ssh',
-            [BRIDGE_SOCKET_ENV]: socketPath,
-            [BRIDGE_TOKEN_ENV]: token,
-        },
-        traffic,
-        close: async () => {
-            for (const socket of sockets)
-                socket.destroy();
-            await new Promise((resolve) => server.close(() => resolve()));
-            (0,external_node_fs_namespaceObject.rmSync)(directory, { recursive: true, force: true });
-        },
-    };
-}
-function handle(socket, token, options, traffic) {
-    let header = Buffer.alloc(0);
-    const onHeader = (chunk) => {
-        header = Buffer.concat([header, chunk]);
-        const newline = header.indexOf(0x0a);
-        if (newline < 0) {
-            if (header.length > 8192)
-                refuse(socket, 'request too long');
-            return;
-        }
-        socket.off('data', onHeader);
-        socket.pause();
-        const rest = header.subarray(newline + 1);
-        let request;
-        try {
-            request = JSON.parse(header.subarray(0, newline).toString('utf8'));
-        }
-        catch {
-            refuse(socket, 'malformed request');
-            return;
-        }
-        if (typeof request.token !== 'string' || !sameToken(request.token, token)) {
-            refuse(socket, 'bad token');
-            return;
-        }
-        if (typeof request.command !== 'string' || !options.allow(request.command)) {
-            refuse(socket, `remote command not allowed: ${String(request.command)}`);
-            return;
-        }
-        void relay(socket, request.command, rest, options.session, traffic);
-    };
-    socket.on('data', onHeader);
-    socket.on('error', () => socket.destroy());
-}
-async function relay(socket, command, early, session, traffic) {
-    const record = { command, sent: 0, received: 0, exitCode: 255 };
-    traffic.push(record);
-    let channel;
-    try {
-        channel = await session.channel(command);
-    }
-    catch (error) {
-        git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: ${error.message}\n`));
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-        socket.end();
-        return;
-    }
-    if (early.length > 0) {
-        record.sent += early.length;
-        channel.write(early);
-    }
-    socket.on('data', (chunk) => {
-        record.sent += chunk.length;
-        if (!channel.write(chunk)) {
-            socket.pause();
-            channel.once('drain', () => socket.resume());
-        }
-    });
-    socket.on('end', () => channel.end());
-    // git went away (killed, cancelled): drop the channel so the remote side sees EOF.
-    socket.on('close', () => channel.close());
-    channel.on('data', (chunk) => {
-        record.received += chunk.length;
-        git_bridge_frame(socket, FRAME_STDOUT, chunk);
-    });
-    channel.stderr.on('data', (chunk) => git_bridge_frame(socket, FRAME_STDERR, chunk));
-    channel.on('exit', (code, signal) => {
-        record.exitCode = typeof code === 'number' ? code : signal ? 128 : 255;
-    });
-    channel.on('close', () => {
-        git_bridge_frame(socket, FRAME_EXIT, Buffer.from(String(record.exitCode)));
-        socket.end();
-    });
-    socket.resume();
-}
-function git_bridge_frame(socket, type, payload) {
-    if (socket.destroyed || socket.writableEnded)
-        return;
-    const head = Buffer.alloc(5);
-    head.writeUInt8(type, 0);
-    head.writeUInt32BE(payload.length, 1);
-    socket.write(Buffer.concat([head, payload]));
-}
-function refuse(socket, why) {
-    git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: action-dokku git transport refused: ${why}\n`));
-    git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
-    socket.end();
-}
-function sameToken(given, expected) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(expected);
-    return a.length === b.length && (0,external_node_crypto_.timingSafeEqual)(a, b);
-}
-/** POSIX single quotes; git runs GIT_SSH_COMMAND through sh (also on Windows, via Git's bash). */
-function shellQuote(value) {
-    return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-;// CONCATENATED MODULE: ./src/prefetch.ts
-
-
-async function startPrefetch(session, target, inputs, deps, repoRoot) {
-    const bridge = await startGitBridge({
-        session,
-        allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
-        tempDir: deps.env.RUNNER_TEMP,
-    });
-    const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
-    const git = {
-        runner: deps.runner,
-        log: deps.log,
-        bridge,
-        remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}`,
-    };
-    const gitDir = gitDirOf(deps.runner, repoRoot);
-    const fetches = new Map();
-    const fetch = (sha) => {
-        let pending = fetches.get(sha);
-        if (!pending) {
-            pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined));
-            pending.catch(() => undefined);
-            fetches.set(sha, pending);
-        }
-        return pending;
-    };
-    return {
-        git,
-        bridge,
-        gitDir,
-        fetch,
-        early(branches) {
-            // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
-            const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined;
-            if (sha)
-                void fetch(sha);
-            return branches;
-        },
-        async close() {
-            for (const pending of fetches.values())
-                (await pending.catch(() => undefined))?.restore();
-            await bridge.close();
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
-
-/**
- * What never goes into the build context: version control, virtualenvs, caches, local databases
- * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
- * kind of local secret — .env files and the credentials file google-github-actions/auth writes
- * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
- */
-function dockerignoreContent(project, appDirInContext) {
-    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
-    // A top-level app or package called like a folder we would drop must stay.
-    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
-    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
-        '',
-        '# Version control and CI',
-        '.git',
-        '.gitignore',
-        '.github',
-        '',
-        '# Secrets: local environment files and cloud credentials written into the workspace',
-        '**/.env',
-        '**/.env.*',
-        '**/.envs',
-        '**/gha-creds-*.json',
-        '**/.netrc',
-        '**/.pypirc',
-        '**/.npmrc',
-        '',
-        '# Virtualenvs, caches and build output',
-        '**/.venv',
-        ...unlessPackage('venv'),
-        ...unlessPackage('env'),
-        '**/__pycache__',
-        '**/*.py[cod]',
-        '**/.pytest_cache',
-        '**/.mypy_cache',
-        '**/.ruff_cache',
-        '**/.tox',
-        '**/.nox',
-        '**/.coverage',
-        '**/htmlcov',
-        '**/node_modules',
-        '**/.DS_Store',
-        '',
-        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
-        '**/*.sqlite3',
-        '**/*.sqlite3-journal',
-        ...unlessPackage('media'),
-        ...unlessPackage('staticfiles'),
-    ];
-    return `${lines.join('\n')}\n`;
-}
-/** The app directory relative to the build context, '' when they are the same. */
-function appDirIn(deployAppDir) {
-    return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/extras.ts
-/** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
-function databaseKind(project, override) {
-    if (override)
-        return override;
-    const engine = project.summary.databaseEngine ?? '';
-    if (/postgresql|postgis|psycopg/.test(engine))
-        return 'postgres';
-    if (/mysql/.test(engine))
-        return 'mysql';
-    if (/sqlite|spatialite/.test(engine))
-        return 'sqlite';
-    return engine ? 'other' : undefined;
-}
-function extraPackages(project, database) {
-    const packages = project.dependencies.packages;
-    const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
-    const requirements = [];
-    const notes = [];
-    const add = (requirement, why, name) => {
-        requirements.push(requirement);
-        notes.push({
-            level: 'notice',
-            code: 'added-package',
-            message: `${name} is not among your dependencies; the image installs ${requirement} ${why}. Add it to your dependencies to choose the version.`,
-        });
-    };
-    if (!project.features.gunicorn && !has('gunicorn')) {
-        // 22.0 fixed request smuggling (CVE-2024-1135).
-        add('gunicorn>=22', 'to serve the app', 'gunicorn');
-    }
-    const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
-    if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
-        add('whitenoise>=6', 'to serve static files', 'whitenoise');
-    }
-    const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary');
-    if (database === 'postgres' && !hasDriver) {
-        // psycopg 3 needs Django 4.2+; older projects get psycopg2.
-        const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1';
-        add(driver, 'to reach PostgreSQL', 'A PostgreSQL driver');
-    }
-    return { requirements, notes };
-}
-/** True when the declared Django range cannot reach 4.2 ("==3.2.*", "<4.2", "~=4.1.0", "^3.2"). */
-function djangoBefore42(specifier) {
-    if (!specifier)
-        return false;
-    return specifier.split(',').some((clause) => {
-        const match = /^\s*(===|==|~=|<=|<|\^|~|=)?\s*(\d+)\.(\d+)(\.\d+)?/.exec(clause);
-        if (!match)
-            return false;
-        const [, operator = '==', majorText, minorText, patch] = match;
-        const major = Number(majorText);
-        const below = major * 100 + Number(minorText) < 402;
-        switch (operator) {
-            case '<':
-                return major * 100 + Number(minorText) <= 402;
-            case '~=':
-                // ~=4.1 allows 4.x; ~=4.1.0 allows 4.1.x only
-                return patch === undefined ? major < 4 : below;
-            case '^':
-                return major < 4;
-            default:
-                return below;
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
-
-/**
- * The base image: the official slim Debian image of the detected Python. Slim because Django
- * needs no compilers at runtime (the build stage has them when a package must compile), Debian
- * (not Alpine) because manylinux wheels install on it without compiling.
- */
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-const DEFAULT_PYTHON_VERSION = '3.12';
-function pythonImage(project) {
-    const declared = project.python.version;
-    if (declared === undefined) {
-        return {
-            version: DEFAULT_PYTHON_VERSION,
-            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'python-version-default',
-                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
-                },
-            ],
-        };
-    }
-    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
-        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
-            input: project.python.source === 'input' ? 'python-version' : undefined,
-            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
-        });
-    }
-    return { version: declared, image: `python:${declared}-slim`, notes: [] };
-}
-/** "3.12.4" → [3, 12]. */
-function minorOf(version) {
-    const [major = 3, minor = 0] = version.split('.').map(Number);
-    return [major, minor];
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/install.ts
-
-
-
-
-const VENV = '/opt/venv';
-const TOOLS = '/opt/tools';
-function installPlan(project, deployRoot, readFile, pythonVersion) {
-    const dependencies = project.dependencies;
-    const files = dependencies.files;
-    const main = files[0];
-    if (dependencies.manager === 'none' || main === undefined) {
-        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
-            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
-        });
-    }
-    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
-    const workdir = external_node_path_default().posix.dirname(where(main)).replace(/^\.$/, '');
-    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
-    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
-    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
-    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
-    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
-    const notes = [];
-    const missingLock = (lockName, manager) => notes.push({
-        level: 'warning',
-        code: 'lock-file-missing',
-        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
-    });
-    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
-    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [
-        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
-    ];
-    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
-    switch (dependencies.manager) {
-        case 'pip': {
-            const local = contents.some(referencesLocalPaths);
-            return {
-                description: `pip, ${files.join(', ')}`,
-                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
-                // requirement files so the dependency layer is reused while only code changes.
-                copy: local ? 'all' : [...new Set(files.map(where))],
-                workdir,
-                env: {},
-                commands: [`pip install --no-cache-dir -r ${external_node_path_default().posix.basename(main)}`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pyproject': {
-            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
-            const python = modern ? 'python' : `${TOOLS}/bin/python`;
-            const module = modern ? 'tomllib' : 'tomli as tomllib';
-            // Only [project].dependencies: `pip install .` would build the project as a package, which
-            // fails for most Django layouts ("Multiple top-level packages discovered").
-            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
-            return {
-                description: 'pip, [project.dependencies] of pyproject.toml',
-                copy: copyOf([]),
-                workdir,
-                env: {},
-                commands: [
-                    ...(modern ? [] : [tool('tomli')]),
-                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'poetry': {
-            if (!lock)
-                missingLock('poetry.lock', 'Poetry');
-            return {
-                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                env: {},
-                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
-                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pipenv': {
-            if (!lock)
-                missingLock('Pipfile.lock', 'Pipenv');
-            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
-            // `requirements` turns the lock into pinned requirements for pip, default packages only.
-            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
-            return {
-                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
-                copy: copyOf([]),
-                workdir,
-                env: { PIPENV_VERBOSITY: '-1' },
-                commands: [
-                    tool('pipenv>=2023.12'),
-                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'uv': {
-            if (!lock)
-                missingLock('uv.lock', 'uv');
-            return {
-                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(['.python-version', ...readmes]),
-                workdir,
-                // Sync into /opt/venv with the image's Python; never download another interpreter.
-                env: { UV_PROJECT_ENVIRONMENT: VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
-                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pdm': {
-            if (!lock)
-                missingLock('pdm.lock', 'PDM');
-            return {
-                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                // PDM installs into the active virtualenv; --check fails on a stale lock file.
-                env: { PDM_CHECK_UPDATE: 'false' },
-                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
-                buildPackages,
-                notes,
-            };
-        }
-    }
-}
-/** The command that adds the deploy's extra packages (extras.ts) on top. */
-function extrasCommand(project, requirements) {
-    if (!requirements.length)
-        return undefined;
-    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
-    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
-    if (project.dependencies.manager === 'uv')
-        return `${TOOLS}/bin/uv pip install --python ${VENV}/bin/python ${quoted}`;
-    return `pip install --no-cache-dir ${quoted}`;
-}
-function compareMinor(version, other) {
-    const [major, minor] = minorOf(version);
-    return major !== other[0] ? major - other[0] : minor - other[1];
-}
-/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
-function referencesLocalPaths(text) {
-    return text.split('\n').some((raw) => {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
-    });
-}
-/** Requirements installed from git (needs git in the build stage). */
-function usesVcs(text) {
-    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/shell.ts
-/**
- * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
- * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
- * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
- */
-function shell_shellQuote(value) {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
-        return value;
-    return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-/** `NAME=value` assignments for a command prefix, in the order given. */
-function shellAssignments(env) {
-    return Object.entries(env)
-        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
-        .join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
-function systemPackages(project, extraRequirements) {
-    const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
-    const build = new Set();
-    const runtime = new Set();
-    if (declared('psycopg2')) {
-        // psycopg2 (not -binary) compiles against libpq.
-        for (const name of ['build-essential', 'libpq-dev'])
-            build.add(name);
-        runtime.add('libpq5');
-    }
-    if (declared('psycopg') && !extraRequirements.some((requirement) => requirement.startsWith('psycopg['))) {
-        // Plain psycopg 3 loads the system libpq at runtime (its [binary] extra would bundle one,
-        // but extras are not visible in the declared name, so install the small library anyway).
-        runtime.add('libpq5');
-    }
-    if (declared('mysqlclient')) {
-        for (const name of ['build-essential', 'default-libmysqlclient-dev', 'pkg-config'])
-            build.add(name);
-        runtime.add('libmariadb3');
-    }
-    return { build: [...build].sort(), runtime: [...runtime].sort() };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-function procfileWebCommand(project) {
-    return [
-        'gunicorn',
-        gunicornTarget(project),
-        `--threads ${GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
- * and then nothing is generated at all (a generated .dockerignore would change what their
- * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
- *
- * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
- * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
- * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
- * (release.ts) or the Cloud Run migration Job's.
- */
-/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
-const CONTAINER_USER = { name: 'app', uid: 1000 };
-/** Where the deployed directory lives in the image. */
-const IMAGE_ROOT = '/app';
-function generateDockerfile(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const overlay = overlayLocation(project);
-    const settingsModule = options.settingsModule ?? overlay.module;
-    const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ??
-        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
-    if (userDockerfile !== undefined) {
-        return {
-            files: [],
-            generated: false,
-            settingsModule,
-            addedPackages: [],
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'user-dockerfile',
-                    message: overlaid
-                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
-                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
-                    file: userDockerfile,
-                },
-            ],
-        };
-    }
-    const image = pythonImage(project);
-    const plan = installPlan(project, deployRoot, options.readFile, image.version);
-    const extras = extraPackages(project, databaseKind(project, options.database));
-    const system = systemPackages(project, extras.requirements);
-    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
-    const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
-    const command = containerCommand(project);
-    const notes = [...image.notes, ...plan.notes, ...extras.notes];
-    const collect = options.collectstatic !== false && collectsStatic(project);
-    if (options.collectstatic !== false && !collect) {
-        notes.push({
-            level: 'notice',
-            code: 'no-staticfiles-app',
-            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
-        });
-    }
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
-        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
-        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
-        `#   Dependencies: ${plan.description}`,
-        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid
-            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
-            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
-        '',
-        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
-        `FROM ${image.image} AS build`,
-        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
-        '    PIP_NO_CACHE_DIR=1 \\',
-        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
-    ];
-    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
-    if (buildPackages.length)
-        lines.push(aptInstall(buildPackages));
-    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
-    const envEntries = Object.entries(plan.env);
-    if (envEntries.length)
-        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
-    lines.push(`WORKDIR ${external_node_path_default().posix.join(IMAGE_ROOT, plan.workdir)}`);
-    if (plan.copy === 'all') {
-        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
-    }
-    else {
-        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
-        for (const file of plan.copy)
-            lines.push(copyLine(file, external_node_path_default().posix.join(IMAGE_ROOT, file)));
-    }
-    for (const command of plan.commands)
-        lines.push(`RUN ${command}`);
-    const extrasRun = extrasCommand(project, extras.requirements);
-    if (extrasRun)
-        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
-    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
-    if (system.runtime.length)
-        lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
-    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
-    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
-    if (workdir !== IMAGE_ROOT)
-        lines.push(`WORKDIR ${workdir}`);
-    if (collect) {
-        const buildEnv = buildEnvironment(project, settingsModule);
-        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
-        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
-    }
-    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [
-        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
-    ];
-    const userIgnore = project.existing.dockerignore ??
-        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
-            ? toRepoPath(deployRoot, '.dockerignore')
-            : undefined);
-    if (userIgnore === undefined) {
-        files.push({
-            path: '.dockerignore',
-            content: dockerignoreContent(project, appDir),
-            reason: 'no .dockerignore in the repository',
-        });
-    }
-    else {
-        notes.push({
-            level: 'notice',
-            code: 'user-dockerignore',
-            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
-            file: userIgnore,
-        });
-    }
-    return {
-        files,
-        generated: true,
-        settingsModule,
-        command,
-        pythonVersion: image.version,
-        addedPackages: extras.requirements,
-        workdir,
-        notes,
-    };
-}
-function aptInstall(packages) {
-    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
-}
-/** COPY in JSON form when a path needs quoting. */
-function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
-        ? `COPY ${source} ${destination}`
-        : `COPY ${JSON.stringify([source, destination])}`;
-}
-/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
-function collectsStatic(project) {
-    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
-    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/release.ts
-
-
-const MIGRATE = MIGRATE_COMMAND.join(' ');
-function generateReleaseStep(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const procfilePath = toRepoPath(deployRoot, 'Procfile');
-    const appJsonPath = toRepoPath(deployRoot, 'app.json');
-    const procfileText = options.readFile(procfilePath);
-    const appJsonText = options.readFile(appJsonPath);
-    const notes = [];
-    const result = (migrations, files = []) => ({
-        files,
-        migrations,
-        command: MIGRATE_COMMAND,
-        notes,
-    });
-    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
-    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
-    if (options.migrate === false)
-        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
-    if (procfileText === undefined) {
-        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
-            notes.push({
-                level: 'warning',
-                code: 'procfile-not-at-root',
-                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
-                file: project.existing.procfile.file,
-            });
-        }
-        if (predeployMigrates) {
-            notes.push({
-                level: 'notice',
-                code: 'migrations-predeploy',
-                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-                file: appJsonPath,
-            });
-            return result('existing-predeploy');
-        }
-        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
-        const userDockerfile = project.existing.dockerfile !== undefined;
-        const lines = [
-            '# Generated by django-deploy-actions because the repository has no Procfile.',
-            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
-            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
-            '# container starts would race across containers and take the new ones down on failure.)',
-            `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
-        ];
-        return result('procfile-release', [
-            {
-                path: 'Procfile',
-                content: `${lines.join('\n')}\n`,
-                reason: 'no Procfile in the repository: migrations as a release task',
-            },
-        ]);
-    }
-    const processes = parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
-        notes.push({
-            level: 'warning',
-            code: 'migrate-at-start',
-            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
-            file: procfilePath,
-        });
-    }
-    const release = processes.release;
-    if (release !== undefined) {
-        if (!/\bmigrate\b/.test(release)) {
-            notes.push({
-                level: 'notice',
-                code: 'release-without-migrate',
-                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
-                file: procfilePath,
-            });
-        }
-        return result('existing-release');
-    }
-    if (predeployMigrates) {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
-    }
-    if (appJsonText === undefined) {
-        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
-        notes.push({
-            level: 'notice',
-            code: 'migrations-app-json',
-            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
-            file: procfilePath,
-        });
-        return result('app-json-predeploy', [
-            {
-                path: 'app.json',
-                content: `${JSON.stringify(appJson, null, 2)}\n`,
-                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
-            },
-        ]);
-    }
-    notes.push({
-        level: 'warning',
-        code: 'migrations-not-automatic',
-        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
-        file: procfilePath,
-    });
-    return result('none');
-}
-function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
-    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
-    if (ownRelease || predeployMigrates) {
-        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
-        notes.push({
-            level: 'warning',
-            code: 'migrate-off-but-user-migrates',
-            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
-            file: ownRelease ? procfilePath : appJsonPath,
-        });
-        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
-    }
-    notes.push({
-        level: 'notice',
-        code: 'migrations-off',
-        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
-    });
-    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
-        return result('none');
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${procfileWebCommand(project)}`,
-    ];
-    return result('none', [
-        {
-            path: 'Procfile',
-            content: `${lines.join('\n')}\n`,
-            reason: 'no Procfile in the repository: the web process (migrations turned off)',
-        },
-    ]);
-}
-/** Process type → command, from Procfile text (comments and blank lines ignored). */
-function parseProcfile(text) {
-    const processes = {};
-    for (const line of text.split(/\r?\n/)) {
-        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
-        if (match?.[1] && match[2] !== undefined)
-            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
-    }
-    return processes;
-}
-function dokkuPredeploy(text) {
-    try {
-        const parsed = JSON.parse(text);
-        const predeploy = parsed.scripts?.dokku?.predeploy;
-        return typeof predeploy === 'string' ? predeploy : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
-
-
-const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
-function herokuishDependencies(project, options) {
-    const extras = extraPackages(project, options.database);
-    if (extras.requirements.length === 0)
-        return { kind: 'complete', notes: [] };
-    const missing = extras.requirements;
-    const { manager, lockFile } = project.dependencies;
-    const requirementsPath = external_node_path_default().posix.join(options.deployRoot, 'requirements.txt');
-    const requirements = options.readFile(requirementsPath);
-    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
-    if (requirements !== undefined || manager === 'none') {
-        const base = requirements ?? '';
-        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
-        const notes = extras.notes.map((note) => ({
-            ...note,
-            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
-        }));
-        return {
-            kind: 'append',
-            added: missing,
-            notes,
-            file: {
-                path: 'requirements.txt',
-                content,
-                reason: requirements === undefined
-                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
-                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
-            },
-        };
-    }
-    const reason = lockFile
-        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
-        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
-    return {
-        kind: 'switch-to-dockerfile',
-        reason,
-        missing,
-        notes: [
-            {
-                level: 'notice',
-                code: 'builder-switched-to-dockerfile',
-                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
-            },
-        ],
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/index.ts
-
-
-
-
-
-
 
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
 /**
@@ -60596,7 +57171,7 @@ function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 /** A copy of `record` with its keys in code-point order, so JSON output is deterministic. */
-function order_sortedRecord(record) {
+function sortedRecord(record) {
     const result = {};
     for (const key of Object.keys(record).sort(compareText))
         result[key] = record[key];
@@ -60624,6 +57199,8 @@ function sortFindings(findings) {
         compareText(a.message, b.message));
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ../node_modules/smol-toml/dist/error.js
 /*!
  * Copyright (c) Squirrel Chat et al., All rights reserved.
@@ -62461,7 +59038,7 @@ async function detectDependencies(directories, paths) {
         files: chosen.files,
         managersFound,
         ...(chosen.lockFile ? { lockFile: chosen.lockFile } : {}),
-        packages: order_sortedRecord(chosen.packages),
+        packages: sortedRecord(chosen.packages),
     };
     return { info, findings };
 }
@@ -62484,14 +59061,14 @@ const NAMES = [
     ['netlifyToml', 'netlify.toml'],
 ];
 /** `web: gunicorn mysite.wsgi` lines; comments and blank lines are skipped, as Dokku and Heroku do. */
-function existing_files_parseProcfile(content) {
+function parseProcfile(content) {
     const processes = {};
     for (const line of content.split(/\r?\n/)) {
         const match = /^([A-Za-z0-9_-]+)\s*:\s*(.*\S)\s*$/.exec(line);
         if (match && !line.trimStart().startsWith('#'))
             processes[match[1]] = match[2];
     }
-    return order_sortedRecord(processes);
+    return sortedRecord(processes);
 }
 /** `directories` nearest first. */
 async function detectExistingFiles(directories, paths) {
@@ -62510,7 +59087,7 @@ async function detectExistingFiles(directories, paths) {
         const file = joinRel(dir, 'Procfile');
         if (!(await isFile(paths.abs(file))))
             continue;
-        const procfile = { file, processes: existing_files_parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
+        const procfile = { file, processes: parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
@@ -63008,7 +59585,7 @@ function parseFailure(file, role, error) {
 const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 /** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
 const LAST_EOL_MINOR = [3, 10];
-function python_version_parseVersion(text) {
+function parseVersion(text) {
     const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
     if (!match)
         return undefined;
@@ -63030,11 +59607,11 @@ function satisfies(version, clause) {
     const operator = match[1] ?? '==';
     const raw = match[2];
     if (raw.endsWith('.*')) {
-        const prefix = python_version_parseVersion(raw.slice(0, -2)) ?? [];
+        const prefix = parseVersion(raw.slice(0, -2)) ?? [];
         const same = prefix.every((part, index) => version[index] === part);
         return operator === '!=' ? !same : same;
     }
-    const target = python_version_parseVersion(raw);
+    const target = parseVersion(raw);
     if (!target)
         return false;
     const order = compare(version, target);
@@ -63120,7 +59697,7 @@ function pythonCapForDjango(djangoSpec) {
 function resolveRange(range, djangoSpec) {
     const cap = pythonCapForDjango(djangoSpec);
     const minors = cap
-        ? CANDIDATE_MINORS.filter((minor) => compare(python_version_parseVersion(minor) ?? [], python_version_parseVersion(cap.python) ?? []) <= 0)
+        ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
         : CANDIDATE_MINORS;
     return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
 }
@@ -63216,6 +59793,7 @@ const UNSUPPORTED_GUIDANCE = {
 async function followSettingsChain(start, roots, paths, cache) {
     const files = [];
     const events = [];
+    const requiredEnv = [];
     const findings = [];
     const visiting = new Set();
     let definesAll = false;
@@ -63236,12 +59814,20 @@ async function followSettingsChain(start, roots, paths, cache) {
                 line: unsupported.line,
             }));
         }
+        // Required reads in execution order: those above a star-import come before the imported file's.
+        // A file imported only conditionally (`try: from .local import *`) may not run: its reads are not required.
+        const reads = inheritedConditional ? [] : [...(parsed.requiredEnv ?? [])];
+        const flushReads = (before) => {
+            while (reads.length > 0 && reads[0].line < before)
+                requiredEnv.push({ ...reads.shift(), file: module.file });
+        };
         for (const event of parsed.events) {
             const conditional = inheritedConditional || event.conditional;
             if (event.type !== 'star-import') {
                 events.push({ ...event, conditional, file: module.file });
                 continue;
             }
+            flushReads(event.line);
             const target = absoluteImportName(module, event.level, event.module);
             const resolved = target === undefined ? undefined : await resolveModule(target, roots, paths);
             if (resolved) {
@@ -63252,11 +59838,12 @@ async function followSettingsChain(start, roots, paths, cache) {
             }
             // Anything else is an installed package (e.g. `from django.conf.global_settings import *`), or an optional module.
         }
+        flushReads(Infinity);
         visiting.delete(module.file);
         files.push(module.file);
     };
     await visit(start, false);
-    return { files, events, definesAll, findings };
+    return { files, events, requiredEnv, definesAll, findings };
 }
 /** True when the top-level package of `module` is in the repository (so a missing submodule is a mistake, not a dependency). */
 async function isLocalPackage(module, roots, paths) {
@@ -63304,6 +59891,13 @@ function mergeSettingsFacts(events) {
             continue;
         const at = { file: event.file, line: event.line };
         if (event.type === 'assign') {
+            const previous = namespace.get(event.name);
+            if (event.name === 'DATABASES' && event.conditional && previous && !previous.conditional) {
+                // `if os.environ.get("DB") == "mysql": DATABASES = {...}` after a default: the default is the database.
+                const entry = { at, ...(event.dependsOn?.length ? { dependsOn: event.dependsOn } : {}) };
+                namespace.set(event.name, { ...previous, conditionalAssignments: [...(previous.conditionalAssignments ?? []), entry] });
+                continue;
+            }
             namespace.set(event.name, { value: computedValue(event.value, event.concat, known), at, conditional: event.conditional });
             continue;
         }
@@ -63674,6 +60268,9 @@ function summariseSettings(facts) {
 function settingsFindings(facts, summary) {
     const findings = [];
     const at = (fact) => (fact ? { file: fact.at.file, line: fact.at.line } : undefined);
+    for (const other of facts.DATABASES?.conditionalAssignments ?? []) {
+        findings.push(finding('notice', 'settings-database-conditional', `DATABASES at ${other.at.file}:${other.at.line} is assigned only under a condition${other.dependsOn ? ` that depends on the environment variable${other.dependsOn.length > 1 ? 's' : ''} ${other.dependsOn.join(', ')}` : ''}; the unconditional DATABASES at ${facts.DATABASES.at.file}:${facts.DATABASES.at.line} is taken as the database.`, { file: other.at.file, line: other.at.line }));
+    }
     const secret = facts.SECRET_KEY;
     if (summary.secretKey === 'insecure-literal') {
         findings.push(finding('warning', 'secret-key-insecure', 'SECRET_KEY is a hard-coded `django-insecure-` key (the one startproject generated). Read it from the environment (SECRET_KEY = os.environ["SECRET_KEY"]) and set a new random secret on the platform.', at(secret)));
@@ -63765,7 +60362,7 @@ async function detectProject(options, runner = spawnRunner) {
     const manageParsed = cache.get(paths.abs(managePy));
     if (isParseError(manageParsed))
         throw parseFailure(managePy, 'manage.py', manageParsed.error);
-    let roots = detect_unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
+    let roots = unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
     if (roots.length > 1) {
         // manage.py puts more directories on sys.path (src/, cookiecutter's apps folder): module
         // names change, and there may be more to parse (usually nothing new, so no second process).
@@ -63778,7 +60375,7 @@ async function detectProject(options, runner = spawnRunner) {
     const wsgi = wsgiChoice.chosen;
     const wsgiParsed = wsgi ? parsedOrThrow(cache, paths.abs(wsgi.file), wsgi.file, 'the WSGI module') : undefined;
     if (wsgi && wsgiParsed)
-        roots = detect_unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
+        roots = unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
     const wsgiDefault = wsgi && wsgiParsed ? settingsDefault(wsgi.file, wsgiParsed) : undefined;
     const describeRoots = () => roots.map(describeDir).join(' or ');
     const choice = await chooseSettingsModule({
@@ -63840,12 +60437,13 @@ async function detectProject(options, runner = spawnRunner) {
         features: features.features,
         existing: existing.existing,
         facts: redactFacts(facts),
+        ...(chain.requiredEnv.length ? { requiredEnv: chain.requiredEnv } : {}),
         summary,
         findings: sortFindings(findings),
     };
     return model;
 }
-function detect_unique(items) {
+function unique(items) {
     return [...new Set(items)];
 }
 function parsedOrThrow(cache, absolute, file, role) {
@@ -63906,8 +60504,3653 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     };
 }
 
+;// CONCATENATED MODULE: ../shared/src/detect/required-env.ts
+
+/** The required variables nobody provides, in file/line order, one entry per variable (its first read). */
+function missingRequiredEnv(required, provided) {
+    const have = new Set(provided);
+    const seen = new Set();
+    const missing = [];
+    for (const read of required ?? []) {
+        if (have.has(read.variable) || seen.has(read.variable))
+            continue;
+        seen.add(read.variable);
+        missing.push(read);
+    }
+    return missing;
+}
+/** Throws an ActionError naming each missing variable, where it is read, and which input to set it in. */
+function checkRequiredEnv(required, provided) {
+    const missing = missingRequiredEnv(required, provided.names);
+    if (missing.length === 0)
+        return;
+    const names = missing.map((read) => read.variable);
+    const where = missing.map((read) => `${read.variable} (${read.file}:${read.line}, ${read.how})`).join('; ');
+    const first = missing[0];
+    throw new ActionError(`The settings need ${names.length === 1 ? 'an environment variable' : 'environment variables'} this deploy does not set: ${where}. Unset, importing the settings raises.`, {
+        ...(provided.input ? { input: provided.input } : {}),
+        hint: `Add ${names.join(', ')} to ${provided.where}${provided.example ? ` (${provided.example})` : ''}, ` +
+            'or give the read a default in the settings (e.g. env("NAME", default="...")).',
+        location: { file: first.file, line: first.line },
+    });
+}
+
 ;// CONCATENATED MODULE: ../shared/src/detect/index.ts
 /** Project detection: `detectProject()` and the model it produces. */
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
+/**
+ * The environment contract of the production settings overlay: every variable the generated
+ * module reads, what it means and what happens when it is unset. The overlay's Python, the
+ * actions' environment helpers (environment.ts) and the documentation all come from this one
+ * list, so a variable cannot be read under one name and set under another.
+ *
+ * Names follow Django's setting names where there is one (so the docs of the setting apply), and
+ * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
+ * use that spelling); the plain name wins when both are set. Variables that are not Django
+ * settings carry the `DJANGO_` prefix only.
+ *
+ * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
+ * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
+ */
+/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
+function setting(name, kind, meaning, whenUnset) {
+    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
+}
+function own(name, kind, meaning, whenUnset) {
+    return { name, aliases: [], kind, meaning, whenUnset };
+}
+const variables_OVERLAY_VARIABLES = [
+    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
+    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
+    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
+    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
+    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
+    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
+    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
+    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
+    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
+    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
+    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
+    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
+    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
+    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
+    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
+    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
+    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
+    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
+    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
+];
+/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
+function overlayVariable(name) {
+    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
+    if (!found)
+        throw new Error(`unknown overlay variable ${name}`);
+    return found;
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
+
+
+/**
+ * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
+ * the folder that becomes the root of the deploy artifact, the Docker build context and the
+ * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
+ * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
+ * The model's paths are relative to the repository root, so everything generated goes through
+ * `toDeployPath`.
+ */
+function deployRootOf(project, deployRoot) {
+    return deploy_root_normalise(deployRoot ?? project.searchRoot);
+}
+/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
+function toDeployPath(deployRoot, repoPath, what) {
+    const relative = external_node_path_default().posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
+    if (relative === '..' || relative.startsWith('../') || external_node_path_default().posix.isAbsolute(relative)) {
+        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
+            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
+        });
+    }
+    return relative;
+}
+/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
+function toRepoPath(deployRoot, deployPath) {
+    return deploy_root_normalise(external_node_path_default().posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
+}
+function deploy_root_normalise(repoPath) {
+    const normalised = external_node_path_default().posix.normalize(repoPath.replaceAll('\\', '/'));
+    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
+
+
+
+
+
+/**
+ * The production settings overlay: a generated Python module placed beside the project's chosen
+ * settings module, which loads that module and then applies production configuration from the
+ * environment (variables.ts). The user's files are never modified; the overlay exists only inside
+ * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
+ *
+ * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
+ *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
+ *   config.settings.production                                          → config.settings.production_deploy
+ * The name says which module it overlays, and being a sibling it is importable exactly where the
+ * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
+ */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
+/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
+const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
+const OVERLAY_FORMAT = 1;
+const OVERLAY_SUFFIX = '_deploy';
+/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
+function overlayLocation(project) {
+    const baseModule = project.settings.module;
+    const settingsFile = project.settings.files.at(-1);
+    const leaf = baseModule.split('.').at(-1) ?? '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
+        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
+            input: 'settings-module',
+            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
+        });
+    }
+    const fileName = external_node_path_default().posix.basename(settingsFile);
+    const isPackage = fileName === '__init__.py';
+    const stem = isPackage ? external_node_path_default().posix.basename(external_node_path_default().posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
+    if (stem !== leaf) {
+        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
+            hint: "Set 'settings-module' to the module that file defines.",
+        });
+    }
+    const directory = isPackage ? external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(settingsFile)) : external_node_path_default().posix.dirname(settingsFile);
+    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
+    const repoPath = external_node_path_default().posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
+    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
+    return { module, baseModule, repoPath };
+}
+function generateOverlay(project, options) {
+    const location = overlayLocation(project);
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
+    const notes = [];
+    let reason = `production settings for ${location.baseModule}, read from the environment`;
+    const existing = options.readFile(location.repoPath);
+    if (existing !== undefined) {
+        if (!existing.startsWith(OVERLAY_MARKER)) {
+            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
+                location: { file: location.repoPath, line: 1 },
+                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${external_node_path_default().posix.basename(location.repoPath)} is free.`,
+            });
+        }
+        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
+        notes.push({
+            level: 'notice',
+            code: 'overlay-regenerated',
+            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
+            file: location.repoPath,
+        });
+    }
+    if (project.settings.definesAll) {
+        notes.push({
+            level: 'notice',
+            code: 'overlay-all-respected',
+            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
+        });
+    }
+    const appRelative = external_node_path_default().posix.relative(external_node_path_default().posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
+    const content = renderOverlay(location, appRelative);
+    return {
+        file: { path: deployPath, content, reason },
+        module: location.module,
+        baseModule: location.baseModule,
+        repoPath: location.repoPath,
+        notes,
+    };
+}
+/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
+function renderOverlay(location, appDirFromOverlay) {
+    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
+        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
+    ]);
+    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
+    const header = [
+        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
+        '#',
+        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
+        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
+        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
+        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
+        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
+        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
+        '# and console LOGGING.',
+        '#',
+        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
+        ...variableLines,
+        '',
+        'import os as _dd_os',
+        '',
+        `_dd_base_module = ${pythonString(location.baseModule)}`,
+        '# The directory holding manage.py, which relative paths in the variables are taken from.',
+        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
+        '_dd_variables = {',
+        ...variableTable,
+        '}',
+        'del _dd_os',
+    ];
+    return `${header.join('\n')}\n\n${overlayBody()}`;
+}
+/** Greedy word wrap, for comments. */
+function wrap(text, width) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = word;
+        }
+        else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    if (line)
+        lines.push(line);
+    return lines;
+}
+/** A Python string literal for text we control (module names, paths, variable names). */
+function pythonString(value) {
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
+/** The project's own environment reads that have no default, in a fixed order. */
+function requiredProjectVariables(project) {
+    const found = [];
+    const direct = [
+        ['SECRET_KEY', project.facts.SECRET_KEY],
+        ['DEBUG', project.facts.DEBUG],
+        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
+        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
+    ];
+    for (const [setting, fact] of direct) {
+        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
+        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
+            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
+        }
+    }
+    const databases = project.facts.DATABASES;
+    if (databases && !databases.conditional) {
+        if (databases.value.kind === 'env' && databases.value.default === undefined) {
+            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
+        }
+        else if (databases.value.kind === 'literal') {
+            for (const read of environmentReads(databases.value.value)) {
+                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
+                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
+                }
+            }
+        }
+    }
+    const seen = new Set();
+    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
+}
+function withCast(entry, cast) {
+    return cast === undefined ? entry : { ...entry, cast };
+}
+/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
+function environmentReads(value) {
+    if (Array.isArray(value))
+        return value.flatMap(environmentReads);
+    if (value === null || typeof value !== 'object')
+        return [];
+    const variable = value.$env;
+    if (typeof variable === 'string') {
+        const read = { variable };
+        if (Object.hasOwn(value, 'default'))
+            read.default = value.default ?? null;
+        if (typeof value.cast === 'string')
+            read.cast = value.cast;
+        return [read];
+    }
+    return Object.keys(value)
+        .sort()
+        .flatMap((key) => environmentReads(value[key] ?? null));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
+
+
+/** Variable → value, keys sorted, only what is known (never an empty value). */
+function overlayEnvironment(options) {
+    const hosts = environment_unique(options.hosts.map((host) => checkedHost(host)));
+    const scheme = options.https ? 'https' : 'http';
+    const origins = environment_unique([
+        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
+        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
+    ]);
+    const env = {
+        DJANGO_SETTINGS_MODULE: options.settingsModule,
+        DJANGO_HTTPS: options.https ? 'true' : 'false',
+    };
+    if (hosts.length)
+        env.ALLOWED_HOSTS = hosts.join(',');
+    if (origins.length)
+        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
+    if (options.secretKey)
+        env.SECRET_KEY = options.secretKey;
+    if (options.databaseUrl)
+        env.DATABASE_URL = options.databaseUrl;
+    if (options.debug !== undefined)
+        env.DEBUG = options.debug ? 'true' : 'false';
+    if (options.staticRoot)
+        env.STATIC_ROOT = options.staticRoot;
+    if (options.staticUrl)
+        env.STATIC_URL = options.staticUrl;
+    if (options.mediaRoot)
+        env.MEDIA_ROOT = options.mediaRoot;
+    if (options.mediaUrl)
+        env.MEDIA_URL = options.mediaUrl;
+    if (options.buildDir)
+        env.BUILD_DIR = options.buildDir;
+    if (options.hsts?.seconds !== undefined) {
+        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
+            throw new ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
+        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
+    }
+    if (options.hsts?.includeSubdomains !== undefined)
+        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
+    if (options.hsts?.preload !== undefined)
+        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
+    const result = { ...env };
+    if (options.project) {
+        const values = {
+            SECRET_KEY: env.SECRET_KEY,
+            DEBUG: options.debug ? 'True' : 'False',
+            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
+            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
+            DATABASE_URL: env.DATABASE_URL,
+        };
+        for (const mirror of requiredProjectVariables(options.project)) {
+            const value = values[mirror.setting];
+            if (value !== undefined && result[mirror.variable] === undefined)
+                result[mirror.variable] = value;
+        }
+    }
+    return environment_sortedRecord(result);
+}
+/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
+const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
+/**
+ * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
+ * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
+ * project's settings cannot import without. Nothing here is a secret, so it may appear in a
+ * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
+ */
+function buildEnvironment(project, settingsModule, options = {}) {
+    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
+    for (const required of requiredProjectVariables(project)) {
+        if (env[required.variable] === undefined)
+            env[required.variable] = placeholderFor(required);
+    }
+    // allRequired (an image's build steps): every other variable the settings need at import gets a
+    // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
+    if (options.allRequired) {
+        for (const read of project.requiredEnv ?? [])
+            env[read.variable] ??= genericPlaceholder(read.variable);
+    }
+    return environment_sortedRecord(env);
+}
+/** A value that parses as what the name suggests, and connects nowhere. */
+function genericPlaceholder(variable) {
+    if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable))
+        return '0';
+    if (/CACHE/.test(variable) && /URL$/.test(variable))
+        return 'locmemcache://';
+    if (/REDIS/.test(variable))
+        return 'redis://localhost:6379/0';
+    if (/URL$|URI$|DSN$/.test(variable))
+        return 'http://localhost/';
+    return 'build-placeholder';
+}
+function placeholderFor(variable) {
+    switch (variable.setting) {
+        case 'SECRET_KEY':
+            return BUILD_SECRET_KEY;
+        case 'DEBUG':
+            return 'False';
+        case 'ALLOWED_HOSTS':
+            return 'localhost';
+        case 'CSRF_TRUSTED_ORIGINS':
+            return 'http://localhost';
+        case 'DATABASE_URL':
+            // In memory: nothing is written, and no database server is needed at build time.
+            return 'sqlite://:memory:';
+    }
+}
+function checkedHost(host) {
+    const trimmed = host.trim().toLowerCase();
+    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
+        throw new ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
+    }
+    return trimmed;
+}
+function checkedOrigin(origin, scheme) {
+    const trimmed = origin.trim().replace(/\/+$/, '');
+    if (!trimmed || /[\s,]/.test(trimmed))
+        throw new ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
+    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
+    return withScheme.replace('://.', '://*.');
+}
+function environment_unique(values) {
+    return [...new Set(values)];
+}
+function environment_sortedRecord(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
+
+
+/** The real reader, rooted at an absolute repository path. */
+function repositoryReader(repoRoot) {
+    return (repoPath) => {
+        try {
+            return (0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(repoRoot, ...repoPath.split('/')), 'utf8');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+                return undefined;
+            throw error;
+        }
+    };
+}
+/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
+function memoryReader(files) {
+    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
+
+/**
+ * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
+ * the documentation is generated from the same list the overlay reads.
+ */
+function overlayVariablesMarkdown() {
+    const escape = (text) => text.replaceAll('|', '\\|');
+    const rows = OVERLAY_VARIABLES.map((variable) => {
+        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
+        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
+    });
+    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/index.ts
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/app-config.ts
+
+
+/**
+ * The environment the app should have on Dokku, and the difference to what it has.
+ *
+ * - With the settings overlay: DJANGO_SETTINGS_MODULE, ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS from the
+ *   app's URLs and domains, DJANGO_HTTPS, MEDIA_ROOT at the persistent mount, and a SECRET_KEY:
+ *   the user's, else the one the app already has, else a new random one (generated once, kept).
+ * - The user's `config` pairs on top (they win).
+ *
+ * Only changed keys are sent, so a second run with the same inputs changes nothing. Keys the user
+ * removed from `config` since the last run are unset: the list of keys that came from `config`
+ * is kept in the app's own environment, DJANGO_DEPLOY_MANAGED_CONFIG.
+ */
+const MANAGED_KEY = 'DJANGO_DEPLOY_MANAGED_CONFIG';
+function newSecretKey() {
+    // 50 characters from a URL-safe alphabet: Django's check --deploy wants >= 50 and >= 5 unique.
+    return (0,external_node_crypto_.randomBytes)(48).toString('base64url').slice(0, 64);
+}
+function desiredConfig(options) {
+    const user = Object.fromEntries(options.userConfig.map(({ key, value }) => [key, value]));
+    const generated = [];
+    let values = {};
+    if (options.overlayModule) {
+        let secretKey = user.SECRET_KEY ?? user.DJANGO_SECRET_KEY ?? options.current.SECRET_KEY ?? options.current.DJANGO_SECRET_KEY;
+        if (secretKey === undefined || secretKey === '') {
+            secretKey = (options.generateSecret ?? newSecretKey)();
+            generated.push('SECRET_KEY');
+        }
+        values = overlayEnvironment({
+            settingsModule: options.overlayModule,
+            hosts: options.hosts,
+            https: options.https,
+            secretKey,
+            mediaRoot: options.mediaRoot,
+            project: options.project,
+        });
+        // The overlay reads DJANGO_SECRET_KEY when SECRET_KEY is unset; never set both to different values.
+        if (user.DJANGO_SECRET_KEY !== undefined)
+            delete values.SECRET_KEY;
+    }
+    else if (options.mediaRoot) {
+        values.MEDIA_ROOT = options.mediaRoot;
+    }
+    values = { ...values, ...user };
+    const userKeys = Object.keys(user).sort();
+    const previouslyManaged = (options.current[MANAGED_KEY] ?? '').split(',').filter(Boolean);
+    if (userKeys.length > 0 || previouslyManaged.length > 0)
+        values[MANAGED_KEY] = userKeys.join(',');
+    return { values, generated };
+}
+function diffConfig(desired, current, userKeys) {
+    const set = {};
+    for (const [key, value] of Object.entries(desired))
+        if (current[key] !== value)
+            set[key] = value;
+    const previouslyManaged = (current[MANAGED_KEY] ?? '').split(',').filter(Boolean);
+    const unset = previouslyManaged.filter((key) => !userKeys.includes(key) && !(key in desired) && key in current);
+    // An empty managed list is removed rather than kept as a blank variable.
+    if (desired[MANAGED_KEY] === '') {
+        delete set[MANAGED_KEY];
+        if (MANAGED_KEY in current)
+            unset.push(MANAGED_KEY);
+    }
+    return { set, unset: unset.sort() };
+}
+/** Host names from URLs (`http://blog.example.com:8080` → `blog.example.com`), IPv6 brackets removed. */
+function hostsOf(urls, domains) {
+    const hosts = urls.flatMap((url) => {
+        try {
+            return [new URL(url).hostname.replace(/^\[|\]$/g, '')];
+        }
+        catch {
+            return [];
+        }
+    });
+    return [...new Set([...hosts, ...domains])];
+}
+
+;// CONCATENATED MODULE: ./src/deliver/remote-refs.ts
+/**
+ * The app repository's branches on the server, read in-process: the ref advertisement that
+ * `git-upload-pack` sends first (pkt-lines, up to a flush packet), then a flush of our own to say
+ * we want nothing. What `git ls-remote` does, without starting git and the transport shim.
+ * Only for apps that exist: Dokku auto-creates an app when upload-pack names a missing one.
+ */
+async function remoteBranches(session, app) {
+    const channel = await session.channel(`git-upload-pack '/${app}'`);
+    return new Promise((resolve) => {
+        let buffer = Buffer.alloc(0);
+        const refs = new Map();
+        let done = false;
+        const finish = () => {
+            if (done)
+                return;
+            done = true;
+            channel.end('0000');
+            resolve(refs);
+        };
+        channel.on('data', (chunk) => {
+            buffer = Buffer.concat([buffer, chunk]);
+            while (!done && buffer.length >= 4) {
+                const length = parseInt(buffer.subarray(0, 4).toString('latin1'), 16);
+                if (Number.isNaN(length))
+                    return finish();
+                if (length === 0)
+                    return finish();
+                if (buffer.length < length)
+                    return;
+                const line = buffer.subarray(4, length).toString('utf8').replace(/\n$/, '');
+                buffer = buffer.subarray(length);
+                const [refPart = ''] = line.split('\0');
+                const match = /^([0-9a-f]{40,64}) (refs\/heads\/\S+)$/.exec(refPart);
+                if (match?.[1] && match[2])
+                    refs.set(match[2].slice('refs/heads/'.length), match[1]);
+            }
+        });
+        channel.stderr.on('data', () => undefined);
+        channel.on('close', finish);
+    });
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
+/** A git command failed; the message carries the command line and git's own words. */
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    constructor(args, exitCode, stderr) {
+        super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.name = 'GitError';
+    }
+}
+/** Variables that would redirect git away from the repository and index we name explicitly. */
+const SCRUBBED = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+];
+function gitEnvironment(indexFile, extra = {}) {
+    const env = {};
+    for (const name of SCRUBBED)
+        env[name] = undefined;
+    if (indexFile !== undefined)
+        env.GIT_INDEX_FILE = indexFile;
+    // C locale: error text we match on stays English. No prompts: CI has nobody to answer them.
+    env.LC_ALL = 'C';
+    env.GIT_TERMINAL_PROMPT = '0';
+    // `git status` would otherwise refresh and rewrite the user's index file as a side effect.
+    env.GIT_OPTIONAL_LOCKS = '0';
+    return { ...env, ...extra };
+}
+class git_Git {
+    runner;
+    location;
+    constructor(runner, location) {
+        this.runner = runner;
+        this.location = location;
+    }
+    /** The same repository with a different index file (or work tree). */
+    with(changes) {
+        return new git_Git(this.runner, { ...this.location, ...changes });
+    }
+    async run(args, options = {}) {
+        const full = [...configArgs(options.config), '--git-dir', this.location.gitDir];
+        if (this.location.workTree)
+            full.push('--work-tree', this.location.workTree);
+        full.push(...args);
+        const result = await this.runner.run('git', full, {
+            cwd: options.cwd ?? this.location.workTree ?? this.location.gitDir,
+            env: gitEnvironment(this.location.indexFile, options.env),
+            input: options.input,
+        });
+        if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode)) {
+            throw new GitError(args, result.exitCode, result.stderr);
+        }
+        return result;
+    }
+    /** stdout without the trailing newline. */
+    async text(args, options = {}) {
+        return (await this.run(args, options)).stdout.replace(/\n$/, '');
+    }
+}
+function configArgs(config = {}) {
+    return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+}
+/** Split `-z` output into records, dropping the empty tail after the last NUL. */
+function splitNul(output) {
+    const parts = output.split('\0');
+    if (parts.at(-1) === '')
+        parts.pop();
+    return parts;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/paths.ts
+
+/**
+ * Path rules for the artifact. Paths are POSIX, relative, and never leave the artifact root: the
+ * same strings go into git's index, into tar headers, and into a Linux container's build context.
+ */
+/**
+ * google-github-actions/auth writes `gha-creds-<16 hex>.json` (a credential configuration, or the
+ * full service-account key in JSON-key mode) into $GITHUB_WORKSPACE. It is untracked, so it never
+ * reaches HEAD by accident, but it would reach a working-tree snapshot, and a user may have
+ * committed one. It never belongs in a deploy artifact, at any depth, in any letter case.
+ */
+const SECRET_FILE = /^gha-creds-[^/]*\.json$/i;
+/** The pathspec that keeps those files out of `git add` (glob `**` matches zero or more dirs). */
+const SECRET_PATHSPEC_EXCLUDES = [':(exclude,glob,icase)**/gha-creds-*.json'];
+function isSecretPath(path) {
+    return SECRET_FILE.test(path.slice(path.lastIndexOf('/') + 1));
+}
+/**
+ * The deployed folder, relative to the repository root: '' for the root, else 'a/b' (no leading
+ * './', no trailing '/'). Leaving the repository is an error naming the input that set it.
+ */
+function normalizeSubdirectory(value, input) {
+    const raw = (value ?? '').replace(/\\/g, '/').trim();
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
+        throw new ActionError(`'${value}' is an absolute path; it must be relative to the repository root.`, {
+            input,
+            hint: `Write the folder relative to the repository root, e.g. '${raw.replace(/^([A-Za-z]:)?\/+/, '') || 'app'}'.`,
+        });
+    }
+    const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.includes('..') || segments.some((segment) => /[\0\n\r]/.test(segment))) {
+        throw new ActionError(`'${value}' points outside the repository.`, {
+            input,
+            hint: 'Use a folder inside the repository, relative to its root, without "..".',
+        });
+    }
+    if (segments.some((segment) => segment.toLowerCase() === '.git')) {
+        throw new ActionError(`'${value}' is inside git's own '.git' folder.`, {
+            input,
+            hint: 'Point it at a folder of your project instead.',
+        });
+    }
+    return segments.join('/');
+}
+/**
+ * A generated file's path must already be in canonical form; we refuse rather than guess, because
+ * the caller compares these paths with the repository's (collision checks, summaries).
+ */
+function checkGeneratedPath(path) {
+    const problem = generatedPathProblem(path);
+    if (problem) {
+        throw new ActionError(`Cannot add generated file '${path}' to the deploy artifact: ${problem}.`, {
+            hint: 'This is a bug in the action (the generated path comes from our code or your inputs); please report it.',
+        });
+    }
+    if (isSecretPath(path)) {
+        throw new ActionError(`Refusing to put '${path}' into the deploy artifact: files named gha-creds-*.json hold Google Cloud credentials.`, {
+            hint: "Credentials belong in the deploy target's secret store (Secret Manager, Dokku config), never in the deployed files.",
+        });
+    }
+}
+function generatedPathProblem(path) {
+    if (path === '')
+        return 'the path is empty';
+    if (path.startsWith('/'))
+        return 'the path is absolute';
+    if (path.includes('\\'))
+        return 'the path contains a backslash (use /)';
+    if (/[\0\n\r]/.test(path))
+        return 'the path contains a control character';
+    const segments = path.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..'))
+        return 'the path is not in canonical form (empty, "." or ".." segment)';
+    if (segments.some((segment) => segment.toLowerCase() === '.git'))
+        return 'the path is inside .git';
+    return undefined;
+}
+/** `a/b/c` → ['a', 'a/b']: the folders a path needs. */
+function parentFolders(path) {
+    const segments = path.split('/');
+    return segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join('/'));
+}
+/** Join a subdirectory prefix ('' or 'a/b') and a relative path. */
+function joinPath(prefix, path) {
+    if (prefix === '')
+        return path;
+    if (path === '')
+        return prefix;
+    return `${prefix}/${path}`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/snapshot.ts
+
+
+/**
+ * Snapshot the files on disk under `prefix` into a tree, the way `git add --all && git commit`
+ * would see them: tracked files as they are now, untracked files unless ignored, deleted files
+ * gone. `git` must carry a temporary index file, so the user's index is never read or written.
+ *
+ * Only the project's own ignore rules decide (.gitignore files, .git/info/exclude): the runner's
+ * or a developer's global excludes file is switched off, so the same folder gives the same tree
+ * on every machine. Credentials files are excluded before they are ever hashed.
+ *
+ * Returns the tree's id, or null when there is nothing to snapshot.
+ */
+async function snapshotWorkingTree(git, head, prefix) {
+    if (!git.location.indexFile)
+        throw new Error('snapshotWorkingTree needs a temporary index file');
+    // Starting from HEAD keeps files that are tracked but match .gitignore, as a commit would.
+    if (head)
+        await git.run(['read-tree', head]);
+    const add = await git.run(['add', '--all', '--', prefix || '.', ...SECRET_PATHSPEC_EXCLUDES], {
+        config: { 'core.excludesFile': '' },
+        okExitCodes: [128],
+    });
+    if (add.exitCode === 128) {
+        if (/did not match any files/.test(add.stderr))
+            return null;
+        throw new GitError(['add', '--all'], add.exitCode, add.stderr);
+    }
+    const args = prefix ? ['write-tree', `--prefix=${prefix}/`] : ['write-tree'];
+    const tree = await git.run(args, { okExitCodes: [128] });
+    if (tree.exitCode === 128) {
+        if (/prefix .* not found/.test(tree.stderr))
+            return null;
+        throw new GitError(args, tree.exitCode, tree.stderr);
+    }
+    return tree.stdout.trim();
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/base.ts
+
+
+
+
+/**
+ * The tree the artifact starts from: HEAD's version of the deployed folder, or a snapshot of the
+ * folder on disk. Missing or unusable folders are errors that name the input which chose them.
+ */
+async function headTree(repo, prefix, input) {
+    if (!repo.head)
+        throw new Error('headTree needs a commit');
+    const spec = `${repo.head}:${prefix}`;
+    const { stdout } = await repo.git.run(['cat-file', '--batch-check'], { input: `${spec}\n` });
+    const [oid = '', type = ''] = stdout.trim().split(' ');
+    if (type === 'tree')
+        return oid;
+    const shortHead = repo.head.slice(0, 12);
+    if (type === 'blob')
+        throw new ActionError(`'${prefix}' is a file in the repository, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds manage.py.',
+        });
+    if (type === 'commit') {
+        throw new ActionError(`'${prefix}' is a git submodule; its files are not part of this repository's commit.`, {
+            input,
+            hint: "Deploy from the submodule's own repository, or check it out with `submodules: true` and use `source: working-tree`.",
+        });
+    }
+    const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
+    if (onDisk?.isDirectory()) {
+        throw new ActionError(`The folder '${prefix}' exists on disk but not in the commit being deployed (HEAD, ${shortHead}): it is untracked or ignored.`, {
+            input,
+            hint: 'Commit the folder (and check .gitignore): the action deploys what is committed, not what a previous step left on disk.',
+        });
+    }
+    throw new ActionError(`The folder '${prefix}' does not exist in the repository (HEAD, ${shortHead}).`, {
+        input,
+        hint: "Give the path relative to the repository root, e.g. 'backend' for backend/manage.py.",
+    });
+}
+async function snapshotTree(repo, indexedGit, prefix, input) {
+    const where = prefix || repo.topLevel;
+    if (prefix) {
+        const onDisk = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(repo.topLevel, prefix)).catch(() => undefined);
+        if (!onDisk?.isDirectory()) {
+            throw new ActionError(`The folder '${prefix}' does not exist in '${repo.topLevel}'.`, {
+                input,
+                hint: 'Give the path relative to the repository root.',
+            });
+        }
+    }
+    const tree = await snapshotWorkingTree(indexedGit, repo.head, prefix);
+    if (!tree)
+        throw nothingToDeploy(where, input);
+    return tree;
+}
+function nothingToDeploy(where, input) {
+    return new ActionError(`There are no files to deploy in '${where}' (every file is missing, ignored by .gitignore, or a credentials file).`, {
+        input,
+        hint: 'Run actions/checkout before this action, and check the folder and your .gitignore.',
+    });
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/identity.ts
+/** Used when there is no HEAD to copy from (snapshot of a non-git folder or an empty repository). */
+const SNAPSHOT_IDENTITY = { name: 'django-deploy', email: 'django-deploy@users.noreply.invalid' };
+/** 1980-01-01T00:00:00Z, the fixed timestamp reproducible-build tools use (it is also zip's epoch). */
+const SNAPSHOT_DATE = '@315532800 +0000';
+/** Read HEAD's author, committer and subject from the raw commit object (exact dates and zones). */
+async function readSourceCommit(git, commit) {
+    const raw = await git.text(['cat-file', 'commit', commit]);
+    const split = raw.indexOf('\n\n');
+    const headers = split === -1 ? raw : raw.slice(0, split);
+    const message = split === -1 ? '' : raw.slice(split + 2);
+    const person = (field) => {
+        const match = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(headers);
+        if (!match)
+            throw new Error(`Commit ${commit} has no parsable ${field} line`);
+        return { name: match[1] ?? '', email: match[2] ?? '', date: `@${match[3]} ${match[4]}` };
+    };
+    return { author: person('author'), committer: person('committer'), subject: message.split('\n')[0]?.trim() ?? '' };
+}
+function formatDate(date) {
+    if (typeof date === 'string')
+        return date;
+    return `@${Math.floor(date.getTime() / 1000)} +0000`;
+}
+function identityEnvironment(author, committer) {
+    return {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_AUTHOR_DATE: formatDate(author.date),
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+        GIT_COMMITTER_DATE: formatDate(committer.date),
+    };
+}
+/**
+ * The default message names the source commit and folder and lists the generated files, so
+ * `git log` on the deploy target tells what was deployed. Built only from inputs, never the clock.
+ */
+function defaultMessage(options) {
+    const where = options.subdirectory ? ` (${options.subdirectory}/)` : '';
+    const subject = options.subject ? `: ${truncate(options.subject, 60)}` : '';
+    const title = options.source === 'head' && options.head
+        ? `Deploy ${options.head.slice(0, 12)}${where}${subject}`
+        : `Deploy the working tree${options.head ? ` on top of ${options.head.slice(0, 12)}` : ''}${where}`;
+    const lines = [title, ''];
+    if (options.head)
+        lines.push(`Source-Commit: ${options.head}`);
+    if (options.subdirectory)
+        lines.push(`Source-Directory: ${options.subdirectory}`);
+    for (const path of options.generated)
+        lines.push(`Generated-File: ${path}`);
+    return `${lines.join('\n').trimEnd()}\n`;
+}
+function truncate(text, length) {
+    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/commit.ts
+
+
+/**
+ * Wrap the tree in a commit with `git commit-tree` (no ref moves). Its identity and dates come from
+ * HEAD, so the same inputs give the same sha. With a `parent` that already has this very tree the
+ * parent is returned as is: re-pushing it is a no-op on the remote, which is the honest answer.
+ */
+async function commitTree(git, request) {
+    const parent = request.parent === undefined ? null : await resolveParent(git, request.parent);
+    if (parent && request.reuseUnchangedParent && parent.tree === request.tree) {
+        return { commit: parent.commit, parent: parent.commit, unchanged: true };
+    }
+    const source = request.head ? await readSourceCommit(git, request.head) : null;
+    const fallback = { ...SNAPSHOT_IDENTITY, date: SNAPSHOT_DATE };
+    const baseAuthor = source?.author ?? fallback;
+    const baseCommitter = source?.committer ?? fallback;
+    const author = request.author ? { ...request.author, date: request.author.date ?? baseCommitter.date } : baseAuthor;
+    const committer = request.committer
+        ? { ...request.committer, date: request.committer.date ?? baseCommitter.date }
+        : baseCommitter;
+    const args = ['commit-tree', '--no-gpg-sign', request.tree, ...(parent ? ['-p', parent.commit] : []), '-F', '-'];
+    // commit.gpgSign or a developer's signing setup would make the sha depend on the machine.
+    const commit = await git.text(args, {
+        input: ensureNewline(request.message(source)),
+        env: identityEnvironment(author, committer),
+    });
+    return { commit, parent: parent?.commit ?? null, unchanged: false };
+}
+async function resolveParent(git, revision) {
+    const result = await git.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
+        okExitCodes: [1, 128],
+    });
+    const commit = result.stdout.trim();
+    if (result.exitCode !== 0 || commit === '') {
+        throw new ActionError(`The parent commit '${revision}' for the deploy commit is not in the local repository.`, {
+            hint: 'Fetch it first (e.g. `git fetch --depth=1 <remote> <branch>`), or deploy without a parent (a force push).',
+        });
+    }
+    const tree = await git.text(['rev-parse', '--verify', `${commit}^{tree}`]);
+    return { commit, tree };
+}
+function ensureNewline(message) {
+    return message.endsWith('\n') ? message : `${message}\n`;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/compose.ts
+
+
+async function compose(indexedGit, baseTree, baseEntries, files, prefix) {
+    const entries = new Map(baseEntries.map((entry) => [entry.path, entry]));
+    const excluded = baseEntries.filter((entry) => isSecretPath(entry.path)).map((entry) => entry.path);
+    for (const path of excluded)
+        entries.delete(path);
+    const overwritten = checkFiles(entries, files, prefix);
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (excluded.length === 0 && sorted.length === 0)
+        return { tree: baseTree, entries, files: [], overwritten: [], excluded: [] };
+    // Same object format as the repository (sha1 or sha256): a zero id of the right length removes.
+    const zero = '0'.repeat(baseTree.length);
+    const records = excluded.map((path) => `0 ${zero}\t${path}\0`);
+    for (const file of sorted) {
+        const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
+        // --stdin hashes bytes as given: no .gitattributes filters or line-ending conversion.
+        const oid = await indexedGit.text(['hash-object', '-w', '--stdin'], { input: content });
+        const mode = file.executable ? '100755' : '100644';
+        records.push(`${mode} ${oid}\t${file.path}\0`);
+        entries.set(file.path, { mode, type: 'blob', oid, size: content.length, path: file.path });
+    }
+    await indexedGit.run(['read-tree', baseTree]);
+    await indexedGit.run(['update-index', '-z', '--index-info'], { input: records.join('') });
+    const tree = await indexedGit.text(['write-tree']);
+    return { tree, entries, files: sorted.map((file) => file.path), overwritten, excluded };
+}
+/**
+ * Enforce "generated files never replace the user's files": a tracked path is replaced only with
+ * `overwrite: true`. A file where the repository has a folder (or the reverse) is always refused,
+ * because git's index would silently drop the whole folder to make room.
+ */
+function checkFiles(entries, files, prefix) {
+    const folders = new Set();
+    for (const path of entries.keys())
+        for (const folder of parentFolders(path))
+            folders.add(folder);
+    const seen = new Set();
+    const collisions = [];
+    const shapeConflicts = [];
+    const overwritten = [];
+    for (const file of files) {
+        checkGeneratedPath(file.path);
+        if (seen.has(file.path))
+            throw new Error(`Generated file '${file.path}' is listed twice`);
+        seen.add(file.path);
+        if (folders.has(file.path))
+            shapeConflicts.push({ path: file.path, why: 'the repository has a folder there' });
+        const blockingFile = parentFolders(file.path).find((folder) => entries.has(folder));
+        if (blockingFile)
+            shapeConflicts.push({ path: file.path, why: `the repository has a file at ${blockingFile}` });
+        if (entries.has(file.path)) {
+            if (file.overwrite)
+                overwritten.push(file.path);
+            else
+                collisions.push(file.path);
+        }
+    }
+    const where = prefix ? ` in '${prefix}/'` : '';
+    if (shapeConflicts.length > 0) {
+        throw new ActionError(`Generated files clash with the repository's layout${where}: ${shapeConflicts.map((c) => `${c.path} (${c.why})`).join('; ')}.`, {
+            hint: 'Rename or move the clashing file or folder in your repository.',
+            location: { file: joinPath(prefix, shapeConflicts[0]?.path ?? '') },
+        });
+    }
+    if (collisions.length > 0) {
+        throw new ActionError(`Your repository already has ${collisions.join(', ')}${where}; the action never replaces your own files with generated ones.`, {
+            hint: 'Keep your file and configure the action to use it, or delete it from the repository to let the action generate it.',
+            location: { file: joinPath(prefix, collisions[0] ?? '') },
+        });
+    }
+    return overwritten.sort();
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/entries.ts
+
+const SYMLINK_MODE = '120000';
+const SUBMODULE_MODE = '160000';
+/** `git ls-tree -r -l -z`: every file of a tree with its size, in one call. */
+async function entries_listTree(git, treeish) {
+    const { stdout } = await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish]);
+    return splitNul(stdout).map(parseEntry);
+}
+function parseEntry(record) {
+    const match = /^(\d{6}) (blob|commit) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record);
+    if (!match)
+        throw new Error(`Unexpected git ls-tree output: ${JSON.stringify(record)}`);
+    const [, mode, type, oid, size, path] = match;
+    return { mode, type, oid, size: size === '-' ? 0 : Number(size), path };
+}
+function entries_treeStats(entries) {
+    let files = 0;
+    let bytes = 0;
+    const submodules = [];
+    for (const entry of entries) {
+        if (entry.mode === SUBMODULE_MODE) {
+            submodules.push(entry.path);
+            continue;
+        }
+        files += 1;
+        bytes += entry.size;
+    }
+    return { files, bytes, submodules };
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ../shared/src/artifact/temp.ts
+
+
+
+/**
+ * Scratch space for temporary index files and snapshot repositories. On a runner RUNNER_TEMP is
+ * emptied after every job, so anything we fail to clean up cannot leak into the next one.
+ */
+function defaultTempRoot() {
+    return process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+}
+async function makeTempDir(root, label) {
+    return (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(root ?? defaultTempRoot(), `django-deploy-${label}-`));
+}
+async function temp_withTempDir(root, label, fn) {
+    const dir = await makeTempDir(root, label);
+    try {
+        return await fn(dir);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/repository.ts
+
+
+
+
+
+async function openRepository(runner, repoRoot, input, tempRoot) {
+    await requireDirectory(repoRoot, input);
+    const probe = await runner
+        .run('git', ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        env: gitEnvironment(),
+    })
+        .catch((error) => {
+        if (error.code !== 'ENOENT')
+            throw error;
+        throw new ActionError('git is not installed (or not on PATH) on this runner.', {
+            hint: 'Use a runner image with git, or install it in a step before this action.',
+            cause: error,
+        });
+    });
+    if (probe.exitCode !== 0)
+        return notARepository(runner, repoRoot, probe.stderr, input, tempRoot);
+    const [gitDir = '', topLevel = '', prefix = '', shallow = ''] = probe.stdout.split('\n');
+    const git = new git_Git(runner, { gitDir, workTree: topLevel });
+    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [1] });
+    return {
+        git,
+        topLevel,
+        prefix: prefix.replace(/\/$/, ''),
+        head: head.exitCode === 0 ? head.stdout.trim() : null,
+        shallow: shallow === 'true',
+        temporary: false,
+    };
+}
+async function requireDirectory(path, input) {
+    const info = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
+    if (!info) {
+        throw new ActionError(`The folder '${path}' does not exist.`, {
+            input,
+            hint: 'Check the path, and that an actions/checkout step runs before this action.',
+        });
+    }
+    if (!info.isDirectory())
+        throw new ActionError(`'${path}' is a file, not a folder.`, {
+            input,
+            hint: 'Point it at the folder that holds your project.',
+        });
+}
+async function notARepository(runner, repoRoot, stderr, input, tempRoot) {
+    if (/dubious ownership/i.test(stderr)) {
+        // We could pass `-c safe.directory=…` and carry on, but that check protects the runner from a
+        // repository's hooks and config; turning it off silently is the user's decision, not ours.
+        throw new ActionError(`Git refuses to read '${repoRoot}': the folder belongs to another user (git's "dubious ownership" check).`, {
+            input,
+            hint: `Run \`git config --global --add safe.directory "${repoRoot}"\` in a step before this one (common in container jobs).`,
+            cause: new GitError(['rev-parse'], 128, stderr),
+        });
+    }
+    if (/must be run in a work tree/i.test(stderr)) {
+        throw new ActionError(`'${repoRoot}' is inside a git directory (or a bare repository), not a working tree.`, {
+            input,
+            hint: 'Point it at the checked-out project folder.',
+        });
+    }
+    if (!/not a git repository/i.test(stderr))
+        throw new GitError(['rev-parse', '--show-toplevel'], 128, stderr);
+    // Not a git checkout (a downloaded artifact, actions/checkout's REST-API fallback without git):
+    // objects go into a throwaway repository so the rest of the pipeline is the same.
+    const gitDir = (0,external_node_path_namespaceObject.join)(await makeTempDir(tempRoot, 'snapshot'), 'repo.git');
+    const init = await runner.run('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', gitDir], {
+        env: gitEnvironment(),
+    });
+    if (init.exitCode !== 0)
+        throw new GitError(['init', '--bare', gitDir], init.exitCode, init.stderr);
+    const topLevel = await (0,promises_namespaceObject.realpath)(repoRoot);
+    return {
+        git: new git_Git(runner, { gitDir, workTree: topLevel }),
+        topLevel,
+        prefix: '',
+        head: null,
+        shallow: false,
+        temporary: true,
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/status.ts
+
+
+async function uncommittedChanges(git, prefix) {
+    // --no-optional-locks (also set via GIT_OPTIONAL_LOCKS): status must not refresh the user's index.
+    const { stdout } = await git.run([
+        '--no-optional-locks',
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=normal',
+        '--',
+        prefix || '.',
+    ]);
+    const changed = [];
+    const untracked = [];
+    const records = splitNul(stdout);
+    for (let index = 0; index < records.length; index += 1) {
+        const record = records[index] ?? '';
+        const code = record.slice(0, 2);
+        const path = stripPrefix(record.slice(3), prefix);
+        // Renames and copies carry the old path as the next record.
+        if (code.includes('R') || code.includes('C'))
+            index += 1;
+        if (isSecretPath(path.replace(/\/$/, '')))
+            continue;
+        if (code === '??')
+            untracked.push(path);
+        else if (code !== '!!')
+            changed.push(path);
+    }
+    return { changed, untracked };
+}
+function stripPrefix(path, prefix) {
+    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : path;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/assemble.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * "The repository at HEAD (or a subfolder) plus generated files" as a git tree and commit, without
+ * touching the user's branch, index, working tree or refs. Works in shallow clones (only HEAD's
+ * tree is read) and is deterministic: the same source and files give the same tree and commit.
+ */
+async function assembleArtifact(options) {
+    const started = performance.now();
+    const input = options.input ?? 'working-directory';
+    const repo = await openRepository(options.runner, options.repoRoot, input, options.tempDir);
+    try {
+        return await assemble(repo, options, input, started);
+    }
+    catch (error) {
+        if (repo.temporary)
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.dirname)(repo.git.location.gitDir), { recursive: true, force: true });
+        throw error;
+    }
+}
+/** Remove the temporary repository a non-git folder's artifact lives in (no-op otherwise). */
+async function disposeArtifact(artifact) {
+    if (artifact.temporaryGitDir)
+        await rm(dirname(artifact.gitDir), { recursive: true, force: true });
+}
+async function assemble(repo, options, input, started) {
+    const subdirectory = joinPath(repo.prefix, normalizeSubdirectory(options.subdirectory, input));
+    const requested = options.source ?? 'head';
+    // No commit to read: deploy what is on disk rather than fail (see README in this folder).
+    const source = repo.head ? requested : 'working-tree';
+    const files = options.files ?? [];
+    return temp_withTempDir(options.tempDir, 'index', async (scratch) => {
+        const indexedGit = repo.git.with({ indexFile: (0,external_node_path_namespaceObject.join)(scratch, 'index') });
+        const baseTree = source === 'head' ? await headTree(repo, subdirectory, input) : await snapshotTree(repo, indexedGit, subdirectory, input);
+        const baseEntries = await entries_listTree(repo.git, baseTree);
+        if (baseEntries.length === 0)
+            throw nothingToDeploy(subdirectory || options.repoRoot, input);
+        const composed = await compose(indexedGit, baseTree, baseEntries, files, subdirectory);
+        const committed = await commitTree(repo.git, {
+            tree: composed.tree,
+            head: repo.head,
+            parent: options.parent,
+            reuseUnchangedParent: options.reuseUnchangedParent ?? true,
+            author: options.author,
+            committer: options.committer,
+            message: (commit) => options.message ??
+                defaultMessage({ head: repo.head, source, subject: commit?.subject, subdirectory, generated: composed.files }),
+        });
+        const uncommitted = source === 'head' ? await uncommittedChanges(repo.git, subdirectory) : { changed: [], untracked: [] };
+        const stats = entries_treeStats(composed.entries.values());
+        return {
+            gitDir: repo.git.location.gitDir,
+            temporaryGitDir: repo.temporary,
+            source,
+            tree: composed.tree,
+            commit: committed.commit,
+            baseCommit: repo.head,
+            baseTree,
+            parent: committed.parent,
+            unchanged: committed.unchanged,
+            subdirectory,
+            files: composed.files,
+            overwritten: composed.overwritten,
+            excluded: composed.excluded,
+            submodules: stats.submodules,
+            uncommitted,
+            shallow: repo.shallow,
+            stats: { files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) },
+            warnings: warningsFor({
+                repo,
+                requested,
+                source,
+                excluded: composed.excluded,
+                submodules: stats.submodules,
+                uncommitted,
+                subdirectory,
+            }),
+        };
+    });
+}
+function warningsFor(facts) {
+    const warnings = [];
+    if (facts.requested !== facts.source) {
+        warnings.push(facts.repo.temporary
+            ? `'${facts.repo.topLevel}' is not a git repository: deploying the files on disk (honouring .gitignore) instead of a commit.`
+            : 'The repository has no commits yet: deploying the files on disk (honouring .gitignore) instead of HEAD.');
+    }
+    const { changed, untracked } = facts.uncommitted;
+    if (changed.length + untracked.length > 0) {
+        const where = facts.subdirectory ? ` in '${facts.subdirectory}/'` : '';
+        const parts = [
+            changed.length ? `${changed.length} modified (${list(changed)})` : '',
+            untracked.length ? `${untracked.length} untracked (${list(untracked)})` : '',
+        ];
+        warnings.push(`Uncommitted files${where} are not deployed, only HEAD is: ${parts.filter(Boolean).join(', ')}.`);
+    }
+    if (facts.excluded.length)
+        warnings.push(`Left out of the deploy because they hold Google Cloud credentials: ${list(facts.excluded)}. Remove them from the repository and rotate the key.`);
+    if (facts.submodules.length)
+        warnings.push(`Submodules are referenced by commit only; their files are not in the artifact: ${list(facts.submodules)}.`);
+    return warnings;
+}
+function list(paths, max = 5) {
+    const shown = paths.slice(0, max).join(', ');
+    return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/export.ts
+
+
+
+
+
+/**
+ * Turn an artifact tree into files for builds that need a folder (Cloud Run's build context, a
+ * local Django run for the static build).
+ *
+ * Line endings: the artifact is built for Linux, so a Windows runner's `core.autocrlf=true` must
+ * not turn `#!/bin/sh\n` into `#!/bin/sh\r\n`; the checkout runs with autocrlf off and eol=lf.
+ * The repository's own .gitattributes still apply, as in any checkout.
+ */
+const LINUX_CHECKOUT = { 'core.autocrlf': 'false', 'core.eol': 'lf', 'core.sparseCheckout': 'false' };
+/**
+ * Write every file of `tree` into `destination` with `git checkout-index` from a temporary index:
+ * executable bits and symlinks come out as git records them; submodules become empty folders.
+ */
+async function exportArtifact(options) {
+    const started = performance.now();
+    const destination = resolve(options.destination);
+    await mkdir(destination, { recursive: true });
+    const present = await readdir(destination);
+    if (present.length > 0) {
+        throw new Error(`Cannot export the deploy artifact into '${destination}': the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}).`);
+    }
+    const git = new Git(options.runner, { gitDir: options.gitDir });
+    await withTempDir(options.tempDir, 'export', async (scratch) => {
+        const indexed = git.with({ indexFile: join(scratch, 'index'), workTree: destination });
+        await indexed.run(['read-tree', options.tree], { config: LINUX_CHECKOUT });
+        await indexed.run(['checkout-index', '--all', '--force'], { config: LINUX_CHECKOUT });
+    });
+    const stats = treeStats(await listTree(git, options.tree));
+    return { destination, files: stats.files, bytes: stats.bytes, durationMs: Math.round(performance.now() - started) };
+}
+
+;// CONCATENATED MODULE: ../shared/src/artifact/index.ts
+/**
+ * The deploy artifact: "the repository at HEAD (or a subfolder) plus generated files" as a git
+ * tree and commit (for `git push`), or a folder (for builds and uploads). See README.md.
+ */
+
+
+
+
+;// CONCATENATED MODULE: ./src/dokku/output.ts
+/**
+ * Reading what Dokku prints. Errors are ` !     <message>` lines on stderr (dokku_log_fail,
+ * LogFailWithError); git relays hook output as `remote: …` lines padded with spaces, sometimes with
+ * `\e[1G\e[K` (cursor to column 1, clear line) in front.
+ */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+function cleanLine(line) {
+    return line.replace(ANSI, '').replace(/\r/g, '').replace(/\s+$/, '');
+}
+/** The lines of some output, ANSI codes and trailing spaces removed, blank lines kept out. */
+function lines(text) {
+    return text
+        .split('\n')
+        .map(cleanLine)
+        .filter((line) => line !== '');
+}
+/** The messages of ` !     ` lines, in order. */
+function dokkuErrors(text) {
+    return lines(text)
+        .map((line) => line.replace(/^remote:\s?/, ''))
+        .filter((line) => /^ ?! {2,}\S/.test(line))
+        .map((line) => line.replace(/^ ?! +/, ''));
+}
+/** True when Dokku said the command does not exist (the plugin that provides it is not installed). */
+function notACommand(text) {
+    return /`[^`]*` is not a dokku command\./.test(text);
+}
+
+;// CONCATENATED MODULE: ./src/deliver/outcome.ts
+
+function parsePush(exitCode, stdout, stderr) {
+    const remote = stderr
+        .split('\n')
+        .filter((line) => line.startsWith('remote:'))
+        .map((line) => cleanLine(line.replace(/^remote: ?/, '')));
+    const urls = deployedUrls(remote);
+    const errors = dokkuErrors(stderr);
+    const refLine = stdout.split('\n').find((line) => /^[ +\-*!=]\t/.test(line));
+    const flag = refLine?.[0];
+    const reason = refLine
+        ? /\(([^)]*)\)\s*$/.exec(refLine)?.[1]
+        : /\(([^)]*)\)\s*$/m.exec(stderr.split('\n').find((line) => /^\s*!\s*\[/.test(line)) ?? '')?.[1];
+    const warnings = remote.filter((line) => /^-----> (WARNING: deploy did not complete|for example, try)/.test(line));
+    if (warnings.length > 0)
+        return { status: 'not-deployed', urls, quoted: warnings, reason, remote };
+    if (remote.some((line) => /currently has a deploy lock in place/.test(line))) {
+        return { status: 'locked', urls, quoted: errors, reason, remote };
+    }
+    if (exitCode === 0 && (flag === '=' || /Everything up-to-date/.test(`${stdout}\n${stderr}`)))
+        return { status: 'up-to-date', urls, quoted: [], reason, remote };
+    if (exitCode === 0 && (flag === ' ' || flag === '+' || flag === '*'))
+        return { status: 'deployed', urls, quoted: [], reason, remote };
+    if (flag === '!' || /\[remote rejected\]|\[rejected\]/.test(stderr)) {
+        const quoted = errors.length > 0 ? errors : remote.slice(-5);
+        return { status: 'rejected', urls, quoted, reason, remote };
+    }
+    const gitErrors = stderr
+        .split('\n')
+        .map(cleanLine)
+        .filter((line) => /^(fatal|error):/.test(line));
+    return { status: 'failed', urls, quoted: [...errors, ...gitErrors], reason, remote };
+}
+/** The indented URL lines after "=====> Application deployed:". */
+function deployedUrls(remoteLines) {
+    const start = remoteLines.findIndex((line) => /^=====> Application deployed:/.test(line));
+    if (start < 0)
+        return [];
+    const urls = [];
+    for (const line of remoteLines.slice(start + 1)) {
+        const match = /^\s+(https?:\/\/\S+)$/.exec(line);
+        if (!match?.[1])
+            break;
+        urls.push(match[1]);
+    }
+    return urls;
+}
+
+;// CONCATENATED MODULE: ./src/deliver/push.ts
+
+
+
+
+
+/** Variables that would point git somewhere else, plus no prompts and English messages. */
+function gitEnv(bridge) {
+    return {
+        ...bridge.env,
+        GIT_DIR: undefined,
+        GIT_WORK_TREE: undefined,
+        GIT_INDEX_FILE: undefined,
+        GIT_OBJECT_DIRECTORY: undefined,
+        GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: undefined,
+        SSH_ASKPASS: undefined,
+        LC_ALL: 'C',
+    };
+}
+/** The repository's git directory, or undefined when the folder is not in a git repository. */
+async function gitDirOf(runner, repoRoot) {
+    const result = await runner.run('git', ['-C', repoRoot, 'rev-parse', '--absolute-git-dir'], {
+        env: { GIT_DIR: undefined, LC_ALL: 'C' },
+    });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+/** Bring the deployed commit (and only it: --depth=1) into the local object store. */
+async function fetchCommit(context, gitDir, sha) {
+    const have = await context.runner.run('git', ['--git-dir', gitDir, 'cat-file', '-e', `${sha}^{commit}`], {
+        env: gitEnv(context.bridge),
+    });
+    if (have.exitCode === 0)
+        return { fetched: true, restore: () => undefined };
+    const shallowFile = external_node_path_default().join(gitDir, 'shallow');
+    const before = (0,external_node_fs_namespaceObject.existsSync)(shallowFile) ? (0,external_node_fs_namespaceObject.readFileSync)(shallowFile) : undefined;
+    const restore = () => {
+        if (before === undefined)
+            (0,external_node_fs_namespaceObject.rmSync)(shallowFile, { force: true });
+        else
+            (0,external_node_fs_namespaceObject.writeFileSync)(shallowFile, before);
+    };
+    const result = await context.runner.run('git', [
+        '--git-dir',
+        gitDir,
+        'fetch',
+        '--quiet',
+        '--depth=1',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-recurse-submodules',
+        context.remoteUrl,
+        sha,
+    ], { env: gitEnv(context.bridge) });
+    if (result.exitCode !== 0) {
+        restore();
+        context.log.warning(`Could not fetch the deployed commit ${sha.slice(0, 7)}: ${cleanLine(result.stderr).slice(0, 300)}. The new commit is not chained onto it, so the push sends everything and needs force.`);
+        return { fetched: false, restore: () => undefined };
+    }
+    return { fetched: true, restore };
+}
+function buildArtifact(request) {
+    return assembleArtifact({
+        repoRoot: request.repoRoot,
+        subdirectory: request.workingDirectory || undefined,
+        files: request.files,
+        runner: request.runner,
+        parent: request.parent,
+        message: request.message,
+    });
+}
+async function pushArtifact(context, request) {
+    const refspec = `${request.force ? '+' : ''}${request.artifact.commit}:refs/heads/${request.branch}`;
+    let pending = '';
+    const onStderr = (chunk) => {
+        pending += chunk;
+        const parts = pending.split(/\r?\n|\r/);
+        pending = parts.pop() ?? '';
+        for (const part of parts) {
+            const line = cleanLine(part);
+            if (line !== '' && line !== 'remote:')
+                request.onLine?.(line);
+        }
+    };
+    // --no-verify: the user's own pre-push hooks are not ours to run; --porcelain: one parseable line per ref.
+    const result = await context.runner.run('git', ['--git-dir', request.artifact.gitDir, 'push', '--porcelain', '--no-verify', context.remoteUrl, refspec], {
+        env: gitEnv(context.bridge),
+        timeoutMs: request.timeoutMs,
+        onStderr,
+    });
+    if (pending.trim() !== '')
+        request.onLine?.(cleanLine(pending));
+    return parsePush(result.exitCode, result.stdout, result.stderr);
+}
+
+;// CONCATENATED MODULE: ./src/http-check.ts
+
+/** 4xx answers that may change on their own: a timeout, "too early", "too many requests". */
+const TRANSIENT_4XX = new Set([408, 425, 429]);
+/** How often, at least, a line says the check is still waiting. */
+const PROGRESS_EVERY_MS = 10_000;
+/**
+ * After a deploy, GET the app's URL (plus the http-check path) until it answers 2xx or 3xx: the
+ * proof that the domain, the proxy and the app all work from the outside. Dokku's own checks only
+ * see the container.
+ *
+ * A definite answer (a 4xx such as 404 or 400) ends the check at once: waiting will not change it.
+ * Transient failures (connection refused, DNS, 5xx such as a proxy's 502/503 while the container
+ * restarts, 408/429) are retried for up to `withinMs`, with a progress line at least every 10 s.
+ */
+async function checkUrl(url, options) {
+    const started = options.now();
+    let lastProgress = started;
+    let attempts = 0;
+    let last;
+    for (;;) {
+        attempts++;
+        try {
+            const response = await options.fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+            await response.arrayBuffer();
+            if (response.status < 400)
+                return { status: response.status, ms: options.now() - started };
+            if (response.status < 500 && !TRANSIENT_4XX.has(response.status))
+                throw definiteFailure(url, response.status);
+            last = `HTTP ${response.status}`;
+        }
+        catch (error) {
+            if (error instanceof ActionError)
+                throw error;
+            last = error.cause instanceof Error ? error.cause.message : error.message;
+        }
+        const waited = options.now() - started;
+        if (waited >= options.withinMs) {
+            throw new ActionError(`The HTTP check of ${url} failed: still ${last} after waiting ${seconds(waited)} (${attempts} attempts).`, {
+                input: 'http-check',
+                hint: 'The deploy itself succeeded and is live. Check the domain/DNS, the proxy (dokku proxy:report APP) and the app log (dokku logs APP).',
+            });
+        }
+        if (options.now() - lastProgress >= PROGRESS_EVERY_MS || attempts === 1) {
+            options.progress?.(`HTTP check: ${url} gave ${last}; retrying (waited ${seconds(waited)} of ${seconds(options.withinMs)})`);
+            lastProgress = options.now();
+        }
+        await options.sleep(1000);
+    }
+}
+function definiteFailure(url, status) {
+    const path = new URL(url).pathname;
+    if (status === 400)
+        return new ActionError(`The HTTP check of ${url} failed: the app answered HTTP 400.`, {
+            input: 'http-check',
+            hint: 'The deploy itself succeeded and is live. Django answers 400 when the host name is not in ALLOWED_HOSTS: add the domain to ALLOWED_HOSTS (config), or check that your settings read it from the environment.',
+        });
+    const what = status === 404 ? `nothing is served at ${path}` : `the app refuses the request`;
+    return new ActionError(`The HTTP check of ${url} failed: the app answered HTTP ${status} (${what}).`, {
+        input: 'http-check',
+        hint: `The deploy itself succeeded and is live. Set http-check to a path that answers 2xx/3xx without logging in (e.g. http-check: /healthz), or "true" for /.`,
+    });
+}
+function seconds(ms) {
+    return `${Math.round(ms / 1000)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/lock.ts
+
+/**
+ * Wait while another deploy holds the app's deploy lock (`apps:locked` exits 0), within the run's
+ * deadline. Dokku would otherwise refuse the push ("… has a deploy lock in place. Exiting...").
+ */
+async function waitForDeployLock(dokku, app, options) {
+    const started = options.now();
+    let announced = false;
+    for (;;) {
+        const locked = await dokku.run(['apps:locked', app]);
+        if (locked.exitCode !== 0)
+            return options.now() - started;
+        if (!announced) {
+            options.log.info(`${app} has a deploy lock (another deploy is running); waiting for it to finish...`);
+            announced = true;
+        }
+        if (options.now() >= options.deadline) {
+            throw new TimeoutError(`Waiting for the deploy lock on ${app}`, Math.round((options.now() - started) / 1000), `If no deploy is running, the lock is stale: remove it with 'dokku apps:unlock ${app}' on the server, or raise the timeout input.`);
+        }
+        await options.sleep(Math.min(options.pollMs ?? 3000, Math.max(0, options.deadline - options.now())));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/types.ts
+/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
+const DEPLOY_STATE = 'dokku-deploying-app';
+
+;// CONCATENATED MODULE: ./src/dokku/client.ts
+
+
+
+/** A Dokku command exited non-zero; the message quotes what Dokku said. */
+class DokkuCommandError extends ActionError {
+    args;
+    result;
+    constructor(args, result, hint) {
+        const said = dokkuErrors(result.stderr);
+        const text = said.length > 0
+            ? said.join(' / ')
+            : (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
+        super(`dokku ${args[0]} failed (exit ${result.exitCode}): ${text}`, { hint });
+        this.args = args;
+        this.result = result;
+        this.name = 'DokkuCommandError';
+    }
+}
+class Dokku {
+    executor;
+    /** Every command sent, in order (for the log and tests). */
+    sent = [];
+    constructor(executor) {
+        this.executor = executor;
+    }
+    async run(args, options = {}) {
+        const line = commandLine(args, options);
+        this.sent.push(line);
+        const result = await this.executor.exec(line, options);
+        return { ...result, line };
+    }
+    /** Run and require exit 0. */
+    async must(args, options = {}) {
+        const result = await this.run(args, options);
+        if (result.exitCode !== 0)
+            throw new DokkuCommandError(args, result, options.hint);
+        return result;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/remote-state.ts
+
+
+
+function remote_state_parseVersion(text) {
+    const raw = text.trim().split('\n')[0] ?? '';
+    const match = /^dokku version v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+    if (!match) {
+        throw new ActionError(`The server did not answer like Dokku: 'version' printed '${raw.slice(0, 80) || '(nothing)'}'.`, {
+            input: 'ssh-private-key',
+            hint: "The key must be added with 'dokku ssh-keys:add' (as root on the server), which makes every login run Dokku; a key in a normal user's authorized_keys opens a shell instead. The SSH user must be 'dokku'.",
+        });
+    }
+    return { raw, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
+}
+function atLeast(version, minor, patch = 0) {
+    if (version.major !== 0)
+        return version.major > 0;
+    return version.minor > minor || (version.minor === minor && version.patch >= patch);
+}
+async function readVersion(dokku) {
+    const result = await dokku.run(['version']);
+    return remote_state_parseVersion(result.exitCode === 0 ? result.stdout : `${result.stdout}${result.stderr}`);
+}
+const EMPTY_APP = {
+    exists: false,
+    locked: false,
+    deployBranch: '',
+    globalDeployBranch: '',
+    config: {},
+    mounts: [],
+    domains: [],
+    letsencryptActive: false,
+    builderSelected: '',
+    urls: [],
+    branches: new Map(),
+};
+async function readRemoteState(dokku, options) {
+    const { app } = options;
+    // One round: every read is sent at once, the app's reads on the guess that it exists (for a new
+    // app they answer "does not exist" and are ignored). Only the branch listing waits for
+    // apps:exists, because git-upload-pack would create a missing app.
+    const exists = dokku.run(['apps:exists', app]);
+    const appRead = (args) => dokku.run(args);
+    const [version, existsResult, postgresExists, letsencryptProbe, report, config, storage, domains, locked, urls, branches, linked, letsencrypt, builder,] = await Promise.all([
+        readVersion(dokku),
+        exists,
+        options.postgresService ? dokku.run(['postgres:exists', options.postgresService]) : undefined,
+        // Without the app, letsencrypt:active cannot be asked; `letsencrypt:help` shows whether the plugin is there.
+        options.checkLetsencrypt ? dokku.run(['letsencrypt:help']) : undefined,
+        appRead(['git:report', app]),
+        appRead(['config:export', '--format', 'json', app]),
+        appRead(['storage:list', app]),
+        appRead(['domains:report', app, '--domains-app-vhosts']),
+        appRead(['apps:locked', app]),
+        appRead(['urls', app]),
+        exists.then((result) => result.exitCode === 0 && options.listBranches ? options.listBranches(app) : new Map()),
+        options.postgresService ? appRead(['postgres:linked', options.postgresService, app]) : undefined,
+        options.checkLetsencrypt ? appRead(['letsencrypt:active', app]) : undefined,
+        options.checkBuilder ? appRead(['builder:report', app, '--builder-selected']) : undefined,
+    ]);
+    if (existsResult.exitCode !== 0 && existsResult.exitCode !== 20)
+        throw new DokkuCommandError(['apps:exists', app], existsResult);
+    const postgres = {
+        plugin: postgresExists === undefined ? 'unchecked' : notACommand(postgresExists.stderr) ? 'missing' : 'installed',
+        service: options.postgresService ?? '',
+        exists: postgresExists?.exitCode === 0,
+        linked: postgresExists?.exitCode === 0 && linked?.exitCode === 0,
+    };
+    const letsencryptPlugin = letsencryptProbe === undefined ? 'unchecked' : notACommand(letsencryptProbe.stderr) ? 'missing' : 'installed';
+    if (existsResult.exitCode === 20)
+        return { version, app: EMPTY_APP, postgres, letsencryptPlugin };
+    for (const [args, result] of [
+        [['git:report', app], report],
+        [['config:export', app], config],
+        [['storage:list', app], storage],
+        [['domains:report', app], domains],
+        [['urls', app], urls],
+    ]) {
+        if (result.exitCode !== 0)
+            throw new DokkuCommandError(args, result);
+    }
+    const gitReport = parseReport(report.stdout);
+    let parsedConfig;
+    try {
+        parsedConfig = JSON.parse(config.stdout || '{}');
+    }
+    catch {
+        throw new ActionError(`config:export --format json ${app} did not print JSON.`, {
+            hint: 'This Dokku version is too old for config:export --format json; upgrade Dokku (0.19 or newer).',
+        });
+    }
+    return {
+        version,
+        app: {
+            exists: true,
+            locked: locked.exitCode === 0,
+            deployBranch: gitReport['git deploy branch'] ?? '',
+            globalDeployBranch: gitReport['git global deploy branch'] ?? '',
+            config: parsedConfig,
+            mounts: parseMounts(storage.stdout),
+            domains: domains.stdout.trim().split(/\s+/).filter(Boolean),
+            letsencryptActive: letsencryptPlugin === 'installed' && letsencrypt?.stdout.trim() === 'true',
+            builderSelected: builder?.exitCode === 0 ? builder.stdout.trim() : '',
+            urls: lines(urls.stdout)
+                .map((line) => line.trim())
+                .filter((line) => /^https?:\/\//.test(line)),
+            branches,
+        },
+        postgres,
+        letsencryptPlugin,
+    };
+}
+/** A `<plugin>:report APP` in its stdout form: "       Git deploy branch:     main" → { 'git deploy branch': 'main' }. */
+function parseReport(text) {
+    const result = {};
+    for (const line of lines(text)) {
+        const match = /^\s+([^:]+):\s*(.*)$/.exec(line);
+        if (match?.[1])
+            result[match[1].trim().toLowerCase()] = (match[2] ?? '').trim();
+    }
+    return result;
+}
+/** storage:list without a TTY: `host:container[:options]` per line. */
+function parseMounts(text) {
+    return lines(text)
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith('/') && line.includes(':'))
+        .map((line) => {
+        const [host = '', container = ''] = line.split(':');
+        return { host, container };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/provision.ts
+
+
+
+
+
+
+/**
+ * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
+ * (the app, the database service, the storage directory), then what needs the app (link, mount,
+ * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ */
+async function provision(context, steps, onStart) {
+    const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
+    const done = [];
+    let storagePath;
+    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
+    await Promise.all(first.map(async (step) => {
+        onStart(step);
+        if (step.kind === 'storage')
+            storagePath = await ensureStorage(context, step);
+        else
+            await runStep(context, step);
+        done.push(step);
+    }));
+    const second = todo.filter((step) => !first.includes(step));
+    await Promise.all([
+        ...second.map(async (step) => {
+            onStart(step);
+            await runStep(context, step);
+            done.push(step);
+        }),
+        storagePath === undefined ? undefined : mountStorage(context, storagePath),
+    ]);
+    return todo.filter((step) => done.includes(step));
+}
+async function runStep(context, step) {
+    const { dokku } = context;
+    switch (step.kind) {
+        case 'postgres-create':
+            await dokku.must(step.args, {
+                hint: 'Creating the service pulls the postgres image on the server; check the server has network access and disk space.',
+            });
+            return;
+        case 'postgres-link': {
+            const result = await dokku.run(step.args);
+            // Linked in the meantime (a parallel run): the state is what we wanted.
+            if (result.exitCode !== 0 && !dokkuErrors(result.stderr).some((line) => line.startsWith('Already linked as')))
+                throw new DokkuCommandError(step.args, result);
+            return;
+        }
+        default:
+            await dokku.must(step.args);
+    }
+}
+/** storage:ensure-directory prints where it created the directory; that path is what gets mounted. */
+async function ensureStorage(context, step) {
+    const ensured = await context.dokku.must(step.args);
+    return (/^-----> Ensuring (\/\S+) exists$/m.exec(lines(ensured.stdout).join('\n'))?.[1] ??
+        `/var/lib/dokku/data/storage/${context.target.storageDirectory}`);
+}
+async function mountStorage(context, path) {
+    const args = ['storage:mount', context.target.app, `${path}:${MEDIA_CONTAINER_PATH}`];
+    const mounted = await context.dokku.run(args);
+    if (mounted.exitCode !== 0 && !dokkuErrors(mounted.stderr).includes('Mount path already exists.'))
+        throw new DokkuCommandError(args, mounted);
+}
+/** The app's URLs as Dokku computes them (`urls APP`): one per line. */
+async function appUrls(dokku, app) {
+    const result = await dokku.must(['urls', app]);
+    return lines(result.stdout)
+        .filter((line) => /^https?:\/\//.test(line.trim()))
+        .map((line) => line.trim());
+}
+/**
+ * Send only the changed keys. Dokku 0.37+ reads them as JSON on stdin (`config:import -`): nothing
+ * secret on any command line (the server's process list shows command lines). Older versions get
+ * `config:set --encoded`, base64 values: no quoting problem, newlines intact.
+ */
+async function applyConfig(context, desired, current, userKeys) {
+    const change = diffConfig(desired, current, userKeys);
+    const { dokku, target } = context;
+    const keys = Object.keys(change.set);
+    if (keys.length > 0) {
+        if (atLeast(context.version, 37)) {
+            await dokku.must(['config:import', '--format', 'json', '--no-restart', target.app, '-'], {
+                stdin: JSON.stringify(change.set),
+            });
+        }
+        else {
+            const pairs = keys.map((key) => `${key}=${Buffer.from(change.set[key] ?? '', 'utf8').toString('base64')}`);
+            await dokku.must(['config:set', '--encoded', '--no-restart', target.app, ...pairs]);
+        }
+    }
+    if (change.unset.length > 0)
+        await dokku.must(['config:unset', '--no-restart', target.app, ...change.unset]);
+    return change;
+}
+/** letsencrypt:enable (after the deploy: the ACME challenge needs the app's domain routed). */
+async function enableLetsencrypt(context, email) {
+    if (email)
+        await context.dokku.must(['letsencrypt:set', context.target.app, 'email', email]);
+    const result = await context.dokku.run(['letsencrypt:enable', context.target.app]);
+    if (result.exitCode !== 0) {
+        throw new ActionError(`Let's Encrypt could not issue a certificate for ${context.target.app}: ${dokkuErrors(result.stderr).join(' / ') || 'see the log'}.`, {
+            input: 'letsencrypt',
+            hint: "The domains must point at the server and port 80 must be reachable; set letsencrypt-email (or 'dokku letsencrypt:set --global email you@example.com').",
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/planner.ts
+
+
+
+/** Which app this run is about, from the review-app input and the event. */
+function chooseTarget(inputs, pullRequest) {
+    const base = inputs.app;
+    const target = (app, mode, review) => ({
+        mode,
+        app,
+        baseApp: base,
+        review,
+        postgresService: postgresServiceName(app),
+        storageDirectory: storageDirectoryName(app),
+    });
+    if (inputs.reviewApp === 'false')
+        return target(base, 'deploy');
+    if (inputs.reviewApp === 'destroy') {
+        if (!pullRequest) {
+            throw new ActionError("review-app: destroy needs a pull request event: it removes the pull request's review app.", {
+                input: 'review-app',
+                hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
+            });
+        }
+        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
+    }
+    if (!pullRequest)
+        return target(base, 'deploy');
+    const name = reviewAppName(base, pullRequest.number);
+    // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
+    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
+}
+function planRun(options) {
+    const { inputs, target, state } = options;
+    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
+}
+function planDestroy(target, state) {
+    const app = state?.app;
+    const postgres = state?.postgres;
+    const steps = [
+        {
+            kind: 'destroy-app',
+            title: `Destroy app ${target.app}`,
+            args: ['apps:destroy', target.app],
+            skip: app && !app.exists ? 'not on the server' : undefined,
+            resource: `app ${target.app}`,
+        },
+        {
+            kind: 'postgres-destroy',
+            title: `Destroy its Postgres service ${target.postgresService} (database and data)`,
+            args: ['postgres:destroy', target.postgresService, '--force'],
+            skip: postgres?.plugin === 'missing'
+                ? 'the postgres plugin is not installed'
+                : postgres && !postgres.exists
+                    ? 'not on the server'
+                    : undefined,
+            resource: `Postgres service ${target.postgresService}`,
+        },
+    ];
+    return { target, steps, notes: [] };
+}
+function planDeploy(options, inputs, target, state) {
+    const app = state?.app;
+    const exists = app?.exists === true;
+    const notes = [];
+    const steps = [];
+    // create-app guards the production app; a review app exists only because this action makes it.
+    if (state && !exists && !inputs.createApp && !target.review) {
+        throw new ActionError(`The app ${target.app} does not exist on the server, and create-app is false.`, {
+            input: 'create-app',
+            hint: `Create it on the server (dokku apps:create ${target.app}) or set create-app: true.`,
+        });
+    }
+    steps.push({
+        kind: 'create-app',
+        title: `Create app ${target.app}`,
+        args: ['apps:create', target.app],
+        skip: exists ? 'already exists' : undefined,
+        resource: `app ${target.app}`,
+    });
+    const databaseUrl = app?.config.DATABASE_URL;
+    if (inputs.postgres) {
+        const postgres = state?.postgres;
+        if (postgres?.plugin === 'missing') {
+            throw new ActionError(`postgres is true, but the dokku-postgres plugin is not installed on ${inputs.target.host}: Dokku answered that postgres:exists is not a command.`, {
+                input: 'postgres',
+                hint: 'Plugins can only be installed as root on the server, not through the deploy key: run  sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres  once on the server, then re-run.',
+            });
+        }
+        const otherDatabase = exists && databaseUrl !== undefined && postgres?.linked !== true;
+        if (otherDatabase)
+            notes.push(`The app already has a DATABASE_URL that does not come from the service ${target.postgresService}; it is kept and no service is created.`);
+        steps.push({
+            kind: 'postgres-create',
+            title: `Create Postgres service ${target.postgresService}`,
+            args: ['postgres:create', target.postgresService],
+            skip: postgres?.exists ? 'already exists' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
+            resource: `Postgres service ${target.postgresService}`,
+        });
+        steps.push({
+            kind: 'postgres-link',
+            title: `Link ${target.postgresService} to ${target.app} (sets DATABASE_URL)`,
+            args: ['postgres:link', target.postgresService, target.app, '--no-restart'],
+            skip: postgres?.linked ? 'already linked' : otherDatabase ? 'the app has its own DATABASE_URL' : undefined,
+            resource: `link ${target.postgresService} → ${target.app}`,
+        });
+    }
+    if (inputs.storage) {
+        const mounted = app?.mounts.some((mount) => mount.container === MEDIA_CONTAINER_PATH);
+        steps.push({
+            kind: 'storage',
+            title: `Persistent storage ${target.storageDirectory} mounted at ${MEDIA_CONTAINER_PATH} (MEDIA_ROOT)`,
+            args: ['storage:ensure-directory', '--chown', options.storageChown, target.storageDirectory],
+            skip: mounted ? 'already mounted' : undefined,
+            resource: `storage ${target.storageDirectory} at ${MEDIA_CONTAINER_PATH}`,
+        });
+    }
+    if (options.builder) {
+        steps.push({
+            kind: 'builder',
+            title: `Select the ${options.builder} builder`,
+            args: ['builder:set', target.app, 'selected', options.builder],
+            skip: app?.builderSelected === options.builder ? 'already selected' : undefined,
+        });
+    }
+    if (options.builderReason)
+        notes.push(`Builder: ${options.builderReason}.`);
+    const wantDomains = target.review ? [] : inputs.domains;
+    if (target.review && inputs.domains.length > 0)
+        notes.push(`Review app ${target.app} gets no custom domains (they belong to ${target.baseApp}); it keeps Dokku's default URL.`);
+    if (wantDomains.length > 0) {
+        const add = wantDomains.filter((domain) => !app?.domains.includes(domain));
+        steps.push({
+            kind: 'domains',
+            title: `Add domains ${wantDomains.join(', ')}`,
+            args: ['domains:add', target.app, ...add],
+            skip: add.length === 0 ? 'already added' : undefined,
+            domains: add,
+            resource: `domains ${wantDomains.join(', ')}`,
+        });
+    }
+    steps.push({
+        kind: 'config',
+        title: `Set config ${options.configKeys.join(', ') || '(none)'} (values masked; only changed keys are sent)`,
+        args: ['config:import', '--format', 'json', '--no-restart', target.app, '-'],
+    });
+    steps.push({
+        kind: 'push',
+        title: `Push the deploy commit to ${target.app} (git push, Dokku builds and releases)`,
+        args: ['git-receive-pack', `'/${target.app}'`],
+    });
+    steps.push({
+        kind: 'restart',
+        title: 'Restart the app if only its environment changed (nothing new was pushed)',
+        args: ['ps:restart', target.app],
+    });
+    if (inputs.letsencrypt) {
+        if (target.review) {
+            notes.push(`Review app ${target.app} gets no Let's Encrypt certificate (it has no custom domain).`);
+        }
+        else {
+            if (state?.letsencryptPlugin === 'missing') {
+                throw new ActionError(`letsencrypt is true, but the dokku-letsencrypt plugin is not installed on ${inputs.target.host}.`, {
+                    input: 'letsencrypt',
+                    hint: 'Install it as root on the server: sudo dokku plugin:install https://github.com/dokku/dokku-letsencrypt.git, then re-run.',
+                });
+            }
+            steps.push({
+                kind: 'letsencrypt',
+                title: `Enable Let's Encrypt for ${wantDomains.join(', ')}`,
+                args: ['letsencrypt:enable', target.app],
+                skip: app?.letsencryptActive ? 'certificate already active' : undefined,
+                resource: "Let's Encrypt certificate",
+            });
+        }
+    }
+    for (const words of inputs.postDeploy) {
+        steps.push({
+            kind: 'post-deploy',
+            title: `Run manage.py ${words.join(' ')}`,
+            args: ['run', '--no-tty', target.app, 'python', 'manage.py', ...words],
+            command: words,
+        });
+    }
+    return { target, steps, notes };
+}
+/** The plan's steps in shared/plan.ts form, for renderPlan and the summary. */
+function planSteps(plan) {
+    return plan.steps.map((step) => ({
+        kind: step.kind === 'push' ? 'git' : 'ssh',
+        title: step.title,
+        detail: step.kind === 'push'
+            ? `git push ssh://…/${plan.target.app} <deploy commit>:refs/heads/<deploy branch>`
+            : `dokku ${commandLine(step.args, step.kind === 'postgres-destroy' ? { allowFlags: ['--force'] } : {})}`,
+        condition: step.skip,
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+/** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
+function presentOf(plan) {
+    return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
+}
+function toSharedPlan(plan, inputs, prepared, state) {
+    const summary = [
+        ['Server', `${inputs.target.user}@${displayTarget(inputs.target)}${state ? ` (${state.version.raw})` : ''}`],
+        [
+            'App',
+            `${plan.target.app}${plan.target.review ? ` (review app of ${plan.target.baseApp}, PR #${plan.target.review.pullRequest})` : ''}${state ? (state.app.exists ? ', exists' : ', new') : ''}`,
+        ],
+    ];
+    if (prepared) {
+        summary.push([
+            'Project',
+            `${prepared.project.managePy} · settings ${prepared.project.settings.module}${prepared.overlayModule ? ` → ${prepared.overlayModule}` : ''}`,
+        ]);
+        summary.push([
+            'Builder',
+            `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}${prepared.builderReason ? `: ${prepared.builderReason}` : ''}`,
+        ]);
+    }
+    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
+}
+function summaryOf(result, inputs, deps, plan, kind, sha) {
+    const context = deps.context;
+    const commit = sha ?? context?.sha;
+    const warnings = [];
+    if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
+        warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
+    return {
+        action: 'action-dokku',
+        outcome: kind === 'destroyed' ? 'removed' : kind,
+        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
+        target: { kind: 'app', name: result.target.app },
+        url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
+        destination: `Dokku server ${displayTarget(inputs.target)}`,
+        commit: commit ? { sha: commit, url: context ? commitUrl(context, commit) : undefined } : undefined,
+        environment: result.target.review ? `review app for PR #${result.target.review.pullRequest}` : undefined,
+        facts: [
+            [
+                'Result',
+                result.outcome === 'up-to-date'
+                    ? 'Everything up-to-date: the app already runs this code (nothing rebuilt)'
+                    : result.outcome,
+            ],
+            ...(result.pushedBytes !== undefined ? [['Pushed', `${result.pushedBytes} bytes`]] : []),
+        ],
+        created: result.created,
+        alreadyPresent: result.present,
+        phases: result.phases,
+        warnings,
+        reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
+        plan,
+        runUrl: context?.runUrl,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy.ts
+
+
+
+
+
+
+
+
+
+
+async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
+    const { dokku, log, target } = context;
+    const { state, prepared } = run;
+    const created = [];
+    const present = presentOf(plan);
+    const step = (kind) => plan.steps.find((candidate) => candidate.kind === kind);
+    let environmentChanged = false;
+    // The deploy commit is local work (and a fetch): it is assembled while the server provisions.
+    const { git, bridge } = run.prefetch;
+    // A new app's deploy branch follows the server's global setting, which git:report shows once the app exists.
+    const existingBranch = inputs.branch || state.app.deployBranch || state.app.globalDeployBranch || (state.app.exists ? 'master' : undefined);
+    const delivery = (async () => {
+        const remoteSha = existingBranch ? state.app.branches.get(existingBranch) : undefined;
+        const fetched = remoteSha ? await run.prefetch.fetch(remoteSha) : undefined;
+        if (remoteSha && !fetched?.fetched && !inputs.force)
+            log.warning(`The app runs commit ${remoteSha.slice(0, 7)} which could not be fetched; the push will be refused unless force is true.`);
+        const artifact = await buildArtifact({
+            repoRoot: run.repoRoot,
+            workingDirectory: inputs.workingDirectory,
+            files: prepared.files,
+            runner: deps.runner,
+            parent: fetched?.fetched ? remoteSha : undefined,
+        });
+        return { artifact };
+    })();
+    delivery.catch(() => undefined); // awaited below
+    let outcome;
+    let deployCommit;
+    let baseCommit;
+    let deployBranch = existingBranch;
+    try {
+        await phases.time('Provision', async () => {
+            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
+            for (const current of done) {
+                if (current.resource)
+                    created.push(current.resource);
+                if (current.kind !== 'create-app' && current.kind !== 'domains')
+                    environmentChanged = true;
+            }
+            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
+            const [branches, urlsBefore] = await Promise.all([
+                deployBranch ? undefined : readBranches(dokku, target.app),
+                state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
+            ]);
+            if (branches)
+                deployBranch = branches.deployBranch || branches.globalDeployBranch || 'master';
+            const wantHttps = (inputs.letsencrypt && !target.review) ||
+                state.app.letsencryptActive ||
+                urlsBefore.some((url) => url.startsWith('https://'));
+            const desired = desiredConfig({
+                userConfig: inputs.config,
+                overlayModule: prepared.overlayModule,
+                project: prepared.project,
+                hosts: hostsOf(urlsBefore, target.review ? [] : inputs.domains),
+                https: wantHttps,
+                mediaRoot: inputs.storage ? MEDIA_CONTAINER_PATH : undefined,
+                current: state.app.config,
+            });
+            for (const key of desired.generated)
+                log.setSecret(desired.values[key] ?? '');
+            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
+            const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
+            if (changedKeys.length > 0) {
+                environmentChanged = true;
+                log.info(`→ Config: ${Object.keys(change.set)
+                    .filter((key) => key !== MANAGED_KEY)
+                    .map((key) => (desired.generated.includes(key) ? `${key} (generated)` : key))
+                    .join(', ') || '-'} set${change.unset.length ? `; ${change.unset.join(', ')} unset` : ''} (values masked)`);
+                created.push(`config ${changedKeys.join(', ')}`);
+            }
+            else {
+                present.push('config (unchanged)');
+            }
+        });
+        const built = await phases.time('Build deploy commit', () => delivery);
+        for (const warning of built.artifact.warnings)
+            log.warning(warning);
+        deployCommit = built.artifact.commit;
+        baseCommit = built.artifact.baseCommit;
+        const branch = deployBranch;
+        log.info(`→ Deploy commit ${deployCommit.slice(0, 7)} (${built.artifact.stats.files} files${built.artifact.unchanged ? ', identical to what the app runs' : ''}${built.artifact.files.length ? `; generated: ${built.artifact.files.join(', ')}` : ''}) → ${branch}`);
+        outcome = await phases.time('Push and remote build', async () => {
+            // The state read moments ago says whether a lock was there; a lock taken since makes the push
+            // fail with Dokku's "deploy lock" message, and then we wait like for any other lock.
+            let checkLock = state.app.locked;
+            for (;;) {
+                if (checkLock)
+                    await waitForDeployLock(dokku, target.app, { deadline: run.deadline, now: deps.now, sleep: deps.sleep, log });
+                deps.saveState(DEPLOY_STATE, target.app);
+                const pushed = await log.group(`git push → ${target.app} (${branch})`, () => pushArtifact(git, {
+                    artifact: built.artifact,
+                    branch,
+                    force: inputs.force,
+                    timeoutMs: Math.max(1000, run.deadline - deps.now()),
+                    onLine: (line) => log.info(line),
+                }));
+                // A cancelled push leaves a build (and its lock) on the server: keep the state for the post step.
+                if (!deps.signal?.aborted)
+                    deps.saveState(DEPLOY_STATE, '');
+                if (pushed.status !== 'locked')
+                    return pushed;
+                log.info('Another deploy holds the lock; waiting for it.');
+                checkLock = true;
+            }
+        });
+    }
+    finally {
+        // The shallow file is put back once git is done with the fetched commit (prefetch.close, after the push).
+        await delivery.catch(() => undefined);
+    }
+    const pushedBytes = bridge.traffic
+        .filter((entry) => entry.command.startsWith('git-receive-pack'))
+        .reduce((sum, entry) => sum + entry.sent, 0);
+    const branch = deployBranch;
+    failOnPush(outcome, target, branch, deps.signal);
+    if (outcome.status === 'up-to-date') {
+        log.info(`Everything up-to-date: ${target.app} already runs this code; nothing was rebuilt.`);
+        if (environmentChanged) {
+            log.info(`→ Restart ${target.app}: its environment changed`);
+            await phases.time('Restart', () => dokku.must(['ps:restart', target.app]));
+        }
+    }
+    const letsencrypt = step('letsencrypt');
+    if (letsencrypt && !letsencrypt.skip) {
+        log.info(`→ ${letsencrypt.title}`);
+        await phases.time('Let’s Encrypt', () => enableLetsencrypt(context, inputs.letsencryptEmail));
+        created.push("Let's Encrypt certificate");
+    }
+    await phases.time('Post-deploy', async () => {
+        for (const command of plan.steps.filter((candidate) => candidate.kind === 'post-deploy')) {
+            const args = ['run', '--no-tty', target.app, 'python', prepared.managePath, ...(command.command ?? [])];
+            const signal = AbortSignal.timeout(Math.max(1000, run.deadline - deps.now()));
+            const result = await log.group(`manage.py ${(command.command ?? []).join(' ')}`, () => dokku.run(args, {
+                signal,
+                onStdout: (chunk) => log.info(chunk.trimEnd()),
+                onStderr: (chunk) => log.info(chunk.trimEnd()),
+            }));
+            if (signal.aborted)
+                throw new TimeoutError(`The post-deploy command 'manage.py ${(command.command ?? []).join(' ')}'`, Math.round(inputs.timeoutMs / 1000), 'Raise the timeout input, or run long tasks outside the deploy.');
+            if (result.exitCode !== 0) {
+                throw new ActionError(`The deploy succeeded, but the post-deploy command 'manage.py ${(command.command ?? []).join(' ')}' failed with exit code ${result.exitCode}.`, {
+                    input: 'post-deploy',
+                    hint: `Its output is above. Run it by hand with: dokku run ${target.app} python ${prepared.managePath} ${(command.command ?? []).join(' ')}`,
+                });
+            }
+        }
+    });
+    // The URLs: as the deploy printed them; as read at the start when nothing changed them; else asked
+    // again (a certificate issued after the deploy turns them into https:// URLs).
+    const domainsAdded = step('domains') !== undefined && step('domains')?.skip === undefined;
+    const certificateIssued = letsencrypt !== undefined && letsencrypt.skip === undefined;
+    const urls = certificateIssued
+        ? await appUrls(dokku, target.app)
+        : outcome.urls.length > 0
+            ? outcome.urls
+            : state.app.exists && !domainsAdded
+                ? state.app.urls
+                : await appUrls(dokku, target.app);
+    const primary = urls.find((url) => url.startsWith('https://')) ?? urls[0];
+    if (inputs.httpCheck && primary) {
+        const checkTarget = new URL(inputs.httpCheck, primary).toString();
+        const checked = await phases.time('HTTP check', () => checkUrl(checkTarget, {
+            fetch: deps.fetch,
+            withinMs: Math.min(60_000, Math.max(5000, run.deadline - deps.now())),
+            now: deps.now,
+            sleep: deps.sleep,
+            progress: (message) => log.info(message),
+        }));
+        log.info(`→ ${checkTarget} answered ${checked.status}`);
+    }
+    const deployedSha = baseCommit ?? deployCommit;
+    deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
+    const result = {
+        target,
+        plan,
+        outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
+        urls,
+        created,
+        present,
+        push: outcome,
+        pushedBytes,
+        deployCommit,
+        phases: phases.list,
+    };
+    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
+    return result;
+}
+async function readBranches(dokku, app) {
+    const report = parseReport((await dokku.must(['git:report', app])).stdout);
+    return { deployBranch: report['git deploy branch'] ?? '', globalDeployBranch: report['git global deploy branch'] ?? '' };
+}
+function failOnPush(outcome, target, branch, signal) {
+    const quoted = outcome.quoted.map((line) => `  ${line}`).join('\n');
+    if (signal?.aborted)
+        throw new ActionError('The workflow was cancelled during the push; the post step unlocks the app.');
+    switch (outcome.status) {
+        case 'deployed':
+        case 'up-to-date':
+            return;
+        case 'not-deployed':
+            throw new ActionError(`Dokku did not deploy ${target.app}:\n${quoted}`, {
+                input: 'branch',
+                hint: `The push went to ${branch}, which is not the app's deploy branch. Leave branch unset to use the app's own (dokku git:report ${target.app}), or set it to the branch Dokku names above.`,
+            });
+        case 'rejected': {
+            const reason = outcome.reason ?? '';
+            if (/fetch first|non-fast-forward/.test(reason)) {
+                throw new ActionError(`Dokku refused the push to ${branch} (${reason}): the app's code changed since this run read it.`, {
+                    input: 'force',
+                    hint: 'Re-run the job, or set force: true to replace what the app runs.',
+                });
+            }
+            if (/shallow update not allowed/.test(reason)) {
+                throw new ActionError(`Dokku refused the push: ${reason}.`, {
+                    hint: 'This happens when the deploy commit is chained onto a commit the server lacks; re-run with force: true.',
+                });
+            }
+            const releaseFailed = outcome.quoted.some((line) => /Execution of (release|predeploy) task failed/.test(line));
+            throw new ActionError(`Dokku rejected the deploy of ${target.app} (${reason || 'pre-receive hook declined'}):\n${quoted}`, {
+                hint: releaseFailed
+                    ? `The release task failed, so the previous release keeps serving. Dokku hides the task's output without a terminal; see it with: dokku run ${target.app} python manage.py migrate --noinput`
+                    : `The build log is above. The previous release (if any) keeps serving. Inspect with: dokku logs ${target.app} --num 100`,
+            });
+        }
+        case 'locked':
+            throw new ActionError(`${target.app} stayed locked by another deploy.`);
+        case 'failed':
+            throw new ActionError(`git push to ${target.app} failed:\n${quoted || '  (no output)'}`, {
+                hint: 'The SSH connection or the server dropped the push; re-run the job. The build log is above.',
+            });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/remove-preview.ts
+
+
+/** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
+async function removePreview(context, plan, inputs, deps, phases, sharedPlan) {
+    const { dokku, log, target } = context;
+    const created = [];
+    await phases.time('Destroy', async () => {
+        for (const step of plan.steps) {
+            if (step.skip)
+                continue;
+            log.info(`→ ${step.title}`);
+            const result = step.kind === 'destroy-app'
+                ? await dokku.run(['apps:destroy', target.app], { globalFlags: ['--force'] })
+                : await dokku.run(step.args, { allowFlags: ['--force'] });
+            if (result.exitCode !== 0)
+                throw new DokkuCommandError(step.args, result);
+            created.push(step.resource ?? step.title);
+        }
+    });
+    deps.outputs.set('app', target.app);
+    const result = {
+        target,
+        plan,
+        outcome: 'destroyed',
+        urls: [],
+        created,
+        present: presentOf(plan),
+        phases: phases.list,
+    };
+    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
+    return result;
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
+class Phases {
+    now;
+    list = [];
+    constructor(now) {
+        this.now = now;
+    }
+    async time(name, fn) {
+        const started = this.now();
+        try {
+            return await fn();
+        }
+        finally {
+            this.add(name, this.now() - started);
+        }
+    }
+    add(name, ms) {
+        const existing = this.list.find((phase) => phase.name === name);
+        if (existing)
+            existing.ms += ms;
+        else
+            this.list.push({ name, ms });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
+/**
+ * The program git runs as its "ssh" (GIT_SSH_COMMAND) during our fetch and push. It does not
+ * open an SSH connection and never sees the private key: it hands git's remote command
+ * (`git-receive-pack '/app'`) to the action's process over a private local socket, and the action
+ * runs it as one more channel on its own, already host-key-verified SSH connection
+ * (git-bridge.ts). Bytes in both directions are relayed unchanged; stdout, stderr and the exit
+ * status come back framed: [type:1][length:4][payload], type 1 stdout, 2 stderr, 3 exit code.
+ *
+ * It is plain JavaScript with only Node built-ins, written next to the socket (in the bridge's
+ * 0700 directory) when the bridge starts: git starts it once per fetch or push, and a 60-line
+ * script starts in a fraction of the time the 2 MB action bundle would take.
+ *
+ * git calls it as `<ssh> [-o SendEnv=GIT_PROTOCOL] [-p PORT] [-4|-6] user@host "<command>"`; the
+ * action decides everything but the command, so only the last argument is used. The process
+ * exits as soon as the remote command is done: git keeps our stdin open until we are gone.
+ */
+const BRIDGE_SOCKET_ENV = 'DOKKU_ACTION_GIT_BRIDGE';
+const BRIDGE_TOKEN_ENV = 'DOKKU_ACTION_GIT_TOKEN';
+const FRAME_STDOUT = 1;
+const FRAME_STDERR = 2;
+const FRAME_EXIT = 3;
+const SHIM_SOURCE = `'use strict'
+// action-dokku git transport shim (see git-ssh-shim.ts in the action's sources).
+const { connect } = require('node:net')
+const socketPath = process.env.${BRIDGE_SOCKET_ENV}
+const token = process.env.${BRIDGE_TOKEN_ENV}
+const command = process.argv[process.argv.length - 1]
+if (!socketPath || !token || process.argv.length < 3) {
+  process.stderr.write('action-dokku git transport: started outside the action (no bridge socket); refusing.\\n')
+  process.exit(255)
+}
+let exitCode = 255
+let buffer = Buffer.alloc(0)
+const socket = connect(socketPath)
+socket.on('connect', () => {
+  socket.write(JSON.stringify({ token, command }) + '\\n')
+  process.stdin.pipe(socket)
+})
+socket.on('data', (chunk) => {
+  buffer = Buffer.concat([buffer, chunk])
+  while (buffer.length >= 5) {
+    const type = buffer.readUInt8(0)
+    const length = buffer.readUInt32BE(1)
+    if (buffer.length < 5 + length) break
+    const payload = buffer.subarray(5, 5 + length)
+    buffer = buffer.subarray(5 + length)
+    if (type === ${FRAME_STDOUT}) process.stdout.write(payload)
+    else if (type === ${FRAME_STDERR}) process.stderr.write(payload)
+    else if (type === ${FRAME_EXIT}) exitCode = Number(payload.toString('utf8'))
+  }
+})
+socket.on('error', (error) => {
+  process.stderr.write('action-dokku git transport: ' + error.message + '\\n')
+})
+socket.on('close', () => {
+  process.stdout.write('', () => process.exit(Number.isInteger(exitCode) ? exitCode : 255))
+})
+`;
+
+;// CONCATENATED MODULE: ./src/ssh/git-bridge.ts
+
+
+
+
+
+
+async function startGitBridge(options) {
+    const token = (0,external_node_crypto_.randomBytes)(32).toString('hex');
+    const parent = options.tempDir ?? process.env.RUNNER_TEMP ?? (0,external_node_os_namespaceObject.tmpdir)();
+    // mkdtemp creates the directory 0700: nobody else can reach the socket or swap the shim.
+    const directory = (0,external_node_fs_namespaceObject.mkdtempSync)(external_node_path_default().join(parent, 'dokku-git-'));
+    const shim = external_node_path_default().join(directory, 'shim.cjs');
+    (0,external_node_fs_namespaceObject.writeFileSync)(shim, SHIM_SOURCE, { mode: 0o400 });
+    const socketPath = process.platform === 'win32' ? `\\\\.\\pipe\\dokku-git-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}` : external_node_path_default().join(directory, 's');
+    const traffic = [];
+    const sockets = new Set();
+    const server = (0,external_node_net_.createServer)({ allowHalfOpen: true }, (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        handle(socket, token, options, traffic);
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => resolve());
+    });
+    return {
+        env: {
+            GIT_SSH_COMMAND: [options.node ?? process.execPath, shim].map(shellQuote).join(' '),
+            // "ssh" variant: git passes -p PORT the way OpenSSH takes it; the shim ignores it anyway.
+            GIT_SSH_VARIANT: 'ssh',
+            [BRIDGE_SOCKET_ENV]: socketPath,
+            [BRIDGE_TOKEN_ENV]: token,
+        },
+        traffic,
+        close: async () => {
+            for (const socket of sockets)
+                socket.destroy();
+            await new Promise((resolve) => server.close(() => resolve()));
+            (0,external_node_fs_namespaceObject.rmSync)(directory, { recursive: true, force: true });
+        },
+    };
+}
+function handle(socket, token, options, traffic) {
+    let header = Buffer.alloc(0);
+    const onHeader = (chunk) => {
+        header = Buffer.concat([header, chunk]);
+        const newline = header.indexOf(0x0a);
+        if (newline < 0) {
+            if (header.length > 8192)
+                refuse(socket, 'request too long');
+            return;
+        }
+        socket.off('data', onHeader);
+        socket.pause();
+        const rest = header.subarray(newline + 1);
+        let request;
+        try {
+            request = JSON.parse(header.subarray(0, newline).toString('utf8'));
+        }
+        catch {
+            refuse(socket, 'malformed request');
+            return;
+        }
+        if (typeof request.token !== 'string' || !sameToken(request.token, token)) {
+            refuse(socket, 'bad token');
+            return;
+        }
+        if (typeof request.command !== 'string' || !options.allow(request.command)) {
+            refuse(socket, `remote command not allowed: ${String(request.command)}`);
+            return;
+        }
+        void relay(socket, request.command, rest, options.session, traffic);
+    };
+    socket.on('data', onHeader);
+    socket.on('error', () => socket.destroy());
+}
+async function relay(socket, command, early, session, traffic) {
+    const record = { command, sent: 0, received: 0, exitCode: 255 };
+    traffic.push(record);
+    let channel;
+    try {
+        channel = await session.channel(command);
+    }
+    catch (error) {
+        git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: ${error.message}\n`));
+        git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
+        socket.end();
+        return;
+    }
+    if (early.length > 0) {
+        record.sent += early.length;
+        channel.write(early);
+    }
+    socket.on('data', (chunk) => {
+        record.sent += chunk.length;
+        if (!channel.write(chunk)) {
+            socket.pause();
+            channel.once('drain', () => socket.resume());
+        }
+    });
+    socket.on('end', () => channel.end());
+    // git went away (killed, cancelled): drop the channel so the remote side sees EOF.
+    socket.on('close', () => channel.close());
+    channel.on('data', (chunk) => {
+        record.received += chunk.length;
+        git_bridge_frame(socket, FRAME_STDOUT, chunk);
+    });
+    channel.stderr.on('data', (chunk) => git_bridge_frame(socket, FRAME_STDERR, chunk));
+    channel.on('exit', (code, signal) => {
+        record.exitCode = typeof code === 'number' ? code : signal ? 128 : 255;
+    });
+    channel.on('close', () => {
+        git_bridge_frame(socket, FRAME_EXIT, Buffer.from(String(record.exitCode)));
+        socket.end();
+    });
+    socket.resume();
+}
+function git_bridge_frame(socket, type, payload) {
+    if (socket.destroyed || socket.writableEnded)
+        return;
+    const head = Buffer.alloc(5);
+    head.writeUInt8(type, 0);
+    head.writeUInt32BE(payload.length, 1);
+    socket.write(Buffer.concat([head, payload]));
+}
+function refuse(socket, why) {
+    git_bridge_frame(socket, FRAME_STDERR, Buffer.from(`fatal: action-dokku git transport refused: ${why}\n`));
+    git_bridge_frame(socket, FRAME_EXIT, Buffer.from('255'));
+    socket.end();
+}
+function sameToken(given, expected) {
+    const a = Buffer.from(given);
+    const b = Buffer.from(expected);
+    return a.length === b.length && (0,external_node_crypto_.timingSafeEqual)(a, b);
+}
+/** POSIX single quotes; git runs GIT_SSH_COMMAND through sh (also on Windows, via Git's bash). */
+function shellQuote(value) {
+    return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+;// CONCATENATED MODULE: ./src/prefetch.ts
+
+
+async function startPrefetch(session, target, inputs, deps, repoRoot) {
+    const bridge = await startGitBridge({
+        session,
+        allow: (command) => command === `git-receive-pack '/${target.app}'` || command === `git-upload-pack '/${target.app}'`,
+        tempDir: deps.env.RUNNER_TEMP,
+    });
+    const host = inputs.target.host.includes(':') ? `[${inputs.target.host}]` : inputs.target.host;
+    const git = {
+        runner: deps.runner,
+        log: deps.log,
+        bridge,
+        remoteUrl: `ssh://${inputs.target.user}@${host}:${inputs.target.port}/${target.app}`,
+    };
+    const gitDir = gitDirOf(deps.runner, repoRoot);
+    const fetches = new Map();
+    const fetch = (sha) => {
+        let pending = fetches.get(sha);
+        if (!pending) {
+            pending = gitDir.then((dir) => (dir ? fetchCommit(git, dir, sha) : undefined));
+            pending.catch(() => undefined);
+            fetches.set(sha, pending);
+        }
+        return pending;
+    };
+    return {
+        git,
+        bridge,
+        gitDir,
+        fetch,
+        early(branches) {
+            // With one branch (the usual case) or a branch input, the commit to chain onto is already known.
+            const sha = inputs.branch ? branches.get(inputs.branch) : branches.size === 1 ? [...branches.values()][0] : undefined;
+            if (sha)
+                void fetch(sha);
+            return branches;
+        },
+        async close() {
+            for (const pending of fetches.values())
+                (await pending.catch(() => undefined))?.restore();
+            await bridge.close();
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
+
+/**
+ * What never goes into the build context: version control, virtualenvs, caches, local databases
+ * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
+ * kind of local secret — .env files and the credentials file google-github-actions/auth writes
+ * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
+ */
+function dockerignoreContent(project, appDirInContext) {
+    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
+    // A top-level app or package called like a folder we would drop must stay.
+    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
+    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
+        '',
+        '# Version control and CI',
+        '.git',
+        '.gitignore',
+        '.github',
+        '',
+        '# Secrets: local environment files and cloud credentials written into the workspace',
+        '**/.env',
+        '**/.env.*',
+        '**/.envs',
+        '**/gha-creds-*.json',
+        '**/.netrc',
+        '**/.pypirc',
+        '**/.npmrc',
+        '',
+        '# Virtualenvs, caches and build output',
+        '**/.venv',
+        ...unlessPackage('venv'),
+        ...unlessPackage('env'),
+        '**/__pycache__',
+        '**/*.py[cod]',
+        '**/.pytest_cache',
+        '**/.mypy_cache',
+        '**/.ruff_cache',
+        '**/.tox',
+        '**/.nox',
+        '**/.coverage',
+        '**/htmlcov',
+        '**/node_modules',
+        '**/.DS_Store',
+        '',
+        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
+        '**/*.sqlite3',
+        '**/*.sqlite3-journal',
+        ...unlessPackage('media'),
+        ...unlessPackage('staticfiles'),
+    ];
+    return `${lines.join('\n')}\n`;
+}
+/** The app directory relative to the build context, '' when they are the same. */
+function appDirIn(deployAppDir) {
+    return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+/** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
+function databaseKind(project, override) {
+    if (override)
+        return override;
+    const engine = project.summary.databaseEngine ?? '';
+    if (/postgresql|postgis|psycopg/.test(engine))
+        return 'postgres';
+    if (/mysql/.test(engine))
+        return 'mysql';
+    if (/sqlite|spatialite/.test(engine))
+        return 'sqlite';
+    return engine ? 'other' : undefined;
+}
+function extraPackages(project, database) {
+    const packages = project.dependencies.packages;
+    const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
+    const requirements = [];
+    const notes = [];
+    const add = (requirement, why, name) => {
+        requirements.push(requirement);
+        notes.push({
+            level: 'notice',
+            code: 'added-package',
+            message: `${name} is not among your dependencies; the image installs ${requirement} ${why}. Add it to your dependencies to choose the version.`,
+        });
+    };
+    if (!project.features.gunicorn && !has('gunicorn')) {
+        // 22.0 fixed request smuggling (CVE-2024-1135).
+        add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
+    if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
+        add('whitenoise>=6', 'to serve static files', 'whitenoise');
+    }
+    const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary');
+    if (database === 'postgres' && !hasDriver) {
+        // psycopg 3 needs Django 4.2+; older projects get psycopg2.
+        const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1';
+        add(driver, 'to reach PostgreSQL', 'A PostgreSQL driver');
+    }
+    return { requirements, notes };
+}
+/** True when the declared Django range cannot reach 4.2 ("==3.2.*", "<4.2", "~=4.1.0", "^3.2"). */
+function djangoBefore42(specifier) {
+    if (!specifier)
+        return false;
+    return specifier.split(',').some((clause) => {
+        const match = /^\s*(===|==|~=|<=|<|\^|~|=)?\s*(\d+)\.(\d+)(\.\d+)?/.exec(clause);
+        if (!match)
+            return false;
+        const [, operator = '==', majorText, minorText, patch] = match;
+        const major = Number(majorText);
+        const below = major * 100 + Number(minorText) < 402;
+        switch (operator) {
+            case '<':
+                return major * 100 + Number(minorText) <= 402;
+            case '~=':
+                // ~=4.1 allows 4.x; ~=4.1.0 allows 4.1.x only
+                return patch === undefined ? major < 4 : below;
+            case '^':
+                return major < 4;
+            default:
+                return below;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
+
+/**
+ * The base image: the official slim Debian image of the detected Python. Slim because Django
+ * needs no compilers at runtime (the build stage has them when a package must compile), Debian
+ * (not Alpine) because manylinux wheels install on it without compiling.
+ */
+/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
+const DEFAULT_PYTHON_VERSION = '3.12';
+function pythonImage(project) {
+    const declared = project.python.version;
+    if (declared === undefined) {
+        return {
+            version: DEFAULT_PYTHON_VERSION,
+            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'python-version-default',
+                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
+                },
+            ],
+        };
+    }
+    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
+        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
+            input: project.python.source === 'input' ? 'python-version' : undefined,
+            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
+        });
+    }
+    return { version: declared, image: `python:${declared}-slim`, notes: [] };
+}
+/** "3.12.4" → [3, 12]. */
+function minorOf(version) {
+    const [major = 3, minor = 0] = version.split('.').map(Number);
+    return [major, minor];
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/install.ts
+
+
+
+
+const VENV = '/opt/venv';
+const TOOLS = '/opt/tools';
+function installPlan(project, deployRoot, readFile, pythonVersion) {
+    const dependencies = project.dependencies;
+    const files = dependencies.files;
+    const main = files[0];
+    if (dependencies.manager === 'none' || main === undefined) {
+        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
+            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
+        });
+    }
+    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
+    const workdir = external_node_path_default().posix.dirname(where(main)).replace(/^\.$/, '');
+    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
+    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
+    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
+    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
+    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
+    const notes = [];
+    const missingLock = (lockName, manager) => notes.push({
+        level: 'warning',
+        code: 'lock-file-missing',
+        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
+    });
+    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
+    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
+    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
+    switch (dependencies.manager) {
+        case 'pip': {
+            const local = contents.some(referencesLocalPaths);
+            return {
+                description: `pip, ${files.join(', ')}`,
+                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
+                // requirement files so the dependency layer is reused while only code changes.
+                copy: local ? 'all' : [...new Set(files.map(where))],
+                workdir,
+                env: {},
+                commands: [`pip install --no-cache-dir -r ${external_node_path_default().posix.basename(main)}`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pyproject': {
+            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
+            const python = modern ? 'python' : `${TOOLS}/bin/python`;
+            const module = modern ? 'tomllib' : 'tomli as tomllib';
+            // Only [project].dependencies: `pip install .` would build the project as a package, which
+            // fails for most Django layouts ("Multiple top-level packages discovered").
+            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
+            return {
+                description: 'pip, [project.dependencies] of pyproject.toml',
+                copy: copyOf([]),
+                workdir,
+                env: {},
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'poetry': {
+            if (!lock)
+                missingLock('poetry.lock', 'Poetry');
+            return {
+                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                env: {},
+                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
+                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pipenv': {
+            if (!lock)
+                missingLock('Pipfile.lock', 'Pipenv');
+            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
+            // `requirements` turns the lock into pinned requirements for pip, default packages only.
+            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
+            return {
+                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
+                copy: copyOf([]),
+                workdir,
+                env: { PIPENV_VERBOSITY: '-1' },
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'uv': {
+            if (!lock)
+                missingLock('uv.lock', 'uv');
+            return {
+                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(['.python-version', ...readmes]),
+                workdir,
+                // Sync into /opt/venv with the image's Python; never download another interpreter.
+                env: { UV_PROJECT_ENVIRONMENT: VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
+                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pdm': {
+            if (!lock)
+                missingLock('pdm.lock', 'PDM');
+            return {
+                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                // PDM installs into the active virtualenv; --check fails on a stale lock file.
+                env: { PDM_CHECK_UPDATE: 'false' },
+                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
+                buildPackages,
+                notes,
+            };
+        }
+    }
+}
+/** The command that adds the deploy's extra packages (extras.ts) on top. */
+function extrasCommand(project, requirements) {
+    if (!requirements.length)
+        return undefined;
+    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
+    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
+    if (project.dependencies.manager === 'uv')
+        return `${TOOLS}/bin/uv pip install --python ${VENV}/bin/python ${quoted}`;
+    return `pip install --no-cache-dir ${quoted}`;
+}
+function compareMinor(version, other) {
+    const [major, minor] = minorOf(version);
+    return major !== other[0] ? major - other[0] : minor - other[1];
+}
+/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
+function referencesLocalPaths(text) {
+    return text.split('\n').some((raw) => {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
+    });
+}
+/** Requirements installed from git (needs git in the build stage). */
+function usesVcs(text) {
+    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/shell.ts
+/**
+ * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
+ * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
+ * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
+ */
+function shell_shellQuote(value) {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
+        return value;
+    return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+/** `NAME=value` assignments for a command prefix, in the order given. */
+function shellAssignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
+function systemPackages(project, extraRequirements) {
+    const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
+    const build = new Set();
+    const runtime = new Set();
+    if (declared('psycopg2')) {
+        // psycopg2 (not -binary) compiles against libpq.
+        for (const name of ['build-essential', 'libpq-dev'])
+            build.add(name);
+        runtime.add('libpq5');
+    }
+    if (declared('psycopg') && !extraRequirements.some((requirement) => requirement.startsWith('psycopg['))) {
+        // Plain psycopg 3 loads the system libpq at runtime (its [binary] extra would bundle one,
+        // but extras are not visible in the declared name, so install the small library anyway).
+        runtime.add('libpq5');
+    }
+    if (declared('mysqlclient')) {
+        for (const name of ['build-essential', 'default-libmysqlclient-dev', 'pkg-config'])
+            build.add(name);
+        runtime.add('libmariadb3');
+    }
+    return { build: [...build].sort(), runtime: [...runtime].sort() };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI always: it is what every
+ * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ */
+const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+function gunicornTarget(project) {
+    const wsgi = project.wsgiApplication;
+    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
+    if (!match) {
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+function procfileWebCommand(project) {
+    return [
+        'gunicorn',
+        gunicornTarget(project),
+        `--threads ${GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
+ * and then nothing is generated at all (a generated .dockerignore would change what their
+ * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
+ *
+ * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
+ * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
+ * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
+ * (release.ts) or the Cloud Run migration Job's.
+ */
+/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
+const CONTAINER_USER = { name: 'app', uid: 1000 };
+/** Where the deployed directory lives in the image. */
+const IMAGE_ROOT = '/app';
+function generateDockerfile(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const overlay = overlayLocation(project);
+    const settingsModule = options.settingsModule ?? overlay.module;
+    const overlaid = settingsModule === overlay.module;
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    if (userDockerfile !== undefined) {
+        return {
+            files: [],
+            generated: false,
+            settingsModule,
+            addedPackages: [],
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'user-dockerfile',
+                    message: overlaid
+                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
+                    file: userDockerfile,
+                },
+            ],
+        };
+    }
+    const image = pythonImage(project);
+    const plan = installPlan(project, deployRoot, options.readFile, image.version);
+    const extras = extraPackages(project, databaseKind(project, options.database));
+    const system = systemPackages(project, extras.requirements);
+    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
+    const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
+    const command = containerCommand(project);
+    const notes = [...image.notes, ...plan.notes, ...extras.notes];
+    const collect = options.collectstatic !== false && collectsStatic(project);
+    if (options.collectstatic !== false && !collect) {
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
+    }
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
+        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
+        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
+        `#   Dependencies: ${plan.description}`,
+        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        '',
+        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
+        `FROM ${image.image} AS build`,
+        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
+        '    PIP_NO_CACHE_DIR=1 \\',
+        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
+    ];
+    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
+    if (buildPackages.length)
+        lines.push(aptInstall(buildPackages));
+    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
+    const envEntries = Object.entries(plan.env);
+    if (envEntries.length)
+        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
+    lines.push(`WORKDIR ${external_node_path_default().posix.join(IMAGE_ROOT, plan.workdir)}`);
+    if (plan.copy === 'all') {
+        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
+    }
+    else {
+        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
+        for (const file of plan.copy)
+            lines.push(copyLine(file, external_node_path_default().posix.join(IMAGE_ROOT, file)));
+    }
+    for (const command of plan.commands)
+        lines.push(`RUN ${command}`);
+    const extrasRun = extrasCommand(project, extras.requirements);
+    if (extrasRun)
+        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
+    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
+    if (system.runtime.length)
+        lines.push(aptInstall(system.runtime));
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
+    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
+    if (workdir !== IMAGE_ROOT)
+        lines.push(`WORKDIR ${workdir}`);
+    if (collect) {
+        const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
+        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
+        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+    }
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
+    if (userIgnore === undefined) {
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
+    }
+    else {
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
+    }
+    return {
+        files,
+        generated: true,
+        settingsModule,
+        command,
+        pythonVersion: image.version,
+        addedPackages: extras.requirements,
+        workdir,
+        notes,
+    };
+}
+function aptInstall(packages) {
+    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+/** COPY in JSON form when a path needs quoting. */
+function copyLine(source, destination) {
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
+}
+/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
+function collectsStatic(project) {
+    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
+    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
+}
+/**
+ * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
+ * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
+ */
+function databaseFromUrl(url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase();
+    if (!scheme)
+        return undefined;
+    if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme))
+        return 'postgres';
+    if (/^mysql/.test(scheme))
+        return 'mysql';
+    if (/^(sqlite|spatialite)/.test(scheme))
+        return 'sqlite';
+    return 'other';
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/release.ts
+
+
+const MIGRATE = MIGRATE_COMMAND.join(' ');
+function generateReleaseStep(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const procfilePath = toRepoPath(deployRoot, 'Procfile');
+    const appJsonPath = toRepoPath(deployRoot, 'app.json');
+    const procfileText = options.readFile(procfilePath);
+    const appJsonText = options.readFile(appJsonPath);
+    const notes = [];
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command: MIGRATE_COMMAND,
+        notes,
+    });
+    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
+    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    if (options.migrate === false)
+        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+    if (procfileText === undefined) {
+        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
+            notes.push({
+                level: 'warning',
+                code: 'procfile-not-at-root',
+                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
+                file: project.existing.procfile.file,
+            });
+        }
+        if (predeployMigrates) {
+            notes.push({
+                level: 'notice',
+                code: 'migrations-predeploy',
+                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+                file: appJsonPath,
+            });
+            return result('existing-predeploy');
+        }
+        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
+        const userDockerfile = project.existing.dockerfile !== undefined;
+        const lines = [
+            '# Generated by django-deploy-actions because the repository has no Procfile.',
+            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
+            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
+            '# container starts would race across containers and take the new ones down on failure.)',
+            `release: ${MIGRATE}`,
+            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+        ];
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
+    }
+    const processes = release_parseProcfile(procfileText);
+    const web = processes.web;
+    if (web !== undefined && /\bmigrate\b/.test(web)) {
+        notes.push({
+            level: 'warning',
+            code: 'migrate-at-start',
+            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
+            file: procfilePath,
+        });
+    }
+    const release = processes.release;
+    if (release !== undefined) {
+        if (!/\bmigrate\b/.test(release)) {
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
+        }
+        return result('existing-release');
+    }
+    if (predeployMigrates) {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    }
+    if (appJsonText === undefined) {
+        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
+        notes.push({
+            level: 'notice',
+            code: 'migrations-app-json',
+            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
+            file: procfilePath,
+        });
+        return result('app-json-predeploy', [
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
+        ]);
+    }
+    notes.push({
+        level: 'warning',
+        code: 'migrations-not-automatic',
+        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
+        file: procfilePath,
+    });
+    return result('none');
+}
+function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(release_parseProcfile(procfileText).release ?? '');
+    if (ownRelease || predeployMigrates) {
+        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
+        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
+    }
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
+    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
+        return result('none');
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${procfileWebCommand(project)}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
+}
+/** Process type → command, from Procfile text (comments and blank lines ignored). */
+function release_parseProcfile(text) {
+    const processes = {};
+    for (const line of text.split(/\r?\n/)) {
+        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
+        if (match?.[1] && match[2] !== undefined)
+            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
+    }
+    return processes;
+}
+function dokkuPredeploy(text) {
+    try {
+        const parsed = JSON.parse(text);
+        const predeploy = parsed.scripts?.dokku?.predeploy;
+        return typeof predeploy === 'string' ? predeploy : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
+
+
+const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
+function herokuishDependencies(project, options) {
+    const extras = extraPackages(project, options.database);
+    if (extras.requirements.length === 0)
+        return { kind: 'complete', notes: [] };
+    const missing = extras.requirements;
+    const { manager, lockFile } = project.dependencies;
+    const requirementsPath = external_node_path_default().posix.join(options.deployRoot, 'requirements.txt');
+    const requirements = options.readFile(requirementsPath);
+    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    if (requirements !== undefined || manager === 'none') {
+        const base = requirements ?? '';
+        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
+        const notes = extras.notes.map((note) => ({
+            ...note,
+            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
+        }));
+        return {
+            kind: 'append',
+            added: missing,
+            notes,
+            file: {
+                path: 'requirements.txt',
+                content,
+                reason: requirements === undefined
+                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
+                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
+            },
+        };
+    }
+    const reason = lockFile
+        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
+        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return {
+        kind: 'switch-to-dockerfile',
+        reason,
+        missing,
+        notes: [
+            {
+                level: 'notice',
+                code: 'builder-switched-to-dockerfile',
+                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
+
+
+
 
 
 
@@ -64027,6 +64270,7 @@ function deployDatabase(inputs) {
 
 
 
+
 /**
  * One run of action-dokku: decide the target app (review apps), prepare the deploy commit, read
  * the server's state over one SSH connection, plan, print the plan, and (unless dry-run) provision,
@@ -64097,6 +64341,14 @@ async function run(inputs, deps) {
         }
         const version = state?.version;
         const configKeys = prepared ? plannedConfigKeys(inputs, prepared) : [];
+        // Variables the settings need at import: from config, what this run sets, or already on the app.
+        if (prepared && state && target.mode === 'deploy')
+            checkRequiredEnv(prepared.project.requiredEnv, {
+                names: [...configKeys, ...Object.keys(state.app.config), ...(inputs.postgres ? ['DATABASE_URL'] : []), 'PORT'],
+                where: 'the config input',
+                input: 'config',
+                example: 'config: | with one NAME=value per line',
+            });
         const plan = planRun({
             inputs,
             target,

@@ -29224,7 +29224,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _django_deploy_shared_runtime_command__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5985);
 /* harmony import */ var _django_deploy_shared_runtime_log__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4890);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8676);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5589);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7588);
 /* harmony import */ var _netlify_http_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7391);
 
 
@@ -29238,7 +29238,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 await (0,_django_deploy_shared_github_entrypoint__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_9__/* .ACTION */ .hr, async () => {
-    const secrets = new _django_deploy_shared_github_secrets__WEBPACK_IMPORTED_MODULE_5__/* .SecretRegistry */ .k();
+    const secrets = new _django_deploy_shared_github_secrets__WEBPACK_IMPORTED_MODULE_5__/* .SecretRegistry */ .ks();
     const log = secrets.logger(_django_deploy_shared_runtime_log__WEBPACK_IMPORTED_MODULE_7__/* .coreLogger */ .Wj);
     const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .readInputs */ .Ko)(_django_deploy_shared_inputs__WEBPACK_IMPORTED_MODULE_0__/* .actionsInputSource */ .xq, log);
     // Outside GitHub Actions (the demo, a local try) there is no event; only provider 'directory' needs none.
@@ -29429,7 +29429,7 @@ function parseBaseUrl(value) {
 
 /***/ }),
 
-/***/ 5589:
+/***/ 7588:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32084,6 +32084,7 @@ const UNSUPPORTED_GUIDANCE = {
 async function followSettingsChain(start, roots, paths, cache) {
     const files = [];
     const events = [];
+    const requiredEnv = [];
     const findings = [];
     const visiting = new Set();
     let definesAll = false;
@@ -32104,12 +32105,20 @@ async function followSettingsChain(start, roots, paths, cache) {
                 line: unsupported.line,
             }));
         }
+        // Required reads in execution order: those above a star-import come before the imported file's.
+        // A file imported only conditionally (`try: from .local import *`) may not run: its reads are not required.
+        const reads = inheritedConditional ? [] : [...(parsed.requiredEnv ?? [])];
+        const flushReads = (before) => {
+            while (reads.length > 0 && reads[0].line < before)
+                requiredEnv.push({ ...reads.shift(), file: module.file });
+        };
         for (const event of parsed.events) {
             const conditional = inheritedConditional || event.conditional;
             if (event.type !== 'star-import') {
                 events.push({ ...event, conditional, file: module.file });
                 continue;
             }
+            flushReads(event.line);
             const target = absoluteImportName(module, event.level, event.module);
             const resolved = target === undefined ? undefined : await resolveModule(target, roots, paths);
             if (resolved) {
@@ -32120,11 +32129,12 @@ async function followSettingsChain(start, roots, paths, cache) {
             }
             // Anything else is an installed package (e.g. `from django.conf.global_settings import *`), or an optional module.
         }
+        flushReads(Infinity);
         visiting.delete(module.file);
         files.push(module.file);
     };
     await visit(start, false);
-    return { files, events, definesAll, findings };
+    return { files, events, requiredEnv, definesAll, findings };
 }
 /** True when the top-level package of `module` is in the repository (so a missing submodule is a mistake, not a dependency). */
 async function isLocalPackage(module, roots, paths) {
@@ -32172,6 +32182,13 @@ function mergeSettingsFacts(events) {
             continue;
         const at = { file: event.file, line: event.line };
         if (event.type === 'assign') {
+            const previous = namespace.get(event.name);
+            if (event.name === 'DATABASES' && event.conditional && previous && !previous.conditional) {
+                // `if os.environ.get("DB") == "mysql": DATABASES = {...}` after a default: the default is the database.
+                const entry = { at, ...(event.dependsOn?.length ? { dependsOn: event.dependsOn } : {}) };
+                namespace.set(event.name, { ...previous, conditionalAssignments: [...(previous.conditionalAssignments ?? []), entry] });
+                continue;
+            }
             namespace.set(event.name, { value: computedValue(event.value, event.concat, known), at, conditional: event.conditional });
             continue;
         }
@@ -32542,6 +32559,9 @@ function summariseSettings(facts) {
 function settingsFindings(facts, summary) {
     const findings = [];
     const at = (fact) => (fact ? { file: fact.at.file, line: fact.at.line } : undefined);
+    for (const other of facts.DATABASES?.conditionalAssignments ?? []) {
+        findings.push(finding('notice', 'settings-database-conditional', `DATABASES at ${other.at.file}:${other.at.line} is assigned only under a condition${other.dependsOn ? ` that depends on the environment variable${other.dependsOn.length > 1 ? 's' : ''} ${other.dependsOn.join(', ')}` : ''}; the unconditional DATABASES at ${facts.DATABASES.at.file}:${facts.DATABASES.at.line} is taken as the database.`, { file: other.at.file, line: other.at.line }));
+    }
     const secret = facts.SECRET_KEY;
     if (summary.secretKey === 'insecure-literal') {
         findings.push(finding('warning', 'secret-key-insecure', 'SECRET_KEY is a hard-coded `django-insecure-` key (the one startproject generated). Read it from the environment (SECRET_KEY = os.environ["SECRET_KEY"]) and set a new random secret on the platform.', at(secret)));
@@ -32708,6 +32728,7 @@ async function detectProject(options, runner = command/* spawnRunner */.S) {
         features: features.features,
         existing: existing.existing,
         facts: redactFacts(facts),
+        ...(chain.requiredEnv.length ? { requiredEnv: chain.requiredEnv } : {}),
         summary,
         findings: sortFindings(findings),
     };
@@ -32774,8 +32795,532 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     };
 }
 
+;// CONCATENATED MODULE: ../shared/src/detect/required-env.ts
+
+/** The required variables nobody provides, in file/line order, one entry per variable (its first read). */
+function missingRequiredEnv(required, provided) {
+    const have = new Set(provided);
+    const seen = new Set();
+    const missing = [];
+    for (const read of required ?? []) {
+        if (have.has(read.variable) || seen.has(read.variable))
+            continue;
+        seen.add(read.variable);
+        missing.push(read);
+    }
+    return missing;
+}
+/** Throws an ActionError naming each missing variable, where it is read, and which input to set it in. */
+function checkRequiredEnv(required, provided) {
+    const missing = missingRequiredEnv(required, provided.names);
+    if (missing.length === 0)
+        return;
+    const names = missing.map((read) => read.variable);
+    const where = missing.map((read) => `${read.variable} (${read.file}:${read.line}, ${read.how})`).join('; ');
+    const first = missing[0];
+    throw new errors/* ActionError */.lZ(`The settings need ${names.length === 1 ? 'an environment variable' : 'environment variables'} this deploy does not set: ${where}. Unset, importing the settings raises.`, {
+        ...(provided.input ? { input: provided.input } : {}),
+        hint: `Add ${names.join(', ')} to ${provided.where}${provided.example ? ` (${provided.example})` : ''}, ` +
+            'or give the read a default in the settings (e.g. env("NAME", default="...")).',
+        location: { file: first.file, line: first.line },
+    });
+}
+
 ;// CONCATENATED MODULE: ../shared/src/detect/index.ts
 /** Project detection: `detectProject()` and the model it produces. */
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
+/**
+ * The environment contract of the production settings overlay: every variable the generated
+ * module reads, what it means and what happens when it is unset. The overlay's Python, the
+ * actions' environment helpers (environment.ts) and the documentation all come from this one
+ * list, so a variable cannot be read under one name and set under another.
+ *
+ * Names follow Django's setting names where there is one (so the docs of the setting apply), and
+ * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
+ * use that spelling); the plain name wins when both are set. Variables that are not Django
+ * settings carry the `DJANGO_` prefix only.
+ *
+ * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
+ * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
+ */
+/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
+function setting(name, kind, meaning, whenUnset) {
+    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
+}
+function own(name, kind, meaning, whenUnset) {
+    return { name, aliases: [], kind, meaning, whenUnset };
+}
+const variables_OVERLAY_VARIABLES = [
+    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
+    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
+    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
+    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
+    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
+    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
+    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
+    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
+    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
+    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
+    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
+    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
+    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
+    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
+    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
+    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
+    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
+    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
+    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
+];
+/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
+function overlayVariable(name) {
+    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
+    if (!found)
+        throw new Error(`unknown overlay variable ${name}`);
+    return found;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
+
+
+/**
+ * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
+ * the folder that becomes the root of the deploy artifact, the Docker build context and the
+ * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
+ * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
+ * The model's paths are relative to the repository root, so everything generated goes through
+ * `toDeployPath`.
+ */
+function deploy_root_deployRootOf(project, deployRoot) {
+    return normalise(deployRoot ?? project.searchRoot);
+}
+/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
+function deploy_root_toDeployPath(deployRoot, repoPath, what) {
+    const relative = path.posix.relative(normalise(deployRoot) || '.', normalise(repoPath) || '.');
+    if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
+        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
+            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
+        });
+    }
+    return relative;
+}
+/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
+function toRepoPath(deployRoot, deployPath) {
+    return normalise(path.posix.join(normalise(deployRoot) || '.', deployPath));
+}
+function normalise(repoPath) {
+    const normalised = path.posix.normalize(repoPath.replaceAll('\\', '/'));
+    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
+
+
+
+
+
+/**
+ * The production settings overlay: a generated Python module placed beside the project's chosen
+ * settings module, which loads that module and then applies production configuration from the
+ * environment (variables.ts). The user's files are never modified; the overlay exists only inside
+ * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
+ *
+ * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
+ *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
+ *   config.settings.production                                          → config.settings.production_deploy
+ * The name says which module it overlays, and being a sibling it is importable exactly where the
+ * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
+ */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
+/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
+const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
+const OVERLAY_FORMAT = 1;
+const OVERLAY_SUFFIX = '_deploy';
+/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
+function overlayLocation(project) {
+    const baseModule = project.settings.module;
+    const settingsFile = project.settings.files.at(-1);
+    const leaf = baseModule.split('.').at(-1) ?? '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
+        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
+            input: 'settings-module',
+            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
+        });
+    }
+    const fileName = path.posix.basename(settingsFile);
+    const isPackage = fileName === '__init__.py';
+    const stem = isPackage ? path.posix.basename(path.posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
+    if (stem !== leaf) {
+        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
+            hint: "Set 'settings-module' to the module that file defines.",
+        });
+    }
+    const directory = isPackage ? path.posix.dirname(path.posix.dirname(settingsFile)) : path.posix.dirname(settingsFile);
+    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
+    const repoPath = path.posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
+    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
+    return { module, baseModule, repoPath };
+}
+function generateOverlay(project, options) {
+    const location = overlayLocation(project);
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
+    const notes = [];
+    let reason = `production settings for ${location.baseModule}, read from the environment`;
+    const existing = options.readFile(location.repoPath);
+    if (existing !== undefined) {
+        if (!existing.startsWith(OVERLAY_MARKER)) {
+            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
+                location: { file: location.repoPath, line: 1 },
+                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${path.posix.basename(location.repoPath)} is free.`,
+            });
+        }
+        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
+        notes.push({
+            level: 'notice',
+            code: 'overlay-regenerated',
+            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
+            file: location.repoPath,
+        });
+    }
+    if (project.settings.definesAll) {
+        notes.push({
+            level: 'notice',
+            code: 'overlay-all-respected',
+            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
+        });
+    }
+    const appRelative = path.posix.relative(path.posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
+    const content = renderOverlay(location, appRelative);
+    return {
+        file: { path: deployPath, content, reason },
+        module: location.module,
+        baseModule: location.baseModule,
+        repoPath: location.repoPath,
+        notes,
+    };
+}
+/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
+function renderOverlay(location, appDirFromOverlay) {
+    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
+        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
+    ]);
+    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
+    const header = [
+        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
+        '#',
+        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
+        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
+        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
+        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
+        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
+        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
+        '# and console LOGGING.',
+        '#',
+        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
+        ...variableLines,
+        '',
+        'import os as _dd_os',
+        '',
+        `_dd_base_module = ${pythonString(location.baseModule)}`,
+        '# The directory holding manage.py, which relative paths in the variables are taken from.',
+        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
+        '_dd_variables = {',
+        ...variableTable,
+        '}',
+        'del _dd_os',
+    ];
+    return `${header.join('\n')}\n\n${overlayBody()}`;
+}
+/** Greedy word wrap, for comments. */
+function wrap(text, width) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = word;
+        }
+        else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    if (line)
+        lines.push(line);
+    return lines;
+}
+/** A Python string literal for text we control (module names, paths, variable names). */
+function pythonString(value) {
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
+/** The project's own environment reads that have no default, in a fixed order. */
+function requiredProjectVariables(project) {
+    const found = [];
+    const direct = [
+        ['SECRET_KEY', project.facts.SECRET_KEY],
+        ['DEBUG', project.facts.DEBUG],
+        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
+        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
+    ];
+    for (const [setting, fact] of direct) {
+        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
+        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
+            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
+        }
+    }
+    const databases = project.facts.DATABASES;
+    if (databases && !databases.conditional) {
+        if (databases.value.kind === 'env' && databases.value.default === undefined) {
+            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
+        }
+        else if (databases.value.kind === 'literal') {
+            for (const read of environmentReads(databases.value.value)) {
+                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
+                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
+                }
+            }
+        }
+    }
+    const seen = new Set();
+    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
+}
+function withCast(entry, cast) {
+    return cast === undefined ? entry : { ...entry, cast };
+}
+/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
+function environmentReads(value) {
+    if (Array.isArray(value))
+        return value.flatMap(environmentReads);
+    if (value === null || typeof value !== 'object')
+        return [];
+    const variable = value.$env;
+    if (typeof variable === 'string') {
+        const read = { variable };
+        if (Object.hasOwn(value, 'default'))
+            read.default = value.default ?? null;
+        if (typeof value.cast === 'string')
+            read.cast = value.cast;
+        return [read];
+    }
+    return Object.keys(value)
+        .sort()
+        .flatMap((key) => environmentReads(value[key] ?? null));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
+
+
+/** Variable → value, keys sorted, only what is known (never an empty value). */
+function overlayEnvironment(options) {
+    const hosts = environment_unique(options.hosts.map((host) => checkedHost(host)));
+    const scheme = options.https ? 'https' : 'http';
+    const origins = environment_unique([
+        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
+        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
+    ]);
+    const env = {
+        DJANGO_SETTINGS_MODULE: options.settingsModule,
+        DJANGO_HTTPS: options.https ? 'true' : 'false',
+    };
+    if (hosts.length)
+        env.ALLOWED_HOSTS = hosts.join(',');
+    if (origins.length)
+        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
+    if (options.secretKey)
+        env.SECRET_KEY = options.secretKey;
+    if (options.databaseUrl)
+        env.DATABASE_URL = options.databaseUrl;
+    if (options.debug !== undefined)
+        env.DEBUG = options.debug ? 'true' : 'false';
+    if (options.staticRoot)
+        env.STATIC_ROOT = options.staticRoot;
+    if (options.staticUrl)
+        env.STATIC_URL = options.staticUrl;
+    if (options.mediaRoot)
+        env.MEDIA_ROOT = options.mediaRoot;
+    if (options.mediaUrl)
+        env.MEDIA_URL = options.mediaUrl;
+    if (options.buildDir)
+        env.BUILD_DIR = options.buildDir;
+    if (options.hsts?.seconds !== undefined) {
+        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
+            throw new errors/* ActionError */.lZ(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
+        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
+    }
+    if (options.hsts?.includeSubdomains !== undefined)
+        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
+    if (options.hsts?.preload !== undefined)
+        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
+    const result = { ...env };
+    if (options.project) {
+        const values = {
+            SECRET_KEY: env.SECRET_KEY,
+            DEBUG: options.debug ? 'True' : 'False',
+            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
+            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
+            DATABASE_URL: env.DATABASE_URL,
+        };
+        for (const mirror of requiredProjectVariables(options.project)) {
+            const value = values[mirror.setting];
+            if (value !== undefined && result[mirror.variable] === undefined)
+                result[mirror.variable] = value;
+        }
+    }
+    return environment_sortedRecord(result);
+}
+/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
+const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
+/**
+ * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
+ * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
+ * project's settings cannot import without. Nothing here is a secret, so it may appear in a
+ * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
+ */
+function buildEnvironment(project, settingsModule, options = {}) {
+    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
+    for (const required of requiredProjectVariables(project)) {
+        if (env[required.variable] === undefined)
+            env[required.variable] = placeholderFor(required);
+    }
+    // allRequired (an image's build steps): every other variable the settings need at import gets a
+    // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
+    if (options.allRequired) {
+        for (const read of project.requiredEnv ?? [])
+            env[read.variable] ??= genericPlaceholder(read.variable);
+    }
+    return environment_sortedRecord(env);
+}
+/** A value that parses as what the name suggests, and connects nowhere. */
+function genericPlaceholder(variable) {
+    if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable))
+        return '0';
+    if (/CACHE/.test(variable) && /URL$/.test(variable))
+        return 'locmemcache://';
+    if (/REDIS/.test(variable))
+        return 'redis://localhost:6379/0';
+    if (/URL$|URI$|DSN$/.test(variable))
+        return 'http://localhost/';
+    return 'build-placeholder';
+}
+function placeholderFor(variable) {
+    switch (variable.setting) {
+        case 'SECRET_KEY':
+            return BUILD_SECRET_KEY;
+        case 'DEBUG':
+            return 'False';
+        case 'ALLOWED_HOSTS':
+            return 'localhost';
+        case 'CSRF_TRUSTED_ORIGINS':
+            return 'http://localhost';
+        case 'DATABASE_URL':
+            // In memory: nothing is written, and no database server is needed at build time.
+            return 'sqlite://:memory:';
+    }
+}
+function checkedHost(host) {
+    const trimmed = host.trim().toLowerCase();
+    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
+        throw new errors/* ActionError */.lZ(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
+    }
+    return trimmed;
+}
+function checkedOrigin(origin, scheme) {
+    const trimmed = origin.trim().replace(/\/+$/, '');
+    if (!trimmed || /[\s,]/.test(trimmed))
+        throw new errors/* ActionError */.lZ(`'${origin}' is not an origin: give one like https://example.com.`);
+    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
+    return withScheme.replace('://.', '://*.');
+}
+function environment_unique(values) {
+    return [...new Set(values)];
+}
+function environment_sortedRecord(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
+
+
+/** The real reader, rooted at an absolute repository path. */
+function repositoryReader(repoRoot) {
+    return (repoPath) => {
+        try {
+            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+                return undefined;
+            throw error;
+        }
+    };
+}
+/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
+function memoryReader(files) {
+    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
+
+/**
+ * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
+ * the documentation is generated from the same list the overlay reads.
+ */
+function overlayVariablesMarkdown() {
+    const escape = (text) => text.replaceAll('|', '\\|');
+    const rows = OVERLAY_VARIABLES.map((variable) => {
+        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
+        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
+    });
+    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/index.ts
+
+
+
+
+
 
 
 
@@ -33088,7 +33633,7 @@ async function writeStickyComment(options, create) {
         ? { kind: 'login', login: options.commentAuthor }
         : await resolveTokenIdentity(client, tokenInput);
     const existing = await callGitHub({ what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput }, () => findOwnComment(client, repo, issueNumber, marker, identity));
-    if (existing && normalise(existing.body) === normalise(body)) {
+    if (existing && pr_comment_normalise(existing.body) === pr_comment_normalise(body)) {
         return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
     }
     if (existing) {
@@ -33114,7 +33659,7 @@ async function findOwnComment(client, repo, issueNumber, marker, identity) {
     return undefined;
 }
 /** GitHub may hand the body back with CRLF line ends; that is not a change worth an edit. */
-function normalise(body) {
+function pr_comment_normalise(body) {
     return body.replace(/\r\n/g, '\n').trim();
 }
 
@@ -37230,480 +37775,6 @@ function safeXmlRefs(xml) {
     }
 }
 
-;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
-/**
- * The environment contract of the production settings overlay: every variable the generated
- * module reads, what it means and what happens when it is unset. The overlay's Python, the
- * actions' environment helpers (environment.ts) and the documentation all come from this one
- * list, so a variable cannot be read under one name and set under another.
- *
- * Names follow Django's setting names where there is one (so the docs of the setting apply), and
- * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
- * use that spelling); the plain name wins when both are set. Variables that are not Django
- * settings carry the `DJANGO_` prefix only.
- *
- * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
- * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
- */
-/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
-function setting(name, kind, meaning, whenUnset) {
-    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
-}
-function own(name, kind, meaning, whenUnset) {
-    return { name, aliases: [], kind, meaning, whenUnset };
-}
-const variables_OVERLAY_VARIABLES = [
-    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
-    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
-    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
-    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
-    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
-    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
-    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
-    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
-    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
-    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
-    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
-    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
-    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
-    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
-    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
-    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
-    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
-    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
-    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
-];
-/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-    variable.name,
-    ...variable.aliases,
-]);
-function overlayVariable(name) {
-    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
-    if (!found)
-        throw new Error(`unknown overlay variable ${name}`);
-    return found;
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
-
-
-/**
- * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
- * the folder that becomes the root of the deploy artifact, the Docker build context and the
- * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
- * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
- * The model's paths are relative to the repository root, so everything generated goes through
- * `toDeployPath`.
- */
-function deploy_root_deployRootOf(project, deployRoot) {
-    return deploy_root_normalise(deployRoot ?? project.searchRoot);
-}
-/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function deploy_root_toDeployPath(deployRoot, repoPath, what) {
-    const relative = path.posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
-    if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
-        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-        });
-    }
-    return relative;
-}
-/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function toRepoPath(deployRoot, deployPath) {
-    return deploy_root_normalise(path.posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
-}
-function deploy_root_normalise(repoPath) {
-    const normalised = path.posix.normalize(repoPath.replaceAll('\\', '/'));
-    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
-
-
-
-
-
-/**
- * The production settings overlay: a generated Python module placed beside the project's chosen
- * settings module, which loads that module and then applies production configuration from the
- * environment (variables.ts). The user's files are never modified; the overlay exists only inside
- * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
- *
- * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
- *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
- *   config.settings.production                                          → config.settings.production_deploy
- * The name says which module it overlays, and being a sibling it is importable exactly where the
- * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
- */
-/**
- * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
- * varies per project (the base module, where manage.py is, the variable names) is passed in by
- * `renderOverlay` as constants at the top, so the body is the same for every project and
- * reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on that file:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- *
- * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
- */
-const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
-let cachedBody;
-function overlayBody() {
-    cachedBody ??= (0,external_node_fs_.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
-    return cachedBody;
-}
-/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
-const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
-const OVERLAY_FORMAT = 1;
-const OVERLAY_SUFFIX = '_deploy';
-/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlayLocation(project) {
-    const baseModule = project.settings.module;
-    const settingsFile = project.settings.files.at(-1);
-    const leaf = baseModule.split('.').at(-1) ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
-        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
-            input: 'settings-module',
-            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
-        });
-    }
-    const fileName = path.posix.basename(settingsFile);
-    const isPackage = fileName === '__init__.py';
-    const stem = isPackage ? path.posix.basename(path.posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
-    if (stem !== leaf) {
-        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
-            hint: "Set 'settings-module' to the module that file defines.",
-        });
-    }
-    const directory = isPackage ? path.posix.dirname(path.posix.dirname(settingsFile)) : path.posix.dirname(settingsFile);
-    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
-    const repoPath = path.posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
-    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
-    return { module, baseModule, repoPath };
-}
-function generateOverlay(project, options) {
-    const location = overlayLocation(project);
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
-    const notes = [];
-    let reason = `production settings for ${location.baseModule}, read from the environment`;
-    const existing = options.readFile(location.repoPath);
-    if (existing !== undefined) {
-        if (!existing.startsWith(OVERLAY_MARKER)) {
-            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
-                location: { file: location.repoPath, line: 1 },
-                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${path.posix.basename(location.repoPath)} is free.`,
-            });
-        }
-        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
-        notes.push({
-            level: 'notice',
-            code: 'overlay-regenerated',
-            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
-            file: location.repoPath,
-        });
-    }
-    if (project.settings.definesAll) {
-        notes.push({
-            level: 'notice',
-            code: 'overlay-all-respected',
-            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
-        });
-    }
-    const appRelative = path.posix.relative(path.posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
-    const content = renderOverlay(location, appRelative);
-    return {
-        file: { path: deployPath, content, reason },
-        module: location.module,
-        baseModule: location.baseModule,
-        repoPath: location.repoPath,
-        notes,
-    };
-}
-/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
-function renderOverlay(location, appDirFromOverlay) {
-    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
-        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
-    ]);
-    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
-    const header = [
-        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
-        '#',
-        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
-        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
-        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
-        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
-        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
-        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
-        '# and console LOGGING.',
-        '#',
-        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
-        ...variableLines,
-        '',
-        'import os as _dd_os',
-        '',
-        `_dd_base_module = ${pythonString(location.baseModule)}`,
-        '# The directory holding manage.py, which relative paths in the variables are taken from.',
-        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
-        '_dd_variables = {',
-        ...variableTable,
-        '}',
-        'del _dd_os',
-    ];
-    return `${header.join('\n')}\n\n${overlayBody()}`;
-}
-/** Greedy word wrap, for comments. */
-function wrap(text, width) {
-    const lines = [];
-    let line = '';
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        }
-        else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line)
-        lines.push(line);
-    return lines;
-}
-/** A Python string literal for text we control (module names, paths, variable names). */
-function pythonString(value) {
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
-/** The project's own environment reads that have no default, in a fixed order. */
-function requiredProjectVariables(project) {
-    const found = [];
-    const direct = [
-        ['SECRET_KEY', project.facts.SECRET_KEY],
-        ['DEBUG', project.facts.DEBUG],
-        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
-        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
-    ];
-    for (const [setting, fact] of direct) {
-        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
-        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
-            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
-        }
-    }
-    const databases = project.facts.DATABASES;
-    if (databases && !databases.conditional) {
-        if (databases.value.kind === 'env' && databases.value.default === undefined) {
-            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
-        }
-        else if (databases.value.kind === 'literal') {
-            for (const read of environmentReads(databases.value.value)) {
-                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
-                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
-                }
-            }
-        }
-    }
-    const seen = new Set();
-    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
-}
-function withCast(entry, cast) {
-    return cast === undefined ? entry : { ...entry, cast };
-}
-/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
-function environmentReads(value) {
-    if (Array.isArray(value))
-        return value.flatMap(environmentReads);
-    if (value === null || typeof value !== 'object')
-        return [];
-    const variable = value.$env;
-    if (typeof variable === 'string') {
-        const read = { variable };
-        if (Object.hasOwn(value, 'default'))
-            read.default = value.default ?? null;
-        if (typeof value.cast === 'string')
-            read.cast = value.cast;
-        return [read];
-    }
-    return Object.keys(value)
-        .sort()
-        .flatMap((key) => environmentReads(value[key] ?? null));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
-
-
-/** Variable → value, keys sorted, only what is known (never an empty value). */
-function overlayEnvironment(options) {
-    const hosts = environment_unique(options.hosts.map((host) => checkedHost(host)));
-    const scheme = options.https ? 'https' : 'http';
-    const origins = environment_unique([
-        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
-        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
-    ]);
-    const env = {
-        DJANGO_SETTINGS_MODULE: options.settingsModule,
-        DJANGO_HTTPS: options.https ? 'true' : 'false',
-    };
-    if (hosts.length)
-        env.ALLOWED_HOSTS = hosts.join(',');
-    if (origins.length)
-        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
-    if (options.secretKey)
-        env.SECRET_KEY = options.secretKey;
-    if (options.databaseUrl)
-        env.DATABASE_URL = options.databaseUrl;
-    if (options.debug !== undefined)
-        env.DEBUG = options.debug ? 'true' : 'false';
-    if (options.staticRoot)
-        env.STATIC_ROOT = options.staticRoot;
-    if (options.staticUrl)
-        env.STATIC_URL = options.staticUrl;
-    if (options.mediaRoot)
-        env.MEDIA_ROOT = options.mediaRoot;
-    if (options.mediaUrl)
-        env.MEDIA_URL = options.mediaUrl;
-    if (options.buildDir)
-        env.BUILD_DIR = options.buildDir;
-    if (options.hsts?.seconds !== undefined) {
-        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
-            throw new errors/* ActionError */.lZ(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
-        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
-    }
-    if (options.hsts?.includeSubdomains !== undefined)
-        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
-    if (options.hsts?.preload !== undefined)
-        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
-    const result = { ...env };
-    if (options.project) {
-        const values = {
-            SECRET_KEY: env.SECRET_KEY,
-            DEBUG: options.debug ? 'True' : 'False',
-            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
-            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
-            DATABASE_URL: env.DATABASE_URL,
-        };
-        for (const mirror of requiredProjectVariables(options.project)) {
-            const value = values[mirror.setting];
-            if (value !== undefined && result[mirror.variable] === undefined)
-                result[mirror.variable] = value;
-        }
-    }
-    return environment_sortedRecord(result);
-}
-/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
-const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
-/**
- * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
- * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
- * project's settings cannot import without. Nothing here is a secret, so it may appear in a
- * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
- */
-function buildEnvironment(project, settingsModule) {
-    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
-    for (const required of requiredProjectVariables(project)) {
-        if (env[required.variable] === undefined)
-            env[required.variable] = placeholderFor(required);
-    }
-    return environment_sortedRecord(env);
-}
-function placeholderFor(variable) {
-    switch (variable.setting) {
-        case 'SECRET_KEY':
-            return BUILD_SECRET_KEY;
-        case 'DEBUG':
-            return 'False';
-        case 'ALLOWED_HOSTS':
-            return 'localhost';
-        case 'CSRF_TRUSTED_ORIGINS':
-            return 'http://localhost';
-        case 'DATABASE_URL':
-            // In memory: nothing is written, and no database server is needed at build time.
-            return 'sqlite://:memory:';
-    }
-}
-function checkedHost(host) {
-    const trimmed = host.trim().toLowerCase();
-    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-        throw new errors/* ActionError */.lZ(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
-    }
-    return trimmed;
-}
-function checkedOrigin(origin, scheme) {
-    const trimmed = origin.trim().replace(/\/+$/, '');
-    if (!trimmed || /[\s,]/.test(trimmed))
-        throw new errors/* ActionError */.lZ(`'${origin}' is not an origin: give one like https://example.com.`);
-    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
-    return withScheme.replace('://.', '://*.');
-}
-function environment_unique(values) {
-    return [...new Set(values)];
-}
-function environment_sortedRecord(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
 ;// CONCATENATED MODULE: ./src/generate/django.ts
 
 
@@ -38481,8 +38552,9 @@ var src_inputs = __nccwpck_require__(8676);
 var http = __nccwpck_require__(7391);
 ;// CONCATENATED MODULE: ./src/netlify/retry.ts
 const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 };
+const TRANSIENT_STATUS = new Set([408, 429, 502, 503, 504]);
 function isRetryableStatus(status) {
-    return status === 429 || status === 408 || status >= 500;
+    return TRANSIENT_STATUS.has(status);
 }
 /** Milliseconds the server asked us to wait, or undefined when it did not say (or said nonsense). */
 function serverWaitMs(headers, localNow) {
@@ -38559,6 +38631,7 @@ class NetlifyApi {
     apiUrl;
     policy;
     sleep;
+    announcedPause = 0;
     now;
     random;
     pausedUntil = 0;
@@ -38726,6 +38799,11 @@ class NetlifyApi {
         if (wait <= 0)
             return;
         this.checkDeadline(call, wait, 'rate limited');
+        // Parallel requests all wait for the same pause; say so once per pause when it is long.
+        if (wait > 10_000 && this.announcedPause !== this.pausedUntil) {
+            this.announcedPause = this.pausedUntil;
+            this.options.log.info(`Netlify: rate limit reached; waiting ${Math.ceil(wait / 1000)} s for it to reset before the next requests (${call.what} and others).`);
+        }
         await this.sleep(wait);
     }
     checkDeadline(call, delay, failure) {
@@ -38750,10 +38828,16 @@ class NetlifyApi {
                 hint: 'The token is wrong, expired or revoked. Create a personal access token (User settings → Applications → Personal access tokens) and store it as a repository secret.',
             });
         }
-        if (status === 429 || status >= 500) {
+        if (isRetryableStatus(status)) {
             return new NetlifyApiError(status, message, `${call.what} (${attempts} attempts)`, {
                 requestId,
                 hint: 'Netlify is busy or having trouble (https://www.netlifystatus.com); re-run the job later.',
+            });
+        }
+        if (status >= 500) {
+            return new NetlifyApiError(status, message, call.what, {
+                requestId,
+                hint: `Netlify refused the request with HTTP ${status}, an error that repeating the request does not fix, so it was not retried. Check https://www.netlifystatus.com; if it persists, report it to Netlify support with the request id.`,
             });
         }
         return new NetlifyApiError(status, message, call.what, { requestId });
@@ -39720,6 +39804,7 @@ async function refuseShrinkingProduction(api, site, pages, log) {
 
 
 
+
 async function run(inputs, deps) {
     const { log } = deps;
     for (const warning of inputs.warnings)
@@ -39778,6 +39863,17 @@ async function run(inputs, deps) {
     }
     const decision = deploying ? decideTarget(inputs, context, pullRequest) : undefined;
     const project = mode === 'deploy' ? undefined : await timed('Detect project', () => detect(inputs, deps, repoRoot));
+    // Variables the settings need at import: the step's env: or what the generation sets itself.
+    if (project)
+        checkRequiredEnv(project.requiredEnv, {
+            names: [
+                ...Object.keys(deps.env).filter((name) => deps.env[name] !== undefined),
+                ...Object.keys(buildEnvironment(project, 'settings')),
+                ...Object.keys(overlayEnvironment({ settingsModule: 'settings', hosts: ['localhost'], https: false, secretKey: 'x', project })),
+            ],
+            where: "the step's env: (the action runs Django with it)",
+            example: 'env: with NAME: ${{ vars.NAME }} or a secret',
+        });
     if (inputs.dryRun) {
         const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined;
         const plan = buildPlan({
@@ -45725,8 +45821,9 @@ class Outputs {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   k: () => (/* binding */ SecretRegistry)
+/* harmony export */   ks: () => (/* binding */ SecretRegistry)
 /* harmony export */ });
+/* unused harmony exports SECRET_NAME_WORDS, SECRET_NAME_PARTS, isSecretName, urlPassword, maskConfigValue */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7867);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2192);
 /* harmony import */ var _runtime_log_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4890);
@@ -45814,6 +45911,61 @@ class SecretRegistry {
     }
 }
 const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = (/* unused pure expression or super */ null && ([
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+]));
+const SECRET_NAME_PARTS = (/* unused pure expression or super */ null && (['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY']));
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
 /** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
 function variants(value) {
     const forms = new Set([
@@ -46109,7 +46261,7 @@ const spawnRunner = {
 /* harmony export */   Wj: () => (/* binding */ coreLogger),
 /* harmony export */   cl: () => (/* binding */ registerSecret)
 /* harmony export */ });
-/* unused harmony export MemoryLogger */
+/* unused harmony exports MIN_MASKED_LENGTH, isTrivialValue, MemoryLogger */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7867);
 
 function annotation(location) {
@@ -46132,7 +46284,7 @@ const coreLogger = {
  * reach a log one line at a time, and each line must be hidden too.
  */
 function registerSecret(value, mask) {
-    if (value.trim() === '')
+    if (isTrivialValue(value))
         return;
     mask(value);
     for (const line of value.split(/\r?\n/)) {
@@ -46141,6 +46293,35 @@ function registerSecret(value, mask) {
         if (trimmed.length >= 6 && trimmed !== value)
             mask(trimmed);
     }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
 }
 /** A logger that records, for tests; `secrets` shows what was registered for masking. */
 class MemoryLogger {
@@ -46180,7 +46361,7 @@ class MemoryLogger {
 /***/ 2299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "740798393b4a6380b05d.py";
+module.exports = __nccwpck_require__.p + "cf91b9e30f4067938c95.py";
 
 /***/ }),
 

@@ -55276,7 +55276,7 @@ const coreLogger = {
  * reach a log one line at a time, and each line must be hidden too.
  */
 function registerSecret(value, mask) {
-    if (value.trim() === '')
+    if (isTrivialValue(value))
         return;
     mask(value);
     for (const line of value.split(/\r?\n/)) {
@@ -55285,6 +55285,35 @@ function registerSecret(value, mask) {
         if (trimmed.length >= 6 && trimmed !== value)
             mask(trimmed);
     }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
 }
 /** A logger that records, for tests; `secrets` shows what was registered for masking. */
 class MemoryLogger {
@@ -55488,6 +55517,61 @@ class SecretRegistry {
     }
 }
 const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = [
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+];
+const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'];
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
 /** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
 function variants(value) {
     const forms = new Set([
@@ -56494,6 +56578,7 @@ function displayTarget(target) {
 
 
 
+
 /** Config keys the platform owns: setting them by hand breaks Dokku or is overwritten by it. */
 const RESERVED_CONFIG = new Set([
     'PORT',
@@ -56513,13 +56598,16 @@ function readInputs(source, setSecret) {
     const passphrase = read.optional('ssh-passphrase');
     if (passphrase !== undefined)
         setSecret(passphrase);
-    // Every raw line first: a parse error quotes the line it cannot read, which may hold a value.
-    for (const line of read.raw('config').split(/\r?\n/))
-        if (line.trim() !== '')
-            setSecret(line.trim());
+    // Only values whose name says secret (or that the user marked) are masked: docs/secret-masking.md.
+    const secretConfigKeys = read
+        .raw('secret-config-keys')
+        .split(/[\s,]+/)
+        .filter((name) => name !== '');
+    // Raw lines of secret keys first: a parse error quotes the line it cannot read.
+    maskRawConfigLines(read.raw('config'), secretConfigKeys, setSecret);
     const config = read.keyValues('config');
-    for (const { value } of config)
-        setSecret(value);
+    for (const { key: name, value } of config)
+        maskConfigValue(name, value, setSecret, secretConfigKeys);
     const target = parseTarget({ host: read.raw('host'), port: read.raw('port'), user: read.raw('user') });
     let app = read.raw('app');
     if (target.urlApp !== undefined) {
@@ -56646,6 +56734,37 @@ function readHttpCheck(text) {
     if (value.startsWith('/') && !/\s/.test(value))
         return value;
     throw new InputError('http-check', `must be true, false or a path starting with '/', got '${value}'.`, 'For example http-check: /healthz');
+}
+/**
+ * Before the config is parsed, mask each raw line (and each line of a KEY<<EOF block) that belongs
+ * to a secret key or holds a URL password, so that a parse error quoting the line shows no secret.
+ */
+function maskRawConfigLines(raw, marked, setSecret) {
+    let inSecretBlock;
+    for (const line of raw.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (inSecretBlock !== undefined) {
+            if (trimmed === inSecretBlock)
+                inSecretBlock = undefined;
+            else
+                setSecret(trimmed);
+            continue;
+        }
+        const heredoc = /^([^=<\s]+)\s*<<\s*(\S+)$/.exec(trimmed);
+        if (heredoc) {
+            if (isSecretName(heredoc[1] ?? '', marked))
+                inSecretBlock = heredoc[2];
+            continue;
+        }
+        // A line with no KEY= cannot be judged by its name (often a stray line of a pasted secret).
+        if (!trimmed.includes('=')) {
+            setSecret(trimmed);
+            continue;
+        }
+        const name = trimmed.slice(0, trimmed.indexOf('=')).trim();
+        if (isSecretName(name, marked) || urlPassword(trimmed.slice(trimmed.indexOf('=') + 1)))
+            setSecret(trimmed);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/types.ts
