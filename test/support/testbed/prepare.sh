@@ -45,12 +45,19 @@ echo "$wheels_key" >"$cache/simple/.testbed"
 
 # --- the index server: one per machine, left running like dockerd ----------------------------
 index="http://127.0.0.1:$port/simple/"
+pidfile=/tmp/django-deploy-testbed-index-$port.pid
 if [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" != "$wheels_key" ]; then
+  # An index of ours from an older checkout or another cache: replace it.
+  if [ -f "$pidfile" ] && grep -qs 'http.server' "/proc/$(cat "$pidfile")/cmdline"; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    for _ in $(seq 1 20); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || break; sleep 0.25; done
+  fi
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
-    echo "testbed: 127.0.0.1:$port answers but is not this test bed's index (stale or another server); stop it or set TESTBED_INDEX_PORT" >&2
+    echo "testbed: 127.0.0.1:$port answers but is not this test bed's index; stop that server or set TESTBED_INDEX_PORT" >&2
     exit 1
   fi
   nohup /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$cache" "$port" >"$cache/index.log" 2>&1 &
+  echo $! >"$pidfile"
   for _ in $(seq 1 40); do [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" = "$wheels_key" ] && break; sleep 0.25; done
   [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" = "$wheels_key" ] || { cat "$cache/index.log" >&2; exit 1; }
 fi
