@@ -36,7 +36,12 @@ export function isRetryableStatus(status: number): boolean {
 /** Milliseconds the server asked us to wait, or undefined when it did not say (or said nonsense). */
 export function serverWaitMs(headers: Record<string, string>, localNow: number): number | undefined {
   const serverNow = parseDate(headers.date) ?? localNow
-  const hints = [parseRetryAfter(headers['retry-after'], serverNow), parseReset(headers['x-ratelimit-reset'], serverNow)].filter(
+  // The reset time of the rate-limit window matters only once its budget is spent: a 502 or 504
+  // with requests left says nothing about waiting for the window to end.
+  const remaining = headers['x-ratelimit-remaining']?.trim()
+  const budgetSpent = remaining === undefined || remaining === '' || Number(remaining) <= 0
+  const reset = budgetSpent ? parseReset(headers['x-ratelimit-reset'], serverNow) : undefined
+  const hints = [parseRetryAfter(headers['retry-after'], serverNow), reset].filter(
     (value): value is number => value !== undefined,
   )
   // Both present: honour the later one; waiting a little longer is cheaper than another 429.
