@@ -9,6 +9,11 @@ export interface GeneratedFile {
   content: string
   /** Why the file is generated, e.g. "no Dockerfile in the repository". */
   reason: string
+  /**
+   * Replaces the repository's own file of that path in the deploy artifact only (the deployed
+   * requirements.txt with what the buildpack must also install); without it a collision is an error.
+   */
+  overwrite?: boolean
 }
 
 export type PlanStepKind = 'command' | 'ssh' | 'http' | 'git' | 'file' | 'check'

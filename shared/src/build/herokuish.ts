@@ -52,6 +52,7 @@ export function herokuishDependencies(project: ProjectModel, options: HerokuishO
       file: {
         path: 'requirements.txt',
         content,
+        overwrite: requirements !== undefined,
         reason:
           requirements === undefined
             ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
