@@ -170,7 +170,7 @@ describe('dry-run', () => {
   it('settings that read variables nobody sets stop the plan, naming them, before any gcloud command', async () => {
     const workspace = await copyFixture('required-env', { cleanup: onTestFinished })
     const { deps, commands } = await bed({ runner: spawnRunner, workspace })
-    const inputs = { 'dry-run': 'true', 'settings-module': 'config.settings.production' }
+    const inputs = { 'dry-run': 'true', 'settings-module': 'config.settings.production', 'allow-sqlite': 'true' }
     const failure = run(inputsOf(inputs), deps)
     await expect(failure).rejects.toThrow(
       /REDIS_URL \(config\/settings\/production\.py:7.*DJANGO_ADMIN_URL \(config\/settings\/production\.py:14/,
