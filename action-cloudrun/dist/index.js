@@ -41854,6 +41854,7 @@ function herokuishDependencies(project, options) {
             file: {
                 path: 'requirements.txt',
                 content,
+                overwrite: requirements !== undefined,
                 reason: requirements === undefined
                     ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
                     : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,

@@ -38559,7 +38559,12 @@ function isRetryableStatus(status) {
 /** Milliseconds the server asked us to wait, or undefined when it did not say (or said nonsense). */
 function serverWaitMs(headers, localNow) {
     const serverNow = retry_parseDate(headers.date) ?? localNow;
-    const hints = [parseRetryAfter(headers['retry-after'], serverNow), parseReset(headers['x-ratelimit-reset'], serverNow)].filter((value) => value !== undefined);
+    // The reset time of the rate-limit window matters only once its budget is spent: a 502 or 504
+    // with requests left says nothing about waiting for the window to end.
+    const remaining = headers['x-ratelimit-remaining']?.trim();
+    const budgetSpent = remaining === undefined || remaining === '' || Number(remaining) <= 0;
+    const reset = budgetSpent ? parseReset(headers['x-ratelimit-reset'], serverNow) : undefined;
+    const hints = [parseRetryAfter(headers['retry-after'], serverNow), reset].filter((value) => value !== undefined);
     // Both present: honour the later one; waiting a little longer is cheaper than another 429.
     return hints.length ? Math.max(0, ...hints) : undefined;
 }
