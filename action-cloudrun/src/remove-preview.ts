@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises'
-import { ActionError } from '@django-deploy/shared/errors'
+import { reportedRun } from '@django-deploy/shared/github/run-report'
 import type { DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
 import { GcloudError } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
-import { describeServiceArgs, removeTagArgs, type PreviewRemoval } from './planner.js'
+import { describeServiceArgs, removeTagArgs, type PreviewRemoval } from './plan.js'
 import { readService, trafficListingLine, type KnativeService, type TrafficPair } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
 import { ACTION, type Deps, type RunResult } from './types.js'
@@ -45,51 +45,48 @@ export async function removePreview(inputs: CloudRunInputs, removal: PreviewRemo
   const phases = phaseTimer(log, deps.now)
   const workDir = await makeWorkDir(deps.env)
   const facts: Array<[string, string]> = [['Tag', tag]]
+  const failed = (reason: string) => summary({ outcome: 'failed', reason, facts, phases: phases.list })
   try {
-    const { gcloud, project } = await openGcloud(inputs, deps, workDir, phases.time)
-    const where = { project, region: inputs.region }
-    const describe = describeServiceArgs(inputs, where)
-    const described = await phases.time('Read service', () => gcloud.exec(describe))
+    return await reportedRun({ writeSummary: deps.writeSummary, failed }, async () => {
+      const { gcloud, project } = await openGcloud(inputs, deps, workDir, phases.time)
+      const where = { project, region: inputs.region }
+      const describe = describeServiceArgs(inputs, where)
+      const described = await phases.time('Read service', () => gcloud.exec(describe))
 
-    let reason: string
-    let result: RunResult['removal'] = { tag, removed: false }
-    if (described.exitCode !== 0) {
-      if (!/Cannot find service/.test(described.stderr)) throw new GcloudError(describe, described)
-      log.notice(
-        `Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`,
-      )
-      reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`
-    } else {
-      const service = readService(JSON.parse(described.stdout) as KnativeService)
-      const tagged = service.tagged(tag)
-      if (!tagged) {
+      let reason: string
+      let result: RunResult['removal'] = { tag, removed: false }
+      if (described.exitCode !== 0) {
+        if (!/Cannot find service/.test(described.stderr)) throw new GcloudError(describe, described)
         log.notice(
-          `Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`,
+          `Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`,
         )
-        reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`
-        facts.push(['Traffic', service.trafficLine])
+        reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`
       } else {
-        const pairs = await phases.time('Remove tag', () =>
-          gcloud.json<TrafficPair[]>(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }),
-        )
-        const revision = tagged.revisionName
-        log.info(
-          `Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`,
-        )
-        reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`
-        result = { tag, removed: true, revision }
-        if (revision) facts.push(['Revision', `${revision} (kept, without traffic)`])
-        facts.push(['Traffic', trafficListingLine(pairs)])
+        const service = readService(JSON.parse(described.stdout) as KnativeService)
+        const tagged = service.tagged(tag)
+        if (!tagged) {
+          log.notice(
+            `Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`,
+          )
+          reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`
+          facts.push(['Traffic', service.trafficLine])
+        } else {
+          const pairs = await phases.time('Remove tag', () =>
+            gcloud.json<TrafficPair[]>(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }),
+          )
+          const revision = tagged.revisionName
+          log.info(
+            `Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`,
+          )
+          reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`
+          result = { tag, removed: true, revision }
+          if (revision) facts.push(['Revision', `${revision} (kept, without traffic)`])
+          facts.push(['Traffic', trafficListingLine(pairs)])
+        }
       }
-    }
-    await deps.writeSummary(summary({ outcome: 'removed', reason, facts, phases: phases.list }))
-    return { outcome: 'removed', urls: [], removal: result, plan }
-  } catch (error) {
-    const reason = error instanceof ActionError ? error.message : String(error)
-    await deps
-      .writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list }))
-      .catch(() => undefined)
-    throw error
+      await deps.writeSummary(summary({ outcome: 'removed', reason, facts, phases: phases.list }))
+      return { outcome: 'removed', urls: [], removal: result, plan } satisfies RunResult
+    })
   } finally {
     await rm(workDir, { recursive: true, force: true })
   }

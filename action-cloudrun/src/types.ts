@@ -6,7 +6,7 @@ import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import type { Probe } from './check.js'
 import type { ToolCache } from './install.js'
-import type { Target } from './planner.js'
+import type { Target } from './plan.js'
 
 /**
  * The contracts of action-cloudrun that its modules share: what a run needs (`Deps`), what it
@@ -15,7 +15,8 @@ import type { Target } from './planner.js'
  */
 export const ACTION = 'action-cloudrun'
 
-export type OutputName = 'url' | 'urls' | 'revision' | 'image' | 'migration-execution' | 'log-url'
+export const OUTPUT_NAMES = ['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'] as const
+export type OutputName = (typeof OUTPUT_NAMES)[number]
 
 export interface Deps {
   log: Logger
@@ -33,7 +34,7 @@ export interface Deps {
 }
 
 export interface RunResult {
-  outcome: 'deployed' | 'planned' | 'removed'
+  outcome: 'deployed' | 'planned' | 'removed' | 'skipped'
   target?: Target
   url?: string
   urls: string[]
@@ -42,5 +43,6 @@ export interface RunResult {
   migrationExecution?: string
   /** A closed pull request's run: its preview tag, and whether this run removed it (false: it was not there). */
   removal?: { tag: string; removed: boolean; revision?: string }
+  /** A skipped run's plan has no steps. */
   plan: Plan
 }

@@ -16,7 +16,9 @@ import { DIGEST, inputsOf } from './helpers.js'
  * dry-run: the whole plan, and nothing else. No gcloud (not even `gcloud version`), no download,
  * no HTTP, no outputs, no file in the workspace or RUNNER_TEMP; only the project is read.
  */
-async function bed(options: { pullRequest?: number; action?: string; runner?: CommandRunner; workspace?: string } = {}) {
+async function bed(
+  options: { pullRequest?: number; action?: string; runner?: CommandRunner; workspace?: string; fork?: boolean } = {},
+) {
   const runnerTemp = await mkdtemp(join(tmpdir(), 'cloudrun-dry-'))
   const commands: string[] = []
   const outputs: Record<string, string> = {}
@@ -38,7 +40,7 @@ async function bed(options: { pullRequest?: number; action?: string; runner?: Co
         number: options.pullRequest,
         pull_request: {
           number: options.pullRequest,
-          head: { sha: 'def456', ref: 'feature', repo: { full_name: 'octo/site' } },
+          head: { sha: 'def456', ref: 'feature', repo: { full_name: options.fork ? 'stranger/site' : 'octo/site' } },
           base: { ref: 'main', repo: { full_name: 'octo/site' } },
         },
       }
@@ -182,6 +184,43 @@ describe('dry-run', () => {
       deps,
     )
     expect(result.outcome).toBe('planned')
+  })
+})
+
+describe('every outcome writes a job summary', () => {
+  it("a fork's pull request without credentials: skipped, with the reason, before any program runs", async () => {
+    const { deps, commands, summaries } = await bed({ pullRequest: 7, fork: true })
+    const result = await run(inputsOf(), deps)
+    expect(result.outcome).toBe('skipped')
+    expect(commands).toEqual([])
+    expect(summaries).toEqual([
+      expect.objectContaining({ outcome: 'skipped', operation: 'deploy', reason: expect.stringContaining('comes from a fork') }),
+    ])
+    expect((deps.log as MemoryLogger).entries).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message: expect.stringMatching(/^Not deploying: Pull request #7 comes from a fork/),
+      }),
+    )
+  })
+
+  it('a closed fork pull request: skipped as a removal (there is nothing to remove)', async () => {
+    const { deps, summaries } = await bed({ pullRequest: 7, fork: true, action: 'closed' })
+    await run(inputsOf(), deps)
+    expect(summaries).toEqual([expect.objectContaining({ outcome: 'skipped', operation: 'remove' })])
+  })
+
+  it('a refusal before any remote command (SQLite) still writes a failed summary with the reason', async () => {
+    const workspace = await copyFixture('tutorial', { cleanup: onTestFinished })
+    const { deps, summaries } = await bed({ runner: spawnRunner, workspace })
+    await expect(run(inputsOf({}), deps)).rejects.toThrow(/SQLite/)
+    expect(summaries).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        reason: expect.stringContaining('SQLite'),
+        target: { kind: 'service', name: 'blog' },
+      }),
+    ])
   })
 })
 

@@ -1,6 +1,6 @@
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { readInputs, type CloudRunInputs } from '../src/inputs.js'
-import type { ServiceFacts } from '../src/planner.js'
+import type { ServiceFacts } from '../src/plan.js'
 
 /** Inputs as the action reads them (defaults of action.yml), from `with:` values. */
 export function inputsOf(values: Record<string, string> = {}): CloudRunInputs {

@@ -12,7 +12,7 @@ export interface RunActionOptions {
   secrets?: SecretRegistry
 }
 
-export async function runAction(actionName: string, main: () => Promise<void>, options: RunActionOptions = {}): Promise<void> {
+export async function runAction(actionName: string, main: () => Promise<unknown>, options: RunActionOptions = {}): Promise<void> {
   try {
     await main()
   } catch (error) {

@@ -18,7 +18,7 @@ import {
   serverEnvironment,
   serviceUrls,
   updateTrafficArgs,
-} from '../src/planner.js'
+} from '../src/plan.js'
 import { factsOf, IMAGE, inputsOf, WHERE } from './helpers.js'
 
 const ENV_FILE = '/runner/temp/cloudrun-x/env.yaml'
