@@ -19,7 +19,8 @@ export type Builder = 'auto' | 'herokuish' | 'dockerfile'
 export interface DokkuInputs {
   target: SshTarget
   app: string
-  key: DeployKey
+  /** Undefined when the input is empty: a fork's pull request gets no secrets (main.ts decides what that means). */
+  key: DeployKey | undefined
   hostKeys: HostKeyPolicy
   workingDirectory: string
   settingsModule?: string
@@ -87,14 +88,8 @@ export function readInputs(source: InputSource, setSecret: (value: string) => vo
   }
   checkAppName(app)
 
-  if (keyText === '')
-    throw new InputError(
-      'ssh-private-key',
-      'is required.',
-      'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.',
-    )
-  const key = readDeployKey(keyText, passphrase)
-  for (const derived of key.secrets) setSecret(derived)
+  const key = keyText === '' ? undefined : readDeployKey(keyText, passphrase)
+  for (const derived of key?.secrets ?? []) setSecret(derived)
 
   const insecure = read.boolean('insecure-skip-host-key-check', false)
   const hostKeys = parseHostKeys(read.raw('ssh-host-key'), target.host, target.port, insecure)
@@ -276,4 +271,14 @@ function maskRawConfigLines(raw: string, marked: readonly string[], setSecret: (
     const name = trimmed.slice(0, trimmed.indexOf('=')).trim()
     if (isSecretName(name, marked) || urlPassword(trimmed.slice(trimmed.indexOf('=') + 1))) setSecret(trimmed)
   }
+}
+
+/** The deploy key, once the run is known to deploy (an empty input on a fork's pull request is a skip, not an error). */
+export function requireKey(inputs: Pick<DokkuInputs, 'key'>): DeployKey {
+  if (inputs.key) return inputs.key
+  throw new InputError(
+    'ssh-private-key',
+    'is required.',
+    'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.',
+  )
 }

@@ -1,27 +1,30 @@
 import { checkRequiredEnv } from '@django-deploy/shared/detect/index'
 import { ActionError } from '@django-deploy/shared/errors'
-import { renderPlan } from '@django-deploy/shared/plan'
+import { decideRun } from '@django-deploy/shared/github/event-policy'
+import { reportedRun } from '@django-deploy/shared/github/run-report'
+import { renderPlan, type Plan } from '@django-deploy/shared/plan'
 import { desiredConfig, MANAGED_KEY } from './app-config.js'
 import { remoteBranches } from './deliver/remote-refs.js'
 import { deploy } from './deploy.js'
 import { removePreview } from './remove-preview.js'
 import { Dokku } from './dokku/client.js'
-import type { DokkuInputs } from './inputs.js'
+import { requireKey, type DokkuInputs } from './inputs.js'
+import type { DeployKey } from './ssh/private-key.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
 import { Phases } from '@django-deploy/shared/runtime/phases'
-import { chooseTarget, planRun } from './planner.js'
+import { chooseTarget, planRun, type Target } from './plan.js'
 import { startPrefetch, type Prefetch } from './prefetch.js'
 import { prepareProject, type PreparedProject } from './project.js'
 import type { ProvisionContext } from './provision.js'
 import { readRemoteState, type RemoteState } from './remote-state.js'
-import { presentOf, summaryOf, toSharedPlan } from './report.js'
+import { failedSummary, presentOf, skippedSummary, summaryOf, toSharedPlan } from './report.js'
 import type { SshSession } from './ssh/connection.js'
 import { displayTarget } from './target.js'
 
 import type { Deps, RunResult } from './types.js'
 
 export type { Deps, OutputName, RunResult } from './types.js'
-export { DEPLOY_STATE } from './types.js'
+export { ACTION, DEPLOY_STATE, OUTPUT_NAMES } from './types.js'
 
 /**
  * One run of action-dokku: decide the target app (review apps), prepare the deploy commit, read
@@ -31,11 +34,44 @@ export { DEPLOY_STATE } from './types.js'
 export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
   const { log } = deps
   const phases = new Phases(deps.now)
-  const deadline = deps.now() + inputs.timeoutMs
   const pullRequest = deps.context?.pullRequest
     ? { number: deps.context.pullRequest.number, action: deps.context.action }
     : undefined
   const target = chooseTarget(inputs, pullRequest)
+  // A fork's pull request gets no secrets: without the key there is nothing to deploy with.
+  const decision = decideRun(deps.context, {
+    hasCredentials: inputs.key !== undefined,
+    previewOf: () => `review app ${target.app}`,
+    skipHint: 'Deploy from a workflow that has the secret (push to a branch, or workflow_run).',
+  })
+  if (decision.kind === 'skip') {
+    log.notice(decision.notice)
+    await deps.writeSummary(skippedSummary(inputs, deps, target, decision.operation, decision.reason))
+    return { target, plan: { target, steps: [], notes: [] }, outcome: 'skipped', urls: [], created: [], present: [], phases: [] }
+  }
+  const key = requireKey(inputs)
+  let sharedPlan: Plan | undefined
+  return reportedRun(
+    {
+      writeSummary: deps.writeSummary,
+      failed: (reason) => failedSummary(inputs, deps, target, reason, phases.list, sharedPlan),
+    },
+    () =>
+      deployOrRemove(inputs, deps, { target, key, phases }, (plan) => {
+        sharedPlan = plan
+      }),
+  )
+}
+
+async function deployOrRemove(
+  inputs: DokkuInputs,
+  deps: Deps,
+  run: { target: Target; key: DeployKey; phases: Phases },
+  planned: (plan: Plan) => void,
+): Promise<RunResult> {
+  const { log } = deps
+  const { target, key, phases } = run
+  const deadline = deps.now() + inputs.timeoutMs
   if (target.review)
     log.info(
       `Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`,
@@ -52,7 +88,7 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     session = await phases.time('Connect', () =>
       deps.connect({
         target: inputs.target,
-        key: inputs.key,
+        key,
         hostKeys: inputs.hostKeys,
         readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())),
         log,
@@ -118,6 +154,7 @@ export async function run(inputs: DokkuInputs, deps: Deps): Promise<RunResult> {
     })
     for (const note of plan.notes) log.info(note)
     const sharedPlan = toSharedPlan(plan, inputs, prepared, state)
+    planned(sharedPlan)
     await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)))
 
     if (inputs.dryRun || !dokku || !version) {

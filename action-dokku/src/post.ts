@@ -5,7 +5,7 @@ import { SecretRegistry } from '@django-deploy/shared/github/secrets'
 import { actionsInputSource } from '@django-deploy/shared/inputs'
 import { coreLogger } from '@django-deploy/shared/runtime/log'
 import { releaseCancelledDeploy } from './cancel.js'
-import { readInputs } from './inputs.js'
+import { readInputs, requireKey } from './inputs.js'
 import { DEPLOY_STATE } from './types.js'
 import { connectSsh } from './ssh/connection.js'
 
@@ -21,7 +21,7 @@ async function post(): Promise<void> {
     const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value))
     const session = await connectSsh({
       target: inputs.target,
-      key: inputs.key,
+      key: requireKey(inputs),
       hostKeys: inputs.hostKeys,
       readyTimeoutMs: 30_000,
       log,

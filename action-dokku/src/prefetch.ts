@@ -2,7 +2,7 @@ import type { Logger } from '@django-deploy/shared/runtime/log'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import { fetchCommit, gitDirOf, type FetchResult, type GitContext } from './deliver/push.js'
 import type { DokkuInputs } from './inputs.js'
-import type { Target } from './planner.js'
+import type { Target } from './plan.js'
 import type { SshSession } from './ssh/connection.js'
 import { startGitBridge, type GitBridge } from './ssh/git-bridge.js'
 

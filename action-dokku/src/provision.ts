@@ -4,7 +4,7 @@ import { diffConfig, type ConfigChange } from './app-config.js'
 import { DokkuCommandError, type Dokku } from './dokku/client.js'
 import { dokkuErrors, lines } from './dokku/output.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
-import type { Step, Target } from './planner.js'
+import type { Step, Target } from './plan.js'
 import { atLeast, type DokkuVersion } from './remote-state.js'
 
 /**

@@ -3,7 +3,7 @@ import { DokkuCommandError } from './dokku/client.js'
 import type { DokkuInputs } from './inputs.js'
 import type { Deps, RunResult } from './types.js'
 import type { Phases } from '@django-deploy/shared/runtime/phases'
-import type { RunPlan } from './planner.js'
+import type { RunPlan } from './plan.js'
 import type { ProvisionContext } from './provision.js'
 import { presentOf, summaryOf } from './report.js'
 

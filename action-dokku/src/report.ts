@@ -2,8 +2,8 @@ import { commitUrl } from '@django-deploy/shared/github/context'
 import type { DeploySummary } from '@django-deploy/shared/github/summary'
 import type { Plan } from '@django-deploy/shared/plan'
 import type { DokkuInputs } from './inputs.js'
-import type { Deps, RunResult } from './types.js'
-import { planSteps, type RunPlan } from './planner.js'
+import { ACTION, type Deps, type RunResult } from './types.js'
+import { planSteps, type RunPlan, type Target } from './plan.js'
 import type { PreparedProject } from './project.js'
 import type { RemoteState } from './remote-state.js'
 import { displayTarget } from './target.js'
@@ -36,7 +36,7 @@ export function toSharedPlan(
       `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}${prepared.builderReason ? `: ${prepared.builderReason}` : ''}`,
     ])
   }
-  return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) }
+  return { action: ACTION, summary, files: prepared?.files ?? [], steps: planSteps(plan) }
 }
 
 export function summaryOf(
@@ -53,7 +53,7 @@ export function summaryOf(
   if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
     warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.')
   return {
-    action: 'action-dokku',
+    action: ACTION,
     outcome: kind === 'destroyed' ? 'removed' : kind,
     operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
     target: { kind: 'app', name: result.target.app },
@@ -75,6 +75,54 @@ export function summaryOf(
     phases: result.phases,
     warnings,
     reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
+    plan,
+    runUrl: context?.runUrl,
+  }
+}
+
+/** A run that stopped before doing anything (a fork's pull request without the key). */
+export function skippedSummary(
+  inputs: DokkuInputs,
+  deps: Deps,
+  target: Target,
+  operation: 'deploy' | 'remove',
+  reason: string,
+): DeploySummary {
+  return {
+    action: ACTION,
+    outcome: 'skipped',
+    operation,
+    target: { kind: 'app', name: target.app },
+    destination: `Dokku server ${displayTarget(inputs.target)}`,
+    environment: target.review ? `review app for PR #${target.review.pullRequest}` : undefined,
+    reason,
+    runUrl: deps.context?.runUrl,
+  }
+}
+
+/**
+ * A run that failed, at any point: the reason, where the time went and the plan, if the run got that
+ * far. Dokku's own rule keeps the previous release serving when a build, release task or check fails.
+ */
+export function failedSummary(
+  inputs: DokkuInputs,
+  deps: Deps,
+  target: Target,
+  reason: string,
+  phases: Array<{ name: string; ms: number }>,
+  plan: Plan | undefined,
+): DeploySummary {
+  const context = deps.context
+  return {
+    action: ACTION,
+    outcome: 'failed',
+    operation: target.mode === 'destroy' ? 'remove' : 'deploy',
+    target: { kind: 'app', name: target.app },
+    destination: `Dokku server ${displayTarget(inputs.target)}`,
+    commit: context ? { sha: context.sha, url: commitUrl(context) } : undefined,
+    environment: target.review ? `review app for PR #${target.review.pullRequest}` : undefined,
+    reason,
+    phases,
     plan,
     runUrl: context?.runUrl,
   }

@@ -4,7 +4,7 @@ import type { DeploySummary } from '@django-deploy/shared/github/summary'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
 import type { Logger } from '@django-deploy/shared/runtime/log'
 import type { PushOutcome } from './deliver/outcome.js'
-import type { RunPlan, Target } from './planner.js'
+import type { RunPlan, Target } from './plan.js'
 import type { SshConnectOptions, SshSession } from './ssh/connection.js'
 
 /**
@@ -12,7 +12,10 @@ import type { SshConnectOptions, SshSession } from './ssh/connection.js'
  * (`RunResult`), its outputs and the post step's state name. Kept apart from main.ts so deploy,
  * remove-preview and report can use them without importing the module that imports them.
  */
-export type OutputName = 'url' | 'urls' | 'app' | 'deployed-sha'
+export const ACTION = 'action-dokku'
+
+export const OUTPUT_NAMES = ['url', 'urls', 'app', 'deployed-sha'] as const
+export type OutputName = (typeof OUTPUT_NAMES)[number]
 
 /** The post step reads this state: the app whose push was in flight when the job was cancelled. */
 export const DEPLOY_STATE = 'dokku-deploying-app'
@@ -38,7 +41,7 @@ export interface Deps {
 export interface RunResult {
   target: Target
   plan: RunPlan
-  outcome: 'deployed' | 'up-to-date' | 'planned' | 'destroyed'
+  outcome: 'deployed' | 'up-to-date' | 'planned' | 'destroyed' | 'skipped'
   urls: string[]
   created: string[]
   present: string[]

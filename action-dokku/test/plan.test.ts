@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { readInputs, type DokkuInputs } from '../src/inputs.js'
-import { chooseTarget, planRun, planSteps, type RunPlan } from '../src/planner.js'
+import { chooseTarget, planRun, planSteps, type RunPlan } from '../src/plan.js'
 import type { AppState, RemoteState } from '../src/remote-state.js'
 import { sshKeygen } from './keys.js'
 
