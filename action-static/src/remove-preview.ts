@@ -1,8 +1,8 @@
-import { errorMessage } from '@django-deploy/shared/errors'
 import type { GitHubClient } from '@django-deploy/shared/github/client'
-import { commitUrl, noSecretsReason, type EventContext, type PullRequestInfo } from '@django-deploy/shared/github/context'
+import { commitUrl, type EventContext, type PullRequestInfo } from '@django-deploy/shared/github/context'
 import { deactivateEnvironment } from '@django-deploy/shared/github/deployments'
 import { renderPreviewComment, updateStickyComment } from '@django-deploy/shared/github/pr-comment'
+import { reportedRun } from '@django-deploy/shared/github/run-report'
 import { writeSummary, type DeploySummary } from '@django-deploy/shared/github/summary'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { Phases } from '@django-deploy/shared/runtime/phases'
@@ -32,6 +32,8 @@ export async function removePreview(
   deps: Deps,
   context: EventContext,
   pullRequest: PullRequestInfo,
+  /** Why this run cannot remove anything: GitHub gave it no secrets (main.ts, the shared event policy). */
+  noSecrets?: string,
 ): Promise<RunResult> {
   const { log } = deps
   const decision = decideTarget(inputs, context, undefined)
@@ -56,7 +58,6 @@ export async function removePreview(
     )
 
   // A fork's (or Dependabot's) pull_request run has no secrets and a read-only token.
-  const noSecrets = noSecretsReason(context)
   if (noSecrets) {
     const reason = `${capitalise(closed)}, but this run cannot remove its preview ${alias}: ${noSecrets} Remove previews from a pull_request_target workflow (see "When a pull request closes" in the README).`
     log.warning(reason)
@@ -103,7 +104,18 @@ export async function removePreview(
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
   const report: RetireReport = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] }
 
-  try {
+  const failed = (reason: string): DeploySummary => ({
+    action: ACTION,
+    operation: 'remove',
+    outcome: 'failed',
+    target: { kind: 'site', name: previewName(report, inputs) },
+    environment: decision.environment,
+    reason,
+    facts: facts(report, inputs),
+    phases,
+    warnings,
+  })
+  await reportedRun({ writeSummary: summarise, failed, beforeSummary: () => setOutputs(deps) }, async () => {
     report.site = await timed('Netlify site', () => findSite(api, credentials.site))
     if (report.site) {
       const site = report.site
@@ -150,19 +162,7 @@ export async function removePreview(
       report.comment = comment?.outcome ?? 'none'
       log.info(comment ? `Pull request comment ${comment.outcome}: ${comment.url}` : 'Pull request: no preview comment to edit.')
     }
-  } catch (error) {
-    setOutputs(deps)
-    await summarise({
-      outcome: 'failed',
-      target: { kind: 'site', name: previewName(report, inputs) },
-      environment: decision.environment,
-      reason: errorMessage(error).split('\n')[0],
-      facts: facts(report, inputs),
-      phases,
-      warnings,
-    }).catch(() => undefined)
-    throw error
-  }
+  })
 
   setOutputs(deps)
   const gone = report.netlify.deleted.length + report.netlify.alreadyGone.length

@@ -128,6 +128,15 @@ describe('pull request previews', () => {
     expect(h.outputs.has('url')).toBe(false)
     expect(h.summary.join('')).toContain('Did not deploy')
   })
+
+  it('a project that cannot be built still gets a failed job summary naming why', async () => {
+    const workspace = await copyFixture('not-django')
+    const h = harness({ workspace, inputs: { provider: 'directory' } })
+    await expect(h.run()).rejects.toThrow()
+    const summary = h.summary.join('')
+    expect(summary).toMatch(/failed/i)
+    expect(summary).toMatch(/manage\.py/)
+  })
 })
 
 describe('the fork-safe workflow_run deploy', () => {
