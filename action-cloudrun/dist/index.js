@@ -34913,6 +34913,619 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ../shared/src/errors.ts
+class ActionError extends Error {
+    input;
+    hint;
+    location;
+    constructor(message, options = {}) {
+        super(message, options.cause === undefined ? undefined : { cause: options.cause });
+        this.name = 'ActionError';
+        this.input = options.input;
+        this.hint = options.hint;
+        this.location = options.location;
+    }
+    /** The full text shown to the user: what, which input, how to fix. */
+    describe() {
+        const parts = [this.input ? `Input '${this.input}': ${this.message}` : this.message];
+        if (this.hint)
+            parts.push(this.hint);
+        return parts.join('\n');
+    }
+}
+/** An input failed validation. Thrown by each action's inputs.ts before any side effect happens. */
+class InputError extends ActionError {
+    constructor(input, message, hint) {
+        super(message, { input, hint });
+        this.name = 'InputError';
+    }
+}
+/** A step ran past its time budget (the `timeout` input, or a per-step limit). */
+class TimeoutError extends ActionError {
+    constructor(what, seconds, hint) {
+        super(`${what} did not finish within ${formatSeconds(seconds)}.`, { hint });
+        this.name = 'TimeoutError';
+    }
+}
+function formatSeconds(seconds) {
+    return seconds >= 120 && seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} s`;
+}
+function errorMessage(error) {
+    if (error instanceof ActionError)
+        return error.describe();
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/entrypoint.ts
+
+
+async function runAction(actionName, main, options = {}) {
+    try {
+        await main();
+    }
+    catch (error) {
+        const message = failureMessage(actionName, error);
+        setFailed(options.secrets ? options.secrets.redact(message) : message);
+    }
+}
+function failureMessage(actionName, error) {
+    if (error instanceof ActionError) {
+        if (error.location) {
+            core_error(error.message, {
+                file: error.location.file,
+                startLine: error.location.line,
+                startColumn: error.location.column,
+            });
+        }
+        // The underlying error (an HTTP response, a failed spawn) helps a maintainer, not the user:
+        // it goes to the debug log, visible when the job is re-run with debug logging.
+        for (const line of causeChain(error))
+            core_debug(line);
+        return `${actionName}: ${error.describe()}`;
+    }
+    if (error instanceof Error && error.stack)
+        core_debug(error.stack);
+    return `${actionName} failed unexpectedly: ${errorMessage(error)}\nThis is a bug in ${actionName}; please report it with the log above (re-run with debug logging for a stack trace).`;
+}
+/** "caused by: ..." lines for each nested `cause`, with HTTP status and URL when there is one. */
+function causeChain(error) {
+    const lines = [];
+    let cause = error.cause;
+    for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+        const request = cause.request;
+        const status = cause.status;
+        const where = request?.url
+            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+            : '';
+        lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
+        cause = cause instanceof Error ? cause.cause : undefined;
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/log.ts
+
+function annotation(location) {
+    if (!location)
+        return undefined;
+    return { file: location.file, startLine: location.line, startColumn: location.column };
+}
+/** The logger for real runs: GitHub's workflow commands via @actions/core. */
+const coreLogger = {
+    info: (message) => info(message),
+    debug: (message) => core_debug(message),
+    notice: (message, location) => notice(message, annotation(location)),
+    warning: (message, location) => warning(message, annotation(location)),
+    error: (message, location) => core_error(message, annotation(location)),
+    group: (title, fn) => group(title, fn),
+    setSecret: (value) => registerSecret(value, core_setSecret),
+};
+/**
+ * Mask a secret as a whole and line by line: a multi-line value (an SSH key, a JSON key file) can
+ * reach a log one line at a time, and each line must be hidden too.
+ */
+function registerSecret(value, mask) {
+    if (isTrivialValue(value))
+        return;
+    mask(value);
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        // Very short lines ("{", "}") are structure, not secret, and masking them garbles every log.
+        if (trimmed.length >= 6 && trimmed !== value)
+            mask(trimmed);
+    }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
+}
+/** A logger that records, for tests; `secrets` shows what was registered for masking. */
+class MemoryLogger {
+    entries = [];
+    secrets = new Set();
+    info(message) {
+        this.entries.push({ level: 'info', message });
+    }
+    debug(message) {
+        this.entries.push({ level: 'debug', message });
+    }
+    notice(message, location) {
+        this.entries.push({ level: 'notice', message, location });
+    }
+    warning(message, location) {
+        this.entries.push({ level: 'warning', message, location });
+    }
+    error(message, location) {
+        this.entries.push({ level: 'error', message, location });
+    }
+    async group(title, fn) {
+        this.entries.push({ level: 'group', message: title });
+        return fn();
+    }
+    setSecret(value) {
+        registerSecret(value, (v) => this.secrets.add(v));
+    }
+    /** Everything logged, one entry per line, for assertions. */
+    text() {
+        return this.entries.map((entry) => `${entry.level}: ${entry.message}`).join('\n');
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/markdown.ts
+/**
+ * Building GitHub-flavoured Markdown from strings we do not control (app names, URLs, findings,
+ * error messages). Job summaries and PR comments render HTML and Markdown, so an unescaped `<img>`,
+ * `|` or `[x](javascript:…)` in a site name would change the page. Every user-controlled string goes
+ * through `text`, `code`, `link` or `codeBlock`; literal Markdown is only ever our own.
+ */
+/** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
+function markdown_text(value) {
+    return (oneLine(value)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
+        .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
+        // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
+        .replace(/^([-+#])/, '\\$1')
+        .replace(/^(\d+)([.)])/, '$1\\$2')
+        // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
+}
+/** An inline code span that holds any text, including backticks. */
+function code(value) {
+    const line = oneLine(value);
+    const longestRun = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    const pad = line.startsWith('`') || line.endsWith('`') || line === '' ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/** A link when `url` is http(s); otherwise the URL as code, never a clickable `javascript:`. */
+function markdown_link(label, url) {
+    const safe = safeUrl(url);
+    if (safe === undefined)
+        return `${markdown_text(label)} (${code(url)})`;
+    return `[${markdown_text(label)}](${safe})`;
+}
+/** A link whose label is shown as code (a commit SHA, a revision name). */
+function codeLink(label, url) {
+    const safe = url === undefined ? undefined : safeUrl(url);
+    return safe === undefined ? code(label) : `[${code(label)}](${safe})`;
+}
+/** The URL itself as a link, e.g. in a facts table. */
+function urlLink(url) {
+    return safeUrl(url) === undefined ? code(url) : markdown_link(url, url);
+}
+/** A normalised http(s) URL with `(`, `)` and spaces encoded so it cannot end the link early. */
+function safeUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    return parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20').replace(/</g, '%3C').replace(/>/g, '%3E');
+}
+/** A fenced block (longer fence than any backtick run inside) for logs, plans, tracebacks. */
+function codeBlock(value, language = 'text') {
+    const longestRun = Math.max(0, ...(value.match(/`{3,}/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longestRun + 1));
+    return `${fence}${language}\n${value.replace(/\r\n/g, '\n').replace(/\n$/, '')}\n${fence}`;
+}
+/**
+ * A GFM table. Cells are already-rendered inline Markdown (from `text`, `code`, `link`); pipes are
+ * escaped once more because GFM splits cells on `|` even inside code spans.
+ */
+function table(header, rows) {
+    const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+    return [row(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(row)].join('\n');
+}
+function cell(value) {
+    return value === '' ? ' ' : value.replace(/(?<!\\)\|/g, '\\|');
+}
+/** A collapsible section; `body` is Markdown (blank lines around it so GitHub renders it). */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(oneLine(summary))}</summary>\n\n${body}\n\n</details>`;
+}
+function escapeHtml(value) {
+    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+function oneLine(value) {
+    return value.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/secrets.ts
+
+
+
+
+/**
+ * Every secret a run knows about, kept so that what we publish can be checked before it leaves.
+ *
+ * GitHub masks registered values in *logs* only. Step outputs, the job summary and PR comments are
+ * not masked: a secret written there is published in clear text (outputs even travel to other jobs).
+ * So each of those writers asks `assertClean` first and refuses rather than leak.
+ *
+ * Values are masked and remembered whole and line by line, exactly like `registerSecret` (an SSH
+ * key or a JSON key file can leak one line at a time).
+ */
+class SecretRegistry {
+    mask;
+    values = new Set();
+    /** `mask` hides a value in logs; the default is `core.setSecret` (the `::add-mask::` command). */
+    constructor(mask = (value) => core_setSecret(value)) {
+        this.mask = mask;
+    }
+    /** Mask `value` in logs and remember it for leak checks. */
+    add(value) {
+        registerSecret(value, (part) => {
+            this.mask(part);
+            this.remember(part);
+        });
+    }
+    /**
+     * A Logger whose `setSecret` also feeds this registry. The base logger still does the masking
+     * (so nothing is masked twice); wire the action as `const log = secrets.logger(coreLogger)`
+     * and every `log.setSecret` from inputs.ts on is covered by the leak checks.
+     */
+    logger(base) {
+        return {
+            info: (message) => base.info(message),
+            debug: (message) => base.debug(message),
+            notice: (message, location) => base.notice(message, location),
+            warning: (message, location) => base.warning(message, location),
+            error: (message, location) => base.error(message, location),
+            group: (title, fn) => base.group(title, fn),
+            setSecret: (value) => {
+                base.setSecret(value);
+                registerSecret(value, (part) => this.remember(part));
+            },
+        };
+    }
+    get size() {
+        return this.values.size;
+    }
+    /** True when `text` contains a registered value, as is or in a form our writers produce. */
+    containsSecret(text) {
+        for (const value of this.values) {
+            if (variants(value).some((variant) => text.includes(variant)))
+                return true;
+        }
+        return false;
+    }
+    /**
+     * Throw before `text` is published to `destination` ("step output 'url'", "the job summary")
+     * if it contains a secret. The message never includes the secret, only where it would have gone.
+     */
+    assertClean(text, destination) {
+        if (!this.containsSecret(text))
+            return;
+        throw new ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
+            hint: 'Step outputs, job summaries and PR comments are public and GitHub does not mask them. ' +
+                'Check that no secret is used as an app, site or service name, URL, or environment value.',
+        });
+    }
+    /** `text` with every registered value replaced by `***`, longest first (for error messages). */
+    redact(text) {
+        const sorted = [...this.values].sort((a, b) => b.length - a.length);
+        return sorted.reduce((result, value) => result.split(value).join('***'), text);
+    }
+    remember(part) {
+        // A value this short matches by accident everywhere ("1", "yes") and is no real secret;
+        // it is still masked in logs, but checking for it would refuse every harmless output.
+        if (part.length >= MIN_CHECKED_LENGTH)
+            this.values.add(part);
+    }
+}
+const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = [
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+];
+const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'];
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
+/** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
+function variants(value) {
+    const forms = new Set([
+        value,
+        encodeURIComponent(value),
+        JSON.stringify(value).slice(1, -1),
+        escapeHtml(value),
+        markdown_text(value),
+        code(value).replace(/^`+ ?| ?`+$/g, ''),
+    ]);
+    return [...forms].filter((form) => form.length >= MIN_CHECKED_LENGTH);
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ../shared/src/inputs.ts
+
+
+
+const actionsInputSource = (name) => getInput(name);
+function inputSourceFrom(values) {
+    return (name) => (values[name] ?? '').trim();
+}
+class InputReader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    /** The raw value, trimmed; '' when unset. */
+    raw(name) {
+        return this.source(name).trim();
+    }
+    string(name, options = {}) {
+        const value = this.raw(name);
+        if (value !== '')
+            return value;
+        if (options.required) {
+            throw new InputError(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
+        }
+        return options.default ?? '';
+    }
+    optional(name) {
+        const value = this.raw(name);
+        return value === '' ? undefined : value;
+    }
+    boolean(name, defaultValue) {
+        const value = this.raw(name).toLowerCase();
+        if (value === '')
+            return defaultValue;
+        if (['true', 'yes', 'on', '1'].includes(value))
+            return true;
+        if (['false', 'no', 'off', '0'].includes(value))
+            return false;
+        throw new InputError(name, `must be true or false, got '${this.raw(name)}'.`);
+    }
+    choice(name, choices, defaultValue) {
+        const value = this.raw(name).toLowerCase();
+        if (value === '')
+            return defaultValue;
+        const match = choices.find((choice) => choice === value);
+        if (match === undefined) {
+            throw new InputError(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
+        }
+        return match;
+    }
+    integer(name, options = {}) {
+        const value = this.raw(name);
+        if (value === '')
+            return options.default;
+        if (!/^-?\d+$/.test(value))
+            throw new InputError(name, `must be a whole number, got '${value}'.`);
+        const number = Number(value);
+        if (options.min !== undefined && number < options.min)
+            throw new InputError(name, `must be at least ${options.min}, got ${number}.`);
+        if (options.max !== undefined && number > options.max)
+            throw new InputError(name, `must be at most ${options.max}, got ${number}.`);
+        return number;
+    }
+    /** A duration in minutes (may be fractional, e.g. 0.5), returned in milliseconds. */
+    minutes(name, defaultMinutes) {
+        const value = this.raw(name);
+        if (value === '')
+            return defaultMinutes * 60_000;
+        const minutes = Number(value);
+        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 360) {
+            throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
+        }
+        return Math.round(minutes * 60_000);
+    }
+    /**
+     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+     * relative to its root ('.' for the root itself); see repositoryPath.
+     */
+    path(name, options = {}) {
+        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
+    }
+    /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
+    lines(name) {
+        return this.source(name)
+            .split(/\r?\n/)
+            .map((line) => line.trim())
+            .filter((line) => line !== '' && !line.startsWith('#'));
+    }
+    /** A multi-line input of KEY=VALUE pairs (see parseKeyValues). */
+    keyValues(name) {
+        return parseKeyValues(this.source(name), name);
+    }
+}
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Parse `KEY=VALUE` lines. Everything after the first `=` is the value, byte for byte (spaces,
+ * quotes, `$`, further `=` are kept; no unquoting, no expansion). A value spanning several lines
+ * uses the same heredoc form as $GITHUB_ENV:
+ *
+ *     KEY<<EOF
+ *     line one
+ *     line two
+ *     EOF
+ *
+ * Blank lines and lines starting with `#` between pairs are ignored. A key given twice is an error,
+ * because silently keeping one of them hides a mistake.
+ */
+function parseKeyValues(text, inputName) {
+    const lines = text.replace(/\r\n/g, '\n').split('\n');
+    const result = [];
+    const seen = new Set();
+    for (let index = 0; index < lines.length; index++) {
+        const line = lines[index] ?? '';
+        if (line.trim() === '' || line.trimStart().startsWith('#'))
+            continue;
+        const heredoc = /^\s*([^=\s<]+)<<(\S+)\s*$/.exec(line);
+        let key;
+        let value;
+        if (heredoc) {
+            key = heredoc[1] ?? '';
+            const delimiter = heredoc[2] ?? '';
+            const body = [];
+            let closed = false;
+            while (++index < lines.length) {
+                if (lines[index] === delimiter) {
+                    closed = true;
+                    break;
+                }
+                body.push(lines[index] ?? '');
+            }
+            if (!closed) {
+                throw new InputError(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
+            }
+            value = body.join('\n');
+        }
+        else {
+            const equals = line.indexOf('=');
+            if (equals < 0) {
+                throw new InputError(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
+            }
+            key = line.slice(0, equals).trim();
+            value = line.slice(equals + 1);
+        }
+        if (!ENV_NAME.test(key)) {
+            throw new InputError(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
+        }
+        if (seen.has(key))
+            throw new InputError(inputName, `${key} is set twice.`, 'Keep one line per variable.');
+        seen.add(key);
+        result.push({ key, value });
+    }
+    return result;
+}
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
+    const text = value.trim().replaceAll('\\', '/');
+    const example = 'Give it relative to the repository root, e.g. apps/blog';
+    if (text === '')
+        return '.';
+    let relative;
+    if (external_node_path_default().posix.isAbsolute(text)) {
+        if (!workspace) {
+            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
+        }
+        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
+        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
+        }
+    }
+    else {
+        relative = external_node_path_default().posix.normalize(text);
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
+        }
+    }
+    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
+}
+
 // EXTERNAL MODULE: ../node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(4978);
 ;// CONCATENATED MODULE: ../node_modules/@actions/tool-cache/lib/manifest.js
@@ -35715,51 +36328,6 @@ function _unique(values) {
 //# sourceMappingURL=tool-cache.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ../shared/src/errors.ts
-class ActionError extends Error {
-    input;
-    hint;
-    location;
-    constructor(message, options = {}) {
-        super(message, options.cause === undefined ? undefined : { cause: options.cause });
-        this.name = 'ActionError';
-        this.input = options.input;
-        this.hint = options.hint;
-        this.location = options.location;
-    }
-    /** The full text shown to the user: what, which input, how to fix. */
-    describe() {
-        const parts = [this.input ? `Input '${this.input}': ${this.message}` : this.message];
-        if (this.hint)
-            parts.push(this.hint);
-        return parts.join('\n');
-    }
-}
-/** An input failed validation. Thrown by each action's inputs.ts before any side effect happens. */
-class InputError extends ActionError {
-    constructor(input, message, hint) {
-        super(message, { input, hint });
-        this.name = 'InputError';
-    }
-}
-/** A step ran past its time budget (the `timeout` input, or a per-step limit). */
-class TimeoutError extends ActionError {
-    constructor(what, seconds, hint) {
-        super(`${what} did not finish within ${formatSeconds(seconds)}.`, { hint });
-        this.name = 'TimeoutError';
-    }
-}
-function formatSeconds(seconds) {
-    return seconds >= 120 && seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} s`;
-}
-function errorMessage(error) {
-    if (error instanceof ActionError)
-        return error.describe();
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-
 ;// CONCATENATED MODULE: ../shared/src/github/context.ts
 
 
@@ -35935,53 +36503,6 @@ function str(value) {
     return typeof value === 'string' ? value : undefined;
 }
 
-;// CONCATENATED MODULE: ../shared/src/github/entrypoint.ts
-
-
-async function runAction(actionName, main, options = {}) {
-    try {
-        await main();
-    }
-    catch (error) {
-        const message = failureMessage(actionName, error);
-        setFailed(options.secrets ? options.secrets.redact(message) : message);
-    }
-}
-function failureMessage(actionName, error) {
-    if (error instanceof ActionError) {
-        if (error.location) {
-            core_error(error.message, {
-                file: error.location.file,
-                startLine: error.location.line,
-                startColumn: error.location.column,
-            });
-        }
-        // The underlying error (an HTTP response, a failed spawn) helps a maintainer, not the user:
-        // it goes to the debug log, visible when the job is re-run with debug logging.
-        for (const line of causeChain(error))
-            core_debug(line);
-        return `${actionName}: ${error.describe()}`;
-    }
-    if (error instanceof Error && error.stack)
-        core_debug(error.stack);
-    return `${actionName} failed unexpectedly: ${errorMessage(error)}\nThis is a bug in ${actionName}; please report it with the log above (re-run with debug logging for a stack trace).`;
-}
-/** "caused by: ..." lines for each nested `cause`, with HTTP status and URL when there is one. */
-function causeChain(error) {
-    const lines = [];
-    let cause = error.cause;
-    for (let depth = 0; cause !== undefined && depth < 5; depth++) {
-        const request = cause.request;
-        const status = cause.status;
-        const where = request?.url
-            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
-            : '';
-        lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
-        cause = cause instanceof Error ? cause.cause : undefined;
-    }
-    return lines;
-}
-
 ;// CONCATENATED MODULE: ../shared/src/github/outputs.ts
 
 class Outputs {
@@ -36021,337 +36542,6 @@ class Outputs {
     written() {
         return this.values;
     }
-}
-
-;// CONCATENATED MODULE: ../shared/src/runtime/log.ts
-
-function annotation(location) {
-    if (!location)
-        return undefined;
-    return { file: location.file, startLine: location.line, startColumn: location.column };
-}
-/** The logger for real runs: GitHub's workflow commands via @actions/core. */
-const coreLogger = {
-    info: (message) => info(message),
-    debug: (message) => core_debug(message),
-    notice: (message, location) => notice(message, annotation(location)),
-    warning: (message, location) => warning(message, annotation(location)),
-    error: (message, location) => core_error(message, annotation(location)),
-    group: (title, fn) => group(title, fn),
-    setSecret: (value) => registerSecret(value, core_setSecret),
-};
-/**
- * Mask a secret as a whole and line by line: a multi-line value (an SSH key, a JSON key file) can
- * reach a log one line at a time, and each line must be hidden too.
- */
-function registerSecret(value, mask) {
-    if (isTrivialValue(value))
-        return;
-    mask(value);
-    for (const line of value.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        // Very short lines ("{", "}") are structure, not secret, and masking them garbles every log.
-        if (trimmed.length >= 6 && trimmed !== value)
-            mask(trimmed);
-    }
-}
-/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
-const COMMON_VALUES = new Set([
-    'true',
-    'false',
-    'yes',
-    'no',
-    'on',
-    'off',
-    'none',
-    'null',
-    'undefined',
-    'production',
-    'staging',
-    'development',
-]);
-/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
-const MIN_MASKED_LENGTH = 6;
-/**
- * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
- * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
- */
-function isTrivialValue(value) {
-    const trimmed = value.trim();
-    if (trimmed.length < MIN_MASKED_LENGTH)
-        return true;
-    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
-        return true;
-    return COMMON_VALUES.has(trimmed.toLowerCase());
-}
-/** A logger that records, for tests; `secrets` shows what was registered for masking. */
-class MemoryLogger {
-    entries = [];
-    secrets = new Set();
-    info(message) {
-        this.entries.push({ level: 'info', message });
-    }
-    debug(message) {
-        this.entries.push({ level: 'debug', message });
-    }
-    notice(message, location) {
-        this.entries.push({ level: 'notice', message, location });
-    }
-    warning(message, location) {
-        this.entries.push({ level: 'warning', message, location });
-    }
-    error(message, location) {
-        this.entries.push({ level: 'error', message, location });
-    }
-    async group(title, fn) {
-        this.entries.push({ level: 'group', message: title });
-        return fn();
-    }
-    setSecret(value) {
-        registerSecret(value, (v) => this.secrets.add(v));
-    }
-    /** Everything logged, one entry per line, for assertions. */
-    text() {
-        return this.entries.map((entry) => `${entry.level}: ${entry.message}`).join('\n');
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/markdown.ts
-/**
- * Building GitHub-flavoured Markdown from strings we do not control (app names, URLs, findings,
- * error messages). Job summaries and PR comments render HTML and Markdown, so an unescaped `<img>`,
- * `|` or `[x](javascript:…)` in a site name would change the page. Every user-controlled string goes
- * through `text`, `code`, `link` or `codeBlock`; literal Markdown is only ever our own.
- */
-/** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
-function markdown_text(value) {
-    return (oneLine(value)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
-        .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
-        // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
-        .replace(/^([-+#])/, '\\$1')
-        .replace(/^(\d+)([.)])/, '$1\\$2')
-        // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
-}
-/** An inline code span that holds any text, including backticks. */
-function code(value) {
-    const line = oneLine(value);
-    const longestRun = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longestRun + 1);
-    const pad = line.startsWith('`') || line.endsWith('`') || line === '' ? ' ' : '';
-    return `${fence}${pad}${line}${pad}${fence}`;
-}
-/** A link when `url` is http(s); otherwise the URL as code, never a clickable `javascript:`. */
-function markdown_link(label, url) {
-    const safe = safeUrl(url);
-    if (safe === undefined)
-        return `${markdown_text(label)} (${code(url)})`;
-    return `[${markdown_text(label)}](${safe})`;
-}
-/** A link whose label is shown as code (a commit SHA, a revision name). */
-function codeLink(label, url) {
-    const safe = url === undefined ? undefined : safeUrl(url);
-    return safe === undefined ? code(label) : `[${code(label)}](${safe})`;
-}
-/** The URL itself as a link, e.g. in a facts table. */
-function urlLink(url) {
-    return safeUrl(url) === undefined ? code(url) : markdown_link(url, url);
-}
-/** A normalised http(s) URL with `(`, `)` and spaces encoded so it cannot end the link early. */
-function safeUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url.trim());
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    return parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20').replace(/</g, '%3C').replace(/>/g, '%3E');
-}
-/** A fenced block (longer fence than any backtick run inside) for logs, plans, tracebacks. */
-function codeBlock(value, language = 'text') {
-    const longestRun = Math.max(0, ...(value.match(/`{3,}/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(Math.max(3, longestRun + 1));
-    return `${fence}${language}\n${value.replace(/\r\n/g, '\n').replace(/\n$/, '')}\n${fence}`;
-}
-/**
- * A GFM table. Cells are already-rendered inline Markdown (from `text`, `code`, `link`); pipes are
- * escaped once more because GFM splits cells on `|` even inside code spans.
- */
-function table(header, rows) {
-    const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
-    return [row(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(row)].join('\n');
-}
-function cell(value) {
-    return value === '' ? ' ' : value.replace(/(?<!\\)\|/g, '\\|');
-}
-/** A collapsible section; `body` is Markdown (blank lines around it so GitHub renders it). */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(oneLine(summary))}</summary>\n\n${body}\n\n</details>`;
-}
-function escapeHtml(value) {
-    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-function oneLine(value) {
-    return value.replace(/\s*\r?\n\s*/g, ' ').trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/secrets.ts
-
-
-
-
-/**
- * Every secret a run knows about, kept so that what we publish can be checked before it leaves.
- *
- * GitHub masks registered values in *logs* only. Step outputs, the job summary and PR comments are
- * not masked: a secret written there is published in clear text (outputs even travel to other jobs).
- * So each of those writers asks `assertClean` first and refuses rather than leak.
- *
- * Values are masked and remembered whole and line by line, exactly like `registerSecret` (an SSH
- * key or a JSON key file can leak one line at a time).
- */
-class SecretRegistry {
-    mask;
-    values = new Set();
-    /** `mask` hides a value in logs; the default is `core.setSecret` (the `::add-mask::` command). */
-    constructor(mask = (value) => core_setSecret(value)) {
-        this.mask = mask;
-    }
-    /** Mask `value` in logs and remember it for leak checks. */
-    add(value) {
-        registerSecret(value, (part) => {
-            this.mask(part);
-            this.remember(part);
-        });
-    }
-    /**
-     * A Logger whose `setSecret` also feeds this registry. The base logger still does the masking
-     * (so nothing is masked twice); wire the action as `const log = secrets.logger(coreLogger)`
-     * and every `log.setSecret` from inputs.ts on is covered by the leak checks.
-     */
-    logger(base) {
-        return {
-            info: (message) => base.info(message),
-            debug: (message) => base.debug(message),
-            notice: (message, location) => base.notice(message, location),
-            warning: (message, location) => base.warning(message, location),
-            error: (message, location) => base.error(message, location),
-            group: (title, fn) => base.group(title, fn),
-            setSecret: (value) => {
-                base.setSecret(value);
-                registerSecret(value, (part) => this.remember(part));
-            },
-        };
-    }
-    get size() {
-        return this.values.size;
-    }
-    /** True when `text` contains a registered value, as is or in a form our writers produce. */
-    containsSecret(text) {
-        for (const value of this.values) {
-            if (variants(value).some((variant) => text.includes(variant)))
-                return true;
-        }
-        return false;
-    }
-    /**
-     * Throw before `text` is published to `destination` ("step output 'url'", "the job summary")
-     * if it contains a secret. The message never includes the secret, only where it would have gone.
-     */
-    assertClean(text, destination) {
-        if (!this.containsSecret(text))
-            return;
-        throw new ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
-            hint: 'Step outputs, job summaries and PR comments are public and GitHub does not mask them. ' +
-                'Check that no secret is used as an app, site or service name, URL, or environment value.',
-        });
-    }
-    /** `text` with every registered value replaced by `***`, longest first (for error messages). */
-    redact(text) {
-        const sorted = [...this.values].sort((a, b) => b.length - a.length);
-        return sorted.reduce((result, value) => result.split(value).join('***'), text);
-    }
-    remember(part) {
-        // A value this short matches by accident everywhere ("1", "yes") and is no real secret;
-        // it is still masked in logs, but checking for it would refuse every harmless output.
-        if (part.length >= MIN_CHECKED_LENGTH)
-            this.values.add(part);
-    }
-}
-const MIN_CHECKED_LENGTH = 4;
-/**
- * The words that make a config or environment variable's *name* say its value is secret. Matched
- * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
- * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
- * Documented in docs/secret-masking.md; keep the two in step.
- */
-const SECRET_NAME_WORDS = [
-    'SECRET',
-    'TOKEN',
-    'PASSWORD',
-    'PASSWD',
-    'PASSPHRASE',
-    'CREDENTIAL',
-    'PRIVATE',
-    'DATABASE_URL',
-    'SALT',
-    'SIGNING',
-    'CERT',
-];
-const SECRET_NAME_PARTS = ['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY'];
-/**
- * True when `key` names a secret by the documented list, or is one the user marked (compared
- * case-insensitively). Only then is a config / env-vars value masked.
- */
-function isSecretName(key, marked = []) {
-    const upper = key.toUpperCase();
-    if (marked.some((name) => name.toUpperCase() === upper))
-        return true;
-    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
-        return true;
-    const parts = upper.split(/[^A-Z0-9]+/);
-    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
-}
-/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
-function urlPassword(value) {
-    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
-}
-/**
- * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
- * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
- */
-function maskConfigValue(key, value, setSecret, marked = []) {
-    const password = urlPassword(value);
-    if (password) {
-        setSecret(password);
-        try {
-            setSecret(decodeURIComponent(password));
-        }
-        catch {
-            // not %-encoded: registered as is above
-        }
-    }
-    if (password || isSecretName(key, marked))
-        setSecret(value);
-}
-/** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
-function variants(value) {
-    const forms = new Set([
-        value,
-        encodeURIComponent(value),
-        JSON.stringify(value).slice(1, -1),
-        escapeHtml(value),
-        markdown_text(value),
-        code(value).replace(/^`+ ?| ?`+$/g, ''),
-    ]);
-    return [...forms].filter((form) => form.length >= MIN_CHECKED_LENGTH);
 }
 
 ;// CONCATENATED MODULE: ../shared/src/plan.ts
@@ -36469,196 +36659,6 @@ async function writeSummary(summary, secrets, writer = summary_summary, env = pr
     return true;
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ../shared/src/inputs.ts
-
-
-
-const actionsInputSource = (name) => getInput(name);
-function inputSourceFrom(values) {
-    return (name) => (values[name] ?? '').trim();
-}
-class InputReader {
-    source;
-    constructor(source) {
-        this.source = source;
-    }
-    /** The raw value, trimmed; '' when unset. */
-    raw(name) {
-        return this.source(name).trim();
-    }
-    string(name, options = {}) {
-        const value = this.raw(name);
-        if (value !== '')
-            return value;
-        if (options.required) {
-            throw new InputError(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
-        }
-        return options.default ?? '';
-    }
-    optional(name) {
-        const value = this.raw(name);
-        return value === '' ? undefined : value;
-    }
-    boolean(name, defaultValue) {
-        const value = this.raw(name).toLowerCase();
-        if (value === '')
-            return defaultValue;
-        if (['true', 'yes', 'on', '1'].includes(value))
-            return true;
-        if (['false', 'no', 'off', '0'].includes(value))
-            return false;
-        throw new InputError(name, `must be true or false, got '${this.raw(name)}'.`);
-    }
-    choice(name, choices, defaultValue) {
-        const value = this.raw(name).toLowerCase();
-        if (value === '')
-            return defaultValue;
-        const match = choices.find((choice) => choice === value);
-        if (match === undefined) {
-            throw new InputError(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
-        }
-        return match;
-    }
-    integer(name, options = {}) {
-        const value = this.raw(name);
-        if (value === '')
-            return options.default;
-        if (!/^-?\d+$/.test(value))
-            throw new InputError(name, `must be a whole number, got '${value}'.`);
-        const number = Number(value);
-        if (options.min !== undefined && number < options.min)
-            throw new InputError(name, `must be at least ${options.min}, got ${number}.`);
-        if (options.max !== undefined && number > options.max)
-            throw new InputError(name, `must be at most ${options.max}, got ${number}.`);
-        return number;
-    }
-    /** A duration in minutes (may be fractional, e.g. 0.5), returned in milliseconds. */
-    minutes(name, defaultMinutes) {
-        const value = this.raw(name);
-        if (value === '')
-            return defaultMinutes * 60_000;
-        const minutes = Number(value);
-        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 360) {
-            throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
-        }
-        return Math.round(minutes * 60_000);
-    }
-    /**
-     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
-     * relative to its root ('.' for the root itself); see repositoryPath.
-     */
-    path(name, options = {}) {
-        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
-    }
-    /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
-    lines(name) {
-        return this.source(name)
-            .split(/\r?\n/)
-            .map((line) => line.trim())
-            .filter((line) => line !== '' && !line.startsWith('#'));
-    }
-    /** A multi-line input of KEY=VALUE pairs (see parseKeyValues). */
-    keyValues(name) {
-        return parseKeyValues(this.source(name), name);
-    }
-}
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/**
- * Parse `KEY=VALUE` lines. Everything after the first `=` is the value, byte for byte (spaces,
- * quotes, `$`, further `=` are kept; no unquoting, no expansion). A value spanning several lines
- * uses the same heredoc form as $GITHUB_ENV:
- *
- *     KEY<<EOF
- *     line one
- *     line two
- *     EOF
- *
- * Blank lines and lines starting with `#` between pairs are ignored. A key given twice is an error,
- * because silently keeping one of them hides a mistake.
- */
-function parseKeyValues(text, inputName) {
-    const lines = text.replace(/\r\n/g, '\n').split('\n');
-    const result = [];
-    const seen = new Set();
-    for (let index = 0; index < lines.length; index++) {
-        const line = lines[index] ?? '';
-        if (line.trim() === '' || line.trimStart().startsWith('#'))
-            continue;
-        const heredoc = /^\s*([^=\s<]+)<<(\S+)\s*$/.exec(line);
-        let key;
-        let value;
-        if (heredoc) {
-            key = heredoc[1] ?? '';
-            const delimiter = heredoc[2] ?? '';
-            const body = [];
-            let closed = false;
-            while (++index < lines.length) {
-                if (lines[index] === delimiter) {
-                    closed = true;
-                    break;
-                }
-                body.push(lines[index] ?? '');
-            }
-            if (!closed) {
-                throw new InputError(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
-            }
-            value = body.join('\n');
-        }
-        else {
-            const equals = line.indexOf('=');
-            if (equals < 0) {
-                throw new InputError(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
-            }
-            key = line.slice(0, equals).trim();
-            value = line.slice(equals + 1);
-        }
-        if (!ENV_NAME.test(key)) {
-            throw new InputError(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
-        }
-        if (seen.has(key))
-            throw new InputError(inputName, `${key} is set twice.`, 'Keep one line per variable.');
-        seen.add(key);
-        result.push({ key, value });
-    }
-    return result;
-}
-/**
- * The one reading of a path input that must stay inside the repository. A relative path is taken
- * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
- * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
- * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
- * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
- * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
- * whether the folder exists is for the caller to check.
- */
-function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
-    const text = value.trim().replaceAll('\\', '/');
-    const example = 'Give it relative to the repository root, e.g. apps/blog';
-    if (text === '')
-        return '.';
-    let relative;
-    if (external_node_path_default().posix.isAbsolute(text)) {
-        if (!workspace) {
-            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
-        }
-        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
-        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
-        if (relative === '..' || relative.startsWith('../')) {
-            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
-        }
-    }
-    else {
-        relative = external_node_path_default().posix.normalize(text);
-        if (relative === '..' || relative.startsWith('../')) {
-            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
-        }
-    }
-    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ../shared/src/runtime/command.ts
@@ -36719,6 +36719,55 @@ const spawnRunner = {
         });
     },
 };
+
+;// CONCATENATED MODULE: ./src/types.ts
+/**
+ * The contracts of action-cloudrun that its modules share: what a run needs (`Deps`), what it
+ * returns (`RunResult`), its outputs and its name. Kept apart from main.ts so remove-preview.ts and
+ * session.ts can use them without importing the module that imports them.
+ */
+const ACTION = 'action-cloudrun';
+const OUTPUT_NAMES = ['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'];
+
+;// CONCATENATED MODULE: ./src/deps.ts
+
+
+
+
+
+
+/** The real side effects of a run on a GitHub runner: processes, the tool cache, HTTP, the job summary. */
+function actionDeps(log, secrets) {
+    return {
+        log,
+        runner: spawnRunner,
+        env: process.env,
+        context: eventContext(),
+        outputs: new Outputs(OUTPUT_NAMES, secrets),
+        writeSummary: (summary) => writeSummary(summary, secrets),
+        toolCache: {
+            find: find,
+            downloadTool: (url) => downloadTool(url),
+            extractTar: (file) => extractTar(file),
+            cacheDir: cacheDir,
+        },
+        probe: async (url, headers) => {
+            const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+            await response.body?.cancel();
+            return { status: response.status };
+        },
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+}
+function eventContext() {
+    try {
+        return readEventContext(process.env);
+    }
+    catch {
+        return undefined; // a local run: no pull request, no links
+    }
+}
 
 ;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
 /**
@@ -37077,6 +37126,38 @@ function splitFlags(text) {
     if (words.length && !(words[0] ?? '').startsWith('--'))
         throw new InputError('flags', `must start with a flag, got '${words[0]}'.`, 'Write flags as --name=value, e.g. --vpc-connector=my-connector.');
     return words;
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/event-policy.ts
+
+/** Events whose `closed` action ends a pull request's preview. */
+const event_policy_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function closedPullRequestNumber(context) {
+    if (!context || !event_policy_PULL_REQUEST_EVENTS.has(context.eventName) || context.action !== 'closed')
+        return undefined;
+    return context.pullRequest?.number;
+}
+function decideRun(context, options) {
+    const closed = closedPullRequestNumber(context);
+    const noSecrets = context && !options.hasCredentials ? noSecretsReason(context) : undefined;
+    if (noSecrets) {
+        return closed === undefined
+            ? {
+                kind: 'skip',
+                operation: 'deploy',
+                reason: noSecrets,
+                notice: `Not deploying: ${noSecrets} ${options.skipHint}`,
+            }
+            : {
+                kind: 'skip',
+                operation: 'remove',
+                reason: noSecrets,
+                notice: `Not removing the ${options.previewOf(closed)}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`,
+            };
+    }
+    if (closed !== undefined)
+        return { kind: 'remove-preview', pullRequest: closed };
+    return { kind: 'deploy', pullRequest: context?.pullRequest?.number };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
@@ -40460,6 +40541,29 @@ function checkRequiredEnv(required, provided) {
 
 
 
+;// CONCATENATED MODULE: ../shared/src/github/run-report.ts
+
+async function reportedRun(options, body) {
+    try {
+        return await body();
+    }
+    catch (error) {
+        try {
+            await options.beforeSummary?.(error);
+            await options.writeSummary(options.failed(failureReason(error), error));
+        }
+        catch {
+            // The run's own error is what the user needs; a failing summary or output must not replace it.
+        }
+        throw error;
+    }
+}
+/** One sentence for a summary's "why": the error's first line (an ActionError's message, without its hint). */
+function failureReason(error) {
+    const message = error instanceof ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
+    return message.split('\n')[0] ?? message;
+}
+
 ;// CONCATENATED MODULE: ./src/check.ts
 async function checkRevision(url, deps) {
     const started = deps.now();
@@ -41932,7 +42036,7 @@ function overlayVariablesMarkdown() {
 
 
 
-;// CONCATENATED MODULE: ./src/planner.ts
+;// CONCATENATED MODULE: ./src/plan.ts
 
 
 
@@ -43275,15 +43379,13 @@ async function projectFromGcloud(gcloud, env) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/types.ts
-/**
- * The contracts of action-cloudrun that its modules share: what a run needs (`Deps`), what it
- * returns (`RunResult`), its outputs and its name. Kept apart from main.ts so remove-preview.ts and
- * session.ts can use them without importing the module that imports them.
- */
-const ACTION = 'action-cloudrun';
+;// CONCATENATED MODULE: ./src/deploy.ts
 
-;// CONCATENATED MODULE: ./src/remove-preview.ts
+
+
+
+
+
 
 
 
@@ -43293,369 +43395,227 @@ const ACTION = 'action-cloudrun';
 
 
 /**
- * A closed pull request's run: its preview tag is removed from the service, so the tag's URL stops
- * answering, and nothing is built, migrated or deployed. The tagged revision stays in the
- * service's list without traffic (it costs nothing; Cloud Run prunes old revisions). A tag or
- * service that is not there is success with a notice, so a re-run, or a pull request that never got
- * a preview, changes nothing.
+ * A deploy run of action-cloudrun: prepare the project, authenticate, read the service, build the
+ * image (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new
+ * revision, move traffic, report. Every side effect comes in through `deps`.
  */
-async function removePreview(inputs, removal, deps) {
+async function deploy(inputs, deps) {
     const { log } = deps;
-    const { tag, pullRequest } = removal;
-    const plan = removalPlan(inputs, removal);
-    log.info(renderPlan(plan));
-    const summary = (fields) => ({
-        action: ACTION,
-        operation: 'remove',
-        // The headline names what went away: the tag of the service, never the service itself.
-        target: { kind: 'service', name: fields.outcome === 'skipped' ? inputs.service : `${inputs.service} (tag ${tag})` },
-        environment: `preview of pull request #${pullRequest}`,
-        plan,
-        runUrl: deps.context?.runUrl,
-        ...fields,
-    });
-    if (inputs.dryRun) {
-        await deps.writeSummary(summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }));
-        return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan };
-    }
-    log.info(`Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`);
-    const phases = phaseTimer(log, deps.now);
-    const workDir = await makeWorkDir(deps.env);
-    const facts = [['Tag', tag]];
-    try {
-        const { gcloud, project } = await openGcloud(inputs, deps, workDir, phases.time);
-        const where = { project, region: inputs.region };
-        const describe = describeServiceArgs(inputs, where);
-        const described = await phases.time('Read service', () => gcloud.exec(describe));
-        let reason;
-        let result = { tag, removed: false };
-        if (described.exitCode !== 0) {
-            if (!/Cannot find service/.test(described.stderr))
-                throw new GcloudError(describe, described);
-            log.notice(`Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`);
-            reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`;
-        }
-        else {
-            const service = readService(JSON.parse(described.stdout));
-            const tagged = service.tagged(tag);
-            if (!tagged) {
-                log.notice(`Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`);
-                reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`;
-                facts.push(['Traffic', service.trafficLine]);
-            }
-            else {
-                const pairs = await phases.time('Remove tag', () => gcloud.json(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }));
-                const revision = tagged.revisionName;
-                log.info(`Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`);
-                reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`;
-                result = { tag, removed: true, revision };
-                if (revision)
-                    facts.push(['Revision', `${revision} (kept, without traffic)`]);
-                facts.push(['Traffic', trafficListingLine(pairs)]);
-            }
-        }
-        await deps.writeSummary(summary({ outcome: 'removed', reason, facts, phases: phases.list }));
-        return { outcome: 'removed', urls: [], removal: result, plan };
-    }
-    catch (error) {
-        const reason = error instanceof ActionError ? error.message : String(error);
-        await deps
-            .writeSummary(summary({ outcome: 'failed', reason: reason.split('\n')[0], facts, phases: phases.list }))
-            .catch(() => undefined);
-        throw error;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
-    }
-}
-/** The plan of a closed pull request's run, printed first and as the whole of a dry run. */
-function removalPlan(inputs, removal) {
-    const project = inputs.projectId ?? '<project of the credentials>';
-    const where = { project, region: inputs.region };
-    const steps = [
-        {
-            kind: 'command',
-            title: 'Find or install gcloud',
-            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
-        },
-        ...(inputs.credentials
-            ? [
-                {
-                    kind: 'command',
-                    title: 'Authenticate with the key, in a private gcloud configuration',
-                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
-                },
-            ]
-            : []),
-        {
-            kind: 'command',
-            title: `Read the service: is the tag ${removal.tag} on it?`,
-            detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}`,
-        },
-        {
-            kind: 'command',
-            title: `Remove the tag ${removal.tag} (its URL stops answering; the revision and production traffic stay)`,
-            detail: `gcloud ${removeTagArgs(inputs, where, removal.tag).join(' ')}`,
-            condition: 'only when the service has the tag; otherwise nothing changes',
-        },
-    ];
-    return {
-        action: ACTION,
-        summary: [
-            ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
-            ['Pull request', `#${removal.pullRequest} closed: its preview is removed`],
-            ['Tag', removal.tag],
-            ['Build, migrations, deploy', 'none'],
-        ],
-        files: [],
-        steps,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * One run of action-cloudrun: prepare the project, authenticate, read the service, build the image
- * (or take the given one), migrate in a Cloud Run job, deploy by digest, check the new revision,
- * move traffic, report. A closed pull request's run removes its preview tag instead (remove-preview.ts).
- * Every side effect comes in through `deps`.
- */
-async function run(inputs, deps) {
-    const { log } = deps;
-    const removal = previewRemoval(inputs, deps.context && {
-        eventName: deps.context.eventName,
-        action: deps.context.action,
-        pullRequest: deps.context.pullRequest?.number,
-    });
-    // A closed pull request's run only removes its preview tag: nothing is read, built or deployed.
-    if (removal)
-        return removePreview(inputs, removal, deps);
     const { time, list: phases } = phaseTimer(log, deps.now);
     const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
     const pullRequest = deps.context?.eventName.startsWith('pull_request') ? deps.context.pullRequest?.number : undefined;
     const sha = deps.context?.sha || deps.env.GITHUB_SHA || 'latest';
     const warnings = [];
-    const prepared = inputs.image
-        ? undefined
-        : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env));
-    // Before any remote command: a SQLite project would deploy green and lose its data.
-    const sqlite = prepared && sqliteProblem(inputs, prepared.project);
-    if (sqlite)
-        throw sqlite;
-    if (prepared && inputs.allowSqlite && sqliteProblem({ ...inputs, allowSqlite: false }, prepared.project))
-        warnings.push('allow-sqlite: true: the database is SQLite, so each instance keeps its own copy and data is lost on every deploy.');
-    for (const note of prepared?.notes ?? []) {
-        if (note.level === 'notice')
-            log.info(note.message);
-        else {
-            log.warning(note.message, note.file ? { file: note.file, line: note.line } : undefined);
-            warnings.push(note.message);
-        }
-    }
-    if (!inputs.secrets.some((secret) => secret.env === 'SECRET_KEY') &&
-        !inputs.envVars.some((variable) => variable.key === 'SECRET_KEY')) {
-        warnings.push("No SECRET_KEY was given, so the settings' own key is used. Store one in Secret Manager and pass `secrets: SECRET_KEY=<secret>:latest`.");
-    }
-    // Variables the settings need at import: env-vars, secrets, or what this run sets (PORT is Cloud Run's).
-    if (prepared)
-        checkRequiredEnv(prepared.project.requiredEnv, {
-            names: [
-                ...Object.keys(deployEnvironment(inputs, prepared, ['https://example.run.app'], undefined)),
-                ...inputs.secrets.map((secret) => secret.env),
-                'PORT',
-                'K_SERVICE',
-                'K_REVISION',
-                'K_CONFIGURATION',
-            ],
-            where: 'the env-vars input (or secrets)',
-            input: 'env-vars',
-            example: 'secret values belong in secrets',
-        });
-    const plan = dryPlan(inputs, prepared, pullRequest, sha);
-    log.info(renderPlan(plan));
-    if (inputs.dryRun) {
-        await deps.writeSummary({
-            action: ACTION,
-            outcome: 'planned',
-            target: { kind: 'service', name: inputs.service },
-            destination: `Cloud Run ${inputs.region}`,
-            warnings,
-            plan,
-            runUrl: deps.context?.runUrl,
-        });
-        return { outcome: 'planned', urls: [], plan };
-    }
-    const workDir = await makeWorkDir(deps.env);
     const report = {};
     let target;
-    try {
-        const { gcloud, project } = await openGcloud(inputs, deps, workDir, time);
-        const facts = await time('Read service', () => readFacts(gcloud, inputs, project, log));
-        target = chooseTarget(inputs, facts, pullRequest);
-        if (target.migrateSkipped) {
-            log.info(`Migrations skipped: ${target.migrateSkipped}.`);
-            warnings.push(`Migrations were not run: ${target.migrateSkipped}.`);
-        }
-        const urls = serviceUrls(inputs, facts);
-        const env = deployEnvironment(inputs, prepared, urls, target.tag);
-        const envFile = (0,external_node_path_namespaceObject.join)(workDir, 'env.yaml');
-        await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(env), { mode: 0o600 });
-        const image = inputs.image
-            ? await resolveImage(gcloud, inputs.image, project)
-            : await time('Build image', () => buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report));
-        report.image = image;
-        if (target.migrate) {
-            await time('Migrate', async () => {
-                const result = await migrate(gcloud, inputs, facts, image, envFile, report);
-                log.info(`Migrations ran in execution ${result}.`);
-            });
-        }
-        const deployed = await time('Deploy revision', async () => {
-            try {
-                return readService(await gcloud.json(deployArgs(inputs, facts, target, image, envFile), {
-                    timeoutMs: inputs.timeoutMs,
-                }));
-            }
-            catch (error) {
-                if (error instanceof GcloudError) {
-                    const logUrl = /Logs URL: (\S+)/.exec(error.stderr)?.[1];
-                    if (logUrl)
-                        report['log-url'] = logUrl;
-                    throw new ActionError(`The new revision of ${inputs.service} did not start: ${error.gcloudMessage}`, {
-                        hint: facts.exists
-                            ? 'The previous revision keeps serving. Read the revision log (log-url) for the traceback; a missing setting or a crash at import time is the usual cause.'
-                            : 'Read the revision log (log-url) for the traceback.',
-                        cause: error,
-                    });
-                }
-                throw error;
-            }
-        });
-        const revision = deployed.latestCreatedRevisionName;
-        report.revision = revision;
-        if (!facts.projectNumber && deployed.projectNumber) {
-            // Hosts could not be predicted (no permission to read the project): set them now that the URL is known.
-            warnings.push('The project number could not be read before the first deploy, so a second revision was needed to set ALLOWED_HOSTS. Grant the deployer resourcemanager.projects.get to avoid it.');
-            facts.projectNumber = deployed.projectNumber;
-            facts.urls = deployed.urls;
-            const fixed = deployEnvironment(inputs, prepared, serviceUrls(inputs, facts), target.tag);
-            await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(fixed), { mode: 0o600 });
-            const again = readService(await gcloud.json(deployArgs(inputs, { ...facts, exists: true }, { ...target, noTraffic: false }, image, envFile), { timeoutMs: inputs.timeoutMs }));
-            report.revision = again.latestCreatedRevisionName;
-        }
-        // A new service is checked on its deterministic URL, even when tagged: that is the host
-        // ALLOWED_HOSTS was given (a tag's URL is on the other domain, known only once the service
-        // exists), and the first revision takes all traffic anyway.
-        const checkUrl = target.tag && facts.exists ? deployed.tagUrl(target.tag) : deployed.preferredUrl;
-        if (target.check && checkUrl) {
-            await time('Check revision', async () => {
-                const check = await checkRevision(checkUrl, {
-                    probe: deps.probe,
-                    sleep: deps.sleep,
-                    now: deps.now,
-                    deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000),
-                    token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log),
-                    progress: (message) => log.info(message),
-                });
-                if (!check.ok) {
-                    const logUrl = await revisionLogUrl(gcloud, report.revision, facts);
-                    if (logUrl)
-                        report['log-url'] = logUrl;
-                    // The safe rollout's own tag goes with the failed revision: its URL would keep serving it.
-                    let tagNote = '';
-                    if (target?.tag === CHECK_TAG && inputs.tag === undefined && target?.moveTraffic) {
-                        const removed = await gcloud.json(removeTagArgs(inputs, facts, CHECK_TAG), { timeoutMs: inputs.timeoutMs }).then(() => true, (error) => {
-                            log.warning(`Could not remove the tag ${CHECK_TAG} from the failed revision: ${error.message}`);
-                            return false;
-                        });
-                        if (removed)
-                            log.info(`Removed the tag ${CHECK_TAG} that this safe rollout added to ${report.revision}.`);
-                        tagNote = removed
-                            ? `The tag ${CHECK_TAG} this rollout added was removed. `
-                            : `Remove the tag ${CHECK_TAG} by hand: gcloud run services update-traffic ${inputs.service} --remove-tags ${CHECK_TAG}. `;
-                    }
-                    throw new ActionError(`The new revision ${report.revision} does not answer properly at ${checkUrl}: ${check.problem}.`, {
-                        hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${tagNote}${check.hint}`,
-                    });
-                }
-                log.info(`${checkUrl} answered ${check.status}.`);
-            });
-        }
-        if (target.moveTraffic) {
-            await time('Move traffic', () => gcloud.json(updateTrafficArgs(inputs, facts), { timeoutMs: inputs.timeoutMs }));
-        }
-        const final = readService(await gcloud.json(describeServiceArgs(inputs, facts)));
-        const url = target.kind === 'preview' && target.tag ? final.tagUrl(target.tag) : final.preferredUrl;
-        report.url = url;
-        report.urls = JSON.stringify(final.urls);
-        deps.outputs.setAll({
-            url,
-            urls: report.urls,
-            revision: report.revision,
-            image: report.image,
-            'migration-execution': report['migration-execution'],
-        });
-        await deps.writeSummary({
-            action: ACTION,
-            outcome: 'deployed',
-            target: { kind: 'service', name: inputs.service },
-            url,
-            commit: deps.context ? { sha: deps.context.sha, url: commitUrl(deps.context) } : undefined,
-            environment: target.kind === 'preview' ? `preview (tag ${target.tag}, no traffic)` : 'production',
-            facts: summaryFacts(report, final.trafficLine, target),
-            phases,
-            warnings,
-            plan,
-            runUrl: deps.context?.runUrl,
-        });
-        return {
-            outcome: 'deployed',
-            target,
-            url,
-            urls: final.urls,
-            revision: report.revision,
-            image,
-            migrationExecution: report['migration-execution'],
-            plan,
-        };
-    }
-    catch (error) {
-        if (report['log-url'])
-            deps.outputs.set('log-url', report['log-url']);
-        if (report.image)
-            deps.outputs.set('image', report.image);
-        const reason = error instanceof ActionError ? error.message : String(error);
-        await deps
-            .writeSummary({
+    let plan;
+    return reportedRun({
+        writeSummary: deps.writeSummary,
+        // What a user needs to debug the failure: the build's image and the revision's log.
+        beforeSummary: () => {
+            if (report['log-url'])
+                deps.outputs.set('log-url', report['log-url']);
+            if (report.image)
+                deps.outputs.set('image', report.image);
+        },
+        failed: (reason) => ({
             action: ACTION,
             outcome: 'failed',
             target: { kind: 'service', name: inputs.service },
-            reason: reason.split('\n')[0],
+            reason,
             facts: summaryFacts(report, undefined, target),
             phases,
             warnings,
             plan,
             runUrl: deps.context?.runUrl,
-        })
-            .catch(() => undefined);
-        throw error;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
-    }
+        }),
+    }, async () => {
+        const prepared = inputs.image
+            ? undefined
+            : await time('Detect project', () => prepareProject(inputs, repoRoot, deps.runner, deps.env));
+        // Before any remote command: a SQLite project would deploy green and lose its data.
+        const sqlite = prepared && sqliteProblem(inputs, prepared.project);
+        if (sqlite)
+            throw sqlite;
+        if (prepared && inputs.allowSqlite && sqliteProblem({ ...inputs, allowSqlite: false }, prepared.project))
+            warnings.push('allow-sqlite: true: the database is SQLite, so each instance keeps its own copy and data is lost on every deploy.');
+        for (const note of prepared?.notes ?? []) {
+            if (note.level === 'notice')
+                log.info(note.message);
+            else {
+                log.warning(note.message, note.file ? { file: note.file, line: note.line } : undefined);
+                warnings.push(note.message);
+            }
+        }
+        if (!inputs.secrets.some((secret) => secret.env === 'SECRET_KEY') &&
+            !inputs.envVars.some((variable) => variable.key === 'SECRET_KEY')) {
+            warnings.push("No SECRET_KEY was given, so the settings' own key is used. Store one in Secret Manager and pass `secrets: SECRET_KEY=<secret>:latest`.");
+        }
+        // Variables the settings need at import: env-vars, secrets, or what this run sets (PORT is Cloud Run's).
+        if (prepared)
+            checkRequiredEnv(prepared.project.requiredEnv, {
+                names: [
+                    ...Object.keys(deployEnvironment(inputs, prepared, ['https://example.run.app'], undefined)),
+                    ...inputs.secrets.map((secret) => secret.env),
+                    'PORT',
+                    'K_SERVICE',
+                    'K_REVISION',
+                    'K_CONFIGURATION',
+                ],
+                where: 'the env-vars input (or secrets)',
+                input: 'env-vars',
+                example: 'secret values belong in secrets',
+            });
+        plan = dryPlan(inputs, prepared, pullRequest, sha);
+        log.info(renderPlan(plan));
+        if (inputs.dryRun) {
+            await deps.writeSummary({
+                action: ACTION,
+                outcome: 'planned',
+                target: { kind: 'service', name: inputs.service },
+                destination: `Cloud Run ${inputs.region}`,
+                warnings,
+                plan,
+                runUrl: deps.context?.runUrl,
+            });
+            return { outcome: 'planned', urls: [], plan };
+        }
+        const workDir = await makeWorkDir(deps.env);
+        try {
+            const { gcloud, project } = await openGcloud(inputs, deps, workDir, time);
+            const facts = await time('Read service', () => readFacts(gcloud, inputs, project, log));
+            target = chooseTarget(inputs, facts, pullRequest);
+            if (target.migrateSkipped) {
+                log.info(`Migrations skipped: ${target.migrateSkipped}.`);
+                warnings.push(`Migrations were not run: ${target.migrateSkipped}.`);
+            }
+            const urls = serviceUrls(inputs, facts);
+            const env = deployEnvironment(inputs, prepared, urls, target.tag);
+            const envFile = (0,external_node_path_namespaceObject.join)(workDir, 'env.yaml');
+            await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(env), { mode: 0o600 });
+            const image = inputs.image
+                ? await resolveImage(gcloud, inputs.image, project)
+                : await time('Build image', () => buildImage(gcloud, inputs, prepared, project, sha, repoRoot, workDir, deps, report));
+            report.image = image;
+            if (target.migrate) {
+                await time('Migrate', async () => {
+                    const result = await migrate(gcloud, inputs, facts, image, envFile, report);
+                    log.info(`Migrations ran in execution ${result}.`);
+                });
+            }
+            const deployed = await time('Deploy revision', async () => {
+                try {
+                    return readService(await gcloud.json(deployArgs(inputs, facts, target, image, envFile), {
+                        timeoutMs: inputs.timeoutMs,
+                    }));
+                }
+                catch (error) {
+                    if (error instanceof GcloudError) {
+                        const logUrl = /Logs URL: (\S+)/.exec(error.stderr)?.[1];
+                        if (logUrl)
+                            report['log-url'] = logUrl;
+                        throw new ActionError(`The new revision of ${inputs.service} did not start: ${error.gcloudMessage}`, {
+                            hint: facts.exists
+                                ? 'The previous revision keeps serving. Read the revision log (log-url) for the traceback; a missing setting or a crash at import time is the usual cause.'
+                                : 'Read the revision log (log-url) for the traceback.',
+                            cause: error,
+                        });
+                    }
+                    throw error;
+                }
+            });
+            const revision = deployed.latestCreatedRevisionName;
+            report.revision = revision;
+            if (!facts.projectNumber && deployed.projectNumber) {
+                // Hosts could not be predicted (no permission to read the project): set them now that the URL is known.
+                warnings.push('The project number could not be read before the first deploy, so a second revision was needed to set ALLOWED_HOSTS. Grant the deployer resourcemanager.projects.get to avoid it.');
+                facts.projectNumber = deployed.projectNumber;
+                facts.urls = deployed.urls;
+                const fixed = deployEnvironment(inputs, prepared, serviceUrls(inputs, facts), target.tag);
+                await (0,promises_namespaceObject.writeFile)(envFile, envVarsFile(fixed), { mode: 0o600 });
+                const again = readService(await gcloud.json(deployArgs(inputs, { ...facts, exists: true }, { ...target, noTraffic: false }, image, envFile), { timeoutMs: inputs.timeoutMs }));
+                report.revision = again.latestCreatedRevisionName;
+            }
+            // A new service is checked on its deterministic URL, even when tagged: that is the host
+            // ALLOWED_HOSTS was given (a tag's URL is on the other domain, known only once the service
+            // exists), and the first revision takes all traffic anyway.
+            const checkUrl = target.tag && facts.exists ? deployed.tagUrl(target.tag) : deployed.preferredUrl;
+            if (target.check && checkUrl) {
+                await time('Check revision', async () => {
+                    const check = await checkRevision(checkUrl, {
+                        probe: deps.probe,
+                        sleep: deps.sleep,
+                        now: deps.now,
+                        deadline: deps.now() + Math.min(inputs.timeoutMs, 180_000),
+                        token: inputs.allowUnauthenticated ? undefined : () => identityToken(gcloud, log),
+                        progress: (message) => log.info(message),
+                    });
+                    if (!check.ok) {
+                        const logUrl = await revisionLogUrl(gcloud, report.revision, facts);
+                        if (logUrl)
+                            report['log-url'] = logUrl;
+                        // The safe rollout's own tag goes with the failed revision: its URL would keep serving it.
+                        let tagNote = '';
+                        if (target?.tag === CHECK_TAG && inputs.tag === undefined && target?.moveTraffic) {
+                            const removed = await gcloud.json(removeTagArgs(inputs, facts, CHECK_TAG), { timeoutMs: inputs.timeoutMs }).then(() => true, (error) => {
+                                log.warning(`Could not remove the tag ${CHECK_TAG} from the failed revision: ${error.message}`);
+                                return false;
+                            });
+                            if (removed)
+                                log.info(`Removed the tag ${CHECK_TAG} that this safe rollout added to ${report.revision}.`);
+                            tagNote = removed
+                                ? `The tag ${CHECK_TAG} this rollout added was removed. `
+                                : `Remove the tag ${CHECK_TAG} by hand: gcloud run services update-traffic ${inputs.service} --remove-tags ${CHECK_TAG}. `;
+                        }
+                        throw new ActionError(`The new revision ${report.revision} does not answer properly at ${checkUrl}: ${check.problem}.`, {
+                            hint: `${target?.moveTraffic || target?.kind === 'preview' ? 'Traffic was not moved: the previous revision keeps serving. ' : ''}${tagNote}${check.hint}`,
+                        });
+                    }
+                    log.info(`${checkUrl} answered ${check.status}.`);
+                });
+            }
+            if (target.moveTraffic) {
+                await time('Move traffic', () => gcloud.json(updateTrafficArgs(inputs, facts), { timeoutMs: inputs.timeoutMs }));
+            }
+            const final = readService(await gcloud.json(describeServiceArgs(inputs, facts)));
+            const url = target.kind === 'preview' && target.tag ? final.tagUrl(target.tag) : final.preferredUrl;
+            report.url = url;
+            report.urls = JSON.stringify(final.urls);
+            deps.outputs.setAll({
+                url,
+                urls: report.urls,
+                revision: report.revision,
+                image: report.image,
+                'migration-execution': report['migration-execution'],
+            });
+            await deps.writeSummary({
+                action: ACTION,
+                outcome: 'deployed',
+                target: { kind: 'service', name: inputs.service },
+                url,
+                commit: deps.context ? { sha: deps.context.sha, url: commitUrl(deps.context) } : undefined,
+                environment: target.kind === 'preview' ? `preview (tag ${target.tag}, no traffic)` : 'production',
+                facts: summaryFacts(report, final.trafficLine, target),
+                phases,
+                warnings,
+                plan,
+                runUrl: deps.context?.runUrl,
+            });
+            return {
+                outcome: 'deployed',
+                target,
+                url,
+                urls: final.urls,
+                revision: report.revision,
+                image,
+                migrationExecution: report['migration-execution'],
+                plan,
+            };
+        }
+        finally {
+            await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+        }
+    });
 }
 /** The environment of the service and its migration job (the `--env-vars-file`), for this project and these URLs. */
 function deployEnvironment(inputs, prepared, urls, tag) {
@@ -43947,11 +43907,177 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/remove-preview.ts
+
+
+
+
+
+
+
+
+/**
+ * A closed pull request's run: its preview tag is removed from the service, so the tag's URL stops
+ * answering, and nothing is built, migrated or deployed. The tagged revision stays in the
+ * service's list without traffic (it costs nothing; Cloud Run prunes old revisions). A tag or
+ * service that is not there is success with a notice, so a re-run, or a pull request that never got
+ * a preview, changes nothing.
+ */
+async function removePreview(inputs, removal, deps) {
+    const { log } = deps;
+    const { tag, pullRequest } = removal;
+    const plan = removalPlan(inputs, removal);
+    log.info(renderPlan(plan));
+    const summary = (fields) => ({
+        action: ACTION,
+        operation: 'remove',
+        // The headline names what went away: the tag of the service, never the service itself.
+        target: { kind: 'service', name: fields.outcome === 'skipped' ? inputs.service : `${inputs.service} (tag ${tag})` },
+        environment: `preview of pull request #${pullRequest}`,
+        plan,
+        runUrl: deps.context?.runUrl,
+        ...fields,
+    });
+    if (inputs.dryRun) {
+        await deps.writeSummary(summary({ outcome: 'planned', reason: `pull request #${pullRequest} closed; nothing is built, migrated or deployed` }));
+        return { outcome: 'planned', urls: [], removal: { tag, removed: false }, plan };
+    }
+    log.info(`Pull request #${pullRequest} closed: removing its preview tag ${tag} from ${inputs.service}. Nothing is built, migrated or deployed.`);
+    const phases = phaseTimer(log, deps.now);
+    const workDir = await makeWorkDir(deps.env);
+    const facts = [['Tag', tag]];
+    const failed = (reason) => summary({ outcome: 'failed', reason, facts, phases: phases.list });
+    try {
+        return await reportedRun({ writeSummary: deps.writeSummary, failed }, async () => {
+            const { gcloud, project } = await openGcloud(inputs, deps, workDir, phases.time);
+            const where = { project, region: inputs.region };
+            const describe = describeServiceArgs(inputs, where);
+            const described = await phases.time('Read service', () => gcloud.exec(describe));
+            let reason;
+            let result = { tag, removed: false };
+            if (described.exitCode !== 0) {
+                if (!/Cannot find service/.test(described.stderr))
+                    throw new GcloudError(describe, described);
+                log.notice(`Nothing to remove: service ${inputs.service} does not exist in ${inputs.region} (project ${project}), so it has no tag ${tag}.`);
+                reason = `pull request #${pullRequest} closed; service ${inputs.service} does not exist, so there was no tag to remove (nothing changed)`;
+            }
+            else {
+                const service = readService(JSON.parse(described.stdout));
+                const tagged = service.tagged(tag);
+                if (!tagged) {
+                    log.notice(`Nothing to remove: service ${inputs.service} has no tag ${tag} (removed by an earlier run, or never deployed).`);
+                    reason = `pull request #${pullRequest} closed; the tag was already gone (nothing changed)`;
+                    facts.push(['Traffic', service.trafficLine]);
+                }
+                else {
+                    const pairs = await phases.time('Remove tag', () => gcloud.json(removeTagArgs(inputs, where, tag), { timeoutMs: inputs.timeoutMs }));
+                    const revision = tagged.revisionName;
+                    log.info(`Removed tag ${tag}${revision ? ` from revision ${revision}` : ''}: its URL no longer answers. Traffic: ${trafficListingLine(pairs)}.`);
+                    reason = `pull request #${pullRequest} closed; the tag's URL no longer answers`;
+                    result = { tag, removed: true, revision };
+                    if (revision)
+                        facts.push(['Revision', `${revision} (kept, without traffic)`]);
+                    facts.push(['Traffic', trafficListingLine(pairs)]);
+                }
+            }
+            await deps.writeSummary(summary({ outcome: 'removed', reason, facts, phases: phases.list }));
+            return { outcome: 'removed', urls: [], removal: result, plan };
+        });
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+    }
+}
+/** The plan of a closed pull request's run, printed first and as the whole of a dry run. */
+function removalPlan(inputs, removal) {
+    const project = inputs.projectId ?? '<project of the credentials>';
+    const where = { project, region: inputs.region };
+    const steps = [
+        {
+            kind: 'command',
+            title: 'Find or install gcloud',
+            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+        },
+        ...(inputs.credentials
+            ? [
+                {
+                    kind: 'command',
+                    title: 'Authenticate with the key, in a private gcloud configuration',
+                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+                },
+            ]
+            : []),
+        {
+            kind: 'command',
+            title: `Read the service: is the tag ${removal.tag} on it?`,
+            detail: `gcloud ${describeServiceArgs(inputs, where).join(' ')}`,
+        },
+        {
+            kind: 'command',
+            title: `Remove the tag ${removal.tag} (its URL stops answering; the revision and production traffic stay)`,
+            detail: `gcloud ${removeTagArgs(inputs, where, removal.tag).join(' ')}`,
+            condition: 'only when the service has the tag; otherwise nothing changes',
+        },
+    ];
+    return {
+        action: ACTION,
+        summary: [
+            ['Service', `${inputs.service} (${inputs.region}, project ${project})`],
+            ['Pull request', `#${removal.pullRequest} closed: its preview is removed`],
+            ['Tag', removal.tag],
+            ['Build, migrations, deploy', 'none'],
+        ],
+        files: [],
+        steps,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+/** Variables through which gcloud finds credentials without credentials-json (google-github-actions/auth sets them). */
+const AMBIENT_CREDENTIALS = ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH'];
+/**
+ * One run of action-cloudrun, for the event that started it: deploy (deploy.ts), remove a closed
+ * pull request's preview tag (remove-preview.ts), or stop cleanly when GitHub gave the run no
+ * secrets and there are no credentials (a fork's pull request: nothing to sign in to Google with).
+ */
+async function run(inputs, deps) {
+    const decision = decideRun(deps.context, {
+        hasCredentials: Boolean(inputs.credentials) || AMBIENT_CREDENTIALS.some((name) => deps.env[name]),
+        previewOf: (pullRequest) => `preview tag ${inputs.tag ?? `pr-${pullRequest}`}`,
+        skipHint: 'Preview revisions need a pull request from a branch of this repository.',
+    });
+    if (decision.kind === 'skip') {
+        deps.log.notice(decision.notice);
+        await deps.writeSummary({
+            action: ACTION,
+            outcome: 'skipped',
+            operation: decision.operation,
+            target: { kind: 'service', name: inputs.service },
+            reason: decision.reason,
+            runUrl: deps.context?.runUrl,
+        });
+        const plan = { action: ACTION, summary: [['Skipped', decision.reason]], files: [], steps: [] };
+        return { outcome: 'skipped', urls: [], plan };
+    }
+    const removal = decision.kind === 'remove-preview'
+        ? previewRemoval(inputs, deps.context && {
+            eventName: deps.context.eventName,
+            action: deps.context.action,
+            pullRequest: decision.pullRequest,
+        })
+        : undefined;
+    if (removal)
+        return removePreview(inputs, removal, deps);
+    return deploy(inputs, deps);
+}
+
 ;// CONCATENATED MODULE: ./src/index.ts
-
-
-
-
 
 
 
@@ -43962,51 +44088,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
 
 const secrets = new SecretRegistry();
 const log = secrets.logger(coreLogger);
-void runAction('action-cloudrun', async () => {
-    let context;
-    try {
-        context = readEventContext(process.env);
-    }
-    catch {
-        context = undefined; // a local run: no pull request, no links
-    }
-    // Secrets (and env-vars values whose name says secret) are masked and go to the registry's leak checks.
-    const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
-    // A fork's pull request gets no secrets and no OIDC token, so there is nothing to sign in to
-    // Google with: say so and stop cleanly rather than fail on gcloud's authentication error.
-    // When it closes there is nothing to remove either: its runs could not deploy a preview.
-    const noSecrets = context && noSecretsReason(context);
-    const ambientCredentials = Boolean(process.env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE ||
-        process.env.GOOGLE_APPLICATION_CREDENTIALS ||
-        process.env.GOOGLE_GHA_CREDS_PATH);
-    if (noSecrets && !inputs.credentials && !ambientCredentials) {
-        const removal = context &&
-            previewRemoval(inputs, { eventName: context.eventName, action: context.action, pullRequest: context.pullRequest?.number });
-        log.notice(removal
-            ? `Not removing the preview tag ${removal.tag}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`
-            : `Not deploying: ${noSecrets} Preview revisions need a pull request from a branch of this repository.`);
-        return;
-    }
-    await run(inputs, {
-        log,
-        runner: spawnRunner,
-        env: process.env,
-        context,
-        outputs: new Outputs(['url', 'urls', 'revision', 'image', 'migration-execution', 'log-url'], secrets),
-        writeSummary: (summary) => writeSummary(summary, secrets),
-        toolCache: {
-            find: find,
-            downloadTool: (url) => downloadTool(url),
-            extractTar: (file) => extractTar(file),
-            cacheDir: cacheDir,
-        },
-        probe: async (url, headers) => {
-            const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
-            await response.body?.cancel();
-            return { status: response.status };
-        },
-        now: () => Date.now(),
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    });
-}, { secrets });
+void runAction(ACTION, 
+// Secrets (and env-vars values whose name says secret) are masked and go to the registry's leak checks.
+() => run(readInputs(actionsInputSource, (value) => log.setSecret(value)), actionDeps(log, secrets)), { secrets });
 

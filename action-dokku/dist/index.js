@@ -55306,183 +55306,6 @@ function errorMessage(error) {
     return String(error);
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ../shared/src/github/context.ts
-
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
-/**
- * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
- * Actions, because every report would otherwise point at the wrong repository or commit.
- */
-function readEventContext(env = process.env, readFile = (path) => (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8')) {
-    const repository = required(env, 'GITHUB_REPOSITORY');
-    const eventName = required(env, 'GITHUB_EVENT_NAME');
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new ActionError(`GITHUB_REPOSITORY is '${repository}', expected 'owner/name'.`);
-    const payload = readPayload(env, readFile);
-    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const runId = env.GITHUB_RUN_ID ?? '';
-    const checkoutSha = env.GITHUB_SHA ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const defaultBranch = str(obj(payload.repository).default_branch);
-    const pullRequest = PULL_REQUEST_EVENTS.has(eventName) ? parsePullRequest(obj(payload.pull_request), repository) : undefined;
-    const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
-    const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
-    const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
-    const onDefaultBranch = pullRequest === undefined &&
-        defaultBranch !== undefined &&
-        (workflowRun
-            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
-            : ref === `refs/heads/${defaultBranch}`);
-    return {
-        eventName,
-        action: str(payload.action),
-        repo: { owner, repo },
-        repository,
-        sha,
-        checkoutSha,
-        ref,
-        refName,
-        defaultBranch,
-        onDefaultBranch,
-        pullRequest,
-        workflowRun,
-        actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login) ?? '',
-        runId,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-        runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}/actions`,
-        serverUrl,
-        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-    };
-}
-/**
- * Whether this run gets the repository's Actions secrets (and a token that can write).
- *
- * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
- * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
- * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
- * runs the base repository's code with secrets and deploys the uploaded build (action-static's README shows one).
- * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
- * secrets, not Actions secrets).
- *
- * True for `pull_request_target` and `workflow_run`: they run with secrets *because* they run the
- * base repository's workflow. Checking out and running the PR's code there is the "pwn request"
- * hole; that is the caller's responsibility, not something this function can see.
- */
-function secretsAvailable(context) {
-    return noSecretsReason(context) === undefined;
-}
-/** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
-function noSecretsReason(context) {
-    const prEvent = context.eventName === 'pull_request' ||
-        context.eventName === 'pull_request_review' ||
-        context.eventName === 'pull_request_review_comment';
-    if (prEvent && context.pullRequest?.fromFork) {
-        return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
-    }
-    const dependabotEvents = [
-        'pull_request',
-        'pull_request_review',
-        'pull_request_review_comment',
-        'push',
-        'create',
-        'deployment',
-        'deployment_status',
-    ];
-    if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
-        return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
-    }
-    return undefined;
-}
-/** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
-function withPullRequest(context, pullRequest) {
-    return {
-        ...context,
-        pullRequest,
-        sha: context.workflowRun?.headSha || pullRequest.headSha,
-        refName: pullRequest.headRef,
-        onDefaultBranch: false,
-    };
-}
-/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
-function commitUrl(context, sha = context.sha) {
-    return `${context.serverUrl}/${context.repository}/commit/${sha}`;
-}
-function parsePullRequest(pr, repository) {
-    const head = obj(pr.head);
-    const base = obj(pr.base);
-    const headRepository = str(obj(head.repo).full_name) ?? '';
-    const baseRepository = str(obj(base.repo).full_name) ?? repository;
-    const number = Number(pr.number);
-    if (!Number.isInteger(number) || number <= 0) {
-        throw new ActionError('The pull request event payload has no pull request number.', {
-            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
-        });
-    }
-    return {
-        number,
-        headSha: str(head.sha) ?? '',
-        headRef: str(head.ref) ?? '',
-        headRepository,
-        baseRef: str(base.ref) ?? '',
-        baseRepository,
-        // A deleted fork leaves `head.repo` null: still not ours, so still a fork.
-        fromFork: headRepository === '' || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
-        state: str(pr.state) ?? 'open',
-        merged: pr.merged === true,
-        url: str(pr.html_url),
-    };
-}
-function parseWorkflowRun(run) {
-    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
-    return {
-        id: Number(run.id) || 0,
-        name: str(run.name) ?? '',
-        event: str(run.event) ?? '',
-        conclusion: str(run.conclusion) ?? null,
-        headSha: str(run.head_sha) ?? '',
-        headBranch: str(run.head_branch) ?? '',
-        headRepository: str(obj(run.head_repository).full_name) ?? '',
-        pullRequestNumbers: pulls.map((pull) => Number(obj(pull).number)).filter((n) => Number.isInteger(n) && n > 0),
-    };
-}
-function readPayload(env, readFile) {
-    const path = env.GITHUB_EVENT_PATH;
-    if (!path)
-        return {};
-    let raw;
-    try {
-        raw = readFile(path);
-    }
-    catch (error) {
-        throw new ActionError(`Cannot read the event payload at GITHUB_EVENT_PATH (${path}).`, { cause: error });
-    }
-    try {
-        return obj(JSON.parse(raw));
-    }
-    catch (error) {
-        throw new ActionError(`The event payload at GITHUB_EVENT_PATH (${path}) is not valid JSON.`, { cause: error });
-    }
-}
-function required(env, name) {
-    const value = env[name]?.trim();
-    if (!value) {
-        throw new ActionError(`${name} is not set, so this does not look like a GitHub Actions run.`, {
-            hint: 'Run the action from a workflow; to try it locally, set GITHUB_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH.',
-        });
-    }
-    return value;
-}
-function obj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function str(value) {
-    return typeof value === 'string' ? value : undefined;
-}
-
 ;// CONCATENATED MODULE: ../shared/src/github/entrypoint.ts
 
 
@@ -55528,47 +55351,6 @@ function causeChain(error) {
         cause = cause instanceof Error ? cause.cause : undefined;
     }
     return lines;
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/outputs.ts
-
-class Outputs {
-    secrets;
-    setOutput;
-    names;
-    values = new Map();
-    constructor(names, secrets, setOutput = (name, value) => core_setOutput(name, value)) {
-        this.secrets = secrets;
-        this.setOutput = setOutput;
-        this.names = new Set(names);
-    }
-    /** Set one output; `undefined` leaves it unset (the workflow sees ''). */
-    set(name, value) {
-        if (!this.names.has(name)) {
-            // Only reachable from untyped callers; an undeclared output would silently never be seen.
-            throw new Error(`Output '${name}' is not declared; declared outputs: ${[...this.names].join(', ')}`);
-        }
-        if (value === undefined)
-            return;
-        const text = String(value);
-        this.secrets.assertClean(text, `step output '${name}'`);
-        this.setOutput(name, text);
-        this.values.set(name, text);
-    }
-    /** Set several at once; all are checked before any is written, so a refusal writes none. */
-    setAll(values) {
-        const entries = Object.entries(values);
-        for (const [name, value] of entries) {
-            if (value !== undefined)
-                this.secrets.assertClean(String(value), `step output '${name}'`);
-        }
-        for (const [name, value] of entries)
-            this.set(name, value);
-    }
-    /** What was written, for the summary and tests. */
-    written() {
-        return this.values;
-    }
 }
 
 ;// CONCATENATED MODULE: ../shared/src/runtime/log.ts
@@ -55902,121 +55684,6 @@ function variants(value) {
     return [...forms].filter((form) => form.length >= MIN_CHECKED_LENGTH);
 }
 
-;// CONCATENATED MODULE: ../shared/src/plan.ts
-function renderPlan(plan) {
-    const lines = [`${plan.action} plan`];
-    const width = Math.max(0, ...plan.summary.map(([label]) => label.length));
-    for (const [label, value] of plan.summary)
-        lines.push(`  ${label.padEnd(width)}  ${value}`);
-    lines.push('', plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none');
-    for (const file of plan.files)
-        lines.push(`  + ${file.path}  (${file.reason}, ${Buffer.byteLength(file.content)} bytes)`);
-    lines.push('', 'Steps:');
-    plan.steps.forEach((step, index) => {
-        lines.push(`  ${index + 1}. ${step.title}${step.condition ? `  [${step.condition}]` : ''}`);
-        if (step.detail)
-            lines.push(`       ${step.detail}`);
-    });
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/summary.ts
-
-
-
-/** GitHub rejects a step summary over 1 MiB; the plan is the only part that can grow that big. */
-const MAX_PLAN_CHARS = 200_000;
-function renderSummary(summary) {
-    const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
-    const parts = [`## ${headline(summary)}`];
-    const facts = [[kind, code(summary.target.name)]];
-    if (summary.url)
-        facts.push(['URL', urlLink(summary.url)]);
-    if (summary.commit)
-        facts.push(['Commit', codeLink(summary.commit.sha.slice(0, 7), summary.commit.url)]);
-    if (summary.environment)
-        facts.push(['Environment', markdown_text(summary.environment)]);
-    for (const [label, value] of summary.facts ?? [])
-        facts.push([markdown_text(label), markdown_text(value)]);
-    parts.push(table(['', ''], facts));
-    if (summary.created?.length || summary.alreadyPresent?.length) {
-        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
-        parts.push([
-            '### Resources',
-            '',
-            '**Created by this run**',
-            '',
-            ...list(summary.created),
-            '',
-            '**Already present**',
-            '',
-            ...list(summary.alreadyPresent),
-        ].join('\n'));
-    }
-    if (summary.phases?.length) {
-        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
-        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
-        rows.push(['**Total**', `**${formatDuration(total)}**`]);
-        parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
-    }
-    if (summary.warnings?.length) {
-        parts.push(['### Warnings', '', ...summary.warnings.map((warning) => `- ${markdown_text(warning)}`)].join('\n'));
-    }
-    if (summary.plan) {
-        let rendered = renderPlan(summary.plan);
-        if (rendered.length > MAX_PLAN_CHARS)
-            rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`;
-        parts.push(details('Plan', codeBlock(rendered)));
-    }
-    const footer = [markdown_text(summary.action)];
-    if (summary.runUrl)
-        footer.push(markdown_link('workflow run', summary.runUrl));
-    parts.push(`<sub>${footer.join(' · ')}</sub>`);
-    return `${parts.join('\n\n')}\n`;
-}
-function headline(summary) {
-    const name = markdown_text(summary.target.name);
-    const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
-    const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
-    const removing = summary.operation === 'remove';
-    switch (summary.outcome) {
-        case 'deployed':
-            return `Deployed ${name}${where}`;
-        case 'planned':
-            return removing
-                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
-                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
-        case 'skipped':
-            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
-        case 'failed':
-            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
-        case 'removed':
-            return `Removed ${name}${reason}`;
-    }
-}
-/** "850 ms", "12.3 s", "2 min 05 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
-}
-/**
- * Append the summary to `GITHUB_STEP_SUMMARY`. Refuses (throws) if it contains a secret. Returns
- * false without writing when there is no summary file (a local run); the summary is a report,
- * not the deploy, so its absence must not fail the job.
- */
-async function writeSummary(summary, secrets, writer = summary_summary, env = process.env) {
-    const markdown = renderSummary(summary);
-    secrets.assertClean(markdown, 'the job summary');
-    if (writer === summary_summary && !env.GITHUB_STEP_SUMMARY)
-        return false;
-    await writer.addRaw(markdown, true).write();
-    return true;
-}
-
 ;// CONCATENATED MODULE: ../shared/src/inputs.ts
 
 
@@ -56204,6 +55871,339 @@ function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
     return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ../shared/src/github/context.ts
+
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
+/**
+ * Read the context from `env` (default `process.env`). Throws an ActionError outside GitHub
+ * Actions, because every report would otherwise point at the wrong repository or commit.
+ */
+function readEventContext(env = process.env, readFile = (path) => (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8')) {
+    const repository = required(env, 'GITHUB_REPOSITORY');
+    const eventName = required(env, 'GITHUB_EVENT_NAME');
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo)
+        throw new ActionError(`GITHUB_REPOSITORY is '${repository}', expected 'owner/name'.`);
+    const payload = readPayload(env, readFile);
+    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const runId = env.GITHUB_RUN_ID ?? '';
+    const checkoutSha = env.GITHUB_SHA ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const defaultBranch = str(obj(payload.repository).default_branch);
+    const pullRequest = PULL_REQUEST_EVENTS.has(eventName) ? parsePullRequest(obj(payload.pull_request), repository) : undefined;
+    const workflowRun = eventName === 'workflow_run' ? parseWorkflowRun(obj(payload.workflow_run)) : undefined;
+    const sha = pullRequest?.headSha || workflowRun?.headSha || checkoutSha;
+    const refName = pullRequest?.headRef || workflowRun?.headBranch || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '');
+    const onDefaultBranch = pullRequest === undefined &&
+        defaultBranch !== undefined &&
+        (workflowRun
+            ? workflowRun.event !== 'pull_request' && workflowRun.headBranch === defaultBranch
+            : ref === `refs/heads/${defaultBranch}`);
+    return {
+        eventName,
+        action: str(payload.action),
+        repo: { owner, repo },
+        repository,
+        sha,
+        checkoutSha,
+        ref,
+        refName,
+        defaultBranch,
+        onDefaultBranch,
+        pullRequest,
+        workflowRun,
+        actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login) ?? '',
+        runId,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}/actions`,
+        serverUrl,
+        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    };
+}
+/**
+ * Whether this run gets the repository's Actions secrets (and a token that can write).
+ *
+ * False for pull requests from forks: GitHub never passes secrets to `pull_request` runs from a
+ * fork, and their GITHUB_TOKEN is read-only, so such a run cannot deploy. Actions must then build
+ * (and check) only, say so in the summary, and leave deploying to a `workflow_run` workflow that
+ * runs the base repository's code with secrets and deploys the uploaded build (action-static's README shows one).
+ * Also false for runs Dependabot triggers, which GitHub treats like fork runs (they get Dependabot
+ * secrets, not Actions secrets).
+ *
+ * True for `pull_request_target` and `workflow_run`: they run with secrets *because* they run the
+ * base repository's workflow. Checking out and running the PR's code there is the "pwn request"
+ * hole; that is the caller's responsibility, not something this function can see.
+ */
+function secretsAvailable(context) {
+    return noSecretsReason(context) === undefined;
+}
+/** Why `secretsAvailable` is false, as a sentence for the summary and log; undefined when true. */
+function noSecretsReason(context) {
+    const prEvent = context.eventName === 'pull_request' ||
+        context.eventName === 'pull_request_review' ||
+        context.eventName === 'pull_request_review_comment';
+    if (prEvent && context.pullRequest?.fromFork) {
+        return `Pull request #${context.pullRequest.number} comes from a fork (${context.pullRequest.headRepository || 'a deleted repository'}); GitHub gives such runs no secrets and a read-only token.`;
+    }
+    const dependabotEvents = [
+        'pull_request',
+        'pull_request_review',
+        'pull_request_review_comment',
+        'push',
+        'create',
+        'deployment',
+        'deployment_status',
+    ];
+    if (context.actor === 'dependabot[bot]' && dependabotEvents.includes(context.eventName)) {
+        return 'This run was triggered by Dependabot; GitHub gives such runs no Actions secrets and a read-only token.';
+    }
+    return undefined;
+}
+/** A copy of `context` reporting to `pullRequest` (used once a workflow_run's PR is found). */
+function withPullRequest(context, pullRequest) {
+    return {
+        ...context,
+        pullRequest,
+        sha: context.workflowRun?.headSha || pullRequest.headSha,
+        refName: pullRequest.headRef,
+        onDefaultBranch: false,
+    };
+}
+/** The commit's page on GitHub (`sha` defaults to the commit we report on). */
+function commitUrl(context, sha = context.sha) {
+    return `${context.serverUrl}/${context.repository}/commit/${sha}`;
+}
+function parsePullRequest(pr, repository) {
+    const head = obj(pr.head);
+    const base = obj(pr.base);
+    const headRepository = str(obj(head.repo).full_name) ?? '';
+    const baseRepository = str(obj(base.repo).full_name) ?? repository;
+    const number = Number(pr.number);
+    if (!Number.isInteger(number) || number <= 0) {
+        throw new ActionError('The pull request event payload has no pull request number.', {
+            hint: 'Is GITHUB_EVENT_PATH the payload of this run?',
+        });
+    }
+    return {
+        number,
+        headSha: str(head.sha) ?? '',
+        headRef: str(head.ref) ?? '',
+        headRepository,
+        baseRef: str(base.ref) ?? '',
+        baseRepository,
+        // A deleted fork leaves `head.repo` null: still not ours, so still a fork.
+        fromFork: headRepository === '' || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
+        state: str(pr.state) ?? 'open',
+        merged: pr.merged === true,
+        url: str(pr.html_url),
+    };
+}
+function parseWorkflowRun(run) {
+    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+    return {
+        id: Number(run.id) || 0,
+        name: str(run.name) ?? '',
+        event: str(run.event) ?? '',
+        conclusion: str(run.conclusion) ?? null,
+        headSha: str(run.head_sha) ?? '',
+        headBranch: str(run.head_branch) ?? '',
+        headRepository: str(obj(run.head_repository).full_name) ?? '',
+        pullRequestNumbers: pulls.map((pull) => Number(obj(pull).number)).filter((n) => Number.isInteger(n) && n > 0),
+    };
+}
+function readPayload(env, readFile) {
+    const path = env.GITHUB_EVENT_PATH;
+    if (!path)
+        return {};
+    let raw;
+    try {
+        raw = readFile(path);
+    }
+    catch (error) {
+        throw new ActionError(`Cannot read the event payload at GITHUB_EVENT_PATH (${path}).`, { cause: error });
+    }
+    try {
+        return obj(JSON.parse(raw));
+    }
+    catch (error) {
+        throw new ActionError(`The event payload at GITHUB_EVENT_PATH (${path}) is not valid JSON.`, { cause: error });
+    }
+}
+function required(env, name) {
+    const value = env[name]?.trim();
+    if (!value) {
+        throw new ActionError(`${name} is not set, so this does not look like a GitHub Actions run.`, {
+            hint: 'Run the action from a workflow; to try it locally, set GITHUB_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH.',
+        });
+    }
+    return value;
+}
+function obj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+function str(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/outputs.ts
+
+class Outputs {
+    secrets;
+    setOutput;
+    names;
+    values = new Map();
+    constructor(names, secrets, setOutput = (name, value) => core_setOutput(name, value)) {
+        this.secrets = secrets;
+        this.setOutput = setOutput;
+        this.names = new Set(names);
+    }
+    /** Set one output; `undefined` leaves it unset (the workflow sees ''). */
+    set(name, value) {
+        if (!this.names.has(name)) {
+            // Only reachable from untyped callers; an undeclared output would silently never be seen.
+            throw new Error(`Output '${name}' is not declared; declared outputs: ${[...this.names].join(', ')}`);
+        }
+        if (value === undefined)
+            return;
+        const text = String(value);
+        this.secrets.assertClean(text, `step output '${name}'`);
+        this.setOutput(name, text);
+        this.values.set(name, text);
+    }
+    /** Set several at once; all are checked before any is written, so a refusal writes none. */
+    setAll(values) {
+        const entries = Object.entries(values);
+        for (const [name, value] of entries) {
+            if (value !== undefined)
+                this.secrets.assertClean(String(value), `step output '${name}'`);
+        }
+        for (const [name, value] of entries)
+            this.set(name, value);
+    }
+    /** What was written, for the summary and tests. */
+    written() {
+        return this.values;
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/plan.ts
+function renderPlan(plan) {
+    const lines = [`${plan.action} plan`];
+    const width = Math.max(0, ...plan.summary.map(([label]) => label.length));
+    for (const [label, value] of plan.summary)
+        lines.push(`  ${label.padEnd(width)}  ${value}`);
+    lines.push('', plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none');
+    for (const file of plan.files)
+        lines.push(`  + ${file.path}  (${file.reason}, ${Buffer.byteLength(file.content)} bytes)`);
+    lines.push('', 'Steps:');
+    plan.steps.forEach((step, index) => {
+        lines.push(`  ${index + 1}. ${step.title}${step.condition ? `  [${step.condition}]` : ''}`);
+        if (step.detail)
+            lines.push(`       ${step.detail}`);
+    });
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/summary.ts
+
+
+
+/** GitHub rejects a step summary over 1 MiB; the plan is the only part that can grow that big. */
+const MAX_PLAN_CHARS = 200_000;
+function renderSummary(summary) {
+    const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
+    const parts = [`## ${headline(summary)}`];
+    const facts = [[kind, code(summary.target.name)]];
+    if (summary.url)
+        facts.push(['URL', urlLink(summary.url)]);
+    if (summary.commit)
+        facts.push(['Commit', codeLink(summary.commit.sha.slice(0, 7), summary.commit.url)]);
+    if (summary.environment)
+        facts.push(['Environment', markdown_text(summary.environment)]);
+    for (const [label, value] of summary.facts ?? [])
+        facts.push([markdown_text(label), markdown_text(value)]);
+    parts.push(table(['', ''], facts));
+    if (summary.created?.length || summary.alreadyPresent?.length) {
+        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
+        parts.push([
+            '### Resources',
+            '',
+            '**Created by this run**',
+            '',
+            ...list(summary.created),
+            '',
+            '**Already present**',
+            '',
+            ...list(summary.alreadyPresent),
+        ].join('\n'));
+    }
+    if (summary.phases?.length) {
+        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
+        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
+        rows.push(['**Total**', `**${formatDuration(total)}**`]);
+        parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
+    }
+    if (summary.warnings?.length) {
+        parts.push(['### Warnings', '', ...summary.warnings.map((warning) => `- ${markdown_text(warning)}`)].join('\n'));
+    }
+    if (summary.plan) {
+        let rendered = renderPlan(summary.plan);
+        if (rendered.length > MAX_PLAN_CHARS)
+            rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`;
+        parts.push(details('Plan', codeBlock(rendered)));
+    }
+    const footer = [markdown_text(summary.action)];
+    if (summary.runUrl)
+        footer.push(markdown_link('workflow run', summary.runUrl));
+    parts.push(`<sub>${footer.join(' · ')}</sub>`);
+    return `${parts.join('\n\n')}\n`;
+}
+function headline(summary) {
+    const name = markdown_text(summary.target.name);
+    const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
+    const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
+    const removing = summary.operation === 'remove';
+    switch (summary.outcome) {
+        case 'deployed':
+            return `Deployed ${name}${where}`;
+        case 'planned':
+            return removing
+                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
+        case 'skipped':
+            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
+        case 'failed':
+            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
+        case 'removed':
+            return `Removed ${name}${reason}`;
+    }
+}
+/** "850 ms", "12.3 s", "2 min 05 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+/**
+ * Append the summary to `GITHUB_STEP_SUMMARY`. Refuses (throws) if it contains a secret. Returns
+ * false without writing when there is no summary file (a local run); the summary is a report,
+ * not the deploy, so its absence must not fail the job.
+ */
+async function writeSummary(summary, secrets, writer = summary_summary, env = process.env) {
+    const markdown = renderSummary(summary);
+    secrets.assertClean(markdown, 'the job summary');
+    if (writer === summary_summary && !env.GITHUB_STEP_SUMMARY)
+        return false;
+    await writer.addRaw(markdown, true).write();
+    return true;
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ../shared/src/runtime/command.ts
@@ -56265,205 +56265,121 @@ const spawnRunner = {
     },
 };
 
-;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
-/**
- * Splitting one line of text into words the way a POSIX shell does, minus everything that makes
- * a shell dangerous: quotes group and backslashes escape, but nothing is expanded (`$HOME`, `*`,
- * `~` and backticks stay literal). Used for inputs that hold a command line: action-dokku's
- * `post-deploy` lines and action-cloudrun's extra `flags`.
- */
-class UnbalancedQuoteError extends Error {
-    quote;
-    constructor(quote) {
-        super(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
-        this.quote = quote;
-        this.name = 'UnbalancedQuoteError';
+// EXTERNAL MODULE: ../node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(7362);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/target.ts
+
+
+const DEFAULT_PORT = 22;
+const DEFAULT_USER = 'dokku';
+function parseTarget(inputs) {
+    const raw = inputs.host.trim();
+    if (raw === '')
+        throw new InputError('host', 'is required.', 'Set it to your Dokku server: a name, an IP address, or ssh://dokku@host:port.');
+    if (/\s/.test(raw))
+        throw new InputError('host', `must not contain spaces: '${raw}'.`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !/^ssh:\/\//i.test(raw)) {
+        throw new InputError('host', `'${raw}' is a ${raw.split(':')[0]} URL; Dokku is reached over SSH.`, 'Use the bare host name (dokku.example.com) or an ssh://dokku@host:port URL.');
     }
-}
-function splitShellWords(line) {
-    const words = [];
-    let current = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < line.length; i++) {
-        const char = line[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                current += char;
-            continue;
+    let host;
+    let port;
+    let user;
+    let urlApp;
+    if (/^ssh:\/\//i.test(raw)) {
+        let url;
+        try {
+            url = new URL(raw);
         }
-        if (quote === '"') {
-            // Inside double quotes a backslash escapes only what the shell lets it escape.
-            if (char === '"')
-                quote = undefined;
-            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
-                current += line[++i];
-            else
-                current += char;
-            continue;
+        catch {
+            throw new InputError('host', `'${raw}' is not a valid ssh:// URL.`, 'Write it as ssh://dokku@host:port (IPv6 addresses in brackets: ssh://dokku@[2001:db8::1]:22).');
         }
-        if (char === "'" || char === '"') {
-            quote = char;
-            inWord = true;
+        if (url.password)
+            throw new InputError('host', 'must not contain a password.', 'Dokku authenticates with the ssh-private-key input only.');
+        host = url.hostname.replace(/^\[|\]$/g, '');
+        port = url.port === '' ? undefined : Number(url.port);
+        user = url.username === '' ? undefined : decodeURIComponent(url.username);
+        const path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
+        if (path !== '')
+            urlApp = path;
+    }
+    else {
+        let rest = raw;
+        const at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            user = rest.slice(0, at);
+            rest = rest.slice(at + 1);
         }
-        else if (char === '\\' && i + 1 < line.length) {
-            current += line[++i];
-            inWord = true;
+        const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
+        if (bracketed) {
+            host = bracketed[1] ?? '';
+            if (bracketed[2] !== undefined)
+                port = parsePort(bracketed[2], 'host');
         }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
+        else if ((0,external_node_net_.isIP)(rest) === 6 || isIPv6WithZone(rest)) {
+            host = rest;
+        }
+        else if (rest.includes(':')) {
+            const [name, portText, ...extra] = rest.split(':');
+            if (extra.length > 0 || !/^\d+$/.test(portText ?? '')) {
+                throw new InputError('host', `'${raw}' looks like a git remote (host:app); the app goes in the 'app' input.`, "Set host to the server only (dokku.example.com or ssh://dokku@host:port) and 'app' to the app name.");
+            }
+            host = name ?? '';
+            port = parsePort(portText ?? '', 'host');
         }
         else {
-            current += char;
-            inWord = true;
+            host = rest;
         }
     }
-    if (quote)
-        throw new UnbalancedQuoteError(quote);
-    if (inWord)
-        words.push(current);
-    return words;
-}
-
-;// CONCATENATED MODULE: ./src/dokku/command.ts
-/**
- * Turning an argument list into the one command string SSH carries, the way Dokku will read it.
- *
- * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND`, then:
- *  - when the command word contains "git" (its test is the regex `git-*`, so `git:report`,
- *    `git-receive-pack`, but also any name with "git" in it), it re-runs itself with the string
- *    word-split on whitespace and NO quote processing: quotes would arrive as literal characters.
- *    Such arguments must be plain words; we refuse anything else instead of sending it mangled.
- *  - every other command is split by `xargs -n 1`: single quotes, double quotes and backslashes are
- *    honoured, but a newline can never be inside an argument. We single-quote every argument.
- *
- * Before either split, Dokku's `parse_args` scans every whitespace-separated word for `--trace`
- * (turns on `set -x`, which would print the arguments, secrets included), `--app NAME` (switches
- * the app!), `--force` and `--quiet`, wherever they are. So a value with such a word in it is
- * refused too. Secrets never travel as arguments anyway: config goes over stdin (config:import)
- * or base64-encoded (config:set --encoded), which cannot contain spaces.
- */
-class DokkuArgumentError extends Error {
-    argument;
-    why;
-    constructor(argument, why) {
-        super(`cannot pass '${argument.length > 60 ? `${argument.slice(0, 60)}…` : argument}' to Dokku: ${why}`);
-        this.argument = argument;
-        this.why = why;
-        this.name = 'DokkuArgumentError';
+    checkHostName(host, raw);
+    const portInput = inputs.port.trim();
+    const explicitPort = portInput === '' ? undefined : parsePort(portInput, 'port');
+    if (port !== undefined && explicitPort !== undefined && explicitPort !== DEFAULT_PORT && explicitPort !== port) {
+        throw new InputError('port', `is ${explicitPort} but host '${raw}' says port ${port}.`, 'Give the port in one place only.');
     }
-}
-/** Words Dokku acts on anywhere in the command line (plugins/common/functions parse_args). */
-const GLOBAL_FLAG_WORDS = new Set(['--trace', '--app', '--force', '--quiet']);
-/** Dokku's `[[ $1 =~ git-* ]]`: the command word contains "git". */
-function isGitFamily(command) {
-    return /git/.test(command);
-}
-function commandLine(args, options = {}) {
-    const [command, ...rest] = args;
-    if (command === undefined || !/^[a-z0-9][a-z0-9:_-]*$/.test(command))
-        throw new DokkuArgumentError(command ?? '', 'not a Dokku command name');
-    const flags = options.globalFlags ?? [];
-    for (const flag of flags)
-        if (!GLOBAL_FLAG_WORDS.has(flag) || flag === '--app')
-            throw new DokkuArgumentError(flag, 'not a global flag we use');
-    for (const arg of rest)
-        checkArgument(arg, options.allowFlags ?? []);
-    if (isGitFamily(command)) {
-        for (const arg of rest) {
-            if (!/^[^\s'"\\`$]+$/.test(arg))
-                throw new DokkuArgumentError(arg, 'git commands take plain words only (no spaces or quotes): Dokku does not unquote them');
-        }
-        return [...flags, command, ...rest].join(' ');
+    const finalPort = port ?? explicitPort ?? DEFAULT_PORT;
+    const userInput = inputs.user.trim();
+    if (user !== undefined && userInput !== '' && userInput !== DEFAULT_USER && userInput !== user) {
+        throw new InputError('user', `is '${userInput}' but host '${raw}' says '${user}'.`, 'Give the user in one place only.');
     }
-    return [...flags, command, ...rest.map(quoteArgument)].join(' ');
+    const finalUser = user ?? (userInput === '' ? DEFAULT_USER : userInput);
+    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(finalUser)) {
+        throw new InputError('user', `'${finalUser}' is not a valid user name.`, "Dokku's SSH user is 'dokku'.");
+    }
+    return { host, port: finalPort, user: finalUser, urlApp };
 }
-function checkArgument(arg, allowed) {
-    if (/[\n\r\0]/.test(arg))
-        throw new DokkuArgumentError(arg, 'Dokku splits arguments with xargs, which cannot carry a line break inside one');
-    if (allowed.includes(arg))
+function parsePort(text, input) {
+    if (!/^\d+$/.test(text))
+        throw new InputError(input, `'${text}' is not a port number.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.');
+    const port = Number(text);
+    if (port < 1 || port > 65535)
+        throw new InputError(input, `port ${port} is out of range.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.');
+    return port;
+}
+function isIPv6WithZone(text) {
+    const percent = text.indexOf('%');
+    return percent > 0 && (0,external_node_net_.isIP)(text.slice(0, percent)) === 6 && /^[A-Za-z0-9_.-]+$/.test(text.slice(percent + 1));
+}
+function checkHostName(host, raw) {
+    if (host === '')
+        throw new InputError('host', `'${raw}' has no host name.`);
+    if ((0,external_node_net_.isIP)(host) !== 0 || isIPv6WithZone(host))
         return;
-    for (const word of arg.split(/[ \t]+/)) {
-        if (!GLOBAL_FLAG_WORDS.has(word))
-            continue;
-        if (word === arg)
-            throw new DokkuArgumentError(arg, `'${word}' is one of Dokku's global flags wherever it appears`);
-        throw new DokkuArgumentError(arg, `it contains the word '${word}', which Dokku would read as its own global flag`);
+    const labels = host.replace(/\.$/, '').split('.');
+    const valid = host.length <= 253 && labels.every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
+    if (!valid) {
+        throw new InputError('host', `'${host}' is not a valid host name or IP address.`, 'Use a DNS name (dokku.example.com), an IPv4 address, an IPv6 address, or ssh://dokku@host:port.');
     }
 }
-/** Single-quote for xargs (same rules as POSIX sh for everything we send). Plain words stay bare. */
-function quoteArgument(arg) {
-    if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg))
-        return arg;
-    return `'${arg.replace(/'/g, `'\\''`)}'`;
+/** host:port as people write it, brackets around IPv6. */
+function displayTarget(target) {
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    return target.port === DEFAULT_PORT ? host : `${host}:${target.port}`;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/names.ts
-
-
-/**
- * Dokku's naming rules and the names this action derives from the app name.
- *
- * Apps: `^[a-z0-9][a-z0-9.-]*$` (plugins/common IsValidAppName). The name is also the first label of
- * the app's default domain (`<app>.<global domain>`), so each dot-separated part must fit a DNS
- * label (63 characters). Postgres services allow `[A-Za-z0-9_-]` and storage directories
- * `[A-Za-z0-9_-]` too: dots become dashes there.
- */
-const APP_RULE = /^[a-z0-9][a-z0-9.-]*$/;
-function checkAppName(name, input = 'app') {
-    if (name === '')
-        throw new InputError(input, 'is required.', 'Name the Dokku app to deploy, e.g. app: blog.');
-    if (!APP_RULE.test(name)) {
-        const suggestion = sanitiseAppName(name);
-        throw new InputError(input, `'${name}' is not a valid Dokku app name: it must begin with a lowercase letter or digit and contain only lowercase letters, digits, dots and dashes.`, suggestion ? `Use '${suggestion}'.` : 'Use lowercase letters, digits and dashes.');
-    }
-    const long = name.split('.').find((label) => label.length > 63);
-    if (long)
-        throw new InputError(input, `'${long}' is longer than 63 characters, too long for the app's domain name.`, 'Use a shorter app name.');
-    if (name.length > 200)
-        throw new InputError(input, 'is longer than 200 characters.', 'Use a shorter app name.');
-    return name;
-}
-/** Lowercase, invalid characters to dashes, no leading/trailing or repeated dashes. */
-function sanitiseAppName(name) {
-    return name
-        .toLowerCase()
-        .replace(/[^a-z0-9.-]+/g, '-')
-        .replace(/-{2,}/g, '-')
-        .replace(/^[-.]+|[-.]+$/g, '');
-}
-/**
- * `<app>-pr-<N>`: the review app of pull request N. It must stay one DNS label (no dots: a dot
- * would put it in a different domain than the main app), at most 63 characters; a long base name
- * is shortened and a short hash of the full name keeps different apps apart.
- */
-function reviewAppName(app, pullRequest) {
-    const suffix = `-pr-${pullRequest}`;
-    const base = sanitiseAppName(app.replace(/\./g, '-')) || 'app';
-    if (base.length + suffix.length <= 63)
-        return `${base}${suffix}`;
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(app).digest('hex').slice(0, 6);
-    const room = 63 - suffix.length - hash.length - 1;
-    return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
-}
-/** The app's Postgres service (dokku-postgres allows [A-Za-z0-9_-]). */
-function postgresServiceName(app) {
-    return app.replace(/\./g, '-');
-}
-/** The storage directory for uploads, under Dokku's storage root ([A-Za-z0-9_-]). */
-function storageDirectoryName(app) {
-    return `${app.replace(/\./g, '-')}-media`;
-}
-/** Where uploads live inside the container; MEDIA_ROOT is set to it. Not /app/media: that would hide a repository's own media/ folder. */
-const MEDIA_CONTAINER_PATH = '/app/storage/media';
-
 ;// CONCATENATED MODULE: ./src/ssh/host-keys.ts
 
 
@@ -56690,8 +56606,603 @@ function describePins(policy) {
         : `SHA256:${pin.digest.toString('base64').replace(/=+$/, '')} (line ${pin.line})`);
 }
 
-// EXTERNAL MODULE: ../node_modules/ssh2/lib/index.js
-var lib = __nccwpck_require__(7362);
+;// CONCATENATED MODULE: ./src/ssh/connection.ts
+
+
+
+
+/** OpenSSH allows 10 sessions per connection (MaxSessions); start below it, lower it when the server refuses one. */
+const MAX_CHANNELS = 8;
+async function connectSsh(options) {
+    const excluded = new Set();
+    const seen = [];
+    // With typed pins one attempt is enough. A bare fingerprint can be of any key type, and the server
+    // presents one type per handshake: on a mismatch, ask again without that type, so a server whose
+    // ed25519 key is not the pinned one still gets to show its RSA key. Each attempt stops right after
+    // key exchange; nothing is authenticated or run.
+    for (;;) {
+        const algorithms = algorithmsFor(options.hostKeys, excluded);
+        if (algorithms.length === 0)
+            throw mismatchError(options, seen);
+        let attempt;
+        try {
+            attempt = await connectOnce(options, algorithms);
+        }
+        catch (error) {
+            // After a mismatch, "no matching host key type" means the server has no other key to show.
+            if (seen.length > 0 && error instanceof ActionError && error.input === 'ssh-host-key')
+                throw mismatchError(options, seen);
+            throw error;
+        }
+        if (attempt.kind === 'connected')
+            return attempt.session;
+        seen.push(attempt.key);
+        excluded.add(attempt.key.keyType);
+        if (attempt.reason === 'revoked')
+            throw revokedError(options, attempt.key);
+        if (options.hostKeys.pins.every((pin) => pin.keyType !== undefined))
+            throw mismatchError(options, seen);
+    }
+}
+function connectOnce(options, serverHostKey) {
+    const { target, key, log } = options;
+    return new Promise((resolve, reject) => {
+        const client = new lib.Client();
+        let verdict;
+        let settled = false;
+        let authFailed = false;
+        const config = {
+            host: target.host,
+            port: target.port,
+            username: target.user,
+            privateKey: key.privateKey,
+            passphrase: key.passphrase,
+            readyTimeout: options.readyTimeoutMs,
+            keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+            keepaliveCountMax: 4,
+            // Only public-key auth: no agent, no password prompt, no keyboard-interactive fallbacks.
+            tryKeyboard: false,
+            algorithms: { serverHostKey: serverHostKey },
+            hostVerifier: (blob) => {
+                verdict = verifyHostKey(options.hostKeys, blob);
+                return verdict.ok;
+            },
+        };
+        client.on('ready', () => {
+            settled = true;
+            if (!verdict || !verdict.ok) {
+                // Unreachable: ssh2 only becomes ready after the verifier accepted.
+                client.end();
+                reject(new Error('SSH connection became ready without a verified host key'));
+                return;
+            }
+            if (!verdict.pinned) {
+                log.warning(`Host key NOT verified (insecure-skip-host-key-check is on). The server presented ${verdict.key.keyType} ${verdict.key.fingerprint}. ` +
+                    `To pin it, set ssh-host-key to:\n${pinLineFor(verdict.key, target.host, target.port)}`);
+            }
+            resolve({ kind: 'connected', session: new Session(client, verdict.key, target, log) });
+        });
+        client.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            client.end();
+            if (verdict && !verdict.ok) {
+                resolve({ kind: 'rejected', key: verdict.key, reason: verdict.reason });
+                return;
+            }
+            if (error.level === 'client-authentication')
+                authFailed = true;
+            reject(connectError(error, options, authFailed));
+        });
+        client.on('close', () => {
+            if (settled)
+                return;
+            settled = true;
+            reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, {
+                hint: 'Is this an SSH server? Check host and port.',
+            }));
+        });
+        client.connect(config);
+    });
+}
+function connectError(error, options, authFailed) {
+    const where = displayTarget(options.target);
+    const seconds = Math.round(options.readyTimeoutMs / 1000);
+    if (authFailed) {
+        return new ActionError(`The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`, {
+            input: 'ssh-private-key',
+            hint: `Add the public half on the server as root: 'dokku ssh-keys:add github-actions <key.pub>' ('dokku ssh-keys:list' shows ${options.key.fingerprint} once it is there). ` +
+                "The SSH user must be 'dokku'.",
+        });
+    }
+    switch (error.code) {
+        case 'ECONNREFUSED':
+            return new ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return new ActionError(`The host name '${options.target.host}' does not resolve.`, {
+                input: 'host',
+                hint: 'Check the spelling, or use the IP address.',
+            });
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return new ActionError(`${where} is unreachable from this runner (${error.code}).`, {
+                input: 'host',
+                hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
+            });
+        case 'ECONNRESET':
+            return new ActionError(`${where} reset the connection during the SSH handshake.`, {
+                input: 'host',
+                hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
+            });
+    }
+    if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
+        return new ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
+            input: 'host',
+            hint: 'The server did not answer: check host and port, and that the firewall allows SSH from this runner.',
+        });
+    }
+    if (/handshake failed|no matching/i.test(error.message)) {
+        return new ActionError(`The SSH handshake with ${where} failed: ${error.message}.`, {
+            input: 'ssh-host-key',
+            hint: 'The server offers no host key of the type pinned in ssh-host-key; pin the key it has (ssh-keyscan).',
+        });
+    }
+    return new ActionError(`SSH connection to ${where} failed: ${error.message}`, { input: 'host' });
+}
+function mismatchError(options, seen) {
+    const where = displayTarget(options.target);
+    const presented = seen.map((key) => `${key.keyType} ${key.fingerprint}`).join(', ') || 'no key of a pinned type';
+    return new ActionError(`HOST KEY MISMATCH: ${where} presented ${presented}, which is not pinned in ssh-host-key (${describePins(options.hostKeys).join('; ')}). Nothing was sent to the server.`, {
+        input: 'ssh-host-key',
+        hint: 'If the server was reinstalled or its keys rotated, check the new key on the server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update ssh-host-key. ' +
+            'If nothing changed, someone may be intercepting the connection. ssh-host-key must hold the server key (ssh-keyscan), not your deploy key.',
+    });
+}
+function revokedError(options, key) {
+    return new ActionError(`${displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`, {
+        input: 'ssh-host-key',
+    });
+}
+/** Channel-open refusals that mean "too many sessions": OpenSSH answers "open failed", administratively prohibited. */
+const OPEN_REFUSED = new Set([1 /* ADMINISTRATIVELY_PROHIBITED */, 4 /* RESOURCE_SHORTAGE */]);
+function isRefusal(error) {
+    return (typeof error.reason === 'number' && OPEN_REFUSED.has(error.reason)) || /open failed/i.test(error.message);
+}
+/**
+ * Channels on the one connection. sshd caps sessions per connection (MaxSessions: 10 by default,
+ * 2 or 1 on hardened servers) and frees a slot only some time after the channel closed, so a refused
+ * open is normal, not an error: wait until one of our channels has really closed ('close', after
+ * both sides sent CHANNEL_CLOSE) and try again, with the cap lowered to what was open when refused.
+ * With none of ours open, the server is still freeing a slot: back off briefly and retry.
+ */
+class Session {
+    client;
+    hostKey;
+    target;
+    log;
+    backoff;
+    /** Slots taken: channels open and opens under way. */
+    active = 0;
+    /** Channels the server opened and has not closed yet. */
+    established = 0;
+    /** Learned from refusals; never below 1. */
+    limit = MAX_CHANNELS;
+    waiting = [];
+    closeWaiters = [];
+    closed = false;
+    lastOpenedMs = Date.now();
+    constructor(client, hostKey, target, log, backoff = { firstMs: 20, totalMs: 15_000 }) {
+        this.client = client;
+        this.hostKey = hostKey;
+        this.target = target;
+        this.log = log;
+        this.backoff = backoff;
+        client.on('close', () => {
+            this.closed = true;
+            this.wakeCloseWaiters();
+        });
+        client.on('error', () => {
+            /* surfaced on the channels that were open; a dead connection fails the next exec */
+        });
+    }
+    /** The most channels this session opens at once (lowered when the server refuses one). */
+    get concurrency() {
+        return this.limit;
+    }
+    async channel(command) {
+        let delayMs = this.backoff.firstMs;
+        let front = false;
+        let seenOpenedMs = this.lastOpenedMs;
+        for (;;) {
+            await this.acquire(front);
+            front = false;
+            if (this.closed) {
+                this.release();
+                throw this.lostError();
+            }
+            let result;
+            try {
+                result = { stream: await this.open(command) };
+            }
+            catch (error) {
+                result = { error: error };
+            }
+            if ('stream' in result) {
+                this.established++;
+                this.lastOpenedMs = Date.now();
+                result.stream.once('close', () => {
+                    this.established--;
+                    this.release();
+                    this.wakeCloseWaiters();
+                });
+                return result.stream;
+            }
+            const { error } = result;
+            if (!isRefusal(error)) {
+                this.release();
+                throw new ActionError(`The server ${displayTarget(this.target)} refused to run a command: ${error.message}`);
+            }
+            // Refused: the server's limit is at most what we had open (it may still count one that just closed).
+            // Opens still under way do not count: they may be refused too, and never close.
+            const others = this.established;
+            const lowered = Math.max(1, others);
+            if (lowered < this.limit) {
+                this.limit = lowered;
+                this.log?.debug(`SSH: the server refused a channel with ${others} open; opening at most ${lowered} at once from now on`);
+            }
+            else {
+                this.log?.debug(`SSH: the server refused a channel with ${others} open; retrying ${others > 0 ? 'once one has closed' : 'shortly (it is still freeing a slot)'}`);
+            }
+            if (others > 0) {
+                // Wait for one of ours to close, holding no slot, then queue again.
+                const closedOne = this.nextClose();
+                this.release();
+                await closedOne;
+                continue;
+            }
+            this.release();
+            // Give up only when the server has opened nothing for us for a long while.
+            const idleMs = Date.now() - this.lastOpenedMs;
+            if (idleMs >= this.backoff.totalMs)
+                throw this.refusedError(idleMs);
+            // Back off longer only while nothing opens at all; once anything opened, start short again.
+            if (this.lastOpenedMs !== seenOpenedMs)
+                delayMs = this.backoff.firstMs;
+            seenOpenedMs = this.lastOpenedMs;
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            delayMs = Math.min(delayMs * 2, 500);
+            front = true;
+        }
+    }
+    async exec(command, options = {}) {
+        const stream = await this.channel(command);
+        return new Promise((resolve) => {
+            const stdout = [];
+            const stderr = [];
+            let exitCode;
+            let exitSignal;
+            const onAbort = () => stream.close();
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+            stream.on('data', (chunk) => {
+                stdout.push(chunk);
+                options.onStdout?.(chunk.toString('utf8'));
+            });
+            stream.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                options.onStderr?.(chunk.toString('utf8'));
+            });
+            stream.on('exit', (code, signal) => {
+                if (typeof code === 'number')
+                    exitCode = code;
+                if (signal)
+                    exitSignal = signal;
+            });
+            stream.on('close', () => {
+                options.signal?.removeEventListener('abort', onAbort);
+                resolve({
+                    // No exit status at all means the channel was torn down: treat as failure, never success.
+                    exitCode: exitCode ?? (exitSignal ? 128 : 255),
+                    signal: exitSignal,
+                    stdout: Buffer.concat(stdout).toString('utf8'),
+                    stderr: Buffer.concat(stderr).toString('utf8'),
+                });
+            });
+            stream.end(options.stdin ?? undefined);
+        });
+    }
+    close() {
+        this.closed = true;
+        this.client.end();
+    }
+    open(command) {
+        return new Promise((resolve, reject) => {
+            this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)));
+        });
+    }
+    nextClose() {
+        return new Promise((resolve) => this.closeWaiters.push(resolve));
+    }
+    wakeCloseWaiters() {
+        const waiters = this.closeWaiters;
+        this.closeWaiters = [];
+        for (const wake of waiters)
+            wake();
+    }
+    /** `front`: a retry after backing off goes before commands that have not been tried yet. */
+    acquire(front = false) {
+        if (this.active < this.limit) {
+            this.active++;
+            return Promise.resolve();
+        }
+        return new Promise((resolve) => (front ? this.waiting.unshift(() => resolve()) : this.waiting.push(() => resolve())));
+    }
+    release() {
+        this.active--;
+        // The limit may have dropped below what is open: hand a slot on only when there is room.
+        while (this.active < this.limit && this.waiting.length > 0) {
+            this.active++;
+            this.waiting.shift()?.();
+        }
+    }
+    lostError() {
+        return new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
+            hint: 'The server or network dropped it; re-run the job.',
+        });
+    }
+    refusedError(idleMs) {
+        return new ActionError(`The server ${displayTarget(this.target)} refused every SSH session for ${Math.round(idleMs / 1000)} s, with no other session of this run open.`, {
+            hint: "sshd allows that many sessions per connection (MaxSessions in /etc/ssh/sshd_config); it must be at least 1. Check the server's sshd log ('no more sessions').",
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/types.ts
+/**
+ * The contracts of action-dokku that its modules share: what a run needs (`Deps`), what it returns
+ * (`RunResult`), its outputs and the post step's state name. Kept apart from main.ts so deploy,
+ * remove-preview and report can use them without importing the module that imports them.
+ */
+const ACTION = 'action-dokku';
+const OUTPUT_NAMES = ['url', 'urls', 'app', 'deployed-sha'];
+/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
+const DEPLOY_STATE = 'dokku-deploying-app';
+
+;// CONCATENATED MODULE: ./src/deps.ts
+
+
+
+
+
+
+
+/** The real side effects of a run on a GitHub runner: SSH, processes, HTTP, the job summary, the post step's state. */
+function actionDeps(log, secrets) {
+    const cancel = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'])
+        process.once(signal, () => cancel.abort());
+    return {
+        log,
+        runner: spawnRunner,
+        connect: connectSsh,
+        env: process.env,
+        context: eventContext(),
+        outputs: new Outputs(OUTPUT_NAMES, secrets),
+        writeSummary: (summary) => writeSummary(summary, secrets),
+        fetch,
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        saveState: (name, value) => saveState(name, value),
+        signal: cancel.signal,
+    };
+}
+function eventContext() {
+    try {
+        return readEventContext(process.env);
+    }
+    catch {
+        return undefined; // not on GitHub Actions (a local run): no review apps, no links in the summary
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
+/**
+ * Splitting one line of text into words the way a POSIX shell does, minus everything that makes
+ * a shell dangerous: quotes group and backslashes escape, but nothing is expanded (`$HOME`, `*`,
+ * `~` and backticks stay literal). Used for inputs that hold a command line: action-dokku's
+ * `post-deploy` lines and action-cloudrun's extra `flags`.
+ */
+class UnbalancedQuoteError extends Error {
+    quote;
+    constructor(quote) {
+        super(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
+        this.quote = quote;
+        this.name = 'UnbalancedQuoteError';
+    }
+}
+function splitShellWords(line) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        const char = line[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+            continue;
+        }
+        if (quote === '"') {
+            // Inside double quotes a backslash escapes only what the shell lets it escape.
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
+                current += line[++i];
+            else
+                current += char;
+            continue;
+        }
+        if (char === "'" || char === '"') {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && i + 1 < line.length) {
+            current += line[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UnbalancedQuoteError(quote);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/dokku/command.ts
+/**
+ * Turning an argument list into the one command string SSH carries, the way Dokku will read it.
+ *
+ * Dokku's forced command runs `dokku $SSH_ORIGINAL_COMMAND`, then:
+ *  - when the command word contains "git" (its test is the regex `git-*`, so `git:report`,
+ *    `git-receive-pack`, but also any name with "git" in it), it re-runs itself with the string
+ *    word-split on whitespace and NO quote processing: quotes would arrive as literal characters.
+ *    Such arguments must be plain words; we refuse anything else instead of sending it mangled.
+ *  - every other command is split by `xargs -n 1`: single quotes, double quotes and backslashes are
+ *    honoured, but a newline can never be inside an argument. We single-quote every argument.
+ *
+ * Before either split, Dokku's `parse_args` scans every whitespace-separated word for `--trace`
+ * (turns on `set -x`, which would print the arguments, secrets included), `--app NAME` (switches
+ * the app!), `--force` and `--quiet`, wherever they are. So a value with such a word in it is
+ * refused too. Secrets never travel as arguments anyway: config goes over stdin (config:import)
+ * or base64-encoded (config:set --encoded), which cannot contain spaces.
+ */
+class DokkuArgumentError extends Error {
+    argument;
+    why;
+    constructor(argument, why) {
+        super(`cannot pass '${argument.length > 60 ? `${argument.slice(0, 60)}…` : argument}' to Dokku: ${why}`);
+        this.argument = argument;
+        this.why = why;
+        this.name = 'DokkuArgumentError';
+    }
+}
+/** Words Dokku acts on anywhere in the command line (plugins/common/functions parse_args). */
+const GLOBAL_FLAG_WORDS = new Set(['--trace', '--app', '--force', '--quiet']);
+/** Dokku's `[[ $1 =~ git-* ]]`: the command word contains "git". */
+function isGitFamily(command) {
+    return /git/.test(command);
+}
+function commandLine(args, options = {}) {
+    const [command, ...rest] = args;
+    if (command === undefined || !/^[a-z0-9][a-z0-9:_-]*$/.test(command))
+        throw new DokkuArgumentError(command ?? '', 'not a Dokku command name');
+    const flags = options.globalFlags ?? [];
+    for (const flag of flags)
+        if (!GLOBAL_FLAG_WORDS.has(flag) || flag === '--app')
+            throw new DokkuArgumentError(flag, 'not a global flag we use');
+    for (const arg of rest)
+        checkArgument(arg, options.allowFlags ?? []);
+    if (isGitFamily(command)) {
+        for (const arg of rest) {
+            if (!/^[^\s'"\\`$]+$/.test(arg))
+                throw new DokkuArgumentError(arg, 'git commands take plain words only (no spaces or quotes): Dokku does not unquote them');
+        }
+        return [...flags, command, ...rest].join(' ');
+    }
+    return [...flags, command, ...rest.map(quoteArgument)].join(' ');
+}
+function checkArgument(arg, allowed) {
+    if (/[\n\r\0]/.test(arg))
+        throw new DokkuArgumentError(arg, 'Dokku splits arguments with xargs, which cannot carry a line break inside one');
+    if (allowed.includes(arg))
+        return;
+    for (const word of arg.split(/[ \t]+/)) {
+        if (!GLOBAL_FLAG_WORDS.has(word))
+            continue;
+        if (word === arg)
+            throw new DokkuArgumentError(arg, `'${word}' is one of Dokku's global flags wherever it appears`);
+        throw new DokkuArgumentError(arg, `it contains the word '${word}', which Dokku would read as its own global flag`);
+    }
+}
+/** Single-quote for xargs (same rules as POSIX sh for everything we send). Plain words stay bare. */
+function quoteArgument(arg) {
+    if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg))
+        return arg;
+    return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+;// CONCATENATED MODULE: ./src/names.ts
+
+
+/**
+ * Dokku's naming rules and the names this action derives from the app name.
+ *
+ * Apps: `^[a-z0-9][a-z0-9.-]*$` (plugins/common IsValidAppName). The name is also the first label of
+ * the app's default domain (`<app>.<global domain>`), so each dot-separated part must fit a DNS
+ * label (63 characters). Postgres services allow `[A-Za-z0-9_-]` and storage directories
+ * `[A-Za-z0-9_-]` too: dots become dashes there.
+ */
+const APP_RULE = /^[a-z0-9][a-z0-9.-]*$/;
+function checkAppName(name, input = 'app') {
+    if (name === '')
+        throw new InputError(input, 'is required.', 'Name the Dokku app to deploy, e.g. app: blog.');
+    if (!APP_RULE.test(name)) {
+        const suggestion = sanitiseAppName(name);
+        throw new InputError(input, `'${name}' is not a valid Dokku app name: it must begin with a lowercase letter or digit and contain only lowercase letters, digits, dots and dashes.`, suggestion ? `Use '${suggestion}'.` : 'Use lowercase letters, digits and dashes.');
+    }
+    const long = name.split('.').find((label) => label.length > 63);
+    if (long)
+        throw new InputError(input, `'${long}' is longer than 63 characters, too long for the app's domain name.`, 'Use a shorter app name.');
+    if (name.length > 200)
+        throw new InputError(input, 'is longer than 200 characters.', 'Use a shorter app name.');
+    return name;
+}
+/** Lowercase, invalid characters to dashes, no leading/trailing or repeated dashes. */
+function sanitiseAppName(name) {
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .replace(/^[-.]+|[-.]+$/g, '');
+}
+/**
+ * `<app>-pr-<N>`: the review app of pull request N. It must stay one DNS label (no dots: a dot
+ * would put it in a different domain than the main app), at most 63 characters; a long base name
+ * is shortened and a short hash of the full name keeps different apps apart.
+ */
+function reviewAppName(app, pullRequest) {
+    const suffix = `-pr-${pullRequest}`;
+    const base = sanitiseAppName(app.replace(/\./g, '-')) || 'app';
+    if (base.length + suffix.length <= 63)
+        return `${base}${suffix}`;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(app).digest('hex').slice(0, 6);
+    const room = 63 - suffix.length - hash.length - 1;
+    return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+/** The app's Postgres service (dokku-postgres allows [A-Za-z0-9_-]). */
+function postgresServiceName(app) {
+    return app.replace(/\./g, '-');
+}
+/** The storage directory for uploads, under Dokku's storage root ([A-Za-z0-9_-]). */
+function storageDirectoryName(app) {
+    return `${app.replace(/\./g, '-')}-media`;
+}
+/** Where uploads live inside the container; MEDIA_ROOT is set to it. Not /app/media: that would hide a repository's own media/ folder. */
+const MEDIA_CONTAINER_PATH = '/app/storage/media';
+
 ;// CONCATENATED MODULE: ./src/ssh/private-key.ts
 
 
@@ -56853,117 +57364,6 @@ function concat(parts) {
     return Buffer.concat(parts);
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/target.ts
-
-
-const DEFAULT_PORT = 22;
-const DEFAULT_USER = 'dokku';
-function parseTarget(inputs) {
-    const raw = inputs.host.trim();
-    if (raw === '')
-        throw new InputError('host', 'is required.', 'Set it to your Dokku server: a name, an IP address, or ssh://dokku@host:port.');
-    if (/\s/.test(raw))
-        throw new InputError('host', `must not contain spaces: '${raw}'.`);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !/^ssh:\/\//i.test(raw)) {
-        throw new InputError('host', `'${raw}' is a ${raw.split(':')[0]} URL; Dokku is reached over SSH.`, 'Use the bare host name (dokku.example.com) or an ssh://dokku@host:port URL.');
-    }
-    let host;
-    let port;
-    let user;
-    let urlApp;
-    if (/^ssh:\/\//i.test(raw)) {
-        let url;
-        try {
-            url = new URL(raw);
-        }
-        catch {
-            throw new InputError('host', `'${raw}' is not a valid ssh:// URL.`, 'Write it as ssh://dokku@host:port (IPv6 addresses in brackets: ssh://dokku@[2001:db8::1]:22).');
-        }
-        if (url.password)
-            throw new InputError('host', 'must not contain a password.', 'Dokku authenticates with the ssh-private-key input only.');
-        host = url.hostname.replace(/^\[|\]$/g, '');
-        port = url.port === '' ? undefined : Number(url.port);
-        user = url.username === '' ? undefined : decodeURIComponent(url.username);
-        const path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
-        if (path !== '')
-            urlApp = path;
-    }
-    else {
-        let rest = raw;
-        const at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            user = rest.slice(0, at);
-            rest = rest.slice(at + 1);
-        }
-        const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-        if (bracketed) {
-            host = bracketed[1] ?? '';
-            if (bracketed[2] !== undefined)
-                port = parsePort(bracketed[2], 'host');
-        }
-        else if ((0,external_node_net_.isIP)(rest) === 6 || isIPv6WithZone(rest)) {
-            host = rest;
-        }
-        else if (rest.includes(':')) {
-            const [name, portText, ...extra] = rest.split(':');
-            if (extra.length > 0 || !/^\d+$/.test(portText ?? '')) {
-                throw new InputError('host', `'${raw}' looks like a git remote (host:app); the app goes in the 'app' input.`, "Set host to the server only (dokku.example.com or ssh://dokku@host:port) and 'app' to the app name.");
-            }
-            host = name ?? '';
-            port = parsePort(portText ?? '', 'host');
-        }
-        else {
-            host = rest;
-        }
-    }
-    checkHostName(host, raw);
-    const portInput = inputs.port.trim();
-    const explicitPort = portInput === '' ? undefined : parsePort(portInput, 'port');
-    if (port !== undefined && explicitPort !== undefined && explicitPort !== DEFAULT_PORT && explicitPort !== port) {
-        throw new InputError('port', `is ${explicitPort} but host '${raw}' says port ${port}.`, 'Give the port in one place only.');
-    }
-    const finalPort = port ?? explicitPort ?? DEFAULT_PORT;
-    const userInput = inputs.user.trim();
-    if (user !== undefined && userInput !== '' && userInput !== DEFAULT_USER && userInput !== user) {
-        throw new InputError('user', `is '${userInput}' but host '${raw}' says '${user}'.`, 'Give the user in one place only.');
-    }
-    const finalUser = user ?? (userInput === '' ? DEFAULT_USER : userInput);
-    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(finalUser)) {
-        throw new InputError('user', `'${finalUser}' is not a valid user name.`, "Dokku's SSH user is 'dokku'.");
-    }
-    return { host, port: finalPort, user: finalUser, urlApp };
-}
-function parsePort(text, input) {
-    if (!/^\d+$/.test(text))
-        throw new InputError(input, `'${text}' is not a port number.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.');
-    const port = Number(text);
-    if (port < 1 || port > 65535)
-        throw new InputError(input, `port ${port} is out of range.`, 'Ports are whole numbers from 1 to 65535; SSH uses 22.');
-    return port;
-}
-function isIPv6WithZone(text) {
-    const percent = text.indexOf('%');
-    return percent > 0 && (0,external_node_net_.isIP)(text.slice(0, percent)) === 6 && /^[A-Za-z0-9_.-]+$/.test(text.slice(percent + 1));
-}
-function checkHostName(host, raw) {
-    if (host === '')
-        throw new InputError('host', `'${raw}' has no host name.`);
-    if ((0,external_node_net_.isIP)(host) !== 0 || isIPv6WithZone(host))
-        return;
-    const labels = host.replace(/\.$/, '').split('.');
-    const valid = host.length <= 253 && labels.every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
-    if (!valid) {
-        throw new InputError('host', `'${host}' is not a valid host name or IP address.`, 'Use a DNS name (dokku.example.com), an IPv4 address, an IPv6 address, or ssh://dokku@host:port.');
-    }
-}
-/** host:port as people write it, brackets around IPv6. */
-function displayTarget(target) {
-    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-    return target.port === DEFAULT_PORT ? host : `${host}:${target.port}`;
-}
-
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
@@ -57011,10 +57411,8 @@ function readInputs(source, setSecret) {
         app = app || target.urlApp;
     }
     checkAppName(app);
-    if (keyText === '')
-        throw new InputError('ssh-private-key', 'is required.', 'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.');
-    const key = readDeployKey(keyText, passphrase);
-    for (const derived of key.secrets)
+    const key = keyText === '' ? undefined : readDeployKey(keyText, passphrase);
+    for (const derived of key?.secrets ?? [])
         setSecret(derived);
     const insecure = read.boolean('insecure-skip-host-key-check', false);
     const hostKeys = parseHostKeys(read.raw('ssh-host-key'), target.host, target.port, insecure);
@@ -57160,6 +57558,12 @@ function maskRawConfigLines(raw, marked, setSecret) {
         if (isSecretName(name, marked) || urlPassword(trimmed.slice(trimmed.indexOf('=') + 1)))
             setSecret(trimmed);
     }
+}
+/** The deploy key, once the run is known to deploy (an empty input on a fork's pull request is a skip, not an error). */
+function requireKey(inputs) {
+    if (inputs.key)
+        return inputs.key;
+    throw new InputError('ssh-private-key', 'is required.', 'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.');
 }
 
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
@@ -60541,6 +60945,61 @@ function checkRequiredEnv(required, provided) {
 
 
 
+;// CONCATENATED MODULE: ../shared/src/github/event-policy.ts
+
+/** Events whose `closed` action ends a pull request's preview. */
+const event_policy_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function closedPullRequestNumber(context) {
+    if (!context || !event_policy_PULL_REQUEST_EVENTS.has(context.eventName) || context.action !== 'closed')
+        return undefined;
+    return context.pullRequest?.number;
+}
+function decideRun(context, options) {
+    const closed = closedPullRequestNumber(context);
+    const noSecrets = context && !options.hasCredentials ? noSecretsReason(context) : undefined;
+    if (noSecrets) {
+        return closed === undefined
+            ? {
+                kind: 'skip',
+                operation: 'deploy',
+                reason: noSecrets,
+                notice: `Not deploying: ${noSecrets} ${options.skipHint}`,
+            }
+            : {
+                kind: 'skip',
+                operation: 'remove',
+                reason: noSecrets,
+                notice: `Not removing the ${options.previewOf(closed)}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`,
+            };
+    }
+    if (closed !== undefined)
+        return { kind: 'remove-preview', pullRequest: closed };
+    return { kind: 'deploy', pullRequest: context?.pullRequest?.number };
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/run-report.ts
+
+async function reportedRun(options, body) {
+    try {
+        return await body();
+    }
+    catch (error) {
+        try {
+            await options.beforeSummary?.(error);
+            await options.writeSummary(options.failed(failureReason(error), error));
+        }
+        catch {
+            // The run's own error is what the user needs; a failing summary or output must not replace it.
+        }
+        throw error;
+    }
+}
+/** One sentence for a summary's "why": the error's first line (an ActionError's message, without its hint). */
+function failureReason(error) {
+    const message = error instanceof ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
+    return message.split('\n')[0] ?? message;
+}
+
 ;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
 /**
  * The environment contract of the production settings overlay: every variable the generated
@@ -62216,10 +62675,6 @@ async function waitForDeployLock(dokku, app, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/types.ts
-/** The post step reads this state: the app whose push was in flight when the job was cancelled. */
-const DEPLOY_STATE = 'dokku-deploying-app';
-
 ;// CONCATENATED MODULE: ./src/dokku/client.ts
 
 
@@ -62506,7 +62961,7 @@ async function enableLetsencrypt(context, email) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/planner.ts
+;// CONCATENATED MODULE: ./src/plan.ts
 
 
 
@@ -62708,6 +63163,7 @@ function planSteps(plan) {
 
 
 
+
 /** The plan as printed (shared/plan.ts) and the job summary, from a run's result. */
 function presentOf(plan) {
     return plan.steps.filter((step) => step.skip && step.resource).map((step) => `${step.resource} (${step.skip})`);
@@ -62730,7 +63186,7 @@ function toSharedPlan(plan, inputs, prepared, state) {
             `${prepared.builder}${prepared.explicitBuilder ? ' (chosen)' : ' (detected)'}${prepared.builderReason ? `: ${prepared.builderReason}` : ''}`,
         ]);
     }
-    return { action: 'action-dokku', summary, files: prepared?.files ?? [], steps: planSteps(plan) };
+    return { action: ACTION, summary, files: prepared?.files ?? [], steps: planSteps(plan) };
 }
 function summaryOf(result, inputs, deps, plan, kind, sha) {
     const context = deps.context;
@@ -62739,7 +63195,7 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
     if (inputs.hostKeys.insecure && inputs.hostKeys.pins.length === 0)
         warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
     return {
-        action: 'action-dokku',
+        action: ACTION,
         outcome: kind === 'destroyed' ? 'removed' : kind,
         operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
         target: { kind: 'app', name: result.target.app },
@@ -62761,6 +63217,39 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
         phases: result.phases,
         warnings,
         reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
+        plan,
+        runUrl: context?.runUrl,
+    };
+}
+/** A run that stopped before doing anything (a fork's pull request without the key). */
+function skippedSummary(inputs, deps, target, operation, reason) {
+    return {
+        action: ACTION,
+        outcome: 'skipped',
+        operation,
+        target: { kind: 'app', name: target.app },
+        destination: `Dokku server ${displayTarget(inputs.target)}`,
+        environment: target.review ? `review app for PR #${target.review.pullRequest}` : undefined,
+        reason,
+        runUrl: deps.context?.runUrl,
+    };
+}
+/**
+ * A run that failed, at any point: the reason, where the time went and the plan, if the run got that
+ * far. Dokku's own rule keeps the previous release serving when a build, release task or check fails.
+ */
+function failedSummary(inputs, deps, target, reason, phases, plan) {
+    const context = deps.context;
+    return {
+        action: ACTION,
+        outcome: 'failed',
+        operation: target.mode === 'destroy' ? 'remove' : 'deploy',
+        target: { kind: 'app', name: target.app },
+        destination: `Dokku server ${displayTarget(inputs.target)}`,
+        commit: context ? { sha: context.sha, url: commitUrl(context) } : undefined,
+        environment: target.review ? `review app for PR #${target.review.pullRequest}` : undefined,
+        reason,
+        phases,
         plan,
         runUrl: context?.runUrl,
     };
@@ -64272,6 +64761,9 @@ function deployDatabase(inputs) {
 
 
 
+
+
+
 /**
  * One run of action-dokku: decide the target app (review apps), prepare the deploy commit, read
  * the server's state over one SSH connection, plan, print the plan, and (unless dry-run) provision,
@@ -64280,11 +64772,34 @@ function deployDatabase(inputs) {
 async function run(inputs, deps) {
     const { log } = deps;
     const phases = new Phases(deps.now);
-    const deadline = deps.now() + inputs.timeoutMs;
     const pullRequest = deps.context?.pullRequest
         ? { number: deps.context.pullRequest.number, action: deps.context.action }
         : undefined;
     const target = chooseTarget(inputs, pullRequest);
+    // A fork's pull request gets no secrets: without the key there is nothing to deploy with.
+    const decision = decideRun(deps.context, {
+        hasCredentials: inputs.key !== undefined,
+        previewOf: () => `review app ${target.app}`,
+        skipHint: 'Deploy from a workflow that has the secret (push to a branch, or workflow_run).',
+    });
+    if (decision.kind === 'skip') {
+        log.notice(decision.notice);
+        await deps.writeSummary(skippedSummary(inputs, deps, target, decision.operation, decision.reason));
+        return { target, plan: { target, steps: [], notes: [] }, outcome: 'skipped', urls: [], created: [], present: [], phases: [] };
+    }
+    const key = requireKey(inputs);
+    let sharedPlan;
+    return reportedRun({
+        writeSummary: deps.writeSummary,
+        failed: (reason) => failedSummary(inputs, deps, target, reason, phases.list, sharedPlan),
+    }, () => deployOrRemove(inputs, deps, { target, key, phases }, (plan) => {
+        sharedPlan = plan;
+    }));
+}
+async function deployOrRemove(inputs, deps, run, planned) {
+    const { log } = deps;
+    const { target, key, phases } = run;
+    const deadline = deps.now() + inputs.timeoutMs;
     if (target.review)
         log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`);
     const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
@@ -64295,7 +64810,7 @@ async function run(inputs, deps) {
     try {
         session = await phases.time('Connect', () => deps.connect({
             target: inputs.target,
-            key: inputs.key,
+            key,
             hostKeys: inputs.hostKeys,
             readyTimeoutMs: Math.min(30_000, Math.max(1000, deadline - deps.now())),
             log,
@@ -64362,6 +64877,7 @@ async function run(inputs, deps) {
         for (const note of plan.notes)
             log.info(note);
         const sharedPlan = toSharedPlan(plan, inputs, prepared, state);
+        planned(sharedPlan);
         await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)));
         if (inputs.dryRun || !dokku || !version) {
             deps.outputs.set('app', target.app);
@@ -64408,358 +64924,6 @@ function plannedConfigKeys(inputs, prepared) {
     return Object.keys(sample.values).filter((key) => key !== MANAGED_KEY);
 }
 
-;// CONCATENATED MODULE: ./src/ssh/connection.ts
-
-
-
-
-/** OpenSSH allows 10 sessions per connection (MaxSessions); start below it, lower it when the server refuses one. */
-const MAX_CHANNELS = 8;
-async function connectSsh(options) {
-    const excluded = new Set();
-    const seen = [];
-    // With typed pins one attempt is enough. A bare fingerprint can be of any key type, and the server
-    // presents one type per handshake: on a mismatch, ask again without that type, so a server whose
-    // ed25519 key is not the pinned one still gets to show its RSA key. Each attempt stops right after
-    // key exchange; nothing is authenticated or run.
-    for (;;) {
-        const algorithms = algorithmsFor(options.hostKeys, excluded);
-        if (algorithms.length === 0)
-            throw mismatchError(options, seen);
-        let attempt;
-        try {
-            attempt = await connectOnce(options, algorithms);
-        }
-        catch (error) {
-            // After a mismatch, "no matching host key type" means the server has no other key to show.
-            if (seen.length > 0 && error instanceof ActionError && error.input === 'ssh-host-key')
-                throw mismatchError(options, seen);
-            throw error;
-        }
-        if (attempt.kind === 'connected')
-            return attempt.session;
-        seen.push(attempt.key);
-        excluded.add(attempt.key.keyType);
-        if (attempt.reason === 'revoked')
-            throw revokedError(options, attempt.key);
-        if (options.hostKeys.pins.every((pin) => pin.keyType !== undefined))
-            throw mismatchError(options, seen);
-    }
-}
-function connectOnce(options, serverHostKey) {
-    const { target, key, log } = options;
-    return new Promise((resolve, reject) => {
-        const client = new lib.Client();
-        let verdict;
-        let settled = false;
-        let authFailed = false;
-        const config = {
-            host: target.host,
-            port: target.port,
-            username: target.user,
-            privateKey: key.privateKey,
-            passphrase: key.passphrase,
-            readyTimeout: options.readyTimeoutMs,
-            keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
-            keepaliveCountMax: 4,
-            // Only public-key auth: no agent, no password prompt, no keyboard-interactive fallbacks.
-            tryKeyboard: false,
-            algorithms: { serverHostKey: serverHostKey },
-            hostVerifier: (blob) => {
-                verdict = verifyHostKey(options.hostKeys, blob);
-                return verdict.ok;
-            },
-        };
-        client.on('ready', () => {
-            settled = true;
-            if (!verdict || !verdict.ok) {
-                // Unreachable: ssh2 only becomes ready after the verifier accepted.
-                client.end();
-                reject(new Error('SSH connection became ready without a verified host key'));
-                return;
-            }
-            if (!verdict.pinned) {
-                log.warning(`Host key NOT verified (insecure-skip-host-key-check is on). The server presented ${verdict.key.keyType} ${verdict.key.fingerprint}. ` +
-                    `To pin it, set ssh-host-key to:\n${pinLineFor(verdict.key, target.host, target.port)}`);
-            }
-            resolve({ kind: 'connected', session: new Session(client, verdict.key, target, log) });
-        });
-        client.on('error', (error) => {
-            if (settled)
-                return;
-            settled = true;
-            client.end();
-            if (verdict && !verdict.ok) {
-                resolve({ kind: 'rejected', key: verdict.key, reason: verdict.reason });
-                return;
-            }
-            if (error.level === 'client-authentication')
-                authFailed = true;
-            reject(connectError(error, options, authFailed));
-        });
-        client.on('close', () => {
-            if (settled)
-                return;
-            settled = true;
-            reject(new ActionError(`The SSH connection to ${displayTarget(target)} closed during the handshake.`, {
-                hint: 'Is this an SSH server? Check host and port.',
-            }));
-        });
-        client.connect(config);
-    });
-}
-function connectError(error, options, authFailed) {
-    const where = displayTarget(options.target);
-    const seconds = Math.round(options.readyTimeoutMs / 1000);
-    if (authFailed) {
-        return new ActionError(`The server ${where} refused the private key for user '${options.target.user}' (key ${options.key.fingerprint}).`, {
-            input: 'ssh-private-key',
-            hint: `Add the public half on the server as root: 'dokku ssh-keys:add github-actions <key.pub>' ('dokku ssh-keys:list' shows ${options.key.fingerprint} once it is there). ` +
-                "The SSH user must be 'dokku'.",
-        });
-    }
-    switch (error.code) {
-        case 'ECONNREFUSED':
-            return new ActionError(`Could not connect to ${where}: connection refused (nothing listens on port ${options.target.port}).`, { input: 'host', hint: 'Check the host and port inputs, and that sshd runs on the server.' });
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return new ActionError(`The host name '${options.target.host}' does not resolve.`, {
-                input: 'host',
-                hint: 'Check the spelling, or use the IP address.',
-            });
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return new ActionError(`${where} is unreachable from this runner (${error.code}).`, {
-                input: 'host',
-                hint: 'Check the address; a firewall must allow SSH from GitHub-hosted runners (or use a self-hosted runner).',
-            });
-        case 'ECONNRESET':
-            return new ActionError(`${where} reset the connection during the SSH handshake.`, {
-                input: 'host',
-                hint: 'A firewall or fail2ban may be blocking this runner; check the server logs.',
-            });
-    }
-    if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
-        return new ActionError(`No SSH handshake with ${where} within ${seconds} s.`, {
-            input: 'host',
-            hint: 'The server did not answer: check host and port, and that the firewall allows SSH from this runner.',
-        });
-    }
-    if (/handshake failed|no matching/i.test(error.message)) {
-        return new ActionError(`The SSH handshake with ${where} failed: ${error.message}.`, {
-            input: 'ssh-host-key',
-            hint: 'The server offers no host key of the type pinned in ssh-host-key; pin the key it has (ssh-keyscan).',
-        });
-    }
-    return new ActionError(`SSH connection to ${where} failed: ${error.message}`, { input: 'host' });
-}
-function mismatchError(options, seen) {
-    const where = displayTarget(options.target);
-    const presented = seen.map((key) => `${key.keyType} ${key.fingerprint}`).join(', ') || 'no key of a pinned type';
-    return new ActionError(`HOST KEY MISMATCH: ${where} presented ${presented}, which is not pinned in ssh-host-key (${describePins(options.hostKeys).join('; ')}). Nothing was sent to the server.`, {
-        input: 'ssh-host-key',
-        hint: 'If the server was reinstalled or its keys rotated, check the new key on the server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update ssh-host-key. ' +
-            'If nothing changed, someone may be intercepting the connection. ssh-host-key must hold the server key (ssh-keyscan), not your deploy key.',
-    });
-}
-function revokedError(options, key) {
-    return new ActionError(`${displayTarget(options.target)} presented ${key.keyType} ${key.fingerprint}, which ssh-host-key marks @revoked. Nothing was sent to the server.`, {
-        input: 'ssh-host-key',
-    });
-}
-/** Channel-open refusals that mean "too many sessions": OpenSSH answers "open failed", administratively prohibited. */
-const OPEN_REFUSED = new Set([1 /* ADMINISTRATIVELY_PROHIBITED */, 4 /* RESOURCE_SHORTAGE */]);
-function isRefusal(error) {
-    return (typeof error.reason === 'number' && OPEN_REFUSED.has(error.reason)) || /open failed/i.test(error.message);
-}
-/**
- * Channels on the one connection. sshd caps sessions per connection (MaxSessions: 10 by default,
- * 2 or 1 on hardened servers) and frees a slot only some time after the channel closed, so a refused
- * open is normal, not an error: wait until one of our channels has really closed ('close', after
- * both sides sent CHANNEL_CLOSE) and try again, with the cap lowered to what was open when refused.
- * With none of ours open, the server is still freeing a slot: back off briefly and retry.
- */
-class Session {
-    client;
-    hostKey;
-    target;
-    log;
-    backoff;
-    /** Slots taken: channels open and opens under way. */
-    active = 0;
-    /** Channels the server opened and has not closed yet. */
-    established = 0;
-    /** Learned from refusals; never below 1. */
-    limit = MAX_CHANNELS;
-    waiting = [];
-    closeWaiters = [];
-    closed = false;
-    lastOpenedMs = Date.now();
-    constructor(client, hostKey, target, log, backoff = { firstMs: 20, totalMs: 15_000 }) {
-        this.client = client;
-        this.hostKey = hostKey;
-        this.target = target;
-        this.log = log;
-        this.backoff = backoff;
-        client.on('close', () => {
-            this.closed = true;
-            this.wakeCloseWaiters();
-        });
-        client.on('error', () => {
-            /* surfaced on the channels that were open; a dead connection fails the next exec */
-        });
-    }
-    /** The most channels this session opens at once (lowered when the server refuses one). */
-    get concurrency() {
-        return this.limit;
-    }
-    async channel(command) {
-        let delayMs = this.backoff.firstMs;
-        let front = false;
-        let seenOpenedMs = this.lastOpenedMs;
-        for (;;) {
-            await this.acquire(front);
-            front = false;
-            if (this.closed) {
-                this.release();
-                throw this.lostError();
-            }
-            let result;
-            try {
-                result = { stream: await this.open(command) };
-            }
-            catch (error) {
-                result = { error: error };
-            }
-            if ('stream' in result) {
-                this.established++;
-                this.lastOpenedMs = Date.now();
-                result.stream.once('close', () => {
-                    this.established--;
-                    this.release();
-                    this.wakeCloseWaiters();
-                });
-                return result.stream;
-            }
-            const { error } = result;
-            if (!isRefusal(error)) {
-                this.release();
-                throw new ActionError(`The server ${displayTarget(this.target)} refused to run a command: ${error.message}`);
-            }
-            // Refused: the server's limit is at most what we had open (it may still count one that just closed).
-            // Opens still under way do not count: they may be refused too, and never close.
-            const others = this.established;
-            const lowered = Math.max(1, others);
-            if (lowered < this.limit) {
-                this.limit = lowered;
-                this.log?.debug(`SSH: the server refused a channel with ${others} open; opening at most ${lowered} at once from now on`);
-            }
-            else {
-                this.log?.debug(`SSH: the server refused a channel with ${others} open; retrying ${others > 0 ? 'once one has closed' : 'shortly (it is still freeing a slot)'}`);
-            }
-            if (others > 0) {
-                // Wait for one of ours to close, holding no slot, then queue again.
-                const closedOne = this.nextClose();
-                this.release();
-                await closedOne;
-                continue;
-            }
-            this.release();
-            // Give up only when the server has opened nothing for us for a long while.
-            const idleMs = Date.now() - this.lastOpenedMs;
-            if (idleMs >= this.backoff.totalMs)
-                throw this.refusedError(idleMs);
-            // Back off longer only while nothing opens at all; once anything opened, start short again.
-            if (this.lastOpenedMs !== seenOpenedMs)
-                delayMs = this.backoff.firstMs;
-            seenOpenedMs = this.lastOpenedMs;
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
-            delayMs = Math.min(delayMs * 2, 500);
-            front = true;
-        }
-    }
-    async exec(command, options = {}) {
-        const stream = await this.channel(command);
-        return new Promise((resolve) => {
-            const stdout = [];
-            const stderr = [];
-            let exitCode;
-            let exitSignal;
-            const onAbort = () => stream.close();
-            options.signal?.addEventListener('abort', onAbort, { once: true });
-            stream.on('data', (chunk) => {
-                stdout.push(chunk);
-                options.onStdout?.(chunk.toString('utf8'));
-            });
-            stream.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                options.onStderr?.(chunk.toString('utf8'));
-            });
-            stream.on('exit', (code, signal) => {
-                if (typeof code === 'number')
-                    exitCode = code;
-                if (signal)
-                    exitSignal = signal;
-            });
-            stream.on('close', () => {
-                options.signal?.removeEventListener('abort', onAbort);
-                resolve({
-                    // No exit status at all means the channel was torn down: treat as failure, never success.
-                    exitCode: exitCode ?? (exitSignal ? 128 : 255),
-                    signal: exitSignal,
-                    stdout: Buffer.concat(stdout).toString('utf8'),
-                    stderr: Buffer.concat(stderr).toString('utf8'),
-                });
-            });
-            stream.end(options.stdin ?? undefined);
-        });
-    }
-    close() {
-        this.closed = true;
-        this.client.end();
-    }
-    open(command) {
-        return new Promise((resolve, reject) => {
-            this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)));
-        });
-    }
-    nextClose() {
-        return new Promise((resolve) => this.closeWaiters.push(resolve));
-    }
-    wakeCloseWaiters() {
-        const waiters = this.closeWaiters;
-        this.closeWaiters = [];
-        for (const wake of waiters)
-            wake();
-    }
-    /** `front`: a retry after backing off goes before commands that have not been tried yet. */
-    acquire(front = false) {
-        if (this.active < this.limit) {
-            this.active++;
-            return Promise.resolve();
-        }
-        return new Promise((resolve) => (front ? this.waiting.unshift(() => resolve()) : this.waiting.push(() => resolve())));
-    }
-    release() {
-        this.active--;
-        // The limit may have dropped below what is open: hand a slot on only when there is room.
-        while (this.active < this.limit && this.waiting.length > 0) {
-            this.active++;
-            this.waiting.shift()?.();
-        }
-    }
-    lostError() {
-        return new ActionError(`The SSH connection to ${displayTarget(this.target)} was lost.`, {
-            hint: 'The server or network dropped it; re-run the job.',
-        });
-    }
-    refusedError(idleMs) {
-        return new ActionError(`The server ${displayTarget(this.target)} refused every SSH session for ${Math.round(idleMs / 1000)} s, with no other session of this run open.`, {
-            hint: "sshd allows that many sessions per connection (MaxSessions in /etc/ssh/sshd_config); it must be at least 1. Check the server's sshd log ('no more sessions').",
-        });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/index.ts
 
 
@@ -64770,52 +64934,9 @@ class Session {
 
 
 
-
-
-
-
-
-void main();
-async function main() {
-    const secrets = new SecretRegistry();
-    const log = secrets.logger(coreLogger);
-    await runAction('action-dokku', async () => {
-        let context;
-        try {
-            context = readEventContext(process.env);
-        }
-        catch {
-            context = undefined; // not on GitHub Actions (a local run): no review apps, no links in the summary
-        }
-        let inputs;
-        try {
-            inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
-        }
-        catch (error) {
-            const reason = context && noSecretsReason(context);
-            if (error instanceof InputError && error.input === 'ssh-private-key' && reason) {
-                log.notice(`Not deploying: ${reason} Deploy from a workflow that has the secret (push to a branch, or workflow_run).`);
-                return;
-            }
-            throw error;
-        }
-        const cancel = new AbortController();
-        for (const signal of ['SIGINT', 'SIGTERM'])
-            process.once(signal, () => cancel.abort());
-        await run(inputs, {
-            log,
-            runner: spawnRunner,
-            connect: connectSsh,
-            env: process.env,
-            context,
-            outputs: new Outputs(['url', 'urls', 'app', 'deployed-sha'], secrets),
-            writeSummary: (summary) => writeSummary(summary, secrets),
-            fetch,
-            now: () => Date.now(),
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            saveState: (name, value) => saveState(name, value),
-            signal: cancel.signal,
-        });
-    }, { secrets });
-}
+const secrets = new SecretRegistry();
+const log = secrets.logger(coreLogger);
+void runAction(ACTION, 
+// The key, its passphrase and config values whose name says secret are masked as they are read.
+() => run(readInputs(actionsInputSource, (value) => log.setSecret(value)), actionDeps(log, secrets)), { secrets });
 

@@ -56616,10 +56616,8 @@ function readInputs(source, setSecret) {
         app = app || target.urlApp;
     }
     checkAppName(app);
-    if (keyText === '')
-        throw new InputError('ssh-private-key', 'is required.', 'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.');
-    const key = readDeployKey(keyText, passphrase);
-    for (const derived of key.secrets)
+    const key = keyText === '' ? undefined : readDeployKey(keyText, passphrase);
+    for (const derived of key?.secrets ?? [])
         setSecret(derived);
     const insecure = read.boolean('insecure-skip-host-key-check', false);
     const hostKeys = parseHostKeys(read.raw('ssh-host-key'), target.host, target.port, insecure);
@@ -56766,8 +56764,21 @@ function maskRawConfigLines(raw, marked, setSecret) {
             setSecret(trimmed);
     }
 }
+/** The deploy key, once the run is known to deploy (an empty input on a fork's pull request is a skip, not an error). */
+function requireKey(inputs) {
+    if (inputs.key)
+        return inputs.key;
+    throw new InputError('ssh-private-key', 'is required.', 'Store the private deploy key as a repository secret and pass it: ssh-private-key: ${{ secrets.DOKKU_SSH_KEY }}.');
+}
 
 ;// CONCATENATED MODULE: ./src/types.ts
+/**
+ * The contracts of action-dokku that its modules share: what a run needs (`Deps`), what it returns
+ * (`RunResult`), its outputs and the post step's state name. Kept apart from main.ts so deploy,
+ * remove-preview and report can use them without importing the module that imports them.
+ */
+const ACTION = 'action-dokku';
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && (['url', 'urls', 'app', 'deployed-sha']));
 /** The post step reads this state: the app whose push was in flight when the job was cancelled. */
 const DEPLOY_STATE = 'dokku-deploying-app';
 
@@ -57146,7 +57157,7 @@ async function post() {
         const inputs = readInputs(actionsInputSource, (value) => log.setSecret(value));
         const session = await connectSsh({
             target: inputs.target,
-            key: inputs.key,
+            key: requireKey(inputs),
             hostKeys: inputs.hostKeys,
             readyTimeoutMs: 30_000,
             log,
