@@ -1,10 +1,11 @@
 import { ActionError } from '@django-deploy/shared/errors'
 import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact/index'
-import { databaseFromUrl, generateDockerfile } from '@django-deploy/shared/build/index'
+import { databaseFromUrl } from '@django-deploy/shared/build/index'
+import { prepareDeployFiles } from '@django-deploy/shared/deploy/index'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import { generateOverlay, repositoryReader, toRepoPath } from '@django-deploy/shared/settings/index'
+import { toRepoPath } from '@django-deploy/shared/settings/index'
 import type { CloudRunInputs } from './inputs.js'
 
 /**
@@ -41,31 +42,20 @@ export async function prepareProject(
     { repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment },
     runner,
   )
-  const readFile = repositoryReader(repoRoot)
   const deployRoot = inputs.workingDirectory || undefined
-  const files: GeneratedFile[] = []
-  const notes: Finding[] = project.findings.filter((finding) => finding.level !== 'notice')
-  let overlayModule: string | undefined
-  if (inputs.settingsPatch === 'overlay') {
-    const overlay = generateOverlay(project, { readFile, deployRoot })
-    files.push(overlay.file)
-    overlayModule = overlay.module
-    notes.push(...overlay.notes)
-  }
-  // Without the overlay the image must run the project's own module: the overlay is not in it.
-  const settingsModule = overlayModule ?? project.settings.module
-  const docker = generateDockerfile(project, {
-    readFile,
+  const databaseUrl = inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value
+  const { readFile, files, notes, overlayModule, settingsModule, dockerfileGenerated } = prepareDeployFiles(project, {
+    repoRoot,
     deployRoot,
-    settingsModule,
-    database: databaseFromUrl(inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value),
+    settingsPatch: inputs.settingsPatch,
+    // SQLite is refused unless a database is given (sqliteProblem); allow-sqlite warns on its own.
+    databaseProvided: databaseGiven(inputs, project),
+    dockerfile: { database: databaseFromUrl(databaseUrl) },
   })
-  files.push(...docker.files)
-  notes.push(...docker.notes)
   const root = deployRoot ?? project.searchRoot
   if (readFile(toRepoPath(root, '.gcloudignore')) === undefined)
     files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' })
-  return { project, files, overlayModule, settingsModule, dockerfileGenerated: docker.generated, notes }
+  return { project, files, overlayModule, settingsModule, dockerfileGenerated: dockerfileGenerated ?? false, notes }
 }
 
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */
@@ -108,11 +98,8 @@ export function sqliteProblem(
   inputs: Pick<CloudRunInputs, 'allowSqlite' | 'cloudsqlInstance' | 'envVars' | 'secrets'>,
   project: Pick<ProjectModel, 'summary' | 'findings'>,
 ): ActionError | undefined {
-  if (inputs.allowSqlite || inputs.cloudsqlInstance) return undefined
+  if (inputs.allowSqlite || databaseGiven(inputs, project)) return undefined
   const variable = project.summary.databaseUrlVariable ?? 'DATABASE_URL'
-  const given = (name: string) =>
-    inputs.envVars.some((entry) => entry.key === name) || inputs.secrets.some((secret) => secret.env === name)
-  if (given(variable) || given('DATABASE_URL')) return undefined
   const engineSqlite = project.summary.databaseEngine?.endsWith('sqlite3') === true
   const fallbackSqlite = project.findings.some((finding) => finding.code === 'database-sqlite-fallback')
   if (!engineSqlite && !fallbackSqlite) return undefined
@@ -124,4 +111,16 @@ export function sqliteProblem(
         'To deploy a throwaway demo on SQLite anyway, set allow-sqlite: true.',
     },
   )
+}
+
+/** A production database is given: cloudsql-instance, or the URL variable the settings read (or DATABASE_URL). */
+export function databaseGiven(
+  inputs: Pick<CloudRunInputs, 'cloudsqlInstance' | 'envVars' | 'secrets'>,
+  project: Pick<ProjectModel, 'summary'>,
+): boolean {
+  if (inputs.cloudsqlInstance) return true
+  const variable = project.summary.databaseUrlVariable ?? 'DATABASE_URL'
+  const given = (name: string) =>
+    inputs.envVars.some((entry) => entry.key === name) || inputs.secrets.some((secret) => secret.env === name)
+  return given(variable) || given('DATABASE_URL')
 }

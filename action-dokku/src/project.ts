@@ -1,16 +1,11 @@
 import path from 'node:path'
-import {
-  databaseKind,
-  generateDockerfile,
-  generateReleaseStep,
-  herokuishDependencies,
-  type DatabaseKind,
-} from '@django-deploy/shared/build/index'
+import { databaseKind, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build/index'
+import { addDockerfile, prepareDeployFiles } from '@django-deploy/shared/deploy/index'
 import { InputError } from '@django-deploy/shared/errors'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import { generateOverlay, repositoryReader, toDeployPath } from '@django-deploy/shared/settings/index'
+import { toDeployPath } from '@django-deploy/shared/settings/index'
 import type { DokkuInputs } from './inputs.js'
 
 /**
@@ -37,18 +32,6 @@ export interface PreparedProject {
   notes: Finding[]
 }
 
-const HANDLED_BY_OVERLAY = [
-  'secret-key-hardcoded',
-  'secret-key-insecure',
-  'secret-key-insecure-default',
-  'secret-key-missing',
-  'debug-true',
-  'debug-env-default-true',
-  'allowed-hosts-empty',
-  'allowed-hosts-local-only',
-  'static-root-missing',
-]
-
 export async function prepareProject(
   inputs: DokkuInputs,
   repoRoot: string,
@@ -59,35 +42,20 @@ export async function prepareProject(
     { repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment },
     runner,
   )
-  const readFile = repositoryReader(repoRoot)
   const deployRoot = inputs.workingDirectory
-  const files: GeneratedFile[] = []
-  // Problems the overlay fixes in production (DEBUG off, SECRET_KEY and hosts from the environment,
-  // STATIC_ROOT, and SQLite once a Postgres DATABASE_URL is linked) would only alarm: leave them out.
-  const handled = new Set(
-    inputs.settingsPatch === 'overlay'
-      ? [...HANDLED_BY_OVERLAY, ...(inputs.postgres ? ['database-sqlite', 'database-sqlite-fallback'] : [])]
-      : [],
-  )
-  const notes: Finding[] = project.findings.filter((finding) => finding.level !== 'notice' && !handled.has(finding.code))
-
-  let overlayModule: string | undefined
-  if (inputs.settingsPatch === 'overlay') {
-    const overlay = generateOverlay(project, { readFile, deployRoot })
-    files.push(overlay.file)
-    overlayModule = overlay.module
-    notes.push(...overlay.notes)
-  }
-
-  // migrate: false still gets the web process a repository without a Procfile needs, and a
-  // warning when the user's own release task migrates anyway (shared/build/release.ts).
-  const release = generateReleaseStep(project, { readFile, deployRoot, migrate: inputs.migrate })
-  notes.push(...release.notes)
-  files.push(...release.files)
+  const database = databaseKind(project, deployDatabase(inputs))
+  const prepared = prepareDeployFiles(project, {
+    repoRoot,
+    deployRoot,
+    settingsPatch: inputs.settingsPatch,
+    // A linked PostgreSQL service (or a configured URL) replaces the settings' SQLite.
+    databaseProvided: database === 'postgres',
+    release: { migrate: inputs.migrate },
+  })
+  const { readFile, files, notes, overlayModule } = prepared
 
   const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined
   let builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
-  const database = databaseKind(project, deployDatabase(inputs))
   let builderReason: string | undefined
   if (builder === 'herokuish' && !repoDockerfile) {
     // The buildpack installs only what is declared; the Procfile and overlay need more (shared/build/herokuish.ts).
@@ -110,11 +78,9 @@ export async function prepareProject(
   }
   let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py')
   if (builder === 'dockerfile') {
-    const docker = generateDockerfile(project, { readFile, deployRoot, database })
-    files.push(...docker.files)
-    notes.push(...docker.notes)
+    addDockerfile(project, prepared, { deployRoot, database })
     // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
-    if (docker.generated) managePath = 'manage.py'
+    if (prepared.dockerfileGenerated) managePath = 'manage.py'
   } else if (repoDockerfile) {
     notes.push({
       level: 'notice',

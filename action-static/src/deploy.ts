@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { findingsToReport } from '@django-deploy/shared/deploy/index'
 import { ActionError, errorMessage } from '@django-deploy/shared/errors'
 import { checkRequiredEnv, detectProject, type ProjectModel } from '@django-deploy/shared/detect/index'
 import { buildEnvironment, overlayEnvironment } from '@django-deploy/shared/settings/index'
@@ -366,10 +367,11 @@ async function detect(inputs: Inputs, deps: Deps, repoRoot: string): Promise<Pro
     },
     deps.runner,
   )
-  for (const finding of project.findings) {
+  // The site is rendered with the production overlay, and a static site has no database at run time.
+  for (const finding of project.findings.filter((candidate) => candidate.level === 'notice')) deps.log.debug(finding.message)
+  for (const finding of findingsToReport(project.findings, { overlay: true, databaseProvided: true })) {
     const location = finding.file ? { file: finding.file, line: finding.line } : undefined
     if (finding.level === 'warning') deps.log.warning(finding.message, location)
-    else if (finding.level === 'notice') deps.log.debug(finding.message)
   }
   deps.log.info(`Django project: ${project.managePy}, settings ${project.settings.module} (${project.settings.reason}).`)
   return project
