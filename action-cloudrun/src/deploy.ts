@@ -1,11 +1,11 @@
-import { checkRequiredEnv } from '@django-deploy/shared/detect/index'
+import { checkRequiredEnv } from '@django-deploy/shared/detect'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
-import { commitUrl } from '@django-deploy/shared/github/context'
-import { reportedRun } from '@django-deploy/shared/github/run-report'
+import { commitUrl } from '@django-deploy/shared/github'
+import { reportedRun } from '@django-deploy/shared/github'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { checkRevision } from './check.js'
 import { GcloudError, gcloudMessage, type Gcloud } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
@@ -29,6 +29,7 @@ import {
 import { buildContext, prepareProject, sqliteProblem, type PreparedProject } from './project.js'
 import { readService, type KnativeService } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
+import { summaryFacts } from './report.js'
 import { ACTION, type Deps, type OutputName, type RunResult } from './types.js'
 
 /**
@@ -298,21 +299,6 @@ export function deployEnvironment(
     urls,
     tag,
   })
-}
-
-function summaryFacts(
-  report: Partial<Record<OutputName, string>>,
-  traffic: string | undefined,
-  target: Target | undefined,
-): Array<[string, string]> {
-  const facts: Array<[string, string]> = []
-  if (report.revision) facts.push(['Revision', report.revision])
-  if (report.image) facts.push(['Image', report.image])
-  if (report['migration-execution']) facts.push(['Migrations', `job execution ${report['migration-execution']}`])
-  else if (target && !target.migrate) facts.push(['Migrations', 'not run'])
-  if (traffic) facts.push(['Traffic', traffic])
-  if (report['log-url']) facts.push(['Logs', report['log-url']])
-  return facts
 }
 
 async function readFacts(gcloud: Gcloud, inputs: CloudRunInputs, project: string, log: Logger): Promise<ServiceFacts> {

@@ -1,10 +1,10 @@
 import * as toolCache from '@actions/tool-cache'
-import { readEventContext, type EventContext } from '@django-deploy/shared/github/context'
-import { Outputs } from '@django-deploy/shared/github/outputs'
-import type { SecretRegistry } from '@django-deploy/shared/github/secrets'
-import { writeSummary } from '@django-deploy/shared/github/summary'
-import { spawnRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import { readEventContext, type EventContext } from '@django-deploy/shared/github'
+import { Outputs } from '@django-deploy/shared/github'
+import type { SecretRegistry } from '@django-deploy/shared/github'
+import { writeSummary } from '@django-deploy/shared/github'
+import { spawnRunner } from '@django-deploy/shared/runtime'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { OUTPUT_NAMES, type Deps } from './types.js'
 
 /** The real side effects of a run on a GitHub runner: processes, the tool cache, HTTP, the job summary. */

@@ -1,6 +1,6 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
+import type { Logger } from '@django-deploy/shared/runtime'
 
 /**
  * Running gcloud: always without prompts, with the action's environment (a private CLOUDSDK_CONFIG

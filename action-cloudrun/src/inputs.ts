@@ -1,7 +1,7 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource, type KeyValue } from '@django-deploy/shared/inputs'
-import { maskConfigValue } from '@django-deploy/shared/github/secrets'
-import { splitShellWords, UnbalancedQuoteError } from '@django-deploy/shared/runtime/shell-words'
+import { maskConfigValue } from '@django-deploy/shared/github'
+import { splitShellWords, UnbalancedQuoteError } from '@django-deploy/shared/runtime'
 import { CLOUDSQL_INSTANCE, PROJECT_ID, REGION, serviceNameProblem, suggestServiceName, tagProblem } from './names.js'
 
 /**

@@ -1,6 +1,6 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { join } from 'node:path'
 
 /**

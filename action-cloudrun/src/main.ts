@@ -1,5 +1,5 @@
 import type { Plan } from '@django-deploy/shared/plan'
-import { decideRun } from '@django-deploy/shared/github/event-policy'
+import { decideRun } from '@django-deploy/shared/github'
 import { deploy } from './deploy.js'
 import type { CloudRunInputs } from './inputs.js'
 import { previewRemoval } from './plan.js'

@@ -1,7 +1,7 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import { MIGRATE_COMMAND } from '@django-deploy/shared/build/index'
-import { overlayEnvironment } from '@django-deploy/shared/settings/index'
-import type { ProjectModel } from '@django-deploy/shared/detect/index'
+import { MIGRATE_COMMAND } from '@django-deploy/shared/build'
+import { overlayEnvironment } from '@django-deploy/shared/settings'
+import type { ProjectModel } from '@django-deploy/shared/detect'
 import type { CloudRunInputs } from './inputs.js'
 import { hostOf, MIGRATE_JOB_SUFFIX, predictedServiceUrl, tagUrlFor } from './names.js'
 

@@ -1,11 +1,11 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact/index'
-import { databaseFromUrl } from '@django-deploy/shared/build/index'
-import { prepareDeployFiles } from '@django-deploy/shared/deploy/index'
-import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
+import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact'
+import { databaseFromUrl } from '@django-deploy/shared/build'
+import { prepareDeployFiles } from '@django-deploy/shared/deploy'
+import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import { toRepoPath } from '@django-deploy/shared/settings/index'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
+import { toRepoPath } from '@django-deploy/shared/settings'
 import type { CloudRunInputs } from './inputs.js'
 
 /**

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises'
-import { reportedRun } from '@django-deploy/shared/github/run-report'
-import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import { reportedRun } from '@django-deploy/shared/github'
+import type { DeploySummary } from '@django-deploy/shared/github'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
 import { GcloudError } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'

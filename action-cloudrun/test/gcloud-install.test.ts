@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ActionError } from '@django-deploy/shared/errors'
-import type { CommandResult, CommandRunner } from '@django-deploy/shared/runtime/command'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import type { CommandResult, CommandRunner } from '@django-deploy/shared/runtime'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { Gcloud, GcloudError, gcloudMessage, hintFor } from '../src/gcloud.js'
 import { compareVersions, ensureGcloud, MINIMUM_GCLOUD, PINNED_GCLOUD, type ToolCache } from '../src/install.js'
 

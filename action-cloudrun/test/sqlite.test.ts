@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ProjectModel } from '@django-deploy/shared/detect/index'
+import type { ProjectModel } from '@django-deploy/shared/detect'
 import { sqliteProblem } from '../src/project.js'
 import { inputsOf } from './helpers.js'
 

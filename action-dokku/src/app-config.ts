@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { KeyValue } from '@django-deploy/shared/inputs'
-import type { ProjectModel } from '@django-deploy/shared/detect/index'
-import { overlayEnvironment } from '@django-deploy/shared/settings/index'
+import type { ProjectModel } from '@django-deploy/shared/detect'
+import { overlayEnvironment } from '@django-deploy/shared/settings'
 
 /**
  * The environment the app should have on Dokku, and the difference to what it has.

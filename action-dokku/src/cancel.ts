@@ -1,4 +1,4 @@
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { Dokku, type Executor } from './dokku/client.js'
 import { lines, notACommand } from './dokku/output.js'
 

@@ -1,5 +1,5 @@
 import { TimeoutError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import type { Dokku } from './dokku/client.js'
 
 /**

@@ -1,5 +1,5 @@
-import type { Logger } from '@django-deploy/shared/runtime/log'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
+import type { Logger } from '@django-deploy/shared/runtime'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
 import { fetchCommit, gitDirOf, type FetchResult, type GitContext } from './deliver/push.js'
 import type { DokkuInputs } from './inputs.js'
 import type { Target } from './plan.js'

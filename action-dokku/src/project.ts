@@ -1,11 +1,11 @@
 import path from 'node:path'
-import { databaseKind, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build/index'
-import { addDockerfile, prepareDeployFiles } from '@django-deploy/shared/deploy/index'
+import { databaseKind, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build'
+import { addDockerfile, prepareDeployFiles } from '@django-deploy/shared/deploy'
 import { InputError } from '@django-deploy/shared/errors'
-import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect/index'
+import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import { toDeployPath } from '@django-deploy/shared/settings/index'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
+import { toDeployPath } from '@django-deploy/shared/settings'
 import type { DokkuInputs } from './inputs.js'
 
 /**

@@ -1,5 +1,5 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { diffConfig, type ConfigChange } from './app-config.js'
 import { DokkuCommandError, type Dokku } from './dokku/client.js'
 import { dokkuErrors, lines } from './dokku/output.js'

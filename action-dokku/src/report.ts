@@ -1,5 +1,5 @@
-import { commitUrl } from '@django-deploy/shared/github/context'
-import type { DeploySummary } from '@django-deploy/shared/github/summary'
+import { commitUrl } from '@django-deploy/shared/github'
+import type { DeploySummary } from '@django-deploy/shared/github'
 import type { Plan } from '@django-deploy/shared/plan'
 import type { DokkuInputs } from './inputs.js'
 import { ACTION, type Deps, type RunResult } from './types.js'

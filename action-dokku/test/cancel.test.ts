@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { releaseCancelledDeploy } from '../src/cancel.js'
 import type { Executor } from '../src/dokku/client.js'
 

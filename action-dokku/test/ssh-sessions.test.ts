@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream'
 import type { ClientChannel } from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { ActionError } from '@django-deploy/shared/errors'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { Session, type ExecClient } from '../src/ssh/connection.js'
 
 /**

@@ -29527,2951 +29527,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(776);
-// EXTERNAL MODULE: ../node_modules/undici/index.js
-var undici = __nccwpck_require__(734);
-;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary_summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function core_setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    core_error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function core_error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ../shared/src/errors.ts
 class errors_ActionError extends Error {
     input;
@@ -32517,574 +29572,94 @@ function errorMessage(error) {
     return String(error);
 }
 
-;// CONCATENATED MODULE: ../shared/src/github/entrypoint.ts
+;// CONCATENATED MODULE: ../shared/src/github/api-errors.ts
 
-
-async function runAction(actionName, main, options = {}) {
+/** Run `fn`, translating an Octokit RequestError into an ActionError (timeouts pass through). */
+async function callGitHub(call, fn) {
     try {
-        await main();
+        return await fn();
     }
     catch (error) {
-        const message = failureMessage(actionName, error);
-        setFailed(options.secrets ? options.secrets.redact(message) : message);
+        throw explainGitHubError(error, call);
     }
 }
-function failureMessage(actionName, error) {
-    if (error instanceof errors_ActionError) {
-        if (error.location) {
-            core_error(error.message, {
-                file: error.location.file,
-                startLine: error.location.line,
-                startColumn: error.location.column,
-            });
-        }
-        // The underlying error (an HTTP response, a failed spawn) helps a maintainer, not the user:
-        // it goes to the debug log, visible when the job is re-run with debug logging.
-        for (const line of causeChain(error))
-            core_debug(line);
-        return `${actionName}: ${error.describe()}`;
-    }
-    if (error instanceof Error && error.stack)
-        core_debug(error.stack);
-    return `${actionName} failed unexpectedly: ${errorMessage(error)}\nThis is a bug in ${actionName}; please report it with the log above (re-run with debug logging for a stack trace).`;
-}
-/** "caused by: ..." lines for each nested `cause`, with HTTP status and URL when there is one. */
-function causeChain(error) {
-    const lines = [];
-    let cause = error.cause;
-    for (let depth = 0; cause !== undefined && depth < 5; depth++) {
-        const request = cause.request;
-        const status = cause.status;
-        const where = request?.url
-            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
-            : '';
-        lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
-        cause = cause instanceof Error ? cause.cause : undefined;
-    }
-    return lines;
-}
-
-;// CONCATENATED MODULE: ../shared/src/runtime/log.ts
-
-function annotation(location) {
-    if (!location)
-        return undefined;
-    return { file: location.file, startLine: location.line, startColumn: location.column };
-}
-/** The logger for real runs: GitHub's workflow commands via @actions/core. */
-const coreLogger = {
-    info: (message) => info(message),
-    debug: (message) => core_debug(message),
-    notice: (message, location) => notice(message, annotation(location)),
-    warning: (message, location) => warning(message, annotation(location)),
-    error: (message, location) => core_error(message, annotation(location)),
-    group: (title, fn) => group(title, fn),
-    setSecret: (value) => registerSecret(value, core_setSecret),
-};
-/**
- * Mask a secret as a whole and line by line: a multi-line value (an SSH key, a JSON key file) can
- * reach a log one line at a time, and each line must be hidden too.
- */
-function registerSecret(value, mask) {
-    if (isTrivialValue(value))
-        return;
-    mask(value);
-    for (const line of value.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        // Very short lines ("{", "}") are structure, not secret, and masking them garbles every log.
-        if (trimmed.length >= 6 && trimmed !== value)
-            mask(trimmed);
-    }
-}
-/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
-const COMMON_VALUES = new Set([
-    'true',
-    'false',
-    'yes',
-    'no',
-    'on',
-    'off',
-    'none',
-    'null',
-    'undefined',
-    'production',
-    'staging',
-    'development',
-]);
-/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
-const MIN_MASKED_LENGTH = 6;
-/**
- * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
- * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
- */
-function isTrivialValue(value) {
-    const trimmed = value.trim();
-    if (trimmed.length < MIN_MASKED_LENGTH)
-        return true;
-    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
-        return true;
-    return COMMON_VALUES.has(trimmed.toLowerCase());
-}
-/** A logger that records, for tests; `secrets` shows what was registered for masking. */
-class MemoryLogger {
-    entries = [];
-    secrets = new Set();
-    info(message) {
-        this.entries.push({ level: 'info', message });
-    }
-    debug(message) {
-        this.entries.push({ level: 'debug', message });
-    }
-    notice(message, location) {
-        this.entries.push({ level: 'notice', message, location });
-    }
-    warning(message, location) {
-        this.entries.push({ level: 'warning', message, location });
-    }
-    error(message, location) {
-        this.entries.push({ level: 'error', message, location });
-    }
-    async group(title, fn) {
-        this.entries.push({ level: 'group', message: title });
-        return fn();
-    }
-    setSecret(value) {
-        registerSecret(value, (v) => this.secrets.add(v));
-    }
-    /** Everything logged, one entry per line, for assertions. */
-    text() {
-        return this.entries.map((entry) => `${entry.level}: ${entry.message}`).join('\n');
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/markdown.ts
-/**
- * Building GitHub-flavoured Markdown from strings we do not control (app names, URLs, findings,
- * error messages). Job summaries and PR comments render HTML and Markdown, so an unescaped `<img>`,
- * `|` or `[x](javascript:…)` in a site name would change the page. Every user-controlled string goes
- * through `text`, `code`, `link` or `codeBlock`; literal Markdown is only ever our own.
- */
-/** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
-function markdown_text(value) {
-    return (oneLine(value)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
-        .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
-        // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
-        .replace(/^([-+#])/, '\\$1')
-        .replace(/^(\d+)([.)])/, '$1\\$2')
-        // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
-        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
-}
-/** An inline code span that holds any text, including backticks. */
-function code(value) {
-    const line = oneLine(value);
-    const longestRun = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longestRun + 1);
-    const pad = line.startsWith('`') || line.endsWith('`') || line === '' ? ' ' : '';
-    return `${fence}${pad}${line}${pad}${fence}`;
-}
-/** A link when `url` is http(s); otherwise the URL as code, never a clickable `javascript:`. */
-function markdown_link(label, url) {
-    const safe = safeUrl(url);
-    if (safe === undefined)
-        return `${markdown_text(label)} (${code(url)})`;
-    return `[${markdown_text(label)}](${safe})`;
-}
-/** A link whose label is shown as code (a commit SHA, a revision name). */
-function codeLink(label, url) {
-    const safe = url === undefined ? undefined : safeUrl(url);
-    return safe === undefined ? code(label) : `[${code(label)}](${safe})`;
-}
-/** The URL itself as a link, e.g. in a facts table. */
-function urlLink(url) {
-    return safeUrl(url) === undefined ? code(url) : markdown_link(url, url);
-}
-/** A normalised http(s) URL with `(`, `)` and spaces encoded so it cannot end the link early. */
-function safeUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url.trim());
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    return parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20').replace(/</g, '%3C').replace(/>/g, '%3E');
-}
-/** A fenced block (longer fence than any backtick run inside) for logs, plans, tracebacks. */
-function codeBlock(value, language = 'text') {
-    const longestRun = Math.max(0, ...(value.match(/`{3,}/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(Math.max(3, longestRun + 1));
-    return `${fence}${language}\n${value.replace(/\r\n/g, '\n').replace(/\n$/, '')}\n${fence}`;
-}
-/**
- * A GFM table. Cells are already-rendered inline Markdown (from `text`, `code`, `link`); pipes are
- * escaped once more because GFM splits cells on `|` even inside code spans.
- */
-function table(header, rows) {
-    const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
-    return [row(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(row)].join('\n');
-}
-function cell(value) {
-    return value === '' ? ' ' : value.replace(/(?<!\\)\|/g, '\\|');
-}
-/** A collapsible section; `body` is Markdown (blank lines around it so GitHub renders it). */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(oneLine(summary))}</summary>\n\n${body}\n\n</details>`;
-}
-function escapeHtml(value) {
-    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-function oneLine(value) {
-    return value.replace(/\s*\r?\n\s*/g, ' ').trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/secrets.ts
-
-
-
-
-/**
- * Every secret a run knows about, kept so that what we publish can be checked before it leaves.
- *
- * GitHub masks registered values in *logs* only. Step outputs, the job summary and PR comments are
- * not masked: a secret written there is published in clear text (outputs even travel to other jobs).
- * So each of those writers asks `assertClean` first and refuses rather than leak.
- *
- * Values are masked and remembered whole and line by line, exactly like `registerSecret` (an SSH
- * key or a JSON key file can leak one line at a time).
- */
-class SecretRegistry {
-    mask;
-    values = new Set();
-    /** `mask` hides a value in logs; the default is `core.setSecret` (the `::add-mask::` command). */
-    constructor(mask = (value) => core_setSecret(value)) {
-        this.mask = mask;
-    }
-    /** Mask `value` in logs and remember it for leak checks. */
-    add(value) {
-        registerSecret(value, (part) => {
-            this.mask(part);
-            this.remember(part);
+function explainGitHubError(error, call) {
+    if (error instanceof errors_ActionError || !isRequestError(error))
+        return error;
+    const status = error.status;
+    const message = apiMessage(error);
+    const headers = error.response?.headers ?? {};
+    const tokenInput = call.tokenInput ?? 'github-token';
+    if (error.response === undefined) {
+        // Octokit reports a failed connection as status 500 with no response; it is not GitHub's 500.
+        return new errors_ActionError(`Could not reach the GitHub API to ${call.what}: ${error.message}.`, {
+            hint: "Check GITHUB_API_URL and the runner's network or proxy settings, then re-run the job.",
+            cause: error,
         });
     }
-    /**
-     * A Logger whose `setSecret` also feeds this registry. The base logger still does the masking
-     * (so nothing is masked twice); wire the action as `const log = secrets.logger(coreLogger)`
-     * and every `log.setSecret` from inputs.ts on is covered by the leak checks.
-     */
-    logger(base) {
-        return {
-            info: (message) => base.info(message),
-            debug: (message) => base.debug(message),
-            notice: (message, location) => base.notice(message, location),
-            warning: (message, location) => base.warning(message, location),
-            error: (message, location) => base.error(message, location),
-            group: (title, fn) => base.group(title, fn),
-            setSecret: (value) => {
-                base.setSecret(value);
-                registerSecret(value, (part) => this.remember(part));
-            },
-        };
-    }
-    get size() {
-        return this.values.size;
-    }
-    /** True when `text` contains a registered value, as is or in a form our writers produce. */
-    containsSecret(text) {
-        for (const value of this.values) {
-            if (variants(value).some((variant) => text.includes(variant)))
-                return true;
-        }
-        return false;
-    }
-    /**
-     * Throw before `text` is published to `destination` ("step output 'url'", "the job summary")
-     * if it contains a secret. The message never includes the secret, only where it would have gone.
-     */
-    assertClean(text, destination) {
-        if (!this.containsSecret(text))
-            return;
-        throw new errors_ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
-            hint: 'Step outputs, job summaries and PR comments are public and GitHub does not mask them. ' +
-                'Check that no secret is used as an app, site or service name, URL, or environment value.',
+    if (status === 401) {
+        return new errors_ActionError(`GitHub rejected the token (401 ${message}) while trying to ${call.what}.`, {
+            input: tokenInput,
+            hint: `The token is wrong or expired. The default \${{ github.token }} always works within its own repository; a personal or app token must be current.`,
+            cause: error,
         });
     }
-    /** `text` with every registered value replaced by `***`, longest first (for error messages). */
-    redact(text) {
-        const sorted = [...this.values].sort((a, b) => b.length - a.length);
-        return sorted.reduce((result, value) => result.split(value).join('***'), text);
+    if ((status === 403 || status === 429) && (String(headers['x-ratelimit-remaining']) === '0' || /rate limit/i.test(message))) {
+        const reset = Number(headers['x-ratelimit-reset']);
+        const when = Number.isFinite(reset) && reset > 0 ? ` It resets at ${new Date(reset * 1000).toISOString()}.` : '';
+        return new errors_ActionError(`GitHub's API rate limit was hit while trying to ${call.what}.${when}`, {
+            hint: 'Re-run the job later, or use a token with its own rate limit.',
+            cause: error,
+        });
     }
-    remember(part) {
-        // A value this short matches by accident everywhere ("1", "yes") and is no real secret;
-        // it is still masked in logs, but checking for it would refuse every harmless output.
-        if (part.length >= MIN_CHECKED_LENGTH)
-            this.values.add(part);
+    if (status === 403) {
+        const accepted = headers['x-accepted-github-permissions'];
+        return new errors_ActionError(`GitHub refused to ${call.what} (403 ${message}).${accepted ? ` GitHub accepts: ${String(accepted)}.` : ''}`, {
+            hint: `The workflow needs \`permissions: ${call.permission}\` (add it under \`permissions:\` of the job or workflow). ` +
+                'Pull requests from forks always get a read-only token: deploy them from a `workflow_run` workflow instead.',
+            cause: error,
+        });
     }
-}
-const MIN_CHECKED_LENGTH = 4;
-/**
- * The words that make a config or environment variable's *name* say its value is secret. Matched
- * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
- * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
- * Documented in docs/secret-masking.md; keep the two in step.
- */
-const SECRET_NAME_WORDS = (/* unused pure expression or super */ null && ([
-    'SECRET',
-    'TOKEN',
-    'PASSWORD',
-    'PASSWD',
-    'PASSPHRASE',
-    'CREDENTIAL',
-    'PRIVATE',
-    'DATABASE_URL',
-    'SALT',
-    'SIGNING',
-    'CERT',
-]));
-const SECRET_NAME_PARTS = (/* unused pure expression or super */ null && (['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY']));
-/**
- * True when `key` names a secret by the documented list, or is one the user marked (compared
- * case-insensitively). Only then is a config / env-vars value masked.
- */
-function isSecretName(key, marked = []) {
-    const upper = key.toUpperCase();
-    if (marked.some((name) => name.toUpperCase() === upper))
-        return true;
-    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
-        return true;
-    const parts = upper.split(/[^A-Z0-9]+/);
-    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
-}
-/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
-function urlPassword(value) {
-    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
-}
-/**
- * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
- * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
- */
-function maskConfigValue(key, value, setSecret, marked = []) {
-    const password = urlPassword(value);
-    if (password) {
-        setSecret(password);
-        try {
-            setSecret(decodeURIComponent(password));
-        }
-        catch {
-            // not %-encoded: registered as is above
-        }
+    if (status === 404) {
+        return new errors_ActionError(`GitHub found nothing to ${call.what} (404 ${message}).`, {
+            hint: `Check the repository and number. GitHub also answers 404 when the token cannot see the repository: a token from another repository needs access to this one, and \`permissions: ${call.permission}\` must be granted.`,
+            cause: error,
+        });
     }
-    if (password || isSecretName(key, marked))
-        setSecret(value);
+    if (status === 422) {
+        return new errors_ActionError(`GitHub rejected the request to ${call.what} (422 ${message}).`, {
+            hint: 'This is most likely a bug in the action; please report it with this message.',
+            cause: error,
+        });
+    }
+    if (status >= 500) {
+        return new errors_ActionError(`GitHub had an internal error (${status}) while trying to ${call.what}.`, {
+            hint: 'This is usually temporary (see https://www.githubstatus.com); re-run the job.',
+            cause: error,
+        });
+    }
+    return new errors_ActionError(`GitHub answered ${status} (${message}) while trying to ${call.what}.`, { cause: error });
 }
-/** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
-function variants(value) {
-    const forms = new Set([
-        value,
-        encodeURIComponent(value),
-        JSON.stringify(value).slice(1, -1),
-        escapeHtml(value),
-        markdown_text(value),
-        code(value).replace(/^`+ ?| ?`+$/g, ''),
-    ]);
-    return [...forms].filter((form) => form.length >= MIN_CHECKED_LENGTH);
+function isRequestError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** GitHub's own `message` (plus validation `errors`), without Octokit's appended docs URL. */
+function apiMessage(error) {
+    const data = error.response?.data;
+    if (typeof data === 'object' && data !== null && 'message' in data) {
+        const body = data;
+        const details = Array.isArray(body.errors)
+            ? body.errors.map((item) => typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item))
+            : [];
+        return [String(body.message), ...details].join('; ');
+    }
+    return error.message;
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ../shared/src/inputs.ts
-
-
-
-const actionsInputSource = (name) => getInput(name);
-function inputSourceFrom(values) {
-    return (name) => (values[name] ?? '').trim();
-}
-class InputReader {
-    source;
-    constructor(source) {
-        this.source = source;
-    }
-    /** The raw value, trimmed; '' when unset. */
-    raw(name) {
-        return this.source(name).trim();
-    }
-    string(name, options = {}) {
-        const value = this.raw(name);
-        if (value !== '')
-            return value;
-        if (options.required) {
-            throw new InputError(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
-        }
-        return options.default ?? '';
-    }
-    optional(name) {
-        const value = this.raw(name);
-        return value === '' ? undefined : value;
-    }
-    boolean(name, defaultValue) {
-        const value = this.raw(name).toLowerCase();
-        if (value === '')
-            return defaultValue;
-        if (['true', 'yes', 'on', '1'].includes(value))
-            return true;
-        if (['false', 'no', 'off', '0'].includes(value))
-            return false;
-        throw new InputError(name, `must be true or false, got '${this.raw(name)}'.`);
-    }
-    choice(name, choices, defaultValue) {
-        const value = this.raw(name).toLowerCase();
-        if (value === '')
-            return defaultValue;
-        const match = choices.find((choice) => choice === value);
-        if (match === undefined) {
-            throw new InputError(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
-        }
-        return match;
-    }
-    integer(name, options = {}) {
-        const value = this.raw(name);
-        if (value === '')
-            return options.default;
-        if (!/^-?\d+$/.test(value))
-            throw new InputError(name, `must be a whole number, got '${value}'.`);
-        const number = Number(value);
-        if (options.min !== undefined && number < options.min)
-            throw new InputError(name, `must be at least ${options.min}, got ${number}.`);
-        if (options.max !== undefined && number > options.max)
-            throw new InputError(name, `must be at most ${options.max}, got ${number}.`);
-        return number;
-    }
-    /** A duration in minutes (may be fractional, e.g. 0.5), returned in milliseconds. */
-    minutes(name, defaultMinutes) {
-        const value = this.raw(name);
-        if (value === '')
-            return defaultMinutes * 60_000;
-        const minutes = Number(value);
-        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 360) {
-            throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
-        }
-        return Math.round(minutes * 60_000);
-    }
-    /**
-     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
-     * relative to its root ('.' for the root itself); see repositoryPath.
-     */
-    path(name, options = {}) {
-        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
-    }
-    /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
-    lines(name) {
-        return this.source(name)
-            .split(/\r?\n/)
-            .map((line) => line.trim())
-            .filter((line) => line !== '' && !line.startsWith('#'));
-    }
-    /** A multi-line input of KEY=VALUE pairs (see parseKeyValues). */
-    keyValues(name) {
-        return parseKeyValues(this.source(name), name);
-    }
-}
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/**
- * Parse `KEY=VALUE` lines. Everything after the first `=` is the value, byte for byte (spaces,
- * quotes, `$`, further `=` are kept; no unquoting, no expansion). A value spanning several lines
- * uses the same heredoc form as $GITHUB_ENV:
- *
- *     KEY<<EOF
- *     line one
- *     line two
- *     EOF
- *
- * Blank lines and lines starting with `#` between pairs are ignored. A key given twice is an error,
- * because silently keeping one of them hides a mistake.
- */
-function parseKeyValues(text, inputName) {
-    const lines = text.replace(/\r\n/g, '\n').split('\n');
-    const result = [];
-    const seen = new Set();
-    for (let index = 0; index < lines.length; index++) {
-        const line = lines[index] ?? '';
-        if (line.trim() === '' || line.trimStart().startsWith('#'))
-            continue;
-        const heredoc = /^\s*([^=\s<]+)<<(\S+)\s*$/.exec(line);
-        let key;
-        let value;
-        if (heredoc) {
-            key = heredoc[1] ?? '';
-            const delimiter = heredoc[2] ?? '';
-            const body = [];
-            let closed = false;
-            while (++index < lines.length) {
-                if (lines[index] === delimiter) {
-                    closed = true;
-                    break;
-                }
-                body.push(lines[index] ?? '');
-            }
-            if (!closed) {
-                throw new InputError(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
-            }
-            value = body.join('\n');
-        }
-        else {
-            const equals = line.indexOf('=');
-            if (equals < 0) {
-                throw new InputError(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
-            }
-            key = line.slice(0, equals).trim();
-            value = line.slice(equals + 1);
-        }
-        if (!ENV_NAME.test(key)) {
-            throw new InputError(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
-        }
-        if (seen.has(key))
-            throw new InputError(inputName, `${key} is set twice.`, 'Keep one line per variable.');
-        seen.add(key);
-        result.push({ key, value });
-    }
-    return result;
-}
-/**
- * The one reading of a path input that must stay inside the repository. A relative path is taken
- * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
- * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
- * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
- * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
- * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
- * whether the folder exists is for the caller to check.
- */
-function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
-    const text = value.trim().replaceAll('\\', '/');
-    const example = 'Give it relative to the repository root, e.g. apps/blog';
-    if (text === '')
-        return '.';
-    let relative;
-    if (external_node_path_default().posix.isAbsolute(text)) {
-        if (!workspace) {
-            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
-        }
-        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
-        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
-        if (relative === '..' || relative.startsWith('../')) {
-            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
-        }
-    }
-    else {
-        relative = external_node_path_default().posix.normalize(text);
-        if (relative === '..' || relative.startsWith('../')) {
-            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
-        }
-    }
-    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
-}
-
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ../node_modules/@actions/github/lib/context.js
 
 
@@ -33140,8 +29715,10 @@ class Context {
 //# sourceMappingURL=context.js.map
 // EXTERNAL MODULE: ../node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
 var lib = __nccwpck_require__(977);
+// EXTERNAL MODULE: ../node_modules/undici/index.js
+var undici = __nccwpck_require__(734);
 ;// CONCATENATED MODULE: ../node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -33171,7 +29748,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
         return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -33375,7 +29952,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
+function lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -33427,7 +30004,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -38301,6 +34878,3226 @@ function str(value) {
     return typeof value === 'string' ? value : undefined;
 }
 
+;// CONCATENATED MODULE: ../shared/src/github/markdown.ts
+/**
+ * Building GitHub-flavoured Markdown from strings we do not control (app names, URLs, findings,
+ * error messages). Job summaries and PR comments render HTML and Markdown, so an unescaped `<img>`,
+ * `|` or `[x](javascript:…)` in a site name would change the page. Every user-controlled string goes
+ * through `text`, `code`, `link` or `codeBlock`; literal Markdown is only ever our own.
+ */
+/** Inline text: HTML-escaped, Markdown punctuation backslash-escaped, one line, no @-mentions. */
+function markdown_text(value) {
+    return (oneLine(value)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        // Inline syntax anywhere: code, emphasis, links/images, table cells, strikethrough.
+        .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`)
+        // Block syntax only counts at the start: a list item, heading or ordered list ("1.").
+        .replace(/^([-+#])/, '\\$1')
+        .replace(/^(\d+)([.)])/, '$1\\$2')
+        // "@org/team" in a deploy comment would notify people; a word joiner keeps it readable but inert.
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u2060'));
+}
+/** An inline code span that holds any text, including backticks. */
+function code(value) {
+    const line = oneLine(value);
+    const longestRun = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    const pad = line.startsWith('`') || line.endsWith('`') || line === '' ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/** A link when `url` is http(s); otherwise the URL as code, never a clickable `javascript:`. */
+function markdown_link(label, url) {
+    const safe = safeUrl(url);
+    if (safe === undefined)
+        return `${markdown_text(label)} (${code(url)})`;
+    return `[${markdown_text(label)}](${safe})`;
+}
+/** A link whose label is shown as code (a commit SHA, a revision name). */
+function codeLink(label, url) {
+    const safe = url === undefined ? undefined : safeUrl(url);
+    return safe === undefined ? code(label) : `[${code(label)}](${safe})`;
+}
+/** The URL itself as a link, e.g. in a facts table. */
+function urlLink(url) {
+    return safeUrl(url) === undefined ? code(url) : markdown_link(url, url);
+}
+/** A normalised http(s) URL with `(`, `)` and spaces encoded so it cannot end the link early. */
+function safeUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    return parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20').replace(/</g, '%3C').replace(/>/g, '%3E');
+}
+/** A fenced block (longer fence than any backtick run inside) for logs, plans, tracebacks. */
+function codeBlock(value, language = 'text') {
+    const longestRun = Math.max(0, ...(value.match(/`{3,}/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longestRun + 1));
+    return `${fence}${language}\n${value.replace(/\r\n/g, '\n').replace(/\n$/, '')}\n${fence}`;
+}
+/**
+ * A GFM table. Cells are already-rendered inline Markdown (from `text`, `code`, `link`); pipes are
+ * escaped once more because GFM splits cells on `|` even inside code spans.
+ */
+function table(header, rows) {
+    const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+    return [row(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(row)].join('\n');
+}
+function cell(value) {
+    return value === '' ? ' ' : value.replace(/(?<!\\)\|/g, '\\|');
+}
+/** A collapsible section; `body` is Markdown (blank lines around it so GitHub renders it). */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(oneLine(summary))}</summary>\n\n${body}\n\n</details>`;
+}
+function escapeHtml(value) {
+    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+function oneLine(value) {
+    return value.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/deployments.ts
+
+
+
+/** `pr-12 preview`; with a key (several sites or apps per PR) `pr-12 preview (docs)`. */
+function previewEnvironment(pullRequestNumber, key) {
+    return key ? `pr-${pullRequestNumber} preview (${key})` : `pr-${pullRequestNumber} preview`;
+}
+class GitHubDeployment {
+    target;
+    id;
+    constructor(target, id) {
+        this.target = target;
+        this.id = id;
+    }
+    get environment() {
+        return this.target.environment;
+    }
+    /** Create the deployment and set it `in_progress`. */
+    static async start(target, logUrl) {
+        const { client, repo } = target;
+        const { data } = await callGitHub(permission(target, `create a deployment for environment '${target.environment}'`), () => client.rest.repos.createDeployment({
+            ...repo,
+            ref: target.sha,
+            environment: target.environment,
+            description: truncate(target.description ?? '', 140),
+            auto_merge: false,
+            required_contexts: [],
+            transient_environment: target.preview,
+            production_environment: !target.preview,
+        }));
+        if (!('id' in data) || typeof data.id !== 'number') {
+            // 202 "auto-merged" cannot happen with auto_merge: false; if GitHub answers it anyway, say so.
+            throw new errors_ActionError(`GitHub did not create a deployment for '${target.environment}': ${'message' in data ? String(data.message) : 'no deployment in the answer'}.`);
+        }
+        const deployment = new GitHubDeployment(target, data.id);
+        await deployment.setStatus('in_progress', { logUrl });
+        return deployment;
+    }
+    /** Mark it `success` with where to reach it, then make older deployments of the environment inactive. */
+    async succeed(details) {
+        await this.setStatus('success', { ...details, autoInactive: true });
+        const deactivated = await deactivateDeployments({ ...this.target, olderThan: this.id, onlySuccessful: true });
+        return { deactivated };
+    }
+    async fail(details = {}) {
+        await this.setStatus('failure', details);
+    }
+    async setStatus(state, details = {}) {
+        await setDeploymentStatus(this.target, this.id, state, details);
+    }
+}
+async function setDeploymentStatus(target, deploymentId, state, details = {}) {
+    const environmentUrl = details.environmentUrl === undefined ? undefined : safeUrl(details.environmentUrl);
+    const logUrl = details.logUrl === undefined ? undefined : safeUrl(details.logUrl);
+    await callGitHub(permission(target, `set deployment ${deploymentId} of '${target.environment}' to '${state}'`), () => target.client.rest.repos.createDeploymentStatus({
+        ...target.repo,
+        deployment_id: deploymentId,
+        state,
+        ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
+        ...(logUrl === undefined ? {} : { log_url: logUrl }),
+        ...(details.description ? { description: truncate(details.description, 140) } : {}),
+        ...(details.autoInactive === undefined ? {} : { auto_inactive: details.autoInactive }),
+    }));
+}
+/**
+ * Mark every deployment of a preview environment inactive, e.g. when its pull request closes
+ * (`on: pull_request: types: [closed]`). GitHub then shows the transient environment as destroyed.
+ * Deleting the environment itself needs admin rights the workflow token never has, so it stays.
+ */
+async function deactivateEnvironment(target) {
+    return deactivateDeployments({ ...target, onlySuccessful: false });
+}
+async function deactivateDeployments(options) {
+    const { client, repo, environment } = options;
+    const deployments = await callGitHub(readPermission(options, `list the deployments of '${environment}'`), () => client.paginate(client.rest.repos.listDeployments, { ...repo, environment, per_page: 100 }));
+    const older = deployments
+        .filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan)
+        .sort((a, b) => b.id - a.id);
+    const deactivated = [];
+    for (const deployment of older) {
+        const { data: statuses } = await callGitHub(readPermission(options, `read the status of deployment ${deployment.id}`), () => client.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: deployment.id, per_page: 1 }));
+        const latest = statuses[0]?.state;
+        // After a success we stop at the first inactive one: every run deactivates all older ones,
+        // so what lies beyond was handled already, and a busy production environment stays cheap.
+        if (latest === 'inactive' && options.onlySuccessful)
+            break;
+        if (latest === 'inactive' || latest === undefined)
+            continue;
+        if (options.onlySuccessful && latest !== 'success')
+            continue;
+        await setDeploymentStatus(options, deployment.id, 'inactive', { description: 'Superseded or removed' });
+        deactivated.push(deployment.id);
+    }
+    return deactivated;
+}
+function permission(target, what) {
+    return { what, permission: 'deployments: write', tokenInput: target.tokenInput };
+}
+function readPermission(target, what) {
+    return { what, permission: 'deployments: read', tokenInput: target.tokenInput };
+}
+function truncate(value, max) {
+    return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ../node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(776);
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lib_lowercaseKeys(this.requestOptions.headers), lib_lowercaseKeys(headers || {}));
+        }
+        return lib_lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => lib_awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary_summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_namespaceObject.platform();
+const arch = external_os_namespaceObject.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function core_setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    core_error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function core_error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ../shared/src/github/entrypoint.ts
+
+
+async function runAction(actionName, main, options = {}) {
+    try {
+        await main();
+    }
+    catch (error) {
+        const message = failureMessage(actionName, error);
+        setFailed(options.secrets ? options.secrets.redact(message) : message);
+    }
+}
+function failureMessage(actionName, error) {
+    if (error instanceof errors_ActionError) {
+        if (error.location) {
+            core_error(error.message, {
+                file: error.location.file,
+                startLine: error.location.line,
+                startColumn: error.location.column,
+            });
+        }
+        // The underlying error (an HTTP response, a failed spawn) helps a maintainer, not the user:
+        // it goes to the debug log, visible when the job is re-run with debug logging.
+        for (const line of causeChain(error))
+            core_debug(line);
+        return `${actionName}: ${error.describe()}`;
+    }
+    if (error instanceof Error && error.stack)
+        core_debug(error.stack);
+    return `${actionName} failed unexpectedly: ${errorMessage(error)}\nThis is a bug in ${actionName}; please report it with the log above (re-run with debug logging for a stack trace).`;
+}
+/** "caused by: ..." lines for each nested `cause`, with HTTP status and URL when there is one. */
+function causeChain(error) {
+    const lines = [];
+    let cause = error.cause;
+    for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+        const request = cause.request;
+        const status = cause.status;
+        const where = request?.url
+            ? ` (${request.method ?? ''} ${request.url}${typeof status === 'number' ? ` → ${status}` : ''})`
+            : '';
+        lines.push(`caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}${where}`);
+        cause = cause instanceof Error ? cause.cause : undefined;
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/identity.ts
+
+
+const cache = new WeakMap();
+function resolveTokenIdentity(client, tokenInput = 'github-token') {
+    let identity = cache.get(client);
+    if (!identity) {
+        identity = lookUp(client, tokenInput);
+        cache.set(client, identity);
+        // A failed look-up must not be remembered; the next call should try again.
+        identity.catch(() => cache.delete(client));
+    }
+    return identity;
+}
+async function lookUp(client, tokenInput) {
+    try {
+        const result = await client.graphql('query { viewer { login } }');
+        const login = result.viewer?.login;
+        return typeof login === 'string' && login !== '' ? { kind: 'login', login } : { kind: 'bot' };
+    }
+    catch (error) {
+        const status = error.status;
+        // A bad token fails here first; say so now rather than after listing comments.
+        if (status === 401) {
+            const explained = explainGitHubError(error, {
+                what: 'find out who the token belongs to',
+                permission: 'pull-requests: write',
+                tokenInput,
+            });
+            throw explained instanceof errors_ActionError ? explained : error;
+        }
+        return { kind: 'bot' };
+    }
+}
+function isAuthoredBy(author, identity) {
+    if (!author)
+        return false;
+    if (identity.kind === 'login')
+        return author.login?.toLowerCase() === identity.login.toLowerCase();
+    return author.type === 'Bot';
+}
+
 ;// CONCATENATED MODULE: ../shared/src/github/outputs.ts
 
 class Outputs {
@@ -38340,6 +38137,789 @@ class Outputs {
     written() {
         return this.values;
     }
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/pr-comment.ts
+
+
+
+
+/**
+ * One sticky comment per pull request, per action and per app/site: created on the first run,
+ * edited in place on later runs, left alone when nothing changed. Existing Netlify actions look
+ * only at the first page of 30 comments and at anyone's comments, so long PRs got a new comment
+ * on every push and a person's quoted marker could be overwritten. Here:
+ *  - every page is read (100 per page, following GitHub's `Link` headers) until our comment is found;
+ *  - a comment counts only if its body *starts with* our exact marker and its author is the
+ *    token's identity (see identity.ts), so we only ever edit our own comments;
+ *  - an identical body sends no request, so re-runs do not bump "edited" or notify anyone.
+ * Two runs racing on the same PR could both create a comment; workflows should use
+ * `concurrency: preview-${{ github.event.pull_request.number }}` (which deploys need anyway).
+ */
+/** `<!-- django-deploy:<action>:<key> -->`; the key is reduced to [A-Za-z0-9._-] so it cannot end the comment. */
+function commentMarker(action, key) {
+    const clean = (value) => value
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .replace(/^-|-$/g, '');
+    const actionPart = clean(action);
+    if (actionPart === '')
+        throw new Error('commentMarker needs an action name');
+    return `<!-- django-deploy:${actionPart}:${clean(key) || 'default'} -->`;
+}
+/** The comment body (without the marker, which `upsertStickyComment` adds). */
+function renderPreviewComment(content) {
+    const lines = [`### ${markdown_text(content.title)}`, ''];
+    if (content.url)
+        lines.push(`**${urlLink(content.url)}**`, '');
+    const facts = [['Commit', codeLink(content.commit.sha.slice(0, 7), content.commit.url)]];
+    for (const [label, value] of content.facts ?? [])
+        facts.push([markdown_text(label), markdown_text(value)]);
+    for (const [label, value] of facts)
+        lines.push(`- **${label}:** ${value}`);
+    if (content.notes?.length) {
+        lines.push('', '**Notes**', '');
+        for (const note of content.notes)
+            lines.push(`- ${markdown_text(note)}`);
+    }
+    if (content.runUrl)
+        lines.push('', `<sub>${markdown_link('Workflow run', content.runUrl)}</sub>`);
+    return lines.join('\n');
+}
+/** GitHub's limit on a comment body. */
+const MAX_BODY = 65_536;
+async function upsertStickyComment(options) {
+    return (await writeStickyComment(options, true));
+}
+/**
+ * Edit the comment if there is one, never start one (undefined then): a note that a preview is
+ * gone means nothing on a pull request that never had a preview comment.
+ */
+async function updateStickyComment(options) {
+    return writeStickyComment(options, false);
+}
+async function writeStickyComment(options, create) {
+    const { client, repo, issueNumber } = options;
+    const marker = commentMarker(options.action, options.key);
+    const body = `${marker}\n${options.body.trim()}\n`;
+    // Checked before any request: a refused comment must not half-happen.
+    options.secrets.assertClean(body, `the comment on pull request #${issueNumber}`);
+    if (body.length > MAX_BODY) {
+        throw new errors_ActionError(`The comment for pull request #${issueNumber} is ${body.length} characters; GitHub accepts at most ${MAX_BODY}.`, { hint: 'This is a bug in the action; please report it.' });
+    }
+    const tokenInput = options.tokenInput;
+    const identity = options.commentAuthor
+        ? { kind: 'login', login: options.commentAuthor }
+        : await resolveTokenIdentity(client, tokenInput);
+    const existing = await callGitHub({ what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput }, () => findOwnComment(client, repo, issueNumber, marker, identity));
+    if (existing && normalise(existing.body) === normalise(body)) {
+        return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
+    }
+    if (existing) {
+        const { data } = await callGitHub({ what: `update the preview comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body }));
+        return { outcome: 'updated', id: data.id, url: data.html_url };
+    }
+    if (!create)
+        return undefined;
+    const { data } = await callGitHub({ what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }));
+    return { outcome: 'created', id: data.id, url: data.html_url };
+}
+async function findOwnComment(client, repo, issueNumber, marker, identity) {
+    const pages = client.paginate.iterator(client.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+    for await (const page of pages) {
+        for (const comment of page.data) {
+            const body = comment.body ?? '';
+            // Oldest first: if an earlier bug left two, keep editing the first one.
+            if (body.trimStart().startsWith(marker) && isAuthoredBy(comment.user, identity)) {
+                return { id: comment.id, body, html_url: comment.html_url };
+            }
+        }
+    }
+    return undefined;
+}
+/** GitHub may hand the body back with CRLF line ends; that is not a change worth an edit. */
+function normalise(body) {
+    return body.replace(/\r\n/g, '\n').trim();
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/log.ts
+
+function annotation(location) {
+    if (!location)
+        return undefined;
+    return { file: location.file, startLine: location.line, startColumn: location.column };
+}
+/** The logger for real runs: GitHub's workflow commands via @actions/core. */
+const coreLogger = {
+    info: (message) => info(message),
+    debug: (message) => core_debug(message),
+    notice: (message, location) => notice(message, annotation(location)),
+    warning: (message, location) => warning(message, annotation(location)),
+    error: (message, location) => core_error(message, annotation(location)),
+    group: (title, fn) => group(title, fn),
+    setSecret: (value) => registerSecret(value, core_setSecret),
+};
+/**
+ * Mask a secret as a whole and line by line: a multi-line value (an SSH key, a JSON key file) can
+ * reach a log one line at a time, and each line must be hidden too.
+ */
+function registerSecret(value, mask) {
+    if (isTrivialValue(value))
+        return;
+    mask(value);
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        // Very short lines ("{", "}") are structure, not secret, and masking them garbles every log.
+        if (trimmed.length >= 6 && trimmed !== value)
+            mask(trimmed);
+    }
+}
+/** Values that are never secrets however they arrive: masking them would star out every log line that says "true" or "1". */
+const COMMON_VALUES = new Set([
+    'true',
+    'false',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'none',
+    'null',
+    'undefined',
+    'production',
+    'staging',
+    'development',
+]);
+/** Shorter values are never sent to `::add-mask::` (see docs/secret-masking.md). */
+const MIN_MASKED_LENGTH = 6;
+/**
+ * True for a value that is never masked: empty, shorter than MIN_MASKED_LENGTH, a number, or a
+ * common word. Such a value matches by accident all over a log, and hiding it protects nothing.
+ */
+function isTrivialValue(value) {
+    const trimmed = value.trim();
+    if (trimmed.length < MIN_MASKED_LENGTH)
+        return true;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed))
+        return true;
+    return COMMON_VALUES.has(trimmed.toLowerCase());
+}
+/** A logger that records, for tests; `secrets` shows what was registered for masking. */
+class MemoryLogger {
+    entries = [];
+    secrets = new Set();
+    info(message) {
+        this.entries.push({ level: 'info', message });
+    }
+    debug(message) {
+        this.entries.push({ level: 'debug', message });
+    }
+    notice(message, location) {
+        this.entries.push({ level: 'notice', message, location });
+    }
+    warning(message, location) {
+        this.entries.push({ level: 'warning', message, location });
+    }
+    error(message, location) {
+        this.entries.push({ level: 'error', message, location });
+    }
+    async group(title, fn) {
+        this.entries.push({ level: 'group', message: title });
+        return fn();
+    }
+    setSecret(value) {
+        registerSecret(value, (v) => this.secrets.add(v));
+    }
+    /** Everything logged, one entry per line, for assertions. */
+    text() {
+        return this.entries.map((entry) => `${entry.level}: ${entry.message}`).join('\n');
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/secrets.ts
+
+
+
+
+/**
+ * Every secret a run knows about, kept so that what we publish can be checked before it leaves.
+ *
+ * GitHub masks registered values in *logs* only. Step outputs, the job summary and PR comments are
+ * not masked: a secret written there is published in clear text (outputs even travel to other jobs).
+ * So each of those writers asks `assertClean` first and refuses rather than leak.
+ *
+ * Values are masked and remembered whole and line by line, exactly like `registerSecret` (an SSH
+ * key or a JSON key file can leak one line at a time).
+ */
+class SecretRegistry {
+    mask;
+    values = new Set();
+    /** `mask` hides a value in logs; the default is `core.setSecret` (the `::add-mask::` command). */
+    constructor(mask = (value) => core_setSecret(value)) {
+        this.mask = mask;
+    }
+    /** Mask `value` in logs and remember it for leak checks. */
+    add(value) {
+        registerSecret(value, (part) => {
+            this.mask(part);
+            this.remember(part);
+        });
+    }
+    /**
+     * A Logger whose `setSecret` also feeds this registry. The base logger still does the masking
+     * (so nothing is masked twice); wire the action as `const log = secrets.logger(coreLogger)`
+     * and every `log.setSecret` from inputs.ts on is covered by the leak checks.
+     */
+    logger(base) {
+        return {
+            info: (message) => base.info(message),
+            debug: (message) => base.debug(message),
+            notice: (message, location) => base.notice(message, location),
+            warning: (message, location) => base.warning(message, location),
+            error: (message, location) => base.error(message, location),
+            group: (title, fn) => base.group(title, fn),
+            setSecret: (value) => {
+                base.setSecret(value);
+                registerSecret(value, (part) => this.remember(part));
+            },
+        };
+    }
+    get size() {
+        return this.values.size;
+    }
+    /** True when `text` contains a registered value, as is or in a form our writers produce. */
+    containsSecret(text) {
+        for (const value of this.values) {
+            if (variants(value).some((variant) => text.includes(variant)))
+                return true;
+        }
+        return false;
+    }
+    /**
+     * Throw before `text` is published to `destination` ("step output 'url'", "the job summary")
+     * if it contains a secret. The message never includes the secret, only where it would have gone.
+     */
+    assertClean(text, destination) {
+        if (!this.containsSecret(text))
+            return;
+        throw new errors_ActionError(`Refusing to write ${destination}: it contains the value of a secret.`, {
+            hint: 'Step outputs, job summaries and PR comments are public and GitHub does not mask them. ' +
+                'Check that no secret is used as an app, site or service name, URL, or environment value.',
+        });
+    }
+    /** `text` with every registered value replaced by `***`, longest first (for error messages). */
+    redact(text) {
+        const sorted = [...this.values].sort((a, b) => b.length - a.length);
+        return sorted.reduce((result, value) => result.split(value).join('***'), text);
+    }
+    remember(part) {
+        // A value this short matches by accident everywhere ("1", "yes") and is no real secret;
+        // it is still masked in logs, but checking for it would refuse every harmless output.
+        if (part.length >= MIN_CHECKED_LENGTH)
+            this.values.add(part);
+    }
+}
+const MIN_CHECKED_LENGTH = 4;
+/**
+ * The words that make a config or environment variable's *name* say its value is secret. Matched
+ * case-insensitively anywhere in the name, except the short ones (KEY, PASS, AUTH, DSN, PIN), which
+ * must be a whole `_`-separated part so that KEYBOARD_LAYOUT or PASSTHROUGH do not count.
+ * Documented in docs/secret-masking.md; keep the two in step.
+ */
+const SECRET_NAME_WORDS = (/* unused pure expression or super */ null && ([
+    'SECRET',
+    'TOKEN',
+    'PASSWORD',
+    'PASSWD',
+    'PASSPHRASE',
+    'CREDENTIAL',
+    'PRIVATE',
+    'DATABASE_URL',
+    'SALT',
+    'SIGNING',
+    'CERT',
+]));
+const SECRET_NAME_PARTS = (/* unused pure expression or super */ null && (['KEY', 'KEYS', 'PASS', 'PWD', 'AUTH', 'DSN', 'PIN', 'APIKEY']));
+/**
+ * True when `key` names a secret by the documented list, or is one the user marked (compared
+ * case-insensitively). Only then is a config / env-vars value masked.
+ */
+function isSecretName(key, marked = []) {
+    const upper = key.toUpperCase();
+    if (marked.some((name) => name.toUpperCase() === upper))
+        return true;
+    if (SECRET_NAME_WORDS.some((word) => upper.includes(word)))
+        return true;
+    const parts = upper.split(/[^A-Z0-9]+/);
+    return parts.some((part) => SECRET_NAME_PARTS.includes(part));
+}
+/** The password of a URL with credentials (postgres://user:PASSWORD@host/db), if any. */
+function urlPassword(value) {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:([^/?#@]+)@/i.exec(value)?.[1];
+}
+/**
+ * Mask a config / env value by the rule: the value when its key names a secret (or is marked),
+ * and the password of any URL with one, in clear and %-decoded. Everything else stays readable.
+ */
+function maskConfigValue(key, value, setSecret, marked = []) {
+    const password = urlPassword(value);
+    if (password) {
+        setSecret(password);
+        try {
+            setSecret(decodeURIComponent(password));
+        }
+        catch {
+            // not %-encoded: registered as is above
+        }
+    }
+    if (password || isSecretName(key, marked))
+        setSecret(value);
+}
+/** The forms a value takes after our own escaping, so escaping cannot hide a leak. */
+function variants(value) {
+    const forms = new Set([
+        value,
+        encodeURIComponent(value),
+        JSON.stringify(value).slice(1, -1),
+        escapeHtml(value),
+        markdown_text(value),
+        code(value).replace(/^`+ ?| ?`+$/g, ''),
+    ]);
+    return [...forms].filter((form) => form.length >= MIN_CHECKED_LENGTH);
+}
+
+;// CONCATENATED MODULE: ../shared/src/plan.ts
+function renderPlan(plan) {
+    const lines = [`${plan.action} plan`];
+    const width = Math.max(0, ...plan.summary.map(([label]) => label.length));
+    for (const [label, value] of plan.summary)
+        lines.push(`  ${label.padEnd(width)}  ${value}`);
+    lines.push('', plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none');
+    for (const file of plan.files)
+        lines.push(`  + ${file.path}  (${file.reason}, ${Buffer.byteLength(file.content)} bytes)`);
+    lines.push('', 'Steps:');
+    plan.steps.forEach((step, index) => {
+        lines.push(`  ${index + 1}. ${step.title}${step.condition ? `  [${step.condition}]` : ''}`);
+        if (step.detail)
+            lines.push(`       ${step.detail}`);
+    });
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/summary.ts
+
+
+
+/** GitHub rejects a step summary over 1 MiB; the plan is the only part that can grow that big. */
+const MAX_PLAN_CHARS = 200_000;
+function renderSummary(summary) {
+    const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
+    const parts = [`## ${headline(summary)}`];
+    const facts = [[kind, code(summary.target.name)]];
+    if (summary.url)
+        facts.push(['URL', urlLink(summary.url)]);
+    if (summary.commit)
+        facts.push(['Commit', codeLink(summary.commit.sha.slice(0, 7), summary.commit.url)]);
+    if (summary.environment)
+        facts.push(['Environment', markdown_text(summary.environment)]);
+    for (const [label, value] of summary.facts ?? [])
+        facts.push([markdown_text(label), markdown_text(value)]);
+    parts.push(table(['', ''], facts));
+    if (summary.created?.length || summary.alreadyPresent?.length) {
+        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
+        parts.push([
+            '### Resources',
+            '',
+            '**Created by this run**',
+            '',
+            ...list(summary.created),
+            '',
+            '**Already present**',
+            '',
+            ...list(summary.alreadyPresent),
+        ].join('\n'));
+    }
+    if (summary.phases?.length) {
+        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
+        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
+        rows.push(['**Total**', `**${formatDuration(total)}**`]);
+        parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
+    }
+    if (summary.warnings?.length) {
+        parts.push(['### Warnings', '', ...summary.warnings.map((warning) => `- ${markdown_text(warning)}`)].join('\n'));
+    }
+    if (summary.plan) {
+        let rendered = renderPlan(summary.plan);
+        if (rendered.length > MAX_PLAN_CHARS)
+            rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`;
+        parts.push(details('Plan', codeBlock(rendered)));
+    }
+    const footer = [markdown_text(summary.action)];
+    if (summary.runUrl)
+        footer.push(markdown_link('workflow run', summary.runUrl));
+    parts.push(`<sub>${footer.join(' · ')}</sub>`);
+    return `${parts.join('\n\n')}\n`;
+}
+function headline(summary) {
+    const name = markdown_text(summary.target.name);
+    const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
+    const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
+    const removing = summary.operation === 'remove';
+    switch (summary.outcome) {
+        case 'deployed':
+            return `Deployed ${name}${where}`;
+        case 'planned':
+            return removing
+                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
+                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
+        case 'skipped':
+            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
+        case 'failed':
+            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
+        case 'removed':
+            return `Removed ${name}${reason}`;
+    }
+}
+/** "850 ms", "12.3 s", "2 min 05 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+/**
+ * Append the summary to `GITHUB_STEP_SUMMARY`. Refuses (throws) if it contains a secret. Returns
+ * false without writing when there is no summary file (a local run); the summary is a report,
+ * not the deploy, so its absence must not fail the job.
+ */
+async function writeSummary(summary, secrets, writer = summary_summary, env = process.env) {
+    const markdown = renderSummary(summary);
+    secrets.assertClean(markdown, 'the job summary');
+    if (writer === summary_summary && !env.GITHUB_STEP_SUMMARY)
+        return false;
+    await writer.addRaw(markdown, true).write();
+    return true;
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/workflow-run.ts
+
+async function findPullRequestForWorkflowRun(client, context, tokenInput) {
+    const run = context.workflowRun;
+    if (!run)
+        return {
+            found: false,
+            reason: 'not-a-workflow-run',
+            message: `This run was triggered by '${context.eventName}', not 'workflow_run'.`,
+        };
+    if (run.event !== 'pull_request' && run.event !== 'pull_request_target') {
+        return {
+            found: false,
+            reason: 'not-from-a-pull-request',
+            message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.`,
+        };
+    }
+    const headOwner = run.headRepository.split('/')[0] ?? '';
+    // With the head repository known, GitHub filters server-side; without it (a deleted fork) every open PR is scanned.
+    const filter = headOwner && run.headBranch ? { head: `${headOwner}:${run.headBranch}` } : {};
+    const candidates = await callGitHub({ what: `find the pull request for commit ${run.headSha.slice(0, 7)}`, permission: 'pull-requests: read', tokenInput }, () => client.paginate(client.rest.pulls.list, { ...context.repo, state: 'open', per_page: 100, ...filter }));
+    const sameRepository = (full) => !run.headRepository || (full ?? '').toLowerCase() === run.headRepository.toLowerCase();
+    const match = candidates.find((pr) => pr.head.sha === run.headSha && sameRepository(pr.head.repo?.full_name));
+    if (match) {
+        const headRepository = match.head.repo?.full_name ?? '';
+        return {
+            found: true,
+            pullRequest: {
+                number: match.number,
+                headSha: match.head.sha,
+                headRef: match.head.ref,
+                headRepository,
+                baseRef: match.base.ref,
+                baseRepository: match.base.repo.full_name,
+                fromFork: headRepository === '' || headRepository.toLowerCase() !== match.base.repo.full_name.toLowerCase(),
+                state: match.state,
+                merged: false,
+                url: match.html_url,
+            },
+        };
+    }
+    const moved = candidates.find((pr) => sameRepository(pr.head.repo?.full_name) && pr.head.ref === run.headBranch);
+    if (moved) {
+        return {
+            found: false,
+            reason: 'stale',
+            message: `Pull request #${moved.number} has moved on to ${moved.head.sha.slice(0, 7)} since ${run.headSha.slice(0, 7)} was built; the newer build will report instead.`,
+        };
+    }
+    return {
+        found: false,
+        reason: 'no-open-pull-request',
+        message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).`,
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/event-policy.ts
+
+/** Events whose `closed` action ends a pull request's preview. */
+const event_policy_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function closedPullRequestNumber(context) {
+    if (!context || !event_policy_PULL_REQUEST_EVENTS.has(context.eventName) || context.action !== 'closed')
+        return undefined;
+    return context.pullRequest?.number;
+}
+function decideRun(context, options) {
+    const closed = closedPullRequestNumber(context);
+    const noSecrets = context && !options.hasCredentials ? noSecretsReason(context) : undefined;
+    if (noSecrets) {
+        return closed === undefined
+            ? {
+                kind: 'skip',
+                operation: 'deploy',
+                reason: noSecrets,
+                notice: `Not deploying: ${noSecrets} ${options.skipHint}`,
+            }
+            : {
+                kind: 'skip',
+                operation: 'remove',
+                reason: noSecrets,
+                notice: `Not removing the ${options.previewOf(closed)}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`,
+            };
+    }
+    if (closed !== undefined)
+        return { kind: 'remove-preview', pullRequest: closed };
+    return { kind: 'deploy', pullRequest: context?.pullRequest?.number };
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/run-report.ts
+
+async function reportedRun(options, body) {
+    try {
+        return await body();
+    }
+    catch (error) {
+        try {
+            await options.beforeSummary?.(error);
+            await options.writeSummary(options.failed(failureReason(error), error));
+        }
+        catch {
+            // The run's own error is what the user needs; a failing summary or output must not replace it.
+        }
+        throw error;
+    }
+}
+/** One sentence for a summary's "why": the error's first line (an ActionError's message, without its hint). */
+function failureReason(error) {
+    const message = error instanceof errors_ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
+    return message.split('\n')[0] ?? message;
+}
+
+;// CONCATENATED MODULE: ../shared/src/github/index.ts
+/**
+ * GitHub reporting for all three actions: event context, step outputs, job summary, sticky PR
+ * comment, Deployments, and the single `setFailed`. Import from '@django-deploy/shared/github'.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ../shared/src/inputs.ts
+
+
+
+const actionsInputSource = (name) => getInput(name);
+function inputSourceFrom(values) {
+    return (name) => (values[name] ?? '').trim();
+}
+class InputReader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    /** The raw value, trimmed; '' when unset. */
+    raw(name) {
+        return this.source(name).trim();
+    }
+    string(name, options = {}) {
+        const value = this.raw(name);
+        if (value !== '')
+            return value;
+        if (options.required) {
+            throw new InputError(name, 'is required but was not set.', options.hint ?? `Add '${name}:' under 'with:' in your workflow step.`);
+        }
+        return options.default ?? '';
+    }
+    optional(name) {
+        const value = this.raw(name);
+        return value === '' ? undefined : value;
+    }
+    boolean(name, defaultValue) {
+        const value = this.raw(name).toLowerCase();
+        if (value === '')
+            return defaultValue;
+        if (['true', 'yes', 'on', '1'].includes(value))
+            return true;
+        if (['false', 'no', 'off', '0'].includes(value))
+            return false;
+        throw new InputError(name, `must be true or false, got '${this.raw(name)}'.`);
+    }
+    choice(name, choices, defaultValue) {
+        const value = this.raw(name).toLowerCase();
+        if (value === '')
+            return defaultValue;
+        const match = choices.find((choice) => choice === value);
+        if (match === undefined) {
+            throw new InputError(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got '${this.raw(name)}'.`);
+        }
+        return match;
+    }
+    integer(name, options = {}) {
+        const value = this.raw(name);
+        if (value === '')
+            return options.default;
+        if (!/^-?\d+$/.test(value))
+            throw new InputError(name, `must be a whole number, got '${value}'.`);
+        const number = Number(value);
+        if (options.min !== undefined && number < options.min)
+            throw new InputError(name, `must be at least ${options.min}, got ${number}.`);
+        if (options.max !== undefined && number > options.max)
+            throw new InputError(name, `must be at most ${options.max}, got ${number}.`);
+        return number;
+    }
+    /** A duration in minutes (may be fractional, e.g. 0.5), returned in milliseconds. */
+    minutes(name, defaultMinutes) {
+        const value = this.raw(name);
+        if (value === '')
+            return defaultMinutes * 60_000;
+        const minutes = Number(value);
+        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 360) {
+            throw new InputError(name, `must be a number of minutes between 0 and 360, got '${value}'.`);
+        }
+        return Math.round(minutes * 60_000);
+    }
+    /**
+     * A folder or file inside the repository (working-directory, output-dir...), as a POSIX path
+     * relative to its root ('.' for the root itself); see repositoryPath.
+     */
+    path(name, options = {}) {
+        return repositoryPath(name, this.string(name, { default: options.default ?? '.' }), options.workspace);
+    }
+    /** A multi-line input: one item per non-empty line, `#` comment lines skipped. */
+    lines(name) {
+        return this.source(name)
+            .split(/\r?\n/)
+            .map((line) => line.trim())
+            .filter((line) => line !== '' && !line.startsWith('#'));
+    }
+    /** A multi-line input of KEY=VALUE pairs (see parseKeyValues). */
+    keyValues(name) {
+        return parseKeyValues(this.source(name), name);
+    }
+}
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Parse `KEY=VALUE` lines. Everything after the first `=` is the value, byte for byte (spaces,
+ * quotes, `$`, further `=` are kept; no unquoting, no expansion). A value spanning several lines
+ * uses the same heredoc form as $GITHUB_ENV:
+ *
+ *     KEY<<EOF
+ *     line one
+ *     line two
+ *     EOF
+ *
+ * Blank lines and lines starting with `#` between pairs are ignored. A key given twice is an error,
+ * because silently keeping one of them hides a mistake.
+ */
+function parseKeyValues(text, inputName) {
+    const lines = text.replace(/\r\n/g, '\n').split('\n');
+    const result = [];
+    const seen = new Set();
+    for (let index = 0; index < lines.length; index++) {
+        const line = lines[index] ?? '';
+        if (line.trim() === '' || line.trimStart().startsWith('#'))
+            continue;
+        const heredoc = /^\s*([^=\s<]+)<<(\S+)\s*$/.exec(line);
+        let key;
+        let value;
+        if (heredoc) {
+            key = heredoc[1] ?? '';
+            const delimiter = heredoc[2] ?? '';
+            const body = [];
+            let closed = false;
+            while (++index < lines.length) {
+                if (lines[index] === delimiter) {
+                    closed = true;
+                    break;
+                }
+                body.push(lines[index] ?? '');
+            }
+            if (!closed) {
+                throw new InputError(inputName, `the value of ${key} starts with '<<${delimiter}' but no line '${delimiter}' ends it.`, `Close the multi-line value with a line containing only ${delimiter}.`);
+            }
+            value = body.join('\n');
+        }
+        else {
+            const equals = line.indexOf('=');
+            if (equals < 0) {
+                throw new InputError(inputName, `line ${index + 1} is not KEY=VALUE: '${line.trim().slice(0, 40)}'.`, 'Write one KEY=VALUE per line; for a value over several lines use KEY<<EOF ... EOF.');
+            }
+            key = line.slice(0, equals).trim();
+            value = line.slice(equals + 1);
+        }
+        if (!ENV_NAME.test(key)) {
+            throw new InputError(inputName, `'${key}' is not a valid variable name.`, 'Names use letters, digits and underscores and do not start with a digit.');
+        }
+        if (seen.has(key))
+            throw new InputError(inputName, `${key} is set twice.`, 'Keep one line per variable.');
+        seen.add(key);
+        result.push({ key, value });
+    }
+    return result;
+}
+/**
+ * The one reading of a path input that must stay inside the repository. A relative path is taken
+ * from the repository root; an absolute one is accepted when it lies inside `workspace` (by default
+ * $GITHUB_WORKSPACE, where the runner checks the repository out; '' for none) and made relative to it.
+ * Backslashes count as separators, `./`, repeated and trailing slashes are dropped, and a `..` that
+ * stays inside (`apps/../site`) is resolved. A path that leaves the repository is an InputError
+ * naming the input. Nothing here touches the filesystem: symbolic links are not followed, and
+ * whether the folder exists is for the caller to check.
+ */
+function repositoryPath(name, value, workspace = process.env.GITHUB_WORKSPACE) {
+    const text = value.trim().replaceAll('\\', '/');
+    const example = 'Give it relative to the repository root, e.g. apps/blog';
+    if (text === '')
+        return '.';
+    let relative;
+    if (external_node_path_default().posix.isAbsolute(text)) {
+        if (!workspace) {
+            throw new InputError(name, `'${value}' is an absolute path, and GITHUB_WORKSPACE (the repository checkout) is not set to place it in.`, `${example}.`);
+        }
+        const root = external_node_path_default().posix.resolve(workspace.replaceAll('\\', '/'));
+        relative = external_node_path_default().posix.relative(root, external_node_path_default().posix.resolve(text));
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' is outside the repository (${root}).`, `${example}, or as an absolute path under ${root} ($GITHUB_WORKSPACE).`);
+        }
+    }
+    else {
+        relative = external_node_path_default().posix.normalize(text);
+        if (relative === '..' || relative.startsWith('../')) {
+            throw new InputError(name, `'${value}' points outside the repository: its '..' climbs above the root.`, `${example}.`);
+        }
+    }
+    return relative.replace(/\/+$/, '').replace(/^\.\//, '') || '.';
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -38402,6 +38982,110 @@ const spawnRunner = {
         });
     },
 };
+
+;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
+/**
+ * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
+ * (a retried step) is one row with the sum.
+ */
+class Phases {
+    now;
+    list = [];
+    constructor(now) {
+        this.now = now;
+    }
+    async time(name, fn) {
+        const started = this.now();
+        try {
+            return await fn();
+        }
+        finally {
+            this.add(name, this.now() - started);
+        }
+    }
+    add(name, ms) {
+        const existing = this.list.find((phase) => phase.name === name);
+        if (existing)
+            existing.ms += ms;
+        else
+            this.list.push({ name, ms });
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
+/**
+ * Splitting one line of text into words the way a POSIX shell does, minus everything that makes
+ * a shell dangerous: quotes group and backslashes escape, but nothing is expanded (`$HOME`, `*`,
+ * `~` and backticks stay literal). Used for inputs that hold a command line: action-dokku's
+ * `post-deploy` lines and action-cloudrun's extra `flags`.
+ */
+class UnbalancedQuoteError extends Error {
+    quote;
+    constructor(quote) {
+        super(`unbalanced ${quote === '"' ? 'double' : 'single'} quote`);
+        this.quote = quote;
+        this.name = 'UnbalancedQuoteError';
+    }
+}
+function splitShellWords(line) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        const char = line[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+            continue;
+        }
+        if (quote === '"') {
+            // Inside double quotes a backslash escapes only what the shell lets it escape.
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]))
+                current += line[++i];
+            else
+                current += char;
+            continue;
+        }
+        if (char === "'" || char === '"') {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && i + 1 < line.length) {
+            current += line[++i];
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new UnbalancedQuoteError(quote);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
+;// CONCATENATED MODULE: ../shared/src/runtime/index.ts
+/**
+ * Running things: child processes behind a small interface, the logger (and the masking rule),
+ * phase timing, shell-word splitting. Import from '@django-deploy/shared/runtime'.
+ */
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/netlify/http.ts
 /** A failure before any answer: refused, reset, DNS, timeout. Always worth a retry. */
@@ -38674,157 +39358,1306 @@ function parseBaseUrl(value) {
     return url.origin;
 }
 
-;// CONCATENATED MODULE: ../shared/src/github/event-policy.ts
-
-/** Events whose `closed` action ends a pull request's preview. */
-const event_policy_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-function closedPullRequestNumber(context) {
-    if (!context || !event_policy_PULL_REQUEST_EVENTS.has(context.eventName) || context.action !== 'closed')
-        return undefined;
-    return context.pullRequest?.number;
-}
-function decideRun(context, options) {
-    const closed = closedPullRequestNumber(context);
-    const noSecrets = context && !options.hasCredentials ? noSecretsReason(context) : undefined;
-    if (noSecrets) {
-        return closed === undefined
-            ? {
-                kind: 'skip',
-                operation: 'deploy',
-                reason: noSecrets,
-                notice: `Not deploying: ${noSecrets} ${options.skipHint}`,
-            }
-            : {
-                kind: 'skip',
-                operation: 'remove',
-                reason: noSecrets,
-                notice: `Not removing the ${options.previewOf(closed)}: ${noSecrets} Such a pull request got no preview from this workflow either, so there is nothing to remove.`,
-            };
-    }
-    if (closed !== undefined)
-        return { kind: 'remove-preview', pullRequest: closed };
-    return { kind: 'deploy', pullRequest: context?.pullRequest?.number };
-}
-
-;// CONCATENATED MODULE: ../shared/src/plan.ts
-function renderPlan(plan) {
-    const lines = [`${plan.action} plan`];
-    const width = Math.max(0, ...plan.summary.map(([label]) => label.length));
-    for (const [label, value] of plan.summary)
-        lines.push(`  ${label.padEnd(width)}  ${value}`);
-    lines.push('', plan.files.length ? 'Files it would generate (inside the deploy artifact only):' : 'Files it would generate: none');
-    for (const file of plan.files)
-        lines.push(`  + ${file.path}  (${file.reason}, ${Buffer.byteLength(file.content)} bytes)`);
-    lines.push('', 'Steps:');
-    plan.steps.forEach((step, index) => {
-        lines.push(`  ${index + 1}. ${step.title}${step.condition ? `  [${step.condition}]` : ''}`);
-        if (step.detail)
-            lines.push(`       ${step.detail}`);
-    });
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/summary.ts
-
-
-
-/** GitHub rejects a step summary over 1 MiB; the plan is the only part that can grow that big. */
-const MAX_PLAN_CHARS = 200_000;
-function renderSummary(summary) {
-    const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
-    const parts = [`## ${headline(summary)}`];
-    const facts = [[kind, code(summary.target.name)]];
-    if (summary.url)
-        facts.push(['URL', urlLink(summary.url)]);
-    if (summary.commit)
-        facts.push(['Commit', codeLink(summary.commit.sha.slice(0, 7), summary.commit.url)]);
-    if (summary.environment)
-        facts.push(['Environment', markdown_text(summary.environment)]);
-    for (const [label, value] of summary.facts ?? [])
-        facts.push([markdown_text(label), markdown_text(value)]);
-    parts.push(table(['', ''], facts));
-    if (summary.created?.length || summary.alreadyPresent?.length) {
-        const list = (items) => items?.length ? items.map((item) => `- ${markdown_text(item)}`) : ['- nothing'];
-        parts.push([
-            '### Resources',
-            '',
-            '**Created by this run**',
-            '',
-            ...list(summary.created),
-            '',
-            '**Already present**',
-            '',
-            ...list(summary.alreadyPresent),
-        ].join('\n'));
-    }
-    if (summary.phases?.length) {
-        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
-        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
-        rows.push(['**Total**', `**${formatDuration(total)}**`]);
-        parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
-    }
-    if (summary.warnings?.length) {
-        parts.push(['### Warnings', '', ...summary.warnings.map((warning) => `- ${markdown_text(warning)}`)].join('\n'));
-    }
-    if (summary.plan) {
-        let rendered = renderPlan(summary.plan);
-        if (rendered.length > MAX_PLAN_CHARS)
-            rendered = `${rendered.slice(0, MAX_PLAN_CHARS)}\n… (plan cut here; the full plan is in the log)`;
-        parts.push(details('Plan', codeBlock(rendered)));
-    }
-    const footer = [markdown_text(summary.action)];
-    if (summary.runUrl)
-        footer.push(markdown_link('workflow run', summary.runUrl));
-    parts.push(`<sub>${footer.join(' · ')}</sub>`);
-    return `${parts.join('\n\n')}\n`;
-}
-function headline(summary) {
-    const name = markdown_text(summary.target.name);
-    const where = summary.url ? ` to ${urlLink(summary.url)}` : summary.destination ? ` to ${markdown_text(summary.destination)}` : '';
-    const reason = summary.reason ? `: ${markdown_text(summary.reason)}` : '';
-    const removing = summary.operation === 'remove';
-    switch (summary.outcome) {
-        case 'deployed':
-            return `Deployed ${name}${where}`;
-        case 'planned':
-            return removing
-                ? `Dry run: would remove ${name}${reason} (nothing was changed)`
-                : `Dry run: would deploy ${name}${where} (nothing was changed)`;
-        case 'skipped':
-            return `Did not ${removing ? 'remove' : 'deploy'} ${name}${reason}`;
-        case 'failed':
-            return `${removing ? 'Removing' : 'Deploying'} ${name} failed${reason}`;
-        case 'removed':
-            return `Removed ${name}${reason}`;
-    }
-}
-/** "850 ms", "12.3 s", "2 min 05 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
-}
-/**
- * Append the summary to `GITHUB_STEP_SUMMARY`. Refuses (throws) if it contains a secret. Returns
- * false without writing when there is no summary file (a local run); the summary is a report,
- * not the deploy, so its absence must not fail the job.
- */
-async function writeSummary(summary, secrets, writer = summary_summary, env = process.env) {
-    const markdown = renderSummary(summary);
-    secrets.assertClean(markdown, 'the job summary');
-    if (writer === summary_summary && !env.GITHUB_STEP_SUMMARY)
-        return false;
-    await writer.addRaw(markdown, true).write();
-    return true;
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ../shared/src/deploy/overlay-fixed.ts
+/**
+ * Findings about settings that the production overlay fixes in every deploy (DEBUG off, SECRET_KEY
+ * and ALLOWED_HOSTS from the environment, STATIC_ROOT set): reported to the user, they would only
+ * alarm, since the deployed site does not have them. One list for the three roads.
+ */
+const OVERLAY_FIXED_FINDINGS = [
+    'secret-key-hardcoded',
+    'secret-key-insecure',
+    'secret-key-insecure-default',
+    'secret-key-missing',
+    'debug-true',
+    'debug-env-default-true',
+    'allowed-hosts-empty',
+    'allowed-hosts-local-only',
+    'static-root-missing',
+];
+/** SQLite findings, moot once the platform gives the production database (a linked service, a DATABASE_URL). */
+const DATABASE_PROVIDED_FINDINGS = ['database-sqlite', 'database-sqlite-fallback'];
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+function overlay_fixed_findingsToReport(findings, filter) {
+    const fixed = new Set([
+        ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
+        ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
+    ]);
+    return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
+
+
+/**
+ * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
+ * the folder that becomes the root of the deploy artifact, the Docker build context and the
+ * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
+ * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
+ * The model's paths are relative to the repository root, so everything generated goes through
+ * `toDeployPath`.
+ */
+function deploy_root_deployRootOf(project, deployRoot) {
+    return deploy_root_normalise(deployRoot ?? project.searchRoot);
+}
+/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
+function deploy_root_toDeployPath(deployRoot, repoPath, what) {
+    const relative = path.posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
+    if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
+        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
+            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
+        });
+    }
+    return relative;
+}
+/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
+function deploy_root_toRepoPath(deployRoot, deployPath) {
+    return deploy_root_normalise(path.posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
+}
+function deploy_root_normalise(repoPath) {
+    const normalised = path.posix.normalize(repoPath.replaceAll('\\', '/'));
+    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
+/** The project's own environment reads that have no default, in a fixed order. */
+function requiredProjectVariables(project) {
+    const found = [];
+    const direct = [
+        ['SECRET_KEY', project.facts.SECRET_KEY],
+        ['DEBUG', project.facts.DEBUG],
+        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
+        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
+    ];
+    for (const [setting, fact] of direct) {
+        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
+        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
+            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
+        }
+    }
+    const databases = project.facts.DATABASES;
+    if (databases && !databases.conditional) {
+        if (databases.value.kind === 'env' && databases.value.default === undefined) {
+            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
+        }
+        else if (databases.value.kind === 'literal') {
+            for (const read of environmentReads(databases.value.value)) {
+                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
+                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
+                }
+            }
+        }
+    }
+    const seen = new Set();
+    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
+}
+function withCast(entry, cast) {
+    return cast === undefined ? entry : { ...entry, cast };
+}
+/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
+function environmentReads(value) {
+    if (Array.isArray(value))
+        return value.flatMap(environmentReads);
+    if (value === null || typeof value !== 'object')
+        return [];
+    const variable = value.$env;
+    if (typeof variable === 'string') {
+        const read = { variable };
+        if (Object.hasOwn(value, 'default'))
+            read.default = value.default ?? null;
+        if (typeof value.cast === 'string')
+            read.cast = value.cast;
+        return [read];
+    }
+    return Object.keys(value)
+        .sort()
+        .flatMap((key) => environmentReads(value[key] ?? null));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
+
+
+/** Variable → value, keys sorted, only what is known (never an empty value). */
+function overlayEnvironment(options) {
+    const hosts = unique(options.hosts.map((host) => checkedHost(host)));
+    const scheme = options.https ? 'https' : 'http';
+    const origins = unique([
+        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
+        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
+    ]);
+    const env = {
+        DJANGO_SETTINGS_MODULE: options.settingsModule,
+        DJANGO_HTTPS: options.https ? 'true' : 'false',
+    };
+    if (hosts.length)
+        env.ALLOWED_HOSTS = hosts.join(',');
+    if (origins.length)
+        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
+    if (options.secretKey)
+        env.SECRET_KEY = options.secretKey;
+    if (options.databaseUrl)
+        env.DATABASE_URL = options.databaseUrl;
+    if (options.debug !== undefined)
+        env.DEBUG = options.debug ? 'true' : 'false';
+    if (options.staticRoot)
+        env.STATIC_ROOT = options.staticRoot;
+    if (options.staticUrl)
+        env.STATIC_URL = options.staticUrl;
+    if (options.mediaRoot)
+        env.MEDIA_ROOT = options.mediaRoot;
+    if (options.mediaUrl)
+        env.MEDIA_URL = options.mediaUrl;
+    if (options.buildDir)
+        env.BUILD_DIR = options.buildDir;
+    if (options.hsts?.seconds !== undefined) {
+        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
+            throw new errors_ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
+        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
+    }
+    if (options.hsts?.includeSubdomains !== undefined)
+        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
+    if (options.hsts?.preload !== undefined)
+        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
+    const result = { ...env };
+    if (options.project) {
+        const values = {
+            SECRET_KEY: env.SECRET_KEY,
+            DEBUG: options.debug ? 'True' : 'False',
+            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
+            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
+            DATABASE_URL: env.DATABASE_URL,
+        };
+        for (const mirror of requiredProjectVariables(options.project)) {
+            const value = values[mirror.setting];
+            if (value !== undefined && result[mirror.variable] === undefined)
+                result[mirror.variable] = value;
+        }
+    }
+    return sortedRecord(result);
+}
+/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
+const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
+/**
+ * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
+ * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
+ * project's settings cannot import without. Nothing here is a secret, so it may appear in a
+ * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
+ */
+function environment_buildEnvironment(project, settingsModule, options = {}) {
+    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
+    for (const required of requiredProjectVariables(project)) {
+        if (env[required.variable] === undefined)
+            env[required.variable] = placeholderFor(required);
+    }
+    // allRequired (an image's build steps): every other variable the settings need at import gets a
+    // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
+    if (options.allRequired) {
+        for (const read of project.requiredEnv ?? [])
+            env[read.variable] ??= genericPlaceholder(read.variable);
+    }
+    return sortedRecord(env);
+}
+/** A value that parses as what the name suggests, and connects nowhere. */
+function genericPlaceholder(variable) {
+    if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable))
+        return '0';
+    if (/CACHE/.test(variable) && /URL$/.test(variable))
+        return 'locmemcache://';
+    if (/REDIS/.test(variable))
+        return 'redis://localhost:6379/0';
+    if (/URL$|URI$|DSN$/.test(variable))
+        return 'http://localhost/';
+    return 'build-placeholder';
+}
+function placeholderFor(variable) {
+    switch (variable.setting) {
+        case 'SECRET_KEY':
+            return BUILD_SECRET_KEY;
+        case 'DEBUG':
+            return 'False';
+        case 'ALLOWED_HOSTS':
+            return 'localhost';
+        case 'CSRF_TRUSTED_ORIGINS':
+            return 'http://localhost';
+        case 'DATABASE_URL':
+            // In memory: nothing is written, and no database server is needed at build time.
+            return 'sqlite://:memory:';
+    }
+}
+function checkedHost(host) {
+    const trimmed = host.trim().toLowerCase();
+    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
+        throw new errors_ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
+    }
+    return trimmed;
+}
+function checkedOrigin(origin, scheme) {
+    const trimmed = origin.trim().replace(/\/+$/, '');
+    if (!trimmed || /[\s,]/.test(trimmed))
+        throw new errors_ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
+    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
+    return withScheme.replace('://.', '://*.');
+}
+function unique(values) {
+    return [...new Set(values)];
+}
+function sortedRecord(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
+/**
+ * The environment contract of the production settings overlay: every variable the generated
+ * module reads, what it means and what happens when it is unset. The overlay's Python, the
+ * actions' environment helpers (environment.ts) and the documentation all come from this one
+ * list, so a variable cannot be read under one name and set under another.
+ *
+ * Names follow Django's setting names where there is one (so the docs of the setting apply), and
+ * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
+ * use that spelling); the plain name wins when both are set. Variables that are not Django
+ * settings carry the `DJANGO_` prefix only.
+ *
+ * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
+ * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
+ */
+/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
+function setting(name, kind, meaning, whenUnset) {
+    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
+}
+function own(name, kind, meaning, whenUnset) {
+    return { name, aliases: [], kind, meaning, whenUnset };
+}
+const variables_OVERLAY_VARIABLES = [
+    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
+    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
+    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
+    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
+    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
+    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
+    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
+    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
+    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
+    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
+    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
+    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
+    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
+    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
+    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
+    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
+    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
+    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
+    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
+    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
+    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
+];
+/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
+const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+    variable.name,
+    ...variable.aliases,
+]);
+function overlayVariable(name) {
+    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
+    if (!found)
+        throw new Error(`unknown overlay variable ${name}`);
+    return found;
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
+
+
+
+
+
+/**
+ * The production settings overlay: a generated Python module placed beside the project's chosen
+ * settings module, which loads that module and then applies production configuration from the
+ * environment (variables.ts). The user's files are never modified; the overlay exists only inside
+ * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
+ *
+ * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
+ *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
+ *   config.settings.production                                          → config.settings.production_deploy
+ * The name says which module it overlays, and being a sibling it is importable exactly where the
+ * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
+ */
+/**
+ * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
+ * varies per project (the base module, where manage.py is, the variable names) is passed in by
+ * `renderOverlay` as constants at the top, so the body is the same for every project and
+ * reviewable as one piece of Python.
+ *
+ * Decisions are taken at runtime inside the generated module, where the real settings are known
+ * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
+ * in from static detection, which can miss a conditional import or a computed value.
+ *
+ * Constraints on that file:
+ * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
+ * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
+ *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
+ * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
+ * - Idempotent and side-effect free apart from assigning settings.
+ *
+ * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
+ */
+const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
+let cachedBody;
+function overlayBody() {
+    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
+    return cachedBody;
+}
+/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
+const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
+const OVERLAY_FORMAT = 1;
+const OVERLAY_SUFFIX = '_deploy';
+/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
+function overlay_overlayLocation(project) {
+    const baseModule = project.settings.module;
+    const settingsFile = project.settings.files.at(-1);
+    const leaf = baseModule.split('.').at(-1) ?? '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
+        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
+            input: 'settings-module',
+            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
+        });
+    }
+    const fileName = path.posix.basename(settingsFile);
+    const isPackage = fileName === '__init__.py';
+    const stem = isPackage ? path.posix.basename(path.posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
+    if (stem !== leaf) {
+        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
+            hint: "Set 'settings-module' to the module that file defines.",
+        });
+    }
+    const directory = isPackage ? path.posix.dirname(path.posix.dirname(settingsFile)) : path.posix.dirname(settingsFile);
+    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
+    const repoPath = path.posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
+    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
+    return { module, baseModule, repoPath };
+}
+function overlay_generateOverlay(project, options) {
+    const location = overlay_overlayLocation(project);
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
+    const notes = [];
+    let reason = `production settings for ${location.baseModule}, read from the environment`;
+    const existing = options.readFile(location.repoPath);
+    if (existing !== undefined) {
+        if (!existing.startsWith(OVERLAY_MARKER)) {
+            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
+                location: { file: location.repoPath, line: 1 },
+                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${path.posix.basename(location.repoPath)} is free.`,
+            });
+        }
+        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
+        notes.push({
+            level: 'notice',
+            code: 'overlay-regenerated',
+            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
+            file: location.repoPath,
+        });
+    }
+    if (project.settings.definesAll) {
+        notes.push({
+            level: 'notice',
+            code: 'overlay-all-respected',
+            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
+        });
+    }
+    const appRelative = path.posix.relative(path.posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
+    const content = renderOverlay(location, appRelative);
+    return {
+        file: { path: deployPath, content, reason },
+        module: location.module,
+        baseModule: location.baseModule,
+        repoPath: location.repoPath,
+        notes,
+    };
+}
+/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
+function renderOverlay(location, appDirFromOverlay) {
+    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
+        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
+        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
+    ]);
+    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
+    const header = [
+        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
+        '#',
+        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
+        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
+        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
+        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
+        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
+        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
+        '# and console LOGGING.',
+        '#',
+        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
+        ...variableLines,
+        '',
+        'import os as _dd_os',
+        '',
+        `_dd_base_module = ${pythonString(location.baseModule)}`,
+        '# The directory holding manage.py, which relative paths in the variables are taken from.',
+        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
+        '_dd_variables = {',
+        ...variableTable,
+        '}',
+        'del _dd_os',
+    ];
+    return `${header.join('\n')}\n\n${overlayBody()}`;
+}
+/** Greedy word wrap, for comments. */
+function wrap(text, width) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = word;
+        }
+        else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    if (line)
+        lines.push(line);
+    return lines;
+}
+/** A Python string literal for text we control (module names, paths, variable names). */
+function pythonString(value) {
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerignore.ts
+
+/**
+ * What never goes into the build context: version control, virtualenvs, caches, local databases
+ * and uploads, collected static files (rebuilt in the image), front-end dependencies, and every
+ * kind of local secret — .env files and the credentials file google-github-actions/auth writes
+ * into the workspace (gha-creds-*.json), which would otherwise be baked into the image.
+ */
+function dockerignore_dockerignoreContent(project, appDirInContext) {
+    const atApp = (name) => (appDirInContext ? [`/${name}`, `/${appDirInContext}/${name}`] : [`/${name}`]);
+    // A top-level app or package called like a folder we would drop must stay.
+    const packages = new Set([...project.summary.installedApps, project.settings.module, project.wsgiApplication ?? ''].map((name) => name.split('.')[0] ?? ''));
+    const unlessPackage = (name) => (packages.has(name) ? [] : atApp(name));
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no .dockerignore.',
+        '',
+        '# Version control and CI',
+        '.git',
+        '.gitignore',
+        '.github',
+        '',
+        '# Secrets: local environment files and cloud credentials written into the workspace',
+        '**/.env',
+        '**/.env.*',
+        '**/.envs',
+        '**/gha-creds-*.json',
+        '**/.netrc',
+        '**/.pypirc',
+        '**/.npmrc',
+        '',
+        '# Virtualenvs, caches and build output',
+        '**/.venv',
+        ...unlessPackage('venv'),
+        ...unlessPackage('env'),
+        '**/__pycache__',
+        '**/*.py[cod]',
+        '**/.pytest_cache',
+        '**/.mypy_cache',
+        '**/.ruff_cache',
+        '**/.tox',
+        '**/.nox',
+        '**/.coverage',
+        '**/htmlcov',
+        '**/node_modules',
+        '**/.DS_Store',
+        '',
+        '# Local data: databases, uploads, collected static files (collectstatic runs in the image)',
+        '**/*.sqlite3',
+        '**/*.sqlite3-journal',
+        ...unlessPackage('media'),
+        ...unlessPackage('staticfiles'),
+    ];
+    return `${lines.join('\n')}\n`;
+}
+/** The app directory relative to the build context, '' when they are the same. */
+function dockerignore_appDirIn(deployAppDir) {
+    return path.posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
+
+/**
+ * The base image: the official slim Debian image of the detected Python. Slim because Django
+ * needs no compilers at runtime (the build stage has them when a package must compile), Debian
+ * (not Alpine) because manylinux wheels install on it without compiling.
+ */
+/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
+const DEFAULT_PYTHON_VERSION = '3.12';
+function python_image_pythonImage(project) {
+    const declared = project.python.version;
+    if (declared === undefined) {
+        return {
+            version: DEFAULT_PYTHON_VERSION,
+            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'python-version-default',
+                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
+                },
+            ],
+        };
+    }
+    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
+        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
+            input: project.python.source === 'input' ? 'python-version' : undefined,
+            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
+        });
+    }
+    return { version: declared, image: `python:${declared}-slim`, notes: [] };
+}
+/** "3.12.4" → [3, 12]. */
+function python_image_minorOf(version) {
+    const [major = 3, minor = 0] = version.split('.').map(Number);
+    return [major, minor];
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/install.ts
+
+
+
+
+const install_VENV = '/opt/venv';
+const TOOLS = '/opt/tools';
+function install_installPlan(project, deployRoot, readFile, pythonVersion) {
+    const dependencies = project.dependencies;
+    const files = dependencies.files;
+    const main = files[0];
+    if (dependencies.manager === 'none' || main === undefined) {
+        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
+            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
+        });
+    }
+    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
+    const workdir = path.posix.dirname(where(main)).replace(/^\.$/, '');
+    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
+    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
+    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
+    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
+    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
+    const notes = [];
+    const missingLock = (lockName, manager) => notes.push({
+        level: 'warning',
+        code: 'lock-file-missing',
+        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
+    });
+    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
+    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
+    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
+    switch (dependencies.manager) {
+        case 'pip': {
+            const local = contents.some(referencesLocalPaths);
+            return {
+                description: `pip, ${files.join(', ')}`,
+                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
+                // requirement files so the dependency layer is reused while only code changes.
+                copy: local ? 'all' : [...new Set(files.map(where))],
+                workdir,
+                env: {},
+                commands: [`pip install --no-cache-dir -r ${path.posix.basename(main)}`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pyproject': {
+            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
+            const python = modern ? 'python' : `${TOOLS}/bin/python`;
+            const module = modern ? 'tomllib' : 'tomli as tomllib';
+            // Only [project].dependencies: `pip install .` would build the project as a package, which
+            // fails for most Django layouts ("Multiple top-level packages discovered").
+            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
+            return {
+                description: 'pip, [project.dependencies] of pyproject.toml',
+                copy: copyOf([]),
+                workdir,
+                env: {},
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'poetry': {
+            if (!lock)
+                missingLock('poetry.lock', 'Poetry');
+            return {
+                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                env: {},
+                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
+                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pipenv': {
+            if (!lock)
+                missingLock('Pipfile.lock', 'Pipenv');
+            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
+            // `requirements` turns the lock into pinned requirements for pip, default packages only.
+            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
+            return {
+                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
+                copy: copyOf([]),
+                workdir,
+                env: { PIPENV_VERBOSITY: '-1' },
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'uv': {
+            if (!lock)
+                missingLock('uv.lock', 'uv');
+            return {
+                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(['.python-version', ...readmes]),
+                workdir,
+                // Sync into /opt/venv with the image's Python; never download another interpreter.
+                env: { UV_PROJECT_ENVIRONMENT: install_VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
+                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pdm': {
+            if (!lock)
+                missingLock('pdm.lock', 'PDM');
+            return {
+                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                // PDM installs into the active virtualenv; --check fails on a stale lock file.
+                env: { PDM_CHECK_UPDATE: 'false' },
+                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
+                buildPackages,
+                notes,
+            };
+        }
+    }
+}
+/** The command that adds the deploy's extra packages (extras.ts) on top. */
+function install_extrasCommand(project, requirements) {
+    if (!requirements.length)
+        return undefined;
+    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
+    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
+    if (project.dependencies.manager === 'uv')
+        return `${TOOLS}/bin/uv pip install --python ${install_VENV}/bin/python ${quoted}`;
+    return `pip install --no-cache-dir ${quoted}`;
+}
+function compareMinor(version, other) {
+    const [major, minor] = minorOf(version);
+    return major !== other[0] ? major - other[0] : minor - other[1];
+}
+/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
+function referencesLocalPaths(text) {
+    return text.split('\n').some((raw) => {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
+    });
+}
+/** Requirements installed from git (needs git in the build stage). */
+function usesVcs(text) {
+    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI always: it is what every
+ * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ */
+const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const web_command_MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+function gunicornTarget(project) {
+    const wsgi = project.wsgiApplication;
+    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
+    if (!match) {
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function web_command_containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
+        `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`,
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+function web_command_procfileWebCommand(project) {
+    return [
+        'gunicorn',
+        gunicornTarget(project),
+        `--threads ${web_command_GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
+ * and then nothing is generated at all (a generated .dockerignore would change what their
+ * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
+ *
+ * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
+ * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
+ * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
+ * (release.ts) or the Cloud Run migration Job's.
+ */
+/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
+const CONTAINER_USER = { name: 'app', uid: 1000 };
+/** Where the deployed directory lives in the image. */
+const IMAGE_ROOT = '/app';
+function dockerfile_generateDockerfile(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const overlay = overlayLocation(project);
+    const settingsModule = options.settingsModule ?? overlay.module;
+    const overlaid = settingsModule === overlay.module;
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    if (userDockerfile !== undefined) {
+        return {
+            files: [],
+            generated: false,
+            settingsModule,
+            addedPackages: [],
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'user-dockerfile',
+                    message: overlaid
+                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
+                    file: userDockerfile,
+                },
+            ],
+        };
+    }
+    const image = pythonImage(project);
+    const plan = installPlan(project, deployRoot, options.readFile, image.version);
+    const extras = extraPackages(project, databaseKind(project, options.database));
+    const system = systemPackages(project, extras.requirements);
+    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
+    const workdir = path.posix.join(IMAGE_ROOT, appDir);
+    const command = containerCommand(project);
+    const notes = [...image.notes, ...plan.notes, ...extras.notes];
+    const collect = options.collectstatic !== false && collectsStatic(project);
+    if (options.collectstatic !== false && !collect) {
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
+    }
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
+        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
+        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
+        `#   Dependencies: ${plan.description}`,
+        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        '',
+        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
+        `FROM ${image.image} AS build`,
+        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
+        '    PIP_NO_CACHE_DIR=1 \\',
+        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
+    ];
+    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
+    if (buildPackages.length)
+        lines.push(aptInstall(buildPackages));
+    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
+    const envEntries = Object.entries(plan.env);
+    if (envEntries.length)
+        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
+    lines.push(`WORKDIR ${path.posix.join(IMAGE_ROOT, plan.workdir)}`);
+    if (plan.copy === 'all') {
+        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
+    }
+    else {
+        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
+        for (const file of plan.copy)
+            lines.push(copyLine(file, path.posix.join(IMAGE_ROOT, file)));
+    }
+    for (const command of plan.commands)
+        lines.push(`RUN ${command}`);
+    const extrasRun = extrasCommand(project, extras.requirements);
+    if (extrasRun)
+        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
+    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
+    if (system.runtime.length)
+        lines.push(aptInstall(system.runtime));
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
+    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
+    if (workdir !== IMAGE_ROOT)
+        lines.push(`WORKDIR ${workdir}`);
+    if (collect) {
+        const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
+        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
+        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+    }
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
+    if (userIgnore === undefined) {
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
+    }
+    else {
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
+    }
+    return {
+        files,
+        generated: true,
+        settingsModule,
+        command,
+        pythonVersion: image.version,
+        addedPackages: extras.requirements,
+        workdir,
+        notes,
+    };
+}
+function aptInstall(packages) {
+    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+/** COPY in JSON form when a path needs quoting. */
+function copyLine(source, destination) {
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
+}
+/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
+function collectsStatic(project) {
+    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
+    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
+}
+/**
+ * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
+ * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
+ */
+function databaseFromUrl(url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase();
+    if (!scheme)
+        return undefined;
+    if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme))
+        return 'postgres';
+    if (/^mysql/.test(scheme))
+        return 'mysql';
+    if (/^(sqlite|spatialite)/.test(scheme))
+        return 'sqlite';
+    return 'other';
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/release.ts
+
+
+const MIGRATE = web_command_MIGRATE_COMMAND.join(' ');
+function release_generateReleaseStep(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const procfilePath = toRepoPath(deployRoot, 'Procfile');
+    const appJsonPath = toRepoPath(deployRoot, 'app.json');
+    const procfileText = options.readFile(procfilePath);
+    const appJsonText = options.readFile(appJsonPath);
+    const notes = [];
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command: MIGRATE_COMMAND,
+        notes,
+    });
+    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
+    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    if (options.migrate === false)
+        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+    if (procfileText === undefined) {
+        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
+            notes.push({
+                level: 'warning',
+                code: 'procfile-not-at-root',
+                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
+                file: project.existing.procfile.file,
+            });
+        }
+        if (predeployMigrates) {
+            notes.push({
+                level: 'notice',
+                code: 'migrations-predeploy',
+                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+                file: appJsonPath,
+            });
+            return result('existing-predeploy');
+        }
+        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
+        const userDockerfile = project.existing.dockerfile !== undefined;
+        const lines = [
+            '# Generated by django-deploy-actions because the repository has no Procfile.',
+            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
+            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
+            '# container starts would race across containers and take the new ones down on failure.)',
+            `release: ${MIGRATE}`,
+            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+        ];
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
+    }
+    const processes = parseProcfile(procfileText);
+    const web = processes.web;
+    if (web !== undefined && /\bmigrate\b/.test(web)) {
+        notes.push({
+            level: 'warning',
+            code: 'migrate-at-start',
+            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
+            file: procfilePath,
+        });
+    }
+    const release = processes.release;
+    if (release !== undefined) {
+        if (!/\bmigrate\b/.test(release)) {
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
+        }
+        return result('existing-release');
+    }
+    if (predeployMigrates) {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    }
+    if (appJsonText === undefined) {
+        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
+        notes.push({
+            level: 'notice',
+            code: 'migrations-app-json',
+            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
+            file: procfilePath,
+        });
+        return result('app-json-predeploy', [
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
+        ]);
+    }
+    notes.push({
+        level: 'warning',
+        code: 'migrations-not-automatic',
+        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
+        file: procfilePath,
+    });
+    return result('none');
+}
+function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
+    if (ownRelease || predeployMigrates) {
+        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
+        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
+    }
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
+    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
+        return result('none');
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${procfileWebCommand(project)}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
+}
+/** Process type → command, from Procfile text (comments and blank lines ignored). */
+function parseProcfile(text) {
+    const processes = {};
+    for (const line of text.split(/\r?\n/)) {
+        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
+        if (match?.[1] && match[2] !== undefined)
+            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
+    }
+    return processes;
+}
+function dokkuPredeploy(text) {
+    try {
+        const parsed = JSON.parse(text);
+        const predeploy = parsed.scripts?.dokku?.predeploy;
+        return typeof predeploy === 'string' ? predeploy : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
+
+
+const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
+function herokuishDependencies(project, options) {
+    const extras = extraPackages(project, options.database);
+    if (extras.requirements.length === 0)
+        return { kind: 'complete', notes: [] };
+    const missing = extras.requirements;
+    const { manager, lockFile } = project.dependencies;
+    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
+    const requirements = options.readFile(requirementsPath);
+    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    if (requirements !== undefined || manager === 'none') {
+        const base = requirements ?? '';
+        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
+        const notes = extras.notes.map((note) => ({
+            ...note,
+            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
+        }));
+        return {
+            kind: 'append',
+            added: missing,
+            notes,
+            file: {
+                path: 'requirements.txt',
+                content,
+                overwrite: requirements !== undefined,
+                reason: requirements === undefined
+                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
+                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
+            },
+        };
+    }
+    const reason = lockFile
+        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
+        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return {
+        kind: 'switch-to-dockerfile',
+        reason,
+        missing,
+        notes: [
+            {
+                level: 'notice',
+                code: 'builder-switched-to-dockerfile',
+                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
+
+
+/** The real reader, rooted at an absolute repository path. */
+function read_file_repositoryReader(repoRoot) {
+    return (repoPath) => {
+        try {
+            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+                return undefined;
+            throw error;
+        }
+    };
+}
+/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
+function memoryReader(files) {
+    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
+
+/**
+ * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
+ * the documentation is generated from the same list the overlay reads.
+ */
+function overlayVariablesMarkdown() {
+    const escape = (text) => text.replaceAll('|', '\\|');
+    const rows = OVERLAY_VARIABLES.map((variable) => {
+        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
+        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
+    });
+    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/index.ts
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts
+
+
+
+function prepareDeployFiles(project, options) {
+    const readFile = repositoryReader(options.repoRoot);
+    const overlay = options.settingsPatch === 'overlay';
+    const prepared = {
+        readFile,
+        files: [],
+        notes: findingsToReport(project.findings, { overlay, databaseProvided: options.databaseProvided }),
+        settingsModule: project.settings.module,
+    };
+    if (overlay) {
+        const generated = generateOverlay(project, { readFile, deployRoot: options.deployRoot });
+        prepared.files.push(generated.file);
+        prepared.notes.push(...generated.notes);
+        prepared.overlayModule = generated.module;
+        prepared.settingsModule = generated.module;
+    }
+    if (options.release) {
+        // migrate: false still gets the web process a repository without a Procfile needs, and a
+        // warning when the user's own release task migrates anyway (build/release.ts).
+        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, migrate: options.release.migrate });
+        prepared.files.push(...release.files);
+        prepared.notes.push(...release.notes);
+    }
+    if (options.dockerfile)
+        addDockerfile(project, prepared, { deployRoot: options.deployRoot, ...options.dockerfile });
+    return prepared;
+}
+/** Add the Dockerfile step to prepared files (for a road that chooses the builder after the release step). */
+function addDockerfile(project, prepared, options) {
+    // Without the overlay the image must run the project's own module: the overlay is not in it.
+    const docker = generateDockerfile(project, {
+        readFile: prepared.readFile,
+        deployRoot: options.deployRoot,
+        settingsModule: prepared.settingsModule,
+        database: options.database,
+    });
+    prepared.files.push(...docker.files);
+    prepared.notes.push(...docker.notes);
+    prepared.dockerfileGenerated = docker.generated;
+    return prepared;
+}
+
+;// CONCATENATED MODULE: ../shared/src/deploy/index.ts
+/**
+ * What a deploy adds to the repository (overlay, release step, Dockerfile) and which project
+ * findings it reports. Import from '@django-deploy/shared/deploy'.
+ */
+
+
+
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
 /**
  * Code-point string order. `localeCompare` depends on the machine's ICU data and locale; the
@@ -38834,7 +40667,7 @@ function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 /** A copy of `record` with its keys in code-point order, so JSON output is deterministic. */
-function sortedRecord(record) {
+function order_sortedRecord(record) {
     const result = {};
     for (const key of Object.keys(record).sort(compareText))
         result[key] = record[key];
@@ -40699,7 +42532,7 @@ async function detectDependencies(directories, paths) {
         files: chosen.files,
         managersFound,
         ...(chosen.lockFile ? { lockFile: chosen.lockFile } : {}),
-        packages: sortedRecord(chosen.packages),
+        packages: order_sortedRecord(chosen.packages),
     };
     return { info, findings };
 }
@@ -40722,14 +42555,14 @@ const NAMES = [
     ['netlifyToml', 'netlify.toml'],
 ];
 /** `web: gunicorn mysite.wsgi` lines; comments and blank lines are skipped, as Dokku and Heroku do. */
-function parseProcfile(content) {
+function existing_files_parseProcfile(content) {
     const processes = {};
     for (const line of content.split(/\r?\n/)) {
         const match = /^([A-Za-z0-9_-]+)\s*:\s*(.*\S)\s*$/.exec(line);
         if (match && !line.trimStart().startsWith('#'))
             processes[match[1]] = match[2];
     }
-    return sortedRecord(processes);
+    return order_sortedRecord(processes);
 }
 /** `directories` nearest first. */
 async function detectExistingFiles(directories, paths) {
@@ -40748,7 +42581,7 @@ async function detectExistingFiles(directories, paths) {
         const file = joinRel(dir, 'Procfile');
         if (!(await isFile(paths.abs(file))))
             continue;
-        const procfile = { file, processes: parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
+        const procfile = { file, processes: existing_files_parseProcfile(await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8')) };
         existing.procfile = procfile;
         const web = procfile.processes.web;
         if (web && /\bmigrate\b/.test(web)) {
@@ -42025,7 +43858,7 @@ async function detectProject(options, runner = spawnRunner) {
     const manageParsed = cache.get(paths.abs(managePy));
     if (isParseError(manageParsed))
         throw parseFailure(managePy, 'manage.py', manageParsed.error);
-    let roots = unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
+    let roots = detect_unique([appDir, ...(await sysPathRoots(managePy, manageParsed.sysPath, paths))]);
     if (roots.length > 1) {
         // manage.py puts more directories on sys.path (src/, cookiecutter's apps folder): module
         // names change, and there may be more to parse (usually nothing new, so no second process).
@@ -42038,7 +43871,7 @@ async function detectProject(options, runner = spawnRunner) {
     const wsgi = wsgiChoice.chosen;
     const wsgiParsed = wsgi ? parsedOrThrow(cache, paths.abs(wsgi.file), wsgi.file, 'the WSGI module') : undefined;
     if (wsgi && wsgiParsed)
-        roots = unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
+        roots = detect_unique([...roots, ...(await sysPathRoots(wsgi.file, wsgiParsed.sysPath, paths))]);
     const wsgiDefault = wsgi && wsgiParsed ? settingsDefault(wsgi.file, wsgiParsed) : undefined;
     const describeRoots = () => roots.map(describeDir).join(' or ');
     const choice = await chooseSettingsModule({
@@ -42106,7 +43939,7 @@ async function detectProject(options, runner = spawnRunner) {
     };
     return model;
 }
-function unique(items) {
+function detect_unique(items) {
     return [...new Set(items)];
 }
 function parsedOrThrow(cache, absolute, file, role) {
@@ -42203,939 +44036,6 @@ function checkRequiredEnv(required, provided) {
 
 
 
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables.ts
-/**
- * The environment contract of the production settings overlay: every variable the generated
- * module reads, what it means and what happens when it is unset. The overlay's Python, the
- * actions' environment helpers (environment.ts) and the documentation all come from this one
- * list, so a variable cannot be read under one name and set under another.
- *
- * Names follow Django's setting names where there is one (so the docs of the setting apply), and
- * each of those is also read with a `DJANGO_` prefix (cookiecutter-django and the Wagtail guides
- * use that spelling); the plain name wins when both are set. Variables that are not Django
- * settings carry the `DJANGO_` prefix only.
- *
- * A variable that is unset **or blank** counts as unset everywhere: a blank list never becomes
- * `[""]` (which fails check 4_0.E001 for CSRF_TRUSTED_ORIGINS and matches nothing in ALLOWED_HOSTS).
- */
-/** `NAME` plus its `DJANGO_NAME` alias: the spelling for every variable named after a setting. */
-function setting(name, kind, meaning, whenUnset) {
-    return { name, aliases: [`DJANGO_${name}`], kind, meaning, whenUnset };
-}
-function own(name, kind, meaning, whenUnset) {
-    return { name, aliases: [], kind, meaning, whenUnset };
-}
-const variables_OVERLAY_VARIABLES = [
-    setting('SECRET_KEY', 'secret', 'The secret key that signs sessions, CSRF tokens and password reset links.', "The project's own SECRET_KEY is kept."),
-    setting('SECRET_KEY_FALLBACKS', 'list', 'Previous secret keys still accepted while rotating (comma-separated).', "The project's own value is kept."),
-    setting('DEBUG', 'boolean', 'Debug mode. Never turn it on for a public site.', 'Off, whatever the project settings say.'),
-    setting('ALLOWED_HOSTS', 'list', 'Host names the site answers to (comma-separated; a URL is reduced to its host; ".example.com" matches subdomains). Replaces the project value.', "The project's own list is kept (blank entries dropped)."),
-    setting('CSRF_TRUSTED_ORIGINS', 'list', 'Extra origins trusted for unsafe requests (comma-separated). "https://" is added when the scheme is missing ("http://" when DJANGO_HTTPS is false) and ".example.com" becomes "https://*.example.com". Added to the project value.', "The project's own list is kept (blank entries dropped, schemes added)."),
-    setting('DATABASE_URL', 'database-url', 'The default database as a URL: postgres://, postgresql://, postgis://, mysql://, sqlite:///relative.db, sqlite:////absolute.db. Query parameters become OPTIONS.', "The project's own DATABASES are kept."),
-    setting('DATABASE_CONN_MAX_AGE', 'integer', 'Seconds a database connection is reused (0 closes it after each request); health checks are on when above 0.', "The project's own CONN_MAX_AGE, else 60, when DATABASE_URL is set."),
-    setting('STATIC_ROOT', 'path', 'Where collectstatic writes files (relative paths are taken from the directory holding manage.py).', "The project's value, or <manage.py directory>/staticfiles when it has none."),
-    setting('STATIC_URL', 'url-path', 'URL prefix of static files (a trailing slash is added).', "The project's value, or /static/ when it has none."),
-    setting('MEDIA_ROOT', 'path', 'Where uploaded files are stored: a persistent volume on Dokku (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    setting('MEDIA_URL', 'url-path', 'URL prefix of uploaded files (a trailing slash is added).', "The project's own value is kept."),
-    own('DJANGO_HTTPS', 'boolean', 'The site is served over HTTPS by a TLS-terminating proxy. True turns on SSL redirect, secure cookies, HSTS and the X-Forwarded-Proto header; false turns them all off (an HTTP-only site keeps working, "__Secure-" cookie name prefixes are dropped).', "The project's own SECURE_*/cookie settings are kept."),
-    setting('SECURE_PROXY_SSL_HEADER', 'string', 'The header the proxy uses to say the request was HTTPS, as "X-Forwarded-Proto" or "HTTP_X_FORWARDED_PROTO,https"; "off" removes it. Only set it behind a proxy that always sets or strips that header.', 'X-Forwarded-Proto: https when DJANGO_HTTPS is true; otherwise the project value.'),
-    setting('SECURE_SSL_REDIRECT', 'boolean', 'Redirect plain HTTP requests to HTTPS.', 'Follows DJANGO_HTTPS.'),
-    setting('SESSION_COOKIE_SECURE', 'boolean', 'Send the session cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('CSRF_COOKIE_SECURE', 'boolean', 'Send the CSRF cookie over HTTPS only.', 'Follows DJANGO_HTTPS.'),
-    setting('SECURE_HSTS_SECONDS', 'integer', 'Strict-Transport-Security max-age. Browsers then refuse plain HTTP for that long: start small, raise it once HTTPS is known to work.', '3600 when DJANGO_HTTPS is true, 0 when it is false; otherwise the project value.'),
-    setting('SECURE_HSTS_INCLUDE_SUBDOMAINS', 'boolean', 'Apply HSTS to every subdomain too (a policy choice for the whole domain; check --deploy warns W005 while it is off).', "The project's own value is kept."),
-    setting('SECURE_HSTS_PRELOAD', 'boolean', 'Ask browsers to preload HSTS (hard to undo; check --deploy warns W021 while it is off).', "The project's own value is kept."),
-    setting('X_FRAME_OPTIONS', 'string', 'DENY or SAMEORIGIN; also adds XFrameOptionsMiddleware when the project removed it.', "The project's own value and middleware are kept."),
-    setting('BUILD_DIR', 'path', 'Output directory of django-bakery / wagtail-bakery builds (relative paths are taken from the directory holding manage.py).', "The project's own value is kept."),
-    own('DJANGO_WHITENOISE', 'boolean', 'Serve static files with WhiteNoise (when it is installed and static files are not on S3/GCS).', 'On.'),
-    own('DJANGO_LOG_LEVEL', 'string', 'Level of the console logging added when the project has no LOGGING setting (so 500 errors reach the platform log).', 'INFO.'),
-];
-/** Every name the overlay reads, aliases included (for masking, docs, and "is this ours?" checks). */
-const OVERLAY_VARIABLE_NAMES = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-    variable.name,
-    ...variable.aliases,
-]);
-function overlayVariable(name) {
-    const found = variables_OVERLAY_VARIABLES.find((variable) => variable.name === name);
-    if (!found)
-        throw new Error(`unknown overlay variable ${name}`);
-    return found;
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
-
-
-/**
- * Generated files are placed relative to the *deployed directory* (plan.ts, `GeneratedFile.path`):
- * the folder that becomes the root of the deploy artifact, the Docker build context and the
- * directory Dokku reads Procfile/app.json from. It is given relative to the repository root
- * (`''` = the root) and defaults to the project's search root (the `working-directory` input).
- * The model's paths are relative to the repository root, so everything generated goes through
- * `toDeployPath`.
- */
-function deploy_root_deployRootOf(project, deployRoot) {
-    return normalise(deployRoot ?? project.searchRoot);
-}
-/** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function deploy_root_toDeployPath(deployRoot, repoPath, what) {
-    const relative = path.posix.relative(normalise(deployRoot) || '.', normalise(repoPath) || '.');
-    if (relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) {
-        throw new ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
-            hint: 'Deploy from a folder that contains both manage.py and the dependency files: set `working-directory` to their common parent.',
-        });
-    }
-    return relative;
-}
-/** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function toRepoPath(deployRoot, deployPath) {
-    return normalise(path.posix.join(normalise(deployRoot) || '.', deployPath));
-}
-function normalise(repoPath) {
-    const normalised = path.posix.normalize(repoPath.replaceAll('\\', '/'));
-    return normalised === '.' ? '' : normalised.replace(/\/$/, '');
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/overlay.ts
-
-
-
-
-
-/**
- * The production settings overlay: a generated Python module placed beside the project's chosen
- * settings module, which loads that module and then applies production configuration from the
- * environment (variables.ts). The user's files are never modified; the overlay exists only inside
- * the deploy artifact and is selected with DJANGO_SETTINGS_MODULE.
- *
- * Naming: `<leaf>_deploy` next to the settings module, whether that module is a file or a package:
- *   mysite.settings (mysite/settings.py or mysite/settings/__init__.py) → mysite.settings_deploy
- *   config.settings.production                                          → config.settings.production_deploy
- * The name says which module it overlays, and being a sibling it is importable exactly where the
- * settings module is (same package, same sys.path entry), whatever manage.py adds to sys.path.
- */
-/**
- * The Python of the overlay, after its header: overlay_body.py, as fixed text. Everything that
- * varies per project (the base module, where manage.py is, the variable names) is passed in by
- * `renderOverlay` as constants at the top, so the body is the same for every project and
- * reviewable as one piece of Python.
- *
- * Decisions are taken at runtime inside the generated module, where the real settings are known
- * ("STORAGES" in the namespace, whitenoise importable, the Django version), instead of being baked
- * in from static detection, which can miss a conditional import or a computed value.
- *
- * Constraints on that file:
- * - Python 3.6+ syntax (Django 3.2 still runs there): no walrus, no match, no removeprefix.
- * - Only lower-case module-level names besides settings: Django treats every upper-case name in a
- *   settings module as a setting, so helpers live inside `_dd_apply` and are deleted afterwards.
- * - Never echo a value that may be secret (DATABASE_URL, SECRET_KEY) in an error message.
- * - Idempotent and side-effect free apart from assigning settings.
- *
- * ncc copies the file next to the bundle and rewrites the URL; in tests it is the source file.
- */
-const OVERLAY_BODY_FILE = new URL(/* asset import */ __nccwpck_require__(9532), __nccwpck_require__.b);
-let cachedBody;
-function overlayBody() {
-    cachedBody ??= (0,external_node_fs_namespaceObject.readFileSync)(OVERLAY_BODY_FILE, 'utf8');
-    return cachedBody;
-}
-/** First line of every overlay; how a file we generated earlier is told apart from a user's. */
-const OVERLAY_MARKER = '# Generated by django-deploy-actions: production settings overlay';
-const OVERLAY_FORMAT = 1;
-const OVERLAY_SUFFIX = '_deploy';
-/** Where the overlay of `project` goes, without generating it (the build helpers need the name). */
-function overlayLocation(project) {
-    const baseModule = project.settings.module;
-    const settingsFile = project.settings.files.at(-1);
-    const leaf = baseModule.split('.').at(-1) ?? '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(baseModule) || settingsFile === undefined) {
-        throw new ActionError(`The settings module '${baseModule}' cannot be overlaid: it is not a dotted Python module name with a file.`, {
-            input: 'settings-module',
-            hint: "Set 'settings-module' to the dotted name of your production settings, e.g. mysite.settings.",
-        });
-    }
-    const fileName = path.posix.basename(settingsFile);
-    const isPackage = fileName === '__init__.py';
-    const stem = isPackage ? path.posix.basename(path.posix.dirname(settingsFile)) : fileName.replace(/\.py$/, '');
-    if (stem !== leaf) {
-        throw new ActionError(`The settings module '${baseModule}' does not match its file ${settingsFile}.`, {
-            hint: "Set 'settings-module' to the module that file defines.",
-        });
-    }
-    const directory = isPackage ? path.posix.dirname(path.posix.dirname(settingsFile)) : path.posix.dirname(settingsFile);
-    const overlayLeaf = `${leaf}${OVERLAY_SUFFIX}`;
-    const repoPath = path.posix.join(directory === '.' ? '' : directory, `${overlayLeaf}.py`);
-    const module = [...baseModule.split('.').slice(0, -1), overlayLeaf].join('.');
-    return { module, baseModule, repoPath };
-}
-function generateOverlay(project, options) {
-    const location = overlayLocation(project);
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
-    const notes = [];
-    let reason = `production settings for ${location.baseModule}, read from the environment`;
-    const existing = options.readFile(location.repoPath);
-    if (existing !== undefined) {
-        if (!existing.startsWith(OVERLAY_MARKER)) {
-            throw new ActionError(`${location.repoPath} already exists and was not generated by this action, so the settings overlay cannot be written there.`, {
-                location: { file: location.repoPath, line: 1 },
-                hint: `Rename your ${location.module} module, or point 'settings-module' at a module whose sibling ${path.posix.basename(location.repoPath)} is free.`,
-            });
-        }
-        reason += ` (replaces the generated copy committed at ${location.repoPath})`;
-        notes.push({
-            level: 'notice',
-            code: 'overlay-regenerated',
-            message: `${location.repoPath} is a settings overlay generated earlier and committed; the deploy uses a freshly generated one. It does not need to be in the repository.`,
-            file: location.repoPath,
-        });
-    }
-    if (project.settings.definesAll) {
-        notes.push({
-            level: 'notice',
-            code: 'overlay-all-respected',
-            message: `${location.baseModule} (or a module it imports) defines __all__; the overlay copies every upper-case setting anyway, as Django itself would.`,
-        });
-    }
-    const appRelative = path.posix.relative(path.posix.dirname(location.repoPath) || '.', project.appDir || '.') || '.';
-    const content = renderOverlay(location, appRelative);
-    return {
-        file: { path: deployPath, content, reason },
-        module: location.module,
-        baseModule: location.baseModule,
-        repoPath: location.repoPath,
-        notes,
-    };
-}
-/** The module text. Same arguments, same bytes: no dates, no machine paths, fixed order. */
-function renderOverlay(location, appDirFromOverlay) {
-    const variableLines = variables_OVERLAY_VARIABLES.flatMap((variable) => [
-        `#   ${[variable.name, ...variable.aliases].join(' or ')}`,
-        ...wrap(`${variable.meaning} Unset: ${variable.whenUnset}`, 92).map((line) => `#       ${line}`),
-    ]);
-    const variableTable = variables_OVERLAY_VARIABLES.map((variable) => `    ${pythonString(variable.name)}: (${[variable.name, ...variable.aliases].map(pythonString).join(', ')},),`);
-    const header = [
-        `${OVERLAY_MARKER} (format ${OVERLAY_FORMAT}). Do not edit.`,
-        '#',
-        `# Loads ${location.baseModule} and applies production configuration from the environment.`,
-        '# It exists only in the deploy artifact (your repository is not changed) and is selected with',
-        `# DJANGO_SETTINGS_MODULE=${location.module}. With none of the variables below set, it only turns`,
-        '# DEBUG off, drops blank ALLOWED_HOSTS/CSRF_TRUSTED_ORIGINS entries and STATICFILES_DIRS that are not',
-        '# in the artifact, and adds what serving needs when the project lacks it: STATIC_ROOT, STATIC_URL,',
-        '# SecurityMiddleware, WhiteNoise (middleware and storage), a complete STORAGES, DEFAULT_AUTO_FIELD',
-        '# and console LOGGING.',
-        '#',
-        '# Environment variables (the DJANGO_ spelling is read when the plain one is unset; blank = unset):',
-        ...variableLines,
-        '',
-        'import os as _dd_os',
-        '',
-        `_dd_base_module = ${pythonString(location.baseModule)}`,
-        '# The directory holding manage.py, which relative paths in the variables are taken from.',
-        `_dd_app_dir = _dd_os.path.normpath(_dd_os.path.join(_dd_os.path.dirname(_dd_os.path.abspath(__file__)), ${pythonString(appDirFromOverlay)}))`,
-        '_dd_variables = {',
-        ...variableTable,
-        '}',
-        'del _dd_os',
-    ];
-    return `${header.join('\n')}\n\n${overlayBody()}`;
-}
-/** Greedy word wrap, for comments. */
-function wrap(text, width) {
-    const lines = [];
-    let line = '';
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        }
-        else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line)
-        lines.push(line);
-    return lines;
-}
-/** A Python string literal for text we control (module names, paths, variable names). */
-function pythonString(value) {
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/project-variables.ts
-/** The project's own environment reads that have no default, in a fixed order. */
-function requiredProjectVariables(project) {
-    const found = [];
-    const direct = [
-        ['SECRET_KEY', project.facts.SECRET_KEY],
-        ['DEBUG', project.facts.DEBUG],
-        ['ALLOWED_HOSTS', project.facts.ALLOWED_HOSTS],
-        ['CSRF_TRUSTED_ORIGINS', project.facts.CSRF_TRUSTED_ORIGINS],
-    ];
-    for (const [setting, fact] of direct) {
-        // A read inside `if`/`try` may never run; only unconditional ones make the import fail.
-        if (fact?.value.kind === 'env' && fact.value.default === undefined && !fact.conditional) {
-            found.push(withCast({ variable: fact.value.variable, setting }, fact.value.cast));
-        }
-    }
-    const databases = project.facts.DATABASES;
-    if (databases && !databases.conditional) {
-        if (databases.value.kind === 'env' && databases.value.default === undefined) {
-            found.push(withCast({ variable: databases.value.variable, setting: 'DATABASE_URL' }, databases.value.cast));
-        }
-        else if (databases.value.kind === 'literal') {
-            for (const read of environmentReads(databases.value.value)) {
-                if (read.default === undefined && (read.cast === 'db' || read.cast === 'db_url' || /DATABASE_URL$/.test(read.variable))) {
-                    found.push(withCast({ variable: read.variable, setting: 'DATABASE_URL' }, read.cast));
-                }
-            }
-        }
-    }
-    const seen = new Set();
-    return found.filter((entry) => (seen.has(entry.variable) ? false : (seen.add(entry.variable), true)));
-}
-function withCast(entry, cast) {
-    return cast === undefined ? entry : { ...entry, cast };
-}
-/** `{ "$env": NAME, ... }` placeholders anywhere inside a literal value, depth first. */
-function environmentReads(value) {
-    if (Array.isArray(value))
-        return value.flatMap(environmentReads);
-    if (value === null || typeof value !== 'object')
-        return [];
-    const variable = value.$env;
-    if (typeof variable === 'string') {
-        const read = { variable };
-        if (Object.hasOwn(value, 'default'))
-            read.default = value.default ?? null;
-        if (typeof value.cast === 'string')
-            read.cast = value.cast;
-        return [read];
-    }
-    return Object.keys(value)
-        .sort()
-        .flatMap((key) => environmentReads(value[key] ?? null));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/environment.ts
-
-
-/** Variable → value, keys sorted, only what is known (never an empty value). */
-function overlayEnvironment(options) {
-    const hosts = environment_unique(options.hosts.map((host) => checkedHost(host)));
-    const scheme = options.https ? 'https' : 'http';
-    const origins = environment_unique([
-        ...hosts.filter((host) => host !== '*').map((host) => `${scheme}://${host.startsWith('.') ? `*${host}` : host}`),
-        ...(options.extraOrigins ?? []).map((origin) => checkedOrigin(origin, scheme)),
-    ]);
-    const env = {
-        DJANGO_SETTINGS_MODULE: options.settingsModule,
-        DJANGO_HTTPS: options.https ? 'true' : 'false',
-    };
-    if (hosts.length)
-        env.ALLOWED_HOSTS = hosts.join(',');
-    if (origins.length)
-        env.CSRF_TRUSTED_ORIGINS = origins.join(',');
-    if (options.secretKey)
-        env.SECRET_KEY = options.secretKey;
-    if (options.databaseUrl)
-        env.DATABASE_URL = options.databaseUrl;
-    if (options.debug !== undefined)
-        env.DEBUG = options.debug ? 'true' : 'false';
-    if (options.staticRoot)
-        env.STATIC_ROOT = options.staticRoot;
-    if (options.staticUrl)
-        env.STATIC_URL = options.staticUrl;
-    if (options.mediaRoot)
-        env.MEDIA_ROOT = options.mediaRoot;
-    if (options.mediaUrl)
-        env.MEDIA_URL = options.mediaUrl;
-    if (options.buildDir)
-        env.BUILD_DIR = options.buildDir;
-    if (options.hsts?.seconds !== undefined) {
-        if (!Number.isInteger(options.hsts.seconds) || options.hsts.seconds < 0)
-            throw new errors_ActionError(`HSTS seconds must be a whole number of 0 or more, not ${options.hsts.seconds}.`);
-        env.SECURE_HSTS_SECONDS = String(options.hsts.seconds);
-    }
-    if (options.hsts?.includeSubdomains !== undefined)
-        env.SECURE_HSTS_INCLUDE_SUBDOMAINS = String(options.hsts.includeSubdomains);
-    if (options.hsts?.preload !== undefined)
-        env.SECURE_HSTS_PRELOAD = String(options.hsts.preload);
-    const result = { ...env };
-    if (options.project) {
-        const values = {
-            SECRET_KEY: env.SECRET_KEY,
-            DEBUG: options.debug ? 'True' : 'False',
-            ALLOWED_HOSTS: env.ALLOWED_HOSTS,
-            CSRF_TRUSTED_ORIGINS: env.CSRF_TRUSTED_ORIGINS,
-            DATABASE_URL: env.DATABASE_URL,
-        };
-        for (const mirror of requiredProjectVariables(options.project)) {
-            const value = values[mirror.setting];
-            if (value !== undefined && result[mirror.variable] === undefined)
-                result[mirror.variable] = value;
-        }
-    }
-    return environment_sortedRecord(result);
-}
-/** Stands in for SECRET_KEY while building (collectstatic); long enough for check W009, never used at runtime. */
-const BUILD_SECRET_KEY = 'build-time-placeholder-secret-key-not-used-at-runtime-0123456789';
-/**
- * The environment for build-time commands (collectstatic in the Dockerfile, the static freeze's
- * setup): the overlay module, a throwaway SECRET_KEY, and placeholders for the variables the
- * project's settings cannot import without. Nothing here is a secret, so it may appear in a
- * Dockerfile `RUN` line — scoped to that line, never `ENV`, so it cannot leak into runtime.
- */
-function buildEnvironment(project, settingsModule, options = {}) {
-    const env = { DJANGO_SETTINGS_MODULE: settingsModule, SECRET_KEY: BUILD_SECRET_KEY };
-    for (const required of requiredProjectVariables(project)) {
-        if (env[required.variable] === undefined)
-            env[required.variable] = placeholderFor(required);
-    }
-    // allRequired (an image's build steps): every other variable the settings need at import gets a
-    // harmless placeholder too (REDIS_URL, DJANGO_ADMIN_URL...), never the real value.
-    if (options.allRequired) {
-        for (const read of project.requiredEnv ?? [])
-            env[read.variable] ??= genericPlaceholder(read.variable);
-    }
-    return environment_sortedRecord(env);
-}
-/** A value that parses as what the name suggests, and connects nowhere. */
-function genericPlaceholder(variable) {
-    if (/(PORT|TIMEOUT|SECONDS|COUNT|SIZE)$/.test(variable))
-        return '0';
-    if (/CACHE/.test(variable) && /URL$/.test(variable))
-        return 'locmemcache://';
-    if (/REDIS/.test(variable))
-        return 'redis://localhost:6379/0';
-    if (/URL$|URI$|DSN$/.test(variable))
-        return 'http://localhost/';
-    return 'build-placeholder';
-}
-function placeholderFor(variable) {
-    switch (variable.setting) {
-        case 'SECRET_KEY':
-            return BUILD_SECRET_KEY;
-        case 'DEBUG':
-            return 'False';
-        case 'ALLOWED_HOSTS':
-            return 'localhost';
-        case 'CSRF_TRUSTED_ORIGINS':
-            return 'http://localhost';
-        case 'DATABASE_URL':
-            // In memory: nothing is written, and no database server is needed at build time.
-            return 'sqlite://:memory:';
-    }
-}
-function checkedHost(host) {
-    const trimmed = host.trim().toLowerCase();
-    if (!trimmed || /[\s,/]/.test(trimmed) || trimmed.includes('://')) {
-        throw new errors_ActionError(`'${host}' is not a host name: give names like example.com or .example.com, without scheme, path or commas.`);
-    }
-    return trimmed;
-}
-function checkedOrigin(origin, scheme) {
-    const trimmed = origin.trim().replace(/\/+$/, '');
-    if (!trimmed || /[\s,]/.test(trimmed))
-        throw new errors_ActionError(`'${origin}' is not an origin: give one like https://example.com.`);
-    const withScheme = trimmed.includes('://') ? trimmed : `${scheme}://${trimmed}`;
-    return withScheme.replace('://.', '://*.');
-}
-function environment_unique(values) {
-    return [...new Set(values)];
-}
-function environment_sortedRecord(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ../shared/src/github/api-errors.ts
-
-/** Run `fn`, translating an Octokit RequestError into an ActionError (timeouts pass through). */
-async function callGitHub(call, fn) {
-    try {
-        return await fn();
-    }
-    catch (error) {
-        throw explainGitHubError(error, call);
-    }
-}
-function explainGitHubError(error, call) {
-    if (error instanceof errors_ActionError || !isRequestError(error))
-        return error;
-    const status = error.status;
-    const message = apiMessage(error);
-    const headers = error.response?.headers ?? {};
-    const tokenInput = call.tokenInput ?? 'github-token';
-    if (error.response === undefined) {
-        // Octokit reports a failed connection as status 500 with no response; it is not GitHub's 500.
-        return new errors_ActionError(`Could not reach the GitHub API to ${call.what}: ${error.message}.`, {
-            hint: "Check GITHUB_API_URL and the runner's network or proxy settings, then re-run the job.",
-            cause: error,
-        });
-    }
-    if (status === 401) {
-        return new errors_ActionError(`GitHub rejected the token (401 ${message}) while trying to ${call.what}.`, {
-            input: tokenInput,
-            hint: `The token is wrong or expired. The default \${{ github.token }} always works within its own repository; a personal or app token must be current.`,
-            cause: error,
-        });
-    }
-    if ((status === 403 || status === 429) && (String(headers['x-ratelimit-remaining']) === '0' || /rate limit/i.test(message))) {
-        const reset = Number(headers['x-ratelimit-reset']);
-        const when = Number.isFinite(reset) && reset > 0 ? ` It resets at ${new Date(reset * 1000).toISOString()}.` : '';
-        return new errors_ActionError(`GitHub's API rate limit was hit while trying to ${call.what}.${when}`, {
-            hint: 'Re-run the job later, or use a token with its own rate limit.',
-            cause: error,
-        });
-    }
-    if (status === 403) {
-        const accepted = headers['x-accepted-github-permissions'];
-        return new errors_ActionError(`GitHub refused to ${call.what} (403 ${message}).${accepted ? ` GitHub accepts: ${String(accepted)}.` : ''}`, {
-            hint: `The workflow needs \`permissions: ${call.permission}\` (add it under \`permissions:\` of the job or workflow). ` +
-                'Pull requests from forks always get a read-only token: deploy them from a `workflow_run` workflow instead.',
-            cause: error,
-        });
-    }
-    if (status === 404) {
-        return new errors_ActionError(`GitHub found nothing to ${call.what} (404 ${message}).`, {
-            hint: `Check the repository and number. GitHub also answers 404 when the token cannot see the repository: a token from another repository needs access to this one, and \`permissions: ${call.permission}\` must be granted.`,
-            cause: error,
-        });
-    }
-    if (status === 422) {
-        return new errors_ActionError(`GitHub rejected the request to ${call.what} (422 ${message}).`, {
-            hint: 'This is most likely a bug in the action; please report it with this message.',
-            cause: error,
-        });
-    }
-    if (status >= 500) {
-        return new errors_ActionError(`GitHub had an internal error (${status}) while trying to ${call.what}.`, {
-            hint: 'This is usually temporary (see https://www.githubstatus.com); re-run the job.',
-            cause: error,
-        });
-    }
-    return new errors_ActionError(`GitHub answered ${status} (${message}) while trying to ${call.what}.`, { cause: error });
-}
-function isRequestError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** GitHub's own `message` (plus validation `errors`), without Octokit's appended docs URL. */
-function apiMessage(error) {
-    const data = error.response?.data;
-    if (typeof data === 'object' && data !== null && 'message' in data) {
-        const body = data;
-        const details = Array.isArray(body.errors)
-            ? body.errors.map((item) => typeof item === 'object' && item !== null && 'message' in item ? String(item.message) : JSON.stringify(item))
-            : [];
-        return [String(body.message), ...details].join('; ');
-    }
-    return error.message;
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/deployments.ts
-
-
-
-/** `pr-12 preview`; with a key (several sites or apps per PR) `pr-12 preview (docs)`. */
-function previewEnvironment(pullRequestNumber, key) {
-    return key ? `pr-${pullRequestNumber} preview (${key})` : `pr-${pullRequestNumber} preview`;
-}
-class GitHubDeployment {
-    target;
-    id;
-    constructor(target, id) {
-        this.target = target;
-        this.id = id;
-    }
-    get environment() {
-        return this.target.environment;
-    }
-    /** Create the deployment and set it `in_progress`. */
-    static async start(target, logUrl) {
-        const { client, repo } = target;
-        const { data } = await callGitHub(permission(target, `create a deployment for environment '${target.environment}'`), () => client.rest.repos.createDeployment({
-            ...repo,
-            ref: target.sha,
-            environment: target.environment,
-            description: truncate(target.description ?? '', 140),
-            auto_merge: false,
-            required_contexts: [],
-            transient_environment: target.preview,
-            production_environment: !target.preview,
-        }));
-        if (!('id' in data) || typeof data.id !== 'number') {
-            // 202 "auto-merged" cannot happen with auto_merge: false; if GitHub answers it anyway, say so.
-            throw new errors_ActionError(`GitHub did not create a deployment for '${target.environment}': ${'message' in data ? String(data.message) : 'no deployment in the answer'}.`);
-        }
-        const deployment = new GitHubDeployment(target, data.id);
-        await deployment.setStatus('in_progress', { logUrl });
-        return deployment;
-    }
-    /** Mark it `success` with where to reach it, then make older deployments of the environment inactive. */
-    async succeed(details) {
-        await this.setStatus('success', { ...details, autoInactive: true });
-        const deactivated = await deactivateDeployments({ ...this.target, olderThan: this.id, onlySuccessful: true });
-        return { deactivated };
-    }
-    async fail(details = {}) {
-        await this.setStatus('failure', details);
-    }
-    async setStatus(state, details = {}) {
-        await setDeploymentStatus(this.target, this.id, state, details);
-    }
-}
-async function setDeploymentStatus(target, deploymentId, state, details = {}) {
-    const environmentUrl = details.environmentUrl === undefined ? undefined : safeUrl(details.environmentUrl);
-    const logUrl = details.logUrl === undefined ? undefined : safeUrl(details.logUrl);
-    await callGitHub(permission(target, `set deployment ${deploymentId} of '${target.environment}' to '${state}'`), () => target.client.rest.repos.createDeploymentStatus({
-        ...target.repo,
-        deployment_id: deploymentId,
-        state,
-        ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
-        ...(logUrl === undefined ? {} : { log_url: logUrl }),
-        ...(details.description ? { description: truncate(details.description, 140) } : {}),
-        ...(details.autoInactive === undefined ? {} : { auto_inactive: details.autoInactive }),
-    }));
-}
-/**
- * Mark every deployment of a preview environment inactive, e.g. when its pull request closes
- * (`on: pull_request: types: [closed]`). GitHub then shows the transient environment as destroyed.
- * Deleting the environment itself needs admin rights the workflow token never has, so it stays.
- */
-async function deactivateEnvironment(target) {
-    return deactivateDeployments({ ...target, onlySuccessful: false });
-}
-async function deactivateDeployments(options) {
-    const { client, repo, environment } = options;
-    const deployments = await callGitHub(readPermission(options, `list the deployments of '${environment}'`), () => client.paginate(client.rest.repos.listDeployments, { ...repo, environment, per_page: 100 }));
-    const older = deployments
-        .filter((deployment) => options.olderThan === undefined || deployment.id < options.olderThan)
-        .sort((a, b) => b.id - a.id);
-    const deactivated = [];
-    for (const deployment of older) {
-        const { data: statuses } = await callGitHub(readPermission(options, `read the status of deployment ${deployment.id}`), () => client.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: deployment.id, per_page: 1 }));
-        const latest = statuses[0]?.state;
-        // After a success we stop at the first inactive one: every run deactivates all older ones,
-        // so what lies beyond was handled already, and a busy production environment stays cheap.
-        if (latest === 'inactive' && options.onlySuccessful)
-            break;
-        if (latest === 'inactive' || latest === undefined)
-            continue;
-        if (options.onlySuccessful && latest !== 'success')
-            continue;
-        await setDeploymentStatus(options, deployment.id, 'inactive', { description: 'Superseded or removed' });
-        deactivated.push(deployment.id);
-    }
-    return deactivated;
-}
-function permission(target, what) {
-    return { what, permission: 'deployments: write', tokenInput: target.tokenInput };
-}
-function readPermission(target, what) {
-    return { what, permission: 'deployments: read', tokenInput: target.tokenInput };
-}
-function truncate(value, max) {
-    return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/identity.ts
-
-
-const cache = new WeakMap();
-function resolveTokenIdentity(client, tokenInput = 'github-token') {
-    let identity = cache.get(client);
-    if (!identity) {
-        identity = lookUp(client, tokenInput);
-        cache.set(client, identity);
-        // A failed look-up must not be remembered; the next call should try again.
-        identity.catch(() => cache.delete(client));
-    }
-    return identity;
-}
-async function lookUp(client, tokenInput) {
-    try {
-        const result = await client.graphql('query { viewer { login } }');
-        const login = result.viewer?.login;
-        return typeof login === 'string' && login !== '' ? { kind: 'login', login } : { kind: 'bot' };
-    }
-    catch (error) {
-        const status = error.status;
-        // A bad token fails here first; say so now rather than after listing comments.
-        if (status === 401) {
-            const explained = explainGitHubError(error, {
-                what: 'find out who the token belongs to',
-                permission: 'pull-requests: write',
-                tokenInput,
-            });
-            throw explained instanceof errors_ActionError ? explained : error;
-        }
-        return { kind: 'bot' };
-    }
-}
-function isAuthoredBy(author, identity) {
-    if (!author)
-        return false;
-    if (identity.kind === 'login')
-        return author.login?.toLowerCase() === identity.login.toLowerCase();
-    return author.type === 'Bot';
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/pr-comment.ts
-
-
-
-
-/**
- * One sticky comment per pull request, per action and per app/site: created on the first run,
- * edited in place on later runs, left alone when nothing changed. Existing Netlify actions look
- * only at the first page of 30 comments and at anyone's comments, so long PRs got a new comment
- * on every push and a person's quoted marker could be overwritten. Here:
- *  - every page is read (100 per page, following GitHub's `Link` headers) until our comment is found;
- *  - a comment counts only if its body *starts with* our exact marker and its author is the
- *    token's identity (see identity.ts), so we only ever edit our own comments;
- *  - an identical body sends no request, so re-runs do not bump "edited" or notify anyone.
- * Two runs racing on the same PR could both create a comment; workflows should use
- * `concurrency: preview-${{ github.event.pull_request.number }}` (which deploys need anyway).
- */
-/** `<!-- django-deploy:<action>:<key> -->`; the key is reduced to [A-Za-z0-9._-] so it cannot end the comment. */
-function commentMarker(action, key) {
-    const clean = (value) => value
-        .replace(/[^A-Za-z0-9._-]+/g, '-')
-        .replace(/-{2,}/g, '-')
-        .replace(/^-|-$/g, '');
-    const actionPart = clean(action);
-    if (actionPart === '')
-        throw new Error('commentMarker needs an action name');
-    return `<!-- django-deploy:${actionPart}:${clean(key) || 'default'} -->`;
-}
-/** The comment body (without the marker, which `upsertStickyComment` adds). */
-function renderPreviewComment(content) {
-    const lines = [`### ${markdown_text(content.title)}`, ''];
-    if (content.url)
-        lines.push(`**${urlLink(content.url)}**`, '');
-    const facts = [['Commit', codeLink(content.commit.sha.slice(0, 7), content.commit.url)]];
-    for (const [label, value] of content.facts ?? [])
-        facts.push([markdown_text(label), markdown_text(value)]);
-    for (const [label, value] of facts)
-        lines.push(`- **${label}:** ${value}`);
-    if (content.notes?.length) {
-        lines.push('', '**Notes**', '');
-        for (const note of content.notes)
-            lines.push(`- ${markdown_text(note)}`);
-    }
-    if (content.runUrl)
-        lines.push('', `<sub>${markdown_link('Workflow run', content.runUrl)}</sub>`);
-    return lines.join('\n');
-}
-/** GitHub's limit on a comment body. */
-const MAX_BODY = 65_536;
-async function upsertStickyComment(options) {
-    return (await writeStickyComment(options, true));
-}
-/**
- * Edit the comment if there is one, never start one (undefined then): a note that a preview is
- * gone means nothing on a pull request that never had a preview comment.
- */
-async function updateStickyComment(options) {
-    return writeStickyComment(options, false);
-}
-async function writeStickyComment(options, create) {
-    const { client, repo, issueNumber } = options;
-    const marker = commentMarker(options.action, options.key);
-    const body = `${marker}\n${options.body.trim()}\n`;
-    // Checked before any request: a refused comment must not half-happen.
-    options.secrets.assertClean(body, `the comment on pull request #${issueNumber}`);
-    if (body.length > MAX_BODY) {
-        throw new errors_ActionError(`The comment for pull request #${issueNumber} is ${body.length} characters; GitHub accepts at most ${MAX_BODY}.`, { hint: 'This is a bug in the action; please report it.' });
-    }
-    const tokenInput = options.tokenInput;
-    const identity = options.commentAuthor
-        ? { kind: 'login', login: options.commentAuthor }
-        : await resolveTokenIdentity(client, tokenInput);
-    const existing = await callGitHub({ what: `read the comments of pull request #${issueNumber}`, permission: 'pull-requests: read', tokenInput }, () => findOwnComment(client, repo, issueNumber, marker, identity));
-    if (existing && pr_comment_normalise(existing.body) === pr_comment_normalise(body)) {
-        return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
-    }
-    if (existing) {
-        const { data } = await callGitHub({ what: `update the preview comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body }));
-        return { outcome: 'updated', id: data.id, url: data.html_url };
-    }
-    if (!create)
-        return undefined;
-    const { data } = await callGitHub({ what: `comment on pull request #${issueNumber}`, permission: 'pull-requests: write', tokenInput }, () => client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }));
-    return { outcome: 'created', id: data.id, url: data.html_url };
-}
-async function findOwnComment(client, repo, issueNumber, marker, identity) {
-    const pages = client.paginate.iterator(client.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
-    for await (const page of pages) {
-        for (const comment of page.data) {
-            const body = comment.body ?? '';
-            // Oldest first: if an earlier bug left two, keep editing the first one.
-            if (body.trimStart().startsWith(marker) && isAuthoredBy(comment.user, identity)) {
-                return { id: comment.id, body, html_url: comment.html_url };
-            }
-        }
-    }
-    return undefined;
-}
-/** GitHub may hand the body back with CRLF line ends; that is not a change worth an edit. */
-function pr_comment_normalise(body) {
-    return body.replace(/\r\n/g, '\n').trim();
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/run-report.ts
-
-async function reportedRun(options, body) {
-    try {
-        return await body();
-    }
-    catch (error) {
-        try {
-            await options.beforeSummary?.(error);
-            await options.writeSummary(options.failed(failureReason(error), error));
-        }
-        catch {
-            // The run's own error is what the user needs; a failing summary or output must not replace it.
-        }
-        throw error;
-    }
-}
-/** One sentence for a summary's "why": the error's first line (an ActionError's message, without its hint). */
-function failureReason(error) {
-    const message = error instanceof errors_ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
-    return message.split('\n')[0] ?? message;
-}
-
-;// CONCATENATED MODULE: ../shared/src/github/workflow-run.ts
-
-async function findPullRequestForWorkflowRun(client, context, tokenInput) {
-    const run = context.workflowRun;
-    if (!run)
-        return {
-            found: false,
-            reason: 'not-a-workflow-run',
-            message: `This run was triggered by '${context.eventName}', not 'workflow_run'.`,
-        };
-    if (run.event !== 'pull_request' && run.event !== 'pull_request_target') {
-        return {
-            found: false,
-            reason: 'not-from-a-pull-request',
-            message: `The triggering run (${run.name || run.id}) was started by '${run.event}', not by a pull request.`,
-        };
-    }
-    const headOwner = run.headRepository.split('/')[0] ?? '';
-    // With the head repository known, GitHub filters server-side; without it (a deleted fork) every open PR is scanned.
-    const filter = headOwner && run.headBranch ? { head: `${headOwner}:${run.headBranch}` } : {};
-    const candidates = await callGitHub({ what: `find the pull request for commit ${run.headSha.slice(0, 7)}`, permission: 'pull-requests: read', tokenInput }, () => client.paginate(client.rest.pulls.list, { ...context.repo, state: 'open', per_page: 100, ...filter }));
-    const sameRepository = (full) => !run.headRepository || (full ?? '').toLowerCase() === run.headRepository.toLowerCase();
-    const match = candidates.find((pr) => pr.head.sha === run.headSha && sameRepository(pr.head.repo?.full_name));
-    if (match) {
-        const headRepository = match.head.repo?.full_name ?? '';
-        return {
-            found: true,
-            pullRequest: {
-                number: match.number,
-                headSha: match.head.sha,
-                headRef: match.head.ref,
-                headRepository,
-                baseRef: match.base.ref,
-                baseRepository: match.base.repo.full_name,
-                fromFork: headRepository === '' || headRepository.toLowerCase() !== match.base.repo.full_name.toLowerCase(),
-                state: match.state,
-                merged: false,
-                url: match.html_url,
-            },
-        };
-    }
-    const moved = candidates.find((pr) => sameRepository(pr.head.repo?.full_name) && pr.head.ref === run.headBranch);
-    if (moved) {
-        return {
-            found: false,
-            reason: 'stale',
-            message: `Pull request #${moved.number} has moved on to ${moved.head.sha.slice(0, 7)} since ${run.headSha.slice(0, 7)} was built; the newer build will report instead.`,
-        };
-    }
-    return {
-        found: false,
-        reason: 'no-open-pull-request',
-        message: `No open pull request has ${run.headSha.slice(0, 7)} as its head commit (closed, or pushed to since).`,
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/runtime/phases.ts
-/**
- * Wall-clock time per phase, for the job summary ("where did the time go"). A phase timed twice
- * (a retried step) is one row with the sum.
- */
-class Phases {
-    now;
-    list = [];
-    constructor(now) {
-        this.now = now;
-    }
-    async time(name, fn) {
-        const started = this.now();
-        try {
-            return await fn();
-        }
-        finally {
-            this.add(name, this.now() - started);
-        }
-    }
-    add(name, ms) {
-        const existing = this.list.find((phase) => phase.name === name);
-        if (existing)
-            existing.ms += ms;
-        else
-            this.list.push({ name, ms });
-    }
-}
 
 ;// CONCATENATED MODULE: ../node_modules/@csstools/css-tokenizer/dist/index.mjs
 class ParseError extends Error{sourceStart;sourceEnd;parserState;constructor(e,n,t,o){super(e),this.name="ParseError",this.sourceStart=n,this.sourceEnd=t,this.parserState=o}}class ParseErrorWithToken extends ParseError{token;constructor(e,n,t,o,r){super(e,n,t,o),this.token=r}}const e={UnexpectedNewLineInString:"Unexpected newline while consuming a string token.",UnexpectedEOFInString:"Unexpected EOF while consuming a string token.",UnexpectedEOFInComment:"Unexpected EOF while consuming a comment.",UnexpectedEOFInURL:"Unexpected EOF while consuming a url token.",UnexpectedEOFInEscapedCodePoint:"Unexpected EOF while consuming an escaped code point.",UnexpectedCharacterInURL:"Unexpected character while consuming a url token.",InvalidEscapeSequenceInURL:"Invalid escape sequence while consuming a url token.",InvalidEscapeSequenceAfterBackslash:'Invalid escape sequence after "\\"'},n="undefined"!=typeof globalThis&&"structuredClone"in globalThis;function cloneTokens(e){return n?structuredClone(e):JSON.parse(JSON.stringify(e))}function dist_stringify(...e){if(!e||!e.length)return"";if(Array.isArray(e[0])&&!e[0].length)return"";let n;n=Array.isArray(e[0])&&Array.isArray(e[0][0])?e[0]:e;let t="";for(let e=0;e<n.length;e++)t+=n[e][1];return t}const t=13,o=45,r=10,i=43,c=65533,s=92;var u,a,d;function mirrorVariantType(e){switch(e){case u.OpenParen:return u.CloseParen;case u.CloseParen:return u.OpenParen;case u.OpenCurly:return u.CloseCurly;case u.CloseCurly:return u.OpenCurly;case u.OpenSquare:return u.CloseSquare;case u.CloseSquare:return u.OpenSquare;default:return null}}function mirrorVariant(e){switch(e[0]){case u.OpenParen:return[u.CloseParen,")",-1,-1,void 0];case u.CloseParen:return[u.OpenParen,"(",-1,-1,void 0];case u.OpenCurly:return[u.CloseCurly,"}",-1,-1,void 0];case u.CloseCurly:return[u.OpenCurly,"{",-1,-1,void 0];case u.OpenSquare:return[u.CloseSquare,"]",-1,-1,void 0];case u.CloseSquare:return[u.OpenSquare,"[",-1,-1,void 0];default:return null}}function isHexDigitCodePoint(e){return e>=48&&e<=57||e>=97&&e<=102||e>=65&&e<=70}function isIdentStartCodePoint(e){return e>=97&&e<=122||e>=65&&e<=90||95===e||isNonASCII_IdentCodePoint(e)}function isIdentCodePoint(e){return e>=97&&e<=122||e>=65&&e<=90||e>=48&&e<=57||e===o||95===e||isNonASCII_IdentCodePoint(e)}function isNonASCII_IdentCodePoint(e){return e<183?0===e:183===e||8204===e||8205===e||8255===e||8256===e||8204===e||(192<=e&&e<=214||216<=e&&e<=246||248<=e&&e<=893||895<=e&&e<=8191||8304<=e&&e<=8591||11264<=e&&e<=12271||12289<=e&&e<=55295||63744<=e&&e<=64975||65008<=e&&e<=65533||(0===e||(e>=55296&&e<=57343||e>=65536)))}function isNonPrintableCodePoint(e){return 11===e||127===e||0<=e&&e<=8||14<=e&&e<=31}function isNewLine(e){return e===r||e===t||12===e}function isWhitespace(e){return 32===e||e===r||9===e||e===t||12===e}function isSurrogate(e){return e>=55296&&e<=57343}function tokenize(e,n){const t=tokenizer(e,n),o=[];for(;!t.endOfFile();)o.push(t.nextToken());return o.push(t.nextToken()),o}function tokenizer(n,l){const C=n.css.valueOf(),f=n.unicodeRangesAllowed??!1;let h=0,m=0,k=-1,P=!1;const p=l?.onParseError??dist_noop;function consumeIdentSequence(){const e=h;for(;;){const e=C.charCodeAt(h);if(e>=65&&e<=90||e>=97&&e<=122||e>=48&&e<=57||e===o||95===e){h+=1;continue}const n=C.codePointAt(h)??-1;if(0===n||n>=55296&&n<=57343||n===s&&!isNewLine(C.codePointAt(h+1)??-1))break;if(!isNonASCII_IdentCodePoint(n))break;h+=+(n>65535)+1}const n=C.codePointAt(h)??-1;if(0!==n&&!(n>=55296&&n<=57343)&&(n!==s||isNewLine(C.codePointAt(h+1)??-1)))return P=!0,k=h-1,C.slice(e,h);P=!1,h=e,k=-1;let t="";for(;;){const e=C.codePointAt(h)??-1;if(0===e||isSurrogate(e))t+=String.fromCharCode(c),h+=+(e>65535)+1,k=h-1;else if(e>=65&&e<=90||e>=97&&e<=122||e>=48&&e<=57||e===o||95===e||isNonASCII_IdentCodePoint(e))t+=e>65535?String.fromCodePoint(e):String.fromCharCode(e),h+=+(e>65535)+1,k=h-1;else{if(C.codePointAt(h)!==s||isNewLine(C.codePointAt(h+1)??-1))return t;h+=1,k=h-1,t+=String.fromCodePoint(consumeEscapedCodePoint())}}}function consumeEscapedCodePoint(){const n=C.codePointAt(h);if(void 0===n)return p(new ParseError(e.UnexpectedEOFInEscapedCodePoint,m,k,["4.3.7. Consume an escaped code point","Unexpected EOF"])),c;if(h+=+(n>65535)+1,k=h-1,isHexDigitCodePoint(n)){const e=[n];let o;for(;void 0!==(o=C.codePointAt(h))&&isHexDigitCodePoint(o)&&e.length<6;)e.push(o),h+=1,k=h-1;isWhitespace(C.codePointAt(h)??-1)&&(C.codePointAt(h)===t&&C.codePointAt(h+1)===r&&(h+=1),h+=1,k=h-1);const i=parseInt(String.fromCodePoint(...e),16);return 0===i||isSurrogate(i)||i>1114111?c:i}return 0===n||isSurrogate(n)?c:n}function consumeBadURL(){for(;;){const e=C.codePointAt(h);if(void 0===e)return;if(41===e)return h+=1,void(k=h-1);e!==s||isNewLine(C.codePointAt(h+1)??-1)?(h+=1,k=h-1):(h+=1,k=h-1,consumeEscapedCodePoint())}}function consumeComment(){for(h+=2,k=h-1;;){const n=C.codePointAt(h);if(void 0===n){const n=[u.Comment,C.slice(m,k+1),m,k,void 0];return p(new ParseErrorWithToken(e.UnexpectedEOFInComment,m,k,["4.3.2. Consume comments","Unexpected EOF"],n)),n}if(h+=1,k=h-1,42===n&&void 0!==C.codePointAt(h)&&47===C.codePointAt(h)){h+=1,k=h-1;break}}return[u.Comment,C.slice(m,k+1),m,k,void 0]}function consumeStringToken(){let n="";const o=C.codePointAt(h);for(h+=1,k=h-1;;){const i=C.charCodeAt(h);if(h>=C.length){const t=[u.String,C.slice(m,k+1),m,k,{value:n}];return p(new ParseErrorWithToken(e.UnexpectedEOFInString,m,k,["4.3.5. Consume a string token","Unexpected EOF"],t)),t}if(h+=1,k=h-1,isNewLine(i)){h-=1,k=h-1;const n=[u.BadString,C.slice(m,k+1),m,k,void 0];return p(new ParseErrorWithToken(e.UnexpectedNewLineInString,m,C.codePointAt(h)===t&&C.codePointAt(h+1)===r?k+2:k+1,["4.3.5. Consume a string token","Unexpected newline"],n)),n}if(i===o)return[u.String,C.slice(m,k+1),m,k,{value:n}];if(i!==s)if(0!==i)if(i<128)n+=String.fromCharCode(i);else{if(i>=55296&&i<=57343){const e=C.codePointAt(h-1)??-1;e>=65536?(n+=String.fromCodePoint(e),h+=1,k=h-1):n+=String.fromCharCode(c);continue}n+=String.fromCharCode(i)}else n+=String.fromCharCode(c);else{if(void 0===C.codePointAt(h))continue;if(isNewLine(C.codePointAt(h)??-1)){C.codePointAt(h)===t&&C.codePointAt(h+1)===r&&(h+=1),h+=1,k=h-1;continue}n+=String.fromCodePoint(consumeEscapedCodePoint())}}}function consumeUnicodeRangeToken(){h+=2,k=h-1;const e=[],n=[];let t;for(;void 0!==(t=C.codePointAt(h))&&e.length<6&&isHexDigitCodePoint(t);)e.push(t),h+=1,k=h-1;for(;void 0!==(t=C.codePointAt(h))&&e.length<6&&63===t;)0===n.length&&n.push(...e),e.push(48),n.push(70),h+=1,k=h-1;if(!n.length&&C.codePointAt(h)===o&&isHexDigitCodePoint(C.codePointAt(h+1)??-1))for(h+=1,k=h-1;void 0!==(t=C.codePointAt(h))&&n.length<6&&isHexDigitCodePoint(t);)n.push(t),h+=1,k=h-1;if(!n.length){const n=parseInt(String.fromCodePoint(...e),16);return[u.UnicodeRange,C.slice(m,k+1),m,k,{startOfRange:n,endOfRange:n}]}const r=parseInt(String.fromCodePoint(...e),16),i=parseInt(String.fromCodePoint(...n),16);return[u.UnicodeRange,C.slice(m,k+1),m,k,{startOfRange:r,endOfRange:i}]}function consumeUrlToken(){for(;isWhitespace(C.codePointAt(h)??-1);)h+=1,k=h-1;let n="";for(;;){if(void 0===C.codePointAt(h)){const t=[u.URL,C.slice(m,k+1),m,k,{value:n}];return p(new ParseErrorWithToken(e.UnexpectedEOFInURL,m,k,["4.3.6. Consume a url token","Unexpected EOF"],t)),t}if(41===C.codePointAt(h))return h+=1,k=h-1,[u.URL,C.slice(m,k+1),m,k,{value:n}];if(isWhitespace(C.codePointAt(h)??-1)){for(h+=1,k=h-1;isWhitespace(C.codePointAt(h)??-1);)h+=1,k=h-1;if(void 0===C.codePointAt(h)){const t=[u.URL,C.slice(m,k+1),m,k,{value:n}];return p(new ParseErrorWithToken(e.UnexpectedEOFInURL,m,k,["4.3.6. Consume a url token","Consume as much whitespace as possible","Unexpected EOF"],t)),t}return 41===C.codePointAt(h)?(h+=1,k=h-1,[u.URL,C.slice(m,k+1),m,k,{value:n}]):(consumeBadURL(),[u.BadURL,C.slice(m,k+1),m,k,void 0])}const t=C.codePointAt(h);if(34===t||39===t||40===t||isNonPrintableCodePoint(t??-1)){consumeBadURL();const n=[u.BadURL,C.slice(m,k+1),m,k,void 0];return p(new ParseErrorWithToken(e.UnexpectedCharacterInURL,m,k,["4.3.6. Consume a url token","Unexpected U+0022 QUOTATION MARK (\"), U+0027 APOSTROPHE ('), U+0028 LEFT PARENTHESIS (() or non-printable code point"],n)),n}if(t===s){if(t===s&&!isNewLine(C.codePointAt(h+1)??-1)){h+=1,k=h-1,n+=String.fromCodePoint(consumeEscapedCodePoint());continue}consumeBadURL();const o=[u.BadURL,C.slice(m,k+1),m,k,void 0];return p(new ParseErrorWithToken(e.InvalidEscapeSequenceInURL,m,k,["4.3.6. Consume a url token","U+005C REVERSE SOLIDUS (\\)","The input stream does not start with a valid escape sequence"],o)),o}0===t||isSurrogate(t??-1)?(n+=String.fromCharCode(c),h+=1,k=h-1):(n+=String.fromCodePoint(t??c),h+=+((t??-1)>65535)+1,k=h-1)}}function consumeNumericToken(){let e;{const n=C.charCodeAt(h);n===o?e="-":n===i&&(e="+")}let n=a.Integer;const t=C.charCodeAt(h);t!==i&&t!==o||(h+=1);let r=C.charCodeAt(h);for(;r>=48&&r<=57;)h+=1,r=C.charCodeAt(h);if(46===C.charCodeAt(h)&&C.charCodeAt(h+1)>=48&&C.charCodeAt(h+1)<=57)for(h+=2,n=a.Number,r=C.charCodeAt(h);r>=48&&r<=57;)h+=1,r=C.charCodeAt(h);const c=C.charCodeAt(h);if(101===c||69===c){const e=C.charCodeAt(h+1);if(e>=48&&e<=57)for(h+=2,n=a.Number,r=C.charCodeAt(h);r>=48&&r<=57;)h+=1,r=C.charCodeAt(h);else if((e===o||e===i)&&C.charCodeAt(h+2)>=48&&C.charCodeAt(h+2)<=57)for(h+=3,n=a.Number,r=C.charCodeAt(h);r>=48&&r<=57;)h+=1,r=C.charCodeAt(h)}k=h-1;const s=parseFloat(C.slice(m,k+1));if(checkIfThreeCodePointsWouldStartAnIdentSequence()){const t=consumeIdentSequence();return[u.Dimension,C.slice(m,k+1),m,k,{value:s,signCharacter:e,type:n,unit:t}]}return 37===C.charCodeAt(h)?(h+=1,k=h-1,[u.Percentage,C.slice(m,k+1),m,k,{value:s,signCharacter:e}]):[u.Number,C.slice(m,k+1),m,k,{value:s,signCharacter:e,type:n}]}function consumeIdentLikeToken(){const e=consumeIdentSequence();if(40!==C.charCodeAt(h))return[u.Ident,P?e:C.slice(m,k+1),m,k,{value:e}];if(!(3!==e.length||117!==e.charCodeAt(0)&&85!==e.charCodeAt(0)||114!==e.charCodeAt(1)&&82!==e.charCodeAt(1)||108!==e.charCodeAt(2)&&76!==e.charCodeAt(2))){h+=1,k=h-1;let n=0;for(;isWhitespace(C.charCodeAt(h));)n+=1,h+=1,k=h-1;const t=C.charCodeAt(h);return 34===t||39===t?(n>0&&(h-=n,k=h-1),[u.Function,C.slice(m,k+1),m,k,{value:e}]):consumeUrlToken()}return h+=1,k=h-1,[u.Function,C.slice(m,k+1),m,k,{value:e}]}function consumeHashToken(){h+=1,k=h-1;const e=C.charCodeAt(h);if(e>=65&&e<=90||e>=97&&e<=122||e>=48&&e<=57||e===o||95===e||isNonASCII_IdentCodePoint(e)||e===s&&!isNewLine(C.codePointAt(h+1)??-1)){let e=d.Unrestricted;checkIfThreeCodePointsWouldStartAnIdentSequence()&&(e=d.ID);const n=consumeIdentSequence();return[u.Hash,C.slice(m,k+1),m,k,{value:n,type:e}]}return[u.Delim,"#",m,k,{value:"#"}]}function consumeAtKeywordToken(){if(h+=1,k=h-1,checkIfThreeCodePointsWouldStartAnIdentSequence()){const e=consumeIdentSequence();return[u.AtKeyword,C.slice(m,k+1),m,k,{value:e}]}return[u.Delim,"@",m,k,{value:"@"}]}function consumeInvalidEscapeToken(){h+=1,k=h-1;const n=[u.Delim,"\\",m,k,{value:"\\"}];return p(new ParseErrorWithToken(e.InvalidEscapeSequenceAfterBackslash,m,k,["4.3.1. Consume a token","U+005C REVERSE SOLIDUS (\\)","The input stream does not start with a valid escape sequence"],n)),n}function checkIfThreeCodePointsWouldStartAnIdentSequence(e){const n=void 0===e?C.charCodeAt(h):e;return n===o?C.charCodeAt(h+1)===o||(!!isIdentStartCodePoint(C.charCodeAt(h+1))||C.charCodeAt(h+1)===s&&!isNewLine(C.charCodeAt(h+2))):!!isIdentStartCodePoint(n)||C.charCodeAt(h)===s&&!isNewLine(C.charCodeAt(h+1))}function checkIfThreeCodePointsWouldStartANumber(e){return e===i||e===o?C.charCodeAt(h+1)>=48&&C.charCodeAt(h+1)<=57||46===C.charCodeAt(h+1)&&(C.charCodeAt(h+2)>=48&&C.charCodeAt(h+2)<=57):46===e?C.charCodeAt(h+1)>=48&&C.charCodeAt(h+1)<=57:e>=48&&e<=57}return{nextToken:function nextToken(){if(m=h,k=-1,h>=C.length)return[u.EOF,"",-1,-1,void 0];const e=C.charCodeAt(h);if(47===e&&42===C.charCodeAt(h+1))return consumeComment();if(f&&(117===e||85===e)&&C.codePointAt(h+1)===i&&(63===C.codePointAt(h+2)||isHexDigitCodePoint(C.codePointAt(h+2)??-1)))return consumeUnicodeRangeToken();if(isIdentStartCodePoint(e))return consumeIdentLikeToken();if((n=e)>=48&&n<=57)return consumeNumericToken();switch(e){case 44:return h+=1,k=h-1,[u.Comma,",",m,k,void 0];case 58:return h+=1,k=h-1,[u.Colon,":",m,k,void 0];case 59:return h+=1,k=h-1,[u.Semicolon,";",m,k,void 0];case 40:return h+=1,k=h-1,[u.OpenParen,"(",m,k,void 0];case 41:return h+=1,k=h-1,[u.CloseParen,")",m,k,void 0];case 91:return h+=1,k=h-1,[u.OpenSquare,"[",m,k,void 0];case 93:return h+=1,k=h-1,[u.CloseSquare,"]",m,k,void 0];case 123:return h+=1,k=h-1,[u.OpenCurly,"{",m,k,void 0];case 125:return h+=1,k=h-1,[u.CloseCurly,"}",m,k,void 0];case 39:case 34:return consumeStringToken();case 35:return consumeHashToken();case i:case 46:return checkIfThreeCodePointsWouldStartANumber(e)?consumeNumericToken():(h+=1,k=h-1,[u.Delim,C[m],m,k,{value:C[m]}]);case r:case t:case 12:case 9:case 32:{let e=C.charCodeAt(h);for(;32===e||e===r||9===e||e===t||12===e;)h+=1,e=C.charCodeAt(h);k=h-1}return[u.Whitespace,C.slice(m,k+1),m,k,void 0];case o:return checkIfThreeCodePointsWouldStartANumber(e)?consumeNumericToken():C.charCodeAt(h+1)===o&&62===C.charCodeAt(h+2)?(h+=3,k=h-1,[u.CDC,"--\x3e",m,k,void 0]):checkIfThreeCodePointsWouldStartAnIdentSequence(e)?consumeIdentLikeToken():(h+=1,k=h-1,[u.Delim,"-",m,k,{value:"-"}]);case 60:return 33===C.charCodeAt(h+1)&&C.charCodeAt(h+2)===o&&C.charCodeAt(h+3)===o?(h+=4,k=h-1,[u.CDO,"\x3c!--",m,k,void 0]):(h+=1,k=h-1,[u.Delim,"<",m,k,{value:"<"}]);case 64:return consumeAtKeywordToken();case s:return e!==s||isNewLine(C.charCodeAt(h+1))?consumeInvalidEscapeToken():consumeIdentLikeToken();default:return h+=1,k=h-1,[u.Delim,C[m],m,k,{value:C[m]}]}var n},endOfFile:function endOfFile(){return h>=C.length}}}function dist_noop(){}function mutateIdent(e,n){const t=[];for(const e of n)t.push(e.codePointAt(0));const o=String.fromCodePoint(...serializeIdent(t));e[1]=o,e[4].value=n}function mutateUnit(e,n){const t=[];for(const e of n)t.push(e.codePointAt(0));const o=serializeIdent(t);101===o[0]&&insertEscapedCodePoint(o,0,o[0]);const r=String.fromCodePoint(...o),i="+"===e[4].signCharacter?e[4].signCharacter:"",c=e[4].value.toString();e[1]=`${i}${c}${r}`,e[4].unit=n}function serializeIdent(e){let n;if(0===e[0])e.splice(0,1,c),n=1;else if(e[0]===o&&e[1]===o)n=2;else if(e[0]===o&&e[1])n=2,isIdentStartCodePoint(e[1])||(n+=insertEscapedCodePoint(e,1,e[1]));else{if(e[0]===o&&!e[1])return[92,e[0]];isIdentStartCodePoint(e[0])?n=1:(n=1,n+=insertEscapedCodePoint(e,0,e[0]))}for(let t=n;t<e.length;t++)0!==e[t]?isIdentCodePoint(e[t])||(t+=insertEscapedCharacter(e,t,e[t])):(e.splice(t,1,c),t++);return e}function insertEscapedCharacter(e,n,t){return e.splice(n,1,92,t),1}function insertEscapedCodePoint(e,n,t){const o=t.toString(16),r=[];for(const e of o)r.push(e.codePointAt(0));return e.splice(n,1,92,...r,32),1+r.length}!function(e){e.Comment="comment",e.AtKeyword="at-keyword-token",e.BadString="bad-string-token",e.BadURL="bad-url-token",e.CDC="CDC-token",e.CDO="CDO-token",e.Colon="colon-token",e.Comma="comma-token",e.Delim="delim-token",e.Dimension="dimension-token",e.EOF="EOF-token",e.Function="function-token",e.Hash="hash-token",e.Ident="ident-token",e.Number="number-token",e.Percentage="percentage-token",e.Semicolon="semicolon-token",e.String="string-token",e.URL="url-token",e.Whitespace="whitespace-token",e.OpenParen="(-token",e.CloseParen=")-token",e.OpenSquare="[-token",e.CloseSquare="]-token",e.OpenCurly="{-token",e.CloseCurly="}-token",e.UnicodeRange="unicode-range-token"}(u||(u={})),function(e){e.Integer="integer",e.Number="number"}(a||(a={})),function(e){e.Unrestricted="unrestricted",e.ID="id"}(d||(d={}));const l=Object.values(u);function isToken(e){return!!Array.isArray(e)&&(!(e.length<4)&&(!!l.includes(e[0])&&("string"==typeof e[1]&&("number"==typeof e[2]&&"number"==typeof e[3]))))}function isTokenNumeric(e){if(!e)return!1;switch(e[0]){case u.Dimension:case u.Number:case u.Percentage:return!0;default:return!1}}function isTokenWhiteSpaceOrComment(e){if(!e)return!1;switch(e[0]){case u.Whitespace:case u.Comment:return!0;default:return!1}}function isTokenAtKeyword(e){return!!e&&e[0]===u.AtKeyword}function isTokenBadString(e){return!!e&&e[0]===u.BadString}function isTokenBadURL(e){return!!e&&e[0]===u.BadURL}function isTokenCDC(e){return!!e&&e[0]===u.CDC}function isTokenCDO(e){return!!e&&e[0]===u.CDO}function isTokenColon(e){return!!e&&e[0]===u.Colon}function isTokenComma(e){return!!e&&e[0]===u.Comma}function isTokenComment(e){return!!e&&e[0]===u.Comment}function isTokenDelim(e){return!!e&&e[0]===u.Delim}function isTokenDimension(e){return!!e&&e[0]===u.Dimension}function isTokenEOF(e){return!!e&&e[0]===u.EOF}function isTokenFunction(e){return!!e&&e[0]===u.Function}function isTokenHash(e){return!!e&&e[0]===u.Hash}function isTokenIdent(e){return!!e&&e[0]===u.Ident}function isTokenNumber(e){return!!e&&e[0]===u.Number}function isTokenPercentage(e){return!!e&&e[0]===u.Percentage}function isTokenSemicolon(e){return!!e&&e[0]===u.Semicolon}function isTokenString(e){return!!e&&e[0]===u.String}function isTokenURL(e){return!!e&&e[0]===u.URL}function isTokenWhitespace(e){return!!e&&e[0]===u.Whitespace}function isTokenOpenParen(e){return!!e&&e[0]===u.OpenParen}function isTokenCloseParen(e){return!!e&&e[0]===u.CloseParen}function isTokenOpenSquare(e){return!!e&&e[0]===u.OpenSquare}function isTokenCloseSquare(e){return!!e&&e[0]===u.CloseSquare}function isTokenOpenCurly(e){return!!e&&e[0]===u.OpenCurly}function isTokenCloseCurly(e){return!!e&&e[0]===u.CloseCurly}function isTokenUnicodeRange(e){return!!e&&e[0]===u.UnicodeRange}
@@ -47111,7 +48011,7 @@ async function prepareDjango(options) {
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
     const staticRoot = external_node_path_default().join(options.workDir, 'staticfiles');
     const env = {
-        ...buildEnvironment(project, OVERLAY_MODULE),
+        ...environment_buildEnvironment(project, OVERLAY_MODULE),
         ...overlayEnvironment({
             settingsModule: OVERLAY_MODULE,
             hosts: ['127.0.0.1', 'localhost', ...(base ? [base.hostname] : [])],
@@ -47418,7 +48318,7 @@ async function replaceCsrfTokens(outputDir) {
 }
 
 ;// CONCATENATED MODULE: ./src/generate/seeds.ts
-const MARKER = 'DJANGO-DEPLOY-SEEDS ';
+const seeds_MARKER = 'DJANGO-DEPLOY-SEEDS ';
 const SEEDS = String.raw `
 import json
 import re
@@ -47499,14 +48399,14 @@ with translation.override(settings.LANGUAGE_CODE):
     walk(get_resolver().url_patterns, "")
 
 paths = sorted({re.sub("/+", "/", p) for p in found})
-print("${MARKER}" + json.dumps({"paths": paths, **counts}))
+print("${seeds_MARKER}" + json.dumps({"paths": paths, **counts}))
 `;
 async function urlconfSeeds(django) {
     const output = await django.python(['-c', SEEDS], 'Listing the URL patterns (URLconf seeds)');
-    const line = output.split('\n').find((entry) => entry.startsWith(MARKER));
+    const line = output.split('\n').find((entry) => entry.startsWith(seeds_MARKER));
     if (!line)
         return { paths: [], withParameters: 0, admin: 0 };
-    const parsed = JSON.parse(line.slice(MARKER.length));
+    const parsed = JSON.parse(line.slice(seeds_MARKER.length));
     return {
         paths: parsed.paths.filter((entry) => typeof entry === 'string' && entry.startsWith('/')),
         withParameters: parsed.withParameters,
@@ -48773,6 +49673,7 @@ function closedPullRequest(inputs, context) {
 
 
 
+
 /**
  * A build (and deploy) run of action-static: detect the project, render the site into output-dir,
  * check it, and deploy it to Netlify (production, a pull request's alias, or a draft) with its
@@ -48852,7 +49753,7 @@ async function deploy(inputs, deps, policy) {
             checkRequiredEnv(project.requiredEnv, {
                 names: [
                     ...Object.keys(deps.env).filter((name) => deps.env[name] !== undefined),
-                    ...Object.keys(buildEnvironment(project, 'settings')),
+                    ...Object.keys(environment_buildEnvironment(project, 'settings')),
                     ...Object.keys(overlayEnvironment({ settingsModule: 'settings', hosts: ['localhost'], https: false, secretKey: 'x', project })),
                 ],
                 where: "the step's env: (the action runs Django with it)",
@@ -49075,12 +49976,13 @@ async function detect(inputs, deps, repoRoot) {
         environment: deps.env,
         python: deps.python,
     }, deps.runner);
-    for (const finding of project.findings) {
+    // The site is rendered with the production overlay, and a static site has no database at run time.
+    for (const finding of project.findings.filter((candidate) => candidate.level === 'notice'))
+        deps.log.debug(finding.message);
+    for (const finding of overlay_fixed_findingsToReport(project.findings, { overlay: true, databaseProvided: true })) {
         const location = finding.file ? { file: finding.file, line: finding.line } : undefined;
         if (finding.level === 'warning')
             deps.log.warning(finding.message, location);
-        else if (finding.level === 'notice')
-            deps.log.debug(finding.message);
     }
     deps.log.info(`Django project: ${project.managePy}, settings ${project.settings.module} (${project.settings.reason}).`);
     return project;

@@ -1,6 +1,6 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource } from '@django-deploy/shared/inputs'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { sanitizeAlias } from './netlify/alias.js'
 
 /**

@@ -1,6 +1,6 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import { decideRun } from '@django-deploy/shared/github/event-policy'
-import { writeSummary } from '@django-deploy/shared/github/summary'
+import { decideRun } from '@django-deploy/shared/github'
+import { writeSummary } from '@django-deploy/shared/github'
 import { deploy, siteLabel } from './deploy.js'
 import type { Inputs } from './inputs.js'
 import { removePreview } from './remove-preview.js'

@@ -1,5 +1,5 @@
-import type { ProjectModel } from '@django-deploy/shared/detect/index'
-import type { PullRequestInfo } from '@django-deploy/shared/github/context'
+import type { ProjectModel } from '@django-deploy/shared/detect'
+import type { PullRequestInfo } from '@django-deploy/shared/github'
 import type { Plan, PlanStep } from '@django-deploy/shared/plan'
 import { OVERLAY_MODULE } from './generate/django.js'
 import type { Inputs } from './inputs.js'

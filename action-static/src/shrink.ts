@@ -1,5 +1,5 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { NetlifyApiError, type NetlifyApi } from './netlify/api.js'
 import type { NetlifySite } from './netlify/types.js'
 

@@ -1,6 +1,6 @@
 import { ActionError } from '@django-deploy/shared/errors'
-import { previewEnvironment } from '@django-deploy/shared/github/deployments'
-import type { EventContext, PullRequestInfo } from '@django-deploy/shared/github/context'
+import { previewEnvironment } from '@django-deploy/shared/github'
+import type { EventContext, PullRequestInfo } from '@django-deploy/shared/github'
 import { sanitizeAlias } from './netlify/alias.js'
 import type { DeployTarget } from './netlify/deploy.js'
 import type { Inputs } from './inputs.js'

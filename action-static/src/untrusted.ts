@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 
 /**
  * A build artifact from a pull request (mode deploy under workflow_run) is untrusted input. Its

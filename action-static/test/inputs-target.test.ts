@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { EventContext } from '@django-deploy/shared/github/context'
+import type { EventContext } from '@django-deploy/shared/github'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../src/inputs.js'
 import { decideTarget } from '../src/target.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { renderSummary } from '@django-deploy/shared/github/summary'
+import { renderSummary } from '@django-deploy/shared/github'
 import { createBed, REGION, type Bed } from './cloudrun-support.js'
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { get } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { Dokku } from '../../action-dokku/src/dokku/client.js'
 import { connectSsh } from '../../action-dokku/src/ssh/connection.js'
 import { parseHostKeys } from '../../action-dokku/src/ssh/host-keys.js'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MemoryLogger } from '@django-deploy/shared/runtime/log'
+import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { NetlifyApi } from '../../action-static/src/netlify/api.js'
 import { fetchTransport, type HttpResponse, type HttpTransport } from '../../action-static/src/netlify/http.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'

@@ -1,6 +1,6 @@
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { ActionError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import type { SshTarget } from '../target.js'
 import { displayTarget } from '../target.js'
 import {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { extractCssRefs, extractHtmlRefs, extractRobotsSitemaps, extractXmlRefs, type Ref } from './links.js'
 import { baseType, isHtml, needsContentTypeHeader, outputFileFor } from './paths.js'
 import type { PageFetcher, PageResponse } from './fetcher.js'

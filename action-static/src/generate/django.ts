@@ -1,10 +1,10 @@
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
-import type { ProjectModel } from '@django-deploy/shared/detect/index'
-import type { CommandRunner } from '@django-deploy/shared/runtime/command'
-import type { Logger } from '@django-deploy/shared/runtime/log'
-import { BUILD_SECRET_KEY, buildEnvironment, overlayEnvironment, renderOverlay } from '@django-deploy/shared/settings/index'
+import type { ProjectModel } from '@django-deploy/shared/detect'
+import type { CommandRunner } from '@django-deploy/shared/runtime'
+import type { Logger } from '@django-deploy/shared/runtime'
+import { BUILD_SECRET_KEY, buildEnvironment, overlayEnvironment, renderOverlay } from '@django-deploy/shared/settings'
 
 /**
  * Running the user's Django project for the build, with the shared production settings overlay

@@ -1,5 +1,5 @@
 import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { NetworkError, type HttpResponse, type HttpTransport } from './http.js'
 import { DEFAULT_RETRY, isRetryableStatus, retryDelayMs, serverWaitMs, type RetryPolicy } from './retry.js'
 import type { NetlifyDeploy, NetlifySite } from './types.js'

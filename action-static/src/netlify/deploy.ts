@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { mapLimit } from '../util/concurrency.js'
 import { NetlifyApiError, type NetlifyApi } from './api.js'
 import type { Digest } from './digest.js'

@@ -1,4 +1,4 @@
-import type { Logger } from '@django-deploy/shared/runtime/log'
+import type { Logger } from '@django-deploy/shared/runtime'
 import { NetlifyApiError, type NetlifyApi } from './api.js'
 import type { NetlifyDeploy, NetlifySite } from './types.js'
 

@@ -1,6 +1,6 @@
 /**
  * What a deploy adds to the repository (overlay, release step, Dockerfile) and which project
- * findings it reports. Import from '@django-deploy/shared/deploy/index'.
+ * findings it reports. Import from '@django-deploy/shared/deploy'.
  */
 export { DATABASE_PROVIDED_FINDINGS, findingsToReport, OVERLAY_FIXED_FINDINGS, type FindingFilter } from './overlay-fixed.js'
 export { addDockerfile, prepareDeployFiles, type DeployFiles, type DeployFilesOptions } from './prepare.js'

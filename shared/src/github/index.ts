@@ -1,6 +1,6 @@
 /**
  * GitHub reporting for all three actions: event context, step outputs, job summary, sticky PR
- * comment, Deployments, and the single `setFailed`. Import from '@django-deploy/shared/github/index'.
+ * comment, Deployments, and the single `setFailed`. Import from '@django-deploy/shared/github'.
  */
 export { callGitHub, explainGitHubError, type GitHubCall, type Permission } from './api-errors.js'
 export { createGitHubClient, DEFAULT_GITHUB_TIMEOUT_MS, type GitHubClient, type GitHubClientOptions } from './client.js'
@@ -36,7 +36,7 @@ export {
   type StickyCommentOptions,
   type StickyCommentResult,
 } from './pr-comment.js'
-export { SecretRegistry } from './secrets.js'
+export { isSecretName, maskConfigValue, SECRET_NAME_PARTS, SECRET_NAME_WORDS, SecretRegistry, urlPassword } from './secrets.js'
 export {
   formatDuration,
   renderSummary,
