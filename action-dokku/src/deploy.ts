@@ -1,21 +1,18 @@
 import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
-import type { Plan } from '@django-deploy/shared/plan'
 import { desiredConfig, hostsOf, MANAGED_KEY } from './app-config.js'
 import type { PushOutcome } from './deliver/outcome.js'
 import { buildArtifact, pushArtifact } from './deliver/push.js'
 import type { Dokku } from './dokku/client.js'
 import { checkUrl } from './http-check.js'
-import type { DokkuInputs } from './inputs.js'
 import { waitForDeployLock } from './lock.js'
-import { DEPLOY_STATE, type Deps, type RunResult } from './types.js'
+import { DEPLOY_STATE, type PlannedRun, type RunResult } from './types.js'
 import { MEDIA_CONTAINER_PATH } from './names.js'
-import type { Phases } from '@django-deploy/shared/runtime'
-import type { RunPlan, Step, Target } from './plan.js'
+import type { Step, Target } from './plan.js'
 import type { Prefetch } from './prefetch.js'
 import type { PreparedProject } from './project.js'
-import { appUrls, applyConfig, enableLetsencrypt, provision, type ProvisionContext } from './provision.js'
+import { appUrls, applyConfig, enableLetsencrypt, provision } from './provision.js'
 import { parseReport, type RemoteState } from './remote-state.js'
-import { presentOf, summaryOf } from './report.js'
+import { presentOf, reportResult } from './report.js'
 
 /**
  * A deploy, once the plan stands: provision (while the deploy commit is assembled), push (waiting
@@ -31,15 +28,8 @@ export interface DeployContext {
   prefetch: Prefetch
 }
 
-export async function deploy(
-  context: ProvisionContext,
-  plan: RunPlan,
-  inputs: DokkuInputs,
-  deps: Deps,
-  phases: Phases,
-  sharedPlan: Plan,
-  run: DeployContext,
-): Promise<RunResult> {
+export async function deploy(planned: PlannedRun, run: DeployContext): Promise<RunResult> {
+  const { context, plan, inputs, deps, phases } = planned
   const { dokku, log, target } = context
   const { state, prepared } = run
   const created: string[] = []
@@ -240,20 +230,19 @@ export async function deploy(
 
   const deployedSha = baseCommit ?? deployCommit
   deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha })
-  const result: RunResult = {
-    target,
-    plan,
-    outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
-    urls,
-    created,
-    present,
-    push: outcome,
-    pushedBytes,
-    deployCommit,
-    phases: phases.list,
-  }
-  await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha))
-  return result
+  return reportResult(
+    planned,
+    {
+      outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
+      urls,
+      created,
+      present,
+      push: outcome,
+      pushedBytes,
+      deployCommit,
+    },
+    deployedSha,
+  )
 }
 
 async function readBranches(dokku: Dokku, app: string): Promise<{ deployBranch: string; globalDeployBranch: string }> {

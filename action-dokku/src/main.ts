@@ -17,11 +17,11 @@ import { startPrefetch, type Prefetch } from './prefetch.js'
 import { prepareProject, type PreparedProject } from './project.js'
 import type { ProvisionContext } from './provision.js'
 import { readRemoteState, type RemoteState } from './remote-state.js'
-import { failedSummary, presentOf, skippedSummary, summaryOf, toSharedPlan } from './report.js'
+import { failedSummary, reportResult, skippedSummary, toSharedPlan } from './report.js'
 import type { SshSession } from './ssh/connection.js'
 import { displayTarget } from './target.js'
 
-import type { Deps, RunResult } from './types.js'
+import type { Deps, PlannedRun, RunResult } from './types.js'
 
 export type { Deps, OutputName, RunResult } from './types.js'
 export { ACTION, DEPLOY_STATE, OUTPUT_NAMES } from './types.js'
@@ -159,22 +159,13 @@ async function deployOrRemove(
 
     if (inputs.dryRun || !dokku || !version) {
       deps.outputs.set('app', target.app)
-      const result: RunResult = {
-        target,
-        plan,
-        outcome: 'planned',
-        urls: [],
-        created: [],
-        present: presentOf(plan),
-        phases: phases.list,
-      }
-      await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'planned'))
-      return result
+      return await reportResult({ plan, sharedPlan, inputs, deps, phases }, { outcome: 'planned', urls: [], created: [] })
     }
 
     const context: ProvisionContext = { dokku, log, target, version }
-    if (target.mode === 'destroy') return await removePreview(context, plan, inputs, deps, phases, sharedPlan)
-    return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
+    const ready: PlannedRun = { context, plan, sharedPlan, inputs, deps, phases }
+    if (target.mode === 'destroy') return await removePreview(ready)
+    return await deploy(ready, {
       state: state as RemoteState,
       prepared: prepared as PreparedProject,
       repoRoot,

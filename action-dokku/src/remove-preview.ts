@@ -1,22 +1,11 @@
-import type { Plan } from '@django-deploy/shared/plan'
 import { DokkuCommandError } from './dokku/client.js'
-import type { DokkuInputs } from './inputs.js'
-import type { Deps, RunResult } from './types.js'
-import type { Phases } from '@django-deploy/shared/runtime'
-import type { RunPlan } from './plan.js'
-import type { ProvisionContext } from './provision.js'
-import { presentOf, summaryOf } from './report.js'
+import { reportResult } from './report.js'
+import type { PlannedRun, RunResult } from './types.js'
 
 /** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-export async function removePreview(
-  context: ProvisionContext,
-  plan: RunPlan,
-  inputs: DokkuInputs,
-  deps: Deps,
-  phases: Phases,
-  sharedPlan: Plan,
-): Promise<RunResult> {
-  const { dokku, log, target } = context
+export async function removePreview(run: PlannedRun): Promise<RunResult> {
+  const { plan, deps, phases } = run
+  const { dokku, log, target } = run.context
   const created: string[] = []
   await phases.time('Destroy', async () => {
     for (const step of plan.steps) {
@@ -31,15 +20,5 @@ export async function removePreview(
     }
   })
   deps.outputs.set('app', target.app)
-  const result: RunResult = {
-    target,
-    plan,
-    outcome: 'destroyed',
-    urls: [],
-    created,
-    present: presentOf(plan),
-    phases: phases.list,
-  }
-  await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'))
-  return result
+  return reportResult(run, { outcome: 'destroyed', urls: [], created })
 }

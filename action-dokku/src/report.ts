@@ -2,7 +2,7 @@ import { commitUrl } from '@django-deploy/shared/github'
 import type { DeploySummary } from '@django-deploy/shared/github'
 import type { Plan } from '@django-deploy/shared/plan'
 import type { DokkuInputs } from './inputs.js'
-import { ACTION, type Deps, type RunResult } from './types.js'
+import { ACTION, type Deps, type PlannedRun, type RunResult } from './types.js'
 import { planSteps, type RunPlan, type Target } from './plan.js'
 import type { PreparedProject } from './project.js'
 import type { RemoteState } from './remote-state.js'
@@ -126,4 +126,23 @@ export function failedSummary(
     plan,
     runUrl: context?.runUrl,
   }
+}
+
+/** A run's result (what it created, what was there, where the time went) and its summary, written. */
+export async function reportResult(
+  run: Pick<PlannedRun, 'plan' | 'sharedPlan' | 'inputs' | 'deps' | 'phases'>,
+  fields: Omit<RunResult, 'target' | 'plan' | 'present' | 'phases'> & { present?: string[] },
+  sha?: string,
+): Promise<RunResult> {
+  const result: RunResult = {
+    target: run.plan.target,
+    plan: run.plan,
+    phases: run.phases.list,
+    ...fields,
+    present: fields.present ?? presentOf(run.plan),
+  }
+  const kind = fields.outcome === 'up-to-date' ? 'deployed' : fields.outcome
+  if (kind === 'skipped') throw new Error('a skipped run has no plan to report')
+  await run.deps.writeSummary(summaryOf(result, run.inputs, run.deps, run.sharedPlan, kind, sha))
+  return result
 }

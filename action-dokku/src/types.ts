@@ -4,7 +4,11 @@ import type { DeploySummary } from '@django-deploy/shared/github'
 import type { CommandRunner } from '@django-deploy/shared/runtime'
 import type { Logger } from '@django-deploy/shared/runtime'
 import type { PushOutcome } from './deliver/outcome.js'
+import type { Plan } from '@django-deploy/shared/plan'
+import type { Phases } from '@django-deploy/shared/runtime'
 import type { RunPlan, Target } from './plan.js'
+import type { ProvisionContext } from './provision.js'
+import type { DokkuInputs } from './inputs.js'
 import type { SshConnectOptions, SshSession } from './ssh/connection.js'
 
 /**
@@ -50,4 +54,15 @@ export interface RunResult {
   pushedBytes?: number
   deployCommit?: string
   phases: Array<{ name: string; ms: number }>
+}
+
+/** A run once its plan stands: what deploy.ts and remove-preview.ts carry out, and report.ts reports. */
+export interface PlannedRun {
+  context: ProvisionContext
+  plan: RunPlan
+  /** The plan as printed and put in the summary. */
+  sharedPlan: Plan
+  inputs: DokkuInputs
+  deps: Deps
+  phases: Phases
 }
