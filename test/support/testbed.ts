@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { inject } from 'vitest'
 import type { TestbedProvided } from './provided.js'
 
 const PREPARE = new URL('./testbed/prepare.sh', import.meta.url).pathname
+const BUILD_WHEELS = new URL('./testbed/build-wheels.py', import.meta.url).pathname
 
 /**
  * Global setup: make dockerd, the python:3.X-slim stand-ins and the package index ready
@@ -14,7 +17,9 @@ export async function prepareTestbed(): Promise<TestbedProvided> {
   const result = spawnSync('bash', [PREPARE], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`test bed: ${PREPARE} failed (exit ${result.status}):\n${result.stderr}`)
   const port = process.env.TESTBED_INDEX_PORT ?? '3141'
-  return { available: true, indexUrl: `http://127.0.0.1:${port}/simple/` }
+  // prepare.sh keeps one index per version of build-wheels.py, under index-<key of its content>.
+  const key = createHash('sha256').update(readFileSync(BUILD_WHEELS)).digest('hex').slice(0, 16)
+  return { available: true, indexUrl: `http://127.0.0.1:${port}/index-${key}/simple/` }
 }
 
 /** The package index of this machine's test bed (PEP 503, wheels repacked from Debian). */

@@ -12,7 +12,15 @@ port=${TESTBED_INDEX_PORT:-3141}
 base_image=django-deploy-testbed/python-base:trixie
 mkdir -p "$cache"
 
-key() { sha256sum "$@" | sha256sum | cut -c1-16; }
+# A part's key is its script's content (never its path: checkouts in other folders share the cache).
+key() { cat "$@" | sha256sum | cut -c1-16; }
+
+# One prepare at a time per cache: several test runs (or checkouts) may start at once.
+exec 9>"$cache/.prepare.lock"
+if ! flock -n 9; then
+  echo "testbed: another prepare is building $cache; waiting for it …"
+  flock 9
+fi
 
 # --- dockerd (as the tests start PostgreSQL and sshd; never the default bridge: only --network host)
 if ! docker info >/dev/null 2>&1; then
@@ -33,21 +41,26 @@ elif ! docker image inspect "$base_image" >/dev/null 2>&1; then
   bash "$here/build-base.sh" "$cache" "$base_image"
 fi
 
-# --- the wheels and their PEP 503 pages ------------------------------------------------------
+# --- the wheels and their PEP 503 pages, one folder per version of the script ------------------
+# (checkouts with another build-wheels.py keep their own index beside this one instead of rebuilding it)
 wheels_key=$(key "$here/build-wheels.py")
-if [ "$(cat "$cache/wheels/.key" 2>/dev/null)" != "$wheels_key" ]; then
+index_dir="$cache/index-$wheels_key"
+if [ "$(cat "$index_dir/wheels/.key" 2>/dev/null)" != "$wheels_key" ]; then
   echo "testbed: repacking Debian's Python packages as wheels (a few minutes, once) …"
-  /usr/bin/python3 "$here/build-wheels.py" "$cache" "$cache/rootfs" >"$cache/wheels.log" 2>&1 ||
-    { tail -30 "$cache/wheels.log" >&2; exit 1; }
-  echo "$wheels_key" >"$cache/wheels/.key"
+  mkdir -p "$index_dir"
+  /usr/bin/python3 "$here/build-wheels.py" "$index_dir" "$cache/rootfs" >"$index_dir/wheels.log" 2>&1 ||
+    { tail -30 "$index_dir/wheels.log" >&2; exit 1; }
+  echo "$wheels_key" >"$index_dir/wheels/.key"
 fi
-echo "$wheels_key" >"$cache/simple/.testbed"
+echo "$wheels_key" >"$index_dir/simple/.testbed"
+echo testbed >"$cache/.testbed-root"
 
-# --- the index server: one per machine, left running like dockerd ----------------------------
-index="http://127.0.0.1:$port/simple/"
+# --- the index server: one per machine, serving every index folder of the cache, left running --
+index="http://127.0.0.1:$port/index-$wheels_key/simple/"
 pidfile=/tmp/django-deploy-testbed-index-$port.pid
-if [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" != "$wheels_key" ]; then
-  # An index of ours from an older checkout or another cache: replace it.
+if [ "$(curl -fsS "http://127.0.0.1:$port/.testbed-root" 2>/dev/null || true)" != testbed ] ||
+  [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" != "$wheels_key" ]; then
+  # An index of ours from another cache: replace it.
   if [ -f "$pidfile" ] && grep -qs 'http.server' "/proc/$(cat "$pidfile")/cmdline"; then
     kill "$(cat "$pidfile")" 2>/dev/null || true
     for _ in $(seq 1 20); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || break; sleep 0.25; done
