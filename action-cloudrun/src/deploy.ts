@@ -14,9 +14,12 @@ import {
   CHECK_TAG,
   chooseTarget,
   deployArgs,
+  describeExecutionArgs,
+  describeRevisionArgs,
   describeServiceArgs,
   environment,
   envVarsFile,
+  gcloudSetupSteps,
   imageRepository,
   migrateArgs,
   removeTagArgs,
@@ -430,19 +433,7 @@ async function migrate(
   let execution:
     { status?: { logUri?: string; conditions?: Array<{ type?: string; status?: string; message?: string }> } } | undefined
   if (name) {
-    const described = await gcloud.exec([
-      'run',
-      'jobs',
-      'executions',
-      'describe',
-      name,
-      '--region',
-      facts.region,
-      '--project',
-      facts.project,
-      '--format',
-      'json',
-    ])
+    const described = await gcloud.exec(describeExecutionArgs(name, facts))
     if (described.exitCode === 0) execution = JSON.parse(described.stdout)
   }
   if (result.exitCode !== 0) {
@@ -467,18 +458,7 @@ async function migrate(
 
 /** The revision's log in the console (status.logUrl of `run revisions describe`). */
 async function revisionLogUrl(gcloud: Gcloud, revision: string, facts: ServiceFacts): Promise<string | undefined> {
-  const result = await gcloud.exec([
-    'run',
-    'revisions',
-    'describe',
-    revision,
-    '--region',
-    facts.region,
-    '--project',
-    facts.project,
-    '--format',
-    'json',
-  ])
+  const result = await gcloud.exec(describeRevisionArgs(revision, facts))
   if (result.exitCode !== 0) return undefined
   return (JSON.parse(result.stdout) as { status?: { logUrl?: string } }).status?.logUrl
 }
@@ -504,20 +484,7 @@ export function dryPlan(
   const existing = chooseTarget(inputs, { exists: true, trafficPinned: false }, pullRequest)
   const image = inputs.image ?? `${imageRepository(inputs, project)}@<digest of :${sha}>`
   const steps: PlanStep[] = [
-    {
-      kind: 'command',
-      title: 'Find or install gcloud',
-      detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
-    },
-    ...(inputs.credentials
-      ? [
-          {
-            kind: 'command' as const,
-            title: 'Authenticate with the key, in a private gcloud configuration',
-            detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
-          },
-        ]
-      : []),
+    ...gcloudSetupSteps(inputs),
     {
       kind: 'command',
       title: 'Read the service (does it exist, its URLs, the project number)',

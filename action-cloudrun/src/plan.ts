@@ -2,6 +2,7 @@ import { ActionError } from '@django-deploy/shared/errors'
 import { MIGRATE_COMMAND } from '@django-deploy/shared/build'
 import { overlayEnvironment } from '@django-deploy/shared/settings'
 import type { ProjectModel } from '@django-deploy/shared/detect'
+import type { PlanStep } from '@django-deploy/shared/plan'
 import type { CloudRunInputs } from './inputs.js'
 import { hostOf, MIGRATE_JOB_SUFFIX, predictedServiceUrl, tagUrlFor } from './names.js'
 
@@ -223,13 +224,9 @@ export function migrateJobName(service: string): string {
   return `${service}${MIGRATE_JOB_SUFFIX}`
 }
 
-export function migrateArgs(inputs: CloudRunInputs, facts: ServiceFacts, image: string, envFile: string): string[] {
-  const [program, ...args] = MIGRATE_COMMAND
+/** What the service and its migration job share: the image, the place, the environment, the database connection, the identity. */
+function runtimeFlags(inputs: CloudRunInputs, facts: ServiceFacts, image: string, envFile: string): string[] {
   return [
-    'run',
-    'jobs',
-    'deploy',
-    migrateJobName(inputs.service),
     '--image',
     image,
     ...where(facts),
@@ -238,6 +235,26 @@ export function migrateArgs(inputs: CloudRunInputs, facts: ServiceFacts, image: 
     ...secretsFlag(inputs),
     ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
     ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
+  ]
+}
+
+/** `run jobs executions describe` / `run revisions describe`, as JSON: where a failure's log is. */
+export function describeExecutionArgs(execution: string, facts: Pick<ServiceFacts, 'region' | 'project'>): string[] {
+  return ['run', 'jobs', 'executions', 'describe', execution, ...where(facts), '--format', 'json']
+}
+
+export function describeRevisionArgs(revision: string, facts: Pick<ServiceFacts, 'region' | 'project'>): string[] {
+  return ['run', 'revisions', 'describe', revision, ...where(facts), '--format', 'json']
+}
+
+export function migrateArgs(inputs: CloudRunInputs, facts: ServiceFacts, image: string, envFile: string): string[] {
+  const [program, ...args] = MIGRATE_COMMAND
+  return [
+    'run',
+    'jobs',
+    'deploy',
+    migrateJobName(inputs.service),
+    ...runtimeFlags(inputs, facts, image, envFile),
     '--command',
     program as string,
     // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
@@ -261,19 +278,7 @@ export function deployArgs(
   image: string,
   envFile: string,
 ): string[] {
-  const args = [
-    'run',
-    'deploy',
-    inputs.service,
-    '--image',
-    image,
-    ...where(facts),
-    '--env-vars-file',
-    envFile,
-    ...secretsFlag(inputs),
-  ]
-  if (inputs.cloudsqlInstance) args.push('--set-cloudsql-instances', inputs.cloudsqlInstance)
-  if (inputs.serviceAccount) args.push('--service-account', inputs.serviceAccount)
+  const args = ['run', 'deploy', inputs.service, ...runtimeFlags(inputs, facts, image, envFile)]
   if (inputs.cpu) args.push('--cpu', inputs.cpu)
   if (inputs.memory) args.push('--memory', inputs.memory)
   if (inputs.concurrency !== undefined) args.push('--concurrency', String(inputs.concurrency))
@@ -301,4 +306,24 @@ export function removeTagArgs(
   tag: string,
 ): string[] {
   return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json']
+}
+
+/** The plan's first steps in every kind of run: gcloud found (or installed), then signed in when a key is given. */
+export function gcloudSetupSteps(inputs: Pick<CloudRunInputs, 'gcloudVersion' | 'credentials'>): PlanStep[] {
+  return [
+    {
+      kind: 'command',
+      title: 'Find or install gcloud',
+      detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+    },
+    ...(inputs.credentials
+      ? [
+          {
+            kind: 'command' as const,
+            title: 'Authenticate with the key, in a private gcloud configuration',
+            detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+          },
+        ]
+      : []),
+  ]
 }

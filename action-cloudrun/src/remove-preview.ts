@@ -4,7 +4,7 @@ import type { DeploySummary } from '@django-deploy/shared/github'
 import { renderPlan, type Plan, type PlanStep } from '@django-deploy/shared/plan'
 import { GcloudError } from './gcloud.js'
 import type { CloudRunInputs } from './inputs.js'
-import { describeServiceArgs, removeTagArgs, type PreviewRemoval } from './plan.js'
+import { describeServiceArgs, gcloudSetupSteps, removeTagArgs, type PreviewRemoval } from './plan.js'
 import { readService, trafficListingLine, type KnativeService, type TrafficPair } from './service.js'
 import { makeWorkDir, openGcloud, phaseTimer } from './session.js'
 import { ACTION, type Deps, type RunResult } from './types.js'
@@ -97,20 +97,7 @@ export function removalPlan(inputs: CloudRunInputs, removal: PreviewRemoval): Pl
   const project = inputs.projectId ?? '<project of the credentials>'
   const where = { project, region: inputs.region }
   const steps: PlanStep[] = [
-    {
-      kind: 'command',
-      title: 'Find or install gcloud',
-      detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
-    },
-    ...(inputs.credentials
-      ? [
-          {
-            kind: 'command' as const,
-            title: 'Authenticate with the key, in a private gcloud configuration',
-            detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
-          },
-        ]
-      : []),
+    ...gcloudSetupSteps(inputs),
     {
       kind: 'command',
       title: `Read the service: is the tag ${removal.tag} on it?`,

@@ -18,7 +18,7 @@ import { Phases } from '@django-deploy/shared/runtime'
 import { checkOutput } from './generate/checks.js'
 import { generate, type GenerateResult } from './generate/index.js'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
-import { NetlifyApi } from './netlify/api.js'
+import { netlifyForRun } from './netlify/api.js'
 import { deploySite, resolveSite, type DeployResult } from './netlify/deploy.js'
 import { digestDirectory } from './netlify/digest.js'
 import type { NetlifySite } from './netlify/types.js'
@@ -154,17 +154,7 @@ export async function deploy(
       }
 
       let baseUrl = inputs.baseUrl
-      const api = credentials
-        ? new NetlifyApi({
-            token: credentials.token,
-            transport: deps.netlify.transport,
-            apiUrl: deps.netlify.apiUrl,
-            log,
-            deadline,
-            now: deps.now,
-            sleep: deps.sleep,
-          })
-        : undefined
+      const api = credentials ? netlifyForRun(credentials.token, { ...deps, log }, deadline) : undefined
 
       // Knowing the site first lets pages and sitemaps carry their real public URL.
       if (api && credentials && decision && mode === 'all' && !baseUrl && decision.target.kind !== 'draft') {

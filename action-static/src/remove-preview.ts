@@ -7,7 +7,7 @@ import { writeSummary, type DeploySummary } from '@django-deploy/shared/github'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { Phases } from '@django-deploy/shared/runtime'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
-import { NetlifyApi } from './netlify/api.js'
+import { netlifyForRun } from './netlify/api.js'
 import { findSite } from './netlify/deploy.js'
 import { emptyProgress, retireAlias } from './netlify/retire.js'
 import { buildRetirePlan } from './plan.js'
@@ -90,24 +90,16 @@ export async function removePreview(
   }
 
   const deadline = deps.now() + inputs.timeoutMs
-  const api = new NetlifyApi({
-    token: credentials.token,
-    transport: deps.netlify.transport,
-    apiUrl: deps.netlify.apiUrl,
-    log,
-    deadline,
-    now: deps.now,
-    sleep: deps.sleep,
-  })
+  const api = netlifyForRun(credentials.token, { ...deps, log }, deadline)
   const phaseTimes = new Phases(deps.now)
   const phases = phaseTimes.list
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
   const report: RetireReport = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] }
 
-  const failed = (reason: string): DeploySummary => ({
+  const outcome = (kind: 'removed' | 'failed', reason: string): DeploySummary => ({
     action: ACTION,
     operation: 'remove',
-    outcome: 'failed',
+    outcome: kind,
     target: { kind: 'site', name: previewName(report, inputs) },
     environment: decision.environment,
     reason,
@@ -115,6 +107,7 @@ export async function removePreview(
     phases,
     warnings,
   })
+  const failed = (reason: string) => outcome('failed', reason)
   await reportedRun({ writeSummary: summarise, failed, beforeSummary: () => setOutputs(deps) }, async () => {
     report.site = await timed('Netlify site', () => findSite(api, credentials.site))
     if (report.site) {
@@ -169,15 +162,7 @@ export async function removePreview(
   const reason = gone
     ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
     : `${closed}; alias ${alias} had no deploys left to delete`
-  await summarise({
-    outcome: 'removed',
-    target: { kind: 'site', name: previewName(report, inputs) },
-    environment: decision.environment,
-    reason,
-    facts: facts(report, inputs),
-    phases,
-    warnings,
-  })
+  await summarise(outcome('removed', reason))
   return { mode: inputs.mode, retired: report }
 }
 

@@ -315,3 +315,25 @@ export function netlifyMessage(response: HttpResponse): string {
   }
   return text.trim().slice(0, 200) || 'no message'
 }
+
+/** The client of one run: its token, the run's transport and clock, and the run's deadline. */
+export function netlifyForRun(
+  token: string,
+  run: {
+    netlify: { transport: HttpTransport; apiUrl?: string }
+    log: Logger
+    now: () => number
+    sleep?: (ms: number) => Promise<void>
+  },
+  deadline: number,
+): NetlifyApi {
+  return new NetlifyApi({
+    token,
+    transport: run.netlify.transport,
+    apiUrl: run.netlify.apiUrl,
+    log: run.log,
+    deadline,
+    now: run.now,
+    sleep: run.sleep,
+  })
+}
