@@ -61,6 +61,16 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
 
   const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText)
   const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy)
+  // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
+  const fromPredeploy = (): ReleaseStep => {
+    notes.push({
+      level: 'notice',
+      code: 'migrations-predeploy',
+      message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+      file: appJsonPath,
+    })
+    return result('existing-predeploy')
+  }
 
   if (options.migrate === false)
     return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes)
@@ -75,13 +85,7 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
       })
     }
     if (predeployMigrates) {
-      notes.push({
-        level: 'notice',
-        code: 'migrations-predeploy',
-        message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-        file: appJsonPath,
-      })
-      return result('existing-predeploy')
+      return fromPredeploy()
     }
     // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
     const userDockerfile = project.existing.dockerfile !== undefined
@@ -125,13 +129,7 @@ export function generateReleaseStep(project: ProjectModel, options: ReleaseOptio
     return result('existing-release')
   }
   if (predeployMigrates) {
-    notes.push({
-      level: 'notice',
-      code: 'migrations-predeploy',
-      message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-      file: appJsonPath,
-    })
-    return result('existing-predeploy')
+    return fromPredeploy()
   }
   if (appJsonText === undefined) {
     const appJson = { scripts: { dokku: { predeploy: MIGRATE } } }

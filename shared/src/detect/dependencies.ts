@@ -2,7 +2,7 @@ import { finding } from './findings.js'
 import type { DependencyInfo, DependencyManager, Finding } from './model.js'
 import { compareText, sortedRecord } from './order.js'
 import type { RepoPaths } from './paths.js'
-import { isTable, tableAt, valueAt, type DirectoryFiles, type TomlTable } from './project-files.js'
+import { isTable, REQUIREMENTS_CANDIDATES, tableAt, valueAt, type DirectoryFiles, type TomlTable } from './project-files.js'
 import { mergeSpecs, normalizeName, parseRequirement } from './requirement-names.js'
 import { readRequirementsFiles } from './requirements-txt.js'
 
@@ -31,15 +31,6 @@ const DEV_GROUPS = new Set([
   'doc',
   'typing',
 ])
-
-const REQUIREMENTS_CANDIDATES = [
-  'requirements.txt',
-  'requirements/production.txt',
-  'requirements/prod.txt',
-  'requirements-production.txt',
-  'requirements-prod.txt',
-  'requirements/base.txt',
-]
 
 interface Declaration {
   manager: DependencyManager

@@ -24,16 +24,21 @@ export interface DirectoryFiles {
   findings: Finding[]
 }
 
-/** Every packaging file name the detection looks at. */
-export const PACKAGING_FILE_NAMES = [
-  '.python-version',
-  'runtime.txt',
+/** The requirements files a deploy installs, in order of preference (the first one present wins). */
+export const REQUIREMENTS_CANDIDATES = [
   'requirements.txt',
   'requirements/production.txt',
   'requirements/prod.txt',
   'requirements-production.txt',
   'requirements-prod.txt',
   'requirements/base.txt',
+]
+
+/** Every packaging file name the detection looks at. */
+export const PACKAGING_FILE_NAMES = [
+  '.python-version',
+  'runtime.txt',
+  ...REQUIREMENTS_CANDIDATES,
   'pyproject.toml',
   'poetry.lock',
   'uv.lock',
