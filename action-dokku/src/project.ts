@@ -1,11 +1,11 @@
 import path from 'node:path'
 import { databaseKind, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build'
-import { addDockerfile, prepareDeployFiles } from '@django-deploy/shared/deploy'
+import { prepareDeployFiles } from '@django-deploy/shared/deploy'
 import { InputError } from '@django-deploy/shared/errors'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
 import type { CommandRunner } from '@django-deploy/shared/runtime'
-import { toDeployPath } from '@django-deploy/shared/settings'
+import { repositoryReader, toDeployPath } from '@django-deploy/shared/settings'
 import type { DokkuInputs } from './inputs.js'
 
 /**
@@ -44,25 +44,20 @@ export async function prepareProject(
   )
   const deployRoot = inputs.workingDirectory
   const database = databaseKind(project, deployDatabase(inputs))
-  const prepared = prepareDeployFiles(project, {
-    repoRoot,
-    deployRoot,
-    settingsPatch: inputs.settingsPatch,
-    // A linked PostgreSQL service (or a configured URL) replaces the settings' SQLite.
-    databaseProvided: database === 'postgres',
-    release: { migrate: inputs.migrate },
-  })
-  const { readFile, files, notes, overlayModule } = prepared
+  const readFile = repositoryReader(repoRoot)
 
+  // The builder first: it decides where processes start, so what the Procfile says.
   const repoDockerfile = readFile(path.posix.join(deployRoot, 'Dockerfile')) !== undefined
   let builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder
   let builderReason: string | undefined
+  const builderFiles: GeneratedFile[] = []
+  const builderNotes: Finding[] = []
   if (builder === 'herokuish' && !repoDockerfile) {
     // The buildpack installs only what is declared; the Procfile and overlay need more (shared/build/herokuish.ts).
     const deps = herokuishDependencies(project, { readFile, deployRoot, database })
     if (deps.kind === 'append') {
-      files.push(deps.file)
-      notes.push(...deps.notes)
+      builderFiles.push(deps.file)
+      builderNotes.push(...deps.notes)
       builderReason = `herokuish, with ${deps.added.join(', ')} appended to the deployed requirements.txt`
     } else if (deps.kind === 'switch-to-dockerfile') {
       if (inputs.builder === 'herokuish')
@@ -72,22 +67,31 @@ export async function prepareProject(
           `Add ${deps.missing.join(', ')} to your dependencies and re-lock, or set builder: auto to deploy with the generated Dockerfile.`,
         )
       builder = 'dockerfile'
-      notes.push(...deps.notes)
+      builderNotes.push(...deps.notes)
       builderReason = `generated Dockerfile: ${deps.reason}`
     }
-  }
-  let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py')
-  if (builder === 'dockerfile') {
-    addDockerfile(project, prepared, { deployRoot, database })
-    // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
-    if (prepared.dockerfileGenerated) managePath = 'manage.py'
-  } else if (repoDockerfile) {
-    notes.push({
+  } else if (builder === 'herokuish' && repoDockerfile) {
+    builderNotes.push({
       level: 'notice',
       code: 'dockerfile-ignored',
       message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
     })
   }
+  // Our image's WORKDIR is the folder of manage.py; herokuish (and a user's Dockerfile) start in the deployed folder.
+  const generatedImage = builder === 'dockerfile' && !repoDockerfile
+  const prepared = prepareDeployFiles(project, {
+    repoRoot,
+    deployRoot,
+    settingsPatch: inputs.settingsPatch,
+    // A linked PostgreSQL service (or a configured URL) replaces the settings' SQLite.
+    databaseProvided: database === 'postgres',
+    release: { migrate: inputs.migrate, processesStartIn: generatedImage ? 'manage-py-folder' : 'deploy-root' },
+    dockerfile: builder === 'dockerfile' ? { database } : undefined,
+  })
+  const { overlayModule } = prepared
+  const files = [...prepared.files, ...builderFiles]
+  const notes = [...prepared.notes, ...builderNotes]
+  const managePath = generatedImage ? 'manage.py' : toDeployPath(deployRoot, project.managePy, 'manage.py')
 
   return {
     project,

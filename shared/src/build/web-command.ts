@@ -1,4 +1,5 @@
 import { ActionError } from '../errors.js'
+import { shellQuote } from './shell.js'
 import type { ProjectModel } from '../detect/model.js'
 
 /**
@@ -59,9 +60,11 @@ export function containerCommand(project: ProjectModel): string {
  * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
-export function procfileWebCommand(project: ProjectModel): string {
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+export function procfileWebCommand(project: ProjectModel, appDir = '.'): string {
   return [
     'gunicorn',
+    ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
     gunicornTarget(project),
     `--threads ${GUNICORN_DEFAULTS.threads}`,
     '--worker-tmp-dir /dev/shm',

@@ -3,4 +3,4 @@
  * findings it reports. Import from '@django-deploy/shared/deploy'.
  */
 export { DATABASE_PROVIDED_FINDINGS, findingsToReport, OVERLAY_FIXED_FINDINGS, type FindingFilter } from './overlay-fixed.js'
-export { addDockerfile, prepareDeployFiles, type DeployFiles, type DeployFilesOptions } from './prepare.js'
+export { prepareDeployFiles, type DeployFiles, type DeployFilesOptions } from './prepare.js'

@@ -18,7 +18,7 @@ export interface DeployFilesOptions {
   /** The platform gives the production database (a linked PostgreSQL service, a DATABASE_URL). */
   databaseProvided: boolean
   /** Generate the release step (Dokku: Procfile release and web, app.json). */
-  release?: { migrate: boolean }
+  release?: { migrate: boolean; processesStartIn?: 'deploy-root' | 'manage-py-folder' }
   /** Generate a Dockerfile (unless the deployed folder has one), for this database. */
   dockerfile?: { database?: DatabaseKind }
 }
@@ -53,7 +53,7 @@ export function prepareDeployFiles(project: ProjectModel, options: DeployFilesOp
   if (options.release) {
     // migrate: false still gets the web process a repository without a Procfile needs, and a
     // warning when the user's own release task migrates anyway (build/release.ts).
-    const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, migrate: options.release.migrate })
+    const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release })
     prepared.files.push(...release.files)
     prepared.notes.push(...release.notes)
   }
@@ -62,7 +62,7 @@ export function prepareDeployFiles(project: ProjectModel, options: DeployFilesOp
 }
 
 /** Add the Dockerfile step to prepared files (for a road that chooses the builder after the release step). */
-export function addDockerfile(
+function addDockerfile(
   project: ProjectModel,
   prepared: DeployFiles,
   options: { deployRoot?: string; database?: DatabaseKind },

@@ -28,6 +28,25 @@ describe('generateReleaseStep', () => {
     expect(procfile?.content).not.toMatch(/\$\{|&&|\bexec\b/)
   })
 
+  it('manage.py in a subfolder of the deployed directory: commands reach it without a shell (its path, gunicorn --chdir)', () => {
+    const model = { searchRoot: '', appDir: 'src', managePy: 'src/manage.py', wsgiApplication: 'config.wsgi.application' }
+    const step = generateReleaseStep(projectModel(model), { readFile: memoryReader({}), deployRoot: '' })
+    expect(step.command).toEqual(['python', 'src/manage.py', 'migrate', '--noinput'])
+    const procfile = step.files[0]?.content ?? ''
+    expect(parseProcfile(procfile)).toEqual({
+      release: 'python src/manage.py migrate --noinput',
+      web: 'gunicorn --chdir src config.wsgi:application --threads 4 --worker-tmp-dir /dev/shm --access-logfile -',
+    })
+    expect(procfile).not.toMatch(/&&|\bcd\b/)
+    // The generated image starts in the folder of manage.py (its WORKDIR): plain commands there.
+    const inImage = generateReleaseStep(projectModel(model), {
+      readFile: memoryReader({}),
+      deployRoot: '',
+      processesStartIn: 'manage-py-folder',
+    })
+    expect(parseProcfile(inImage.files[0]?.content ?? '').release).toBe('python manage.py migrate --noinput')
+  })
+
   it("leaves web out when the user's Dockerfile CMD serves the app", () => {
     const step = release({}, { existing: { dockerfile: 'Dockerfile' } })
     expect(parseProcfile(step.files[0]?.content ?? '')).toEqual({ release: 'python manage.py migrate --noinput' })
