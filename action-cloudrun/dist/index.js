@@ -44979,16 +44979,20 @@ function moduleNameOf(file, root) {
 
 
 
-/** Every packaging file name the detection looks at. */
-const PACKAGING_FILE_NAMES = [
-    '.python-version',
-    'runtime.txt',
+/** The requirements files a deploy installs, in order of preference (the first one present wins). */
+const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
     'requirements/prod.txt',
     'requirements-production.txt',
     'requirements-prod.txt',
     'requirements/base.txt',
+];
+/** Every packaging file name the detection looks at. */
+const PACKAGING_FILE_NAMES = [
+    '.python-version',
+    'runtime.txt',
+    ...REQUIREMENTS_CANDIDATES,
     'pyproject.toml',
     'poetry.lock',
     'uv.lock',
@@ -45225,14 +45229,6 @@ const DEV_GROUPS = new Set([
     'doc',
     'typing',
 ]);
-const REQUIREMENTS_CANDIDATES = [
-    'requirements.txt',
-    'requirements/production.txt',
-    'requirements/prod.txt',
-    'requirements-production.txt',
-    'requirements-prod.txt',
-    'requirements/base.txt',
-];
 function pep621Packages(pyproject) {
     const packages = {};
     const dependencies = valueAt(pyproject, 'project', 'dependencies');
@@ -45347,8 +45343,19 @@ function namesOnlyIn(a, b) {
         .filter((name) => !(name in b.packages))
         .sort(compareText);
 }
-/** `directories` nearest first (appDir, its parents, up to the search root). */
-async function detectDependencies(directories, paths) {
+/** The files that declare dependencies in one directory (requirements files, pyproject.toml, Pipfile, locks). */
+function dependencyFilesIn(files) {
+    const names = [...REQUIREMENTS_CANDIDATES, 'pyproject.toml', 'Pipfile', 'Pipfile.lock', 'poetry.lock', 'uv.lock', 'pdm.lock'];
+    return names.flatMap((name) => {
+        const file = files.present.get(name);
+        return file === undefined ? [] : [file];
+    });
+}
+/**
+ * `directories` nearest first (appDir, its parents, up to the search root); `above`: the
+ * directories above the search root (working-directory), whose files the deploy cannot see.
+ */
+async function detectDependencies(directories, paths, above = []) {
     const findings = [];
     const all = [];
     for (const files of directories) {
@@ -45359,6 +45366,13 @@ async function detectDependencies(directories, paths) {
     const chosen = all[0];
     const managersFound = MANAGER_ORDER.filter((manager) => all.some((declaration) => declaration.manager === manager));
     if (!chosen) {
+        const outside = above.flatMap(dependencyFilesIn);
+        const searchRoot = directories.at(-1)?.dir ?? '';
+        const first = outside[0];
+        if (first !== undefined) {
+            findings.push(finding('warning', 'dependencies-outside-working-directory', `${first} is above working-directory (${searchRoot}/), so it is not in what is deployed and the build cannot install from it. Set working-directory to the folder that holds both (the action finds manage.py below it by itself), or move the dependency file into ${searchRoot}/.`, { file: first }));
+            return { info: { manager: 'none', files: [], managersFound: [], packages: {}, outsideDeployedFolder: outside }, findings };
+        }
         findings.push(finding('warning', 'no-dependency-files', `No requirements.txt, pyproject.toml or Pipfile was found in ${directories.map((d) => (d.dir === '' ? 'the repository root' : `${d.dir}/`)).join(', ')}, so the build installs nothing but what the action adds. Add a requirements.txt that lists Django and your other dependencies.`));
         return { info: { manager: 'none', files: [], managersFound: [], packages: {} }, findings };
     }
@@ -46761,7 +46775,10 @@ async function detectProject(options, runner = spawnRunner) {
     const directoryFiles = await Promise.all(directories.map((dir) => readDirectoryFiles(dir, paths)));
     for (const files of directoryFiles)
         findings.push(...files.findings);
-    const dependencies = await detectDependencies(directoryFiles, paths);
+    // Above the search root only when nothing is found in it: to say where the files are, not to use them.
+    const above = searchRoot === '' ? [] : dirsUpTo(dirnameRel(searchRoot), '');
+    const aboveFiles = await Promise.all(above.map((dir) => readDirectoryFiles(dir, paths)));
+    const dependencies = await detectDependencies(directoryFiles, paths, aboveFiles);
     findings.push(...dependencies.findings);
     const python = await detectPythonVersion(directoryFiles, paths, {
         input: options.pythonVersion?.trim() || undefined,
@@ -47662,6 +47679,11 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
     const files = dependencies.files;
     const main = files[0];
     if (dependencies.manager === 'none' || main === undefined) {
+        const outside = dependencies.outsideDeployedFolder?.[0];
+        if (outside)
+            throw new errors_ActionError(`No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`, {
+                hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
+            });
         throw new errors_ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
             hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
         });
@@ -47853,6 +47875,7 @@ function systemPackages(project, extraRequirements) {
 
 ;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
 
+
 /**
  * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
  * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
@@ -47904,9 +47927,11 @@ function containerCommand(project) {
  * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
-function procfileWebCommand(project) {
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function procfileWebCommand(project, appDir = '.') {
     return [
         'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
         gunicornTarget(project),
         `--threads ${GUNICORN_DEFAULTS.threads}`,
         '--worker-tmp-dir /dev/shm',
@@ -48099,9 +48124,17 @@ function databaseFromUrl(url) {
 ;// CONCATENATED MODULE: ../shared/src/build/release.ts
 
 
-const MIGRATE = MIGRATE_COMMAND.join(' ');
+
+
 function generateReleaseStep(project, options) {
     const deployRoot = deployRootOf(project, options.deployRoot);
+    // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
+    const appDir = options.processesStartIn === 'manage-py-folder'
+        ? '.'
+        : toDeployPath(deployRoot, external_node_path_default().posix.dirname(project.managePy), 'manage.py') || '.';
+    const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
+    const MIGRATE = command.map(shellQuote).join(' ');
+    const web = procfileWebCommand(project, appDir);
     const procfilePath = toRepoPath(deployRoot, 'Procfile');
     const appJsonPath = toRepoPath(deployRoot, 'app.json');
     const procfileText = options.readFile(procfilePath);
@@ -48110,13 +48143,23 @@ function generateReleaseStep(project, options) {
     const result = (migrations, files = []) => ({
         files,
         migrations,
-        command: MIGRATE_COMMAND,
+        command,
         notes,
     });
     const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
     const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
+    const fromPredeploy = () => {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    };
     if (options.migrate === false)
-        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+        return withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
     if (procfileText === undefined) {
         if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
             notes.push({
@@ -48127,13 +48170,7 @@ function generateReleaseStep(project, options) {
             });
         }
         if (predeployMigrates) {
-            notes.push({
-                level: 'notice',
-                code: 'migrations-predeploy',
-                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-                file: appJsonPath,
-            });
-            return result('existing-predeploy');
+            return fromPredeploy();
         }
         // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
         const userDockerfile = project.existing.dockerfile !== undefined;
@@ -48143,7 +48180,7 @@ function generateReleaseStep(project, options) {
             '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
             '# container starts would race across containers and take the new ones down on failure.)',
             `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+            ...(userDockerfile ? [] : [`web: ${web}`]),
         ];
         return result('procfile-release', [
             {
@@ -48154,8 +48191,8 @@ function generateReleaseStep(project, options) {
         ]);
     }
     const processes = release_parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
+    const userWeb = processes.web;
+    if (userWeb !== undefined && /\bmigrate\b/.test(userWeb)) {
         notes.push({
             level: 'warning',
             code: 'migrate-at-start',
@@ -48176,13 +48213,7 @@ function generateReleaseStep(project, options) {
         return result('existing-release');
     }
     if (predeployMigrates) {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
+        return fromPredeploy();
     }
     if (appJsonText === undefined) {
         const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
@@ -48208,7 +48239,7 @@ function generateReleaseStep(project, options) {
     });
     return result('none');
 }
-function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+function withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
     const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(release_parseProcfile(procfileText).release ?? '');
     if (ownRelease || predeployMigrates) {
         const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
@@ -48229,7 +48260,7 @@ function withoutMigrations(project, procfileText, predeployMigrates, procfilePat
         return result('none');
     const lines = [
         '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${procfileWebCommand(project)}`,
+        `web: ${web}`,
     ];
     return result('none', [
         {
@@ -48515,13 +48546,9 @@ function buildArgs(sourceDir, tag, project) {
 function migrateJobName(service) {
     return `${service}${MIGRATE_JOB_SUFFIX}`;
 }
-function migrateArgs(inputs, facts, image, envFile) {
-    const [program, ...args] = MIGRATE_COMMAND;
+/** What the service and its migration job share: the image, the place, the environment, the database connection, the identity. */
+function runtimeFlags(inputs, facts, image, envFile) {
     return [
-        'run',
-        'jobs',
-        'deploy',
-        migrateJobName(inputs.service),
         '--image',
         image,
         ...where(facts),
@@ -48530,6 +48557,23 @@ function migrateArgs(inputs, facts, image, envFile) {
         ...secretsFlag(inputs),
         ...(inputs.cloudsqlInstance ? ['--set-cloudsql-instances', inputs.cloudsqlInstance] : []),
         ...(inputs.serviceAccount ? ['--service-account', inputs.serviceAccount] : []),
+    ];
+}
+/** `run jobs executions describe` / `run revisions describe`, as JSON: where a failure's log is. */
+function describeExecutionArgs(execution, facts) {
+    return ['run', 'jobs', 'executions', 'describe', execution, ...where(facts), '--format', 'json'];
+}
+function describeRevisionArgs(revision, facts) {
+    return ['run', 'revisions', 'describe', revision, ...where(facts), '--format', 'json'];
+}
+function migrateArgs(inputs, facts, image, envFile) {
+    const [program, ...args] = MIGRATE_COMMAND;
+    return [
+        'run',
+        'jobs',
+        'deploy',
+        migrateJobName(inputs.service),
+        ...runtimeFlags(inputs, facts, image, envFile),
         '--command',
         program,
         // `=` keeps gcloud from reading "--noinput" inside the list as a flag of its own.
@@ -48546,21 +48590,7 @@ function migrateArgs(inputs, facts, image, envFile) {
     ];
 }
 function deployArgs(inputs, facts, target, image, envFile) {
-    const args = [
-        'run',
-        'deploy',
-        inputs.service,
-        '--image',
-        image,
-        ...where(facts),
-        '--env-vars-file',
-        envFile,
-        ...secretsFlag(inputs),
-    ];
-    if (inputs.cloudsqlInstance)
-        args.push('--set-cloudsql-instances', inputs.cloudsqlInstance);
-    if (inputs.serviceAccount)
-        args.push('--service-account', inputs.serviceAccount);
+    const args = ['run', 'deploy', inputs.service, ...runtimeFlags(inputs, facts, image, envFile)];
     if (inputs.cpu)
         args.push('--cpu', inputs.cpu);
     if (inputs.memory)
@@ -48589,6 +48619,25 @@ function updateTrafficArgs(inputs, facts) {
  */
 function removeTagArgs(inputs, facts, tag) {
     return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json'];
+}
+/** The plan's first steps in every kind of run: gcloud found (or installed), then signed in when a key is given. */
+function gcloudSetupSteps(inputs) {
+    return [
+        {
+            kind: 'command',
+            title: 'Find or install gcloud',
+            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
+        },
+        ...(inputs.credentials
+            ? [
+                {
+                    kind: 'command',
+                    title: 'Authenticate with the key, in a private gcloud configuration',
+                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
+                },
+            ]
+            : []),
+    ];
 }
 
 ;// CONCATENATED MODULE: ../shared/src/artifact/git.ts
@@ -49438,7 +49487,7 @@ function prepareDeployFiles(project, options) {
     if (options.release) {
         // migrate: false still gets the web process a repository without a Procfile needs, and a
         // warning when the user's own release task migrates anyway (build/release.ts).
-        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, migrate: options.release.migrate });
+        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release });
         prepared.files.push(...release.files);
         prepared.notes.push(...release.notes);
     }
@@ -50132,19 +50181,7 @@ async function migrate(gcloud, inputs, facts, image, envFile, report) {
         report['migration-execution'] = name;
     let execution;
     if (name) {
-        const described = await gcloud.exec([
-            'run',
-            'jobs',
-            'executions',
-            'describe',
-            name,
-            '--region',
-            facts.region,
-            '--project',
-            facts.project,
-            '--format',
-            'json',
-        ]);
+        const described = await gcloud.exec(describeExecutionArgs(name, facts));
         if (described.exitCode === 0)
             execution = JSON.parse(described.stdout);
     }
@@ -50165,18 +50202,7 @@ async function migrate(gcloud, inputs, facts, image, envFile, report) {
 }
 /** The revision's log in the console (status.logUrl of `run revisions describe`). */
 async function revisionLogUrl(gcloud, revision, facts) {
-    const result = await gcloud.exec([
-        'run',
-        'revisions',
-        'describe',
-        revision,
-        '--region',
-        facts.region,
-        '--project',
-        facts.project,
-        '--format',
-        'json',
-    ]);
+    const result = await gcloud.exec(describeRevisionArgs(revision, facts));
     if (result.exitCode !== 0)
         return undefined;
     return JSON.parse(result.stdout).status?.logUrl;
@@ -50197,20 +50223,7 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
     const existing = chooseTarget(inputs, { exists: true, trafficPinned: false }, pullRequest);
     const image = inputs.image ?? `${imageRepository(inputs, project)}@<digest of :${sha}>`;
     const steps = [
-        {
-            kind: 'command',
-            title: 'Find or install gcloud',
-            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
-        },
-        ...(inputs.credentials
-            ? [
-                {
-                    kind: 'command',
-                    title: 'Authenticate with the key, in a private gcloud configuration',
-                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
-                },
-            ]
-            : []),
+        ...gcloudSetupSteps(inputs),
         {
             kind: 'command',
             title: 'Read the service (does it exist, its URLs, the project number)',
@@ -50374,20 +50387,7 @@ function removalPlan(inputs, removal) {
     const project = inputs.projectId ?? '<project of the credentials>';
     const where = { project, region: inputs.region };
     const steps = [
-        {
-            kind: 'command',
-            title: 'Find or install gcloud',
-            detail: `gcloud version --format json${inputs.gcloudVersion ? ` (want ${inputs.gcloudVersion})` : ''}`,
-        },
-        ...(inputs.credentials
-            ? [
-                {
-                    kind: 'command',
-                    title: 'Authenticate with the key, in a private gcloud configuration',
-                    detail: 'gcloud auth activate-service-account --key-file <RUNNER_TEMP>/…/key.json',
-                },
-            ]
-            : []),
+        ...gcloudSetupSteps(inputs),
         {
             kind: 'command',
             title: `Read the service: is the tag ${removal.tag} on it?`,

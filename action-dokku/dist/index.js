@@ -65417,16 +65417,20 @@ function moduleNameOf(file, root) {
 
 
 
-/** Every packaging file name the detection looks at. */
-const PACKAGING_FILE_NAMES = [
-    '.python-version',
-    'runtime.txt',
+/** The requirements files a deploy installs, in order of preference (the first one present wins). */
+const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
     'requirements/prod.txt',
     'requirements-production.txt',
     'requirements-prod.txt',
     'requirements/base.txt',
+];
+/** Every packaging file name the detection looks at. */
+const PACKAGING_FILE_NAMES = [
+    '.python-version',
+    'runtime.txt',
+    ...REQUIREMENTS_CANDIDATES,
     'pyproject.toml',
     'poetry.lock',
     'uv.lock',
@@ -65663,14 +65667,6 @@ const DEV_GROUPS = new Set([
     'doc',
     'typing',
 ]);
-const REQUIREMENTS_CANDIDATES = [
-    'requirements.txt',
-    'requirements/production.txt',
-    'requirements/prod.txt',
-    'requirements-production.txt',
-    'requirements-prod.txt',
-    'requirements/base.txt',
-];
 function pep621Packages(pyproject) {
     const packages = {};
     const dependencies = valueAt(pyproject, 'project', 'dependencies');
@@ -65785,8 +65781,19 @@ function namesOnlyIn(a, b) {
         .filter((name) => !(name in b.packages))
         .sort(compareText);
 }
-/** `directories` nearest first (appDir, its parents, up to the search root). */
-async function detectDependencies(directories, paths) {
+/** The files that declare dependencies in one directory (requirements files, pyproject.toml, Pipfile, locks). */
+function dependencyFilesIn(files) {
+    const names = [...REQUIREMENTS_CANDIDATES, 'pyproject.toml', 'Pipfile', 'Pipfile.lock', 'poetry.lock', 'uv.lock', 'pdm.lock'];
+    return names.flatMap((name) => {
+        const file = files.present.get(name);
+        return file === undefined ? [] : [file];
+    });
+}
+/**
+ * `directories` nearest first (appDir, its parents, up to the search root); `above`: the
+ * directories above the search root (working-directory), whose files the deploy cannot see.
+ */
+async function detectDependencies(directories, paths, above = []) {
     const findings = [];
     const all = [];
     for (const files of directories) {
@@ -65797,6 +65804,13 @@ async function detectDependencies(directories, paths) {
     const chosen = all[0];
     const managersFound = MANAGER_ORDER.filter((manager) => all.some((declaration) => declaration.manager === manager));
     if (!chosen) {
+        const outside = above.flatMap(dependencyFilesIn);
+        const searchRoot = directories.at(-1)?.dir ?? '';
+        const first = outside[0];
+        if (first !== undefined) {
+            findings.push(finding('warning', 'dependencies-outside-working-directory', `${first} is above working-directory (${searchRoot}/), so it is not in what is deployed and the build cannot install from it. Set working-directory to the folder that holds both (the action finds manage.py below it by itself), or move the dependency file into ${searchRoot}/.`, { file: first }));
+            return { info: { manager: 'none', files: [], managersFound: [], packages: {}, outsideDeployedFolder: outside }, findings };
+        }
         findings.push(finding('warning', 'no-dependency-files', `No requirements.txt, pyproject.toml or Pipfile was found in ${directories.map((d) => (d.dir === '' ? 'the repository root' : `${d.dir}/`)).join(', ')}, so the build installs nothing but what the action adds. Add a requirements.txt that lists Django and your other dependencies.`));
         return { info: { manager: 'none', files: [], managersFound: [], packages: {} }, findings };
     }
@@ -67197,7 +67211,10 @@ async function detectProject(options, runner = spawnRunner) {
     const directoryFiles = await Promise.all(directories.map((dir) => readDirectoryFiles(dir, paths)));
     for (const files of directoryFiles)
         findings.push(...files.findings);
-    const dependencies = await detectDependencies(directoryFiles, paths);
+    // Above the search root only when nothing is found in it: to say where the files are, not to use them.
+    const above = searchRoot === '' ? [] : dirsUpTo(dirnameRel(searchRoot), '');
+    const aboveFiles = await Promise.all(above.map((dir) => readDirectoryFiles(dir, paths)));
+    const dependencies = await detectDependencies(directoryFiles, paths, aboveFiles);
     findings.push(...dependencies.findings);
     const python = await detectPythonVersion(directoryFiles, paths, {
         input: options.pythonVersion?.trim() || undefined,
@@ -69583,6 +69600,21 @@ function failedSummary(inputs, deps, target, reason, phases, plan) {
         runUrl: context?.runUrl,
     };
 }
+/** A run's result (what it created, what was there, where the time went) and its summary, written. */
+async function reportResult(run, fields, sha) {
+    const result = {
+        target: run.plan.target,
+        plan: run.plan,
+        phases: run.phases.list,
+        ...fields,
+        present: fields.present ?? presentOf(run.plan),
+    };
+    const kind = fields.outcome === 'up-to-date' ? 'deployed' : fields.outcome;
+    if (kind === 'skipped')
+        throw new Error('a skipped run has no plan to report');
+    await run.deps.writeSummary(summaryOf(result, run.inputs, run.deps, run.sharedPlan, kind, sha));
+    return result;
+}
 
 ;// CONCATENATED MODULE: ./src/deploy.ts
 
@@ -69595,7 +69627,8 @@ function failedSummary(inputs, deps, target, reason, phases, plan) {
 
 
 
-async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
+async function deploy(planned, run) {
+    const { context, plan, inputs, deps, phases } = planned;
     const { dokku, log, target } = context;
     const { state, prepared } = run;
     const created = [];
@@ -69767,9 +69800,7 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
     }
     const deployedSha = baseCommit ?? deployCommit;
     deps.outputs.setAll({ url: primary, urls: JSON.stringify(urls), app: target.app, 'deployed-sha': deployedSha });
-    const result = {
-        target,
-        plan,
+    return reportResult(planned, {
         outcome: outcome.status === 'up-to-date' ? 'up-to-date' : 'deployed',
         urls,
         created,
@@ -69777,10 +69808,7 @@ async function deploy(context, plan, inputs, deps, phases, sharedPlan, run) {
         push: outcome,
         pushedBytes,
         deployCommit,
-        phases: phases.list,
-    };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'deployed', deployedSha));
-    return result;
+    }, deployedSha);
 }
 async function readBranches(dokku, app) {
     const report = parseReport((await dokku.must(['git:report', app])).stdout);
@@ -69832,8 +69860,9 @@ function failOnPush(outcome, target, branch, signal) {
 
 
 /** A review app's end: the app (Dokku's pre-delete trigger drops its links), then its database service. */
-async function removePreview(context, plan, inputs, deps, phases, sharedPlan) {
-    const { dokku, log, target } = context;
+async function removePreview(run) {
+    const { plan, deps, phases } = run;
+    const { dokku, log, target } = run.context;
     const created = [];
     await phases.time('Destroy', async () => {
         for (const step of plan.steps) {
@@ -69849,17 +69878,7 @@ async function removePreview(context, plan, inputs, deps, phases, sharedPlan) {
         }
     });
     deps.outputs.set('app', target.app);
-    const result = {
-        target,
-        plan,
-        outcome: 'destroyed',
-        urls: [],
-        created,
-        present: presentOf(plan),
-        phases: phases.list,
-    };
-    await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'destroyed'));
-    return result;
+    return reportResult(run, { outcome: 'destroyed', urls: [], created });
 }
 
 ;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
@@ -70287,6 +70306,11 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
     const files = dependencies.files;
     const main = files[0];
     if (dependencies.manager === 'none' || main === undefined) {
+        const outside = dependencies.outsideDeployedFolder?.[0];
+        if (outside)
+            throw new errors_ActionError(`No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`, {
+                hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
+            });
         throw new errors_ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
             hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
         });
@@ -70478,6 +70502,7 @@ function systemPackages(project, extraRequirements) {
 
 ;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
 
+
 /**
  * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
  * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
@@ -70529,9 +70554,11 @@ function containerCommand(project) {
  * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
-function procfileWebCommand(project) {
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function procfileWebCommand(project, appDir = '.') {
     return [
         'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
         gunicornTarget(project),
         `--threads ${GUNICORN_DEFAULTS.threads}`,
         '--worker-tmp-dir /dev/shm',
@@ -70724,9 +70751,17 @@ function databaseFromUrl(url) {
 ;// CONCATENATED MODULE: ../shared/src/build/release.ts
 
 
-const MIGRATE = MIGRATE_COMMAND.join(' ');
+
+
 function generateReleaseStep(project, options) {
     const deployRoot = deployRootOf(project, options.deployRoot);
+    // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
+    const appDir = options.processesStartIn === 'manage-py-folder'
+        ? '.'
+        : toDeployPath(deployRoot, external_node_path_default().posix.dirname(project.managePy), 'manage.py') || '.';
+    const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
+    const MIGRATE = command.map(shell_shellQuote).join(' ');
+    const web = procfileWebCommand(project, appDir);
     const procfilePath = toRepoPath(deployRoot, 'Procfile');
     const appJsonPath = toRepoPath(deployRoot, 'app.json');
     const procfileText = options.readFile(procfilePath);
@@ -70735,13 +70770,23 @@ function generateReleaseStep(project, options) {
     const result = (migrations, files = []) => ({
         files,
         migrations,
-        command: MIGRATE_COMMAND,
+        command,
         notes,
     });
     const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
     const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
+    const fromPredeploy = () => {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    };
     if (options.migrate === false)
-        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+        return withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
     if (procfileText === undefined) {
         if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
             notes.push({
@@ -70752,13 +70797,7 @@ function generateReleaseStep(project, options) {
             });
         }
         if (predeployMigrates) {
-            notes.push({
-                level: 'notice',
-                code: 'migrations-predeploy',
-                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-                file: appJsonPath,
-            });
-            return result('existing-predeploy');
+            return fromPredeploy();
         }
         // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
         const userDockerfile = project.existing.dockerfile !== undefined;
@@ -70768,7 +70807,7 @@ function generateReleaseStep(project, options) {
             '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
             '# container starts would race across containers and take the new ones down on failure.)',
             `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+            ...(userDockerfile ? [] : [`web: ${web}`]),
         ];
         return result('procfile-release', [
             {
@@ -70779,8 +70818,8 @@ function generateReleaseStep(project, options) {
         ]);
     }
     const processes = release_parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
+    const userWeb = processes.web;
+    if (userWeb !== undefined && /\bmigrate\b/.test(userWeb)) {
         notes.push({
             level: 'warning',
             code: 'migrate-at-start',
@@ -70801,13 +70840,7 @@ function generateReleaseStep(project, options) {
         return result('existing-release');
     }
     if (predeployMigrates) {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
+        return fromPredeploy();
     }
     if (appJsonText === undefined) {
         const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
@@ -70833,7 +70866,7 @@ function generateReleaseStep(project, options) {
     });
     return result('none');
 }
-function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+function withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
     const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(release_parseProcfile(procfileText).release ?? '');
     if (ownRelease || predeployMigrates) {
         const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
@@ -70854,7 +70887,7 @@ function withoutMigrations(project, procfileText, predeployMigrates, procfilePat
         return result('none');
     const lines = [
         '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${procfileWebCommand(project)}`,
+        `web: ${web}`,
     ];
     return result('none', [
         {
@@ -70995,7 +71028,7 @@ function prepareDeployFiles(project, options) {
     if (options.release) {
         // migrate: false still gets the web process a repository without a Procfile needs, and a
         // warning when the user's own release task migrates anyway (build/release.ts).
-        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, migrate: options.release.migrate });
+        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release });
         prepared.files.push(...release.files);
         prepared.notes.push(...release.notes);
     }
@@ -71037,48 +71070,51 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
     const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner);
     const deployRoot = inputs.workingDirectory;
     const database = databaseKind(project, deployDatabase(inputs));
-    const prepared = prepareDeployFiles(project, {
-        repoRoot,
-        deployRoot,
-        settingsPatch: inputs.settingsPatch,
-        // A linked PostgreSQL service (or a configured URL) replaces the settings' SQLite.
-        databaseProvided: database === 'postgres',
-        release: { migrate: inputs.migrate },
-    });
-    const { readFile, files, notes, overlayModule } = prepared;
+    const readFile = repositoryReader(repoRoot);
+    // The builder first: it decides where processes start, so what the Procfile says.
     const repoDockerfile = readFile(external_node_path_default().posix.join(deployRoot, 'Dockerfile')) !== undefined;
     let builder = inputs.builder === 'auto' ? (repoDockerfile ? 'dockerfile' : 'herokuish') : inputs.builder;
     let builderReason;
+    const builderFiles = [];
+    const builderNotes = [];
     if (builder === 'herokuish' && !repoDockerfile) {
         // The buildpack installs only what is declared; the Procfile and overlay need more (shared/build/herokuish.ts).
         const deps = herokuishDependencies(project, { readFile, deployRoot, database });
         if (deps.kind === 'append') {
-            files.push(deps.file);
-            notes.push(...deps.notes);
+            builderFiles.push(deps.file);
+            builderNotes.push(...deps.notes);
             builderReason = `herokuish, with ${deps.added.join(', ')} appended to the deployed requirements.txt`;
         }
         else if (deps.kind === 'switch-to-dockerfile') {
             if (inputs.builder === 'herokuish')
                 throw new InputError('builder', `is herokuish, but ${deps.reason}; the Procfile and production settings need them, so the first deploy would fail.`, `Add ${deps.missing.join(', ')} to your dependencies and re-lock, or set builder: auto to deploy with the generated Dockerfile.`);
             builder = 'dockerfile';
-            notes.push(...deps.notes);
+            builderNotes.push(...deps.notes);
             builderReason = `generated Dockerfile: ${deps.reason}`;
         }
     }
-    let managePath = toDeployPath(deployRoot, project.managePy, 'manage.py');
-    if (builder === 'dockerfile') {
-        addDockerfile(project, prepared, { deployRoot, database });
-        // Our image's WORKDIR is the folder of manage.py; a user's Dockerfile is trusted to do the same.
-        if (prepared.dockerfileGenerated)
-            managePath = 'manage.py';
-    }
-    else if (repoDockerfile) {
-        notes.push({
+    else if (builder === 'herokuish' && repoDockerfile) {
+        builderNotes.push({
             level: 'notice',
             code: 'dockerfile-ignored',
             message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
         });
     }
+    // Our image's WORKDIR is the folder of manage.py; herokuish (and a user's Dockerfile) start in the deployed folder.
+    const generatedImage = builder === 'dockerfile' && !repoDockerfile;
+    const prepared = prepareDeployFiles(project, {
+        repoRoot,
+        deployRoot,
+        settingsPatch: inputs.settingsPatch,
+        // A linked PostgreSQL service (or a configured URL) replaces the settings' SQLite.
+        databaseProvided: database === 'postgres',
+        release: { migrate: inputs.migrate, processesStartIn: generatedImage ? 'manage-py-folder' : 'deploy-root' },
+        dockerfile: builder === 'dockerfile' ? { database } : undefined,
+    });
+    const { overlayModule } = prepared;
+    const files = [...prepared.files, ...builderFiles];
+    const notes = [...prepared.notes, ...builderNotes];
+    const managePath = generatedImage ? 'manage.py' : toDeployPath(deployRoot, project.managePy, 'manage.py');
     return {
         project,
         files,
@@ -71240,22 +71276,13 @@ async function deployOrRemove(inputs, deps, run, planned) {
         await log.group(inputs.dryRun ? 'Plan (dry run: nothing is changed)' : 'Plan', async () => log.info(renderPlan(sharedPlan)));
         if (inputs.dryRun || !dokku || !version) {
             deps.outputs.set('app', target.app);
-            const result = {
-                target,
-                plan,
-                outcome: 'planned',
-                urls: [],
-                created: [],
-                present: presentOf(plan),
-                phases: phases.list,
-            };
-            await deps.writeSummary(summaryOf(result, inputs, deps, sharedPlan, 'planned'));
-            return result;
+            return await reportResult({ plan, sharedPlan, inputs, deps, phases }, { outcome: 'planned', urls: [], created: [] });
         }
         const context = { dokku, log, target, version };
+        const ready = { context, plan, sharedPlan, inputs, deps, phases };
         if (target.mode === 'destroy')
-            return await removePreview(context, plan, inputs, deps, phases, sharedPlan);
-        return await deploy(context, plan, inputs, deps, phases, sharedPlan, {
+            return await removePreview(ready);
+        return await deploy(ready, {
             state: state,
             prepared: prepared,
             repoRoot,

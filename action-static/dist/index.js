@@ -39943,6 +39943,11 @@ function install_installPlan(project, deployRoot, readFile, pythonVersion) {
     const files = dependencies.files;
     const main = files[0];
     if (dependencies.manager === 'none' || main === undefined) {
+        const outside = dependencies.outsideDeployedFolder?.[0];
+        if (outside)
+            throw new ActionError(`No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`, {
+                hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
+            });
         throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
             hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
         });
@@ -40092,6 +40097,7 @@ function usesVcs(text) {
 
 ;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
 
+
 /**
  * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
  * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
@@ -40103,7 +40109,7 @@ function usesVcs(text) {
  */
 const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
 /** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const web_command_MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+const web_command_MIGRATE_COMMAND = (/* unused pure expression or super */ null && (['python', 'manage.py', 'migrate', '--noinput']));
 /** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
 function gunicornTarget(project) {
     const wsgi = project.wsgiApplication;
@@ -40143,9 +40149,11 @@ function web_command_containerCommand(project) {
  * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
  * is set and takes its worker count from WEB_CONCURRENCY.
  */
-function web_command_procfileWebCommand(project) {
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function web_command_procfileWebCommand(project, appDir = '.') {
     return [
         'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
         gunicornTarget(project),
         `--threads ${web_command_GUNICORN_DEFAULTS.threads}`,
         '--worker-tmp-dir /dev/shm',
@@ -40338,9 +40346,17 @@ function databaseFromUrl(url) {
 ;// CONCATENATED MODULE: ../shared/src/build/release.ts
 
 
-const MIGRATE = web_command_MIGRATE_COMMAND.join(' ');
+
+
 function release_generateReleaseStep(project, options) {
     const deployRoot = deployRootOf(project, options.deployRoot);
+    // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
+    const appDir = options.processesStartIn === 'manage-py-folder'
+        ? '.'
+        : toDeployPath(deployRoot, path.posix.dirname(project.managePy), 'manage.py') || '.';
+    const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
+    const MIGRATE = command.map(shellQuote).join(' ');
+    const web = procfileWebCommand(project, appDir);
     const procfilePath = toRepoPath(deployRoot, 'Procfile');
     const appJsonPath = toRepoPath(deployRoot, 'app.json');
     const procfileText = options.readFile(procfilePath);
@@ -40349,13 +40365,23 @@ function release_generateReleaseStep(project, options) {
     const result = (migrations, files = []) => ({
         files,
         migrations,
-        command: MIGRATE_COMMAND,
+        command,
         notes,
     });
     const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
     const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
+    const fromPredeploy = () => {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    };
     if (options.migrate === false)
-        return withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+        return withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
     if (procfileText === undefined) {
         if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
             notes.push({
@@ -40366,13 +40392,7 @@ function release_generateReleaseStep(project, options) {
             });
         }
         if (predeployMigrates) {
-            notes.push({
-                level: 'notice',
-                code: 'migrations-predeploy',
-                message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-                file: appJsonPath,
-            });
-            return result('existing-predeploy');
+            return fromPredeploy();
         }
         // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
         const userDockerfile = project.existing.dockerfile !== undefined;
@@ -40382,7 +40402,7 @@ function release_generateReleaseStep(project, options) {
             '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
             '# container starts would race across containers and take the new ones down on failure.)',
             `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${procfileWebCommand(project)}`]),
+            ...(userDockerfile ? [] : [`web: ${web}`]),
         ];
         return result('procfile-release', [
             {
@@ -40393,8 +40413,8 @@ function release_generateReleaseStep(project, options) {
         ]);
     }
     const processes = parseProcfile(procfileText);
-    const web = processes.web;
-    if (web !== undefined && /\bmigrate\b/.test(web)) {
+    const userWeb = processes.web;
+    if (userWeb !== undefined && /\bmigrate\b/.test(userWeb)) {
         notes.push({
             level: 'warning',
             code: 'migrate-at-start',
@@ -40415,13 +40435,7 @@ function release_generateReleaseStep(project, options) {
         return result('existing-release');
     }
     if (predeployMigrates) {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
+        return fromPredeploy();
     }
     if (appJsonText === undefined) {
         const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
@@ -40447,7 +40461,7 @@ function release_generateReleaseStep(project, options) {
     });
     return result('none');
 }
-function withoutMigrations(project, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+function withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
     const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
     if (ownRelease || predeployMigrates) {
         const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
@@ -40468,7 +40482,7 @@ function withoutMigrations(project, procfileText, predeployMigrates, procfilePat
         return result('none');
     const lines = [
         '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${procfileWebCommand(project)}`,
+        `web: ${web}`,
     ];
     return result('none', [
         {
@@ -40627,7 +40641,7 @@ function prepareDeployFiles(project, options) {
     if (options.release) {
         // migrate: false still gets the web process a repository without a Procfile needs, and a
         // warning when the user's own release task migrates anyway (build/release.ts).
-        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, migrate: options.release.migrate });
+        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release });
         prepared.files.push(...release.files);
         prepared.notes.push(...release.notes);
     }
@@ -42123,16 +42137,20 @@ function moduleNameOf(file, root) {
 
 
 
-/** Every packaging file name the detection looks at. */
-const PACKAGING_FILE_NAMES = [
-    '.python-version',
-    'runtime.txt',
+/** The requirements files a deploy installs, in order of preference (the first one present wins). */
+const REQUIREMENTS_CANDIDATES = [
     'requirements.txt',
     'requirements/production.txt',
     'requirements/prod.txt',
     'requirements-production.txt',
     'requirements-prod.txt',
     'requirements/base.txt',
+];
+/** Every packaging file name the detection looks at. */
+const PACKAGING_FILE_NAMES = [
+    '.python-version',
+    'runtime.txt',
+    ...REQUIREMENTS_CANDIDATES,
     'pyproject.toml',
     'poetry.lock',
     'uv.lock',
@@ -42369,14 +42387,6 @@ const DEV_GROUPS = new Set([
     'doc',
     'typing',
 ]);
-const REQUIREMENTS_CANDIDATES = [
-    'requirements.txt',
-    'requirements/production.txt',
-    'requirements/prod.txt',
-    'requirements-production.txt',
-    'requirements-prod.txt',
-    'requirements/base.txt',
-];
 function pep621Packages(pyproject) {
     const packages = {};
     const dependencies = valueAt(pyproject, 'project', 'dependencies');
@@ -42491,8 +42501,19 @@ function namesOnlyIn(a, b) {
         .filter((name) => !(name in b.packages))
         .sort(compareText);
 }
-/** `directories` nearest first (appDir, its parents, up to the search root). */
-async function detectDependencies(directories, paths) {
+/** The files that declare dependencies in one directory (requirements files, pyproject.toml, Pipfile, locks). */
+function dependencyFilesIn(files) {
+    const names = [...REQUIREMENTS_CANDIDATES, 'pyproject.toml', 'Pipfile', 'Pipfile.lock', 'poetry.lock', 'uv.lock', 'pdm.lock'];
+    return names.flatMap((name) => {
+        const file = files.present.get(name);
+        return file === undefined ? [] : [file];
+    });
+}
+/**
+ * `directories` nearest first (appDir, its parents, up to the search root); `above`: the
+ * directories above the search root (working-directory), whose files the deploy cannot see.
+ */
+async function detectDependencies(directories, paths, above = []) {
     const findings = [];
     const all = [];
     for (const files of directories) {
@@ -42503,6 +42524,13 @@ async function detectDependencies(directories, paths) {
     const chosen = all[0];
     const managersFound = MANAGER_ORDER.filter((manager) => all.some((declaration) => declaration.manager === manager));
     if (!chosen) {
+        const outside = above.flatMap(dependencyFilesIn);
+        const searchRoot = directories.at(-1)?.dir ?? '';
+        const first = outside[0];
+        if (first !== undefined) {
+            findings.push(finding('warning', 'dependencies-outside-working-directory', `${first} is above working-directory (${searchRoot}/), so it is not in what is deployed and the build cannot install from it. Set working-directory to the folder that holds both (the action finds manage.py below it by itself), or move the dependency file into ${searchRoot}/.`, { file: first }));
+            return { info: { manager: 'none', files: [], managersFound: [], packages: {}, outsideDeployedFolder: outside }, findings };
+        }
         findings.push(finding('warning', 'no-dependency-files', `No requirements.txt, pyproject.toml or Pipfile was found in ${directories.map((d) => (d.dir === '' ? 'the repository root' : `${d.dir}/`)).join(', ')}, so the build installs nothing but what the action adds. Add a requirements.txt that lists Django and your other dependencies.`));
         return { info: { manager: 'none', files: [], managersFound: [], packages: {} }, findings };
     }
@@ -43905,7 +43933,10 @@ async function detectProject(options, runner = spawnRunner) {
     const directoryFiles = await Promise.all(directories.map((dir) => readDirectoryFiles(dir, paths)));
     for (const files of directoryFiles)
         findings.push(...files.findings);
-    const dependencies = await detectDependencies(directoryFiles, paths);
+    // Above the search root only when nothing is found in it: to say where the files are, not to use them.
+    const above = searchRoot === '' ? [] : dirsUpTo(dirnameRel(searchRoot), '');
+    const aboveFiles = await Promise.all(above.map((dir) => readDirectoryFiles(dir, paths)));
+    const dependencies = await detectDependencies(directoryFiles, paths, aboveFiles);
     findings.push(...dependencies.findings);
     const python = await detectPythonVersion(directoryFiles, paths, {
         input: options.pythonVersion?.trim() || undefined,
@@ -49029,6 +49060,18 @@ function netlifyMessage(response) {
     }
     return text.trim().slice(0, 200) || 'no message';
 }
+/** The client of one run: its token, the run's transport and clock, and the run's deadline. */
+function netlifyForRun(token, run, deadline) {
+    return new NetlifyApi({
+        token,
+        transport: run.netlify.transport,
+        apiUrl: run.netlify.apiUrl,
+        log: run.log,
+        deadline,
+        now: run.now,
+        sleep: run.sleep,
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
 /**
@@ -49784,17 +49827,7 @@ async function deploy(inputs, deps, policy) {
             return { mode, skipped: 'dry-run' };
         }
         let baseUrl = inputs.baseUrl;
-        const api = credentials
-            ? new NetlifyApi({
-                token: credentials.token,
-                transport: deps.netlify.transport,
-                apiUrl: deps.netlify.apiUrl,
-                log,
-                deadline,
-                now: deps.now,
-                sleep: deps.sleep,
-            })
-            : undefined;
+        const api = credentials ? netlifyForRun(credentials.token, { ...deps, log }, deadline) : undefined;
         // Knowing the site first lets pages and sitemaps carry their real public URL.
         if (api && credentials && decision && mode === 'all' && !baseUrl && decision.target.kind !== 'draft') {
             site = await timed('Netlify site', () => resolveSite(api, credentials.site, log));
@@ -50211,23 +50244,15 @@ noSecrets) {
         return { mode: inputs.mode, skipped: 'dry-run' };
     }
     const deadline = deps.now() + inputs.timeoutMs;
-    const api = new NetlifyApi({
-        token: credentials.token,
-        transport: deps.netlify.transport,
-        apiUrl: deps.netlify.apiUrl,
-        log,
-        deadline,
-        now: deps.now,
-        sleep: deps.sleep,
-    });
+    const api = netlifyForRun(credentials.token, { ...deps, log }, deadline);
     const phaseTimes = new Phases(deps.now);
     const phases = phaseTimes.list;
     const timed = (name, fn) => phaseTimes.time(name, fn);
     const report = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] };
-    const failed = (reason) => ({
+    const outcome = (kind, reason) => ({
         action: ACTION,
         operation: 'remove',
-        outcome: 'failed',
+        outcome: kind,
         target: { kind: 'site', name: previewName(report, inputs) },
         environment: decision.environment,
         reason,
@@ -50235,6 +50260,7 @@ noSecrets) {
         phases,
         warnings,
     });
+    const failed = (reason) => outcome('failed', reason);
     await reportedRun({ writeSummary: summarise, failed, beforeSummary: () => remove_preview_setOutputs(deps) }, async () => {
         report.site = await timed('Netlify site', () => findSite(api, credentials.site));
         if (report.site) {
@@ -50280,15 +50306,7 @@ noSecrets) {
     const reason = gone
         ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
         : `${closed}; alias ${alias} had no deploys left to delete`;
-    await summarise({
-        outcome: 'removed',
-        target: { kind: 'site', name: previewName(report, inputs) },
-        environment: decision.environment,
-        reason,
-        facts: remove_preview_facts(report, inputs),
-        phases,
-        warnings,
-    });
+    await summarise(outcome('removed', reason));
     return { mode: inputs.mode, retired: report };
 }
 /** Nothing was deployed: no URL or deploy; nothing uploaded. */

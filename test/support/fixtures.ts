@@ -20,6 +20,7 @@ export const FIXTURES = [
   'tutorial',
   'example-site',
   'required-env',
+  'app-subfolder',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]

@@ -37,6 +37,14 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
   const files = dependencies.files
   const main = files[0]
   if (dependencies.manager === 'none' || main === undefined) {
+    const outside = dependencies.outsideDeployedFolder?.[0]
+    if (outside)
+      throw new ActionError(
+        `No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`,
+        {
+          hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
+        },
+      )
     throw new ActionError(
       'No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.',
       {

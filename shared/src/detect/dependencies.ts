@@ -155,10 +155,23 @@ function namesOnlyIn(a: Declaration, b: Declaration): string[] {
     .sort(compareText)
 }
 
-/** `directories` nearest first (appDir, its parents, up to the search root). */
+/** The files that declare dependencies in one directory (requirements files, pyproject.toml, Pipfile, locks). */
+export function dependencyFilesIn(files: DirectoryFiles): string[] {
+  const names = [...REQUIREMENTS_CANDIDATES, 'pyproject.toml', 'Pipfile', 'Pipfile.lock', 'poetry.lock', 'uv.lock', 'pdm.lock']
+  return names.flatMap((name) => {
+    const file = files.present.get(name)
+    return file === undefined ? [] : [file]
+  })
+}
+
+/**
+ * `directories` nearest first (appDir, its parents, up to the search root); `above`: the
+ * directories above the search root (working-directory), whose files the deploy cannot see.
+ */
 export async function detectDependencies(
   directories: readonly DirectoryFiles[],
   paths: RepoPaths,
+  above: readonly DirectoryFiles[] = [],
 ): Promise<{ info: DependencyInfo; findings: Finding[] }> {
   const findings: Finding[] = []
   const all: Declaration[] = []
@@ -170,6 +183,20 @@ export async function detectDependencies(
   const chosen = all[0]
   const managersFound = MANAGER_ORDER.filter((manager) => all.some((declaration) => declaration.manager === manager))
   if (!chosen) {
+    const outside = above.flatMap(dependencyFilesIn)
+    const searchRoot = directories.at(-1)?.dir ?? ''
+    const first = outside[0]
+    if (first !== undefined) {
+      findings.push(
+        finding(
+          'warning',
+          'dependencies-outside-working-directory',
+          `${first} is above working-directory (${searchRoot}/), so it is not in what is deployed and the build cannot install from it. Set working-directory to the folder that holds both (the action finds manage.py below it by itself), or move the dependency file into ${searchRoot}/.`,
+          { file: first },
+        ),
+      )
+      return { info: { manager: 'none', files: [], managersFound: [], packages: {}, outsideDeployedFolder: outside }, findings }
+    }
     findings.push(
       finding(
         'warning',

@@ -101,7 +101,10 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
   const directories = dirsUpTo(appDir, searchRoot)
   const directoryFiles = await Promise.all(directories.map((dir) => readDirectoryFiles(dir, paths)))
   for (const files of directoryFiles) findings.push(...files.findings)
-  const dependencies = await detectDependencies(directoryFiles, paths)
+  // Above the search root only when nothing is found in it: to say where the files are, not to use them.
+  const above = searchRoot === '' ? [] : dirsUpTo(dirnameRel(searchRoot), '')
+  const aboveFiles = await Promise.all(above.map((dir) => readDirectoryFiles(dir, paths)))
+  const dependencies = await detectDependencies(directoryFiles, paths, aboveFiles)
   findings.push(...dependencies.findings)
   const python = await detectPythonVersion(directoryFiles, paths, {
     input: options.pythonVersion?.trim() || undefined,

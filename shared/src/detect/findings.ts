@@ -38,6 +38,7 @@ import { compareText } from './order.js'
  * - python-version-eol           warning  the pinned Python version no longer receives security fixes
  * - several-dependency-managers  warning  files of several dependency managers declare different packages (notice when they agree)
  * - no-dependency-files          warning  no requirements.txt, pyproject.toml or Pipfile was found
+ * - dependencies-outside-working-directory  warning  none in the deployed folder, but one above working-directory
  * - requirements-include-missing warning  a `-r`/`-c` include names a file that does not exist
  * - requirements-include-cycle   warning  requirements files include each other
  * - pipfile-without-lock         notice   Pipfile without Pipfile.lock: the build cannot install a locked set
@@ -76,6 +77,7 @@ export type FindingCode =
   | 'python-version-eol'
   | 'several-dependency-managers'
   | 'no-dependency-files'
+  | 'dependencies-outside-working-directory'
   | 'requirements-include-missing'
   | 'requirements-include-cycle'
   | 'pipfile-without-lock'

@@ -145,6 +145,8 @@ export interface DependencyInfo {
   files: string[]
   /** Every manager whose files were found (more than one triggers a warning). */
   managersFound: DependencyManager[]
+  /** With no dependency file in the deployed folder: the ones found above it (working-directory set too deep). */
+  outsideDeployedFolder?: string[]
   /** Lock file used by the chosen manager, if any (poetry.lock, uv.lock, Pipfile.lock, pdm.lock). */
   lockFile?: string
   /**
