@@ -149,6 +149,15 @@ function describeDeclaration(declaration: Declaration): string {
   return declaration.files[0] ?? declaration.lockFile ?? declaration.manager
 }
 
+/** "requirements.txt is an export of pyproject.toml" when `exported` pins every version and lists all of `source`. */
+function lockExport(exported: Declaration, source: Declaration): string | undefined {
+  if (exported.manager !== 'pip' || source.manager === 'pip') return undefined
+  const specs = Object.values(exported.packages)
+  if (specs.length === 0 || !specs.every((spec) => /^===?[^,]+$/.test(spec))) return undefined
+  if (namesOnlyIn(source, exported).length > 0) return undefined
+  return `${describeDeclaration(exported)} is a pinned export of ${describeDeclaration(source)} (all of its packages, and their dependencies)`
+}
+
 function namesOnlyIn(a: Declaration, b: Declaration): string[] {
   return Object.keys(a.packages)
     .filter((name) => !(name in b.packages))
@@ -210,7 +219,15 @@ export async function detectDependencies(
   const others = all.filter((declaration) => declaration.manager !== chosen.manager)
   if (others.length > 0) {
     const differences: string[] = []
+    const exports: string[] = []
     for (const other of others) {
+      // A lock export (uv export, pip-compile, pip freeze) lists every package of its source plus
+      // their dependencies, each pinned: more names is its nature, not a disagreement.
+      const exported = lockExport(chosen, other) ?? lockExport(other, chosen)
+      if (exported) {
+        exports.push(exported)
+        continue
+      }
       const missing = namesOnlyIn(chosen, other)
       const extra = namesOnlyIn(other, chosen)
       if (missing.length > 0) differences.push(`${describeDeclaration(other)} lacks ${missing.join(', ')}`)
@@ -228,7 +245,7 @@ export async function detectDependencies(
         : finding(
             'notice',
             'several-dependency-managers',
-            `Dependencies are declared for several managers (${found}); they list the same packages. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`,
+            `Dependencies are declared for several managers (${found}); ${exports.length > 0 ? `${exports.join('; ')}` : 'they list the same packages'}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`,
             { file: describeDeclaration(chosen) },
           ),
     )
