@@ -45338,6 +45338,17 @@ async function declarationsIn(files, paths, findings) {
 function describeDeclaration(declaration) {
     return declaration.files[0] ?? declaration.lockFile ?? declaration.manager;
 }
+/** "requirements.txt is an export of pyproject.toml" when `exported` pins every version and lists all of `source`. */
+function lockExport(exported, source) {
+    if (exported.manager !== 'pip' || source.manager === 'pip')
+        return undefined;
+    const specs = Object.values(exported.packages);
+    if (specs.length === 0 || !specs.every((spec) => /^===?[^,]+$/.test(spec)))
+        return undefined;
+    if (namesOnlyIn(source, exported).length > 0)
+        return undefined;
+    return `${describeDeclaration(exported)} is a pinned export of ${describeDeclaration(source)} (all of its packages, and their dependencies)`;
+}
 function namesOnlyIn(a, b) {
     return Object.keys(a.packages)
         .filter((name) => !(name in b.packages))
@@ -45379,7 +45390,15 @@ async function detectDependencies(directories, paths, above = []) {
     const others = all.filter((declaration) => declaration.manager !== chosen.manager);
     if (others.length > 0) {
         const differences = [];
+        const exports = [];
         for (const other of others) {
+            // A lock export (uv export, pip-compile, pip freeze) lists every package of its source plus
+            // their dependencies, each pinned: more names is its nature, not a disagreement.
+            const exported = lockExport(chosen, other) ?? lockExport(other, chosen);
+            if (exported) {
+                exports.push(exported);
+                continue;
+            }
             const missing = namesOnlyIn(chosen, other);
             const extra = namesOnlyIn(other, chosen);
             if (missing.length > 0)
@@ -45390,7 +45409,7 @@ async function detectDependencies(directories, paths, above = []) {
         const found = [chosen, ...others].map(describeDeclaration).join(', ');
         findings.push(differences.length > 0
             ? finding('warning', 'several-dependency-managers', `Dependencies are declared for several managers (${found}) and they disagree: ${differences.join('; ')}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}); keep one source of truth (delete the others, or regenerate them from it).`, { file: describeDeclaration(chosen) })
-            : finding('notice', 'several-dependency-managers', `Dependencies are declared for several managers (${found}); they list the same packages. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`, { file: describeDeclaration(chosen) }));
+            : finding('notice', 'several-dependency-managers', `Dependencies are declared for several managers (${found}); ${exports.length > 0 ? `${exports.join('; ')}` : 'they list the same packages'}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`, { file: describeDeclaration(chosen) }));
     }
     if (chosen.manager === 'pipenv' && !chosen.lockFile) {
         findings.push(finding('notice', 'pipfile-without-lock', `${describeDeclaration(chosen)} has no Pipfile.lock next to it, so the build resolves versions afresh. Run \`pipenv lock\` and commit Pipfile.lock.`, {
@@ -50253,7 +50272,11 @@ function dryPlan(inputs, prepared, pullRequest, sha) {
         kind: 'command',
         title: preview ? `Deploy a preview revision tagged ${existing.tag}, without traffic` : 'Deploy the new revision',
         detail: `gcloud ${deployArgs(inputs, facts, existing, image, '<env.yaml>').join(' ')}`,
-        condition: preview ? undefined : 'a new service takes traffic at once (it cannot be deployed with --no-traffic)',
+        condition: preview
+            ? undefined
+            : existing.noTraffic
+                ? 'without traffic until the check passes; a new service takes all traffic at once (gcloud refuses --no-traffic when creating one)'
+                : undefined,
     });
     if (existing.check)
         steps.push({ kind: 'http', title: `Check that the new revision answers${existing.tag ? ` at its ${existing.tag} URL` : ''}` });

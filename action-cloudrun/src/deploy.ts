@@ -516,7 +516,11 @@ export function dryPlan(
     kind: 'command',
     title: preview ? `Deploy a preview revision tagged ${existing.tag}, without traffic` : 'Deploy the new revision',
     detail: `gcloud ${deployArgs(inputs, facts, existing, image, '<env.yaml>').join(' ')}`,
-    condition: preview ? undefined : 'a new service takes traffic at once (it cannot be deployed with --no-traffic)',
+    condition: preview
+      ? undefined
+      : existing.noTraffic
+        ? 'without traffic until the check passes; a new service takes all traffic at once (gcloud refuses --no-traffic when creating one)'
+        : undefined,
   })
   if (existing.check)
     steps.push({ kind: 'http', title: `Check that the new revision answers${existing.tag ? ` at its ${existing.tag} URL` : ''}` })

@@ -42496,6 +42496,17 @@ async function declarationsIn(files, paths, findings) {
 function describeDeclaration(declaration) {
     return declaration.files[0] ?? declaration.lockFile ?? declaration.manager;
 }
+/** "requirements.txt is an export of pyproject.toml" when `exported` pins every version and lists all of `source`. */
+function lockExport(exported, source) {
+    if (exported.manager !== 'pip' || source.manager === 'pip')
+        return undefined;
+    const specs = Object.values(exported.packages);
+    if (specs.length === 0 || !specs.every((spec) => /^===?[^,]+$/.test(spec)))
+        return undefined;
+    if (namesOnlyIn(source, exported).length > 0)
+        return undefined;
+    return `${describeDeclaration(exported)} is a pinned export of ${describeDeclaration(source)} (all of its packages, and their dependencies)`;
+}
 function namesOnlyIn(a, b) {
     return Object.keys(a.packages)
         .filter((name) => !(name in b.packages))
@@ -42537,7 +42548,15 @@ async function detectDependencies(directories, paths, above = []) {
     const others = all.filter((declaration) => declaration.manager !== chosen.manager);
     if (others.length > 0) {
         const differences = [];
+        const exports = [];
         for (const other of others) {
+            // A lock export (uv export, pip-compile, pip freeze) lists every package of its source plus
+            // their dependencies, each pinned: more names is its nature, not a disagreement.
+            const exported = lockExport(chosen, other) ?? lockExport(other, chosen);
+            if (exported) {
+                exports.push(exported);
+                continue;
+            }
             const missing = namesOnlyIn(chosen, other);
             const extra = namesOnlyIn(other, chosen);
             if (missing.length > 0)
@@ -42548,7 +42567,7 @@ async function detectDependencies(directories, paths, above = []) {
         const found = [chosen, ...others].map(describeDeclaration).join(', ');
         findings.push(differences.length > 0
             ? finding('warning', 'several-dependency-managers', `Dependencies are declared for several managers (${found}) and they disagree: ${differences.join('; ')}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}); keep one source of truth (delete the others, or regenerate them from it).`, { file: describeDeclaration(chosen) })
-            : finding('notice', 'several-dependency-managers', `Dependencies are declared for several managers (${found}); they list the same packages. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`, { file: describeDeclaration(chosen) }));
+            : finding('notice', 'several-dependency-managers', `Dependencies are declared for several managers (${found}); ${exports.length > 0 ? `${exports.join('; ')}` : 'they list the same packages'}. The build uses ${chosen.manager} (${describeDeclaration(chosen)}).`, { file: describeDeclaration(chosen) }));
     }
     if (chosen.manager === 'pipenv' && !chosen.lockFile) {
         findings.push(finding('notice', 'pipfile-without-lock', `${describeDeclaration(chosen)} has no Pipfile.lock next to it, so the build resolves versions afresh. Run \`pipenv lock\` and commit Pipfile.lock.`, {
@@ -47995,6 +48014,10 @@ function safeXmlRefs(xml) {
  *   migration is ever run against it (it is usually the live site's database).
  */
 const OVERLAY_MODULE = 'django_deploy_static_settings';
+/** The overlay module the build runs with (the plan shows the same text, so the same size). */
+function staticOverlay(project, appDir) {
+    return renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir);
+}
 const PROBE = String.raw `
 import json
 from importlib.util import find_spec
@@ -48038,7 +48061,7 @@ async function prepareDjango(options) {
     await (0,promises_namespaceObject.mkdir)(overlayDir, { recursive: true });
     // An absolute app directory: the overlay then resolves relative paths from manage.py's folder
     // even though it lives outside the project.
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(overlayDir, `${OVERLAY_MODULE}.py`), renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir));
+    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(overlayDir, `${OVERLAY_MODULE}.py`), staticOverlay(project, appDir));
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
     const staticRoot = external_node_path_default().join(options.workDir, 'staticfiles');
     const env = {
@@ -49352,7 +49375,8 @@ async function digestDirectory(root, options = {}) {
 
 ;// CONCATENATED MODULE: ./src/plan.ts
 
-function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site }) {
+
+function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site, repoRoot }) {
     const summary = [
         ['Mode', mode],
         ['Provider', inputs.provider],
@@ -49364,11 +49388,11 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site 
             'Content',
             inputs.databaseUrl
                 ? 'database-url (***)'
-                : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+                : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`,
         ]);
         files.push({
             path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`,
-            content: '',
+            content: staticOverlay(project, external_node_path_default().join(repoRoot, project.appDir)),
             reason: `production settings overlay for ${project.settings.module}`,
         });
         const manage = `python3 ${project.managePy}`;
@@ -49806,6 +49830,7 @@ async function deploy(inputs, deps, policy) {
             const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined;
             const plan = buildPlan({
                 inputs,
+                repoRoot,
                 mode,
                 project,
                 decision,

@@ -132,6 +132,7 @@ export async function deploy(
         const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined
         const plan = buildPlan({
           inputs,
+          repoRoot,
           mode,
           project,
           decision,

@@ -1,7 +1,8 @@
 import type { ProjectModel } from '@django-deploy/shared/detect'
 import type { PullRequestInfo } from '@django-deploy/shared/github'
 import type { Plan, PlanStep } from '@django-deploy/shared/plan'
-import { OVERLAY_MODULE } from './generate/django.js'
+import path from 'node:path'
+import { OVERLAY_MODULE, staticOverlay } from './generate/django.js'
 import type { Inputs } from './inputs.js'
 import type { Digest } from './netlify/digest.js'
 import type { TargetDecision } from './target.js'
@@ -18,9 +19,11 @@ export interface PlanInput {
   digest?: Digest
   pullRequest?: PullRequestInfo
   site?: { id?: string; name?: string }
+  /** The checkout (GITHUB_WORKSPACE): the overlay names the project's folder in it. */
+  repoRoot: string
 }
 
-export function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site }: PlanInput): Plan {
+export function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site, repoRoot }: PlanInput): Plan {
   const summary: Array<[string, string]> = [
     ['Mode', mode],
     ['Provider', inputs.provider],
@@ -36,12 +39,12 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
         'Content',
         inputs.databaseUrl
           ? 'database-url (***)'
-          : `a copy of the repository's SQLite database, migrated${inputs.fixtures.length ? `, + fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+          : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`,
       ],
     )
     files.push({
       path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`,
-      content: '',
+      content: staticOverlay(project, path.join(repoRoot, project.appDir)),
       reason: `production settings overlay for ${project.settings.module}`,
     })
     const manage = `python3 ${project.managePy}`

@@ -129,6 +129,17 @@ describe('pull request previews', () => {
     expect(h.summary.join('')).toContain('Did not deploy')
   })
 
+  it('a dry run shows the overlay the build runs with (its real size) and where the content comes from', async () => {
+    const workspace = await copyFixture('tutorial')
+    const h = harness({ workspace, inputs: { provider: 'directory', 'dry-run': 'true' } })
+    const result = await h.run()
+    expect(result.skipped).toBe('dry-run')
+    const plan = h.log.text()
+    const overlay = /django_deploy_static_settings\.py \(outside the checkout, on PYTHONPATH\)\s+\(.*, (\d+) bytes\)/.exec(plan)
+    expect(Number(overlay?.[1])).toBeGreaterThan(1000)
+    expect(plan).toContain("Content    the repository's SQLite database copied (a new one when it has none), migrated")
+  })
+
   it('a project that cannot be built still gets a failed job summary naming why', async () => {
     const workspace = await copyFixture('not-django')
     const h = harness({ workspace, inputs: { provider: 'directory' } })

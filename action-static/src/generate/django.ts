@@ -19,6 +19,11 @@ import { BUILD_SECRET_KEY, buildEnvironment, overlayEnvironment, renderOverlay }
  */
 export const OVERLAY_MODULE = 'django_deploy_static_settings'
 
+/** The overlay module the build runs with (the plan shows the same text, so the same size). */
+export function staticOverlay(project: ProjectModel, appDir: string): string {
+  return renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir)
+}
+
 export interface DjangoOptions {
   project: ProjectModel
   /** Absolute repository root (project paths are relative to it). */
@@ -109,10 +114,7 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
   await mkdir(overlayDir, { recursive: true })
   // An absolute app directory: the overlay then resolves relative paths from manage.py's folder
   // even though it lives outside the project.
-  await writeFile(
-    path.join(overlayDir, `${OVERLAY_MODULE}.py`),
-    renderOverlay({ module: OVERLAY_MODULE, baseModule: project.settings.module, repoPath: `${OVERLAY_MODULE}.py` }, appDir),
-  )
+  await writeFile(path.join(overlayDir, `${OVERLAY_MODULE}.py`), staticOverlay(project, appDir))
 
   const base = options.baseUrl ? new URL(options.baseUrl) : undefined
   const staticRoot = path.join(options.workDir, 'staticfiles')
