@@ -66395,8 +66395,9 @@ function parseFailure(file, role, error) {
  * this order, each in every directory from appDir up to the search root (nearest first):
  *   the `python-version` input, .python-version, runtime.txt, Pipfile [requires],
  *   Pipfile.lock _meta.requires, pyproject `requires-python`, Poetry's `python` dependency.
- * A range resolves to the newest minor in CANDIDATE_MINORS that satisfies it and that the
- * declared Django version supports (DJANGO_NEWEST_PYTHON). The runner's own
+ * A range resolves, within what the declared Django version supports (DJANGO_NEWEST_PYTHON), to
+ * the newest minor not newer than PREFERRED_MINOR that satisfies it (the version no constraint
+ * gets too, so `>=3.8` and no constraint agree), else to the oldest newer minor that does. The runner's own
  * Python is never used (flyctl does, which makes builds depend on the CI image).
  */
 /**
@@ -66404,6 +66405,11 @@ function parseFailure(file, role, error) {
  * deterministic; add a minor once slim images and common wheels exist for it.
  */
 const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
+/**
+ * The minor a project without a constraint gets, and the newest an open range resolves to: the
+ * newest one every common package has had wheels for long enough (new minors lag by months).
+ */
+const PREFERRED_MINOR = '3.12';
 /** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
 const LAST_EOL_MINOR = [3, 10];
 function parseVersion(text) {
@@ -66520,7 +66526,11 @@ function resolveRange(range, djangoSpec) {
     const minors = cap
         ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
         : CANDIDATE_MINORS;
-    return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
+    const preferred = parseVersion(PREFERRED_MINOR) ?? [];
+    const upToPreferred = minors.filter((minor) => compare(parseVersion(minor) ?? [], preferred) <= 0);
+    const oldest = (among) => among.find((minor) => newestSatisfying(range, [minor]) !== undefined);
+    // Nothing fits both the range and Django's cap: the range wins (the build then says Django may not support it).
+    return newestSatisfying(range, upToPreferred) ?? oldest(minors) ?? oldest(CANDIDATE_MINORS);
 }
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
 function exactVersion(text) {
@@ -70277,13 +70287,14 @@ function djangoBefore42(specifier) {
 
 ;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
 
+
 /**
  * The base image: the official slim Debian image of the detected Python. Slim because Django
  * needs no compilers at runtime (the build stage has them when a package must compile), Debian
  * (not Alpine) because manylinux wheels install on it without compiling.
  */
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-const DEFAULT_PYTHON_VERSION = '3.12';
+/** Used when nothing in the repository names a version: the one open ranges resolve to as well (detect/python-version.ts). */
+const DEFAULT_PYTHON_VERSION = PREFERRED_MINOR;
 function pythonImage(project) {
     const declared = project.python.version;
     if (declared === undefined) {

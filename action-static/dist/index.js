@@ -39893,785 +39893,6 @@ function dockerignore_appDirIn(deployAppDir) {
     return path.posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
-
-/**
- * The base image: the official slim Debian image of the detected Python. Slim because Django
- * needs no compilers at runtime (the build stage has them when a package must compile), Debian
- * (not Alpine) because manylinux wheels install on it without compiling.
- */
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-const DEFAULT_PYTHON_VERSION = '3.12';
-function python_image_pythonImage(project) {
-    const declared = project.python.version;
-    if (declared === undefined) {
-        return {
-            version: DEFAULT_PYTHON_VERSION,
-            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'python-version-default',
-                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
-                },
-            ],
-        };
-    }
-    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
-        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
-            input: project.python.source === 'input' ? 'python-version' : undefined,
-            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
-        });
-    }
-    return { version: declared, image: `python:${declared}-slim`, notes: [] };
-}
-/** "3.12.4" → [3, 12]. */
-function python_image_minorOf(version) {
-    const [major = 3, minor = 0] = version.split('.').map(Number);
-    return [major, minor];
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/install.ts
-
-
-
-
-const install_VENV = '/opt/venv';
-const TOOLS = '/opt/tools';
-function install_installPlan(project, deployRoot, readFile, pythonVersion) {
-    const dependencies = project.dependencies;
-    const files = dependencies.files;
-    const main = files[0];
-    if (dependencies.manager === 'none' || main === undefined) {
-        const outside = dependencies.outsideDeployedFolder?.[0];
-        if (outside)
-            throw new ActionError(`No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`, {
-                hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
-            });
-        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
-            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
-        });
-    }
-    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
-    const workdir = path.posix.dirname(where(main)).replace(/^\.$/, '');
-    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
-    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
-    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
-    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
-    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
-    const notes = [];
-    const missingLock = (lockName, manager) => notes.push({
-        level: 'warning',
-        code: 'lock-file-missing',
-        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
-    });
-    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
-    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
-    const copyOf = (optional) => [
-        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
-    ];
-    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
-    switch (dependencies.manager) {
-        case 'pip': {
-            const local = contents.some(referencesLocalPaths);
-            return {
-                description: `pip, ${files.join(', ')}`,
-                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
-                // requirement files so the dependency layer is reused while only code changes.
-                copy: local ? 'all' : [...new Set(files.map(where))],
-                workdir,
-                env: {},
-                commands: [`pip install --no-cache-dir -r ${path.posix.basename(main)}`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pyproject': {
-            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
-            const python = modern ? 'python' : `${TOOLS}/bin/python`;
-            const module = modern ? 'tomllib' : 'tomli as tomllib';
-            // Only [project].dependencies: `pip install .` would build the project as a package, which
-            // fails for most Django layouts ("Multiple top-level packages discovered").
-            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
-            return {
-                description: 'pip, [project.dependencies] of pyproject.toml',
-                copy: copyOf([]),
-                workdir,
-                env: {},
-                commands: [
-                    ...(modern ? [] : [tool('tomli')]),
-                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'poetry': {
-            if (!lock)
-                missingLock('poetry.lock', 'Poetry');
-            return {
-                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                env: {},
-                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
-                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pipenv': {
-            if (!lock)
-                missingLock('Pipfile.lock', 'Pipenv');
-            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
-            // `requirements` turns the lock into pinned requirements for pip, default packages only.
-            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
-            return {
-                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
-                copy: copyOf([]),
-                workdir,
-                env: { PIPENV_VERBOSITY: '-1' },
-                commands: [
-                    tool('pipenv>=2023.12'),
-                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
-                ],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'uv': {
-            if (!lock)
-                missingLock('uv.lock', 'uv');
-            return {
-                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(['.python-version', ...readmes]),
-                workdir,
-                // Sync into /opt/venv with the image's Python; never download another interpreter.
-                env: { UV_PROJECT_ENVIRONMENT: install_VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
-                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
-                buildPackages,
-                notes,
-            };
-        }
-        case 'pdm': {
-            if (!lock)
-                missingLock('pdm.lock', 'PDM');
-            return {
-                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
-                copy: copyOf(readmes),
-                workdir,
-                // PDM installs into the active virtualenv; --check fails on a stale lock file.
-                env: { PDM_CHECK_UPDATE: 'false' },
-                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
-                buildPackages,
-                notes,
-            };
-        }
-    }
-}
-/** The command that adds the deploy's extra packages (extras.ts) on top. */
-function install_extrasCommand(project, requirements) {
-    if (!requirements.length)
-        return undefined;
-    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
-    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
-    if (project.dependencies.manager === 'uv')
-        return `${TOOLS}/bin/uv pip install --python ${install_VENV}/bin/python ${quoted}`;
-    return `pip install --no-cache-dir ${quoted}`;
-}
-function compareMinor(version, other) {
-    const [major, minor] = minorOf(version);
-    return major !== other[0] ? major - other[0] : minor - other[1];
-}
-/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
-function referencesLocalPaths(text) {
-    return text.split('\n').some((raw) => {
-        const line = raw.replace(/(^|\s)#.*$/, '').trim();
-        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
-    });
-}
-/** Requirements installed from git (needs git in the build stage). */
-function usesVcs(text) {
-    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const web_command_MIGRATE_COMMAND = (/* unused pure expression or super */ null && (['python', 'manage.py', 'migrate', '--noinput']));
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function web_command_containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
-function web_command_procfileWebCommand(project, appDir = '.') {
-    return [
-        'gunicorn',
-        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
-        gunicornTarget(project),
-        `--threads ${web_command_GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
- * and then nothing is generated at all (a generated .dockerignore would change what their
- * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
- *
- * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
- * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
- * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
- * (release.ts) or the Cloud Run migration Job's.
- */
-/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
-const CONTAINER_USER = { name: 'app', uid: 1000 };
-/** Where the deployed directory lives in the image. */
-const IMAGE_ROOT = '/app';
-function dockerfile_generateDockerfile(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const overlay = overlayLocation(project);
-    const settingsModule = options.settingsModule ?? overlay.module;
-    const overlaid = settingsModule === overlay.module;
-    const userDockerfile = project.existing.dockerfile ??
-        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
-    if (userDockerfile !== undefined) {
-        return {
-            files: [],
-            generated: false,
-            settingsModule,
-            addedPackages: [],
-            notes: [
-                {
-                    level: 'notice',
-                    code: 'user-dockerfile',
-                    message: overlaid
-                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
-                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
-                    file: userDockerfile,
-                },
-            ],
-        };
-    }
-    const image = pythonImage(project);
-    const plan = installPlan(project, deployRoot, options.readFile, image.version);
-    const extras = extraPackages(project, databaseKind(project, options.database));
-    const system = systemPackages(project, extras.requirements);
-    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
-    const workdir = path.posix.join(IMAGE_ROOT, appDir);
-    const command = containerCommand(project);
-    const notes = [...image.notes, ...plan.notes, ...extras.notes];
-    const collect = options.collectstatic !== false && collectsStatic(project);
-    if (options.collectstatic !== false && !collect) {
-        notes.push({
-            level: 'notice',
-            code: 'no-staticfiles-app',
-            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
-        });
-    }
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
-        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
-        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
-        `#   Dependencies: ${plan.description}`,
-        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
-        overlaid
-            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
-            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
-        '',
-        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
-        `FROM ${image.image} AS build`,
-        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
-        '    PIP_NO_CACHE_DIR=1 \\',
-        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
-    ];
-    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
-    if (buildPackages.length)
-        lines.push(aptInstall(buildPackages));
-    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
-    const envEntries = Object.entries(plan.env);
-    if (envEntries.length)
-        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
-    lines.push(`WORKDIR ${path.posix.join(IMAGE_ROOT, plan.workdir)}`);
-    if (plan.copy === 'all') {
-        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
-    }
-    else {
-        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
-        for (const file of plan.copy)
-            lines.push(copyLine(file, path.posix.join(IMAGE_ROOT, file)));
-    }
-    for (const command of plan.commands)
-        lines.push(`RUN ${command}`);
-    const extrasRun = extrasCommand(project, extras.requirements);
-    if (extrasRun)
-        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
-    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
-    if (system.runtime.length)
-        lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
-    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
-    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
-    if (workdir !== IMAGE_ROOT)
-        lines.push(`WORKDIR ${workdir}`);
-    if (collect) {
-        const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
-        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
-        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
-    }
-    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
-    const files = [
-        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
-    ];
-    const userIgnore = project.existing.dockerignore ??
-        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
-            ? toRepoPath(deployRoot, '.dockerignore')
-            : undefined);
-    if (userIgnore === undefined) {
-        files.push({
-            path: '.dockerignore',
-            content: dockerignoreContent(project, appDir),
-            reason: 'no .dockerignore in the repository',
-        });
-    }
-    else {
-        notes.push({
-            level: 'notice',
-            code: 'user-dockerignore',
-            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
-            file: userIgnore,
-        });
-    }
-    return {
-        files,
-        generated: true,
-        settingsModule,
-        command,
-        pythonVersion: image.version,
-        addedPackages: extras.requirements,
-        workdir,
-        notes,
-    };
-}
-function aptInstall(packages) {
-    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
-}
-/** COPY in JSON form when a path needs quoting. */
-function copyLine(source, destination) {
-    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
-        ? `COPY ${source} ${destination}`
-        : `COPY ${JSON.stringify([source, destination])}`;
-}
-/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
-function collectsStatic(project) {
-    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
-    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
-}
-/**
- * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
- * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
- */
-function databaseFromUrl(url) {
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase();
-    if (!scheme)
-        return undefined;
-    if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme))
-        return 'postgres';
-    if (/^mysql/.test(scheme))
-        return 'mysql';
-    if (/^(sqlite|spatialite)/.test(scheme))
-        return 'sqlite';
-    return 'other';
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/release.ts
-
-
-
-
-function release_generateReleaseStep(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
-    const appDir = options.processesStartIn === 'manage-py-folder'
-        ? '.'
-        : toDeployPath(deployRoot, path.posix.dirname(project.managePy), 'manage.py') || '.';
-    const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
-    const MIGRATE = command.map(shellQuote).join(' ');
-    const web = procfileWebCommand(project, appDir);
-    const procfilePath = toRepoPath(deployRoot, 'Procfile');
-    const appJsonPath = toRepoPath(deployRoot, 'app.json');
-    const procfileText = options.readFile(procfilePath);
-    const appJsonText = options.readFile(appJsonPath);
-    const notes = [];
-    const result = (migrations, files = []) => ({
-        files,
-        migrations,
-        command,
-        notes,
-    });
-    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
-    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
-    // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
-    const fromPredeploy = () => {
-        notes.push({
-            level: 'notice',
-            code: 'migrations-predeploy',
-            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
-            file: appJsonPath,
-        });
-        return result('existing-predeploy');
-    };
-    if (options.migrate === false)
-        return withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
-    if (procfileText === undefined) {
-        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
-            notes.push({
-                level: 'warning',
-                code: 'procfile-not-at-root',
-                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
-                file: project.existing.procfile.file,
-            });
-        }
-        if (predeployMigrates) {
-            return fromPredeploy();
-        }
-        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
-        const userDockerfile = project.existing.dockerfile !== undefined;
-        const lines = [
-            '# Generated by django-deploy-actions because the repository has no Procfile.',
-            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
-            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
-            '# container starts would race across containers and take the new ones down on failure.)',
-            `release: ${MIGRATE}`,
-            ...(userDockerfile ? [] : [`web: ${web}`]),
-        ];
-        return result('procfile-release', [
-            {
-                path: 'Procfile',
-                content: `${lines.join('\n')}\n`,
-                reason: 'no Procfile in the repository: migrations as a release task',
-            },
-        ]);
-    }
-    const processes = parseProcfile(procfileText);
-    const userWeb = processes.web;
-    if (userWeb !== undefined && /\bmigrate\b/.test(userWeb)) {
-        notes.push({
-            level: 'warning',
-            code: 'migrate-at-start',
-            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
-            file: procfilePath,
-        });
-    }
-    const release = processes.release;
-    if (release !== undefined) {
-        if (!/\bmigrate\b/.test(release)) {
-            notes.push({
-                level: 'notice',
-                code: 'release-without-migrate',
-                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
-                file: procfilePath,
-            });
-        }
-        return result('existing-release');
-    }
-    if (predeployMigrates) {
-        return fromPredeploy();
-    }
-    if (appJsonText === undefined) {
-        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
-        notes.push({
-            level: 'notice',
-            code: 'migrations-app-json',
-            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
-            file: procfilePath,
-        });
-        return result('app-json-predeploy', [
-            {
-                path: 'app.json',
-                content: `${JSON.stringify(appJson, null, 2)}\n`,
-                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
-            },
-        ]);
-    }
-    notes.push({
-        level: 'warning',
-        code: 'migrations-not-automatic',
-        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
-        file: procfilePath,
-    });
-    return result('none');
-}
-function withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
-    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
-    if (ownRelease || predeployMigrates) {
-        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
-        notes.push({
-            level: 'warning',
-            code: 'migrate-off-but-user-migrates',
-            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
-            file: ownRelease ? procfilePath : appJsonPath,
-        });
-        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
-    }
-    notes.push({
-        level: 'notice',
-        code: 'migrations-off',
-        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
-    });
-    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
-        return result('none');
-    const lines = [
-        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
-        `web: ${web}`,
-    ];
-    return result('none', [
-        {
-            path: 'Procfile',
-            content: `${lines.join('\n')}\n`,
-            reason: 'no Procfile in the repository: the web process (migrations turned off)',
-        },
-    ]);
-}
-/** Process type → command, from Procfile text (comments and blank lines ignored). */
-function parseProcfile(text) {
-    const processes = {};
-    for (const line of text.split(/\r?\n/)) {
-        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
-        if (match?.[1] && match[2] !== undefined)
-            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
-    }
-    return processes;
-}
-function dokkuPredeploy(text) {
-    try {
-        const parsed = JSON.parse(text);
-        const predeploy = parsed.scripts?.dokku?.predeploy;
-        return typeof predeploy === 'string' ? predeploy : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
-
-
-const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
-function herokuishDependencies(project, options) {
-    const extras = extraPackages(project, options.database);
-    if (extras.requirements.length === 0)
-        return { kind: 'complete', notes: [] };
-    const missing = extras.requirements;
-    const { manager, lockFile } = project.dependencies;
-    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
-    const requirements = options.readFile(requirementsPath);
-    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
-    if (requirements !== undefined || manager === 'none') {
-        const base = requirements ?? '';
-        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
-        const notes = extras.notes.map((note) => ({
-            ...note,
-            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
-        }));
-        return {
-            kind: 'append',
-            added: missing,
-            notes,
-            file: {
-                path: 'requirements.txt',
-                content,
-                overwrite: requirements !== undefined,
-                reason: requirements === undefined
-                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
-                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
-            },
-        };
-    }
-    const reason = lockFile
-        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
-        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
-    return {
-        kind: 'switch-to-dockerfile',
-        reason,
-        missing,
-        notes: [
-            {
-                level: 'notice',
-                code: 'builder-switched-to-dockerfile',
-                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
-            },
-        ],
-    };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
-
-
-/** The real reader, rooted at an absolute repository path. */
-function read_file_repositoryReader(repoRoot) {
-    return (repoPath) => {
-        try {
-            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
-                return undefined;
-            throw error;
-        }
-    };
-}
-/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
-function memoryReader(files) {
-    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
-
-/**
- * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
- * the documentation is generated from the same list the overlay reads.
- */
-function overlayVariablesMarkdown() {
-    const escape = (text) => text.replaceAll('|', '\\|');
-    const rows = OVERLAY_VARIABLES.map((variable) => {
-        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
-        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
-    });
-    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ../shared/src/settings/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts
-
-
-
-function prepareDeployFiles(project, options) {
-    const readFile = repositoryReader(options.repoRoot);
-    const overlay = options.settingsPatch === 'overlay';
-    const prepared = {
-        readFile,
-        files: [],
-        notes: findingsToReport(project.findings, { overlay, databaseProvided: options.databaseProvided }),
-        settingsModule: project.settings.module,
-    };
-    if (overlay) {
-        const generated = generateOverlay(project, { readFile, deployRoot: options.deployRoot });
-        prepared.files.push(generated.file);
-        prepared.notes.push(...generated.notes);
-        prepared.overlayModule = generated.module;
-        prepared.settingsModule = generated.module;
-    }
-    if (options.release) {
-        // migrate: false still gets the web process a repository without a Procfile needs, and a
-        // warning when the user's own release task migrates anyway (build/release.ts).
-        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release });
-        prepared.files.push(...release.files);
-        prepared.notes.push(...release.notes);
-    }
-    if (options.dockerfile)
-        addDockerfile(project, prepared, { deployRoot: options.deployRoot, ...options.dockerfile });
-    return prepared;
-}
-/** Add the Dockerfile step to prepared files (for a road that chooses the builder after the release step). */
-function addDockerfile(project, prepared, options) {
-    // Without the overlay the image must run the project's own module: the overlay is not in it.
-    const docker = generateDockerfile(project, {
-        readFile: prepared.readFile,
-        deployRoot: options.deployRoot,
-        settingsModule: prepared.settingsModule,
-        database: options.database,
-    });
-    prepared.files.push(...docker.files);
-    prepared.notes.push(...docker.notes);
-    prepared.dockerfileGenerated = docker.generated;
-    return prepared;
-}
-
-;// CONCATENATED MODULE: ../shared/src/deploy/index.ts
-/**
- * What a deploy adds to the repository (overlay, release step, Dockerfile) and which project
- * findings it reports. Import from '@django-deploy/shared/deploy'.
- */
-
-
-
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
 /**
  * Code-point string order. `localeCompare` depends on the machine's ICU data and locale; the
@@ -42216,6 +41437,1011 @@ function valueAt(table, ...keys) {
     return parent?.[keys[keys.length - 1]];
 }
 
+;// CONCATENATED MODULE: ../shared/src/detect/python-version.ts
+
+
+
+/**
+ * The Python version the build should use. Exact pins beat ranges, so the sources are tried in
+ * this order, each in every directory from appDir up to the search root (nearest first):
+ *   the `python-version` input, .python-version, runtime.txt, Pipfile [requires],
+ *   Pipfile.lock _meta.requires, pyproject `requires-python`, Poetry's `python` dependency.
+ * A range resolves, within what the declared Django version supports (DJANGO_NEWEST_PYTHON), to
+ * the newest minor not newer than PREFERRED_MINOR that satisfies it (the version no constraint
+ * gets too, so `>=3.8` and no constraint agree), else to the oldest newer minor that does. The runner's own
+ * Python is never used (flyctl does, which makes builds depend on the CI image).
+ */
+/**
+ * Minors a range may resolve to, newest last. Kept fixed (not "today's" list) so the model is
+ * deterministic; add a minor once slim images and common wheels exist for it.
+ */
+const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
+/**
+ * The minor a project without a constraint gets, and the newest an open range resolves to: the
+ * newest one every common package has had wheels for long enough (new minors lag by months).
+ */
+const python_version_PREFERRED_MINOR = '3.12';
+/** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
+const LAST_EOL_MINOR = [3, 10];
+function parseVersion(text) {
+    const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    return [match[1], match[2], match[3]].filter((part) => part !== undefined).map(Number);
+}
+function compare(a, b) {
+    for (let index = 0; index < Math.max(a.length, b.length); index++) {
+        const difference = (a[index] ?? 0) - (b[index] ?? 0);
+        if (difference !== 0)
+            return difference;
+    }
+    return 0;
+}
+/** Does `version` (a full X.Y.Z) satisfy one clause: ">=3.10", "==3.12.*", "~=3.11", "^3.11", "~3.11", "3.12"? */
+function satisfies(version, clause) {
+    const match = /^(===|==|!=|~=|<=|>=|<|>|\^|~|=)?\s*([0-9.*]+)$/.exec(clause.trim());
+    if (!match)
+        return clause.trim() === '*' || clause.trim() === '';
+    const operator = match[1] ?? '==';
+    const raw = match[2];
+    if (raw.endsWith('.*')) {
+        const prefix = parseVersion(raw.slice(0, -2)) ?? [];
+        const same = prefix.every((part, index) => version[index] === part);
+        return operator === '!=' ? !same : same;
+    }
+    const target = parseVersion(raw);
+    if (!target)
+        return false;
+    const order = compare(version, target);
+    switch (operator) {
+        case '==':
+        case '===':
+        case '=':
+            // PEP 440: "==3.12" matches 3.12.0 only; Poetry's bare "3.12" is the same.
+            return order === 0;
+        case '!=':
+            return order !== 0;
+        case '<':
+            return order < 0;
+        case '<=':
+            return order <= 0;
+        case '>':
+            return order > 0;
+        case '>=':
+            return order >= 0;
+        case '~=': {
+            // ~=3.11 → >=3.11,<4 ; ~=3.11.2 → >=3.11.2,<3.12
+            const upper = target.slice(0, Math.max(1, target.length - 1));
+            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
+            return order >= 0 && compare(version, upper) < 0;
+        }
+        case '^': {
+            // Poetry caret: the first non-zero part may not change.
+            const index = target.findIndex((part) => part !== 0);
+            const upper = target.slice(0, (index === -1 ? target.length - 1 : index) + 1);
+            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
+            return order >= 0 && compare(version, upper) < 0;
+        }
+        case '~': {
+            // Poetry tilde: ~3.11 → >=3.11,<3.12 ; ~3 → >=3,<4
+            const upper = target.slice(0, Math.min(2, target.length));
+            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
+            return order >= 0 && compare(version, upper) < 0;
+        }
+        default:
+            return false;
+    }
+}
+/** The newest of `minors` ("X.Y") with some patch release that satisfies `range` (PEP 440 or Poetry syntax). */
+function newestSatisfying(range, minors) {
+    const alternatives = range.split('||');
+    for (const minor of [...minors].reverse()) {
+        const [major, minorNumber] = minor.split('.').map(Number);
+        for (let patch = 0; patch <= 30; patch++) {
+            const version = [major, minorNumber, patch];
+            const ok = alternatives.some((alternative) => alternative
+                .split(',')
+                .map((clause) => clause.replace(/([<>=!~^])\s+/g, '$1').trim())
+                .filter((clause) => clause !== '')
+                .every((clause) => clause.split(/\s+/).every((part) => satisfies(version, part))));
+            if (ok)
+                return minor;
+        }
+    }
+    return undefined;
+}
+/** The newest Python each Django release supports (Django's own release notes). */
+const DJANGO_NEWEST_PYTHON = {
+    '3.2': '3.10',
+    '4.0': '3.10',
+    '4.1': '3.11',
+    '4.2': '3.12',
+    '5.0': '3.12',
+    '5.1': '3.13',
+    '5.2': '3.14',
+    '6.0': '3.14',
+};
+/**
+ * The newest Python the declared Django allows: `django>=4.2,<5.0` means Django 4.2, which
+ * supports Python up to 3.12, so `requires-python = ">=3.10"` must not resolve to 3.14.
+ */
+function pythonCapForDjango(djangoSpec) {
+    if (!djangoSpec || djangoSpec.startsWith('@'))
+        return undefined;
+    const django = newestSatisfying(djangoSpec, Object.keys(DJANGO_NEWEST_PYTHON));
+    return django ? { django, python: DJANGO_NEWEST_PYTHON[django] } : undefined;
+}
+/** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
+function resolveRange(range, djangoSpec) {
+    const cap = pythonCapForDjango(djangoSpec);
+    const minors = cap
+        ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
+        : CANDIDATE_MINORS;
+    const preferred = parseVersion(python_version_PREFERRED_MINOR) ?? [];
+    const upToPreferred = minors.filter((minor) => compare(parseVersion(minor) ?? [], preferred) <= 0);
+    const oldest = (among) => among.find((minor) => newestSatisfying(range, [minor]) !== undefined);
+    // Nothing fits both the range and Django's cap: the range wins (the build then says Django may not support it).
+    return newestSatisfying(range, upToPreferred) ?? oldest(minors) ?? oldest(CANDIDATE_MINORS);
+}
+/** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
+function exactVersion(text) {
+    const match = /^(?:python-?)?(\d+\.\d+(?:\.\d+)?)$/i.exec(text.trim());
+    return match ? match[1] : undefined;
+}
+async function firstLine(file, paths) {
+    const content = await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8');
+    return content
+        .split(/\r?\n/)
+        .map((line) => line.replace(/#.*$/, '').trim())
+        .find((line) => line !== '');
+}
+const SOURCES = [
+    async (files, paths) => {
+        const file = files.present.get('.python-version');
+        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
+        return file && version ? { version, source: file } : undefined;
+    },
+    async (files, paths) => {
+        const file = files.present.get('runtime.txt');
+        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
+        return file && version ? { version, source: file } : undefined;
+    },
+    async (files) => {
+        const file = files.present.get('Pipfile');
+        const requires = tableAt(files.pipfile, 'requires');
+        const text = requires?.python_full_version ?? requires?.python_version;
+        const version = typeof text === 'string' ? exactVersion(text) : undefined;
+        return file && version ? { version, source: file } : undefined;
+    },
+    async (files) => {
+        const file = files.present.get('Pipfile.lock');
+        const requires = tableAt(files.pipfileLock, '_meta', 'requires');
+        const text = requires?.python_full_version ?? requires?.python_version;
+        const version = typeof text === 'string' ? exactVersion(text) : undefined;
+        return file && version ? { version, source: file } : undefined;
+    },
+    async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'project', 'requires-python'), djangoSpec),
+    async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'tool', 'poetry', 'dependencies', 'python'), djangoSpec),
+];
+function rangeSource(files, range, djangoSpec) {
+    const file = files.present.get('pyproject.toml');
+    if (!file || typeof range !== 'string')
+        return undefined;
+    const version = resolveRange(range, djangoSpec);
+    return version ? { version, source: file, requires: range } : undefined;
+}
+function isEndOfLife(version) {
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    return major < LAST_EOL_MINOR[0] || (major === LAST_EOL_MINOR[0] && minor <= LAST_EOL_MINOR[1]);
+}
+/** `directories` nearest first. */
+async function detectPythonVersion(directories, paths, options = {}) {
+    const input = options.input;
+    let info = input ? { version: input, source: 'input' } : undefined;
+    for (const source of SOURCES) {
+        if (info)
+            break;
+        for (const files of directories) {
+            info = await source(files, paths, options.djangoSpec);
+            if (info)
+                break;
+        }
+    }
+    if (!info?.version) {
+        return {
+            info: {},
+            findings: [
+                finding('notice', 'python-version-missing', 'Nothing in the repository pins a Python version, so the build uses the action\'s default. Add a .python-version file (e.g. "3.12") to choose it.'),
+            ],
+        };
+    }
+    const findings = [];
+    if (isEndOfLife(info.version)) {
+        findings.push(finding('warning', 'python-version-eol', `Python ${info.version} (from ${info.source}) is past its end of life and gets no security fixes. Move to a supported version (3.12 or later) and update ${info.source === 'input' ? 'the python-version input' : info.source}.`, info.source === 'input' ? undefined : { file: info.source }));
+    }
+    return { info, findings };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/python-image.ts
+
+
+/**
+ * The base image: the official slim Debian image of the detected Python. Slim because Django
+ * needs no compilers at runtime (the build stage has them when a package must compile), Debian
+ * (not Alpine) because manylinux wheels install on it without compiling.
+ */
+/** Used when nothing in the repository names a version: the one open ranges resolve to as well (detect/python-version.ts). */
+const DEFAULT_PYTHON_VERSION = (/* unused pure expression or super */ null && (PREFERRED_MINOR));
+function python_image_pythonImage(project) {
+    const declared = project.python.version;
+    if (declared === undefined) {
+        return {
+            version: DEFAULT_PYTHON_VERSION,
+            image: `python:${DEFAULT_PYTHON_VERSION}-slim`,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'python-version-default',
+                    message: `No Python version is declared (.python-version, runtime.txt, Pipfile, requires-python); the image uses python:${DEFAULT_PYTHON_VERSION}-slim. Add a .python-version file to choose.`,
+                },
+            ],
+        };
+    }
+    if (!/^3\.\d{1,2}(\.\d{1,2})?$/.test(declared)) {
+        throw new ActionError(`Python version '${declared}'${project.python.source ? ` (from ${project.python.source})` : ''} is not a CPython 3 release like 3.12 or 3.12.4.`, {
+            input: project.python.source === 'input' ? 'python-version' : undefined,
+            hint: 'Give a version with an official python:<version>-slim image, e.g. 3.12.',
+        });
+    }
+    return { version: declared, image: `python:${declared}-slim`, notes: [] };
+}
+/** "3.12.4" → [3, 12]. */
+function python_image_minorOf(version) {
+    const [major = 3, minor = 0] = version.split('.').map(Number);
+    return [major, minor];
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/install.ts
+
+
+
+
+const install_VENV = '/opt/venv';
+const TOOLS = '/opt/tools';
+function install_installPlan(project, deployRoot, readFile, pythonVersion) {
+    const dependencies = project.dependencies;
+    const files = dependencies.files;
+    const main = files[0];
+    if (dependencies.manager === 'none' || main === undefined) {
+        const outside = dependencies.outsideDeployedFolder?.[0];
+        if (outside)
+            throw new ActionError(`No dependency file is in the deployed folder (${deployRoot || '.'}/): ${outside} is above it, outside what is built, so the image could not install Django.`, {
+                hint: `Set working-directory to the folder that holds ${outside} (manage.py below it is found by itself), or move ${outside} next to manage.py.`,
+            });
+        throw new ActionError('No dependency file was found (requirements.txt, pyproject.toml, Pipfile, poetry.lock, uv.lock, pdm.lock), so the image could not install Django.', {
+            hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
+        });
+    }
+    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
+    const workdir = path.posix.dirname(where(main)).replace(/^\.$/, '');
+    const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
+    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
+    const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
+    const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
+    const buildPackages = contents.some(usesVcs) ? ['git'] : [];
+    const notes = [];
+    const missingLock = (lockName, manager) => notes.push({
+        level: 'warning',
+        code: 'lock-file-missing',
+        message: `${manager} is used without ${lockName}: dependency versions are resolved at build time, so two builds of the same commit can differ. Commit ${lockName}.`,
+    });
+    const tool = (requirement) => `python -m venv ${TOOLS} && ${TOOLS}/bin/pip install --no-cache-dir "${requirement}"`;
+    // The manifest and lock file come from the model; companions (README, .python-version) only when present.
+    const copyOf = (optional) => [
+        ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
+    ];
+    const readmes = ['README.md', 'README.rst', 'README.txt', 'README'];
+    switch (dependencies.manager) {
+        case 'pip': {
+            const local = contents.some(referencesLocalPaths);
+            return {
+                description: `pip, ${files.join(', ')}`,
+                // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
+                // requirement files so the dependency layer is reused while only code changes.
+                copy: local ? 'all' : [...new Set(files.map(where))],
+                workdir,
+                env: {},
+                commands: [`pip install --no-cache-dir -r ${path.posix.basename(main)}`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pyproject': {
+            const modern = compareMinor(pythonVersion, [3, 11]) >= 0;
+            const python = modern ? 'python' : `${TOOLS}/bin/python`;
+            const module = modern ? 'tomllib' : 'tomli as tomllib';
+            // Only [project].dependencies: `pip install .` would build the project as a package, which
+            // fails for most Django layouts ("Multiple top-level packages discovered").
+            const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`;
+            return {
+                description: 'pip, [project.dependencies] of pyproject.toml',
+                copy: copyOf([]),
+                workdir,
+                env: {},
+                commands: [
+                    ...(modern ? [] : [tool('tomli')]),
+                    `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'poetry': {
+            if (!lock)
+                missingLock('poetry.lock', 'Poetry');
+            return {
+                description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                env: {},
+                // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
+                commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pipenv': {
+            if (!lock)
+                missingLock('Pipfile.lock', 'Pipenv');
+            // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
+            // `requirements` turns the lock into pinned requirements for pip, default packages only.
+            const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`;
+            return {
+                description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
+                copy: copyOf([]),
+                workdir,
+                env: { PIPENV_VERBOSITY: '-1' },
+                commands: [
+                    tool('pipenv>=2023.12'),
+                    lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
+                ],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'uv': {
+            if (!lock)
+                missingLock('uv.lock', 'uv');
+            return {
+                description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(['.python-version', ...readmes]),
+                workdir,
+                // Sync into /opt/venv with the image's Python; never download another interpreter.
+                env: { UV_PROJECT_ENVIRONMENT: install_VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
+                commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
+                buildPackages,
+                notes,
+            };
+        }
+        case 'pdm': {
+            if (!lock)
+                missingLock('pdm.lock', 'PDM');
+            return {
+                description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
+                copy: copyOf(readmes),
+                workdir,
+                // PDM installs into the active virtualenv; --check fails on a stale lock file.
+                env: { PDM_CHECK_UPDATE: 'false' },
+                commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
+                buildPackages,
+                notes,
+            };
+        }
+    }
+}
+/** The command that adds the deploy's extra packages (extras.ts) on top. */
+function install_extrasCommand(project, requirements) {
+    if (!requirements.length)
+        return undefined;
+    const quoted = requirements.map((requirement) => `"${requirement}"`).join(' ');
+    // uv sync removes what is not in the lock, pip included; uv's own pip interface does not need it.
+    if (project.dependencies.manager === 'uv')
+        return `${TOOLS}/bin/uv pip install --python ${install_VENV}/bin/python ${quoted}`;
+    return `pip install --no-cache-dir ${quoted}`;
+}
+function compareMinor(version, other) {
+    const [major, minor] = minorOf(version);
+    return major !== other[0] ? major - other[0] : minor - other[1];
+}
+/** Requirement lines that point into the repository: "-e .", "./libs/x", "file:...". */
+function referencesLocalPaths(text) {
+    return text.split('\n').some((raw) => {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        return /^(-e|--editable)\s+(\.|\/|file:)/.test(line) || /^(\.{1,2}\/|\.$|file:)/.test(line) || /@\s*file:/.test(line);
+    });
+}
+/** Requirements installed from git (needs git in the build stage). */
+function usesVcs(text) {
+    return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI always: it is what every
+ * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ */
+const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const web_command_MIGRATE_COMMAND = (/* unused pure expression or super */ null && (['python', 'manage.py', 'migrate', '--noinput']));
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+function gunicornTarget(project) {
+    const wsgi = project.wsgiApplication;
+    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
+    if (!match) {
+        throw new ActionError(wsgi === undefined
+            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
+            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
+            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function web_command_containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
+        `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`,
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function web_command_procfileWebCommand(project, appDir = '.') {
+    return [
+        'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
+        gunicornTarget(project),
+        `--threads ${web_command_GUNICORN_DEFAULTS.threads}`,
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
+ * and then nothing is generated at all (a generated .dockerignore would change what their
+ * Dockerfile sees). Used by Cloud Run (always a container) and by Dokku's Dockerfile builder.
+ *
+ * Two stages: the build stage has the package managers, compilers and caches; the runtime stage
+ * gets only the virtualenv and the code, runs as an unprivileged user, collects static files at
+ * build time and starts gunicorn on $PORT. It never migrates: that is the release task's job
+ * (release.ts) or the Cloud Run migration Job's.
+ */
+/** The unprivileged user the app runs as. 1000:1000 matches Dokku's `storage:ensure-directory --chown heroku`. */
+const CONTAINER_USER = { name: 'app', uid: 1000 };
+/** Where the deployed directory lives in the image. */
+const IMAGE_ROOT = '/app';
+function dockerfile_generateDockerfile(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const overlay = overlayLocation(project);
+    const settingsModule = options.settingsModule ?? overlay.module;
+    const overlaid = settingsModule === overlay.module;
+    const userDockerfile = project.existing.dockerfile ??
+        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
+    if (userDockerfile !== undefined) {
+        return {
+            files: [],
+            generated: false,
+            settingsModule,
+            addedPackages: [],
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'user-dockerfile',
+                    message: overlaid
+                        ? `Using your ${userDockerfile} as is. Set DJANGO_SETTINGS_MODULE=${overlay.module} in it (or in the platform's environment) to use the production settings overlay, and make sure it runs collectstatic and does not migrate at start.`
+                        : `Using your ${userDockerfile} as is. Make sure it runs collectstatic and does not migrate at start.`,
+                    file: userDockerfile,
+                },
+            ],
+        };
+    }
+    const image = pythonImage(project);
+    const plan = installPlan(project, deployRoot, options.readFile, image.version);
+    const extras = extraPackages(project, databaseKind(project, options.database));
+    const system = systemPackages(project, extras.requirements);
+    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
+    const workdir = path.posix.join(IMAGE_ROOT, appDir);
+    const command = containerCommand(project);
+    const notes = [...image.notes, ...plan.notes, ...extras.notes];
+    const collect = options.collectstatic !== false && collectsStatic(project);
+    if (options.collectstatic !== false && !collect) {
+        notes.push({
+            level: 'notice',
+            code: 'no-staticfiles-app',
+            message: 'django.contrib.staticfiles is not in INSTALLED_APPS, so the image does not run collectstatic.',
+        });
+    }
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Dockerfile. It exists only in',
+        '# the deploy artifact; to change the image, commit your own Dockerfile (this one is a fine start).',
+        `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
+        `#   Dependencies: ${plan.description}`,
+        ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        overlaid
+            ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
+            : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
+        '',
+        '# ---- build stage: package managers, compilers and caches stay here -----------------------',
+        `FROM ${image.image} AS build`,
+        'ENV PYTHONDONTWRITEBYTECODE=1 \\',
+        '    PIP_NO_CACHE_DIR=1 \\',
+        '    PIP_DISABLE_PIP_VERSION_CHECK=1',
+    ];
+    const buildPackages = [...new Set([...system.build, ...plan.buildPackages])].sort();
+    if (buildPackages.length)
+        lines.push(aptInstall(buildPackages));
+    lines.push(`RUN python -m venv ${VENV}`, `ENV VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH`);
+    const envEntries = Object.entries(plan.env);
+    if (envEntries.length)
+        lines.push(`ENV ${envEntries.map(([name, value]) => `${name}=${value}`).join(' \\\n    ')}`);
+    lines.push(`WORKDIR ${path.posix.join(IMAGE_ROOT, plan.workdir)}`);
+    if (plan.copy === 'all') {
+        lines.push('# The requirements refer to paths in the repository, so the whole source is needed first.', `COPY . ${IMAGE_ROOT}/`);
+    }
+    else {
+        lines.push('# Dependency files first: this layer is rebuilt only when they change, not on every code change.');
+        for (const file of plan.copy)
+            lines.push(copyLine(file, path.posix.join(IMAGE_ROOT, file)));
+    }
+    for (const command of plan.commands)
+        lines.push(`RUN ${command}`);
+    const extrasRun = extrasCommand(project, extras.requirements);
+    if (extrasRun)
+        lines.push('# What serving the app needs and the project does not declare.', `RUN ${extrasRun}`);
+    lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
+    if (system.runtime.length)
+        lines.push(aptInstall(system.runtime));
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
+    `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
+    if (workdir !== IMAGE_ROOT)
+        lines.push(`WORKDIR ${workdir}`);
+    if (collect) {
+        const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
+        delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
+        lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+    }
+    lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
+    const files = [
+        { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
+    ];
+    const userIgnore = project.existing.dockerignore ??
+        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? toRepoPath(deployRoot, '.dockerignore')
+            : undefined);
+    if (userIgnore === undefined) {
+        files.push({
+            path: '.dockerignore',
+            content: dockerignoreContent(project, appDir),
+            reason: 'no .dockerignore in the repository',
+        });
+    }
+    else {
+        notes.push({
+            level: 'notice',
+            code: 'user-dockerignore',
+            message: `Using your ${userIgnore}; make sure it excludes .git, .env files and credentials (gha-creds-*.json).`,
+            file: userIgnore,
+        });
+    }
+    return {
+        files,
+        generated: true,
+        settingsModule,
+        command,
+        pythonVersion: image.version,
+        addedPackages: extras.requirements,
+        workdir,
+        notes,
+    };
+}
+function aptInstall(packages) {
+    return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+/** COPY in JSON form when a path needs quoting. */
+function copyLine(source, destination) {
+    return /^[\w./-]+$/.test(source) && /^[\w./-]+$/.test(destination)
+        ? `COPY ${source} ${destination}`
+        : `COPY ${JSON.stringify([source, destination])}`;
+}
+/** Collect unless INSTALLED_APPS is known and lacks staticfiles (an API-only project). */
+function collectsStatic(project) {
+    const known = project.facts.INSTALLED_APPS?.value.kind === 'literal';
+    return !known || project.summary.installedApps.includes('django.contrib.staticfiles');
+}
+/**
+ * The database a DATABASE_URL the caller sets points at, for `DockerfileOptions.database`: the
+ * settings may read their ENGINE from that URL at runtime, so detection alone cannot see it.
+ */
+function databaseFromUrl(url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url?.trim() ?? '')?.[1]?.toLowerCase();
+    if (!scheme)
+        return undefined;
+    if (/^(postgres|postgresql|pgsql|postgis)(\+.*)?$/.test(scheme))
+        return 'postgres';
+    if (/^mysql/.test(scheme))
+        return 'mysql';
+    if (/^(sqlite|spatialite)/.test(scheme))
+        return 'sqlite';
+    return 'other';
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/release.ts
+
+
+
+
+function release_generateReleaseStep(project, options) {
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
+    const appDir = options.processesStartIn === 'manage-py-folder'
+        ? '.'
+        : toDeployPath(deployRoot, path.posix.dirname(project.managePy), 'manage.py') || '.';
+    const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
+    const MIGRATE = command.map(shellQuote).join(' ');
+    const web = procfileWebCommand(project, appDir);
+    const procfilePath = toRepoPath(deployRoot, 'Procfile');
+    const appJsonPath = toRepoPath(deployRoot, 'app.json');
+    const procfileText = options.readFile(procfilePath);
+    const appJsonText = options.readFile(appJsonPath);
+    const notes = [];
+    const result = (migrations, files = []) => ({
+        files,
+        migrations,
+        command,
+        notes,
+    });
+    const predeploy = appJsonText === undefined ? undefined : dokkuPredeploy(appJsonText);
+    const predeployMigrates = predeploy !== undefined && /\bmigrate\b/.test(predeploy);
+    // The user's app.json predeploy migrates: it is the release step, whatever the Procfile says.
+    const fromPredeploy = () => {
+        notes.push({
+            level: 'notice',
+            code: 'migrations-predeploy',
+            message: `Migrations run from ${appJsonPath} scripts.dokku.predeploy ("${predeploy}").`,
+            file: appJsonPath,
+        });
+        return result('existing-predeploy');
+    };
+    if (options.migrate === false)
+        return withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes);
+    if (procfileText === undefined) {
+        if (project.existing.procfile && project.existing.procfile.file !== procfilePath) {
+            notes.push({
+                level: 'warning',
+                code: 'procfile-not-at-root',
+                message: `${project.existing.procfile.file} is not at the root of the deployed directory, where Dokku reads the Procfile; it is ignored.`,
+                file: project.existing.procfile.file,
+            });
+        }
+        if (predeployMigrates) {
+            return fromPredeploy();
+        }
+        // With the user's own Dockerfile, its CMD serves the app: a `web:` line would override it.
+        const userDockerfile = project.existing.dockerfile !== undefined;
+        const lines = [
+            '# Generated by django-deploy-actions because the repository has no Procfile.',
+            '# Migrations run as a release task: once per deploy, before new containers get traffic; if one',
+            '# fails the deploy stops and the running release keeps serving. (Running migrate when each',
+            '# container starts would race across containers and take the new ones down on failure.)',
+            `release: ${MIGRATE}`,
+            ...(userDockerfile ? [] : [`web: ${web}`]),
+        ];
+        return result('procfile-release', [
+            {
+                path: 'Procfile',
+                content: `${lines.join('\n')}\n`,
+                reason: 'no Procfile in the repository: migrations as a release task',
+            },
+        ]);
+    }
+    const processes = parseProcfile(procfileText);
+    const userWeb = processes.web;
+    if (userWeb !== undefined && /\bmigrate\b/.test(userWeb)) {
+        notes.push({
+            level: 'warning',
+            code: 'migrate-at-start',
+            message: `Your Procfile's web process runs migrate every time a container starts; move it to a "release: ${MIGRATE}" line so it runs once per deploy, before traffic moves.`,
+            file: procfilePath,
+        });
+    }
+    const release = processes.release;
+    if (release !== undefined) {
+        if (!/\bmigrate\b/.test(release)) {
+            notes.push({
+                level: 'notice',
+                code: 'release-without-migrate',
+                message: `Your Procfile's release task ("${release}") does not run migrate; migrations will not run automatically.`,
+                file: procfilePath,
+            });
+        }
+        return result('existing-release');
+    }
+    if (predeployMigrates) {
+        return fromPredeploy();
+    }
+    if (appJsonText === undefined) {
+        const appJson = { scripts: { dokku: { predeploy: MIGRATE } } };
+        notes.push({
+            level: 'notice',
+            code: 'migrations-app-json',
+            message: `Your Procfile has no release task, so migrations run from a generated app.json (scripts.dokku.predeploy). Adding "release: ${MIGRATE}" to your Procfile does the same.`,
+            file: procfilePath,
+        });
+        return result('app-json-predeploy', [
+            {
+                path: 'app.json',
+                content: `${JSON.stringify(appJson, null, 2)}\n`,
+                reason: 'the Procfile has no release task and there is no app.json: migrations as a predeploy task',
+            },
+        ]);
+    }
+    notes.push({
+        level: 'warning',
+        code: 'migrations-not-automatic',
+        message: `Migrations will not run automatically: your Procfile has no release task and your app.json has no scripts.dokku.predeploy running migrate. Add "release: ${MIGRATE}" to ${procfilePath}.`,
+        file: procfilePath,
+    });
+    return result('none');
+}
+function withoutMigrations(project, web, procfileText, predeployMigrates, procfilePath, appJsonPath, result, notes) {
+    const ownRelease = procfileText !== undefined && /\bmigrate\b/.test(parseProcfile(procfileText).release ?? '');
+    if (ownRelease || predeployMigrates) {
+        const where = ownRelease ? `${procfilePath} release task` : `${appJsonPath} scripts.dokku.predeploy`;
+        notes.push({
+            level: 'warning',
+            code: 'migrate-off-but-user-migrates',
+            message: `Migrations are turned off, but your ${where} runs migrate; it still runs on every deploy.`,
+            file: ownRelease ? procfilePath : appJsonPath,
+        });
+        return result(ownRelease ? 'existing-release' : 'existing-predeploy');
+    }
+    notes.push({
+        level: 'notice',
+        code: 'migrations-off',
+        message: 'Migrations are turned off: nothing runs migrate during the deploy.',
+    });
+    if (procfileText !== undefined || project.existing.dockerfile !== undefined)
+        return result('none');
+    const lines = [
+        '# Generated by django-deploy-actions because the repository has no Procfile (migrations are turned off).',
+        `web: ${web}`,
+    ];
+    return result('none', [
+        {
+            path: 'Procfile',
+            content: `${lines.join('\n')}\n`,
+            reason: 'no Procfile in the repository: the web process (migrations turned off)',
+        },
+    ]);
+}
+/** Process type → command, from Procfile text (comments and blank lines ignored). */
+function parseProcfile(text) {
+    const processes = {};
+    for (const line of text.split(/\r?\n/)) {
+        const match = /^([A-Za-z0-9_-]+):\s*(.*?)\s*$/.exec(line);
+        if (match?.[1] && match[2] !== undefined)
+            processes[match[1]] = match[2].replace(/\s+#.*$/, '');
+    }
+    return processes;
+}
+function dokkuPredeploy(text) {
+    try {
+        const parsed = JSON.parse(text);
+        const predeploy = parsed.scripts?.dokku?.predeploy;
+        return typeof predeploy === 'string' ? predeploy : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/herokuish.ts
+
+
+const MARKER = '# Added by the deploy (not in your repository): what the Procfile and the production settings need.';
+function herokuishDependencies(project, options) {
+    const extras = extraPackages(project, options.database);
+    if (extras.requirements.length === 0)
+        return { kind: 'complete', notes: [] };
+    const missing = extras.requirements;
+    const { manager, lockFile } = project.dependencies;
+    const requirementsPath = path.posix.join(options.deployRoot, 'requirements.txt');
+    const requirements = options.readFile(requirementsPath);
+    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    if (requirements !== undefined || manager === 'none') {
+        const base = requirements ?? '';
+        const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
+        const notes = extras.notes.map((note) => ({
+            ...note,
+            message: note.message.replace('the image installs', 'the deployed requirements.txt gets'),
+        }));
+        return {
+            kind: 'append',
+            added: missing,
+            notes,
+            file: {
+                path: 'requirements.txt',
+                content,
+                overwrite: requirements !== undefined,
+                reason: requirements === undefined
+                    ? `no requirements.txt: the buildpack is given one with ${missing.join(', ')}`
+                    : `your requirements.txt plus ${missing.join(', ')} (the copy in the deploy only)`,
+            },
+        };
+    }
+    const reason = lockFile
+        ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
+        : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return {
+        kind: 'switch-to-dockerfile',
+        reason,
+        missing,
+        notes: [
+            {
+                level: 'notice',
+                code: 'builder-switched-to-dockerfile',
+                message: `builder is the generated Dockerfile instead of herokuish: ${reason}, and the Procfile and settings need them. Declare them (and re-lock) to deploy with herokuish.`,
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
+
+
+/** The real reader, rooted at an absolute repository path. */
+function read_file_repositoryReader(repoRoot) {
+    return (repoPath) => {
+        try {
+            return readFileSync(path.join(repoRoot, ...repoPath.split('/')), 'utf8');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+                return undefined;
+            throw error;
+        }
+    };
+}
+/** An in-memory reader (tests, dry runs): keys are repository-relative POSIX paths. */
+function memoryReader(files) {
+    return (repoPath) => (Object.hasOwn(files, repoPath) ? files[repoPath] : undefined);
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/variables-doc.ts
+
+/**
+ * The environment contract as a Markdown table, for the actions' READMEs and job summaries, so
+ * the documentation is generated from the same list the overlay reads.
+ */
+function overlayVariablesMarkdown() {
+    const escape = (text) => text.replaceAll('|', '\\|');
+    const rows = OVERLAY_VARIABLES.map((variable) => {
+        const names = [variable.name, ...variable.aliases].map((name) => `\`${name}\``).join(' or ');
+        return `| ${names} | ${variable.kind} | ${escape(variable.meaning)} | ${escape(variable.whenUnset)} |`;
+    });
+    return ['| Variable | Kind | Meaning | When unset |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ../shared/src/settings/index.ts
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts
+
+
+
+function prepareDeployFiles(project, options) {
+    const readFile = repositoryReader(options.repoRoot);
+    const overlay = options.settingsPatch === 'overlay';
+    const prepared = {
+        readFile,
+        files: [],
+        notes: findingsToReport(project.findings, { overlay, databaseProvided: options.databaseProvided }),
+        settingsModule: project.settings.module,
+    };
+    if (overlay) {
+        const generated = generateOverlay(project, { readFile, deployRoot: options.deployRoot });
+        prepared.files.push(generated.file);
+        prepared.notes.push(...generated.notes);
+        prepared.overlayModule = generated.module;
+        prepared.settingsModule = generated.module;
+    }
+    if (options.release) {
+        // migrate: false still gets the web process a repository without a Procfile needs, and a
+        // warning when the user's own release task migrates anyway (build/release.ts).
+        const release = generateReleaseStep(project, { readFile, deployRoot: options.deployRoot, ...options.release });
+        prepared.files.push(...release.files);
+        prepared.notes.push(...release.notes);
+    }
+    if (options.dockerfile)
+        addDockerfile(project, prepared, { deployRoot: options.deployRoot, ...options.dockerfile });
+    return prepared;
+}
+/** Add the Dockerfile step to prepared files (for a road that chooses the builder after the release step). */
+function addDockerfile(project, prepared, options) {
+    // Without the overlay the image must run the project's own module: the overlay is not in it.
+    const docker = generateDockerfile(project, {
+        readFile: prepared.readFile,
+        deployRoot: options.deployRoot,
+        settingsModule: prepared.settingsModule,
+        database: options.database,
+    });
+    prepared.files.push(...docker.files);
+    prepared.notes.push(...docker.notes);
+    prepared.dockerfileGenerated = docker.generated;
+    return prepared;
+}
+
+;// CONCATENATED MODULE: ../shared/src/deploy/index.ts
+/**
+ * What a deploy adds to the repository (overlay, release step, Dockerfile) and which project
+ * findings it reports. Import from '@django-deploy/shared/deploy'.
+ */
+
+
+
 ;// CONCATENATED MODULE: ../shared/src/detect/requirement-names.ts
 /**
  * PEP 503 / PEP 508 helpers shared by every dependency format.
@@ -43106,221 +43332,6 @@ function parseFailure(file, role, error) {
             ...(error.column === undefined ? {} : { column: error.column }),
         },
     });
-}
-
-;// CONCATENATED MODULE: ../shared/src/detect/python-version.ts
-
-
-
-/**
- * The Python version the build should use. Exact pins beat ranges, so the sources are tried in
- * this order, each in every directory from appDir up to the search root (nearest first):
- *   the `python-version` input, .python-version, runtime.txt, Pipfile [requires],
- *   Pipfile.lock _meta.requires, pyproject `requires-python`, Poetry's `python` dependency.
- * A range resolves to the newest minor in CANDIDATE_MINORS that satisfies it and that the
- * declared Django version supports (DJANGO_NEWEST_PYTHON). The runner's own
- * Python is never used (flyctl does, which makes builds depend on the CI image).
- */
-/**
- * Minors a range may resolve to, newest last. Kept fixed (not "today's" list) so the model is
- * deterministic; add a minor once slim images and common wheels exist for it.
- */
-const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
-/** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
-const LAST_EOL_MINOR = [3, 10];
-function parseVersion(text) {
-    const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
-    if (!match)
-        return undefined;
-    return [match[1], match[2], match[3]].filter((part) => part !== undefined).map(Number);
-}
-function compare(a, b) {
-    for (let index = 0; index < Math.max(a.length, b.length); index++) {
-        const difference = (a[index] ?? 0) - (b[index] ?? 0);
-        if (difference !== 0)
-            return difference;
-    }
-    return 0;
-}
-/** Does `version` (a full X.Y.Z) satisfy one clause: ">=3.10", "==3.12.*", "~=3.11", "^3.11", "~3.11", "3.12"? */
-function satisfies(version, clause) {
-    const match = /^(===|==|!=|~=|<=|>=|<|>|\^|~|=)?\s*([0-9.*]+)$/.exec(clause.trim());
-    if (!match)
-        return clause.trim() === '*' || clause.trim() === '';
-    const operator = match[1] ?? '==';
-    const raw = match[2];
-    if (raw.endsWith('.*')) {
-        const prefix = parseVersion(raw.slice(0, -2)) ?? [];
-        const same = prefix.every((part, index) => version[index] === part);
-        return operator === '!=' ? !same : same;
-    }
-    const target = parseVersion(raw);
-    if (!target)
-        return false;
-    const order = compare(version, target);
-    switch (operator) {
-        case '==':
-        case '===':
-        case '=':
-            // PEP 440: "==3.12" matches 3.12.0 only; Poetry's bare "3.12" is the same.
-            return order === 0;
-        case '!=':
-            return order !== 0;
-        case '<':
-            return order < 0;
-        case '<=':
-            return order <= 0;
-        case '>':
-            return order > 0;
-        case '>=':
-            return order >= 0;
-        case '~=': {
-            // ~=3.11 → >=3.11,<4 ; ~=3.11.2 → >=3.11.2,<3.12
-            const upper = target.slice(0, Math.max(1, target.length - 1));
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        case '^': {
-            // Poetry caret: the first non-zero part may not change.
-            const index = target.findIndex((part) => part !== 0);
-            const upper = target.slice(0, (index === -1 ? target.length - 1 : index) + 1);
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        case '~': {
-            // Poetry tilde: ~3.11 → >=3.11,<3.12 ; ~3 → >=3,<4
-            const upper = target.slice(0, Math.min(2, target.length));
-            upper[upper.length - 1] = (upper[upper.length - 1] ?? 0) + 1;
-            return order >= 0 && compare(version, upper) < 0;
-        }
-        default:
-            return false;
-    }
-}
-/** The newest of `minors` ("X.Y") with some patch release that satisfies `range` (PEP 440 or Poetry syntax). */
-function newestSatisfying(range, minors) {
-    const alternatives = range.split('||');
-    for (const minor of [...minors].reverse()) {
-        const [major, minorNumber] = minor.split('.').map(Number);
-        for (let patch = 0; patch <= 30; patch++) {
-            const version = [major, minorNumber, patch];
-            const ok = alternatives.some((alternative) => alternative
-                .split(',')
-                .map((clause) => clause.replace(/([<>=!~^])\s+/g, '$1').trim())
-                .filter((clause) => clause !== '')
-                .every((clause) => clause.split(/\s+/).every((part) => satisfies(version, part))));
-            if (ok)
-                return minor;
-        }
-    }
-    return undefined;
-}
-/** The newest Python each Django release supports (Django's own release notes). */
-const DJANGO_NEWEST_PYTHON = {
-    '3.2': '3.10',
-    '4.0': '3.10',
-    '4.1': '3.11',
-    '4.2': '3.12',
-    '5.0': '3.12',
-    '5.1': '3.13',
-    '5.2': '3.14',
-    '6.0': '3.14',
-};
-/**
- * The newest Python the declared Django allows: `django>=4.2,<5.0` means Django 4.2, which
- * supports Python up to 3.12, so `requires-python = ">=3.10"` must not resolve to 3.14.
- */
-function pythonCapForDjango(djangoSpec) {
-    if (!djangoSpec || djangoSpec.startsWith('@'))
-        return undefined;
-    const django = newestSatisfying(djangoSpec, Object.keys(DJANGO_NEWEST_PYTHON));
-    return django ? { django, python: DJANGO_NEWEST_PYTHON[django] } : undefined;
-}
-/** A Python range → the newest candidate minor, within what the declared Django supports when that is known. */
-function resolveRange(range, djangoSpec) {
-    const cap = pythonCapForDjango(djangoSpec);
-    const minors = cap
-        ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
-        : CANDIDATE_MINORS;
-    return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS);
-}
-/** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */
-function exactVersion(text) {
-    const match = /^(?:python-?)?(\d+\.\d+(?:\.\d+)?)$/i.exec(text.trim());
-    return match ? match[1] : undefined;
-}
-async function firstLine(file, paths) {
-    const content = await (0,promises_namespaceObject.readFile)(paths.abs(file), 'utf8');
-    return content
-        .split(/\r?\n/)
-        .map((line) => line.replace(/#.*$/, '').trim())
-        .find((line) => line !== '');
-}
-const SOURCES = [
-    async (files, paths) => {
-        const file = files.present.get('.python-version');
-        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files, paths) => {
-        const file = files.present.get('runtime.txt');
-        const version = file ? exactVersion((await firstLine(file, paths)) ?? '') : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files) => {
-        const file = files.present.get('Pipfile');
-        const requires = tableAt(files.pipfile, 'requires');
-        const text = requires?.python_full_version ?? requires?.python_version;
-        const version = typeof text === 'string' ? exactVersion(text) : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files) => {
-        const file = files.present.get('Pipfile.lock');
-        const requires = tableAt(files.pipfileLock, '_meta', 'requires');
-        const text = requires?.python_full_version ?? requires?.python_version;
-        const version = typeof text === 'string' ? exactVersion(text) : undefined;
-        return file && version ? { version, source: file } : undefined;
-    },
-    async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'project', 'requires-python'), djangoSpec),
-    async (files, _paths, djangoSpec) => rangeSource(files, valueAt(files.pyproject, 'tool', 'poetry', 'dependencies', 'python'), djangoSpec),
-];
-function rangeSource(files, range, djangoSpec) {
-    const file = files.present.get('pyproject.toml');
-    if (!file || typeof range !== 'string')
-        return undefined;
-    const version = resolveRange(range, djangoSpec);
-    return version ? { version, source: file, requires: range } : undefined;
-}
-function isEndOfLife(version) {
-    const [major = 0, minor = 0] = version.split('.').map(Number);
-    return major < LAST_EOL_MINOR[0] || (major === LAST_EOL_MINOR[0] && minor <= LAST_EOL_MINOR[1]);
-}
-/** `directories` nearest first. */
-async function detectPythonVersion(directories, paths, options = {}) {
-    const input = options.input;
-    let info = input ? { version: input, source: 'input' } : undefined;
-    for (const source of SOURCES) {
-        if (info)
-            break;
-        for (const files of directories) {
-            info = await source(files, paths, options.djangoSpec);
-            if (info)
-                break;
-        }
-    }
-    if (!info?.version) {
-        return {
-            info: {},
-            findings: [
-                finding('notice', 'python-version-missing', 'Nothing in the repository pins a Python version, so the build uses the action\'s default. Add a .python-version file (e.g. "3.12") to choose it.'),
-            ],
-        };
-    }
-    const findings = [];
-    if (isEndOfLife(info.version)) {
-        findings.push(finding('warning', 'python-version-eol', `Python ${info.version} (from ${info.source}) is past its end of life and gets no security fixes. Move to a supported version (3.12 or later) and update ${info.source === 'input' ? 'the python-version input' : info.source}.`, info.source === 'input' ? undefined : { file: info.source }));
-    }
-    return { info, findings };
 }
 
 ;// CONCATENATED MODULE: ../shared/src/detect/settings-chain.ts

@@ -43,7 +43,7 @@ interface Built {
 async function built(name: (typeof RUNNABLE_FIXTURES)[number], ctx: TestContext): Promise<Built> {
   const fixture = await deployedFixture(name, ctx.onTestFinished)
   const docker = generateDockerfile(fixture.model, { readFile: fixture.readFile })
-  const release = generateReleaseStep(fixture.model, { readFile: fixture.readFile })
+  const release = generateReleaseStep(fixture.model, { readFile: fixture.readFile, processesStartIn: 'manage-py-folder' })
   await writeGenerated(fixture.dir, [...docker.files, ...release.files])
   const content = (path: string) => [...docker.files, ...release.files].find((file) => file.path === path)?.content ?? ''
   const [build, runtime] = stagesOf(content('Dockerfile'))

@@ -1,5 +1,6 @@
 import { ActionError } from '../errors.js'
 import type { Finding, ProjectModel } from '../detect/model.js'
+import { PREFERRED_MINOR } from '../detect/python-version.js'
 
 /**
  * The base image: the official slim Debian image of the detected Python. Slim because Django
@@ -7,8 +8,8 @@ import type { Finding, ProjectModel } from '../detect/model.js'
  * (not Alpine) because manylinux wheels install on it without compiling.
  */
 
-/** Used when nothing in the repository names a version: supported by Django 4.2.8+ and 5.x, with wheels for everything common. */
-export const DEFAULT_PYTHON_VERSION = '3.12'
+/** Used when nothing in the repository names a version: the one open ranges resolve to as well (detect/python-version.ts). */
+export const DEFAULT_PYTHON_VERSION = PREFERRED_MINOR
 
 export interface PythonImage {
   /** "3.12" or "3.12.4". */

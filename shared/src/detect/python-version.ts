@@ -9,8 +9,9 @@ import { tableAt, valueAt, type DirectoryFiles } from './project-files.js'
  * this order, each in every directory from appDir up to the search root (nearest first):
  *   the `python-version` input, .python-version, runtime.txt, Pipfile [requires],
  *   Pipfile.lock _meta.requires, pyproject `requires-python`, Poetry's `python` dependency.
- * A range resolves to the newest minor in CANDIDATE_MINORS that satisfies it and that the
- * declared Django version supports (DJANGO_NEWEST_PYTHON). The runner's own
+ * A range resolves, within what the declared Django version supports (DJANGO_NEWEST_PYTHON), to
+ * the newest minor not newer than PREFERRED_MINOR that satisfies it (the version no constraint
+ * gets too, so `>=3.8` and no constraint agree), else to the oldest newer minor that does. The runner's own
  * Python is never used (flyctl does, which makes builds depend on the CI image).
  */
 
@@ -19,6 +20,12 @@ import { tableAt, valueAt, type DirectoryFiles } from './project-files.js'
  * deterministic; add a minor once slim images and common wheels exist for it.
  */
 export const CANDIDATE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'] as const
+
+/**
+ * The minor a project without a constraint gets, and the newest an open range resolves to: the
+ * newest one every common package has had wheels for long enough (new minors lag by months).
+ */
+export const PREFERRED_MINOR = '3.12'
 
 /** Minors past end of life (no more security fixes): 3.10 ended in October 2026. */
 export const LAST_EOL_MINOR: readonly [number, number] = [3, 10]
@@ -141,7 +148,11 @@ export function resolveRange(range: string, djangoSpec?: string): string | undef
   const minors = cap
     ? CANDIDATE_MINORS.filter((minor) => compare(parseVersion(minor) ?? [], parseVersion(cap.python) ?? []) <= 0)
     : CANDIDATE_MINORS
-  return newestSatisfying(range, minors) ?? newestSatisfying(range, CANDIDATE_MINORS)
+  const preferred = parseVersion(PREFERRED_MINOR) ?? []
+  const upToPreferred = minors.filter((minor) => compare(parseVersion(minor) ?? [], preferred) <= 0)
+  const oldest = (among: readonly string[]) => among.find((minor) => newestSatisfying(range, [minor]) !== undefined)
+  // Nothing fits both the range and Django's cap: the range wins (the build then says Django may not support it).
+  return newestSatisfying(range, upToPreferred) ?? oldest(minors) ?? oldest(CANDIDATE_MINORS)
 }
 
 /** "3.12.4", "python-3.12", "3.12" → the version; other pyenv names ("system", "pypy3.10") → undefined. */

@@ -29,7 +29,7 @@ describe('Python version sources', () => {
     const { Pipfile: _c, ...noPipfile } = noRuntime
     expect((await pythonOf(noPipfile)).info).toEqual({ version: '3.13.1', source: 'Pipfile.lock' })
     const { 'Pipfile.lock': _d, ...onlyRange } = noPipfile
-    expect((await pythonOf(onlyRange)).info).toEqual({ version: '3.14', source: 'pyproject.toml', requires: '>=3.10' })
+    expect((await pythonOf(onlyRange)).info).toEqual({ version: '3.12', source: 'pyproject.toml', requires: '>=3.10' })
   })
 
   test('the input wins', async () => {
@@ -66,16 +66,18 @@ describe('Python version sources', () => {
 })
 
 describe('ranges', () => {
-  test('PEP 440 and Poetry specifiers resolve to the newest matching minor', () => {
-    expect(resolveRange('>=3.10')).toBe('3.14')
+  test('PEP 440 and Poetry specifiers resolve to the newest matching minor up to the preferred one (3.12), else the oldest above it', () => {
+    expect(resolveRange('>=3.10')).toBe('3.12') // the same as no constraint at all
     expect(resolveRange('>=3.10,<3.13')).toBe('3.12')
-    expect(resolveRange('>= 3.9, < 4')).toBe('3.14')
+    expect(resolveRange('>= 3.9, < 4')).toBe('3.12')
     expect(resolveRange('==3.12.*')).toBe('3.12')
-    expect(resolveRange('~=3.11')).toBe('3.14')
+    expect(resolveRange('~=3.11')).toBe('3.12')
     expect(resolveRange('~=3.11.2')).toBe('3.11')
-    expect(resolveRange('^3.11')).toBe('3.14')
+    expect(resolveRange('^3.11')).toBe('3.12')
     expect(resolveRange('~3.11')).toBe('3.11')
-    expect(resolveRange('>=3.10.4,!=3.14.*')).toBe('3.13')
+    expect(resolveRange('>=3.10.4,!=3.12.*')).toBe('3.11')
+    expect(resolveRange('>=3.13')).toBe('3.13')
+    expect(resolveRange('==3.14.*')).toBe('3.14')
     expect(resolveRange('3.8.* || 3.9.*')).toBe('3.9')
     expect(resolveRange('>=3.99')).toBeUndefined()
   })
@@ -86,6 +88,6 @@ describe('ranges', () => {
     expect(pythonCapForDjango('==5.1.4')).toEqual({ django: '5.1', python: '3.13' })
     expect(pythonCapForDjango('')).toBeUndefined()
     expect(resolveRange('>=3.10', '>=4.2,<5.0')).toBe('3.12')
-    expect(resolveRange('>=3.13', '>=4.2,<5.0')).toBe('3.14') // nothing fits both: the range wins
+    expect(resolveRange('>=3.13', '>=4.2,<5.0')).toBe('3.13') // nothing fits both: the range wins, its oldest
   })
 })
