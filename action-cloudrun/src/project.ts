@@ -1,6 +1,6 @@
 import { ActionError } from '@django-deploy/shared/errors'
 import { assembleArtifact, disposeArtifact, exportArtifact } from '@django-deploy/shared/artifact'
-import { databaseFromUrl } from '@django-deploy/shared/build'
+import { databaseFromUrl, type DatabaseKind } from '@django-deploy/shared/build'
 import { prepareDeployFiles } from '@django-deploy/shared/deploy'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect'
 import type { GeneratedFile } from '@django-deploy/shared/plan'
@@ -43,19 +43,32 @@ export async function prepareProject(
     runner,
   )
   const deployRoot = inputs.workingDirectory || undefined
-  const databaseUrl = inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value
   const { readFile, files, notes, overlayModule, settingsModule, dockerfileGenerated } = prepareDeployFiles(project, {
     repoRoot,
     deployRoot,
     settingsPatch: inputs.settingsPatch,
     // SQLite is refused unless a database is given (sqliteProblem); allow-sqlite warns on its own.
     databaseProvided: databaseGiven(inputs, project),
-    dockerfile: { database: databaseFromUrl(databaseUrl) },
+    dockerfile: { database: deployedDatabase(inputs) },
   })
   const root = deployRoot ?? project.searchRoot
   if (readFile(toRepoPath(root, '.gcloudignore')) === undefined)
     files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' })
   return { project, files, overlayModule, settingsModule, dockerfileGenerated: dockerfileGenerated ?? false, notes }
+}
+
+/**
+ * The database the deployed app will use, for the image's driver: a literal DATABASE_URL says;
+ * a DATABASE_URL secret or a Cloud SQL instance hides it from the action, and is taken to be
+ * PostgreSQL (what Django on Cloud Run runs on, in Google's own guide), so a project whose own
+ * settings say SQLite still gets a driver instead of failing its first migration. A project that
+ * declares a driver keeps its own.
+ */
+function deployedDatabase(inputs: Pick<CloudRunInputs, 'cloudsqlInstance' | 'envVars' | 'secrets'>): DatabaseKind | undefined {
+  const literal = inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value
+  if (literal !== undefined) return databaseFromUrl(literal)
+  if (inputs.secrets.some((secret) => secret.env === 'DATABASE_URL') || inputs.cloudsqlInstance) return 'postgres'
+  return undefined
 }
 
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */

@@ -1,12 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createBed, REGION, type Bed } from './cloudrun-support.js'
+import { commit, createBed, REGION, SECRETS_FLAG, type Bed } from './cloudrun-support.js'
 
 /**
  * action-cloudrun against the gcloud stand-in: the exact gcloud command sequence of every road
  * (first deploy, redeploy, pull-request preview, prebuilt image) and every failure the issue
- * names, plus what those commands did to the stand-in's cloud (traffic, env, uploads).
+ * names, plus what those commands did to the stand-in's cloud (traffic, env, uploads). Builds,
+ * migrations and revisions are real containers; each failure is a real one a user can cause (a
+ * requirement that does not exist, a database that does not exist, a broken template, a
+ * gunicorn.conf.py that does not load).
  */
 const IMAGE_REPO = `${REGION}-docker.pkg.dev/demo-proj/cloud-run-source-deploy/blog`
 const WHERE = `--region ${REGION} --project demo-proj`
@@ -40,9 +43,9 @@ describe('action-cloudrun: deploy roads', () => {
       `gcloud artifacts repositories describe cloud-run-source-deploy --location ${REGION} --project demo-proj --format json`,
       `gcloud artifacts repositories create cloud-run-source-deploy --repository-format docker --location ${REGION} --project demo-proj`,
       `gcloud builds submit <work>/context --tag ${IMAGE_REPO}:${bed.repo.head} --project demo-proj --suppress-logs --format json`,
-      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
+      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
       `gcloud run jobs executions describe ${attempt.outputs['migration-execution']} ${WHERE} --format json`,
-      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --cpu-boost --allow-unauthenticated --format json`,
+      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --cpu-boost --allow-unauthenticated --format json`,
       `gcloud run services describe blog ${WHERE} --format json`,
     ])
     expect(attempt.outputs.url).toBe('https://blog-123456789012.europe-west1.run.app')
@@ -92,15 +95,15 @@ describe('action-cloudrun: deploy roads', () => {
       `gcloud run services describe blog ${WHERE} --format json`,
       `gcloud artifacts repositories describe cloud-run-source-deploy --location ${REGION} --project demo-proj --format json`,
       `gcloud builds submit <work>/context --tag ${IMAGE_REPO}:${bed.repo.head} --project demo-proj --suppress-logs --format json`,
-      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
+      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
       `gcloud run jobs executions describe ${attempt.outputs['migration-execution']} ${WHERE} --format json`,
-      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --cpu-boost --allow-unauthenticated --no-traffic --tag candidate --format json`,
+      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --cpu-boost --allow-unauthenticated --no-traffic --tag candidate --format json`,
       `gcloud run services update-traffic blog --to-latest ${WHERE} --format json`,
       `gcloud run services describe blog ${WHERE} --format json`,
     ])
     expect(attempt.outputs.revision).not.toBe(first)
     const served = await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')
-    expect(served).toEqual({ status: 200, body: `revision ${attempt.outputs.revision}` })
+    expect(served).toMatchObject({ status: 200, revision: attempt.outputs.revision })
     // The legacy URL, unknown before the first deploy, is accepted from the second one on.
     expect(await bed.gcloud.fetch(JSON.parse(attempt.outputs.urls as string)[1])).toMatchObject({ status: 200 })
   })
@@ -118,29 +121,26 @@ describe('action-cloudrun: deploy roads', () => {
       `gcloud run services describe blog ${WHERE} --format json`,
       `gcloud artifacts repositories describe cloud-run-source-deploy --location ${REGION} --project demo-proj --format json`,
       `gcloud builds submit <work>/context --tag ${IMAGE_REPO}:${bed.repo.head} --project demo-proj --suppress-logs --format json`,
-      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --cpu-boost --allow-unauthenticated --no-traffic --tag pr-7 --format json`,
+      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --cpu-boost --allow-unauthenticated --no-traffic --tag pr-7 --format json`,
       `gcloud run services describe blog ${WHERE} --format json`,
     ])
     expect(attempt.outputs.url).toMatch(/^https:\/\/pr-7---blog-[a-z0-9]+-ew\.a\.run\.app$/)
-    expect(await bed.gcloud.fetch(attempt.outputs.url as string)).toEqual({
+    expect(await bed.gcloud.fetch(attempt.outputs.url as string)).toMatchObject({
       status: 200,
-      body: `revision ${attempt.outputs.revision}`,
+      revision: attempt.outputs.revision,
     })
-    expect(await bed.gcloud.fetch(other.outputs.url as string)).toEqual({
-      status: 200,
-      body: `revision ${other.outputs.revision}`,
-    })
+    expect(await bed.gcloud.fetch(other.outputs.url as string)).toMatchObject({ status: 200, revision: other.outputs.revision })
     // Production still serves the first revision.
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toMatchObject({
       status: 200,
-      body: `revision ${first}`,
+      revision: first,
     })
     expect(attempt.summaries.at(-1)?.warnings?.join(' ')).toContain('Migrations were not run')
   })
 
   it('a SQLite project without a database: refused before any gcloud command, with the fix; allow-sqlite or a DATABASE_URL secret deploys', async () => {
     const bed = await createBed()
-    const refused = await bed.deploy({ 'allow-sqlite': 'false' })
+    const refused = await bed.deploy({ 'allow-sqlite': 'false', secrets: '' })
     expect(refused.error?.message).toMatch(
       /^The project's database is SQLite: on Cloud Run every instance gets its own throwaway copy/,
     )
@@ -167,13 +167,14 @@ describe('action-cloudrun: deploy roads', () => {
   })
 
   it('prebuilt image: resolved to its digest, migrated and deployed without a build', async () => {
+    // The image a user's own pipeline built and pushed: here, the one another deploy built.
+    const { bed: builder } = await deployedBed()
+    const built = builder.gcloud.state().builds
+    const localImage = Object.values(built)[0]?.localImage as string
     const bed = await createBed()
-    const digest = `sha256:${'ab'.repeat(32)}`
-    bed.gcloud.update((state) => {
-      state.images[`${REGION}-docker.pkg.dev/demo-proj/images/blog:v1`] = digest
-    })
+    const digest = await bed.gcloud.addImage(`${REGION}-docker.pkg.dev/demo-proj/images/blog:v1`, localImage)
     const attempt = await bed.deploy({ image: `${REGION}-docker.pkg.dev/demo-proj/images/blog:v1` })
-    expect(attempt.error).toBeUndefined()
+    expect(attempt.error, bed.gcloud.logs()).toBeUndefined()
     const image = `${REGION}-docker.pkg.dev/demo-proj/images/blog@${digest}`
     expect(attempt.commands).toEqual([
       'gcloud version --format json',
@@ -181,20 +182,25 @@ describe('action-cloudrun: deploy roads', () => {
       `gcloud run services describe blog ${WHERE} --format json`,
       'gcloud projects describe demo-proj --format json',
       `gcloud artifacts docker images describe ${REGION}-docker.pkg.dev/demo-proj/images/blog:v1 --project demo-proj --format json`,
-      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
+      `gcloud run jobs deploy blog-migrate --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --command python --args=manage.py,migrate,--noinput --max-retries 0 --task-timeout 1800s --execute-now --wait --format json`,
       `gcloud run jobs executions describe ${attempt.outputs['migration-execution']} ${WHERE} --format json`,
-      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml --cpu-boost --allow-unauthenticated --format json`,
+      `gcloud run deploy blog --image ${image} ${WHERE} --env-vars-file <work>/env.yaml ${SECRETS_FLAG} --cpu-boost --allow-unauthenticated --format json`,
       `gcloud run services describe blog ${WHERE} --format json`,
     ])
     expect(attempt.outputs.image).toBe(image)
+    expect(await bed.gcloud.fetch(attempt.outputs.url as string)).toMatchObject({
+      status: 200,
+      revision: attempt.outputs.revision,
+    })
   })
 })
 
 describe('action-cloudrun: failures', () => {
   it('migration failure: the job fails, nothing is deployed, the execution log URL is reported', async () => {
     const { bed, first } = await deployedBed()
-    bed.gcloud.scenario({ migrationFailure: true })
-    const attempt = await bed.deploy()
+    // The secret now names a database that does not exist: migrate fails to connect, for real.
+    bed.gcloud.addSecret('moved-database-url', bed.databaseUrl.replace(/\/[^/]+$/, '/no_such_database'))
+    const attempt = await bed.deploy({ secrets: 'DATABASE_URL=moved-database-url:latest' })
     expect(attempt.error?.message).toMatch(
       /^Migrations failed \(job execution blog-migrate-[a-z]+\): Task blog-migrate-[a-z]+-task0 failed/,
     )
@@ -205,19 +211,23 @@ describe('action-cloudrun: failures', () => {
     expect(attempt.outputs['log-url']).toMatch(
       /^https:\/\/console\.cloud\.google\.com\/logs\/viewer\?project=demo-proj&advancedFilter=.*cloud_run_job/,
     )
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toMatchObject({
       status: 200,
-      body: `revision ${first}`,
+      revision: first,
     })
     expect(attempt.summaries.at(-1)).toMatchObject({ outcome: 'failed' })
+    expect(bed.gcloud.logs()).toContain('database "no_such_database" does not exist')
   })
 
   it('build failure: the last lines of the build log and its URL, nothing migrated or deployed', async () => {
     const bed = await createBed()
     bed.gcloud.addRepository(REGION, 'cloud-run-source-deploy')
-    bed.gcloud.scenario({
-      buildFailure: { logTail: ['Collecting djangoo==9.9', 'ERROR: No matching distribution found for djangoo==9.9'] },
-    })
+    // A typo in requirements.txt: pip in the build finds no such package in the index.
+    await commit(
+      bed,
+      { 'requirements.txt': 'Django>=4.2,<5.0\nwhitenoise>=6.0\ngunicorn>=20.1\ndjangoo==9.9\n' },
+      'Add a dependency',
+    )
     const attempt = await bed.deploy()
     expect(attempt.error?.message).toMatch(/^The image build failed: build [0-9a-f-]+ completed with status "FAILURE"/)
     expect(attempt.error?.message).toContain('ERROR: No matching distribution found for djangoo==9.9')
@@ -230,7 +240,8 @@ describe('action-cloudrun: failures', () => {
 
   it('health check failure under safe rollout: the revision is deployed without traffic, traffic stays, the candidate tag goes', async () => {
     const { bed, first } = await deployedBed()
-    bed.gcloud.scenario({ revisionUnhealthy: true })
+    // A template that does not compile: every page is Django's 500.
+    await commit(bed, { 'templates/base.html': '{% load no_such_tags %}\n' }, 'Break the base template')
     const attempt = await bed.deploy()
     expect(attempt.error?.message).toMatch(/does not answer properly at https:\/\/candidate---blog-.*: HTTP 500/)
     expect((attempt.error as { hint?: string }).hint).toContain('Traffic was not moved')
@@ -242,28 +253,31 @@ describe('action-cloudrun: failures', () => {
     ])
     expect(attempt.commands.some((command) => command.includes('--to-latest'))).toBe(false)
     expect(bed.gcloud.service('blog', REGION)?.traffic.some((target) => target.tag === 'candidate')).toBe(false)
-    expect(attempt.log.text()).toMatch(/Waiting for the new revision at https:\/\/candidate---blog-.*: HTTP 500; waited 0 s/)
+    // The requests reach a real container and take real time; the virtual clock skips only the pauses.
+    expect(attempt.log.text()).toMatch(/Waiting for the new revision at https:\/\/candidate---blog-.*: HTTP 500; waited \d+ s/)
     expect(attempt.log.text()).toContain('Removed the tag candidate that this safe rollout added')
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toMatchObject({
       status: 200,
-      body: `revision ${first}`,
+      revision: first,
     })
   })
 
   it('a revision that does not start: gcloud’s condition message, old revision keeps serving', async () => {
     const { bed, first } = await deployedBed()
-    bed.gcloud.scenario({ revisionNotReady: true })
+    // gunicorn reads ./gunicorn.conf.py before it binds: one that raises stops the container at once.
+    await commit(bed, { 'gunicorn.conf.py': 'raise RuntimeError("this config does not load")\n' }, 'Add a gunicorn config')
     const attempt = await bed.deploy()
-    expect(attempt.error?.message).toContain(
-      'The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable',
+    expect(attempt.error?.message).toMatch(
+      /The user-provided container failed to start and listen on the port defined provided by the PORT=\d+ environment variable/,
     )
+    expect(bed.gcloud.logs()).toContain('this config does not load')
     expect((attempt.error as { hint?: string }).hint).toContain('The previous revision keeps serving')
     expect(attempt.outputs['log-url']).toContain('cloud_run_revision')
     expect(attempt.commands.some((command) => command.includes('update-traffic'))).toBe(false)
-    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toEqual({
+    expect(await bed.gcloud.fetch('https://blog-123456789012.europe-west1.run.app')).toMatchObject({
       status: 200,
-      body: `revision ${first}`,
+      revision: first,
     })
   })
 

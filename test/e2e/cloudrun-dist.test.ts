@@ -1,12 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createGcloudStandin } from '../standins/gcloud/index.js'
-import { fixtureRepo, makeTempDir, run } from '../support/index.js'
+import { createDatabase, fixtureRepo, makeTempDir, run } from '../support/index.js'
 
 /**
  * The committed bundle, run the way GitHub runs it: `node action-cloudrun/dist/index.js` with
- * INPUT_* variables and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the gcloud stand-in on PATH.
+ * INPUT_* variables and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the gcloud stand-in on PATH,
+ * and its HTTPS front end for *.run.app reached through HTTPS_PROXY (NODE_USE_ENV_PROXY=1) with
+ * the front end's CA in NODE_EXTRA_CA_CERTS, so the bundle's own fetch checks the real revision.
  */
 const DIST = resolve(import.meta.dirname, '..', '..', 'action-cloudrun', 'dist', 'index.js')
 
@@ -14,8 +16,10 @@ describe('action-cloudrun dist', () => {
   it('deploys the example site and writes outputs and a summary', async () => {
     const dir = await makeTempDir('cloudrun-dist-')
     const repo = await fixtureRepo('example-site')
-    const gcloud = createGcloudStandin(dir)
+    const gcloud = createGcloudStandin(dir, { cleanup: onTestFinished })
     gcloud.addRepository('us-central1', 'cloud-run-source-deploy')
+    const frontEnd = await gcloud.frontEnd()
+    const databaseUrl = await createDatabase('cloudrun-dist')
     const outputFile = join(dir, 'output')
     const summaryFile = join(dir, 'summary.md')
     const eventFile = join(dir, 'event.json')
@@ -26,6 +30,7 @@ describe('action-cloudrun dist', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...gcloud.env,
+      ...frontEnd.env,
       GITHUB_ACTIONS: 'true',
       GITHUB_WORKSPACE: repo.dir,
       GITHUB_OUTPUT: outputFile,
@@ -39,10 +44,9 @@ describe('action-cloudrun dist', () => {
       INPUT_SERVICE: 'blog',
       INPUT_REGION: 'us-central1',
       'INPUT_CREDENTIALS-JSON': key,
-      'INPUT_ENV-VARS': 'FEATURE_FLAGS=a,b\nQUOTE="x"',
-      // No network here: the revision check would fetch a real run.app URL.
-      'INPUT_SAFE-ROLLOUT': 'false',
-      'INPUT_ALLOW-SQLITE': 'true', // the example site keeps SQLite
+      // The test bed's PostgreSQL (no password: trust on loopback); SQLite would leave the
+      // service's own copy without tables, and the home page would answer 500.
+      'INPUT_ENV-VARS': `FEATURE_FLAGS=a,b\nQUOTE="x"\nDATABASE_URL=${databaseUrl}`,
       INPUT_MIGRATE: 'true',
     }
     for (const name of ['DJANGO_SETTINGS_MODULE', 'CLOUDSDK_CORE_PROJECT', 'GOOGLE_CLOUD_PROJECT']) delete env[name]
@@ -67,6 +71,12 @@ describe('action-cloudrun dist', () => {
     const env2 = gcloud.calls().find((call) => call.argv[1] === 'deploy')?.read?.envVarsFile as Record<string, string>
     expect(env2.FEATURE_FLAGS).toBe('a,b')
     expect(env2.QUOTE).toBe('"x"')
+    // The bundle's revision check went through the front end to the revision's container.
+    expect(result.stdout).toContain('https://blog-123456789012.us-central1.run.app answered 200.')
+    expect(await gcloud.fetch('https://blog-123456789012.us-central1.run.app/')).toMatchObject({
+      status: 200,
+      revision: /^blog-00001-[a-z]{3}$/m.exec(outputs)?.[0],
+    })
   })
 
   it('on a pull request from a fork (no secrets, no credentials) says why and deploys nothing', async () => {

@@ -28,9 +28,9 @@ async function withPreviews(): Promise<{
     const preview = await bed.deploy({}, { pullRequest })
     expect(preview.error).toBeUndefined()
     previews[pullRequest] = { url: preview.outputs.url as string, revision: preview.outputs.revision as string }
-    expect(await bed.gcloud.fetch(previews[pullRequest].url)).toEqual({
+    expect(await bed.gcloud.fetch(previews[pullRequest].url)).toMatchObject({
       status: 200,
-      body: `revision ${previews[pullRequest].revision}`,
+      revision: previews[pullRequest].revision,
     })
   }
   return { bed, production: main.outputs.revision as string, previews }
@@ -50,8 +50,8 @@ describe('action-cloudrun: a closed pull request removes its preview tag', () =>
     ])
     // The tag's URL stops answering; the other preview and production answer as before.
     expect(await bed.gcloud.fetch(previews[7]?.url as string)).toMatchObject({ status: 404 })
-    expect(await bed.gcloud.fetch(previews[3]?.url as string)).toEqual({ status: 200, body: `revision ${previews[3]?.revision}` })
-    expect(await bed.gcloud.fetch(PRODUCTION)).toEqual({ status: 200, body: `revision ${production}` })
+    expect(await bed.gcloud.fetch(previews[3]?.url as string)).toMatchObject({ status: 200, revision: previews[3]?.revision })
+    expect(await bed.gcloud.fetch(PRODUCTION)).toMatchObject({ status: 200, revision: production })
     const after = bed.gcloud.service('blog', REGION)
     expect(after?.traffic).toEqual(before?.traffic.filter((target) => target.tag !== 'pr-7'))
     expect(after?.latestReadyRevisionName).toBe(before?.latestReadyRevisionName)

@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { onTestFinished } from 'vitest'
 import { readEventContext } from '@django-deploy/shared/github'
 import { Outputs } from '@django-deploy/shared/github'
 import { SecretRegistry } from '@django-deploy/shared/github'
@@ -10,18 +11,21 @@ import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../../action-cloudrun/src/inputs.js'
 import { run, type OutputName, type RunResult } from '../../action-cloudrun/src/main.js'
 import { createGcloudStandin, type GcloudStandin } from '../standins/gcloud/index.js'
-import { fixtureRepo, makeTempDir, type FixtureRepo } from '../support/index.js'
+import { createDatabase, fixtureRepo, git, makeTempDir, type FixtureRepo } from '../support/index.js'
 
 /**
  * action-cloudrun end to end against the gcloud stand-in: the real example project in a git
  * repository, the real runner (gcloud, git, python3 are real processes), the stand-in first on
- * PATH, and the stand-in's data plane answering the revision check.
+ * PATH, its builds and containers real Docker ones, and the revision check going through the
+ * stand-in's HTTPS front end to the revision's container.
  */
 export interface Bed {
   repo: FixtureRepo
   gcloud: GcloudStandin
   runnerTemp: string
   keyJson: string
+  /** The bed's own PostgreSQL database: the secret blog-database-url holds its URL. */
+  databaseUrl: string
   /**
    * Run the action once: on `push` (default) or, with `pullRequest`, on `pull_request` (or `event`)
    * with the payload's `action` ('synchronize' when not given; 'closed' removes the preview).
@@ -51,20 +55,43 @@ export interface Attempt {
 
 export const REGION = 'europe-west1'
 
-export async function createBed(): Promise<Bed> {
+/** Commit `files` to the bed's repository (as a user pushing a change); the next deploy builds it. */
+export async function commit(bed: Bed, files: Record<string, string>, message: string): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(bed.repo.dir, path)), { recursive: true })
+    await writeFile(join(bed.repo.dir, path), content)
+  }
+  await git(bed.repo.dir, ['add', '-A'])
+  await git(bed.repo.dir, ['commit', '-q', '-m', message])
+  bed.repo.head = (await git(bed.repo.dir, ['rev-parse', 'HEAD'])).trim()
+}
+
+/**
+ * How every deploy of the bed gets its database unless a test says otherwise: a DATABASE_URL
+ * secret holding the URL of the bed's own PostgreSQL database. A SQLite file would not do: the
+ * migration job and every instance each get their own copy (pages that read a table answer 500).
+ */
+export const DATABASE_SECRET = 'DATABASE_URL=blog-database-url:latest'
+export const SECRETS_FLAG = `--update-secrets ${DATABASE_SECRET}`
+
+export async function createBed(fixture: 'example-site' | 'tutorial' = 'example-site'): Promise<Bed> {
   const dir = await makeTempDir('cloudrun-')
-  const repo = await fixtureRepo('example-site')
+  const repo = await fixtureRepo(fixture)
   // What google-github-actions/auth would leave in the workspace: it must never be uploaded.
   await writeFile(join(repo.dir, 'gha-creds-0123456789abcdef.json'), '{"type":"external_account"}')
-  const gcloud = createGcloudStandin(dir, { project: 'demo-proj', projectNumber: '123456789012' })
+  // Its builds, job tasks and revisions are real containers: removed when the test ends, pass or fail.
+  const gcloud = createGcloudStandin(dir, { project: 'demo-proj', projectNumber: '123456789012', cleanup: onTestFinished })
   const runnerTemp = join(dir, 'runner-temp')
   const keyJson = gcloud.serviceAccountKey()
+  const databaseUrl = await createDatabase('cloudrun')
+  gcloud.addSecret('blog-database-url', databaseUrl)
   let seen = 0
   const bed: Bed = {
     repo,
     gcloud,
     runnerTemp,
     keyJson,
+    databaseUrl,
     async deploy(values = {}, options = {}) {
       const event = options.pullRequest === undefined ? 'push' : (options.event ?? 'pull_request')
       const eventPath = join(dir, `event-${event}.json`)
@@ -108,8 +135,7 @@ export async function createBed(): Promise<Bed> {
       try {
         // Wired as index.ts wires it: secrets (and secret-named env-vars values) to the registry.
         const inputs = readInputs(
-          // The example site keeps SQLite; tests of the refusal set allow-sqlite: 'false'.
-          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, 'allow-sqlite': 'true', ...values }),
+          inputSourceFrom({ region: REGION, service: 'blog', 'credentials-json': keyJson, secrets: DATABASE_SECRET, ...values }),
           (value) => secrets.add(value),
         )
         attempt.result = await run(inputs, {

@@ -155,6 +155,8 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   if (system.runtime.length) lines.push(aptInstall(system.runtime))
   lines.push(
     `RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`,
+    // WORKDIR and COPY --chown leave the directory itself root's: SQLite could not create its file.
+    `RUN install -d -o ${CONTAINER_USER.name} -g ${CONTAINER_USER.name} ${IMAGE_ROOT}`,
     `COPY --from=build ${VENV} ${VENV}`,
     `WORKDIR ${IMAGE_ROOT}`,
     // Owned by the app user: SQLite files and anything the app writes beside its code keep working.

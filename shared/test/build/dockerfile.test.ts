@@ -57,6 +57,8 @@ describe('generateDockerfile', () => {
     expect(args(runtime, 'RUN')[0]).toBe(
       `useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin app`,
     )
+    // The app directory itself belongs to the user (SQLite creates its file there), not only its files.
+    expect(args(runtime, 'RUN')[1]).toBe('install -d -o app -g app /app')
     expect(args(runtime, 'USER')).toEqual(['app'])
     expect(args(runtime, 'WORKDIR').at(-1)).toBe('/app')
     const env = Object.assign({}, ...args(runtime, 'ENV').map(envOf)) as Record<string, string>

@@ -94,8 +94,10 @@ async function serve(dir: string): Promise<void> {
     netlify.state.addToken(NETLIFY_TOKEN)
     netlify.state.addSite(NETLIFY_SITE)
 
-    // The gcloud stand-in is a program on PATH with its "cloud" in a directory: nothing to stop.
+    // The gcloud stand-in is a program on PATH with its "cloud" in a directory; its builds and
+    // revisions are real containers, removed when the stand-ins stop.
     const gcloud = createGcloudStandin(path.join(dir, 'gcloud'), { project: GCLOUD_PROJECT })
+    closers.push(() => gcloud.dispose())
     gcloud.addRepository(GCLOUD_REGION, 'cloud-run-source-deploy')
     const info: StandinsInfo = {
       pid: process.pid,

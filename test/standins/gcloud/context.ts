@@ -16,6 +16,10 @@ export interface Context {
   stderr: string[]
   /** Recorded with the call: contents of files the command read. */
   read: Record<string, unknown>
+  /** The state directory (GCLOUD_STANDIN_STATE), absolute: it labels this cloud's containers. */
+  stateDir: string
+  /** Write to stdout now (a streamed build log), ahead of what the command prints at its end. */
+  live: (text: string) => void
 }
 
 /** A failure that is the stand-in's own limit, not gcloud's behaviour (exit 3, never mistaken for gcloud). */

@@ -1,20 +1,24 @@
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serviceUrls, tagUrl } from './resources.js'
-import { emptyState, loadState, readCalls, saveState, type Call, type CloudState, type Scenario, type Service } from './state.js'
+import { docker, imageId, localRepository, removeAll } from './docker.js'
+import { fetchThrough, startFrontEnd, type FrontEnd } from './frontend.js'
+import { emptyState, loadState, readCalls, saveState, type Call, type CloudState, type Service } from './state.js'
 
 /**
  * The test side of the gcloud stand-in: create a fresh "cloud" in a directory, put the stand-in
- * first on PATH, switch failure scenarios, read back the commands an action ran, and reach the
- * deployed services' URLs through a data-plane stand-in.
+ * first on PATH, read back the commands an action ran, and reach the deployed services' URLs
+ * through the HTTPS front end (frontend.ts), which forwards to the revisions' real containers.
  *
- *     const gcloud = createGcloudStandin(dir, { project: 'demo-proj', projectNumber: '123456789012' })
+ *     const gcloud = createGcloudStandin(dir, { project: 'demo-proj', cleanup: onTestFinished })
  *     gcloud.addRepository('europe-west1', 'cloud-run-source-deploy')
- *     await runTheAction({ env: { ...process.env, ...gcloud.env } })
+ *     await runTheAction({ env: { ...process.env, ...gcloud.env, ...(await gcloud.frontEnd()).env } })
  *     expect(gcloud.commands()).toEqual([...])
+ *
+ * Builds, job tasks and revision instances are real Docker containers (docker.ts), labelled with
+ * the state directory; dispose() (or the cleanup hook) removes them.
  */
 export const STANDIN_BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin')
 
@@ -31,16 +35,27 @@ export interface GcloudStandin {
   state(): CloudState
   update(change: (state: CloudState) => void): void
   addRepository(region: string, repository: string, project?: string): void
-  addSecret(name: string, project?: string): void
-  scenario(scenario: Scenario): void
+  /** A Secret Manager secret whose latest version holds `value`. */
+  addSecret(name: string, value: string, project?: string): void
+  /** Push a local Docker image to Artifact Registry as `reference` (HOST/PROJECT/REPO/IMAGE:TAG); returns its digest. */
+  addImage(reference: string, localImage: string): Promise<string>
   /** A service-account key file's JSON for `project` (a real RSA key, never valid anywhere). */
   serviceAccountKey(email?: string): string
   /** Every recorded invocation. */
   calls(): Call[]
   /** The recorded command lines, one string each, with `replacements` applied (e.g. temp paths). */
   commands(replacements?: Record<string, string>): string[]
-  /** GET a deployed URL: which revision answers, as Cloud Run's front end and the Django app would. */
-  fetch(url: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>
+  /**
+   * GET a deployed URL through the front end, for real: `revision` names the revision whose
+   * container answered (absent when the front end answered itself: 403, 404).
+   */
+  fetch(url: string, headers?: Record<string, string>): Promise<{ status: number; body: string; revision?: string }>
+  /** The job tasks' and failed instances' output (what Cloud Logging would hold), for a test's failure message. */
+  logs(): string
+  /** The HTTPS front end for `*.run.app` (started on first use): its `env` points a Node process at it. */
+  frontEnd(): Promise<FrontEnd>
+  /** Stop the front end and remove this cloud's containers and local image tags. */
+  dispose(): Promise<void>
   service(name: string, region: string): Service | undefined
   /** Run the stand-in `gcloud` directly, as someone at a shell would (recorded like any other call). */
   exec(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>
@@ -48,9 +63,17 @@ export interface GcloudStandin {
 
 export function createGcloudStandin(
   dir: string,
-  options: { project?: string; projectNumber?: string; sdkVersion?: string; path?: string } = {},
+  options: {
+    project?: string
+    projectNumber?: string
+    sdkVersion?: string
+    path?: string
+    /** Registers dispose() to run when the test ends (pass onTestFinished), pass or fail. */
+    cleanup?: (fn: () => Promise<void>) => void
+  } = {},
 ): GcloudStandin {
-  const stateDir = join(dir, 'cloud')
+  // Absolute: the state directory labels this cloud's containers.
+  const stateDir = resolve(dir, 'cloud')
   const configDir = join(dir, 'gcloud-config')
   mkdirSync(configDir, { recursive: true })
   const project = options.project ?? 'demo-proj'
@@ -64,6 +87,15 @@ export function createGcloudStandin(
     change(current)
     saveState(stateDir, current)
   }
+  let frontEnd: Promise<FrontEnd> | undefined
+  const startedFrontEnd = (): Promise<FrontEnd> => (frontEnd ??= startFrontEnd(stateDir, join(dir, 'front-end')))
+  const dispose = async (): Promise<void> => {
+    const running = frontEnd
+    frontEnd = undefined
+    if (running) await (await running).close()
+    removeAll(stateDir)
+  }
+  options.cleanup?.(dispose)
   return {
     binDir: STANDIN_BIN,
     stateDir,
@@ -79,8 +111,23 @@ export function createGcloudStandin(
     update,
     addRepository: (region, repository, inProject = project) =>
       update((s) => void s.repositories.push(`${region}/${inProject}/${repository}`)),
-    addSecret: (name, inProject = project) => update((s) => void s.secrets.push(`${inProject}/${name}`)),
-    scenario: (scenario) => update((s) => void (s.scenario = scenario)),
+    addSecret: (name, value, inProject = project) =>
+      update((s) => {
+        s.secrets.push(`${inProject}/${name}`)
+        s.secretValues[`${inProject}/${name}`] = value
+      }),
+    addImage: async (reference, localImage) => {
+      const local = `${localRepository(stateDir)}:pushed-${Date.now()}`
+      const tagged = await docker(['tag', localImage, local])
+      if (tagged.exitCode !== 0) throw new Error(`docker tag ${localImage}: ${tagged.output}`)
+      const digest = (await imageId(local)) as string
+      const base = reference.replace(/@.*$/, '').replace(/:[^/]*$/, '')
+      update((s) => {
+        s.images[/:[^/]*$/.test(reference) ? reference : `${reference}:latest`] = digest
+        s.images[`${base}@${digest}`] = digest
+      })
+      return digest
+    },
     serviceAccountKey: (email = `deployer@${project}.iam.gserviceaccount.com`) => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
       return JSON.stringify({
@@ -101,7 +148,25 @@ export function createGcloudStandin(
         for (const [from, to] of Object.entries(replacements)) line = line.split(from).join(to)
         return line
       }),
-    fetch: async (url, headers = {}) => probe(loadState(stateDir), url, headers),
+    fetch: async (url, headers = {}) => {
+      const answer = await fetchThrough(await startedFrontEnd(), url, headers)
+      return { status: answer.status, body: answer.body, ...(answer.revision ? { revision: answer.revision } : {}) }
+    },
+    frontEnd: startedFrontEnd,
+    dispose,
+    logs: () => {
+      const state = loadState(stateDir)
+      return [
+        ...Object.values(state.executions).map(
+          (execution) => `--- execution ${execution.name} (exit ${execution.exitCode})\n${execution.log ?? ''}`,
+        ),
+        ...Object.values(state.revisions)
+          .filter((revision) => revision.log !== undefined)
+          .map((revision) => `--- revision ${revision.name}\n${revision.log ?? ''}`),
+      ]
+        .map((entry) => entry.slice(-4000))
+        .join('\n')
+    },
     service: (name, region) => loadState(stateDir).services[`${project}/${region}/${name}`],
     exec: (args, env = {}) =>
       new Promise((resolve, reject) => {
@@ -123,54 +188,4 @@ export function createGcloudStandin(
         child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
       }),
   }
-}
-
-/**
- * The data plane: Google's front end routes by host name to a service (its URLs) or a tagged
- * revision (`TAG---` URLs); a private service wants a bearer token; the Django app inside checks
- * the Host header against its ALLOWED_HOSTS (DisallowedHost → 400) and answers 500 when broken.
- */
-function probe(state: CloudState, url: string, headers: Record<string, string>): { status: number; body: string } {
-  const host = new URL(url).host.toLowerCase()
-  for (const service of Object.values(state.services)) {
-    const urls = serviceUrls(state, service)
-    let revisionName: string | undefined
-    if ([urls.deterministic, urls.legacy].some((u) => new URL(u).host === host)) {
-      const serving = [...service.traffic].sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0]
-      revisionName = serving?.latestRevision ? service.latestReadyRevisionName : serving?.revisionName
-    } else {
-      const tagged = service.traffic.find((target) => target.tag && new URL(tagUrl(state, service, target.tag)).host === host)
-      if (!tagged) continue
-      revisionName = tagged.revisionName
-    }
-    const revision = revisionName ? state.revisions[`${service.projectId}/${service.region}/${revisionName}`] : undefined
-    if (!revision || !revision.ready) return { status: 503, body: 'Service Unavailable' }
-    if (!service.allowUnauthenticated && !/^Bearer .+/.test(headers.authorization ?? headers.Authorization ?? '')) {
-      return { status: 403, body: 'Error: Forbidden. Your client does not have permission to get URL / from this server.' }
-    }
-    const allowed = revision.env.find((variable) => variable.name === 'ALLOWED_HOSTS')?.value
-    if (
-      allowed !== undefined &&
-      !hostAllowed(
-        host,
-        allowed.split(',').map((entry) => entry.trim().toLowerCase()),
-      )
-    ) {
-      return { status: 400, body: 'Bad Request (400)' }
-    }
-    if (!revision.healthy) return { status: 500, body: 'Server Error (500)' }
-    return { status: 200, body: `revision ${revision.name}` }
-  }
-  return { status: 404, body: 'Error: Page not found. The requested URL was not found on this server.' }
-}
-
-/** django.http.request.validate_host */
-function hostAllowed(host: string, patterns: string[]): boolean {
-  const domain = host.replace(/:\d+$/, '').replace(/\.$/, '')
-  return patterns.some(
-    (pattern) =>
-      pattern === '*' ||
-      (pattern.startsWith('.') && (domain.endsWith(pattern) || domain === pattern.slice(1))) ||
-      pattern === domain,
-  )
 }

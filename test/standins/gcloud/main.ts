@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import * as commands from './commands.js'
 import type { Context } from './context.js'
 import { GcloudFailure, parseCommandLine } from './parse.js'
@@ -9,7 +10,7 @@ import { loadState, recordCall, saveState } from './state.js'
  * way gcloud does, runs the modelled command against the state in GCLOUD_STANDIN_STATE, prints
  * what gcloud prints, records the call and exits with gcloud's exit code.
  */
-const HANDLERS: Record<string, (ctx: Context) => void> = {
+const HANDLERS: Record<string, (ctx: Context) => void | Promise<void>> = {
   version: commands.version,
   'config get-value': commands.configGetValue,
   'auth activate-service-account': commands.activateServiceAccount,
@@ -31,7 +32,7 @@ const HANDLERS: Record<string, (ctx: Context) => void> = {
   'run jobs executions describe': run.executionsDescribe,
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const stateDir = process.env.GCLOUD_STANDIN_STATE
   if (!stateDir) {
     process.stderr.write(
@@ -40,14 +41,23 @@ function main(argv: string[]): number {
     return 3
   }
   const state = loadState(stateDir)
-  const ctx: Omit<Context, 'parsed'> = { state, env: process.env, cwd: process.cwd(), stdout: [], stderr: [], read: {} }
+  const ctx: Omit<Context, 'parsed'> = {
+    state,
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: [],
+    stderr: [],
+    read: {},
+    stateDir: resolve(stateDir),
+    live: (text) => void process.stdout.write(text),
+  }
   let exitCode = 0
   try {
     const parsed = parseCommandLine(argv)
     if (parsed.flags.get('--help') === true) throw new GcloudFailure('gcloud stand-in: --help is not modelled\n', 3)
     const handler = HANDLERS[parsed.name]
     if (!handler) throw new GcloudFailure(`gcloud stand-in: gcloud ${parsed.name} exists but is not modelled\n`, 3)
-    handler({ ...ctx, parsed })
+    await handler({ ...ctx, parsed })
   } catch (error) {
     if (!(error instanceof GcloudFailure)) throw error
     ctx.stderr.push(error.stderr)
@@ -58,7 +68,6 @@ function main(argv: string[]): number {
   }
   // gcloud prints a resource only when the command succeeds.
   if (exitCode === 0) process.stdout.write(ctx.stdout.join(''))
-  else if (ctx.stdout.length && ctx.stdout[0]?.includes('REMOTE BUILD OUTPUT')) process.stdout.write(ctx.stdout[0])
   process.stderr.write(ctx.stderr.join(''))
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => /^(CLOUDSDK_|GOOGLE_)/.test(key)) as Array<[string, string]>,
@@ -67,4 +76,4 @@ function main(argv: string[]): number {
   return exitCode
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

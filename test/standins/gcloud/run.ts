@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   accountOf,
   checkProject,
@@ -16,6 +15,7 @@ import {
   validateResourceName,
   type Context,
 } from './context.js'
+import { docker, envFlags, freePort, imageId, LABEL, stateTag, waitListening } from './docker.js'
 import { flagSwitch, flagValue, GcloudFailure } from './parse.js'
 import { executionJson, jobJson, revisionJson, revisionLogUrl, serviceJson, serviceUrls, tagUrl } from './resources.js'
 import {
@@ -133,8 +133,12 @@ function checkCloudSql(ctx: Context, instances: string[]): void {
   }
 }
 
-/** What the registry has for an image, or why a revision cannot pull it. */
-function resolveImage(state: CloudState, image: string): { digest?: string; missing?: string } {
+/**
+ * What the registry has for an image, or why a revision cannot pull it. Artifact Registry is
+ * state.images (reference → the local image ID that stands for the digest); any other reference
+ * must name an image this machine's Docker has (the test bed cannot reach other registries).
+ */
+async function resolveImage(state: CloudState, image: string): Promise<{ digest?: string; missing?: string }> {
   if (/-docker\.pkg\.dev\//.test(image)) {
     const reference = /[:@][^/]*$/.test(image) ? image : `${image}:latest`
     const byDigest = /^(.*)@(sha256:[0-9a-f]{64})$/.exec(image)
@@ -146,14 +150,73 @@ function resolveImage(state: CloudState, image: string): { digest?: string; miss
         ? byDigest[2]
         : undefined
       : state.images[reference]
-    return digest ? { digest } : { missing: `Image '${image}' not found.` }
+    // The registry may name an image whose local copy is gone (a disposed stand-in's build).
+    return digest && (await imageId(digest)) ? { digest } : { missing: `Image '${image}' not found.` }
   }
-  const digest = /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1]
-  return { digest: digest ?? `sha256:${createHash('sha256').update(image).digest('hex')}` }
+  const local = await imageId(image)
+  return local ? { digest: local } : { missing: `Image '${image}' not found.` }
+}
+
+/** A revision's or task's environment: literal values, and secrets resolved to their values. */
+function containerEnv(ctx: Context, project: string, env: Revision['env']): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const variable of env) {
+    if (variable.secret) values[variable.name] = ctx.state.secretValues[`${project}/${variable.secret.name}`] ?? ''
+    else values[variable.name] = variable.value ?? ''
+  }
+  return values
+}
+
+/**
+ * Start a revision's instance: a container of its image with the platform's variables (PORT, an
+ * unused host port here because every container shares the host network; K_SERVICE, K_REVISION,
+ * K_CONFIGURATION) over the revision's own. Ready when it listens on $PORT within the startup
+ * probe's time (240 s, Cloud Run's default); a container that exits first has failed.
+ */
+async function startInstance(
+  ctx: Context,
+  revision: Revision,
+  env: Record<string, string>,
+): Promise<{ ready: true } | { ready: false; port: number; log: string }> {
+  const port = await freePort()
+  const name = `gcloud-standin-${stateTag(ctx.stateDir)}-${revision.name}`
+  const platform = {
+    ...env,
+    PORT: String(port),
+    K_SERVICE: revision.service,
+    K_REVISION: revision.name,
+    K_CONFIGURATION: revision.service,
+  }
+  const started = await docker(
+    [
+      'run',
+      '-d',
+      '--network',
+      'host',
+      '--name',
+      name,
+      '--label',
+      `${LABEL}=${ctx.stateDir}`,
+      '--label',
+      `${LABEL}.revision=${revision.name}`,
+      ...envFlags(platform),
+      revision.imageDigest?.replace(/^.*@/, '') as string,
+    ],
+    { env: platform },
+  )
+  if (started.exitCode !== 0) return { ready: false, port, log: started.output }
+  const container = started.output.trim()
+  const outcome = await waitListening(container, port, 240_000)
+  if (outcome.ready) {
+    revision.instance = { container, port }
+    return { ready: true }
+  }
+  const log = (await docker(['logs', container])).output
+  await docker(['rm', '-f', container])
+  return { ready: false, port, log }
 }
 
 function missingSecret(ctx: Context, project: string, env: Revision['env']): string | undefined {
-  if (ctx.state.secrets.length === 0) return undefined
   const number = ctx.state.projects[project]?.projectNumber ?? '0'
   const index = env.findIndex((variable) => variable.secret && !ctx.state.secrets.includes(`${project}/${variable.secret.name}`))
   const variable = env[index]
@@ -179,7 +242,7 @@ function moveTag(traffic: TrafficTarget[], tag: string, revisionName: string): T
 }
 
 /** gcloud run deploy SERVICE --image IMAGE ... */
-export function deploy(ctx: Context): void {
+export async function deploy(ctx: Context): Promise<void> {
   const project = projectOf(ctx)
   const name = requireName(ctx, 'service')
   const region = regionOf(ctx)
@@ -238,7 +301,7 @@ export function deploy(ctx: Context): void {
     : `${name}-${String(generation).padStart(5, '0')}-${cvcWord(nextCounter(ctx.state))}`
   if (ctx.state.revisions[`${project}/${region}/${revisionName}`])
     throw fail(ctx, `Revision named '${revisionName}' with different configuration already exists.`)
-  const pulled = resolveImage(ctx.state, image)
+  const pulled = await resolveImage(ctx.state, image)
   const secretProblem = missingSecret(ctx, project, env)
   const time = now()
   const revision: Revision = {
@@ -259,7 +322,6 @@ export function deploy(ctx: Context): void {
       `${number}-compute@developer.gserviceaccount.com`,
     limits,
     ready: true,
-    healthy: !ctx.state.scenario.revisionUnhealthy,
     createTime: time,
   }
   const service: Service = existing ?? {
@@ -280,11 +342,15 @@ export function deploy(ctx: Context): void {
   if (problem) {
     revision.ready = false
     revision.message = `Revision '${revisionName}' is not ready and cannot serve traffic. ${problem}`
-  } else if (ctx.state.scenario.revisionNotReady) {
-    revision.ready = false
-    revision.message =
-      `Revision '${revisionName}' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable within the allocated timeout. ` +
-      `This can happen when the container port is misconfigured or if the timeout is too short. The health check timeout can be extended. Logs for this revision might contain more information.\n\nLogs URL: ${logUrl}\nFor more troubleshooting guidance, see https://cloud.google.com/run/docs/troubleshooting#container-failed-to-start`
+  } else {
+    const started = await startInstance(ctx, revision, containerEnv(ctx, project, env))
+    if (!started.ready) {
+      revision.ready = false
+      revision.log = started.log
+      revision.message =
+        `Revision '${revisionName}' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=${started.port} environment variable within the allocated timeout. ` +
+        `This can happen when the container port is misconfigured or if the timeout is too short. The health check timeout can be extended. Logs for this revision might contain more information.\n\nLogs URL: ${logUrl}\nFor more troubleshooting guidance, see https://cloud.google.com/run/docs/troubleshooting#container-failed-to-start`
+    }
   }
   ctx.state.revisions[`${project}/${region}/${revisionName}`] = revision
 
@@ -477,19 +543,65 @@ export function revisionsDescribe(ctx: Context): void {
   )
 }
 
-function runExecution(ctx: Context, job: Job): Execution {
+/** "1800s", "30m", "1h" (or plain seconds) in milliseconds; Cloud Run's default task timeout is 10 minutes. */
+function durationMs(value: string | undefined): number {
+  const match = /^(\d+)(s|m|h)?$/.exec(value ?? '')
+  if (!match) return 600_000
+  return Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1) * 1000
+}
+
+/**
+ * One execution of a job, with one task, run for real: a container of the job's image with its
+ * command and args (as Kubernetes maps them: command replaces the ENTRYPOINT, args the CMD), its
+ * environment (secrets resolved) and Cloud Run's task variables. The task's exit code decides.
+ */
+async function runExecution(ctx: Context, job: Job): Promise<Execution> {
   const time = now()
   const name = `${job.name}-${hexId(`${job.name}-${nextCounter(ctx.state)}`, 5).replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)] as string)}`
-  const failed = ctx.state.scenario.migrationFailure === true
+  const env = {
+    ...containerEnv(ctx, job.projectId, job.env),
+    CLOUD_RUN_JOB: job.name,
+    CLOUD_RUN_EXECUTION: name,
+    CLOUD_RUN_TASK_INDEX: '0',
+    CLOUD_RUN_TASK_ATTEMPT: '0',
+    CLOUD_RUN_TASK_COUNT: '1',
+  }
+  const [entrypoint, ...commandRest] = job.command
+  const imageDigest = (await resolveImage(ctx.state, job.image)).digest as string
+  const finished = await docker(
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--label',
+      `${LABEL}=${ctx.stateDir}`,
+      '--label',
+      `${LABEL}.execution=${name}`,
+      ...envFlags(env),
+      ...(entrypoint === undefined ? [] : ['--entrypoint', entrypoint]),
+      imageDigest,
+      ...commandRest,
+      ...job.args,
+    ],
+    { env, timeoutMs: durationMs(job.taskTimeout) },
+  )
+  const succeeded = finished.exitCode === 0 && !finished.timedOut
   const execution: Execution = {
     name,
     job: job.name,
     projectId: job.projectId,
     region: job.region,
-    succeeded: !failed,
-    message: failed ? `Task ${name}-task0 failed with message: The container exited with an error.` : undefined,
+    succeeded,
+    exitCode: finished.exitCode,
+    log: finished.output,
+    message: succeeded
+      ? undefined
+      : finished.timedOut
+        ? `Task ${name}-task0 failed with message: The configured timeout was reached.`
+        : `Task ${name}-task0 failed with message: The container exited with an error.`,
     createTime: time,
-    completionTime: time,
+    completionTime: now(),
   }
   ctx.state.executions[`${job.projectId}/${job.region}/${name}`] = execution
   job.executionCount += 1
@@ -506,7 +618,7 @@ function executionFailed(ctx: Context, execution: Execution, number: string): ne
 }
 
 /** gcloud run jobs deploy JOB --image IMAGE ... [--execute-now] [--wait] */
-export function jobsDeploy(ctx: Context): void {
+export async function jobsDeploy(ctx: Context): Promise<void> {
   const project = projectOf(ctx)
   const name = requireName(ctx, 'job')
   const image = flagValue(ctx.parsed, '--image')
@@ -549,7 +661,7 @@ export function jobsDeploy(ctx: Context): void {
     latestExecution: existing?.latestExecution,
     createTime: existing?.createTime ?? now(),
   }
-  const pulled = resolveImage(ctx.state, image)
+  const pulled = await resolveImage(ctx.state, image)
   if (pulled.missing) throw fail(ctx, `Image '${image}' not found.`)
   const secretProblem = missingSecret(ctx, project, env)
   if (secretProblem) throw fail(ctx, secretProblem)
@@ -563,7 +675,7 @@ export function jobsDeploy(ctx: Context): void {
     `${existing ? 'Updating' : 'Creating'}${executeNow ? ' and running' : ''} job...\n`,
   )
   if (executeNow) {
-    const execution = runExecution(ctx, job)
+    const execution = await runExecution(ctx, job)
     if (wait && !execution.succeeded) executionFailed(ctx, execution, number)
     const done = wait
       ? `been deployed and completed execution [${execution.name}]`
@@ -591,10 +703,10 @@ function findJob(ctx: Context): Job {
 }
 
 /** gcloud run jobs execute JOB [--wait] */
-export function jobsExecute(ctx: Context): void {
+export async function jobsExecute(ctx: Context): Promise<void> {
   const job = findJob(ctx)
   const number = ctx.state.projects[job.projectId]?.projectNumber ?? '0'
-  const execution = runExecution(ctx, job)
+  const execution = await runExecution(ctx, job)
   ctx.stderr.push(`Creating execution...\n`)
   if (flagSwitch(ctx.parsed, '--wait') && !execution.succeeded) executionFailed(ctx, execution, number)
   ctx.stderr.push(

@@ -19,9 +19,12 @@ export interface Project {
 export interface Build {
   id: string
   projectId: string
-  status: 'SUCCESS' | 'FAILURE'
+  status: 'SUCCESS' | 'FAILURE' | 'TIMEOUT'
   tag: string
+  /** The built image's ID (`sha256:…`), which stands for its registry digest. */
   digest?: string
+  /** The local tag of the built image (gcloud-standin/<state>/build:N). */
+  localImage?: string
   createTime: string
   finishTime: string
   /** Source files uploaded (paths relative to the source directory), after .gcloudignore. */
@@ -46,8 +49,10 @@ export interface Revision {
   ready: boolean
   /** Ready condition message when not ready. */
   message?: string
-  /** Whether the app inside answers (data-plane stand-in): false = it returns 500. */
-  healthy: boolean
+  /** The running instance (one per revision): its container and the host port in its $PORT. */
+  instance?: { container: string; port: number }
+  /** The instance's output when it failed to start (Cloud Logging's revision log). */
+  log?: string
   createTime: string
 }
 
@@ -101,36 +106,28 @@ export interface Execution {
   region: string
   succeeded: boolean
   message?: string
+  /** The task container's exit code and output (Cloud Logging's execution log). */
+  exitCode?: number
+  log?: string
   createTime: string
   completionTime: string
-}
-
-/** Failure switches, set by tests (see index.ts `scenario`). */
-export interface Scenario {
-  /** Cloud Build fails; its log ends with these lines. */
-  buildFailure?: { logTail: string[] }
-  /** The next migration job execution fails. */
-  migrationFailure?: boolean
-  /** New revisions do not become ready (container does not listen on $PORT). */
-  revisionNotReady?: boolean
-  /** New revisions become ready but the app answers 500. */
-  revisionUnhealthy?: boolean
 }
 
 export interface CloudState {
   projects: Record<string, Project>
   /** Artifact Registry repositories: `REGION/PROJECT/REPO`. */
   repositories: string[]
-  /** Image references (`HOST/PROJECT/REPO/IMAGE:TAG`) and the digest each points at. */
+  /** Image references (`HOST/PROJECT/REPO/IMAGE:TAG`) and the digest (local image ID) each points at. */
   images: Record<string, string>
   /** Secret Manager secrets that exist: `PROJECT/NAME`. */
   secrets: string[]
+  /** Their latest versions' values, by `PROJECT/NAME`. */
+  secretValues: Record<string, string>
   builds: Record<string, Build>
   services: Record<string, Service>
   revisions: Record<string, Revision>
   jobs: Record<string, Job>
   executions: Record<string, Execution>
-  scenario: Scenario
   /** Version `gcloud version` reports. */
   sdkVersion: string
   counter: number
@@ -142,12 +139,12 @@ export function emptyState(): CloudState {
     repositories: [],
     images: {},
     secrets: [],
+    secretValues: {},
     builds: {},
     services: {},
     revisions: {},
     jobs: {},
     executions: {},
-    scenario: {},
     sdkVersion: '578.0.0',
     counter: 0,
   }
