@@ -48076,7 +48076,9 @@ function generateDockerfile(project, options) {
     lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
     if (system.runtime.length)
         lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, 
+    // WORKDIR and COPY --chown leave the directory itself root's: SQLite could not create its file.
+    `RUN install -d -o ${CONTAINER_USER.name} -g ${CONTAINER_USER.name} ${IMAGE_ROOT}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
     // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
     `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
     if (workdir !== IMAGE_ROOT)
@@ -49565,19 +49567,33 @@ gha-creds-*.json
 async function prepareProject(inputs, repoRoot, runner, environment) {
     const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner);
     const deployRoot = inputs.workingDirectory || undefined;
-    const databaseUrl = inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value;
     const { readFile, files, notes, overlayModule, settingsModule, dockerfileGenerated } = prepareDeployFiles(project, {
         repoRoot,
         deployRoot,
         settingsPatch: inputs.settingsPatch,
         // SQLite is refused unless a database is given (sqliteProblem); allow-sqlite warns on its own.
         databaseProvided: databaseGiven(inputs, project),
-        dockerfile: { database: databaseFromUrl(databaseUrl) },
+        dockerfile: { database: deployedDatabase(inputs) },
     });
     const root = deployRoot ?? project.searchRoot;
     if (readFile(toRepoPath(root, '.gcloudignore')) === undefined)
         files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' });
     return { project, files, overlayModule, settingsModule, dockerfileGenerated: dockerfileGenerated ?? false, notes };
+}
+/**
+ * The database the deployed app will use, for the image's driver: a literal DATABASE_URL says;
+ * a DATABASE_URL secret or a Cloud SQL instance hides it from the action, and is taken to be
+ * PostgreSQL (what Django on Cloud Run runs on, in Google's own guide), so a project whose own
+ * settings say SQLite still gets a driver instead of failing its first migration. A project that
+ * declares a driver keeps its own.
+ */
+function deployedDatabase(inputs) {
+    const literal = inputs.envVars.find(({ key }) => key === 'DATABASE_URL')?.value;
+    if (literal !== undefined)
+        return databaseFromUrl(literal);
+    if (inputs.secrets.some((secret) => secret.env === 'DATABASE_URL') || inputs.cloudsqlInstance)
+        return 'postgres';
+    return undefined;
 }
 /** Export HEAD (+ generated files) of the deployed folder into `destination` (an empty folder in RUNNER_TEMP). */
 async function buildContext(options) {

@@ -70703,7 +70703,9 @@ function generateDockerfile(project, options) {
     lines.push('', '# ---- runtime stage: the virtualenv and the code, run as an unprivileged user ----------------', `FROM ${image.image}`, 'ENV PYTHONDONTWRITEBYTECODE=1 \\', '    PYTHONUNBUFFERED=1 \\', `    VIRTUAL_ENV=${VENV} \\`, `    PATH=${VENV}/bin:$PATH \\`, `    DJANGO_SETTINGS_MODULE=${settingsModule} \\`, `    WEB_CONCURRENCY=${GUNICORN_DEFAULTS.workers}`);
     if (system.runtime.length)
         lines.push(aptInstall(system.runtime));
-    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
+    lines.push(`RUN useradd --uid ${CONTAINER_USER.uid} --user-group --create-home --shell /usr/sbin/nologin ${CONTAINER_USER.name}`, 
+    // WORKDIR and COPY --chown leave the directory itself root's: SQLite could not create its file.
+    `RUN install -d -o ${CONTAINER_USER.name} -g ${CONTAINER_USER.name} ${IMAGE_ROOT}`, `COPY --from=build ${VENV} ${VENV}`, `WORKDIR ${IMAGE_ROOT}`, 
     // Owned by the app user: SQLite files and anything the app writes beside its code keep working.
     `COPY --chown=${CONTAINER_USER.name}:${CONTAINER_USER.name} . ${IMAGE_ROOT}/`);
     if (workdir !== IMAGE_ROOT)
