@@ -42627,6 +42627,21 @@ function pep621Packages(pyproject) {
     }
     return packages;
 }
+/** Packages of pyproject's optional extras (`[project.optional-dependencies]`), which a deploy does not install: name → "extra 'prod' of pyproject.toml". */
+function optionalExtras(pyproject, file) {
+    const extras = {};
+    const table = tableAt(pyproject, 'project', 'optional-dependencies') ?? {};
+    for (const [extra, items] of Object.entries(table)) {
+        if (!Array.isArray(items))
+            continue;
+        for (const item of items) {
+            const requirement = typeof item === 'string' ? parseRequirement(item) : undefined;
+            if (requirement && !(requirement.name in extras))
+                extras[requirement.name] = `the optional extra '${extra}' of ${file}`;
+        }
+    }
+    return extras;
+}
 /** A Poetry or Pipfile dependency value: "^4.2", "*", { version = "...", extras = [...] }, { git = "..." }. */
 function tableSpec(value) {
     if (typeof value === 'string')
@@ -42913,7 +42928,12 @@ function detectFeatures(packages, settings, options) {
         const module = rule.modules.find((name) => used.has(name));
         features[feature] = declared || module !== undefined;
         if (!declared && module !== undefined && options.dependenciesKnown) {
-            findings.push(finding('warning', 'installed-app-not-declared', `The settings use ${used.get(module)}, but no dependency file declares ${rule.packages[0]}, so the build will not install it and Django fails to start. Add ${rule.packages[0]} to your dependencies.`, options.appsAt));
+            const inExtra = rule.packages
+                .map((name) => [name, options.optionalExtras?.[name]])
+                .find((entry) => entry[1] !== undefined);
+            findings.push(finding('warning', 'installed-app-not-declared', inExtra
+                ? `The settings use ${used.get(module)}, but ${inExtra[0]} is declared only in ${inExtra[1]}, which the build does not install, so Django fails to start. Move ${inExtra[0]} to [project] dependencies.`
+                : `The settings use ${used.get(module)}, but no dependency file declares ${rule.packages[0]}, so the build will not install it and Django fails to start. Add ${rule.packages[0]} to your dependencies.`, options.appsAt));
         }
     }
     const engine = settings.databaseEngine ?? '';
@@ -43977,8 +43997,10 @@ async function detectProject(options, runner = spawnRunner) {
     findings.push(...python.findings);
     const existing = await detectExistingFiles(directories, paths);
     findings.push(...existing.findings);
+    const extras = Object.assign({}, ...directoryFiles.map((files) => optionalExtras(files.pyproject, files.present.get('pyproject.toml') ?? 'pyproject.toml')));
     const features = detectFeatures(dependencies.info.packages, summary, {
         dependenciesKnown: dependencies.info.manager !== 'none',
+        optionalExtras: extras,
         ...(facts.INSTALLED_APPS ? { appsAt: facts.INSTALLED_APPS.at } : {}),
         ...(facts.DATABASES ? { databaseAt: facts.DATABASES.at } : {}),
     });

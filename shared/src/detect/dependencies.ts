@@ -52,6 +52,20 @@ function pep621Packages(pyproject: TomlTable | undefined): Record<string, string
   return packages
 }
 
+/** Packages of pyproject's optional extras (`[project.optional-dependencies]`), which a deploy does not install: name → "extra 'prod' of pyproject.toml". */
+export function optionalExtras(pyproject: TomlTable | undefined, file: string): Record<string, string> {
+  const extras: Record<string, string> = {}
+  const table = tableAt(pyproject, 'project', 'optional-dependencies') ?? {}
+  for (const [extra, items] of Object.entries(table)) {
+    if (!Array.isArray(items)) continue
+    for (const item of items) {
+      const requirement = typeof item === 'string' ? parseRequirement(item) : undefined
+      if (requirement && !(requirement.name in extras)) extras[requirement.name] = `the optional extra '${extra}' of ${file}`
+    }
+  }
+  return extras
+}
+
 /** A Poetry or Pipfile dependency value: "^4.2", "*", { version = "...", extras = [...] }, { git = "..." }. */
 function tableSpec(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '*' ? '' : value.replace(/\s+/g, '')

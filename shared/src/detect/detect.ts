@@ -1,6 +1,6 @@
 import type { CommandRunner } from '../runtime/command.js'
 import { spawnRunner } from '../runtime/command.js'
-import { detectDependencies } from './dependencies.js'
+import { detectDependencies, optionalExtras } from './dependencies.js'
 import { detectExistingFiles } from './existing-files.js'
 import { detectFeatures } from './features.js'
 import { finding, sortFindings } from './findings.js'
@@ -113,8 +113,13 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
   findings.push(...python.findings)
   const existing = await detectExistingFiles(directories, paths)
   findings.push(...existing.findings)
+  const extras = Object.assign(
+    {},
+    ...directoryFiles.map((files) => optionalExtras(files.pyproject, files.present.get('pyproject.toml') ?? 'pyproject.toml')),
+  ) as Record<string, string>
   const features = detectFeatures(dependencies.info.packages, summary, {
     dependenciesKnown: dependencies.info.manager !== 'none',
+    optionalExtras: extras,
     ...(facts.INSTALLED_APPS ? { appsAt: facts.INSTALLED_APPS.at } : {}),
     ...(facts.DATABASES ? { databaseAt: facts.DATABASES.at } : {}),
   })

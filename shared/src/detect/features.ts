@@ -39,7 +39,13 @@ function topModule(dotted: string): string {
 export function detectFeatures(
   packages: Readonly<Record<string, string>>,
   settings: { installedApps: readonly string[]; middleware: readonly string[]; databaseEngine?: string },
-  options: { dependenciesKnown: boolean; appsAt?: Provenance; databaseAt?: Provenance },
+  options: {
+    dependenciesKnown: boolean
+    appsAt?: Provenance
+    databaseAt?: Provenance
+    /** Packages declared only in an optional extra (not installed by a deploy): name → where. */
+    optionalExtras?: Readonly<Record<string, string>>
+  },
 ): { features: Features; findings: Finding[] } {
   const findings: Finding[] = []
   const used = new Map<string, string>() // top-level module → first setting entry using it
@@ -52,11 +58,16 @@ export function detectFeatures(
     const module = rule.modules.find((name) => used.has(name))
     features[feature] = declared || module !== undefined
     if (!declared && module !== undefined && options.dependenciesKnown) {
+      const inExtra = rule.packages
+        .map((name) => [name, options.optionalExtras?.[name]] as const)
+        .find((entry): entry is readonly [string, string] => entry[1] !== undefined)
       findings.push(
         finding(
           'warning',
           'installed-app-not-declared',
-          `The settings use ${used.get(module)}, but no dependency file declares ${rule.packages[0]}, so the build will not install it and Django fails to start. Add ${rule.packages[0]} to your dependencies.`,
+          inExtra
+            ? `The settings use ${used.get(module)}, but ${inExtra[0]} is declared only in ${inExtra[1]}, which the build does not install, so Django fails to start. Move ${inExtra[0]} to [project] dependencies.`
+            : `The settings use ${used.get(module)}, but no dependency file declares ${rule.packages[0]}, so the build will not install it and Django fails to start. Add ${rule.packages[0]} to your dependencies.`,
           options.appsAt,
         ),
       )
