@@ -322,6 +322,21 @@ def read_metadata(info: Path) -> tuple[str, str, str]:
     return message["Name"], message["Version"], text
 
 
+def restore_setuptools(deb: Path, metadata: str) -> str:
+    """Put back the setuptools requirement Debian drops from a package that imports pkg_resources
+    (its Depends name python3-pkg-resources instead): upstream declares it (gunicorn 20.1:
+    setuptools>=3.0), so pip installs it, and without it the program fails at start."""
+    depends = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True, text=True, check=True).stdout
+    if "python3-pkg-resources" not in re.split(r"[\s,|()]+", depends):
+        return metadata
+    if re.search(r"^Requires-Dist: setuptools\b", metadata, re.M):
+        return metadata
+    head, sep, body = metadata.partition("\n\n")
+    if not sep:
+        return metadata.rstrip("\n") + "\nRequires-Dist: setuptools\n"
+    return head.rstrip("\n") + "\nRequires-Dist: setuptools" + sep + body
+
+
 def hashed(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
@@ -402,6 +417,7 @@ def repack(cache: Path, deb: Path, out_dir: Path, suite: str, dependency: bool =
         info = infos[0]
         name, version, metadata = read_metadata(info)
         version = re.sub(r"\+.*$", "", version)
+        metadata = restore_setuptools(deb, metadata)
         files = collect(site, {info.name})
         has_extension = any(path.endswith(".so") for path in files)
         if has_extension and suite != "trixie":
