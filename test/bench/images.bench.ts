@@ -18,7 +18,7 @@
  * migrated once beforehand by the migration job's command: the baseline's best case (migrate has
  * nothing to apply) and the normal cold start of a scale-out instance.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -69,6 +69,7 @@ function plainDockerfile(generated: string, wsgi: string): string {
 async function main() {
   const cleanups: Cleanup[] = []
   const base = mkdtempSync(path.join(tmpdir(), 'images-bench-'))
+  chmodSync(base, 0o755) // as root, the cluster runs as the postgres user, who must reach its directory
   const cluster = await startCluster(path.join(base, 'pg'))
   try {
     const { binDir, host, port, user } = cluster.info

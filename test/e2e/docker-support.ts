@@ -4,11 +4,9 @@
  * prepareProject + buildContext, action-dokku's prepareProject + the deploy commit), built with
  * `docker build` exactly as exported, and started with the platform's environment.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import path from 'node:path'
-import { assembleArtifact, disposeArtifact, exportArtifact } from '../../shared/src/artifact/index.js'
-import { parseProcfile } from '../../shared/src/build/release.js'
 import { MIGRATE_COMMAND } from '../../shared/src/build/web-command.js'
 import { inputSourceFrom } from '../../shared/src/inputs.js'
 import { spawnRunner } from '../../shared/src/runtime/command.js'
@@ -16,9 +14,6 @@ import { deployEnvironment } from '../../action-cloudrun/src/deploy.js'
 import { readInputs as readCloudRunInputs } from '../../action-cloudrun/src/inputs.js'
 import { serviceUrls, type ServiceFacts } from '../../action-cloudrun/src/plan.js'
 import { prepareProject as prepareCloudRun, buildContext } from '../../action-cloudrun/src/project.js'
-import { readInputs as readDokkuInputs } from '../../action-dokku/src/inputs.js'
-import { prepareProject as prepareDokku } from '../../action-dokku/src/project.js'
-import { sshKeygen } from '../../action-dokku/test/keys.js'
 import {
   fixtureRepo,
   freePort,
@@ -84,7 +79,7 @@ export interface ShapeOptions {
   cleanup: CleanupRegistrar
 }
 
-async function repoWithSecrets(name: FixtureName, options: ShapeOptions): Promise<string> {
+export async function repoWithSecrets(name: FixtureName, options: ShapeOptions): Promise<string> {
   const committed = options.committedSecret === false ? {} : COMMITTED_SECRET
   const repo = await fixtureRepo(name, { files: { ...committed, ...options.files }, cleanup: options.cleanup })
   for (const [file, content] of Object.entries(WORKSPACE_SECRETS)) await writeFile(path.join(repo.dir, file), content)
@@ -124,59 +119,6 @@ export async function cloudRunArtifact(name: FixtureName, databaseUrl: string, o
     env: deployEnvironment(inputs, prepared, urls, undefined),
     host: new URL(urls[0] as string).host,
     dockerfileGenerated: prepared.dockerfileGenerated,
-  }
-}
-
-/**
- * The tree of the deploy commit action-dokku pushes with `builder: dockerfile` and a linked
- * PostgreSQL service, and the environment Dokku gives the container (its config: DATABASE_URL
- * from the link, the action's SECRET_KEY and ALLOWED_HOSTS for the app's domain, PORT).
- */
-export async function dokkuArtifact(name: FixtureName, databaseUrl: string, options: ShapeOptions): Promise<Artifact> {
-  const dir = await repoWithSecrets(name, options)
-  const host = 'shapes.dokku.example.com'
-  // Only the project is prepared here: the key is never used, but the inputs must be valid.
-  const key = sshKeygen('ed25519')
-  const inputs = readDokkuInputs(
-    inputSourceFrom({
-      host: 'dokku.example.com',
-      app: 'shapes',
-      'ssh-private-key': key.privateKey,
-      'ssh-host-key': `dokku.example.com ${sshKeygen('ed25519').publicKey}`,
-      builder: 'dockerfile',
-      postgres: 'true',
-      'settings-patch': options.settingsPatch ?? 'overlay',
-    }),
-    () => undefined,
-  )
-  const prepared = await prepareDokku(inputs, dir, spawnRunner, { PATH: process.env.PATH })
-  const work = await makeTempDir(`${name}-commit-`, options.cleanup)
-  const context = path.join(work, 'tree')
-  const artifact = await assembleArtifact({ repoRoot: dir, files: prepared.files, runner: spawnRunner, tempDir: work })
-  try {
-    await exportArtifact({
-      gitDir: artifact.gitDir,
-      tree: artifact.tree,
-      destination: context,
-      runner: spawnRunner,
-      tempDir: work,
-    })
-  } finally {
-    await disposeArtifact(artifact)
-  }
-  const procfile = parseProcfile(await readFile(path.join(context, 'Procfile'), 'utf8'))
-  if (!procfile.release) throw new Error(`${name}: the deploy commit's Procfile has no release: process`)
-  return {
-    context,
-    migrate: ['sh', '-c', procfile.release],
-    env: {
-      DATABASE_URL: databaseUrl,
-      SECRET_KEY,
-      ALLOWED_HOSTS: host,
-      ...(prepared.overlayModule ? { DJANGO_SETTINGS_MODULE: prepared.overlayModule } : {}),
-    },
-    host,
-    dockerfileGenerated: prepared.builder === 'dockerfile' && !prepared.files.every((file) => file.path !== 'Dockerfile'),
   }
 }
 
