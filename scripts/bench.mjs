@@ -5,7 +5,7 @@
 // a baseline measured in the same run, and two benchmarks sharing two cores would skew both).
 // Each prints its own table with ratios against its named baseline.
 //
-//   npm run bench                      all of them: dokku, static, cloudrun
+//   npm run bench                      all of them: dokku, static, cloudrun, images
 //   npm run bench -- static --repeat 3 one benchmark, with its own options
 //
 // The static benchmark compares our Netlify uploader with netlify-cli; the CLI is installed on
@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
-const all = ['dokku', 'static', 'cloudrun']
+const all = ['dokku', 'static', 'cloudrun', 'images']
 const args = process.argv.slice(2)
 const names = args.filter((arg) => all.includes(arg))
 const options = args.filter((arg) => !all.includes(arg))

@@ -14,6 +14,7 @@ export const FIXTURES = [
   'poetry',
   'pipfile',
   'uv',
+  'pdm',
   'with-dockerfile',
   'syntax-error',
   'not-django',

@@ -22,7 +22,6 @@ RPATH points there. See test/README.md for what differs from PyPI.
 import base64
 import email.parser
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -79,7 +78,25 @@ LIBPQ_CLOSURE = [
     "libidn2-0", "libunistring5", "libtasn1-6", "libnettle8t64", "libhogweed6t64", "libp11-kit0",
     "libffi8", "libgmp10",
 ]
+# The package managers the generated Dockerfile installs into its tools virtualenv
+# (shared/src/build/install.ts): poetry>=1.8, pipenv>=2023.12, pdm>=2.12. Their dependencies are
+# not listed here: they are Debian's own Depends, followed through apt (dependency_closure), then
+# checked against each wheel's Requires-Dist (unmet_requirements). uv is not packaged in Debian
+# trixie (it is written in Rust and not in the archive), so the index has no uv.
+MANAGERS = ["python3-poetry", "pipenv", "python3-pdm"]
+# What a Depends line names that is no Python distribution of its own: the interpreter, the
+# "Python is at least/at most" markers, and the wheels pip and venv bundle (already in every venv).
+NOT_DISTRIBUTIONS = re.compile(
+    r"^(python3|python3-minimal|python3\.\d+(-minimal)?|python3-supported-m(in|ax)|python3-(pip|setuptools)-whl"
+    r"|python3-venv|python3-distutils|python3-lib2to3)$"
+)
 TRIXIE_PYTHON_TAG = "cp313"
+# The markers pip evaluates in the base image (Debian trixie's CPython 3.13 on x86_64 Linux).
+TRIXIE_MARKERS = {
+    "python_version": "3.13", "python_full_version": "3.13.5", "implementation_name": "cpython",
+    "implementation_version": "3.13.5", "platform_python_implementation": "CPython", "os_name": "posix",
+    "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "extra": "",
+}
 # Debian replaces files that upstream vendors (Django admin's jQuery) with links into other
 # packages; a wheel has to carry the files themselves, as upstream's does.
 LINKED_ASSETS = ["libjs-jquery"]
@@ -124,6 +141,136 @@ def download(cache: Path, package: str, suite: str, into: Path) -> Path:
     return new[0]
 
 
+def package_fields(cache: Path, package: str, suite: str) -> dict[str, str] | None:
+    """The control fields of package/suite in our apt state; None for a virtual package."""
+    shown = subprocess.run(["apt-cache", *apt_options(cache), "show", "--no-all-versions", f"{package}/{suite}"],
+                           capture_output=True, text=True)
+    if shown.returncode != 0 or not shown.stdout.strip():
+        return None
+    return dict(email.parser.Parser().parsestr(shown.stdout.split("\n\n")[0], headersonly=True).items())
+
+
+def provider(cache: Path, virtual: str, suite: str) -> str | None:
+    """A real package that Provides `virtual` in `suite` (python3-cffi-backend for python3-cffi-backend-api-min)."""
+    shown = subprocess.run(["apt-cache", *apt_options(cache), "showpkg", virtual], capture_output=True, text=True).stdout
+    reverse = shown.partition("Reverse Provides:")[2].split()
+    for name in reverse[::2]:
+        if name.startswith("python3-") and package_fields(cache, name, suite) is not None:
+            return name
+    return None
+
+
+def dependency_closure(cache: Path, roots: list[str], suite: str) -> list[str]:
+    """`roots` and every Python package they Depend on (Pre-Depends too), recursively, by apt's data.
+
+    For an alternative ("python3-tomli | python3-supported-min (>= 3.11)") a group that Python 3.13
+    itself satisfies is dropped; otherwise the first alternative that names a Python package wins.
+    """
+    closure: list[str] = []
+    queue = list(roots)
+    while queue:
+        package = queue.pop(0)
+        if package in closure:
+            continue
+        fields = package_fields(cache, package, suite)
+        if fields is None:
+            real = provider(cache, package, suite)
+            if real is None:
+                raise SystemExit(f"build-wheels: {package} ({suite}) is neither a package nor provided by one")
+            queue.append(real)
+            continue
+        closure.append(package)
+        depends = ", ".join(fields.get(key, "") for key in ("Pre-Depends", "Depends"))
+        for group in filter(None, (g.strip() for g in depends.split(","))):
+            names = [re.split(r"[\s(:]", alternative.strip(), maxsplit=1)[0] for alternative in group.split("|")]
+            if any(re.match(r"^python3-supported-m(in|ax)$", name) for name in names):
+                continue
+            wanted = next((n for n in names if n.startswith("python3-") and not NOT_DISTRIBUTIONS.match(n)), None)
+            if wanted is not None:
+                queue.append(wanted)
+    return closure
+
+
+def packaging_module(rootfs: Path):
+    """`packaging` (requirements, markers, versions): pip vendors it, and the base image has pip."""
+    try:
+        import packaging.requirements  # noqa: F401
+        import packaging.version  # noqa: F401
+        import packaging.utils  # noqa: F401
+        return packaging
+    except ImportError:
+        sys.path.insert(0, str(rootfs / "usr/lib/python3/dist-packages"))
+        from pip._vendor import packaging as vendored
+        import pip._vendor.packaging.requirements  # noqa: F401
+        import pip._vendor.packaging.utils  # noqa: F401
+        return vendored
+
+
+def unmet_requirements(wheels: list[tuple[str, str, Path]], rootfs: Path) -> list[tuple[str, str]]:
+    """(wheel, requirement) for each Requires-Dist that pip, in the base image, could not satisfy from `wheels`."""
+    packaging = packaging_module(rootfs)
+    versions: dict[str, list] = {}
+    for name, version, _wheel in wheels:
+        versions.setdefault(packaging.utils.canonicalize_name(name), []).append(packaging.version.Version(version))
+    requires = {wheel: wheel_requirements(wheel, packaging) for _name, _version, wheel in wheels}
+    # The extras anything asks for ("httpx[socks]"): their requirements must be met too.
+    # (Only from requirements pip installs anyway: "pdm[cookiecutter]; extra == 'template'" asks for nothing.)
+    extras: dict[str, set[str]] = {}
+    for requirements in requires.values():
+        for requirement in requirements:
+            if requirement.marker is None or requirement.marker.evaluate(TRIXIE_MARKERS):
+                extras.setdefault(packaging.utils.canonicalize_name(requirement.name), set()).update(requirement.extras)
+    unmet = []
+    for name, version, wheel in wheels:
+        wanted = [""] + sorted(extras.get(packaging.utils.canonicalize_name(name), set()))
+        for requirement in requires[wheel]:
+            if requirement.marker is not None and not any(
+                requirement.marker.evaluate({**TRIXIE_MARKERS, "extra": extra}) for extra in wanted
+            ):
+                continue
+            available = versions.get(packaging.utils.canonicalize_name(requirement.name), [])
+            if not any(requirement.specifier.contains(v, prereleases=True) for v in available):
+                unmet.append((wheel, str(requirement)))
+    return unmet
+
+
+def wheel_metadata(wheel: Path) -> tuple[str, str]:
+    """(path of METADATA in the wheel, its text)."""
+    with zipfile.ZipFile(wheel) as archive:
+        path = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return path, archive.read(path).decode()
+
+
+def wheel_requirements(wheel: Path, packaging) -> list:
+    metadata = email.parser.Parser().parsestr(wheel_metadata(wheel)[1], headersonly=True)
+    return [packaging.requirements.Requirement(line) for line in metadata.get_all("Requires-Dist") or []]
+
+
+def relax_pin(wheel: Path, requirement: str):
+    """Drop the version range of one Requires-Dist, as Debian does when it ships the package with a
+    newer dependency than upstream pinned (pdm 2.20 pins hishel<0.1, trixie has 0.1.2 and patches pdm)."""
+    path, text = wheel_metadata(wheel)
+    name = re.split(r"[\s\[(<>=!~;]", requirement, maxsplit=1)[0]
+    line = next(l for l in text.splitlines() if l.startswith(f"Requires-Dist: {name}") and not l.startswith(f"Requires-Dist: {name}-"))
+    marker = line.partition(";")[2]
+    extras = re.match(rf"Requires-Dist: {re.escape(name)}\s*(\[[^\]]*\])?", line).group(1) or ""
+    relaxed = f"Requires-Dist: {name}{extras}" + (f";{marker}" if marker else "")
+    with zipfile.ZipFile(wheel) as archive:
+        files = {n: archive.read(n) for n in archive.namelist() if not n.endswith("/RECORD")}
+    files[path] = text.replace(line, relaxed, 1).encode()
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        record = [f"{n},{hashed(data)},{len(data)}" for n, data in sorted(files.items())]
+        dist_info = path.split("/")[0]
+        record.append(f"{dist_info}/RECORD,,")
+        files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+        for n in sorted(files):
+            info = zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if n.endswith(".so") or ".libs/" in n else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[n])
+    print(f"build-wheels: {wheel.name}: '{line[len('Requires-Dist: '):]}' relaxed to '{relaxed[len('Requires-Dist: '):]}'")
+
+
 def extract(deb: Path) -> Path:
     target = Path(tempfile.mkdtemp(prefix="deb-"))
     run("dpkg-deb", "-x", str(deb), str(target))
@@ -163,7 +310,8 @@ def read_metadata(info: Path) -> tuple[str, str, str]:
                     conditions = []
                     if extra:
                         conditions.append(f'extra == "{extra}"')
-                        extra_lines.append(f"Provides-Extra: {extra}") if f"Provides-Extra: {extra}" not in extra_lines else None
+                        if f"Provides-Extra: {extra}" not in extra_lines:
+                            extra_lines.append(f"Provides-Extra: {extra}")
                     if marker:
                         conditions.append(f"({marker})")
                     extra_lines.append(f"Requires-Dist: {line}; {' and '.join(conditions)}")
@@ -172,6 +320,21 @@ def read_metadata(info: Path) -> tuple[str, str, str]:
             text = head + "\n" + "\n".join(extra_lines) + "\n" + sep + body
     message = email.parser.Parser().parsestr(text, headersonly=True)
     return message["Name"], message["Version"], text
+
+
+def restore_setuptools(deb: Path, metadata: str) -> str:
+    """Put back the setuptools requirement Debian drops from a package that imports pkg_resources
+    (its Depends name python3-pkg-resources instead): upstream declares it (gunicorn 20.1:
+    setuptools>=3.0), so pip installs it, and without it the program fails at start."""
+    depends = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True, text=True, check=True).stdout
+    if "python3-pkg-resources" not in re.split(r"[\s,|()]+", depends):
+        return metadata
+    if re.search(r"^Requires-Dist: setuptools\b", metadata, re.M):
+        return metadata
+    head, sep, body = metadata.partition("\n\n")
+    if not sep:
+        return metadata.rstrip("\n") + "\nRequires-Dist: setuptools\n"
+    return head.rstrip("\n") + "\nRequires-Dist: setuptools" + sep + body
 
 
 def hashed(data: bytes) -> str:
@@ -237,32 +400,83 @@ def asset_tree(cache: Path, suite: str) -> Path:
     return tree
 
 
-def repack(cache: Path, deb: Path, out_dir: Path, suite: str) -> list[tuple[str, str, Path]]:
+def repack(cache: Path, deb: Path, out_dir: Path, suite: str, dependency: bool = False) -> list[tuple[str, str, Path]]:
+    """The wheel of the one distribution `deb` installs. A `dependency` (taken from the apt closure
+    rather than named here) may install none: python3-cffi-backend is half of PyPI's cffi."""
     tree = extract(deb)
     try:
         fill_links(tree, asset_tree(cache, suite))
         site = tree / "usr/lib/python3/dist-packages"
+        infos = [p for p in site.iterdir() if p.name.endswith((".dist-info", ".egg-info"))] if site.exists() else []
+        if dependency and not infos:
+            return []
         if not site.exists():
             raise SystemExit(f"build-wheels: {deb.name} has no /usr/lib/python3/dist-packages")
-        infos = [p for p in site.iterdir() if p.name.endswith((".dist-info", ".egg-info"))]
         if len(infos) != 1:
             raise SystemExit(f"build-wheels: {deb.name}: expected one distribution, found {[p.name for p in infos]}")
         info = infos[0]
         name, version, metadata = read_metadata(info)
         version = re.sub(r"\+.*$", "", version)
+        metadata = restore_setuptools(deb, metadata)
         files = collect(site, {info.name})
         has_extension = any(path.endswith(".so") for path in files)
         if has_extension and suite != "trixie":
             return []  # built for another Python than the base image's
         tag = f"{TRIXIE_PYTHON_TAG}-{TRIXIE_PYTHON_TAG}-linux_x86_64" if has_extension else "py3-none-any"
-        entry_points = None
-        for candidate in (info / "entry_points.txt",):
-            if candidate.exists():
-                entry_points = candidate.read_text()
+        entry_points_file = info / "entry_points.txt"
+        entry_points = entry_points_file.read_text() if entry_points_file.exists() else None
         wheel = write_wheel(out_dir, name, version, metadata, files, tag, entry_points)
         return [(name, version, wheel)]
     finally:
         shutil.rmtree(tree)
+
+
+def debian_names(requirement_name: str) -> list[str]:
+    """Debian's names for a distribution, by its Python policy (python3-<name>, lower case)."""
+    raw = requirement_name.lower()
+    canonical = normalize(raw)
+    names = [raw, raw.replace("_", "-"), canonical, re.sub(r"^python-", "", canonical), re.sub(r"^py", "", canonical)]
+    return [f"python3-{name}" for name in dict.fromkeys(names)]
+
+
+def add_managers(cache: Path, debs: Path, out_dir: Path, rootfs: Path, wheels: list[tuple[str, str, Path]]):
+    """Wheels for MANAGERS and their dependency closure (trixie), until every Requires-Dist is met.
+
+    apt's Depends are the start; a Requires-Dist that Debian satisfies another way (a Debian
+    package that is only half of PyPI's, like python3-cffi-backend for cffi) adds the package
+    Debian's naming policy gives it, with its own closure."""
+    done: set[str] = set()
+    first = len(wheels)
+    pending = dependency_closure(cache, MANAGERS, "trixie")
+    while True:
+        for package in pending:
+            if package in done:
+                continue
+            done.add(package)
+            deb = download(cache, package, "trixie", debs / "trixie")
+            for built in repack(cache, deb, out_dir, "trixie", dependency=package not in MANAGERS):
+                if not any(normalize(w[0]) == normalize(built[0]) and w[1] == built[1] for w in wheels):
+                    wheels.append(built)
+        unmet = unmet_requirements(wheels, rootfs)
+        pending = []
+        for _wheel, line in unmet:
+            name = re.split(r"[\s\[(<>=!~;]", line.strip(), maxsplit=1)[0]
+            found = next((n for n in debian_names(name) if n not in done and package_fields(cache, n, "trixie")), None)
+            if found is not None:
+                pending.extend(p for p in dependency_closure(cache, [found], "trixie") if p not in done)
+        if not pending:
+            break
+    ours = {wheel for _name, _version, wheel in wheels[first:]}
+    available = {normalize(name) for name, _version, _wheel in wheels}
+    blocking = []
+    for wheel, line in unmet:
+        name = normalize(re.split(r"[\s\[(<>=!~;]", line.strip(), maxsplit=1)[0])
+        if wheel in ours and name in available:
+            relax_pin(wheel, line)  # Debian ships them together: its Depends vouch for the pair
+        else:
+            blocking.append((wheel, line))
+    if blocking:
+        raise SystemExit("build-wheels: requirements no Debian package meets:\n" + "\n".join(f"  {w.name}: {r}" for w, r in blocking))
 
 
 def bundle_libpq(cache: Path, debs: Path, rootfs: Path) -> dict[str, bytes]:
@@ -351,6 +565,7 @@ def main():
         for built in repack(cache, deb, out_dir, suite):
             if not any(normalize(w[0]) == normalize(built[0]) and w[1] == built[1] for w in wheels):
                 wheels.append(built)
+    add_managers(cache, debs, out_dir, rootfs, wheels)
     libs = bundle_libpq(cache, debs / "trixie", rootfs)
     for source, binary in (("psycopg2", "psycopg2-binary"), ("psycopg-c", "psycopg-binary")):
         built = [w for w in wheels if normalize(w[0]) == source]
