@@ -260,10 +260,9 @@ describe('Cloud Run: the build context action-cloudrun uploads, built and run', 
     await buildAndRun('cloudrun-pipfile', artifact, databaseUrl, generated('/', 'Started a journal.'), ctx)
   })
 
-  // PDM reads its index from its own configuration (PDM_PYPI_URL), not pip.conf: until the
-  // python:3.X-slim stand-in sets it as it sets pip.conf (test/support/testbed/prepare.sh), pdm
-  // would ask https://pypi.org. Passed with a base image that sets it (test/README.md).
-  it.skip('pdm: a PDM project (pdm.lock), pdm from the index', async (ctx) => {
+  // PDM reads its index from PDM_PYPI_URL, not pip.conf: the python:3.X-slim stand-in sets both
+  // (test/support/testbed/prepare.sh), as PyPI is the default of both on a real machine.
+  it('pdm: a PDM project (pdm.lock), pdm from the index', async (ctx) => {
     const databaseUrl = await createDatabase('img')
     const artifact = await cloudRunArtifact('pdm', databaseUrl, { cleanup: ctx.onTestFinished })
     await buildAndRun('cloudrun-pdm', artifact, databaseUrl, generated('/', 'Recipes from a PDM project'), ctx)

@@ -418,6 +418,13 @@ def repack(cache: Path, deb: Path, out_dir: Path, suite: str, dependency: bool =
         name, version, metadata = read_metadata(info)
         version = re.sub(r"\+.*$", "", version)
         metadata = restore_setuptools(deb, metadata)
+        if normalize(name) == "setuptools":
+            # PyPI's setuptools carries pkg_resources; Debian ships it apart (python3-pkg-resources).
+            extra = extract(download(cache, "python3-pkg-resources", suite, deb.parent))
+            try:
+                shutil.copytree(extra / "usr/lib/python3/dist-packages/pkg_resources", site / "pkg_resources", dirs_exist_ok=True)
+            finally:
+                shutil.rmtree(extra)
         files = collect(site, {info.name})
         has_extension = any(path.endswith(".so") for path in files)
         if has_extension and suite != "trixie":

@@ -83,6 +83,8 @@ if [ "$(docker image inspect -f '{{ index .Config.Labels "testbed.key" }}' pytho
 FROM $base_image
 LABEL testbed.key=$tag_key
 RUN printf '[global]\nindex-url = $index\ndisable-pip-version-check = true\n' > /etc/pip.conf
+# PDM reads its own setting, not pip.conf: on a real machine it would reach PyPI by default.
+ENV PDM_PYPI_URL=$index
 DOCKERFILE
   docker build -q --network host -t django-deploy-testbed/python:trixie "$build" >/dev/null 2>"$cache/tag-build.log" ||
     { cat "$cache/tag-build.log" >&2; exit 1; }
