@@ -195,7 +195,7 @@ describe('the buildpack installs exactly what the app declares', () => {
     const pushed = await push('no-gunicorn', { Procfile: 'web: gunicorn mysite.wsgi --log-file -\n' })
     expect(pushed.exitCode).toBe(1)
     expect(pushed.stderr).toContain("Installing dependencies using 'pip install -r requirements.txt'")
-    expect(pushed.stderr).toMatch(/bash: line \d+: gunicorn: command not found/)
+    expect(pushed.stderr).toMatch(/bash: (line \d+: )?gunicorn: command not found/)
     expect(pushed.stderr).toContain('remote:  !     Could not start due to 1 failed checks (web.1)')
     expect(pushed.stderr).toContain('(pre-receive hook declined)')
     expect(dokku.app('no-gunicorn')?.release).toBeUndefined()
