@@ -95,8 +95,12 @@ describe('Dokku stand-in over real sshd', () => {
   })
 })
 
-/** The flat fixture with settings that read DATABASE_URL, a Procfile, and a view that touches the database. */
+/**
+ * The flat fixture with settings that read DATABASE_URL, a Procfile, a view that touches the
+ * database, and the requirements all that needs (the buildpack installs exactly what is declared).
+ */
 const FLAT_FILES = {
+  'requirements.txt': 'Django>=4.2,<5.0\ngunicorn\ndj-database-url\npsycopg2-binary\n',
   'mysite/standin_settings.py': [
     'import os',
     'import dj_database_url',
@@ -171,5 +175,44 @@ describe('git push to the stand-in', () => {
     expect(failed.stderr).toContain('! [remote rejected] HEAD -> main (pre-receive hook declined)')
     expect(dokku.app('web1')?.release?.id).toBe(before)
     expect(await (await fetch(`${dokku.url('web1')}/`)).text()).toBe('users in postgres: 0')
+  })
+})
+
+describe('the buildpack installs exactly what the app declares', () => {
+  const push = async (app: string, files: Record<string, string>) => {
+    const repo = await fixtureRepo('flat', { files })
+    const env = { ...process.env, GIT_SSH_COMMAND: sshCommand }
+    return run('git', ['push', `ssh://${dokku.user}@127.0.0.1:${dokku.port}/${app}`, 'HEAD:refs/heads/main'], {
+      cwd: repo.dir,
+      env,
+    })
+  }
+
+  it("the user's own `web: gunicorn …` without gunicorn in requirements.txt: command not found, nothing deployed", async () => {
+    expect((await ssh('apps:create no-gunicorn')).exitCode).toBe(0)
+    // The flat fixture has no STATIC_ROOT; collectstatic is not what this is about.
+    expect((await ssh('config:set --no-restart no-gunicorn DISABLE_COLLECTSTATIC=1')).exitCode).toBe(0)
+    const pushed = await push('no-gunicorn', { Procfile: 'web: gunicorn mysite.wsgi --log-file -\n' })
+    expect(pushed.exitCode).toBe(1)
+    expect(pushed.stderr).toContain("Installing dependencies using 'pip install -r requirements.txt'")
+    expect(pushed.stderr).toMatch(/bash: (line \d+: )?gunicorn: command not found/)
+    expect(pushed.stderr).toContain('remote:  !     Could not start due to 1 failed checks (web.1)')
+    expect(pushed.stderr).toContain('(pre-receive hook declined)')
+    expect(dokku.app('no-gunicorn')?.release).toBeUndefined()
+  })
+
+  it('PostgreSQL without a driver in requirements.txt: the build fails with Django’s import error', async () => {
+    expect((await ssh('apps:create no-driver')).exitCode).toBe(0)
+    expect((await ssh('postgres:create no-driver-db')).exitCode).toBe(0)
+    expect((await ssh('postgres:link no-driver-db no-driver --no-restart')).exitCode).toBe(0)
+    expect((await ssh('config:set --no-restart no-driver DJANGO_SETTINGS_MODULE=mysite.standin_settings')).exitCode).toBe(0)
+    const pushed = await push('no-driver', {
+      ...FLAT_FILES,
+      'requirements.txt': 'Django>=4.2,<5.0\ngunicorn\ndj-database-url\n',
+    })
+    expect(pushed.exitCode).toBe(1)
+    expect(pushed.stderr).toContain('Error loading psycopg2 or psycopg module')
+    expect(pushed.stderr).toContain('(pre-receive hook declined)')
+    expect(dokku.app('no-driver')?.release).toBeUndefined()
   })
 })

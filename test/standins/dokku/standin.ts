@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { stripTypeScriptTypes } from 'node:module'
 import { connect } from 'node:net'
@@ -23,8 +23,10 @@ import { sshdConfig, type SshdProfile } from './sshd.js'
  * A Dokku server on loopback for end-to-end tests: a real OpenSSH sshd (own config, own host keys,
  * a free port) whose authorized_keys gives each key the forced command `dokku sshcommand acl-add`
  * writes, running the Dokku stand-in (dokku.sh + program/). Pushes go through real
- * git-receive-pack into bare repositories with Dokku's pre-receive hook; deploys run the Django
- * app with gunicorn against the test bed's PostgreSQL; a proxy process plays nginx.
+ * git-receive-pack into bare repositories with Dokku's pre-receive hook; deploys build the app for
+ * real (docker build, or the Python buildpack's steps in the stack image) and run it as Docker
+ * containers against the test bed's PostgreSQL; a proxy process plays nginx. close() removes every
+ * container and image the stand-in made (they carry its label).
  *
  *     const dokku = await startDokkuStandin({ cleanup: onTestFinished })
  *     await dokku.authorize(publicKey, 'github-actions')
@@ -99,7 +101,7 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
     'log',
     'proxy',
     'program',
-    'runtime/bin',
+    'cache',
     'ssh',
     'releases',
   ]) {
@@ -108,7 +110,6 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
   writeFileSync(path.join(root, 'lib', 'STABLE_VERSION'), `${options.version ?? '0.38.27'}\n`)
   writeFileSync(path.join(root, 'log', 'commands.log'), '')
   installProgram(root)
-  symlinkSync('/usr/bin/python3', path.join(root, 'runtime', 'bin', 'python'))
 
   const cluster = options.postgres ?? (await postgres())
   const runDir = await testRunDir()
@@ -204,20 +205,20 @@ export async function startDokkuStandin(options: DokkuStandinOptions = {}): Prom
       closed = true
       await stop(sshd)
       await stop(proxy)
-      for (const file of existsSync(path.join(root, 'state', 'apps')) ? readdirSync(path.join(root, 'state', 'apps')) : []) {
-        const app = readJson<App>(path.join(root, 'state', 'apps', file))
-        if (app?.release) {
-          try {
-            process.kill(-app.release.pid, 'SIGTERM')
-          } catch {
-            /* gone */
-          }
-        }
-      }
+      await removeContainers(root)
     },
   }
   options.cleanup?.(() => standin.close())
   return standin
+}
+
+/** `docker rm -f` every container, then every image, labelled with this stand-in's root (program/runtime.ts). */
+async function removeContainers(root: string): Promise<void> {
+  const label = `label=django-deploy.dokku-standin=${root}`
+  const containers = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.split('\n').filter(Boolean)
+  if (containers.length > 0) await run('docker', ['rm', '-f', ...containers])
+  const images = (await run('docker', ['images', '-q', '--filter', label])).stdout.split('\n').filter(Boolean)
+  if (images.length > 0) await run('docker', ['rmi', '-f', ...new Set(images)])
 }
 
 function readJson<T>(file: string): T | undefined {

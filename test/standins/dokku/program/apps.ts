@@ -4,10 +4,11 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { parseFlags } from './flags.js'
 import { fail, info1, info1Quiet, log, logQuiet, info2Quiet, stderr, warn } from './output.js'
-import { removeRoute, stopRelease } from './runtime.js'
+import { docker, removeRoute, stopRelease } from './runtime.js'
 import {
   appNames,
   appRepo,
+  buildCacheDir,
   deleteApp,
   loadApp,
   loadService,
@@ -158,6 +159,8 @@ export function destroyApp(app: App): void {
   if (app.release) stopRelease(app.release)
   removeRoute(app.name)
   info1('Retiring old containers and images')
+  if (app.release?.image) docker(['rmi', '-f', app.release.image])
+  rmSync(buildCacheDir(app.name), { recursive: true, force: true })
   rmSync(appRepo(app.name), { recursive: true, force: true })
   rmSync(path.dirname(lockFile(app.name)), { recursive: true, force: true })
   deleteApp(app.name)

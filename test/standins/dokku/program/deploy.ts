@@ -5,38 +5,30 @@
  * "Application deployed:" with the URLs. Any failure prints Dokku's ` !     ` line and exits
  * non-zero, so git reports "pre-receive hook declined" and the running release is untouched.
  *
- * Builds do not run Docker. herokuish builds use the server's Python packages (Debian's Django and
- * gunicorn) instead of pip; Dockerfile builds honour the final stage's ENV, WORKDIR and CMD and run
- * its `manage.py` RUN steps (collectstatic), skipping package installation. See README.md.
+ * Builds are real: a Dockerfile app is `docker build --network host` of the pushed tree; a
+ * herokuish app is built by the Python buildpack's steps in a container of the stack image
+ * (buildpack.ts). Every process then runs as a container (runtime.ts). See README.md.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { buildScript, declarationDigest, packageManager } from './buildpack.js'
 import { fail, info1, info2, info2Quiet, log, verbose, verboseQuiet, warn } from './output.js'
 import {
-  applyMounts,
   appUrls,
+  containerLogs,
+  docker,
   freePort,
+  LABEL,
+  removeContainer,
   runInRelease,
-  runtimeEnv,
   setRoute,
+  STACK_IMAGE,
   startProcess,
   stopRelease,
   waitHealthy,
 } from './runtime.js'
-import { appRepo, loadApp, releasesDir, updateApp, type App, type Release } from './state.js'
-
-interface Build {
-  builder: 'herokuish' | 'dockerfile'
-  processes: Record<string, string>
-  imageEnv: Record<string, string>
-  /** Where the code goes in the container: /app, or where a Dockerfile copies it. */
-  codeRoot: string
-  /** The image's WORKDIR (container path), for release tasks and processes. */
-  workdir: string
-  /** Dockerfile RUN steps that call manage.py, run once the code is in place. */
-  steps: Array<{ command: string; workdir: string; env: Record<string, string> }>
-}
+import { appRepo, buildCacheDir, loadApp, releasesDir, updateApp, type App, type Release } from './state.js'
 
 export async function deploy(name: string, rev: string): Promise<void> {
   // git_build: the pushed sha becomes GIT_REV (rev-env-var) before anything else.
@@ -46,12 +38,12 @@ export async function deploy(name: string, rev: string): Promise<void> {
   const id = `${String(app.releases + 1).padStart(4, '0')}-${rev.slice(0, 7)}`
   const root = path.join(releasesDir(name), id)
   rmSync(root, { recursive: true, force: true })
-  const source = path.join(root, 'source')
-  mkdirSync(source, { recursive: true })
+  const dir = path.join(root, 'app')
+  mkdirSync(dir, { recursive: true })
   // Objects of a push are still in quarantine: the hook's GIT_OBJECT_DIRECTORY/ALTERNATE variables let git read them.
   const extract = spawnSync(
     'sh',
-    ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, source],
+    ['-c', 'git --git-dir="$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', appRepo(name), rev, dir],
     { encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined } },
   )
   if (extract.status !== 0) {
@@ -60,58 +52,48 @@ export async function deploy(name: string, rev: string): Promise<void> {
     fail('App build failed')
   }
 
-  const build = detectBuild(app, source)
-  // The container's filesystem: the code at its container path, mounts beside it (runtime.ts).
-  const fsRoot = path.join(root, 'fs')
-  const dir = path.join(fsRoot, build.codeRoot)
-  mkdirSync(path.dirname(dir), { recursive: true })
-  renameSync(source, dir)
+  const builder = selectBuilder(app, dir)
+  const processes = readProcfile(dir)
   const release: Release = {
     id,
     sha: rev,
     dir,
-    fsRoot,
-    codeRoot: build.codeRoot,
+    codeRoot: '/app',
     pid: -1,
     internalPort: 0,
-    builder: build.builder,
-    imageEnv: build.imageEnv,
-    workdir: build.workdir === build.codeRoot ? '' : path.join(fsRoot, build.workdir),
-    processes: build.processes,
+    builder,
+    processes,
     checkPath: webCheckPath(dir),
   }
-  runBuild(app, release, build)
+  if (builder === 'dockerfile') buildDockerfile(app, release)
+  else buildHerokuish(app, release)
+  discover(release.processes)
   app = updateApp(name, (latest) => ({ ...latest, releases: latest.releases + 1 }))
 
   info1(`Releasing ${name}...`)
-  applyMounts(app, release)
   runTask(app, release, 'predeploy', appJsonScript(dir, 'predeploy'), 'app.json')
-  runTask(app, release, 'release', build.processes.release, 'Procfile')
+  runTask(app, release, 'release', release.processes.release, 'Procfile')
 
   info1(`Deploying ${name} via the docker-local scheduler...`)
-  const web = build.processes.web
-  if (!web) {
-    warn('No web process type found in the Procfile or the Dockerfile CMD')
+  const web = release.processes.web
+  if (!web && builder === 'herokuish') {
+    warn('No web process type found in the Procfile')
     fail('Could not start due to 1 failed checks (web.1)')
   }
   info1('Deploying web (count=1)')
   verbose('Attempting pre-flight checks (web.1)')
   if (release.checkPath) verbose(`Running web check ${release.checkPath} (web.1)`)
   const port = await freePort()
-  const pid = startProcess(app, release, web, port)
-  const healthy = await waitHealthy(pid, port, 60_000, release.checkPath)
-  if (!healthy) {
-    stopRelease({ ...release, pid })
-    fail('Could not start due to 1 failed checks (web.1)')
-  }
+  const started = await startChecked(app, release, web, port)
   verbose(release.checkPath ? 'All checks successful (web.1)' : 'Default container check successful (web.1)')
   info1('Running post-deploy')
   const previous = app.release
   await setRoute(app, port)
-  app = updateApp(name, (latest) => ({ ...latest, release: { ...release, pid, internalPort: port } }))
+  app = updateApp(name, (latest) => ({ ...latest, release: { ...release, ...started, internalPort: port } }))
   if (previous) {
     info1('Shutting down old containers in 60 seconds')
     stopRelease(previous)
+    retireImage(previous)
   }
   runTask(app, app.release as Release, 'postdeploy', appJsonScript(dir, 'postdeploy'), 'app.json')
   info2('Application deployed:')
@@ -119,8 +101,25 @@ export async function deploy(name: string, rev: string): Promise<void> {
   log('')
 }
 
+/** Start the web container and run Dokku's checks; on failure show its output and remove it. */
+async function startChecked(
+  app: App,
+  release: Release,
+  web: string | undefined,
+  port: number,
+): Promise<{ container: string; pid: number }> {
+  const started = startProcess(app, release, web, port)
+  if (started.pid > 0 && (await waitHealthy(started.container, port, 60_000, release.checkPath))) return started
+  warn('App container failed to start (web.1)')
+  info2(`Start of ${app.name} container output (web.1)`)
+  for (const line of containerLogs(started.container).split('\n').filter(Boolean)) verbose(line)
+  info2(`End of ${app.name} container output (web.1)`)
+  removeContainer(started.container)
+  fail('Could not start due to 1 failed checks (web.1)')
+}
+
 /** builder-detect, as Dokku does it: the app's selected builder, else a Dockerfile decides, else herokuish. */
-function detectBuild(app: App, source: string): Build {
+function selectBuilder(app: App, source: string): 'herokuish' | 'dockerfile' {
   const hasDockerfile = existsSync(path.join(source, 'Dockerfile'))
   const builder =
     app.builderSelected === 'herokuish' || app.builderSelected === 'dockerfile'
@@ -128,107 +127,74 @@ function detectBuild(app: App, source: string): Build {
       : hasDockerfile
         ? 'dockerfile'
         : 'herokuish'
-  const processes = readProcfile(source)
   if (builder === 'dockerfile') {
     if (!hasDockerfile) fail('Dockerfile not found')
     info1(`Building ${app.name} from Dockerfile`)
-    return readDockerfile(source, processes)
+  } else {
+    info1(`Building ${app.name} from herokuish`)
   }
-  info1(`Building ${app.name} from herokuish`)
-  const python = ['requirements.txt', 'setup.py', 'Pipfile', 'pyproject.toml'].some((file) => existsSync(path.join(source, file)))
+  return builder
+}
+
+/** `docker build` of the pushed tree, as Dokku's builder-dockerfile does (the app's config is not a build arg). */
+function buildDockerfile(app: App, release: Release): void {
+  const image = `dokku/${app.name}:${release.id}`
+  const result = docker(['build', '--network', 'host', '--label', LABEL, '-t', image, release.dir])
+  for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-60)) verbose(line)
+  if (result.status !== 0) fail('App build failed')
+  release.image = image
+  const inspected = docker(['image', 'inspect', '-f', '{{.Config.WorkingDir}}', image])
+  release.codeRoot = inspected.stdout.trim() || '/'
+}
+
+/** The buildpack's build in a container of the stack image: the slug (the code and its virtualenv) stays on the host, mounted at /app. */
+function buildHerokuish(app: App, release: Release): void {
+  const python = ['requirements.txt', 'setup.py', 'Pipfile', 'pyproject.toml'].some((file) =>
+    existsSync(path.join(release.dir, file)),
+  )
   if (!python) {
     log('-----> Unable to select a buildpack')
     fail('App build failed')
   }
-  return { builder, processes, imageEnv: {}, codeRoot: '/app', workdir: '/app', steps: [] }
-}
-
-function runBuild(app: App, release: Release, build: Build): void {
-  if (build.builder === 'herokuish') {
+  const manager = packageManager(release.dir)
+  if (!manager) {
     log('-----> Python app detected')
-    log('-----> Installing requirements with pip')
-    verbose('(stand-in: the server provides Python packages; nothing is downloaded)')
-    if (existsSync(path.join(release.dir, 'manage.py')) && app.config.DISABLE_COLLECTSTATIC !== '1') {
-      log('-----> $ python manage.py collectstatic --noinput')
-      const result = runInRelease(app, release, ['python', 'manage.py', 'collectstatic', '--noinput'])
-      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
-      if (result.status !== 0) {
-        log(" !     Error while running '$ python manage.py collectstatic --noinput'.")
-        verbose('See traceback above for details.')
-        fail('App build failed')
-      }
-    }
-  } else {
-    for (const step of build.steps) {
-      verbose(`RUN ${step.command}`)
-      // docker build sees the image's ENV only, not the app's config.
-      const result = spawnSync('/bin/sh', ['-c', step.command], {
-        cwd: path.join(release.fsRoot, step.workdir),
-        env: runtimeEnv({ ...app, config: {} }, { ...release, imageEnv: step.env }),
-        encoding: 'utf8',
-      })
-      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean).slice(-40)) verbose(line)
-      if (result.status !== 0) {
-        warn(`The command '/bin/sh -c ${step.command}' returned a non-zero code: ${result.status}`)
-        fail('App build failed')
-      }
-    }
+    warn("Error: Couldn't find any supported Python package manager files.")
+    verbose("A Python app must have either a 'requirements.txt', 'Pipfile' or 'poetry.lock'")
+    verbose('package manager file in the root directory of its source code.')
+    fail('App build failed')
   }
-  discover(build.processes)
+  const cache = buildCacheDir(app.name)
+  mkdirSync(path.join(cache, 'pip'), { recursive: true })
+  const digest = declarationDigest(release.dir, manager)
+  const cachedVenv = path.join(cache, 'venv')
+  const reuse = existsSync(path.join(cachedVenv, 'bin', 'python')) && readText(path.join(cache, 'venv.digest')) === digest
+  if (reuse) cpSync(cachedVenv, path.join(release.dir, '.heroku', 'python'), { recursive: true, verbatimSymlinks: true })
+  // The build sees the app's config (herokuish's ENV_DIR), never on a command line.
+  const env = { ...app.config }
+  const args = ['run', '--rm', '--network', 'host', '--label', LABEL, '-v', `${release.dir}:/app`, '-v', `${cache}:/tmp/cache`]
+  for (const key of Object.keys(env)) args.push('-e', key)
+  const result = docker([...args, STACK_IMAGE, 'bash', '-c', buildScript(manager, reuse)], { env })
+  for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean)) log(line)
+  if (result.status !== 0) fail('App build failed')
+  if (!reuse) {
+    rmSync(cachedVenv, { recursive: true, force: true })
+    cpSync(path.join(release.dir, '.heroku', 'python'), cachedVenv, { recursive: true, verbatimSymlinks: true })
+    writeFileSync(path.join(cache, 'venv.digest'), digest)
+  }
 }
 
-/**
- * The final stage of a Dockerfile: ENV, WORKDIR, where `COPY . <dest>` puts the code, CMD, and the
- * RUN steps that call manage.py (collectstatic). Package installation is skipped: the stand-in
- * runs on the server's Python.
- */
-function readDockerfile(source: string, processes: Record<string, string>): Build {
-  const lines = readFileSync(path.join(source, 'Dockerfile'), 'utf8')
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-  const stages = lines.reduce<string[][]>((all, line) => {
-    if (/^\s*FROM\s/i.test(line)) all.push([])
-    all.at(-1)?.push(line)
-    return all
-  }, [])
-  const env: Record<string, string> = {}
-  const steps: Build['steps'] = []
-  let workdir = '/'
-  let codeRoot: string | undefined
-  let cmd: string | undefined
-  for (const raw of stages.at(-1) ?? []) {
-    const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(raw)
-    if (!match) continue
-    const instruction = (match[1] ?? '').toUpperCase()
-    const rest = (match[2] ?? '').trim()
-    if (instruction === 'ENV') {
-      for (const pair of rest.match(/[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|\S*)/g) ?? []) {
-        const [key, value] = pair.split(/=(.*)/s, 2) as [string, string]
-        env[key] = value.replace(/^"|"$/g, '')
-      }
-    } else if (instruction === 'WORKDIR') {
-      workdir = path.posix.resolve(workdir, rest)
-    } else if (instruction === 'COPY' || instruction === 'ADD') {
-      const words = rest.startsWith('[')
-        ? (JSON.parse(rest) as string[])
-        : rest.split(/\s+/).filter((word) => !word.startsWith('--'))
-      if (words.length === 2 && (words[0] === '.' || words[0] === './')) codeRoot = path.posix.resolve(workdir, words[1] ?? '.')
-    } else if (instruction === 'CMD') {
-      cmd = rest.startsWith('[') ? (JSON.parse(rest) as string[]).join(' ') : rest
-    } else if (instruction === 'RUN') {
-      if (/manage\.py/.test(rest)) steps.push({ command: rest, workdir, env: { ...env } })
-      else verbose(`RUN ${rest.slice(0, 70)}${rest.length > 70 ? '…' : ''} (stand-in: skipped, the server provides packages)`)
-    }
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
   }
-  if (!processes.web && cmd) processes.web = cmd
-  return {
-    builder: 'dockerfile',
-    processes,
-    imageEnv: env,
-    codeRoot: codeRoot ?? '/app',
-    workdir: workdir === '/' ? (codeRoot ?? '/app') : workdir,
-    steps,
-  }
+}
+
+/** The old release's image goes with its container (Dokku's retire). */
+function retireImage(release: Release): void {
+  if (release.image) docker(['rmi', '-f', release.image])
 }
 
 /** app.json healthchecks.web: the path of the first check that has one. */
@@ -286,7 +252,7 @@ function runTask(app: App, release: Release, phase: string, command: string | un
       ? `Executing ${phase} task from ${source}: ${command}`
       : `Executing ${phase} task from ${source} in ephemeral container: ${command}`,
   )
-  const result = runInRelease(app, release, command)
+  const result = runInRelease(app, release, command, { shell: source === 'app.json' })
   const id = Math.random().toString(16).slice(2, 11)
   info2Quiet(`Start of ${app.name} ${phase} task (${id}) output`)
   for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean)) verboseQuiet(line)
@@ -302,17 +268,12 @@ export async function restartApp(name: string): Promise<void> {
   info1(`Deploying ${name} via the docker-local scheduler...`)
   info1('Deploying web (count=1)')
   const web = current.processes.web
-  if (!web) fail('Could not start due to 1 failed checks (web.1)')
-  applyMounts(app, current)
+  if (!web && current.builder === 'herokuish') fail('Could not start due to 1 failed checks (web.1)')
   const port = await freePort()
-  const pid = startProcess(app, current, web, port)
-  if (!(await waitHealthy(pid, port, 60_000, current.checkPath))) {
-    stopRelease({ ...current, pid })
-    fail('Could not start due to 1 failed checks (web.1)')
-  }
+  const started = await startChecked(app, current, web, port)
   verbose('Default container check successful (web.1)')
   await setRoute(app, port)
-  updateApp(name, (latest) => ({ ...latest, release: { ...current, pid, internalPort: port } }))
+  updateApp(name, (latest) => ({ ...latest, release: { ...current, ...started, internalPort: port } }))
   stopRelease(current)
   info2('Application deployed:')
   for (const url of appUrls(app)) verbose(url)

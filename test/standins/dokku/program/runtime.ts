@@ -1,68 +1,107 @@
 /**
- * What the stand-in has instead of Docker containers. A release is a directory with the pushed
- * tree (the container's /app); a "container" is a process started in it with the app's config as
- * its environment. Values that name /app (MEDIA_ROOT=/app/storage/media) are rewritten to the
- * release directory, and each storage mount becomes a symlink at its container path inside it,
- * so the app sees the same layout it would see in a container, with real persistent storage.
+ * Containers, as Dokku's docker-local scheduler runs them: every process of a release (web,
+ * release tasks, `dokku run`) is a real `docker run --network host` of the release's image, with
+ * the app's config as its environment, PORT, and storage mounts as `-v host:container`.
  *
- * Web processes listen on an internal port; the stand-in's proxy (proxy.ts, the stand-in for
- * Dokku's nginx) forwards the app's public port to the release that passed its checks. A new
- * release only gets traffic after its checks pass, and the old one keeps serving until then.
+ * - Dockerfile releases run the image `docker build` made (its ENV, WORKDIR, USER, ENTRYPOINT and
+ *   CMD apply). A Procfile command is expanded with the environment and handed to the image as
+ *   words, as Dokku does (procfile-util expand), so shell syntax in it is not interpreted.
+ * - herokuish releases run python:3.12-slim (the stack image) with the built slug (the app and
+ *   its virtualenv in /app/.heroku/python) mounted at /app; commands run through bash with the
+ *   virtualenv first on PATH, as herokuish's /exec does, so a program the app did not declare is
+ *   `command not found` (exit 127).
+ *
+ * With the host network every web container listens on its own port (PORT); the stand-in's proxy
+ * (proxy.ts, the stand-in for Dokku's nginx) forwards the app's public port to the release that
+ * passed its checks. Every container carries the stand-in's label, so stopping the stand-in
+ * removes them all (standin.ts).
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { appLogDir, loadGlobal, proxyRoutesFile, ROOT, runtimeBin, type App, type Release } from './state.js'
+import { loadGlobal, proxyRoutesFile, ROOT, type App, type Release } from './state.js'
+
+export const DOCKER = process.env.STANDIN_DOCKER ?? 'docker'
+/** The stack image herokuish builds and runs on (Dokku's gliderlabs/herokuish); here the test bed's python:3.12-slim. */
+export const STACK_IMAGE = 'python:3.12-slim'
+/** Every container and image the stand-in makes carries this label with its root, so close() finds them. */
+export const LABEL = `django-deploy.dokku-standin=${ROOT}`
+export const HEROKUISH_PATH = '/app/.heroku/python/bin:/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin'
 
 export interface ReleaseLike {
+  builder: string
+  /** The image a Dockerfile build made ('' for herokuish). */
+  image?: string
+  /** herokuish: the slug on the host, mounted at /app. */
   dir: string
-  fsRoot: string
-  codeRoot: string
-  imageEnv?: Record<string, string>
-  workdir?: string
+}
+
+/** docker, with the given variables in its own environment only (`-e KEY` takes them from there): values never reach a command line. */
+export function docker(
+  args: string[],
+  options: { env?: Record<string, string>; inherit?: boolean; input?: string } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(DOCKER, args, {
+    env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', ...options.env },
+    encoding: 'utf8',
+    stdio: options.inherit ? 'inherit' : 'pipe',
+    input: options.input,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+}
+
+/** The arguments every container of an app gets: label, host network, the config as `-e KEY`, the storage mounts. */
+function containerArgs(app: App, release: ReleaseLike, env: Record<string, string>): string[] {
+  const args = ['--network', 'host', '--label', LABEL, '--label', `django-deploy.dokku-app=${app.name}`]
+  for (const key of Object.keys(env)) args.push('-e', key)
+  if (release.builder === 'herokuish') args.push('-v', `${release.dir}:/app`, '-w', '/app')
+  for (const mount of app.mounts) args.push('-v', `${mount.host}:${mount.container}`)
+  return args
+}
+
+/** A container's environment (on top of the image's ENV): what herokuish or Dokku adds, then the app's config. */
+export function containerEnv(app: App, release: ReleaseLike, extra: Record<string, string> = {}): Record<string, string> {
+  const base: Record<string, string> =
+    release.builder === 'herokuish'
+      ? { PATH: HEROKUISH_PATH, HOME: '/app', PYTHONUNBUFFERED: 'true', LANG: 'C.UTF-8', DYNO: 'run.1' }
+      : { DYNO: 'run.1' }
+  return { ...base, ...app.config, ...extra }
+}
+
+/** Dokku's procfile-util expand: $VAR and ${VAR} from the environment (unset ones become empty), then words. */
+export function expandWords(command: string, env: Record<string, string>): string[] {
+  const expanded = command.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, braced, fallback, plain) => {
+      const value = env[(braced ?? plain) as string]
+      return value === undefined || value === '' ? (fallback ?? '') : value
+    },
+  )
+  const words: string[] = []
+  for (const match of expanded.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g))
+    words.push(match[1] ?? match[2] ?? match[3] ?? '')
+  return words
 }
 
 /**
- * A container path as a host path: the code directory and the mount points live under the
- * release's fsRoot; any other value (a URL, /usr/bin/python3, a word) is left as it is.
+ * What a container runs: herokuish through bash (herokuish's /exec), a Dockerfile image with the
+ * words as its command (its ENTRYPOINT, if any, gets them). `shell` forces `/bin/sh -c` (app.json
+ * scripts); an argv array is passed as it is.
  */
-export function containerPath(app: App, release: ReleaseLike, value: string): string {
-  const roots = [release.codeRoot, ...app.mounts.map((mount) => mount.container)]
-  const inside = roots.some((root) => value === root || value.startsWith(`${root.replace(/\/$/, '')}/`))
-  return inside ? path.join(release.fsRoot, value) : value
-}
-
-/** A container's environment: the image's ENV, then the app's config (which wins, as with `docker run -e`). */
-export function runtimeEnv(app: App, release: ReleaseLike, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${runtimeBin()}:/usr/local/bin:/usr/bin:/bin`,
-    HOME: release.dir,
-    LANG: 'C.UTF-8',
-    PYTHONUNBUFFERED: '1',
-    PYTHONDONTWRITEBYTECODE: '1',
-    DYNO: 'run.1',
+function commandArgs(
+  release: ReleaseLike,
+  command: string | string[] | undefined,
+  env: Record<string, string>,
+  shell: boolean,
+): string[] {
+  const image = release.builder === 'herokuish' ? STACK_IMAGE : (release.image ?? '')
+  if (command === undefined) return [image]
+  if (release.builder === 'herokuish') {
+    return typeof command === 'string' ? [image, 'bash', '-c', command] : [image, 'bash', '-c', 'exec "$@"', 'exec', ...command]
   }
-  // The image's PATH/VIRTUAL_ENV name a virtualenv the stand-in does not build; the server's Python serves instead.
-  for (const [key, value] of Object.entries(release.imageEnv ?? {}))
-    if (key !== 'PATH' && key !== 'VIRTUAL_ENV') env[key] = containerPath(app, release, value)
-  for (const [key, value] of Object.entries(app.config)) env[key] = containerPath(app, release, value)
-  return { ...env, ...extra }
-}
-
-/** A command run in the image's WORKDIR. */
-export function inWorkdir(release: ReleaseLike, command: string): string {
-  return release.workdir ? `cd '${release.workdir.replace(/'/g, `'\\''`)}' && ${command}` : command
-}
-
-/** Storage mounts become symlinks at their container paths in the release's filesystem (the stand-in's bind mounts). */
-export function applyMounts(app: App, release: ReleaseLike): void {
-  for (const mount of app.mounts) {
-    const target = path.join(release.fsRoot, mount.container)
-    mkdirSync(path.dirname(target), { recursive: true })
-    rmSync(target, { recursive: true, force: true })
-    symlinkSync(mount.host, target)
-  }
+  if (typeof command !== 'string') return [image, ...command]
+  return shell ? ['--entrypoint', '/bin/sh', image, '-c', command] : [image, ...expandWords(command, env)]
 }
 
 export async function freePort(): Promise<number> {
@@ -77,74 +116,60 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Start a process type detached (it outlives this command), logging to the app's log directory. */
-export function startProcess(app: App, release: Release, command: string, port: number): number {
-  command = inWorkdir(release, command)
-  mkdirSync(appLogDir(app.name), { recursive: true })
-  const logPath = path.join(appLogDir(app.name), `${release.id}.web.log`)
-  const fd = openSync(logPath, 'a')
-  const child = spawn('/bin/sh', ['-c', command], {
-    cwd: release.dir,
-    env: runtimeEnv(app, release, { PORT: String(port), DYNO: 'web.1' }),
-    detached: true,
-    stdio: ['ignore', fd, fd],
-  })
-  closeSync(fd)
-  child.unref()
-  const pid = child.pid ?? -1
-  recordPid(pid, release.dir)
-  return pid
+export interface Started {
+  container: string
+  /** The container's main process as the host sees it. */
+  pid: number
 }
 
-/** Write the pid where the test bed stops leftovers (test/support/rundir.ts format). */
-function recordPid(pid: number, marker: string): void {
-  const dir = loadGlobal().pidsDir
-  if (!dir || pid <= 0) return
-  let startTime = ''
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
-  } catch {
-    /* already gone */
-  }
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, String(pid)), JSON.stringify({ pid, marker: '/bin/sh', startTime, release: marker }))
+/** Start a process type as a detached container (it outlives this command). `command` undefined: the image's own CMD. */
+export function startProcess(app: App, release: Release, command: string | undefined, port: number): Started {
+  const env = containerEnv(app, release, { PORT: String(port), DYNO: 'web.1' })
+  const name = `dokku-standin-${app.name}-${release.id}-web-${port}`
+  const result = docker(
+    ['run', '-d', '--name', name, ...containerArgs(app, release, env), ...commandArgs(release, command, env, false)],
+    {
+      env,
+    },
+  )
+  if (result.status !== 0) return { container: name, pid: -1 }
+  const inspected = docker(['inspect', '-f', '{{.State.Pid}}', name])
+  return { container: name, pid: Number(inspected.stdout.trim()) || -1 }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+export function containerRunning(container: string): boolean {
+  return docker(['inspect', '-f', '{{.State.Running}}', container]).stdout.trim() === 'true'
 }
 
-export function stopRelease(release: Release): void {
-  try {
-    process.kill(-release.pid, 'SIGTERM')
-  } catch {
-    /* already gone */
-  }
-  const dir = loadGlobal().pidsDir
-  if (dir) rmSync(path.join(dir, String(release.pid)), { force: true })
+export function containerLogs(container: string): string {
+  const result = docker(['logs', '--tail', '40', container])
+  return `${result.stdout}${result.stderr}`
+}
+
+export function removeContainer(container: string | undefined): void {
+  if (container) docker(['rm', '-f', container])
+}
+
+export function stopRelease(release: { container?: string }): void {
+  removeContainer(release.container)
 }
 
 /**
- * Dokku's checks: without app.json healthchecks, the process must stay up (here: and answer HTTP
- * at all); with a web healthcheck path, that path must answer with a status below 400.
+ * Dokku's checks: without app.json healthchecks, the container must stay up (here: and answer
+ * HTTP at all); with a web healthcheck path, that path must answer with a status below 400.
  */
-export async function waitHealthy(pid: number, port: number, timeoutMs: number, checkPath?: string): Promise<boolean> {
+export async function waitHealthy(container: string, port: number, timeoutMs: number, checkPath?: string): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
+  let probes = 0
   while (Date.now() < deadline) {
-    if (!alive(pid)) return false
+    if (probes++ % 10 === 0 && !containerRunning(container)) return false
     try {
       const response = await fetch(`http://127.0.0.1:${port}${checkPath ?? '/'}`, {
         redirect: 'manual',
         signal: AbortSignal.timeout(3000),
       })
       await response.arrayBuffer()
-      if (checkPath === undefined || response.status < 400) return alive(pid)
+      if (checkPath === undefined || response.status < 400) return containerRunning(container)
     } catch {
       /* not listening yet */
     }
@@ -153,18 +178,22 @@ export async function waitHealthy(pid: number, port: number, timeoutMs: number, 
   return false
 }
 
-/** Run a command in a release like a one-off container (`dokku run`, release tasks). */
+/**
+ * A one-off container (`dokku run`, release tasks): removed when it exits. A string is a
+ * Procfile-style command (or with `shell`, an app.json script); an array is passed as argv.
+ */
 export function runInRelease(
   app: App,
   release: ReleaseLike,
-  argv: string[] | string,
-  options: { inherit?: boolean; env?: Record<string, string> } = {},
-): SpawnSyncReturns<Buffer> {
-  const env = runtimeEnv(app, release, options.env)
-  const [command, args] =
-    typeof argv === 'string' ? ['/bin/sh', ['-c', inWorkdir(release, argv)]] : [argv[0] ?? '', argv.slice(1)]
-  const cwd = typeof argv === 'string' ? release.dir : release.workdir || release.dir
-  return spawnSync(command, args, { cwd, env, stdio: options.inherit ? 'inherit' : 'pipe', maxBuffer: 64 * 1024 * 1024 })
+  command: string[] | string,
+  options: { inherit?: boolean; env?: Record<string, string>; shell?: boolean } = {},
+): SpawnSyncReturns<string> {
+  const env = containerEnv(app, release, options.env)
+  const args = ['run', '--rm', ...containerArgs(app, release, env)]
+  return docker([...args, ...commandArgs(release, command, env, options.shell ?? false)], {
+    env,
+    inherit: options.inherit,
+  })
 }
 
 interface Routes {

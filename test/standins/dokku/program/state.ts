@@ -20,20 +20,19 @@ export interface Mount {
 export interface Release {
   id: string
   sha: string
-  /** The release's code on the host: the container's code directory (/app, or a Dockerfile's COPY target). */
+  /** The pushed tree on the host; for herokuish the built slug, mounted at /app in its containers. */
   dir: string
-  /** The container's root filesystem on the host: container path P is fsRoot + P (for the code and the mounts). */
-  fsRoot: string
-  /** Where the code is inside the container, e.g. /app or /srv/webapp. */
+  /** Where the code is inside the container: /app for herokuish, the image's WORKDIR for a Dockerfile. */
   codeRoot: string
+  /** The web container's main process as the host sees it (its /proc/<pid>/environ is what the app sees). */
   pid: number
+  /** The running web container's name. */
+  container?: string
   /** The port gunicorn listens on; the proxy forwards the app's public port here. */
   internalPort: number
   builder: string
-  /** ENV of a Dockerfile's final stage (the image's environment; app config overrides it). */
-  imageEnv: Record<string, string>
-  /** The image's WORKDIR as a host path ('' = the code directory). */
-  workdir: string
+  /** The image `docker build` made (Dockerfile builds); herokuish runs the stack image with the slug mounted. */
+  image?: string
   /** app.json healthchecks.web: the path the startup check requests, if any. */
   checkPath?: string
   processes: Record<string, string>
@@ -183,4 +182,4 @@ export const storageRoot = (): string => path.join(DOKKU_LIB_ROOT, 'data', 'stor
 export const releasesDir = (app: string): string => path.join(ROOT, 'releases', app)
 export const appLogDir = (app: string): string => path.join(ROOT, 'log', 'apps', app)
 export const proxyRoutesFile = (): string => path.join(ROOT, 'proxy', 'routes.json')
-export const runtimeBin = (): string => path.join(ROOT, 'runtime', 'bin')
+export const buildCacheDir = (app: string): string => path.join(ROOT, 'cache', app)

@@ -1,5 +1,5 @@
 /** storage:* (plugins/storage): ensure-directory under $DOKKU_LIB_ROOT/data/storage, legacy host:container mounts, list. */
-import { mkdirSync } from 'node:fs'
+import { chownSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { NotImplemented, verifyApp } from './apps.js'
 import { parseFlags } from './flags.js'
@@ -28,7 +28,11 @@ export async function storageCommand(command: string, args: string[]): Promise<v
       const target = path.join(storageRoot(), directory)
       info1(`Ensuring ${target} exists`)
       mkdirSync(target, { recursive: true, mode: 0o755 })
-      if (id !== 'false') verboseQuiet(`Setting directory ownership to ${id}:${id}`)
+      if (id !== 'false') {
+        verboseQuiet(`Setting directory ownership to ${id}:${id}`)
+        // Containers run as that user (the Dockerfile image's uid 1000): without the chown they could not write here.
+        if (process.getuid?.() === 0) chownSync(target, Number(id), Number(id))
+      }
       verboseQuiet('Directory ready for mounting')
       return
     }
