@@ -70984,7 +70984,14 @@ function herokuishDependencies(project, options) {
     const { manager, lockFile } = project.dependencies;
     const requirementsPath = external_node_path_default().posix.join(options.deployRoot, 'requirements.txt');
     const requirements = options.readFile(requirementsPath);
-    // The buildpack reads requirements.txt first, so with one present it decides (a lock elsewhere is ignored).
+    // heroku-buildpack-python picks its manager in this order: Pipfile.lock, Pipfile, requirements.txt,
+    // poetry.lock, uv.lock. A Pipfile therefore wins over requirements.txt, and an addition to
+    // requirements.txt would be ignored there.
+    const pipfile = ['Pipfile.lock', 'Pipfile'].find((name) => options.readFile(external_node_path_default().posix.join(options.deployRoot, name)) !== undefined);
+    if (pipfile) {
+        const reason = `the buildpack installs from ${pipfile} (before requirements.txt), which cannot take ${missing.join(', ')} without re-locking`;
+        return switchToDockerfile(reason, missing);
+    }
     if (requirements !== undefined || manager === 'none') {
         const base = requirements ?? '';
         const content = `${base}${base === '' || base.endsWith('\n') ? '' : '\n'}${MARKER}\n${missing.join('\n')}\n`;
@@ -71009,6 +71016,9 @@ function herokuishDependencies(project, options) {
     const reason = lockFile
         ? `${lockFile} pins every package and cannot take ${missing.join(', ')} without re-locking`
         : `${manager} dependencies (${project.dependencies.files.join(', ') || 'pyproject.toml'}) are not rewritten by the deploy, so ${missing.join(', ')} cannot be added`;
+    return switchToDockerfile(reason, missing);
+}
+function switchToDockerfile(reason, missing) {
     return {
         kind: 'switch-to-dockerfile',
         reason,

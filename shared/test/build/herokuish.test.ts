@@ -74,4 +74,14 @@ describe('herokuishDependencies', () => {
     )
     expect(result.kind).toBe('append')
   })
+
+  it('switches to the generated Dockerfile when a Pipfile sits beside requirements.txt (the buildpack reads the Pipfile first)', () => {
+    const result = decide(
+      { 'requirements.txt': 'Django', Pipfile: '[packages]\ndjango = "*"\n', 'Pipfile.lock': '{}' },
+      { dependencies: { manager: 'pip', files: ['requirements.txt'], packages: { django: '' } } },
+    )
+    expect(result.kind).toBe('switch-to-dockerfile')
+    if (result.kind !== 'switch-to-dockerfile') return
+    expect(result.reason).toMatch(/^the buildpack installs from Pipfile\.lock \(before requirements\.txt\)/)
+  })
 })
