@@ -69382,19 +69382,19 @@ function chooseTarget(inputs, pullRequest) {
                 hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
             });
         }
-        return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number });
+        return target(reviewAppName(base, pullRequest.number), 'remove-preview', { pullRequest: pullRequest.number });
     }
     if (!pullRequest)
         return target(base, 'deploy');
     const name = reviewAppName(base, pullRequest.number);
     // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
-    return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number });
+    return target(name, pullRequest.action === 'closed' ? 'remove-preview' : 'deploy', { pullRequest: pullRequest.number });
 }
 function planRun(options) {
     const { inputs, target, state } = options;
-    return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state);
+    return target.mode === 'remove-preview' ? planPreviewRemoval(target, state) : planDeploy(options, inputs, target, state);
 }
-function planDestroy(target, state) {
+function planPreviewRemoval(target, state) {
     const app = state?.app;
     const postgres = state?.postgres;
     const steps = [
@@ -69593,8 +69593,8 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
         warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.');
     return {
         action: ACTION,
-        outcome: kind === 'destroyed' ? 'removed' : kind,
-        operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
+        outcome: kind,
+        operation: result.target.mode === 'remove-preview' ? 'remove' : 'deploy',
         target: { kind: 'app', name: result.target.app },
         url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
         destination: `Dokku server ${displayTarget(inputs.target)}`,
@@ -69613,7 +69613,7 @@ function summaryOf(result, inputs, deps, plan, kind, sha) {
         alreadyPresent: result.present,
         phases: result.phases,
         warnings,
-        reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
+        reason: kind === 'removed' ? 'the pull request closed; its review app and database are gone' : undefined,
         plan,
         runUrl: context?.runUrl,
     };
@@ -69640,7 +69640,7 @@ function failedSummary(inputs, deps, target, reason, phases, plan) {
     return {
         action: ACTION,
         outcome: 'failed',
-        operation: target.mode === 'destroy' ? 'remove' : 'deploy',
+        operation: target.mode === 'remove-preview' ? 'remove' : 'deploy',
         target: { kind: 'app', name: target.app },
         destination: `Dokku server ${displayTarget(inputs.target)}`,
         commit: context ? { sha: context.sha, url: commitUrl(context) } : undefined,
@@ -69929,7 +69929,7 @@ async function removePreview(run) {
         }
     });
     deps.outputs.set('app', target.app);
-    return reportResult(run, { outcome: 'destroyed', urls: [], created });
+    return reportResult(run, { outcome: 'removed', urls: [], created });
 }
 
 ;// CONCATENATED MODULE: ./src/ssh/git-ssh-shim.ts
@@ -71260,7 +71260,7 @@ async function deployOrRemove(inputs, deps, run, planned) {
     const { target, key, phases } = run;
     const deadline = deps.now() + inputs.timeoutMs;
     if (target.review)
-        log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`);
+        log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'remove-preview' ? 'removing' : 'deploying'} review app ${target.app}.`);
     const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
     // Reading the project (a Python process) and talking to the server do not depend on each other.
     const preparing = target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined);
@@ -71293,7 +71293,7 @@ async function deployOrRemove(inputs, deps, run, planned) {
         if (dokku) {
             state = await phases.time('Read server state', () => readRemoteState(dokku, {
                 app: target.app,
-                postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
+                postgresService: inputs.postgres || target.mode === 'remove-preview' ? target.postgresService : undefined,
                 checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
                 checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
                 listBranches: target.mode === 'deploy' && session
@@ -71344,7 +71344,7 @@ async function deployOrRemove(inputs, deps, run, planned) {
         }
         const context = { dokku, log, target, version };
         const ready = { context, plan, sharedPlan, inputs, deps, phases };
-        if (target.mode === 'destroy')
+        if (target.mode === 'remove-preview')
             return await removePreview(ready);
         return await deploy(ready, {
             state: state,

@@ -74,7 +74,7 @@ async function deployOrRemove(
   const deadline = deps.now() + inputs.timeoutMs
   if (target.review)
     log.info(
-      `Pull request #${target.review.pullRequest}: ${target.mode === 'destroy' ? 'removing' : 'deploying'} review app ${target.app}.`,
+      `Pull request #${target.review.pullRequest}: ${target.mode === 'remove-preview' ? 'removing' : 'deploying'} review app ${target.app}.`,
     )
 
   const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd()
@@ -112,7 +112,7 @@ async function deployOrRemove(
       state = await phases.time('Read server state', () =>
         readRemoteState(dokku, {
           app: target.app,
-          postgresService: inputs.postgres || target.mode === 'destroy' ? target.postgresService : undefined,
+          postgresService: inputs.postgres || target.mode === 'remove-preview' ? target.postgresService : undefined,
           checkLetsencrypt: inputs.letsencrypt && !target.review && target.mode === 'deploy',
           checkBuilder: target.mode === 'deploy' && inputs.builder !== 'auto',
           listBranches:
@@ -164,7 +164,7 @@ async function deployOrRemove(
 
     const context: ProvisionContext = { dokku, log, target, version }
     const ready: PlannedRun = { context, plan, sharedPlan, inputs, deps, phases }
-    if (target.mode === 'destroy') return await removePreview(ready)
+    if (target.mode === 'remove-preview') return await removePreview(ready)
     return await deploy(ready, {
       state: state as RemoteState,
       prepared: prepared as PreparedProject,

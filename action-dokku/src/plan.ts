@@ -13,7 +13,8 @@ import type { RemoteState } from './remote-state.js'
  * Steps whose state is already right are kept in the list with `skip` set, so the plan (and the
  * job summary) shows what was already present as well as what is created.
  */
-export type Mode = 'deploy' | 'destroy'
+/** What the run does to its app: deploy it, or remove a closed pull request's review app. */
+export type Mode = 'deploy' | 'remove-preview'
 
 export interface Target {
   mode: Mode
@@ -88,12 +89,12 @@ export function chooseTarget(inputs: Pick<DokkuInputs, 'app' | 'reviewApp'>, pul
         hint: 'Run it on pull_request (types: [closed]); to remove an app by hand run dokku apps:destroy on the server.',
       })
     }
-    return target(reviewAppName(base, pullRequest.number), 'destroy', { pullRequest: pullRequest.number })
+    return target(reviewAppName(base, pullRequest.number), 'remove-preview', { pullRequest: pullRequest.number })
   }
   if (!pullRequest) return target(base, 'deploy')
   const name = reviewAppName(base, pullRequest.number)
   // `auto` follows the pull request's life: deployed while open, removed (with its database) when closed.
-  return target(name, pullRequest.action === 'closed' ? 'destroy' : 'deploy', { pullRequest: pullRequest.number })
+  return target(name, pullRequest.action === 'closed' ? 'remove-preview' : 'deploy', { pullRequest: pullRequest.number })
 }
 
 export interface PlanOptions {
@@ -113,10 +114,10 @@ export interface PlanOptions {
 
 export function planRun(options: PlanOptions): RunPlan {
   const { inputs, target, state } = options
-  return target.mode === 'destroy' ? planDestroy(target, state) : planDeploy(options, inputs, target, state)
+  return target.mode === 'remove-preview' ? planPreviewRemoval(target, state) : planDeploy(options, inputs, target, state)
 }
 
-function planDestroy(target: Target, state: RemoteState | undefined): RunPlan {
+function planPreviewRemoval(target: Target, state: RemoteState | undefined): RunPlan {
   const app = state?.app
   const postgres = state?.postgres
   const steps: Step[] = [

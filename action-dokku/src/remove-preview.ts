@@ -20,5 +20,5 @@ export async function removePreview(run: PlannedRun): Promise<RunResult> {
     }
   })
   deps.outputs.set('app', target.app)
-  return reportResult(run, { outcome: 'destroyed', urls: [], created })
+  return reportResult(run, { outcome: 'removed', urls: [], created })
 }

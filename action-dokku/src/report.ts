@@ -44,7 +44,7 @@ export function summaryOf(
   inputs: DokkuInputs,
   deps: Deps,
   plan: Plan,
-  kind: 'deployed' | 'planned' | 'destroyed',
+  kind: 'deployed' | 'planned' | 'removed',
   sha?: string,
 ): DeploySummary {
   const context = deps.context
@@ -54,8 +54,8 @@ export function summaryOf(
     warnings.push('The server host key was not verified (insecure-skip-host-key-check); pin it with ssh-host-key.')
   return {
     action: ACTION,
-    outcome: kind === 'destroyed' ? 'removed' : kind,
-    operation: result.target.mode === 'destroy' ? 'remove' : 'deploy',
+    outcome: kind,
+    operation: result.target.mode === 'remove-preview' ? 'remove' : 'deploy',
     target: { kind: 'app', name: result.target.app },
     url: result.urls.find((url) => url.startsWith('https://')) ?? result.urls[0],
     destination: `Dokku server ${displayTarget(inputs.target)}`,
@@ -74,7 +74,7 @@ export function summaryOf(
     alreadyPresent: result.present,
     phases: result.phases,
     warnings,
-    reason: kind === 'destroyed' ? 'the pull request closed; its review app and database are gone' : undefined,
+    reason: kind === 'removed' ? 'the pull request closed; its review app and database are gone' : undefined,
     plan,
     runUrl: context?.runUrl,
   }
@@ -116,7 +116,7 @@ export function failedSummary(
   return {
     action: ACTION,
     outcome: 'failed',
-    operation: target.mode === 'destroy' ? 'remove' : 'deploy',
+    operation: target.mode === 'remove-preview' ? 'remove' : 'deploy',
     target: { kind: 'app', name: target.app },
     destination: `Dokku server ${displayTarget(inputs.target)}`,
     commit: context ? { sha: context.sha, url: commitUrl(context) } : undefined,

@@ -45,7 +45,7 @@ export interface Deps {
 export interface RunResult {
   target: Target
   plan: RunPlan
-  outcome: 'deployed' | 'up-to-date' | 'planned' | 'destroyed' | 'skipped'
+  outcome: 'deployed' | 'up-to-date' | 'planned' | 'removed' | 'skipped'
   urls: string[]
   created: string[]
   present: string[]

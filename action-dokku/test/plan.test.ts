@@ -171,7 +171,7 @@ describe('planRun', () => {
       number: 12,
       action: 'closed',
     })
-    expect(closed.target.mode).toBe('destroy')
+    expect(closed.target.mode).toBe('remove-preview')
     expect(planSteps(closed).map((step) => step.detail)).toEqual([
       'dokku apps:destroy blog-pr-12',
       'dokku postgres:destroy blog-pr-12 --force',

@@ -39139,7 +39139,7 @@ function describeFetchError(error, timeoutMs) {
 ;// CONCATENATED MODULE: ./src/types.ts
 /**
  * The contracts of action-static that its modules share: its name, its outputs, what a run needs
- * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `RetireReport`). Kept
+ * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `PreviewRemovalReport`). Kept
  * apart from main.ts so remove-preview.ts can use them without importing the module that imports it.
  */
 const ACTION = 'action-static';
@@ -49522,7 +49522,7 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site,
  * The dry-run plan when a pull request closes. Which deploys would be deleted is only known by
  * asking Netlify, so the plan lists the requests and the rule that picks them.
  */
-function buildRetirePlan({ inputs, decision, pullRequest, site }) {
+function buildRemovalPlan({ inputs, decision, pullRequest, site }) {
     const alias = decision.target.alias;
     const summary = [
         ['Event', `pull request #${pullRequest.number} closed${pullRequest.merged ? ' (merged)' : ''}`],
@@ -50162,7 +50162,7 @@ function destinationLabel(inputs, decision) {
     return decision.target.kind === 'alias' ? `Netlify alias ${decision.target.alias}` : `Netlify ${decision.target.kind}`;
 }
 
-;// CONCATENATED MODULE: ./src/netlify/retire.ts
+;// CONCATENATED MODULE: ./src/netlify/remove-alias.ts
 
 function selectAliasDeploys(deploys, alias, site) {
     const publishedId = site.published_deploy?.id;
@@ -50213,7 +50213,7 @@ function emptyProgress() {
  * leaves the alias serving its latest preview (as before), never an older one; a re-run then
  * finishes the job. `progress` is filled as it goes, so a failure can still report what was done.
  */
-async function retireAlias(options, progress = emptyProgress()) {
+async function removeAliasDeploys(options, progress = emptyProgress()) {
     const { api, log, site, alias } = options;
     const listed = await listAliasDeploys(api, site.id, alias);
     const selection = selectAliasDeploys(listed.deploys, alias, site);
@@ -50258,7 +50258,7 @@ async function retireAlias(options, progress = emptyProgress()) {
  * A pull request closed (`closedPullRequest` in target.ts): take its preview down instead of
  * building anything. Nothing here reads the working directory, so the job needs no checkout.
  *
- *   1. Netlify: delete every deploy of the preview's alias (netlify/retire.ts), so
+ *   1. Netlify: delete every deploy of the preview's alias (netlify/remove-alias.ts), so
  *      `https://<alias>--<site>.netlify.app` stops serving. A site that does not exist (by name)
  *      is not created.
  *   2. GitHub: mark the preview environment's deployments inactive (GitHub then shows the
@@ -50302,7 +50302,7 @@ noSecrets) {
     const github = (inputs.prComment || inputs.githubDeployment) && !inputs.dryRun ? deps.github(inputs.githubToken) : undefined;
     log.info(`${capitalise(closed)}: removing its preview (alias ${alias}). Nothing is built.`);
     if (inputs.dryRun) {
-        const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site });
+        const plan = buildRemovalPlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site });
         log.info(renderPlan(plan));
         await summarise({
             outcome: 'planned',
@@ -50335,7 +50335,7 @@ noSecrets) {
         report.site = await timed('Netlify site', () => findSite(api, credentials.site));
         if (report.site) {
             const site = report.site;
-            await timed(`Remove alias ${alias}`, () => retireAlias({ api, log, site, alias }, report.netlify));
+            await timed(`Remove alias ${alias}`, () => removeAliasDeploys({ api, log, site, alias }, report.netlify));
             if (report.netlify.truncated)
                 warnings.push(`Netlify listed ${report.netlify.found} deploys of ${alias} and the listing was cut there; re-run this job to remove any that remain.`);
         }
@@ -50377,7 +50377,7 @@ noSecrets) {
         ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
         : `${closed}; alias ${alias} had no deploys left to delete`;
     await summarise(outcome('removed', reason));
-    return { mode: inputs.mode, retired: report };
+    return { mode: inputs.mode, removedPreview: report };
 }
 /** Nothing was deployed: no URL or deploy; nothing uploaded. */
 function remove_preview_setOutputs(deps) {

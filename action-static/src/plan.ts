@@ -140,7 +140,7 @@ export interface RetirePlanInput {
  * The dry-run plan when a pull request closes. Which deploys would be deleted is only known by
  * asking Netlify, so the plan lists the requests and the rule that picks them.
  */
-export function buildRetirePlan({ inputs, decision, pullRequest, site }: RetirePlanInput): Plan {
+export function buildRemovalPlan({ inputs, decision, pullRequest, site }: RetirePlanInput): Plan {
   const alias = decision.target.alias
   const summary: Array<[string, string]> = [
     ['Event', `pull request #${pullRequest.number} closed${pullRequest.merged ? ' (merged)' : ''}`],

@@ -9,16 +9,16 @@ import { Phases } from '@django-deploy/shared/runtime'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
 import { netlifyForRun } from './netlify/api.js'
 import { findSite } from './netlify/deploy.js'
-import { emptyProgress, retireAlias } from './netlify/retire.js'
-import { buildRetirePlan } from './plan.js'
+import { emptyProgress, removeAliasDeploys } from './netlify/remove-alias.js'
+import { buildRemovalPlan } from './plan.js'
 import { decideTarget } from './target.js'
-import { ACTION, type Deps, type RetireReport, type RunResult } from './types.js'
+import { ACTION, type Deps, type PreviewRemovalReport, type RunResult } from './types.js'
 
 /**
  * A pull request closed (`closedPullRequest` in target.ts): take its preview down instead of
  * building anything. Nothing here reads the working directory, so the job needs no checkout.
  *
- *   1. Netlify: delete every deploy of the preview's alias (netlify/retire.ts), so
+ *   1. Netlify: delete every deploy of the preview's alias (netlify/remove-alias.ts), so
  *      `https://<alias>--<site>.netlify.app` stops serving. A site that does not exist (by name)
  *      is not created.
  *   2. GitHub: mark the preview environment's deployments inactive (GitHub then shows the
@@ -77,7 +77,7 @@ export async function removePreview(
   log.info(`${capitalise(closed)}: removing its preview (alias ${alias}). Nothing is built.`)
 
   if (inputs.dryRun) {
-    const plan = buildRetirePlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site })
+    const plan = buildRemovalPlan({ inputs, decision: aliasDecision, pullRequest, site: credentials.site })
     log.info(renderPlan(plan))
     await summarise({
       outcome: 'planned',
@@ -94,7 +94,7 @@ export async function removePreview(
   const phaseTimes = new Phases(deps.now)
   const phases = phaseTimes.list
   const timed = <T>(name: string, fn: () => Promise<T>): Promise<T> => phaseTimes.time(name, fn)
-  const report: RetireReport = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] }
+  const report: PreviewRemovalReport = { alias, environment: decision.environment, netlify: emptyProgress(), deactivated: [] }
 
   const outcome = (kind: 'removed' | 'failed', reason: string): DeploySummary => ({
     action: ACTION,
@@ -112,7 +112,7 @@ export async function removePreview(
     report.site = await timed('Netlify site', () => findSite(api, credentials.site))
     if (report.site) {
       const site = report.site
-      await timed(`Remove alias ${alias}`, () => retireAlias({ api, log, site, alias }, report.netlify))
+      await timed(`Remove alias ${alias}`, () => removeAliasDeploys({ api, log, site, alias }, report.netlify))
       if (report.netlify.truncated)
         warnings.push(
           `Netlify listed ${report.netlify.found} deploys of ${alias} and the listing was cut there; re-run this job to remove any that remain.`,
@@ -163,7 +163,7 @@ export async function removePreview(
     ? `${closed}; ${gone} Netlify deploy${gone === 1 ? '' : 's'} of alias ${alias} deleted`
     : `${closed}; alias ${alias} had no deploys left to delete`
   await summarise(outcome('removed', reason))
-  return { mode: inputs.mode, retired: report }
+  return { mode: inputs.mode, removedPreview: report }
 }
 
 /** Nothing was deployed: no URL or deploy; nothing uploaded. */
@@ -171,7 +171,7 @@ function setOutputs(deps: Deps): void {
   deps.outputs.setAll({ url: '', 'deploy-url': '', 'deploy-id': '', 'files-uploaded': 0, 'files-unchanged': 0 })
 }
 
-function facts(report: RetireReport, inputs: Inputs): Array<[string, string]> {
+function facts(report: PreviewRemovalReport, inputs: Inputs): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['Netlify site', report.site?.name ?? `${siteLabel(inputs)} (not found)`],
     ['Alias', report.alias],
@@ -197,7 +197,7 @@ function list(items: string[]): string {
   return items.length <= 10 ? items.join(', ') : `${items.slice(0, 10).join(', ')} and ${items.length - 10} more`
 }
 
-function previewName(report: RetireReport, inputs: Inputs): string {
+function previewName(report: PreviewRemovalReport, inputs: Inputs): string {
   return `${report.alias}--${report.site?.name ?? siteLabel(inputs)}.netlify.app`
 }
 

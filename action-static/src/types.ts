@@ -11,12 +11,12 @@ import type { AppServer, StartOptions } from './generate/server.js'
 import type { Inputs } from './inputs.js'
 import type { DeployResult } from './netlify/deploy.js'
 import type { HttpTransport } from './netlify/http.js'
-import type { RetireProgress } from './netlify/retire.js'
+import type { AliasRemovalProgress } from './netlify/remove-alias.js'
 import type { NetlifySite } from './netlify/types.js'
 
 /**
  * The contracts of action-static that its modules share: its name, its outputs, what a run needs
- * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `RetireReport`). Kept
+ * (`Deps`) and what it returns (`RunResult`, with a closed pull request's `PreviewRemovalReport`). Kept
  * apart from main.ts so remove-preview.ts can use them without importing the module that imports it.
  */
 export const ACTION = 'action-static'
@@ -56,18 +56,18 @@ export interface RunResult {
   generated?: GenerateResult
   deployed?: DeployResult
   /** The pull request closed: its preview was removed (nothing built). */
-  retired?: RetireReport
+  removedPreview?: PreviewRemovalReport
   skipped?: string
 }
 
 /** What a closed pull request's run (remove-preview.ts) did to take its preview down. */
-export interface RetireReport {
+export interface PreviewRemovalReport {
   alias: string
   /** GitHub Deployment environment. */
   environment: string
   /** The Netlify site, when it exists. */
   site?: NetlifySite
-  netlify: RetireProgress
+  netlify: AliasRemovalProgress
   /** GitHub deployments set inactive by this run. */
   deactivated: number[]
   /** The sticky comment, edited; 'none' when the pull request had no preview comment to edit. */

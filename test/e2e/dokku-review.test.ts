@@ -72,7 +72,7 @@ describe('review apps', () => {
 
     const closed = await runAction({ repoDir: repo.dir, inputs, context: pullRequestContext(7, 'closed') })
     expect(closed.error, closed.visible).toBeUndefined()
-    expect(closed.result?.outcome).toBe('destroyed')
+    expect(closed.result?.outcome).toBe('removed')
     expect(closed.result?.created).toEqual(['app site-pr-7', 'Postgres service site-pr-7'])
     expect(dokku.app('site-pr-7')).toBeUndefined()
     expect(dokku.service('site-pr-7')).toBeUndefined()

@@ -14,7 +14,7 @@ import type { NetlifyDeploy, NetlifySite } from './types.js'
  *    branch could in principle carry the same name as an alias.
  */
 export interface Selection {
-  /** Oldest first: see `retireAlias`. */
+  /** Oldest first: see `removeAliasDeploys`. */
   remove: NetlifyDeploy[]
   /** Deploys of the alias that stay, with why. */
   keep: Array<{ deploy: NetlifyDeploy; reason: string }>
@@ -71,7 +71,7 @@ export async function listAliasDeploys(api: NetlifyApi, siteId: string, alias: s
   return { deploys, truncated: true }
 }
 
-export interface RetireProgress {
+export interface AliasRemovalProgress {
   /** Deploys of the alias found (after de-duplication), kept ones included. */
   found: number
   deleted: NetlifyDeploy[]
@@ -81,7 +81,7 @@ export interface RetireProgress {
   truncated: boolean
 }
 
-export function emptyProgress(): RetireProgress {
+export function emptyProgress(): AliasRemovalProgress {
   return { found: 0, deleted: [], alreadyGone: [], kept: [], truncated: false }
 }
 
@@ -90,10 +90,10 @@ export function emptyProgress(): RetireProgress {
  * leaves the alias serving its latest preview (as before), never an older one; a re-run then
  * finishes the job. `progress` is filled as it goes, so a failure can still report what was done.
  */
-export async function retireAlias(
+export async function removeAliasDeploys(
   options: { api: NetlifyApi; log: Logger; site: NetlifySite; alias: string },
-  progress: RetireProgress = emptyProgress(),
-): Promise<RetireProgress> {
+  progress: AliasRemovalProgress = emptyProgress(),
+): Promise<AliasRemovalProgress> {
   const { api, log, site, alias } = options
   const listed = await listAliasDeploys(api, site.id, alias)
   const selection = selectAliasDeploys(listed.deploys, alias, site)

@@ -4,9 +4,9 @@ import { renderPlan } from '@django-deploy/shared/plan'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
 import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../src/inputs.js'
-import { selectAliasDeploys } from '../src/netlify/retire.js'
+import { selectAliasDeploys } from '../src/netlify/remove-alias.js'
 import type { NetlifyDeploy } from '../src/netlify/types.js'
-import { buildRetirePlan } from '../src/plan.js'
+import { buildRemovalPlan } from '../src/plan.js'
 import { closedPullRequest, decideTarget } from '../src/target.js'
 
 const deploy = (id: string, fields: Partial<NetlifyDeploy> = {}): NetlifyDeploy => ({
@@ -124,7 +124,7 @@ describe('closedPullRequest: when a run removes the preview instead of building'
     expect(closedPullRequest(inputs(), undefined)).toBeUndefined()
   })
 
-  it('retires the alias the previews were deployed to: pr-N, or the sanitised alias input', () => {
+  it('removes the alias the previews were deployed to: pr-N, or the sanitised alias input', () => {
     expect(decideTarget(inputs(), context('pull_request_target', 'closed', {}), undefined)).toMatchObject({
       target: { kind: 'alias', alias: 'pr-7' },
       environment: 'pr-7 preview',
@@ -136,7 +136,7 @@ describe('closedPullRequest: when a run removes the preview instead of building'
   })
 })
 
-describe('buildRetirePlan', () => {
+describe('buildRemovalPlan', () => {
   const decision = {
     target: { kind: 'alias' as const, alias: 'pr-7' },
     environment: 'pr-7 preview',
@@ -146,7 +146,7 @@ describe('buildRetirePlan', () => {
   const pullRequest = context('pull_request_target', 'closed', {}).pullRequest as PullRequestInfo
 
   it('lists every request a real run would make, and no build', () => {
-    const text = renderPlan(buildRetirePlan({ inputs: inputs(), decision, pullRequest, site: { name: 'blog' } }))
+    const text = renderPlan(buildRemovalPlan({ inputs: inputs(), decision, pullRequest, site: { name: 'blog' } }))
     expect(text).toContain('pull request #7 closed (merged)')
     expect(text).toContain('GET https://api.netlify.com/api/v1/sites?name=blog&filter=all')
     expect(text).toContain('GET /api/v1/sites/{site_id}/deploys?branch=pr-7&page=1&per_page=100')
@@ -158,7 +158,7 @@ describe('buildRetirePlan', () => {
 
   it('leaves out the GitHub steps that are turned off', () => {
     const text = renderPlan(
-      buildRetirePlan({
+      buildRemovalPlan({
         inputs: inputs({ 'github-deployment': 'false', 'pr-comment': 'false' }),
         decision,
         pullRequest,

@@ -43,8 +43,8 @@ beforeEach(async () => {
   github.state.addToken(GITHUB_TOKEN, { user: ACTIONS_BOT, installation: true })
   github.state.addPullRequest('octo/blog', { number: 7, headSha: sha('pr7-one'), headRef: 'new-theme' })
   github.state.addPullRequest('octo/blog', { number: 8, headSha: sha('pr8'), headRef: 'other' })
-  dir = await makeTempDir('static-retire-')
-  bare = await makeTempDir('static-retire-bare-')
+  dir = await makeTempDir('static-remove-preview-')
+  bare = await makeTempDir('static-remove-preview-bare-')
 })
 
 afterEach(async () => {
@@ -128,7 +128,7 @@ describe('a closed pull request takes its preview down', () => {
     const result = await first.run()
 
     // Netlify: the alias is gone, nothing else is touched, nothing was deployed.
-    expect(result.retired?.netlify.deleted).toHaveLength(2)
+    expect(result.removedPreview?.netlify.deleted).toHaveLength(2)
     expect(aliasDeploys('pr-7')).toEqual([])
     expect(netlify.get(blog, 'pr-7', '/').status).toBe(404)
     expect(blog.publishedDeployId).toBe(production)
@@ -173,7 +173,7 @@ describe('a closed pull request takes its preview down', () => {
     ).length
     const second = await closing()
     const again = await second.run()
-    expect(again.retired?.netlify).toMatchObject({ found: 0, deleted: [], alreadyGone: [] })
+    expect(again.removedPreview?.netlify).toMatchObject({ found: 0, deleted: [], alreadyGone: [] })
     expect(netlify.calls('deleteSiteDeploy')).toHaveLength(2)
     expect(statusPosts()).toHaveLength(statuses)
     expect(github.requests.filter((request) => request.method !== 'GET' && request.path.includes('/comments'))).toHaveLength(
@@ -188,8 +188,8 @@ describe('a closed pull request takes its preview down', () => {
     await deployPreview(8, sha('pr8'), '<h1>other preview</h1>')
     github.state.addPullRequest('octo/blog', { number: 9, headSha: sha('pr9'), headRef: 'draft-idea' })
     const result = await (await closing({}, { number: 9 })).run()
-    expect(result.retired?.comment).toBe('none')
-    expect(result.retired?.netlify.deleted).toEqual([])
+    expect(result.removedPreview?.comment).toBe('none')
+    expect(result.removedPreview?.netlify.deleted).toEqual([])
     expect(github.state.comments('octo/blog', 9)).toEqual([])
     expect(github.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/issues/9/comments'))).toEqual(
       [],
@@ -205,7 +205,7 @@ describe('a closed pull request takes its preview down', () => {
     expect(aliasDeploys('pr-7')).toHaveLength(121)
 
     const result = await (await closing({ 'pr-comment': 'false', 'github-deployment': 'false' })).run()
-    expect(result.retired?.netlify.deleted).toHaveLength(121)
+    expect(result.removedPreview?.netlify.deleted).toHaveLength(121)
     expect(netlify.calls('listSiteDeploys').map((request) => request.query.page)).toEqual(['1', '2'])
     expect(aliasDeploys('pr-7')).toEqual([])
   })
@@ -224,7 +224,7 @@ describe('a closed pull request takes its preview down', () => {
     const result = await run.run()
     expect(waits).toHaveLength(1)
     expect(netlify.calls('deleteSiteDeploy').map((request) => request.status)).toEqual([-1, 404])
-    expect(result.retired?.netlify.alreadyGone).toHaveLength(1)
+    expect(result.removedPreview?.netlify.alreadyGone).toHaveLength(1)
     expect(aliasDeploys('pr-7')).toEqual([])
   })
 
@@ -252,12 +252,12 @@ describe('a closed pull request takes its preview down', () => {
 
   it('succeeds with a notice when the site has no deploy of the alias, and never creates a missing site', async () => {
     const fresh = await (await closing({ 'github-deployment': 'false' })).run()
-    expect(fresh.retired?.netlify.found).toBe(0)
+    expect(fresh.removedPreview?.netlify.found).toBe(0)
     expect(netlify.calls('deleteSiteDeploy')).toHaveLength(0)
 
     const missing = await closing({ 'netlify-site-name': 'no-such-site', 'pr-comment': 'false', 'github-deployment': 'false' })
     const result = await missing.run()
-    expect(result.retired?.site).toBeUndefined()
+    expect(result.removedPreview?.site).toBeUndefined()
     expect(netlify.calls('createSite')).toHaveLength(0)
     expect(netlify.state.siteByName('no-such-site')).toBeUndefined()
     expect(missing.log.text()).toMatch(/notice: Netlify has no site named 'no-such-site'/)
@@ -323,7 +323,7 @@ describe('what a closed pull request does not do', () => {
       context: await eventContext(dir, 'pull_request_target', pullRequestPayload(7, sha('pr7-one'), { action: 'closed' })),
     })
     const result = await run.run()
-    expect(result.retired).toBeUndefined()
+    expect(result.removedPreview).toBeUndefined()
     expect(result.deployed?.url).toBe('https://pr-7--blog.netlify.app')
   })
 })
