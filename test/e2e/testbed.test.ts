@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, readlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -67,5 +67,34 @@ describe('test bed: package index and python:3.X-slim', () => {
     ])
     expect(plain.exitCode).not.toBe(0)
     expect(plain.stderr).toMatch(/libpq\.so\.5/)
+  })
+})
+
+// prepare.sh takes a lock while it builds; the servers it leaves running (dockerd, the index)
+// must not inherit it, or the next prepare (the global setup, a second checkout) waits for ever.
+describe('test bed: prepare.sh', () => {
+  const prepare = new URL('../support/testbed/prepare.sh', import.meta.url).pathname
+  const repo = new URL('../..', import.meta.url).pathname
+  const lock = path.join(process.env.TESTBED_CACHE ?? path.join(repo, '.cache', 'testbed'), '.prepare.lock')
+
+  async function lockHolders(): Promise<string[]> {
+    const holders: string[] = []
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [])
+      for (const fd of fds) {
+        if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) !== lock) continue
+        holders.push((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ').trim())
+      }
+    }
+    return holders
+  }
+
+  it('leaves no running server holding its lock, so a second prepare returns at once', async () => {
+    // Only another prepare (a concurrent run sharing this cache) may hold it.
+    expect((await lockHolders()).filter((cmdline) => !cmdline.includes('prepare.sh'))).toEqual([])
+    const again = await run('timeout', ['120', 'bash', prepare])
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toMatch(/^testbed: ready \(index http:\/\/127\.0\.0\.1:\d+\/index-[0-9a-f]{16}\/simple\//m)
+    expect((await lockHolders()).filter((cmdline) => !cmdline.includes('prepare.sh'))).toEqual([])
   })
 })

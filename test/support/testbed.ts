@@ -14,7 +14,13 @@ const BUILD_WHEELS = new URL('./testbed/build-wheels.py', import.meta.url).pathn
  */
 export async function prepareTestbed(): Promise<TestbedProvided> {
   if (process.env.TEST_DOCKER === 'off') return { available: false, reason: 'TEST_DOCKER=off' }
-  const result = spawnSync('bash', [PREPARE], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' })
+  // From a bare machine the first prepare takes ≈ 15 min (debootstrap, wheels); it prints progress.
+  const result = spawnSync('bash', [PREPARE], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    timeout: 45 * 60_000,
+  })
+  if (result.error) throw new Error(`test bed: ${PREPARE} did not finish: ${result.error.message}\n${result.stderr}`)
   if (result.status !== 0) throw new Error(`test bed: ${PREPARE} failed (exit ${result.status}):\n${result.stderr}`)
   const port = process.env.TESTBED_INDEX_PORT ?? '3141'
   // prepare.sh keeps one index per version of build-wheels.py, under index-<key of its content>.

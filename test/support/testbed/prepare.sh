@@ -15,18 +15,25 @@ mkdir -p "$cache"
 # A part's key is its script's content (never its path: checkouts in other folders share the cache).
 key() { cat "$@" | sha256sum | cut -c1-16; }
 
-# One prepare at a time per cache: several test runs (or checkouts) may start at once.
+# One prepare at a time per cache: several test runs (or checkouts) may start at once. The lock is
+# fd 9; the servers started below (dockerd, the index) outlive this script, so each closes fd 9
+# (`9>&-`): a server holding it would make the next prepare wait for ever.
 exec 9>"$cache/.prepare.lock"
 if ! flock -n 9; then
-  echo "testbed: another prepare is building $cache; waiting for it …"
-  flock 9
+  holder=$(cat "$cache/.prepare.pid" 2>/dev/null || echo '?')
+  for waited in $(seq 10 10 1800); do
+    echo "testbed: another prepare (pid $holder) is building $cache; waited ${waited} s …"
+    flock -w 10 9 && break
+    [ "$waited" = 1800 ] && { echo "testbed: gave up after 30 min waiting for pid $holder; if it is gone, delete $cache/.prepare.lock" >&2; exit 1; }
+  done
 fi
+echo $$ >"$cache/.prepare.pid"
 
 # --- dockerd (as the tests start PostgreSQL and sshd; never the default bridge: only --network host)
 if ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then echo "testbed: Docker is not running and this is not root: start dockerd, or set TEST_DOCKER=off" >&2; exit 1; fi
   echo "testbed: starting dockerd (log: $cache/dockerd.log) …"
-  nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$cache/dockerd.log" 2>&1 &
+  nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$cache/dockerd.log" 2>&1 9>&- &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || { tail -20 "$cache/dockerd.log" >&2; echo "testbed: dockerd did not start in 30 s" >&2; exit 1; }
 fi
@@ -69,7 +76,7 @@ if [ "$(curl -fsS "http://127.0.0.1:$port/.testbed-root" 2>/dev/null || true)" !
     echo "testbed: 127.0.0.1:$port answers but is not this test bed's index; stop that server or set TESTBED_INDEX_PORT" >&2
     exit 1
   fi
-  nohup /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$cache" "$port" >"$cache/index.log" 2>&1 &
+  nohup /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$cache" "$port" >"$cache/index.log" 2>&1 9>&- &
   echo $! >"$pidfile"
   for _ in $(seq 1 40); do [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" = "$wheels_key" ] && break; sleep 0.25; done
   [ "$(curl -fsS "${index}.testbed" 2>/dev/null || true)" = "$wheels_key" ] || { cat "$cache/index.log" >&2; exit 1; }
