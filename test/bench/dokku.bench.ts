@@ -246,11 +246,12 @@ async function main(): Promise<void> {
 
     results.push(await measure(dokku, 'first deploy', 'action-dokku', () => runAction(actRepo.dir, inputs)))
 
-    // The baseline deploys the same code with the files our action generates committed into it.
+    // The baseline deploys the same code with the files our action generates (Procfile, settings,
+    // the requirements a buildpack needs: gunicorn, the PostgreSQL driver) committed into it.
     const baseRepo = await fixtureRepo('example-site')
     const extract = await run('sh', [
       '-c',
-      'git --git-dir="$1" archive master Procfile examplesite/settings_deploy.py | tar -x -C "$2"',
+      'git --git-dir="$1" archive master | tar -x -C "$2"',
       'sh',
       path.join(dokku.root, 'home', 'act'),
       baseRepo.dir,
