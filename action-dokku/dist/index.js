@@ -69258,20 +69258,31 @@ function parseMounts(text) {
  * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
  * (the app, the database service, the storage directory), then what needs the app (link, mount,
  * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ *
+ * `afterApp` (the app's config, when it needs nothing of the second stage) runs in the first stage
+ * as soon as the app exists: one round less than after the second stage. It never overlaps
+ * postgres:link, the other writer of the app's environment file (Dokku rewrites that file whole,
+ * so two writers at once lose one's keys).
  */
-async function provision(context, steps, onStart) {
+async function provision(context, steps, onStart, afterApp) {
     const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
     const done = [];
     let storagePath;
     const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
-    await Promise.all(first.map(async (step) => {
-        onStart(step);
-        if (step.kind === 'storage')
-            storagePath = await ensureStorage(context, step);
-        else
-            await runStep(context, step);
-        done.push(step);
-    }));
+    const creatingApp = first.some((step) => step.kind === 'create-app');
+    await Promise.all([
+        ...first.map(async (step) => {
+            onStart(step);
+            if (step.kind === 'storage')
+                storagePath = await ensureStorage(context, step);
+            else
+                await runStep(context, step);
+            done.push(step);
+            if (step.kind === 'create-app')
+                await afterApp?.();
+        }),
+        creatingApp ? undefined : afterApp?.(),
+    ]);
     const second = todo.filter((step) => !first.includes(step));
     await Promise.all([
         ...second.map(async (step) => {
@@ -69710,15 +69721,10 @@ async function deploy(planned, run) {
     let baseCommit;
     let deployBranch = existingBranch;
     try {
-        await phases.time('Provision', async () => {
-            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`));
-            for (const current of done) {
-                if (current.resource)
-                    created.push(current.resource);
-                if (current.kind !== 'create-app' && current.kind !== 'domains')
-                    environmentChanged = true;
-            }
-            const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
+        // The config needs the app's URLs, which domains:add (second stage) changes: only without it can
+        // the config go in the first stage.
+        const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
+        const configure = async () => {
             const [branches, urlsBefore] = await Promise.all([
                 deployBranch ? undefined : readBranches(dokku, target.app),
                 state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
@@ -69752,6 +69758,17 @@ async function deploy(planned, run) {
             else {
                 present.push('config (unchanged)');
             }
+        };
+        await phases.time('Provision', async () => {
+            const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`), domainsAdded ? undefined : configure);
+            for (const current of done) {
+                if (current.resource)
+                    created.push(current.resource);
+                if (current.kind !== 'create-app' && current.kind !== 'domains')
+                    environmentChanged = true;
+            }
+            if (domainsAdded)
+                await configure();
         });
         const built = await phases.time('Build deploy commit', () => delivery);
         for (const warning of built.artifact.warnings)

@@ -65,13 +65,10 @@ export async function deploy(planned: PlannedRun, run: DeployContext): Promise<R
   let baseCommit: string | null
   let deployBranch = existingBranch
   try {
-    await phases.time('Provision', async () => {
-      const done = await provision(context, plan.steps, (current) => log.info(`→ ${current.title}`))
-      for (const current of done) {
-        if (current.resource) created.push(current.resource)
-        if (current.kind !== 'create-app' && current.kind !== 'domains') environmentChanged = true
-      }
-      const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined
+    // The config needs the app's URLs, which domains:add (second stage) changes: only without it can
+    // the config go in the first stage.
+    const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined
+    const configure = async () => {
       const [branches, urlsBefore] = await Promise.all([
         deployBranch ? undefined : readBranches(dokku, target.app),
         state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
@@ -113,6 +110,19 @@ export async function deploy(planned: PlannedRun, run: DeployContext): Promise<R
       } else {
         present.push('config (unchanged)')
       }
+    }
+    await phases.time('Provision', async () => {
+      const done = await provision(
+        context,
+        plan.steps,
+        (current) => log.info(`→ ${current.title}`),
+        domainsAdded ? undefined : configure,
+      )
+      for (const current of done) {
+        if (current.resource) created.push(current.resource)
+        if (current.kind !== 'create-app' && current.kind !== 'domains') environmentChanged = true
+      }
+      if (domainsAdded) await configure()
     })
 
     const built = await phases.time('Build deploy commit', () => delivery)

@@ -23,11 +23,17 @@ export interface ProvisionContext {
  * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
  * (the app, the database service, the storage directory), then what needs the app (link, mount,
  * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ *
+ * `afterApp` (the app's config, when it needs nothing of the second stage) runs in the first stage
+ * as soon as the app exists: one round less than after the second stage. It never overlaps
+ * postgres:link, the other writer of the app's environment file (Dokku rewrites that file whole,
+ * so two writers at once lose one's keys).
  */
 export async function provision(
   context: ProvisionContext,
   steps: readonly Step[],
   onStart: (step: Step) => void,
+  afterApp?: () => Promise<void>,
 ): Promise<Step[]> {
   const todo = steps.filter(
     (step) =>
@@ -36,14 +42,17 @@ export async function provision(
   const done: Step[] = []
   let storagePath: string | undefined
   const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage')
-  await Promise.all(
-    first.map(async (step) => {
+  const creatingApp = first.some((step) => step.kind === 'create-app')
+  await Promise.all([
+    ...first.map(async (step) => {
       onStart(step)
       if (step.kind === 'storage') storagePath = await ensureStorage(context, step)
       else await runStep(context, step)
       done.push(step)
+      if (step.kind === 'create-app') await afterApp?.()
     }),
-  )
+    creatingApp ? undefined : afterApp?.(),
+  ])
   const second = todo.filter((step) => !first.includes(step))
   await Promise.all([
     ...second.map(async (step) => {

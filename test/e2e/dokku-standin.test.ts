@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { fixtureRepo, git, psql, run, type RunResult } from '../support/index.js'
 import { startDokkuStandin, type DokkuStandin } from '../standins/dokku/standin.js'
 import { sshKeygen } from '../../action-dokku/test/keys.js'
@@ -92,6 +92,24 @@ describe('Dokku stand-in over real sshd', () => {
     expect((await ssh('apps:lock quoting')).exitCode).toBe(0)
     expect(await ssh('apps:locked quoting')).toMatchObject({ exitCode: 0, stdout: '' })
     expect((await ssh('apps:unlock quoting')).stderr).toContain('A deploy may be in progress.')
+  })
+
+  it("two config writers at once lose one's keys, as Dokku's unlocked ENV rewrite does (callers must not overlap them)", async () => {
+    expect((await ssh('apps:create racing')).exitCode).toBe(0)
+    // A window far wider than the two connections' start-up jitter: the overlap is certain.
+    dokku.setGlobal({ envWriteWindowMs: 3000 })
+    onTestFinished(() => dokku.setGlobal({ envWriteWindowMs: undefined }))
+    const [first, second] = await Promise.all([
+      ssh('config:set --no-restart racing FIRST=1'),
+      ssh('config:set --no-restart racing SECOND=2'),
+    ])
+    expect([first.exitCode, second.exitCode]).toEqual([0, 0])
+    const keys = Object.keys(JSON.parse((await ssh('config:export --format json racing')).stdout) as object)
+    expect(keys.filter((key) => key === 'FIRST' || key === 'SECOND')).toHaveLength(1)
+    // One after the other, both stay.
+    expect((await ssh('config:set --no-restart racing FIRST=1')).exitCode).toBe(0)
+    expect((await ssh('config:set --no-restart racing SECOND=2')).exitCode).toBe(0)
+    expect(JSON.parse((await ssh('config:export --format json racing')).stdout)).toMatchObject({ FIRST: '1', SECOND: '2' })
   })
 })
 

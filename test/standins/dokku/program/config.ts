@@ -3,7 +3,7 @@ import { NotImplemented, verifyApp } from './apps.js'
 import { restartApp } from './deploy.js'
 import { parseFlags } from './flags.js'
 import { fail, info1Quiet, info2Quiet, log, quiet } from './output.js'
-import { loadApp, updateApp, type App } from './state.js'
+import { loadApp, updateApp, updateConfig, type App } from './state.js'
 
 function validateKey(key: string): void {
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) fail(`Invalid key name: '${key}'`)
@@ -19,7 +19,7 @@ export async function setMany(app: App, entries: Record<string, string>, restart
   if (Object.keys(entries).length > 0) {
     info1Quiet('Setting config vars')
     if (!quiet()) for (const [key, value] of Object.entries(entries)) log(`       ${key}:  ${value}`)
-    updateApp(app.name, (current) => ({ ...current, config: { ...current.config, ...entries } }))
+    await updateConfig(app.name, (config) => ({ ...config, ...entries }))
   }
   if (restart && app.release) await restartApp(app.name)
 }
@@ -146,15 +146,14 @@ export async function configCommand(command: string, args: string[]): Promise<vo
       const keys = positional.slice(1)
       if (keys.length === 0) fail('At least one key must be given')
       for (const key of keys) validateKey(key)
-      updateApp(app.name, (current) => {
-        const config = { ...current.config }
+      await updateConfig(app.name, (config) => {
         for (const key of keys) {
           if (key in config) {
             info1Quiet(`Unsetting ${key}`)
             delete config[key]
           } else info1Quiet(`Skipping ${key}, it is not set in the environment`)
         }
-        return { ...current, config }
+        return config
       })
       if (!flags['no-restart'] && app.release) await restartApp(app.name)
       return

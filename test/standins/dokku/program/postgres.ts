@@ -16,7 +16,7 @@ import {
   loadService,
   saveService,
   serviceNames,
-  updateApp,
+  updateConfig,
   updateService,
   type App,
   type PostgresService,
@@ -145,10 +145,9 @@ export async function postgresCommand(command: string, args: string[]): Promise<
       updateService(name, (latest) => ({ ...latest, links: latest.links.filter((linked) => linked !== app.name) }))
       const alias = linkedAlias(app, service)
       if (!alias) fail(`Not linked to app ${app.name}`)
-      updateApp(app.name, (latest) => {
-        const config = { ...latest.config }
+      await updateConfig(app.name, (config) => {
         delete config[alias]
-        return { ...latest, config }
+        return config
       })
       if (noRestart) verboseQuiet('Skipping restart of linked app')
       else if (app.release) await restartApp(app.name)

@@ -74,6 +74,8 @@ export interface Global {
   hostname: string
   /** Where app process records go for the test bed's teardown (test/support/rundir.ts). */
   pidsDir?: string
+  /** How long a config write takes between reading the ENV and writing it back (updateConfig); default 300 ms. */
+  envWriteWindowMs?: number
 }
 
 function read<T>(file: string): T | undefined {
@@ -132,6 +134,23 @@ export function updateApp(name: string, change: (app: App) => App): App {
     saveApp(next)
     return next
   })
+}
+
+/**
+ * Dokku's config plugin reads the app's ENV file, merges and writes it back whole, with no lock:
+ * two writers at once (config:set while postgres:link sets DATABASE_URL) lose one's keys. Here the
+ * same: the config is read, then written back after a window (a real config:set takes longer),
+ * whatever another command wrote meanwhile.
+ */
+export async function updateConfig(
+  name: string,
+  change: (config: Record<string, string>) => Record<string, string>,
+): Promise<void> {
+  const read = loadApp(name)
+  if (!read) throw new Error(`stand-in: app ${name} vanished`)
+  await new Promise((resolve) => setTimeout(resolve, loadGlobal().envWriteWindowMs ?? 300))
+  const config = change({ ...read.config })
+  updateApp(name, (current) => ({ ...current, config }))
 }
 
 export function updateService(name: string, change: (service: PostgresService) => PostgresService): PostgresService {
