@@ -62168,9 +62168,16 @@ function renderSummary(summary) {
             ...list(summary.alreadyPresent),
         ].join('\n'));
     }
-    if (summary.phases?.length) {
-        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
-        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
+    const phases = summary.phases ?? [];
+    if (phases.length) {
+        const top = phases.filter((phase) => phase.within === undefined);
+        const rows = top.flatMap((phase) => [
+            [markdown_text(phase.name), formatDuration(phase.ms)],
+            ...phases
+                .filter((part) => part.within === phase.name)
+                .map((part) => [`&nbsp;&nbsp;↳ ${markdown_text(part.name)}`, formatDuration(part.ms)]),
+        ]);
+        const total = top.reduce((sum, phase) => sum + phase.ms, 0);
         rows.push(['**Total**', `**${formatDuration(total)}**`]);
         parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
     }
@@ -62617,27 +62624,37 @@ const spawnRunner = {
  */
 class Phases {
     now;
+    /** `within`: the phase this one is a part of (a row under it in the summary, not added to the total again). */
     list = [];
     constructor(now) {
         this.now = now;
     }
-    async time(name, fn) {
+    async time(name, fn, within) {
         const started = this.now();
+        // A part is listed when it starts, so it sits under its phase in the order the work happened.
+        if (within !== undefined)
+            this.add(name, 0, within);
         try {
             return await fn();
         }
         finally {
-            this.add(name, this.now() - started);
+            this.add(name, this.now() - started, within);
         }
     }
-    add(name, ms) {
-        const existing = this.list.find((phase) => phase.name === name);
+    /** A timer for the parts of one phase (`Build` → collectstatic, render, …). */
+    partsOf(within) {
+        return (name, fn) => this.time(name, fn, within);
+    }
+    add(name, ms, within) {
+        const existing = this.list.find((phase) => phase.name === name && phase.within === within);
         if (existing)
             existing.ms += ms;
         else
-            this.list.push({ name, ms });
+            this.list.push(within === undefined ? { name, ms } : { name, ms, within });
     }
 }
+/** For callers that do not time their parts. */
+const untimed = (_name, fn) => fn();
 
 ;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
 /**

@@ -38538,9 +38538,16 @@ function renderSummary(summary) {
             ...list(summary.alreadyPresent),
         ].join('\n'));
     }
-    if (summary.phases?.length) {
-        const rows = summary.phases.map((phase) => [markdown_text(phase.name), formatDuration(phase.ms)]);
-        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
+    const phases = summary.phases ?? [];
+    if (phases.length) {
+        const top = phases.filter((phase) => phase.within === undefined);
+        const rows = top.flatMap((phase) => [
+            [markdown_text(phase.name), formatDuration(phase.ms)],
+            ...phases
+                .filter((part) => part.within === phase.name)
+                .map((part) => [`&nbsp;&nbsp;↳ ${markdown_text(part.name)}`, formatDuration(part.ms)]),
+        ]);
+        const total = top.reduce((sum, phase) => sum + phase.ms, 0);
         rows.push(['**Total**', `**${formatDuration(total)}**`]);
         parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
     }
@@ -38990,27 +38997,37 @@ const spawnRunner = {
  */
 class Phases {
     now;
+    /** `within`: the phase this one is a part of (a row under it in the summary, not added to the total again). */
     list = [];
     constructor(now) {
         this.now = now;
     }
-    async time(name, fn) {
+    async time(name, fn, within) {
         const started = this.now();
+        // A part is listed when it starts, so it sits under its phase in the order the work happened.
+        if (within !== undefined)
+            this.add(name, 0, within);
         try {
             return await fn();
         }
         finally {
-            this.add(name, this.now() - started);
+            this.add(name, this.now() - started, within);
         }
     }
-    add(name, ms) {
-        const existing = this.list.find((phase) => phase.name === name);
+    /** A timer for the parts of one phase (`Build` → collectstatic, render, …). */
+    partsOf(within) {
+        return (name, fn) => this.time(name, fn, within);
+    }
+    add(name, ms, within) {
+        const existing = this.list.find((phase) => phase.name === name && phase.within === within);
         if (existing)
             existing.ms += ms;
         else
-            this.list.push({ name, ms });
+            this.list.push(within === undefined ? { name, ms } : { name, ms, within });
     }
 }
+/** For callers that do not time their parts. */
+const untimed = (_name, fn) => fn();
 
 ;// CONCATENATED MODULE: ../shared/src/runtime/shell-words.ts
 /**
@@ -48643,10 +48660,12 @@ function freePort() {
 
 
 
+
 async function generate(options) {
     const { log, project } = options;
+    const phase = options.phase ?? untimed;
     await prepareOutputDir(options.outputDir, [options.repoRoot, external_node_path_default().join(options.repoRoot, project.appDir)]);
-    const django = await prepareDjango({
+    const django = await phase('Database and settings', () => prepareDjango({
         project,
         repoRoot: options.repoRoot,
         workDir: options.workDir,
@@ -48658,7 +48677,7 @@ async function generate(options) {
         fixtures: options.fixtures,
         timeoutMs: options.timeoutMs,
         extraEnv: { BUILD_DIR: options.outputDir },
-    });
+    }));
     const choice = options.generator === 'auto'
         ? chooseGenerator(django.facts)
         : { name: options.generator, reason: `generator: ${options.generator}` };
@@ -48669,14 +48688,14 @@ async function generate(options) {
     const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : [];
     let redirects;
     if (choice.name === 'crawl') {
-        await log.group('collectstatic', async () => {
+        await phase('collectstatic', () => log.group('collectstatic', async () => {
             log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
-        });
-        const listed = await urlconfSeeds(django);
+        }));
+        const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django));
         seeds = listed;
         log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
         const shape = crawlShape();
-        server = await (options.startServer ?? startAppServer)({
+        const started = await phase('Start the app server', () => (options.startServer ?? startAppServer)({
             python: options.python,
             appDir: django.appDir,
             env: django.env,
@@ -48685,18 +48704,20 @@ async function generate(options) {
             workers: shape.workers,
             startTimeoutMs: 60_000,
             managePy: external_node_path_default().basename(project.managePy),
-        });
-        const local = `http://127.0.0.1:${server.port}`;
+        }));
+        server = started;
+        const local = `http://127.0.0.1:${started.port}`;
         const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
-        const concurrency = options.concurrency ?? shape.concurrency(server.workers);
+        const concurrency = options.concurrency ?? shape.concurrency(started.workers);
         const fetcher = httpFetcher({
-            port: server.port,
-            host: base ? base.host : `127.0.0.1:${server.port}`,
+            port: started.port,
+            host: base ? base.host : `127.0.0.1:${started.port}`,
             forwardedProto: base?.protocol.replace(':', ''),
             concurrency,
         });
+        let crawled;
         try {
-            crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () => crawl({
+            crawled = await phase('Crawl and render', () => log.group(`Crawl (${started.kind}, ${started.workers} workers, ${concurrency} at a time)`, () => crawl({
                 fetcher,
                 log,
                 outputDir: options.outputDir,
@@ -48709,23 +48730,27 @@ async function generate(options) {
                     ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
                     : undefined,
                 concurrency,
-            }));
+            })));
         }
         finally {
             fetcher.close();
-            await server.stop();
+            await started.stop();
         }
-        await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawlResult.staticFiles);
-        if (django.facts.mediaRoot && django.facts.mediaUrl) {
-            const mediaOut = external_node_path_default().join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean));
-            for (const file of crawlResult.mediaFiles) {
-                await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(external_node_path_default().join(mediaOut, file)), { recursive: true });
-                await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(django.facts.mediaRoot, file), external_node_path_default().join(mediaOut, file));
+        crawlResult = crawled;
+        redirects = await phase('Copy static and media, write redirects', async () => {
+            await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawled.staticFiles);
+            if (django.facts.mediaRoot && django.facts.mediaUrl) {
+                const mediaOut = external_node_path_default().join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean));
+                for (const file of crawled.mediaFiles) {
+                    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(external_node_path_default().join(mediaOut, file)), { recursive: true });
+                    await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(django.facts.mediaRoot, file), external_node_path_default().join(mediaOut, file));
+                }
             }
-        }
-        redirects = await writeRedirects(options.outputDir, crawlResult.redirects);
-        await writeContentTypeHeaders(options.outputDir, crawlResult.contentTypes);
-        await rewriteOrigin(options.outputDir, crawlResult.written.keys(), local, options.baseUrl);
+            const count = await writeRedirects(options.outputDir, crawled.redirects);
+            await writeContentTypeHeaders(options.outputDir, crawled.contentTypes);
+            await rewriteOrigin(options.outputDir, crawled.written.keys(), local, options.baseUrl);
+            return count;
+        });
     }
     else {
         const command = choice.name === 'bakery'
@@ -48733,7 +48758,7 @@ async function generate(options) {
             : choice.name === 'distill'
                 ? await distillCommand(django, options.outputDir)
                 : undefined;
-        await log.group(`Generate with ${choice.name}`, async () => {
+        await phase(`Generate with ${choice.name}`, () => log.group(`Generate with ${choice.name}`, async () => {
             if (command) {
                 log.info(`manage.py ${command.join(' ')}`);
                 log.info(await django.manage(command, `manage.py ${command[0]} (${choice.name})`));
@@ -48754,7 +48779,7 @@ async function generate(options) {
                         hint: 'See its output above.',
                     });
             }
-        });
+        }));
         // Generators write meta-refresh stubs for redirects; make them real redirects on Netlify.
         redirects = await writeRedirects(options.outputDir, await redirectsFromStubs(options.outputDir));
     }
@@ -48763,7 +48788,7 @@ async function generate(options) {
     const csrfPages = await replaceCsrfTokens(options.outputDir);
     if (csrfPages.length)
         log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`);
-    const check = await checkOutput(options.outputDir, { siteOrigins });
+    const check = await phase('Checks', () => checkOutput(options.outputDir, { siteOrigins }));
     if (check.files === 0) {
         throw new errors_ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
             input: choice.name === 'command' ? 'build-command' : 'generator',
@@ -49926,6 +49951,7 @@ async function deploy(inputs, deps, policy) {
                     extraPaths: inputs.extraPaths,
                     timeoutMs: Math.max(1000, deadline - deps.now()),
                     startServer: deps.startServer,
+                    phase: phaseTimes.partsOf('Build'),
                 }));
             }
             finally {

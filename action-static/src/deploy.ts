@@ -187,6 +187,7 @@ export async function deploy(
               extraPaths: inputs.extraPaths,
               timeoutMs: Math.max(1000, deadline - deps.now()),
               startServer: deps.startServer,
+              phase: phaseTimes.partsOf('Build'),
             }),
           )
         } finally {

@@ -54,6 +54,10 @@ describe('the tutorial project with the defaults', () => {
     expect(log).not.toMatch(/broken link/i)
     expect(summary).toContain('0 broken links, 3 seeds not found (a seed, not linked from any page): / /robots.txt /sitemap.xml,')
     expect(summary).not.toContain('undefined')
+    // The build's time, broken into its parts under it.
+    expect(summary).toMatch(
+      /\| Build \| [^|]+ \|\n\| &nbsp;&nbsp;↳ Database and settings \| [^|]+ \|\n\| &nbsp;&nbsp;↳ collectstatic \|[\s\S]*↳ Crawl and render[\s\S]*↳ Checks/,
+    )
     expect(log).not.toContain('undefined')
 
     // The vote forms, named once, in the log and the summary.

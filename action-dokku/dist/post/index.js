@@ -62098,9 +62098,16 @@ function renderSummary(summary) {
             ...list(summary.alreadyPresent),
         ].join('\n'));
     }
-    if (summary.phases?.length) {
-        const rows = summary.phases.map((phase) => [text(phase.name), formatDuration(phase.ms)]);
-        const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0);
+    const phases = summary.phases ?? [];
+    if (phases.length) {
+        const top = phases.filter((phase) => phase.within === undefined);
+        const rows = top.flatMap((phase) => [
+            [text(phase.name), formatDuration(phase.ms)],
+            ...phases
+                .filter((part) => part.within === phase.name)
+                .map((part) => [`&nbsp;&nbsp;↳ ${text(part.name)}`, formatDuration(part.ms)]),
+        ]);
+        const total = top.reduce((sum, phase) => sum + phase.ms, 0);
         rows.push(['**Total**', `**${formatDuration(total)}**`]);
         parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'));
     }

@@ -3,7 +3,7 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ActionError } from '@django-deploy/shared/errors'
 import type { ProjectModel } from '@django-deploy/shared/detect'
-import type { CommandRunner } from '@django-deploy/shared/runtime'
+import { untimed, type CommandRunner, type PhaseTimer } from '@django-deploy/shared/runtime'
 import type { Logger } from '@django-deploy/shared/runtime'
 import { distillCommand, bakeryCommand, chooseGenerator, type GeneratorName } from './adapters.js'
 import { checkOutput, listFiles, type CheckReport } from './checks.js'
@@ -46,6 +46,8 @@ export interface GenerateOptions {
   /** Parallel requests of the crawler; default 2 × the app's workers. */
   concurrency?: number
   startServer?: (options: StartOptions) => Promise<AppServer>
+  /** Times the build's parts for the job summary (collectstatic, server start, crawl, …). */
+  phase?: PhaseTimer
 }
 
 export interface GenerateResult {
@@ -64,20 +66,23 @@ export interface GenerateResult {
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { log, project } = options
+  const phase = options.phase ?? untimed
   await prepareOutputDir(options.outputDir, [options.repoRoot, path.join(options.repoRoot, project.appDir)])
-  const django = await prepareDjango({
-    project,
-    repoRoot: options.repoRoot,
-    workDir: options.workDir,
-    python: options.python,
-    runner: options.runner,
-    log,
-    baseUrl: options.baseUrl,
-    databaseUrl: options.databaseUrl,
-    fixtures: options.fixtures,
-    timeoutMs: options.timeoutMs,
-    extraEnv: { BUILD_DIR: options.outputDir },
-  })
+  const django = await phase('Database and settings', () =>
+    prepareDjango({
+      project,
+      repoRoot: options.repoRoot,
+      workDir: options.workDir,
+      python: options.python,
+      runner: options.runner,
+      log,
+      baseUrl: options.baseUrl,
+      databaseUrl: options.databaseUrl,
+      fixtures: options.fixtures,
+      timeoutMs: options.timeoutMs,
+      extraEnv: { BUILD_DIR: options.outputDir },
+    }),
+  )
   const choice =
     options.generator === 'auto'
       ? chooseGenerator(django.facts)
@@ -91,71 +96,83 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let redirects: number
 
   if (choice.name === 'crawl') {
-    await log.group('collectstatic', async () => {
-      log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
-    })
-    const listed = await urlconfSeeds(django)
+    await phase('collectstatic', () =>
+      log.group('collectstatic', async () => {
+        log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
+      }),
+    )
+    const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django))
     seeds = listed
     log.info(
       `Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`,
     )
     const shape = crawlShape()
-    server = await (options.startServer ?? startAppServer)({
-      python: options.python,
-      appDir: django.appDir,
-      env: django.env,
-      wsgiApplication: project.wsgiApplication,
-      useGunicorn: django.facts.gunicorn,
-      workers: shape.workers,
-      startTimeoutMs: 60_000,
-      managePy: path.basename(project.managePy),
-    })
-    const local = `http://127.0.0.1:${server.port}`
+    const started = await phase('Start the app server', () =>
+      (options.startServer ?? startAppServer)({
+        python: options.python,
+        appDir: django.appDir,
+        env: django.env,
+        wsgiApplication: project.wsgiApplication,
+        useGunicorn: django.facts.gunicorn,
+        workers: shape.workers,
+        startTimeoutMs: 60_000,
+        managePy: path.basename(project.managePy),
+      }),
+    )
+    server = started
+    const local = `http://127.0.0.1:${started.port}`
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
-    const concurrency = options.concurrency ?? shape.concurrency(server.workers)
+    const concurrency = options.concurrency ?? shape.concurrency(started.workers)
     const fetcher = httpFetcher({
-      port: server.port,
-      host: base ? base.host : `127.0.0.1:${server.port}`,
+      port: started.port,
+      host: base ? base.host : `127.0.0.1:${started.port}`,
       forwardedProto: base?.protocol.replace(':', ''),
       concurrency,
     })
+    let crawled: CrawlResult
     try {
-      crawlResult = await log.group(`Crawl (${server.kind}, ${server.workers} workers, ${concurrency} at a time)`, () =>
-        crawl({
-          fetcher,
-          log,
-          outputDir: options.outputDir,
-          extraPaths: options.extraPaths,
-          urlconfPaths: listed.paths,
-          siteOrigins: [local, ...siteOrigins],
-          requestOrigin: base ? base.origin : local,
-          staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
-          mediaFiles:
-            django.facts.mediaUrl && django.facts.mediaRoot
-              ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
-              : undefined,
-          concurrency,
-        }),
+      crawled = await phase('Crawl and render', () =>
+        log.group(`Crawl (${started.kind}, ${started.workers} workers, ${concurrency} at a time)`, () =>
+          crawl({
+            fetcher,
+            log,
+            outputDir: options.outputDir,
+            extraPaths: options.extraPaths,
+            urlconfPaths: listed.paths,
+            siteOrigins: [local, ...siteOrigins],
+            requestOrigin: base ? base.origin : local,
+            staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
+            mediaFiles:
+              django.facts.mediaUrl && django.facts.mediaRoot
+                ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
+                : undefined,
+            concurrency,
+          }),
+        ),
       )
     } finally {
       fetcher.close()
-      await server.stop()
+      await started.stop()
     }
-    await copyStatic(
-      django.facts.staticRoot,
-      path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)),
-      crawlResult.staticFiles,
-    )
-    if (django.facts.mediaRoot && django.facts.mediaUrl) {
-      const mediaOut = path.join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean))
-      for (const file of crawlResult.mediaFiles) {
-        await mkdir(path.dirname(path.join(mediaOut, file)), { recursive: true })
-        await copyFile(path.join(django.facts.mediaRoot, file), path.join(mediaOut, file))
+    crawlResult = crawled
+    redirects = await phase('Copy static and media, write redirects', async () => {
+      await copyStatic(
+        django.facts.staticRoot,
+        path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)),
+        crawled.staticFiles,
+      )
+      if (django.facts.mediaRoot && django.facts.mediaUrl) {
+        const mediaOut = path.join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean))
+        for (const file of crawled.mediaFiles) {
+          await mkdir(path.dirname(path.join(mediaOut, file)), { recursive: true })
+          await copyFile(path.join(django.facts.mediaRoot, file), path.join(mediaOut, file))
+        }
       }
-    }
-    redirects = await writeRedirects(options.outputDir, crawlResult.redirects)
-    await writeContentTypeHeaders(options.outputDir, crawlResult.contentTypes)
-    await rewriteOrigin(options.outputDir, crawlResult.written.keys(), local, options.baseUrl)
+      const count = await writeRedirects(options.outputDir, crawled.redirects)
+      await writeContentTypeHeaders(options.outputDir, crawled.contentTypes)
+      await rewriteOrigin(options.outputDir, crawled.written.keys(), local, options.baseUrl)
+      return count
+    })
   } else {
     const command =
       choice.name === 'bakery'
@@ -163,26 +180,29 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         : choice.name === 'distill'
           ? await distillCommand(django, options.outputDir)
           : undefined
-    await log.group(`Generate with ${choice.name}`, async () => {
-      if (command) {
-        log.info(`manage.py ${command.join(' ')}`)
-        log.info(await django.manage(command, `manage.py ${command[0]} (${choice.name})`))
-      } else {
-        if (!options.buildCommand) throw new ActionError("generator 'command' needs a build-command.", { input: 'build-command' })
-        const result = await options.runner.run('bash', ['-eo', 'pipefail', '-c', options.buildCommand], {
-          cwd: path.join(options.repoRoot, project.searchRoot),
-          env: { ...django.env, OUTPUT_DIR: options.outputDir },
-          timeoutMs: options.timeoutMs,
-          onStdout: (chunk) => log.info(chunk.trimEnd()),
-          onStderr: (chunk) => log.info(chunk.trimEnd()),
-        })
-        if (result.exitCode !== 0)
-          throw new ActionError(`build-command failed with exit code ${result.exitCode}.`, {
-            input: 'build-command',
-            hint: 'See its output above.',
+    await phase(`Generate with ${choice.name}`, () =>
+      log.group(`Generate with ${choice.name}`, async () => {
+        if (command) {
+          log.info(`manage.py ${command.join(' ')}`)
+          log.info(await django.manage(command, `manage.py ${command[0]} (${choice.name})`))
+        } else {
+          if (!options.buildCommand)
+            throw new ActionError("generator 'command' needs a build-command.", { input: 'build-command' })
+          const result = await options.runner.run('bash', ['-eo', 'pipefail', '-c', options.buildCommand], {
+            cwd: path.join(options.repoRoot, project.searchRoot),
+            env: { ...django.env, OUTPUT_DIR: options.outputDir },
+            timeoutMs: options.timeoutMs,
+            onStdout: (chunk) => log.info(chunk.trimEnd()),
+            onStderr: (chunk) => log.info(chunk.trimEnd()),
           })
-      }
-    })
+          if (result.exitCode !== 0)
+            throw new ActionError(`build-command failed with exit code ${result.exitCode}.`, {
+              input: 'build-command',
+              hint: 'See its output above.',
+            })
+        }
+      }),
+    )
     // Generators write meta-refresh stubs for redirects; make them real redirects on Netlify.
     redirects = await writeRedirects(options.outputDir, await redirectsFromStubs(options.outputDir))
   }
@@ -194,7 +214,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   )
   const csrfPages = await replaceCsrfTokens(options.outputDir)
   if (csrfPages.length) log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`)
-  const check = await checkOutput(options.outputDir, { siteOrigins })
+  const check = await phase('Checks', () => checkOutput(options.outputDir, { siteOrigins }))
   if (check.files === 0) {
     throw new ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {
       input: choice.name === 'command' ? 'build-command' : 'generator',

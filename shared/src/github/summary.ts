@@ -36,7 +36,8 @@ export interface DeploySummary {
   created?: string[]
   /** Resources that already existed (not created by this run). Plain text. */
   alreadyPresent?: string[]
-  phases?: Array<{ name: string; ms: number }>
+  /** Phases in order; a part (`within` its phase) is a row under it, not counted in the total again. */
+  phases?: Array<{ name: string; ms: number; within?: string }>
   warnings?: string[]
   /** Why it was skipped or failed, one sentence. Plain text. */
   reason?: string
@@ -76,9 +77,16 @@ export function renderSummary(summary: DeploySummary): string {
     )
   }
 
-  if (summary.phases?.length) {
-    const rows = summary.phases.map((phase) => [text(phase.name), formatDuration(phase.ms)])
-    const total = summary.phases.reduce((sum, phase) => sum + phase.ms, 0)
+  const phases = summary.phases ?? []
+  if (phases.length) {
+    const top = phases.filter((phase) => phase.within === undefined)
+    const rows = top.flatMap((phase) => [
+      [text(phase.name), formatDuration(phase.ms)],
+      ...phases
+        .filter((part) => part.within === phase.name)
+        .map((part) => [`&nbsp;&nbsp;↳ ${text(part.name)}`, formatDuration(part.ms)]),
+    ])
+    const total = top.reduce((sum, phase) => sum + phase.ms, 0)
     rows.push(['**Total**', `**${formatDuration(total)}**`])
     parts.push(['### Time', '', table(['Phase', 'Time'], rows)].join('\n'))
   }

@@ -4,5 +4,5 @@
  */
 export { spawnRunner, type CommandOptions, type CommandResult, type CommandRunner } from './command.js'
 export { coreLogger, isTrivialValue, MemoryLogger, MIN_MASKED_LENGTH, registerSecret, type LogEntry, type Logger } from './log.js'
-export { Phases } from './phases.js'
+export { Phases, untimed, type PhaseTimer } from './phases.js'
 export { splitShellWords, UnbalancedQuoteError } from './shell-words.js'

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { formatDuration, renderSummary, writeSummary, type DeploySummary } from '../../src/github/summary.js'
 import type { Plan } from '../../src/plan.js'
+import { Phases } from '../../src/runtime/index.js'
 import { quietSecrets } from './support.js'
 
 let dir: string
@@ -146,6 +147,29 @@ describe('renderSummary', () => {
     const markdown = renderSummary({ ...deployed, plan: tricky })
     expect(markdown).toContain('````text\n')
     expect(markdown).toContain('  1. Run ```weird``` </details> step\n````\n\n</details>')
+  })
+
+  it("lists a phase's parts under it and counts them once in the total", async () => {
+    let clock = 0
+    const phases = new Phases(() => clock)
+    const parts = phases.partsOf('Build')
+    await phases.time('Build', async () => {
+      await parts('collectstatic', async () => void (clock += 1000))
+      await parts('Crawl and render', async () => void (clock += 3000))
+      clock += 500 // unaccounted work of the phase itself
+    })
+    await phases.time('Deploy to Netlify', async () => void (clock += 2000))
+    const markdown = renderSummary({ ...deployed, phases: phases.list })
+    const time = markdown.slice(markdown.indexOf('### Time'), markdown.indexOf('### Warnings'))
+    expect(time).toContain(
+      [
+        '| Build | 4.5 s |',
+        '| &nbsp;&nbsp;↳ collectstatic | 1.0 s |',
+        '| &nbsp;&nbsp;↳ Crawl and render | 3.0 s |',
+        '| Deploy to Netlify | 2.0 s |',
+        '| **Total** | **6.5 s** |',
+      ].join('\n'),
+    )
   })
 
   it('formats durations for people', () => {
