@@ -62144,6 +62144,8 @@ const MAX_PLAN_CHARS = 200_000;
 function renderSummary(summary) {
     const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
     const parts = [`## ${headline(summary)}`];
+    if (summary.fix)
+        parts.push(`**What now:** ${markdown_text(summary.fix)}`);
     const facts = [[kind, code(summary.target.name)]];
     if (summary.url)
         facts.push(['URL', markdown_urlLink(summary.url)]);
@@ -62336,7 +62338,9 @@ async function reportedRun(options, body) {
     catch (error) {
         try {
             await options.beforeSummary?.(error);
-            await options.writeSummary(options.failed(failureReason(error), error));
+            const summary = options.failed(failureReason(error), error);
+            const fix = summary.fix ?? failureFix(error);
+            await options.writeSummary(fix ? { ...summary, fix } : summary);
         }
         catch {
             // The run's own error is what the user needs; a failing summary or output must not replace it.
@@ -62348,6 +62352,10 @@ async function reportedRun(options, body) {
 function failureReason(error) {
     const message = error instanceof errors_ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
     return message.split('\n')[0] ?? message;
+}
+/** An ActionError's hint: what to do, and what the failure left live (the summary shows it under the headline). */
+function failureFix(error) {
+    return error instanceof errors_ActionError && error.hint ? error.hint : undefined;
 }
 
 ;// CONCATENATED MODULE: ../shared/src/github/index.ts
@@ -66642,10 +66650,40 @@ async function detectPythonVersion(directories, paths, options = {}) {
         };
     }
     const findings = [];
+    // The input is a deliberate override of the files; only the files contradicting each other warn.
+    const disagreeing = input ? [] : await disagreeingSources(info, directories, paths, options.djangoSpec);
+    if (disagreeing.length > 0) {
+        const chosen = info.source;
+        findings.push(finding('warning', 'python-version-disagree', `The Python version is declared more than once and the declarations disagree: ${chosen} says ${info.version}, which the build uses, but ${disagreeing.map((entry) => `${entry.source} says ${entry.requires ?? entry.version}`).join(', ')}. Keep one declaration, or make them agree.`, { file: chosen }));
+    }
     if (isEndOfLife(info.version)) {
         findings.push(finding('warning', 'python-version-eol', `Python ${info.version} (from ${info.source}) is past its end of life and gets no security fixes. Move to a supported version (3.12 or later) and update ${info.source === 'input' ? 'the python-version input' : info.source}.`, info.source === 'input' ? undefined : { file: info.source }));
     }
     return { info, findings };
+}
+/**
+ * The other declarations of the Python version that the chosen one contradicts: an exact version
+ * of another minor (runtime.txt "python-3.11" beside Pipfile python_version "3.12"), or a range
+ * (requires-python) the chosen version falls outside. Another patch of the same minor is no
+ * contradiction: the image is chosen by minor.
+ */
+async function disagreeingSources(chosen, directories, paths, djangoSpec) {
+    const minorOf = (version) => version.split('.').slice(0, 2).join('.');
+    const chosenMinor = minorOf(chosen.version);
+    const found = [];
+    for (const source of SOURCES) {
+        for (const files of directories) {
+            const declared = await source(files, paths, djangoSpec);
+            if (!declared?.version || declared.source === chosen.source)
+                continue;
+            const contradicts = declared.requires
+                ? newestSatisfying(declared.requires, [chosenMinor]) === undefined
+                : minorOf(declared.version) !== chosenMinor;
+            if (contradicts && !found.some((entry) => entry.source === declared.source))
+                found.push(declared);
+        }
+    }
+    return found;
 }
 
 ;// CONCATENATED MODULE: ../shared/src/detect/settings-chain.ts

@@ -82,3 +82,16 @@ describe('working-directory set to the folder of manage.py while the dependency 
     expect(dockerfile).toMatch(/^WORKDIR \/app\/app$/m)
   })
 })
+
+describe('a runtime.txt that disagrees with the Pipfile it sits beside', () => {
+  it('both roads warn, naming both files and what each says; the build uses runtime.txt', async () => {
+    const repo = await copyFixture('pipfile', { cleanup: onTestFinished, files: { 'runtime.txt': 'python-3.12.7\n' } })
+    const expected =
+      'The Python version is declared more than once and the declarations disagree: runtime.txt says 3.12.7, which the build uses, but Pipfile says 3.11, Pipfile.lock says 3.11. Keep one declaration, or make them agree.'
+    const dokku = await prepareDokku(dokkuInputs({ builder: 'dockerfile' }), repo, spawnRunner, {})
+    expect(dokku.notes.find((note) => note.code === 'python-version-disagree')?.message).toBe(expected)
+    expect(dokku.files.find((file) => file.path === 'Dockerfile')?.content).toMatch(/^FROM python:3\.12(\.7)?-slim/m)
+    const cloudRun = await prepareCloudRun(cloudRunInputs(), repo, spawnRunner, {})
+    expect(cloudRun.notes.find((note) => note.code === 'python-version-disagree')?.message).toBe(expected)
+  })
+})

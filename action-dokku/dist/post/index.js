@@ -62074,6 +62074,8 @@ const MAX_PLAN_CHARS = 200_000;
 function renderSummary(summary) {
     const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind];
     const parts = [`## ${headline(summary)}`];
+    if (summary.fix)
+        parts.push(`**What now:** ${text(summary.fix)}`);
     const facts = [[kind, code(summary.target.name)]];
     if (summary.url)
         facts.push(['URL', urlLink(summary.url)]);
@@ -62266,7 +62268,9 @@ async function reportedRun(options, body) {
     catch (error) {
         try {
             await options.beforeSummary?.(error);
-            await options.writeSummary(options.failed(failureReason(error), error));
+            const summary = options.failed(failureReason(error), error);
+            const fix = summary.fix ?? failureFix(error);
+            await options.writeSummary(fix ? { ...summary, fix } : summary);
         }
         catch {
             // The run's own error is what the user needs; a failing summary or output must not replace it.
@@ -62278,6 +62282,10 @@ async function reportedRun(options, body) {
 function failureReason(error) {
     const message = error instanceof ActionError ? error.message : `unexpected error: ${errorMessage(error)}`;
     return message.split('\n')[0] ?? message;
+}
+/** An ActionError's hint: what to do, and what the failure left live (the summary shows it under the headline). */
+function failureFix(error) {
+    return error instanceof ActionError && error.hint ? error.hint : undefined;
 }
 
 ;// CONCATENATED MODULE: ../shared/src/github/index.ts

@@ -36,6 +36,7 @@ import { compareText } from './order.js'
  * Python and dependencies
  * - python-version-missing       notice   nothing in the repository pins a Python version
  * - python-version-eol           warning  the pinned Python version no longer receives security fixes
+ * - python-version-disagree      warning  two declarations of the Python version name different minors (or a range excludes the one used)
  * - several-dependency-managers  warning  files of several dependency managers declare different packages (notice when they agree)
  * - no-dependency-files          warning  no requirements.txt, pyproject.toml or Pipfile was found
  * - dependencies-outside-working-directory  warning  none in the deployed folder, but one above working-directory
@@ -75,6 +76,7 @@ export type FindingCode =
   | 'staticfiles-storage-legacy'
   | 'python-version-missing'
   | 'python-version-eol'
+  | 'python-version-disagree'
   | 'several-dependency-managers'
   | 'no-dependency-files'
   | 'dependencies-outside-working-directory'

@@ -241,6 +241,19 @@ export async function detectPythonVersion(
     }
   }
   const findings: Finding[] = []
+  // The input is a deliberate override of the files; only the files contradicting each other warn.
+  const disagreeing = input ? [] : await disagreeingSources(info, directories, paths, options.djangoSpec)
+  if (disagreeing.length > 0) {
+    const chosen = info.source as string
+    findings.push(
+      finding(
+        'warning',
+        'python-version-disagree',
+        `The Python version is declared more than once and the declarations disagree: ${chosen} says ${info.version}, which the build uses, but ${disagreeing.map((entry) => `${entry.source} says ${entry.requires ?? entry.version}`).join(', ')}. Keep one declaration, or make them agree.`,
+        { file: chosen },
+      ),
+    )
+  }
   if (isEndOfLife(info.version)) {
     findings.push(
       finding(
@@ -252,4 +265,32 @@ export async function detectPythonVersion(
     )
   }
   return { info, findings }
+}
+
+/**
+ * The other declarations of the Python version that the chosen one contradicts: an exact version
+ * of another minor (runtime.txt "python-3.11" beside Pipfile python_version "3.12"), or a range
+ * (requires-python) the chosen version falls outside. Another patch of the same minor is no
+ * contradiction: the image is chosen by minor.
+ */
+async function disagreeingSources(
+  chosen: PythonInfo,
+  directories: readonly DirectoryFiles[],
+  paths: RepoPaths,
+  djangoSpec: string | undefined,
+): Promise<PythonInfo[]> {
+  const minorOf = (version: string) => version.split('.').slice(0, 2).join('.')
+  const chosenMinor = minorOf(chosen.version as string)
+  const found: PythonInfo[] = []
+  for (const source of SOURCES) {
+    for (const files of directories) {
+      const declared = await source(files, paths, djangoSpec)
+      if (!declared?.version || declared.source === chosen.source) continue
+      const contradicts = declared.requires
+        ? newestSatisfying(declared.requires, [chosenMinor]) === undefined
+        : minorOf(declared.version) !== chosenMinor
+      if (contradicts && !found.some((entry) => entry.source === declared.source)) found.push(declared)
+    }
+  }
+  return found
 }

@@ -47,4 +47,4 @@ export {
 } from './summary.js'
 export { findPullRequestForWorkflowRun, type WorkflowRunPullRequest } from './workflow-run.js'
 export { closedPullRequestNumber, decideRun, type EventPolicyOptions, type RunDecision } from './event-policy.js'
-export { failureReason, reportedRun, type ReportedRunOptions } from './run-report.js'
+export { failureFix, failureReason, reportedRun, type ReportedRunOptions } from './run-report.js'

@@ -21,7 +21,9 @@ export async function reportedRun<T>(options: ReportedRunOptions, body: () => Pr
   } catch (error) {
     try {
       await options.beforeSummary?.(error)
-      await options.writeSummary(options.failed(failureReason(error), error))
+      const summary = options.failed(failureReason(error), error)
+      const fix = summary.fix ?? failureFix(error)
+      await options.writeSummary(fix ? { ...summary, fix } : summary)
     } catch {
       // The run's own error is what the user needs; a failing summary or output must not replace it.
     }
@@ -33,4 +35,9 @@ export async function reportedRun<T>(options: ReportedRunOptions, body: () => Pr
 export function failureReason(error: unknown): string {
   const message = error instanceof ActionError ? error.message : `unexpected error: ${errorMessage(error)}`
   return message.split('\n')[0] ?? message
+}
+
+/** An ActionError's hint: what to do, and what the failure left live (the summary shows it under the headline). */
+export function failureFix(error: unknown): string | undefined {
+  return error instanceof ActionError && error.hint ? error.hint : undefined
 }

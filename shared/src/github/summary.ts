@@ -41,6 +41,11 @@ export interface DeploySummary {
   warnings?: string[]
   /** Why it was skipped or failed, one sentence. Plain text. */
   reason?: string
+  /**
+   * What to do about a failure, and what is live now: the error's hint ("The deploy itself
+   * succeeded and is live. Set http-check to …"). Plain text, shown right under the headline.
+   */
+  fix?: string
   plan?: Plan
   runUrl?: string
 }
@@ -51,6 +56,7 @@ const MAX_PLAN_CHARS = 200_000
 export function renderSummary(summary: DeploySummary): string {
   const kind = { app: 'App', service: 'Service', site: 'Site' }[summary.target.kind]
   const parts: string[] = [`## ${headline(summary)}`]
+  if (summary.fix) parts.push(`**What now:** ${text(summary.fix)}`)
 
   const facts: Array<[string, string]> = [[kind, code(summary.target.name)]]
   if (summary.url) facts.push(['URL', urlLink(summary.url)])

@@ -32,6 +32,35 @@ describe('Python version sources', () => {
     expect((await pythonOf(onlyRange)).info).toEqual({ version: '3.12', source: 'pyproject.toml', requires: '>=3.10' })
   })
 
+  test('declarations that disagree are reported, naming each file and what it says', async () => {
+    const result = await pythonOf({ 'runtime.txt': 'python-3.11.9\n', Pipfile: '[requires]\npython_version = "3.12"\n' })
+    expect(result.info).toEqual({ version: '3.11.9', source: 'runtime.txt' })
+    expect(result.codes).toContain('python-version-disagree')
+    const root = await makeTree({ 'runtime.txt': 'python-3.11.9\n', Pipfile: '[requires]\npython_version = "3.12"\n' })
+    const paths = repoPaths(root)
+    const { findings } = await detectPythonVersion([await readDirectoryFiles('', paths)], paths)
+    expect(findings.find((f) => f.code === 'python-version-disagree')?.message).toBe(
+      'The Python version is declared more than once and the declarations disagree: runtime.txt says 3.11.9, which the build uses, but Pipfile says 3.12. Keep one declaration, or make them agree.',
+    )
+    // A range the pinned version falls outside is a disagreement too.
+    const outside = await pythonOf({
+      '.python-version': '3.11\n',
+      'pyproject.toml': '[project]\nname="x"\nversion="1"\nrequires-python=">=3.12"\n',
+    })
+    expect(outside.codes).toContain('python-version-disagree')
+  })
+
+  test('declarations that agree (same minor, or inside the range) and the input override are not reported', async () => {
+    const same = await pythonOf({
+      'runtime.txt': 'python-3.12.4\n',
+      Pipfile: '[requires]\npython_version = "3.12"\n',
+      'pyproject.toml': '[project]\nname="x"\nversion="1"\nrequires-python=">=3.10"\n',
+    })
+    expect(same.codes).not.toContain('python-version-disagree')
+    const overridden = await pythonOf({ '.python-version': '3.12\n' }, { input: '3.13' })
+    expect(overridden.codes).not.toContain('python-version-disagree')
+  })
+
   test('the input wins', async () => {
     expect((await pythonOf({ '.python-version': '3.12\n' }, { input: '3.13' })).info).toEqual({
       version: '3.13',
