@@ -48154,8 +48154,12 @@ print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "sitesFramework": "django.contrib.sites" in settings.INSTALLED_APPS,
 }))
 `;
-async function prepareDjango(options) {
-    const { project, runner, log } = options;
+/**
+ * The project loaded with the build's settings (overlay, environment, the settings probe), nothing
+ * changed yet: what a dry run reads to say exactly what the run will do.
+ */
+async function loadDjango(options) {
+    const { project, runner } = options;
     const appDir = external_node_path_default().join(options.repoRoot, project.appDir);
     const overlayDir = external_node_path_default().join(options.workDir, 'settings');
     await (0,promises_namespaceObject.mkdir)(overlayDir, { recursive: true });
@@ -48205,26 +48209,39 @@ async function prepareDjango(options) {
     const facts = JSON.parse(line.slice('DJANGO-DEPLOY-PROBE '.length));
     facts.staticUrl = rootRelative(facts.staticUrl) ?? '/static/';
     facts.mediaUrl = rootRelative(facts.mediaUrl);
-    let content;
+    return { appDir, env, facts, manage, python };
+}
+/**
+ * Where the content comes from, in the words the run and the dry-run plan both use: database-url
+ * as is, else a copy of the settings' SQLite file when it exists, else a new SQLite database.
+ */
+async function contentSource(options, loaded) {
+    const fixtures = options.fixtures.length ? `, with fixtures ${options.fixtures.join(', ')}` : '';
+    if (options.databaseUrl)
+        return { content: `the database at database-url (not migrated)${fixtures}` };
+    const { facts } = loaded;
+    const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
+        ? external_node_path_default().resolve(loaded.appDir, facts.databaseName)
+        : undefined;
+    const exists = source
+        ? await (0,promises_namespaceObject.stat)(source).then((info) => info.isFile(), () => false)
+        : false;
+    if (source && exists)
+        return { content: `a copy of ${external_node_path_default().relative(options.repoRoot, source) || source}, migrated${fixtures}`, copyFrom: source };
+    return { content: `a new SQLite database, migrated${fixtures}` };
+}
+async function prepareDjango(options) {
+    const { log } = options;
+    const loaded = await loadDjango(options);
+    const { env, manage } = loaded;
+    const { content, copyFrom } = await contentSource(options, loaded);
     if (options.databaseUrl) {
         env.DATABASE_URL = options.databaseUrl;
-        content = 'the database at database-url (not migrated)';
     }
     else {
         const copy = external_node_path_default().join(options.workDir, 'content.sqlite3');
-        const source = facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
-            ? external_node_path_default().resolve(appDir, facts.databaseName)
-            : undefined;
-        const exists = source
-            ? await (0,promises_namespaceObject.stat)(source).then((info) => info.isFile(), () => false)
-            : false;
-        if (source && exists) {
-            await (0,promises_namespaceObject.copyFile)(source, copy);
-            content = `a copy of ${external_node_path_default().relative(options.repoRoot, source) || source}, migrated`;
-        }
-        else {
-            content = 'a new SQLite database, migrated';
-        }
+        if (copyFrom)
+            await (0,promises_namespaceObject.copyFile)(copyFrom, copy);
         env.DATABASE_URL = `sqlite:///${copy}`;
         await log.group('Database: migrate', async () => {
             log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'));
@@ -48234,9 +48251,8 @@ async function prepareDjango(options) {
         await log.group(`Database: loaddata ${options.fixtures.join(' ')}`, async () => {
             log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'));
         });
-        content += `, with fixtures ${options.fixtures.join(', ')}`;
     }
-    return { appDir, env, facts, content, manage, python };
+    return { ...loaded, content };
 }
 /** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */
 function rootRelative(url) {
@@ -48699,6 +48715,19 @@ function freePort() {
 
 
 
+/**
+ * The dry run's half of `generate`: the project loaded with the build's settings (the same
+ * overlay and probe; nothing migrated, copied or written but a scratch overlay in `workDir`), so
+ * the plan says what the run will do rather than what it might.
+ */
+async function planGeneration(options) {
+    const loaded = await loadDjango(options);
+    const { content } = await contentSource(options, loaded);
+    const choice = options.generator === 'auto'
+        ? chooseGenerator(loaded.facts)
+        : { name: options.generator, reason: `generator: ${options.generator}` };
+    return { content, generator: choice.name, reason: choice.reason };
+}
 async function generate(options) {
     const { log, project } = options;
     const phase = options.phase ?? untimed;
@@ -49484,7 +49513,7 @@ async function digestDirectory(root, options = {}) {
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 
-function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site, repoRoot }) {
+function buildPlan({ inputs, mode, project, generation, decision, digest, pullRequest, site, repoRoot }) {
     const summary = [
         ['Mode', mode],
         ['Provider', inputs.provider],
@@ -49492,11 +49521,12 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site,
     const steps = [];
     const files = [];
     if (project) {
-        summary.push(['Project', project.managePy], ['Settings', `${project.settings.module} (${project.settings.reason})`], ['Generator', inputs.generator], [
+        summary.push(['Project', project.managePy], ['Settings', `${project.settings.module} (${project.settings.reason})`], ['Generator', generation ? `${generation.generator} (${generation.reason})` : inputs.generator], [
             'Content',
-            inputs.databaseUrl
-                ? 'database-url (***)'
-                : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+            generation?.content ??
+                (inputs.databaseUrl
+                    ? 'the database at database-url (not migrated)'
+                    : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`),
         ]);
         files.push({
             path: `${OVERLAY_MODULE}.py (outside the checkout, on PYTHONPATH)`,
@@ -49519,10 +49549,7 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site,
             steps.push({
                 kind: 'command',
                 title: `Generate the site into ${inputs.outputDir}`,
-                detail: inputs.generator === 'auto'
-                    ? "django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml" +
-                        (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
-                    : `generator ${inputs.generator}`,
+                detail: generatorDetail(generation?.generator ?? inputs.generator, inputs.extraPaths),
             });
         }
         steps.push({
@@ -49627,6 +49654,18 @@ function buildRemovalPlan({ inputs, decision, pullRequest, site }) {
         });
     }
     return { action: 'action-static', summary, files: [], steps };
+}
+const CRAWL = "gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml";
+function generatorDetail(generator, extraPaths) {
+    const extra = extraPaths.length ? `, ${extraPaths.join(', ')}` : '';
+    switch (generator) {
+        case 'auto':
+            return `django-bakery or django-distill when installed, else: ${CRAWL}${extra}`;
+        case 'crawl':
+            return `${CRAWL}${extra}`;
+        default:
+            return `generator ${generator}`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -49934,13 +49973,38 @@ async function deploy(inputs, deps, policy) {
                 where: "the step's env: (the action runs Django with it)",
                 example: 'env: with NAME: ${{ vars.NAME }} or a secret',
             });
+        // The dry run loads the settings as the build will (in a scratch folder), so its plan names
+        // the content source and the generator the run will use, not the possibilities.
+        const planSettings = async (loaded) => {
+            const workDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(deps.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'action-static-plan-'));
+            try {
+                return await planGeneration({
+                    project: loaded,
+                    repoRoot,
+                    workDir,
+                    python: deps.python,
+                    runner: deps.runner,
+                    log,
+                    generator: inputs.generator,
+                    baseUrl: inputs.baseUrl,
+                    databaseUrl: inputs.databaseUrl,
+                    fixtures: inputs.fixtures,
+                    timeoutMs: Math.max(1000, deadline - deps.now()),
+                });
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
+            }
+        };
         if (inputs.dryRun) {
             const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined;
+            const generation = project ? await timed('Load settings', () => planSettings(project)) : undefined;
             const plan = buildPlan({
                 inputs,
                 repoRoot,
                 mode,
                 project,
+                generation,
                 decision,
                 digest,
                 pullRequest: context?.pullRequest,

@@ -16,7 +16,7 @@ import { findPullRequestForWorkflowRun } from '@django-deploy/shared/github'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { Phases } from '@django-deploy/shared/runtime'
 import { checkOutput } from './generate/checks.js'
-import { generate, type GenerateResult } from './generate/index.js'
+import { generate, planGeneration, type GenerateResult } from './generate/index.js'
 import { requireNetlifyCredentials, type Inputs } from './inputs.js'
 import { netlifyForRun } from './netlify/api.js'
 import { deploySite, resolveSite, type DeployResult } from './netlify/deploy.js'
@@ -128,13 +128,37 @@ export async function deploy(
           where: "the step's env: (the action runs Django with it)",
           example: 'env: with NAME: ${{ vars.NAME }} or a secret',
         })
+      // The dry run loads the settings as the build will (in a scratch folder), so its plan names
+      // the content source and the generator the run will use, not the possibilities.
+      const planSettings = async (loaded: NonNullable<typeof project>) => {
+        const workDir = await mkdtemp(path.join(deps.env.RUNNER_TEMP || tmpdir(), 'action-static-plan-'))
+        try {
+          return await planGeneration({
+            project: loaded,
+            repoRoot,
+            workDir,
+            python: deps.python,
+            runner: deps.runner,
+            log,
+            generator: inputs.generator,
+            baseUrl: inputs.baseUrl,
+            databaseUrl: inputs.databaseUrl,
+            fixtures: inputs.fixtures,
+            timeoutMs: Math.max(1000, deadline - deps.now()),
+          })
+        } finally {
+          await rm(workDir, { recursive: true, force: true })
+        }
+      }
       if (inputs.dryRun) {
         const digest = mode === 'deploy' ? await digestDirectory(outputDir).catch(() => undefined) : undefined
+        const generation = project ? await timed('Load settings', () => planSettings(project)) : undefined
         const plan = buildPlan({
           inputs,
           repoRoot,
           mode,
           project,
+          generation,
           decision,
           digest,
           pullRequest: context?.pullRequest,

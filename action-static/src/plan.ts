@@ -3,18 +3,23 @@ import type { PullRequestInfo } from '@django-deploy/shared/github'
 import type { Plan, PlanStep } from '@django-deploy/shared/plan'
 import path from 'node:path'
 import { OVERLAY_MODULE, staticOverlay } from './generate/django.js'
+import type { GenerationPlan } from './generate/index.js'
 import type { Inputs } from './inputs.js'
 import type { Digest } from './netlify/digest.js'
 import type { TargetDecision } from './target.js'
 
 /**
  * The dry-run plan: what a real run with these inputs would do, step by step, with every command
- * and every request (secrets as ***). Nothing is built or sent to produce it.
+ * and every request (secrets as ***). Nothing is built or sent to produce it; the settings are
+ * loaded as the build loads them (in a scratch folder), so the content source and the generator
+ * it names are the ones the run will use.
  */
 export interface PlanInput {
   inputs: Inputs
   mode: Inputs['mode']
   project?: ProjectModel
+  /** The project loaded with the build's settings: the content source and generator the run will use. */
+  generation?: GenerationPlan
   decision?: TargetDecision
   digest?: Digest
   pullRequest?: PullRequestInfo
@@ -23,7 +28,7 @@ export interface PlanInput {
   repoRoot: string
 }
 
-export function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site, repoRoot }: PlanInput): Plan {
+export function buildPlan({ inputs, mode, project, generation, decision, digest, pullRequest, site, repoRoot }: PlanInput): Plan {
   const summary: Array<[string, string]> = [
     ['Mode', mode],
     ['Provider', inputs.provider],
@@ -34,12 +39,13 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
     summary.push(
       ['Project', project.managePy],
       ['Settings', `${project.settings.module} (${project.settings.reason})`],
-      ['Generator', inputs.generator],
+      ['Generator', generation ? `${generation.generator} (${generation.reason})` : inputs.generator],
       [
         'Content',
-        inputs.databaseUrl
-          ? 'database-url (***)'
-          : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`,
+        generation?.content ??
+          (inputs.databaseUrl
+            ? 'the database at database-url (not migrated)'
+            : `the repository's SQLite database copied (a new one when it has none), migrated${inputs.fixtures.length ? `, with fixtures ${inputs.fixtures.join(', ')}` : ''}`),
       ],
     )
     files.push({
@@ -63,11 +69,7 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
       steps.push({
         kind: 'command',
         title: `Generate the site into ${inputs.outputDir}`,
-        detail:
-          inputs.generator === 'auto'
-            ? "django-bakery or django-distill when installed, else: gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml" +
-              (inputs.extraPaths.length ? `, ${inputs.extraPaths.join(', ')}` : '')
-            : `generator ${inputs.generator}`,
+        detail: generatorDetail(generation?.generator ?? inputs.generator, inputs.extraPaths),
       })
     }
     steps.push({
@@ -182,4 +184,19 @@ export function buildRemovalPlan({ inputs, decision, pullRequest, site }: Retire
     })
   }
   return { action: 'action-static', summary, files: [], steps }
+}
+
+const CRAWL =
+  "gunicorn (or runserver --insecure) on 127.0.0.1 and a crawl of /, the URLconf's parameterless patterns (admin left out), /robots.txt, /sitemap.xml"
+
+function generatorDetail(generator: Inputs['generator'], extraPaths: string[]): string {
+  const extra = extraPaths.length ? `, ${extraPaths.join(', ')}` : ''
+  switch (generator) {
+    case 'auto':
+      return `django-bakery or django-distill when installed, else: ${CRAWL}${extra}`
+    case 'crawl':
+      return `${CRAWL}${extra}`
+    default:
+      return `generator ${generator}`
+  }
 }

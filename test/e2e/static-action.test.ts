@@ -36,6 +36,8 @@ afterEach(async () => {
   await github.close()
 })
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 async function builtSite(files: Record<string, string>, name = '_site'): Promise<void> {
   for (const [file, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name, file)), { recursive: true })
@@ -137,7 +139,24 @@ describe('pull request previews', () => {
     const plan = h.log.text()
     const overlay = /django_deploy_static_settings\.py \(outside the checkout, on PYTHONPATH\)\s+\(.*, (\d+) bytes\)/.exec(plan)
     expect(Number(overlay?.[1])).toBeGreaterThan(1000)
-    expect(plan).toContain("Content    the repository's SQLite database copied (a new one when it has none), migrated")
+    expect(plan).toMatch(/Content +a new SQLite database, migrated/)
+  })
+
+  it('the dry run says what the run then does: the same content source and generator, with and without a committed db.sqlite3', async () => {
+    for (const files of [{}, { 'db.sqlite3': '' }]) {
+      const workspace = await copyFixture('tutorial', { files })
+      const dry = harness({ workspace, inputs: { provider: 'directory', 'dry-run': 'true' } })
+      await dry.run()
+      const plan = dry.log.text()
+      const real = harness({ workspace, inputs: { provider: 'directory' } })
+      await real.run()
+      const said = /Generator: (\w+) \((.*)\); content from (.*)\.$/m.exec(real.log.text())
+      expect(said, real.log.text()).not.toBeNull()
+      const [, generator, reason, content] = said as unknown as string[]
+      expect(plan).toMatch(new RegExp(`Generator +${generator} \\(${escape(reason as string)}\\)`))
+      expect(plan).toMatch(new RegExp(`Content +${escape(content as string)}\n`))
+      expect(content).toBe('db.sqlite3' in files ? 'a copy of db.sqlite3, migrated' : 'a new SQLite database, migrated')
+    }
   })
 
   it('a project that cannot be built still gets a failed job summary naming why', async () => {

@@ -107,8 +107,12 @@ print("DJANGO-DEPLOY-PROBE " + json.dumps({
 }))
 `
 
-export async function prepareDjango(options: DjangoOptions): Promise<PreparedDjango> {
-  const { project, runner, log } = options
+/**
+ * The project loaded with the build's settings (overlay, environment, the settings probe), nothing
+ * changed yet: what a dry run reads to say exactly what the run will do.
+ */
+export async function loadDjango(options: DjangoOptions): Promise<Omit<PreparedDjango, 'content'>> {
+  const { project, runner } = options
   const appDir = path.join(options.repoRoot, project.appDir)
   const overlayDir = path.join(options.workDir, 'settings')
   await mkdir(overlayDir, { recursive: true })
@@ -160,29 +164,45 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
   const facts = JSON.parse(line.slice('DJANGO-DEPLOY-PROBE '.length)) as DjangoFacts
   facts.staticUrl = rootRelative(facts.staticUrl) ?? '/static/'
   facts.mediaUrl = rootRelative(facts.mediaUrl)
+  return { appDir, env, facts, manage, python }
+}
 
-  let content: string
+/**
+ * Where the content comes from, in the words the run and the dry-run plan both use: database-url
+ * as is, else a copy of the settings' SQLite file when it exists, else a new SQLite database.
+ */
+export async function contentSource(
+  options: Pick<DjangoOptions, 'databaseUrl' | 'fixtures' | 'repoRoot'>,
+  loaded: Pick<PreparedDjango, 'appDir' | 'facts'>,
+): Promise<{ content: string; copyFrom?: string }> {
+  const fixtures = options.fixtures.length ? `, with fixtures ${options.fixtures.join(', ')}` : ''
+  if (options.databaseUrl) return { content: `the database at database-url (not migrated)${fixtures}` }
+  const { facts } = loaded
+  const source =
+    facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
+      ? path.resolve(loaded.appDir, facts.databaseName)
+      : undefined
+  const exists = source
+    ? await stat(source).then(
+        (info) => info.isFile(),
+        () => false,
+      )
+    : false
+  if (source && exists)
+    return { content: `a copy of ${path.relative(options.repoRoot, source) || source}, migrated${fixtures}`, copyFrom: source }
+  return { content: `a new SQLite database, migrated${fixtures}` }
+}
+
+export async function prepareDjango(options: DjangoOptions): Promise<PreparedDjango> {
+  const { log } = options
+  const loaded = await loadDjango(options)
+  const { env, manage } = loaded
+  const { content, copyFrom } = await contentSource(options, loaded)
   if (options.databaseUrl) {
     env.DATABASE_URL = options.databaseUrl
-    content = 'the database at database-url (not migrated)'
   } else {
     const copy = path.join(options.workDir, 'content.sqlite3')
-    const source =
-      facts.engine?.endsWith('sqlite3') && facts.databaseName && facts.databaseName !== ':memory:'
-        ? path.resolve(appDir, facts.databaseName)
-        : undefined
-    const exists = source
-      ? await stat(source).then(
-          (info) => info.isFile(),
-          () => false,
-        )
-      : false
-    if (source && exists) {
-      await copyFile(source, copy)
-      content = `a copy of ${path.relative(options.repoRoot, source) || source}, migrated`
-    } else {
-      content = 'a new SQLite database, migrated'
-    }
+    if (copyFrom) await copyFile(copyFrom, copy)
     env.DATABASE_URL = `sqlite:///${copy}`
     await log.group('Database: migrate', async () => {
       log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'))
@@ -192,9 +212,8 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
     await log.group(`Database: loaddata ${options.fixtures.join(' ')}`, async () => {
       log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'))
     })
-    content += `, with fixtures ${options.fixtures.join(', ')}`
   }
-  return { appDir, env, facts, content, manage, python }
+  return { ...loaded, content }
 }
 
 /** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */

@@ -8,7 +8,7 @@ import type { Logger } from '@django-deploy/shared/runtime'
 import { distillCommand, bakeryCommand, chooseGenerator, type GeneratorName } from './adapters.js'
 import { checkOutput, listFiles, type CheckReport } from './checks.js'
 import { crawl, type CrawlResult } from './crawl.js'
-import { prepareDjango, type DjangoFacts } from './django.js'
+import { contentSource, loadDjango, prepareDjango, type DjangoFacts } from './django.js'
 import { httpFetcher } from './fetcher.js'
 import {
   OUTPUT_MARKER,
@@ -62,6 +62,43 @@ export interface GenerateResult {
   check: CheckReport
   redirects: number
   server?: { kind: string; workers: number }
+}
+
+/** What a dry run can know for certain, in the run's own words: the content source and the generator. */
+export interface GenerationPlan {
+  content: string
+  generator: GeneratorName
+  reason: string
+}
+
+/**
+ * The dry run's half of `generate`: the project loaded with the build's settings (the same
+ * overlay and probe; nothing migrated, copied or written but a scratch overlay in `workDir`), so
+ * the plan says what the run will do rather than what it might.
+ */
+export async function planGeneration(
+  options: Pick<
+    GenerateOptions,
+    | 'project'
+    | 'repoRoot'
+    | 'workDir'
+    | 'python'
+    | 'runner'
+    | 'log'
+    | 'generator'
+    | 'baseUrl'
+    | 'databaseUrl'
+    | 'fixtures'
+    | 'timeoutMs'
+  >,
+): Promise<GenerationPlan> {
+  const loaded = await loadDjango(options)
+  const { content } = await contentSource(options, loaded)
+  const choice =
+    options.generator === 'auto'
+      ? chooseGenerator(loaded.facts)
+      : { name: options.generator, reason: `generator: ${options.generator}` }
+  return { content, generator: choice.name, reason: choice.reason }
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
