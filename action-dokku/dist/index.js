@@ -67256,6 +67256,7 @@ async function detectProject(options, runner = spawnRunner) {
     const manage = await findManagePy(searchRoot, paths, options.workingDirectory);
     findings.push(...manage.findings);
     const managePy = manage.managePy;
+    options.onLocated?.(managePy);
     const appDir = dirnameRel(managePy);
     // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
     // dev, production...): Python's start-up dominates detection time.
@@ -71202,8 +71203,14 @@ function addDockerfile(project, prepared, options) {
 
 
 
-async function prepareProject(inputs, repoRoot, runner, environment) {
-    const project = await detectProject({ repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment }, runner);
+async function prepareProject(inputs, repoRoot, runner, environment, onLocated) {
+    const project = await detectProject({
+        repoRoot,
+        workingDirectory: inputs.workingDirectory || undefined,
+        settingsModule: inputs.settingsModule,
+        environment,
+        onLocated,
+    }, runner);
     const deployRoot = inputs.workingDirectory;
     const database = databaseKind(project, deployDatabase(inputs));
     const readFile = repositoryReader(repoRoot);
@@ -71334,9 +71341,18 @@ async function deployOrRemove(inputs, deps, run, planned) {
     if (target.review)
         log.info(`Pull request #${target.review.pullRequest}: ${target.mode === 'remove-preview' ? 'removing' : 'deploying'} review app ${target.app}.`);
     const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd();
-    // Reading the project (a Python process) and talking to the server do not depend on each other.
-    const preparing = target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined);
+    // Reading the project's settings (a Python process) and reading the server's state do not depend
+    // on each other, so they overlap. Finding manage.py (milliseconds) comes first: the server hears
+    // nothing from a run whose project is missing or ambiguous. An unreadable settings file fails
+    // after the read-only state queries and before any change.
+    let located = () => undefined;
+    const locating = new Promise((resolve) => (located = resolve));
+    const preparing = target.mode === 'deploy'
+        ? prepareProject(inputs, repoRoot, deps.runner, deps.env, () => located())
+        : Promise.resolve(undefined);
     preparing.catch(() => undefined); // awaited below; an early rejection must not go unhandled meanwhile
+    if (target.mode === 'deploy')
+        await phases.time('Find the project', () => Promise.race([locating, preparing]));
     let session;
     try {
         session = await phases.time('Connect', () => deps.connect({

@@ -78,10 +78,18 @@ async function deployOrRemove(
     )
 
   const repoRoot = deps.env.GITHUB_WORKSPACE || process.cwd()
-  // Reading the project (a Python process) and talking to the server do not depend on each other.
+  // Reading the project's settings (a Python process) and reading the server's state do not depend
+  // on each other, so they overlap. Finding manage.py (milliseconds) comes first: the server hears
+  // nothing from a run whose project is missing or ambiguous. An unreadable settings file fails
+  // after the read-only state queries and before any change.
+  let located: () => void = () => undefined
+  const locating = new Promise<void>((resolve) => (located = resolve))
   const preparing =
-    target.mode === 'deploy' ? prepareProject(inputs, repoRoot, deps.runner, deps.env) : Promise.resolve(undefined)
+    target.mode === 'deploy'
+      ? prepareProject(inputs, repoRoot, deps.runner, deps.env, () => located())
+      : Promise.resolve(undefined)
   preparing.catch(() => undefined) // awaited below; an early rejection must not go unhandled meanwhile
+  if (target.mode === 'deploy') await phases.time('Find the project', () => Promise.race([locating, preparing]))
 
   let session: SshSession | undefined
   try {

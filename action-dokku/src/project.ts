@@ -37,9 +37,16 @@ export async function prepareProject(
   repoRoot: string,
   runner: CommandRunner,
   environment: Record<string, string | undefined>,
+  onLocated?: (managePy: string) => void,
 ): Promise<PreparedProject> {
   const project = await detectProject(
-    { repoRoot, workingDirectory: inputs.workingDirectory || undefined, settingsModule: inputs.settingsModule, environment },
+    {
+      repoRoot,
+      workingDirectory: inputs.workingDirectory || undefined,
+      settingsModule: inputs.settingsModule,
+      environment,
+      onLocated,
+    },
     runner,
   )
   const deployRoot = inputs.workingDirectory

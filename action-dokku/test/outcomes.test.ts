@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ActionError } from '@django-deploy/shared/errors'
 import { readEventContext } from '@django-deploy/shared/github'
@@ -15,7 +18,7 @@ const key = sshKeygen('ed25519')
 const hostKey = sshKeygen('ed25519').publicKey
 
 /** A run's deps where every side effect is refused unless a test allows it; summaries are collected. */
-function bed(options: { fork?: boolean; closed?: boolean; connect?: Deps['connect'] } = {}) {
+function bed(options: { fork?: boolean; closed?: boolean; connect?: Deps['connect']; workspace?: string } = {}) {
   const summaries: DeploySummary[] = []
   const calls: string[] = []
   const log = new MemoryLogger()
@@ -35,7 +38,7 @@ function bed(options: { fork?: boolean; closed?: boolean; connect?: Deps['connec
     GITHUB_SHA: 'c'.repeat(40),
     GITHUB_REF: 'refs/pull/7/merge',
     GITHUB_RUN_ID: '9',
-    GITHUB_WORKSPACE: '/nonexistent',
+    GITHUB_WORKSPACE: options.workspace ?? '/nonexistent',
   }
   const refuse = (what: string) => () => {
     calls.push(what)
@@ -100,7 +103,11 @@ describe('every outcome writes a job summary', () => {
   })
 
   it('a failure (the server cannot be reached) writes a failed summary with the reason and the phases', async () => {
+    // A project to find: manage.py is located before the server is contacted.
+    const workspace = mkdtempSync(path.join(tmpdir(), 'outcomes-'))
+    writeFileSync(path.join(workspace, 'manage.py'), 'import django\n')
     const { deps, summaries } = bed({
+      workspace,
       connect: () => Promise.reject(new ActionError('Could not connect to dokku.example.com:22: connection refused.')),
     })
     await expect(run(inputsOf({ 'ssh-private-key': key.privateKey }), deps)).rejects.toThrow(/connection refused/)
@@ -110,8 +117,21 @@ describe('every outcome writes a job summary', () => {
         operation: 'deploy',
         target: { kind: 'app', name: 'blog-pr-7' },
         reason: 'Could not connect to dokku.example.com:22: connection refused.',
-        phases: [expect.objectContaining({ name: 'Connect' })],
+        phases: [expect.objectContaining({ name: 'Find the project' }), expect.objectContaining({ name: 'Connect' })],
       }),
+    ])
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  it('a project that cannot be found fails before the server is contacted, with a failed summary', async () => {
+    const { deps, summaries, calls } = bed()
+    await expect(run(inputsOf({ 'ssh-private-key': key.privateKey }), deps)).rejects.toMatchObject({
+      input: 'working-directory',
+      message: expect.stringMatching(/^No manage\.py found/),
+    })
+    expect(calls).toEqual([])
+    expect(summaries).toEqual([
+      expect.objectContaining({ outcome: 'failed', reason: expect.stringMatching(/^No manage\.py found/) }),
     ])
   })
 })

@@ -143,7 +143,7 @@ describe('pull request previews', () => {
   })
 
   it('the dry run says what the run then does: the same content source and generator, with and without a committed db.sqlite3', async () => {
-    for (const files of [{}, { 'db.sqlite3': '' }]) {
+    for (const files of [{}, { 'db.sqlite3': '' }] as Array<Record<string, string>>) {
       const workspace = await copyFixture('tutorial', { files })
       const dry = harness({ workspace, inputs: { provider: 'directory', 'dry-run': 'true' } })
       await dry.run()

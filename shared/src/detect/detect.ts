@@ -35,6 +35,7 @@ export async function detectProject(options: DetectOptions, runner: CommandRunne
   const manage = await findManagePy(searchRoot, paths, options.workingDirectory)
   findings.push(...manage.findings)
   const managePy = manage.managePy
+  options.onLocated?.(managePy)
   const appDir = dirnameRel(managePy)
 
   // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,

@@ -312,4 +312,10 @@ export interface DetectOptions {
   python?: string
   /** The `python-version` input; wins over every file in the repository. */
   pythonVersion?: string
+  /**
+   * Called once manage.py is found and unambiguous, before the settings are read: an action that
+   * overlaps the slower settings analysis with its server reads waits for this, so a missing or
+   * ambiguous project fails before the first remote command.
+   */
+  onLocated?: (managePy: string) => void
 }
