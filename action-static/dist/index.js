@@ -43991,6 +43991,7 @@ async function detectProject(options, runner = spawnRunner) {
     const manage = await findManagePy(searchRoot, paths, options.workingDirectory);
     findings.push(...manage.findings);
     const managePy = manage.managePy;
+    options.onLocated?.(managePy);
     const appDir = dirnameRel(managePy);
     // One Python process for manage.py, every WSGI/ASGI module and every settings package (base,
     // dev, production...): Python's start-up dominates detection time.

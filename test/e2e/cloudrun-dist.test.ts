@@ -110,13 +110,18 @@ describe('action-cloudrun dist', () => {
       INPUT_SERVICE: 'blog',
       INPUT_REGION: 'us-central1',
       'INPUT_PROJECT-ID': 'octo-project',
+      GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
     }
+    await writeFile(join(dir, 'summary.md'), '')
     for (const name of ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH'])
       delete env[name]
     const result = await run(process.execPath, [DIST], { env, cwd: repo.dir, timeoutMs: 60_000 })
     expect(result.exitCode, result.stdout).toBe(0)
     expect(result.stdout).toMatch(/::notice::Not deploying: Pull request #7 comes from a fork \(stranger\/site\)/)
     expect(gcloud.calls()).toEqual([])
+    // The job summary says so too: a skipped run is an outcome, not silence.
+    const summary = await readFile(join(dir, 'summary.md'), 'utf8')
+    expect(summary).toMatch(/^## Did not deploy blog: Pull request #7 comes from a fork \(stranger\/site\)/)
   })
   it('on a closed pull request from a fork (no credentials) says there is nothing to remove and runs no gcloud', async () => {
     const dir = await makeTempDir('cloudrun-fork-closed-')
