@@ -74,13 +74,20 @@ export async function commit(bed: Bed, files: Record<string, string>, message: s
 export const DATABASE_SECRET = 'DATABASE_URL=blog-database-url:latest'
 export const SECRETS_FLAG = `--update-secrets ${DATABASE_SECRET}`
 
-export async function createBed(fixture: 'example-site' | 'tutorial' = 'example-site'): Promise<Bed> {
+export async function createBed(
+  fixture: 'example-site' | 'tutorial' = 'example-site',
+  options: { project?: string } = {},
+): Promise<Bed> {
   const dir = await makeTempDir('cloudrun-')
   const repo = await fixtureRepo(fixture)
   // What google-github-actions/auth would leave in the workspace: it must never be uploaded.
   await writeFile(join(repo.dir, 'gha-creds-0123456789abcdef.json'), '{"type":"external_account"}')
   // Its builds, job tasks and revisions are real containers: removed when the test ends, pass or fail.
-  const gcloud = createGcloudStandin(dir, { project: 'demo-proj', projectNumber: '123456789012', cleanup: onTestFinished })
+  const gcloud = createGcloudStandin(dir, {
+    project: options.project ?? 'demo-proj',
+    projectNumber: '123456789012',
+    cleanup: onTestFinished,
+  })
   const runnerTemp = join(dir, 'runner-temp')
   const keyJson = gcloud.serviceAccountKey()
   const databaseUrl = await createDatabase('cloudrun')

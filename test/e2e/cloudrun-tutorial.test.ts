@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { psql } from '../support/index.js'
+import { randomBytes } from 'node:crypto'
+import { psql, readQuickstart } from '../support/index.js'
 import { createBed } from './cloudrun-support.js'
 
 /**
@@ -7,11 +8,19 @@ import { createBed } from './cloudrun-support.js'
  * its settings) goes live on Cloud Run with a PostgreSQL DATABASE_URL secret and no edits: the
  * image really built from the upload, the migration job really run in it against this run's
  * PostgreSQL, the revision's container really serving through the front end.
+ *
+ * The inputs are README's Quickstart 3 as written (read from README.md). What differs is outside
+ * the step: the key from google-github-actions/auth comes as credentials-json, and the secret
+ * database-url holds this run's PostgreSQL URL over TCP (the stand-in has no /cloudsql/ socket).
  */
 describe('action-cloudrun: the tutorial project, live with PostgreSQL', () => {
   it('builds, migrates the real database in the job, and serves pages and static files; a host Django does not allow gets its 400', async () => {
-    const bed = await createBed('tutorial')
-    const attempt = await bed.deploy({ service: 'mysite' })
+    const { inputs, stepsBefore } = readQuickstart('action-cloudrun', {})
+    expect(stepsBefore).toEqual(['actions/checkout@v6', 'google-github-actions/auth@v3'])
+    const bed = await createBed('tutorial', { project: inputs['project-id'] })
+    bed.gcloud.addSecret('database-url', bed.databaseUrl)
+    bed.gcloud.addSecret('django-secret-key', randomBytes(32).toString('base64url'))
+    const attempt = await bed.deploy(inputs)
     expect(attempt.error, bed.gcloud.logs()).toBeUndefined()
     const url = attempt.outputs.url as string
     expect(url).toBe('https://mysite-123456789012.europe-west1.run.app')

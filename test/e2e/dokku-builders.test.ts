@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureRepo, psql, type FixtureRepo } from '../support/index.js'
+import { fixtureRepo, psql, readQuickstart, type FixtureRepo } from '../support/index.js'
 import { startDokkuStandin, type DokkuStandin } from '../standins/dokku/standin.js'
 import type { GeneratedKey } from '../../action-dokku/test/keys.js'
 import { authorizedKey, baseInputs, runAction } from './dokku-support.js'
@@ -25,12 +25,27 @@ afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn()
 })
 
+/**
+ * The herokuish run is README's Quickstart 1 as written (read from README.md), on the stand-in:
+ * only the server's address changes (host, port and the SSH user of the stand-in's sshd) and the
+ * app name, so each builder gets its own app. The dockerfile run adds `builder: dockerfile`.
+ */
+function quickstartInputs(app: string): Record<string, string> {
+  const { inputs } = readQuickstart('action-dokku', {
+    'secrets.DOKKU_SSH_KEY': key.privateKey,
+    'vars.DOKKU_HOST_KEY': dokku.knownHosts.ed25519,
+  })
+  expect(Object.keys(inputs).sort()).toEqual(['app', 'host', 'postgres', 'ssh-host-key', 'ssh-private-key'])
+  const server = baseInputs(dokku, key, app)
+  return { ...inputs, host: server.host as string, port: server.port as string, user: server.user as string, app }
+}
+
 describe.each(['herokuish', 'dockerfile'] as const)('the tutorial project with postgres: true, builder %s', (builder) => {
   it('goes live: migrated PostgreSQL, /polls/ answers 200 through the proxy, static files through WhiteNoise', async () => {
     const app = `tutorial-${builder}`
     const deployed = await runAction({
       repoDir: repo.dir,
-      inputs: { ...baseInputs(dokku, key, app), postgres: 'true', builder, 'http-check': '/polls/' },
+      inputs: builder === 'herokuish' ? quickstartInputs(app) : { ...quickstartInputs(app), builder, 'http-check': '/polls/' },
     })
     expect(deployed.error, deployed.visible).toBeUndefined()
     expect(deployed.result?.outcome).toBe('deployed')

@@ -7,7 +7,7 @@ import { ACTIONS_BOT, sha } from '../standins/github-api/state.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
 import { listFiles } from '../../action-static/src/generate/checks.js'
 import { CSRF_PLACEHOLDER } from '../../action-static/src/generate/output.js'
-import { copyFixture, freePort } from '../support/index.js'
+import { copyFixture, freePort, readQuickstart } from '../support/index.js'
 import { eventContext, harness, pullRequestPayload } from './static-support.js'
 
 /**
@@ -132,6 +132,48 @@ describe('the tutorial project as a pull request preview', () => {
     await netlify.close()
     await github.close()
   })
+
+  it("README's Quickstart 2 as written: a push to main creates the site and publishes /polls/; a pull request gets its preview and one comment", async () => {
+    const quickstart = readQuickstart('action-static', { 'secrets.NETLIFY_AUTH_TOKEN': NETLIFY_TOKEN })
+    expect(quickstart.events).toEqual(['push', 'pull_request'])
+    // setup-python and `pip install -r requirements.txt` give the runner Django; here Debian's is installed.
+    expect(quickstart.stepsBefore).toEqual(['actions/checkout@v6', 'actions/setup-python@v6', 'pip install -r requirements.txt'])
+    const workspace = await copyFixture('tutorial')
+    github.state.repo('octo/blog').knownShas.add(sha('main-tip'))
+    // The runner fills the action's defaults: github-token is ${{ github.token }}.
+    const inputs = { ...quickstart.inputs, 'github-token': GITHUB_TOKEN }
+    const push = harness({
+      workspace,
+      inputs,
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(
+        workspace,
+        'push',
+        { ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } },
+        { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_SHA: sha('main-tip') },
+      ),
+    })
+    await push.run()
+    const site = netlify.state.siteByName(quickstart.inputs['netlify-site-name'] as string)
+    expect(site, push.log.text()).toBeDefined()
+    expect(push.outputs.get('url')).toBe(`https://${site?.name}.netlify.app`)
+    expect(netlify.get(site!, 'production', '/polls/').body?.toString()).toContain('Favourite colour?')
+    expect(push.summary.join('')).toMatch(/^## Deployed my-django-site/)
+
+    github.state.addPullRequest('octo/blog', { number: 3, headSha: sha('qs'), headRef: 'polls' })
+    const preview = harness({
+      workspace,
+      inputs,
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(workspace, 'pull_request', pullRequestPayload(3, sha('qs'), { headRef: 'polls' })),
+    })
+    await preview.run()
+    expect(preview.outputs.get('url')).toBe(`https://pr-3--${site?.name}.netlify.app`)
+    expect(github.state.comments('octo/blog', 3)).toHaveLength(1)
+    expect(site?.publishedDeployId).toBe(netlify.state.siteByName('my-django-site')?.publishedDeployId)
+  }, 240_000)
 
   it('says in the comment what the log says, and an unchanged redeploy uploads nothing', async () => {
     github.state.addPullRequest('octo/blog', { number: 12, headSha: sha('one'), headRef: 'polls' })

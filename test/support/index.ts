@@ -27,3 +27,4 @@ export {
 export { makeTempDir, type Cleanup, type CleanupRegistrar } from './rundir.js'
 export { mustSucceed, run, type RunOptions, type RunResult } from './process.js'
 export { packageIndex } from './testbed.js'
+export { readQuickstart, type Quickstart, type QuickstartAction } from './quickstarts.js'
