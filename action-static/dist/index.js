@@ -48316,6 +48316,244 @@ function httpFetcher(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/generate/render.ts
+
+
+
+
+
+/**
+ * ncc copies this asset next to the bundle; in tests it is the source file. ncc's asset relocator
+ * turns the URL into a plain path string in the bundle, so both are accepted.
+ */
+const render_SCRIPT = __nccwpck_require__.ab + "render_pool.py";
+const scriptPath = () => (typeof render_SCRIPT === 'string' ? render_SCRIPT : (0,external_node_url_.fileURLToPath)(render_SCRIPT));
+/** Why the pool could not start (the caller then falls back to the HTTP crawl and says why). */
+class RenderPoolStartError extends Error {
+}
+async function startRenderPool(options) {
+    const bodies = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(options.scratchDir ?? (0,external_node_os_namespaceObject.tmpdir)(), 'render-'));
+    const stdio = [
+        'ignore',
+        'pipe',
+        'pipe',
+        ...Array.from({ length: options.workers }, () => 'pipe'),
+    ];
+    const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [
+        scriptPath(),
+        String(options.workers),
+        bodies,
+        options.host,
+        options.forwardedProto ?? '',
+        options.wsgiApplication ?? '',
+    ], { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true });
+    const errors = [];
+    child.stderr?.on('data', (chunk) => {
+        errors.push(chunk.toString('utf8'));
+        if (errors.length > 200)
+            errors.splice(0, errors.length - 200);
+    });
+    const slots = Array.from({ length: options.workers }, (_, index) => ({
+        index,
+        channel: child.stdio[3 + index],
+        buffered: '',
+    }));
+    const queue = [];
+    let nextId = 1;
+    let closed = false;
+    const pool = {
+        workers: options.workers,
+        replaced: 0,
+        get(pathAndQuery) {
+            return new Promise((resolve, reject) => {
+                if (closed)
+                    return reject(new Error(`the renderer is closed; ${pathAndQuery} was not rendered`));
+                queue.push({ id: nextId++, path: pathAndQuery, resolve, reject });
+                dispatch();
+            });
+        },
+        close: async () => {
+            closed = true;
+            for (const pending of queue.splice(0))
+                pending.reject(new Error(`the renderer stopped before ${pending.path}`));
+            await stop(child);
+            await (0,promises_namespaceObject.rm)(bodies, { recursive: true, force: true });
+        },
+    };
+    const fail = (slot, message) => {
+        const busy = slot.busy;
+        if (!busy)
+            return;
+        clearTimeout(busy.timer);
+        slot.busy = undefined;
+        busy.reject(new Error(message));
+    };
+    const dispatch = () => {
+        for (const slot of slots) {
+            if (queue.length === 0)
+                return;
+            if (slot.busy || slot.pid === undefined)
+                continue;
+            const next = queue.shift();
+            const timer = setTimeout(() => {
+                // A hung view: kill its worker (the supervisor forks a replacement on the same pipe).
+                fail(slot, `no answer for ${next.path} within ${Math.round(options.requestTimeoutMs / 1000)} s (its render worker was stopped)`);
+                if (slot.pid !== undefined)
+                    kill(slot.pid, 'SIGKILL');
+                slot.pid = undefined;
+            }, options.requestTimeoutMs);
+            slot.busy = { ...next, timer };
+            slot.channel.write(`${JSON.stringify({ id: next.id, path: next.path })}\n`);
+        }
+    };
+    for (const slot of slots) {
+        slot.channel.setEncoding('utf8');
+        slot.channel.on('data', (chunk) => {
+            slot.buffered += chunk;
+            let newline;
+            while ((newline = slot.buffered.indexOf('\n')) >= 0) {
+                const line = slot.buffered.slice(0, newline);
+                slot.buffered = slot.buffered.slice(newline + 1);
+                answered(slot, line);
+            }
+        });
+        slot.channel.on('error', () => undefined);
+    }
+    const answered = (slot, line) => {
+        const answer = parseAnswer(line);
+        if (!answer)
+            return;
+        const busy = slot.busy;
+        if (!busy || busy.id !== answer.id)
+            return; // the answer of a request that already timed out
+        clearTimeout(busy.timer);
+        slot.busy = undefined;
+        void (async () => {
+            try {
+                const body = await (0,promises_namespaceObject.readFile)(answer.body);
+                await (0,promises_namespaceObject.rm)(answer.body, { force: true });
+                busy.resolve({ status: answer.status, headers: flattenHeaders(answer.headers), body });
+            }
+            catch (error) {
+                busy.reject(error);
+            }
+            dispatch();
+        })();
+        dispatch();
+    };
+    // The supervisor's reports: worker pids, deaths (and the replacement that follows), readiness.
+    let ready = () => undefined;
+    const started = new Promise((resolve) => (ready = resolve));
+    let reports = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk) => {
+        reports += chunk;
+        let newline;
+        while ((newline = reports.indexOf('\n')) >= 0) {
+            const line = reports.slice(0, newline);
+            reports = reports.slice(newline + 1);
+            // The project's own prints may reach stdout too: only our JSON reports count.
+            let report;
+            try {
+                report = JSON.parse(line);
+            }
+            catch {
+                continue;
+            }
+            if (report.ready !== undefined)
+                ready();
+            else if (report.died !== undefined) {
+                const slot = slots[report.died];
+                if (slot && slot.pid === report.pid) {
+                    slot.pid = undefined;
+                    if (slot.busy)
+                        fail(slot, `the render worker crashed (${report.how}) while rendering ${slot.busy.path}`);
+                }
+                if (!closed)
+                    pool.replaced++;
+            }
+            else if (report.worker !== undefined) {
+                const slot = slots[report.worker];
+                if (slot) {
+                    slot.pid = report.pid;
+                    slot.buffered = '';
+                    dispatch();
+                }
+            }
+        }
+    });
+    const exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    let timer;
+    const outcome = await Promise.race([
+        started.then(() => 'ready'),
+        exited.then(() => 'exited'),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'ready') {
+        await stop(child);
+        await (0,promises_namespaceObject.rm)(bodies, { recursive: true, force: true });
+        const output = errors.join('').trim().split('\n').slice(-25).join('\n');
+        throw new RenderPoolStartError(outcome === 'exited'
+            ? `the project could not be loaded in-process:\n${output}`
+            : `loading the project in-process took more than ${Math.round(options.startTimeoutMs / 1000)} s`);
+    }
+    child.once('exit', () => {
+        for (const slot of slots)
+            fail(slot, `the renderer exited while rendering ${slot.busy?.path ?? ''}`);
+        closed = true;
+        for (const pending of queue.splice(0))
+            pending.reject(new Error(`the renderer exited before ${pending.path}`));
+    });
+    return pool;
+}
+/**
+ * One answer line. A worker killed mid-write can leave a partial line that the next worker's
+ * first answer then follows on the same pipe: the answer is the last `{"id"` object in the line.
+ */
+function parseAnswer(line) {
+    for (const start of [0, line.lastIndexOf('{"id"')]) {
+        if (start < 0)
+            continue;
+        try {
+            return JSON.parse(line.slice(start));
+        }
+        catch {
+            /* try the next start */
+        }
+    }
+    return undefined;
+}
+/** WSGI headers as the HTTP fetcher reports them: lower-case names, repeated ones joined. */
+function flattenHeaders(headers) {
+    const flat = {};
+    for (const [name, value] of headers) {
+        const key = name.toLowerCase();
+        flat[key] = flat[key] === undefined ? value : `${flat[key]}, ${value}`;
+    }
+    return flat;
+}
+function kill(pid, signal) {
+    try {
+        process.kill(pid, signal);
+    }
+    catch {
+        /* already gone */
+    }
+}
+async function stop(child) {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+        return;
+    const pid = child.pid;
+    const gone = new Promise((resolve) => child.once('exit', () => resolve()));
+    // The supervisor kills its workers on SIGTERM; the group kill catches any it missed.
+    kill(pid, 'SIGTERM');
+    const timer = setTimeout(() => kill(-pid, 'SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+    kill(-pid, 'SIGKILL');
+}
+
 ;// CONCATENATED MODULE: ./src/generate/output.ts
 
 
@@ -48636,7 +48874,7 @@ async function startAppServer(options) {
         kind: gunicorn ? 'gunicorn' : 'runserver',
         workers: gunicorn ? options.workers : 1,
         pid: child.pid,
-        stop: () => stop(child),
+        stop: () => server_stop(child),
     };
     const deadline = Date.now() + options.startTimeoutMs;
     while (Date.now() < deadline) {
@@ -48649,7 +48887,7 @@ async function startAppServer(options) {
             return server;
         await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    await stop(child);
+    await server_stop(child);
     throw new errors_ActionError(`The Django app did not answer on 127.0.0.1:${port} within ${Math.round(options.startTimeoutMs / 1000)} s.`, { hint: `Its output:\n${log.join('').slice(-3000)}` });
 }
 /** `mysite.wsgi.application` → `mysite.wsgi:application`. */
@@ -48671,7 +48909,7 @@ function answers(port) {
         req.end();
     });
 }
-async function stop(child) {
+async function server_stop(child) {
     if (child.exitCode !== null || child.pid === undefined)
         return;
     const pid = child.pid;
@@ -48703,6 +48941,7 @@ function freePort() {
 }
 
 ;// CONCATENATED MODULE: ./src/generate/index.ts
+
 
 
 
@@ -48763,29 +49002,60 @@ async function generate(options) {
         seeds = listed;
         log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
         const shape = crawlShape();
-        const started = await phase('Start the app server', () => (options.startServer ?? startAppServer)({
-            python: options.python,
-            appDir: django.appDir,
-            env: django.env,
-            wsgiApplication: project.wsgiApplication,
-            useGunicorn: django.facts.gunicorn,
-            workers: shape.workers,
-            startTimeoutMs: 60_000,
-            managePy: external_node_path_default().basename(project.managePy),
-        }));
-        server = started;
-        const local = `http://127.0.0.1:${started.port}`;
         const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
-        const concurrency = options.concurrency ?? shape.concurrency(started.workers);
-        const fetcher = httpFetcher({
-            port: started.port,
-            host: base ? base.host : `127.0.0.1:${started.port}`,
-            forwardedProto: base?.protocol.replace(':', ''),
-            concurrency,
-        });
+        // `auto` renders in-process (the project's WSGI application called directly in forked
+        // workers); an explicit `generator: crawl`, or a project that cannot be loaded that way, is
+        // crawled over HTTP from gunicorn (or runserver). Both feed the same crawl.
+        let renderer;
+        if (options.generator === 'auto') {
+            renderer = await phase('Start the renderer', () => (options.startRenderer ?? startRenderPool)({
+                python: options.python,
+                appDir: django.appDir,
+                env: django.env,
+                wsgiApplication: project.wsgiApplication,
+                workers: shape.renderWorkers,
+                host: base ? base.host : IN_PROCESS_HOST,
+                forwardedProto: base?.protocol.replace(':', ''),
+                requestTimeoutMs: RENDER_TIMEOUT_MS,
+                startTimeoutMs: 60_000,
+                scratchDir: options.workDir,
+            }).catch((error) => {
+                if (!(error instanceof RenderPoolStartError))
+                    throw error;
+                log.info(`In-process rendering is not possible (${error.message}); crawling over HTTP instead.`);
+                return undefined;
+            }));
+        }
+        const started = renderer
+            ? undefined
+            : await phase('Start the app server', () => (options.startServer ?? startAppServer)({
+                python: options.python,
+                appDir: django.appDir,
+                env: django.env,
+                wsgiApplication: project.wsgiApplication,
+                useGunicorn: django.facts.gunicorn,
+                workers: shape.workers,
+                startTimeoutMs: 60_000,
+                managePy: external_node_path_default().basename(project.managePy),
+            }));
+        server = started;
+        // In-process pages are rendered for the public host (or localhost); over HTTP for 127.0.0.1:port.
+        const local = started ? `http://127.0.0.1:${started.port}` : base ? base.origin : `http://${IN_PROCESS_HOST}`;
+        const concurrency = options.concurrency ?? (renderer ? renderer.workers * 2 : shape.concurrency(started?.workers ?? 1));
+        const fetcher = renderer
+            ? renderer
+            : httpFetcher({
+                port: started?.port,
+                host: base ? base.host : `127.0.0.1:${started?.port}`,
+                forwardedProto: base?.protocol.replace(':', ''),
+                concurrency,
+            });
+        const how = renderer
+            ? `Render in-process (${renderer.workers} workers forked after Django loaded, ${concurrency} at a time)`
+            : `Crawl (${started?.kind}, ${started?.workers} workers, ${concurrency} at a time)`;
         let crawled;
         try {
-            crawled = await phase('Crawl and render', () => log.group(`Crawl (${started.kind}, ${started.workers} workers, ${concurrency} at a time)`, () => crawl({
+            crawled = await phase('Crawl and render', () => log.group(how, () => crawl({
                 fetcher,
                 log,
                 outputDir: options.outputDir,
@@ -48799,10 +49069,12 @@ async function generate(options) {
                     : undefined,
                 concurrency,
             })));
+            if (renderer?.replaced)
+                log.warning(`${renderer.replaced} render worker${renderer.replaced === 1 ? '' : 's'} crashed or hung and ${renderer.replaced === 1 ? 'was' : 'were'} replaced; the pages they were rendering are reported above.`);
         }
         finally {
-            fetcher.close();
-            await started.stop();
+            await fetcher.close();
+            await started?.stop();
         }
         crawlResult = crawled;
         redirects = await phase('Copy static and media, write redirects', async () => {
@@ -48881,8 +49153,21 @@ async function generate(options) {
  */
 function crawlShape() {
     // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
-    return { workers: Math.max(2, (0,external_node_os_namespaceObject.cpus)().length + 1), concurrency: (workers) => Math.max(4, workers * 2) };
+    // In-process workers wait on nothing but the database, so one per core.
+    return {
+        workers: Math.max(2, (0,external_node_os_namespaceObject.cpus)().length + 1),
+        renderWorkers: Math.max(1, (0,external_node_os_namespaceObject.cpus)().length),
+        concurrency: (workers) => Math.max(4, workers * 2),
+    };
 }
+/**
+ * The Host in-process pages are rendered for without base-url (allowed by the overlay's
+ * 127.0.0.1). Its origin is rewritten away afterwards, as the HTTP crawl's 127.0.0.1:<port> is:
+ * the highest port, so no longer origin starts with it.
+ */
+const IN_PROCESS_HOST = '127.0.0.1:65535';
+/** A view that takes longer than this is cut off (its worker replaced) and reported as broken. */
+const RENDER_TIMEOUT_MS = 60_000;
 /**
  * Collected static files, all of them (JavaScript may load files no page names), except the
  * admin's (the admin cannot work on a static site; referenced ones are kept) and the `.gz`/`.br`

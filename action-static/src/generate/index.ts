@@ -9,7 +9,8 @@ import { distillCommand, bakeryCommand, chooseGenerator, type GeneratorName } fr
 import { checkOutput, listFiles, type CheckReport } from './checks.js'
 import { crawl, type CrawlResult } from './crawl.js'
 import { contentSource, loadDjango, prepareDjango, type DjangoFacts } from './django.js'
-import { httpFetcher } from './fetcher.js'
+import { httpFetcher, type PageFetcher } from './fetcher.js'
+import { RenderPoolStartError, startRenderPool, type RenderPool, type RenderPoolOptions } from './render.js'
 import {
   OUTPUT_MARKER,
   prepareOutputDir,
@@ -46,6 +47,7 @@ export interface GenerateOptions {
   /** Parallel requests of the crawler; default 2 × the app's workers. */
   concurrency?: number
   startServer?: (options: StartOptions) => Promise<AppServer>
+  startRenderer?: (options: RenderPoolOptions) => Promise<RenderPool>
   /** Times the build's parts for the job summary (collectstatic, server start, crawl, …). */
   phase?: PhaseTimer
 }
@@ -144,32 +146,64 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       `Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`,
     )
     const shape = crawlShape()
-    const started = await phase('Start the app server', () =>
-      (options.startServer ?? startAppServer)({
-        python: options.python,
-        appDir: django.appDir,
-        env: django.env,
-        wsgiApplication: project.wsgiApplication,
-        useGunicorn: django.facts.gunicorn,
-        workers: shape.workers,
-        startTimeoutMs: 60_000,
-        managePy: path.basename(project.managePy),
-      }),
-    )
-    server = started
-    const local = `http://127.0.0.1:${started.port}`
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
-    const concurrency = options.concurrency ?? shape.concurrency(started.workers)
-    const fetcher = httpFetcher({
-      port: started.port,
-      host: base ? base.host : `127.0.0.1:${started.port}`,
-      forwardedProto: base?.protocol.replace(':', ''),
-      concurrency,
-    })
+    // `auto` renders in-process (the project's WSGI application called directly in forked
+    // workers); an explicit `generator: crawl`, or a project that cannot be loaded that way, is
+    // crawled over HTTP from gunicorn (or runserver). Both feed the same crawl.
+    let renderer: RenderPool | undefined
+    if (options.generator === 'auto') {
+      renderer = await phase('Start the renderer', () =>
+        (options.startRenderer ?? startRenderPool)({
+          python: options.python,
+          appDir: django.appDir,
+          env: django.env,
+          wsgiApplication: project.wsgiApplication,
+          workers: shape.renderWorkers,
+          host: base ? base.host : IN_PROCESS_HOST,
+          forwardedProto: base?.protocol.replace(':', ''),
+          requestTimeoutMs: RENDER_TIMEOUT_MS,
+          startTimeoutMs: 60_000,
+          scratchDir: options.workDir,
+        }).catch((error: unknown) => {
+          if (!(error instanceof RenderPoolStartError)) throw error
+          log.info(`In-process rendering is not possible (${error.message}); crawling over HTTP instead.`)
+          return undefined
+        }),
+      )
+    }
+    const started = renderer
+      ? undefined
+      : await phase('Start the app server', () =>
+          (options.startServer ?? startAppServer)({
+            python: options.python,
+            appDir: django.appDir,
+            env: django.env,
+            wsgiApplication: project.wsgiApplication,
+            useGunicorn: django.facts.gunicorn,
+            workers: shape.workers,
+            startTimeoutMs: 60_000,
+            managePy: path.basename(project.managePy),
+          }),
+        )
+    server = started
+    // In-process pages are rendered for the public host (or localhost); over HTTP for 127.0.0.1:port.
+    const local = started ? `http://127.0.0.1:${started.port}` : base ? base.origin : `http://${IN_PROCESS_HOST}`
+    const concurrency = options.concurrency ?? (renderer ? renderer.workers * 2 : shape.concurrency(started?.workers ?? 1))
+    const fetcher: PageFetcher & { close(): unknown } = renderer
+      ? renderer
+      : httpFetcher({
+          port: started?.port as number,
+          host: base ? base.host : `127.0.0.1:${started?.port}`,
+          forwardedProto: base?.protocol.replace(':', ''),
+          concurrency,
+        })
+    const how = renderer
+      ? `Render in-process (${renderer.workers} workers forked after Django loaded, ${concurrency} at a time)`
+      : `Crawl (${started?.kind}, ${started?.workers} workers, ${concurrency} at a time)`
     let crawled: CrawlResult
     try {
       crawled = await phase('Crawl and render', () =>
-        log.group(`Crawl (${started.kind}, ${started.workers} workers, ${concurrency} at a time)`, () =>
+        log.group(how, () =>
           crawl({
             fetcher,
             log,
@@ -187,9 +221,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           }),
         ),
       )
+      if (renderer?.replaced)
+        log.warning(
+          `${renderer.replaced} render worker${renderer.replaced === 1 ? '' : 's'} crashed or hung and ${renderer.replaced === 1 ? 'was' : 'were'} replaced; the pages they were rendering are reported above.`,
+        )
     } finally {
-      fetcher.close()
-      await started.stop()
+      await fetcher.close()
+      await started?.stop()
     }
     crawlResult = crawled
     redirects = await phase('Copy static and media, write redirects', async () => {
@@ -275,10 +313,25 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
  * How many app workers serve the crawl, and how many requests are in flight at once (also used by
  * the benchmark, so it measures what the action does).
  */
-export function crawlShape(): { workers: number; concurrency: (workers: number) => number } {
+export function crawlShape(): { workers: number; renderWorkers: number; concurrency: (workers: number) => number } {
   // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
-  return { workers: Math.max(2, cpus().length + 1), concurrency: (workers) => Math.max(4, workers * 2) }
+  // In-process workers wait on nothing but the database, so one per core.
+  return {
+    workers: Math.max(2, cpus().length + 1),
+    renderWorkers: Math.max(1, cpus().length),
+    concurrency: (workers) => Math.max(4, workers * 2),
+  }
 }
+
+/**
+ * The Host in-process pages are rendered for without base-url (allowed by the overlay's
+ * 127.0.0.1). Its origin is rewritten away afterwards, as the HTTP crawl's 127.0.0.1:<port> is:
+ * the highest port, so no longer origin starts with it.
+ */
+const IN_PROCESS_HOST = '127.0.0.1:65535'
+
+/** A view that takes longer than this is cut off (its worker replaced) and reported as broken. */
+export const RENDER_TIMEOUT_MS = 60_000
 
 /**
  * Collected static files, all of them (JavaScript may load files no page names), except the
