@@ -48339,14 +48339,7 @@ async function startRenderPool(options) {
         'pipe',
         ...Array.from({ length: options.workers }, () => 'pipe'),
     ];
-    const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [
-        scriptPath(),
-        String(options.workers),
-        bodies,
-        options.host,
-        options.forwardedProto ?? '',
-        options.wsgiApplication ?? '',
-    ], { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true });
+    const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [scriptPath(), String(options.workers), bodies, options.host, options.forwardedProto ?? '', options.wsgiApplication ?? ''], { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true });
     const errors = [];
     child.stderr?.on('data', (chunk) => {
         errors.push(chunk.toString('utf8'));

@@ -75,14 +75,7 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
   ]
   const child = spawn(
     options.python,
-    [
-      scriptPath(),
-      String(options.workers),
-      bodies,
-      options.host,
-      options.forwardedProto ?? '',
-      options.wsgiApplication ?? '',
-    ],
+    [scriptPath(), String(options.workers), bodies, options.host, options.forwardedProto ?? '', options.wsgiApplication ?? ''],
     { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true },
   )
   const errors: string[] = []
