@@ -66747,6 +66747,8 @@ const FACT_NAMES = [
     'ASGI_APPLICATION',
     'BUILD_DIR',
     'BAKERY_VIEWS',
+    'COMPRESS_ENABLED',
+    'COMPRESS_OFFLINE',
 ];
 const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
 function mergeSettingsFacts(events) {
@@ -70273,6 +70275,156 @@ function appDirIn(deployAppDir) {
     return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/shell.ts
+/**
+ * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
+ * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
+ * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
+ */
+function shell_shellQuote(value) {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
+        return value;
+    return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+/** `NAME=value` assignments for a command prefix, in the order given. */
+function shellAssignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/compress.ts
+
+
+/**
+ * django-compressor's offline compression. With COMPRESS_OFFLINE on (and compression enabled,
+ * which it is whenever DEBUG is off), a `{% compress %}` block renders only what
+ * `manage.py compress` wrote beforehand, a manifest plus the compressed files under STATIC_ROOT;
+ * without them every such page raises OfflineGenerationError. So every road runs it at build time,
+ * right after collectstatic and where the collected files end up (the image, the slug, the static
+ * build), never as a release task: that runs in a container of its own whose files are thrown away.
+ *
+ * `--force` because the build's settings need not enable compression themselves (the command
+ * refuses to run when COMPRESS_ENABLED is off); the files are then simply unused.
+ */
+const COMPRESS_COMMAND = ['python', 'manage.py', 'compress', '--force'];
+function compress_truthy(value) {
+    if (value === undefined || value === null)
+        return false;
+    if (typeof value === 'string')
+        return ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
+    if (Array.isArray(value))
+        return value.length > 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length > 0;
+    return Boolean(value);
+}
+function where(fact) {
+    return `${fact.at.file}:${fact.at.line}`;
+}
+function offlineCompression(project) {
+    const installed = project.summary.installedApps.some((app) => app === 'compressor' || app.startsWith('compressor.'));
+    const offline = project.facts.COMPRESS_OFFLINE;
+    if (!installed || !offline)
+        return { needed: false, notes: [] };
+    const enabled = project.facts.COMPRESS_ENABLED;
+    if (enabled?.value.kind === 'literal' && !compress_truthy(enabled.value.value))
+        return { needed: false, notes: [] };
+    const value = offline.value;
+    if (value.kind === 'literal') {
+        return compress_truthy(value.value)
+            ? { needed: true, reason: `COMPRESS_OFFLINE = ${JSON.stringify(value.value)} in ${where(offline)}`, notes: [] }
+            : { needed: false, notes: [] };
+    }
+    if (value.kind === 'env' && value.expression === undefined) {
+        // Read from the environment: the deploy sets no such variable, so the default is what runs.
+        if (compress_truthy(value.default))
+            return {
+                needed: true,
+                reason: `COMPRESS_OFFLINE from ${value.variable}, default on, in ${where(offline)}`,
+                notes: [],
+            };
+        return {
+            needed: false,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'compress-offline-from-environment',
+                    message: `COMPRESS_OFFLINE is read from ${value.variable} (default off), so the build does not run manage.py compress. If you turn it on in production, every {% compress %} page fails with OfflineGenerationError: set COMPRESS_OFFLINE = True in the settings instead, so the build compresses.`,
+                    file: offline.at.file,
+                    line: offline.at.line,
+                },
+            ],
+        };
+    }
+    return {
+        needed: false,
+        notes: [
+            {
+                level: 'warning',
+                code: 'compress-offline-unknown',
+                message: `COMPRESS_OFFLINE is computed (${value.kind === 'env' ? value.expression : value.kind === 'expression' ? value.source : ''}), so the deploy cannot tell whether to run manage.py compress at build time and does not. If it is on in production, every {% compress %} page fails with OfflineGenerationError: write COMPRESS_OFFLINE = True (or False) as a literal.`,
+                file: offline.at.file,
+                line: offline.at.line,
+            },
+        ],
+    };
+}
+/**
+ * herokuish (heroku-buildpack-python): the buildpack runs collectstatic itself, then the app's
+ * `bin/post_compile` if there is one, in the build directory, with the app's config in the
+ * environment; what it writes lands in the slug. That is where offline compression belongs.
+ * A user's own bin/post_compile is never replaced: it must run compress itself.
+ */
+function herokuishCompileHook(project, options) {
+    const compression = offlineCompression(project);
+    if (!compression.needed)
+        return { files: [], notes: compression.notes };
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const hookPath = toRepoPath(deployRoot, 'bin/post_compile');
+    const manage = toDeployPath(deployRoot, project.managePy, 'manage.py') || 'manage.py';
+    const command = COMPRESS_COMMAND.map((word) => (word === 'manage.py' ? manage : word))
+        .map(shell_shellQuote)
+        .join(' ');
+    const own = options.readFile(hookPath);
+    if (own !== undefined) {
+        if (/\bcompress\b/.test(own))
+            return { files: [], notes: [] };
+        return {
+            files: [],
+            notes: [
+                {
+                    level: 'warning',
+                    code: 'post-compile-without-compress',
+                    message: `${compression.reason}, but your ${hookPath} (which the buildpack runs after collectstatic) does not run manage.py compress, and the deploy does not replace it: every {% compress %} page will fail with OfflineGenerationError. Add "${command}" to it.`,
+                    file: hookPath,
+                },
+            ],
+        };
+    }
+    const content = [
+        '#!/usr/bin/env bash',
+        `# Generated by django-deploy-actions: ${compression.reason}.`,
+        '# The Python buildpack runs this after collectstatic, in the build, so the compressed files and',
+        "# their manifest land in the slug beside the collected static files (a release task's would not).",
+        'set -euo pipefail',
+        // The buildpack's collectstatic runs with PYTHONPATH defaulting to the build directory; the same here.
+        `PYTHONPATH="\${PYTHONPATH:-.}" ${command}`,
+        '',
+    ].join('\n');
+    return {
+        files: [
+            {
+                path: 'bin/post_compile',
+                content,
+                executable: true,
+                reason: `${compression.reason}: offline compression after the buildpack's collectstatic`,
+            },
+        ],
+        notes: [],
+    };
+}
+
 ;// CONCATENATED MODULE: ../shared/src/build/extras.ts
 /** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
 function databaseKind(project, override) {
@@ -70544,24 +70696,6 @@ function usesVcs(text) {
     return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/shell.ts
-/**
- * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
- * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
- * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
- */
-function shell_shellQuote(value) {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
-        return value;
-    return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-/** `NAME=value` assignments for a command prefix, in the order given. */
-function shellAssignments(env) {
-    return Object.entries(env)
-        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
-        .join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
 function systemPackages(project, extraRequirements) {
     const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
@@ -70664,6 +70798,7 @@ function procfileWebCommand(project, appDir = '.') {
 
 
 
+
 /**
  * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
  * and then nothing is generated at all (a generated .dockerignore would change what their
@@ -70712,6 +70847,9 @@ function generateDockerfile(project, options) {
     const command = containerCommand(project);
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
+    const compression = offlineCompression(project);
+    notes.push(...compression.notes);
+    const compress = collect && compression.needed;
     if (options.collectstatic !== false && !collect) {
         notes.push({
             level: 'notice',
@@ -70725,6 +70863,7 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
         overlaid
             ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
             : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -70770,6 +70909,8 @@ function generateDockerfile(project, options) {
         const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+        if (compress)
+            lines.push('# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the', '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same', '# build-time placeholders; without it every such page raises OfflineGenerationError.', `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`);
     }
     lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
     const files = [
@@ -71075,6 +71216,7 @@ function switchToDockerfile(reason, missing) {
 
 
 
+
 ;// CONCATENATED MODULE: ../shared/src/deploy/overlay-fixed.ts
 /**
  * Findings about settings that the production overlay fixes in every deploy (DEBUG off, SECRET_KEY
@@ -71197,6 +71339,12 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
             code: 'dockerfile-ignored',
             message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
         });
+    }
+    if (builder === 'herokuish') {
+        // The buildpack runs collectstatic itself; offline compression follows it in bin/post_compile.
+        const hook = herokuishCompileHook(project, { readFile, deployRoot });
+        builderFiles.push(...hook.files);
+        builderNotes.push(...hook.notes);
     }
     // Our image's WORKDIR is the folder of manage.py; herokuish (and a user's Dockerfile) start in the deployed folder.
     const generatedImage = builder === 'dockerfile' && !repoDockerfile;

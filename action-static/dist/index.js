@@ -39910,6 +39910,138 @@ function dockerignore_appDirIn(deployAppDir) {
     return path.posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/compress.ts
+
+
+/**
+ * django-compressor's offline compression. With COMPRESS_OFFLINE on (and compression enabled,
+ * which it is whenever DEBUG is off), a `{% compress %}` block renders only what
+ * `manage.py compress` wrote beforehand, a manifest plus the compressed files under STATIC_ROOT;
+ * without them every such page raises OfflineGenerationError. So every road runs it at build time,
+ * right after collectstatic and where the collected files end up (the image, the slug, the static
+ * build), never as a release task: that runs in a container of its own whose files are thrown away.
+ *
+ * `--force` because the build's settings need not enable compression themselves (the command
+ * refuses to run when COMPRESS_ENABLED is off); the files are then simply unused.
+ */
+const compress_COMPRESS_COMMAND = ['python', 'manage.py', 'compress', '--force'];
+function truthy(value) {
+    if (value === undefined || value === null)
+        return false;
+    if (typeof value === 'string')
+        return ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
+    if (Array.isArray(value))
+        return value.length > 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length > 0;
+    return Boolean(value);
+}
+function where(fact) {
+    return `${fact.at.file}:${fact.at.line}`;
+}
+function compress_offlineCompression(project) {
+    const installed = project.summary.installedApps.some((app) => app === 'compressor' || app.startsWith('compressor.'));
+    const offline = project.facts.COMPRESS_OFFLINE;
+    if (!installed || !offline)
+        return { needed: false, notes: [] };
+    const enabled = project.facts.COMPRESS_ENABLED;
+    if (enabled?.value.kind === 'literal' && !truthy(enabled.value.value))
+        return { needed: false, notes: [] };
+    const value = offline.value;
+    if (value.kind === 'literal') {
+        return truthy(value.value)
+            ? { needed: true, reason: `COMPRESS_OFFLINE = ${JSON.stringify(value.value)} in ${where(offline)}`, notes: [] }
+            : { needed: false, notes: [] };
+    }
+    if (value.kind === 'env' && value.expression === undefined) {
+        // Read from the environment: the deploy sets no such variable, so the default is what runs.
+        if (truthy(value.default))
+            return {
+                needed: true,
+                reason: `COMPRESS_OFFLINE from ${value.variable}, default on, in ${where(offline)}`,
+                notes: [],
+            };
+        return {
+            needed: false,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'compress-offline-from-environment',
+                    message: `COMPRESS_OFFLINE is read from ${value.variable} (default off), so the build does not run manage.py compress. If you turn it on in production, every {% compress %} page fails with OfflineGenerationError: set COMPRESS_OFFLINE = True in the settings instead, so the build compresses.`,
+                    file: offline.at.file,
+                    line: offline.at.line,
+                },
+            ],
+        };
+    }
+    return {
+        needed: false,
+        notes: [
+            {
+                level: 'warning',
+                code: 'compress-offline-unknown',
+                message: `COMPRESS_OFFLINE is computed (${value.kind === 'env' ? value.expression : value.kind === 'expression' ? value.source : ''}), so the deploy cannot tell whether to run manage.py compress at build time and does not. If it is on in production, every {% compress %} page fails with OfflineGenerationError: write COMPRESS_OFFLINE = True (or False) as a literal.`,
+                file: offline.at.file,
+                line: offline.at.line,
+            },
+        ],
+    };
+}
+/**
+ * herokuish (heroku-buildpack-python): the buildpack runs collectstatic itself, then the app's
+ * `bin/post_compile` if there is one, in the build directory, with the app's config in the
+ * environment; what it writes lands in the slug. That is where offline compression belongs.
+ * A user's own bin/post_compile is never replaced: it must run compress itself.
+ */
+function herokuishCompileHook(project, options) {
+    const compression = compress_offlineCompression(project);
+    if (!compression.needed)
+        return { files: [], notes: compression.notes };
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const hookPath = toRepoPath(deployRoot, 'bin/post_compile');
+    const manage = toDeployPath(deployRoot, project.managePy, 'manage.py') || 'manage.py';
+    const command = compress_COMPRESS_COMMAND.map((word) => (word === 'manage.py' ? manage : word))
+        .map(shellQuote)
+        .join(' ');
+    const own = options.readFile(hookPath);
+    if (own !== undefined) {
+        if (/\bcompress\b/.test(own))
+            return { files: [], notes: [] };
+        return {
+            files: [],
+            notes: [
+                {
+                    level: 'warning',
+                    code: 'post-compile-without-compress',
+                    message: `${compression.reason}, but your ${hookPath} (which the buildpack runs after collectstatic) does not run manage.py compress, and the deploy does not replace it: every {% compress %} page will fail with OfflineGenerationError. Add "${command}" to it.`,
+                    file: hookPath,
+                },
+            ],
+        };
+    }
+    const content = [
+        '#!/usr/bin/env bash',
+        `# Generated by django-deploy-actions: ${compression.reason}.`,
+        '# The Python buildpack runs this after collectstatic, in the build, so the compressed files and',
+        "# their manifest land in the slug beside the collected static files (a release task's would not).",
+        'set -euo pipefail',
+        // The buildpack's collectstatic runs with PYTHONPATH defaulting to the build directory; the same here.
+        `PYTHONPATH="\${PYTHONPATH:-.}" ${command}`,
+        '',
+    ].join('\n');
+    return {
+        files: [
+            {
+                path: 'bin/post_compile',
+                content,
+                executable: true,
+                reason: `${compression.reason}: offline compression after the buildpack's collectstatic`,
+            },
+        ],
+        notes: [],
+    };
+}
+
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
 /**
  * Code-point string order. `localeCompare` depends on the machine's ICU data and locale; the
@@ -41960,6 +42092,7 @@ function web_command_procfileWebCommand(project, appDir = '.') {
 
 
 
+
 /**
  * A Dockerfile (and .dockerignore) for projects that have none; a user's own is never replaced,
  * and then nothing is generated at all (a generated .dockerignore would change what their
@@ -42008,6 +42141,9 @@ function dockerfile_generateDockerfile(project, options) {
     const command = containerCommand(project);
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
+    const compression = offlineCompression(project);
+    notes.push(...compression.notes);
+    const compress = collect && compression.needed;
     if (options.collectstatic !== false && !collect) {
         notes.push({
             level: 'notice',
@@ -42021,6 +42157,7 @@ function dockerfile_generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
         overlaid
             ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
             : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -42066,6 +42203,8 @@ function dockerfile_generateDockerfile(project, options) {
         const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+        if (compress)
+            lines.push('# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the', '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same', '# build-time placeholders; without it every such page raises OfflineGenerationError.', `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`);
     }
     lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
     const files = [
@@ -42364,6 +42503,7 @@ function switchToDockerfile(reason, missing) {
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
 
 
 
@@ -43482,6 +43622,8 @@ const FACT_NAMES = [
     'ASGI_APPLICATION',
     'BUILD_DIR',
     'BAKERY_VIEWS',
+    'COMPRESS_ENABLED',
+    'COMPRESS_OFFLINE',
 ];
 const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
 function mergeSettingsFacts(events) {
@@ -43784,7 +43926,7 @@ function isTruthyDefault(value) {
     return typeof value === 'string' && ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
 }
 /** Python truthiness of a literal. */
-function truthy(value) {
+function settings_summary_truthy(value) {
     if (Array.isArray(value))
         return value.length > 0;
     if (typeof value === 'object' && value !== null)
@@ -43813,7 +43955,7 @@ function debugKind(fact) {
     const value = fact.value.value;
     if (typeof value === 'object' && value !== null && ('$expr' in value || '$env' in value))
         return 'expression';
-    return truthy(value) ? 'true' : 'false';
+    return settings_summary_truthy(value) ? 'true' : 'false';
 }
 /** The default database, whether written out as a dict or read from a URL variable. */
 function defaultDatabase(facts) {
@@ -48098,6 +48240,19 @@ def version(distribution, module):
     except Exception:
         return None
 
+def compress_offline():
+    # django-compressor's own reading of its settings (its defaults included: COMPRESS_ENABLED is
+    # "not DEBUG"): {% compress %} blocks then render only what "manage.py compress" wrote.
+    if "compressor" not in settings.INSTALLED_APPS:
+        return None
+    from compressor.conf import settings as compressor
+    if not (compressor.COMPRESS_ENABLED and compressor.COMPRESS_OFFLINE):
+        return None
+    return {
+        "root": str(compressor.COMPRESS_ROOT),
+        "manifest": compressor.COMPRESS_OUTPUT_DIR.strip("/") + "/" + compressor.COMPRESS_OFFLINE_MANIFEST,
+    }
+
 db = settings.DATABASES.get("default", {})
 print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "django": django.get_version(),
@@ -48114,6 +48269,7 @@ print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "distill": find_spec("django_distill") is not None,
     "distillVersion": version("django-distill", "django_distill") if find_spec("django_distill") else None,
     "sitesFramework": "django.contrib.sites" in settings.INSTALLED_APPS,
+    "compressOffline": compress_offline(),
 }))
 `;
 async function prepareDjango(options) {
@@ -48661,6 +48817,7 @@ function freePort() {
 
 
 
+
 async function generate(options) {
     const { log, project } = options;
     const phase = options.phase ?? untimed;
@@ -48691,6 +48848,7 @@ async function generate(options) {
         await phase('collectstatic', () => log.group('collectstatic', async () => {
             log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
         }));
+        await compressOffline(django, log, phase);
         const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django));
         seeds = listed;
         log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
@@ -48738,7 +48896,7 @@ async function generate(options) {
         }
         crawlResult = crawled;
         redirects = await phase('Copy static and media, write redirects', async () => {
-            await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawled.staticFiles);
+            await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawled.staticFiles, django.facts.compressOffline?.manifest);
             if (django.facts.mediaRoot && django.facts.mediaUrl) {
                 const mediaOut = external_node_path_default().join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean));
                 for (const file of crawled.mediaFiles) {
@@ -48758,6 +48916,14 @@ async function generate(options) {
             : choice.name === 'distill'
                 ? await distillCommand(django, options.outputDir)
                 : undefined;
+        if (command && django.facts.compressOffline) {
+            // The generators collect static files and render in one command: compress needs the
+            // collected files first, and its output in STATIC_ROOT survives their collectstatic.
+            await phase('collectstatic', () => log.group('collectstatic', async () => {
+                log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
+            }));
+            await compressOffline(django, log, phase);
+        }
         await phase(`Generate with ${choice.name}`, () => log.group(`Generate with ${choice.name}`, async () => {
             if (command) {
                 log.info(`manage.py ${command.join(' ')}`);
@@ -48808,6 +48974,21 @@ async function generate(options) {
     };
 }
 /**
+ * django-compressor's offline compression, after collectstatic and before anything renders:
+ * with COMPRESS_OFFLINE on, a {% compress %} block renders only what `manage.py compress` wrote
+ * (its manifest and the compressed files, under STATIC_ROOT, which the output copies).
+ */
+async function compressOffline(django, log, phase) {
+    const compression = django.facts.compressOffline;
+    if (!compression)
+        return;
+    if (external_node_path_default().resolve(compression.root) !== external_node_path_default().resolve(django.facts.staticRoot))
+        throw new errors_ActionError(`COMPRESS_ROOT (${compression.root}) is not STATIC_ROOT, so the files manage.py compress writes would not be in the site.`, { hint: 'Leave COMPRESS_ROOT unset (it defaults to STATIC_ROOT), or set COMPRESS_OFFLINE = False.' });
+    await phase('compress', () => log.group('compress (COMPRESS_OFFLINE)', async () => {
+        log.info(await django.manage([...compress_COMPRESS_COMMAND.slice(2)], 'manage.py compress'));
+    }));
+}
+/**
  * How many app workers serve the crawl, and how many requests are in flight at once (also used by
  * the benchmark, so it measures what the action does).
  */
@@ -48818,9 +48999,9 @@ function crawlShape() {
 /**
  * Collected static files, all of them (JavaScript may load files no page names), except the
  * admin's (the admin cannot work on a static site; referenced ones are kept) and the `.gz`/`.br`
- * copies WhiteNoise makes (Netlify compresses by itself).
+ * copies WhiteNoise makes (Netlify compresses by itself), and the manifests.
  */
-async function copyStatic(root, destination, referenced) {
+async function copyStatic(root, destination, referenced, compressManifest) {
     const files = await listFiles(root);
     const all = new Set(files);
     let copied = 0;
@@ -48829,7 +49010,8 @@ async function copyStatic(root, destination, referenced) {
             continue;
         if (/\.(gz|br)$/.test(file) && all.has(file.replace(/\.(gz|br)$/, '')))
             continue;
-        if (file === 'staticfiles.json')
+        // Build bookkeeping, not site content: Django's manifest and django-compressor's.
+        if (file === 'staticfiles.json' || file === compressManifest)
             continue;
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(external_node_path_default().join(destination, file)), { recursive: true });
         await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(root, file), external_node_path_default().join(destination, file));
@@ -49446,6 +49628,7 @@ async function digestDirectory(root, options = {}) {
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 
+
 function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site, repoRoot }) {
     const summary = [
         ['Mode', mode],
@@ -49478,6 +49661,13 @@ function buildPlan({ inputs, mode, project, decision, digest, pullRequest, site,
             });
         else {
             steps.push({ kind: 'command', title: 'Collect static files', detail: `${manage} collectstatic --noinput` });
+            const compression = compress_offlineCompression(project);
+            if (compression.needed)
+                steps.push({
+                    kind: 'command',
+                    title: `Compress {% compress %} blocks offline (${compression.reason})`,
+                    detail: `${manage} compress --force`,
+                });
             steps.push({
                 kind: 'command',
                 title: `Generate the site into ${inputs.outputDir}`,

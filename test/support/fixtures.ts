@@ -22,6 +22,7 @@ export const FIXTURES = [
   'example-site',
   'required-env',
   'app-subfolder',
+  'compressor',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]
