@@ -67347,7 +67347,8 @@ function definesApplication(parsed) {
 }
 /**
  * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
+ * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it, or
+ * the only asgi.py). With an ASGI application only, the project is served as ASGI (a notice).
  */
 async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cache, paths) {
     const literal = (name) => {
@@ -67358,9 +67359,6 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let wsgiApplication = literal('WSGI_APPLICATION');
     if (!wsgiApplication && wsgi && definesApplication(wsgiParsed))
         wsgiApplication = `${wsgi.module}.application`;
-    if (!wsgiApplication) {
-        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.'));
-    }
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
@@ -67371,6 +67369,12 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
                 asgiApplication = `${asgi.module}.application`;
         }
+    }
+    if (!wsgiApplication && asgiApplication) {
+        findings.push(finding('notice', 'asgi-only', `The project has an ASGI application (${asgiApplication}) and no WSGI one, so it is served as ASGI: gunicorn with uvicorn's worker (uvicorn.workers.UvicornWorker) on Dokku and Cloud Run, uvicorn added when it is not declared; the static build renders with Django's runserver. HTTP only: WebSockets need uvicorn[standard] (or websockets) declared, and Django runs sync views one at a time per worker under ASGI, so write async views or raise WEB_CONCURRENCY.`));
+    }
+    else if (!wsgiApplication) {
+        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION/ASGI_APPLICATION in the settings nor a wsgi.py or asgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it (or asgi.py for an ASGI project), or set WSGI_APPLICATION.'));
     }
     return {
         ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),
@@ -70425,7 +70429,90 @@ function herokuishCompileHook(project, options) {
     };
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI whenever the project has a WSGI
+ * application; a project with only an ASGI one (no WSGI_APPLICATION, no wsgi.py) is served by the
+ * same gunicorn with uvicorn's worker class, one event loop per worker (no threads), which
+ * extras.ts adds when the project does not declare uvicorn.
+ */
+const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** gunicorn's worker class for an ASGI application (uvicorn's; gunicorn itself speaks only WSGI). */
+const UVICORN_WORKER = 'uvicorn.workers.UvicornWorker';
+/** True when the project is served as ASGI: it has an ASGI application and no WSGI one. */
+function servesAsgi(project) {
+    return project.wsgiApplication === undefined && project.asgiApplication !== undefined;
+}
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes (the ASGI one when ASGI-only). */
+function gunicornTarget(project) {
+    const asgi = servesAsgi(project);
+    const application = asgi ? project.asgiApplication : project.wsgiApplication;
+    const setting = asgi ? 'ASGI_APPLICATION' : 'WSGI_APPLICATION';
+    const match = application === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(application);
+    if (!match) {
+        throw new errors_ActionError(application === undefined
+            ? 'No WSGI or ASGI application was found, so there is nothing for gunicorn to serve.'
+            : `${setting} '${application}' is not a dotted path to an object.`, {
+            hint: asgi
+                ? "Set ASGI_APPLICATION = '<project>.asgi.application' in your settings, next to an asgi.py that defines `application`."
+                : "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application` (or an asgi.py for an ASGI-only project).",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/** How each worker runs the app: threads for WSGI, uvicorn's event loop for ASGI (threads would be ignored). */
+function workerOption(project, threads) {
+    return servesAsgi(project) ? `--worker-class ${UVICORN_WORKER}` : threads;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+        workerOption(project, `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`),
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function procfileWebCommand(project, appDir = '.') {
+    return [
+        'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
+        gunicornTarget(project),
+        workerOption(project, `--threads ${GUNICORN_DEFAULTS.threads}`),
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
 ;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+
 /** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
 function databaseKind(project, override) {
     if (override)
@@ -70455,6 +70542,10 @@ function extraPackages(project, database) {
     if (!project.features.gunicorn && !has('gunicorn')) {
         // 22.0 fixed request smuggling (CVE-2024-1135).
         add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    if (servesAsgi(project) && !project.features.uvicorn && !has('uvicorn')) {
+        // The project has only an ASGI application: gunicorn runs it with uvicorn's worker class.
+        add('uvicorn>=0.30', "for gunicorn's ASGI worker (uvicorn.workers.UvicornWorker; the project has no WSGI module)", 'uvicorn');
     }
     const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
     if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
@@ -70718,72 +70809,6 @@ function systemPackages(project, extraRequirements) {
         runtime.add('libmariadb3');
     }
     return { build: [...build].sort(), runtime: [...runtime].sort() };
-}
-
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new errors_ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
-function procfileWebCommand(project, appDir = '.') {
-    return [
-        'gunicorn',
-        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
-        gunicornTarget(project),
-        `--threads ${GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
@@ -71236,13 +71261,15 @@ const OVERLAY_FIXED_FINDINGS = [
 ];
 /** SQLite findings, moot once the platform gives the production database (a linked service, a DATABASE_URL). */
 const DATABASE_PROVIDED_FINDINGS = ['database-sqlite', 'database-sqlite-fallback'];
-/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+/** Notices that say how the project is deployed, so they are always told (the rest stay in the model). */
+const TOLD_NOTICES = ['asgi-only'];
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself, and TOLD_NOTICES. */
 function findingsToReport(findings, filter) {
     const fixed = new Set([
         ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
         ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
     ]);
-    return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code));
+    return findings.filter((finding) => (finding.level !== 'notice' || TOLD_NOTICES.includes(finding.code)) && !fixed.has(finding.code));
 }
 
 ;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts

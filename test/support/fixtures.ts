@@ -23,6 +23,7 @@ export const FIXTURES = [
   'required-env',
   'app-subfolder',
   'compressor',
+  'asgi-only',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]

@@ -25,3 +25,18 @@ describe('compressor: django-compressor with COMPRESS_OFFLINE = True', () => {
     expect(model.findings.map((finding) => finding.code)).not.toContain('installed-app-not-declared')
   })
 })
+
+describe('asgi-only: ASGI_APPLICATION and asgi.py, no wsgi.py', () => {
+  test('the ASGI application is found, and the finding says how it is served instead of "Add mysite/wsgi.py"', async () => {
+    const model = await detect(path.join(fixtures, 'asgi-only'))
+    expect(model.wsgiApplication).toBeUndefined()
+    expect(model.asgiApplication).toBe('asyncsite.asgi.application')
+    expect(model.features.uvicorn).toBe(true)
+    const codes = model.findings.map((finding) => finding.code)
+    expect(codes).not.toContain('wsgi-not-found')
+    const notice = model.findings.find((finding) => finding.code === 'asgi-only')
+    expect(notice?.level).toBe('notice')
+    expect(notice?.message).toContain('uvicorn.workers.UvicornWorker')
+    expect(notice?.message).not.toContain('Add mysite/wsgi.py')
+  })
+})
