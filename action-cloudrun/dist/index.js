@@ -46349,6 +46349,8 @@ const FACT_NAMES = [
     'ASGI_APPLICATION',
     'BUILD_DIR',
     'BAKERY_VIEWS',
+    'COMPRESS_ENABLED',
+    'COMPRESS_OFFLINE',
 ];
 const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
 function mergeSettingsFacts(events) {
@@ -46948,7 +46950,8 @@ function definesApplication(parsed) {
 }
 /**
  * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
+ * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it, or
+ * the only asgi.py). With an ASGI application only, the project is served as ASGI (a notice).
  */
 async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cache, paths) {
     const literal = (name) => {
@@ -46959,9 +46962,6 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let wsgiApplication = literal('WSGI_APPLICATION');
     if (!wsgiApplication && wsgi && definesApplication(wsgiParsed))
         wsgiApplication = `${wsgi.module}.application`;
-    if (!wsgiApplication) {
-        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.'));
-    }
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
@@ -46972,6 +46972,12 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
                 asgiApplication = `${asgi.module}.application`;
         }
+    }
+    if (!wsgiApplication && asgiApplication) {
+        findings.push(finding('notice', 'asgi-only', `The project has an ASGI application (${asgiApplication}) and no WSGI one, so it is served as ASGI: gunicorn with uvicorn's worker (uvicorn.workers.UvicornWorker) on Dokku and Cloud Run, uvicorn added when it is not declared; the static build renders with Django's runserver. HTTP only: WebSockets need uvicorn[standard] (or websockets) declared, and Django runs sync views one at a time per worker under ASGI, so write async views or raise WEB_CONCURRENCY.`));
+    }
+    else if (!wsgiApplication) {
+        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION/ASGI_APPLICATION in the settings nor a wsgi.py or asgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it (or asgi.py for an ASGI project), or set WSGI_APPLICATION.'));
     }
     return {
         ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),
@@ -47176,11 +47182,11 @@ function hintFor(stderr) {
  * The model's paths are relative to the repository root, so everything generated goes through
  * `toDeployPath`.
  */
-function deployRootOf(project, deployRoot) {
+function deploy_root_deployRootOf(project, deployRoot) {
     return deploy_root_normalise(deployRoot ?? project.searchRoot);
 }
 /** A repository-relative path as a path inside the deployed directory; ActionError when outside it. */
-function toDeployPath(deployRoot, repoPath, what) {
+function deploy_root_toDeployPath(deployRoot, repoPath, what) {
     const relative = external_node_path_default().posix.relative(deploy_root_normalise(deployRoot) || '.', deploy_root_normalise(repoPath) || '.');
     if (relative === '..' || relative.startsWith('../') || external_node_path_default().posix.isAbsolute(relative)) {
         throw new errors_ActionError(`${what} (${repoPath || '.'}) is outside the deployed directory (${deployRoot || 'the repository root'}).`, {
@@ -47190,7 +47196,7 @@ function toDeployPath(deployRoot, repoPath, what) {
     return relative;
 }
 /** The repository-relative path of a file placed at `deployPath` inside the deployed directory. */
-function toRepoPath(deployRoot, deployPath) {
+function deploy_root_toRepoPath(deployRoot, deployPath) {
     return deploy_root_normalise(external_node_path_default().posix.join(deploy_root_normalise(deployRoot) || '.', deployPath));
 }
 function deploy_root_normalise(repoPath) {
@@ -47517,8 +47523,8 @@ function overlayLocation(project) {
 }
 function generateOverlay(project, options) {
     const location = overlayLocation(project);
-    const deployRoot = deployRootOf(project, options.deployRoot);
-    const deployPath = toDeployPath(deployRoot, location.repoPath, 'The settings module');
+    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
+    const deployPath = deploy_root_toDeployPath(deployRoot, location.repoPath, 'The settings module');
     const notes = [];
     let reason = `production settings for ${location.baseModule}, read from the environment`;
     const existing = options.readFile(location.repoPath);
@@ -47668,7 +47674,240 @@ function appDirIn(deployAppDir) {
     return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/compress.ts
+
+
+/**
+ * django-compressor's offline compression. With COMPRESS_OFFLINE on (and compression enabled,
+ * which it is whenever DEBUG is off), a `{% compress %}` block renders only what
+ * `manage.py compress` wrote beforehand, a manifest plus the compressed files under STATIC_ROOT;
+ * without them every such page raises OfflineGenerationError. So every road runs it at build time,
+ * right after collectstatic and where the collected files end up (the image, the slug, the static
+ * build), never as a release task: that runs in a container of its own whose files are thrown away.
+ *
+ * `--force` because the build's settings need not enable compression themselves (the command
+ * refuses to run when COMPRESS_ENABLED is off); the files are then simply unused.
+ */
+const COMPRESS_COMMAND = ['python', 'manage.py', 'compress', '--force'];
+function compress_truthy(value) {
+    if (value === undefined || value === null)
+        return false;
+    if (typeof value === 'string')
+        return ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
+    if (Array.isArray(value))
+        return value.length > 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length > 0;
+    return Boolean(value);
+}
+function where(fact) {
+    return `${fact.at.file}:${fact.at.line}`;
+}
+function offlineCompression(project) {
+    const installed = project.summary.installedApps.some((app) => app === 'compressor' || app.startsWith('compressor.'));
+    const offline = project.facts.COMPRESS_OFFLINE;
+    if (!installed || !offline)
+        return { needed: false, notes: [] };
+    const enabled = project.facts.COMPRESS_ENABLED;
+    if (enabled?.value.kind === 'literal' && !compress_truthy(enabled.value.value))
+        return { needed: false, notes: [] };
+    const value = offline.value;
+    if (value.kind === 'literal') {
+        return compress_truthy(value.value)
+            ? { needed: true, reason: `COMPRESS_OFFLINE = ${JSON.stringify(value.value)} in ${where(offline)}`, notes: [] }
+            : { needed: false, notes: [] };
+    }
+    if (value.kind === 'env' && value.expression === undefined) {
+        // Read from the environment: the deploy sets no such variable, so the default is what runs.
+        if (compress_truthy(value.default))
+            return {
+                needed: true,
+                reason: `COMPRESS_OFFLINE from ${value.variable}, default on, in ${where(offline)}`,
+                notes: [],
+            };
+        return {
+            needed: false,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'compress-offline-from-environment',
+                    message: `COMPRESS_OFFLINE is read from ${value.variable} (default off), so the build does not run manage.py compress. If you turn it on in production, every {% compress %} page fails with OfflineGenerationError: set COMPRESS_OFFLINE = True in the settings instead, so the build compresses.`,
+                    file: offline.at.file,
+                    line: offline.at.line,
+                },
+            ],
+        };
+    }
+    return {
+        needed: false,
+        notes: [
+            {
+                level: 'warning',
+                code: 'compress-offline-unknown',
+                message: `COMPRESS_OFFLINE is computed (${value.kind === 'env' ? value.expression : value.kind === 'expression' ? value.source : ''}), so the deploy cannot tell whether to run manage.py compress at build time and does not. If it is on in production, every {% compress %} page fails with OfflineGenerationError: write COMPRESS_OFFLINE = True (or False) as a literal.`,
+                file: offline.at.file,
+                line: offline.at.line,
+            },
+        ],
+    };
+}
+/**
+ * herokuish (heroku-buildpack-python): the buildpack runs collectstatic itself, then the app's
+ * `bin/post_compile` if there is one, in the build directory, with the app's config in the
+ * environment; what it writes lands in the slug. That is where offline compression belongs.
+ * A user's own bin/post_compile is never replaced: it must run compress itself.
+ */
+function herokuishCompileHook(project, options) {
+    const compression = offlineCompression(project);
+    if (!compression.needed)
+        return { files: [], notes: compression.notes };
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const hookPath = toRepoPath(deployRoot, 'bin/post_compile');
+    const manage = toDeployPath(deployRoot, project.managePy, 'manage.py') || 'manage.py';
+    const command = COMPRESS_COMMAND.map((word) => (word === 'manage.py' ? manage : word))
+        .map(shellQuote)
+        .join(' ');
+    const own = options.readFile(hookPath);
+    if (own !== undefined) {
+        if (/\bcompress\b/.test(own))
+            return { files: [], notes: [] };
+        return {
+            files: [],
+            notes: [
+                {
+                    level: 'warning',
+                    code: 'post-compile-without-compress',
+                    message: `${compression.reason}, but your ${hookPath} (which the buildpack runs after collectstatic) does not run manage.py compress, and the deploy does not replace it: every {% compress %} page will fail with OfflineGenerationError. Add "${command}" to it.`,
+                    file: hookPath,
+                },
+            ],
+        };
+    }
+    const content = [
+        '#!/usr/bin/env bash',
+        `# Generated by django-deploy-actions: ${compression.reason}.`,
+        '# The Python buildpack runs this after collectstatic, in the build, so the compressed files and',
+        "# their manifest land in the slug beside the collected static files (a release task's would not).",
+        'set -euo pipefail',
+        // The buildpack's collectstatic runs with PYTHONPATH defaulting to the build directory; the same here.
+        `PYTHONPATH="\${PYTHONPATH:-.}" ${command}`,
+        '',
+    ].join('\n');
+    return {
+        files: [
+            {
+                path: 'bin/post_compile',
+                content,
+                executable: true,
+                reason: `${compression.reason}: offline compression after the buildpack's collectstatic`,
+            },
+        ],
+        notes: [],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/shell.ts
+/**
+ * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
+ * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
+ * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
+ */
+function shell_shellQuote(value) {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
+        return value;
+    return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+/** `NAME=value` assignments for a command prefix, in the order given. */
+function shellAssignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI whenever the project has a WSGI
+ * application; a project with only an ASGI one (no WSGI_APPLICATION, no wsgi.py) is served by the
+ * same gunicorn with uvicorn's worker class, one event loop per worker (no threads), which
+ * extras.ts adds when the project does not declare uvicorn.
+ */
+const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** gunicorn's worker class for an ASGI application (uvicorn's; gunicorn itself speaks only WSGI). */
+const UVICORN_WORKER = 'uvicorn.workers.UvicornWorker';
+/** True when the project is served as ASGI: it has an ASGI application and no WSGI one. */
+function servesAsgi(project) {
+    return project.wsgiApplication === undefined && project.asgiApplication !== undefined;
+}
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes (the ASGI one when ASGI-only). */
+function gunicornTarget(project) {
+    const asgi = servesAsgi(project);
+    const application = asgi ? project.asgiApplication : project.wsgiApplication;
+    const setting = asgi ? 'ASGI_APPLICATION' : 'WSGI_APPLICATION';
+    const match = application === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(application);
+    if (!match) {
+        throw new errors_ActionError(application === undefined
+            ? 'No WSGI or ASGI application was found, so there is nothing for gunicorn to serve.'
+            : `${setting} '${application}' is not a dotted path to an object.`, {
+            hint: asgi
+                ? "Set ASGI_APPLICATION = '<project>.asgi.application' in your settings, next to an asgi.py that defines `application`."
+                : "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application` (or an asgi.py for an ASGI-only project).",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/** How each worker runs the app: threads for WSGI, uvicorn's event loop for ASGI (threads would be ignored). */
+function workerOption(project, threads) {
+    return servesAsgi(project) ? `--worker-class ${UVICORN_WORKER}` : threads;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+        workerOption(project, `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`),
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function procfileWebCommand(project, appDir = '.') {
+    return [
+        'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
+        gunicornTarget(project),
+        workerOption(project, `--threads ${GUNICORN_DEFAULTS.threads}`),
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
 ;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+
 /** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
 function databaseKind(project, override) {
     if (override)
@@ -47698,6 +47937,10 @@ function extras_extraPackages(project, database) {
     if (!project.features.gunicorn && !has('gunicorn')) {
         // 22.0 fixed request smuggling (CVE-2024-1135).
         add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    if (servesAsgi(project) && !project.features.uvicorn && !has('uvicorn')) {
+        // The project has only an ASGI application: gunicorn runs it with uvicorn's worker class.
+        add('uvicorn>=0.30', "for gunicorn's ASGI worker (uvicorn.workers.UvicornWorker; the project has no WSGI module)", 'uvicorn');
     }
     const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
     if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
@@ -47796,10 +48039,10 @@ function installPlan(project, deployRoot, readFile, pythonVersion) {
             hint: 'Commit a requirements.txt (pip freeze > requirements.txt) or your lock file next to manage.py or at the repository root.',
         });
     }
-    const where = (repoPath) => toDeployPath(deployRoot, repoPath, 'The dependency file');
+    const where = (repoPath) => deploy_root_toDeployPath(deployRoot, repoPath, 'The dependency file');
     const workdir = external_node_path_default().posix.dirname(where(main)).replace(/^\.$/, '');
     const inWorkdir = (name) => (workdir ? `${workdir}/${name}` : name);
-    const exists = (name) => readFile(toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
+    const exists = (name) => readFile(deploy_root_toRepoPath(deployRoot, inWorkdir(name))) !== undefined;
     const lock = dependencies.lockFile === undefined ? undefined : where(dependencies.lockFile);
     const contents = [...files, ...(dependencies.lockFile ? [dependencies.lockFile] : [])].map((file) => readFile(file) ?? '');
     const buildPackages = contents.some(usesVcs) ? ['git'] : [];
@@ -47939,24 +48182,6 @@ function usesVcs(text) {
     return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/shell.ts
-/**
- * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
- * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
- * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
- */
-function shellQuote(value) {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
-        return value;
-    return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-/** `NAME=value` assignments for a command prefix, in the order given. */
-function shellAssignments(env) {
-    return Object.entries(env)
-        .map(([name, value]) => `${name}=${shellQuote(value)}`)
-        .join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
 function systemPackages(project, extraRequirements) {
     const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
@@ -47981,73 +48206,8 @@ function systemPackages(project, extraRequirements) {
     return { build: [...build].sort(), runtime: [...runtime].sort() };
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new errors_ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
-function procfileWebCommand(project, appDir = '.') {
-    return [
-        'gunicorn',
-        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
-        gunicornTarget(project),
-        `--threads ${GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
 
 
 
@@ -48074,12 +48234,12 @@ const CONTAINER_USER = { name: 'app', uid: 1000 };
 /** Where the deployed directory lives in the image. */
 const IMAGE_ROOT = '/app';
 function generateDockerfile(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
+    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
     const overlay = overlayLocation(project);
     const settingsModule = options.settingsModule ?? overlay.module;
     const overlaid = settingsModule === overlay.module;
     const userDockerfile = project.existing.dockerfile ??
-        (options.readFile(toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? toRepoPath(deployRoot, 'Dockerfile') : undefined);
+        (options.readFile(deploy_root_toRepoPath(deployRoot, 'Dockerfile')) !== undefined ? deploy_root_toRepoPath(deployRoot, 'Dockerfile') : undefined);
     if (userDockerfile !== undefined) {
         return {
             files: [],
@@ -48102,11 +48262,14 @@ function generateDockerfile(project, options) {
     const plan = installPlan(project, deployRoot, options.readFile, image.version);
     const extras = extras_extraPackages(project, databaseKind(project, options.database));
     const system = systemPackages(project, extras.requirements);
-    const appDir = appDirIn(toDeployPath(deployRoot, project.appDir, 'manage.py'));
+    const appDir = appDirIn(deploy_root_toDeployPath(deployRoot, project.appDir, 'manage.py'));
     const workdir = external_node_path_default().posix.join(IMAGE_ROOT, appDir);
     const command = containerCommand(project);
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
+    const compression = offlineCompression(project);
+    notes.push(...compression.notes);
+    const compress = collect && compression.needed;
     if (options.collectstatic !== false && !collect) {
         notes.push({
             level: 'notice',
@@ -48120,6 +48283,7 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
         overlaid
             ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
             : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -48165,14 +48329,16 @@ function generateDockerfile(project, options) {
         const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+        if (compress)
+            lines.push('# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the', '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same', '# build-time placeholders; without it every such page raises OfflineGenerationError.', `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`);
     }
     lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
     const files = [
         { path: 'Dockerfile', content: `${lines.join('\n')}\n`, reason: 'no Dockerfile in the repository' },
     ];
     const userIgnore = project.existing.dockerignore ??
-        (options.readFile(toRepoPath(deployRoot, '.dockerignore')) !== undefined
-            ? toRepoPath(deployRoot, '.dockerignore')
+        (options.readFile(deploy_root_toRepoPath(deployRoot, '.dockerignore')) !== undefined
+            ? deploy_root_toRepoPath(deployRoot, '.dockerignore')
             : undefined);
     if (userIgnore === undefined) {
         files.push({
@@ -48237,16 +48403,16 @@ function databaseFromUrl(url) {
 
 
 function generateReleaseStep(project, options) {
-    const deployRoot = deployRootOf(project, options.deployRoot);
+    const deployRoot = deploy_root_deployRootOf(project, options.deployRoot);
     // Python puts the script's folder on sys.path, so `python app/manage.py` works from the root.
     const appDir = options.processesStartIn === 'manage-py-folder'
         ? '.'
-        : toDeployPath(deployRoot, external_node_path_default().posix.dirname(project.managePy), 'manage.py') || '.';
+        : deploy_root_toDeployPath(deployRoot, external_node_path_default().posix.dirname(project.managePy), 'manage.py') || '.';
     const command = appDir === '.' ? [...MIGRATE_COMMAND] : MIGRATE_COMMAND.map((word) => (word === 'manage.py' ? `${appDir}/manage.py` : word));
-    const MIGRATE = command.map(shellQuote).join(' ');
+    const MIGRATE = command.map(shell_shellQuote).join(' ');
     const web = procfileWebCommand(project, appDir);
-    const procfilePath = toRepoPath(deployRoot, 'Procfile');
-    const appJsonPath = toRepoPath(deployRoot, 'app.json');
+    const procfilePath = deploy_root_toRepoPath(deployRoot, 'Procfile');
+    const appJsonPath = deploy_root_toRepoPath(deployRoot, 'app.json');
     const procfileText = options.readFile(procfilePath);
     const appJsonText = options.readFile(appJsonPath);
     const notes = [];
@@ -48470,6 +48636,7 @@ function switchToDockerfile(reason, missing) {
 
 
 
+
 ;// CONCATENATED MODULE: ../shared/src/settings/read-file.ts
 
 
@@ -48648,7 +48815,7 @@ function envVarsFile(env) {
 function imageRepository(inputs, project) {
     return `${inputs.region}-docker.pkg.dev/${project}/${inputs.repository}/${inputs.service}`;
 }
-function where(facts) {
+function plan_where(facts) {
     return ['--region', facts.region, '--project', facts.project];
 }
 function secretsFlag(inputs) {
@@ -48657,7 +48824,7 @@ function secretsFlag(inputs) {
         : [];
 }
 function describeServiceArgs(inputs, facts) {
-    return ['run', 'services', 'describe', inputs.service, ...where(facts), '--format', 'json'];
+    return ['run', 'services', 'describe', inputs.service, ...plan_where(facts), '--format', 'json'];
 }
 function buildArgs(sourceDir, tag, project) {
     // --suppress-logs: the log would otherwise stream to stdout ahead of the JSON; it is fetched on failure.
@@ -48671,7 +48838,7 @@ function runtimeFlags(inputs, facts, image, envFile) {
     return [
         '--image',
         image,
-        ...where(facts),
+        ...plan_where(facts),
         '--env-vars-file',
         envFile,
         ...secretsFlag(inputs),
@@ -48681,10 +48848,10 @@ function runtimeFlags(inputs, facts, image, envFile) {
 }
 /** `run jobs executions describe` / `run revisions describe`, as JSON: where a failure's log is. */
 function describeExecutionArgs(execution, facts) {
-    return ['run', 'jobs', 'executions', 'describe', execution, ...where(facts), '--format', 'json'];
+    return ['run', 'jobs', 'executions', 'describe', execution, ...plan_where(facts), '--format', 'json'];
 }
 function describeRevisionArgs(revision, facts) {
-    return ['run', 'revisions', 'describe', revision, ...where(facts), '--format', 'json'];
+    return ['run', 'revisions', 'describe', revision, ...plan_where(facts), '--format', 'json'];
 }
 function migrateArgs(inputs, facts, image, envFile) {
     const [program, ...args] = MIGRATE_COMMAND;
@@ -48731,14 +48898,14 @@ function deployArgs(inputs, facts, target, image, envFile) {
     return args;
 }
 function updateTrafficArgs(inputs, facts) {
-    return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...where(facts), '--format', 'json'];
+    return ['run', 'services', 'update-traffic', inputs.service, '--to-latest', ...plan_where(facts), '--format', 'json'];
 }
 /**
  * Remove a tag and nothing else: gcloud drops the tag from its traffic target and keeps the target
  * only when it still serves a share, so production traffic is untouched and the revision stays.
  */
 function removeTagArgs(inputs, facts, tag) {
-    return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...where(facts), '--format', 'json'];
+    return ['run', 'services', 'update-traffic', inputs.service, '--remove-tags', tag, ...plan_where(facts), '--format', 'json'];
 }
 /** The plan's first steps in every kind of run: gcloud found (or installed), then signed in when a key is given. */
 function gcloudSetupSteps(inputs) {
@@ -49575,13 +49742,15 @@ const OVERLAY_FIXED_FINDINGS = [
 ];
 /** SQLite findings, moot once the platform gives the production database (a linked service, a DATABASE_URL). */
 const DATABASE_PROVIDED_FINDINGS = ['database-sqlite', 'database-sqlite-fallback'];
-/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+/** Notices that say how the project is deployed, so they are always told (the rest stay in the model). */
+const TOLD_NOTICES = ['asgi-only'];
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself, and TOLD_NOTICES. */
 function findingsToReport(findings, filter) {
     const fixed = new Set([
         ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
         ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
     ]);
-    return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code));
+    return findings.filter((finding) => (finding.level !== 'notice' || TOLD_NOTICES.includes(finding.code)) && !fixed.has(finding.code));
 }
 
 ;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts
@@ -49664,7 +49833,7 @@ async function prepareProject(inputs, repoRoot, runner, environment) {
         dockerfile: { database: deployedDatabase(inputs) },
     });
     const root = deployRoot ?? project.searchRoot;
-    if (readFile(toRepoPath(root, '.gcloudignore')) === undefined)
+    if (readFile(deploy_root_toRepoPath(root, '.gcloudignore')) === undefined)
         files.push({ path: '.gcloudignore', content: GCLOUDIGNORE, reason: 'keeps credentials out of the upload' });
     return { project, files, overlayModule, settingsModule, dockerfileGenerated: dockerfileGenerated ?? false, notes };
 }

@@ -66785,6 +66785,8 @@ const FACT_NAMES = [
     'ASGI_APPLICATION',
     'BUILD_DIR',
     'BAKERY_VIEWS',
+    'COMPRESS_ENABLED',
+    'COMPRESS_OFFLINE',
 ];
 const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
 function mergeSettingsFacts(events) {
@@ -67384,7 +67386,8 @@ function definesApplication(parsed) {
 }
 /**
  * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
+ * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it, or
+ * the only asgi.py). With an ASGI application only, the project is served as ASGI (a notice).
  */
 async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cache, paths) {
     const literal = (name) => {
@@ -67395,9 +67398,6 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let wsgiApplication = literal('WSGI_APPLICATION');
     if (!wsgiApplication && wsgi && definesApplication(wsgiParsed))
         wsgiApplication = `${wsgi.module}.application`;
-    if (!wsgiApplication) {
-        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.'));
-    }
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
@@ -67408,6 +67408,12 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
                 asgiApplication = `${asgi.module}.application`;
         }
+    }
+    if (!wsgiApplication && asgiApplication) {
+        findings.push(finding('notice', 'asgi-only', `The project has an ASGI application (${asgiApplication}) and no WSGI one, so it is served as ASGI: gunicorn with uvicorn's worker (uvicorn.workers.UvicornWorker) on Dokku and Cloud Run, uvicorn added when it is not declared; the static build renders with Django's runserver. HTTP only: WebSockets need uvicorn[standard] (or websockets) declared, and Django runs sync views one at a time per worker under ASGI, so write async views or raise WEB_CONCURRENCY.`));
+    }
+    else if (!wsgiApplication) {
+        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION/ASGI_APPLICATION in the settings nor a wsgi.py or asgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it (or asgi.py for an ASGI project), or set WSGI_APPLICATION.'));
     }
     return {
         ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),
@@ -70312,7 +70318,240 @@ function appDirIn(deployAppDir) {
     return external_node_path_default().posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
 }
 
+;// CONCATENATED MODULE: ../shared/src/build/shell.ts
+/**
+ * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
+ * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
+ * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
+ */
+function shell_shellQuote(value) {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
+        return value;
+    return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+/** `NAME=value` assignments for a command prefix, in the order given. */
+function shellAssignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/compress.ts
+
+
+/**
+ * django-compressor's offline compression. With COMPRESS_OFFLINE on (and compression enabled,
+ * which it is whenever DEBUG is off), a `{% compress %}` block renders only what
+ * `manage.py compress` wrote beforehand, a manifest plus the compressed files under STATIC_ROOT;
+ * without them every such page raises OfflineGenerationError. So every road runs it at build time,
+ * right after collectstatic and where the collected files end up (the image, the slug, the static
+ * build), never as a release task: that runs in a container of its own whose files are thrown away.
+ *
+ * `--force` because the build's settings need not enable compression themselves (the command
+ * refuses to run when COMPRESS_ENABLED is off); the files are then simply unused.
+ */
+const COMPRESS_COMMAND = ['python', 'manage.py', 'compress', '--force'];
+function compress_truthy(value) {
+    if (value === undefined || value === null)
+        return false;
+    if (typeof value === 'string')
+        return ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
+    if (Array.isArray(value))
+        return value.length > 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length > 0;
+    return Boolean(value);
+}
+function where(fact) {
+    return `${fact.at.file}:${fact.at.line}`;
+}
+function offlineCompression(project) {
+    const installed = project.summary.installedApps.some((app) => app === 'compressor' || app.startsWith('compressor.'));
+    const offline = project.facts.COMPRESS_OFFLINE;
+    if (!installed || !offline)
+        return { needed: false, notes: [] };
+    const enabled = project.facts.COMPRESS_ENABLED;
+    if (enabled?.value.kind === 'literal' && !compress_truthy(enabled.value.value))
+        return { needed: false, notes: [] };
+    const value = offline.value;
+    if (value.kind === 'literal') {
+        return compress_truthy(value.value)
+            ? { needed: true, reason: `COMPRESS_OFFLINE = ${JSON.stringify(value.value)} in ${where(offline)}`, notes: [] }
+            : { needed: false, notes: [] };
+    }
+    if (value.kind === 'env' && value.expression === undefined) {
+        // Read from the environment: the deploy sets no such variable, so the default is what runs.
+        if (compress_truthy(value.default))
+            return {
+                needed: true,
+                reason: `COMPRESS_OFFLINE from ${value.variable}, default on, in ${where(offline)}`,
+                notes: [],
+            };
+        return {
+            needed: false,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'compress-offline-from-environment',
+                    message: `COMPRESS_OFFLINE is read from ${value.variable} (default off), so the build does not run manage.py compress. If you turn it on in production, every {% compress %} page fails with OfflineGenerationError: set COMPRESS_OFFLINE = True in the settings instead, so the build compresses.`,
+                    file: offline.at.file,
+                    line: offline.at.line,
+                },
+            ],
+        };
+    }
+    return {
+        needed: false,
+        notes: [
+            {
+                level: 'warning',
+                code: 'compress-offline-unknown',
+                message: `COMPRESS_OFFLINE is computed (${value.kind === 'env' ? value.expression : value.kind === 'expression' ? value.source : ''}), so the deploy cannot tell whether to run manage.py compress at build time and does not. If it is on in production, every {% compress %} page fails with OfflineGenerationError: write COMPRESS_OFFLINE = True (or False) as a literal.`,
+                file: offline.at.file,
+                line: offline.at.line,
+            },
+        ],
+    };
+}
+/**
+ * herokuish (heroku-buildpack-python): the buildpack runs collectstatic itself, then the app's
+ * `bin/post_compile` if there is one, in the build directory, with the app's config in the
+ * environment; what it writes lands in the slug. That is where offline compression belongs.
+ * A user's own bin/post_compile is never replaced: it must run compress itself.
+ */
+function herokuishCompileHook(project, options) {
+    const compression = offlineCompression(project);
+    if (!compression.needed)
+        return { files: [], notes: compression.notes };
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const hookPath = toRepoPath(deployRoot, 'bin/post_compile');
+    const manage = toDeployPath(deployRoot, project.managePy, 'manage.py') || 'manage.py';
+    const command = COMPRESS_COMMAND.map((word) => (word === 'manage.py' ? manage : word))
+        .map(shell_shellQuote)
+        .join(' ');
+    const own = options.readFile(hookPath);
+    if (own !== undefined) {
+        if (/\bcompress\b/.test(own))
+            return { files: [], notes: [] };
+        return {
+            files: [],
+            notes: [
+                {
+                    level: 'warning',
+                    code: 'post-compile-without-compress',
+                    message: `${compression.reason}, but your ${hookPath} (which the buildpack runs after collectstatic) does not run manage.py compress, and the deploy does not replace it: every {% compress %} page will fail with OfflineGenerationError. Add "${command}" to it.`,
+                    file: hookPath,
+                },
+            ],
+        };
+    }
+    const content = [
+        '#!/usr/bin/env bash',
+        `# Generated by django-deploy-actions: ${compression.reason}.`,
+        '# The Python buildpack runs this after collectstatic, in the build, so the compressed files and',
+        "# their manifest land in the slug beside the collected static files (a release task's would not).",
+        'set -euo pipefail',
+        // The buildpack's collectstatic runs with PYTHONPATH defaulting to the build directory; the same here.
+        `PYTHONPATH="\${PYTHONPATH:-.}" ${command}`,
+        '',
+    ].join('\n');
+    return {
+        files: [
+            {
+                path: 'bin/post_compile',
+                content,
+                executable: true,
+                reason: `${compression.reason}: offline compression after the buildpack's collectstatic`,
+            },
+        ],
+        notes: [],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI whenever the project has a WSGI
+ * application; a project with only an ASGI one (no WSGI_APPLICATION, no wsgi.py) is served by the
+ * same gunicorn with uvicorn's worker class, one event loop per worker (no threads), which
+ * extras.ts adds when the project does not declare uvicorn.
+ */
+const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
+/** gunicorn's worker class for an ASGI application (uvicorn's; gunicorn itself speaks only WSGI). */
+const UVICORN_WORKER = 'uvicorn.workers.UvicornWorker';
+/** True when the project is served as ASGI: it has an ASGI application and no WSGI one. */
+function servesAsgi(project) {
+    return project.wsgiApplication === undefined && project.asgiApplication !== undefined;
+}
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes (the ASGI one when ASGI-only). */
+function gunicornTarget(project) {
+    const asgi = servesAsgi(project);
+    const application = asgi ? project.asgiApplication : project.wsgiApplication;
+    const setting = asgi ? 'ASGI_APPLICATION' : 'WSGI_APPLICATION';
+    const match = application === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(application);
+    if (!match) {
+        throw new errors_ActionError(application === undefined
+            ? 'No WSGI or ASGI application was found, so there is nothing for gunicorn to serve.'
+            : `${setting} '${application}' is not a dotted path to an object.`, {
+            hint: asgi
+                ? "Set ASGI_APPLICATION = '<project>.asgi.application' in your settings, next to an asgi.py that defines `application`."
+                : "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application` (or an asgi.py for an ASGI-only project).",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/** How each worker runs the app: threads for WSGI, uvicorn's event loop for ASGI (threads would be ignored). */
+function workerOption(project, threads) {
+    return servesAsgi(project) ? `--worker-class ${UVICORN_WORKER}` : threads;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
+        workerOption(project, `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`),
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function procfileWebCommand(project, appDir = '.') {
+    return [
+        'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
+        gunicornTarget(project),
+        workerOption(project, `--threads ${GUNICORN_DEFAULTS.threads}`),
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
 ;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+
 /** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
 function databaseKind(project, override) {
     if (override)
@@ -70342,6 +70581,10 @@ function extraPackages(project, database) {
     if (!project.features.gunicorn && !has('gunicorn')) {
         // 22.0 fixed request smuggling (CVE-2024-1135).
         add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    if (servesAsgi(project) && !project.features.uvicorn && !has('uvicorn')) {
+        // The project has only an ASGI application: gunicorn runs it with uvicorn's worker class.
+        add('uvicorn>=0.30', "for gunicorn's ASGI worker (uvicorn.workers.UvicornWorker; the project has no WSGI module)", 'uvicorn');
     }
     const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
     if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
@@ -70583,24 +70826,6 @@ function usesVcs(text) {
     return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/shell.ts
-/**
- * Quoting for the few values we put on Dockerfile RUN lines and in Procfiles. Values we generate
- * are plain (module names, paths, the throwaway build key), so most need no quotes; anything else
- * is single-quoted for POSIX sh, which is what both `RUN` (shell form) and Dokku use.
- */
-function shell_shellQuote(value) {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value))
-        return value;
-    return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-/** `NAME=value` assignments for a command prefix, in the order given. */
-function shellAssignments(env) {
-    return Object.entries(env)
-        .map(([name, value]) => `${name}=${shell_shellQuote(value)}`)
-        .join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/system-packages.ts
 function systemPackages(project, extraRequirements) {
     const declared = (name) => Object.hasOwn(project.dependencies.packages, name);
@@ -70625,73 +70850,8 @@ function systemPackages(project, extraRequirements) {
     return { build: [...build].sort(), runtime: [...runtime].sort() };
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new errors_ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
-function procfileWebCommand(project, appDir = '.') {
-    return [
-        'gunicorn',
-        ...(appDir === '.' ? [] : [`--chdir ${shell_shellQuote(appDir)}`]),
-        gunicornTarget(project),
-        `--threads ${GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
 
 
 
@@ -70751,6 +70911,9 @@ function generateDockerfile(project, options) {
     const command = containerCommand(project);
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
+    const compression = offlineCompression(project);
+    notes.push(...compression.notes);
+    const compress = collect && compression.needed;
     if (options.collectstatic !== false && !collect) {
         notes.push({
             level: 'notice',
@@ -70764,6 +70927,7 @@ function generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
         overlaid
             ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
             : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -70809,6 +70973,8 @@ function generateDockerfile(project, options) {
         const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+        if (compress)
+            lines.push('# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the', '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same', '# build-time placeholders; without it every such page raises OfflineGenerationError.', `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`);
     }
     lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
     const files = [
@@ -71114,6 +71280,7 @@ function switchToDockerfile(reason, missing) {
 
 
 
+
 ;// CONCATENATED MODULE: ../shared/src/deploy/overlay-fixed.ts
 /**
  * Findings about settings that the production overlay fixes in every deploy (DEBUG off, SECRET_KEY
@@ -71133,13 +71300,15 @@ const OVERLAY_FIXED_FINDINGS = [
 ];
 /** SQLite findings, moot once the platform gives the production database (a linked service, a DATABASE_URL). */
 const DATABASE_PROVIDED_FINDINGS = ['database-sqlite', 'database-sqlite-fallback'];
-/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+/** Notices that say how the project is deployed, so they are always told (the rest stay in the model). */
+const TOLD_NOTICES = ['asgi-only'];
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself, and TOLD_NOTICES. */
 function findingsToReport(findings, filter) {
     const fixed = new Set([
         ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
         ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
     ]);
-    return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code));
+    return findings.filter((finding) => (finding.level !== 'notice' || TOLD_NOTICES.includes(finding.code)) && !fixed.has(finding.code));
 }
 
 ;// CONCATENATED MODULE: ../shared/src/deploy/prepare.ts
@@ -71242,6 +71411,12 @@ async function prepareProject(inputs, repoRoot, runner, environment, onLocated) 
             code: 'dockerfile-ignored',
             message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
         });
+    }
+    if (builder === 'herokuish') {
+        // The buildpack runs collectstatic itself; offline compression follows it in bin/post_compile.
+        const hook = herokuishCompileHook(project, { readFile, deployRoot });
+        builderFiles.push(...hook.files);
+        builderNotes.push(...hook.notes);
     }
     // Our image's WORKDIR is the folder of manage.py; herokuish (and a user's Dockerfile) start in the deployed folder.
     const generatedImage = builder === 'dockerfile' && !repoDockerfile;

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { databaseKind, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build'
+import { databaseKind, herokuishCompileHook, herokuishDependencies, type DatabaseKind } from '@django-deploy/shared/build'
 import { prepareDeployFiles } from '@django-deploy/shared/deploy'
 import { InputError } from '@django-deploy/shared/errors'
 import { detectProject, type Finding, type ProjectModel } from '@django-deploy/shared/detect'
@@ -83,6 +83,12 @@ export async function prepareProject(
       code: 'dockerfile-ignored',
       message: 'builder is herokuish: your Dockerfile is not used (Dokku is told so with builder:set).',
     })
+  }
+  if (builder === 'herokuish') {
+    // The buildpack runs collectstatic itself; offline compression follows it in bin/post_compile.
+    const hook = herokuishCompileHook(project, { readFile, deployRoot })
+    builderFiles.push(...hook.files)
+    builderNotes.push(...hook.notes)
   }
   // Our image's WORKDIR is the folder of manage.py; herokuish (and a user's Dockerfile) start in the deployed folder.
   const generatedImage = builder === 'dockerfile' && !repoDockerfile

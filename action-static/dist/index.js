@@ -39406,13 +39406,15 @@ const OVERLAY_FIXED_FINDINGS = [
 ];
 /** SQLite findings, moot once the platform gives the production database (a linked service, a DATABASE_URL). */
 const DATABASE_PROVIDED_FINDINGS = ['database-sqlite', 'database-sqlite-fallback'];
-/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+/** Notices that say how the project is deployed, so they are always told (the rest stay in the model). */
+const TOLD_NOTICES = ['asgi-only'];
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself, and TOLD_NOTICES. */
 function overlay_fixed_findingsToReport(findings, filter) {
     const fixed = new Set([
         ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
         ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
     ]);
-    return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code));
+    return findings.filter((finding) => (finding.level !== 'notice' || TOLD_NOTICES.includes(finding.code)) && !fixed.has(finding.code));
 }
 
 ;// CONCATENATED MODULE: ../shared/src/settings/deploy-root.ts
@@ -39916,6 +39918,293 @@ function dockerignore_dockerignoreContent(project, appDirInContext) {
 /** The app directory relative to the build context, '' when they are the same. */
 function dockerignore_appDirIn(deployAppDir) {
     return path.posix.normalize(deployAppDir || '.').replace(/^\.$/, '');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/compress.ts
+
+
+/**
+ * django-compressor's offline compression. With COMPRESS_OFFLINE on (and compression enabled,
+ * which it is whenever DEBUG is off), a `{% compress %}` block renders only what
+ * `manage.py compress` wrote beforehand, a manifest plus the compressed files under STATIC_ROOT;
+ * without them every such page raises OfflineGenerationError. So every road runs it at build time,
+ * right after collectstatic and where the collected files end up (the image, the slug, the static
+ * build), never as a release task: that runs in a container of its own whose files are thrown away.
+ *
+ * `--force` because the build's settings need not enable compression themselves (the command
+ * refuses to run when COMPRESS_ENABLED is off); the files are then simply unused.
+ */
+const compress_COMPRESS_COMMAND = ['python', 'manage.py', 'compress', '--force'];
+function truthy(value) {
+    if (value === undefined || value === null)
+        return false;
+    if (typeof value === 'string')
+        return ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
+    if (Array.isArray(value))
+        return value.length > 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length > 0;
+    return Boolean(value);
+}
+function where(fact) {
+    return `${fact.at.file}:${fact.at.line}`;
+}
+function compress_offlineCompression(project) {
+    const installed = project.summary.installedApps.some((app) => app === 'compressor' || app.startsWith('compressor.'));
+    const offline = project.facts.COMPRESS_OFFLINE;
+    if (!installed || !offline)
+        return { needed: false, notes: [] };
+    const enabled = project.facts.COMPRESS_ENABLED;
+    if (enabled?.value.kind === 'literal' && !truthy(enabled.value.value))
+        return { needed: false, notes: [] };
+    const value = offline.value;
+    if (value.kind === 'literal') {
+        return truthy(value.value)
+            ? { needed: true, reason: `COMPRESS_OFFLINE = ${JSON.stringify(value.value)} in ${where(offline)}`, notes: [] }
+            : { needed: false, notes: [] };
+    }
+    if (value.kind === 'env' && value.expression === undefined) {
+        // Read from the environment: the deploy sets no such variable, so the default is what runs.
+        if (truthy(value.default))
+            return {
+                needed: true,
+                reason: `COMPRESS_OFFLINE from ${value.variable}, default on, in ${where(offline)}`,
+                notes: [],
+            };
+        return {
+            needed: false,
+            notes: [
+                {
+                    level: 'notice',
+                    code: 'compress-offline-from-environment',
+                    message: `COMPRESS_OFFLINE is read from ${value.variable} (default off), so the build does not run manage.py compress. If you turn it on in production, every {% compress %} page fails with OfflineGenerationError: set COMPRESS_OFFLINE = True in the settings instead, so the build compresses.`,
+                    file: offline.at.file,
+                    line: offline.at.line,
+                },
+            ],
+        };
+    }
+    return {
+        needed: false,
+        notes: [
+            {
+                level: 'warning',
+                code: 'compress-offline-unknown',
+                message: `COMPRESS_OFFLINE is computed (${value.kind === 'env' ? value.expression : value.kind === 'expression' ? value.source : ''}), so the deploy cannot tell whether to run manage.py compress at build time and does not. If it is on in production, every {% compress %} page fails with OfflineGenerationError: write COMPRESS_OFFLINE = True (or False) as a literal.`,
+                file: offline.at.file,
+                line: offline.at.line,
+            },
+        ],
+    };
+}
+/**
+ * herokuish (heroku-buildpack-python): the buildpack runs collectstatic itself, then the app's
+ * `bin/post_compile` if there is one, in the build directory, with the app's config in the
+ * environment; what it writes lands in the slug. That is where offline compression belongs.
+ * A user's own bin/post_compile is never replaced: it must run compress itself.
+ */
+function herokuishCompileHook(project, options) {
+    const compression = compress_offlineCompression(project);
+    if (!compression.needed)
+        return { files: [], notes: compression.notes };
+    const deployRoot = deployRootOf(project, options.deployRoot);
+    const hookPath = toRepoPath(deployRoot, 'bin/post_compile');
+    const manage = toDeployPath(deployRoot, project.managePy, 'manage.py') || 'manage.py';
+    const command = compress_COMPRESS_COMMAND.map((word) => (word === 'manage.py' ? manage : word))
+        .map(shellQuote)
+        .join(' ');
+    const own = options.readFile(hookPath);
+    if (own !== undefined) {
+        if (/\bcompress\b/.test(own))
+            return { files: [], notes: [] };
+        return {
+            files: [],
+            notes: [
+                {
+                    level: 'warning',
+                    code: 'post-compile-without-compress',
+                    message: `${compression.reason}, but your ${hookPath} (which the buildpack runs after collectstatic) does not run manage.py compress, and the deploy does not replace it: every {% compress %} page will fail with OfflineGenerationError. Add "${command}" to it.`,
+                    file: hookPath,
+                },
+            ],
+        };
+    }
+    const content = [
+        '#!/usr/bin/env bash',
+        `# Generated by django-deploy-actions: ${compression.reason}.`,
+        '# The Python buildpack runs this after collectstatic, in the build, so the compressed files and',
+        "# their manifest land in the slug beside the collected static files (a release task's would not).",
+        'set -euo pipefail',
+        // The buildpack's collectstatic runs with PYTHONPATH defaulting to the build directory; the same here.
+        `PYTHONPATH="\${PYTHONPATH:-.}" ${command}`,
+        '',
+    ].join('\n');
+    return {
+        files: [
+            {
+                path: 'bin/post_compile',
+                content,
+                executable: true,
+                reason: `${compression.reason}: offline compression after the buildpack's collectstatic`,
+            },
+        ],
+        notes: [],
+    };
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
+
+
+/**
+ * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
+ * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
+ *
+ * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
+ * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
+ * start fast (cold starts) and hold few database connections. WSGI whenever the project has a WSGI
+ * application; a project with only an ASGI one (no WSGI_APPLICATION, no wsgi.py) is served by the
+ * same gunicorn with uvicorn's worker class, one event loop per worker (no threads), which
+ * extras.ts adds when the project does not declare uvicorn.
+ */
+const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
+/** Migrations: never at container start (every instance would race), always as a release task or Job. */
+const web_command_MIGRATE_COMMAND = (/* unused pure expression or super */ null && (['python', 'manage.py', 'migrate', '--noinput']));
+/** gunicorn's worker class for an ASGI application (uvicorn's; gunicorn itself speaks only WSGI). */
+const UVICORN_WORKER = 'uvicorn.workers.UvicornWorker';
+/** True when the project is served as ASGI: it has an ASGI application and no WSGI one. */
+function web_command_servesAsgi(project) {
+    return project.wsgiApplication === undefined && project.asgiApplication !== undefined;
+}
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes (the ASGI one when ASGI-only). */
+function gunicornTarget(project) {
+    const asgi = web_command_servesAsgi(project);
+    const application = asgi ? project.asgiApplication : project.wsgiApplication;
+    const setting = asgi ? 'ASGI_APPLICATION' : 'WSGI_APPLICATION';
+    const match = application === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(application);
+    if (!match) {
+        throw new ActionError(application === undefined
+            ? 'No WSGI or ASGI application was found, so there is nothing for gunicorn to serve.'
+            : `${setting} '${application}' is not a dotted path to an object.`, {
+            hint: asgi
+                ? "Set ASGI_APPLICATION = '<project>.asgi.application' in your settings, next to an asgi.py that defines `application`."
+                : "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application` (or an asgi.py for an ASGI-only project).",
+        });
+    }
+    return `${match[1]}:${match[2]}`;
+}
+/** How each worker runs the app: threads for WSGI, uvicorn's event loop for ASGI (threads would be ignored). */
+function workerOption(project, threads) {
+    return web_command_servesAsgi(project) ? `--worker-class ${UVICORN_WORKER}` : threads;
+}
+/**
+ * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
+ * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
+ * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
+ * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
+ * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
+ * kill idle workers); anything else through GUNICORN_CMD_ARGS.
+ */
+function web_command_containerCommand(project) {
+    return [
+        'exec gunicorn',
+        gunicornTarget(project),
+        '--bind "0.0.0.0:${PORT:-8000}"',
+        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
+        workerOption(project, `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`),
+        '--timeout "${GUNICORN_TIMEOUT:-0}"',
+        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+/**
+ * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
+ * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
+ * is set and takes its worker count from WEB_CONCURRENCY.
+ */
+/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
+function web_command_procfileWebCommand(project, appDir = '.') {
+    return [
+        'gunicorn',
+        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
+        gunicornTarget(project),
+        workerOption(project, `--threads ${web_command_GUNICORN_DEFAULTS.threads}`),
+        '--worker-tmp-dir /dev/shm',
+        '--access-logfile -',
+    ].join(' ');
+}
+
+;// CONCATENATED MODULE: ../shared/src/build/extras.ts
+
+/** The database the deployed app will use: the caller's knowledge first (a provisioned Postgres), else the settings' ENGINE. */
+function extras_databaseKind(project, override) {
+    if (override)
+        return override;
+    const engine = project.summary.databaseEngine ?? '';
+    if (/postgresql|postgis|psycopg/.test(engine))
+        return 'postgres';
+    if (/mysql/.test(engine))
+        return 'mysql';
+    if (/sqlite|spatialite/.test(engine))
+        return 'sqlite';
+    return engine ? 'other' : undefined;
+}
+function extras_extraPackages(project, database) {
+    const packages = project.dependencies.packages;
+    const has = (...names) => names.some((name) => Object.hasOwn(packages, name));
+    const requirements = [];
+    const notes = [];
+    const add = (requirement, why, name) => {
+        requirements.push(requirement);
+        notes.push({
+            level: 'notice',
+            code: 'added-package',
+            message: `${name} is not among your dependencies; the image installs ${requirement} ${why}. Add it to your dependencies to choose the version.`,
+        });
+    };
+    if (!project.features.gunicorn && !has('gunicorn')) {
+        // 22.0 fixed request smuggling (CVE-2024-1135).
+        add('gunicorn>=22', 'to serve the app', 'gunicorn');
+    }
+    if (servesAsgi(project) && !project.features.uvicorn && !has('uvicorn')) {
+        // The project has only an ASGI application: gunicorn runs it with uvicorn's worker class.
+        add('uvicorn>=0.30', "for gunicorn's ASGI worker (uvicorn.workers.UvicornWorker; the project has no WSGI module)", 'uvicorn');
+    }
+    const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.');
+    if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {
+        add('whitenoise>=6', 'to serve static files', 'whitenoise');
+    }
+    const hasDriver = project.features.psycopg || project.features.psycopg2 || has('psycopg', 'psycopg2', 'psycopg2-binary', 'psycopg-binary');
+    if (database === 'postgres' && !hasDriver) {
+        // psycopg 3 needs Django 4.2+; older projects get psycopg2.
+        const driver = djangoBefore42(packages.django) ? 'psycopg2-binary>=2.9' : 'psycopg[binary]>=3.1';
+        add(driver, 'to reach PostgreSQL', 'A PostgreSQL driver');
+    }
+    return { requirements, notes };
+}
+/** True when the declared Django range cannot reach 4.2 ("==3.2.*", "<4.2", "~=4.1.0", "^3.2"). */
+function djangoBefore42(specifier) {
+    if (!specifier)
+        return false;
+    return specifier.split(',').some((clause) => {
+        const match = /^\s*(===|==|~=|<=|<|\^|~|=)?\s*(\d+)\.(\d+)(\.\d+)?/.exec(clause);
+        if (!match)
+            return false;
+        const [, operator = '==', majorText, minorText, patch] = match;
+        const major = Number(majorText);
+        const below = major * 100 + Number(minorText) < 402;
+        switch (operator) {
+            case '<':
+                return major * 100 + Number(minorText) <= 402;
+            case '~=':
+                // ~=4.1 allows 4.x; ~=4.1.0 allows 4.1.x only
+                return patch === undefined ? major < 4 : below;
+            case '^':
+                return major < 4;
+            default:
+                return below;
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ../shared/src/detect/order.ts
@@ -41920,73 +42209,8 @@ function usesVcs(text) {
     return /git\+(https?|ssh|git|file):|\btype = "git"|\{\s*git = "|"git"\s*:/.test(text);
 }
 
-;// CONCATENATED MODULE: ../shared/src/build/web-command.ts
-
-
-/**
- * How the app is served and migrated, shared by the Dockerfile CMD, the Procfile and the actions
- * (the Cloud Run migration Job runs MIGRATE_COMMAND in the same image).
- *
- * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
- * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
- */
-const web_command_GUNICORN_DEFAULTS = { workers: 2, threads: 4 };
-/** Migrations: never at container start (every instance would race), always as a release task or Job. */
-const web_command_MIGRATE_COMMAND = (/* unused pure expression or super */ null && (['python', 'manage.py', 'migrate', '--noinput']));
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
-function gunicornTarget(project) {
-    const wsgi = project.wsgiApplication;
-    const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi);
-    if (!match) {
-        throw new ActionError(wsgi === undefined
-            ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-            : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`, {
-            hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
-        });
-    }
-    return `${match[1]}:${match[2]}`;
-}
-/**
- * The image's command, for a shell (Dockerfile `CMD` shell form): `$PORT` comes from the platform
- * (Cloud Run 8080, Dokku 5000) with 8000 for a local `docker run`; `exec` makes gunicorn PID 1 so
- * SIGTERM on scale-down or redeploy reaches it and in-flight requests finish. Knobs read from the
- * environment: WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT (0 = no worker timeout, as
- * Cloud Run advises: with CPU throttled between requests, gunicorn's heartbeat would otherwise
- * kill idle workers); anything else through GUNICORN_CMD_ARGS.
- */
-function web_command_containerCommand(project) {
-    return [
-        'exec gunicorn',
-        gunicornTarget(project),
-        '--bind "0.0.0.0:${PORT:-8000}"',
-        `--workers "\${WEB_CONCURRENCY:-${web_command_GUNICORN_DEFAULTS.workers}}"`,
-        `--threads "\${GUNICORN_THREADS:-${web_command_GUNICORN_DEFAULTS.threads}}"`,
-        '--timeout "${GUNICORN_TIMEOUT:-0}"',
-        // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-/**
- * The Procfile `web:` command. No shell syntax at all, so it means the same whether Dokku runs it
- * through a shell or hands the words to the image: gunicorn itself binds 0.0.0.0:$PORT when PORT
- * is set and takes its worker count from WEB_CONCURRENCY.
- */
-/** The Procfile's web command; `appDir` is the folder of manage.py, relative to where processes start. */
-function web_command_procfileWebCommand(project, appDir = '.') {
-    return [
-        'gunicorn',
-        ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
-        gunicornTarget(project),
-        `--threads ${web_command_GUNICORN_DEFAULTS.threads}`,
-        '--worker-tmp-dir /dev/shm',
-        '--access-logfile -',
-    ].join(' ');
-}
-
 ;// CONCATENATED MODULE: ../shared/src/build/dockerfile.ts
+
 
 
 
@@ -42046,6 +42270,9 @@ function dockerfile_generateDockerfile(project, options) {
     const command = containerCommand(project);
     const notes = [...image.notes, ...plan.notes, ...extras.notes];
     const collect = options.collectstatic !== false && collectsStatic(project);
+    const compression = offlineCompression(project);
+    notes.push(...compression.notes);
+    const compress = collect && compression.needed;
     if (options.collectstatic !== false && !collect) {
         notes.push({
             level: 'notice',
@@ -42059,6 +42286,7 @@ function dockerfile_generateDockerfile(project, options) {
         `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
         `#   Dependencies: ${plan.description}`,
         ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+        ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
         overlaid
             ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
             : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -42104,6 +42332,8 @@ function dockerfile_generateDockerfile(project, options) {
         const buildEnv = buildEnvironment(project, settingsModule, { allRequired: true });
         delete buildEnv.DJANGO_SETTINGS_MODULE; // already set by ENV above
         lines.push('# Static files are collected into the image (WhiteNoise serves them). The key and placeholders', '# below exist only for this one command, never as ENV: the real ones come from the platform.', `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`);
+        if (compress)
+            lines.push('# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the', '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same', '# build-time placeholders; without it every such page raises OfflineGenerationError.', `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`);
     }
     lines.push('# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise', "# compile the project's modules again (pip already compiled the dependencies it installed).", `RUN python -m compileall -q -j 0 ${IMAGE_ROOT}`, `USER ${CONTAINER_USER.name}`, '# No EXPOSE: Cloud Run and Dokku both pass the port in $PORT (Dokku maps 80 to it without EXPOSE).', '# No migrate here: every instance would race to run it and a failed migration would take the', '# new containers down. Migrations run once per deploy, before traffic moves (release task / Job).', `CMD ${command}`);
     const files = [
@@ -42402,6 +42632,7 @@ function switchToDockerfile(reason, missing) {
 }
 
 ;// CONCATENATED MODULE: ../shared/src/build/index.ts
+
 
 
 
@@ -43520,6 +43751,8 @@ const FACT_NAMES = [
     'ASGI_APPLICATION',
     'BUILD_DIR',
     'BAKERY_VIEWS',
+    'COMPRESS_ENABLED',
+    'COMPRESS_OFFLINE',
 ];
 const SEQUENCE_ADDITIONS = new Set(['append', 'insert', 'extend', 'prepend']);
 function mergeSettingsFacts(events) {
@@ -43822,7 +44055,7 @@ function isTruthyDefault(value) {
     return typeof value === 'string' && ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
 }
 /** Python truthiness of a literal. */
-function truthy(value) {
+function settings_summary_truthy(value) {
     if (Array.isArray(value))
         return value.length > 0;
     if (typeof value === 'object' && value !== null)
@@ -43851,7 +44084,7 @@ function debugKind(fact) {
     const value = fact.value.value;
     if (typeof value === 'object' && value !== null && ('$expr' in value || '$env' in value))
         return 'expression';
-    return truthy(value) ? 'true' : 'false';
+    return settings_summary_truthy(value) ? 'true' : 'false';
 }
 /** The default database, whether written out as a dict or read from a URL variable. */
 function defaultDatabase(facts) {
@@ -44119,7 +44352,8 @@ function definesApplication(parsed) {
 }
 /**
  * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
+ * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it, or
+ * the only asgi.py). With an ASGI application only, the project is served as ASGI (a notice).
  */
 async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cache, paths) {
     const literal = (name) => {
@@ -44130,9 +44364,6 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
     let wsgiApplication = literal('WSGI_APPLICATION');
     if (!wsgiApplication && wsgi && definesApplication(wsgiParsed))
         wsgiApplication = `${wsgi.module}.application`;
-    if (!wsgiApplication) {
-        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.'));
-    }
     let asgiApplication = literal('ASGI_APPLICATION');
     if (!asgiApplication) {
         const wsgiPackage = wsgi ? dirnameRel(wsgi.file) : undefined;
@@ -44143,6 +44374,12 @@ async function detectApplications(facts, wsgi, wsgiParsed, asgiFiles, roots, cac
             if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
                 asgiApplication = `${asgi.module}.application`;
         }
+    }
+    if (!wsgiApplication && asgiApplication) {
+        findings.push(finding('notice', 'asgi-only', `The project has an ASGI application (${asgiApplication}) and no WSGI one, so it is served as ASGI: gunicorn with uvicorn's worker (uvicorn.workers.UvicornWorker) on Dokku and Cloud Run, uvicorn added when it is not declared; the static build renders with Django's runserver. HTTP only: WebSockets need uvicorn[standard] (or websockets) declared, and Django runs sync views one at a time per worker under ASGI, so write async views or raise WEB_CONCURRENCY.`));
+    }
+    else if (!wsgiApplication) {
+        findings.push(finding('warning', 'wsgi-not-found', 'Found neither WSGI_APPLICATION/ASGI_APPLICATION in the settings nor a wsgi.py or asgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it (or asgi.py for an ASGI project), or set WSGI_APPLICATION.'));
     }
     return {
         ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),
@@ -48137,6 +48374,19 @@ def version(distribution, module):
     except Exception:
         return None
 
+def compress_offline():
+    # django-compressor's own reading of its settings (its defaults included: COMPRESS_ENABLED is
+    # "not DEBUG"): {% compress %} blocks then render only what "manage.py compress" wrote.
+    if "compressor" not in settings.INSTALLED_APPS:
+        return None
+    from compressor.conf import settings as compressor
+    if not (compressor.COMPRESS_ENABLED and compressor.COMPRESS_OFFLINE):
+        return None
+    return {
+        "root": str(compressor.COMPRESS_ROOT),
+        "manifest": compressor.COMPRESS_OUTPUT_DIR.strip("/") + "/" + compressor.COMPRESS_OFFLINE_MANIFEST,
+    }
+
 db = settings.DATABASES.get("default", {})
 print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "django": django.get_version(),
@@ -48153,6 +48403,7 @@ print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "distill": find_spec("django_distill") is not None,
     "distillVersion": version("django-distill", "django_distill") if find_spec("django_distill") else None,
     "sitesFramework": "django.contrib.sites" in settings.INSTALLED_APPS,
+    "compressOffline": compress_offline(),
 }))
 `;
 /**
@@ -48948,6 +49199,7 @@ function freePort() {
 
 
 
+
 /**
  * The dry run's half of `generate`: the project loaded with the build's settings (the same
  * overlay and probe; nothing migrated, copied or written but a scratch overlay in `workDir`), so
@@ -48991,6 +49243,7 @@ async function generate(options) {
         await phase('collectstatic', () => log.group('collectstatic', async () => {
             log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
         }));
+        await compressOffline(django, log, phase);
         const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django));
         seeds = listed;
         log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
@@ -49071,7 +49324,7 @@ async function generate(options) {
         }
         crawlResult = crawled;
         redirects = await phase('Copy static and media, write redirects', async () => {
-            await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawled.staticFiles);
+            await copyStatic(django.facts.staticRoot, external_node_path_default().join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)), crawled.staticFiles, django.facts.compressOffline?.manifest);
             if (django.facts.mediaRoot && django.facts.mediaUrl) {
                 const mediaOut = external_node_path_default().join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean));
                 for (const file of crawled.mediaFiles) {
@@ -49091,6 +49344,14 @@ async function generate(options) {
             : choice.name === 'distill'
                 ? await distillCommand(django, options.outputDir)
                 : undefined;
+        if (command && django.facts.compressOffline) {
+            // The generators collect static files and render in one command: compress needs the
+            // collected files first, and its output in STATIC_ROOT survives their collectstatic.
+            await phase('collectstatic', () => log.group('collectstatic', async () => {
+                log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
+            }));
+            await compressOffline(django, log, phase);
+        }
         await phase(`Generate with ${choice.name}`, () => log.group(`Generate with ${choice.name}`, async () => {
             if (command) {
                 log.info(`manage.py ${command.join(' ')}`);
@@ -49141,6 +49402,21 @@ async function generate(options) {
     };
 }
 /**
+ * django-compressor's offline compression, after collectstatic and before anything renders:
+ * with COMPRESS_OFFLINE on, a {% compress %} block renders only what `manage.py compress` wrote
+ * (its manifest and the compressed files, under STATIC_ROOT, which the output copies).
+ */
+async function compressOffline(django, log, phase) {
+    const compression = django.facts.compressOffline;
+    if (!compression)
+        return;
+    if (external_node_path_default().resolve(compression.root) !== external_node_path_default().resolve(django.facts.staticRoot))
+        throw new errors_ActionError(`COMPRESS_ROOT (${compression.root}) is not STATIC_ROOT, so the files manage.py compress writes would not be in the site.`, { hint: 'Leave COMPRESS_ROOT unset (it defaults to STATIC_ROOT), or set COMPRESS_OFFLINE = False.' });
+    await phase('compress', () => log.group('compress (COMPRESS_OFFLINE)', async () => {
+        log.info(await django.manage([...compress_COMPRESS_COMMAND.slice(2)], 'manage.py compress'));
+    }));
+}
+/**
  * How many app workers serve the crawl, and how many requests are in flight at once (also used by
  * the benchmark, so it measures what the action does).
  */
@@ -49164,9 +49440,9 @@ const RENDER_TIMEOUT_MS = 60_000;
 /**
  * Collected static files, all of them (JavaScript may load files no page names), except the
  * admin's (the admin cannot work on a static site; referenced ones are kept) and the `.gz`/`.br`
- * copies WhiteNoise makes (Netlify compresses by itself).
+ * copies WhiteNoise makes (Netlify compresses by itself), and the manifests.
  */
-async function copyStatic(root, destination, referenced) {
+async function copyStatic(root, destination, referenced, compressManifest) {
     const files = await listFiles(root);
     const all = new Set(files);
     let copied = 0;
@@ -49175,7 +49451,8 @@ async function copyStatic(root, destination, referenced) {
             continue;
         if (/\.(gz|br)$/.test(file) && all.has(file.replace(/\.(gz|br)$/, '')))
             continue;
-        if (file === 'staticfiles.json')
+        // Build bookkeeping, not site content: Django's manifest and django-compressor's.
+        if (file === 'staticfiles.json' || file === compressManifest)
             continue;
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(external_node_path_default().join(destination, file)), { recursive: true });
         await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(root, file), external_node_path_default().join(destination, file));
@@ -49792,6 +50069,7 @@ async function digestDirectory(root, options = {}) {
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 
+
 function buildPlan({ inputs, mode, project, generation, decision, digest, pullRequest, site, repoRoot }) {
     const summary = [
         ['Mode', mode],
@@ -49825,6 +50103,13 @@ function buildPlan({ inputs, mode, project, generation, decision, digest, pullRe
             });
         else {
             steps.push({ kind: 'command', title: 'Collect static files', detail: `${manage} collectstatic --noinput` });
+            const compression = compress_offlineCompression(project);
+            if (compression.needed)
+                steps.push({
+                    kind: 'command',
+                    title: `Compress {% compress %} blocks offline (${compression.reason})`,
+                    detail: `${manage} compress --force`,
+                });
             steps.push({
                 kind: 'command',
                 title: `Generate the site into ${inputs.outputDir}`,

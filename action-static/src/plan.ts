@@ -1,3 +1,4 @@
+import { offlineCompression } from '@django-deploy/shared/build'
 import type { ProjectModel } from '@django-deploy/shared/detect'
 import type { PullRequestInfo } from '@django-deploy/shared/github'
 import type { Plan, PlanStep } from '@django-deploy/shared/plan'
@@ -66,6 +67,13 @@ export function buildPlan({ inputs, mode, project, generation, decision, digest,
       })
     else {
       steps.push({ kind: 'command', title: 'Collect static files', detail: `${manage} collectstatic --noinput` })
+      const compression = offlineCompression(project)
+      if (compression.needed)
+        steps.push({
+          kind: 'command',
+          title: `Compress {% compress %} blocks offline (${compression.reason})`,
+          detail: `${manage} compress --force`,
+        })
       steps.push({
         kind: 'command',
         title: `Generate the site into ${inputs.outputDir}`,

@@ -14,6 +14,8 @@ export interface GeneratedFile {
    * requirements.txt with what the buildpack must also install); without it a collision is an error.
    */
   overwrite?: boolean
+  /** Mode 100755 in the deploy artifact (a buildpack hook such as bin/post_compile). */
+  executable?: boolean
 }
 
 export type PlanStepKind = 'command' | 'ssh' | 'http' | 'git' | 'file' | 'check'

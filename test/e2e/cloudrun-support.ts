@@ -11,7 +11,7 @@ import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../../action-cloudrun/src/inputs.js'
 import { run, type OutputName, type RunResult } from '../../action-cloudrun/src/main.js'
 import { createGcloudStandin, type GcloudStandin } from '../standins/gcloud/index.js'
-import { createDatabase, fixtureRepo, git, makeTempDir, type FixtureRepo } from '../support/index.js'
+import { createDatabase, fixtureRepo, git, makeTempDir, type FixtureName, type FixtureRepo } from '../support/index.js'
 
 /**
  * action-cloudrun end to end against the gcloud stand-in: the real example project in a git
@@ -74,10 +74,7 @@ export async function commit(bed: Bed, files: Record<string, string>, message: s
 export const DATABASE_SECRET = 'DATABASE_URL=blog-database-url:latest'
 export const SECRETS_FLAG = `--update-secrets ${DATABASE_SECRET}`
 
-export async function createBed(
-  fixture: 'example-site' | 'tutorial' = 'example-site',
-  options: { project?: string } = {},
-): Promise<Bed> {
+export async function createBed(fixture: FixtureName = 'example-site', options: { project?: string } = {}): Promise<Bed> {
   const dir = await makeTempDir('cloudrun-')
   const repo = await fixtureRepo(fixture)
   // What google-github-actions/auth would leave in the workspace: it must never be uploaded.

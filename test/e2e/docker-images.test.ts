@@ -200,12 +200,16 @@ const generated = (page: string, text: string): Expectations => ({ page, text, u
 describe('Cloud Run: the build context action-cloudrun uploads, built and run', { timeout: BUILD_TIMEOUT_MS }, () => {
   // Fixtures meant to run as a container. Not here: syntax-error and not-django (no deploy),
   // required-env (its only purpose is that the plan stops for REDIS_URL and DJANGO_ADMIN_URL;
-  // it has no page to answer).
+  // it has no page to answer), asgi-only (no static file to probe; shape-asgi-only.test.ts
+  // deploys it on the gcloud stand-in).
   const cases = [
     ['flat', generated('/', 'Hello from mysite')],
     ['nested-src', generated('/', 'Welcome')],
     ['example-site', generated('/', 'Welcome to the Example Site')],
     ['tutorial', generated('/polls/', 'Favourite colour?')],
+    // COMPRESS_OFFLINE: the page answers only if the image ran manage.py compress after
+    // collectstatic, and the first collected .css is the compressed one (CACHE/ sorts first).
+    ['compressor', generated('/', 'Offline compression works')],
   ] as const
   // split-settings pins gunicorn 20.1, which imports pkg_resources at start. The index's setuptools
   // wheel carries Debian's pkg_resources, but Debian's copy imports packaging (and more) from the

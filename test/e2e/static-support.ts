@@ -33,6 +33,8 @@ export interface HarnessOptions {
   context?: EventContext
   /** Instead of real waits between retries (the retry tests record them). */
   sleep?: (ms: number) => Promise<void>
+  /** The project's Python (default: Debian's, /usr/bin/python3), e.g. a virtualenv with more packages. */
+  python?: string
 }
 
 export function harness(options: HarnessOptions): Harness {
@@ -58,7 +60,7 @@ export function harness(options: HarnessOptions): Harness {
     summary: writer,
     env: { PATH: process.env.PATH },
     workspace: options.workspace,
-    python: PYTHON,
+    python: options.python ?? PYTHON,
     now: Date.now,
     sleep: options.sleep,
   }

@@ -22,6 +22,8 @@ export const FIXTURES = [
   'example-site',
   'required-env',
   'app-subfolder',
+  'compressor',
+  'asgi-only',
 ] as const
 
 export type FixtureName = (typeof FIXTURES)[number]

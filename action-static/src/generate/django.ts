@@ -57,6 +57,11 @@ export interface DjangoFacts {
   distill: boolean
   distillVersion?: string
   sitesFramework: boolean
+  /**
+   * django-compressor with offline compression on (as it reads its settings): where it writes
+   * (COMPRESS_ROOT) and its manifest, relative to it. Null otherwise.
+   */
+  compressOffline: { root: string; manifest: string } | null
 }
 
 export interface PreparedDjango {
@@ -88,6 +93,19 @@ def version(distribution, module):
     except Exception:
         return None
 
+def compress_offline():
+    # django-compressor's own reading of its settings (its defaults included: COMPRESS_ENABLED is
+    # "not DEBUG"): {% compress %} blocks then render only what "manage.py compress" wrote.
+    if "compressor" not in settings.INSTALLED_APPS:
+        return None
+    from compressor.conf import settings as compressor
+    if not (compressor.COMPRESS_ENABLED and compressor.COMPRESS_OFFLINE):
+        return None
+    return {
+        "root": str(compressor.COMPRESS_ROOT),
+        "manifest": compressor.COMPRESS_OUTPUT_DIR.strip("/") + "/" + compressor.COMPRESS_OFFLINE_MANIFEST,
+    }
+
 db = settings.DATABASES.get("default", {})
 print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "django": django.get_version(),
@@ -104,6 +122,7 @@ print("DJANGO-DEPLOY-PROBE " + json.dumps({
     "distill": find_spec("django_distill") is not None,
     "distillVersion": version("django-distill", "django_distill") if find_spec("django_distill") else None,
     "sitesFramework": "django.contrib.sites" in settings.INSTALLED_APPS,
+    "compressOffline": compress_offline(),
 }))
 `
 

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os'
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { COMPRESS_COMMAND } from '@django-deploy/shared/build'
 import { ActionError } from '@django-deploy/shared/errors'
 import type { ProjectModel } from '@django-deploy/shared/detect'
 import { untimed, type CommandRunner, type PhaseTimer } from '@django-deploy/shared/runtime'
@@ -8,7 +9,7 @@ import type { Logger } from '@django-deploy/shared/runtime'
 import { distillCommand, bakeryCommand, chooseGenerator, type GeneratorName } from './adapters.js'
 import { checkOutput, listFiles, type CheckReport } from './checks.js'
 import { crawl, type CrawlResult } from './crawl.js'
-import { contentSource, loadDjango, prepareDjango, type DjangoFacts } from './django.js'
+import { contentSource, loadDjango, prepareDjango, type DjangoFacts, type PreparedDjango } from './django.js'
 import { httpFetcher, type PageFetcher } from './fetcher.js'
 import { RenderPoolStartError, startRenderPool, type RenderPool, type RenderPoolOptions } from './render.js'
 import {
@@ -140,6 +141,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
       }),
     )
+    await compressOffline(django, log, phase)
     const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django))
     seeds = listed
     log.info(
@@ -235,6 +237,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         django.facts.staticRoot,
         path.join(options.outputDir, ...django.facts.staticUrl.split('/').filter(Boolean)),
         crawled.staticFiles,
+        django.facts.compressOffline?.manifest,
       )
       if (django.facts.mediaRoot && django.facts.mediaUrl) {
         const mediaOut = path.join(options.outputDir, ...django.facts.mediaUrl.split('/').filter(Boolean))
@@ -255,6 +258,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         : choice.name === 'distill'
           ? await distillCommand(django, options.outputDir)
           : undefined
+    if (command && django.facts.compressOffline) {
+      // The generators collect static files and render in one command: compress needs the
+      // collected files first, and its output in STATIC_ROOT survives their collectstatic.
+      await phase('collectstatic', () =>
+        log.group('collectstatic', async () => {
+          log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
+        }),
+      )
+      await compressOffline(django, log, phase)
+    }
     await phase(`Generate with ${choice.name}`, () =>
       log.group(`Generate with ${choice.name}`, async () => {
         if (command) {
@@ -310,6 +323,26 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 }
 
 /**
+ * django-compressor's offline compression, after collectstatic and before anything renders:
+ * with COMPRESS_OFFLINE on, a {% compress %} block renders only what `manage.py compress` wrote
+ * (its manifest and the compressed files, under STATIC_ROOT, which the output copies).
+ */
+async function compressOffline(django: PreparedDjango, log: Logger, phase: PhaseTimer): Promise<void> {
+  const compression = django.facts.compressOffline
+  if (!compression) return
+  if (path.resolve(compression.root) !== path.resolve(django.facts.staticRoot))
+    throw new ActionError(
+      `COMPRESS_ROOT (${compression.root}) is not STATIC_ROOT, so the files manage.py compress writes would not be in the site.`,
+      { hint: 'Leave COMPRESS_ROOT unset (it defaults to STATIC_ROOT), or set COMPRESS_OFFLINE = False.' },
+    )
+  await phase('compress', () =>
+    log.group('compress (COMPRESS_OFFLINE)', async () => {
+      log.info(await django.manage([...COMPRESS_COMMAND.slice(2)], 'manage.py compress'))
+    }),
+  )
+}
+
+/**
  * How many app workers serve the crawl, and how many requests are in flight at once (also used by
  * the benchmark, so it measures what the action does).
  */
@@ -336,16 +369,22 @@ export const RENDER_TIMEOUT_MS = 60_000
 /**
  * Collected static files, all of them (JavaScript may load files no page names), except the
  * admin's (the admin cannot work on a static site; referenced ones are kept) and the `.gz`/`.br`
- * copies WhiteNoise makes (Netlify compresses by itself).
+ * copies WhiteNoise makes (Netlify compresses by itself), and the manifests.
  */
-async function copyStatic(root: string, destination: string, referenced: Set<string>): Promise<number> {
+async function copyStatic(
+  root: string,
+  destination: string,
+  referenced: Set<string>,
+  compressManifest?: string,
+): Promise<number> {
   const files = await listFiles(root)
   const all = new Set(files)
   let copied = 0
   for (const file of files) {
     if (file.startsWith('admin/') && !referenced.has(file)) continue
     if (/\.(gz|br)$/.test(file) && all.has(file.replace(/\.(gz|br)$/, ''))) continue
-    if (file === 'staticfiles.json') continue
+    // Build bookkeeping, not site content: Django's manifest and django-compressor's.
+    if (file === 'staticfiles.json' || file === compressManifest) continue
     await mkdir(path.dirname(path.join(destination, file)), { recursive: true })
     await copyFile(path.join(root, file), path.join(destination, file))
     copied++

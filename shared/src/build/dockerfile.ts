@@ -6,6 +6,7 @@ import { buildEnvironment } from '../settings/environment.js'
 import { overlayLocation } from '../settings/overlay.js'
 import type { ReadFile } from '../settings/read-file.js'
 import { appDirIn, dockerignoreContent } from './dockerignore.js'
+import { COMPRESS_COMMAND, offlineCompression } from './compress.js'
 import { databaseKind, extraPackages, type DatabaseKind } from './extras.js'
 import { extrasCommand, installPlan, VENV } from './install.js'
 import { pythonImage } from './python-image.js'
@@ -98,6 +99,9 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
   const command = containerCommand(project)
   const notes: Finding[] = [...image.notes, ...plan.notes, ...extras.notes]
   const collect = options.collectstatic !== false && collectsStatic(project)
+  const compression = offlineCompression(project)
+  notes.push(...compression.notes)
+  const compress = collect && compression.needed
   if (options.collectstatic !== false && !collect) {
     notes.push({
       level: 'notice',
@@ -112,6 +116,7 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
     `#   Python:       ${image.version}${project.python.source ? ` (from ${project.python.source})` : ' (default: none declared)'}`,
     `#   Dependencies: ${plan.description}`,
     ...(extras.requirements.length ? [`#   Added:        ${extras.requirements.join(', ')} (not in your dependencies)`] : []),
+    ...(compress ? [`#   Compress:     manage.py compress at build time (${compression.reason})`] : []),
     overlaid
       ? `#   Settings:     ${overlay.module} (the production overlay of ${overlay.baseModule})`
       : `#   Settings:     ${settingsModule} (the project's own; no production overlay)`,
@@ -171,6 +176,13 @@ export function generateDockerfile(project: ProjectModel, options: DockerfileOpt
       '# below exist only for this one command, never as ENV: the real ones come from the platform.',
       `RUN ${shellAssignments(buildEnv)} python manage.py collectstatic --noinput`,
     )
+    if (compress)
+      lines.push(
+        '# COMPRESS_OFFLINE: {% compress %} blocks render only what this writes (a manifest and the',
+        '# compressed files, under STATIC_ROOT), so it runs here, after collectstatic, with the same',
+        '# build-time placeholders; without it every such page raises OfflineGenerationError.',
+        `RUN ${shellAssignments(buildEnv)} ${COMPRESS_COMMAND.join(' ')}`,
+      )
   }
   lines.push(
     '# Bytecode compiled once, here: with PYTHONDONTWRITEBYTECODE every cold start would otherwise',

@@ -1,7 +1,9 @@
 import type { Finding, ProjectModel } from '../detect/model.js'
+import { servesAsgi } from './web-command.js'
 
 /**
- * Packages the deploy needs that the project may not declare: gunicorn to serve, whitenoise for
+ * Packages the deploy needs that the project may not declare: gunicorn to serve (and uvicorn for
+ * its ASGI worker when the project has no WSGI application), whitenoise for
  * static files, a PostgreSQL driver when the database will be PostgreSQL. They are installed into
  * the image on top of the project's own dependencies (never written into its requirement files)
  * and each one is reported, so the user can pin it themselves.
@@ -40,6 +42,10 @@ export function extraPackages(project: ProjectModel, database: DatabaseKind | un
   if (!project.features.gunicorn && !has('gunicorn')) {
     // 22.0 fixed request smuggling (CVE-2024-1135).
     add('gunicorn>=22', 'to serve the app', 'gunicorn')
+  }
+  if (servesAsgi(project) && !project.features.uvicorn && !has('uvicorn')) {
+    // The project has only an ASGI application: gunicorn runs it with uvicorn's worker class.
+    add('uvicorn>=0.30', "for gunicorn's ASGI worker (uvicorn.workers.UvicornWorker; the project has no WSGI module)", 'uvicorn')
   }
   const staticOnObjectStorage = (project.summary.staticfilesBackend ?? '').startsWith('storages.')
   if (!project.features.whitenoise && !has('whitenoise') && !staticOnObjectStorage) {

@@ -8,29 +8,48 @@ import type { ProjectModel } from '../detect/model.js'
  *
  * gunicorn with threads (gthread): Django spends most of a request waiting on the database, so a
  * couple of processes with a few threads each use one Cloud Run vCPU / a small Dokku host well,
- * start fast (cold starts) and hold few database connections. WSGI always: it is what every
- * Django project has; a project that needs ASGI commits its own Dockerfile or Procfile.
+ * start fast (cold starts) and hold few database connections. WSGI whenever the project has a WSGI
+ * application; a project with only an ASGI one (no WSGI_APPLICATION, no wsgi.py) is served by the
+ * same gunicorn with uvicorn's worker class, one event loop per worker (no threads), which
+ * extras.ts adds when the project does not declare uvicorn.
  */
 export const GUNICORN_DEFAULTS = { workers: 2, threads: 4 } as const
 
 /** Migrations: never at container start (every instance would race), always as a release task or Job. */
 export const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'] as const
 
-/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes. */
+/** gunicorn's worker class for an ASGI application (uvicorn's; gunicorn itself speaks only WSGI). */
+export const UVICORN_WORKER = 'uvicorn.workers.UvicornWorker'
+
+/** True when the project is served as ASGI: it has an ASGI application and no WSGI one. */
+export function servesAsgi(project: ProjectModel): boolean {
+  return project.wsgiApplication === undefined && project.asgiApplication !== undefined
+}
+
+/** "mysite.wsgi.application" → "mysite.wsgi:application", the form gunicorn takes (the ASGI one when ASGI-only). */
 export function gunicornTarget(project: ProjectModel): string {
-  const wsgi = project.wsgiApplication
-  const match = wsgi === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(wsgi)
+  const asgi = servesAsgi(project)
+  const application = asgi ? project.asgiApplication : project.wsgiApplication
+  const setting = asgi ? 'ASGI_APPLICATION' : 'WSGI_APPLICATION'
+  const match = application === undefined ? null : /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\.([A-Za-z_]\w*)$/.exec(application)
   if (!match) {
     throw new ActionError(
-      wsgi === undefined
-        ? 'No WSGI application was found, so there is nothing for gunicorn to serve.'
-        : `WSGI_APPLICATION '${wsgi}' is not a dotted path to an object.`,
+      application === undefined
+        ? 'No WSGI or ASGI application was found, so there is nothing for gunicorn to serve.'
+        : `${setting} '${application}' is not a dotted path to an object.`,
       {
-        hint: "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application`.",
+        hint: asgi
+          ? "Set ASGI_APPLICATION = '<project>.asgi.application' in your settings, next to an asgi.py that defines `application`."
+          : "Set WSGI_APPLICATION = '<project>.wsgi.application' in your settings, next to a wsgi.py that defines `application` (or an asgi.py for an ASGI-only project).",
       },
     )
   }
   return `${match[1]}:${match[2]}`
+}
+
+/** How each worker runs the app: threads for WSGI, uvicorn's event loop for ASGI (threads would be ignored). */
+function workerOption(project: ProjectModel, threads: string): string {
+  return servesAsgi(project) ? `--worker-class ${UVICORN_WORKER}` : threads
 }
 
 /**
@@ -47,7 +66,7 @@ export function containerCommand(project: ProjectModel): string {
     gunicornTarget(project),
     '--bind "0.0.0.0:${PORT:-8000}"',
     `--workers "\${WEB_CONCURRENCY:-${GUNICORN_DEFAULTS.workers}}"`,
-    `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`,
+    workerOption(project, `--threads "\${GUNICORN_THREADS:-${GUNICORN_DEFAULTS.threads}}"`),
     '--timeout "${GUNICORN_TIMEOUT:-0}"',
     // The heartbeat file on the container's overlay filesystem can stall workers; tmpfs cannot.
     '--worker-tmp-dir /dev/shm',
@@ -66,7 +85,7 @@ export function procfileWebCommand(project: ProjectModel, appDir = '.'): string 
     'gunicorn',
     ...(appDir === '.' ? [] : [`--chdir ${shellQuote(appDir)}`]),
     gunicornTarget(project),
-    `--threads ${GUNICORN_DEFAULTS.threads}`,
+    workerOption(project, `--threads ${GUNICORN_DEFAULTS.threads}`),
     '--worker-tmp-dir /dev/shm',
     '--access-logfile -',
   ].join(' ')

@@ -27,11 +27,16 @@ export interface FindingFilter {
   databaseProvided: boolean
 }
 
-/** The findings worth telling the user: warnings and errors the deploy does not fix by itself. */
+/** Notices that say how the project is deployed, so they are always told (the rest stay in the model). */
+export const TOLD_NOTICES: readonly string[] = ['asgi-only']
+
+/** The findings worth telling the user: warnings and errors the deploy does not fix by itself, and TOLD_NOTICES. */
 export function findingsToReport(findings: readonly Finding[], filter: FindingFilter): Finding[] {
   const fixed = new Set([
     ...(filter.overlay ? OVERLAY_FIXED_FINDINGS : []),
     ...(filter.overlay && filter.databaseProvided ? DATABASE_PROVIDED_FINDINGS : []),
   ])
-  return findings.filter((finding) => finding.level !== 'notice' && !fixed.has(finding.code))
+  return findings.filter(
+    (finding) => (finding.level !== 'notice' || TOLD_NOTICES.includes(finding.code)) && !fixed.has(finding.code),
+  )
 }

@@ -178,7 +178,8 @@ function definesApplication(parsed: ParsedPythonFile | undefined): boolean {
 
 /**
  * The WSGI/ASGI callables: the settings' WSGI_APPLICATION / ASGI_APPLICATION when they are
- * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it).
+ * literals, else `<module>.application` of the WSGI module found (and an asgi.py beside it, or
+ * the only asgi.py). With an ASGI application only, the project is served as ASGI (a notice).
  */
 async function detectApplications(
   facts: SettingsFacts,
@@ -196,15 +197,6 @@ async function detectApplications(
   const findings: Finding[] = []
   let wsgiApplication = literal('WSGI_APPLICATION')
   if (!wsgiApplication && wsgi && definesApplication(wsgiParsed)) wsgiApplication = `${wsgi.module}.application`
-  if (!wsgiApplication) {
-    findings.push(
-      finding(
-        'warning',
-        'wsgi-not-found',
-        'Found neither WSGI_APPLICATION in the settings nor a wsgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it, or set WSGI_APPLICATION.',
-      ),
-    )
-  }
 
   let asgiApplication = literal('ASGI_APPLICATION')
   if (!asgiApplication) {
@@ -217,6 +209,23 @@ async function detectApplications(
       if (!isParseError(parsed) && definesApplication(parsed) && moduleIn(asgi.file, roots))
         asgiApplication = `${asgi.module}.application`
     }
+  }
+  if (!wsgiApplication && asgiApplication) {
+    findings.push(
+      finding(
+        'notice',
+        'asgi-only',
+        `The project has an ASGI application (${asgiApplication}) and no WSGI one, so it is served as ASGI: gunicorn with uvicorn's worker (uvicorn.workers.UvicornWorker) on Dokku and Cloud Run, uvicorn added when it is not declared; the static build renders with Django's runserver. HTTP only: WebSockets need uvicorn[standard] (or websockets) declared, and Django runs sync views one at a time per worker under ASGI, so write async views or raise WEB_CONCURRENCY.`,
+      ),
+    )
+  } else if (!wsgiApplication) {
+    findings.push(
+      finding(
+        'warning',
+        'wsgi-not-found',
+        'Found neither WSGI_APPLICATION/ASGI_APPLICATION in the settings nor a wsgi.py or asgi.py that defines `application`, so there is nothing for gunicorn to serve. Add mysite/wsgi.py as `django-admin startproject` creates it (or asgi.py for an ASGI project), or set WSGI_APPLICATION.',
+      ),
+    )
   }
   return {
     ...(wsgiApplication ? { wsgi: wsgiApplication } : {}),

@@ -8,7 +8,8 @@ import { compareText } from './order.js'
  * Project layout
  * - several-manage-py            notice   several manage.py at the shallowest depth; the first in sorted order was used
  * - several-wsgi-modules         notice   several wsgi.py files; the one next to the settings package was used
- * - wsgi-not-found               warning  no WSGI_APPLICATION and no wsgi.py defining `application`
+ * - wsgi-not-found               warning  no WSGI or ASGI application: neither setting, nor a wsgi.py/asgi.py defining `application`
+ * - asgi-only                    notice   an ASGI application and no WSGI one: served with gunicorn's uvicorn worker
  *
  * Settings module
  * - settings-dev-default-overridden  notice   the default was a development module; its production sibling was used
@@ -54,6 +55,7 @@ export type FindingCode =
   | 'several-manage-py'
   | 'several-wsgi-modules'
   | 'wsgi-not-found'
+  | 'asgi-only'
   | 'settings-dev-default-overridden'
   | 'settings-dev-module'
   | 'settings-default-not-found'

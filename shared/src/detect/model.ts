@@ -233,6 +233,9 @@ export interface SettingsFacts {
   ASGI_APPLICATION?: SettingFact
   BUILD_DIR?: SettingFact
   BAKERY_VIEWS?: SettingFact
+  /** django-compressor: with COMPRESS_OFFLINE on, the build must run `manage.py compress` (build/compress.ts). */
+  COMPRESS_ENABLED?: SettingFact
+  COMPRESS_OFFLINE?: SettingFact
 }
 
 /** Conclusions drawn from the facts, so every action reads them the same way. */

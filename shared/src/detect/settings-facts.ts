@@ -30,6 +30,8 @@ export const FACT_NAMES = [
   'ASGI_APPLICATION',
   'BUILD_DIR',
   'BAKERY_VIEWS',
+  'COMPRESS_ENABLED',
+  'COMPRESS_OFFLINE',
 ] as const satisfies ReadonlyArray<keyof SettingsFacts>
 
 const SEQUENCE_ADDITIONS = new Set<SettingUpdate['op']>(['append', 'insert', 'extend', 'prepend'])

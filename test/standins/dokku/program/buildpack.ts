@@ -4,7 +4,7 @@
  * picked from the app's files in the buildpack's order (Pipfile.lock, Pipfile, requirements.txt,
  * poetry.lock, uv.lock, setup.py), a fresh virtualenv in /app/.heroku/python holding exactly what
  * those files declare, then `manage.py collectstatic` with the app's config, failing the build as
- * the buildpack does. The stand-in installs every manager's packages with pip (the index has no
+ * the buildpack does, then the app's `bin/post_compile` hook when it has one (hooks.sh). The stand-in installs every manager's packages with pip (the index has no
  * pipenv/poetry/uv): lock files give their pinned default/main packages.
  *
  * The build cache (herokuish keeps the buildpack's cache dir per app): pip's cache, and the last
@@ -140,6 +140,26 @@ if [ -z "$DISABLE_COLLECTSTATIC" ] || [ "$DISABLE_COLLECTSTATIC" = 0 ]; then
       echo "          \\$ dokku config:set APP DISABLE_COLLECTSTATIC=1"
       exit 1
     fi
+  fi
+fi
+# hooks::run_hook post_compile: after collectstatic, in the build directory, with the app's config;
+# made executable first (a shebang is needed), and a failure fails the build.
+if [ -f bin/post_compile ]; then
+  echo "-----> Running bin/post_compile hook"
+  chmod +x bin/post_compile
+  set +e
+  bin/post_compile 2>&1 | indent
+  status=\${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo
+    echo " !     Error: Failed to run the bin/post_compile script."
+    echo
+    echo "       We found a 'bin/post_compile' script in your app source, so ran"
+    echo "       it to allow for customisation of the build process."
+    echo
+    echo "       However, this script exited with a non-zero exit status."
+    exit 1
   fi
 fi
 `
