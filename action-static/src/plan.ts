@@ -5,6 +5,7 @@ import path from 'node:path'
 import { OVERLAY_MODULE, staticOverlay } from './generate/django.js'
 import type { Inputs } from './inputs.js'
 import type { Digest } from './netlify/digest.js'
+import { plannedUploadMode, ZIP_UPLOAD_THRESHOLD } from './netlify/upload-mode.js'
 import type { TargetDecision } from './target.js'
 
 /**
@@ -85,6 +86,7 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
       ],
     )
     if (pullRequest) summary.push(['Pull request', `#${pullRequest.number}`])
+    summary.push(['Upload mode', plannedUploadMode(decision.target, digest?.files.size)])
     steps.push({
       kind: 'http',
       title: 'Find the Netlify site',
@@ -101,6 +103,13 @@ export function buildPlan({ inputs, mode, project, decision, digest, pullRequest
       title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`,
       detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)',
     })
+    if (decision.target.kind === 'production' && (digest === undefined || digest.files.size > ZIP_UPLOAD_THRESHOLD))
+      steps.push({
+        kind: 'http',
+        title: `Instead, when Netlify needs more than ${ZIP_UPLOAD_THRESHOLD} files: cancel that deploy and send the whole site as one zip`,
+        detail:
+          'POST /api/v1/deploys/{deploy_id}/cancel, then POST /api/v1/sites/{site_id}/deploys?title=…  (Content-Type: application/zip)',
+      })
     steps.push({
       kind: 'http',
       title: 'Wait until the deploy is ready',
