@@ -9,8 +9,8 @@
  *     [--latency MS]     added to every request of the Netlify stand-in (default 50, as the static bench)
  *     [--netlify-cli P]  netlify-cli binary (default $NETLIFY_CLI, then .tools/netlify-cli/node_modules/.bin/netlify)
  *
- * It takes about 3 minutes (more with netlify-cli), mostly waiting for the rate limit to reset
- * during the digest runs, so it is not in the default `npm run bench` list; name it.
+ * It takes about 3 minutes, 5 with netlify-cli, mostly waiting for the rate limit to reset during
+ * the digest runs, so it is not in the default `npm run bench` list; name it.
  *
  * A digest deploy of 20,000 files needs 20,000 uploads: 40 windows of the limit, about 40
  * minutes. So the digest (and netlify-cli, which also uploads file by file) deploy the sample and
