@@ -49238,7 +49238,10 @@ async function mapLimit(items, limit, fn) {
  * plus its create call, the diff and publish polls and the site lookups around it, already spends
  * most of a minute's budget, and each further 500 uploads cost another minute of waiting for the
  * limit to reset. A zip is one request whatever the size, so from here on it wins by minutes;
- * below, the digest wins because it sends only what Netlify does not have yet.
+ * below, the digest can win because it sends only what Netlify does not have yet, while a zip
+ * sends the whole site. Measured (`npm run bench -- netlify-upload`, stand-in at 50 ms a
+ * request): 1,000 new files, zip 2.0 s vs digest 126 s; 400 new files, zip 1.2 s vs digest 2.6 s;
+ * 401 changed files of a 20,000-file site, zip 12.7 s vs digest 7.9 s.
  */
 const ZIP_UPLOAD_THRESHOLD = 400;
 /**
