@@ -7,6 +7,7 @@
 //
 //   npm run bench                      all of them: dokku, static, cloudrun, images
 //   npm run bench -- static --repeat 3 one benchmark, with its own options
+//   npm run bench -- netlify-upload    only when named: it waits minutes for the rate limit (see the file)
 //
 // The static benchmark compares our Netlify uploader with netlify-cli; the CLI is installed on
 // first use into .tools/netlify-cli (git-ignored, never committed). Pass --no-netlify-cli to skip it.
@@ -16,9 +17,11 @@ import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
 const all = ['dokku', 'static', 'cloudrun', 'images']
+// Run only when named: longer than ~2 minutes.
+const named = ['netlify-upload']
 const args = process.argv.slice(2)
-const names = args.filter((arg) => all.includes(arg))
-const options = args.filter((arg) => !all.includes(arg))
+const names = args.filter((arg) => all.includes(arg) || named.includes(arg))
+const options = args.filter((arg) => !all.includes(arg) && !named.includes(arg))
 const selected = names.length ? names : all
 if (options.length && selected.length > 1) {
   console.error(
@@ -42,6 +45,11 @@ if (selected.includes('static') && !options.includes('--no-netlify-cli') && !env
     if (install.status !== 0)
       console.error('bench: netlify-cli could not be installed; the static benchmark runs without that baseline')
   }
+  if (existsSync(cli)) env.NETLIFY_CLI = cli
+}
+// netlify-upload compares with netlify-cli only when it is already installed (it says so otherwise).
+if (selected.includes('netlify-upload') && !env.NETLIFY_CLI) {
+  const cli = path.join(root, '.tools', 'netlify-cli', 'node_modules', '.bin', 'netlify')
   if (existsSync(cli)) env.NETLIFY_CLI = cli
 }
 

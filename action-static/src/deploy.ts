@@ -290,6 +290,7 @@ export async function deploy(
               target: decision.target,
               title: deployTitle(context),
               deadline,
+              tempDir: deps.env.RUNNER_TEMP || tmpdir(),
               now: deps.now,
               sleep: deps.sleep,
             },
@@ -431,6 +432,7 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
   if (deployed) {
     rows.push(
       ['Permalink', deployed.deployUrl],
+      ['Upload mode', deployed.uploadMode.label],
       ['Uploaded', `${deployed.uploaded} of ${deployed.files} files (${deployed.unchanged} unchanged)`],
       ['Deploy', deployed.deploy.id],
     )

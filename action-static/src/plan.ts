@@ -7,6 +7,7 @@ import { OVERLAY_MODULE, staticOverlay } from './generate/django.js'
 import type { GenerationPlan } from './generate/index.js'
 import type { Inputs } from './inputs.js'
 import type { Digest } from './netlify/digest.js'
+import { plannedUploadMode, ZIP_UPLOAD_THRESHOLD } from './netlify/upload-mode.js'
 import type { TargetDecision } from './target.js'
 
 /**
@@ -95,6 +96,7 @@ export function buildPlan({ inputs, mode, project, generation, decision, digest,
       ],
     )
     if (pullRequest) summary.push(['Pull request', `#${pullRequest.number}`])
+    summary.push(['Upload mode', plannedUploadMode(decision.target, digest?.files.size)])
     steps.push({
       kind: 'http',
       title: 'Find the Netlify site',
@@ -111,6 +113,13 @@ export function buildPlan({ inputs, mode, project, generation, decision, digest,
       title: `Upload only the files Netlify does not have yet${digest ? ` (at most ${digest.files.size})` : ''}`,
       detail: 'PUT /api/v1/deploys/{deploy_id}/files/{path}  (16 at a time, retried on 429/5xx)',
     })
+    if (decision.target.kind === 'production' && (digest === undefined || digest.files.size > ZIP_UPLOAD_THRESHOLD))
+      steps.push({
+        kind: 'http',
+        title: `Instead, when Netlify needs more than ${ZIP_UPLOAD_THRESHOLD} files: cancel that deploy and send the whole site as one zip`,
+        detail:
+          'POST /api/v1/deploys/{deploy_id}/cancel, then POST /api/v1/sites/{site_id}/deploys?title=…  (Content-Type: application/zip)',
+      })
     steps.push({
       kind: 'http',
       title: 'Wait until the deploy is ready',

@@ -10,7 +10,7 @@ import { spawnRunner } from '@django-deploy/shared/runtime'
 import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../../action-static/src/inputs.js'
 import { OUTPUT_NAMES, run, type Deps, type OutputName } from '../../action-static/src/main.js'
-import { fetchTransport } from '../../action-static/src/netlify/http.js'
+import { fetchTransport, type HttpTransport } from '../../action-static/src/netlify/http.js'
 import { PYTHON } from '../support/index.js'
 
 /**
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   sleep?: (ms: number) => Promise<void>
   /** The project's Python (default: Debian's, /usr/bin/python3), e.g. a virtualenv with more packages. */
   python?: string
+  /** Instead of fetch (a test that damages a request on its way). */
+  transport?: HttpTransport
 }
 
 export function harness(options: HarnessOptions): Harness {
@@ -56,7 +58,7 @@ export function harness(options: HarnessOptions): Harness {
     outputs: new Outputs<OutputName>(OUTPUT_NAMES, secrets, (name, value) => recorded.set(name, value)),
     context: options.context,
     github: (token) => createGitHubClient({ token, tokenInput: 'github-token', apiUrl: options.githubApiUrl }),
-    netlify: { transport: fetchTransport, apiUrl: options.netlifyApiUrl },
+    netlify: { transport: options.transport ?? fetchTransport, apiUrl: options.netlifyApiUrl },
     summary: writer,
     env: { PATH: process.env.PATH },
     workspace: options.workspace,

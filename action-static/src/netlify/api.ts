@@ -60,6 +60,10 @@ interface Call {
   query?: Record<string, string | undefined>
   json?: unknown
   binary?: Buffer
+  /** A zip streamed from disk (re-read for each attempt). */
+  zipFile?: { path: string; size: number }
+  /** Instead of the per-request timeout (a large upload takes longer than an API call). */
+  timeoutMs?: number
 }
 
 export class NetlifyApi {
@@ -127,6 +131,28 @@ export class NetlifyApi {
       path: `/sites/${encodeURIComponent(siteId)}/deploys`,
       query: { title },
       json: body,
+    })
+  }
+
+  /**
+   * The whole site as one zip, the other body the createSiteDeploy definition describes
+   * ("Set Content-Type to 'application/zip' and send the zip file as the raw request body").
+   * One request however many files; no draft or branch can be given, so production only.
+   */
+  createZipDeploy(
+    siteId: string,
+    title: string | undefined,
+    zip: { path: string; size: number },
+    timeoutMs: number,
+  ): Promise<NetlifyDeploy> {
+    return this.json({
+      operation: 'createSiteDeploy',
+      what: 'create the deploy from the zip of the site',
+      method: 'POST',
+      path: `/sites/${encodeURIComponent(siteId)}/deploys`,
+      query: { title },
+      zipFile: zip,
+      timeoutMs,
     })
   }
 
@@ -204,7 +230,9 @@ export class NetlifyApi {
       'user-agent': this.options.userAgent ?? 'django-deploy-actions/action-static',
     }
     let body: Buffer | string | undefined
-    if (call.json !== undefined) {
+    if (call.zipFile !== undefined) {
+      headers['content-type'] = 'application/zip'
+    } else if (call.json !== undefined) {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(call.json)
     } else if (call.binary !== undefined) {
@@ -222,7 +250,8 @@ export class NetlifyApi {
           url,
           headers,
           body,
-          timeoutMs: this.options.requestTimeoutMs ?? 60_000,
+          bodyFile: call.zipFile,
+          timeoutMs: call.timeoutMs ?? this.options.requestTimeoutMs ?? 60_000,
         })
         if (response.status < 300) return response
         failure = `${response.status} ${netlifyMessage(response)}`

@@ -1,10 +1,14 @@
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { ActionError, TimeoutError } from '@django-deploy/shared/errors'
 import type { Logger } from '@django-deploy/shared/runtime'
 import { mapLimit } from '../util/concurrency.js'
 import { NetlifyApiError, type NetlifyApi } from './api.js'
 import type { Digest } from './digest.js'
-import type { NetlifyDeploy, NetlifySite } from './types.js'
+import type { DeployTarget, NetlifyDeploy, NetlifySite } from './types.js'
+import { chooseUploadMode, ZIP_UPLOAD_THRESHOLD, type UploadMode } from './upload-mode.js'
+import { writeSiteZip } from './zip.js'
 
 /**
  * One Netlify deploy by file digest, in as few requests as the API allows:
@@ -19,11 +23,12 @@ import type { NetlifyDeploy, NetlifySite } from './types.js'
  * cancels the deploy, so a half-uploaded deploy never goes live; the deadline (the `timeout`
  * input) covers all of it.
  *
- * Targets (§2.6): production = `draft: false`, no branch; alias = `draft: false` + `branch`
- * (what the CLI sends; the alias URL always shows its latest deploy, production is untouched);
- * draft = `draft: true` (only the deploy's permalink).
+ * A production deploy that needs more than ZIP_UPLOAD_THRESHOLD uploads switches to one zip
+ * after step 2 (upload-mode.ts says why): the digest deploy is cancelled, the whole site goes up in one
+ * `POST /sites/{id}/deploys` with `Content-Type: application/zip`, and step 4 follows. Targets
+ * are in types.ts.
  */
-export type DeployTarget = { kind: 'production' } | { kind: 'alias'; alias: string } | { kind: 'draft' }
+export type { DeployTarget } from './types.js'
 
 export interface SiteRef {
   id?: string
@@ -43,6 +48,10 @@ export interface DeployOptions {
   /** Above this many files the diff is async (the CLI's limit, 100). */
   syncFileLimit?: number
   pollIntervalMs?: number
+  /** More uploads than this send a production deploy as one zip (default ZIP_UPLOAD_THRESHOLD). */
+  zipThreshold?: number
+  /** Where the zip is written (RUNNER_TEMP in the action; default the OS temp directory). */
+  tempDir?: string
   now?: () => number
   sleep?: (ms: number) => Promise<void>
 }
@@ -61,6 +70,8 @@ export interface DeployResult {
   uploaded: number
   unchanged: number
   bytesUploaded: number
+  /** Digest or zip, and the count that decided it. */
+  uploadMode: UploadMode
 }
 
 const READY_WAIT_STATES = new Set([
@@ -153,12 +164,14 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
 
   let uploaded = 0
   let bytesUploaded = 0
+  let uploadMode: UploadMode
+  let uploads: string[]
   try {
     if (!deploy.required || !DIFF_DONE_STATES.has(deploy.state)) {
       deploy = await poll(options, site, deploy, DIFF_DONE_STATES, 'Netlify comparing the files', now, sleep)
     }
     const required = deploy.required ?? []
-    const uploads = required.flatMap((sha) => {
+    uploads = required.flatMap((sha) => {
       const paths = digest.byHash.get(sha)
       if (!paths)
         throw new ActionError(`Netlify asked for a file with SHA1 ${sha}, which is not in this deploy.`, {
@@ -166,17 +179,33 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
         })
       return paths
     })
-    log.info(`Netlify: ${required.length} of ${digest.byHash.size} distinct files are new; uploading ${uploads.length} paths.`)
-    await mapLimit(uploads, options.uploadConcurrency ?? 16, async (deployPath) => {
-      const content = await readFile(digest.source.get(deployPath) as string)
-      await api.uploadFile(deploy.id, deployPath, content)
-      uploaded++
-      bytesUploaded += content.length
-    })
-    deploy = await poll(options, site, deploy, new Set(['ready']), 'Netlify publishing the deploy', now, sleep)
+    uploadMode = chooseUploadMode(target, uploads.length, options.zipThreshold ?? ZIP_UPLOAD_THRESHOLD)
+    log.info(
+      `Netlify: ${required.length} of ${digest.byHash.size} distinct files are new (${uploads.length} paths); upload mode ${uploadMode.label}.`,
+    )
   } catch (error) {
     await cancel(api, log, deploy.id)
     throw error
+  }
+  if (uploadMode.mode === 'zip') {
+    await cancel(api, log, deploy.id, 'the site goes up as one zip instead')
+    const zipped = await zipDeploy(options, site, now, sleep)
+    deploy = zipped.deploy
+    uploaded = digest.files.size
+    bytesUploaded = zipped.bytes
+  } else {
+    try {
+      await mapLimit(uploads, options.uploadConcurrency ?? 16, async (deployPath) => {
+        const content = await readFile(digest.source.get(deployPath) as string)
+        await api.uploadFile(deploy.id, deployPath, content)
+        uploaded++
+        bytesUploaded += content.length
+      })
+      deploy = await poll(options, site, deploy, new Set(['ready']), 'Netlify publishing the deploy', now, sleep)
+    } catch (error) {
+      await cancel(api, log, deploy.id)
+      throw error
+    }
   }
 
   const permalink =
@@ -198,7 +227,63 @@ export async function deploySite(options: DeployOptions, site: NetlifySite, site
     uploaded,
     unchanged: digest.files.size - uploaded,
     bytesUploaded,
+    uploadMode,
   }
+}
+
+/**
+ * The whole site as one zip: written to a temporary file, streamed in one request (a retry after
+ * a 429 or a dropped connection sends the file again from the start), then polled until ready.
+ * Whatever fails, production keeps serving its previous deploy, and the error says so.
+ */
+async function zipDeploy(
+  options: DeployOptions,
+  site: NetlifySite,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ deploy: NetlifyDeploy; bytes: number }> {
+  const { api, log, digest } = options
+  let dir: string | undefined
+  let created: NetlifyDeploy | undefined
+  try {
+    dir = await mkdtemp(path.join(options.tempDir ?? tmpdir(), 'netlify-zip-'))
+    const zip = await writeSiteZip(digest, path.join(dir, 'site.zip'))
+    log.info(`Netlify: uploading the site as one zip (${zip.entries} files, ${(zip.bytes / 1_048_576).toFixed(1)} MiB).`)
+    // The upload may take as long as the run has left; the deadline still bounds it.
+    created = await api.createZipDeploy(
+      site.id,
+      options.title,
+      { path: zip.path, size: zip.bytes },
+      Math.max(1000, options.deadline - now()),
+    )
+    log.info(`Netlify: deploy ${created.id} created from the zip (state ${created.state}).`)
+    const ready = await poll(options, site, created, new Set(['ready']), 'Netlify publishing the zip deploy', now, sleep)
+    return { deploy: ready, bytes: zip.bytes }
+  } catch (error) {
+    if (created) await cancel(api, log, created.id)
+    throw zipFailed(error, site)
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function zipFailed(error: unknown, site: NetlifySite): unknown {
+  const previous = site.published_deploy?.id
+  const serving = previous
+    ? `The zip deploy did not go live: production still serves the previous deploy ${previous}.`
+    : 'The zip deploy did not go live, and the site has no earlier production deploy, so nothing is published.'
+  // Writing or reading the zip failed (a full disk, a file gone meanwhile).
+  if (!(error instanceof ActionError))
+    return new ActionError(
+      `Could not send the zip of the site: ${error instanceof Error ? error.message : String(error)}. ${serving}`,
+      {
+        hint: 'Check the free space of the runner temp directory (RUNNER_TEMP) and that nothing changes output-dir during the deploy; then re-run the job.',
+        cause: error,
+      },
+    )
+  // Said in the error itself (kept as it is: its class and status still tell what happened).
+  error.message = `${error.message} ${serving}`
+  return error
 }
 
 async function poll(
@@ -237,10 +322,10 @@ async function poll(
   }
 }
 
-async function cancel(api: NetlifyApi, log: Logger, deployId: string): Promise<void> {
+async function cancel(api: NetlifyApi, log: Logger, deployId: string, why = 'so nothing of it goes live'): Promise<void> {
   try {
     await api.cancelDeploy(deployId)
-    log.info(`Netlify: deploy ${deployId} cancelled, so nothing of it goes live.`)
+    log.info(`Netlify: deploy ${deployId} cancelled, ${why}.`)
   } catch (error) {
     // The original failure matters more; a deploy that cannot be cancelled was usually never complete.
     log.warning(`Netlify: could not cancel deploy ${deployId}: ${error instanceof Error ? error.message : String(error)}`)

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs'
+import { Readable } from 'node:stream'
 /**
  * The one side effect of the Netlify client: sending an HTTP request. Behind this interface so the
  * deploy logic is tested against the local stand-in (real HTTP) or a scripted transport, never by
@@ -8,6 +10,11 @@ export interface HttpRequest {
   url: string
   headers: Record<string, string>
   body?: Buffer | string
+  /**
+   * A body read from this file as it is sent (a site zip can be larger than we want in memory);
+   * each send opens the file again, so a retry sends it whole.
+   */
+  bodyFile?: { path: string; size: number }
   /** Abort the request after this long (the client then treats it like a dropped connection). */
   timeoutMs: number
 }
@@ -36,14 +43,24 @@ export const fetchTransport: HttpTransport = {
   async send(request) {
     let response: Response
     try {
+      const file = request.bodyFile
+      const body = file
+        ? (Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>)
+        : request.body === undefined
+          ? undefined
+          : typeof request.body === 'string'
+            ? request.body
+            : new Uint8Array(request.body)
       response = await fetch(request.url, {
         method: request.method,
-        headers: request.headers,
-        body:
-          request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : new Uint8Array(request.body),
+        // A streamed body would go chunked; the length lets the server refuse an oversized upload at once.
+        headers: file ? { ...request.headers, 'content-length': String(file.size) } : request.headers,
+        body,
+        // Required by fetch for a stream body: the answer may start before the upload ends.
+        ...(file ? { duplex: 'half' } : {}),
         signal: AbortSignal.timeout(request.timeoutMs),
         redirect: 'manual',
-      })
+      } as RequestInit)
     } catch (error) {
       throw new NetworkError(describeFetchError(error, request.timeoutMs), { cause: error })
     }

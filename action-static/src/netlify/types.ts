@@ -29,3 +29,10 @@ export interface NetlifyDeploy {
   created_at?: string
   links?: { permalink?: string; alias?: string; branch?: string }
 }
+
+/**
+ * Targets (§2.6): production = `draft: false`, no branch; alias = `draft: false` + `branch`
+ * (what the CLI sends; the alias URL always shows its latest deploy, production is untouched);
+ * draft = `draft: true` (only the deploy's permalink).
+ */
+export type DeployTarget = { kind: 'production' } | { kind: 'alias'; alias: string } | { kind: 'draft' }

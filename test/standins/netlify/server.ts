@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { unzipSync } from 'fflate'
 import type { AddressInfo, Socket } from 'node:net'
 import { arm, rateLimitHeaders, takeFault, type ArmedFault, type Fault } from './faults.js'
 import { serve, type Served } from './rules.js'
@@ -29,7 +30,13 @@ export interface RecordedRequest {
   path: string
   query: Record<string, string>
   body?: unknown
+  /** The request's Content-Type, as sent. */
+  contentType?: string
   bodyBytes: number
+  /** Epoch ms the request arrived (the benchmark checks that 429s were waited out). */
+  at: number
+  /** For a 429 of the rate limit: epoch ms its window ends, when the budget is back. */
+  limitedUntil?: number
   status: number
   /** A fault answered (or dropped) this request instead of the handler. */
   faulted?: string
@@ -71,7 +78,10 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
   const windows = new Map<string, { start: number; used: number }>()
 
   /** Counts one request against its bucket; the headers to send, and whether it is over the limit. */
-  function rateLimitFor(bucket: string, now = Date.now()): { headers: Record<string, string>; limited: boolean } {
+  function rateLimitFor(
+    bucket: string,
+    now = Date.now(),
+  ): { headers: Record<string, string>; limited: boolean; resetAt?: number } {
     const { limit, windowMs } = standin.rateLimit
     if (limit <= 0) return { headers: {}, limited: false }
     let window = windows.get(bucket)
@@ -88,7 +98,7 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
     }
     const limited = window.used > limit
     if (limited) headers['retry-after'] = String(Math.max(1, Math.ceil((resetAt - now) / 1000)))
-    return { headers, limited }
+    return { headers, limited, resetAt }
   }
 
   const standin: NetlifyStandin = {
@@ -142,7 +152,9 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       method,
       path: url.pathname.slice(BASE_PATH.length),
       query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'],
       bodyBytes: raw.length,
+      at: Date.now(),
       status: 0,
     }
     requests.push(record)
@@ -162,11 +174,13 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
     const limit = rateLimitFor(bearer ? `token:${bearer}` : `addr:${req.socket.remoteAddress ?? ''}`)
     const finish = (response: ServerResponse, entry: RecordedRequest, reply: Reply): void =>
       finishWith(response, entry, { ...reply, headers: { ...limit.headers, ...(reply.headers ?? {}) } })
-    if (limit.limited)
+    if (limit.limited) {
+      record.limitedUntil = limit.resetAt
       return finish(res, record, {
         status: 429,
         body: { code: 429, message: 'Rate limit exceeded: too many requests for this token, retry after the reset' },
       })
+    }
 
     const fault = takeFault(faults, record.operation, method, record.path)
     let dropAfter = false
@@ -301,8 +315,20 @@ export async function startNetlifyStandin(): Promise<NetlifyStandin> {
       case 'createSiteDeploy': {
         const site = ownSite(params.site_id)
         if (!site) return notFound()
-        if (body.kind === 'binary' || json.zip !== undefined)
-          return { status: 501, body: { code: 501, message: 'zip deploys are not implemented by the stand-in' } }
+        if (body.kind === 'binary') {
+          // A raw zip body (the definition's second way): one request carries every file. It
+          // cannot say draft or branch, so it is a production deploy.
+          const entries = zipEntries(body.value)
+          if (typeof entries === 'string') return unprocessable(entries)
+          const deploy = state.createDeploy(site, { title: query.get('title') ?? undefined, draft: false, extra: {} })
+          state.setZipFiles(deploy, entries)
+          return ok(deployJson(deploy))
+        }
+        if (json.zip !== undefined)
+          return {
+            status: 501,
+            body: { code: 501, message: 'a zip in the JSON body (the zip field) is not implemented by the stand-in' },
+          }
         const files = json.files === undefined ? undefined : fileList(json.files)
         if (typeof files === 'string') return unprocessable(files)
         const deploy = state.createDeploy(site, {
@@ -508,6 +534,30 @@ const KNOWN = new Set([
 
 function extraFields(json: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(json).filter(([key]) => !KNOWN.has(key)))
+}
+
+/**
+ * The files of a zip body, or why it is refused: not a zip archive, no file in it, or an entry
+ * whose name would land outside the site (an absolute path, a drive letter, a `..` component).
+ * Directory entries carry no file and are skipped.
+ */
+export function zipEntries(body: Buffer): Map<string, Buffer> | string {
+  let unzipped: Record<string, Uint8Array>
+  try {
+    unzipped = unzipSync(new Uint8Array(body.buffer, body.byteOffset, body.length))
+  } catch (error) {
+    return `The request body is not a valid zip archive (${error instanceof Error ? error.message : String(error)})`
+  }
+  const files = new Map<string, Buffer>()
+  for (const [name, data] of Object.entries(unzipped)) {
+    if (name.endsWith('/')) continue
+    if (/^([/\\]|[a-zA-Z]:)/.test(name))
+      return `Zip entry '${name}' has an absolute path; entries must be relative to the site root`
+    if (name.split(/[/\\]/).includes('..')) return `Zip entry '${name}' has a '..' component; entries must stay inside the site`
+    files.set(name, Buffer.from(data))
+  }
+  if (files.size === 0) return 'A deploy needs at least one file; the zip holds none'
+  return files
 }
 
 function nonEmpty(value: unknown): string | undefined {

@@ -80,11 +80,14 @@ function buildRoutes(): Route[] {
         .join('/')
       const bodyParam = parameters.find((parameter) => parameter.in === 'body')
       const binary = bodyParam?.schema?.type === 'string' && bodyParam.schema.format === 'binary'
+      // createSiteDeploy documents its raw zip body in the body schema's description, not in `consumes`.
+      const description = bodyParam?.schema?.description
+      const zipBody = typeof description === 'string' && description.includes("Content-Type to 'application/zip'")
       routes.push({
         operationId: operation.operationId,
         method: method.toUpperCase(),
         template,
-        consumes: operation.consumes ?? swagger.consumes,
+        consumes: [...(operation.consumes ?? swagger.consumes), ...(zipBody ? ['application/zip'] : [])],
         matcher: new RegExp(`^/${pattern}/?$`),
         pathParams,
         query: parameters.filter((parameter) => parameter.in === 'query'),
@@ -173,13 +176,15 @@ export type ParsedBody = { kind: 'none' } | { kind: 'json'; value: unknown } | {
 export function validateBody(route: Route, contentType: string | undefined, raw: Buffer): ParsedBody | ValidationProblem {
   const body = route.body
   if (!body) return { kind: 'none' }
-  if (raw.length === 0) {
-    if (body.required && !body.binary) return { status: 422, message: `Missing request body (${body.name})` }
-    return body.binary ? { kind: 'binary', value: raw } : { kind: 'none' }
-  }
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  const zip = type === 'application/zip' && route.consumes.includes('application/zip')
+  if (raw.length === 0) {
+    if (body.required && !body.binary && !zip) return { status: 422, message: `Missing request body (${body.name})` }
+    // An empty zip body is still a zip body (and not a valid archive): the handler refuses it.
+    return body.binary || zip ? { kind: 'binary', value: raw } : { kind: 'none' }
+  }
   if (body.binary) return { kind: 'binary', value: raw }
-  if (type === 'application/zip' && route.consumes.includes('application/zip')) return { kind: 'binary', value: raw }
+  if (zip) return { kind: 'binary', value: raw }
   if (type !== '' && type !== 'application/json')
     return { status: 415, message: `Unsupported Content-Type ${type}; expected application/json` }
   let value: unknown

@@ -10,6 +10,7 @@ import { parseHeaders, parseRedirects, type HeaderRule, type RedirectRule } from
  *   … with files, sync                   → uploading (required ≠ ∅) or processing → ready
  *   … with files, async: true            → preparing → (diffMs later) prepared → uploading → …
  *   last required file uploaded          → uploaded → processing → (processMs later) ready
+ *   POST … with a zip body               → uploaded → (diffMs later) processing → ready
  *   POST /deploys/{id}/cancel            → error, error_message "Canceled"
  *   DELETE …/deploys/{id}                → gone (never the published deploy; see deleteDeploy)
  *
@@ -57,6 +58,8 @@ export interface Deploy {
   redirects: RedirectRule[]
   headers: HeaderRule[]
   commitRef?: string
+  /** The files came in one zip body instead of a digest and uploads. */
+  fromZip: boolean
   /** Undocumented fields the client sent (the CLI sends deploy_source etc.), kept for assertions. */
   extra: Record<string, unknown>
 }
@@ -118,6 +121,7 @@ export class NetlifyState {
       updatedAt: now(),
       redirects: [],
       headers: [],
+      fromZip: false,
       extra: options.extra,
     }
     this.deploys.set(deploy.id, deploy)
@@ -145,6 +149,23 @@ export class NetlifyState {
     } else {
       diff()
     }
+  }
+
+  /** The files of a zip body: all there at once, so the deploy is uploaded and goes on to processing. */
+  setZipFiles(deploy: Deploy, entries: Map<string, Buffer>): void {
+    const site = this.site(deploy)
+    deploy.fromZip = true
+    deploy.files = new Map()
+    for (const [path, content] of entries) {
+      const sha = sha1(content)
+      site.blobs.set(sha, content)
+      deploy.files.set(path, sha)
+    }
+    this.transition(deploy, 'uploaded')
+    // Unpacking takes Netlify a moment: the first answer says uploaded, polls see it move on.
+    this.later(this.timing.diffMs, () => {
+      if (deploy.state === 'uploaded' && this.deploys.has(deploy.id)) this.startProcessing(deploy)
+    })
   }
 
   /** A file arrived and matched its sha: keep it, and finish the deploy once nothing is missing. */
