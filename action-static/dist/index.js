@@ -49252,6 +49252,7 @@ async function generate(options) {
     let crawlResult;
     let seeds;
     let server;
+    let renderer;
     const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : [];
     let redirects;
     if (choice.name === 'crawl') {
@@ -49267,7 +49268,6 @@ async function generate(options) {
         // `auto` renders in-process (the project's WSGI application called directly in forked
         // workers); an explicit `generator: crawl`, or a project that cannot be loaded that way, is
         // crawled over HTTP from gunicorn (or runserver). Both feed the same crawl.
-        let renderer;
         if (options.generator === 'auto') {
             renderer = await phase('Start the renderer', () => (options.startRenderer ?? startRenderPool)({
                 python: options.python,
@@ -49413,7 +49413,11 @@ async function generate(options) {
         seeds,
         check,
         redirects,
-        server: server ? { kind: server.kind, workers: server.workers } : undefined,
+        server: renderer
+            ? { kind: 'in-process', workers: renderer.workers }
+            : server
+                ? { kind: server.kind, workers: server.workers }
+                : undefined,
     };
 }
 /**
@@ -53747,7 +53751,7 @@ function facts(generated, deployed) {
         if (generated.crawl)
             rows.push([
                 'Crawl',
-                `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
+                `${generated.crawl.fetched} requests to ${generated.server?.kind === 'in-process' ? 'the in-process renderer' : (generated.server?.kind ?? 'the app')}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
             ]);
     }
     if (deployed) {

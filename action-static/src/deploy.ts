@@ -426,7 +426,7 @@ function facts(generated: GenerateResult | undefined, deployed: DeployResult | u
     if (generated.crawl)
       rows.push([
         'Crawl',
-        `${generated.crawl.fetched} requests to ${generated.server?.kind ?? 'the app'}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
+        `${generated.crawl.fetched} requests to ${generated.server?.kind === 'in-process' ? 'the in-process renderer' : (generated.server?.kind ?? 'the app')}; ${generated.crawl.queryUrls.length} query-string URLs, ${findingsOf(generated).broken.length} broken links, ${seedsNotFound(generated.crawl.missingSeeds.map((seed) => seed.url))}, ${generated.crawl.offsite} off-site links`,
       ])
   }
   if (deployed) {

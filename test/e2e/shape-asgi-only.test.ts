@@ -32,13 +32,18 @@ describe('static', () => {
     expect(log).toContain('python3 manage.py collectstatic --noinput')
   })
 
-  it('builds for real with runserver (the WSGI handler Django gives every project)', async () => {
-    const workspace = await copyFixture('asgi-only', { cleanup: onTestFinished })
-    const h = harness({ workspace, inputs: { provider: 'directory' } })
-    const result = await h.run()
-    expect(result.generated?.server?.kind).toBe('runserver')
-    const page = await readFile(path.join(workspace, '_site', 'index.html'), 'utf8')
-    expect(page).toContain(PAGE)
+  it('builds for real through the WSGI handler Django gives every project: in-process, and over HTTP with runserver', async () => {
+    for (const [generator, kind] of [
+      ['auto', 'in-process'],
+      ['crawl', 'runserver'],
+    ] as const) {
+      const workspace = await copyFixture('asgi-only', { cleanup: onTestFinished })
+      const h = harness({ workspace, inputs: { provider: 'directory', generator } })
+      const result = await h.run()
+      expect(result.generated?.server?.kind).toBe(kind)
+      const page = await readFile(path.join(workspace, '_site', 'index.html'), 'utf8')
+      expect(page).toContain(PAGE)
+    }
   }, 180_000)
 })
 

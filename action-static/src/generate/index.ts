@@ -132,6 +132,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let crawlResult: CrawlResult | undefined
   let seeds: UrlconfSeeds | undefined
   let server: AppServer | undefined
+  let renderer: RenderPool | undefined
   const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : []
   let redirects: number
 
@@ -152,7 +153,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     // `auto` renders in-process (the project's WSGI application called directly in forked
     // workers); an explicit `generator: crawl`, or a project that cannot be loaded that way, is
     // crawled over HTTP from gunicorn (or runserver). Both feed the same crawl.
-    let renderer: RenderPool | undefined
     if (options.generator === 'auto') {
       renderer = await phase('Start the renderer', () =>
         (options.startRenderer ?? startRenderPool)({
@@ -318,7 +318,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     seeds,
     check,
     redirects,
-    server: server ? { kind: server.kind, workers: server.workers } : undefined,
+    server: renderer
+      ? { kind: 'in-process', workers: renderer.workers }
+      : server
+        ? { kind: server.kind, workers: server.workers }
+        : undefined,
   }
 }
 
