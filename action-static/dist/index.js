@@ -48622,6 +48622,7 @@ async function startRenderPool(options) {
     let closed = false;
     const pool = {
         workers: options.workers,
+        pid: child.pid,
         replaced: 0,
         get(pathAndQuery) {
             return new Promise((resolve, reject) => {

@@ -19,6 +19,8 @@ import type { PageFetcher, PageResponse } from './fetcher.js'
  */
 export interface RenderPool extends PageFetcher {
   workers: number
+  /** The supervisor's pid; it leads a process group with its workers (CPU accounting). */
+  pid?: number
   /** Workers that died or were killed and were replaced. */
   replaced: number
   close(): Promise<void>
@@ -93,6 +95,7 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
   let closed = false
   const pool: RenderPool = {
     workers: options.workers,
+    pid: child.pid,
     replaced: 0,
     get(pathAndQuery) {
       return new Promise<PageResponse>((resolve, reject) => {
