@@ -185,6 +185,9 @@ describe('redeploys', () => {
     expect(failed.error?.message).toContain('Dokku rejected the deploy of example (pre-receive hook declined)')
     expect(failed.error?.message).toContain('Execution of release task failed: python manage.py migrate --noinput')
     expect((failed.error as { hint?: string }).hint).toContain('previous release keeps serving')
+    // The job summary says it failed, why, and what is live now.
+    expect(failed.summary).toMatch(/^## Deploying example failed: Dokku rejected the deploy of example/)
+    expect(failed.summary).toMatch(/\*\*What now:\*\* The release task failed, so the previous release keeps serving\./)
     expect(dokku.app(APP)?.release?.id).toBe(releaseBefore)
     expect(await (await fetch(`${dokku.url(APP)}/`)).text()).toContain('redeployed by the e2e test')
     expect(failed.state['dokku-deploying-app']).toBe('')

@@ -89,6 +89,11 @@ describe('after the deploy', () => {
       message: expect.stringContaining("'manage.py migrate no_such_app' failed with exit code 1"),
     })
     expect(failing.log.text()).toContain("No installed app with label 'no_such_app'")
+    // A failure after a good deploy: the summary says the deploy is live and how to rerun the command.
+    expect(failing.summary).toMatch(/^## Deploying seeded failed: The deploy succeeded, but the post-deploy command/)
+    expect(failing.summary).toMatch(
+      /\*\*What now:\*\* Its output is above\. Run it by hand with: dokku run seeded python manage\.py migrate no\\_such\\_app/,
+    )
   })
 
   it("adds domains, enables Let's Encrypt with the e-mail given, and reports the https URL", async () => {
