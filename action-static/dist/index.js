@@ -29211,6 +29211,13 @@ module.exports = {
 
 /***/ }),
 
+/***/ 1306:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "79029dca7a92e1dd466e.py";
+
+/***/ }),
+
 /***/ 2299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -48588,11 +48595,12 @@ function httpFetcher(options) {
 
 
 
+const PROGRESS_EVERY_MS = 10_000;
 /**
  * ncc copies this asset next to the bundle; in tests it is the source file. ncc's asset relocator
  * turns the URL into a plain path string in the bundle, so both are accepted.
  */
-const render_SCRIPT = __nccwpck_require__.ab + "render_pool.py";
+const render_SCRIPT = new URL(/* asset import */ __nccwpck_require__(1306), __nccwpck_require__.b);
 const scriptPath = () => (typeof render_SCRIPT === 'string' ? render_SCRIPT : (0,external_node_url_.fileURLToPath)(render_SCRIPT));
 /** Why the pool could not start (the caller then falls back to the HTTP crawl and says why). */
 class RenderPoolStartError extends Error {
@@ -48744,12 +48752,16 @@ async function startRenderPool(options) {
     });
     const exited = new Promise((resolve) => child.once('exit', () => resolve()));
     let timer;
+    // No silent wait: a project that takes long to load says so every 10 s.
+    const loadStarted = Date.now();
+    const progress = setInterval(() => options.progress?.(`Still loading the project in-process (${Math.round((Date.now() - loadStarted) / 1000)} s) …`), PROGRESS_EVERY_MS);
     const outcome = await Promise.race([
         started.then(() => 'ready'),
         exited.then(() => 'exited'),
         new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
     ]);
     clearTimeout(timer);
+    clearInterval(progress);
     if (outcome !== 'ready') {
         await stop(child);
         await (0,promises_namespaceObject.rm)(bodies, { recursive: true, force: true });
@@ -49137,7 +49149,13 @@ async function startAppServer(options) {
         stop: () => server_stop(child),
     };
     const deadline = Date.now() + options.startTimeoutMs;
+    // No silent wait: an app that takes long to start says so every 10 s.
+    let nextProgress = Date.now() + 10_000;
     while (Date.now() < deadline) {
+        if (Date.now() >= nextProgress) {
+            options.progress?.(`Still waiting for the Django app to answer on 127.0.0.1:${port} (${server.kind}) …`);
+            nextProgress += 10_000;
+        }
         if (exited) {
             throw new errors_ActionError(`The Django app did not start (${server.kind} exited):\n${log.join('').trim().split('\n').slice(-25).join('\n')}`, {
                 hint: 'Fix the error above; the app runs with your settings plus the production overlay (DEBUG off).',
@@ -49281,6 +49299,7 @@ async function generate(options) {
                 requestTimeoutMs: RENDER_TIMEOUT_MS,
                 startTimeoutMs: 60_000,
                 scratchDir: options.workDir,
+                progress: (message) => log.info(message),
             }).catch((error) => {
                 if (!(error instanceof RenderPoolStartError))
                     throw error;
@@ -49299,6 +49318,7 @@ async function generate(options) {
                 workers: shape.workers,
                 startTimeoutMs: 60_000,
                 managePy: external_node_path_default().basename(project.managePy),
+                progress: (message) => log.info(message),
             }));
         server = started;
         // In-process pages are rendered for the public host (or localhost); over HTTP for 127.0.0.1:port.

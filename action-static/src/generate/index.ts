@@ -166,6 +166,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           requestTimeoutMs: RENDER_TIMEOUT_MS,
           startTimeoutMs: 60_000,
           scratchDir: options.workDir,
+          progress: (message) => log.info(message),
         }).catch((error: unknown) => {
           if (!(error instanceof RenderPoolStartError)) throw error
           log.info(`In-process rendering is not possible (${error.message}); crawling over HTTP instead.`)
@@ -185,6 +186,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
             workers: shape.workers,
             startTimeoutMs: 60_000,
             managePy: path.basename(project.managePy),
+            progress: (message) => log.info(message),
           }),
         )
     server = started

@@ -40,7 +40,11 @@ export interface RenderPoolOptions {
   startTimeoutMs: number
   /** Where bodies are streamed to (a private folder is made inside it). */
   scratchDir?: string
+  /** A line every 10 s while the project loads. */
+  progress?: (message: string) => void
 }
+
+const PROGRESS_EVERY_MS = 10_000
 
 /**
  * ncc copies this asset next to the bundle; in tests it is the source file. ncc's asset relocator
@@ -210,12 +214,19 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   let timer: NodeJS.Timeout | undefined
+  // No silent wait: a project that takes long to load says so every 10 s.
+  const loadStarted = Date.now()
+  const progress = setInterval(
+    () => options.progress?.(`Still loading the project in-process (${Math.round((Date.now() - loadStarted) / 1000)} s) …`),
+    PROGRESS_EVERY_MS,
+  )
   const outcome = await Promise.race([
     started.then(() => 'ready' as const),
     exited.then(() => 'exited' as const),
     new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
   ])
   clearTimeout(timer)
+  clearInterval(progress)
   if (outcome !== 'ready') {
     await stop(child)
     await rm(bodies, { recursive: true, force: true })

@@ -28,6 +28,8 @@ export interface StartOptions {
   workers: number
   startTimeoutMs: number
   managePy: string
+  /** A line every 10 s while the app starts. */
+  progress?: (message: string) => void
 }
 
 export async function startAppServer(options: StartOptions): Promise<AppServer> {
@@ -77,7 +79,13 @@ export async function startAppServer(options: StartOptions): Promise<AppServer> 
     stop: () => stop(child),
   }
   const deadline = Date.now() + options.startTimeoutMs
+  // No silent wait: an app that takes long to start says so every 10 s.
+  let nextProgress = Date.now() + 10_000
   while (Date.now() < deadline) {
+    if (Date.now() >= nextProgress) {
+      options.progress?.(`Still waiting for the Django app to answer on 127.0.0.1:${port} (${server.kind}) …`)
+      nextProgress += 10_000
+    }
     if (exited) {
       throw new ActionError(
         `The Django app did not start (${server.kind} exited):\n${log.join('').trim().split('\n').slice(-25).join('\n')}`,
