@@ -175,6 +175,38 @@ describe('the tutorial project as a pull request preview', () => {
     expect(site?.publishedDeployId).toBe(netlify.state.siteByName('my-django-site')?.publishedDeployId)
   }, 240_000)
 
+  it('an unreachable database-url with fail-on-broken-links: false on Netlify: the build fails, production is not touched', async () => {
+    const workspace = await copyFixture('tutorial')
+    const port = await freePort() // nothing listens there
+    github.state.repo('octo/blog').knownShas.add(sha('db-down'))
+    const h = harness({
+      workspace,
+      inputs: {
+        provider: 'netlify',
+        'netlify-auth-token': NETLIFY_TOKEN,
+        'netlify-site-name': 'polls',
+        'github-token': GITHUB_TOKEN,
+        'database-url': `postgres://postgres@127.0.0.1:${port}/polls`,
+        'fail-on-broken-links': 'false',
+      },
+      netlifyApiUrl: netlify.apiUrl,
+      githubApiUrl: github.url,
+      context: await eventContext(
+        workspace,
+        'push',
+        { ref: 'refs/heads/main', repository: { full_name: 'octo/blog', default_branch: 'main' } },
+        { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_SHA: sha('db-down') },
+      ),
+    })
+    const error = (await h.run().catch((caught: unknown) => caught)) as Error
+    expect(error.message).toContain('/polls/ answered 500')
+    expect(h.summary.join('')).toMatch(/^## Deploying polls failed: /)
+    // Only reads reached Netlify (the site, for its URL): no deploy was created, nothing uploaded.
+    expect(netlify.calls('createSiteDeploy')).toEqual([])
+    expect(netlify.calls('uploadDeployFile')).toEqual([])
+    expect(netlify.state.siteByName('polls')?.publishedDeployId).toBeUndefined()
+  }, 180_000)
+
   it('says in the comment what the log says, and an unchanged redeploy uploads nothing', async () => {
     github.state.addPullRequest('octo/blog', { number: 12, headSha: sha('one'), headRef: 'polls' })
     const workspace = await copyFixture('tutorial')
