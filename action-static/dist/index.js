@@ -48705,8 +48705,8 @@ async function startRenderPool(options) {
             catch (error) {
                 busy.reject(error);
             }
-            dispatch();
         })();
+        // The worker is free as soon as it has answered; its body is read meanwhile.
         dispatch();
     };
     // The supervisor's reports: worker pids, deaths (and the replacement that follows), readiness.

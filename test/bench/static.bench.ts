@@ -39,7 +39,7 @@ import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { listFiles } from '../../action-static/src/generate/checks.js'
 import { crawl, type CrawlResult } from '../../action-static/src/generate/crawl.js'
 import { prepareDjango } from '../../action-static/src/generate/django.js'
-import { httpFetcher } from '../../action-static/src/generate/fetcher.js'
+import { httpFetcher, type PageFetcher } from '../../action-static/src/generate/fetcher.js'
 import { crawlShape } from '../../action-static/src/generate/index.js'
 import { urlPathOf } from '../../action-static/src/generate/paths.js'
 import { startAppServer } from '../../action-static/src/generate/server.js'
@@ -219,25 +219,28 @@ async function main(): Promise<void> {
     try {
       const fetcher = httpFetcher({ port: server.port, host: `127.0.0.1:${server.port}`, concurrency })
       const serverCpu = (): number => processGroupCpuSeconds(server.pid)
+      // The same crawl for both page sources (gunicorn over HTTP, the in-process pool).
+      const crawlSite = (source: PageFetcher, dir: string, inFlight: number): Promise<CrawlResult> =>
+        crawl({
+          fetcher: source,
+          log,
+          outputDir: dir,
+          extraPaths: [],
+          siteOrigins: [origin],
+          requestOrigin: origin,
+          staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
+          mediaFiles:
+            django.facts.mediaUrl && django.facts.mediaRoot
+              ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
+              : undefined,
+          concurrency: inFlight,
+        })
       const contenders: Record<Contender, (dir: string) => Promise<Measurement>> = {
         async crawl(dir) {
           const cpu = process.cpuUsage()
           const cpuServer = serverCpu()
           const started = performance.now()
-          result = await crawl({
-            fetcher,
-            log,
-            outputDir: dir,
-            extraPaths: [],
-            siteOrigins: [origin],
-            requestOrigin: origin,
-            staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
-            mediaFiles:
-              django.facts.mediaUrl && django.facts.mediaRoot
-                ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
-                : undefined,
-            concurrency,
-          })
+          result = await crawlSite(fetcher, dir, concurrency)
           const seconds = (performance.now() - started) / 1000
           const own = process.cpuUsage(cpu)
           if (!existsSync(listFile))
@@ -259,20 +262,7 @@ async function main(): Promise<void> {
           const cpu = process.cpuUsage()
           const cpuPool = poolCpu()
           const started = performance.now()
-          const rendered = await crawl({
-            fetcher: pool,
-            log,
-            outputDir: dir,
-            extraPaths: [],
-            siteOrigins: [origin],
-            requestOrigin: origin,
-            staticFiles: { urlPrefix: django.facts.staticUrl, root: django.facts.staticRoot },
-            mediaFiles:
-              django.facts.mediaUrl && django.facts.mediaRoot
-                ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
-                : undefined,
-            concurrency: renderConcurrency,
-          })
+          const rendered = await crawlSite(pool, dir, renderConcurrency)
           const own = process.cpuUsage(cpu)
           return {
             seconds: (performance.now() - started) / 1000,

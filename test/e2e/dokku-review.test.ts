@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readEventContext, type EventContext } from '@django-deploy/shared/github'
 import { fixtureRepo, git, postgres, psql, run } from '../support/index.js'
 import { startDokkuStandin, type DokkuStandin } from '../standins/dokku/standin.js'
 import type { GeneratedKey } from '../../action-dokku/test/keys.js'
-import { authorizedKey, baseInputs, runAction, writeCommands } from './dokku-support.js'
+import { authorizedKey, baseInputs, pullRequestContext, runAction, writeCommands } from './dokku-support.js'
 
 /** Review apps, refusals before any change, shallow checkouts and the deploy lock, on the stand-in. */
 const cleanups: Array<() => Promise<void> | void> = []
@@ -21,31 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn()
 })
-
-function pullRequestContext(number: number, action: 'opened' | 'synchronize' | 'closed'): EventContext {
-  const payload = {
-    action,
-    number,
-    pull_request: {
-      number,
-      state: action === 'closed' ? 'closed' : 'open',
-      merged: false,
-      html_url: `https://github.com/octo/site/pull/${number}`,
-      head: { ref: 'feature', sha: 'a'.repeat(40), repo: { full_name: 'octo/site', fork: false } },
-      base: { ref: 'main', repo: { full_name: 'octo/site', default_branch: 'main' } },
-    },
-    repository: { full_name: 'octo/site', default_branch: 'main' },
-  }
-  const env = {
-    GITHUB_REPOSITORY: 'octo/site',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: '/event.json',
-    GITHUB_SHA: 'b'.repeat(40),
-    GITHUB_REF: `refs/pull/${number}/merge`,
-    GITHUB_RUN_ID: '1',
-  }
-  return readEventContext(env, () => JSON.stringify(payload))
-}
 
 async function databaseExists(name: string): Promise<boolean> {
   const info = await postgres()

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
-import type { EventContext } from '@django-deploy/shared/github'
+import { readEventContext, type EventContext } from '@django-deploy/shared/github'
 import { Outputs } from '@django-deploy/shared/github'
 import { SecretRegistry } from '@django-deploy/shared/github'
 import { renderSummary } from '@django-deploy/shared/github'
@@ -117,4 +117,38 @@ export function writeCommands(commands: Array<{ command: string }>): string[] {
   const reads =
     /^(version|apps:exists|apps:locked|git:report|config:export|storage:list|domains:report|postgres:exists|postgres:linked|letsencrypt:active|letsencrypt:help|builder:report|urls|url|git-upload-pack)\b/
   return commands.map((entry) => entry.command).filter((command) => !reads.test(command))
+}
+
+/** A pull_request event as GitHub gives it; `fork` makes the head a stranger's fork (no secrets). */
+export function pullRequestContext(
+  number: number,
+  action: 'opened' | 'synchronize' | 'closed',
+  options: { fork?: boolean } = {},
+): EventContext {
+  const payload = {
+    action,
+    number,
+    pull_request: {
+      number,
+      state: action === 'closed' ? 'closed' : 'open',
+      merged: false,
+      html_url: `https://github.com/octo/site/pull/${number}`,
+      head: {
+        ref: 'feature',
+        sha: 'a'.repeat(40),
+        repo: { full_name: options.fork ? 'stranger/site' : 'octo/site', fork: options.fork ?? false },
+      },
+      base: { ref: 'main', repo: { full_name: 'octo/site', default_branch: 'main' } },
+    },
+    repository: { full_name: 'octo/site', default_branch: 'main' },
+  }
+  const env = {
+    GITHUB_REPOSITORY: 'octo/site',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: '/event.json',
+    GITHUB_SHA: 'b'.repeat(40),
+    GITHUB_REF: `refs/pull/${number}/merge`,
+    GITHUB_RUN_ID: '1',
+  }
+  return readEventContext(env, () => JSON.stringify(payload))
 }

@@ -1,13 +1,12 @@
 import { cp, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readEventContext, type EventContext } from '@django-deploy/shared/github'
 import { renderSummary } from '@django-deploy/shared/github'
 import { fixtureRepo, git, type FixtureRepo } from '../support/index.js'
 import { startDokkuStandin, type DokkuStandin } from '../standins/dokku/standin.js'
 import { startNetlifyStandin, type NetlifyStandin } from '../standins/netlify/server.js'
 import type { GeneratedKey } from '../../action-dokku/test/keys.js'
-import { authorizedKey, baseInputs, runAction } from './dokku-support.js'
+import { authorizedKey, baseInputs, pullRequestContext, runAction } from './dokku-support.js'
 import { createBed } from './cloudrun-support.js'
 import { harness } from './static-support.js'
 
@@ -47,31 +46,6 @@ async function twoProjects(repo: FixtureRepo): Promise<void> {
 
 const AMBIGUOUS = /Found 2 Django projects at the same depth \(polls-a\/manage\.py, polls-b\/manage\.py\)/
 const FIX = /Set working-directory to the folder of the project to deploy: one of "polls-a", "polls-b"/
-
-function forkContext(number: number): EventContext {
-  const payload = {
-    action: 'synchronize',
-    number,
-    pull_request: {
-      number,
-      state: 'open',
-      merged: false,
-      html_url: `https://github.com/octo/site/pull/${number}`,
-      head: { ref: 'patch', sha: 'a'.repeat(40), repo: { full_name: 'stranger/site', fork: true } },
-      base: { ref: 'main', repo: { full_name: 'octo/site', default_branch: 'main' } },
-    },
-    repository: { full_name: 'octo/site', default_branch: 'main' },
-  }
-  const env = {
-    GITHUB_REPOSITORY: 'octo/site',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: '/event.json',
-    GITHUB_SHA: 'b'.repeat(40),
-    GITHUB_REF: `refs/pull/${number}/merge`,
-    GITHUB_RUN_ID: '1',
-  }
-  return readEventContext(env, () => JSON.stringify(payload))
-}
 
 describe('two Django projects in one repository: refused on every road before anything remote', () => {
   it('Dokku: names both and working-directory; a failed summary; the server saw no command', async () => {
@@ -137,7 +111,7 @@ describe("a fork's pull request: skipped with a summary, nothing touched", () =>
     const repo = await fixtureRepo('tutorial')
     const before = (await dokku.commands()).length
     const { 'ssh-private-key': _omitted, ...inputs } = baseInputs(dokku, key, 'polls')
-    const attempt = await runAction({ repoDir: repo.dir, inputs, context: forkContext(9) })
+    const attempt = await runAction({ repoDir: repo.dir, inputs, context: pullRequestContext(9, 'synchronize', { fork: true }) })
     expect(attempt.error, attempt.visible).toBeUndefined()
     expect(attempt.result?.outcome).toBe('skipped')
     expect(attempt.visible).toMatch(/Not deploying: Pull request #9 comes from a fork \(stranger\/site\)/)

@@ -170,8 +170,8 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
       } catch (error) {
         busy.reject(error as Error)
       }
-      dispatch()
     })()
+    // The worker is free as soon as it has answered; its body is read meanwhile.
     dispatch()
   }
 
