@@ -1,18 +1,35 @@
 import { Agent, request } from 'node:http'
+import type { HttpResponse } from '../util/http-response.js'
 
 /**
  * Requests to the Django app the crawler runs locally. Plain HTTP/1.1 with keep-alive to the
  * loopback address, sending the public `Host` (and `X-Forwarded-Proto`), so the app builds
  * absolute URLs — canonical links, sitemaps, feeds — for the public site, not for 127.0.0.1.
  */
-export interface PageResponse {
-  status: number
-  headers: Record<string, string>
-  body: Buffer
-}
+export type PageResponse = HttpResponse
 
 export interface PageFetcher {
   get(pathAndQuery: string): Promise<PageResponse>
+}
+
+/** The Python processes that answer the crawl: the HTTP app server, or the in-process render pool. */
+export interface PageProcesses {
+  workers: number
+  /** The pid of the process that leads their process group (its workers are in it; CPU accounting). */
+  pid?: number
+}
+
+/** How those processes run the project. */
+export interface PageProcessOptions {
+  python: string
+  appDir: string
+  env: Record<string, string>
+  /** `mysite.wsgi.application`. */
+  wsgiApplication?: string
+  workers: number
+  startTimeoutMs: number
+  /** A line every 10 s while the project loads. */
+  progress?: (message: string) => void
 }
 
 export function httpFetcher(options: {

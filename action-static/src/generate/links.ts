@@ -20,24 +20,27 @@ export interface HtmlRefs {
   base?: string
 }
 
-/** Attributes that hold one URL, per element. */
-const URL_ATTRIBUTES: Record<string, Array<[attribute: string, kind: RefKind]>> = {
-  a: [['href', 'link']],
-  area: [['href', 'link']],
-  link: [['href', 'asset']],
-  script: [['src', 'asset']],
-  img: [['src', 'asset']],
-  source: [['src', 'asset']],
-  video: [
-    ['src', 'asset'],
-    ['poster', 'asset'],
-  ],
-  audio: [['src', 'asset']],
-  track: [['src', 'asset']],
-  iframe: [['src', 'link']],
-  embed: [['src', 'asset']],
-  object: [['data', 'asset']],
-  input: [['src', 'asset']],
+/** Attributes that hold one URL, by the elements that carry them: pages the crawl follows… */
+const PAGE_ATTRIBUTES = { href: ['a', 'area'], src: ['iframe'] }
+/** …and files the page needs. */
+const ASSET_ATTRIBUTES = {
+  href: ['link'],
+  src: ['script', 'img', 'source', 'video', 'audio', 'track', 'embed', 'input'],
+  poster: ['video'],
+  data: ['object'],
+}
+
+/** The two tables turned around: per element, its URL attributes and the kind of reference each makes. */
+const URL_ATTRIBUTES = perElement({ link: PAGE_ATTRIBUTES, asset: ASSET_ATTRIBUTES })
+
+function perElement(tables: Partial<Record<RefKind, Record<string, string[]>>>): Map<string, Array<[string, RefKind]>> {
+  const byElement = new Map<string, Array<[string, RefKind]>>()
+  for (const [kind, table] of Object.entries(tables) as Array<[RefKind, Record<string, string[]>]>) {
+    for (const [attribute, elements] of Object.entries(table)) {
+      for (const element of elements) byElement.set(element, [...(byElement.get(element) ?? []), [attribute, kind]])
+    }
+  }
+  return byElement
 }
 
 export function extractHtmlRefs(html: string): HtmlRefs {
@@ -49,7 +52,7 @@ export function extractHtmlRefs(html: string): HtmlRefs {
     {
       onopentag(name, attributes) {
         if (name === 'base' && attributes.href !== undefined && base === undefined) base = attributes.href
-        for (const [attribute, kind] of URL_ATTRIBUTES[name] ?? []) {
+        for (const [attribute, kind] of URL_ATTRIBUTES.get(name) ?? []) {
           const value = attributes[attribute]
           if (value !== undefined && value.trim() !== '')
             refs.push({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import type { PageFetcher, PageResponse } from './fetcher.js'
+import type { PageFetcher, PageProcesses, PageProcessOptions, PageResponse } from './fetcher.js'
 
 /**
  * The in-process renderer: the crawl's pages rendered by the project's own WSGI application,
@@ -17,31 +17,20 @@ import type { PageFetcher, PageResponse } from './fetcher.js'
  * crashing worker is replaced too; either way the page's request fails with a message naming it,
  * and the crawl reports it like any page that could not be fetched.
  */
-export interface RenderPool extends PageFetcher {
-  workers: number
-  /** The supervisor's pid; it leads a process group with its workers (CPU accounting). */
-  pid?: number
+export interface RenderPool extends PageFetcher, PageProcesses {
   /** Workers that died or were killed and were replaced. */
   replaced: number
   close(): Promise<void>
 }
 
-export interface RenderPoolOptions {
-  python: string
-  appDir: string
-  env: Record<string, string>
-  /** `mysite.wsgi.application`; Django's get_wsgi_application() when undefined. */
-  wsgiApplication?: string
-  workers: number
+/** Without `wsgiApplication`, the pool uses Django's get_wsgi_application(). */
+export interface RenderPoolOptions extends PageProcessOptions {
   /** The Host header the pages are rendered for (the public host, so absolute URLs are right). */
   host: string
   forwardedProto?: string
   requestTimeoutMs: number
-  startTimeoutMs: number
   /** Where bodies are streamed to (a private folder is made inside it). */
   scratchDir?: string
-  /** A line every 10 s while the project loads. */
-  progress?: (message: string) => void
 }
 
 const PROGRESS_EVERY_MS = 10_000

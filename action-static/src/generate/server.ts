@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { ActionError } from '@django-deploy/shared/errors'
+import type { PageProcesses, PageProcessOptions } from './fetcher.js'
 
 /**
  * The Django app, served on a loopback port for the crawler: gunicorn when the project's Python
@@ -9,27 +10,16 @@ import { ActionError } from '@django-deploy/shared/errors'
  * `manage.py runserver --insecure` (threaded; `--insecure` only makes it serve static files with
  * DEBUG off, the crawler reads those from STATIC_ROOT anyway).
  */
-export interface AppServer {
+export interface AppServer extends PageProcesses {
   port: number
   kind: 'gunicorn' | 'runserver'
-  workers: number
-  /** Process id of the server, which leads its own process group (its workers are in it). */
-  pid?: number
   stop(): Promise<void>
 }
 
-export interface StartOptions {
-  python: string
-  appDir: string
-  env: Record<string, string>
-  /** `mysite.wsgi.application`; required for gunicorn. */
-  wsgiApplication?: string
+/** gunicorn needs `wsgiApplication`; without it the server is runserver. */
+export interface StartOptions extends PageProcessOptions {
   useGunicorn: boolean
-  workers: number
-  startTimeoutMs: number
   managePy: string
-  /** A line every 10 s while the app starts. */
-  progress?: (message: string) => void
 }
 
 export async function startAppServer(options: StartOptions): Promise<AppServer> {

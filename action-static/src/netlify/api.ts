@@ -124,14 +124,7 @@ export class NetlifyApi {
     title: string | undefined,
     body: { files: Record<string, string>; draft: boolean; branch?: string; async: boolean },
   ): Promise<NetlifyDeploy> {
-    return this.json({
-      operation: 'createSiteDeploy',
-      what: 'create the deploy',
-      method: 'POST',
-      path: `/sites/${encodeURIComponent(siteId)}/deploys`,
-      query: { title },
-      json: body,
-    })
+    return this.createSiteDeploy(siteId, title, { what: 'create the deploy', json: body })
   }
 
   /**
@@ -145,14 +138,20 @@ export class NetlifyApi {
     zip: { path: string; size: number },
     timeoutMs: number,
   ): Promise<NetlifyDeploy> {
+    return this.createSiteDeploy(siteId, title, { what: 'create the deploy from the zip of the site', zipFile: zip, timeoutMs })
+  }
+
+  private createSiteDeploy(
+    siteId: string,
+    title: string | undefined,
+    body: Pick<Call, 'what' | 'json' | 'zipFile' | 'timeoutMs'>,
+  ): Promise<NetlifyDeploy> {
     return this.json({
       operation: 'createSiteDeploy',
-      what: 'create the deploy from the zip of the site',
       method: 'POST',
       path: `/sites/${encodeURIComponent(siteId)}/deploys`,
       query: { title },
-      zipFile: zip,
-      timeoutMs,
+      ...body,
     })
   }
 

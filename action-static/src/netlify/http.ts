@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
+import type { HttpResponse } from '../util/http-response.js'
 /**
  * The one side effect of the Netlify client: sending an HTTP request. Behind this interface so the
  * deploy logic is tested against the local stand-in (real HTTP) or a scripted transport, never by
@@ -19,12 +20,7 @@ export interface HttpRequest {
   timeoutMs: number
 }
 
-export interface HttpResponse {
-  status: number
-  /** Lower-case header names. */
-  headers: Record<string, string>
-  body: Buffer
-}
+export type { HttpResponse }
 
 export interface HttpTransport {
   send(request: HttpRequest): Promise<HttpResponse>

@@ -72,21 +72,26 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
     ...new Set([where(main), ...(lock ? [lock] : []), ...optional.filter(exists).map(inWorkdir)]),
   ]
   const readmes = ['README.md', 'README.rst', 'README.txt', 'README']
+  const planWith = (
+    step: Omit<InstallPlan, 'workdir' | 'env' | 'buildPackages' | 'notes'> & { env?: Record<string, string> },
+  ) => ({
+    env: {},
+    ...step,
+    workdir,
+    buildPackages,
+    notes,
+  })
 
   switch (dependencies.manager) {
     case 'pip': {
       const local = contents.some(referencesLocalPaths)
-      return {
+      return planWith({
         description: `pip, ${files.join(', ')}`,
         // "-e ." and "./libs/x" need the source tree before installing; otherwise copy only the
         // requirement files so the dependency layer is reused while only code changes.
         copy: local ? 'all' : [...new Set(files.map(where))],
-        workdir,
-        env: {},
         commands: [`pip install --no-cache-dir -r ${path.posix.basename(main)}`],
-        buildPackages,
-        notes,
-      }
+      })
     }
     case 'pyproject': {
       const modern = compareMinor(pythonVersion, [3, 11]) >= 0
@@ -95,75 +100,58 @@ export function installPlan(project: ProjectModel, deployRoot: string, readFile:
       // Only [project].dependencies: `pip install .` would build the project as a package, which
       // fails for most Django layouts ("Multiple top-level packages discovered").
       const read = `${python} -c 'import ${module}; print("\\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > /tmp/requirements.txt`
-      return {
+      return planWith({
         description: 'pip, [project.dependencies] of pyproject.toml',
         copy: copyOf([]),
-        workdir,
-        env: {},
         commands: [
           ...(modern ? [] : [tool('tomli')]),
           `${read} && if [ -s /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi`,
         ],
-        buildPackages,
-        notes,
-      }
+      })
     }
     case 'poetry': {
       if (!lock) missingLock('poetry.lock', 'Poetry')
-      return {
+      return planWith({
         description: `Poetry, ${lock ?? 'pyproject.toml (no lock file)'}`,
         copy: copyOf(readmes),
-        workdir,
-        env: {},
         // Poetry installs into the active virtualenv (VIRTUAL_ENV); --only main leaves dev groups out.
         commands: [tool('poetry>=1.8'), `${TOOLS}/bin/poetry install --only main --no-root --no-interaction --no-ansi`],
-        buildPackages,
-        notes,
-      }
+      })
     }
     case 'pipenv': {
       if (!lock) missingLock('Pipfile.lock', 'Pipenv')
       // `verify` fails when Pipfile.lock is out of date with Pipfile (what --deploy checks);
       // `requirements` turns the lock into pinned requirements for pip, default packages only.
       const toRequirements = `${TOOLS}/bin/pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt`
-      return {
+      return planWith({
         description: `Pipenv, ${lock ?? 'Pipfile (no lock file)'}`,
         copy: copyOf([]),
-        workdir,
         env: { PIPENV_VERBOSITY: '-1' },
         commands: [
           tool('pipenv>=2023.12'),
           lock ? `${TOOLS}/bin/pipenv verify && ${toRequirements}` : `${TOOLS}/bin/pipenv lock && ${toRequirements}`,
         ],
-        buildPackages,
-        notes,
-      }
+      })
     }
     case 'uv': {
       if (!lock) missingLock('uv.lock', 'uv')
-      return {
+      return planWith({
         description: `uv, ${lock ?? 'pyproject.toml (no lock file)'}`,
         copy: copyOf(['.python-version', ...readmes]),
-        workdir,
         // Sync into /opt/venv with the image's Python; never download another interpreter.
         env: { UV_PROJECT_ENVIRONMENT: VENV, UV_PYTHON_DOWNLOADS: 'never', UV_COMPILE_BYTECODE: '1', UV_LINK_MODE: 'copy' },
         commands: [tool('uv>=0.4'), `${TOOLS}/bin/uv sync ${lock ? '--locked ' : ''}--no-dev --no-install-project`],
-        buildPackages,
-        notes,
-      }
+      })
     }
     case 'pdm': {
       if (!lock) missingLock('pdm.lock', 'PDM')
-      return {
+      return planWith({
         description: `PDM, ${lock ?? 'pyproject.toml (no lock file)'}`,
         copy: copyOf(readmes),
-        workdir,
         // PDM installs into the active virtualenv; --check fails on a stale lock file.
         env: { PDM_CHECK_UPDATE: 'false' },
         commands: [tool('pdm>=2.12'), `${TOOLS}/bin/pdm install ${lock ? '--check ' : ''}--prod --no-editable --no-self`],
-        buildPackages,
-        notes,
-      }
+      })
     }
   }
 }
