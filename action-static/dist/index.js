@@ -39270,23 +39270,23 @@ function sanitizeAlias(raw, input = 'alias') {
 const GENERATORS = ['auto', 'crawl', 'bakery', 'distill', 'command'];
 const PROVIDERS = ['directory', 'netlify'];
 const MODES = ['all', 'build', 'deploy'];
-function readInputs(source, log) {
+function readInputs(source, setSecret) {
     const read = new InputReader(source);
     const warnings = [];
     // Secrets first, so nothing below can print them.
     const netlifyAuthToken = read.optional('netlify-auth-token');
     if (netlifyAuthToken)
-        log.setSecret(netlifyAuthToken);
+        setSecret(netlifyAuthToken);
     const databaseUrl = read.optional('database-url');
     if (databaseUrl) {
-        log.setSecret(databaseUrl);
+        setSecret(databaseUrl);
         const password = /^[a-z0-9+.-]+:\/\/[^:/@]*:([^@/]+)@/i.exec(databaseUrl)?.[1];
         if (password)
-            log.setSecret(decodeURIComponent(password));
+            setSecret(decodeURIComponent(password));
     }
     const githubToken = read.optional('github-token');
     if (githubToken)
-        log.setSecret(githubToken);
+        setSecret(githubToken);
     const workingDirectory = read.path('working-directory');
     const generator = read.choice('generator', GENERATORS, 'auto');
     const buildCommand = read.optional('build-command');
@@ -54115,5 +54115,5 @@ const secrets = new SecretRegistry();
 const log = secrets.logger(coreLogger);
 void runAction(ACTION, 
 // The Netlify and GitHub tokens are masked as they are read.
-() => run(readInputs(actionsInputSource, log), actionDeps(log, secrets)), { secrets });
+() => run(readInputs(actionsInputSource, (value) => log.setSecret(value)), actionDeps(log, secrets)), { secrets });
 

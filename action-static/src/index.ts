@@ -13,6 +13,10 @@ const log = secrets.logger(coreLogger)
 void runAction(
   ACTION,
   // The Netlify and GitHub tokens are masked as they are read.
-  () => run(readInputs(actionsInputSource, log), actionDeps(log, secrets)),
+  () =>
+    run(
+      readInputs(actionsInputSource, (value) => log.setSecret(value)),
+      actionDeps(log, secrets),
+    ),
   { secrets },
 )

@@ -1,6 +1,5 @@
 import { InputError } from '@django-deploy/shared/errors'
 import { InputReader, type InputSource } from '@django-deploy/shared/inputs'
-import type { Logger } from '@django-deploy/shared/runtime'
 import { sanitizeAlias } from './netlify/alias.js'
 
 /**
@@ -44,21 +43,21 @@ export interface Inputs {
   warnings: string[]
 }
 
-export function readInputs(source: InputSource, log: Logger): Inputs {
+export function readInputs(source: InputSource, setSecret: (value: string) => void): Inputs {
   const read = new InputReader(source)
   const warnings: string[] = []
 
   // Secrets first, so nothing below can print them.
   const netlifyAuthToken = read.optional('netlify-auth-token')
-  if (netlifyAuthToken) log.setSecret(netlifyAuthToken)
+  if (netlifyAuthToken) setSecret(netlifyAuthToken)
   const databaseUrl = read.optional('database-url')
   if (databaseUrl) {
-    log.setSecret(databaseUrl)
+    setSecret(databaseUrl)
     const password = /^[a-z0-9+.-]+:\/\/[^:/@]*:([^@/]+)@/i.exec(databaseUrl)?.[1]
-    if (password) log.setSecret(decodeURIComponent(password))
+    if (password) setSecret(decodeURIComponent(password))
   }
   const githubToken = read.optional('github-token')
-  if (githubToken) log.setSecret(githubToken)
+  if (githubToken) setSecret(githubToken)
 
   const workingDirectory = read.path('working-directory')
   const generator = read.choice('generator', GENERATORS, 'auto')

@@ -7,7 +7,7 @@ import { decideTarget } from '../src/target.js'
 
 function read(values: Record<string, string>) {
   const log = new MemoryLogger()
-  return { inputs: readInputs(inputSourceFrom(values), log), log }
+  return { inputs: readInputs(inputSourceFrom(values), (value) => log.setSecret(value)), log }
 }
 
 describe('readInputs', () => {

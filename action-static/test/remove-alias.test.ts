@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { EventContext, PullRequestInfo } from '@django-deploy/shared/github'
 import { renderPlan } from '@django-deploy/shared/plan'
 import { inputSourceFrom } from '@django-deploy/shared/inputs'
-import { MemoryLogger } from '@django-deploy/shared/runtime'
 import { readInputs } from '../src/inputs.js'
 import { selectAliasDeploys } from '../src/netlify/remove-alias.js'
 import type { NetlifyDeploy } from '../src/netlify/types.js'
@@ -107,7 +106,7 @@ function context(eventName: string, action: string | undefined, pullRequest?: Pa
 const inputs = (values: Record<string, string> = {}) =>
   readInputs(
     inputSourceFrom({ provider: 'netlify', 'netlify-auth-token': 'nfp_x12345', 'netlify-site-name': 'blog', ...values }),
-    new MemoryLogger(),
+    () => {},
   )
 
 describe('closedPullRequest: when a run removes the preview instead of building', () => {

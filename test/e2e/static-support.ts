@@ -70,7 +70,11 @@ export function harness(options: HarnessOptions): Harness {
     log,
     outputs: recorded,
     summary,
-    run: () => run(readInputs(inputSourceFrom(options.inputs), deps.log), deps),
+    run: () =>
+      run(
+        readInputs(inputSourceFrom(options.inputs), (value) => deps.log.setSecret(value)),
+        deps,
+      ),
   }
 }
 
