@@ -8,6 +8,7 @@
 //   npm run bench                      all of them: dokku, static, cloudrun, images
 //   npm run bench -- static --repeat 3 one benchmark, with its own options
 //   npm run bench -- netlify-upload    only when named: it waits minutes for the rate limit (see the file)
+//   npm run bench -- static-e2e        only when named: the action's bundle end to end on ~1,500 and ~10,000 pages (minutes)
 //
 // The static benchmark compares our Netlify uploader with netlify-cli; the CLI is installed on
 // first use into .tools/netlify-cli (git-ignored, never committed). Pass --no-netlify-cli to skip it.
@@ -18,7 +19,7 @@ import path from 'node:path'
 const root = path.resolve(import.meta.dirname, '..')
 const all = ['dokku', 'static', 'cloudrun', 'images']
 // Run only when named: longer than ~2 minutes.
-const named = ['netlify-upload']
+const named = ['netlify-upload', 'static-e2e']
 const args = process.argv.slice(2)
 const names = args.filter((arg) => all.includes(arg) || named.includes(arg))
 const options = args.filter((arg) => !all.includes(arg) && !named.includes(arg))
