@@ -11,6 +11,20 @@ const CLOCK_TICKS = 100
 export function processGroupCpuSeconds(group: number | undefined): number {
   if (group === undefined) return NaN
   let ticks = 0
+  for (const { fields } of processTable()) {
+    if (Number(fields[2]) !== group) continue
+    ticks += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0)
+  }
+  return ticks / CLOCK_TICKS
+}
+
+/**
+ * Every process's /proc/<pid>/stat, split into the fields after "(comm)" (numbered from 3:
+ * state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17)). Processes that exit while it
+ * reads are left out.
+ */
+export function processTable(): Array<{ pid: number; fields: string[] }> {
+  const table: Array<{ pid: number; fields: string[] }> = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     let stat: string
@@ -19,10 +33,7 @@ export function processGroupCpuSeconds(group: number | undefined): number {
     } catch {
       continue // gone meanwhile
     }
-    // Fields after "(comm)": state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17), numbered from 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) !== group) continue
-    ticks += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0)
+    table.push({ pid: Number(entry), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') })
   }
-  return ticks / CLOCK_TICKS
+  return table
 }

@@ -23,7 +23,7 @@
  * Peak memory: the summed VmRSS of the whole process tree of each run, sampled every 50 ms.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -32,6 +32,7 @@ import { MemoryLogger, spawnRunner } from '@django-deploy/shared/runtime'
 import { listFiles } from '../../action-static/src/generate/checks.js'
 import { prepareDjango, type PreparedDjango } from '../../action-static/src/generate/django.js'
 import { urlPathOf } from '../../action-static/src/generate/paths.js'
+import { processTable } from './process-cpu.js'
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: string): string => {
@@ -48,41 +49,8 @@ const GOAL = 1.35
 const repoRoot = path.resolve(import.meta.dirname, '../..')
 const cores = availableParallelism()
 
-// The sequential baseline of static.bench.ts (kept in step with it by hand: that file runs its
-// benchmark when imported).
-const SEQUENTIAL = String.raw`
-import json, os, sys, time
-import django
-django.setup()
-from django.test import RequestFactory
-from django.urls import resolve
-from django.http import Http404
-
-paths = json.load(open(sys.argv[1]))
-out = sys.argv[2]
-factory = RequestFactory(HTTP_HOST="localhost")
-start = time.perf_counter()
-pages = 0
-for number, path in enumerate(paths):
-    request = factory.get(path)
-    try:
-        match = resolve(path)
-        request.resolver_match = match  # what the handler would set; some views read it
-        response = match.func(request, *match.args, **match.kwargs)
-    except Http404:
-        continue
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    target = os.path.join(out, path.lstrip("/"), "index.html")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as handle:
-        handle.write(response.content)
-    if response.status_code == 200:
-        pages += 1
-    if number % 500 == 499:
-        print(f"rendered {number + 1} of {len(paths)}", flush=True)
-print(json.dumps({"seconds": time.perf_counter() - start, "pages": pages}), flush=True)
-`
+/** The sequential baseline, django-bakery's way (one Python file both static benchmarks run). */
+const SEQUENTIAL = path.join(import.meta.dirname, 'sequential_render.py')
 
 interface Run {
   seconds: number
@@ -108,18 +76,9 @@ function median(values: number[]): number {
 /** Summed VmRSS (kB) of a process and all its descendants, from /proc (Linux). */
 function treeRssKb(root: number): number {
   const children = new Map<number, number[]>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // gone meanwhile
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-    const list = children.get(ppid) ?? []
-    list.push(Number(entry))
-    children.set(ppid, list)
+  for (const { pid, fields } of processTable()) {
+    const ppid = Number(fields[1])
+    children.set(ppid, [...(children.get(ppid) ?? []), pid])
   }
   let total = 0
   const queue = [root]
@@ -312,7 +271,7 @@ async function runBaseline(site: Site, round: number, listFile: string): Promise
   const collect = await timedProcess('baseline collectstatic', PYTHON, ['manage.py', 'collectstatic', '--noinput'], options)
   if (collect.code !== 0) throw new Error(`collectstatic failed (exit ${collect.code}):\n${collect.output.slice(-2000)}`)
   const out = path.join(site.scratch, `baseline-${round}`)
-  const render = await timedProcess('baseline sequential render', PYTHON, ['-c', SEQUENTIAL, listFile, out], options)
+  const render = await timedProcess('baseline sequential render', PYTHON, [SEQUENTIAL, listFile, out], options)
   if (render.code !== 0) throw new Error(`sequential render failed (exit ${render.code}):\n${render.output.slice(-2000)}`)
   const line = JSON.parse(render.output.trim().split('\n').at(-1) ?? '{}') as { pages: number }
   return {

@@ -65,38 +65,8 @@ const CONCURRENCY = args.includes('--concurrency') ? Number(option('concurrency'
 const PYTHON = '/usr/bin/python3'
 const repoRoot = path.resolve(import.meta.dirname, '../..')
 
-const SEQUENTIAL = String.raw`
-import json, os, sys, time
-import django
-django.setup()
-from django.test import RequestFactory
-from django.urls import resolve
-from django.http import Http404
-
-paths = json.load(open(sys.argv[1]))
-out = sys.argv[2]
-factory = RequestFactory(HTTP_HOST="localhost")
-start = time.perf_counter()
-cpu = time.process_time()
-pages = 0
-for path in paths:
-    request = factory.get(path)
-    try:
-        match = resolve(path)
-        request.resolver_match = match  # what the handler would set; some views read it
-        response = match.func(request, *match.args, **match.kwargs)
-    except Http404:
-        continue
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    target = os.path.join(out, path.lstrip("/"), "index.html")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as handle:
-        handle.write(response.content)
-    if response.status_code == 200:
-        pages += 1
-print(json.dumps({"seconds": time.perf_counter() - start, "pages": pages, "cpu": time.process_time() - cpu}))
-`
+/** The sequential baseline, django-bakery's way (one Python file both static benchmarks run). */
+const SEQUENTIAL = path.join(import.meta.dirname, 'sequential_render.py')
 
 interface Row {
   what: string
@@ -342,7 +312,7 @@ async function main(): Promise<void> {
           }
         },
         async sequential(dir) {
-          const run = await runProcess(PYTHON, ['-c', SEQUENTIAL, listFile, dir], {
+          const run = await runProcess(PYTHON, [SEQUENTIAL, listFile, dir], {
             cwd: django.appDir,
             env: { ...process.env, ...django.env },
           })
