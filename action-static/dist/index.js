@@ -48519,6 +48519,11 @@ function tail(text) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: ./src/generate/fetcher.ts
 
+/**
+ * Requests to the Django app the crawler runs locally. Plain HTTP/1.1 with keep-alive to the
+ * loopback address, sending the public `Host` (and `X-Forwarded-Proto`), so the app builds
+ * absolute URLs — canonical links, sitemaps, feeds — for the public site, not for 127.0.0.1.
+ */
 function httpFetcher(options) {
     const agent = new external_node_http_.Agent({ keepAlive: true, maxSockets: options.concurrency });
     return {

@@ -1,13 +1,9 @@
 import { Agent, request } from 'node:http'
 import type { HttpResponse } from '../util/http-response.js'
 
-/**
- * Requests to the Django app the crawler runs locally. Plain HTTP/1.1 with keep-alive to the
- * loopback address, sending the public `Host` (and `X-Forwarded-Proto`), so the app builds
- * absolute URLs — canonical links, sitemaps, feeds — for the public site, not for 127.0.0.1.
- */
 export type PageResponse = HttpResponse
 
+/** What the crawl asks pages of: the HTTP fetcher below, or the in-process render pool. */
 export interface PageFetcher {
   get(pathAndQuery: string): Promise<PageResponse>
 }
@@ -32,6 +28,11 @@ export interface PageProcessOptions {
   progress?: (message: string) => void
 }
 
+/**
+ * Requests to the Django app the crawler runs locally. Plain HTTP/1.1 with keep-alive to the
+ * loopback address, sending the public `Host` (and `X-Forwarded-Proto`), so the app builds
+ * absolute URLs — canonical links, sitemaps, feeds — for the public site, not for 127.0.0.1.
+ */
 export function httpFetcher(options: {
   port: number
   host: string
