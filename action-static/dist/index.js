@@ -29214,7 +29214,7 @@ module.exports = {
 /***/ 1306:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "79029dca7a92e1dd466e.py";
+module.exports = __nccwpck_require__.p + "337edf549f4dc40c8a85.py";
 
 /***/ }),
 

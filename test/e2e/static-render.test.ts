@@ -51,9 +51,12 @@ describe('the render pool on a plain WSGI app', () => {
     await writeFile(
       path.join(appDir, 'app.py'),
       [
-        'import os, time',
+        'import gc, os, time',
         'def application(environ, start_response):',
         "    path = environ['PATH_INFO']",
+        "    if path == '/gc/':",
+        "        start_response('200 OK', [('Content-Type', 'text/plain')])",
+        "        return [('collecting %s, frozen %s' % (gc.isenabled(), gc.get_freeze_count() > 0)).encode()]",
         "    if path == '/hang/':",
         '        time.sleep(600)',
         "    if path == '/crash/':",
@@ -81,6 +84,8 @@ describe('the render pool on a plain WSGI app', () => {
     expect(ok.body.toString()).toBe('page /one/ host www.example.org scheme https')
     expect(ok.headers['content-type']).toBe('text/plain')
     expect(ok.headers['set-cookie']).toBe('a=1, b=2')
+    // What the project loaded is frozen before the fork; the workers collect their own garbage.
+    expect((await pool.get('/gc/')).body.toString()).toBe('collecting True, frozen True')
 
     const results = await Promise.allSettled([pool.get('/hang/'), pool.get('/crash/'), pool.get('/two/'), pool.get('/three/')])
     expect(results[0]).toMatchObject({
@@ -98,6 +103,10 @@ describe('the render pool on a plain WSGI app', () => {
     expect(after.map((response) => response.body.toString())).toEqual([
       'page /four/ host www.example.org scheme https',
       'page /five/ host www.example.org scheme https',
+    ])
+    expect((await Promise.all([pool.get('/gc/'), pool.get('/gc/')])).map((response) => response.body.toString())).toEqual([
+      'collecting True, frozen True',
+      'collecting True, frozen True',
     ])
   }, 60_000)
 
