@@ -29214,7 +29214,7 @@ module.exports = {
 /***/ 1306:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "337edf549f4dc40c8a85.py";
+module.exports = __nccwpck_require__.p + "fd5313587b92a3f20591.py";
 
 /***/ }),
 
@@ -48567,7 +48567,38 @@ function httpFetcher(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/generate/seeds.ts
+
+const seeds_MARKER = 'DJANGO-DEPLOY-SEEDS ';
+/**
+ * The Python side (ncc copies the asset next to the bundle; in tests it is the source file, and
+ * ncc turns the URL into a plain path string). render_pool.py imports it from this path too.
+ */
+const seeds_SCRIPT = __nccwpck_require__.ab + "urlconf_seeds.py";
+const seedsScriptPath = () => (typeof seeds_SCRIPT === 'string' ? seeds_SCRIPT : (0,external_node_url_.fileURLToPath)(seeds_SCRIPT));
+async function urlconfSeeds(django) {
+    const output = await django.python(['-c', RUN_SCRIPT, seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)');
+    const line = output.split('\n').find((entry) => entry.startsWith(seeds_MARKER));
+    if (!line)
+        return { paths: [], withParameters: 0, admin: 0 };
+    return checkedSeeds(JSON.parse(line.slice(seeds_MARKER.length)));
+}
+/** What the Python side reported, kept to what it may say. */
+function checkedSeeds(parsed) {
+    return {
+        paths: parsed.paths.filter((entry) => typeof entry === 'string' && entry.startsWith('/')),
+        withParameters: parsed.withParameters,
+        admin: parsed.admin,
+    };
+}
+/**
+ * The script runs after django.setup(), with the project's folder (the cwd) first on sys.path, as
+ * manage.py has it, not the script's own folder.
+ */
+const RUN_SCRIPT = 'import os, runpy, sys; sys.path[0] = os.getcwd(); import django; django.setup(); runpy.run_path(sys.argv[1], run_name="__main__")';
+
 ;// CONCATENATED MODULE: ./src/generate/render.ts
+
 
 
 
@@ -48591,7 +48622,15 @@ async function startRenderPool(options) {
         'pipe',
         ...Array.from({ length: options.workers }, () => 'pipe'),
     ];
-    const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [scriptPath(), String(options.workers), bodies, options.host, options.forwardedProto ?? '', options.wsgiApplication ?? ''], { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true });
+    const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [
+        scriptPath(),
+        String(options.workers),
+        bodies,
+        options.host,
+        options.forwardedProto ?? '',
+        options.wsgiApplication ?? '',
+        options.listSeeds ? seedsScriptPath() : '',
+    ], { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true });
     const errors = [];
     child.stderr?.on('data', (chunk) => {
         errors.push(chunk.toString('utf8'));
@@ -48706,8 +48745,12 @@ async function startRenderPool(options) {
             catch {
                 continue;
             }
-            if (report.ready !== undefined)
+            if (report.ready !== undefined) {
+                if (report.seeds)
+                    pool.seeds = checkedSeeds(report.seeds);
+                pool.seedsError = report.seedsError;
                 ready();
+            }
             else if (report.died !== undefined) {
                 const slot = slots[report.died];
                 if (slot && slot.pid === report.pid) {
@@ -48976,103 +49019,6 @@ async function replaceCsrfTokens(outputDir) {
     return changed;
 }
 
-;// CONCATENATED MODULE: ./src/generate/seeds.ts
-const seeds_MARKER = 'DJANGO-DEPLOY-SEEDS ';
-const SEEDS = String.raw `
-import json
-import re
-import django
-django.setup()
-from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
-from django.utils import translation
-
-META = set(".^$*+?{}[]|()")
-
-def literal_regex(regex):
-    """The literal text a regex matches, or None when it is not a plain literal."""
-    if regex.startswith("^"):
-        regex = regex[1:]
-    for end in ("\\Z", "$"):
-        if regex.endswith(end) and not regex.endswith("\\" + end):
-            regex = regex[: -len(end)]
-            break
-    out = []
-    i = 0
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            if i + 1 >= len(regex) or regex[i + 1].isalnum():
-                return None
-            out.append(regex[i + 1])
-            i += 2
-            continue
-        if c in META:
-            return None
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-def piece(pattern):
-    if isinstance(pattern, LocalePrefixPattern):
-        return pattern.language_prefix
-    if isinstance(pattern, RoutePattern):
-        if pattern.converters:
-            return None
-        return str(pattern)
-    if isinstance(pattern, RegexPattern):
-        if pattern.regex.groups or pattern.regex.groupindex:
-            return None
-        return literal_regex(str(pattern))
-    return None
-
-found = []
-counts = {"withParameters": 0, "admin": 0}
-
-def count(entry, key):
-    if isinstance(entry, URLResolver):
-        for child in entry.url_patterns:
-            count(child, key)
-    else:
-        counts[key] += 1
-
-def walk(patterns, prefix):
-    for entry in patterns:
-        text = piece(entry.pattern)
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin" or entry.app_name == "admin":
-                count(entry, "admin")
-                continue
-            if text is None:
-                count(entry, "withParameters")
-                continue
-            walk(entry.url_patterns, prefix + text)
-        elif isinstance(entry, URLPattern):
-            if text is None:
-                counts["withParameters"] += 1
-                continue
-            found.append("/" + prefix + text)
-
-with translation.override(settings.LANGUAGE_CODE):
-    walk(get_resolver().url_patterns, "")
-
-paths = sorted({re.sub("/+", "/", p) for p in found})
-print("${seeds_MARKER}" + json.dumps({"paths": paths, **counts}))
-`;
-async function urlconfSeeds(django) {
-    const output = await django.python(['-c', SEEDS], 'Listing the URL patterns (URLconf seeds)');
-    const line = output.split('\n').find((entry) => entry.startsWith(seeds_MARKER));
-    if (!line)
-        return { paths: [], withParameters: 0, admin: 0 };
-    const parsed = JSON.parse(line.slice(seeds_MARKER.length));
-    return {
-        paths: parsed.paths.filter((entry) => typeof entry === 'string' && entry.startsWith('/')),
-        withParameters: parsed.withParameters,
-        admin: parsed.admin,
-    };
-}
-
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/generate/server.ts
@@ -49257,9 +49203,6 @@ async function generate(options) {
             log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'));
         }));
         await compressOffline(django, log, phase);
-        const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django));
-        seeds = listed;
-        log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
         const shape = crawlShape();
         const base = options.baseUrl ? new URL(options.baseUrl) : undefined;
         // `auto` renders in-process (the project's WSGI application called directly in forked
@@ -49277,6 +49220,7 @@ async function generate(options) {
                 requestTimeoutMs: RENDER_TIMEOUT_MS,
                 startTimeoutMs: 60_000,
                 scratchDir: options.workDir,
+                listSeeds: true,
                 progress: (message) => log.info(message),
             }).catch((error) => {
                 if (!(error instanceof RenderPoolStartError))
@@ -49285,6 +49229,13 @@ async function generate(options) {
                 return undefined;
             }));
         }
+        // The renderer lists the seeds in the project it loaded; the HTTP crawl (or a renderer that
+        // could not list them) needs a Django boot of its own for them.
+        if (renderer?.seedsError)
+            log.debug(`The renderer could not list the URLconf's seeds:\n${renderer.seedsError}`);
+        const listed = renderer?.seeds ?? (await phase('Seeds from the URLconf', () => urlconfSeeds(django)));
+        seeds = listed;
+        log.info(`Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`);
         const started = renderer
             ? undefined
             : await phase('Start the app server', () => (options.startServer ?? startAppServer)({

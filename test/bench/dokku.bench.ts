@@ -77,7 +77,37 @@ async function measure(
   ]
   const serverMs = union(commands.map(clip))
   const buildMs = union(commands.filter((entry) => entry.command.startsWith('git-receive-pack')).map(clip))
+  if (VERBOSE) console.log(serverTimeline(`${scenario}, ${tool}`, commands.map(clip), commands, started, totalMs))
   return { scenario, tool, totalMs, serverMs, buildMs, overheadMs: totalMs - serverMs, pushedBytes, commands: commands.length }
+}
+
+/**
+ * --verbose: each Dokku command's interval, from the tool's start, and the idle gaps between them
+ * (where the overhead is: nothing ran on the server), largest first.
+ */
+function serverTimeline(
+  title: string,
+  intervals: Array<[number, number]>,
+  commands: LoggedCommand[],
+  started: number,
+  totalMs: number,
+): string {
+  const order = intervals.map((interval, index) => ({ interval, command: commands[index] as LoggedCommand }))
+  order.sort((a, b) => a.interval[0] - b.interval[0])
+  const rows = order.map(
+    ({ interval: [from, to], command }) =>
+      `${String(from - started).padStart(6)} – ${String(to - started).padStart(6)} ms  ${command.command.slice(0, 90)}`,
+  )
+  const gaps: Array<[number, number]> = []
+  let end = started
+  for (const { interval } of order) {
+    if (interval[0] > end) gaps.push([end, interval[0]])
+    end = Math.max(end, interval[1])
+  }
+  if (started + totalMs > end) gaps.push([end, started + totalMs])
+  gaps.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
+  const idle = gaps.map(([from, to]) => `${String(to - from).padStart(5)} ms idle at ${from - started} ms`)
+  return [`--- ${title}: Dokku commands`, ...rows, '--- idle gaps, largest first', ...idle].join('\n')
 }
 
 // ---- action-dokku, as the runner runs it -------------------------------------------------------

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { startRenderPool } from '../../action-static/src/generate/render.js'
 import { urlconfSeeds } from '../../action-static/src/generate/seeds.js'
-import { makeTempDir, runPython } from '../support/index.js'
+import { makeTempDir, PYTHON, runPython } from '../support/index.js'
 
 /**
  * The URLconf seeds on a real Django 4.2 resolver: include()s with and without namespaces,
@@ -81,6 +82,31 @@ describe('URLconf seeds', () => {
     // <slug>, (?P<page>), v[0-9]+, the two under u/<int:pk>/, team/<int:pk>/.
     expect(seeds.withParameters).toBe(6)
     expect(seeds.admin).toBeGreaterThan(10)
+  })
+
+  it('are the same when the renderer lists them in the project it loaded', async () => {
+    const dir = await project({ 'site_settings.py': SETTINGS, 'site_urls.py': URLS })
+    const env = { DJANGO_SETTINGS_MODULE: 'site_settings', PYTHONPATH: dir }
+    const alone = await urlconfSeeds({
+      python: async (args) => (await runPython(args, { cwd: dir, env })).stdout,
+    })
+    const pool = await startRenderPool({
+      python: PYTHON,
+      appDir: dir,
+      env,
+      workers: 1,
+      host: 'localhost',
+      requestTimeoutMs: 10_000,
+      startTimeoutMs: 30_000,
+      listSeeds: true,
+    })
+    try {
+      expect(pool.seedsError).toBeUndefined()
+      expect(pool.seeds).toEqual(alone)
+      expect(pool.seeds?.paths).toContain('/fr/about/')
+    } finally {
+      await pool.close()
+    }
   })
 
   it('fails with the Python error when the URLconf does not import', async () => {

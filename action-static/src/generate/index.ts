@@ -143,11 +143,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       }),
     )
     await compressOffline(django, log, phase)
-    const listed = await phase('Seeds from the URLconf', () => urlconfSeeds(django))
-    seeds = listed
-    log.info(
-      `Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`,
-    )
     const shape = crawlShape()
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
     // `auto` renders in-process (the project's WSGI application called directly in forked
@@ -166,6 +161,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           requestTimeoutMs: RENDER_TIMEOUT_MS,
           startTimeoutMs: 60_000,
           scratchDir: options.workDir,
+          listSeeds: true,
           progress: (message) => log.info(message),
         }).catch((error: unknown) => {
           if (!(error instanceof RenderPoolStartError)) throw error
@@ -174,6 +170,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         }),
       )
     }
+    // The renderer lists the seeds in the project it loaded; the HTTP crawl (or a renderer that
+    // could not list them) needs a Django boot of its own for them.
+    if (renderer?.seedsError) log.debug(`The renderer could not list the URLconf's seeds:\n${renderer.seedsError}`)
+    const listed = renderer?.seeds ?? (await phase('Seeds from the URLconf', () => urlconfSeeds(django)))
+    seeds = listed
+    log.info(
+      `Seeds from the URLconf: ${listed.paths.length ? listed.paths.join(', ') : 'none'} (${listed.withParameters} pattern${listed.withParameters === 1 ? '' : 's'} with parameters and ${listed.admin} admin pattern${listed.admin === 1 ? '' : 's'} left out).`,
+    )
     const started = renderer
       ? undefined
       : await phase('Start the app server', () =>

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { PageFetcher, PageProcesses, PageProcessOptions, PageResponse } from './fetcher.js'
+import { checkedSeeds, seedsScriptPath, type UrlconfSeeds } from './seeds.js'
 
 /**
  * The in-process renderer: the crawl's pages rendered by the project's own WSGI application,
@@ -20,6 +21,12 @@ import type { PageFetcher, PageProcesses, PageProcessOptions, PageResponse } fro
 export interface RenderPool extends PageFetcher, PageProcesses {
   /** Workers that died or were killed and were replaced. */
   replaced: number
+  /**
+   * With `listSeeds`: the URLconf's seeds, listed by the loaded project before the workers forked;
+   * undefined when that failed (then `seedsError` says why, and the caller lists them on its own).
+   */
+  seeds?: UrlconfSeeds
+  seedsError?: string
   close(): Promise<void>
 }
 
@@ -31,6 +38,8 @@ export interface RenderPoolOptions extends PageProcessOptions {
   requestTimeoutMs: number
   /** Where bodies are streamed to (a private folder is made inside it). */
   scratchDir?: string
+  /** List the URLconf's seeds (seeds.ts) in the loaded project, saving the crawl a Django boot for them. */
+  listSeeds?: boolean
 }
 
 const PROGRESS_EVERY_MS = 10_000
@@ -70,7 +79,15 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
   ]
   const child = spawn(
     options.python,
-    [scriptPath(), String(options.workers), bodies, options.host, options.forwardedProto ?? '', options.wsgiApplication ?? ''],
+    [
+      scriptPath(),
+      String(options.workers),
+      bodies,
+      options.host,
+      options.forwardedProto ?? '',
+      options.wsgiApplication ?? '',
+      options.listSeeds ? seedsScriptPath() : '',
+    ],
     { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio, detached: true },
   )
   const errors: string[] = []
@@ -176,14 +193,25 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
       const line = reports.slice(0, newline)
       reports = reports.slice(newline + 1)
       // The project's own prints may reach stdout too: only our JSON reports count.
-      let report: { worker?: number; pid?: number; died?: number; how?: string; ready?: number }
+      let report: {
+        worker?: number
+        pid?: number
+        died?: number
+        how?: string
+        ready?: number
+        seeds?: UrlconfSeeds
+        seedsError?: string
+      }
       try {
         report = JSON.parse(line) as typeof report
       } catch {
         continue
       }
-      if (report.ready !== undefined) ready()
-      else if (report.died !== undefined) {
+      if (report.ready !== undefined) {
+        if (report.seeds) pool.seeds = checkedSeeds(report.seeds)
+        pool.seedsError = report.seedsError
+        ready()
+      } else if (report.died !== undefined) {
         const slot = slots[report.died]
         if (slot && slot.pid === report.pid) {
           slot.pid = undefined

@@ -10,17 +10,24 @@ The parent only supervises: it reports each worker's pid on stdout, and when a w
 crash, or render.ts killing it over a hung view) it reports that and forks a replacement on the
 same pipe, so one bad page never stops the build.
 
+Before forking, the supervisor also lists the URLconf's seeds (urlconf_seeds.py, whose path is
+the last argument, "" for none): the URLconf is loaded here already, so the crawl needs no Django
+boot of its own for them. They come with the ready report; a listing that fails reports its error
+there instead, and the caller lists them the other way, where the error is reported as it is.
+
 argv: slots, body directory, Host header, forwarded proto ("" for none), WSGI application path
-("" for Django's get_wsgi_application()).
+("" for Django's get_wsgi_application()), seeds script ("" for none).
 """
 
 import gc
 import importlib
+import importlib.util
 import io
 import json
 import os
 import signal
 import sys
+import traceback
 from urllib.parse import unquote_to_bytes
 
 
@@ -112,6 +119,19 @@ def serve(slot, application, body_dir, host, proto):
         channel.write(json.dumps(answer).encode() + b"\n")
 
 
+def list_seeds(script):
+    """The ready report's part about the seeds."""
+    if not script or not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return {}
+    try:
+        spec = importlib.util.spec_from_file_location("django_deploy_urlconf_seeds", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return {"seeds": module.urlconf_seeds()}
+    except Exception:
+        return {"seedsError": traceback.format_exc(limit=5)}
+
+
 def report(message):
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -122,7 +142,7 @@ def main():
     # this script's folder.
     sys.path[0] = os.getcwd()
     slots = int(sys.argv[1])
-    body_dir, host, proto, application_path = sys.argv[2:6]
+    body_dir, host, proto, application_path, seeds_script = sys.argv[2:7]
     # What the gc module's documentation prescribes for fork without exec: no collection while
     # the project loads (it would leave freed holes in pages the workers share), then everything
     # loaded frozen into the permanent generation, so the workers' collections never walk (nor
@@ -130,6 +150,7 @@ def main():
     # example site: 25 % less CPU a page than collecting them over and over in every worker.
     gc.disable()
     application = load_application(application_path)
+    seeds = list_seeds(seeds_script)
     gc.freeze()
     workers = {}
 
@@ -145,7 +166,7 @@ def main():
 
     for slot in range(slots):
         fork(slot)
-    report({"ready": slots})
+    report({"ready": slots, **seeds})
 
     def stop(*_):
         for pid in list(workers):

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import type { PreparedDjango } from './django.js'
 
 /**
@@ -25,97 +26,32 @@ export interface UrlconfSeeds {
 
 const MARKER = 'DJANGO-DEPLOY-SEEDS '
 
-const SEEDS = String.raw`
-import json
-import re
-import django
-django.setup()
-from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
-from django.utils import translation
-
-META = set(".^$*+?{}[]|()")
-
-def literal_regex(regex):
-    """The literal text a regex matches, or None when it is not a plain literal."""
-    if regex.startswith("^"):
-        regex = regex[1:]
-    for end in ("\\Z", "$"):
-        if regex.endswith(end) and not regex.endswith("\\" + end):
-            regex = regex[: -len(end)]
-            break
-    out = []
-    i = 0
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            if i + 1 >= len(regex) or regex[i + 1].isalnum():
-                return None
-            out.append(regex[i + 1])
-            i += 2
-            continue
-        if c in META:
-            return None
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-def piece(pattern):
-    if isinstance(pattern, LocalePrefixPattern):
-        return pattern.language_prefix
-    if isinstance(pattern, RoutePattern):
-        if pattern.converters:
-            return None
-        return str(pattern)
-    if isinstance(pattern, RegexPattern):
-        if pattern.regex.groups or pattern.regex.groupindex:
-            return None
-        return literal_regex(str(pattern))
-    return None
-
-found = []
-counts = {"withParameters": 0, "admin": 0}
-
-def count(entry, key):
-    if isinstance(entry, URLResolver):
-        for child in entry.url_patterns:
-            count(child, key)
-    else:
-        counts[key] += 1
-
-def walk(patterns, prefix):
-    for entry in patterns:
-        text = piece(entry.pattern)
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin" or entry.app_name == "admin":
-                count(entry, "admin")
-                continue
-            if text is None:
-                count(entry, "withParameters")
-                continue
-            walk(entry.url_patterns, prefix + text)
-        elif isinstance(entry, URLPattern):
-            if text is None:
-                counts["withParameters"] += 1
-                continue
-            found.append("/" + prefix + text)
-
-with translation.override(settings.LANGUAGE_CODE):
-    walk(get_resolver().url_patterns, "")
-
-paths = sorted({re.sub("/+", "/", p) for p in found})
-print("${MARKER}" + json.dumps({"paths": paths, **counts}))
-`
+/**
+ * The Python side (ncc copies the asset next to the bundle; in tests it is the source file, and
+ * ncc turns the URL into a plain path string). render_pool.py imports it from this path too.
+ */
+const SCRIPT: URL | string = new URL('./urlconf_seeds.py', import.meta.url)
+export const seedsScriptPath = (): string => (typeof SCRIPT === 'string' ? SCRIPT : fileURLToPath(SCRIPT))
 
 export async function urlconfSeeds(django: Pick<PreparedDjango, 'python'>): Promise<UrlconfSeeds> {
-  const output = await django.python(['-c', SEEDS], 'Listing the URL patterns (URLconf seeds)')
+  const output = await django.python(['-c', RUN_SCRIPT, seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)')
   const line = output.split('\n').find((entry) => entry.startsWith(MARKER))
   if (!line) return { paths: [], withParameters: 0, admin: 0 }
-  const parsed = JSON.parse(line.slice(MARKER.length)) as UrlconfSeeds
+  return checkedSeeds(JSON.parse(line.slice(MARKER.length)) as UrlconfSeeds)
+}
+
+/** What the Python side reported, kept to what it may say. */
+export function checkedSeeds(parsed: UrlconfSeeds): UrlconfSeeds {
   return {
     paths: parsed.paths.filter((entry) => typeof entry === 'string' && entry.startsWith('/')),
     withParameters: parsed.withParameters,
     admin: parsed.admin,
   }
 }
+
+/**
+ * The script runs after django.setup(), with the project's folder (the cwd) first on sys.path, as
+ * manage.py has it, not the script's own folder.
+ */
+const RUN_SCRIPT =
+  'import os, runpy, sys; sys.path[0] = os.getcwd(); import django; django.setup(); runpy.run_path(sys.argv[1], run_name="__main__")'
