@@ -56,7 +56,7 @@ describe('the tutorial project with the defaults', () => {
     expect(summary).not.toContain('undefined')
     // The build's time, broken into its parts under it.
     expect(summary).toMatch(
-      /\| Build \| [^|]+ \|\n\| &nbsp;&nbsp;↳ Database and settings \| [^|]+ \|\n\| &nbsp;&nbsp;↳ collectstatic \|[\s\S]*↳ Crawl and render[\s\S]*↳ Checks/,
+      /\| Build \| [^|]+ \|\n\| &nbsp;&nbsp;↳ Database and settings \| [^|]+ \|\n\| &nbsp;&nbsp;↳ collectstatic \(beside the database\) \|[\s\S]*↳ Crawl and render[\s\S]*↳ Checks/,
     )
     expect(log).not.toContain('undefined')
 

@@ -212,7 +212,17 @@ export async function contentSource(
   return { content: `a new SQLite database, migrated${fixtures}` }
 }
 
-export async function prepareDjango(options: DjangoOptions): Promise<PreparedDjango> {
+/**
+ * `beside`: work that needs the loaded settings but not the database (collectstatic), run while the
+ * database is migrated and loaded: on two cores that is one Python process's time saved. The
+ * database copy is made and DATABASE_URL set before it starts, so even a project that opened its
+ * database on import would open the copy. Its result comes back as `besideResult`; the database's
+ * error, when both fail, is the one reported (it is the earlier step).
+ */
+export async function prepareDjango<T = undefined>(
+  options: DjangoOptions,
+  beside?: (loaded: Omit<PreparedDjango, 'content'>) => Promise<T> | undefined,
+): Promise<PreparedDjango & { besideResult?: T }> {
   const { log } = options
   const loaded = await loadDjango(options)
   const { env, manage } = loaded
@@ -223,16 +233,28 @@ export async function prepareDjango(options: DjangoOptions): Promise<PreparedDja
     const copy = path.join(options.workDir, 'content.sqlite3')
     if (copyFrom) await copyFile(copyFrom, copy)
     env.DATABASE_URL = `sqlite:///${copy}`
-    await log.group('Database: migrate', async () => {
-      log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'))
-    })
   }
-  if (options.fixtures.length) {
-    await log.group(`Database: loaddata ${options.fixtures.join(' ')}`, async () => {
-      log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'))
-    })
+  const alongside = beside?.(loaded)
+  alongside?.catch(() => undefined) // awaited below, after the database
+  const database = async (): Promise<void> => {
+    if (!options.databaseUrl) {
+      await log.group('Database: migrate', async () => {
+        log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'))
+      })
+    }
+    if (options.fixtures.length) {
+      await log.group(`Database: loaddata ${options.fixtures.join(' ')}`, async () => {
+        log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'))
+      })
+    }
   }
-  return { ...loaded, content }
+  try {
+    await database()
+  } catch (error) {
+    await alongside?.catch(() => undefined)
+    throw error
+  }
+  return { ...loaded, content, besideResult: await alongside }
 }
 
 /** STATIC_URL/MEDIA_URL as a root-relative path, or undefined when it is on another host. */

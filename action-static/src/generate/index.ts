@@ -108,25 +108,35 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const { log, project } = options
   const phase = options.phase ?? untimed
   await prepareOutputDir(options.outputDir, [options.repoRoot, path.join(options.repoRoot, project.appDir)])
+  // The crawl's collectstatic needs the settings, not the database: it runs beside the migration,
+  // its output logged once both are done (two log groups cannot interleave).
+  const chosen = (facts: DjangoFacts) =>
+    options.generator === 'auto' ? chooseGenerator(facts) : { name: options.generator, reason: `generator: ${options.generator}` }
+  const collectBeside = (loaded: Pick<PreparedDjango, 'facts' | 'manage'>): Promise<string> | undefined =>
+    chosen(loaded.facts).name === 'crawl'
+      ? phase('collectstatic (beside the database)', () =>
+          loaded.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'),
+        )
+      : undefined
   const django = await phase('Database and settings', () =>
-    prepareDjango({
-      project,
-      repoRoot: options.repoRoot,
-      workDir: options.workDir,
-      python: options.python,
-      runner: options.runner,
-      log,
-      baseUrl: options.baseUrl,
-      databaseUrl: options.databaseUrl,
-      fixtures: options.fixtures,
-      timeoutMs: options.timeoutMs,
-      extraEnv: { BUILD_DIR: options.outputDir },
-    }),
+    prepareDjango(
+      {
+        project,
+        repoRoot: options.repoRoot,
+        workDir: options.workDir,
+        python: options.python,
+        runner: options.runner,
+        log,
+        baseUrl: options.baseUrl,
+        databaseUrl: options.databaseUrl,
+        fixtures: options.fixtures,
+        timeoutMs: options.timeoutMs,
+        extraEnv: { BUILD_DIR: options.outputDir },
+      },
+      collectBeside,
+    ),
   )
-  const choice =
-    options.generator === 'auto'
-      ? chooseGenerator(django.facts)
-      : { name: options.generator, reason: `generator: ${options.generator}` }
+  const choice = chosen(django.facts)
   log.info(`Generator: ${choice.name} (${choice.reason}); content from ${django.content}.`)
 
   let crawlResult: CrawlResult | undefined
@@ -137,11 +147,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let redirects: number
 
   if (choice.name === 'crawl') {
-    await phase('collectstatic', () =>
-      log.group('collectstatic', async () => {
-        log.info(await django.manage(['collectstatic', '--noinput'], 'manage.py collectstatic'))
-      }),
-    )
+    const collected = django.besideResult as string
+    await log.group('collectstatic', async () => log.info(collected))
     await compressOffline(django, log, phase)
     const shape = crawlShape()
     const base = options.baseUrl ? new URL(options.baseUrl) : undefined
