@@ -69316,44 +69316,56 @@ function parseMounts(text) {
 
 
 
+function turns() {
+    let last = Promise.resolve();
+    return (write) => {
+        const next = last.then(write, write);
+        last = next.catch(() => undefined);
+        return next;
+    };
+}
 /**
- * The provisioning steps that run (not skipped), in dependency order: first what needs nothing
- * (the app, the database service, the storage directory), then what needs the app (link, mount,
- * builder, domains). Steps of one stage run concurrently, as channels of the one connection.
+ * The provisioning steps that run (not skipped), each as soon as what it needs is there, as
+ * channels of the one connection: the app, the database service and the storage directory at
+ * once; the link when both the app and the service exist; the mount when the app and the
+ * directory do; the builder and the domains when the app does.
  *
- * `afterApp` (the app's config, when it needs nothing of the second stage) runs in the first stage
- * as soon as the app exists: one round less than after the second stage. It never overlaps
- * postgres:link, the other writer of the app's environment file (Dokku rewrites that file whole,
- * so two writers at once lose one's keys).
+ * `afterApp` (the app's config, when it needs nothing of the domains) starts as soon as the app
+ * exists, with the turn it must take for its write: the config and the link are the app's two
+ * environment writers, and whichever is ready first writes first (they set different keys:
+ * inputs refuse DATABASE_URL in config together with postgres).
  */
 async function provision(context, steps, onStart, afterApp) {
     const todo = steps.filter((step) => !step.skip && ['create-app', 'postgres-create', 'postgres-link', 'storage', 'builder', 'domains'].includes(step.kind));
     const done = [];
-    let storagePath;
-    const first = todo.filter((step) => step.kind === 'create-app' || step.kind === 'postgres-create' || step.kind === 'storage');
-    const creatingApp = first.some((step) => step.kind === 'create-app');
-    await Promise.all([
-        ...first.map(async (step) => {
-            onStart(step);
-            if (step.kind === 'storage')
-                storagePath = await ensureStorage(context, step);
-            else
-                await runStep(context, step);
-            done.push(step);
-            if (step.kind === 'create-app')
-                await afterApp?.();
-        }),
-        creatingApp ? undefined : afterApp?.(),
+    const turn = turns();
+    const of = (kind) => todo.find((step) => step.kind === kind);
+    const start = async (step, work) => {
+        if (!step)
+            return undefined;
+        onStart(step);
+        const result = await work(step);
+        done.push(step);
+        return result;
+    };
+    const app = start(of('create-app'), (step) => runStep(context, step));
+    const service = start(of('postgres-create'), (step) => runStep(context, step));
+    const directory = start(of('storage'), (step) => ensureStorage(context, step));
+    const settled = await Promise.allSettled([
+        app,
+        service,
+        directory,
+        app.then(() => afterApp?.(turn)),
+        Promise.all([app, service]).then(() => start(of('postgres-link'), (step) => turn(() => runStep(context, step)))),
+        Promise.all([app, directory]).then(([, path]) => (path === undefined ? undefined : mountStorage(context, path))),
+        ...todo
+            .filter((step) => step.kind === 'builder' || step.kind === 'domains')
+            .map((step) => app.then(() => start(step, (current) => runStep(context, current)))),
     ]);
-    const second = todo.filter((step) => !first.includes(step));
-    await Promise.all([
-        ...second.map(async (step) => {
-            onStart(step);
-            await runStep(context, step);
-            done.push(step);
-        }),
-        storagePath === undefined ? undefined : mountStorage(context, storagePath),
-    ]);
+    // Every command has ended (none is left running behind a failure); the first failure is the one reported.
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed)
+        throw failed.reason;
     return todo.filter((step) => done.includes(step));
 }
 async function runStep(context, step) {
@@ -69783,10 +69795,11 @@ async function deploy(planned, run) {
     let baseCommit;
     let deployBranch = existingBranch;
     try {
-        // The config needs the app's URLs, which domains:add (second stage) changes: only without it can
-        // the config go in the first stage.
+        // The config needs the app's URLs, which domains:add changes: only without it can the config
+        // go as soon as the app exists.
         const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined;
-        const configure = async () => {
+        // Its write takes its turn with postgres:link, the app's other environment writer (provision.ts).
+        const configure = async (turn = (write) => write()) => {
             const [branches, urlsBefore] = await Promise.all([
                 deployBranch ? undefined : readBranches(dokku, target.app),
                 state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
@@ -69807,7 +69820,7 @@ async function deploy(planned, run) {
             });
             for (const key of desired.generated)
                 log.setSecret(desired.values[key] ?? '');
-            const change = await applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key));
+            const change = await turn(() => applyConfig(context, desired.values, state.app.config, inputs.config.map(({ key }) => key)));
             const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY);
             if (changedKeys.length > 0) {
                 environmentChanged = true;

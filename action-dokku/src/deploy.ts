@@ -10,7 +10,7 @@ import { MEDIA_CONTAINER_PATH } from './names.js'
 import type { Step, Target } from './plan.js'
 import type { Prefetch } from './prefetch.js'
 import type { PreparedProject } from './project.js'
-import { appUrls, applyConfig, enableLetsencrypt, provision } from './provision.js'
+import { appUrls, applyConfig, enableLetsencrypt, provision, type EnvironmentTurn } from './provision.js'
 import { parseReport, type RemoteState } from './remote-state.js'
 import { presentOf, reportResult } from './report.js'
 
@@ -65,10 +65,11 @@ export async function deploy(planned: PlannedRun, run: DeployContext): Promise<R
   let baseCommit: string | null
   let deployBranch = existingBranch
   try {
-    // The config needs the app's URLs, which domains:add (second stage) changes: only without it can
-    // the config go in the first stage.
+    // The config needs the app's URLs, which domains:add changes: only without it can the config
+    // go as soon as the app exists.
     const domainsAdded = step('domains')?.skip === undefined && step('domains') !== undefined
-    const configure = async () => {
+    // Its write takes its turn with postgres:link, the app's other environment writer (provision.ts).
+    const configure = async (turn: EnvironmentTurn = (write) => write()) => {
       const [branches, urlsBefore] = await Promise.all([
         deployBranch ? undefined : readBranches(dokku, target.app),
         state.app.exists && !domainsAdded ? state.app.urls : appUrls(dokku, target.app),
@@ -89,11 +90,13 @@ export async function deploy(planned: PlannedRun, run: DeployContext): Promise<R
         current: state.app.config,
       })
       for (const key of desired.generated) log.setSecret(desired.values[key] ?? '')
-      const change = await applyConfig(
-        context,
-        desired.values,
-        state.app.config,
-        inputs.config.map(({ key }) => key),
+      const change = await turn(() =>
+        applyConfig(
+          context,
+          desired.values,
+          state.app.config,
+          inputs.config.map(({ key }) => key),
+        ),
       )
       const changedKeys = [...Object.keys(change.set), ...change.unset].filter((key) => key !== MANAGED_KEY)
       if (changedKeys.length > 0) {
