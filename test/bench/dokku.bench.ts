@@ -96,7 +96,7 @@ function serverTimeline(
   order.sort((a, b) => a.interval[0] - b.interval[0])
   const rows = order.map(
     ({ interval: [from, to], command }) =>
-      `${String(from - started).padStart(6)} – ${String(to - started).padStart(6)} ms  ${command.command.slice(0, 90)}`,
+      `${String(Math.round(from - started)).padStart(6)} – ${String(Math.round(to - started)).padStart(6)} ms  ${command.command.slice(0, 90)}`,
   )
   const gaps: Array<[number, number]> = []
   let end = started
@@ -106,7 +106,7 @@ function serverTimeline(
   }
   if (started + totalMs > end) gaps.push([end, started + totalMs])
   gaps.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
-  const idle = gaps.map(([from, to]) => `${String(to - from).padStart(5)} ms idle at ${from - started} ms`)
+  const idle = gaps.map(([from, to]) => `${String(Math.round(to - from)).padStart(5)} ms idle at ${Math.round(from - started)} ms`)
   return [`--- ${title}: Dokku commands`, ...rows, '--- idle gaps, largest first', ...idle].join('\n')
 }
 
