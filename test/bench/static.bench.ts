@@ -7,7 +7,8 @@
  *     [--latency MS]    added to every request of the Netlify stand-in (default 50)
  *     [--netlify-cli P] netlify-cli binary (default $NETLIFY_CLI, then /tmp/netlify-cli/node_modules/.bin/netlify)
  *     [--repeat N]      rounds of the crawl measurement (default 1; use 3 or more on a busy machine)
- *     [--workers N] [--concurrency N]   explore another server shape than the action's (crawlShape)
+ *     [--workers N] [--concurrency N]   explore another server shape than the action's (crawlShape;
+ *                       --concurrency applies to both crawls)
  *
  * 1. Crawl: pages/second of our crawler against two baselines measured in the same run, on the
  *    same seeded database and settings overlay:
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
       startTimeoutMs: 60_000,
       scratchDir: scratch,
     })
-    const renderConcurrency = pool.workers * 2
+    const renderConcurrency = CONCURRENCY ?? shape.renderConcurrency(pool.workers)
     const poolCpu = (): number => (pool.pid ? processGroupCpuSeconds(pool.pid) : 0)
     const roundLines: string[] = []
     let result: CrawlResult | undefined

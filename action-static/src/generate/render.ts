@@ -133,7 +133,9 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
     for (const slot of slots) {
       if (queue.length === 0) return
       if (slot.busy || slot.pid === undefined) continue
-      const next = queue.shift() as Pending
+      // Newest first, as the crawl takes its URLs: the page a chain of pagination links just
+      // revealed goes before the pages queued earlier, so the chain never waits behind them.
+      const next = queue.pop() as Pending
       const timer = setTimeout(() => {
         // A hung view: kill its worker (the supervisor forks a replacement on the same pipe).
         fail(
