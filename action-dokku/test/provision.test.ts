@@ -43,6 +43,17 @@ function timedExecutor(delays: Record<string, number>, failing: string[] = []): 
   return { executor, spans }
 }
 
+/** A provisioning context over the timed executor. */
+function timedContext(delays: Record<string, number>, failing: string[] = []) {
+  const { executor, spans } = timedExecutor(delays, failing)
+  const dokku = new Dokku(executor)
+  const context = { dokku, log: new MemoryLogger(), target, version: parseVersion('dokku version 0.38.0') }
+  /** The config's write, in its turn. */
+  const writeConfig = (turn: EnvironmentTurn) =>
+    turn(() => dokku.must(['config:import', '--format', 'json', '--no-restart', 'web', '-'])).then(() => undefined)
+  return { context, spans, writeConfig }
+}
+
 const span = (spans: Span[], command: string): Span => spans.find((entry) => entry.command === command) as Span
 const overlap = (a: Span, b: Span): boolean => a.from < b.to && b.from < a.to
 
@@ -50,22 +61,14 @@ describe('provision', () => {
   it('links as soon as the app and the service exist, and never while the config is written', async () => {
     // The service is slow to create, the config's reads are quick: the config is written first,
     // the link waits for the service and then for nothing else.
-    const { executor, spans } = timedExecutor({
+    const { context, spans, writeConfig } = timedContext({
       'apps:create': 20,
       'postgres:create': 150,
       'config:import': 80,
       'postgres:link': 60,
     })
-    const dokku = new Dokku(executor)
-    const context = { dokku, log: new MemoryLogger(), target, version: parseVersion('dokku version 0.38.0') }
     const started: string[] = []
-    const done = await provision(
-      context,
-      steps,
-      (step) => started.push(step.kind),
-      (turn: EnvironmentTurn) =>
-        turn(() => dokku.must(['config:import', '--format', 'json', '--no-restart', 'web', '-'])).then(() => undefined),
-    )
+    const done = await provision(context, steps, (step) => started.push(step.kind), writeConfig)
     expect(done.map((step) => step.kind)).toEqual(['create-app', 'postgres-create', 'postgres-link', 'storage'])
     expect(started.slice(0, 3)).toEqual(['create-app', 'postgres-create', 'storage'])
     const link = span(spans, 'postgres:link')
@@ -79,21 +82,19 @@ describe('provision', () => {
 
   it('waits for its turn when the link comes first', async () => {
     // A quick service and a slow config: the link takes the first turn, the config's write waits for it.
-    const { executor, spans } = timedExecutor({
+    const { context, spans, writeConfig } = timedContext({
       'apps:create': 10,
       'postgres:create': 10,
       'postgres:link': 120,
       'config:import': 30,
     })
-    const dokku = new Dokku(executor)
-    const context = { dokku, log: new MemoryLogger(), target, version: parseVersion('dokku version 0.38.0') }
     await provision(
       context,
       steps,
       () => undefined,
       async (turn) => {
         await new Promise((resolve) => setTimeout(resolve, 40)) // the config's reads
-        await turn(() => dokku.must(['config:import', '--format', 'json', '--no-restart', 'web', '-']))
+        await writeConfig(turn)
       },
     )
     const link = span(spans, 'postgres:link')
@@ -103,11 +104,9 @@ describe('provision', () => {
   })
 
   it('reports the first failure only after every command it started has ended', async () => {
-    const { executor, spans } = timedExecutor({ 'apps:create': 10, 'postgres:create': 120, 'storage:ensure-directory': 10 }, [
+    const { context, spans } = timedContext({ 'apps:create': 10, 'postgres:create': 120, 'storage:ensure-directory': 10 }, [
       'apps:create',
     ])
-    const dokku = new Dokku(executor)
-    const context = { dokku, log: new MemoryLogger(), target, version: parseVersion('dokku version 0.38.0') }
     await expect(provision(context, steps, () => undefined)).rejects.toThrow(
       /dokku apps:create failed \(exit 1\): apps:create refused/,
     )
