@@ -106,7 +106,9 @@ function serverTimeline(
   }
   if (started + totalMs > end) gaps.push([end, started + totalMs])
   gaps.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
-  const idle = gaps.map(([from, to]) => `${String(Math.round(to - from)).padStart(5)} ms idle at ${Math.round(from - started)} ms`)
+  const idle = gaps.map(
+    ([from, to]) => `${String(Math.round(to - from)).padStart(5)} ms idle at ${Math.round(from - started)} ms`,
+  )
   return [`--- ${title}: Dokku commands`, ...rows, '--- idle gaps, largest first', ...idle].join('\n')
 }
 
