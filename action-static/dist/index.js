@@ -48500,7 +48500,7 @@ async function prepareDjango(options, beside) {
     }
     const alongside = beside?.(loaded);
     alongside?.catch(() => undefined); // awaited below, after the database
-    const database = async () => {
+    try {
         if (!options.databaseUrl) {
             await log.group('Database: migrate', async () => {
                 log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'));
@@ -48511,9 +48511,6 @@ async function prepareDjango(options, beside) {
                 log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'));
             });
         }
-    };
-    try {
-        await database();
     }
     catch (error) {
         await alongside?.catch(() => undefined);
@@ -48587,17 +48584,28 @@ function httpFetcher(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/util/asset-path.ts
+
+/**
+ * The path of a file shipped beside the code (a Python script), from its `new URL(…,
+ * import.meta.url)`: a file URL in the sources and tests, a plain path string in the bundle, where
+ * ncc copies the asset next to dist/index.js and its relocator rewrites the URL.
+ */
+function assetPath(asset) {
+    return typeof asset === 'string' ? asset : (0,external_node_url_.fileURLToPath)(asset);
+}
+
 ;// CONCATENATED MODULE: ./src/generate/seeds.ts
 
 const seeds_MARKER = 'DJANGO-DEPLOY-SEEDS ';
 /**
- * The Python side (ncc copies the asset next to the bundle; in tests it is the source file, and
- * ncc turns the URL into a plain path string). render_pool.py imports it from this path too.
+ * The Python side (util/asset-path.ts: a URL here, a path string in the bundle), run as a script
+ * for the HTTP crawl; render_pool.py imports it from the same path.
  */
 const seeds_SCRIPT = __nccwpck_require__.ab + "urlconf_seeds.py";
-const seedsScriptPath = () => (typeof seeds_SCRIPT === 'string' ? seeds_SCRIPT : (0,external_node_url_.fileURLToPath)(seeds_SCRIPT));
+const seedsScriptPath = () => assetPath(seeds_SCRIPT);
 async function urlconfSeeds(django) {
-    const output = await django.python(['-c', RUN_SCRIPT, seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)');
+    const output = await django.python([seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)');
     const line = output.split('\n').find((entry) => entry.startsWith(seeds_MARKER));
     if (!line)
         return { paths: [], withParameters: 0, admin: 0 };
@@ -48611,11 +48619,6 @@ function checkedSeeds(parsed) {
         admin: parsed.admin,
     };
 }
-/**
- * The script runs after django.setup(), with the project's folder (the cwd) first on sys.path, as
- * manage.py has it, not the script's own folder.
- */
-const RUN_SCRIPT = 'import os, runpy, sys; sys.path[0] = os.getcwd(); import django; django.setup(); runpy.run_path(sys.argv[1], run_name="__main__")';
 
 ;// CONCATENATED MODULE: ./src/generate/render.ts
 
@@ -48625,12 +48628,8 @@ const RUN_SCRIPT = 'import os, runpy, sys; sys.path[0] = os.getcwd(); import dja
 
 
 const PROGRESS_EVERY_MS = 10_000;
-/**
- * ncc copies this asset next to the bundle; in tests it is the source file. ncc's asset relocator
- * turns the URL into a plain path string in the bundle, so both are accepted.
- */
+/** The Python side (util/asset-path.ts: a URL here, a path string in the bundle). */
 const render_SCRIPT = new URL(/* asset import */ __nccwpck_require__(1306), __nccwpck_require__.b);
-const scriptPath = () => (typeof render_SCRIPT === 'string' ? render_SCRIPT : (0,external_node_url_.fileURLToPath)(render_SCRIPT));
 /** Why the pool could not start (the caller then falls back to the HTTP crawl and says why). */
 class RenderPoolStartError extends Error {
 }
@@ -48643,7 +48642,7 @@ async function startRenderPool(options) {
         ...Array.from({ length: options.workers }, () => 'pipe'),
     ];
     const child = (0,external_node_child_process_namespaceObject.spawn)(options.python, [
-        scriptPath(),
+        assetPath(render_SCRIPT),
         String(options.workers),
         bodies,
         options.host,

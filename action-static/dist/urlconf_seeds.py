@@ -1,8 +1,8 @@
 """The URLconf's parameterless patterns, the crawl's seeds besides `/` (seeds.ts says which and why).
 
 Imported by the renderer's supervisor (render_pool.py), which has the URLconf loaded already, or run
-as a script after django.setup() with the build settings, when the crawl goes over HTTP; as a script
-it prints one line: the marker, then the result as JSON.
+as a script with the build settings when the crawl goes over HTTP: then it runs django.setup() itself
+and prints one line, the marker and the result as JSON.
 """
 
 import json
@@ -91,4 +91,12 @@ def urlconf_seeds():
 
 
 if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    # As manage.py has it: the project's folder (the cwd) first on sys.path, not this script's.
+    sys.path[0] = os.getcwd()
+    django.setup()
     print(MARKER + json.dumps(urlconf_seeds()))

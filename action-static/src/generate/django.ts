@@ -236,7 +236,7 @@ export async function prepareDjango<T = undefined>(
   }
   const alongside = beside?.(loaded)
   alongside?.catch(() => undefined) // awaited below, after the database
-  const database = async (): Promise<void> => {
+  try {
     if (!options.databaseUrl) {
       await log.group('Database: migrate', async () => {
         log.info(await manage(['migrate', '--noinput'], 'manage.py migrate'))
@@ -247,9 +247,6 @@ export async function prepareDjango<T = undefined>(
         log.info(await manage(['loaddata', ...options.fixtures], 'manage.py loaddata'))
       })
     }
-  }
-  try {
-    await database()
   } catch (error) {
     await alongside?.catch(() => undefined)
     throw error

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import type { PageFetcher, PageProcesses, PageProcessOptions, PageResponse } from './fetcher.js'
+import { assetPath } from '../util/asset-path.js'
 import { checkedSeeds, seedsScriptPath, type UrlconfSeeds } from './seeds.js'
 
 /**
@@ -44,12 +44,8 @@ export interface RenderPoolOptions extends PageProcessOptions {
 
 const PROGRESS_EVERY_MS = 10_000
 
-/**
- * ncc copies this asset next to the bundle; in tests it is the source file. ncc's asset relocator
- * turns the URL into a plain path string in the bundle, so both are accepted.
- */
+/** The Python side (util/asset-path.ts: a URL here, a path string in the bundle). */
 const SCRIPT: URL | string = new URL('./render_pool.py', import.meta.url)
-const scriptPath = (): string => (typeof SCRIPT === 'string' ? SCRIPT : fileURLToPath(SCRIPT))
 
 interface Pending {
   id: number
@@ -80,7 +76,7 @@ export async function startRenderPool(options: RenderPoolOptions): Promise<Rende
   const child = spawn(
     options.python,
     [
-      scriptPath(),
+      assetPath(SCRIPT),
       String(options.workers),
       bodies,
       options.host,

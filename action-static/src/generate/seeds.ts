@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url'
+import { assetPath } from '../util/asset-path.js'
 import type { PreparedDjango } from './django.js'
 
 /**
@@ -27,14 +27,14 @@ export interface UrlconfSeeds {
 const MARKER = 'DJANGO-DEPLOY-SEEDS '
 
 /**
- * The Python side (ncc copies the asset next to the bundle; in tests it is the source file, and
- * ncc turns the URL into a plain path string). render_pool.py imports it from this path too.
+ * The Python side (util/asset-path.ts: a URL here, a path string in the bundle), run as a script
+ * for the HTTP crawl; render_pool.py imports it from the same path.
  */
 const SCRIPT: URL | string = new URL('./urlconf_seeds.py', import.meta.url)
-export const seedsScriptPath = (): string => (typeof SCRIPT === 'string' ? SCRIPT : fileURLToPath(SCRIPT))
+export const seedsScriptPath = (): string => assetPath(SCRIPT)
 
 export async function urlconfSeeds(django: Pick<PreparedDjango, 'python'>): Promise<UrlconfSeeds> {
-  const output = await django.python(['-c', RUN_SCRIPT, seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)')
+  const output = await django.python([seedsScriptPath()], 'Listing the URL patterns (URLconf seeds)')
   const line = output.split('\n').find((entry) => entry.startsWith(MARKER))
   if (!line) return { paths: [], withParameters: 0, admin: 0 }
   return checkedSeeds(JSON.parse(line.slice(MARKER.length)) as UrlconfSeeds)
@@ -48,10 +48,3 @@ export function checkedSeeds(parsed: UrlconfSeeds): UrlconfSeeds {
     admin: parsed.admin,
   }
 }
-
-/**
- * The script runs after django.setup(), with the project's folder (the cwd) first on sys.path, as
- * manage.py has it, not the script's own folder.
- */
-const RUN_SCRIPT =
-  'import os, runpy, sys; sys.path[0] = os.getcwd(); import django; django.setup(); runpy.run_path(sys.argv[1], run_name="__main__")'
