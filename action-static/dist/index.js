@@ -29214,7 +29214,7 @@ module.exports = {
 /***/ 1306:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "fd5313587b92a3f20591.py";
+module.exports = __nccwpck_require__.p + "6e3f3f47cd305ea1aff7.py";
 
 /***/ }),
 

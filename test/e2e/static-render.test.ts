@@ -110,6 +110,61 @@ describe('the render pool on a plain WSGI app', () => {
     ])
   }, 60_000)
 
+  it('keeps one database connection per worker across requests, and replaces one a request left untrustworthy', async () => {
+    const appDir = await mkdtemp(path.join(tmpdir(), 'render-db-'))
+    await writeFile(
+      path.join(appDir, 'settings.py'),
+      [
+        "SECRET_KEY = 'test'",
+        "ALLOWED_HOSTS = ['*']",
+        "ROOT_URLCONF = 'urls'",
+        'INSTALLED_APPS = []',
+        'MIDDLEWARE = []',
+        `DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ${JSON.stringify(path.join(appDir, 'db.sqlite3'))}}}`,
+        '',
+      ].join('\n'),
+    )
+    await writeFile(
+      path.join(appDir, 'urls.py'),
+      [
+        'import os',
+        'from django.db import connection',
+        'from django.db.backends.signals import connection_created',
+        'from django.http import HttpResponse',
+        'from django.urls import path',
+        'opened = []',
+        'connection_created.connect(lambda sender, connection, **kwargs: opened.append(1), weak=False)',
+        'def query(request):',
+        '    with connection.cursor() as cursor:',
+        "        cursor.execute('SELECT 1')",
+        "    return HttpResponse('pid %d opened %d' % (os.getpid(), len(opened)))",
+        'def broken(request):',
+        '    # A view that leaves its connection in a state Django does not trust (autocommit off).',
+        '    connection.set_autocommit(False)',
+        "    return HttpResponse('broken')",
+        "urlpatterns = [path('db/', query), path('broken/', broken)]",
+        '',
+      ].join('\n'),
+    )
+    const pool = await startRenderPool({
+      python: PYTHON,
+      appDir,
+      env: { PYTHONPATH: appDir, DJANGO_SETTINGS_MODULE: 'settings' },
+      workers: 1,
+      host: 'localhost',
+      requestTimeoutMs: 10_000,
+      startTimeoutMs: 30_000,
+    })
+    onTestFinished(() => pool.close())
+    const body = async (page: string): Promise<string> => (await pool.get(page)).body.toString()
+    // Django's default (CONN_MAX_AGE = 0) would connect anew for every request: opened 1, 2, 3.
+    const first = await body('/db/')
+    expect(first).toMatch(/^pid \d+ opened 1$/)
+    expect([await body('/db/'), await body('/db/')]).toEqual([first, first])
+    expect(await body('/broken/')).toBe('broken')
+    expect(await body('/db/')).toBe(first.replace('opened 1', 'opened 2'))
+  }, 60_000)
+
   it('says why when the project cannot be loaded in-process', async () => {
     const appDir = await mkdtemp(path.join(tmpdir(), 'render-broken-'))
     await writeFile(path.join(appDir, 'app.py'), 'raise RuntimeError("settings need REDIS_URL")\n')
