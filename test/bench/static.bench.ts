@@ -124,7 +124,19 @@ function ceiling(measured: Record<Contender, Measurement[]>, cores: number): str
     `  CPU time per page (medians): sequential ${seqPerPage.toFixed(1)} ms; crawl ${crawlPerPage.toFixed(1)} ms = ${requestsPerPage.toFixed(2)} requests per page × (gunicorn ${serverPerRequest.toFixed(1)} ms + our process ${nodePerRequest.toFixed(1)} ms per request);`,
     `  wget ${(wgetServer + wgetClient).toFixed(1)} ms (gunicorn ${wgetServer.toFixed(1)} ms + wget ${wgetClient.toFixed(1)} ms), one request at a time.`,
     `  With all ${cores} cores busy the whole time the crawl would reach at most ${cores} × ${seqPerPage.toFixed(1)} / ${crawlPerPage.toFixed(1)} = ${((cores * seqPerPage) / crawlPerPage).toFixed(2)}× the sequential rate; it kept them ${(busy * 100).toFixed(0)} % busy.`,
+    inProcessCeiling(measured, cores, seqPerPage),
   ].join('\n')
+}
+
+/** The same limit for the in-process crawl (discovery on): its workers' CPU instead of gunicorn's. */
+function inProcessCeiling(measured: Record<Contender, Measurement[]>, cores: number, seqPerPage: number): string {
+  const per = (values: number[]): number => median(values) * 1000
+  const runs = measured.render
+  const perPage = per(runs.map((run) => (run.cpuClient + run.cpuServer) / run.pages))
+  const poolPerRequest = per(runs.map((run) => run.cpuServer / (run.requests ?? run.pages)))
+  const nodePerRequest = per(runs.map((run) => run.cpuClient / (run.requests ?? run.pages)))
+  const busy = median(runs.map((run) => (run.cpuClient + run.cpuServer) / (run.seconds * cores)))
+  return `  In-process crawl: ${perPage.toFixed(1)} ms a page (render workers ${poolPerRequest.toFixed(1)} ms + our process ${nodePerRequest.toFixed(1)} ms per request): at most ${cores} × ${seqPerPage.toFixed(1)} / ${perPage.toFixed(1)} = ${((cores * seqPerPage) / perPage).toFixed(2)}× the sequential rate; it kept the cores ${(busy * 100).toFixed(0)} % busy.`
 }
 
 async function main(): Promise<void> {
