@@ -29211,6 +29211,13 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6379:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "85bc878acdba01fc1255.py";
+
+/***/ }),
+
 /***/ 1306:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -49047,6 +49054,9 @@ var external_node_net_ = __nccwpck_require__(7030);
 
 
 
+
+/** gunicorn's settings for the crawl (util/asset-path.ts: a URL here, a path string in the bundle). */
+const GUNICORN_CONF = new URL(/* asset import */ __nccwpck_require__(6379), __nccwpck_require__.b);
 async function startAppServer(options) {
     const port = await freePort();
     const wsgi = options.wsgiApplication ? wsgiTarget(options.wsgiApplication) : undefined;
@@ -49055,6 +49065,9 @@ async function startAppServer(options) {
         ? [
             '-m',
             'gunicorn',
+            // Workers keep their database connection and freeze what Django loaded (gunicorn_conf.py).
+            '--config',
+            assetPath(GUNICORN_CONF),
             '--bind',
             `127.0.0.1:${port}`,
             '--workers',

@@ -2,7 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { ActionError } from '@django-deploy/shared/errors'
+import { assetPath } from '../util/asset-path.js'
 import type { PageProcesses, PageProcessOptions } from './fetcher.js'
+
+/** gunicorn's settings for the crawl (util/asset-path.ts: a URL here, a path string in the bundle). */
+const GUNICORN_CONF: URL | string = new URL('./gunicorn_conf.py', import.meta.url)
 
 /**
  * The Django app, served on a loopback port for the crawler: gunicorn when the project's Python
@@ -30,6 +34,9 @@ export async function startAppServer(options: StartOptions): Promise<AppServer> 
     ? [
         '-m',
         'gunicorn',
+        // Workers keep their database connection and freeze what Django loaded (gunicorn_conf.py).
+        '--config',
+        assetPath(GUNICORN_CONF),
         '--bind',
         `127.0.0.1:${port}`,
         '--workers',
