@@ -29214,7 +29214,7 @@ module.exports = {
 /***/ 6379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__.p + "85bc878acdba01fc1255.py";
+module.exports = __nccwpck_require__.p + "8c92e1e1e1c8d3ab96ce.py";
 
 /***/ }),
 

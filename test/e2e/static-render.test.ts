@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { listFiles } from '../../action-static/src/generate/checks.js'
 import { startRenderPool } from '../../action-static/src/generate/render.js'
 import { copyFixture, PYTHON } from '../support/index.js'
-import { harness } from './static-support.js'
+import { connectionCountingProject, harness } from './static-support.js'
 
 /**
  * The in-process renderer (generator auto) against the HTTP crawl (generator: crawl) on the same
@@ -111,41 +111,7 @@ describe('the render pool on a plain WSGI app', () => {
   }, 60_000)
 
   it('keeps one database connection per worker across requests, and replaces one a request left untrustworthy', async () => {
-    const appDir = await mkdtemp(path.join(tmpdir(), 'render-db-'))
-    await writeFile(
-      path.join(appDir, 'settings.py'),
-      [
-        "SECRET_KEY = 'test'",
-        "ALLOWED_HOSTS = ['*']",
-        "ROOT_URLCONF = 'urls'",
-        'INSTALLED_APPS = []',
-        'MIDDLEWARE = []',
-        `DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ${JSON.stringify(path.join(appDir, 'db.sqlite3'))}}}`,
-        '',
-      ].join('\n'),
-    )
-    await writeFile(
-      path.join(appDir, 'urls.py'),
-      [
-        'import os',
-        'from django.db import connection',
-        'from django.db.backends.signals import connection_created',
-        'from django.http import HttpResponse',
-        'from django.urls import path',
-        'opened = []',
-        'connection_created.connect(lambda sender, connection, **kwargs: opened.append(1), weak=False)',
-        'def query(request):',
-        '    with connection.cursor() as cursor:',
-        "        cursor.execute('SELECT 1')",
-        "    return HttpResponse('pid %d opened %d' % (os.getpid(), len(opened)))",
-        'def broken(request):',
-        '    # A view that leaves its connection in a state Django does not trust (autocommit off).',
-        '    connection.set_autocommit(False)',
-        "    return HttpResponse('broken')",
-        "urlpatterns = [path('db/', query), path('broken/', broken)]",
-        '',
-      ].join('\n'),
-    )
+    const appDir = await connectionCountingProject('render-db-')
     const pool = await startRenderPool({
       python: PYTHON,
       appDir,

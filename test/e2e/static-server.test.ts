@@ -4,6 +4,7 @@ import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startAppServer } from '../../action-static/src/generate/server.js'
 import { PYTHON } from '../support/index.js'
+import { connectionCountingProject } from './static-support.js'
 
 /**
  * The HTTP crawl's app server (generator: crawl, and the fallback when a project cannot be
@@ -11,55 +12,9 @@ import { PYTHON } from '../support/index.js'
  * workers keep one database connection, as the in-process renderer's do, and a project's own
  * gunicorn.conf.py is still read.
  */
-async function project(extraConf?: string): Promise<string> {
-  const appDir = await mkdtemp(path.join(tmpdir(), 'app-server-'))
-  await writeFile(
-    path.join(appDir, 'settings.py'),
-    [
-      "SECRET_KEY = 'test'",
-      "ALLOWED_HOSTS = ['*']",
-      "ROOT_URLCONF = 'urls'",
-      'INSTALLED_APPS = []',
-      'MIDDLEWARE = []',
-      `DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ${JSON.stringify(path.join(appDir, 'db.sqlite3'))}}}`,
-      '',
-    ].join('\n'),
-  )
-  await writeFile(
-    path.join(appDir, 'urls.py'),
-    [
-      'import os',
-      'from django.db import connection',
-      'from django.db.backends.signals import connection_created',
-      'from django.http import HttpResponse',
-      'from django.urls import path',
-      'opened = []',
-      'connection_created.connect(lambda sender, connection, **kwargs: opened.append(1), weak=False)',
-      'def query(request):',
-      '    with connection.cursor() as cursor:',
-      "        cursor.execute('SELECT 1')",
-      "    return HttpResponse('pid %d opened %d' % (os.getpid(), len(opened)))",
-      'def broken(request):',
-      '    # A view that leaves its connection in a state Django does not trust (autocommit off).',
-      '    connection.set_autocommit(False)',
-      "    return HttpResponse('broken')",
-      'def env(request):',
-      "    return HttpResponse(os.environ.get('FROM_PROJECT_CONF', 'unset'))",
-      "urlpatterns = [path('db/', query), path('broken/', broken), path('env/', env)]",
-      '',
-    ].join('\n'),
-  )
-  await writeFile(
-    path.join(appDir, 'wsgi.py'),
-    [
-      'import os',
-      "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')",
-      'from django.core.wsgi import get_wsgi_application',
-      'application = get_wsgi_application()',
-      '',
-    ].join('\n'),
-  )
-  if (extraConf) await writeFile(path.join(appDir, 'gunicorn.conf.py'), extraConf)
+async function project(projectConf?: string): Promise<string> {
+  const appDir = await connectionCountingProject('app-server-')
+  if (projectConf) await writeFile(path.join(appDir, 'gunicorn.conf.py'), projectConf)
   return appDir
 }
 

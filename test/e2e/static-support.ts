@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createGitHubClient } from '@django-deploy/shared/github'
 import { readEventContext, type EventContext } from '@django-deploy/shared/github'
@@ -121,4 +122,51 @@ export function pullRequestPayload(
     repository: { full_name: 'octo/blog', default_branch: 'main' },
     sender: { login: 'octocat' },
   }
+}
+
+/**
+ * A minimal Django project on SQLite that counts its database connections, for the tests of the
+ * renderer's and gunicorn's workers: `/db/` answers `pid <worker> opened <connections so far>`,
+ * `/broken/` leaves its connection in a state Django does not trust (autocommit off), `/env/`
+ * answers FROM_PROJECT_CONF from the environment. `wsgi.application` loads it.
+ */
+export async function connectionCountingProject(prefix: string): Promise<string> {
+  const appDir = await mkdtemp(path.join(tmpdir(), prefix))
+  const files: Record<string, string[]> = {
+    'settings.py': [
+      "SECRET_KEY = 'test'",
+      "ALLOWED_HOSTS = ['*']",
+      "ROOT_URLCONF = 'urls'",
+      'INSTALLED_APPS = []',
+      'MIDDLEWARE = []',
+      `DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ${JSON.stringify(path.join(appDir, 'db.sqlite3'))}}}`,
+    ],
+    'urls.py': [
+      'import os',
+      'from django.db import connection',
+      'from django.db.backends.signals import connection_created',
+      'from django.http import HttpResponse',
+      'from django.urls import path',
+      'opened = []',
+      'connection_created.connect(lambda sender, connection, **kwargs: opened.append(1), weak=False)',
+      'def query(request):',
+      '    with connection.cursor() as cursor:',
+      "        cursor.execute('SELECT 1')",
+      "    return HttpResponse('pid %d opened %d' % (os.getpid(), len(opened)))",
+      'def broken(request):',
+      '    connection.set_autocommit(False)',
+      "    return HttpResponse('broken')",
+      'def env(request):',
+      "    return HttpResponse(os.environ.get('FROM_PROJECT_CONF', 'unset'))",
+      "urlpatterns = [path('db/', query), path('broken/', broken), path('env/', env)]",
+    ],
+    'wsgi.py': [
+      'import os',
+      "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')",
+      'from django.core.wsgi import get_wsgi_application',
+      'application = get_wsgi_application()',
+    ],
+  }
+  for (const [name, lines] of Object.entries(files)) await writeFile(path.join(appDir, name), [...lines, ''].join('\n'))
+  return appDir
 }

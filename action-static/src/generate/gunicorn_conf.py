@@ -10,22 +10,24 @@ Passing -c stops gunicorn from reading ./gunicorn.conf.py, so a project's own fi
 first and its hooks still run; the command line (bind, workers, timeouts) wins over both.
 """
 
-import gc
-import os
+# Private names only (a leading underscore): the project's settings are copied in below, and
+# none of them may replace what our hooks use.
+import gc as _gc
+import os as _os
 
-_project_conf = os.path.join(os.getcwd(), "gunicorn.conf.py")
+_project_conf = _os.path.join(_os.getcwd(), "gunicorn.conf.py")
 # Run as gunicorn runs a config file: a module named __config__ that knows its own path.
 _project_hooks = {"__name__": "__config__", "__file__": _project_conf}
-if os.path.isfile(_project_conf):
+if _os.path.isfile(_project_conf):
     with open(_project_conf, encoding="utf-8") as _file:
         exec(compile(_file.read(), _project_conf, "exec"), _project_hooks)
     for _name, _value in _project_hooks.items():
-        if not _name.startswith("__") and _name not in ("post_fork", "post_worker_init"):
+        if not _name.startswith("_") and _name not in ("post_fork", "post_worker_init"):
             globals()[_name] = _value
 
 
 def post_fork(server, worker):
-    gc.disable()
+    _gc.disable()
     if callable(_project_hooks.get("post_fork")):
         _project_hooks["post_fork"](server, worker)
 
@@ -36,11 +38,12 @@ def post_worker_init(worker):
         from django.db import connections
 
         if settings.configured:
-            for alias in connections:
-                connections.settings[alias]["CONN_MAX_AGE"] = None
+            # As render_pool.py does; every thread's connection is made from the same settings.
+            for connection in connections.all():
+                connection.settings_dict["CONN_MAX_AGE"] = None
     except ImportError:
         pass  # an application that is not Django: nothing to keep open
     if callable(_project_hooks.get("post_worker_init")):
         _project_hooks["post_worker_init"](worker)
-    gc.freeze()
-    gc.enable()
+    _gc.freeze()
+    _gc.enable()
