@@ -47963,13 +47963,19 @@ async function checkOutput(outputDir, options = {}) {
         if (!TEXT_EXTENSIONS.has(extension))
             continue;
         const full = external_node_path_default().join(outputDir, file);
-        if (await isGzip(full)) {
+        const parsed = extension === '.html' || extension === '.htm' || extension === '.css';
+        // Pages and stylesheets are read whole anyway (one read, not a peek and a read); the other
+        // text files only for their first two bytes.
+        const bytes = parsed ? await (0,promises_namespaceObject.readFile)(full) : undefined;
+        if (bytes ? isGzipBytes(bytes) : await isGzip(full)) {
             report.gzipped.push(file);
             continue;
         }
+        if (!bytes)
+            continue;
         const pageUrl = `${fakeOrigin}${urlPathOf(file)}`;
         if (extension === '.html' || extension === '.htm') {
-            const html = await (0,promises_namespaceObject.readFile)(full, 'utf8');
+            const html = bytes.toString('utf8');
             // Django's error bodies are bare fragments ("<h1>Bad Request (400)</h1>"): look before anything else.
             for (const [pattern, what] of ERROR_PAGES)
                 if (pattern.test(html))
@@ -47986,8 +47992,8 @@ async function checkOutput(outputDir, options = {}) {
             for (const ref of refs)
                 consider(ref.url, baseUrl, file);
         }
-        else if (extension === '.css') {
-            for (const url of extractCssRefs(await (0,promises_namespaceObject.readFile)(full, 'utf8')))
+        else {
+            for (const url of extractCssRefs(bytes.toString('utf8')))
                 consider(url, pageUrl, file);
         }
     }
@@ -48016,11 +48022,15 @@ async function isGzip(file) {
     try {
         const buffer = Buffer.alloc(2);
         const { bytesRead } = await handle.read(buffer, 0, 2, 0);
-        return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+        return isGzipBytes(buffer.subarray(0, bytesRead));
     }
     finally {
         await handle.close();
     }
+}
+/** gzip's magic number (RFC 1952). */
+function isGzipBytes(bytes) {
+    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 async function readRedirectSources(file) {
     const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => '');
@@ -48172,7 +48182,7 @@ async function crawl(options) {
     const save = async (file, body, contentType) => {
         const full = external_node_path_default().join(outputDir, file);
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(full), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(full, body);
+        await (0,promises_namespaceObject.writeFile)(full, options.finish ? options.finish(file, body) : body);
         result.written.set(file, contentType);
         if (needsContentTypeHeader(file, contentType))
             result.contentTypes.set(file, baseType(contentType));
@@ -48986,25 +48996,16 @@ async function redirectsFromStubs(outputDir) {
     }
     return redirects;
 }
-/**
- * Replace the local server's origin (`http://127.0.0.1:PORT`) in text files: with `base-url`
- * when given, else with nothing (root-relative). The app is asked with the public Host header, so
- * this only catches what a project hard-codes from the request in unusual ways.
- */
-async function rewriteOrigin(outputDir, files, localOrigin, baseUrl) {
-    const replacement = baseUrl ? new URL(baseUrl).origin : '';
-    let changed = 0;
-    for (const file of files) {
-        if (!/\.(html?|xml|css|js|json|txt|rss|atom)$/i.test(file) && !file.endsWith('/index.html'))
-            continue;
-        const full = external_node_path_default().join(outputDir, file);
-        const text = await (0,promises_namespaceObject.readFile)(full, 'utf8');
-        if (!text.includes(localOrigin))
-            continue;
-        await (0,promises_namespaceObject.writeFile)(full, text.split(localOrigin).join(replacement));
-        changed++;
-    }
-    return changed;
+/** The files whose text can carry the local origin: pages, feeds, stylesheets, scripts, data. */
+function mayHoldOrigin(file) {
+    return /\.(html?|xml|css|js|json|txt|rss|atom)$/i.test(file);
+}
+function originReplacement(baseUrl) {
+    return baseUrl ? new URL(baseUrl).origin : '';
+}
+/** The text with every local origin replaced, or undefined when it holds none. */
+function replaceOrigin(text, localOrigin, replacement) {
+    return text.includes(localOrigin) ? text.split(localOrigin).join(replacement) : undefined;
 }
 /**
  * The value written instead of each CSRF token (`{% csrf_token %}`'s
@@ -49018,33 +49019,71 @@ const CSRF_INPUT = /<input\b[^>]*\bname\s*=\s*["']?csrfmiddlewaretoken\b[^>]*>/g
 const VALUE = /\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 /**
  * Replace CSRF token values in the HTML files with CSRF_PLACEHOLDER, also where the same value
- * appears elsewhere in the page (a script reading it). Returns the files changed.
+ * appears elsewhere in the page (a script reading it). Files in `skip` are left alone (the
+ * crawl's pages, already treated as they were written). Returns the files changed.
  */
-async function replaceCsrfTokens(outputDir) {
+async function replaceCsrfTokens(outputDir, skip) {
     const changed = [];
     for (const file of await listFiles(outputDir)) {
-        if (!/\.html?$/i.test(file))
+        if (!isHtmlFile(file) || skip?.has(file))
             continue;
         const full = external_node_path_default().join(outputDir, file);
-        const html = await (0,promises_namespaceObject.readFile)(full, 'utf8');
-        if (!/csrfmiddlewaretoken/i.test(html))
+        const text = withoutCsrfTokens(await (0,promises_namespaceObject.readFile)(full, 'utf8'));
+        if (text === undefined)
             continue;
-        const tokens = new Set();
-        for (const tag of html.match(CSRF_INPUT) ?? []) {
-            const match = VALUE.exec(tag);
-            const value = match?.[1] ?? match?.[2] ?? match?.[3];
-            if (value && value !== CSRF_PLACEHOLDER && value.length >= 16)
-                tokens.add(value);
-        }
-        if (tokens.size === 0)
-            continue;
-        let text = html;
-        for (const token of tokens)
-            text = text.split(token).join(CSRF_PLACEHOLDER);
         await (0,promises_namespaceObject.writeFile)(full, text);
         changed.push(file);
     }
     return changed;
+}
+function isHtmlFile(file) {
+    return /\.html?$/i.test(file);
+}
+/** The page with its CSRF token values replaced, or undefined when it holds none. */
+function withoutCsrfTokens(html) {
+    if (!/csrfmiddlewaretoken/i.test(html))
+        return undefined;
+    const tokens = new Set();
+    for (const tag of html.match(CSRF_INPUT) ?? []) {
+        const match = VALUE.exec(tag);
+        const value = match?.[1] ?? match?.[2] ?? match?.[3];
+        if (value && value !== CSRF_PLACEHOLDER && value.length >= 16)
+            tokens.add(value);
+    }
+    if (tokens.size === 0)
+        return undefined;
+    let text = html;
+    for (const token of tokens)
+        text = text.split(token).join(CSRF_PLACEHOLDER);
+    return text;
+}
+/**
+ * What the crawl writes for a body it saves, while the body is still in memory (the site is not
+ * read back after the crawl):
+ * - the local server's origin (`http://127.0.0.1:PORT`) in text files replaced with `base-url`
+ *   when given, else with nothing (root-relative). The app is asked with the public Host header,
+ *   so this only catches what a project hard-codes from the request in unusual ways;
+ * - then, in HTML, the CSRF token values, as replaceCsrfTokens does.
+ * A body neither changes is written as served, byte for byte. `changed` says which one did.
+ */
+function finishBody(file, body, localOrigin, baseUrl) {
+    const changed = { origin: false, csrf: false };
+    const originTarget = mayHoldOrigin(file);
+    const html = isHtmlFile(file);
+    if (!originTarget && !html)
+        return { body, changed };
+    let text = body.toString('utf8');
+    if (originTarget) {
+        const replaced = replaceOrigin(text, localOrigin, originReplacement(baseUrl));
+        if (replaced !== undefined)
+            [text, changed.origin] = [replaced, true];
+    }
+    if (html) {
+        const replaced = withoutCsrfTokens(text);
+        if (replaced !== undefined)
+            [text, changed.csrf] = [replaced, true];
+    }
+    return { body: changed.origin || changed.csrf ? Buffer.from(text, 'utf8') : body, changed };
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -49236,6 +49275,7 @@ async function generate(options) {
     let renderer;
     const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : [];
     let redirects;
+    let csrfPages = 0;
     if (choice.name === 'crawl') {
         const collected = django.besideResult;
         await log.group('collectstatic', async () => log.info(collected));
@@ -49316,6 +49356,12 @@ async function generate(options) {
                     ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
                     : undefined,
                 concurrency,
+                finish: (file, body) => {
+                    const finished = finishBody(file, body, local, options.baseUrl);
+                    if (finished.changed.csrf)
+                        csrfPages++;
+                    return finished.body;
+                },
             })));
             if (renderer?.replaced)
                 log.warning(`${renderer.replaced} render worker${renderer.replaced === 1 ? '' : 's'} crashed or hung and ${renderer.replaced === 1 ? 'was' : 'were'} replaced; the pages they were rendering are reported above.`);
@@ -49336,7 +49382,6 @@ async function generate(options) {
             }
             const count = await writeRedirects(options.outputDir, crawled.redirects);
             await writeContentTypeHeaders(options.outputDir, crawled.contentTypes);
-            await rewriteOrigin(options.outputDir, crawled.written.keys(), local, options.baseUrl);
             return count;
         });
     }
@@ -49381,9 +49426,11 @@ async function generate(options) {
     }
     // bakery and distill wipe the directory they write; mark it as ours again for the next run.
     await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(options.outputDir, OUTPUT_MARKER), 'Written by django-deploy-actions/action-static; emptied on every build.\n');
-    const csrfPages = await replaceCsrfTokens(options.outputDir);
-    if (csrfPages.length)
-        log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`);
+    // The crawl replaced the tokens in the pages it wrote as it wrote them (finishBody); what else
+    // is here (a generator's pages, HTML among the static files) is treated now.
+    csrfPages += (await replaceCsrfTokens(options.outputDir, crawlResult?.written)).length;
+    if (csrfPages)
+        log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages} page(s).`);
     const check = await phase('Checks', () => checkOutput(options.outputDir, { siteOrigins }));
     if (check.files === 0) {
         throw new errors_ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { checkOutput } from '../src/generate/checks.js'
-import { CSRF_PLACEHOLDER, replaceCsrfTokens, writeContentTypeHeaders, writeRedirects } from '../src/generate/output.js'
+import {
+  CSRF_PLACEHOLDER,
+  finishBody,
+  replaceCsrfTokens,
+  writeContentTypeHeaders,
+  writeRedirects,
+} from '../src/generate/output.js'
 
 const dirs: string[] = []
 async function outputDir(): Promise<string> {
@@ -79,6 +85,15 @@ describe('CSRF tokens and forms', () => {
     expect(await replaceCsrfTokens(first)).toEqual([]) // nothing left to replace
   })
 
+  it('leaves alone the files it is told the crawl already treated', async () => {
+    const dir = await outputDir()
+    const token = 'c'.repeat(32) + 'Wx56'.repeat(8)
+    await writeFile(path.join(dir, 'crawled.html'), page(token))
+    await writeFile(path.join(dir, 'copied.html'), page(token))
+    expect(await replaceCsrfTokens(dir, new Map([['crawled.html', 'text/html']]))).toEqual(['copied.html'])
+    expect(await readFile(path.join(dir, 'crawled.html'), 'utf8')).toContain(token)
+  })
+
   it('lists the pages whose form posts, and only those', async () => {
     const dir = await outputDir()
     await mkdir(path.join(dir, 'search'), { recursive: true })
@@ -87,5 +102,41 @@ describe('CSRF tokens and forms', () => {
     await writeFile(path.join(dir, 'search/index.html'), '<form action="/search/" method="get"><input name="q"></form>')
     await writeFile(path.join(dir, 'contact/index.html'), "<FORM METHOD='POST' action='/contact/'></FORM>")
     expect((await checkOutput(dir)).postForms).toEqual(['contact/index.html'])
+  })
+})
+
+describe('finishBody (what the crawl writes for a saved answer)', () => {
+  const local = 'http://127.0.0.1:65535'
+  const token = 'd'.repeat(32) + 'Vu78'.repeat(8)
+  const html = Buffer.from(
+    `<link rel="canonical" href="${local}/blog/p/"><form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="${token}"></form>`,
+  )
+
+  it('replaces the local origin (with base-url, or with nothing) and then the CSRF tokens in a page', () => {
+    const bare = finishBody('blog/p/index.html', html, local, undefined)
+    expect(bare.changed).toEqual({ origin: true, csrf: true })
+    expect(bare.body.toString()).toBe(
+      `<link rel="canonical" href="/blog/p/"><form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="${CSRF_PLACEHOLDER}"></form>`,
+    )
+    const based = finishBody('blog/p/index.html', html, local, 'https://www.example.org/sub/')
+    expect(based.body.toString()).toContain('href="https://www.example.org/blog/p/"')
+  })
+
+  it('replaces the origin in feeds, stylesheets and data, but CSRF tokens only in HTML', () => {
+    const text = Buffer.from(`${local}/a ${token} csrfmiddlewaretoken <input name="csrfmiddlewaretoken" value="${token}">`)
+    for (const file of ['feed.xml', 'site.css', 'data.json', 'robots.txt']) {
+      const finished = finishBody(file, text, local, undefined)
+      expect(finished.changed, file).toEqual({ origin: true, csrf: false })
+      expect(finished.body.toString(), file).toContain(token)
+    }
+  })
+
+  it('writes bodies it does not change as served, byte for byte (even bytes that are not UTF-8)', () => {
+    const binary = Buffer.concat([Buffer.from(local), Buffer.from([0xff, 0xfe, 0x00])])
+    expect(finishBody('logo.png', binary, local, undefined).body).toBe(binary)
+    const latin1 = Buffer.from([0x3c, 0x70, 0x3e, 0xe9, 0x3c, 0x2f, 0x70, 0x3e]) // <p>é</p> in Latin-1
+    const kept = finishBody('page.html', latin1, local, undefined)
+    expect(kept.changed).toEqual({ origin: false, csrf: false })
+    expect(kept.body).toBe(latin1)
   })
 })

@@ -128,13 +128,18 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
     const extension = path.posix.extname(file).toLowerCase()
     if (!TEXT_EXTENSIONS.has(extension)) continue
     const full = path.join(outputDir, file)
-    if (await isGzip(full)) {
+    const parsed = extension === '.html' || extension === '.htm' || extension === '.css'
+    // Pages and stylesheets are read whole anyway (one read, not a peek and a read); the other
+    // text files only for their first two bytes.
+    const bytes = parsed ? await readFile(full) : undefined
+    if (bytes ? isGzipBytes(bytes) : await isGzip(full)) {
       report.gzipped.push(file)
       continue
     }
+    if (!bytes) continue
     const pageUrl = `${fakeOrigin}${urlPathOf(file)}`
     if (extension === '.html' || extension === '.htm') {
-      const html = await readFile(full, 'utf8')
+      const html = bytes.toString('utf8')
       // Django's error bodies are bare fragments ("<h1>Bad Request (400)</h1>"): look before anything else.
       for (const [pattern, what] of ERROR_PAGES) if (pattern.test(html)) report.errorPages.push({ file, what })
       // A feed saved as feed/index.html (served with its real type through _headers) is not a page.
@@ -144,8 +149,8 @@ export async function checkOutput(outputDir: string, options: { siteOrigins?: st
       const { refs, base } = extractHtmlRefs(html)
       const baseUrl = base ? new URL(base, pageUrl).href : pageUrl
       for (const ref of refs) consider(ref.url, baseUrl, file)
-    } else if (extension === '.css') {
-      for (const url of extractCssRefs(await readFile(full, 'utf8'))) consider(url, pageUrl, file)
+    } else {
+      for (const url of extractCssRefs(bytes.toString('utf8'))) consider(url, pageUrl, file)
     }
   }
   // 404.html is served at every missing path, so its links are checked as the root's.
@@ -172,10 +177,15 @@ async function isGzip(file: string): Promise<boolean> {
   try {
     const buffer = Buffer.alloc(2)
     const { bytesRead } = await handle.read(buffer, 0, 2, 0)
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b
+    return isGzipBytes(buffer.subarray(0, bytesRead))
   } finally {
     await handle.close()
   }
+}
+
+/** gzip's magic number (RFC 1952). */
+function isGzipBytes(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b
 }
 
 async function readRedirectSources(file: string): Promise<Set<string>> {

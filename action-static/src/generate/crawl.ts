@@ -45,6 +45,11 @@ export interface CrawlOptions {
   concurrency: number
   /** Cap on URLs fetched, a guard against infinite URL spaces (calendars, faceted search). */
   maxUrls?: number
+  /**
+   * The bytes to write for a saved answer (the local origin and CSRF tokens replaced, output.ts),
+   * given the output file and the body as served; links are found in the body as served.
+   */
+  finish?: (file: string, body: Buffer) => Buffer
 }
 
 export interface Redirect {
@@ -181,7 +186,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const save = async (file: string, body: Buffer, contentType: string): Promise<void> => {
     const full = path.join(outputDir, file)
     await mkdir(path.dirname(full), { recursive: true })
-    await writeFile(full, body)
+    await writeFile(full, options.finish ? options.finish(file, body) : body)
     result.written.set(file, contentType)
     if (needsContentTypeHeader(file, contentType)) result.contentTypes.set(file, baseType(contentType))
   }

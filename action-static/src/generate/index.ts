@@ -16,8 +16,8 @@ import {
   OUTPUT_MARKER,
   prepareOutputDir,
   redirectsFromStubs,
+  finishBody,
   replaceCsrfTokens,
-  rewriteOrigin,
   writeContentTypeHeaders,
   writeRedirects,
 } from './output.js'
@@ -145,6 +145,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let renderer: RenderPool | undefined
   const siteOrigins = options.baseUrl ? [new URL(options.baseUrl).origin] : []
   let redirects: number
+  let csrfPages = 0
 
   if (choice.name === 'crawl') {
     const collected = django.besideResult as string
@@ -234,6 +235,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
                 ? { urlPrefix: django.facts.mediaUrl, root: django.facts.mediaRoot }
                 : undefined,
             concurrency,
+            finish: (file, body) => {
+              const finished = finishBody(file, body, local, options.baseUrl)
+              if (finished.changed.csrf) csrfPages++
+              return finished.body
+            },
           }),
         ),
       )
@@ -262,7 +268,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       }
       const count = await writeRedirects(options.outputDir, crawled.redirects)
       await writeContentTypeHeaders(options.outputDir, crawled.contentTypes)
-      await rewriteOrigin(options.outputDir, crawled.written.keys(), local, options.baseUrl)
       return count
     })
   } else {
@@ -314,8 +319,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     path.join(options.outputDir, OUTPUT_MARKER),
     'Written by django-deploy-actions/action-static; emptied on every build.\n',
   )
-  const csrfPages = await replaceCsrfTokens(options.outputDir)
-  if (csrfPages.length) log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages.length} page(s).`)
+  // The crawl replaced the tokens in the pages it wrote as it wrote them (finishBody); what else
+  // is here (a generator's pages, HTML among the static files) is treated now.
+  csrfPages += (await replaceCsrfTokens(options.outputDir, crawlResult?.written)).length
+  if (csrfPages) log.debug(`CSRF token values replaced by a fixed placeholder in ${csrfPages} page(s).`)
   const check = await phase('Checks', () => checkOutput(options.outputDir, { siteOrigins }))
   if (check.files === 0) {
     throw new ActionError(`The ${choice.name} generator wrote no files into ${options.outputDir}.`, {

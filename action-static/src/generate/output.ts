@@ -114,28 +114,18 @@ export async function redirectsFromStubs(outputDir: string): Promise<Redirect[]>
   return redirects
 }
 
-/**
- * Replace the local server's origin (`http://127.0.0.1:PORT`) in text files: with `base-url`
- * when given, else with nothing (root-relative). The app is asked with the public Host header, so
- * this only catches what a project hard-codes from the request in unusual ways.
- */
-export async function rewriteOrigin(
-  outputDir: string,
-  files: Iterable<string>,
-  localOrigin: string,
-  baseUrl: string | undefined,
-): Promise<number> {
-  const replacement = baseUrl ? new URL(baseUrl).origin : ''
-  let changed = 0
-  for (const file of files) {
-    if (!/\.(html?|xml|css|js|json|txt|rss|atom)$/i.test(file) && !file.endsWith('/index.html')) continue
-    const full = path.join(outputDir, file)
-    const text = await readFile(full, 'utf8')
-    if (!text.includes(localOrigin)) continue
-    await writeFile(full, text.split(localOrigin).join(replacement))
-    changed++
-  }
-  return changed
+/** The files whose text can carry the local origin: pages, feeds, stylesheets, scripts, data. */
+function mayHoldOrigin(file: string): boolean {
+  return /\.(html?|xml|css|js|json|txt|rss|atom)$/i.test(file)
+}
+
+function originReplacement(baseUrl: string | undefined): string {
+  return baseUrl ? new URL(baseUrl).origin : ''
+}
+
+/** The text with every local origin replaced, or undefined when it holds none. */
+function replaceOrigin(text: string, localOrigin: string, replacement: string): string | undefined {
+  return text.includes(localOrigin) ? text.split(localOrigin).join(replacement) : undefined
 }
 
 /**
@@ -152,26 +142,68 @@ const VALUE = /\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i
 
 /**
  * Replace CSRF token values in the HTML files with CSRF_PLACEHOLDER, also where the same value
- * appears elsewhere in the page (a script reading it). Returns the files changed.
+ * appears elsewhere in the page (a script reading it). Files in `skip` are left alone (the
+ * crawl's pages, already treated as they were written). Returns the files changed.
  */
-export async function replaceCsrfTokens(outputDir: string): Promise<string[]> {
+export async function replaceCsrfTokens(outputDir: string, skip?: ReadonlyMap<string, unknown>): Promise<string[]> {
   const changed: string[] = []
   for (const file of await listFiles(outputDir)) {
-    if (!/\.html?$/i.test(file)) continue
+    if (!isHtmlFile(file) || skip?.has(file)) continue
     const full = path.join(outputDir, file)
-    const html = await readFile(full, 'utf8')
-    if (!/csrfmiddlewaretoken/i.test(html)) continue
-    const tokens = new Set<string>()
-    for (const tag of html.match(CSRF_INPUT) ?? []) {
-      const match = VALUE.exec(tag)
-      const value = match?.[1] ?? match?.[2] ?? match?.[3]
-      if (value && value !== CSRF_PLACEHOLDER && value.length >= 16) tokens.add(value)
-    }
-    if (tokens.size === 0) continue
-    let text = html
-    for (const token of tokens) text = text.split(token).join(CSRF_PLACEHOLDER)
+    const text = withoutCsrfTokens(await readFile(full, 'utf8'))
+    if (text === undefined) continue
     await writeFile(full, text)
     changed.push(file)
   }
   return changed
+}
+
+function isHtmlFile(file: string): boolean {
+  return /\.html?$/i.test(file)
+}
+
+/** The page with its CSRF token values replaced, or undefined when it holds none. */
+function withoutCsrfTokens(html: string): string | undefined {
+  if (!/csrfmiddlewaretoken/i.test(html)) return undefined
+  const tokens = new Set<string>()
+  for (const tag of html.match(CSRF_INPUT) ?? []) {
+    const match = VALUE.exec(tag)
+    const value = match?.[1] ?? match?.[2] ?? match?.[3]
+    if (value && value !== CSRF_PLACEHOLDER && value.length >= 16) tokens.add(value)
+  }
+  if (tokens.size === 0) return undefined
+  let text = html
+  for (const token of tokens) text = text.split(token).join(CSRF_PLACEHOLDER)
+  return text
+}
+
+/**
+ * What the crawl writes for a body it saves, while the body is still in memory (the site is not
+ * read back after the crawl):
+ * - the local server's origin (`http://127.0.0.1:PORT`) in text files replaced with `base-url`
+ *   when given, else with nothing (root-relative). The app is asked with the public Host header,
+ *   so this only catches what a project hard-codes from the request in unusual ways;
+ * - then, in HTML, the CSRF token values, as replaceCsrfTokens does.
+ * A body neither changes is written as served, byte for byte. `changed` says which one did.
+ */
+export function finishBody(
+  file: string,
+  body: Buffer,
+  localOrigin: string,
+  baseUrl: string | undefined,
+): { body: Buffer; changed: { origin: boolean; csrf: boolean } } {
+  const changed = { origin: false, csrf: false }
+  const originTarget = mayHoldOrigin(file)
+  const html = isHtmlFile(file)
+  if (!originTarget && !html) return { body, changed }
+  let text = body.toString('utf8')
+  if (originTarget) {
+    const replaced = replaceOrigin(text, localOrigin, originReplacement(baseUrl))
+    if (replaced !== undefined) [text, changed.origin] = [replaced, true]
+  }
+  if (html) {
+    const replaced = withoutCsrfTokens(text)
+    if (replaced !== undefined) [text, changed.csrf] = [replaced, true]
+  }
+  return { body: changed.origin || changed.csrf ? Buffer.from(text, 'utf8') : body, changed }
 }
